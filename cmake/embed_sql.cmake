@@ -1,0 +1,21 @@
+# embed_sql.cmake — turn src/store/schema/NNNN_*.sql into a C table of
+# migrations (store/schema_gen.c), so the binary carries its own schema.
+# Usage: cmake -DSCHEMA_DIR=... -DOUT=... -P embed_sql.cmake
+file(GLOB files "${SCHEMA_DIR}/[0-9][0-9][0-9][0-9]_*.sql")
+list(SORT files)
+set(body "/* Generated from the files in src/store/schema by cmake/embed_sql.cmake. Do not edit. */\n")
+string(APPEND body "#include \"store/migrations.h\"\n\nconst struct store_migration store_migrations[] = {\n")
+foreach(f ${files})
+  get_filename_component(name "${f}" NAME_WE)
+  string(SUBSTRING "${name}" 0 4 num)
+  math(EXPR version "${num}")
+  file(READ "${f}" sql)
+  string(REPLACE "\\" "\\\\" sql "${sql}")
+  string(REPLACE "\"" "\\\"" sql "${sql}")
+  string(REPLACE "\n" "\\n\"\n\t\"" sql "${sql}")
+  string(APPEND body "\t{${version}, \"${name}\",\n\t\"${sql}\"},\n")
+endforeach()
+string(APPEND body "};\n\nconst unsigned store_migrations_len = sizeof store_migrations / sizeof store_migrations[0];\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUT}.tmp")

@@ -1,0 +1,547 @@
+/* fhir_rest.c — the FHIR REST interactions over fhir/ and store/. */
+#include "api/fhir_rest.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/limits.h"
+#include "core/time.h"
+#include "fhir/jpcore.h"
+#include "fhir/registry.h"
+#include "fhir/render.h"
+#include "fhir/resource.h"
+#include "fhir/search.h"
+#include "fhir/validate.h"
+
+static struct fhir_ctx ctx_of(struct api_request *rq)
+{
+	return (struct fhir_ctx){.store = rq->store, .arena = rq->arena, .cfg = rq->env->cfg, .now = rq->now};
+}
+
+/* The served type named by the first route capture, or a reply saying why not. */
+static const struct fhir_resource_def *type_arg(struct api_request *rq)
+{
+	struct str t = rq->args[0];
+	const struct fhir_resource_def *def = fhir_resource_find(t.ptr, t.len);
+	if (def)
+		return def;
+	if (fhir_is_r4_resource_name(t.ptr, t.len))
+		api_reply_fail(rq, RK_NOT_FOUND, "resource type %.*s is not served by renkei (see /fhir/metadata)",
+			       STR_FMT(t));
+	else
+		api_reply_fail(rq, RK_NOT_FOUND, "'%.*s' is not a FHIR R4 resource type", (int)(t.len > 64 ? 64 : t.len),
+			       t.ptr);
+	return NULL;
+}
+
+static bool need_store(struct api_request *rq)
+{
+	if (rq->store)
+		return true;
+	api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
+	return false;
+}
+
+/* ETag, Last-Modified and (for writes) Location of a version. */
+static void version_headers(struct api_request *rq, const char *type, struct str id, int64_t version,
+			    int64_t last_updated, bool location)
+{
+	char etag[32], date[32];
+	snprintf(etag, sizeof etag, "W/\"%lld\"", (long long)version);
+	fhir_http_date(last_updated, date);
+	api_set_header(rq, "ETag", etag);
+	api_set_header(rq, "Last-Modified", date);
+	if (location) {
+		char *loc = arena_printf(rq->arena, "%s/%s/%.*s/_history/%lld", rq->env->cfg->fhir_base_url, type,
+					 STR_FMT(id), (long long)version);
+		if (loc)
+			api_set_header(rq, "Location", loc);
+	}
+}
+
+void api_fhir_metadata(struct api_request *rq)
+{
+	api_reply_json(rq, 200, str_c(rq->env->capability));
+}
+
+static void reply_resource(struct api_request *rq, int status, const struct store_resource *r)
+{
+	api_reply_json(rq, status, r->body);
+	version_headers(rq, r->type.ptr, r->id, r->version, r->last_updated, false);
+}
+
+void api_fhir_read(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	struct fhir_ctx ctx = ctx_of(rq);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_resource r;
+	enum rk_status st = fhir_read(&ctx, def, rq->args[1], &r, &err);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	reply_resource(rq, 200, &r);
+}
+
+void api_fhir_vread(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	int64_t version;
+	if (!str_to_i64(rq->args[2], 1, INT64_MAX, &version))
+		return api_reply_fail(rq, RK_NOT_FOUND, "'%.*s' is not a version number", (int)(rq->args[2].len > 32 ? 32 : rq->args[2].len),
+				      rq->args[2].ptr);
+	struct fhir_ctx ctx = ctx_of(rq);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_resource r;
+	enum rk_status st = fhir_vread(&ctx, def, rq->args[1], version, &r, &err);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	reply_resource(rq, 200, &r);
+}
+
+/* Content-Type of a body must be FHIR JSON (or plain JSON). */
+static bool json_body(struct api_request *rq)
+{
+	struct str ct = api_header(rq, "Content-Type"), mime, rest;
+	str_cut(ct, ';', &mime, &rest);
+	mime = str_trim(mime);
+	if (str_eq_nocase(mime, "application/fhir+json") || str_eq_nocase(mime, "application/json"))
+		return true;
+	if (ct.len == 0)
+		api_reply_fail(rq, RK_UNSUPPORTED_TYPE, "Content-Type is missing; send application/fhir+json");
+	else
+		api_reply_fail(rq, RK_UNSUPPORTED_TYPE, "Content-Type '%.*s' is not supported; send application/fhir+json",
+			       (int)(mime.len > 64 ? 64 : mime.len), mime.ptr);
+	return false;
+}
+
+/* Prefer: return=minimal | representation | OperationOutcome */
+static void reply_written(struct api_request *rq, const char *type, const struct fhir_result *res, int status)
+{
+	struct str prefer = api_header(rq, "Prefer");
+	if (str_contains(prefer, "return=minimal")) {
+		rq->status = status;
+		rq->content_type = NULL;
+		buf_reset(&rq->out);
+	} else if (str_contains(prefer, "return=OperationOutcome")) {
+		rq->status = status;
+		rq->content_type = "application/fhir+json; charset=utf-8";
+		buf_reset(&rq->out);
+		fhir_render_info(&rq->out, status == 201 ? "created" : "updated");
+	} else {
+		api_reply_json(rq, status, res->body);
+	}
+	version_headers(rq, type, res->id, res->version, res->last_updated, true);
+}
+
+static json_t *parse_body(struct api_request *rq)
+{
+	if (!json_body(rq))
+		return NULL;
+	struct rk_err err;
+	rk_err_clear(&err);
+	json_t *res = rk_json_parse(rq->body, &err);
+	if (!res)
+		api_reply_error(rq, RK_INVALID, &err);
+	return res;
+}
+
+void api_fhir_create(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	json_t *res = parse_body(rq);
+	if (!res)
+		return;
+	struct fhir_ctx ctx = ctx_of(rq);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct fhir_result out;
+	enum rk_status st = fhir_create(&ctx, def, res, &out, &err);
+	json_decref(res);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	reply_written(rq, def->name, &out, 201);
+}
+
+/* If-Match: W/"3" → 3; 0 when absent; -1 when malformed. */
+static int64_t if_match(struct api_request *rq)
+{
+	struct str v = str_trim(api_header(rq, "If-Match"));
+	if (!v.len)
+		return 0;
+	if (str_starts_with(v, "W/")) {
+		v.ptr += 2;
+		v.len -= 2;
+	}
+	if (v.len >= 2 && v.ptr[0] == '"' && v.ptr[v.len - 1] == '"') {
+		v.ptr++;
+		v.len -= 2;
+	}
+	int64_t n;
+	return str_to_i64(v, 1, INT64_MAX, &n) ? n : -1;
+}
+
+void api_fhir_update(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	int64_t match = if_match(rq);
+	if (match < 0)
+		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
+	json_t *res = parse_body(rq);
+	if (!res)
+		return;
+	struct fhir_ctx ctx = ctx_of(rq);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct fhir_result out;
+	enum rk_status st = fhir_update(&ctx, def, rq->args[1], res, match, &out, &err);
+	json_decref(res);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	reply_written(rq, def->name, &out, out.created ? 201 : 200);
+}
+
+void api_fhir_delete(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	struct fhir_ctx ctx = ctx_of(rq);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct fhir_result out;
+	enum rk_status st = fhir_delete(&ctx, def, rq->args[1], &out, &err);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	rq->status = 200;
+	rq->content_type = "application/fhir+json; charset=utf-8";
+	buf_reset(&rq->out);
+	fhir_render_info(&rq->out, out.version ? "deleted" : "nothing to delete");
+	if (out.version) {
+		char etag[32];
+		snprintf(etag, sizeof etag, "W/\"%lld\"", (long long)out.version);
+		api_set_header(rq, "ETag", etag);
+	}
+}
+
+struct page_ctx {
+	struct api_request *rq;
+	struct buf entries;
+	int64_t n, limit;
+	bool has_more, history;
+};
+
+static enum rk_status page_row(void *vctx, const struct store_resource *r)
+{
+	struct page_ctx *pc = vctx;
+	if (pc->n == pc->limit) {
+		pc->has_more = true;
+		return RK_OK;
+	}
+	const char *base = pc->rq->env->cfg->fhir_base_url;
+	enum rk_status st = pc->history ? fhir_render_history_entry(&pc->entries, base, r, pc->n == 0)
+					: fhir_render_search_entry(&pc->entries, base, r, pc->n == 0);
+	pc->n++;
+	return st;
+}
+
+static void search_with(struct api_request *rq, const struct fhir_resource_def *def, const struct str_pair *params,
+			size_t n)
+{
+	const struct config *cfg = rq->env->cfg;
+	struct str prefer = api_header(rq, "Prefer");
+	struct fhir_search_opts o = {
+		.default_count = cfg->fhir_default_count,
+		.max_count = cfg->fhir_max_count,
+		.lenient = str_contains(prefer, "handling=lenient"),
+		.now = rq->now,
+	};
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct fhir_search fs;
+	enum rk_status st = fhir_search_parse(def, params, n, &o, rq->arena, &fs, &err);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	struct page_ctx pc = {.rq = rq, .limit = fs.q.count};
+	buf_init(&pc.entries, RK_MAX_RESPONSE);
+	int64_t total = -1;
+	int64_t want = fs.q.count;
+	if (!fs.q.want_total && want > 0)
+		fs.q.count = want + 1; /* one extra row tells whether a next page exists */
+	st = store_search(rq->store, &fs.q, page_row, &pc, &total, &err);
+	if (st == RK_OK) {
+		struct fhir_page pg = {
+			.kind = "searchset",
+			.self_path = def->name,
+			.query = fs.canonical,
+			.offset = fs.q.offset,
+			.count = want,
+			.total = total,
+			.has_more = pc.has_more,
+		};
+		rq->status = 200;
+		rq->content_type = "application/fhir+json; charset=utf-8";
+		buf_reset(&rq->out);
+		st = fhir_render_bundle(&rq->out, cfg->fhir_base_url, &pg, buf_str(&pc.entries), rq->now);
+		if (st != RK_OK)
+			rk_fail(&err, st, "search result is larger than %u bytes; lower _count", (unsigned)RK_MAX_RESPONSE);
+	}
+	buf_free(&pc.entries);
+	if (st != RK_OK)
+		api_reply_error(rq, st, &err);
+}
+
+void api_fhir_search(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	search_with(rq, def, rq->params, rq->n_params);
+}
+
+void api_fhir_search_post(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	struct str ct = api_header(rq, "Content-Type"), mime, rest;
+	str_cut(ct, ';', &mime, &rest);
+	if (!str_eq_nocase(str_trim(mime), "application/x-www-form-urlencoded"))
+		return api_reply_fail(rq, RK_UNSUPPORTED_TYPE,
+				      "POST _search takes application/x-www-form-urlencoded parameters");
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct str_pair *form;
+	size_t n_form;
+	if (api_parse_form(rq->arena, rq->body, &form, &n_form, &err) != RK_OK)
+		return api_reply_error(rq, err.status, &err);
+	/* URL and body parameters together, as FHIR asks. */
+	size_t n = rq->n_params + n_form;
+	struct str_pair *all = arena_calloc(rq->arena, n ? n : 1, sizeof *all);
+	if (!all)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	memcpy(all, rq->params, rq->n_params * sizeof *all);
+	memcpy(all + rq->n_params, form, n_form * sizeof *all);
+	search_with(rq, def, all, n);
+}
+
+static void history(struct api_request *rq, const char *type, struct str id, const char *self_path)
+{
+	int64_t since = INT64_MIN, count = rq->env->cfg->fhir_default_count, offset = 0;
+	struct buf canon;
+	buf_init(&canon, 1024);
+	for (size_t i = 0; i < rq->n_params; i++) {
+		struct str k = rq->params[i].key, v = rq->params[i].value;
+		struct time_range tr;
+		if (str_eq_c(k, "_since")) {
+			if (!time_parse_fhir(v, TIME_INSTANT, &tr)) {
+				buf_free(&canon);
+				return api_reply_fail(rq, RK_INVALID, "_since must be an instant (YYYY-MM-DDThh:mm:ss with a time zone)");
+			}
+			since = tr.lo;
+			buf_puts(&canon, "_since=");
+			buf_put_urlenc(&canon, v);
+			buf_putc(&canon, '&');
+		} else if (str_eq_c(k, "_count")) {
+			if (!str_to_i64(v, 1, RK_MAX_HISTORY, &count)) {
+				buf_free(&canon);
+				return api_reply_fail(rq, RK_INVALID, "_count must be 1..%d for history", RK_MAX_HISTORY);
+			}
+		} else if (str_eq_c(k, "_offset")) {
+			if (!str_to_i64(v, 0, RK_MAX_OFFSET, &offset)) {
+				buf_free(&canon);
+				return api_reply_fail(rq, RK_INVALID, "_offset must be 0..%d", RK_MAX_OFFSET);
+			}
+		} else if (!str_eq_c(k, "_format") && !str_eq_c(k, "_pretty")) {
+			buf_free(&canon);
+			return api_reply_fail(rq, RK_INVALID, "history parameter '%.*s' is not supported (use _since, _count)",
+					      (int)(k.len > 64 ? 64 : k.len), k.ptr);
+		}
+	}
+	buf_printf(&canon, "_count=%lld", (long long)count);
+	struct store_history_query q = {.type = type, .id = id, .since = since, .count = count + 1, .offset = offset};
+	struct page_ctx pc = {.rq = rq, .limit = count, .history = true};
+	buf_init(&pc.entries, RK_MAX_RESPONSE);
+	struct rk_err err;
+	rk_err_clear(&err);
+	int64_t total = -1;
+	enum rk_status st = store_history(rq->store, &q, page_row, &pc, &total, &err);
+	if (st == RK_OK && id.len && total == 0)
+		st = rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", type, STR_FMT(id));
+	if (st == RK_OK) {
+		struct fhir_page pg = {.kind = "history", .self_path = self_path, .query = buf_cstr(&canon),
+				       .offset = offset, .count = count, .total = total, .has_more = pc.has_more};
+		rq->status = 200;
+		rq->content_type = "application/fhir+json; charset=utf-8";
+		buf_reset(&rq->out);
+		st = fhir_render_bundle(&rq->out, rq->env->cfg->fhir_base_url, &pg, buf_str(&pc.entries), rq->now);
+	}
+	buf_free(&pc.entries);
+	buf_free(&canon);
+	if (st != RK_OK)
+		api_reply_error(rq, st, &err);
+}
+
+void api_fhir_history_instance(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	if (!fhir_id_valid(rq->args[1]))
+		return api_reply_fail(rq, RK_NOT_FOUND, "%s/%.*s is not known", def->name, (int)(rq->args[1].len > 64 ? 64 : rq->args[1].len),
+				      rq->args[1].ptr);
+	char *self = arena_printf(rq->arena, "%s/%.*s/_history", def->name, STR_FMT(rq->args[1]));
+	if (!self)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	history(rq, def->name, rq->args[1], self);
+}
+
+void api_fhir_history_type(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq))
+		return;
+	char *self = arena_printf(rq->arena, "%s/_history", def->name);
+	if (!self)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	history(rq, def->name, STR_NULL, self);
+}
+
+void api_fhir_history_system(struct api_request *rq)
+{
+	if (!need_store(rq))
+		return;
+	history(rq, NULL, STR_NULL, "_history");
+}
+
+struct pix_ctx {
+	struct api_request *rq;
+	const struct str_pair *targets;
+	size_t n_targets;
+	struct buf out;
+	bool first;
+};
+
+static bool pix_wanted(const struct pix_ctx *pc, struct str system)
+{
+	if (!pc->n_targets)
+		return true;
+	for (size_t i = 0; i < pc->n_targets; i++)
+		if (str_eq(pc->targets[i].value, system))
+			return true;
+	return false;
+}
+
+static void pix_identifier(struct pix_ctx *pc, struct str system, struct str value)
+{
+	if (!pix_wanted(pc, system))
+		return;
+	buf_puts(&pc->out, pc->first ? "" : ",");
+	pc->first = false;
+	buf_puts(&pc->out, "{\"name\":\"targetIdentifier\",\"valueIdentifier\":{\"system\":");
+	buf_put_json_str(&pc->out, system);
+	buf_puts(&pc->out, ",\"value\":");
+	buf_put_json_str(&pc->out, value);
+	buf_puts(&pc->out, "}}");
+}
+
+static enum rk_status pix_link(void *vctx, const struct store_patient_link *l)
+{
+	struct pix_ctx *pc = vctx;
+	char sys[80];
+	snprintf(sys, sizeof sys, "%s%.*s", JP_LOCAL_PATIENT_SYSTEM_PREFIX, STR_FMT(l->facility_code));
+	pix_identifier(pc, str_c(sys), l->local_id);
+	buf_puts(&pc->out, pc->first ? "" : ",");
+	pc->first = false;
+	buf_puts(&pc->out, "{\"name\":\"targetId\",\"valueReference\":{\"reference\":\"Patient/");
+	buf_put_str(&pc->out, l->patient_id); /* a FHIR id: nothing to escape */
+	buf_puts(&pc->out, "\"}}");
+	return pc->out.overflow ? RK_TOO_LARGE : RK_OK;
+}
+
+/* GET /fhir/Patient/$ihe-pix?sourceIdentifier=system|value[&targetSystem=...] (IHE PIXm) */
+void api_fhir_pix(struct api_request *rq)
+{
+	if (!need_store(rq))
+		return;
+	const struct config *cfg = rq->env->cfg;
+	struct str source = STR_NULL;
+	struct str_pair *targets = arena_calloc(rq->arena, rq->n_params ? rq->n_params : 1, sizeof *targets);
+	if (!targets)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	size_t n_targets = 0;
+	for (size_t i = 0; i < rq->n_params; i++) {
+		struct str k = rq->params[i].key, v = rq->params[i].value, code;
+		if (str_eq_c(k, "sourceIdentifier")) {
+			if (source.ptr)
+				return api_reply_fail(rq, RK_INVALID, "sourceIdentifier may be given once");
+			source = v;
+		} else if (str_eq_c(k, "targetSystem")) {
+			if (!str_eq_c(v, cfg->region_id_system) && !registry_local_system(v, &code))
+				return api_reply_fail(rq, RK_FORBIDDEN, "targetSystem '%.*s' is not a patient identifier domain of this network",
+						      (int)(v.len > 120 ? 120 : v.len), v.ptr);
+			targets[n_targets++] = rq->params[i];
+		} else if (!str_eq_c(k, "_format")) {
+			return api_reply_fail(rq, RK_INVALID, "$ihe-pix takes sourceIdentifier and targetSystem, not '%.*s'",
+					      (int)(k.len > 64 ? 64 : k.len), k.ptr);
+		}
+	}
+	struct str system, value, facility;
+	if (!source.ptr || !str_cut(source, '|', &system, &value) || !system.len || !value.len)
+		return api_reply_fail(rq, RK_INVALID, "sourceIdentifier=system|value is required");
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct str regional = STR_NULL;
+	enum rk_status st;
+	if (str_eq_c(system, cfg->region_id_system)) {
+		regional = value;
+		st = store_regional_exists(rq->store, regional, &err);
+	} else if (registry_local_system(system, &facility)) {
+		struct store_patient_link l = {0};
+		st = store_link_by_local(rq->store, facility, value, rq->arena, &l, &err);
+		regional = l.regional_id;
+	} else {
+		return api_reply_fail(rq, RK_INVALID, "sourceIdentifier system '%.*s' is not a patient identifier domain of this network",
+				      (int)(system.len > 120 ? 120 : system.len), system.ptr);
+	}
+	if (st == RK_NOT_FOUND)
+		return api_reply_fail(rq, RK_NOT_FOUND, "sourceIdentifier %.*s is not known", (int)(source.len > 120 ? 120 : source.len),
+				      source.ptr);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	struct pix_ctx pc = {.rq = rq, .targets = targets, .n_targets = n_targets, .first = true};
+	buf_init(&pc.out, 1u << 20);
+	buf_puts(&pc.out, "{\"resourceType\":\"Parameters\",\"parameter\":[");
+	pix_identifier(&pc, str_c(cfg->region_id_system), regional);
+	st = store_links_by_regional(rq->store, regional, pix_link, &pc, &err);
+	buf_puts(&pc.out, "]}");
+	if (st == RK_OK && pc.out.overflow)
+		st = rk_fail(&err, RK_TOO_LARGE, "too many linked registrations");
+	if (st == RK_OK)
+		api_reply_json(rq, 200, buf_str(&pc.out));
+	else
+		api_reply_error(rq, st, &err);
+	buf_free(&pc.out);
+}
+
+void api_healthz(struct api_request *rq)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status st = rq->store ? store_exec(rq->store, "SELECT 1", &err) : RK_BUSY;
+	char body[256];
+	snprintf(body, sizeof body, "{\"status\":\"%s\",\"database\":\"%s\",\"version\":\"%s\"}",
+		 st == RK_OK ? "ok" : "degraded", st == RK_OK ? "ok" : "unreachable", RENKEI_VERSION);
+	api_reply_json(rq, st == RK_OK ? 200 : 503, str_c(body));
+	rq->content_type = "application/json";
+}

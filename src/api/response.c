@@ -1,0 +1,120 @@
+/* response.c — building responses and reading requests for handlers. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "core/limits.h"
+#include "fhir/render.h"
+
+#define FHIR_JSON "application/fhir+json; charset=utf-8"
+
+struct str api_header(const struct api_request *rq, const char *name)
+{
+	return rq->header_fn ? rq->header_fn(rq, name) : STR_NULL;
+}
+
+void api_set_header(struct api_request *rq, const char *name, const char *value)
+{
+	if (rq->n_headers == API_MAX_HEADERS)
+		return;
+	char *v = arena_strdup(rq->arena, value);
+	if (!v)
+		return;
+	rq->header_names[rq->n_headers] = name;
+	rq->header_values[rq->n_headers++] = v;
+}
+
+void api_reply_json(struct api_request *rq, int status, struct str json)
+{
+	rq->status = status;
+	rq->content_type = FHIR_JSON;
+	buf_reset(&rq->out);
+	if (buf_put_str(&rq->out, json) != RK_OK)
+		api_reply_fail(rq, RK_TOO_LARGE, "response is larger than %u bytes", (unsigned)RK_MAX_RESPONSE);
+}
+
+void api_reply_error(struct api_request *rq, enum rk_status st, const struct rk_err *err)
+{
+	rq->status = rk_status_http(st);
+	rq->content_type = FHIR_JSON;
+	rq->outcome = st;
+	rq->n_headers = 0;
+	buf_reset(&rq->out);
+	fhir_render_outcome(&rq->out, st, err);
+	if (st == RK_METHOD)
+		api_set_header(rq, "Allow", err && err->where[0] ? err->where : "GET");
+}
+
+void api_reply_fail(struct api_request *rq, enum rk_status st, const char *fmt, ...)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	err.status = st;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err.msg, sizeof err.msg, fmt, ap);
+	va_end(ap);
+	api_reply_error(rq, st, &err);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool urldecode(struct arena *a, struct str in, struct str *out)
+{
+	char *o = arena_alloc(a, in.len + 1);
+	if (!o)
+		return false;
+	size_t n = 0;
+	for (size_t i = 0; i < in.len; i++) {
+		char c = in.ptr[i];
+		if (c == '+') {
+			c = ' ';
+		} else if (c == '%') {
+			if (i + 2 >= in.len)
+				return false;
+			int h = hexval(in.ptr[i + 1]), l = hexval(in.ptr[i + 2]);
+			if (h < 0 || l < 0)
+				return false;
+			c = (char)(h * 16 + l);
+			i += 2;
+		}
+		o[n++] = c;
+	}
+	o[n] = '\0';
+	*out = (struct str){o, n};
+	return true;
+}
+
+enum rk_status api_parse_form(struct arena *a, struct str body, struct str_pair **out, size_t *n,
+			      struct rk_err *err)
+{
+	struct str_pair *pairs = arena_calloc(a, RK_MAX_QUERY_PARAMS, sizeof *pairs);
+	if (!pairs)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	size_t count = 0;
+	struct str rest = body, field;
+	while (str_next(&rest, '&', &field)) {
+		if (!field.len)
+			continue;
+		if (count == RK_MAX_QUERY_PARAMS)
+			return rk_fail(err, RK_INVALID, "more than %d form parameters", RK_MAX_QUERY_PARAMS);
+		struct str k, v;
+		str_cut(field, '=', &k, &v);
+		if (!urldecode(a, k, &pairs[count].key) || !urldecode(a, v, &pairs[count].value))
+			return rk_fail(err, RK_INVALID, "malformed percent-encoding in the form body");
+		count++;
+	}
+	*out = pairs;
+	*n = count;
+	return RK_OK;
+}

@@ -1,0 +1,22 @@
+/* routes.h — the route table: the whole HTTP API, one line per route. */
+#ifndef RENKEI_API_ROUTES_H
+#define RENKEI_API_ROUTES_H
+
+#include "api/api.h"
+
+enum route_flags {
+	ROUTE_BODY = 1 << 0, /* takes a request body */
+};
+
+struct api_route {
+	const char *method;  /* "GET", "POST", "PUT", "DELETE" */
+	const char *pattern; /* "/fhir/{type}/{id}": literal segments and {captures} */
+	api_handler handler;
+	unsigned flags;
+	const char *doc;
+};
+
+extern const struct api_route api_routes[];
+extern const unsigned api_routes_len;
+
+#endif

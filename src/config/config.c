@@ -1,0 +1,362 @@
+/* config.c — the option table (one screen), the line parser and the checks.
+ * Defaults go through the same parser as file values, so they are checked too. */
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/limits.h"
+#include "core/str.h"
+
+enum cfg_type { CFG_STRING, CFG_INT, CFG_SIZE, CFG_DURATION_S, CFG_DURATION_MS, CFG_ENUM };
+
+struct cfg_option {
+	const char *key;
+	enum cfg_type type;
+	size_t offset;
+	const char *def;
+	int64_t min, max;    /* numeric bounds (after unit conversion) */
+	const char *choices; /* CFG_ENUM: "a|b|c" */
+	const char *doc;
+};
+
+#define OPT(k, t, field, d, lo, hi, ch, doc) {k, t, offsetof(struct config, field), d, lo, hi, ch, doc}
+
+static const struct cfg_option options[] = {
+	OPT("http.listen", CFG_STRING, http_listen, "127.0.0.1:8080", 0, 0, NULL,
+	    "Address and port of the web UI and FHIR API. A non-loopback address needs tls.cert and tls.key."),
+	OPT("http.threads", CFG_INT, http_threads, "4", 1, RK_MAX_HTTP_THREADS, NULL,
+	    "Worker threads; each owns one database connection."),
+	OPT("http.max_connections", CFG_INT, http_max_connections, "4096", 16, RK_MAX_CONNECTIONS, NULL,
+	    "Concurrent connections accepted; more are refused at once."),
+	OPT("http.max_connections_per_ip", CFG_INT, http_max_connections_per_ip, "1024", 1, RK_MAX_CONNECTIONS, NULL,
+	    "Concurrent connections from one client address."),
+	OPT("http.timeout", CFG_DURATION_S, http_timeout_s, "30s", 1, 3600, NULL,
+	    "An idle or slow connection is closed after this long."),
+	OPT("http.max_body", CFG_SIZE, http_max_body, "8M", 1024, RK_MAX_BODY, NULL,
+	    "Largest request body; larger ones get 413 before any of it is read."),
+	OPT("http.max_header", CFG_SIZE, http_max_header, "32K", 8192, RK_MAX_HEADER_MEM, NULL,
+	    "Memory per connection for the request line and headers; larger ones get 431."),
+	OPT("tls.cert", CFG_STRING, tls_cert, "", 0, 0, NULL,
+	    "PEM certificate chain. With tls.key, the server speaks HTTPS (TLS 1.2+) only."),
+	OPT("tls.key", CFG_STRING, tls_key, "", 0, 0, NULL, "PEM private key for tls.cert."),
+	OPT("store.url", CFG_STRING, store_url, "sqlite:var/renkei.db", 0, 0, NULL,
+	    "Database: sqlite:PATH (embedded, default) or postgresql://... (libpq URI)."),
+	OPT("store.busy_timeout", CFG_DURATION_MS, store_busy_timeout_ms, "5s", 100, 600000, NULL,
+	    "How long a writer waits for another writer's lock before failing with 503."),
+	OPT("web.root", CFG_STRING, web_root, "web", 0, 0, NULL,
+	    "Directory of the web UI's static files; nothing outside it is ever served."),
+	OPT("fhir.base_url", CFG_STRING, fhir_base_url, "", 0, 0, NULL,
+	    "Public base URL of the FHIR API used in links (empty: http(s)://<http.listen>/fhir)."),
+	OPT("fhir.default_count", CFG_INT, fhir_default_count, "20", 1, RK_MAX_COUNT, NULL,
+	    "Search page size when _count is absent."),
+	OPT("fhir.max_count", CFG_INT, fhir_max_count, "1000", 1, RK_MAX_COUNT, NULL,
+	    "Largest _count accepted; above it a search fails with 400."),
+	OPT("region.name", CFG_STRING, region_name, "renkei demo region", 0, 0, NULL,
+	    "Name of the regional network, shown in the UI and the CapabilityStatement."),
+	OPT("region.id_system", CFG_STRING, region_id_system, "urn:renkei:regional-patient-id", 0, 0, NULL,
+	    "Identifier system (URI) of the regional patient ID (地域共通患者ID)."),
+	OPT("log.level", CFG_ENUM, log_level, "info", 0, 0, "debug|info|warn|error", "Least severe level logged."),
+	OPT("log.format", CFG_ENUM, log_format, "logfmt", 0, 0, "logfmt|json", "One line per event, logfmt or JSON."),
+};
+
+#define N_OPTIONS (sizeof options / sizeof options[0])
+
+static const struct cfg_option *option_find(struct str key)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++)
+		if (str_eq_c(key, options[i].key))
+			return &options[i];
+	return NULL;
+}
+
+/* Number with an optional unit suffix; mult_of gives the multiplier of a unit. */
+static bool parse_number_unit(struct str v, const char *const *units, const int64_t *mults,
+			      int64_t *out)
+{
+	size_t n = 0;
+	while (n < v.len && v.ptr[n] >= '0' && v.ptr[n] <= '9')
+		n++;
+	int64_t num;
+	if (!str_to_i64((struct str){v.ptr, n}, 0, INT64_MAX / (1LL << 30), &num))
+		return false;
+	struct str unit = {v.ptr + n, v.len - n};
+	for (size_t i = 0; units[i]; i++) {
+		if (str_eq_c(unit, units[i])) {
+			*out = num * mults[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static enum rk_status option_apply(struct config *cfg, const struct cfg_option *o, struct str v,
+				   const char *where, struct rk_err *err)
+{
+	void *field = (char *)cfg + o->offset;
+	int64_t num = 0;
+	switch (o->type) {
+	case CFG_STRING:
+	case CFG_ENUM: {
+		if (o->type == CFG_ENUM) {
+			bool ok = false;
+			struct str rest = str_c(o->choices), c;
+			while (str_next(&rest, '|', &c))
+				if (str_eq(c, v))
+					ok = true;
+			if (!ok)
+				return rk_fail_at(err, RK_INVALID, where, "%s%s: '%.*s' is not one of %s", where,
+						  o->key, STR_FMT(v), o->choices);
+		}
+		if (!str_is_utf8(v))
+			return rk_fail_at(err, RK_INVALID, where, "%s%s: value is not valid UTF-8", where, o->key);
+		char **s = field;
+		char *copy = strndup(v.ptr ? v.ptr : "", v.len);
+		if (!copy)
+			rk_oom();
+		free(*s);
+		*s = copy;
+		return RK_OK;
+	}
+	case CFG_INT: {
+		static const char *const u[] = {"", NULL};
+		static const int64_t m[] = {1};
+		if (!parse_number_unit(v, u, m, &num))
+			return rk_fail_at(err, RK_INVALID, where, "%s%s: '%.*s' is not a whole number", where,
+					  o->key, STR_FMT(v));
+		break;
+	}
+	case CFG_SIZE: {
+		static const char *const u[] = {"", "K", "M", "G", NULL};
+		static const int64_t m[] = {1, 1LL << 10, 1LL << 20, 1LL << 30};
+		if (!parse_number_unit(v, u, m, &num))
+			return rk_fail_at(err, RK_INVALID, where,
+					  "%s%s: '%.*s' is not a size (a number with optional K, M or G)", where,
+					  o->key, STR_FMT(v));
+		break;
+	}
+	case CFG_DURATION_S:
+	case CFG_DURATION_MS: {
+		static const char *const u[] = {"ms", "s", "min", "h", NULL};
+		static const int64_t m[] = {1, 1000, 60000, 3600000};
+		if (!parse_number_unit(v, u, m, &num))
+			return rk_fail_at(err, RK_INVALID, where,
+					  "%s%s: '%.*s' is not a duration (a number with ms, s, min or h)", where,
+					  o->key, STR_FMT(v));
+		if (o->type == CFG_DURATION_S) {
+			if (num % 1000)
+				return rk_fail_at(err, RK_INVALID, where, "%s%s: give whole seconds", where, o->key);
+			num /= 1000;
+		}
+		break;
+	}
+	}
+	if (num < o->min || num > o->max)
+		return rk_fail_at(err, RK_INVALID, where, "%s%s: %lld is outside the allowed range %lld..%lld",
+				  where, o->key, (long long)num, (long long)o->min, (long long)o->max);
+	*(int64_t *)field = num;
+	return RK_OK;
+}
+
+void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		struct rk_err err;
+		rk_err_clear(&err);
+		if (option_apply(cfg, &options[i], str_c(options[i].def), "default ", &err) != RK_OK)
+			abort(); /* a bad default is a programming error caught by the unit tests */
+	}
+}
+
+void config_free(struct config *cfg)
+{
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		if (options[i].type == CFG_STRING || options[i].type == CFG_ENUM) {
+			char **s = (char **)((char *)cfg + options[i].offset);
+			free(*s);
+			*s = NULL;
+		}
+	}
+}
+
+/* Parse "key = value" (value may be "quoted"); where is "path:line: ". */
+static enum rk_status apply_line(struct config *cfg, struct str line, const char *where,
+				 bool *seen, struct rk_err *err)
+{
+	struct str key, value;
+	if (!str_cut(line, '=', &key, &value))
+		return rk_fail_at(err, RK_INVALID, where, "%sexpected 'key = value'", where);
+	key = str_trim(key);
+	value = str_trim(value);
+	if (value.len >= 2 && value.ptr[0] == '"' && value.ptr[value.len - 1] == '"') {
+		value.ptr++;
+		value.len -= 2;
+	}
+	const struct cfg_option *o = option_find(key);
+	if (!o)
+		return rk_fail_at(err, RK_INVALID, where, "%sunknown option '%.*s'", where, STR_FMT(key));
+	if (seen) {
+		size_t idx = (size_t)(o - options);
+		if (seen[idx])
+			return rk_fail_at(err, RK_INVALID, where, "%soption '%s' is set twice", where, o->key);
+		seen[idx] = true;
+	}
+	return option_apply(cfg, o, value, where, err);
+}
+
+enum rk_status config_load(struct config *cfg, const char *path, struct rk_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return rk_fail(err, RK_IO, "%s: cannot open configuration: %s", path, strerror(errno));
+	enum rk_status st = RK_OK;
+	bool seen[N_OPTIONS] = {0};
+	char line[RK_MAX_CONFIG_LINE + 2];
+	char where[300];
+	size_t total = 0;
+	for (int lineno = 1; fgets(line, sizeof line, f); lineno++) {
+		size_t n = strlen(line);
+		total += n;
+		snprintf(where, sizeof where, "%s:%d: ", path, lineno);
+		if (total > RK_MAX_CONFIG_BYTES) {
+			st = rk_fail_at(err, RK_TOO_LARGE, where, "%sconfiguration file is larger than %u bytes",
+					where, (unsigned)RK_MAX_CONFIG_BYTES);
+			goto out_close;
+		}
+		if (n && line[n - 1] != '\n' && !feof(f)) {
+			st = rk_fail_at(err, RK_TOO_LARGE, where, "%sline longer than %d bytes", where,
+					RK_MAX_CONFIG_LINE);
+			goto out_close;
+		}
+		struct str l = str_trim((struct str){line, n});
+		if (l.len == 0 || l.ptr[0] == '#')
+			continue;
+		st = apply_line(cfg, l, where, seen, err);
+		if (st != RK_OK)
+			goto out_close;
+	}
+	if (ferror(f))
+		st = rk_fail(err, RK_IO, "%s: read error", path);
+out_close:
+	fclose(f);
+	return st;
+}
+
+enum rk_status config_set(struct config *cfg, const char *assignment, struct rk_err *err)
+{
+	return apply_line(cfg, str_trim(str_c(assignment)), "--set: ", NULL, err);
+}
+
+/* host:port, [v6]:port; fills host/port and whether the host is loopback. */
+static enum rk_status parse_listen(struct config *cfg, struct rk_err *err)
+{
+	struct str v = str_c(cfg->http_listen), host, port;
+	long colon = -1;
+	for (size_t i = 0; i < v.len; i++)
+		if (v.ptr[i] == ':')
+			colon = (long)i;
+	if (colon <= 0)
+		return rk_fail(err, RK_INVALID, "http.listen: '%s' is not host:port", cfg->http_listen);
+	host = (struct str){v.ptr, (size_t)colon};
+	port = (struct str){v.ptr + colon + 1, v.len - (size_t)colon - 1};
+	if (host.len >= 2 && host.ptr[0] == '[' && host.ptr[host.len - 1] == ']') {
+		host.ptr++;
+		host.len -= 2;
+	}
+	int64_t p;
+	if (!str_to_i64(port, 0, 65535, &p))
+		return rk_fail(err, RK_INVALID, "http.listen: port '%.*s' is not 0..65535 (0: any free port)", STR_FMT(port));
+	if (!str_copy(cfg->listen_host, sizeof cfg->listen_host, host))
+		return rk_fail(err, RK_INVALID, "http.listen: host is too long");
+	cfg->listen_port = (int)p;
+	if (strcmp(cfg->listen_host, "localhost") == 0)
+		snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (inet_pton(AF_INET, cfg->listen_host, &a4) == 1) {
+		cfg->listen_loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	} else if (inet_pton(AF_INET6, cfg->listen_host, &a6) == 1) {
+		cfg->listen_loopback = IN6_IS_ADDR_LOOPBACK(&a6);
+	} else {
+		return rk_fail(err, RK_INVALID,
+			       "http.listen: '%s' is not an IP address (give 127.0.0.1, ::1 or an interface address)",
+			       cfg->listen_host);
+	}
+	return RK_OK;
+}
+
+enum rk_status config_finish(struct config *cfg, struct rk_err *err)
+{
+	enum rk_status st = parse_listen(cfg, err);
+	if (st != RK_OK)
+		return st;
+	bool has_cert = cfg->tls_cert[0] != '\0', has_key = cfg->tls_key[0] != '\0';
+	if (has_cert != has_key)
+		return rk_fail(err, RK_INVALID, "tls.cert and tls.key must be set together");
+	cfg->tls_enabled = has_cert;
+	if (!cfg->listen_loopback && !cfg->tls_enabled)
+		return rk_fail(err, RK_INVALID,
+			       "http.listen: refusing to listen on non-loopback address %s without TLS; set tls.cert and tls.key",
+			       cfg->listen_host);
+	if (cfg->fhir_default_count > cfg->fhir_max_count)
+		return rk_fail(err, RK_INVALID, "fhir.default_count (%lld) is above fhir.max_count (%lld)",
+			       (long long)cfg->fhir_default_count, (long long)cfg->fhir_max_count);
+	if (!str_starts_with(str_c(cfg->store_url), "sqlite:") &&
+	    !str_starts_with(str_c(cfg->store_url), "postgresql://") &&
+	    !str_starts_with(str_c(cfg->store_url), "postgres://"))
+		return rk_fail(err, RK_INVALID, "store.url: '%s' must start with sqlite: or postgresql://",
+			       cfg->store_url);
+	if (cfg->region_id_system[0] == '\0')
+		return rk_fail(err, RK_INVALID, "region.id_system must not be empty");
+	size_t bl = strlen(cfg->fhir_base_url);
+	if (bl && cfg->fhir_base_url[bl - 1] == '/')
+		cfg->fhir_base_url[bl - 1] = '\0';
+	if (cfg->fhir_base_url[0] == '\0') {
+		char tmp[160];
+		bool v6 = strchr(cfg->listen_host, ':') != NULL;
+		snprintf(tmp, sizeof tmp, "%s://%s%s%s:%d/fhir", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
+			 cfg->listen_host, v6 ? "]" : "", cfg->listen_port);
+		free(cfg->fhir_base_url);
+		cfg->fhir_base_url = strdup(tmp);
+		if (!cfg->fhir_base_url)
+			rk_oom();
+	}
+	return RK_OK;
+}
+
+void config_write_example(FILE *f)
+{
+	fputs("# renkei.conf — every option with its default, its bounds and why.\n"
+	      "# Syntax: `key = value`, one per line; `#` starts a comment. Unknown keys are an\n"
+	      "# error (with file:line), so a typo never silently falls back to a default.\n"
+	      "# Sizes take K, M or G; durations take ms, s, min or h.\n",
+	      f);
+	const char *section = "";
+	for (size_t i = 0; i < N_OPTIONS; i++) {
+		const struct cfg_option *o = &options[i];
+		const char *dot = strchr(o->key, '.');
+		size_t sl = dot ? (size_t)(dot - o->key) : strlen(o->key);
+		if (strncmp(section, o->key, sl) != 0 || section[sl] != '.') {
+			fprintf(f, "\n# --- %.*s ---\n", (int)sl, o->key);
+			section = o->key;
+		}
+		fprintf(f, "\n# %s\n", o->doc);
+		if (o->type == CFG_INT || o->type == CFG_SIZE)
+			fprintf(f, "# bounds: %lld..%lld%s\n", (long long)o->min, (long long)o->max,
+				o->type == CFG_SIZE ? " bytes" : "");
+		else if (o->type == CFG_DURATION_S)
+			fprintf(f, "# bounds: %llds..%llds\n", (long long)o->min, (long long)o->max);
+		else if (o->type == CFG_DURATION_MS)
+			fprintf(f, "# bounds: %lldms..%lldms\n", (long long)o->min, (long long)o->max);
+		else if (o->type == CFG_ENUM)
+			fprintf(f, "# one of: %s\n", o->choices);
+		fprintf(f, "#%s = %s\n", o->key, o->def[0] && strchr(o->def, ' ') ? "" : o->def);
+		if (o->def[0] && strchr(o->def, ' '))
+			fprintf(f, "#   (default: \"%s\")\n", o->def);
+	}
+}

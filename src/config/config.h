@@ -1,0 +1,64 @@
+/* config.h — renkei's configuration: a typed option table with bounds and
+ * secure defaults, loaded from `key = value` files. Unknown keys, repeated
+ * keys and out-of-range values fail with file:line. A configuration is built
+ * once at start and read-only afterwards (safe to share between threads). */
+#ifndef RENKEI_CONFIG_CONFIG_H
+#define RENKEI_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+
+struct config {
+	/* http */
+	char *http_listen;              /* host:port; loopback unless TLS is configured */
+	int64_t http_threads;           /* worker threads, each with its own store connection */
+	int64_t http_max_connections;
+	int64_t http_max_connections_per_ip;
+	int64_t http_timeout_s;         /* idle connection time-out */
+	int64_t http_max_body;          /* bytes */
+	int64_t http_max_header;        /* bytes of request line + headers per connection */
+	/* tls */
+	char *tls_cert;
+	char *tls_key;
+	/* store */
+	char *store_url;
+	int64_t store_busy_timeout_ms;
+	/* web */
+	char *web_root;
+	/* fhir */
+	char *fhir_base_url;            /* empty: derived from http.listen */
+	int64_t fhir_default_count;
+	int64_t fhir_max_count;
+	/* region */
+	char *region_name;
+	char *region_id_system;         /* identifier system of the regional patient ID */
+	/* log */
+	char *log_level;
+	char *log_format;
+
+	/* derived by config_finish */
+	char listen_host[64];
+	int listen_port;
+	bool listen_loopback;
+	bool tls_enabled;
+};
+
+/* Fill cfg with the defaults of the option table. Aborts only on OOM. */
+void config_defaults(struct config *cfg);
+/* Read path and apply its options over cfg. RK_IO when unreadable; RK_INVALID
+ * with "path:line: ..." for an unknown/repeated key or a bad value. */
+enum rk_status config_load(struct config *cfg, const char *path, struct rk_err *err);
+/* Apply one `key=value` (command-line --set). Same checks as a file line. */
+enum rk_status config_set(struct config *cfg, const char *assignment, struct rk_err *err);
+/* Cross-option checks and derived fields: refuses a non-loopback listen
+ * address without TLS, default page size above the maximum, and so on. */
+enum rk_status config_finish(struct config *cfg, struct rk_err *err);
+void config_free(struct config *cfg);
+
+/* Write the annotated example file (every option, default, bounds, why). */
+void config_write_example(FILE *f);
+
+#endif

@@ -1,0 +1,56 @@
+/* err.c — recording failures in struct rk_err, and the one out-of-memory exit. */
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void rk_err_clear(struct rk_err *err)
+{
+	err->status = RK_OK;
+	err->msg[0] = '\0';
+	err->where[0] = '\0';
+}
+
+static enum rk_status err_vset(struct rk_err *err, enum rk_status st, const char *where,
+			       const char *fmt, va_list ap)
+{
+	if (!err || err->status != RK_OK)
+		return st;
+	err->status = st;
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	if (where)
+		snprintf(err->where, sizeof err->where, "%s", where);
+	else
+		err->where[0] = '\0';
+	return st;
+}
+
+enum rk_status rk_fail(struct rk_err *err, enum rk_status st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, st, NULL, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum rk_status rk_fail_at(struct rk_err *err, enum rk_status st, const char *where,
+			  const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, st, where, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+_Noreturn void rk_oom(void)
+{
+	static const char msg[] = "renkei: out of memory, aborting\n";
+	ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+	(void)w;
+	abort();
+}

@@ -1,0 +1,44 @@
+/* limits.h — every hard bound in renkei, each with a line of why.
+ * Configuration may lower a bound, never raise it (config/ checks this).
+ * Exceeding one is a clean 4xx with a specific message, never a crash.
+ * Always include as "core/limits.h" (the system <limits.h> is a different file). */
+#ifndef RENKEI_CORE_LIMITS_H
+#define RENKEI_CORE_LIMITS_H
+
+/* HTTP */
+#define RK_MAX_BODY (64u << 20)          /* largest request body: a 50 MB scanned consent form plus JSON/base64 overhead */
+#define RK_DEFAULT_BODY (8u << 20)       /* default body limit: FHIR resources and modest bundles */
+#define RK_MAX_HEADER_MEM (1u << 20)     /* per-connection header+read buffer ceiling for libmicrohttpd */
+#define RK_MAX_URL 8192                  /* longest URL we route: long search queries, not attachments */
+#define RK_MAX_QUERY_PARAMS 64           /* search parameters per request: real clients use < 10 */
+#define RK_MAX_PARAM_VALUES 100          /* comma-separated OR values in one parameter */
+#define RK_MAX_HTTP_THREADS 256          /* worker threads; each holds one database connection */
+#define RK_MAX_CONNECTIONS 65536         /* concurrent connections libmicrohttpd tracks */
+#define RK_MAX_REQUEST_MEM (256u << 20)  /* per-request arena: a body plus its parsed form and response */
+#define RK_MAX_RESPONSE (256u << 20)     /* a rendered response held in memory */
+
+/* JSON / FHIR */
+#define RK_MAX_JSON_DEPTH 64             /* FHIR resources nest < 20 levels; bundles of resources < 40 */
+#define RK_MAX_ID_LEN 64                 /* FHIR id: [A-Za-z0-9\-\.]{1,64} */
+#define RK_MAX_TYPE_LEN 64               /* longest resource type name */
+#define RK_MAX_STRING_BYTES (1u << 20)   /* one FHIR string element (not Attachment.data) */
+#define RK_MAX_INDEX_VALUES 1000         /* index entries extracted from one resource */
+#define RK_MAX_COUNT 1000                /* _count ceiling: one page stays small enough to render fast */
+#define RK_DEFAULT_COUNT 20              /* FHIR page size when _count is absent */
+#define RK_MAX_OFFSET 1000000            /* deepest page offset; beyond it, narrow the search */
+#define RK_MAX_HISTORY 1000              /* history entries per page */
+#define RK_MAX_SEARCH_VALUE 256          /* bytes in one search value (names, codes, dates) */
+
+/* Store */
+#define RK_MAX_STMT_CACHE 256            /* prepared statements cached per connection */
+#define RK_MAX_SQL 16384                 /* generated search SQL text */
+#define RK_MAX_SQL_PARAMS 512            /* bound parameters in one statement */
+
+/* Config */
+#define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
+#define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
+
+/* Demo */
+#define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
+
+#endif

@@ -1,0 +1,55 @@
+/* str.h — string slices: a pointer and a length into someone else's bytes.
+ * Parsers return slices into their input instead of copies. A slice is not
+ * NUL-terminated unless documented. Pure functions; thread-safe. */
+#ifndef RENKEI_CORE_STR_H
+#define RENKEI_CORE_STR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct str {
+	const char *ptr;
+	size_t len;
+};
+
+/* A decoded key=value pair (query parameters, headers). */
+struct str_pair {
+	struct str key;
+	struct str value;
+};
+
+#define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
+#define STR_NULL ((struct str){NULL, 0})
+#define STR_FMT(s) (int)(s).len, (s).ptr /* for printf("%.*s") */
+
+/* Slice of a C string (NULL gives the empty slice). */
+struct str str_c(const char *s);
+bool str_eq(struct str a, struct str b);
+bool str_eq_c(struct str a, const char *b);
+/* ASCII case-insensitive equality. */
+bool str_eq_nocase(struct str a, const char *b);
+bool str_starts_with(struct str s, const char *prefix);
+bool str_ends_with(struct str s, const char *suffix);
+/* Split at the first sep: before/after get the parts (sep excluded). Returns
+ * false (and before = s, after = empty) when sep is absent. */
+bool str_cut(struct str s, char sep, struct str *before, struct str *after);
+/* Next field of s separated by sep: returns false when s is exhausted. */
+bool str_next(struct str *s, char sep, struct str *field);
+/* Without leading and trailing ASCII whitespace. */
+struct str str_trim(struct str s);
+/* True when needle occurs in s. */
+bool str_contains(struct str s, const char *needle);
+/* Index of c in s, or -1. */
+long str_index(struct str s, char c);
+/* Decimal integer in [min, max] with optional leading '-'; no spaces, no '+'.
+ * Returns false on anything else (out is untouched). */
+bool str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out);
+/* Whole slice is digits 0-9 (and not empty). */
+bool str_is_digits(struct str s);
+/* Valid UTF-8 without NUL bytes and without overlongs or surrogates. */
+bool str_is_utf8(struct str s);
+/* Copy into a fixed buffer, always NUL-terminated; returns false if truncated. */
+bool str_copy(char *dst, size_t cap, struct str s);
+
+#endif

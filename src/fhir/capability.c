@@ -1,0 +1,87 @@
+/* capability.c — CapabilityStatement (R4) from the served-type table. */
+#include "fhir/capability.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "fhir/types.h"
+
+static const char *sp_type_name(enum fhir_sp_type t)
+{
+	switch (t) {
+	case SP_TOKEN: return "token";
+	case SP_STRING: return "string";
+	case SP_DATE: return "date";
+	case SP_REFERENCE: return "reference";
+	}
+	return "token";
+}
+
+static json_t *interactions(const char *const *codes, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("{s:s}", "code", codes[i]));
+	return a;
+}
+
+static json_t *resource_entry(const struct fhir_resource_def *def)
+{
+	static const char *const codes[] = {"read", "vread", "update", "delete", "history-instance",
+					    "history-type", "create", "search-type"};
+	json_t *params = json_array();
+	json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "name", "_id", "type", "token", "documentation",
+						"Logical id"));
+	json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "name", "_lastUpdated", "type", "date",
+						"documentation", "When the resource last changed"));
+	for (size_t i = 0; i < def->n_params; i++)
+		json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "name", def->params[i].name, "type",
+							sp_type_name(def->params[i].type), "documentation",
+							def->params[i].doc));
+	json_t *r = json_pack("{s:s, s:[s], s:o, s:s, s:b, s:b, s:b, s:b, s:s, s:o}", "type", def->name,
+			      "supportedProfile", def->profile, "interaction", interactions(codes, 8), "versioning",
+			      "versioned-update", "readHistory", 1, "updateCreate", 1, "conditionalCreate", 0,
+			      "conditionalUpdate", 0, "conditionalDelete", "not-supported", "searchParam", params);
+	if (strcmp(def->name, "Patient") == 0)
+		json_object_set_new(r, "operation",
+				    json_pack("[{s:s, s:s, s:s}]", "name", "ihe-pix", "definition",
+					      "https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix",
+					      "documentation",
+					      "Cross-reference a local or regional patient ID to every linked registration"));
+	return r;
+}
+
+char *fhir_capability_build(const struct config *cfg, int64_t now)
+{
+	char date[RK_TIME_RFC3339_LEN];
+	time_format_rfc3339(now, date);
+	json_t *resources = json_array();
+	for (size_t i = 0; i < fhir_resources_len; i++)
+		json_array_append_new(resources, resource_entry(fhir_resources[i]));
+	static const char *const sys[] = {"history-system"};
+	json_t *cs = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:[s, s], s:[{s:s, s:s, s:o, s:o}]}",
+		"resourceType", "CapabilityStatement", "id", "renkei", "status", "active", "date", date, "publisher",
+		"renkei", "kind", "instance", "description",
+		"renkei: regional health information network (医療情報連携ネットワーク) FHIR R4 API",
+		"software", "name", "renkei", "version", RENKEI_VERSION,
+		"implementation", "description", cfg->region_name, "url", cfg->fhir_base_url,
+		"fhirVersion", "4.0.1", "format", "application/fhir+json", "json",
+		"rest", "mode", "server", "documentation",
+		"JP Core identifier systems: local patient ID urn:oid:1.2.392.100495.20.3.51.1 + facility code; "
+		"regional patient ID per region.id_system; names in 漢字 (IDE) and カナ (SYL).",
+		"resource", resources, "interaction", interactions(sys, 1));
+	if (!cs)
+		rk_oom();
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	if (rk_json_dump(cs, &b) != RK_OK)
+		rk_oom();
+	json_decref(cs);
+	return buf_steal(&b, NULL);
+}

@@ -1,0 +1,25 @@
+/* jpcore.h — identifier systems, extensions and code systems of JP Core (and
+ * the few renkei defines itself), in one place. */
+#ifndef RENKEI_FHIR_JPCORE_H
+#define RENKEI_FHIR_JPCORE_H
+
+/* Local patient ID: this prefix followed by the 10-digit facility code. */
+#define JP_LOCAL_PATIENT_SYSTEM_PREFIX "urn:oid:1.2.392.100495.20.3.51.1"
+/* 10-digit 医療機関コード of a medical institution, pharmacy or home-nursing station. */
+#define JP_FACILITY_CODE_SYSTEM "http://jpfhir.jp/fhir/core/IdSystem/insurance-medical-institution-no"
+/* 10-digit 介護保険事業所番号 of a care office (居宅介護支援事業所 and the like);
+ * JP Core names none, so renkei defines one. */
+#define RK_CARE_OFFICE_CODE_SYSTEM "urn:renkei:IdSystem:care-office-no"
+/* Name representation: valueCode IDE (漢字), SYL (カナ), ABC (ローマ字). */
+#define JP_NAME_REPRESENTATION_EXT "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation"
+#define JP_PROFILE_PATIENT "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Patient"
+#define JP_PROFILE_ORGANIZATION "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Organization"
+#define JP_PROFILE_PRACTITIONER "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Practitioner"
+/* Kind of participating facility (病院, 診療所, 薬局, ...): renkei's code system. */
+#define RK_FACILITY_KIND_SYSTEM "urn:renkei:CodeSystem:facility-kind"
+/* Staff ID within a facility: this prefix followed by the facility code (JP Core). */
+#define JP_STAFF_ID_SYSTEM_PREFIX "urn:oid:1.2.392.100495.20.3.41.1"
+/* 医籍登録番号 (medical registration number). */
+#define JP_MEDICAL_REGISTRATION_SYSTEM "urn:oid:1.2.392.100495.20.3.31"
+
+#endif

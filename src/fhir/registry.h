@@ -1,0 +1,21 @@
+/* registry.h — the hooks that tie FHIR resources to the operational registry:
+ * a Patient is one facility's registration of a person, linked to a regional
+ * patient ID (PIX-style); an Organization with a facility code is a
+ * participating facility. Called by resource.c inside the write transaction. */
+#ifndef RENKEI_FHIR_REGISTRY_H
+#define RENKEI_FHIR_REGISTRY_H
+
+#include "fhir/resource.h"
+
+enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
+enum rk_status registry_patient_after(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
+enum rk_status registry_organization_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
+enum rk_status registry_organization_after(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
+
+/* The facility code in a local patient ID system ("urn:oid:...51.1" + 10
+ * digits); false for any other system. */
+bool registry_local_system(struct str system, struct str *facility_code);
+/* A facility-code identifier system (医療機関コード or 介護保険事業所番号). */
+bool registry_facility_system(struct str system);
+
+#endif

@@ -1,0 +1,226 @@
+/* resource.c — the write path: validate → begin → read current → version
+ * check → type hooks → canonical body → index → store → registry → commit. */
+#include "fhir/resource.h"
+
+#include <string.h>
+
+#include "core/json.h"
+#include "core/limits.h"
+#include "core/time.h"
+#include "fhir/index.h"
+#include "fhir/validate.h"
+
+/* References to served types must resolve to a live resource. */
+static enum rk_status check_ref(void *vctx, struct str type, struct str id, const char *where, struct rk_err *err)
+{
+	struct fhir_ctx *ctx = vctx;
+	const struct fhir_resource_def *def = fhir_resource_find(type.ptr, type.len);
+	if (!def)
+		return RK_OK; /* a type renkei does not serve: kept as written */
+	struct store_resource r;
+	enum rk_status rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &r, err);
+	if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted))
+		return rk_fail_at(err, RK_INVALID, where, "%s: %.*s/%.*s does not exist", where, STR_FMT(type),
+				  STR_FMT(id));
+	return rc;
+}
+
+/* resourceType, id, meta first (in that order), then the rest as sent. */
+static json_t *canonical(const struct fhir_write *w, int64_t now)
+{
+	json_t *out = json_object();
+	json_t *meta = json_object_get(w->res, "meta");
+	meta = json_is_object(meta) ? json_deep_copy(meta) : json_object();
+	char ts[RK_TIME_RFC3339_LEN], ver[24];
+	time_format_rfc3339(now, ts);
+	snprintf(ver, sizeof ver, "%lld", (long long)w->version);
+	json_object_set_new(meta, "versionId", json_string(ver));
+	json_object_set_new(meta, "lastUpdated", json_string(ts));
+	json_object_set_new(out, "resourceType", json_string(w->def->name));
+	json_object_set_new(out, "id", json_stringn(w->id.ptr, w->id.len));
+	json_object_set_new(out, "meta", meta);
+	const char *key;
+	json_t *val;
+	json_object_foreach(w->res, key, val)
+		if (strcmp(key, "resourceType") != 0 && strcmp(key, "id") != 0 && strcmp(key, "meta") != 0)
+			json_object_set(out, key, val);
+	return out;
+}
+
+static enum rk_status write_version(struct fhir_ctx *ctx, struct fhir_write *w, bool deleted, struct fhir_result *out,
+				    struct rk_err *err)
+{
+	struct store_write sw = {
+		.type = w->def->name,
+		.id = w->id,
+		.version = w->version,
+		.last_updated = ctx->now,
+		.deleted = deleted,
+	};
+	json_t *body = NULL;
+	struct buf b;
+	buf_init(&b, RK_MAX_BODY * 2u);
+	enum rk_status rc = RK_OK;
+	if (!deleted) {
+		if (w->def->prepare && (rc = w->def->prepare(ctx, w, err)) != RK_OK)
+			goto out;
+		body = canonical(w, ctx->now);
+		if ((rc = rk_json_dump(body, &b)) != RK_OK) {
+			rc = rk_fail(err, rc, "resource too large to store");
+			goto out;
+		}
+		struct store_index_entry *ix;
+		size_t n_ix;
+		if ((rc = fhir_index_extract(w->def, body, ctx->arena, &ix, &n_ix, err)) != RK_OK)
+			goto out;
+		sw.body = buf_str(&b);
+		sw.index = ix;
+		sw.n_index = n_ix;
+		sw.source_facility = w->source_facility;
+		sw.patient_id = w->patient_id;
+	} else if (w->prev) {
+		sw.source_facility = w->prev->source_facility;
+		sw.patient_id = w->prev->patient_id;
+	}
+	if ((rc = store_resource_write(ctx->store, &sw, err)) != RK_OK)
+		goto out;
+	if (!deleted && w->def->after_write && (rc = w->def->after_write(ctx, w, err)) != RK_OK)
+		goto out;
+	out->id = w->id;
+	out->version = w->version;
+	out->last_updated = ctx->now;
+	out->body = arena_str(ctx->arena, buf_str(&b));
+	if (!out->body.ptr)
+		rc = rk_fail(err, RK_TOO_LARGE, "response larger than this request may hold");
+out:
+	json_decref(body);
+	buf_free(&b);
+	return rc;
+}
+
+static enum rk_status tx_begin(struct fhir_ctx *ctx, struct rk_err *err)
+{
+	return ctx->batch ? RK_OK : store_begin(ctx->store, err);
+}
+
+/* Commit on success, roll back on failure (unless the caller holds the transaction). */
+static enum rk_status tx_end(struct fhir_ctx *ctx, enum rk_status rc, struct rk_err *err)
+{
+	if (ctx->batch)
+		return rc;
+	if (rc == RK_OK)
+		return store_commit(ctx->store, err);
+	store_rollback(ctx->store);
+	return rc;
+}
+
+static enum rk_status validate(struct fhir_ctx *ctx, const struct fhir_resource_def *def, json_t *res,
+			       struct rk_err *err)
+{
+	return fhir_validate(def, res, check_ref, ctx, err);
+}
+
+enum rk_status fhir_create(struct fhir_ctx *ctx, const struct fhir_resource_def *def, json_t *res,
+			   struct fhir_result *out, struct rk_err *err)
+{
+	char idbuf[RAND_ID_LEN + 1];
+	rand_id(idbuf);
+	struct str id = arena_str(ctx->arena, str_c(idbuf));
+	if (!id.ptr)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	enum rk_status rc = tx_begin(ctx, err);
+	if (rc != RK_OK)
+		return rc;
+	struct fhir_write w = {.def = def, .res = res, .id = id, .version = 1};
+	if ((rc = validate(ctx, def, res, err)) == RK_OK)
+		rc = write_version(ctx, &w, false, out, err);
+	out->created = true;
+	return tx_end(ctx, rc, err);
+}
+
+enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id, json_t *res,
+			   int64_t if_match, struct fhir_result *out, struct rk_err *err)
+{
+	if (!fhir_id_valid(id))
+		return rk_fail(err, RK_INVALID, "'%.*s' is not a valid resource id ([A-Za-z0-9-.]{1,64})", STR_FMT(id));
+	json_t *body_id = json_object_get(res, "id");
+	if (!json_is_string(body_id))
+		return rk_fail_at(err, RK_INVALID, "id", "an update must carry the resource id in the body (id = '%.*s')",
+				  STR_FMT(id));
+	if (!str_eq(rk_json_strv(body_id), id))
+		return rk_fail_at(err, RK_INVALID, "id", "the id in the body ('%.64s') differs from the id in the URL ('%.*s')",
+				  json_string_value(body_id), STR_FMT(id));
+	enum rk_status rc = tx_begin(ctx, err);
+	if (rc != RK_OK)
+		return rc;
+	struct store_resource prev;
+	struct fhir_write w = {.def = def, .res = res, .id = id, .version = 1};
+	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	if (rc == RK_OK) {
+		w.prev = &prev;
+		w.version = prev.version + 1;
+	} else if (rc == RK_NOT_FOUND) {
+		rc = RK_OK;
+	}
+	if (rc == RK_OK && if_match > 0 && (!w.prev || w.prev->version != if_match))
+		rc = w.prev ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
+				      (long long)if_match, (long long)w.prev->version)
+			    : rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
+				      (long long)if_match, def->name, STR_FMT(id));
+	if (rc == RK_OK)
+		rc = validate(ctx, def, res, err);
+	if (rc == RK_OK)
+		rc = write_version(ctx, &w, false, out, err);
+	out->created = w.prev == NULL;
+	return tx_end(ctx, rc, err);
+}
+
+enum rk_status fhir_delete(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
+			   struct fhir_result *out, struct rk_err *err)
+{
+	if (!fhir_id_valid(id))
+		return rk_fail(err, RK_INVALID, "'%.*s' is not a valid resource id", STR_FMT(id));
+	enum rk_status rc = tx_begin(ctx, err);
+	if (rc != RK_OK)
+		return rc;
+	struct store_resource prev;
+	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	if (rc == RK_NOT_FOUND || (rc == RK_OK && prev.deleted)) {
+		*out = (struct fhir_result){.id = id, .version = rc == RK_OK ? prev.version : 0};
+		return tx_end(ctx, RK_OK, err);
+	}
+	if (rc == RK_OK) {
+		struct fhir_write w = {.def = def, .id = id, .version = prev.version + 1, .prev = &prev};
+		rc = write_version(ctx, &w, true, out, err);
+	}
+	return tx_end(ctx, rc, err);
+}
+
+enum rk_status fhir_read(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
+			 struct store_resource *out, struct rk_err *err)
+{
+	if (!fhir_id_valid(id))
+		return rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(id));
+	enum rk_status rc = store_resource_read(ctx->store, def->name, id, ctx->arena, out, err);
+	if (rc == RK_NOT_FOUND)
+		return rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(id));
+	if (rc == RK_OK && out->deleted)
+		return rk_fail(err, RK_GONE, "%s/%.*s was deleted (version %lld)", def->name, STR_FMT(id),
+			       (long long)out->version);
+	return rc;
+}
+
+enum rk_status fhir_vread(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
+			  int64_t version, struct store_resource *out, struct rk_err *err)
+{
+	if (!fhir_id_valid(id))
+		return rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(id));
+	enum rk_status rc = store_resource_vread(ctx->store, def->name, id, version, ctx->arena, out, err);
+	if (rc == RK_NOT_FOUND)
+		return rk_fail(err, RK_NOT_FOUND, "%s/%.*s has no version %lld", def->name, STR_FMT(id),
+			       (long long)version);
+	if (rc == RK_OK && out->deleted)
+		return rk_fail(err, RK_GONE, "version %lld of %s/%.*s is a deletion", (long long)version, def->name,
+			       STR_FMT(id));
+	return rc;
+}

@@ -1,0 +1,75 @@
+/* resource.h — the FHIR resource service: create, update (also as create),
+ * delete, read and vread of the served types, with validation, reference
+ * checks, version history, search indexing and the type's registry hooks, all
+ * in one transaction. Used by the HTTP API and by internal writers (demo,
+ * import). One fhir_ctx per request/thread. */
+#ifndef RENKEI_FHIR_RESOURCE_H
+#define RENKEI_FHIR_RESOURCE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/rand.h"
+#include "fhir/types.h"
+#include "store/store.h"
+
+struct fhir_ctx {
+	struct store *store;
+	struct arena *arena;
+	const struct config *cfg;
+	int64_t now;       /* ms; taken once per request */
+	struct rng *rng;   /* when set, new regional IDs come from it (demo determinism) */
+	bool trusted;      /* internal writer: may name a new regional ID */
+	bool batch;        /* the caller holds the transaction (demo, transaction Bundles):
+			    * writes neither begin nor commit, and a failure leaves the
+			    * rollback to the caller */
+};
+
+/* A write being prepared; the hooks of types.h read and fill it. */
+struct fhir_write {
+	const struct fhir_resource_def *def;
+	json_t *res;                       /* the resource as sent (hooks may amend it) */
+	struct str id;
+	int64_t version;                   /* the version being written */
+	const struct store_resource *prev; /* current stored version, or NULL */
+	struct str source_facility;        /* set by prepare hooks */
+	struct str patient_id;
+	/* Patient registry scratch (fhir/registry.c) */
+	struct str facility_code, local_id, regional_id;
+	bool new_regional;
+	/* Organization registry scratch */
+	bool is_facility;
+	struct str facility_kind, facility_name, facility_area;
+	bool facility_active;
+};
+
+struct fhir_result {
+	struct str id;
+	int64_t version;
+	int64_t last_updated;
+	struct str body; /* stored JSON (empty after delete) */
+	bool created;
+};
+
+/* POST: a new resource with a server-assigned id. res is borrowed. */
+enum rk_status fhir_create(struct fhir_ctx *ctx, const struct fhir_resource_def *def, json_t *res,
+			   struct fhir_result *out, struct rk_err *err);
+/* PUT: update id, or create it when it does not exist (out->created).
+ * if_match > 0 requires the current version to be if_match (RK_PRECONDITION). */
+enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id, json_t *res,
+			   int64_t if_match, struct fhir_result *out, struct rk_err *err);
+/* DELETE: a new, deleted version. Deleting a missing or deleted resource succeeds (idempotent). */
+enum rk_status fhir_delete(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
+			   struct fhir_result *out, struct rk_err *err);
+/* Current version: RK_NOT_FOUND, RK_GONE (deleted; out still describes it). */
+enum rk_status fhir_read(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
+			 struct store_resource *out, struct rk_err *err);
+/* A version: RK_NOT_FOUND, RK_GONE (that version is a deletion). */
+enum rk_status fhir_vread(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
+			  int64_t version, struct store_resource *out, struct rk_err *err);
+
+#endif

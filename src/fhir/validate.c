@@ -1,0 +1,523 @@
+/* validate.c — a table-driven walk over the resource JSON. */
+#include "fhir/validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/json.h"
+#include "core/limits.h"
+#include "core/time.h"
+
+struct vctx {
+	fhir_ref_fn on_ref;
+	void *ref_ctx;
+	struct rk_err *err;
+	int depth;
+};
+
+/* A path under construction: "Patient.name[0].given". */
+struct path {
+	char buf[256];
+	size_t len;
+};
+
+static size_t path_push(struct path *p, const char *fmt, const char *a, long idx)
+{
+	size_t old = p->len;
+	int n = idx >= 0 ? snprintf(p->buf + p->len, sizeof p->buf - p->len, "[%ld]", idx)
+			 : snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, a);
+	if (n > 0)
+		p->len += (size_t)n < sizeof p->buf - p->len ? (size_t)n : sizeof p->buf - p->len - 1;
+	return old;
+}
+
+static void path_pop(struct path *p, size_t old)
+{
+	p->len = old;
+	p->buf[old] = '\0';
+}
+
+static enum rk_status bad(struct vctx *v, const struct path *p, const char *fmt, const char *a)
+{
+	char msg[RK_ERR_MSG_MAX];
+	snprintf(msg, sizeof msg, fmt, a);
+	return rk_fail_at(v->err, RK_INVALID, p->buf, "%s: %s", p->buf, msg);
+}
+
+bool fhir_id_valid(struct str id)
+{
+	if (id.len < 1 || id.len > RK_MAX_ID_LEN)
+		return false;
+	for (size_t i = 0; i < id.len; i++) {
+		char c = id.ptr[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool fhir_code_valid(struct str c)
+{
+	if (c.len == 0 || is_ws(c.ptr[0]) || is_ws(c.ptr[c.len - 1]))
+		return false;
+	for (size_t i = 0; i < c.len; i++) {
+		if (c.ptr[i] == '\t' || c.ptr[i] == '\r' || c.ptr[i] == '\n')
+			return false;
+		if (c.ptr[i] == ' ' && c.ptr[i + 1] == ' ')
+			return false;
+	}
+	return true;
+}
+
+static bool no_ws(struct str s)
+{
+	for (size_t i = 0; i < s.len; i++)
+		if (is_ws(s.ptr[i]))
+			return false;
+	return s.len > 0;
+}
+
+static bool base64_valid(struct str s)
+{
+	size_t n = 0, pad = 0;
+	for (size_t i = 0; i < s.len; i++) {
+		char c = s.ptr[i];
+		if (c == '=') {
+			pad++;
+			n++;
+			continue;
+		}
+		if (pad)
+			return false;
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/')
+			n++;
+		else
+			return false;
+	}
+	return n % 4 == 0 && pad <= 2;
+}
+
+static bool time_valid(struct str s)
+{
+	/* hh:mm:ss(.f+)? */
+	if (s.len < 8 || s.ptr[2] != ':' || s.ptr[5] != ':')
+		return false;
+	int64_t h, m, sec;
+	if (!str_to_i64((struct str){s.ptr, 2}, 0, 23, &h) || !str_to_i64((struct str){s.ptr + 3, 2}, 0, 59, &m) ||
+	    !str_to_i64((struct str){s.ptr + 6, 2}, 0, 60, &sec))
+		return false;
+	if (s.len == 8)
+		return true;
+	return s.ptr[8] == '.' && s.len > 9 && str_is_digits((struct str){s.ptr + 9, s.len - 9});
+}
+
+static bool oid_valid(struct str s)
+{
+	if (!str_starts_with(s, "urn:oid:"))
+		return false;
+	struct str rest = {s.ptr + 8, s.len - 8}, part;
+	int parts = 0;
+	while (str_next(&rest, '.', &part)) {
+		if (!str_is_digits(part) || (part.len > 1 && part.ptr[0] == '0'))
+			return false;
+		parts++;
+	}
+	return parts >= 2 && (s.ptr[8] >= '0' && s.ptr[8] <= '2');
+}
+
+/* Check a primitive value's JSON type and lexical form. */
+static enum rk_status check_primitive(struct vctx *v, const struct path *p, const char *type, const json_t *j,
+				      const char *codes)
+{
+	if (strcmp(type, "boolean") == 0)
+		return json_is_boolean(j) ? RK_OK : bad(v, p, "expected true or false%s", "");
+	if (strcmp(type, "integer") == 0 || strcmp(type, "positiveInt") == 0 || strcmp(type, "unsignedInt") == 0) {
+		if (!json_is_integer(j))
+			return bad(v, p, "expected a whole number (%s)", type);
+		json_int_t n = json_integer_value(j);
+		json_int_t min = type[0] == 'p' ? 1 : type[0] == 'u' ? 0 : -2147483648LL;
+		if (n < min || n > 2147483647LL)
+			return bad(v, p, "number out of range for %s", type);
+		return RK_OK;
+	}
+	if (strcmp(type, "decimal") == 0) {
+		if (!json_is_number(j))
+			return bad(v, p, "expected a number%s", "");
+		if (json_is_real(j) && !isfinite(json_real_value(j)))
+			return bad(v, p, "number is not finite%s", "");
+		return RK_OK;
+	}
+	if (!json_is_string(j))
+		return bad(v, p, "expected a JSON string (%s)", type);
+	struct str s = {json_string_value(j), json_string_length(j)};
+	if (s.len == 0)
+		return bad(v, p, "empty strings are not allowed in FHIR%s", "");
+	if (s.len > RK_MAX_STRING_BYTES && strcmp(type, "base64Binary") != 0)
+		return bad(v, p, "string longer than the %s-byte limit", "1048576");
+	struct time_range tr;
+	if (strcmp(type, "date") == 0)
+		return time_parse_fhir(s, TIME_DATE, &tr) ? RK_OK : bad(v, p, "'%s' is not a valid FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)", json_string_value(j));
+	if (strcmp(type, "dateTime") == 0)
+		return time_parse_fhir(s, TIME_DATETIME, &tr) ? RK_OK : bad(v, p, "'%s' is not a valid FHIR dateTime (a date, or YYYY-MM-DDThh:mm:ss with a time zone)", json_string_value(j));
+	if (strcmp(type, "instant") == 0)
+		return time_parse_fhir(s, TIME_INSTANT, &tr) ? RK_OK : bad(v, p, "'%s' is not a valid FHIR instant (YYYY-MM-DDThh:mm:ss[.sss] with a time zone)", json_string_value(j));
+	if (strcmp(type, "time") == 0)
+		return time_valid(s) ? RK_OK : bad(v, p, "'%s' is not a valid time (hh:mm:ss)", json_string_value(j));
+	if (strcmp(type, "code") == 0) {
+		if (!fhir_code_valid(s))
+			return bad(v, p, "'%s' is not a valid code (no leading, trailing or double spaces)", json_string_value(j));
+		if (codes) {
+			struct str rest = str_c(codes), c;
+			while (str_next(&rest, '|', &c))
+				if (str_eq(c, s))
+					return RK_OK;
+			char msg[RK_ERR_MSG_MAX];
+			snprintf(msg, sizeof msg, "'%.100s' is not one of %s", json_string_value(j), codes);
+			return bad(v, p, "%s", msg);
+		}
+		return RK_OK;
+	}
+	if (strcmp(type, "id") == 0)
+		return fhir_id_valid(s) ? RK_OK : bad(v, p, "'%s' is not a valid id ([A-Za-z0-9-.]{1,64})", json_string_value(j));
+	if (strcmp(type, "uri") == 0 || strcmp(type, "url") == 0 || strcmp(type, "canonical") == 0)
+		return no_ws(s) ? RK_OK : bad(v, p, "a %s must not contain whitespace", type);
+	if (strcmp(type, "oid") == 0)
+		return oid_valid(s) ? RK_OK : bad(v, p, "'%s' is not an OID (urn:oid:1.2.3...)", json_string_value(j));
+	if (strcmp(type, "uuid") == 0)
+		return (str_starts_with(s, "urn:uuid:") && s.len == 45) ? RK_OK : bad(v, p, "'%s' is not urn:uuid:<uuid>", json_string_value(j));
+	if (strcmp(type, "base64Binary") == 0)
+		return base64_valid(s) ? RK_OK : bad(v, p, "not valid base64%s", "");
+	if (strcmp(type, "xhtml") == 0) {
+		struct str t = str_trim(s);
+		return (str_starts_with(t, "<div") && str_ends_with(t, "</div>")) ? RK_OK
+			: bad(v, p, "narrative must be an XHTML <div> element%s", "");
+	}
+	return RK_OK; /* string, markdown */
+}
+
+static enum rk_status check_complex(struct vctx *v, struct path *p, const struct fhir_typedef *td,
+				    const json_t *obj, bool is_resource);
+
+/* "Reference(Organization|Practitioner)" → base "Reference", targets "Organization|Practitioner". */
+static const char *split_type(const char *type, char *base, size_t cap)
+{
+	const char *paren = strchr(type, '(');
+	size_t n = paren ? (size_t)(paren - type) : strlen(type);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(base, type, n);
+	base[n] = '\0';
+	return paren ? paren + 1 : NULL;
+}
+
+static bool target_allowed(const char *targets, struct str type)
+{
+	if (!targets)
+		return true;
+	struct str rest = str_c(targets), t;
+	if (rest.len && rest.ptr[rest.len - 1] == ')')
+		rest.len--;
+	while (str_next(&rest, '|', &t))
+		if (str_eq(t, type) || str_eq_c(t, "Resource"))
+			return true;
+	return false;
+}
+
+static enum rk_status check_reference(struct vctx *v, struct path *p, const json_t *obj, const char *targets)
+{
+	struct str ref;
+	json_t *j = json_object_get(obj, "reference");
+	if (!json_is_string(j))
+		return RK_OK; /* identifier- or display-only references are allowed */
+	ref = (struct str){json_string_value(j), json_string_length(j)};
+	if (str_starts_with(ref, "#"))
+		return bad(v, p, "contained resources are not supported; reference '%s' cannot be resolved", json_string_value(j));
+	if (str_starts_with(ref, "urn:uuid:") || str_starts_with(ref, "urn:oid:"))
+		return bad(v, p, "'%s' can only be resolved inside a transaction Bundle", json_string_value(j));
+	if (str_starts_with(ref, "http://") || str_starts_with(ref, "https://"))
+		return RK_OK; /* external reference: kept as written */
+	struct str type, rest, id;
+	if (!str_cut(ref, '/', &type, &rest))
+		return bad(v, p, "reference '%s' is not of the form Type/id", json_string_value(j));
+	str_cut(rest, '/', &id, &rest);
+	if (rest.len && !str_starts_with(rest, "_history/"))
+		return bad(v, p, "reference '%s' is not of the form Type/id", json_string_value(j));
+	if (!fhir_is_r4_resource_name(type.ptr, type.len))
+		return bad(v, p, "reference '%s' names an unknown resource type", json_string_value(j));
+	if (!fhir_id_valid(id))
+		return bad(v, p, "reference '%s' has an invalid id", json_string_value(j));
+	if (!target_allowed(targets, type)) {
+		char msg[RK_ERR_MSG_MAX];
+		snprintf(msg, sizeof msg, "reference to %.*s is not allowed here (allowed: %.*s)", STR_FMT(type),
+			 (int)(strlen(targets) - 1), targets);
+		return bad(v, p, "%s", msg);
+	}
+	json_t *t = json_object_get(obj, "type");
+	if (json_is_string(t) && !str_eq(rk_json_strv(t), type))
+		return bad(v, p, "Reference.type does not match the type in '%s'", json_string_value(j));
+	if (v->on_ref)
+		return v->on_ref(v->ref_ctx, type, id, p->buf, v->err);
+	return RK_OK;
+}
+
+/* One value of element type `type` (a single type, not a choice list). */
+static enum rk_status check_value(struct vctx *v, struct path *p, const char *type, const json_t *j,
+				  const char *codes)
+{
+	char base[64];
+	const char *targets = split_type(type, base, sizeof base);
+	if (fhir_is_primitive(base))
+		return check_primitive(v, p, base, j, codes);
+	const struct fhir_typedef *td = fhir_typedef_find(base);
+	if (!td)
+		return bad(v, p, "internal: no definition for type %s", base);
+	if (!json_is_object(j))
+		return bad(v, p, "expected a JSON object (%s)", base);
+	if (++v->depth > RK_MAX_JSON_DEPTH) {
+		v->depth--;
+		return bad(v, p, "nested too deeply (more than %s levels)", "64");
+	}
+	enum rk_status rc = check_complex(v, p, td, j, false);
+	if (rc == RK_OK && strcmp(base, "Reference") == 0)
+		rc = check_reference(v, p, j, targets);
+	if (rc == RK_OK && strcmp(base, "Period") == 0) {
+		json_t *s = json_object_get(j, "start"), *e = json_object_get(j, "end");
+		struct time_range a, b;
+		if (json_is_string(s) && json_is_string(e) &&
+		    time_parse_fhir(rk_json_strv(s), TIME_DATETIME, &a) &&
+		    time_parse_fhir(rk_json_strv(e), TIME_DATETIME, &b) && a.lo >= b.hi)
+			rc = bad(v, p, "Period.start is after Period.end%s", "");
+	}
+	v->depth--;
+	return rc;
+}
+
+/* A JSON member `key` and its element definition. For a choice element the
+ * chosen type is written into chosen. */
+static const struct fhir_elem *find_elem(const struct fhir_typedef *td, const char *key, char *chosen, size_t cap)
+{
+	for (size_t i = 0; i < td->n_elems; i++) {
+		const struct fhir_elem *e = &td->elems[i];
+		const char *bracket = strstr(e->name, "[x]");
+		if (!bracket) {
+			if (strcmp(e->name, key) == 0) {
+				snprintf(chosen, cap, "%s", e->type);
+				return e;
+			}
+			continue;
+		}
+		size_t bl = (size_t)(bracket - e->name);
+		if (strncmp(key, e->name, bl) != 0 || !key[bl])
+			continue;
+		const char *suffix = key + bl;
+		/* valueDateTime → dateTime (primitive), valueCodeableConcept → CodeableConcept */
+		char prim[64];
+		snprintf(prim, sizeof prim, "%s", suffix);
+		if (prim[0] >= 'A' && prim[0] <= 'Z')
+			prim[0] = (char)(prim[0] - 'A' + 'a');
+		const char *want = fhir_is_primitive(prim) ? prim : suffix;
+		struct str rest = str_c(e->type), t;
+		while (str_next(&rest, '|', &t)) {
+			if (str_eq_c(t, want)) {
+				snprintf(chosen, cap, "%s", want);
+				return e;
+			}
+		}
+	}
+	return NULL;
+}
+
+static bool elem_is_primitive(const struct fhir_elem *e, const char *chosen)
+{
+	char base[64];
+	split_type(chosen ? chosen : e->type, base, sizeof base);
+	return fhir_is_primitive(base);
+}
+
+/* `_name`: the id/extension of a primitive element (an object, or an array
+ * parallel to the primitive array with null for no extension). */
+static enum rk_status check_primitive_ext(struct vctx *v, struct path *p, const struct fhir_elem *e, const json_t *j)
+{
+	static const struct fhir_elem element_elems[] = {{"id", "string", 0, false, NULL},
+							 {"extension", "Extension", 0, true, NULL}};
+	static const struct fhir_typedef element = {"Element", element_elems, 2, false};
+	if (e->many) {
+		if (!json_is_array(j))
+			return bad(v, p, "expected an array of primitive extensions%s", "");
+		size_t i;
+		json_t *item;
+		json_array_foreach(j, i, item)
+		{
+			if (json_is_null(item))
+				continue;
+			size_t old = path_push(p, "", NULL, (long)i);
+			enum rk_status rc = json_is_object(item) ? check_complex(v, p, &element, item, false)
+								 : bad(v, p, "expected an object or null%s", "");
+			path_pop(p, old);
+			if (rc != RK_OK)
+				return rc;
+		}
+		return RK_OK;
+	}
+	if (!json_is_object(j))
+		return bad(v, p, "expected an object%s", "");
+	return check_complex(v, p, &element, j, false);
+}
+
+static enum rk_status check_member(struct vctx *v, struct path *p, const struct fhir_elem *e, const char *chosen,
+				   const json_t *j)
+{
+	if (e->many) {
+		if (!json_is_array(j))
+			return bad(v, p, "expected a JSON array (this element repeats)%s", "");
+		if (json_array_size(j) == 0)
+			return bad(v, p, "empty arrays are not allowed in FHIR%s", "");
+		size_t i;
+		json_t *item;
+		json_array_foreach(j, i, item)
+		{
+			size_t old = path_push(p, "", NULL, (long)i);
+			enum rk_status rc = json_is_null(item) ? bad(v, p, "null is not allowed here%s", "")
+							       : check_value(v, p, chosen, item, e->codes);
+			path_pop(p, old);
+			if (rc != RK_OK)
+				return rc;
+		}
+		return RK_OK;
+	}
+	if (json_is_array(j))
+		return bad(v, p, "expected a single value, not an array%s", "");
+	if (json_is_null(j))
+		return bad(v, p, "null is not allowed here%s", "");
+	return check_value(v, p, chosen, j, e->codes);
+}
+
+static enum rk_status check_common(struct vctx *v, struct path *p, const char *key, const json_t *j, bool is_resource,
+				   bool backbone, bool *handled)
+{
+	*handled = true;
+	static const struct fhir_elem ext = {"extension", "Extension", 0, true, NULL};
+	if (strcmp(key, "extension") == 0 || (strcmp(key, "modifierExtension") == 0 && (backbone || is_resource)))
+		return check_member(v, p, &ext, "Extension", j);
+	if (strcmp(key, "id") == 0) {
+		static const struct fhir_elem id_res = {"id", "id", 0, false, NULL};
+		static const struct fhir_elem id_elem = {"id", "string", 0, false, NULL};
+		return check_member(v, p, is_resource ? &id_res : &id_elem, is_resource ? "id" : "string", j);
+	}
+	if (!is_resource) {
+		*handled = false;
+		return RK_OK;
+	}
+	static const struct fhir_elem res_elems[] = {
+		{"meta", "Meta", 0, false, NULL},
+		{"implicitRules", "uri", 0, false, NULL},
+		{"language", "code", 0, false, NULL},
+		{"text", "Narrative", 0, false, NULL},
+	};
+	if (strcmp(key, "resourceType") == 0)
+		return RK_OK;
+	if (strcmp(key, "contained") == 0)
+		return bad(v, p, "contained resources are not supported; send them as separate resources%s", "");
+	for (size_t i = 0; i < sizeof res_elems / sizeof res_elems[0]; i++)
+		if (strcmp(key, res_elems[i].name) == 0)
+			return check_member(v, p, &res_elems[i], res_elems[i].type, j);
+	*handled = false;
+	return RK_OK;
+}
+
+static enum rk_status check_complex(struct vctx *v, struct path *p, const struct fhir_typedef *td,
+				    const json_t *obj, bool is_resource)
+{
+	if (json_object_size(obj) == 0)
+		return bad(v, p, "empty objects are not allowed in FHIR%s", "");
+	const char *key;
+	json_t *val;
+	const struct fhir_elem *choice_seen[8];
+	size_t n_choice = 0;
+	json_object_foreach((json_t *)obj, key, val)
+	{
+		size_t old = path_push(p, ".%s", key, -1);
+		bool handled;
+		enum rk_status rc = check_common(v, p, key, val, is_resource, td->backbone, &handled);
+		if (!handled) {
+			char chosen[96];
+			bool ext = key[0] == '_';
+			const struct fhir_elem *e = find_elem(td, ext ? key + 1 : key, chosen, sizeof chosen);
+			if (!e) {
+				rc = bad(v, p, "unknown element '%s'", key);
+			} else if (ext) {
+				rc = elem_is_primitive(e, chosen) ? check_primitive_ext(v, p, e, val)
+								  : bad(v, p, "'%s' is not a primitive element", key + 1);
+			} else {
+				if (strstr(e->name, "[x]")) {
+					for (size_t k = 0; k < n_choice; k++)
+						if (choice_seen[k] == e)
+							rc = bad(v, p, "only one type of %s may be given", e->name);
+					if (n_choice < 8)
+						choice_seen[n_choice++] = e;
+				}
+				if (rc == RK_OK)
+					rc = check_member(v, p, e, chosen, val);
+			}
+		}
+		path_pop(p, old);
+		if (rc != RK_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < td->n_elems; i++) {
+		const struct fhir_elem *e = &td->elems[i];
+		if (!e->min)
+			continue;
+		bool present = false;
+		const char *bracket = strstr(e->name, "[x]");
+		if (bracket) {
+			json_object_foreach((json_t *)obj, key, val)
+				if (strncmp(key, e->name, (size_t)(bracket - e->name)) == 0)
+					present = true;
+		} else {
+			char ext[80];
+			snprintf(ext, sizeof ext, "_%s", e->name);
+			present = json_object_get(obj, e->name) || json_object_get(obj, ext);
+		}
+		if (!present)
+			return bad(v, p, "required element '%s' is missing", e->name);
+	}
+	if (strcmp(td->name, "Extension") == 0) {
+		bool has_value = false;
+		json_object_foreach((json_t *)obj, key, val)
+			if (strncmp(key, "value", 5) == 0)
+				has_value = true;
+		bool has_ext = json_object_get(obj, "extension") != NULL;
+		if (has_value == has_ext)
+			return bad(v, p, "an extension has either a value[x] or nested extensions, not %s",
+				   has_value ? "both" : "neither");
+	}
+	return RK_OK;
+}
+
+enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *res, fhir_ref_fn on_ref,
+			     void *ref_ctx, struct rk_err *err)
+{
+	struct vctx v = {on_ref, ref_ctx, err, 0};
+	struct path p = {.len = 0};
+	snprintf(p.buf, sizeof p.buf, "%s", def->name);
+	p.len = strlen(p.buf);
+	if (!json_is_object(res))
+		return rk_fail(err, RK_INVALID, "a FHIR resource must be a JSON object");
+	json_t *rt = json_object_get(res, "resourceType");
+	if (!json_is_string(rt))
+		return rk_fail_at(err, RK_INVALID, "resourceType", "resourceType is missing");
+	if (strcmp(json_string_value(rt), def->name) != 0)
+		return rk_fail_at(err, RK_INVALID, "resourceType", "resourceType is '%.64s' but this endpoint takes %s",
+				  json_string_value(rt), def->name);
+	if (rk_json_depth(res, RK_MAX_JSON_DEPTH) > RK_MAX_JSON_DEPTH)
+		return rk_fail(err, RK_INVALID, "resource nests more than %d levels deep", RK_MAX_JSON_DEPTH);
+	return check_complex(&v, &p, def->def, res, true);
+}

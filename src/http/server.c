@@ -1,0 +1,418 @@
+/* server.c — libmicrohttpd glue. A request's life: first callback (headers
+ * only) → route and limits; body chunks → bounded buffer; last callback →
+ * handler → response. State lives in a per-request arena. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "http/router.h"
+#include "http/static.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct api_env *env;
+	char root_real[4096];
+	char *tls_key, *tls_cert;
+	int port;
+};
+
+/* Per-thread worker state: the database connection. */
+struct worker {
+	struct store *store;
+};
+
+static pthread_key_t worker_key;
+static pthread_once_t worker_once = PTHREAD_ONCE_INIT;
+
+static void worker_free(void *p)
+{
+	struct worker *w = p;
+	store_close(w->store);
+	free(w);
+}
+
+static void worker_key_init(void)
+{
+	pthread_key_create(&worker_key, worker_free);
+}
+
+static struct store *worker_store(const struct api_env *env)
+{
+	struct worker *w = pthread_getspecific(worker_key);
+	if (w && w->store)
+		return w->store;
+	if (!w) {
+		w = calloc(1, sizeof *w);
+		if (!w)
+			rk_oom();
+		pthread_setspecific(worker_key, w);
+	}
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_options opt = {.busy_timeout_ms = (int)env->cfg->store_busy_timeout_ms};
+	if (store_open(env->cfg->store_url, &opt, &w->store, &err) != RK_OK) {
+		log_event(LOG_ERROR, "store.open_failed", "error", err.msg, NULL);
+		w->store = NULL;
+	}
+	return w->store;
+}
+
+struct http_req {
+	struct arena arena;
+	struct api_request rq;
+	const struct api_route *route;
+	struct str_pair *params;
+	size_t n_params, cap_params;
+	struct buf body;
+	bool too_large;
+	bool replied;     /* a response was queued early (413/405/404) */
+	enum router_result match;
+	char allow[64];
+	int64_t t0;
+	struct MHD_Connection *conn;
+	struct http_server *srv;
+};
+
+static struct str header_fn(const struct api_request *rq, const char *name)
+{
+	const struct http_req *hr = rq->transport;
+	const char *v = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, name);
+	return v ? str_c(v) : STR_NULL;
+}
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	(void)kind;
+	struct http_req *hr = cls;
+	if (hr->n_params == hr->cap_params) {
+		hr->too_large = true; /* reported as too many parameters */
+		return MHD_NO;
+	}
+	hr->params[hr->n_params].key = str_c(key);
+	hr->params[hr->n_params].value = str_c(value ? value : "");
+	hr->n_params++;
+	return MHD_YES;
+}
+
+static void add_common_headers(struct http_server *srv, struct MHD_Response *resp, bool html)
+{
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	if (html)
+		MHD_add_response_header(resp, "Content-Security-Policy",
+					"default-src 'self'; img-src 'self' data: blob:; object-src 'none'; "
+					"frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+	if (srv->env->cfg->tls_enabled)
+		MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+}
+
+static void access_log(struct http_req *hr, const char *method, const char *url, int status, size_t bytes)
+{
+	char st[8], ms[24], sz[24];
+	snprintf(st, sizeof st, "%d", status);
+	snprintf(ms, sizeof ms, "%lld", (long long)(time_mono_ms() - hr->t0));
+	snprintf(sz, sizeof sz, "%zu", bytes);
+	/* The path only: query strings may carry patient names. */
+	log_event(status >= 500 ? LOG_ERROR : LOG_INFO, "http.request", "method", method, "path", url, "status", st,
+		  "ms", ms, "bytes", sz, "outcome", status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
+}
+
+/* Send rq's response (status, headers, body). */
+static enum MHD_Result send_api(struct http_req *hr, const char *method, const char *url)
+{
+	struct api_request *rq = &hr->rq;
+	size_t len = 0;
+	char *data = buf_steal(&rq->out, &len);
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, data, free);
+	if (!resp) {
+		free(data);
+		return MHD_NO;
+	}
+	if (rq->content_type && len)
+		MHD_add_response_header(resp, "Content-Type", rq->content_type);
+	for (int i = 0; i < rq->n_headers; i++)
+		MHD_add_response_header(resp, rq->header_names[i], rq->header_values[i]);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	add_common_headers(hr->srv, resp, false);
+	enum MHD_Result r = MHD_queue_response(hr->conn, (unsigned)rq->status, resp);
+	MHD_destroy_response(resp);
+	access_log(hr, method, url, rq->status, len);
+	hr->replied = true;
+	return r;
+}
+
+static enum MHD_Result send_error(struct http_req *hr, const char *method, const char *url, enum rk_status st,
+				  const char *fmt, const char *arg)
+{
+	api_reply_fail(&hr->rq, st, fmt, arg);
+	if (st == RK_METHOD) {
+		hr->rq.n_headers = 0;
+		api_set_header(&hr->rq, "Allow", hr->allow);
+	}
+	return send_api(hr, method, url);
+}
+
+static enum MHD_Result send_static(struct http_req *hr, const char *method, const char *url)
+{
+	struct static_file f;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (static_open(hr->srv->root_real, str_c(url), &f, &err) != RK_OK)
+		return send_error(hr, method, url, RK_NOT_FOUND, "%s", "no such page or API route");
+	struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)f.size, f.fd);
+	if (!resp) {
+		close(f.fd);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", f.content_type);
+	MHD_add_response_header(resp, "Cache-Control", "no-cache");
+	add_common_headers(hr->srv, resp, f.html);
+	enum MHD_Result r = MHD_queue_response(hr->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	access_log(hr, method, url, 200, (size_t)f.size);
+	hr->replied = true;
+	return r;
+}
+
+static struct http_req *req_new(struct http_server *srv, struct MHD_Connection *conn)
+{
+	struct http_req *hr = calloc(1, sizeof *hr);
+	if (!hr)
+		rk_oom();
+	arena_init(&hr->arena, RK_MAX_REQUEST_MEM);
+	hr->srv = srv;
+	hr->conn = conn;
+	hr->t0 = time_mono_ms();
+	hr->rq.env = srv->env;
+	hr->rq.arena = &hr->arena;
+	hr->rq.header_fn = header_fn;
+	hr->rq.transport = hr;
+	hr->rq.now = time_now_ms();
+	hr->rq.status = 200;
+	buf_init(&hr->rq.out, RK_MAX_RESPONSE);
+	buf_init(&hr->body, (size_t)srv->env->cfg->http_max_body);
+	return hr;
+}
+
+/* First callback: headers only. Route, check limits, maybe reply at once. */
+static enum MHD_Result on_headers(struct http_req *hr, const char *method, const char *url)
+{
+	if (strlen(url) > RK_MAX_URL)
+		return send_error(hr, method, url, RK_TOO_LARGE, "%s", "URL too long");
+	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	hr->match = router_match(m, str_c(url), &hr->route, hr->rq.args, hr->allow, sizeof hr->allow);
+	if (hr->match == ROUTER_BAD_METHOD)
+		return send_error(hr, method, url, RK_METHOD, "method %s is not allowed here", method);
+	if (hr->match == ROUTER_NO_ROUTE && strcmp(m, "GET") != 0)
+		return send_error(hr, method, url, RK_NOT_FOUND, "%s", "no such API route");
+	const char *cl = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	int64_t length = 0;
+	if (cl && (!str_to_i64(str_c(cl), 0, INT64_MAX, &length) || length > hr->srv->env->cfg->http_max_body)) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "%lld bytes", (long long)hr->srv->env->cfg->http_max_body);
+		return send_error(hr, method, url, RK_TOO_LARGE, "request body is larger than the limit of %s", msg);
+	}
+	return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct http_req *hr, const char *method, const char *url)
+{
+	if (hr->match == ROUTER_NO_ROUTE)
+		return send_static(hr, method, url);
+	if (hr->too_large) {
+		char msg[96];
+		snprintf(msg, sizeof msg, "%lld bytes", (long long)hr->srv->env->cfg->http_max_body);
+		return send_error(hr, method, url, RK_TOO_LARGE, "request body is larger than the limit of %s", msg);
+	}
+	hr->cap_params = RK_MAX_QUERY_PARAMS + 1;
+	hr->params = arena_calloc(&hr->arena, hr->cap_params, sizeof *hr->params);
+	if (!hr->params)
+		return send_error(hr, method, url, RK_TOO_LARGE, "%s", "out of request memory");
+	MHD_get_connection_values(hr->conn, MHD_GET_ARGUMENT_KIND, collect_arg, hr);
+	if (hr->n_params > RK_MAX_QUERY_PARAMS)
+		return send_error(hr, method, url, RK_INVALID, "%s", "too many query parameters");
+	struct api_request *rq = &hr->rq;
+	rq->method = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	rq->path = str_c(url);
+	rq->params = hr->params;
+	rq->n_params = hr->n_params;
+	rq->body = buf_str(&hr->body);
+	rq->store = worker_store(hr->srv->env);
+	rq->outcome = RK_OK;
+	hr->route->handler(rq);
+	return send_api(hr, method, url);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+				  const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct http_server *srv = cls;
+	struct http_req *hr = *con_cls;
+	if (!hr) {
+		hr = req_new(srv, conn);
+		*con_cls = hr;
+		return on_headers(hr, method, url);
+	}
+	if (hr->replied) {
+		*upload_size = 0; /* discard the rest of a refused upload */
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!hr->route || !(hr->route->flags & ROUTE_BODY)) {
+			*upload_size = 0; /* a body where none is expected is ignored */
+			return MHD_YES;
+		}
+		if (!hr->too_large && buf_append(&hr->body, upload_data, *upload_size) != RK_OK)
+			hr->too_large = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return dispatch(hr, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct http_req *hr = *con_cls;
+	if (!hr)
+		return;
+	buf_free(&hr->body);
+	buf_free(&hr->rq.out);
+	arena_free(&hr->arena);
+	free(hr);
+	*con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	char msg[512];
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	size_t n = strlen(msg);
+	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	log_event(LOG_WARN, "http.mhd", "message", msg, NULL);
+}
+
+static char *read_file(const char *path, struct rk_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		rk_fail(err, RK_IO, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct buf b;
+	buf_init(&b, 1u << 20);
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
+		buf_append(&b, tmp, n);
+	fclose(f);
+	if (b.overflow) {
+		buf_free(&b);
+		rk_fail(err, RK_IO, "%s is too large for a PEM file", path);
+		return NULL;
+	}
+	return buf_steal(&b, NULL);
+}
+
+enum rk_status http_start(const struct api_env *env, struct http_server **out, struct rk_err *err)
+{
+	const struct config *cfg = env->cfg;
+	pthread_once(&worker_once, worker_key_init);
+	struct http_server *srv = calloc(1, sizeof *srv);
+	if (!srv)
+		rk_oom();
+	srv->env = env;
+	if (!realpath(cfg->web_root, srv->root_real)) {
+		log_event(LOG_WARN, "http.no_web_root", "path", cfg->web_root, "error", strerror(errno), NULL);
+		snprintf(srv->root_real, sizeof srv->root_real, "/nonexistent-web-root");
+	}
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	if (strchr(cfg->listen_host, ':')) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)cfg->listen_port);
+		inet_pton(AF_INET6, cfg->listen_host, &a6->sin6_addr);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)cfg->listen_port);
+		inet_pton(AF_INET, cfg->listen_host, &a4->sin_addr);
+	}
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (strchr(cfg->listen_host, ':'))
+		flags |= MHD_USE_IPv6;
+	if (cfg->tls_enabled) {
+		srv->tls_cert = read_file(cfg->tls_cert, err);
+		srv->tls_key = srv->tls_cert ? read_file(cfg->tls_key, err) : NULL;
+		if (!srv->tls_key) {
+			free(srv->tls_cert);
+			free(srv);
+			return err ? err->status : RK_IO;
+		}
+		flags |= MHD_USE_TLS;
+	}
+	struct MHD_OptionItem opts[16];
+	int n = 0;
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->http_threads, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->http_max_connections, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->http_max_connections_per_ip, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->http_timeout_s, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->http_max_header, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
+	if (cfg->tls_enabled) {
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
+		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0,
+						    (void *)"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"};
+	}
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	srv->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+	if (!srv->daemon) {
+		free(srv->tls_cert);
+		free(srv->tls_key);
+		free(srv);
+		return rk_fail(err, RK_IO, "cannot listen on %s:%d (in use, or not permitted)", cfg->listen_host,
+			       cfg->listen_port);
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	srv->port = info ? info->port : cfg->listen_port;
+	*out = srv;
+	return RK_OK;
+}
+
+int http_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->daemon);
+	free(s->tls_cert);
+	free(s->tls_key);
+	free(s);
+}

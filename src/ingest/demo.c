@@ -1,0 +1,358 @@
+/* demo.c — generator of the demo region. The facilities are fixed (a small
+ * region around 松本・安曇野・塩尻); people are drawn from the name and town
+ * tables of model/demo_data.c with a seeded generator. */
+#include "ingest/demo.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/limits.h"
+#include "core/rand.h"
+#include "core/time.h"
+#include "fhir/jpcore.h"
+#include "fhir/resource.h"
+#include "model/demo_data.h"
+#include "model/regional_id.h"
+
+struct demo_facility {
+	const char *code;       /* 10 digits */
+	const char *kind;       /* facility-kind code */
+	const char *kind_ja;
+	const char *name;
+	const char *kana;
+	const char *city;       /* its municipality in demo_towns */
+	int town;               /* which town of that city */
+	const char *phone;
+	int doctors, nurses, pharmacists, therapists, visiting_nurses, care_managers, clerks;
+	unsigned weight;        /* how often people are registered here */
+	unsigned local_digits;  /* width of its local patient IDs */
+};
+
+/* 医療機関コード: 都道府県(20 長野) + 点数表(1 医科, 4 薬局, 6 訪問看護) + 7 digits;
+ * 介護保険事業所番号 for the care office. Fictional facilities. */
+static const struct demo_facility facilities[] = {
+	{"2011000011", "hospital", "病院", "信州れんけい総合病院", "シンシュウレンケイソウゴウビョウイン", "松本市", 0, "0263-31-0001",
+	 6, 6, 2, 2, 0, 0, 2, 40, 8},
+	{"2011000029", "hospital", "病院", "あずみの中央病院", "アズミノチュウオウビョウイン", "安曇野市", 0, "0263-72-0002",
+	 5, 5, 2, 1, 0, 0, 2, 30, 8},
+	{"2011100018", "clinic", "診療所", "やまびこ内科クリニック", "ヤマビコナイカクリニック", "松本市", 5, "0263-32-1003",
+	 2, 2, 0, 0, 0, 0, 1, 14, 6},
+	{"2011100026", "clinic", "診療所", "城山整形外科", "ジョウヤマセイケイゲカ", "松本市", 10, "0263-33-1004",
+	 1, 2, 0, 1, 0, 0, 1, 8, 6},
+	{"2011100034", "clinic", "診療所", "ほたか小児科医院", "ホタカショウニカイイン", "安曇野市", 2, "0263-82-1005",
+	 1, 1, 0, 0, 0, 0, 1, 6, 6},
+	{"2011100042", "clinic", "診療所", "桔梗ヶ原眼科", "キキョウガハラガンカ", "塩尻市", 0, "0263-52-1006",
+	 1, 1, 0, 0, 0, 0, 1, 5, 6},
+	{"2011100059", "clinic", "診療所", "しおじり皮ふ科クリニック", "シオジリヒフカクリニック", "塩尻市", 2, "0263-53-1007",
+	 1, 1, 0, 0, 0, 0, 1, 5, 6},
+	{"2011100067", "clinic", "診療所", "里山ファミリークリニック", "サトヤマファミリークリニック", "松本市", 20, "0263-34-1008",
+	 2, 2, 0, 0, 0, 0, 1, 12, 6},
+	{"2041200012", "pharmacy", "薬局", "みどり調剤薬局 松本駅前店", "ミドリチョウザイヤッキョクマツモトエキマエテン", "松本市", 1, "0263-35-2009",
+	 0, 0, 3, 0, 0, 0, 1, 10, 7},
+	{"2041200020", "pharmacy", "薬局", "あずさ薬局 塩尻店", "アズサヤッキョクシオジリテン", "塩尻市", 1, "0263-54-2010",
+	 0, 0, 2, 0, 0, 0, 1, 6, 7},
+	{"2061300019", "home_nursing", "訪問看護ステーション", "ひだまり訪問看護ステーション", "ヒダマリホウモンカンゴステーション", "松本市", 15, "0263-36-3011",
+	 0, 0, 0, 1, 4, 0, 1, 3, 6},
+	{"2070400017", "care_management", "居宅介護支援事業所", "こもれび居宅介護支援事業所", "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012",
+	 0, 0, 0, 0, 0, 3, 1, 3, 6},
+};
+#define N_FACILITIES (sizeof facilities / sizeof facilities[0])
+
+struct gen {
+	struct fhir_ctx ctx;
+	struct arena arena;
+	struct rng rng;
+	struct demo_stats *stats;
+	unsigned next_local[N_FACILITIES];
+	unsigned next_staff[N_FACILITIES];
+	struct rk_err *err;
+};
+
+static const struct demo_name *pick_name(struct rng *r, const struct demo_name *t, size_t n)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += t[i].weight;
+	uint64_t x = rng_below(r, total);
+	for (size_t i = 0; i < n; i++) {
+		if (x < t[i].weight)
+			return &t[i];
+		x -= t[i].weight;
+	}
+	return &t[n - 1];
+}
+
+static json_t *name_pair_json(const char *fam, const char *given, const char *fam_kana, const char *given_kana)
+{
+	char text[160], kana[200];
+	snprintf(text, sizeof text, "%s %s", fam, given);
+	snprintf(kana, sizeof kana, "%s %s", fam_kana, given_kana);
+	return json_pack("[{s:[{s:s, s:s}], s:s, s:s, s:s, s:[s]}, {s:[{s:s, s:s}], s:s, s:s, s:s, s:[s]}]",
+			 "extension", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", "IDE", "use", "official", "text",
+			 text, "family", fam, "given", given,
+			 "extension", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", "SYL", "use", "official", "text",
+			 kana, "family", fam_kana, "given", given_kana);
+}
+
+static json_t *address_json(const struct demo_town *t, unsigned chome, unsigned ban, unsigned go)
+{
+	char line[128], text[256];
+	if (chome)
+		snprintf(line, sizeof line, "%s%u丁目%u番%u号", t->town, chome, ban, go);
+	else
+		snprintf(line, sizeof line, "%s%u番地%u", t->town, ban, go);
+	snprintf(text, sizeof text, "%s%s%s", t->prefecture, t->city, line);
+	return json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s}", "use", "home", "text", text, "line", line, "city",
+			 t->city, "state", t->prefecture, "postalCode", t->postal, "country", "JP");
+}
+
+/* Write res as type/id through the resource service (create with this id). */
+static enum rk_status put(struct gen *g, const char *type, const char *id, json_t *res)
+{
+	if (!res)
+		return rk_fail(g->err, RK_INTERNAL, "demo: could not build %s/%s", type, id);
+	json_object_set_new(res, "id", json_string(id));
+	const struct fhir_resource_def *def = fhir_resource_find(type, strlen(type));
+	struct fhir_result out;
+	enum rk_status rc = fhir_update(&g->ctx, def, str_c(id), res, 0, &out, g->err);
+	json_decref(res);
+	arena_reset(&g->arena);
+	return rc;
+}
+
+/* The n-th town of a city (wrapping), so facilities sit in the right municipality. */
+static const struct demo_town *town_of(const char *city, int n)
+{
+	size_t first = demo_towns_len, count = 0;
+	for (size_t i = 0; i < demo_towns_len; i++) {
+		if (strcmp(demo_towns[i].city, city) == 0) {
+			if (first == demo_towns_len)
+				first = i;
+			count++;
+		}
+	}
+	if (!count)
+		return &demo_towns[0];
+	size_t k = (size_t)n % count;
+	for (size_t i = first; i < demo_towns_len; i++)
+		if (strcmp(demo_towns[i].city, city) == 0 && k-- == 0)
+			return &demo_towns[i];
+	return &demo_towns[first];
+}
+
+static enum rk_status put_facility(struct gen *g, size_t i)
+{
+	const struct demo_facility *f = &facilities[i];
+	const struct demo_town *t = town_of(f->city, f->town);
+	char id[32];
+	snprintf(id, sizeof id, "org-%s", f->code);
+	bool care = strcmp(f->kind, "care_management") == 0;
+	json_t *org = json_pack(
+		"{s:s, s:{s:[s]}, s:[{s:s, s:s}], s:b, s:[{s:[{s:s, s:s, s:s}]}], s:s, s:[s], s:[{s:s, s:s, s:s}], s:[o]}",
+		"resourceType", "Organization", "meta", "profile", JP_PROFILE_ORGANIZATION, "identifier", "system",
+		care ? RK_CARE_OFFICE_CODE_SYSTEM : JP_FACILITY_CODE_SYSTEM, "value", f->code, "active", 1, "type",
+		"coding", "system", RK_FACILITY_KIND_SYSTEM, "code", f->kind, "display", f->kind_ja, "name", f->name,
+		"alias", f->kana, "telecom", "system", "phone", "value", f->phone, "use", "work", "address",
+		address_json(t, t->max_chome ? 1 + (unsigned)i % t->max_chome : 0, 1 + (unsigned)i * 3, 1 + (unsigned)i));
+	enum rk_status rc = put(g, "Organization", id, org);
+	if (rc == RK_OK)
+		g->stats->facilities++;
+	return rc;
+}
+
+static const struct {
+	const char *code;
+	const char *ja;
+} staff_roles[] = {
+	{"doctor", "医師"}, {"nurse", "看護師"}, {"pharmacist", "薬剤師"}, {"therapist", "リハビリ職"},
+	{"visiting_nurse", "訪問看護師"}, {"care_manager", "ケアマネジャー"}, {"clerk", "事務"},
+};
+
+static enum rk_status put_staff(struct gen *g, size_t fi, size_t role)
+{
+	const struct demo_facility *f = &facilities[fi];
+	bool male = rng_chance(&g->rng, role == 0 ? 2 : 1, 3);
+	const struct demo_name *fam = pick_name(&g->rng, demo_family_names, demo_family_names_len);
+	const struct demo_name *giv = male ? pick_name(&g->rng, demo_given_male, demo_given_male_len)
+					   : pick_name(&g->rng, demo_given_female, demo_given_female_len);
+	unsigned n = ++g->next_staff[fi];
+	char id[48], staff_no[16], sys[80];
+	snprintf(id, sizeof id, "prac-%s-%03u", f->code, n);
+	snprintf(staff_no, sizeof staff_no, "S%04u", n);
+	snprintf(sys, sizeof sys, "%s%s", JP_STAFF_ID_SYSTEM_PREFIX, f->code);
+	int64_t year = 1960 + (int64_t)rng_below(&g->rng, 40);
+	char birth[32];
+	snprintf(birth, sizeof birth, "%04lld-%02u-%02u", (long long)year, 1 + (unsigned)rng_below(&g->rng, 12),
+		 1 + (unsigned)rng_below(&g->rng, 28));
+	json_t *p = json_pack("{s:s, s:{s:[s]}, s:[{s:s, s:s}], s:b, s:o, s:s, s:s, s:[{s:{s:[{s:s, s:s, s:s}], s:s}, s:{s:s, s:s}}]}",
+			      "resourceType", "Practitioner", "meta", "profile", JP_PROFILE_PRACTITIONER, "identifier",
+			      "system", sys, "value", staff_no, "active", 1, "name",
+			      name_pair_json(fam->kanji, giv->kanji, fam->kana, giv->kana), "gender", male ? "male" : "female",
+			      "birthDate", birth, "qualification", "code", "coding", "system", "urn:renkei:CodeSystem:staff-role",
+			      "code", staff_roles[role].code, "display", staff_roles[role].ja, "text", staff_roles[role].ja,
+			      "issuer", "reference", "Organization/org-", "display", f->name);
+	if (p) {
+		char ref[48];
+		snprintf(ref, sizeof ref, "Organization/org-%s", f->code);
+		json_t *q = json_array_get(json_object_get(p, "qualification"), 0);
+		json_object_set_new(json_object_get(q, "issuer"), "reference", json_string(ref));
+	}
+	enum rk_status rc = put(g, "Practitioner", id, p);
+	if (rc == RK_OK)
+		g->stats->staff++;
+	return rc;
+}
+
+/* Age in years: the people a regional network sees are older than the population. */
+static unsigned draw_age(struct rng *r)
+{
+	static const struct {
+		unsigned lo, hi, weight;
+	} bands[] = {{0, 14, 8}, {15, 39, 12}, {40, 64, 25}, {65, 74, 22}, {75, 84, 22}, {85, 99, 11}};
+	unsigned x = (unsigned)rng_below(r, 100);
+	for (size_t i = 0; i < sizeof bands / sizeof bands[0]; i++) {
+		if (x < bands[i].weight)
+			return bands[i].lo + (unsigned)rng_below(r, bands[i].hi - bands[i].lo + 1);
+		x -= bands[i].weight;
+	}
+	return 50;
+}
+
+/* Which facilities a person is registered at: one home facility by weight,
+ * more for older people (pharmacy, home nursing, care office). */
+static size_t draw_facilities(struct gen *g, unsigned age, size_t out[4])
+{
+	size_t n = 0;
+	unsigned total = 0;
+	for (size_t i = 0; i < N_FACILITIES; i++)
+		if (strcmp(facilities[i].kind, "hospital") == 0 || strcmp(facilities[i].kind, "clinic") == 0)
+			total += facilities[i].weight;
+	unsigned x = (unsigned)rng_below(&g->rng, total);
+	for (size_t i = 0; i < N_FACILITIES; i++) {
+		const struct demo_facility *f = &facilities[i];
+		if (strcmp(f->kind, "hospital") != 0 && strcmp(f->kind, "clinic") != 0)
+			continue;
+		if (x < f->weight) {
+			out[n++] = i;
+			break;
+		}
+		x -= f->weight;
+	}
+	bool elderly = age >= 65;
+	if (rng_chance(&g->rng, elderly ? 45 : 25, 100)) { /* a second medical facility */
+		size_t j = (size_t)rng_below(&g->rng, 8);
+		if (j != out[0])
+			out[n++] = j;
+	}
+	if (rng_chance(&g->rng, elderly ? 40 : 15, 100))
+		out[n++] = 8 + (size_t)rng_below(&g->rng, 2); /* a pharmacy */
+	if (elderly && age >= 75 && rng_chance(&g->rng, 15, 100) && n < 4)
+		out[n++] = rng_chance(&g->rng, 1, 2) ? 10 : 11; /* home nursing or care office */
+	return n;
+}
+
+static enum rk_status put_person(struct gen *g, int64_t today_days)
+{
+	unsigned age = draw_age(&g->rng);
+	bool male = rng_chance(&g->rng, 47, 100);
+	const struct demo_name *fam = pick_name(&g->rng, demo_family_names, demo_family_names_len);
+	const struct demo_name *giv = male ? pick_name(&g->rng, demo_given_male, demo_given_male_len)
+					   : pick_name(&g->rng, demo_given_female, demo_given_female_len);
+	int64_t born = today_days - (int64_t)age * 365 - (int64_t)rng_below(&g->rng, 365);
+	int64_t y;
+	unsigned m, d;
+	time_civil_from_days(born, &y, &m, &d);
+	char birth[32];
+	snprintf(birth, sizeof birth, "%04lld-%02u-%02u", (long long)y, m, d);
+	const struct demo_town *t = &demo_towns[rng_below(&g->rng, demo_towns_len)];
+	unsigned chome = t->max_chome ? 1 + (unsigned)rng_below(&g->rng, t->max_chome) : 0;
+	unsigned ban = 1 + (unsigned)rng_below(&g->rng, 30), go = 1 + (unsigned)rng_below(&g->rng, 20);
+	char phone[32];
+	if (age >= 20 && rng_chance(&g->rng, 1, 2))
+		snprintf(phone, sizeof phone, "090-%04u-%04u", (unsigned)rng_below(&g->rng, 10000),
+			 (unsigned)rng_below(&g->rng, 10000));
+	else
+		snprintf(phone, sizeof phone, "0263-%02u-%04u", 20 + (unsigned)rng_below(&g->rng, 80),
+			 (unsigned)rng_below(&g->rng, 10000));
+	char regional[REGIONAL_ID_LEN + 1];
+	regional_id_new(&g->rng, regional);
+	size_t at[4];
+	size_t n = draw_facilities(g, age, at);
+	for (size_t k = 0; k < n; k++) {
+		const struct demo_facility *f = &facilities[at[k]];
+		unsigned local = ++g->next_local[at[k]];
+		char local_id[16], id[48], sys[80], org[48];
+		snprintf(local_id, sizeof local_id, "%0*u", (int)f->local_digits, local);
+		snprintf(id, sizeof id, "%s-%s", f->code, local_id);
+		snprintf(sys, sizeof sys, "%s%s", JP_LOCAL_PATIENT_SYSTEM_PREFIX, f->code);
+		snprintf(org, sizeof org, "Organization/org-%s", f->code);
+		json_t *p = json_pack("{s:s, s:{s:[s]}, s:[{s:s, s:s}, {s:s, s:s}], s:b, s:o, s:[{s:s, s:s, s:s}], s:s, s:s, s:[o], s:{s:s, s:s}}",
+				      "resourceType", "Patient", "meta", "profile", JP_PROFILE_PATIENT, "identifier", "system",
+				      sys, "value", local_id, "system", g->ctx.cfg->region_id_system, "value", regional,
+				      "active", 1, "name", name_pair_json(fam->kanji, giv->kanji, fam->kana, giv->kana),
+				      "telecom", "system", "phone", "value", phone, "use", phone[0] == '0' && phone[1] == '9' ? "mobile" : "home",
+				      "gender", male ? "male" : "female", "birthDate", birth, "address",
+				      address_json(t, chome, ban, go), "managingOrganization", "reference", org, "display",
+				      f->name);
+		enum rk_status rc = put(g, "Patient", id, p);
+		if (rc != RK_OK)
+			return rc;
+		g->stats->registrations++;
+	}
+	g->stats->people++;
+	if (n > 1)
+		g->stats->linked_people++;
+	return RK_OK;
+}
+
+static enum rk_status count_facilities(void *ctx, const struct store_facility *f)
+{
+	(void)f;
+	(*(int *)ctx)++;
+	return RK_OK;
+}
+
+enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t seed, int64_t people,
+			  struct demo_stats *stats, struct rk_err *err)
+{
+	int64_t t0 = time_mono_ms();
+	memset(stats, 0, sizeof *stats);
+	int existing = 0;
+	enum rk_status rc = store_facility_list(s, count_facilities, &existing, err);
+	if (rc != RK_OK)
+		return rc;
+	if (existing)
+		return rk_fail(err, RK_CONFLICT, "the database already holds %d facilities; build the demo region into an empty database",
+			       existing);
+	struct gen g = {.stats = stats, .err = err};
+	arena_init(&g.arena, RK_MAX_REQUEST_MEM);
+	rng_seed(&g.rng, seed);
+	g.ctx = (struct fhir_ctx){.store = s, .arena = &g.arena, .cfg = cfg, .now = time_now_ms(), .rng = &g.rng,
+				  .trusted = true, .batch = true};
+	rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++)
+		rc = put_facility(&g, i);
+	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++) {
+		const struct demo_facility *f = &facilities[i];
+		const int counts[] = {f->doctors, f->nurses, f->pharmacists, f->therapists, f->visiting_nurses,
+				      f->care_managers, f->clerks};
+		for (size_t role = 0; role < 7 && rc == RK_OK; role++)
+			for (int k = 0; k < counts[role] && rc == RK_OK; k++)
+				rc = put_staff(&g, i, role);
+	}
+	/* Ages are counted from a fixed day so that a seed always gives the same people. */
+	int64_t today = time_days_from_civil(2026, 4, 1);
+	for (int64_t i = 0; i < people && rc == RK_OK; i++)
+		rc = put_person(&g, today);
+	if (rc == RK_OK)
+		rc = store_commit(s, err);
+	else
+		store_rollback(s);
+	arena_free(&g.arena);
+	stats->elapsed_ms = time_mono_ms() - t0;
+	return rc;
+}

@@ -1,0 +1,242 @@
+/* main.c — argv → subcommand. Each subcommand loads the configuration, opens
+ * the store and hands over to its module. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "config/config.h"
+#include "core/limits.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "fhir/capability.h"
+#include "http/server.h"
+#include "ingest/demo.h"
+#include "store/store.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: renkei <command> [-c renkei.conf] [--set key=value ...]\n"
+	      "\n"
+	      "commands:\n"
+	      "  serve                 serve the FHIR API and web UI (until SIGINT/SIGTERM)\n"
+	      "  init                  create or migrate the database\n"
+	      "  demo [--seed N] [--patients N]\n"
+	      "                        build the synthetic demo region into an empty database\n"
+	      "  config example        print the annotated example configuration\n"
+	      "  config check          load the configuration and report problems\n"
+	      "  version               print the version\n",
+	      f);
+}
+
+struct cli {
+	const char *command;
+	const char *sub;
+	const char *config_path;
+	const char *sets[64];
+	int n_sets;
+	uint64_t seed;
+	int64_t patients;
+};
+
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	memset(cli, 0, sizeof *cli);
+	cli->seed = 20261124;
+	cli->patients = 2000;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if ((strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) && next) {
+			cli->config_path = next;
+			i++;
+		} else if (strcmp(a, "--set") == 0 && next) {
+			if (cli->n_sets == 64) {
+				fputs("renkei: too many --set options\n", stderr);
+				return -1;
+			}
+			cli->sets[cli->n_sets++] = next;
+			i++;
+		} else if (strcmp(a, "--seed") == 0 && next) {
+			int64_t v;
+			if (!str_to_i64(str_c(next), 0, INT64_MAX, &v)) {
+				fprintf(stderr, "renkei: --seed wants a non-negative number, not '%s'\n", next);
+				return -1;
+			}
+			cli->seed = (uint64_t)v;
+			i++;
+		} else if (strcmp(a, "--patients") == 0 && next) {
+			if (!str_to_i64(str_c(next), 1, RK_MAX_DEMO_PATIENTS, &cli->patients)) {
+				fprintf(stderr, "renkei: --patients wants 1..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, next);
+				return -1;
+			}
+			i++;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (a[0] == '-') {
+			fprintf(stderr, "renkei: unknown option '%s'\n", a);
+			return -1;
+		} else if (!cli->command) {
+			cli->command = a;
+		} else if (!cli->sub) {
+			cli->sub = a;
+		} else {
+			fprintf(stderr, "renkei: unexpected argument '%s'\n", a);
+			return -1;
+		}
+	}
+	if (!cli->command) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static int load_config(const struct cli *cli, struct config *cfg)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	config_defaults(cfg);
+	if (cli->config_path && config_load(cfg, cli->config_path, &err) != RK_OK)
+		goto fail;
+	for (int i = 0; i < cli->n_sets; i++)
+		if (config_set(cfg, cli->sets[i], &err) != RK_OK)
+			goto fail;
+	if (config_finish(cfg, &err) != RK_OK)
+		goto fail;
+	enum log_level lv = LOG_INFO;
+	log_level_parse(cfg->log_level, &lv);
+	log_setup(lv, strcmp(cfg->log_format, "json") == 0);
+	return 0;
+fail:
+	fprintf(stderr, "renkei: configuration: %s\n", err.msg);
+	config_free(cfg);
+	return -1;
+}
+
+static struct store *open_migrated(const struct config *cfg)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
+	struct store *s = NULL;
+	if (store_open(cfg->store_url, &opt, &s, &err) != RK_OK || store_migrate(s, &err) != RK_OK) {
+		fprintf(stderr, "renkei: database: %s\n", err.msg);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+static int cmd_serve(const struct config *cfg)
+{
+	struct store *s = open_migrated(cfg);
+	if (!s)
+		return 1;
+	store_close(s); /* workers open their own connections */
+
+	/* Block the stop signals in every thread; the main thread waits for them. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	struct api_env env = {.cfg = cfg, .started_at = time_now_ms()};
+	env.capability = fhir_capability_build(cfg, env.started_at);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct http_server *srv = NULL;
+	if (http_start(&env, &srv, &err) != RK_OK) {
+		fprintf(stderr, "renkei: %s\n", err.msg);
+		free((char *)env.capability);
+		return 1;
+	}
+	char url[128], port[16];
+	bool v6 = strchr(cfg->listen_host, ':') != NULL;
+	snprintf(url, sizeof url, "%s://%s%s%s:%d/", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
+		 cfg->listen_host, v6 ? "]" : "", http_port(srv));
+	snprintf(port, sizeof port, "%d", http_port(srv));
+	log_event(LOG_INFO, "http.listening", "url", url, "port", port, "store",
+		  strncmp(cfg->store_url, "sqlite:", 7) == 0 ? cfg->store_url : "postgresql", NULL);
+	int sig = 0;
+	sigwait(&stop, &sig);
+	log_event(LOG_INFO, "http.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	http_stop(srv);
+	free((char *)env.capability);
+	return 0;
+}
+
+static int cmd_init(const struct config *cfg)
+{
+	struct store *s = open_migrated(cfg);
+	if (!s)
+		return 1;
+	int version = 0;
+	struct rk_err err;
+	rk_err_clear(&err);
+	store_schema_version(s, &version, &err);
+	printf("database ready (schema version %d)\n", version);
+	store_close(s);
+	return 0;
+}
+
+static int cmd_demo(const struct config *cfg, const struct cli *cli)
+{
+	struct store *s = open_migrated(cfg);
+	if (!s)
+		return 1;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct demo_stats stats;
+	enum rk_status st = demo_build(s, cfg, cli->seed, cli->patients, &stats, &err);
+	store_close(s);
+	if (st != RK_OK) {
+		fprintf(stderr, "renkei demo: %s\n", err.msg);
+		return 1;
+	}
+	printf("demo region built (seed %llu): %d facilities, %d staff, %d people, %d patient registrations in %.1f s\n",
+	       (unsigned long long)cli->seed, stats.facilities, stats.staff, stats.people, stats.registrations,
+	       (double)stats.elapsed_ms / 1000.0);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	if (parse_cli(argc, argv, &cli) != 0)
+		return 2;
+	if (strcmp(cli.command, "version") == 0) {
+		printf("renkei %s\n", RENKEI_VERSION);
+		return 0;
+	}
+	if (strcmp(cli.command, "config") == 0 && cli.sub && strcmp(cli.sub, "example") == 0) {
+		config_write_example(stdout);
+		return 0;
+	}
+	struct config cfg;
+	if (load_config(&cli, &cfg) != 0)
+		return 2;
+	int rc;
+	if (strcmp(cli.command, "serve") == 0) {
+		rc = cmd_serve(&cfg);
+	} else if (strcmp(cli.command, "init") == 0) {
+		rc = cmd_init(&cfg);
+	} else if (strcmp(cli.command, "demo") == 0) {
+		rc = cmd_demo(&cfg, &cli);
+	} else if (strcmp(cli.command, "config") == 0 && cli.sub && strcmp(cli.sub, "check") == 0) {
+		printf("configuration ok (listen %s:%d, store %s)\n", cfg.listen_host, cfg.listen_port,
+		       strncmp(cfg.store_url, "sqlite:", 7) == 0 ? cfg.store_url : "postgresql");
+		rc = 0;
+	} else {
+		fprintf(stderr, "renkei: unknown command '%s'\n", cli.command);
+		usage(stderr);
+		rc = 2;
+	}
+	config_free(&cfg);
+	return rc;
+}

@@ -1,0 +1,281 @@
+/* store.c — backend-independent parts of the store: opening by URL, the
+ * per-connection statement cache (LRU), transactions and migrations. */
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/time.h"
+#include "store/migrations.h"
+#include "store/store_impl.h"
+
+enum rk_status store_open(const char *url, const struct store_options *opt, struct store **out,
+			  struct rk_err *err)
+{
+	struct store_options defaults = {.busy_timeout_ms = 5000};
+	if (!opt)
+		opt = &defaults;
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return store_sqlite_open(url + 7, opt, out, err);
+	if (strncmp(url, "postgresql://", 13) == 0 || strncmp(url, "postgres://", 11) == 0)
+		return store_pg_open(url, opt, out, err);
+	return rk_fail(err, RK_INVALID, "store URL must start with sqlite: or postgresql://");
+}
+
+void store_cache_drop(struct store *s)
+{
+	for (size_t i = 0; i < s->n_cache; i++) {
+		struct store_stmt *st = s->cache[i];
+		free(st->sql);
+		s->ops->finalize(st);
+	}
+	s->n_cache = 0;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		store_rollback(s);
+	store_cache_drop(s);
+	s->ops->close(s);
+}
+
+enum store_backend store_backend_of(const struct store *s)
+{
+	return s->backend;
+}
+
+static uint64_t fnv1a(const char *p)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* Make room for one more cached statement by finalising the least recently
+ * used idle one; false when every cached statement is in use. */
+static bool cache_evict(struct store *s)
+{
+	size_t victim = s->n_cache;
+	for (size_t i = 0; i < s->n_cache; i++)
+		if (!s->cache[i]->in_use && (victim == s->n_cache || s->cache[i]->last_use < s->cache[victim]->last_use))
+			victim = i;
+	if (victim == s->n_cache)
+		return false;
+	struct store_stmt *st = s->cache[victim];
+	free(st->sql);
+	s->ops->finalize(st);
+	s->cache[victim] = s->cache[--s->n_cache];
+	return true;
+}
+
+enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err)
+{
+	if (!s->ops->ensure(s))
+		return rk_fail(err, RK_DB, "database connection lost and could not be re-established");
+	uint64_t h = fnv1a(sql);
+	for (size_t i = 0; i < s->n_cache; i++) {
+		struct store_stmt *st = s->cache[i];
+		if (st->hash == h && !st->in_use && strcmp(st->sql, sql) == 0) {
+			st->in_use = true;
+			st->last_use = ++s->clock;
+			st->changes = 0;
+			*out = st;
+			return RK_OK;
+		}
+	}
+	struct buf b;
+	buf_init(&b, RK_MAX_SQL * 2);
+	enum rk_status rc = store_dialect(s->backend, sql, &b, NULL);
+	if (rc != RK_OK) {
+		buf_free(&b);
+		return rk_fail(err, rc, "SQL statement too long");
+	}
+	struct store_stmt *st = NULL;
+	rc = s->ops->prepare(s, buf_cstr(&b), &st, err);
+	buf_free(&b);
+	if (rc != RK_OK)
+		return rc;
+	st->store = s;
+	st->sql = strdup(sql);
+	if (!st->sql)
+		rk_oom();
+	st->hash = h;
+	st->in_use = true;
+	st->last_use = ++s->clock;
+	st->changes = 0;
+	st->cached = s->n_cache < RK_MAX_STMT_CACHE || cache_evict(s);
+	if (st->cached)
+		s->cache[s->n_cache++] = st;
+	*out = st;
+	return RK_OK;
+}
+
+void store_bind_text(struct store_stmt *st, int i, struct str v)
+{
+	st->store->ops->bind_text(st, i, v);
+}
+
+void store_bind_i64(struct store_stmt *st, int i, int64_t v)
+{
+	st->store->ops->bind_i64(st, i, v);
+}
+
+void store_bind_null(struct store_stmt *st, int i)
+{
+	st->store->ops->bind_null(st, i);
+}
+
+enum rk_status store_step(struct store_stmt *st, bool *row, struct rk_err *err)
+{
+	return st->store->ops->step(st, row, err);
+}
+
+struct str store_col_text(struct store_stmt *st, int col)
+{
+	return st->store->ops->col_text(st, col);
+}
+
+int64_t store_col_i64(struct store_stmt *st, int col)
+{
+	return st->store->ops->col_i64(st, col);
+}
+
+bool store_col_null(struct store_stmt *st, int col)
+{
+	return st->store->ops->col_null(st, col);
+}
+
+int64_t store_changes(struct store_stmt *st)
+{
+	return st->changes;
+}
+
+void store_done(struct store_stmt *st)
+{
+	if (!st)
+		return;
+	struct store *s = st->store;
+	s->ops->reset(st);
+	st->in_use = false;
+	if (!st->cached) {
+		free(st->sql);
+		s->ops->finalize(st);
+	}
+}
+
+enum rk_status store_exec(struct store *s, const char *sql, struct rk_err *err)
+{
+	if (!s->ops->ensure(s))
+		return rk_fail(err, RK_DB, "database connection lost and could not be re-established");
+	return s->ops->exec(s, sql, err);
+}
+
+enum rk_status store_begin(struct store *s, struct rk_err *err)
+{
+	if (s->in_tx)
+		return rk_fail(err, RK_INTERNAL, "transaction already open");
+	enum rk_status st = store_exec(s, s->ops->begin_sql, err);
+	if (st == RK_OK)
+		s->in_tx = true;
+	return st;
+}
+
+enum rk_status store_commit(struct store *s, struct rk_err *err)
+{
+	if (!s->in_tx)
+		return rk_fail(err, RK_INTERNAL, "commit without a transaction");
+	enum rk_status st = s->ops->exec(s, "COMMIT", err);
+	if (st != RK_OK) {
+		store_rollback(s);
+		return st;
+	}
+	s->in_tx = false;
+	return RK_OK;
+}
+
+void store_rollback(struct store *s)
+{
+	if (!s->in_tx)
+		return;
+	struct rk_err ignored;
+	rk_err_clear(&ignored);
+	s->ops->exec(s, "ROLLBACK", &ignored);
+	s->in_tx = false;
+}
+
+enum rk_status store_schema_version(struct store *s, int *out, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "SELECT COALESCE(MAX(version), 0) FROM schema_migration", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	bool row = false;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && row)
+		*out = (int)store_col_i64(st, 0);
+	store_done(st);
+	return rc;
+}
+
+enum rk_status store_migrate(struct store *s, struct rk_err *err)
+{
+	enum rk_status rc = store_exec(s,
+		"CREATE TABLE IF NOT EXISTS schema_migration ("
+		" version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)", err);
+	if (rc != RK_OK)
+		return rc;
+	rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	if (s->backend == STORE_POSTGRES) {
+		/* Serialise concurrent starters; released at commit. */
+		rc = store_exec(s, "SELECT pg_advisory_xact_lock(726101)", err);
+		if (rc != RK_OK)
+			goto out_rollback;
+	}
+	int have = 0;
+	rc = store_schema_version(s, &have, err);
+	if (rc != RK_OK)
+		goto out_rollback;
+	int newest = store_migrations_len ? store_migrations[store_migrations_len - 1].version : 0;
+	if (have > newest) {
+		rc = rk_fail(err, RK_DB, "database schema version %d is newer than this renkei (%d); upgrade renkei",
+			     have, newest);
+		goto out_rollback;
+	}
+	for (unsigned i = 0; i < store_migrations_len; i++) {
+		const struct store_migration *m = &store_migrations[i];
+		if (m->version <= have)
+			continue;
+		struct buf sql;
+		buf_init(&sql, 1u << 20);
+		rc = store_dialect(s->backend, m->sql, &sql, NULL);
+		if (rc == RK_OK)
+			rc = s->ops->exec(s, buf_cstr(&sql), err);
+		buf_free(&sql);
+		if (rc != RK_OK) {
+			rk_fail(err, rc, "migration %s failed", m->name);
+			goto out_rollback;
+		}
+		struct store_stmt *st;
+		rc = store_prepare(s, "INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)", &st, err);
+		if (rc != RK_OK)
+			goto out_rollback;
+		store_bind_i64(st, 1, m->version);
+		store_bind_text(st, 2, str_c(m->name));
+		store_bind_i64(st, 3, time_now_ms());
+		bool row;
+		rc = store_step(st, &row, err);
+		store_done(st);
+		if (rc != RK_OK)
+			goto out_rollback;
+	}
+	return store_commit(s, err);
+out_rollback:
+	store_rollback(s);
+	return rc;
+}
