@@ -1,0 +1,54 @@
+# Makefile — a thin driver over CMake and ctest (see README.md).
+#   make run     install what is missing, build, create var/renkei.db with the
+#                demo region if absent, serve http://127.0.0.1:8080
+#   make check   build (gcc) and the ASan+UBSan build (clang, with the fuzz
+#                targets), run every test in both; ends with ctest's summary
+#   make bench   benchmarks against their peers → docs/benchmarks.md
+#   make fuzz    long fuzzing runs (FUZZ_SECONDS per target)
+BUILD       ?= build
+ASAN_BUILD  ?= build-asan
+JOBS        ?= $(shell nproc)
+FUZZ_SECONDS ?= 300
+
+.PHONY: all build asan run check check-asan check-main bench fuzz node-deps clean
+
+all: build
+
+build:
+	@scripts/install-deps build
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+asan:
+	@scripts/install-deps check
+	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRENKEI_SANITIZE=ON -DRENKEI_FUZZ=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+node-deps:
+	@scripts/install-deps check
+	@scripts/node-deps
+
+run: build
+	@mkdir -p var
+	@test -f var/renkei.db || $(BUILD)/renkei demo
+	@echo "renkei: serving the demo region on http://127.0.0.1:8080 (Ctrl-C to stop)"
+	@$(BUILD)/renkei serve
+
+check-asan: asan node-deps
+	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2
+
+check-main: build node-deps
+	@ctest --test-dir $(BUILD) --output-on-failure -j2
+
+# The sanitizer run first, the normal build last, so the output ends with ctest's summary.
+check: check-asan check-main
+
+bench: build
+	@scripts/install-deps bench
+	@bench/run
+
+fuzz: asan
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(ASAN_BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
