@@ -131,7 +131,7 @@ static struct store *open_migrated(const struct config *cfg)
 	return s;
 }
 
-static int cmd_serve(const struct config *cfg)
+static int cmd_serve(struct config *cfg)
 {
 	struct store *s = open_migrated(cfg);
 	if (!s)
@@ -146,12 +146,18 @@ static int cmd_serve(const struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	struct api_env env = {.cfg = cfg, .started_at = time_now_ms()};
-	env.capability = fhir_capability_build(cfg, env.started_at);
 	struct rk_err err;
 	rk_err_clear(&err);
+	int fd = -1, bound = 0;
+	if (http_listen(cfg, &fd, &bound, &err) != RK_OK) {
+		fprintf(stderr, "renkei: %s\n", err.msg);
+		return 1;
+	}
+	config_bound_port(cfg, bound); /* links and the CapabilityStatement name the real port */
+	struct api_env env = {.cfg = cfg, .started_at = time_now_ms()};
+	env.capability = fhir_capability_build(cfg, env.started_at);
 	struct http_server *srv = NULL;
-	if (http_start(&env, &srv, &err) != RK_OK) {
+	if (http_start(&env, fd, &srv, &err) != RK_OK) {
 		fprintf(stderr, "renkei: %s\n", err.msg);
 		free((char *)env.capability);
 		return 1;
@@ -159,8 +165,8 @@ static int cmd_serve(const struct config *cfg)
 	char url[128], port[16];
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
 	snprintf(url, sizeof url, "%s://%s%s%s:%d/", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
-		 cfg->listen_host, v6 ? "]" : "", http_port(srv));
-	snprintf(port, sizeof port, "%d", http_port(srv));
+		 cfg->listen_host, v6 ? "]" : "", cfg->listen_port);
+	snprintf(port, sizeof port, "%d", cfg->listen_port);
 	log_event(LOG_INFO, "http.listening", "url", url, "port", port, "store",
 		  strncmp(cfg->store_url, "sqlite:", 7) == 0 ? cfg->store_url : "postgresql", NULL);
 	int sig = 0;

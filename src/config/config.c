@@ -317,16 +317,25 @@ enum rk_status config_finish(struct config *cfg, struct rk_err *err)
 	if (bl && cfg->fhir_base_url[bl - 1] == '/')
 		cfg->fhir_base_url[bl - 1] = '\0';
 	if (cfg->fhir_base_url[0] == '\0') {
-		char tmp[160];
-		bool v6 = strchr(cfg->listen_host, ':') != NULL;
-		snprintf(tmp, sizeof tmp, "%s://%s%s%s:%d/fhir", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
-			 cfg->listen_host, v6 ? "]" : "", cfg->listen_port);
-		free(cfg->fhir_base_url);
-		cfg->fhir_base_url = strdup(tmp);
-		if (!cfg->fhir_base_url)
-			rk_oom();
+		cfg->base_url_derived = true;
+		config_bound_port(cfg, cfg->listen_port);
 	}
 	return RK_OK;
+}
+
+void config_bound_port(struct config *cfg, int port)
+{
+	cfg->listen_port = port;
+	if (!cfg->base_url_derived)
+		return;
+	char tmp[160];
+	bool v6 = strchr(cfg->listen_host, ':') != NULL;
+	snprintf(tmp, sizeof tmp, "%s://%s%s%s:%d/fhir", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
+		 cfg->listen_host, v6 ? "]" : "", port);
+	free(cfg->fhir_base_url);
+	cfg->fhir_base_url = strdup(tmp);
+	if (!cfg->fhir_base_url)
+		rk_oom();
 }
 
 void config_write_example(FILE *f)

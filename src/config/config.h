@@ -44,6 +44,7 @@ struct config {
 	int listen_port;
 	bool listen_loopback;
 	bool tls_enabled;
+	bool base_url_derived; /* fhir.base_url was empty: follows the bound port */
 };
 
 /* Fill cfg with the defaults of the option table. Aborts only on OOM. */
@@ -57,6 +58,9 @@ enum rk_status config_set(struct config *cfg, const char *assignment, struct rk_
  * address without TLS, default page size above the maximum, and so on. */
 enum rk_status config_finish(struct config *cfg, struct rk_err *err);
 void config_free(struct config *cfg);
+/* The server bound port (differs from listen_port when that was 0): updates
+ * listen_port and a derived fhir.base_url. Call before threads start. */
+void config_bound_port(struct config *cfg, int port);
 
 /* Write the annotated example file (every option, default, bounds, why). */
 void config_write_example(FILE *f);

@@ -171,7 +171,7 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		rc = validate(ctx, def, res, err);
 	if (rc == RK_OK)
 		rc = write_version(ctx, &w, false, out, err);
-	out->created = w.prev == NULL;
+	out->created = w.prev == NULL || w.prev->deleted; /* re-creating a deleted resource is a create */
 	return tx_end(ctx, rc, err);
 }
 

@@ -25,7 +25,6 @@ struct http_server {
 	const struct api_env *env;
 	char root_real[4096];
 	char *tls_key, *tls_cert;
-	int port;
 };
 
 /* Per-thread worker state: the database connection. */
@@ -332,7 +331,43 @@ static char *read_file(const char *path, struct rk_err *err)
 	return buf_steal(&b, NULL);
 }
 
-enum rk_status http_start(const struct api_env *env, struct http_server **out, struct rk_err *err)
+enum rk_status http_listen(const struct config *cfg, int *fd_out, int *port_out, struct rk_err *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	memset(&ss, 0, sizeof ss);
+	bool v6 = strchr(cfg->listen_host, ':') != NULL;
+	if (v6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)cfg->listen_port);
+		inet_pton(AF_INET6, cfg->listen_host, &a6->sin6_addr);
+		len = sizeof *a6;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)cfg->listen_port);
+		inet_pton(AF_INET, cfg->listen_host, &a4->sin_addr);
+		len = sizeof *a4;
+	}
+	int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return rk_fail(err, RK_IO, "socket: %s", strerror(errno));
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1024) != 0) {
+		int e = errno;
+		close(fd);
+		return rk_fail(err, RK_IO, "cannot listen on %s:%d: %s", cfg->listen_host, cfg->listen_port, strerror(e));
+	}
+	len = sizeof ss;
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	*port_out = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port : ((struct sockaddr_in *)&ss)->sin_port);
+	*fd_out = fd;
+	return RK_OK;
+}
+
+enum rk_status http_start(const struct api_env *env, int fd, struct http_server **out, struct rk_err *err)
 {
 	const struct config *cfg = env->cfg;
 	pthread_once(&worker_once, worker_key_init);
@@ -344,19 +379,6 @@ enum rk_status http_start(const struct api_env *env, struct http_server **out, s
 		log_event(LOG_WARN, "http.no_web_root", "path", cfg->web_root, "error", strerror(errno), NULL);
 		snprintf(srv->root_real, sizeof srv->root_real, "/nonexistent-web-root");
 	}
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof ss);
-	if (strchr(cfg->listen_host, ':')) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)cfg->listen_port);
-		inet_pton(AF_INET6, cfg->listen_host, &a6->sin6_addr);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)cfg->listen_port);
-		inet_pton(AF_INET, cfg->listen_host, &a4->sin_addr);
-	}
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (strchr(cfg->listen_host, ':'))
 		flags |= MHD_USE_IPv6;
@@ -366,13 +388,14 @@ enum rk_status http_start(const struct api_env *env, struct http_server **out, s
 		if (!srv->tls_key) {
 			free(srv->tls_cert);
 			free(srv);
+			close(fd);
 			return err ? err->status : RK_IO;
 		}
 		flags |= MHD_USE_TLS;
 	}
 	struct MHD_OptionItem opts[16];
 	int n = 0;
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &ss};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->http_threads, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->http_max_connections, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->http_max_connections_per_ip, NULL};
@@ -380,7 +403,6 @@ enum rk_status http_start(const struct api_env *env, struct http_server **out, s
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->http_max_header, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
 	if (cfg->tls_enabled) {
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert};
 		opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key};
@@ -393,18 +415,11 @@ enum rk_status http_start(const struct api_env *env, struct http_server **out, s
 		free(srv->tls_cert);
 		free(srv->tls_key);
 		free(srv);
-		return rk_fail(err, RK_IO, "cannot listen on %s:%d (in use, or not permitted)", cfg->listen_host,
-			       cfg->listen_port);
+		close(fd);
+		return rk_fail(err, RK_IO, "cannot start the HTTP server on %s:%d", cfg->listen_host, cfg->listen_port);
 	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-	srv->port = info ? info->port : cfg->listen_port;
 	*out = srv;
 	return RK_OK;
-}
-
-int http_port(const struct http_server *s)
-{
-	return s->port;
 }
 
 void http_stop(struct http_server *s)

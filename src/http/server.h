@@ -10,11 +10,12 @@
 
 struct http_server;
 
-/* Start listening. env must outlive the server. Returns RK_IO when the
- * address cannot be bound or the TLS files cannot be read. */
-enum rk_status http_start(const struct api_env *env, struct http_server **out, struct rk_err *err);
-/* The bound port (useful with http.listen port 0). */
-int http_port(const struct http_server *s);
+/* Bind and listen on http.listen; *port gets the bound port (http.listen may
+ * give port 0). RK_IO when the address cannot be bound. */
+enum rk_status http_listen(const struct config *cfg, int *fd, int *port, struct rk_err *err);
+/* Serve on the listening socket fd (owned by the server from now on). env
+ * must outlive the server. RK_IO when the TLS files cannot be read. */
+enum rk_status http_start(const struct api_env *env, int fd, struct http_server **out, struct rk_err *err);
 /* Stop accepting, finish in-flight requests, close worker connections. */
 void http_stop(struct http_server *s);
 
