@@ -518,6 +518,6 @@ enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *
 		return rk_fail_at(err, RK_INVALID, "resourceType", "resourceType is '%.64s' but this endpoint takes %s",
 				  json_string_value(rt), def->name);
 	if (rk_json_depth(res, RK_MAX_JSON_DEPTH) > RK_MAX_JSON_DEPTH)
-		return rk_fail(err, RK_INVALID, "resource nests more than %d levels deep", RK_MAX_JSON_DEPTH);
+		return rk_fail(err, RK_INVALID, "resource nests deeper than the maximum depth of %d levels", RK_MAX_JSON_DEPTH);
 	return check_complex(&v, &p, def->def, res, true);
 }
