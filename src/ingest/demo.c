@@ -352,6 +352,8 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t se
 		rc = store_commit(s, err);
 	else
 		store_rollback(s);
+	if (rc == RK_OK)
+		rc = store_optimize(s, err); /* the planner needs statistics to drive searches from the index tables */
 	arena_free(&g.arena);
 	stats->elapsed_ms = time_mono_ms() - t0;
 	return rc;

@@ -176,7 +176,13 @@ static void cond_pred(struct sqlb *q, const char *type, const struct store_cond 
 
 static void where_clause(struct sqlb *q, const struct store_query *sq)
 {
-	sql_put(q, " FROM resource r WHERE r.type = ");
+	/* With an index condition, the matching rids are few: look them up by
+	 * rid instead of scanning every resource of the type. */
+	bool indexed = false;
+	for (size_t i = 0; i < sq->n_conds; i++)
+		if (index_table(sq->conds[i].kind) && sq->conds[i].modifier != MOD_NOT && sq->conds[i].modifier != MOD_MISSING)
+			indexed = true;
+	sql_put(q, indexed ? " FROM resource r WHERE @NOINDEX@r.type = " : " FROM resource r WHERE r.type = ");
 	bind_s(q, str_c(sq->type));
 	sql_put(q, " AND r.deleted = 0");
 	for (size_t i = 0; i < sq->n_conds; i++)

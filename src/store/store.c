@@ -207,6 +207,11 @@ void store_rollback(struct store *s)
 	s->in_tx = false;
 }
 
+enum rk_status store_optimize(struct store *s, struct rk_err *err)
+{
+	return store_exec(s, s->backend == STORE_SQLITE ? "PRAGMA analysis_limit=1000; ANALYZE" : "ANALYZE", err);
+}
+
 enum rk_status store_schema_version(struct store *s, int *out, struct rk_err *err)
 {
 	struct store_stmt *st;

@@ -45,6 +45,10 @@ enum rk_status store_migrate(struct store *s, struct rk_err *err);
 /* Highest applied migration (0 for an empty database). */
 enum rk_status store_schema_version(struct store *s, int *out, struct rk_err *err);
 
+/* Refresh the planner's statistics after a bulk load (SQLite: ANALYZE with a
+ * row sample; PostgreSQL: ANALYZE). Outside a transaction. */
+enum rk_status store_optimize(struct store *s, struct rk_err *err);
+
 /* ---- transactions -------------------------------------------------------- */
 
 /* Begin a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is

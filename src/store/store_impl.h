@@ -58,7 +58,7 @@ enum rk_status store_pg_open(const char *url, const struct store_options *opt, s
 void store_cache_drop(struct store *s);
 
 /* dialect.c: rewrite portable SQL for a backend into out. `?` become $1..$n
- * for PostgreSQL (outside quotes); @ID@ / @CTEXT@ become the backend's types. */
+ * for PostgreSQL (outside quotes); @ID@, @CTEXT@, @NOINDEX@ become the backend's forms. */
 enum rk_status store_dialect(enum store_backend b, const char *sql, struct buf *out, int *n_params);
 
 #endif
