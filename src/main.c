@@ -205,8 +205,8 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 		fprintf(stderr, "renkei demo: %s\n", err.msg);
 		return 1;
 	}
-	printf("demo region built (seed %llu): %d facilities, %d staff, %d people, %d patient registrations in %.1f s\n",
-	       (unsigned long long)cli->seed, stats.facilities, stats.staff, stats.people, stats.registrations,
+	printf("demo region built (seed %llu): %d facilities, %d staff, %d people (%d at more than one facility), %d patient registrations in %.1f s\n",
+	       (unsigned long long)cli->seed, stats.facilities, stats.staff, stats.people, stats.linked_people, stats.registrations,
 	       (double)stats.elapsed_ms / 1000.0);
 	return 0;
 }
