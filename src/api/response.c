@@ -58,17 +58,6 @@ void api_reply_fail(struct api_request *rq, enum rk_status st, const char *fmt, 
 	api_reply_error(rq, st, &err);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool urldecode(struct arena *a, struct str in, struct str *out)
 {
 	char *o = arena_alloc(a, in.len + 1);
@@ -82,7 +71,7 @@ static bool urldecode(struct arena *a, struct str in, struct str *out)
 		} else if (c == '%') {
 			if (i + 2 >= in.len)
 				return false;
-			int h = hexval(in.ptr[i + 1]), l = hexval(in.ptr[i + 2]);
+			int h = str_hexval(in.ptr[i + 1]), l = str_hexval(in.ptr[i + 2]);
 			if (h < 0 || l < 0)
 				return false;
 			c = (char)(h * 16 + l);

@@ -134,6 +134,17 @@ bool str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out)
 	return true;
 }
 
+int str_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 bool str_is_digits(struct str s)
 {
 	if (s.len == 0)

@@ -45,6 +45,8 @@ long str_index(struct str s, char c);
 /* Decimal integer in [min, max] with optional leading '-'; no spaces, no '+'.
  * Returns false on anything else (out is untouched). */
 bool str_to_i64(struct str s, int64_t min, int64_t max, int64_t *out);
+/* Value of a hexadecimal digit, or -1. */
+int str_hexval(char c);
 /* Whole slice is digits 0-9 (and not empty). */
 bool str_is_digits(struct str s);
 /* Valid UTF-8 without NUL bytes and without overlongs or surrogates. */

@@ -113,6 +113,25 @@ struct tparts {
 	bool frac;
 };
 
+/* Fractional seconds after the '.': 1..max_digits digits, kept to the millisecond. */
+static bool take_fraction(struct str s, size_t *i, size_t max_digits, struct tparts *p)
+{
+	size_t start = *i;
+	unsigned digit;
+	while (*i < s.len && s.ptr[*i] >= '0' && s.ptr[*i] <= '9') {
+		take_digits(s, i, 1, &digit);
+		if (*i - start <= 3)
+			p->ms = p->ms * 10 + digit;
+	}
+	size_t n = *i - start;
+	if (n == 0 || n > max_digits)
+		return false;
+	for (size_t k = n; k < 3; k++)
+		p->ms *= 10;
+	p->prec = TP_MILLI;
+	return true;
+}
+
 static int64_t parts_to_ms(const struct tparts *p)
 {
 	int64_t days = time_days_from_civil(p->y, p->mo ? p->mo : 1, p->d ? p->d : 1);
@@ -196,20 +215,8 @@ bool time_parse_fhir(struct str s, enum time_kind kind, struct time_range *out)
 			if (!take_digits(s, &i, 2, &p.sec))
 				return false;
 			p.prec = TP_SECOND;
-			if (take_char(s, &i, '.')) {
-				size_t start = i;
-				unsigned digit;
-				while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
-					take_digits(s, &i, 1, &digit);
-					if (i - start <= 3)
-						p.ms = p.ms * 10 + digit;
-				}
-				if (i == start || i - start > 9)
-					return false;
-				for (size_t k = i - start; k < 3; k++)
-					p.ms *= 10;
-				p.prec = TP_MILLI;
-			}
+			if (take_char(s, &i, '.') && !take_fraction(s, &i, 9, &p))
+				return false;
 		} else if (kind != TIME_SEARCH) {
 			return false; /* FHIR dateTime/instant times carry seconds */
 		}
@@ -246,20 +253,8 @@ bool time_parse_hl7(struct str s, int default_offset_min, struct time_range *out
 			return false;
 		p.prec = steps[k];
 	}
-	if (p.prec == TP_SECOND && take_char(s, &i, '.')) {
-		size_t start = i;
-		unsigned digit;
-		while (i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9') {
-			take_digits(s, &i, 1, &digit);
-			if (i - start <= 3)
-				p.ms = p.ms * 10 + digit;
-		}
-		if (i == start || i - start > 4)
-			return false;
-		for (size_t k = i - start; k < 3; k++)
-			p.ms *= 10;
-		p.prec = TP_MILLI;
-	}
+	if (p.prec == TP_SECOND && take_char(s, &i, '.') && !take_fraction(s, &i, 4, &p))
+		return false;
 	p.zone_min = default_offset_min;
 	if (i < s.len && (s.ptr[i] == '+' || s.ptr[i] == '-')) {
 		int sign = s.ptr[i] == '-' ? -1 : 1;

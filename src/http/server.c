@@ -298,17 +298,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decoding of paths and query arguments, except %00: a NUL would cut
  * the C string short and make "/a%00/../b" mean something other than it says,
  * so it stays literally "%00" (which no route, id or file name accepts). */
@@ -319,7 +308,7 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 	char *w = s;
 	for (char *r = s; *r; r++) {
 		int hi, lo;
-		if (r[0] == '%' && (hi = hexdigit(r[1])) >= 0 && (lo = hexdigit(r[2])) >= 0 && (hi | lo) != 0) {
+		if (r[0] == '%' && (hi = str_hexval(r[1])) >= 0 && (lo = str_hexval(r[2])) >= 0 && (hi | lo) != 0) {
 			*w++ = (char)(hi * 16 + lo);
 			r += 2;
 		} else {

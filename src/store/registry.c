@@ -3,14 +3,6 @@
 #include "store/store.h"
 #include "store/store_impl.h"
 
-static enum rk_status run(struct store_stmt *st, struct rk_err *err)
-{
-	bool row = true;
-	enum rk_status rc = RK_OK;
-	while (rc == RK_OK && row)
-		rc = store_step(st, &row, err);
-	return rc;
-}
 
 enum rk_status store_facility_put(struct store *s, const struct store_facility *f, struct rk_err *err)
 {
@@ -34,7 +26,7 @@ enum rk_status store_facility_put(struct store *s, const struct store_facility *
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, f->org_id);
-	rc = run(st, err);
+	rc = store_run(st, err);
 	store_done(st);
 	if (rc != RK_OK)
 		return rc;
@@ -48,7 +40,7 @@ enum rk_status store_facility_put(struct store *s, const struct store_facility *
 	store_bind_text(st, 4, f->name);
 	store_bind_text(st, 5, f->area.ptr ? f->area : STR_LIT(""));
 	store_bind_i64(st, 6, f->active);
-	rc = run(st, err);
+	rc = store_run(st, err);
 	store_done(st);
 	return rc;
 }
@@ -121,7 +113,7 @@ enum rk_status store_regional_create(struct store *s, struct str regional_id, in
 		return rc;
 	store_bind_text(st, 1, regional_id);
 	store_bind_i64(st, 2, now);
-	rc = run(st, err);
+	rc = store_run(st, err);
 	store_done(st);
 	return rc;
 }
@@ -157,7 +149,7 @@ enum rk_status store_link_put(struct store *s, const struct store_patient_link *
 	store_bind_text(st, 3, l->local_id);
 	store_bind_text(st, 4, l->regional_id);
 	store_bind_i64(st, 5, l->linked_at);
-	rc = run(st, err);
+	rc = store_run(st, err);
 	store_done(st);
 	return rc;
 }

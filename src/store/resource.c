@@ -72,15 +72,6 @@ enum rk_status store_resource_vread(struct store *s, const char *type, struct st
 	return rc;
 }
 
-/* Run a prepared single-shot statement to completion. */
-static enum rk_status run(struct store_stmt *st, struct rk_err *err)
-{
-	bool row = true;
-	enum rk_status rc = RK_OK;
-	while (rc == RK_OK && row)
-		rc = store_step(st, &row, err);
-	return rc;
-}
 
 static enum rk_status index_delete(struct store *s, int64_t rid, struct rk_err *err)
 {
@@ -96,7 +87,7 @@ static enum rk_status index_delete(struct store *s, int64_t rid, struct rk_err *
 		if (rc != RK_OK)
 			return rc;
 		store_bind_i64(st, 1, rid);
-		rc = run(st, err);
+		rc = store_run(st, err);
 		store_done(st);
 		if (rc != RK_OK)
 			return rc;
@@ -128,7 +119,7 @@ static enum rk_status index_insert(struct store *s, int64_t rid, const struct st
 			store_bind_text(st, 4, e->a.ptr ? e->a : STR_LIT(""));
 			store_bind_text(st, 5, e->b.ptr ? e->b : STR_LIT(""));
 		}
-		rc = run(st, err);
+		rc = store_run(st, err);
 		store_done(st);
 		if (rc != RK_OK)
 			return rc;
@@ -162,7 +153,7 @@ static enum rk_status resource_insert(struct store *s, const struct store_write 
 	rc = store_step(st, &row, err);
 	if (rc == RK_OK && row) {
 		*rid = store_col_i64(st, 0);
-		rc = run(st, err);
+		rc = store_run(st, err);
 	} else if (rc == RK_OK) {
 		rc = rk_fail(err, RK_DB, "insert returned no row id");
 	}
@@ -204,7 +195,7 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, *rid);
-	rc = run(st, err);
+	rc = store_run(st, err);
 	store_done(st);
 	if (rc != RK_OK)
 		return rc;
@@ -222,7 +213,7 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	store_bind_text(st, 6, w->body.ptr ? w->body : STR_LIT(""));
 	store_bind_i64(st, 7, *rid);
 	store_bind_i64(st, 8, w->version - 1);
-	rc = run(st, err);
+	rc = store_run(st, err);
 	int64_t changed = store_changes(st);
 	store_done(st);
 	if (rc == RK_OK && changed != 1)

@@ -154,6 +154,15 @@ int64_t store_changes(struct store_stmt *st)
 	return st->changes;
 }
 
+enum rk_status store_run(struct store_stmt *st, struct rk_err *err)
+{
+	bool row = true;
+	enum rk_status rc = RK_OK;
+	while (rc == RK_OK && row)
+		rc = store_step(st, &row, err);
+	return rc;
+}
+
 void store_done(struct store_stmt *st)
 {
 	if (!st)
