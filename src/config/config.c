@@ -341,7 +341,8 @@ void config_bound_port(struct config *cfg, int port)
 void config_write_example(FILE *f)
 {
 	fputs("# renkei.conf — every option with its default, its bounds and why.\n"
-	      "# Syntax: `key = value`, one per line; `#` starts a comment. Unknown keys are an\n"
+	      "# Syntax: `key = value`, one per line; a line starting with `#` is a comment (a `#`\n"
+	      "# after a value is part of the value). Values may be \"quoted\". Unknown keys are an\n"
 	      "# error (with file:line), so a typo never silently falls back to a default.\n"
 	      "# Sizes take K, M or G; durations take ms, s, min or h.\n",
 	      f);
@@ -364,8 +365,9 @@ void config_write_example(FILE *f)
 			fprintf(f, "# bounds: %lldms..%lldms\n", (long long)o->min, (long long)o->max);
 		else if (o->type == CFG_ENUM)
 			fprintf(f, "# one of: %s\n", o->choices);
-		fprintf(f, "#%s = %s\n", o->key, o->def[0] && strchr(o->def, ' ') ? "" : o->def);
-		if (o->def[0] && strchr(o->def, ' '))
-			fprintf(f, "#   (default: \"%s\")\n", o->def);
+		if (strchr(o->def, ' '))
+			fprintf(f, "#%s = \"%s\"\n", o->key, o->def);
+		else
+			fprintf(f, "#%s = %s\n", o->key, o->def);
 	}
 }

@@ -25,8 +25,10 @@ json_t *rk_json_parse(struct str text, struct rk_err *err)
 
 int rk_json_depth(const json_t *v, int limit)
 {
-	if (limit < 0)
-		return 1;
+	if (!json_is_object(v) && !json_is_array(v))
+		return 0;
+	if (limit <= 0)
+		return 1; /* a container below the limit: counting stops here at limit + 1 */
 	int deepest = 0;
 	if (json_is_object(v)) {
 		const char *k;
@@ -36,12 +38,10 @@ int rk_json_depth(const json_t *v, int limit)
 			int d = rk_json_depth(c, limit - 1);
 			if (d > deepest)
 				deepest = d;
-			if (deepest > limit)
+			if (deepest >= limit)
 				break;
 		}
-		return deepest + 1;
-	}
-	if (json_is_array(v)) {
+	} else {
 		size_t i;
 		json_t *c;
 		json_array_foreach(v, i, c)
@@ -49,12 +49,11 @@ int rk_json_depth(const json_t *v, int limit)
 			int d = rk_json_depth(c, limit - 1);
 			if (d > deepest)
 				deepest = d;
-			if (deepest > limit)
+			if (deepest >= limit)
 				break;
 		}
-		return deepest + 1;
 	}
-	return 0;
+	return deepest + 1;
 }
 
 bool rk_json_str(const json_t *obj, const char *key, struct str *out)
