@@ -126,11 +126,14 @@ static enum rk_status parse_string(struct parse *p, struct str key, enum store_m
 		out->code = arena_str(p->a, buf_str(&k));
 		struct buf up;
 		buf_init(&up, RK_MAX_SEARCH_VALUE * 4 + 8);
-		textnorm_prefix_upper(buf_str(&k), &up);
-		out->upper = arena_str(p->a, buf_str(&up));
+		if (textnorm_prefix_upper(buf_str(&k), &up) != RK_OK) {
+			rc = bad_value(p, key, v, "ends in the noncharacter U+10FFFF");
+		} else {
+			out->upper = arena_str(p->a, buf_str(&up));
+			if (!out->upper.ptr)
+				rc = oom(p);
+		}
 		buf_free(&up);
-		if (!out->upper.ptr)
-			rc = oom(p);
 	}
 	buf_free(&k);
 	if (!out->code.ptr)
