@@ -5,8 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "access/account.h"
+#include "access/auth.h"
+#include "access/decide.h"
 #include "api/api.h"
+#include "api/cli.h"
+#include "audit/audit.h"
 #include "config/config.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -29,23 +35,20 @@ static void usage(FILE *f)
 	      "  config check          load the configuration and report problems\n"
 	      "  version               print the version\n",
 	      f);
+	cli_usage();
 }
 
 struct cli {
 	const char *command;
-	const char *sub;
 	const char *config_path;
 	const char *sets[64];
 	int n_sets;
-	uint64_t seed;
-	int64_t patients;
+	struct cli_args args;
 };
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	memset(cli, 0, sizeof *cli);
-	cli->seed = 20261124;
-	cli->patients = 2000;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
@@ -59,30 +62,30 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			}
 			cli->sets[cli->n_sets++] = next;
 			i++;
-		} else if (strcmp(a, "--seed") == 0 && next) {
-			int64_t v;
-			if (!str_to_i64(str_c(next), 0, INT64_MAX, &v)) {
-				fprintf(stderr, "renkei: --seed wants a non-negative number, not '%s'\n", next);
-				return -1;
-			}
-			cli->seed = (uint64_t)v;
-			i++;
-		} else if (strcmp(a, "--patients") == 0 && next) {
-			if (!str_to_i64(str_c(next), 1, RK_MAX_DEMO_PATIENTS, &cli->patients)) {
-				fprintf(stderr, "renkei: --patients wants 1..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, next);
-				return -1;
-			}
-			i++;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			usage(stdout);
 			exit(0);
+		} else if (strncmp(a, "--", 2) == 0 && a[2]) {
+			if (cli->args.n_opts == CLI_MAX_OPTS) {
+				fputs("renkei: too many options\n", stderr);
+				return -1;
+			}
+			bool flag = cli_is_flag(a + 2);
+			if (!flag && !next) {
+				fprintf(stderr, "renkei: option '%s' needs a value\n", a);
+				return -1;
+			}
+			cli->args.keys[cli->args.n_opts] = a + 2;
+			cli->args.values[cli->args.n_opts++] = flag ? "" : next;
+			if (!flag)
+				i++;
 		} else if (a[0] == '-') {
 			fprintf(stderr, "renkei: unknown option '%s'\n", a);
 			return -1;
 		} else if (!cli->command) {
 			cli->command = a;
-		} else if (!cli->sub) {
-			cli->sub = a;
+		} else if (cli->args.n_pos < CLI_MAX_POS) {
+			cli->args.pos[cli->args.n_pos++] = a;
 		} else {
 			fprintf(stderr, "renkei: unexpected argument '%s'\n", a);
 			return -1;
@@ -155,11 +158,17 @@ static int cmd_serve(struct config *cfg)
 	}
 	config_bound_port(cfg, bound); /* links and the CapabilityStatement name the real port */
 	struct api_env env = {.cfg = cfg, .started_at = time_now_ms()};
+	if (audit_open(cfg, &env.audit, &err) != RK_OK) {
+		fprintf(stderr, "renkei: audit log: %s\n", err.msg);
+		close(fd);
+		return 1;
+	}
 	env.capability = fhir_capability_build(cfg, env.started_at);
 	struct http_server *srv = NULL;
 	if (http_start(&env, fd, &srv, &err) != RK_OK) {
 		fprintf(stderr, "renkei: %s\n", err.msg);
 		free((char *)env.capability);
+		audit_close(env.audit);
 		return 1;
 	}
 	char url[128], port[16];
@@ -173,6 +182,7 @@ static int cmd_serve(struct config *cfg)
 	sigwait(&stop, &sig);
 	log_event(LOG_INFO, "http.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	http_stop(srv);
+	audit_close(env.audit);
 	free((char *)env.capability);
 	return 0;
 }
@@ -193,21 +203,37 @@ static int cmd_init(const struct config *cfg)
 
 static int cmd_demo(const struct config *cfg, const struct cli *cli)
 {
+	uint64_t seed = 20261124;
+	int64_t patients = 2000, v;
+	const char *o = cli_opt(&cli->args, "seed");
+	if (o && !str_to_i64(str_c(o), 0, INT64_MAX, &v)) {
+		fprintf(stderr, "renkei: --seed wants a non-negative number, not '%s'\n", o);
+		return 2;
+	}
+	if (o)
+		seed = (uint64_t)v;
+	o = cli_opt(&cli->args, "patients");
+	if (o && !str_to_i64(str_c(o), 1, RK_MAX_DEMO_PATIENTS, &patients)) {
+		fprintf(stderr, "renkei: --patients wants 1..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, o);
+		return 2;
+	}
 	struct store *s = open_migrated(cfg);
 	if (!s)
 		return 1;
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct demo_stats stats;
-	enum rk_status st = demo_build(s, cfg, cli->seed, cli->patients, &stats, &err);
+	enum rk_status st = demo_build(s, cfg, seed, patients, &stats, &err);
 	store_close(s);
 	if (st != RK_OK) {
 		fprintf(stderr, "renkei demo: %s\n", err.msg);
 		return 1;
 	}
-	printf("demo region built (seed %llu): %d facilities, %d staff, %d people (%d at more than one facility), %d patient registrations in %.1f s\n",
-	       (unsigned long long)cli->seed, stats.facilities, stats.staff, stats.people, stats.linked_people, stats.registrations,
-	       (double)stats.elapsed_ms / 1000.0);
+	printf("demo region built (seed %llu): %d facilities, %d staff, %d accounts, %d people (%d at more than one facility), "
+	       "%d patient registrations, %d consents, %d care teams in %.1f s\n",
+	       (unsigned long long)seed, stats.facilities, stats.staff, stats.accounts, stats.people, stats.linked_people,
+	       stats.registrations, stats.consents, stats.care_teams, (double)stats.elapsed_ms / 1000.0);
+	printf("demo accounts: see README.md (password %s, TOTP secret %s)\n", DEMO_PASSWORD, DEMO_TOTP_SECRET);
 	return 0;
 }
 
@@ -220,7 +246,8 @@ int main(int argc, char **argv)
 		printf("renkei %s\n", RENKEI_VERSION);
 		return 0;
 	}
-	if (strcmp(cli.command, "config") == 0 && cli.sub && strcmp(cli.sub, "example") == 0) {
+	const char *sub = cli.args.n_pos ? cli.args.pos[0] : "";
+	if (strcmp(cli.command, "config") == 0 && strcmp(sub, "example") == 0) {
 		config_write_example(stdout);
 		return 0;
 	}
@@ -234,11 +261,11 @@ int main(int argc, char **argv)
 		rc = cmd_init(&cfg);
 	} else if (strcmp(cli.command, "demo") == 0) {
 		rc = cmd_demo(&cfg, &cli);
-	} else if (strcmp(cli.command, "config") == 0 && cli.sub && strcmp(cli.sub, "check") == 0) {
+	} else if (strcmp(cli.command, "config") == 0 && strcmp(sub, "check") == 0) {
 		printf("configuration ok (listen %s:%d, store %s)\n", cfg.listen_host, cfg.listen_port,
 		       strncmp(cfg.store_url, "sqlite:", 7) == 0 ? cfg.store_url : "postgresql");
 		rc = 0;
-	} else {
+	} else if ((rc = cli_run(cli.command, &cli.args, &cfg)) < 0) {
 		fprintf(stderr, "renkei: unknown command '%s'\n", cli.command);
 		usage(stderr);
 		rc = 2;

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "access/enforce.h"
+#include "access/principal.h"
 #include "config/config.h"
 #include "core/arena.h"
 #include "core/buf.h"
@@ -14,11 +16,30 @@
 #include "core/str.h"
 #include "store/store.h"
 
+struct audit_log;
+
 /* Process-wide, read-only after start. */
 struct api_env {
 	const struct config *cfg;
 	const char *capability; /* CapabilityStatement JSON */
 	int64_t started_at;
+	struct audit_log *audit;
+};
+
+/* What the request's audit entry will say; http/ writes it after the handler
+ * and before the response, and serves nothing if it cannot. */
+struct api_audit {
+	const char *event;        /* read, search, login, ... (default: the route's) */
+	char action;              /* C R U D E */
+	const char *purpose;      /* TREAT unless an emergency grant was used (ETREAT) */
+	const char *account_hint; /* the login ID tried, for login events without a principal */
+	struct buf entities;      /* JSON objects, comma-separated */
+	struct buf patients;      /* JSON strings, comma-separated */
+	int n_entities;
+	int grant;                /* the single grant of all entities; -1 when mixed */
+	const char *grant_ref;
+	char detail[RK_ERR_MSG_MAX];
+	bool skip;                /* not patient data and not security-relevant (health check) */
 };
 
 #define API_MAX_HEADERS 8
@@ -38,6 +59,11 @@ struct api_request {
 	struct str (*header_fn)(const struct api_request *rq, const char *name);
 	void *transport;
 	int64_t now; /* ms, taken when the request arrived */
+	const char *client_addr;
+	struct principal who;      /* authenticated before the body was read (kind NONE on public routes) */
+	struct access_ctx access;  /* the enforcement point; see api_access() */
+	bool access_ready;
+	struct api_audit audit;
 	/* response */
 	int status;
 	const char *content_type;
@@ -49,6 +75,15 @@ struct api_request {
 };
 
 typedef void (*api_handler)(struct api_request *rq);
+
+/* The request's access context (initialised on first use). */
+struct access_ctx *api_access(struct api_request *rq);
+/* Record a resource read or written, with the grant that allowed it and the
+ * patient's regional ID ("" when none), in the request's audit entry. */
+void api_audit_entity(struct api_request *rq, struct str type, struct str id, int64_t version,
+		      const struct access_decision *d, const char *regional);
+/* Record a patient touched without a particular resource (PIX, reports). */
+void api_audit_patient(struct api_request *rq, const char *regional);
 
 /* A request header (empty slice when absent). */
 struct str api_header(const struct api_request *rq, const char *name);

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/auth.h"
+#include "access/enforce.h"
 #include "core/json.h"
 #include "core/limits.h"
 #include "core/time.h"
@@ -14,9 +16,62 @@
 #include "fhir/search.h"
 #include "fhir/validate.h"
 
+/* Writes: the principal may write this record (access_may_write), checked
+ * once the record's source facility and patient are known. */
+static enum rk_status authorize_write(void *arg, const struct fhir_write *w, struct rk_err *err)
+{
+	struct api_request *rq = arg;
+	struct access_ctx *ax = api_access(rq);
+	enum record_category cat = category_of_type(w->def->name, strlen(w->def->name));
+	const struct access_patient *p = NULL;
+	char src[32];
+	str_copy(src, sizeof src, w->source_facility);
+	if (cat == CAT_CONSENT && w->regional && w->regional[0]) {
+		enum rk_status rc = access_patient(ax, w->regional, &p, err);
+		if (rc != RK_OK)
+			return rc;
+	}
+	if (!access_may_write(&ax->ap, cat, strcmp(w->def->name, "Organization") == 0, src, p))
+		return rk_fail_code(err, RK_FORBIDDEN, "write_forbidden",
+				    "%s (%s) at facility %s may not write this %s (its source facility is %s)",
+				    rq->who.account, role_info(rq->who.role)->code, rq->who.facility, w->def->name,
+				    src[0] ? src : "none");
+	return RK_OK;
+}
+
 static struct fhir_ctx ctx_of(struct api_request *rq)
 {
-	return (struct fhir_ctx){.store = rq->store, .arena = rq->arena, .cfg = rq->env->cfg, .now = rq->now};
+	return (struct fhir_ctx){.store = rq->store, .arena = rq->arena, .cfg = rq->env->cfg, .now = rq->now,
+				 .actor_facility = rq->who.facility, .actor_account = rq->who.account,
+				 .authorize = authorize_write, .authorize_arg = rq};
+}
+
+/* A facility system's scopes must cover the type (and writing). */
+static bool scope_ok(struct api_request *rq, const char *type, bool write)
+{
+	if (rq->who.kind != PRINCIPAL_SYSTEM || scope_allows(rq->who.scopes, type, write))
+		return true;
+	struct rk_err err;
+	rk_err_clear(&err);
+	rk_fail_code(&err, RK_FORBIDDEN, "insufficient_scope", "the token's scope (%s) does not cover %s %s",
+		     rq->who.scopes, write ? "writing" : "reading", type);
+	api_reply_error(rq, RK_FORBIDDEN, &err);
+	return false;
+}
+
+/* Is this stored record visible to the principal? Records the access in the
+ * audit entry when it is. A denied record answers exactly like a missing one. */
+static enum rk_status visible(struct api_request *rq, const struct store_resource *r, bool *ok, struct rk_err *err)
+{
+	struct access_decision d;
+	const char *regional = "";
+	enum rk_status rc = access_check(api_access(rq), r->type, r->source_facility, r->patient_id, &d, &regional, err);
+	if (rc != RK_OK)
+		return rc;
+	*ok = d.permit;
+	if (d.permit)
+		api_audit_entity(rq, r->type, r->id, r->version, &d, regional);
+	return RK_OK;
 }
 
 /* The served type named by the first route capture, or a reply saying why not. */
@@ -71,38 +126,47 @@ static void reply_resource(struct api_request *rq, int status, const struct stor
 	version_headers(rq, r->type.ptr, r->id, r->version, r->last_updated, false);
 }
 
-void api_fhir_read(struct api_request *rq)
+/* Read or vread (version > 0), through the access check. */
+static void read_version(struct api_request *rq, int64_t version)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false))
 		return;
 	struct fhir_ctx ctx = ctx_of(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_resource r;
-	enum rk_status st = fhir_read(&ctx, def, rq->args[1], &r, &err);
+	enum rk_status st = version ? fhir_vread(&ctx, def, rq->args[1], version, &r, &err)
+				    : fhir_read(&ctx, def, rq->args[1], &r, &err);
+	if (st == RK_OK || st == RK_GONE) {
+		bool ok = false;
+		enum rk_status ast = visible(rq, &r, &ok, &err);
+		if (ast != RK_OK)
+			return api_reply_error(rq, ast, &err);
+		if (!ok) {
+			rk_err_clear(&err);
+			st = version ? rk_fail(&err, RK_NOT_FOUND, "%s/%.*s has no version %lld", def->name,
+					       STR_FMT(rq->args[1]), (long long)version)
+				     : rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(rq->args[1]));
+		}
+	}
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	reply_resource(rq, 200, &r);
 }
 
+void api_fhir_read(struct api_request *rq)
+{
+	read_version(rq, 0);
+}
+
 void api_fhir_vread(struct api_request *rq)
 {
-	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
-		return;
 	int64_t version;
 	if (!str_to_i64(rq->args[2], 1, INT64_MAX, &version))
 		return api_reply_fail(rq, RK_NOT_FOUND, "'%.*s' is not a version number", (int)(rq->args[2].len > 32 ? 32 : rq->args[2].len),
 				      rq->args[2].ptr);
-	struct fhir_ctx ctx = ctx_of(rq);
-	struct rk_err err;
-	rk_err_clear(&err);
-	struct store_resource r;
-	enum rk_status st = fhir_vread(&ctx, def, rq->args[1], version, &r, &err);
-	if (st != RK_OK)
-		return api_reply_error(rq, st, &err);
-	reply_resource(rq, 200, &r);
+	read_version(rq, version);
 }
 
 /* Content-Type of a body must be FHIR JSON (or plain JSON). */
@@ -152,10 +216,26 @@ static json_t *parse_body(struct api_request *rq)
 	return res;
 }
 
+/* The written version in the audit entry. */
+static void audit_written(struct api_request *rq, const char *type, const struct fhir_result *out)
+{
+	const char *regional = "";
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct arena *a = rq->arena;
+	(void)a;
+	struct store_resource r;
+	/* the stored row tells the patient; a failure here only leaves the patient out of the entry */
+	if (store_resource_read(rq->store, type, out->id, rq->arena, &r, &err) == RK_OK)
+		access_regional_of(api_access(rq), r.patient_id, &regional, &err);
+	struct access_decision own = {true, GRANT_OWN, NULL, REASON_PERMIT};
+	api_audit_entity(rq, str_c(type), out->id, out->version, &own, regional);
+}
+
 void api_fhir_create(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
 		return;
 	json_t *res = parse_body(rq);
 	if (!res)
@@ -168,6 +248,8 @@ void api_fhir_create(struct api_request *rq)
 	json_decref(res);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
+	access_ctx_reset(api_access(rq));
+	audit_written(rq, def->name, &out);
 	reply_written(rq, def->name, &out, 201);
 }
 
@@ -192,7 +274,7 @@ static int64_t if_match(struct api_request *rq)
 void api_fhir_update(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
 		return;
 	int64_t match = if_match(rq);
 	if (match < 0)
@@ -208,21 +290,39 @@ void api_fhir_update(struct api_request *rq)
 	json_decref(res);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
+	if (out.created)
+		rq->audit.action = 'C';
+	access_ctx_reset(api_access(rq));
+	audit_written(rq, def->name, &out);
 	reply_written(rq, def->name, &out, out.created ? 201 : 200);
 }
 
 void api_fhir_delete(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
 		return;
 	struct fhir_ctx ctx = ctx_of(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct fhir_result out;
-	enum rk_status st = fhir_delete(&ctx, def, rq->args[1], &out, &err);
+	/* Deleting what one may not see is indistinguishable from deleting nothing. */
+	struct store_resource cur;
+	enum rk_status st = fhir_read(&ctx, def, rq->args[1], &cur, &err);
+	if (st == RK_OK) {
+		bool ok = false;
+		st = visible(rq, &cur, &ok, &err);
+		if (st == RK_OK && !ok)
+			st = rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(rq->args[1]));
+	} else if (st == RK_NOT_FOUND || st == RK_GONE) {
+		rk_err_clear(&err);
+		st = RK_OK;
+	}
+	if (st == RK_OK)
+		st = fhir_delete(&ctx, def, rq->args[1], &out, &err);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
+	access_ctx_reset(api_access(rq));
 	rq->status = 200;
 	rq->content_type = "application/fhir+json; charset=utf-8";
 	buf_reset(&rq->out);
@@ -255,6 +355,94 @@ static enum rk_status page_row(void *vctx, const struct store_resource *r)
 	return st;
 }
 
+/* Search candidates that the principal may see, in the search's order. */
+struct visible_set {
+	struct api_request *rq;
+	const char *type;
+	int64_t *rids;
+	struct access_decision *decisions;
+	const char **regionals;
+	size_t n, cap;
+	struct rk_err *err;
+};
+
+static enum rk_status visible_push(struct visible_set *v, int64_t rid, const struct access_decision *d, const char *regional)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 256;
+		int64_t *r = arena_alloc(v->rq->arena, cap * sizeof *r);
+		struct access_decision *dd = arena_alloc(v->rq->arena, cap * sizeof *dd);
+		const char **rg = arena_alloc(v->rq->arena, cap * sizeof *rg);
+		if (!r || !dd || !rg)
+			return rk_fail(v->err, RK_TOO_LARGE, "the search matches too much to check; narrow it");
+		if (v->n) {
+			memcpy(r, v->rids, v->n * sizeof *r);
+			memcpy(dd, v->decisions, v->n * sizeof *dd);
+			memcpy(rg, v->regionals, v->n * sizeof *rg);
+		}
+		v->rids = r;
+		v->decisions = dd;
+		v->regionals = rg;
+		v->cap = cap;
+	}
+	v->rids[v->n] = rid;
+	v->decisions[v->n] = *d;
+	v->regionals[v->n] = regional;
+	v->n++;
+	return RK_OK;
+}
+
+static enum rk_status visible_key(void *vctx, int64_t rid, struct str source, struct str patient_id)
+{
+	struct visible_set *v = vctx;
+	struct access_decision d;
+	const char *regional = "";
+	enum rk_status rc = access_check(api_access(v->rq), str_c(v->type), source, patient_id, &d, &regional, v->err);
+	if (rc != RK_OK || !d.permit)
+		return rc;
+	return visible_push(v, rid, &d, regional);
+}
+
+struct visible_page {
+	struct page_ctx *pc;
+	const struct visible_set *set;
+	size_t next;
+};
+
+static enum rk_status visible_row(void *vctx, const struct store_resource *r)
+{
+	struct visible_page *vp = vctx;
+	size_t i = vp->next++;
+	api_audit_entity(vp->pc->rq, r->type, r->id, r->version, &vp->set->decisions[i], vp->set->regionals[i]);
+	return page_row(vp->pc, r);
+}
+
+/* Run a parsed search: unrestricted for the directory; otherwise every
+ * candidate passes the access decision, so rows, total and paging only ever
+ * count what the principal may see. */
+static enum rk_status run_search(struct api_request *rq, const struct fhir_resource_def *def, struct fhir_search *fs,
+				 struct page_ctx *pc, int64_t *total, struct rk_err *err)
+{
+	if (category_of_type(def->name, strlen(def->name)) == CAT_NONE) {
+		int64_t want = fs->q.count;
+		if (!fs->q.want_total && want > 0)
+			fs->q.count = want + 1; /* one extra row tells whether a next page exists */
+		enum rk_status rc = store_search(rq->store, &fs->q, page_row, pc, total, err);
+		fs->q.count = want;
+		return rc;
+	}
+	struct visible_set set = {.rq = rq, .type = def->name, .err = err};
+	enum rk_status rc = store_search_keys(rq->store, &fs->q, RK_MAX_CANDIDATES, visible_key, &set, err);
+	if (rc != RK_OK)
+		return rc;
+	*total = fs->q.want_total ? (int64_t)set.n : -1;
+	size_t from = (size_t)fs->q.offset < set.n ? (size_t)fs->q.offset : set.n;
+	size_t upto = from + (size_t)fs->q.count < set.n ? from + (size_t)fs->q.count : set.n;
+	pc->has_more = upto < set.n;
+	struct visible_page vp = {.pc = pc, .set = &set, .next = from};
+	return store_resources_by_rid(rq->store, def->name, set.rids + from, upto - from, visible_row, &vp, err);
+}
+
 static void search_with(struct api_request *rq, const struct fhir_resource_def *def, const struct str_pair *params,
 			size_t n)
 {
@@ -275,17 +463,14 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 	struct page_ctx pc = {.rq = rq, .limit = fs.q.count};
 	buf_init(&pc.entries, RK_MAX_RESPONSE);
 	int64_t total = -1;
-	int64_t want = fs.q.count;
-	if (!fs.q.want_total && want > 0)
-		fs.q.count = want + 1; /* one extra row tells whether a next page exists */
-	st = store_search(rq->store, &fs.q, page_row, &pc, &total, &err);
+	st = run_search(rq, def, &fs, &pc, &total, &err);
 	if (st == RK_OK) {
 		struct fhir_page pg = {
 			.kind = "searchset",
 			.self_path = def->name,
 			.query = fs.canonical,
 			.offset = fs.q.offset,
-			.count = want,
+			.count = fs.q.count,
 			.total = total,
 			.has_more = pc.has_more,
 		};
@@ -304,7 +489,7 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 void api_fhir_search(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false))
 		return;
 	search_with(rq, def, rq->params, rq->n_params);
 }
@@ -312,7 +497,7 @@ void api_fhir_search(struct api_request *rq)
 void api_fhir_search_post(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false))
 		return;
 	struct str ct = api_header(rq, "Content-Type"), mime, rest;
 	str_cut(ct, ';', &mime, &rest);
@@ -333,6 +518,58 @@ void api_fhir_search_post(struct api_request *rq)
 	memcpy(all, rq->params, rq->n_params * sizeof *all);
 	memcpy(all + rq->n_params, form, n_form * sizeof *all);
 	search_with(rq, def, all, n);
+}
+
+/* The versions of a history the principal may see. */
+struct history_item {
+	const char *type, *id;
+	int64_t version;
+	struct access_decision decision;
+	const char *regional;
+};
+
+struct history_set {
+	struct api_request *rq;
+	struct history_item *items;
+	size_t n, cap;
+	struct rk_err *err;
+};
+
+static enum rk_status history_key(void *vctx, const struct store_resource *r)
+{
+	struct history_set *hs = vctx;
+	if (!fhir_resource_find(r->type.ptr, r->type.len))
+		return RK_OK;
+	struct access_decision d;
+	const char *regional = "";
+	enum rk_status rc = access_check(api_access(hs->rq), r->type, r->source_facility, r->patient_id, &d, &regional, hs->err);
+	if (rc != RK_OK || !d.permit)
+		return rc;
+	if (hs->rq->who.kind == PRINCIPAL_SYSTEM) {
+		char type[RK_MAX_TYPE_LEN + 1];
+		str_copy(type, sizeof type, r->type);
+		if (!scope_allows(hs->rq->who.scopes, type, false))
+			return RK_OK;
+	}
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap ? hs->cap * 2 : 64;
+		struct history_item *more = arena_alloc(hs->rq->arena, cap * sizeof *more);
+		if (!more)
+			return rk_fail(hs->err, RK_TOO_LARGE, "the history is too long to check; narrow it with _since");
+		if (hs->n)
+			memcpy(more, hs->items, hs->n * sizeof *more);
+		hs->items = more;
+		hs->cap = cap;
+	}
+	struct history_item *it = &hs->items[hs->n++];
+	it->type = arena_strndup(hs->rq->arena, r->type.ptr, r->type.len);
+	it->id = arena_strndup(hs->rq->arena, r->id.ptr, r->id.len);
+	it->version = r->version;
+	it->decision = d;
+	it->regional = regional;
+	if (!it->type || !it->id)
+		return rk_fail(hs->err, RK_TOO_LARGE, "the history is too long to check; narrow it with _since");
+	return RK_OK;
 }
 
 static void history(struct api_request *rq, const char *type, struct str id, const char *self_path)
@@ -369,18 +606,30 @@ static void history(struct api_request *rq, const char *type, struct str id, con
 		}
 	}
 	buf_printf(&canon, "_count=%lld", (long long)count);
-	struct store_history_query q = {.type = type, .id = id, .since = since, .count = count + 1, .offset = offset};
+	struct store_history_query q = {.type = type, .id = id, .since = since};
+	struct history_set hs = {.rq = rq};
 	struct page_ctx pc = {.rq = rq, .limit = count, .history = true};
 	buf_init(&pc.entries, RK_MAX_RESPONSE);
 	struct rk_err err;
 	rk_err_clear(&err);
-	int64_t total = -1;
-	enum rk_status st = store_history(rq->store, &q, page_row, &pc, &total, &err);
-	if (st == RK_OK && id.len && total == 0)
+	hs.err = &err;
+	enum rk_status st = store_history_keys(rq->store, &q, RK_MAX_CANDIDATES, history_key, &hs, &err);
+	if (st == RK_OK && id.len && hs.n == 0)
 		st = rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", type, STR_FMT(id));
+	size_t from = (size_t)offset < hs.n ? (size_t)offset : hs.n;
+	size_t upto = from + (size_t)count < hs.n ? from + (size_t)count : hs.n;
+	for (size_t i = from; st == RK_OK && i < upto; i++) {
+		struct history_item *it = &hs.items[i];
+		struct store_resource r;
+		st = store_resource_vread(rq->store, it->type, str_c(it->id), it->version, rq->arena, &r, &err);
+		if (st == RK_OK) {
+			api_audit_entity(rq, r.type, r.id, r.version, &it->decision, it->regional);
+			st = page_row(&pc, &r);
+		}
+	}
 	if (st == RK_OK) {
 		struct fhir_page pg = {.kind = "history", .self_path = self_path, .query = buf_cstr(&canon),
-				       .offset = offset, .count = count, .total = total, .has_more = pc.has_more};
+				       .offset = offset, .count = count, .total = (int64_t)hs.n};
 		rq->status = 200;
 		rq->content_type = "application/fhir+json; charset=utf-8";
 		buf_reset(&rq->out);
@@ -395,7 +644,7 @@ static void history(struct api_request *rq, const char *type, struct str id, con
 void api_fhir_history_instance(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false))
 		return;
 	if (!fhir_id_valid(rq->args[1]))
 		return api_reply_fail(rq, RK_NOT_FOUND, "%s/%.*s is not known", def->name, (int)(rq->args[1].len > 64 ? 64 : rq->args[1].len),
@@ -409,7 +658,7 @@ void api_fhir_history_instance(struct api_request *rq)
 void api_fhir_history_type(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false))
 		return;
 	char *self = arena_printf(rq->arena, "%s/_history", def->name);
 	if (!self)
@@ -430,6 +679,9 @@ struct pix_ctx {
 	size_t n_targets;
 	struct buf out;
 	bool first;
+	int visible;          /* registrations the principal may know about */
+	struct str source_id; /* the Patient of the sourceIdentifier, when local */
+	bool source_visible;
 };
 
 static bool pix_wanted(const struct pix_ctx *pc, struct str system)
@@ -458,6 +710,17 @@ static void pix_identifier(struct pix_ctx *pc, struct str system, struct str val
 static enum rk_status pix_link(void *vctx, const struct store_patient_link *l)
 {
 	struct pix_ctx *pc = vctx;
+	/* Only registrations the principal may know about are cross-referenced. */
+	struct access_decision d;
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status rc = access_check(api_access(pc->rq), STR_LIT("Patient"), l->facility_code, l->patient_id, &d, NULL, &err);
+	if (rc != RK_OK || !d.permit)
+		return rc;
+	pc->visible++;
+	if (str_eq(l->patient_id, pc->source_id))
+		pc->source_visible = true;
+	api_audit_entity(pc->rq, STR_LIT("Patient"), l->patient_id, 0, &d, NULL);
 	char sys[80];
 	snprintf(sys, sizeof sys, "%s%.*s", JP_LOCAL_PATIENT_SYSTEM_PREFIX, STR_FMT(l->facility_code));
 	pix_identifier(pc, str_c(sys), l->local_id);
@@ -472,7 +735,7 @@ static enum rk_status pix_link(void *vctx, const struct store_patient_link *l)
 /* GET /fhir/Patient/$ihe-pix?sourceIdentifier=system|value[&targetSystem=...] (IHE PIXm) */
 void api_fhir_pix(struct api_request *rq)
 {
-	if (!need_store(rq))
+	if (!need_store(rq) || !scope_ok(rq, "Patient", false))
 		return;
 	const struct config *cfg = rq->env->cfg;
 	struct str source = STR_NULL;
@@ -520,18 +783,43 @@ void api_fhir_pix(struct api_request *rq)
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	struct pix_ctx pc = {.rq = rq, .targets = targets, .n_targets = n_targets, .first = true};
-	buf_init(&pc.out, 1u << 20);
-	buf_puts(&pc.out, "{\"resourceType\":\"Parameters\",\"parameter\":[");
-	pix_identifier(&pc, str_c(cfg->region_id_system), regional);
+	struct store_patient_link src = {0};
+	if (registry_local_system(system, &facility) &&
+	    store_link_by_local(rq->store, facility, value, rq->arena, &src, &err) == RK_OK)
+		pc.source_id = src.patient_id;
+	struct buf links;
+	buf_init(&links, 1u << 20);
+	pc.out = links;
 	st = store_links_by_regional(rq->store, regional, pix_link, &pc, &err);
-	buf_puts(&pc.out, "]}");
-	if (st == RK_OK && pc.out.overflow)
+	links = pc.out;
+	/* A sourceIdentifier the principal may not know about is "not known". */
+	bool known = pc.source_id.len ? pc.source_visible : pc.visible > 0;
+	if (st == RK_OK && !known) {
+		buf_free(&links);
+		return api_reply_fail(rq, RK_NOT_FOUND, "sourceIdentifier %.*s is not known", (int)(source.len > 120 ? 120 : source.len),
+				      source.ptr);
+	}
+	api_audit_patient(rq, arena_strndup(rq->arena, regional.ptr, regional.len));
+	struct buf out;
+	buf_init(&out, 1u << 20);
+	buf_puts(&out, "{\"resourceType\":\"Parameters\",\"parameter\":[");
+	pc.out = out;
+	pc.first = true;
+	pix_identifier(&pc, str_c(cfg->region_id_system), regional);
+	out = pc.out;
+	if (links.len) {
+		buf_puts(&out, pc.first ? "" : ",");
+		buf_put_str(&out, buf_str(&links));
+	}
+	buf_puts(&out, "]}");
+	if (st == RK_OK && (out.overflow || links.overflow))
 		st = rk_fail(&err, RK_TOO_LARGE, "too many linked registrations");
 	if (st == RK_OK)
-		api_reply_json(rq, 200, buf_str(&pc.out));
+		api_reply_json(rq, 200, buf_str(&out));
 	else
 		api_reply_error(rq, st, &err);
-	buf_free(&pc.out);
+	buf_free(&out);
+	buf_free(&links);
 }
 
 void api_healthz(struct api_request *rq)

@@ -36,6 +36,7 @@ void api_reply_json(struct api_request *rq, int status, struct str json)
 
 void api_reply_error(struct api_request *rq, enum rk_status st, const struct rk_err *err)
 {
+	snprintf(rq->audit.detail, sizeof rq->audit.detail, "%s", err && err->msg[0] ? err->msg : rk_status_text(st));
 	rq->status = rk_status_http(st);
 	rq->content_type = FHIR_JSON;
 	rq->outcome = st;
@@ -106,4 +107,60 @@ enum rk_status api_parse_form(struct arena *a, struct str body, struct str_pair 
 	*out = pairs;
 	*n = count;
 	return RK_OK;
+}
+
+struct access_ctx *api_access(struct api_request *rq)
+{
+	if (!rq->access_ready) {
+		access_ctx_init(&rq->access, rq->store, rq->arena, &rq->who, rq->now);
+		rq->access_ready = true;
+	}
+	return &rq->access;
+}
+
+static bool listed(const struct buf *list, const char *regional)
+{
+	char needle[64];
+	snprintf(needle, sizeof needle, "\"%s\"", regional);
+	return str_contains(buf_str(list), needle);
+}
+
+void api_audit_patient(struct api_request *rq, const char *regional)
+{
+	if (!regional || !regional[0] || listed(&rq->audit.patients, regional))
+		return;
+	if (rq->audit.patients.len)
+		buf_putc(&rq->audit.patients, ',');
+	buf_put_json_str(&rq->audit.patients, str_c(regional));
+}
+
+void api_audit_entity(struct api_request *rq, struct str type, struct str id, int64_t version,
+		      const struct access_decision *d, const char *regional)
+{
+	struct api_audit *a = &rq->audit;
+	if (a->n_entities++)
+		buf_putc(&a->entities, ',');
+	if (version > 0)
+		buf_printf(&a->entities, "{\"ref\":\"%.*s/%.*s/_history/%lld\"", STR_FMT(type), STR_FMT(id), (long long)version);
+	else
+		buf_printf(&a->entities, "{\"ref\":\"%.*s/%.*s\"", STR_FMT(type), STR_FMT(id));
+	if (d && d->grant != GRANT_NONE) {
+		buf_printf(&a->entities, ",\"grant\":\"%s\"", access_grant_code(d->grant));
+		if (d->grant_ref) {
+			buf_puts(&a->entities, ",\"grant_ref\":");
+			buf_put_json_str(&a->entities, str_c(d->grant_ref));
+		}
+		if (d->grant == GRANT_EMERGENCY || d->grant == GRANT_DISASTER)
+			a->purpose = "ETREAT";
+	}
+	int g = d ? (int)d->grant : 0;
+	if (a->n_entities == 1) {
+		a->grant = g;
+		a->grant_ref = d ? d->grant_ref : NULL;
+	} else if (a->grant != g || (a->grant_ref && d && d->grant_ref && strcmp(a->grant_ref, d->grant_ref) != 0)) {
+		a->grant = -1;
+		a->grant_ref = NULL;
+	}
+	buf_putc(&a->entities, '}');
+	api_audit_patient(rq, regional);
 }

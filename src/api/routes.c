@@ -1,24 +1,58 @@
 /* routes.c — every route renkei serves, on one screen. Order matters: the
  * first pattern that matches wins, so literal segments come before {captures}.
- * Anything else under GET is a static file of web/. */
+ * Anything else under GET is a static file of web/. Every route but the
+ * ROUTE_PUBLIC ones authenticates before its body is read; every route but
+ * the ROUTE_NO_AUDIT ones leaves one durable audit entry (event, action). */
 #include "api/routes.h"
 
+#include "api/access_api.h"
 #include "api/fhir_rest.h"
+#include "api/session.h"
+
+#define P ROUTE_PUBLIC
+#define B ROUTE_BODY
+#define L ROUTE_LOGIN
+#define N ROUTE_NO_AUDIT
 
 const struct api_route api_routes[] = {
-	{"GET",    "/healthz",                          api_healthz,               0,          "liveness and database check"},
-	{"GET",    "/fhir/metadata",                    api_fhir_metadata,         0,          "CapabilityStatement"},
-	{"GET",    "/fhir/_history",                    api_fhir_history_system,   0,          "history of every resource"},
-	{"GET",    "/fhir/Patient/$ihe-pix",            api_fhir_pix,              0,          "PIX: local/regional ID cross-reference"},
-	{"GET",    "/fhir/{type}",                      api_fhir_search,           0,          "search"},
-	{"POST",   "/fhir/{type}/_search",              api_fhir_search_post,      ROUTE_BODY, "search with a form body"},
-	{"POST",   "/fhir/{type}",                      api_fhir_create,           ROUTE_BODY, "create"},
-	{"GET",    "/fhir/{type}/_history",             api_fhir_history_type,     0,          "history of a type"},
-	{"GET",    "/fhir/{type}/{id}",                 api_fhir_read,             0,          "read"},
-	{"PUT",    "/fhir/{type}/{id}",                 api_fhir_update,           ROUTE_BODY, "update (or create with this id)"},
-	{"DELETE", "/fhir/{type}/{id}",                 api_fhir_delete,           0,          "delete"},
-	{"GET",    "/fhir/{type}/{id}/_history",        api_fhir_history_instance, 0,          "history of a resource"},
-	{"GET",    "/fhir/{type}/{id}/_history/{vid}",  api_fhir_vread,            0,          "read a version"},
+	/* method  pattern                                 handler                    flags  event  action */
+	{"GET",    "/healthz",                             api_healthz,               P | N, "health", 'E', "liveness and database check"},
+	{"GET",    "/fhir/metadata",                       api_fhir_metadata,         P | N, "metadata", 'R', "CapabilityStatement"},
+	/* login, sessions, facility systems */
+	{"POST",   "/api/session",                         api_login,                 P | B, "login", 'E', "log in with ID and password"},
+	{"GET",    "/api/session",                         api_session_get,           L | N, "session", 'R', "the current session"},
+	{"DELETE", "/api/session",                         api_logout,                L,     "logout", 'E', "log out"},
+	{"POST",   "/api/session/totp",                    api_login_totp,            L | B, "login-totp", 'E', "the one-time code"},
+	{"POST",   "/api/totp/enroll",                     api_totp_enroll,           L,     "totp-enroll", 'E', "start TOTP enrolment"},
+	{"POST",   "/api/totp/confirm",                    api_totp_confirm,          L | B, "totp-confirm", 'E', "confirm TOTP enrolment"},
+	{"POST",   "/api/password",                        api_password,              L | B, "password-change", 'E', "change the password"},
+	{"POST",   "/api/reauth",                          api_reauth,                B,     "reauth", 'E', "fresh re-authentication"},
+	{"POST",   "/oauth2/token",                        api_oauth_token,           P | B, "token", 'E', "client credentials grant"},
+	{"POST",   "/oauth2/revoke",                       api_oauth_revoke,          P | B, "token-revoke", 'E', "revoke a bearer token"},
+	/* emergency and disaster */
+	{"POST",   "/api/emergency",                       api_emergency_start,       B,     "emergency-start", 'E', "start break-the-glass"},
+	{"GET",    "/api/emergency",                       api_emergency_list,        0,     "emergency-list", 'R', "my active episodes"},
+	{"GET",    "/api/emergency/review",                api_emergency_review_list, 0,     "emergency-review-list", 'R', "episodes to review"},
+	{"POST",   "/api/emergency/{id}/end",              api_emergency_end,         0,     "emergency-end", 'E', "end an episode early"},
+	{"POST",   "/api/emergency/{id}/review",           api_emergency_review,      B,     "emergency-review", 'U', "record a review"},
+	{"POST",   "/api/disaster",                        api_disaster_declare,      B,     "disaster-declare", 'E', "declare disaster mode"},
+	{"GET",    "/api/disaster",                        api_disaster_list,         0,     "disaster-list", 'R', "active declarations"},
+	{"POST",   "/api/disaster/{id}/end",               api_disaster_end,          0,     "disaster-end", 'E', "end disaster mode"},
+	/* FHIR */
+	{"GET",    "/fhir/AuditEvent",                     api_audit_search,          0,     "audit-search", 'E', "auditors: search the audit log"},
+	{"GET",    "/fhir/AuditEvent/{id}",                api_audit_read,            0,     "audit-read", 'E', "auditors: one audit entry"},
+	{"GET",    "/fhir/_history",                       api_fhir_history_system,   0,     "history", 'R', "history of every resource"},
+	{"GET",    "/fhir/Patient/$ihe-pix",               api_fhir_pix,              0,     "pix", 'R', "PIX: local/regional ID cross-reference"},
+	{"GET",    "/fhir/Patient/{id}/$access-report",    api_access_report,         0,     "access-report", 'R', "who looked at this patient's record"},
+	{"GET",    "/fhir/{type}",                         api_fhir_search,           0,     "search", 'E', "search"},
+	{"POST",   "/fhir/{type}/_search",                 api_fhir_search_post,      B,     "search", 'E', "search with a form body"},
+	{"POST",   "/fhir/{type}",                         api_fhir_create,           B,     "create", 'C', "create"},
+	{"GET",    "/fhir/{type}/_history",                api_fhir_history_type,     0,     "history", 'R', "history of a type"},
+	{"GET",    "/fhir/{type}/{id}",                    api_fhir_read,             0,     "read", 'R', "read"},
+	{"PUT",    "/fhir/{type}/{id}",                    api_fhir_update,           B,     "update", 'U', "update (or create with this id)"},
+	{"DELETE", "/fhir/{type}/{id}",                    api_fhir_delete,           0,     "delete", 'D', "delete"},
+	{"GET",    "/fhir/{type}/{id}/_history",           api_fhir_history_instance, 0,     "history", 'R', "history of a resource"},
+	{"GET",    "/fhir/{type}/{id}/_history/{vid}",     api_fhir_vread,            0,     "vread", 'R', "read a version"},
 };
 
 const unsigned api_routes_len = sizeof api_routes / sizeof api_routes[0];

@@ -5,7 +5,10 @@
 #include "api/api.h"
 
 enum route_flags {
-	ROUTE_BODY = 1 << 0, /* takes a request body */
+	ROUTE_BODY = 1 << 0,     /* takes a request body */
+	ROUTE_PUBLIC = 1 << 1,   /* no authentication (health, metadata, login, token endpoint) */
+	ROUTE_LOGIN = 1 << 2,    /* allowed while a login is half-way (TOTP, password change) */
+	ROUTE_NO_AUDIT = 1 << 3, /* neither patient data nor security-relevant */
 };
 
 struct api_route {
@@ -13,6 +16,8 @@ struct api_route {
 	const char *pattern; /* "/fhir/{type}/{id}": literal segments and {captures} */
 	api_handler handler;
 	unsigned flags;
+	const char *event;   /* the audit event ("read", "login", ...) */
+	char action;         /* the audit action: C R U D E */
 	const char *doc;
 };
 

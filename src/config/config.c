@@ -12,7 +12,7 @@
 #include "core/limits.h"
 #include "core/str.h"
 
-enum cfg_type { CFG_STRING, CFG_INT, CFG_SIZE, CFG_DURATION_S, CFG_DURATION_MS, CFG_ENUM };
+enum cfg_type { CFG_STRING, CFG_INT, CFG_SIZE, CFG_DURATION_S, CFG_DURATION_MS, CFG_ENUM, CFG_BOOL };
 
 struct cfg_option {
 	const char *key;
@@ -62,6 +62,30 @@ static const struct cfg_option options[] = {
 	    "Identifier system (URI) of the regional patient ID (地域共通患者ID)."),
 	OPT("log.level", CFG_ENUM, log_level, "info", 0, 0, "debug|info|warn|error", "Least severe level logged."),
 	OPT("log.format", CFG_ENUM, log_format, "logfmt", 0, 0, "logfmt|json", "One line per event, logfmt or JSON."),
+	OPT("auth.session_idle", CFG_DURATION_MS, session_idle_ms, "15min", 60000, 86400000, NULL,
+	    "A session unused for this long ends (MHLW guideline: short idle time-outs)."),
+	OPT("auth.session_absolute", CFG_DURATION_MS, session_absolute_ms, "12h", 600000, 172800000, NULL,
+	    "A session ends this long after login, however busy."),
+	OPT("auth.reauth", CFG_DURATION_MS, reauth_ms, "5min", 60000, 3600000, NULL,
+	    "Break-the-glass needs a password and TOTP check this recent."),
+	OPT("auth.totp_required", CFG_BOOL, totp_required, "true", 0, 1, NULL,
+	    "Two-factor login (TOTP, RFC 6238) for every interactive account; administrators always use it."),
+	OPT("auth.lockout_threshold", CFG_INT, lockout_threshold, "5", 1, 100, NULL,
+	    "Failed logins (password or one-time code) before the account locks."),
+	OPT("auth.lockout_base", CFG_DURATION_MS, lockout_base_ms, "1min", 1000, 86400000, NULL,
+	    "The first lock; each further failure doubles it."),
+	OPT("auth.lockout_max", CFG_DURATION_MS, lockout_max_ms, "1h", 1000, 604800000, NULL,
+	    "The longest lock."),
+	OPT("auth.token_lifetime", CFG_DURATION_S, token_lifetime_s, "10min", 60, 86400, NULL,
+	    "Lifetime of OAuth2 bearer tokens of facility systems."),
+	OPT("emergency.duration", CFG_DURATION_MS, emergency_duration_ms, "60min", 60000, 86400000, NULL,
+	    "A break-the-glass episode ends by itself after this long."),
+	OPT("emergency.review_within", CFG_DURATION_MS, emergency_review_ms, "168h", 3600000, 2592000000, NULL,
+	    "Each episode is to be reviewed by the privacy officer within this time."),
+	OPT("audit.key_file", CFG_STRING, audit_key_file, "", 0, 0, NULL,
+	    "Key of the audit chain's HMAC, kept outside the database (empty: <sqlite db>.audit.key, or var/audit.key)."),
+	OPT("audit.retention_days", CFG_INT, audit_retention_days, "1825", 1825, 36500, NULL,
+	    "Audit entries are kept at least this long (5 years by default; never less)."),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -122,6 +146,15 @@ static enum rk_status option_apply(struct config *cfg, const struct cfg_option *
 		*s = copy;
 		return RK_OK;
 	}
+	case CFG_BOOL:
+		if (str_eq_c(v, "true") || str_eq_c(v, "on") || str_eq_c(v, "yes"))
+			num = 1;
+		else if (str_eq_c(v, "false") || str_eq_c(v, "off") || str_eq_c(v, "no"))
+			num = 0;
+		else
+			return rk_fail_at(err, RK_INVALID, where, "%s%s: '%.*s' is not true or false", where, o->key,
+					  STR_FMT(v));
+		break;
 	case CFG_INT: {
 		static const char *const u[] = {"", NULL};
 		static const int64_t m[] = {1};
@@ -365,6 +398,8 @@ void config_write_example(FILE *f)
 			fprintf(f, "# bounds: %lldms..%lldms\n", (long long)o->min, (long long)o->max);
 		else if (o->type == CFG_ENUM)
 			fprintf(f, "# one of: %s\n", o->choices);
+		else if (o->type == CFG_BOOL)
+			fputs("# true or false\n", f);
 		if (strchr(o->def, ' '))
 			fprintf(f, "#%s = \"%s\"\n", o->key, o->def);
 		else

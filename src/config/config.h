@@ -38,6 +38,20 @@ struct config {
 	/* log */
 	char *log_level;
 	char *log_format;
+	/* auth */
+	int64_t session_idle_ms;        /* idle time-out */
+	int64_t session_absolute_ms;    /* absolute time-out */
+	int64_t reauth_ms;              /* how fresh a login must be for break-the-glass */
+	int64_t totp_required;          /* 1: every interactive account uses TOTP (admins always do) */
+	int64_t lockout_threshold;      /* failures before the first lock */
+	int64_t lockout_base_ms;        /* first lock; doubles with each further failure */
+	int64_t lockout_max_ms;
+	int64_t token_lifetime_s;       /* OAuth2 bearer tokens */
+	int64_t emergency_duration_ms;  /* break-the-glass episode length */
+	int64_t emergency_review_ms;    /* review deadline after an episode starts */
+	/* audit */
+	char *audit_key_file;           /* empty: <sqlite db>.audit.key, or var/audit.key */
+	int64_t audit_retention_days;
 
 	/* derived by config_finish */
 	char listen_host[64];

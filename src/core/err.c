@@ -2,6 +2,7 @@
 #include "core/err.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@ void rk_err_clear(struct rk_err *err)
 	err->status = RK_OK;
 	err->msg[0] = '\0';
 	err->where[0] = '\0';
+	err->code[0] = '\0';
 }
 
 static enum rk_status err_vset(struct rk_err *err, enum rk_status st, const char *where,
@@ -44,6 +46,18 @@ enum rk_status rk_fail_at(struct rk_err *err, enum rk_status st, const char *whe
 	va_start(ap, fmt);
 	err_vset(err, st, where, fmt, ap);
 	va_end(ap);
+	return st;
+}
+
+enum rk_status rk_fail_code(struct rk_err *err, enum rk_status st, const char *code, const char *fmt, ...)
+{
+	bool first = err && err->status == RK_OK;
+	va_list ap;
+	va_start(ap, fmt);
+	err_vset(err, st, NULL, fmt, ap);
+	va_end(ap);
+	if (first)
+		snprintf(err->code, sizeof err->code, "%s", code);
 	return st;
 }
 

@@ -97,7 +97,37 @@ R(fhir_Practitioner, "Practitioner", EM("identifier", "Identifier"), E("active",
   E("birthDate", "date"), EM("photo", "Attachment"), EM("qualification", "Practitioner.qualification"),
   EM("communication", "CodeableConcept"));
 
+B(ConsentPolicy, "Consent.policy", E("authority", "uri"), E("uri", "uri"));
+B(ConsentVerification, "Consent.verification", E1("verified", "boolean"), E("verifiedWith", "Reference(Patient|RelatedPerson)"),
+  E("verificationDate", "dateTime"));
+B(ConsentActor, "Consent.provision.actor", E1("role", "CodeableConcept"),
+  E1("reference", "Reference(Device|Group|CareTeam|Organization|Patient|Practitioner|RelatedPerson|PractitionerRole)"));
+B(ConsentData, "Consent.provision.data", EC1("meaning", "instance|related|dependents|authoredby"), E1("reference", "Reference(Resource)"));
+B(ConsentProvision, "Consent.provision", EC("type", "deny|permit"), E("period", "Period"),
+  EM("actor", "Consent.provision.actor"), EM("action", "CodeableConcept"), EM("securityLabel", "Coding"),
+  EM("purpose", "Coding"), EM("class", "Coding"), EM("code", "CodeableConcept"), E("dataPeriod", "Period"),
+  EM("data", "Consent.provision.data"), EM("provision", "Consent.provision"));
+R(fhir_Consent, "Consent", EM("identifier", "Identifier"),
+  EC1("status", "draft|proposed|active|rejected|inactive|entered-in-error"), E1("scope", "CodeableConcept"),
+  {"category", "CodeableConcept", 1, true, NULL}, E("patient", "Reference(Patient)"), E("dateTime", "dateTime"),
+  EM("performer", "Reference(Organization|Patient|Practitioner|RelatedPerson|PractitionerRole)"),
+  EM("organization", "Reference(Organization)"), E("source[x]", "Attachment|Reference"),
+  EM("policy", "Consent.policy"), E("policyRule", "CodeableConcept"), EM("verification", "Consent.verification"),
+  E("provision", "Consent.provision"));
+
+B(CareTeamParticipant, "CareTeam.participant", EM("role", "CodeableConcept"),
+  E("member", "Reference(Practitioner|PractitionerRole|RelatedPerson|Patient|Organization|CareTeam)"),
+  E("onBehalfOf", "Reference(Organization)"), E("period", "Period"));
+R(fhir_CareTeam, "CareTeam", EM("identifier", "Identifier"),
+  EC("status", "proposed|active|suspended|inactive|entered-in-error"), EM("category", "CodeableConcept"),
+  E("name", "string"), E("subject", "Reference(Patient|Group)"), E("encounter", "Reference(Encounter)"),
+  E("period", "Period"), EM("participant", "CareTeam.participant"), EM("reasonCode", "CodeableConcept"),
+  EM("reasonReference", "Reference(Condition)"), EM("managingOrganization", "Reference(Organization)"),
+  EM("telecom", "ContactPoint"), EM("note", "Annotation"));
+
 static const struct fhir_typedef *const typedefs[] = {
+	&ConsentPolicy, &ConsentVerification, &ConsentActor, &ConsentData, &ConsentProvision, &fhir_Consent,
+	&CareTeamParticipant, &fhir_CareTeam,
 	&Extension, &Period, &Coding, &CodeableConcept, &Identifier, &HumanName, &ContactPoint, &Address,
 	&Reference, &Attachment, &Quantity, &Range, &Ratio, &Annotation, &TimingRepeat, &Timing, &Meta,
 	&Narrative, &Age, &Duration, &PatientContact, &PatientCommunication, &PatientLink, &fhir_Patient,

@@ -17,6 +17,12 @@
 #define JP_PROFILE_PRACTITIONER "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Practitioner"
 /* Kind of participating facility (病院, 診療所, 薬局, ...): renkei's code system. */
 #define RK_FACILITY_KIND_SYSTEM "urn:renkei:CodeSystem:facility-kind"
+/* Kind of consent (個別同意 / 包括同意 / 拒否): renkei's code system on Consent.category. */
+#define RK_CONSENT_KIND_SYSTEM "urn:renkei:CodeSystem:consent-kind"
+/* Consent.provision.actor roles: the disclosing (custodian) and the viewing facility. */
+#define V3_PARTICIPATION_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+#define CONSENT_ROLE_SOURCE "CST"
+#define CONSENT_ROLE_VIEWER "IRCP"
 /* Staff ID within a facility: this prefix followed by the facility code (JP Core). */
 #define JP_STAFF_ID_SYSTEM_PREFIX "urn:oid:1.2.392.100495.20.3.41.1"
 /* 医籍登録番号 (medical registration number). */

@@ -243,3 +243,8 @@ enum rk_status registry_organization_after(struct fhir_ctx *ctx, struct fhir_wri
 	};
 	return store_facility_put(ctx->store, &f, err);
 }
+
+enum rk_status registry_organization_deleted(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
+{
+	return store_facility_deactivate(ctx->store, w->id, err);
+}

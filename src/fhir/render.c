@@ -15,7 +15,13 @@ enum rk_status fhir_render_outcome(struct buf *b, enum rk_status st, const struc
 	buf_puts(b, rk_status_http(st) >= 500 ? "fatal" : "error");
 	buf_puts(b, "\",\"code\":\"");
 	buf_puts(b, rk_status_issue_code(st));
-	buf_puts(b, "\",\"diagnostics\":");
+	buf_puts(b, "\",");
+	if (err && err->code[0]) { /* a machine-readable reason for UIs and clients */
+		buf_puts(b, "\"details\":{\"coding\":[{\"system\":\"urn:renkei:error\",\"code\":");
+		buf_put_json_str(b, str_c(err->code));
+		buf_puts(b, "}]},");
+	}
+	buf_puts(b, "\"diagnostics\":");
 	buf_put_json_str(b, str_c(msg));
 	/* A location that reads as FHIRPath (Patient.name[0]) goes to expression. */
 	if (err && err->where[0] >= 'A' && err->where[0] <= 'Z') {

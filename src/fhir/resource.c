@@ -64,6 +64,8 @@ static enum rk_status write_version(struct fhir_ctx *ctx, struct fhir_write *w, 
 	if (!deleted) {
 		if (w->def->prepare && (rc = w->def->prepare(ctx, w, err)) != RK_OK)
 			goto out;
+		if (ctx->authorize && (rc = ctx->authorize(ctx->authorize_arg, w, err)) != RK_OK)
+			goto out;
 		body = canonical(w, ctx->now);
 		if ((rc = rk_json_dump(body, &b)) != RK_OK) {
 			rc = rk_fail(err, rc, "resource too large to store");
@@ -81,10 +83,16 @@ static enum rk_status write_version(struct fhir_ctx *ctx, struct fhir_write *w, 
 	} else if (w->prev) {
 		sw.source_facility = w->prev->source_facility;
 		sw.patient_id = w->prev->patient_id;
+		w->source_facility = w->prev->source_facility;
+		w->patient_id = w->prev->patient_id;
+		if (ctx->authorize && (rc = ctx->authorize(ctx->authorize_arg, w, err)) != RK_OK)
+			goto out;
 	}
 	if ((rc = store_resource_write(ctx->store, &sw, err)) != RK_OK)
 		goto out;
 	if (!deleted && w->def->after_write && (rc = w->def->after_write(ctx, w, err)) != RK_OK)
+		goto out;
+	if (deleted && w->def->after_delete && (rc = w->def->after_delete(ctx, w, err)) != RK_OK)
 		goto out;
 	out->id = w->id;
 	out->version = w->version;

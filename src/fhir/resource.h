@@ -27,6 +27,13 @@ struct fhir_ctx {
 	bool batch;        /* the caller holds the transaction (demo, transaction Bundles):
 			    * writes neither begin nor commit, and a failure leaves the
 			    * rollback to the caller */
+	const char *actor_facility; /* who writes: facility code and account ("" for internal writers) */
+	const char *actor_account;
+	/* May this write happen? Called once the write's source facility and
+	 * patient are known (after the type's prepare hook), and for deletes.
+	 * NULL: internal writers, no check. */
+	enum rk_status (*authorize)(void *arg, const struct fhir_write *w, struct rk_err *err);
+	void *authorize_arg;
 };
 
 /* A write being prepared; the hooks of types.h read and fill it. */
@@ -41,6 +48,9 @@ struct fhir_write {
 	/* Patient registry scratch (fhir/registry.c) */
 	struct str facility_code, local_id, regional_id;
 	bool new_regional;
+	/* Consent / CareTeam scratch */
+	const char *regional;
+	void *scratch;
 	/* Organization registry scratch */
 	bool is_facility;
 	struct str facility_kind, facility_name, facility_area;

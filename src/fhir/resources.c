@@ -3,6 +3,7 @@
  * to read to know what the FHIR API offers. */
 #include <string.h>
 
+#include "fhir/consent.h"
 #include "fhir/jpcore.h"
 #include "fhir/registry.h"
 #include "fhir/types.h"
@@ -54,22 +55,49 @@ static const struct fhir_search_param practitioner_params[] = {
 	{"communication", SP_TOKEN, "communication", NULL, "Language"},
 };
 
+static const struct fhir_search_param consent_params[] = {
+	{"patient", SP_REFERENCE, "patient", NULL, "The patient's registration (Patient)"},
+	{"status", SP_TOKEN, "status", NULL, "active (in force) | inactive (withdrawn) | ..."},
+	{"category", SP_TOKEN, "category", NULL, "individual | comprehensive | refusal (urn:renkei:CodeSystem:consent-kind)"},
+	{"date", SP_DATE, "dateTime", NULL, "When the consent was given"},
+	{"period", SP_DATE, "provision.period", NULL, "Validity period"},
+	{"actor", SP_REFERENCE, "provision.actor.reference", NULL, "Disclosing or viewing facility"},
+	{"organization", SP_REFERENCE, "organization", NULL, "Facility that recorded it"},
+};
+
+static const struct fhir_search_param careteam_params[] = {
+	{"patient", SP_REFERENCE, "subject", NULL, "The patient (Patient)"},
+	{"subject", SP_REFERENCE, "subject", NULL, "The patient"},
+	{"status", SP_TOKEN, "status", NULL, "proposed | active | suspended | inactive"},
+	{"category", SP_TOKEN, "category", NULL, "Kind of team"},
+	{"participant", SP_REFERENCE, "participant.member", NULL, "A member (Organization or Practitioner)"},
+	{"date", SP_DATE, "period", NULL, "When the team is in place"},
+};
+
 #define N(a) (sizeof a / sizeof a[0])
 
 static const struct fhir_resource_def patient = {
 	"Patient", &fhir_Patient, patient_params, N(patient_params), JP_PROFILE_PATIENT,
-	registry_patient_prepare, registry_patient_after,
+	registry_patient_prepare, registry_patient_after, NULL,
 };
 static const struct fhir_resource_def organization = {
 	"Organization", &fhir_Organization, organization_params, N(organization_params), JP_PROFILE_ORGANIZATION,
-	registry_organization_prepare, registry_organization_after,
+	registry_organization_prepare, registry_organization_after, registry_organization_deleted,
 };
 static const struct fhir_resource_def practitioner = {
 	"Practitioner", &fhir_Practitioner, practitioner_params, N(practitioner_params), JP_PROFILE_PRACTITIONER,
-	NULL, NULL,
+	NULL, NULL, NULL,
+};
+static const struct fhir_resource_def consent = {
+	"Consent", &fhir_Consent, consent_params, N(consent_params), "http://hl7.org/fhir/StructureDefinition/Consent",
+	consent_prepare, consent_after, consent_after_delete,
+};
+static const struct fhir_resource_def careteam = {
+	"CareTeam", &fhir_CareTeam, careteam_params, N(careteam_params), "http://hl7.org/fhir/StructureDefinition/CareTeam",
+	careteam_prepare, careteam_after, careteam_after_delete,
 };
 
-const struct fhir_resource_def *const fhir_resources[] = {&patient, &organization, &practitioner};
+const struct fhir_resource_def *const fhir_resources[] = {&patient, &organization, &practitioner, &consent, &careteam};
 const size_t fhir_resources_len = N(fhir_resources);
 
 const struct fhir_resource_def *fhir_resource_find(const char *name, size_t len)

@@ -53,10 +53,12 @@ struct fhir_resource_def {
 	enum rk_status (*prepare)(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 	/* Operational tables updated in the same transaction, after the store. */
 	enum rk_status (*after_write)(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
+	/* The same when the resource is deleted (w->prev is the last version). */
+	enum rk_status (*after_delete)(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 };
 
 /* Structure of the served resource types (datatypes.c). */
-extern const struct fhir_typedef fhir_Patient, fhir_Organization, fhir_Practitioner;
+extern const struct fhir_typedef fhir_Patient, fhir_Organization, fhir_Practitioner, fhir_Consent, fhir_CareTeam;
 
 /* Datatype or backbone definition by name; NULL when unknown. */
 const struct fhir_typedef *fhir_typedef_find(const char *name);

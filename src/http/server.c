@@ -8,12 +8,15 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "access/auth.h"
+#include "audit/audit.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -79,6 +82,7 @@ struct http_req {
 	bool replied;     /* a response was queued early (413/405/404) */
 	enum router_result match;
 	char allow[64];
+	char client_addr[64];
 	int64_t t0;
 	struct MHD_Connection *conn;
 	struct http_server *srv;
@@ -129,9 +133,67 @@ static void access_log(struct http_req *hr, const char *method, const char *url,
 		  "ms", ms, "bytes", sz, "outcome", status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
 }
 
+/* The audit entry of an API request (DESIGN §1: written and durable before
+ * the response leaves). */
+static enum rk_status audit_request(struct http_req *hr, const char *method, const char *url, struct rk_err *err)
+{
+	struct api_request *rq = &hr->rq;
+	struct api_audit *a = &rq->audit;
+	const struct principal *who = &rq->who;
+	struct buf query, patients, entities;
+	buf_init(&query, RK_MAX_URL * 3 + 16);
+	buf_init(&patients, RK_MAX_RESPONSE);
+	buf_init(&entities, RK_MAX_RESPONSE);
+	buf_printf(&query, "%s %s", method, url);
+	for (size_t i = 0; i < hr->n_params; i++) {
+		buf_putc(&query, i ? '&' : '?');
+		buf_put_urlenc(&query, hr->params[i].key);
+		buf_putc(&query, '=');
+		buf_put_urlenc(&query, hr->params[i].value);
+	}
+	buf_putc(&patients, '[');
+	buf_put_str(&patients, buf_str(&a->patients));
+	buf_putc(&patients, ']');
+	buf_putc(&entities, '[');
+	buf_put_str(&entities, buf_str(&a->entities));
+	buf_putc(&entities, ']');
+	int status = rq->status;
+	const char *grant = !a->n_entities ? "" : a->grant < 0 ? "mixed" : access_grant_code((enum access_grant)a->grant);
+	struct audit_event ev = {
+		.event = a->event ? a->event : hr->route->event,
+		.action = a->action ? a->action : hr->route->action,
+		.outcome = status < 400 ? 0 : status < 500 ? 4 : 8,
+		.account = who->kind != PRINCIPAL_NONE ? who->account : a->account_hint,
+		.role = who->kind != PRINCIPAL_NONE ? role_info(who->role)->code : "",
+		.facility = who->facility,
+		.session_ref = who->session_ref,
+		.client_addr = hr->client_addr,
+		.purpose = a->purpose ? a->purpose : (who->kind == PRINCIPAL_NONE ? "" : "TREAT"),
+		.grant_kind = grant,
+		.grant_ref = a->n_entities && a->grant >= 0 ? a->grant_ref : NULL,
+		.patients = buf_cstr(&patients),
+		.entities = buf_cstr(&entities),
+		.query = buf_cstr(&query),
+		.detail = a->detail,
+	};
+	enum rk_status rc = audit_write(hr->srv->env->audit, &ev, NULL, err);
+	buf_free(&query);
+	buf_free(&patients);
+	buf_free(&entities);
+	return rc;
+}
+
 /* Send rq's response (status, headers, body). */
 static enum MHD_Result send_api(struct http_req *hr, const char *method, const char *url)
 {
+	if (hr->route && !(hr->route->flags & ROUTE_NO_AUDIT) && !hr->rq.audit.skip && hr->srv->env->audit) {
+		struct rk_err err;
+		rk_err_clear(&err);
+		if (audit_request(hr, method, url, &err) != RK_OK) {
+			log_event(LOG_ERROR, "audit.refused_response", "path", url, "error", err.msg, NULL);
+			api_reply_error(&hr->rq, RK_BUSY, &err); /* nothing is served unaudited */
+		}
+	}
 	struct api_request *rq = &hr->rq;
 	size_t len = 0;
 	char *data = buf_steal(&rq->out, &len);
@@ -203,7 +265,62 @@ static struct http_req *req_new(struct http_server *srv, struct MHD_Connection *
 	hr->rq.status = 200;
 	buf_init(&hr->rq.out, RK_MAX_RESPONSE);
 	buf_init(&hr->body, (size_t)srv->env->cfg->http_max_body);
+	buf_init(&hr->rq.audit.entities, RK_MAX_RESPONSE);
+	buf_init(&hr->rq.audit.patients, RK_MAX_RESPONSE);
+	hr->rq.client_addr = hr->client_addr;
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci && ci->client_addr) {
+		const struct sockaddr *sa = ci->client_addr;
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, hr->client_addr, sizeof hr->client_addr);
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, hr->client_addr, sizeof hr->client_addr);
+	}
 	return hr;
+}
+
+/* Authenticate before any of the body is read (SECURITY.md). */
+static enum MHD_Result authenticate(struct http_req *hr, const char *method, const char *url)
+{
+	struct api_request *rq = &hr->rq;
+	const struct config *cfg = hr->srv->env->cfg;
+	rq->store = worker_store(hr->srv->env);
+	if (!rq->store)
+		return send_error(hr, method, url, RK_BUSY, "%s", "the database is unreachable; try again shortly");
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct str authz = STR_NULL, cookie = STR_NULL;
+	const char *v = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (v)
+		authz = str_c(v);
+	v = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE);
+	if (v)
+		cookie = str_c(v);
+	enum rk_status st = auth_authenticate(rq->store, cfg, authz, cookie, rq->now, &rq->who, &err);
+	if (st != RK_OK) {
+		rq->audit.event = "auth-failure";
+		api_reply_error(rq, st, &err);
+		if (st == RK_UNAUTHORIZED)
+			api_set_header(rq, "WWW-Authenticate", "Bearer realm=\"renkei\"");
+		return send_api(hr, method, url);
+	}
+	if (rq->who.kind == PRINCIPAL_STAFF && rq->who.stage != STAGE_OK && !(hr->route->flags & ROUTE_LOGIN)) {
+		rk_fail_code(&err, RK_UNAUTHORIZED, "login_incomplete", "the login is not finished (next step: %s)",
+			     session_stage_code(rq->who.stage));
+		api_reply_error(rq, RK_UNAUTHORIZED, &err);
+		return send_api(hr, method, url);
+	}
+	bool safe = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	if (rq->who.kind == PRINCIPAL_STAFF && !safe) {
+		const char *csrf = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+		if (!csrf || strlen(csrf) != strlen(rq->who.csrf) || sodium_memcmp(csrf, rq->who.csrf, strlen(csrf)) != 0) {
+			rq->audit.event = "csrf-failure";
+			rk_fail_code(&err, RK_FORBIDDEN, "csrf", "the X-CSRF-Token header is missing or wrong");
+			api_reply_error(rq, RK_FORBIDDEN, &err);
+			return send_api(hr, method, url);
+		}
+	}
+	return MHD_YES;
 }
 
 /* First callback: headers only. Route, check limits, maybe reply at once. */
@@ -217,6 +334,18 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 		return send_error(hr, method, url, RK_METHOD, "method %s is not allowed here", method);
 	if (hr->match == ROUTER_NO_ROUTE && strcmp(m, "GET") != 0)
 		return send_error(hr, method, url, RK_NOT_FOUND, "%s", "no such API route");
+	hr->cap_params = RK_MAX_QUERY_PARAMS + 1;
+	hr->params = arena_calloc(&hr->arena, hr->cap_params, sizeof *hr->params);
+	if (!hr->params)
+		return send_error(hr, method, url, RK_TOO_LARGE, "%s", "out of request memory");
+	MHD_get_connection_values(hr->conn, MHD_GET_ARGUMENT_KIND, collect_arg, hr);
+	if (hr->n_params > RK_MAX_QUERY_PARAMS)
+		return send_error(hr, method, url, RK_INVALID, "%s", "too many query parameters");
+	if (hr->match == ROUTER_MATCH && !(hr->route->flags & ROUTE_PUBLIC)) {
+		enum MHD_Result r = authenticate(hr, method, url);
+		if (hr->replied || r != MHD_YES)
+			return r;
+	}
 	const char *cl = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	int64_t length = 0;
 	if (cl && (!str_to_i64(str_c(cl), 0, INT64_MAX, &length) || length > hr->srv->env->cfg->http_max_body)) {
@@ -236,20 +365,14 @@ static enum MHD_Result dispatch(struct http_req *hr, const char *method, const c
 		snprintf(msg, sizeof msg, "%lld bytes", (long long)hr->srv->env->cfg->http_max_body);
 		return send_error(hr, method, url, RK_TOO_LARGE, "request body is larger than the limit of %s", msg);
 	}
-	hr->cap_params = RK_MAX_QUERY_PARAMS + 1;
-	hr->params = arena_calloc(&hr->arena, hr->cap_params, sizeof *hr->params);
-	if (!hr->params)
-		return send_error(hr, method, url, RK_TOO_LARGE, "%s", "out of request memory");
-	MHD_get_connection_values(hr->conn, MHD_GET_ARGUMENT_KIND, collect_arg, hr);
-	if (hr->n_params > RK_MAX_QUERY_PARAMS)
-		return send_error(hr, method, url, RK_INVALID, "%s", "too many query parameters");
 	struct api_request *rq = &hr->rq;
 	rq->method = strcmp(method, "HEAD") == 0 ? "GET" : method;
 	rq->path = str_c(url);
 	rq->params = hr->params;
 	rq->n_params = hr->n_params;
 	rq->body = buf_str(&hr->body);
-	rq->store = worker_store(hr->srv->env);
+	if (!rq->store)
+		rq->store = worker_store(hr->srv->env);
 	rq->outcome = RK_OK;
 	hr->route->handler(rq);
 	return send_api(hr, method, url);
@@ -293,6 +416,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	buf_free(&hr->body);
 	buf_free(&hr->rq.out);
+	buf_free(&hr->rq.audit.entities);
+	buf_free(&hr->rq.audit.patients);
 	arena_free(&hr->arena);
 	free(hr);
 	*con_cls = NULL;

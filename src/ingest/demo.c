@@ -15,6 +15,9 @@
 #include "fhir/resource.h"
 #include "model/demo_data.h"
 #include "model/regional_id.h"
+#include "model/role.h"
+#include "access/account.h"
+#include "access/password.h"
 
 struct demo_facility {
 	const char *code;       /* 10 digits */
@@ -57,6 +60,9 @@ static const struct demo_facility facilities[] = {
 	 0, 0, 0, 1, 4, 0, 1, 3, 6},
 	{"2070400017", "care_management", "居宅介護支援事業所", "こもれび居宅介護支援事業所", "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012",
 	 0, 0, 0, 0, 0, 3, 1, 3, 6},
+	/* the network's operator (運営協議会事務局, run by the medical association): registers no patients */
+	{"2090000015", "other", "その他", "まつもと医療連携ネットワーク事務局", "マツモトイリョウレンケイネットワークジムキョク", "松本市", 3, "0263-38-5013",
+	 0, 0, 0, 0, 0, 0, 1, 0, 6},
 };
 #define N_FACILITIES (sizeof facilities / sizeof facilities[0])
 
@@ -148,7 +154,7 @@ static enum rk_status put_facility(struct gen *g, size_t i)
 	const struct demo_town *t = town_of(f->city, f->town);
 	char id[32];
 	snprintf(id, sizeof id, "org-%s", f->code);
-	bool care = strcmp(f->kind, "care_management") == 0;
+	bool care = strcmp(f->kind, "care_management") == 0 || strcmp(f->kind, "other") == 0;
 	json_t *org = json_pack(
 		"{s:s, s:{s:[s]}, s:[{s:s, s:s}], s:b, s:[{s:[{s:s, s:s, s:s}]}], s:s, s:[s], s:[{s:s, s:s, s:s}], s:[o]}",
 		"resourceType", "Organization", "meta", "profile", JP_PROFILE_ORGANIZATION, "identifier", "system",
@@ -162,18 +168,15 @@ static enum rk_status put_facility(struct gen *g, size_t i)
 	return rc;
 }
 
-static const struct {
-	const char *code;
-	const char *ja;
-} staff_roles[] = {
-	{"doctor", "医師"}, {"nurse", "看護師"}, {"pharmacist", "薬剤師"}, {"therapist", "リハビリ職"},
-	{"visiting_nurse", "訪問看護師"}, {"care_manager", "ケアマネジャー"}, {"clerk", "事務"},
-};
+/* The staff counted in struct demo_facility, in its order. */
+static const enum role staff_roles[] = {ROLE_DOCTOR, ROLE_NURSE, ROLE_PHARMACIST, ROLE_THERAPIST,
+					ROLE_VISITING_NURSE, ROLE_CARE_MANAGER, ROLE_CLERK};
 
-static enum rk_status put_staff(struct gen *g, size_t fi, size_t role)
+/* A Practitioner of facility fi with a role; its id and kanji name go to id_out/name_out (may be NULL). */
+static enum rk_status put_staff(struct gen *g, size_t fi, enum role role, char *id_out, char *name_out)
 {
 	const struct demo_facility *f = &facilities[fi];
-	bool male = rng_chance(&g->rng, role == 0 ? 2 : 1, 3);
+	bool male = rng_chance(&g->rng, role == ROLE_DOCTOR ? 2 : 1, 3);
 	const struct demo_name *fam = pick_name(&g->rng, demo_family_names, demo_family_names_len);
 	const struct demo_name *giv = male ? pick_name(&g->rng, demo_given_male, demo_given_male_len)
 					   : pick_name(&g->rng, demo_given_female, demo_given_female_len);
@@ -191,7 +194,7 @@ static enum rk_status put_staff(struct gen *g, size_t fi, size_t role)
 			      "system", sys, "value", staff_no, "active", 1, "name",
 			      name_pair_json(fam->kanji, giv->kanji, fam->kana, giv->kana), "gender", male ? "male" : "female",
 			      "birthDate", birth, "qualification", "code", "coding", "system", "urn:renkei:CodeSystem:staff-role",
-			      "code", staff_roles[role].code, "display", staff_roles[role].ja, "text", staff_roles[role].ja,
+			      "code", role_info(role)->code, "display", role_info(role)->ja, "text", role_info(role)->ja,
 			      "issuer", "reference", "Organization/org-", "display", f->name);
 	if (p) {
 		char ref[48];
@@ -202,6 +205,10 @@ static enum rk_status put_staff(struct gen *g, size_t fi, size_t role)
 	enum rk_status rc = put(g, "Practitioner", id, p);
 	if (rc == RK_OK)
 		g->stats->staff++;
+	if (id_out)
+		snprintf(id_out, 48, "%s", id);
+	if (name_out)
+		snprintf(name_out, 96, "%s %s", fam->kanji, giv->kanji);
 	return rc;
 }
 
@@ -253,6 +260,84 @@ static size_t draw_facilities(struct gen *g, unsigned age, size_t out[4])
 	return n;
 }
 
+/* A Consent as recorded from a signed paper form. kind: individual,
+ * comprehensive or refusal; source: the disclosing facility (individual). */
+static json_t *consent_json(const char *patient_id, const char *kind, const char *source_code, const char *date)
+{
+	char patient[64];
+	snprintf(patient, sizeof patient, "Patient/%s", patient_id);
+	bool refusal = strcmp(kind, "refusal") == 0;
+	json_t *c = json_pack("{s:s, s:s, s:{s:[{s:s, s:s}]}, s:[{s:[{s:s, s:s}]}], s:{s:s}, s:s, s:{s:s}}",
+			      "resourceType", "Consent", "status", "active", "scope", "coding", "system",
+			      "http://terminology.hl7.org/CodeSystem/consentscope", "code", "patient-privacy", "category",
+			      "coding", "system", RK_CONSENT_KIND_SYSTEM, "code", kind, "patient", "reference", patient,
+			      "dateTime", date, "provision", "type", refusal ? "deny" : "permit");
+	if (c && source_code) {
+		char org[48];
+		snprintf(org, sizeof org, "Organization/org-%s", source_code);
+		json_object_set_new(json_object_get(c, "provision"), "actor",
+				    json_pack("[{s:{s:[{s:s, s:s}]}, s:{s:s}}]", "role", "coding", "system",
+					      V3_PARTICIPATION_SYSTEM, "code", CONSENT_ROLE_SOURCE, "reference", "reference", org));
+	}
+	return c;
+}
+
+/* Consent as signed on paper at the patient's facilities: most people known
+ * to several facilities agreed that each may disclose to the others (個別同意);
+ * the elderly cared for at home also gave comprehensive consent with a care
+ * team of their facilities (包括同意); a few refused sharing. */
+static enum rk_status put_consents(struct gen *g, const char *regional, char ids[][48], const size_t *at, size_t n)
+{
+	unsigned draw = (unsigned)rng_below(&g->rng, 100);
+	char date[32], id[96];
+	int64_t y;
+	unsigned m, d;
+	time_civil_from_days(time_days_from_civil(2024, 1, 1) + (int64_t)rng_below(&g->rng, 800), &y, &m, &d);
+	snprintf(date, sizeof date, "%04lld-%02u-%02u", (long long)y, m, d);
+	enum rk_status rc = RK_OK;
+	if (n > 1 && draw < 3) {
+		snprintf(id, sizeof id, "consent-%s-refusal", regional);
+		rc = put(g, "Consent", id, consent_json(ids[0], "refusal", NULL, date));
+		g->stats->consents += rc == RK_OK;
+		return rc;
+	}
+	if (n > 1 && draw < 72) {
+		for (size_t k = 0; k < n && rc == RK_OK; k++) {
+			snprintf(id, sizeof id, "consent-%s-%zu", regional, k);
+			rc = put(g, "Consent", id, consent_json(ids[k], "individual", facilities[at[k]].code, date));
+			g->stats->consents += rc == RK_OK;
+		}
+	}
+	bool home_care = false;
+	for (size_t k = 0; k < n; k++)
+		home_care |= strcmp(facilities[at[k]].kind, "home_nursing") == 0 ||
+			     strcmp(facilities[at[k]].kind, "care_management") == 0;
+	if (rc != RK_OK || !home_care || n < 2)
+		return rc;
+	snprintf(id, sizeof id, "consent-%s-team", regional);
+	rc = put(g, "Consent", id, consent_json(ids[0], "comprehensive", NULL, date));
+	g->stats->consents += rc == RK_OK;
+	if (rc != RK_OK)
+		return rc;
+	char subject[96];
+	snprintf(subject, sizeof subject, "Patient/%.47s", ids[0]);
+	json_t *team = json_pack("{s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:[]}", "resourceType", "CareTeam",
+				 "status", "active", "name", "在宅療養ケアチーム", "category", "coding", "system",
+				 "http://loinc.org", "code", "LA28865-6", "display", "Home & Community Based Services",
+				 "subject", "reference", subject, "period", "start", date, "participant");
+	json_t *parts = json_object_get(team, "participant");
+	for (size_t k = 0; k < n; k++) {
+		char org[48];
+		snprintf(org, sizeof org, "Organization/org-%s", facilities[at[k]].code);
+		json_array_append_new(parts, json_pack("{s:[{s:s}], s:{s:s, s:s}}", "role", "text", facilities[at[k]].kind_ja,
+						       "member", "reference", org, "display", facilities[at[k]].name));
+	}
+	snprintf(id, sizeof id, "careteam-%s", regional);
+	rc = put(g, "CareTeam", id, team);
+	g->stats->care_teams += rc == RK_OK;
+	return rc;
+}
+
 static enum rk_status put_person(struct gen *g, int64_t today_days)
 {
 	unsigned age = draw_age(&g->rng);
@@ -279,6 +364,7 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 	char regional[REGIONAL_ID_LEN + 1];
 	regional_id_new(&g->rng, regional);
 	size_t at[4];
+	char ids[4][48];
 	size_t n = draw_facilities(g, age, at);
 	for (size_t k = 0; k < n; k++) {
 		const struct demo_facility *f = &facilities[at[k]];
@@ -286,6 +372,7 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 		char local_id[16], id[48], sys[80], org[48];
 		snprintf(local_id, sizeof local_id, "%0*u", (int)f->local_digits, local);
 		snprintf(id, sizeof id, "%s-%s", f->code, local_id);
+		snprintf(ids[k], sizeof ids[k], "%s", id);
 		snprintf(sys, sizeof sys, "%s%s", JP_LOCAL_PATIENT_SYSTEM_PREFIX, f->code);
 		snprintf(org, sizeof org, "Organization/org-%s", f->code);
 		json_t *p = json_pack("{s:s, s:{s:[s]}, s:[{s:s, s:s}, {s:s, s:s}], s:b, s:o, s:[{s:s, s:s, s:s}], s:s, s:s, s:[o], s:{s:s, s:s}}",
@@ -304,7 +391,46 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 	g->stats->people++;
 	if (n > 1)
 		g->stats->linked_people++;
-	return RK_OK;
+	return put_consents(g, regional, ids, at, n);
+}
+
+/* One account per role at representative facilities (README lists them). */
+static const struct {
+	const char *id;
+	size_t facility;
+	enum role role;
+} demo_accounts[] = {
+	{"dr.renkei", 0, ROLE_DOCTOR},           {"dent.renkei", 0, ROLE_DENTIST},
+	{"ns.renkei", 0, ROLE_NURSE},            {"admin.renkei", 0, ROLE_FACILITY_ADMIN},
+	{"dr.azumino", 1, ROLE_DOCTOR},          {"pt.azumino", 1, ROLE_THERAPIST},
+	{"dr.yamabiko", 2, ROLE_DOCTOR},         {"clerk.yamabiko", 2, ROLE_CLERK},
+	{"ph.midori", 8, ROLE_PHARMACIST},       {"vn.hidamari", 10, ROLE_VISITING_NURSE},
+	{"cm.komorebi", 11, ROLE_CARE_MANAGER},  {"operator", 12, ROLE_OPERATOR},
+};
+
+static enum rk_status put_accounts(struct gen *g)
+{
+	struct account a;
+	memset(&a, 0, sizeof a);
+	/* One Argon2id hash for the shared demo password (hashing is slow on purpose). */
+	enum rk_status rc = password_hash(DEMO_PASSWORD, a.password_hash, g->err);
+	for (size_t i = 0; i < sizeof demo_accounts / sizeof demo_accounts[0] && rc == RK_OK; i++) {
+		char pid[48], name[96];
+		rc = put_staff(g, demo_accounts[i].facility, demo_accounts[i].role, pid, name);
+		if (rc != RK_OK)
+			break;
+		snprintf(a.id, sizeof a.id, "%s", demo_accounts[i].id);
+		snprintf(a.facility, sizeof a.facility, "%s", facilities[demo_accounts[i].facility].code);
+		a.role = demo_accounts[i].role;
+		a.licensed = role_info(a.role)->licence;
+		snprintf(a.name, sizeof a.name, "%s", name);
+		snprintf(a.practitioner_id, sizeof a.practitioner_id, "%s", pid);
+		snprintf(a.totp_secret, sizeof a.totp_secret, "%s", DEMO_TOTP_SECRET);
+		a.totp_enrolled = true;
+		rc = account_insert(g->ctx.store, &a, g->ctx.now, g->err);
+		g->stats->accounts += rc == RK_OK;
+	}
+	return rc;
 }
 
 static enum rk_status count_facilities(void *ctx, const struct store_facility *f)
@@ -342,8 +468,10 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t se
 				      f->care_managers, f->clerks};
 		for (size_t role = 0; role < 7 && rc == RK_OK; role++)
 			for (int k = 0; k < counts[role] && rc == RK_OK; k++)
-				rc = put_staff(&g, i, role);
+				rc = put_staff(&g, i, staff_roles[role], NULL, NULL);
 	}
+	if (rc == RK_OK)
+		rc = put_accounts(&g);
 	/* Ages are counted from a fixed day so that a seed always gives the same people. */
 	int64_t today = time_days_from_civil(2026, 4, 1);
 	for (int64_t i = 0; i < people && rc == RK_OK; i++)

@@ -13,7 +13,15 @@
 #include "core/err.h"
 #include "store/store.h"
 
+/* Every demo account has this password and this TOTP secret (RFC 4648 base32),
+ * so that a new user can log in at once (README lists the accounts). */
+#define DEMO_PASSWORD "Renkei-Demo-2026"
+#define DEMO_TOTP_SECRET "RENKEIDEMOSHAREDTOTPSECRETABCDEF"
+
 struct demo_stats {
+	int accounts;
+	int consents;
+	int care_teams;
 	int facilities;
 	int staff;
 	int people;

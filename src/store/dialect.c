@@ -14,6 +14,8 @@ static const struct {
 	/* SQLite: a unary + keeps the planner from using an index on that column
 	 * (so search drives from the index tables); PostgreSQL plans by statistics. */
 	{"@NOINDEX@", "+", ""},
+	/* Row lock for read-modify-write; SQLite's BEGIN IMMEDIATE already holds the write lock. */
+	{"@FORUPDATE@", "", " FOR UPDATE"},
 };
 
 enum rk_status store_dialect(enum store_backend b, const char *sql, struct buf *out, int *n_params)

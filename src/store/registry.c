@@ -81,6 +81,33 @@ enum rk_status store_facility_get(struct store *s, struct str facility_code, str
 	return rc;
 }
 
+enum rk_status store_facility_of_org(struct store *s, struct str org_id, char code[16], struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "SELECT facility_code FROM facility WHERE org_id = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, org_id);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && row)
+		str_copy(code, 16, store_col_text(st, 0));
+	store_done(st);
+	return rc == RK_OK && !row ? RK_NOT_FOUND : rc;
+}
+
+enum rk_status store_facility_deactivate(struct store *s, struct str org_id, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "UPDATE facility SET active = 0 WHERE org_id = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, org_id);
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
 enum rk_status store_facility_list(struct store *s, store_facility_fn fn, void *ctx, struct rk_err *err)
 {
 	struct store_stmt *st;

@@ -323,12 +323,65 @@ enum rk_status store_search(struct store *s, const struct store_query *sq, store
 	return rc;
 }
 
-enum rk_status store_history(struct store *s, const struct store_history_query *hq, store_row_fn fn, void *ctx,
-			     int64_t *total, struct rk_err *err)
+enum rk_status store_search_keys(struct store *s, const struct store_query *sq, int64_t max, store_key_fn fn, void *ctx,
+				 struct rk_err *err)
 {
-	static const char cols[] = "id, version, last_updated, deleted, source_facility, patient_id, body, type";
-	enum rk_status rc = RK_OK;
 	struct sqlb *q = sqlb_new();
+	struct store_stmt *st = NULL;
+	sql_put(q, "SELECT r.rid, r.source_facility, r.patient_id");
+	where_clause(q, sq);
+	order_clause(q, sq);
+	sql_put(q, " LIMIT ");
+	bind_i(q, max + 1);
+	enum rk_status rc = run_query(s, q, &st, err);
+	if (rc == RK_OK) {
+		bool row = false;
+		int64_t n = 0;
+		while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+			if (++n > max) {
+				rc = rk_fail(err, RK_TOO_LARGE, "the search matches more than %lld records; narrow it",
+					     (long long)max);
+				break;
+			}
+			rc = fn(ctx, store_col_i64(st, 0), store_col_text(st, 1), store_col_text(st, 2));
+			if (rc != RK_OK)
+				break;
+		}
+		store_done(st);
+	}
+	sqlb_free(q);
+	return rc;
+}
+
+enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n,
+				      store_row_fn fn, void *ctx, struct rk_err *err)
+{
+	/* One statement per row keeps the order and reuses one cached statement. */
+	for (size_t i = 0; i < n; i++) {
+		struct store_stmt *st;
+		enum rk_status rc = store_prepare(s,
+			"SELECT id, version, last_updated, deleted, source_facility, patient_id, body FROM resource WHERE rid = ?",
+			&st, err);
+		if (rc != RK_OK)
+			return rc;
+		store_bind_i64(st, 1, rids[i]);
+		bool row = false;
+		rc = store_step(st, &row, err);
+		if (rc == RK_OK && row) {
+			struct store_resource r;
+			row_view(st, type, &r);
+			rc = fn(ctx, &r);
+		}
+		store_done(st);
+		if (rc != RK_OK)
+			return rc;
+	}
+	return RK_OK;
+}
+
+/* The union of current and superseded versions matching hq (selecting cols). */
+static void history_inner(struct sqlb *q, const struct store_history_query *hq, const char *cols)
+{
 	for (int part = 0; part < 2; part++) {
 		if (part)
 			sql_put(q, " UNION ALL ");
@@ -348,18 +401,39 @@ enum rk_status store_history(struct store *s, const struct store_history_query *
 			bind_i(q, hq->since);
 		}
 	}
-	struct buf inner;
-	buf_init(&inner, RK_MAX_SQL);
-	buf_put_str(&inner, buf_str(&q->sql));
-	struct param saved[8];
-	int n_saved = q->n;
-	memcpy(saved, q->params, sizeof(struct param) * (size_t)n_saved);
+}
 
+static enum rk_status history_page(struct store *s, const struct store_history_query *hq, const char *cols,
+				   int64_t limit, int64_t offset, store_row_fn fn, void *ctx, struct rk_err *err)
+{
+	struct sqlb *q = sqlb_new();
 	struct store_stmt *st = NULL;
+	sql_put(q, "SELECT * FROM (");
+	history_inner(q, hq, cols);
+	sql_put(q, ") h ORDER BY last_updated DESC, version DESC, id LIMIT ");
+	bind_i(q, limit);
+	sql_put(q, " OFFSET ");
+	bind_i(q, offset);
+	enum rk_status rc = run_query(s, q, &st, err);
+	if (rc == RK_OK) {
+		rc = stream_rows(st, NULL, fn, ctx, err);
+		store_done(st);
+	}
+	sqlb_free(q);
+	return rc;
+}
+
+static const char history_cols[] = "id, version, last_updated, deleted, source_facility, patient_id, body, type";
+
+enum rk_status store_history(struct store *s, const struct store_history_query *hq, store_row_fn fn, void *ctx,
+			     int64_t *total, struct rk_err *err)
+{
+	enum rk_status rc = RK_OK;
 	if (total) {
-		buf_reset(&q->sql);
+		struct sqlb *q = sqlb_new();
+		struct store_stmt *st = NULL;
 		sql_put(q, "SELECT COUNT(*) FROM (");
-		buf_put_str(&q->sql, buf_str(&inner));
+		history_inner(q, hq, history_cols);
 		sql_put(q, ") h");
 		rc = run_query(s, q, &st, err);
 		if (rc == RK_OK) {
@@ -368,24 +442,33 @@ enum rk_status store_history(struct store *s, const struct store_history_query *
 			*total = row ? store_col_i64(st, 0) : 0;
 			store_done(st);
 		}
+		sqlb_free(q);
 	}
-	if (rc == RK_OK && hq->count > 0) {
-		buf_reset(&q->sql);
-		q->n = n_saved;
-		memcpy(q->params, saved, sizeof(struct param) * (size_t)n_saved);
-		sql_put(q, "SELECT * FROM (");
-		buf_put_str(&q->sql, buf_str(&inner));
-		sql_put(q, ") h ORDER BY last_updated DESC, version DESC, id LIMIT ");
-		bind_i(q, hq->count);
-		sql_put(q, " OFFSET ");
-		bind_i(q, hq->offset);
-		rc = run_query(s, q, &st, err);
-		if (rc == RK_OK) {
-			rc = stream_rows(st, NULL, fn, ctx, err);
-			store_done(st);
-		}
-	}
-	buf_free(&inner);
-	sqlb_free(q);
+	if (rc == RK_OK && hq->count > 0)
+		rc = history_page(s, hq, history_cols, hq->count, hq->offset, fn, ctx, err);
 	return rc;
+}
+
+struct bounded {
+	store_row_fn fn;
+	void *ctx;
+	int64_t n, max;
+	struct rk_err *err;
+};
+
+static enum rk_status bounded_row(void *ctx, const struct store_resource *r)
+{
+	struct bounded *b = ctx;
+	if (++b->n > b->max)
+		return rk_fail(b->err, RK_TOO_LARGE, "the history holds more than %lld versions; narrow it with _since",
+			       (long long)b->max);
+	return b->fn(b->ctx, r);
+}
+
+enum rk_status store_history_keys(struct store *s, const struct store_history_query *hq, int64_t max, store_row_fn fn,
+				  void *ctx, struct rk_err *err)
+{
+	struct bounded b = {fn, ctx, 0, max, err};
+	return history_page(s, hq, "id, version, last_updated, deleted, source_facility, patient_id, '' AS body, type",
+			    max + 1, 0, bounded_row, &b, err);
 }

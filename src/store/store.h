@@ -76,6 +76,8 @@ int64_t store_col_i64(struct store_stmt *st, int col);
 bool store_col_null(struct store_stmt *st, int col);
 /* Rows changed by the last INSERT/UPDATE/DELETE stepped on this statement. */
 int64_t store_changes(struct store_stmt *st);
+/* Step to completion, ignoring rows (INSERT/UPDATE/DELETE). */
+enum rk_status store_run(struct store_stmt *st, struct rk_err *err);
 /* Reset and unbind; the statement goes back to the cache. Always call it. */
 void store_done(struct store_stmt *st);
 /* Run SQL without parameters or results (may hold several statements). */
@@ -179,6 +181,16 @@ typedef enum rk_status (*store_row_fn)(void *ctx, const struct store_resource *r
 enum rk_status store_search(struct store *s, const struct store_query *q, store_row_fn fn, void *ctx,
 			    int64_t *total, struct rk_err *err);
 
+/* Search candidates for an access filter: every match of q (count and
+ * offset ignored) in q's order, as (rid, source facility, patient id).
+ * RK_TOO_LARGE past max rows ("narrow the search"). */
+typedef enum rk_status (*store_key_fn)(void *ctx, int64_t rid, struct str source_facility, struct str patient_id);
+enum rk_status store_search_keys(struct store *s, const struct store_query *q, int64_t max, store_key_fn fn, void *ctx,
+				 struct rk_err *err);
+/* The current rows of the given rids, passed to fn in the order given. */
+enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n,
+				      store_row_fn fn, void *ctx, struct rk_err *err);
+
 struct store_history_query {
 	const char *type; /* NULL: every type */
 	struct str id;    /* empty: every resource of type */
@@ -189,6 +201,10 @@ struct store_history_query {
 /* Versions newest first (including the current one and deletions). */
 enum rk_status store_history(struct store *s, const struct store_history_query *q, store_row_fn fn,
 			     void *ctx, int64_t *total, struct rk_err *err);
+/* Every version of q (count/offset ignored), newest first, without bodies
+ * (r->body is empty); RK_TOO_LARGE past max rows. */
+enum rk_status store_history_keys(struct store *s, const struct store_history_query *q, int64_t max, store_row_fn fn,
+				  void *ctx, struct rk_err *err);
 
 /* ---- registry: facilities and regional patient identity ------------------ */
 
@@ -202,6 +218,10 @@ struct store_facility {
 enum rk_status store_facility_put(struct store *s, const struct store_facility *f, struct rk_err *err);
 enum rk_status store_facility_get(struct store *s, struct str facility_code, struct arena *a,
 				  struct store_facility *out, struct rk_err *err);
+/* The facility code of an Organization id; RK_NOT_FOUND when it is no facility. */
+enum rk_status store_facility_of_org(struct store *s, struct str org_id, char code[16], struct rk_err *err);
+/* Mark the facility of an Organization inactive (its Organization was deleted). */
+enum rk_status store_facility_deactivate(struct store *s, struct str org_id, struct rk_err *err);
 typedef enum rk_status (*store_facility_fn)(void *ctx, const struct store_facility *f);
 enum rk_status store_facility_list(struct store *s, store_facility_fn fn, void *ctx, struct rk_err *err);
 

@@ -54,9 +54,6 @@ enum rk_status store_sqlite_open(const char *path, const struct store_options *o
 enum rk_status store_pg_open(const char *url, const struct store_options *opt, struct store **out,
 			     struct rk_err *err);
 
-/* Step a statement to completion, ignoring rows (INSERT/UPDATE/DELETE). */
-enum rk_status store_run(struct store_stmt *st, struct rk_err *err);
-
 /* Forget every cached statement (after a reconnect). */
 void store_cache_drop(struct store *s);
 

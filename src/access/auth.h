@@ -1,0 +1,84 @@
+/* auth.h — authentication: who a request comes from (session cookie or
+ * bearer token), the login flow (password → TOTP or its enrolment → forced
+ * password change), lockout with back-off, fresh re-authentication, logout;
+ * and OAuth2 client credentials for facility systems. Everything that matters
+ * lives in the database, so several servers can share it. One store per
+ * thread. */
+#ifndef RENKEI_ACCESS_AUTH_H
+#define RENKEI_ACCESS_AUTH_H
+
+#include "access/principal.h"
+#include "config/config.h"
+#include "core/err.h"
+#include "core/str.h"
+#include "store/store.h"
+
+#define AUTH_COOKIE "renkei_session"
+#define AUTH_TOKEN_MAX 128
+
+/* From the Authorization and Cookie headers. RK_UNAUTHORIZED with a specific
+ * message (no credentials, unknown/altered token, expired, revoked, session
+ * ended, idle or absolute time-out, account disabled). A session's last-use
+ * time is refreshed at most once a minute. */
+enum rk_status auth_authenticate(struct store *s, const struct config *cfg, struct str authorization, struct str cookie,
+				 int64_t now, struct principal *out, struct rk_err *err);
+
+/* Result of a login step: the session token (for Set-Cookie, only when a new
+ * session was made) and the next stage. */
+struct auth_step {
+	char token[AUTH_TOKEN_MAX];
+	enum session_stage stage;
+	int64_t locked_until;      /* set with RK_FORBIDDEN for a locked account */
+};
+
+/* Password check; on success a new session at its first stage. Unknown
+ * account and wrong password fail alike (RK_UNAUTHORIZED); a locked account
+ * gets RK_FORBIDDEN with code "locked" and locked_until. */
+enum rk_status auth_login(struct store *s, const struct config *cfg, const char *account, const char *password,
+			  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err);
+/* The one-time code of the session's account (stage totp). Wrong codes count
+ * towards the lockout; a code is accepted once (replay → refused). */
+enum rk_status auth_totp(struct store *s, const struct config *cfg, const struct principal *who, const char *code,
+			 int64_t now, struct auth_step *out, struct rk_err *err);
+/* Stage enroll_totp: a new secret (kept until confirmed) and its otpauth URI. */
+enum rk_status auth_totp_enroll(struct store *s, const struct principal *who, char *secret, size_t secret_cap,
+				char *uri, size_t uri_cap, struct rk_err *err);
+enum rk_status auth_totp_confirm(struct store *s, const struct config *cfg, const struct principal *who,
+				 const char *code, int64_t now, struct auth_step *out, struct rk_err *err);
+/* Change the password (stage change_password, or any time with the current
+ * one). Policy failures: RK_INVALID, code = the policy reason. */
+enum rk_status auth_password_change(struct store *s, const struct config *cfg, const struct principal *who,
+				    const char *current, const char *fresh, int64_t now, struct auth_step *out,
+				    struct rk_err *err);
+/* Fresh re-authentication (password and TOTP) of a logged-in session, as
+ * break-the-glass requires. */
+enum rk_status auth_reauth(struct store *s, const struct config *cfg, const struct principal *who, const char *password,
+			   const char *code, int64_t now, struct rk_err *err);
+enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t now, struct rk_err *err);
+
+/* ---- OAuth2 client credentials ---- */
+
+/* A new client of a facility; secret_out gets the secret, shown once. */
+enum rk_status oauth_client_create(struct store *s, const char *facility, const char *name, const char *scopes,
+				   char *client_id_out, size_t id_cap, char *secret_out, size_t secret_cap, int64_t now,
+				   struct rk_err *err);
+struct oauth_token_out {
+	char token[AUTH_TOKEN_MAX];
+	int64_t expires_in; /* seconds */
+	char scope[512];
+};
+/* client_credentials grant. RK_UNAUTHORIZED (code invalid_client) for a bad
+ * client or secret; RK_INVALID (code invalid_scope) for a scope the client
+ * may not have. requested_scope NULL/"" = everything the client has. */
+enum rk_status oauth_issue(struct store *s, const struct config *cfg, const char *client_id, const char *secret,
+			   const char *requested_scope, int64_t now, struct oauth_token_out *out, struct rk_err *err);
+/* RFC 7009: revoking an unknown token succeeds too. */
+enum rk_status oauth_revoke(struct store *s, const char *token, int64_t now, struct rk_err *err);
+
+/* Do space-separated SMART v1 system scopes ("system/Patient.read system/Observation.write", or all types with an asterisk)
+ * cover reading (write = false) or writing a resource type? */
+bool scope_allows(const char *scopes, const char *type, bool write);
+/* Is every scope in want well-formed (system/<Type|*>.<read|write|*>)? */
+bool scope_valid(const char *scopes);
+
+#endif

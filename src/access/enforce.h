@@ -1,0 +1,50 @@
+/* enforce.h — the one enforcement point: gathers, for a request, the facts
+ * the decision needs (the patient's registrations, consents and care team;
+ * the principal's emergency episodes and any disaster declaration for its
+ * area) from the store, caches them for the request, and calls
+ * access_decide(). Every read path goes through access_check(). One
+ * struct access_ctx per request; not shared between threads. */
+#ifndef RENKEI_ACCESS_ENFORCE_H
+#define RENKEI_ACCESS_ENFORCE_H
+
+#include "access/decide.h"
+#include "access/principal.h"
+#include "core/arena.h"
+#include "core/err.h"
+#include "store/store.h"
+
+struct access_cache;
+
+struct access_ctx {
+	struct store *store;
+	struct arena *arena;
+	const struct principal *who;
+	struct access_principal ap;
+	int64_t now;
+	bool principal_loaded;
+	const char *disaster_id;      /* active declaration covering the principal's area */
+	const char **episode_ids;     /* the principal's active break-the-glass episodes ... */
+	const char **episode_patients; /* ... and their regional IDs */
+	size_t n_episodes;
+	struct access_cache *cache;
+};
+
+void access_ctx_init(struct access_ctx *ax, struct store *s, struct arena *a, const struct principal *who, int64_t now);
+
+/* Decide for a stored record: its type, source facility and patient (the
+ * Patient resource id; empty for data without a patient). *regional_out
+ * (may be NULL) gets the patient's regional ID ("" when none). Non-patient
+ * types (the directory) are permitted to any authenticated principal. */
+enum rk_status access_check(struct access_ctx *ax, struct str type, struct str source, struct str patient_id,
+			    struct access_decision *out, const char **regional_out, struct rk_err *err);
+
+/* The facts of a patient by regional ID (registrations, consents, care team). */
+enum rk_status access_patient(struct access_ctx *ax, const char *regional_id, const struct access_patient **out,
+			      struct rk_err *err);
+/* The regional ID of a Patient resource id ("" when it has none). */
+enum rk_status access_regional_of(struct access_ctx *ax, struct str patient_id, const char **out, struct rk_err *err);
+
+/* Forget cached facts (after this request changed consents or episodes). */
+void access_ctx_reset(struct access_ctx *ax);
+
+#endif

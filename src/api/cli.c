@@ -1,0 +1,374 @@
+/* cli.c — operator commands. Each opens the store, does one thing, prints
+ * what it did (secrets only once), and exits non-zero with a clear message on
+ * failure. Changes made here are audited like the API's. */
+#include "api/cli.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "access/account.h"
+#include "access/auth.h"
+#include "access/decide.h"
+#include "access/password.h"
+#include "access/totp.h"
+#include "audit/audit.h"
+#include "core/arena.h"
+#include "core/limits.h"
+#include "core/time.h"
+#include "fhir/jpcore.h"
+#include "fhir/resource.h"
+#include "ingest/demo.h"
+#include "store/store.h"
+
+const char *cli_opt(const struct cli_args *a, const char *key)
+{
+	for (int i = 0; i < a->n_opts; i++)
+		if (strcmp(a->keys[i], key) == 0)
+			return a->values[i];
+	return NULL;
+}
+
+bool cli_is_flag(const char *key)
+{
+	return strcmp(key, "licensed") == 0 || strcmp(key, "no-totp") == 0;
+}
+
+void cli_usage(void)
+{
+	fputs("operator commands:\n"
+	      "  user add ID --facility CODE --role ROLE --name NAME [--licensed] [--password PW]\n"
+	      "  user disable ID | user enable ID\n"
+	      "  user reset ID [--password PW]     new initial password, unlock, new TOTP device\n"
+	      "  user list [--facility CODE]\n"
+	      "  facility add CODE --name NAME --kind KIND [--state 長野県 --city 松本市]\n"
+	      "  facility list\n"
+	      "  client add --facility CODE --name NAME --scopes \"system/*.read\"\n"
+	      "  audit verify                      check the audit chain end to end\n"
+	      "  access table                      the role and grant tables (docs/ACCESS.md)\n"
+	      "  totp code [SECRET]                the current one-time code (default: the demo accounts')\n"
+	      "roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk\n"
+	      "       facility_admin operator\n",
+	      stderr);
+}
+
+static struct store *open_store(const struct config *cfg)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
+	struct store *s = NULL;
+	if (store_open(cfg->store_url, &opt, &s, &err) != RK_OK || store_migrate(s, &err) != RK_OK) {
+		fprintf(stderr, "renkei: database: %s\n", err.msg);
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* An audit entry for an operator command (the operator is the OS user). */
+static int audit_cli(const struct config *cfg, const char *event, const char *detail)
+{
+	struct audit_log *log = NULL;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (audit_open(cfg, &log, &err) != RK_OK) {
+		fprintf(stderr, "renkei: audit log: %s\n", err.msg);
+		return 1;
+	}
+	const char *user = getenv("USER");
+	struct audit_event ev = {.event = event, .action = 'E', .account = user ? user : "cli", .role = "cli",
+				 .purpose = "HOPERAT", .query = "renkei command line", .detail = detail};
+	enum rk_status rc = audit_write(log, &ev, NULL, &err);
+	audit_close(log);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: audit: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* A random initial password that meets the policy (shown once). */
+static void initial_password(char *out, size_t cap)
+{
+	static const char *const parts[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "-_+=#%"};
+	size_t n = 16 < cap - 1 ? 16 : cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *set = parts[i % 4];
+		out[i] = set[randombytes_uniform((uint32_t)strlen(set))];
+	}
+	out[n] = '\0';
+}
+
+static int user_add(struct store *s, const struct config *cfg, const struct cli_args *a)
+{
+	const char *id = a->n_pos > 1 ? a->pos[1] : NULL, *facility = cli_opt(a, "facility"), *role = cli_opt(a, "role"),
+		   *name = cli_opt(a, "name"), *pw = cli_opt(a, "password");
+	struct account acc = {0};
+	if (!id || !account_id_valid(id)) {
+		fputs("renkei: user add: give a login ID of 3-64 characters [a-z0-9._-]\n", stderr);
+		return 2;
+	}
+	if (!facility || !role || !name || !*name) {
+		fputs("renkei: user add: --facility, --role and --name are required\n", stderr);
+		return 2;
+	}
+	if (!role_parse(str_c(role), &acc.role)) {
+		fprintf(stderr, "renkei: user add: unknown role '%s'\n", role);
+		return 2;
+	}
+	struct arena ar;
+	arena_init(&ar, 1 << 20);
+	struct store_facility fac;
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status rc = store_facility_get(s, str_c(facility), &ar, &fac, &err);
+	arena_free(&ar);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: user add: facility %s is not registered\n", facility);
+		return 1;
+	}
+	snprintf(acc.id, sizeof acc.id, "%s", id);
+	snprintf(acc.facility, sizeof acc.facility, "%s", facility);
+	snprintf(acc.name, sizeof acc.name, "%s", name);
+	acc.licensed = cli_opt(a, "licensed") != NULL;
+	acc.must_change = true;
+	char generated[32];
+	if (!pw) {
+		initial_password(generated, sizeof generated);
+		pw = generated;
+	}
+	if ((rc = password_hash(pw, acc.password_hash, &err)) == RK_OK)
+		rc = account_insert(s, &acc, time_now_ms(), &err);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: user add: %s\n", rc == RK_CONFLICT ? "that login ID exists" : err.msg);
+		return 1;
+	}
+	printf("account %s (%s, %s) created; initial password: %s\n", id, role_info(acc.role)->ja, facility, pw);
+	printf("the password must be changed and a TOTP device enrolled at first login\n");
+	char detail[256];
+	snprintf(detail, sizeof detail, "account %s created (%s at %s)", id, role, facility);
+	return audit_cli(cfg, "account-create", detail);
+}
+
+static int user_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
+{
+	const char *id = a->n_pos > 1 ? a->pos[1] : NULL;
+	struct account acc;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (!id || account_get(s, id, &acc, &err) != RK_OK) {
+		fprintf(stderr, "renkei: user %s: no such account\n", what);
+		return 1;
+	}
+	char pw[64] = "";
+	if (strcmp(what, "disable") == 0) {
+		acc.disabled = true;
+	} else if (strcmp(what, "enable") == 0) {
+		acc.disabled = false;
+	} else { /* reset: new initial password, unlocked, TOTP to enrol again */
+		const char *given = cli_opt(a, "password");
+		if (given)
+			snprintf(pw, sizeof pw, "%s", given);
+		else
+			initial_password(pw, sizeof pw);
+		if (password_hash(pw, acc.password_hash, &err) != RK_OK) {
+			fprintf(stderr, "renkei: user reset: %s\n", err.msg);
+			return 1;
+		}
+		acc.must_change = true;
+		acc.failed_count = 0;
+		acc.locked_until = 0;
+		acc.totp_enrolled = false;
+		acc.totp_secret[0] = '\0';
+		acc.totp_last_step = 0;
+	}
+	if (account_update(s, &acc, time_now_ms(), &err) != RK_OK) {
+		fprintf(stderr, "renkei: user %s: %s\n", what, err.msg);
+		return 1;
+	}
+	/* Disabling ends the account's sessions at once. */
+	if (acc.disabled) {
+		struct store_stmt *st;
+		if (store_prepare(s, "UPDATE web_session SET ended_at = ? WHERE account_id = ? AND ended_at = 0", &st, &err) == RK_OK) {
+			store_bind_i64(st, 1, time_now_ms());
+			store_bind_text(st, 2, str_c(acc.id));
+			store_run(st, &err);
+			store_done(st);
+		}
+	}
+	if (pw[0])
+		printf("account %s reset; initial password: %s (to be changed at login; TOTP to be enrolled again)\n", id, pw);
+	else
+		printf("account %s %sd\n", id, what);
+	char detail[160];
+	snprintf(detail, sizeof detail, "account %s %s", id, what);
+	return audit_cli(cfg, "account-change", detail);
+}
+
+static enum rk_status print_account(void *ctx, const struct account *a)
+{
+	(void)ctx;
+	printf("%-24s %-10s %-16s %-4s %-8s %s\n", a->id, a->facility, role_info(a->role)->code, a->totp_enrolled ? "totp" : "-",
+	       a->disabled ? "disabled" : "active", a->name);
+	return RK_OK;
+}
+
+static int facility_add(struct store *s, const struct config *cfg, const struct cli_args *a)
+{
+	const char *code = a->n_pos > 1 ? a->pos[1] : NULL, *name = cli_opt(a, "name"), *kind = cli_opt(a, "kind");
+	enum facility_kind k;
+	if (!code || !name || !kind || !facility_kind_parse(str_c(kind), &k)) {
+		fputs("renkei: facility add CODE --name NAME --kind hospital|clinic|pharmacy|home_nursing|care_management|"
+		      "community_support|other\n", stderr);
+		return 2;
+	}
+	const char *state = cli_opt(a, "state"), *city = cli_opt(a, "city");
+	bool care = k == FACILITY_CARE_MANAGEMENT || k == FACILITY_COMMUNITY_SUPPORT;
+	json_t *org = json_pack("{s:s, s:[{s:s, s:s}], s:b, s:[{s:[{s:s, s:s, s:s}]}], s:s}", "resourceType", "Organization",
+				"identifier", "system", care ? RK_CARE_OFFICE_CODE_SYSTEM : JP_FACILITY_CODE_SYSTEM, "value", code,
+				"active", 1, "type", "coding", "system", RK_FACILITY_KIND_SYSTEM, "code", kind, "display",
+				facility_kind_info(k)->ja, "name", name);
+	if (state || city)
+		json_object_set_new(org, "address", json_pack("[{s:s, s:s}]", "state", state ? state : "", "city", city ? city : ""));
+	char id[32];
+	snprintf(id, sizeof id, "org-%s", code);
+	json_object_set_new(org, "id", json_string(id));
+	struct arena ar;
+	arena_init(&ar, RK_MAX_REQUEST_MEM);
+	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true};
+	struct fhir_result out;
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status rc = fhir_update(&ctx, fhir_resource_find("Organization", 12), str_c(id), org, 0, &out, &err);
+	json_decref(org);
+	arena_free(&ar);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: facility add: %s\n", err.msg);
+		return 1;
+	}
+	printf("facility %s (%s, %s) registered as Organization/%s\n", code, name, facility_kind_info(k)->ja, id);
+	char detail[256];
+	snprintf(detail, sizeof detail, "facility %s registered", code);
+	return audit_cli(cfg, "facility-add", detail);
+}
+
+static enum rk_status print_facility(void *ctx, const struct store_facility *f)
+{
+	(void)ctx;
+	printf("%.*s  %-18.*s %-8s %.*s (%.*s)\n", STR_FMT(f->facility_code), STR_FMT(f->kind), f->active ? "active" : "inactive",
+	       STR_FMT(f->name), STR_FMT(f->area));
+	return RK_OK;
+}
+
+static int client_add(struct store *s, const struct config *cfg, const struct cli_args *a)
+{
+	const char *facility = cli_opt(a, "facility"), *name = cli_opt(a, "name"), *scopes = cli_opt(a, "scopes");
+	if (!facility || !name || !scopes) {
+		fputs("renkei: client add --facility CODE --name NAME --scopes \"system/Patient.read ...\"\n", stderr);
+		return 2;
+	}
+	struct arena ar;
+	arena_init(&ar, 1 << 20);
+	struct store_facility fac;
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status rc = store_facility_get(s, str_c(facility), &ar, &fac, &err);
+	arena_free(&ar);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: client add: facility %s is not registered\n", facility);
+		return 1;
+	}
+	char id[64], secret[128];
+	rc = oauth_client_create(s, facility, name, scopes, id, sizeof id, secret, sizeof secret, time_now_ms(), &err);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: client add: %s\n", err.msg);
+		return 1;
+	}
+	printf("client_id=%s\nclient_secret=%s\n(the secret is shown only now)\n", id, secret);
+	char detail[256];
+	snprintf(detail, sizeof detail, "client %s for %s with %s", id, facility, scopes);
+	return audit_cli(cfg, "client-add", detail);
+}
+
+static int audit_verify_cmd(struct store *s, const struct config *cfg)
+{
+	char path[1024];
+	audit_key_path(cfg, path, sizeof path);
+	unsigned char key[AUDIT_KEY_BYTES];
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (audit_key_load(path, false, key, &err) != RK_OK) {
+		fprintf(stderr, "renkei: audit verify: %s\n", err.msg);
+		return 1;
+	}
+	struct audit_verify_report rep;
+	enum rk_status rc = audit_verify(s, key, &rep, &err);
+	sodium_memzero(key, sizeof key);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: audit verify: %s\n", err.msg);
+		return 1;
+	}
+	if (rep.first_bad) {
+		printf("audit chain BROKEN at entry %lld: %s (%lld entries checked)\n", (long long)rep.first_bad, rep.problem,
+		       (long long)rep.entries);
+		return 3;
+	}
+	printf("audit chain intact: %lld entries\n", (long long)rep.entries);
+	return 0;
+}
+
+int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
+{
+	const char *sub = a->n_pos ? a->pos[0] : "";
+	if (strcmp(command, "totp") == 0 && strcmp(sub, "code") == 0) {
+		/* The current one-time code for a secret (default: the demo accounts'). */
+		const char *secret = a->n_pos > 1 ? a->pos[1] : DEMO_TOTP_SECRET;
+		unsigned char key[64];
+		size_t n = 0;
+		if (!totp_base32_decode(secret, key, sizeof key, &n)) {
+			fputs("renkei: totp code: the secret is not base32\n", stderr);
+			return 2;
+		}
+		printf("%06u\n", totp_code(key, n, time_now_ms() / 1000 / 30));
+		return 0;
+	}
+	if (strcmp(command, "access") == 0 && strcmp(sub, "table") == 0) {
+		access_write_tables(stdout);
+		return 0;
+	}
+	bool known = strcmp(command, "user") == 0 || strcmp(command, "facility") == 0 || strcmp(command, "client") == 0 ||
+		     strcmp(command, "audit") == 0;
+	if (!known)
+		return -1;
+	if (sodium_init() < 0)
+		return 1;
+	struct store *s = open_store(cfg);
+	if (!s)
+		return 1;
+	int rc = 2;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (strcmp(command, "user") == 0 && strcmp(sub, "add") == 0)
+		rc = user_add(s, cfg, a);
+	else if (strcmp(command, "user") == 0 && (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0 ||
+						  strcmp(sub, "reset") == 0))
+		rc = user_change(s, cfg, a, sub);
+	else if (strcmp(command, "user") == 0 && strcmp(sub, "list") == 0)
+		rc = account_list(s, cli_opt(a, "facility") ? cli_opt(a, "facility") : "", print_account, NULL, &err) == RK_OK ? 0 : 1;
+	else if (strcmp(command, "facility") == 0 && strcmp(sub, "add") == 0)
+		rc = facility_add(s, cfg, a);
+	else if (strcmp(command, "facility") == 0 && strcmp(sub, "list") == 0)
+		rc = store_facility_list(s, print_facility, NULL, &err) == RK_OK ? 0 : 1;
+	else if (strcmp(command, "client") == 0 && strcmp(sub, "add") == 0)
+		rc = client_add(s, cfg, a);
+	else if (strcmp(command, "audit") == 0 && strcmp(sub, "verify") == 0)
+		rc = audit_verify_cmd(s, cfg);
+	else
+		cli_usage();
+	if (err.status != RK_OK)
+		fprintf(stderr, "renkei: %s\n", err.msg);
+	store_close(s);
+	return rc;
+}

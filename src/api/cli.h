@@ -1,0 +1,32 @@
+/* cli.h — the operators' command line: accounts, facilities, facility-system
+ * clients, the demo region, and the audit chain check. Thin like the HTTP
+ * handlers: parse arguments, call the modules, print. */
+#ifndef RENKEI_API_CLI_H
+#define RENKEI_API_CLI_H
+
+#include <stdbool.h>
+
+#include "config/config.h"
+
+#define CLI_MAX_POS 8
+#define CLI_MAX_OPTS 16
+
+struct cli_args {
+	const char *pos[CLI_MAX_POS]; /* positional words after the command */
+	int n_pos;
+	const char *keys[CLI_MAX_OPTS]; /* --key value, or --flag (value "") */
+	const char *values[CLI_MAX_OPTS];
+	int n_opts;
+};
+
+/* Value of --key (a flag gives ""), or NULL. */
+const char *cli_opt(const struct cli_args *a, const char *key);
+/* Does the command take --key as a flag without a value? */
+bool cli_is_flag(const char *key);
+
+/* Run an operator command (user, facility, client, audit, access, demo);
+ * returns the exit status, or -1 when command is not one of them. */
+int cli_run(const char *command, const struct cli_args *a, struct config *cfg);
+void cli_usage(void);
+
+#endif
