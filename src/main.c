@@ -213,8 +213,8 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	if (o)
 		seed = (uint64_t)v;
 	o = cli_opt(&cli->args, "patients");
-	if (o && !str_to_i64(str_c(o), 1, RK_MAX_DEMO_PATIENTS, &patients)) {
-		fprintf(stderr, "renkei: --patients wants 1..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, o);
+	if (o && !str_to_i64(str_c(o), 0, RK_MAX_DEMO_PATIENTS, &patients)) {
+		fprintf(stderr, "renkei: --patients wants 0..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, o);
 		return 2;
 	}
 	struct store *s = open_migrated(cfg);

@@ -369,6 +369,22 @@ static enum rk_status check_code(struct store *s, const struct config *cfg, stru
 		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_code",
 				    "the one-time code is wrong, expired or already used");
 	}
+	/* Claim the step atomically: of two logins racing with one code, one wins. */
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		"UPDATE account SET totp_last_step = ? WHERE account_id = ? AND totp_last_step < ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, step);
+	store_bind_text(st, 2, str_c(a->id));
+	store_bind_i64(st, 3, step);
+	rc = store_run(st, err);
+	int64_t claimed = store_changes(st);
+	store_done(st);
+	if (rc != RK_OK)
+		return rc;
+	if (claimed != 1)
+		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_code", "the one-time code is wrong, expired or already used");
 	a->totp_last_step = step;
 	a->failed_count = 0;
 	a->locked_until = 0;

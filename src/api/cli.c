@@ -14,6 +14,7 @@
 #include "access/password.h"
 #include "access/totp.h"
 #include "audit/audit.h"
+#include "audit/query.h"
 #include "core/arena.h"
 #include "core/limits.h"
 #include "core/time.h"
@@ -46,6 +47,7 @@ void cli_usage(void)
 	      "  facility list\n"
 	      "  client add --facility CODE --name NAME --scopes \"system/*.read\"\n"
 	      "  audit verify                      check the audit chain end to end\n"
+	      "  audit list                        every entry, tab-separated, newest first\n"
 	      "  access table                      the role and grant tables (docs/ACCESS.md)\n"
 	      "  totp code [SECRET]                the current one-time code (default: the demo accounts')\n"
 	      "roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk\n"
@@ -319,6 +321,17 @@ static int audit_verify_cmd(struct store *s, const struct config *cfg)
 	return 0;
 }
 
+static enum rk_status print_audit_row(void *ctx, const struct audit_row *r)
+{
+	(void)ctx;
+	char ts[RK_TIME_RFC3339_LEN];
+	time_format_rfc3339(r->recorded_at, ts);
+	printf("%lld\t%s\t%.*s\t%.*s\t%.*s\t%d\t%.*s\t%.*s\t%.*s\t%.*s\t%.*s\n", (long long)r->seq, ts, STR_FMT(r->request_id),
+	       STR_FMT(r->event), STR_FMT(r->action), r->outcome, STR_FMT(r->account), STR_FMT(r->facility),
+	       STR_FMT(r->grant_kind), STR_FMT(r->patients), STR_FMT(r->query));
+	return RK_OK;
+}
+
 int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 {
 	const char *sub = a->n_pos ? a->pos[0] : "";
@@ -365,6 +378,11 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 		rc = client_add(s, cfg, a);
 	else if (strcmp(command, "audit") == 0 && strcmp(sub, "verify") == 0)
 		rc = audit_verify_cmd(s, cfg);
+	else if (strcmp(command, "audit") == 0 && strcmp(sub, "list") == 0) {
+		/* seq, time, request id, event, action, outcome, account, facility, grant, patients, query (oldest last) */
+		struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .count = RK_MAX_OFFSET};
+		rc = audit_search(s, &f, print_audit_row, NULL, NULL, &err) == RK_OK ? 0 : 1;
+	}
 	else
 		cli_usage();
 	if (err.status != RK_OK)

@@ -47,7 +47,7 @@ static const char *nz(const char *s)
 
 static void canonical(struct buf *b, int64_t seq, int64_t recorded_at, const struct audit_event *ev)
 {
-	const char *fields[] = {ev->event, ev->account, ev->role, ev->facility, ev->session_ref, ev->client_addr,
+	const char *fields[] = {ev->request_id, ev->event, ev->account, ev->role, ev->facility, ev->session_ref, ev->client_addr,
 				ev->purpose, ev->grant_kind, ev->grant_ref, ev->patients, ev->entities, ev->query,
 				ev->detail};
 	buf_printf(b, "[%lld,%lld,\"%c\",%d", (long long)seq, (long long)recorded_at, ev->action ? ev->action : 'E',
@@ -151,7 +151,7 @@ static enum rk_status insert_entry(struct store *s, int64_t seq, int64_t at, con
 	enum rk_status rc = store_prepare(s,
 		"INSERT INTO audit_entry (seq, recorded_at, event, action, outcome, account_id, role, facility_code,"
 		" session_ref, client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail,"
-		" prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err);
+		" prev_hash, hash, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	char action[2] = {ev->action ? ev->action : 'E', 0};
@@ -166,6 +166,7 @@ static enum rk_status insert_entry(struct store *s, int64_t seq, int64_t at, con
 		else
 			store_bind_text(st, 3 + i, str_c(nz(text[i])));
 	}
+	store_bind_text(st, 20, str_c(nz(ev->request_id)));
 	bool row;
 	rc = store_step(st, &row, err);
 	store_done(st);
@@ -230,6 +231,7 @@ out_rollback:
 
 static void pending_free(struct pending *p)
 {
+	free((char *)p->ev.request_id);
 	free((char *)p->ev.event);
 	free((char *)p->ev.account);
 	free((char *)p->ev.role);
@@ -291,7 +293,8 @@ enum rk_status audit_write(struct audit_log *log, const struct audit_event *ev, 
 	if (!p)
 		rk_oom();
 	p->ev = (struct audit_event){
-		.event = dup_or_empty(ev->event), .action = ev->action, .outcome = ev->outcome,
+		.request_id = dup_or_empty(ev->request_id), .event = dup_or_empty(ev->event), .action = ev->action,
+		.outcome = ev->outcome,
 		.account = dup_or_empty(ev->account), .role = dup_or_empty(ev->role),
 		.facility = dup_or_empty(ev->facility), .session_ref = dup_or_empty(ev->session_ref),
 		.client_addr = dup_or_empty(ev->client_addr), .purpose = dup_or_empty(ev->purpose),
@@ -425,8 +428,8 @@ enum rk_status audit_verify(struct store *s, const unsigned char key[AUDIT_KEY_B
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s,
 		"SELECT seq, recorded_at, event, action, outcome, account_id, role, facility_code, session_ref,"
-		" client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail, prev_hash, hash"
-		" FROM audit_entry ORDER BY seq", &st, err);
+		" client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail, prev_hash, hash,"
+		" request_id FROM audit_entry ORDER BY seq", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	char prev[65] = "";
@@ -438,14 +441,15 @@ enum rk_status audit_verify(struct store *s, const unsigned char key[AUDIT_KEY_B
 		int64_t seq = store_col_i64(st, 0);
 		/* Copy the text columns: the event points into them while hashing. */
 		buf_reset(&fields);
-		size_t offs[19];
-		for (int c = 2; c < 19; c++) {
+		size_t offs[20];
+		for (int c = 2; c < 20; c++) {
 			offs[c] = fields.len;
 			buf_put_str(&fields, store_col_text(st, c));
 			buf_putc(&fields, '\0');
 		}
 		const char *f = buf_cstr(&fields);
 		struct audit_event ev = {
+			.request_id = f + offs[19],
 			.event = f + offs[2], .action = f[offs[3]], .outcome = (int)store_col_i64(st, 4),
 			.account = f + offs[5], .role = f + offs[6], .facility = f + offs[7], .session_ref = f + offs[8],
 			.client_addr = f + offs[9], .purpose = f + offs[10], .grant_kind = f + offs[11],

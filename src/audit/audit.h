@@ -19,6 +19,7 @@
 
 /* One entry, as the caller describes it. Strings are copied; NULL means "". */
 struct audit_event {
+	const char *request_id; /* the HTTP request's X-Request-Id */
 	const char *event;      /* read, vread, search, history, create, update, delete, pix, login, ... */
 	char action;            /* 'C' 'R' 'U' 'D' 'E' */
 	int outcome;            /* 0 success, 4 minor failure (refused), 8 serious, 12 major */

@@ -12,7 +12,7 @@
 
 #define AUDIT_COLS                                                                                                \
 	"e.seq, e.recorded_at, e.event, e.action, e.outcome, e.account_id, e.role, e.facility_code, e.session_ref,"  \
-	" e.client_addr, e.purpose, e.grant_kind, e.grant_ref, e.patients, e.entities, e.query, e.detail"
+	" e.client_addr, e.purpose, e.grant_kind, e.grant_ref, e.patients, e.entities, e.query, e.detail, e.request_id"
 
 /* Build "FROM ... WHERE ..." with the filter; binds collected in order. */
 struct binds {
@@ -111,7 +111,7 @@ enum rk_status audit_search(struct store *s, const struct audit_filter *f, audit
 					.purpose = store_col_text(st, 10), .grant_kind = store_col_text(st, 11),
 					.grant_ref = store_col_text(st, 12), .patients = store_col_text(st, 13),
 					.entities = store_col_text(st, 14), .query = store_col_text(st, 15),
-					.detail = store_col_text(st, 16),
+					.detail = store_col_text(st, 16), .request_id = store_col_text(st, 17),
 				};
 				rc = fn(ctx, &r);
 				if (rc != RK_OK)
@@ -232,6 +232,11 @@ enum rk_status audit_render(struct buf *b, const struct audit_row *r, const char
 		buf_puts(b, ",\"type\":\"2\"}");
 	}
 	buf_puts(b, "}]");
+	if (r->request_id.len) { /* the request, as the client and the access log name it */
+		buf_puts(b, ",\"extension\":[{\"url\":\"urn:renkei:extension:request-id\",\"valueString\":");
+		buf_put_json_str(b, r->request_id);
+		buf_puts(b, "}]");
+	}
 	buf_puts(b, ",\"source\":{\"site\":");
 	buf_put_json_str(b, str_c(site));
 	buf_puts(b, ",\"observer\":{\"display\":\"renkei\"},\"type\":[{\"system\":"

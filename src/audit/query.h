@@ -26,7 +26,7 @@ struct audit_filter {
 
 struct audit_row {
 	int64_t seq, recorded_at;
-	struct str event, action, account, role, facility, session_ref, client_addr, purpose, grant_kind, grant_ref,
+	struct str request_id, event, action, account, role, facility, session_ref, client_addr, purpose, grant_kind, grant_ref,
 		patients, entities, query, detail;
 	int outcome;
 };

@@ -19,6 +19,7 @@
 #include "audit/audit.h"
 #include "core/limits.h"
 #include "core/log.h"
+#include "core/rand.h"
 #include "core/time.h"
 #include "http/router.h"
 #include "http/static.h"
@@ -83,6 +84,7 @@ struct http_req {
 	enum router_result match;
 	char allow[64];
 	char client_addr[64];
+	char request_id[72];
 	int64_t t0;
 	struct MHD_Connection *conn;
 	struct http_server *srv;
@@ -130,7 +132,8 @@ static void access_log(struct http_req *hr, const char *method, const char *url,
 	snprintf(sz, sizeof sz, "%zu", bytes);
 	/* The path only: query strings may carry patient names. */
 	log_event(status >= 500 ? LOG_ERROR : LOG_INFO, "http.request", "method", method, "path", url, "status", st,
-		  "ms", ms, "bytes", sz, "outcome", status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
+		  "ms", ms, "bytes", sz, "request", hr->request_id,
+		  "outcome", status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
 }
 
 /* The audit entry of an API request (DESIGN §1: written and durable before
@@ -160,8 +163,9 @@ static enum rk_status audit_request(struct http_req *hr, const char *method, con
 	int status = rq->status;
 	const char *grant = !a->n_entities ? "" : a->grant < 0 ? "mixed" : access_grant_code((enum access_grant)a->grant);
 	struct audit_event ev = {
-		.event = a->event ? a->event : hr->route->event,
-		.action = a->action ? a->action : hr->route->action,
+		.request_id = hr->request_id,
+		.event = a->event ? a->event : hr->route ? hr->route->event : "no-route",
+		.action = a->action ? a->action : hr->route ? hr->route->action : 'E',
 		.outcome = status < 400 ? 0 : status < 500 ? 4 : 8,
 		.account = who->kind != PRINCIPAL_NONE ? who->account : a->account_hint,
 		.role = who->kind != PRINCIPAL_NONE ? role_info(who->role)->code : "",
@@ -186,7 +190,11 @@ static enum rk_status audit_request(struct http_req *hr, const char *method, con
 /* Send rq's response (status, headers, body). */
 static enum MHD_Result send_api(struct http_req *hr, const char *method, const char *url)
 {
-	if (hr->route && !(hr->route->flags & ROUTE_NO_AUDIT) && !hr->rq.audit.skip && hr->srv->env->audit) {
+	/* Every API request is audited, including probes of routes that do not exist. */
+	bool api_path = str_starts_with(str_c(url), "/fhir/") || str_starts_with(str_c(url), "/api/") ||
+			str_starts_with(str_c(url), "/oauth2/");
+	bool audited = hr->route ? !(hr->route->flags & ROUTE_NO_AUDIT) : api_path;
+	if (audited && !hr->rq.audit.skip && hr->srv->env->audit) {
 		struct rk_err err;
 		rk_err_clear(&err);
 		if (audit_request(hr, method, url, &err) != RK_OK) {
@@ -207,6 +215,7 @@ static enum MHD_Result send_api(struct http_req *hr, const char *method, const c
 	for (int i = 0; i < rq->n_headers; i++)
 		MHD_add_response_header(resp, rq->header_names[i], rq->header_values[i]);
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Request-Id", hr->request_id);
 	add_common_headers(hr->srv, resp, false);
 	enum MHD_Result r = MHD_queue_response(hr->conn, (unsigned)rq->status, resp);
 	MHD_destroy_response(resp);
@@ -268,6 +277,16 @@ static struct http_req *req_new(struct http_server *srv, struct MHD_Connection *
 	buf_init(&hr->rq.audit.entities, RK_MAX_RESPONSE);
 	buf_init(&hr->rq.audit.patients, RK_MAX_RESPONSE);
 	hr->rq.client_addr = hr->client_addr;
+	/* The client's X-Request-Id when it is a sane token, else a new one: it
+	 * ties the client's log, the access log and the audit entry together. */
+	const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+	bool sane = rid && *rid && strlen(rid) < sizeof hr->request_id;
+	for (const char *c = rid; sane && *c; c++)
+		sane = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_';
+	if (sane)
+		snprintf(hr->request_id, sizeof hr->request_id, "%s", rid);
+	else
+		rand_id(hr->request_id);
 	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;

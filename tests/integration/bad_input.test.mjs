@@ -12,7 +12,7 @@ import {
   startServer, get, post, put, http, outcome, organization, patient, cleanupStore, run, writeTemp, ROOT, LOCAL_SYSTEM,
 } from './harness.mjs';
 
-let S;
+let S, A, OP;
 const HOSP = '2011000011';
 let webRoot;
 
@@ -25,25 +25,28 @@ before(async () => {
   symlinkSync('/etc/passwd', path.join(webRoot, 'escape.txt'));
   symlinkSync('/etc', path.join(webRoot, 'etcdir'));
   S = await startServer({ sets: ['http.max_body=64K', 'http.max_header=16K', 'http.timeout=2s', `web.root=${webRoot}`] });
-  await put(S, '/fhir/Organization/hosp', { ...organization(HOSP, '信州れんけい総合病院', 'hospital'), id: 'hosp' });
-  await post(S, '/fhir/Patient', patient(HOSP, 'EXISTING'));
+  A = await S.login('dr.renkei');
+  OP = await S.login('operator');
+  await post(A, '/fhir/Patient', patient(HOSP, 'EXISTING'));
 });
 
 after(async () => {
+  await S.checkAudit();
   assert.equal(await S.stop(), 0);
   cleanupStore(S.store);
 });
 
 async function snapshot() {
-  const h = await get(S, '/fhir/_history?_count=1');
-  const p = await get(S, '/fhir/Patient?_summary=count');
+  const h = await get(OP, '/fhir/_history?_count=1');
+  const p = await get(OP, '/fhir/Patient?_summary=count');
   return `${h.json.total}/${p.json.total}`;
 }
 
-/** Send a bad request; assert status, message pattern, and that nothing changed. */
+/** Send a bad request (as the hospital's doctor unless opts.as); assert status,
+ * message pattern, and that nothing changed. */
 async function refused(method, url, opts, status, pattern) {
   const before = await snapshot();
-  const res = await http(S, method, url, opts);
+  const res = await http(opts.as || A, method, url, opts);
   const msg = outcome(res, status);
   if (pattern) assert.match(msg, pattern, `${method} ${url}`);
   assert.equal(await snapshot(), before, `${method} ${url} changed stored data`);
@@ -80,7 +83,7 @@ test('wrong resource types, unknown elements, wrong value types', async () => {
   await refused('POST', '/fhir/Patient', { body: { ...p, contained: [{ resourceType: 'Organization' }] } }, 400, /contained/);
   await refused('POST', '/fhir/Patient', { body: { ...p, deceasedBoolean: true, deceasedDateTime: '2020-01-01' } }, 400, /only one type of deceased/);
   await refused('POST', '/fhir/Patient', { body: { ...p, extension: [{ url: 'urn:x' }] } }, 400, /either a value\[x\] or nested extensions/);
-  const res = await post(S, '/fhir/Patient', { ...p, name: [{ given: ['太郎', 42] }] });
+  const res = await post(A, '/fhir/Patient', { ...p, name: [{ given: ['太郎', 42] }] });
   assert.deepEqual(res.json.issue[0].expression, ['Patient.name[0].given[1]'], 'the location is given as FHIRPath');
 });
 
@@ -106,7 +109,7 @@ test('JP Core identifiers and the regional ID', async () => {
   await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'EXISTING') }, 409, /already registered as Patient\//);
   await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'NEW1', { regional: '1234567890123' }) }, 400, /check digit/);
   await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'NEW1', { regional: '1234567890128' }) }, 400, /does not exist/);
-  await refused('POST', '/fhir/Organization', { body: organization('12345', 'x') }, 400, /must be 10 digits/);
+  await refused('POST', '/fhir/Organization', { body: organization('12345', 'x'), as: OP }, 400, /must be 10 digits/);
   await refused('POST', '/fhir/Patient', { body: { ...p, managingOrganization: { reference: 'Organization/nope' } } }, 400, /does not exist/);
   await refused('POST', '/fhir/Patient', { body: { ...p, managingOrganization: { reference: 'Patient/x' } } }, 400, /not allowed here/);
   await refused('POST', '/fhir/Patient', { body: { ...p, managingOrganization: { reference: 'urn:uuid:0d3bcbb6-3d0c-4c4b-8b2a-7f4d5e3c2b1a' } } }, 400, /transaction Bundle/);
@@ -122,14 +125,14 @@ test('ids, versions and conflicts', async () => {
   await refused('PUT', '/fhir/Patient/abc', { body: p }, 400, /must carry the resource id/);
   await refused('PUT', '/fhir/Patient/abc', { body: { ...p, id: 'abc' }, headers: { 'If-Match': 'W/"1"' } }, 412, /does not exist/);
   await refused('PUT', '/fhir/Patient/abc', { body: { ...p, id: 'abc' }, headers: { 'If-Match': 'banana' } }, 400, /If-Match/);
-  const r = await get(S, '/fhir/Patient/..%2F..%2Fetc%2Fpasswd');
+  const r = await get(A, '/fhir/Patient/..%2F..%2Fetc%2Fpasswd');
   assert.ok(r.status === 404 && r.json.resourceType === 'OperationOutcome');
-  assert.equal((await get(S, '/fhir/Patient/%00')).status, 404);
+  assert.equal((await get(A, '/fhir/Patient/%00')).status, 404);
   // The same version updated twice concurrently: exactly one wins.
-  const c = await post(S, '/fhir/Patient', patient(HOSP, 'RACE'));
+  const c = await post(A, '/fhir/Patient', patient(HOSP, 'RACE'));
   const body = { ...c.json, gender: 'female' };
   const results = await Promise.all([1, 2, 3, 4, 5, 6].map(() =>
-    put(S, `/fhir/Patient/${c.json.id}`, body, { headers: { 'If-Match': 'W/"1"' } })));
+    put(A, `/fhir/Patient/${c.json.id}`, body, { headers: { 'If-Match': 'W/"1"' } })));
   const codes = results.map((x) => x.status).sort();
   assert.equal(codes.filter((x) => x === 200).length, 1, `one update wins: ${codes}`);
   assert.ok(codes.filter((x) => x !== 200).every((x) => x === 412 || x === 409 || x === 503), `the others are refused: ${codes}`);
@@ -142,7 +145,7 @@ test('content types, methods, sizes', async () => {
   await refused('POST', '/fhir/Patient', { body: { ...p, text: { status: 'generated', div: '<div>' + 'あ'.repeat(30000) + '</div>' } } }, 413, /larger than the limit/);
   const m = await refused('PATCH', '/fhir/Patient/x', {}, 405, /not allowed/);
   assert.ok(m);
-  const allow = await http(S, 'PATCH', '/fhir/Patient/x');
+  const allow = await http(A, 'PATCH', '/fhir/Patient/x');
   assert.match(allow.headers.get('allow'), /GET/);
   await refused('GET', '/fhir/Patient?_format=xml', {}, 406, /JSON only/);
   await refused('POST', '/fhir/metadata', { body: {} }, 404);
@@ -167,15 +170,15 @@ test('search parameters', async () => {
   await refused('GET', '/fhir/Patient?' + Array.from({ length: 70 }, (_, i) => `gender=male`).join('&'), {}, 400, /too many|more than/);
   await refused('GET', '/fhir/Patient/_history?_since=yesterday', {}, 400, /instant/);
   // lenient handling ignores what it does not know
-  const lenient = await get(S, '/fhir/Patient?colour=blue', { headers: { Prefer: 'handling=lenient' } });
+  const lenient = await get(A, '/fhir/Patient?colour=blue', { headers: { Prefer: 'handling=lenient' } });
   assert.equal(lenient.status, 200);
   // SQL metacharacters are data, never SQL
   for (const v of ["' OR 1=1 --", '"; DROP TABLE resource; --', '%', '_', '\\', "山田'--"]) {
-    const r = await get(S, `/fhir/Patient?name=${encodeURIComponent(v)}&identifier=${encodeURIComponent(v)}`);
+    const r = await get(A, `/fhir/Patient?name=${encodeURIComponent(v)}&identifier=${encodeURIComponent(v)}`);
     assert.equal(r.status, 200, v);
     assert.equal(r.json.total, 0, `no match for ${v}`);
   }
-  assert.equal((await get(S, '/fhir/Patient?_summary=count')).json.total >= 1, true, 'the table is still there');
+  assert.equal((await get(A, '/fhir/Patient?_summary=count')).json.total >= 1, true, 'the table is still there');
 });
 
 test('static files never leave the web root', async () => {
@@ -230,6 +233,12 @@ test('oversized headers, slow and idle clients', async () => {
 
 test('configuration refuses unsafe and unknown settings', async () => {
   await new Promise((r) => setTimeout(r, 2500)); // let pooled keep-alive connections time out first
+  // an unknown login ID and a wrong password are answered alike
+  const nobody = await http(S, 'POST', '/api/session', { body: { account: 'nobody.here', password: 'x' } });
+  const wrong = await http(S, 'POST', '/api/session', { body: { account: 'ns.renkei', password: 'wrong password' } });
+  assert.equal(nobody.status, 401);
+  assert.equal(wrong.status, 401);
+  assert.equal(nobody.json.issue[0].diagnostics, wrong.json.issue[0].diagnostics);
   const open = await run(['serve', '--set', 'http.listen=0.0.0.0:0', '--set', 'store.url=sqlite:/nonexistent/x.db']);
   assert.equal(open.code, 2);
   assert.match(open.stderr, /refusing to listen on non-loopback address 0\.0\.0\.0 without TLS/);
@@ -245,7 +254,7 @@ test('configuration refuses unsafe and unknown settings', async () => {
 });
 
 test('the server is still healthy and the data intact after all of it', async () => {
-  const r = await get(S, `/fhir/Patient?identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|EXISTING`)}`);
+  const r = await get(A, `/fhir/Patient?identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|EXISTING`)}`);
   assert.equal(r.json.total, 1);
   assert.equal((await get(S, '/healthz')).json.status, 'ok');
 });

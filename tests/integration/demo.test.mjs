@@ -8,9 +8,10 @@ import { startServer, get, run, freshStore, cleanupStore, REGION_SYSTEM } from '
 
 async function allPatients(S) {
   const out = [];
+  const OP = await S.login('operator'); // the operator sees every patient's demographics
   let url = '/fhir/Patient?_count=1000&_sort=_id';
   while (url) {
-    const page = await get(S, url);
+    const page = await get(OP, url);
     for (const e of page.json.entry || []) out.push(e.resource);
     const next = page.json.link.find((l) => l.relation === 'next');
     url = next ? next.url.slice(S.origin.length) : null;
@@ -21,20 +22,32 @@ async function allPatients(S) {
 test('the default demo region', async () => {
   const S = await startServer({ demo: 2000, seed: 20261124 });
   try {
-    const orgs = (await get(S, '/fhir/Organization?_count=100')).json.entry.map((e) => e.resource);
+    const A = await S.login('dr.renkei');
+    const orgs = (await get(A, '/fhir/Organization?_count=100')).json.entry.map((e) => e.resource);
     const kinds = {};
     for (const o of orgs) {
       const k = o.type[0].coding[0].code;
       kinds[k] = (kinds[k] || 0) + 1;
       assert.match(o.identifier[0].value, /^\d{10}$/, 'a 10-digit facility code');
     }
-    assert.deepEqual(kinds, { hospital: 2, clinic: 6, pharmacy: 2, home_nursing: 1, care_management: 1 });
-    const staff = (await get(S, '/fhir/Practitioner?_summary=count')).json.total;
+    assert.deepEqual(kinds, { hospital: 2, clinic: 6, pharmacy: 2, home_nursing: 1, care_management: 1, other: 1 });
+    const staff = (await get(A, '/fhir/Practitioner?_summary=count')).json.total;
     assert.ok(staff >= 40, `staff: ${staff}`);
-    const roles = new Set((await get(S, '/fhir/Practitioner?_count=200')).json.entry
+    const roles = new Set((await get(A, '/fhir/Practitioner?_count=200')).json.entry
       .map((e) => e.resource.qualification[0].code.coding[0].code));
-    for (const r of ['doctor', 'nurse', 'pharmacist', 'visiting_nurse', 'care_manager', 'therapist', 'clerk'])
+    for (const r of ['doctor', 'dentist', 'nurse', 'pharmacist', 'visiting_nurse', 'care_manager', 'therapist', 'clerk',
+      'facility_admin', 'operator'])
       assert.ok(roles.has(r), `staff with role ${r}`);
+    // every demo account logs in with the README's password and TOTP secret
+    const accounts = await S.cli(['user', 'list']);
+    const ids = accounts.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]);
+    assert.equal(ids.length, 12);
+    for (const id of ['ph.midori', 'cm.komorebi', 'clerk.yamabiko']) assert.equal((await S.login(id)).session.stage, 'ok');
+    // consents and care teams exist, and sharing works across facilities
+    const consents = (await get(await S.login('operator'), '/fhir/Consent?_summary=count')).json.total;
+    assert.ok(consents > 500, `consents: ${consents}`);
+    const mine = (await get(A, '/fhir/Patient?_summary=count')).json.total;
+    assert.ok(mine > 0, 'the hospital doctor sees patients');
 
     const patients = await allPatients(S);
     const people = new Map();
@@ -53,8 +66,9 @@ test('the default demo region', async () => {
     assert.ok(linked > 300, `people registered at more than one facility: ${linked}`);
     // the kana search finds demo people
     const some = patients[17].name.find((n) => n.extension[0].valueCode === 'SYL').family;
-    const found = await get(S, `/fhir/Patient?family=${encodeURIComponent(some)}&_summary=count`);
+    const found = await get(await S.login('operator'), `/fhir/Patient?family=${encodeURIComponent(some)}&_summary=count`);
     assert.ok(found.json.total >= 1);
+    await S.checkAudit();
   } finally {
     assert.equal(await S.stop(), 0);
     cleanupStore(S.store);
@@ -79,10 +93,10 @@ test('demo refuses a database that already has a region', async () => {
   const store = freshStore('demo_twice');
   const first = await run(['demo', '--patients', '20', '--set', `store.url=${store}`]);
   assert.equal(first.code, 0, first.stderr);
-  assert.match(first.stdout, /12 facilities/);
+  assert.match(first.stdout, /13 facilities/);
   const second = await run(['demo', '--patients', '20', '--set', `store.url=${store}`]);
   assert.equal(second.code, 1);
-  assert.match(second.stderr, /already holds 12 facilities/);
+  assert.match(second.stderr, /already holds 13 facilities/);
   const bad = await run(['demo', '--patients', 'lots', '--set', `store.url=${store}`]);
   assert.equal(bad.code, 2);
   cleanupStore(store);

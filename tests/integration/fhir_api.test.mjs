@@ -9,16 +9,21 @@ import {
   LOCAL_SYSTEM, REGION_SYSTEM, FACILITY_SYSTEM, BACKEND, schemaValidations,
 } from './harness.mjs';
 
-let S;
+// The demo region's facilities and accounts, without patients: the hospital's
+// doctor (A) and the clinic's doctor (C) register patients; the operator (OP),
+// who may see every patient's demographics, searches across facilities.
+let S, A, C, OP;
 const HOSP = '2011000011', CLINIC = '2011100018';
 
 before(async () => {
   S = await startServer();
-  assert.equal((await put(S, '/fhir/Organization/hosp', { ...organization(HOSP, '信州れんけい総合病院', 'hospital'), id: 'hosp' })).status, 201);
-  assert.equal((await put(S, '/fhir/Organization/clinic', { ...organization(CLINIC, 'やまびこ内科クリニック'), id: 'clinic' })).status, 201);
+  A = await S.login('dr.renkei');
+  C = await S.login('dr.yamabiko');
+  OP = await S.login('operator');
 });
 
 after(async () => {
+  assert.ok((await S.checkAudit()) > 50, 'every request left one audit entry');
   assert.equal(await S.stop(), 0, 'the server stops cleanly on SIGTERM');
   cleanupStore(S.store);
   assert.ok(schemaValidations() > 20, 'responses were schema-checked');
@@ -30,7 +35,7 @@ test(`CapabilityStatement lists what is implemented (${BACKEND})`, async () => {
   assert.equal(r.json.resourceType, 'CapabilityStatement');
   assert.equal(r.json.fhirVersion, '4.0.1');
   const types = r.json.rest[0].resource.map((x) => x.type);
-  assert.deepEqual(types, ['Patient', 'Organization', 'Practitioner']);
+  assert.deepEqual(types, ['Patient', 'Organization', 'Practitioner', 'Consent', 'CareTeam']);
   const pat = r.json.rest[0].resource[0];
   const params = pat.searchParam.map((p) => p.name);
   for (const p of ['_id', '_lastUpdated', 'identifier', 'name', 'family', 'given', 'birthdate', 'gender'])
@@ -40,7 +45,7 @@ test(`CapabilityStatement lists what is implemented (${BACKEND})`, async () => {
 });
 
 test('create, read, vread, update with If-Match, history', async () => {
-  const c = await post(S, '/fhir/Patient', patient(HOSP, 'H0001'));
+  const c = await post(A, '/fhir/Patient', patient(HOSP, 'H0001'));
   assert.equal(c.status, 201);
   const id = c.json.id;
   assert.match(id, /^[0-9a-z]{26}$/);
@@ -50,7 +55,7 @@ test('create, read, vread, update with If-Match, history', async () => {
   const regional = c.json.identifier.find((i) => i.system === REGION_SYSTEM);
   assert.match(regional.value, /^[1-9][0-9]{12}$/, 'a regional patient ID is assigned');
 
-  const r = await get(S, `/fhir/Patient/${id}`);
+  const r = await get(A, `/fhir/Patient/${id}`);
   assert.equal(r.status, 200);
   assert.equal(r.json.meta.versionId, '1');
   assert.equal(r.json.name[0].family, '山田');
@@ -58,21 +63,21 @@ test('create, read, vread, update with If-Match, history', async () => {
   assert.equal(r.headers.get('cache-control'), 'no-store');
 
   const changed = { ...r.json, birthDate: '1950-04-02' };
-  const stale = await put(S, `/fhir/Patient/${id}`, changed, { headers: { 'If-Match': 'W/"7"' } });
+  const stale = await put(A, `/fhir/Patient/${id}`, changed, { headers: { 'If-Match': 'W/"7"' } });
   assert.match(outcome(stale, 412), /current version is 1/);
-  const u = await put(S, `/fhir/Patient/${id}`, changed, { headers: { 'If-Match': 'W/"1"' } });
+  const u = await put(A, `/fhir/Patient/${id}`, changed, { headers: { 'If-Match': 'W/"1"' } });
   assert.equal(u.status, 200);
   assert.equal(u.json.meta.versionId, '2');
   assert.equal(u.json.birthDate, '1950-04-02');
 
-  const v1 = await get(S, `/fhir/Patient/${id}/_history/1`);
+  const v1 = await get(A, `/fhir/Patient/${id}/_history/1`);
   assert.equal(v1.json.birthDate, '1950-04-01');
-  const v2 = await get(S, `/fhir/Patient/${id}/_history/2`);
+  const v2 = await get(A, `/fhir/Patient/${id}/_history/2`);
   assert.equal(v2.json.birthDate, '1950-04-02');
-  outcome(await get(S, `/fhir/Patient/${id}/_history/3`), 404);
-  outcome(await get(S, `/fhir/Patient/${id}/_history/x`), 404);
+  outcome(await get(A, `/fhir/Patient/${id}/_history/3`), 404);
+  outcome(await get(A, `/fhir/Patient/${id}/_history/x`), 404);
 
-  const h = await get(S, `/fhir/Patient/${id}/_history`);
+  const h = await get(A, `/fhir/Patient/${id}/_history`);
   assert.equal(h.json.type, 'history');
   assert.equal(h.json.total, 2);
   assert.deepEqual(h.json.entry.map((e) => e.resource.meta.versionId), ['2', '1']);
@@ -80,58 +85,58 @@ test('create, read, vread, update with If-Match, history', async () => {
   assert.equal(h.json.entry[1].request.method, 'POST');
   assert.equal(h.json.entry[0].response.etag, 'W/"2"');
 
-  const th = await get(S, '/fhir/Patient/_history?_count=1');
+  const th = await get(A, '/fhir/Patient/_history?_count=1');
   assert.equal(th.json.entry.length, 1);
   assert.ok(th.json.link.some((l) => l.relation === 'next'));
-  const sh = await get(S, '/fhir/_history?_count=50');
+  const sh = await get(A, '/fhir/_history?_count=50');
   assert.ok(sh.json.total >= 4, 'system history includes the Organizations');
 });
 
 test('update as create with a client id; delete; read after delete is 410', async () => {
   const body = { ...patient(HOSP, 'H0002', { family: '佐藤', familyKana: 'サトウ', given: '花子', givenKana: 'ハナコ', gender: 'female' }), id: 'sato-h0002' };
-  const c = await put(S, '/fhir/Patient/sato-h0002', body);
+  const c = await put(A, '/fhir/Patient/sato-h0002', body);
   assert.equal(c.status, 201);
-  const d = await http(S, 'DELETE', '/fhir/Patient/sato-h0002');
+  const d = await http(A, 'DELETE', '/fhir/Patient/sato-h0002');
   assert.equal(d.status, 200);
   assert.equal(d.headers.get('etag'), 'W/"2"');
-  assert.match(outcome(await get(S, '/fhir/Patient/sato-h0002'), 410), /deleted/);
-  outcome(await get(S, '/fhir/Patient/sato-h0002/_history/2'), 410);
-  assert.equal((await get(S, '/fhir/Patient/sato-h0002/_history/1')).status, 200);
-  const again = await http(S, 'DELETE', '/fhir/Patient/sato-h0002');
+  assert.match(outcome(await get(A, '/fhir/Patient/sato-h0002'), 410), /deleted/);
+  outcome(await get(A, '/fhir/Patient/sato-h0002/_history/2'), 410);
+  assert.equal((await get(A, '/fhir/Patient/sato-h0002/_history/1')).status, 200);
+  const again = await http(A, 'DELETE', '/fhir/Patient/sato-h0002');
   assert.equal(again.status, 200, 'delete is idempotent');
-  const h = await get(S, '/fhir/Patient/sato-h0002/_history');
+  const h = await get(A, '/fhir/Patient/sato-h0002/_history');
   assert.equal(h.json.total, 2);
   assert.equal(h.json.entry[0].request.method, 'DELETE');
   assert.equal(h.json.entry[0].resource, undefined);
-  const s = await get(S, '/fhir/Patient?identifier=H0002');
+  const s = await get(A, '/fhir/Patient?identifier=H0002');
   assert.equal(s.json.total, 0, 'a deleted resource is not found');
   // re-creating the deleted resource continues its history
-  const re = await put(S, '/fhir/Patient/sato-h0002', body);
+  const re = await put(A, '/fhir/Patient/sato-h0002', body);
   assert.equal(re.status, 201);
   assert.equal(re.json.meta.versionId, '3');
 });
 
 test('Prefer: return=minimal and return=OperationOutcome', async () => {
-  const m = await post(S, '/fhir/Patient', patient(HOSP, 'H0003'), { headers: { Prefer: 'return=minimal' } });
+  const m = await post(A, '/fhir/Patient', patient(HOSP, 'H0003'), { headers: { Prefer: 'return=minimal' } });
   assert.equal(m.status, 201);
   assert.equal(m.text, '');
   assert.ok(m.headers.get('location'));
-  const o = await post(S, '/fhir/Patient', patient(HOSP, 'H0004'), { headers: { Prefer: 'return=OperationOutcome' } });
+  const o = await post(A, '/fhir/Patient', patient(HOSP, 'H0004'), { headers: { Prefer: 'return=OperationOutcome' } });
   assert.equal(o.status, 201);
   assert.equal(o.json.resourceType, 'OperationOutcome');
 });
 
 test('regional identity: two facilities, one person; PIX cross-reference', async () => {
-  const a = await post(S, '/fhir/Patient', patient(HOSP, 'H1001', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ' }));
+  const a = await post(A, '/fhir/Patient', patient(HOSP, 'H1001', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ' }));
   const rid = a.json.identifier.find((i) => i.system === REGION_SYSTEM).value;
-  const b = await post(S, '/fhir/Patient', patient(CLINIC, 'C0042', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ', regional: rid }));
+  const b = await post(C, '/fhir/Patient', patient(CLINIC, 'C0042', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ', regional: rid }));
   assert.equal(b.status, 201);
   assert.notEqual(a.json.id, b.json.id);
   // both registrations resolve to one regional patient
-  const byRegional = await get(S, `/fhir/Patient?identifier=${encodeURIComponent(`${REGION_SYSTEM}|${rid}`)}`);
+  const byRegional = await get(OP, `/fhir/Patient?identifier=${encodeURIComponent(`${REGION_SYSTEM}|${rid}`)}`);
   assert.equal(byRegional.json.total, 2);
   // PIX from the clinic's local ID
-  const pix = await get(S, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${LOCAL_SYSTEM(CLINIC)}|C0042`)}`);
+  const pix = await get(OP, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${LOCAL_SYSTEM(CLINIC)}|C0042`)}`);
   assert.equal(pix.status, 200);
   assert.equal(pix.json.resourceType, 'Parameters');
   const ids = pix.json.parameter.filter((p) => p.name === 'targetIdentifier').map((p) => `${p.valueIdentifier.system}|${p.valueIdentifier.value}`);
@@ -141,31 +146,31 @@ test('regional identity: two facilities, one person; PIX cross-reference', async
   const refs = pix.json.parameter.filter((p) => p.name === 'targetId').map((p) => p.valueReference.reference);
   assert.deepEqual(refs.sort(), [`Patient/${a.json.id}`, `Patient/${b.json.id}`].sort());
   // targetSystem filter, lookup by regional ID
-  const only = await get(S, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${REGION_SYSTEM}|${rid}`)}&targetSystem=${encodeURIComponent(LOCAL_SYSTEM(HOSP))}`);
+  const only = await get(OP, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${REGION_SYSTEM}|${rid}`)}&targetSystem=${encodeURIComponent(LOCAL_SYSTEM(HOSP))}`);
   const only_ids = only.json.parameter.filter((p) => p.name === 'targetIdentifier');
   assert.equal(only_ids.length, 1);
   assert.equal(only_ids[0].valueIdentifier.value, 'H1001');
-  outcome(await get(S, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${LOCAL_SYSTEM(CLINIC)}|NOPE`)}`), 404);
-  outcome(await get(S, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent('urn:other|1')}`), 400);
-  outcome(await get(S, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${REGION_SYSTEM}|${rid}`)}&targetSystem=urn:other`), 403);
+  outcome(await get(OP, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${LOCAL_SYSTEM(CLINIC)}|NOPE`)}`), 404);
+  outcome(await get(OP, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent('urn:other|1')}`), 400);
+  outcome(await get(OP, `/fhir/Patient/$ihe-pix?sourceIdentifier=${encodeURIComponent(`${REGION_SYSTEM}|${rid}`)}&targetSystem=urn:other`), 403);
   // the regional ID cannot be changed by an update (that would be a merge)
-  const other = await post(S, '/fhir/Patient', patient(CLINIC, 'C0043'));
+  const other = await post(C, '/fhir/Patient', patient(CLINIC, 'C0043'));
   const otherRid = other.json.identifier.find((i) => i.system === REGION_SYSTEM).value;
   const moved = structuredClone(b.json);
   moved.identifier.find((i) => i.system === REGION_SYSTEM).value = otherRid;
-  assert.match(outcome(await put(S, `/fhir/Patient/${b.json.id}`, moved), 409), /merge/);
+  assert.match(outcome(await put(C, `/fhir/Patient/${b.json.id}`, moved), 409), /merge/);
   // an update that omits the regional ID keeps it
   const kept = structuredClone(b.json);
   kept.identifier = kept.identifier.filter((i) => i.system !== REGION_SYSTEM);
-  const ku = await put(S, `/fhir/Patient/${b.json.id}`, kept);
+  const ku = await put(C, `/fhir/Patient/${b.json.id}`, kept);
   assert.equal(ku.status, 200);
   assert.equal(ku.json.identifier.find((i) => i.system === REGION_SYSTEM).value, rid);
 });
 
 test('search: names in kanji, katakana, hiragana, half-width kana; modifiers', async () => {
-  await post(S, '/fhir/Patient', patient(HOSP, 'H2001', { family: '高橋', familyKana: 'タカハシ', given: '美智子', givenKana: 'ミチコ', gender: 'female', birthDate: '1944-11-03' }));
-  await post(S, '/fhir/Patient', patient(CLINIC, 'C2002', { family: '髙橋', familyKana: 'タカハシ', given: '健', givenKana: 'ケン', birthDate: '1975-06-15' }));
-  const n = async (q) => (await get(S, `/fhir/Patient?${q}`)).json.total;
+  await post(A, '/fhir/Patient', patient(HOSP, 'H2001', { family: '高橋', familyKana: 'タカハシ', given: '美智子', givenKana: 'ミチコ', gender: 'female', birthDate: '1944-11-03' }));
+  await post(C, '/fhir/Patient', patient(CLINIC, 'C2002', { family: '髙橋', familyKana: 'タカハシ', given: '健', givenKana: 'ケン', birthDate: '1975-06-15' }));
+  const n = async (q) => (await get(OP, `/fhir/Patient?${q}`)).json.total;
   assert.equal(await n(`name=${encodeURIComponent('高橋')}`), 2, '高橋 finds 髙橋 too');
   assert.equal(await n(`family=${encodeURIComponent('たかはし')}`), 2, 'hiragana finds katakana');
   assert.equal(await n(`name=${encodeURIComponent('ﾀｶﾊｼ ﾐﾁｺ')}`), 1, 'half-width kana with the full name');
@@ -183,7 +188,7 @@ test('search: names in kanji, katakana, hiragana, half-width kana; modifiers', a
 });
 
 test('search: birthdate prefixes, _lastUpdated, _id, _sort, _count paging', async () => {
-  const n = async (q) => (await get(S, `/fhir/Patient?family=${encodeURIComponent('高橋')}&${q}`)).json.total;
+  const n = async (q) => (await get(OP, `/fhir/Patient?family=${encodeURIComponent('高橋')}&${q}`)).json.total;
   assert.equal(await n('birthdate=1944'), 1);
   assert.equal(await n('birthdate=1944-11'), 1);
   assert.equal(await n('birthdate=eq1944-11-03'), 1);
@@ -198,19 +203,19 @@ test('search: birthdate prefixes, _lastUpdated, _id, _sort, _count paging', asyn
   assert.equal(await n('birthdate=ap1975-06-10'), 1);
   assert.equal(await n('_lastUpdated=gt2000-01-01'), 2);
   assert.equal(await n('_lastUpdated=lt2000-01-01'), 0);
-  const all = await get(S, `/fhir/Patient?family=${encodeURIComponent('高橋')}&_sort=-birthdate`);
+  const all = await get(OP, `/fhir/Patient?family=${encodeURIComponent('高橋')}&_sort=-birthdate`);
   assert.deepEqual(all.json.entry.map((e) => e.resource.birthDate), ['1975-06-15', '1944-11-03']);
-  const asc = await get(S, `/fhir/Patient?family=${encodeURIComponent('高橋')}&_sort=birthdate`);
+  const asc = await get(OP, `/fhir/Patient?family=${encodeURIComponent('高橋')}&_sort=birthdate`);
   assert.deepEqual(asc.json.entry.map((e) => e.resource.birthDate), ['1944-11-03', '1975-06-15']);
   const id = all.json.entry[0].resource.id;
-  assert.equal((await get(S, `/fhir/Patient?_id=${id}`)).json.total, 1);
+  assert.equal((await get(OP, `/fhir/Patient?_id=${id}`)).json.total, 1);
 
   // paging: follow next links until the end, every id seen once
   let url = '/fhir/Patient?_count=3&_sort=_id';
   const seen = new Set();
   let total = null;
   for (let i = 0; url && i < 50; i++) {
-    const page = await get(S, url);
+    const page = await get(OP, url);
     total ??= page.json.total;
     for (const e of page.json.entry || []) {
       assert.ok(!seen.has(e.resource.id), 'no resource twice across pages');
@@ -222,14 +227,14 @@ test('search: birthdate prefixes, _lastUpdated, _id, _sort, _count paging', asyn
     url = next ? next.url.slice(S.origin.length) : null;
   }
   assert.equal(seen.size, total);
-  const none = await get(S, '/fhir/Patient?_count=2&_total=none');
+  const none = await get(OP, '/fhir/Patient?_count=2&_total=none');
   assert.equal(none.json.total, undefined);
   assert.ok(none.json.link.some((l) => l.relation === 'next'), 'next page known without a total');
-  const cnt = await get(S, '/fhir/Patient?_summary=count');
+  const cnt = await get(OP, '/fhir/Patient?_summary=count');
   assert.equal(cnt.json.total, total);
   assert.equal(cnt.json.entry, undefined);
   // POST _search takes the same parameters as a form
-  const ps = await http(S, 'POST', '/fhir/Patient/_search', {
+  const ps = await http(OP, 'POST', '/fhir/Patient/_search', {
     body: `family=${encodeURIComponent('高橋')}&birthdate=lt1960`,
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
   });
@@ -237,34 +242,38 @@ test('search: birthdate prefixes, _lastUpdated, _id, _sort, _count paging', asyn
 });
 
 test('Organization and Practitioner: facility codes, search, references', async () => {
-  const o = await get(S, `/fhir/Organization?identifier=${encodeURIComponent(`${FACILITY_SYSTEM}|${HOSP}`)}`);
+  const o = await get(A, `/fhir/Organization?identifier=${encodeURIComponent(`${FACILITY_SYSTEM}|${HOSP}`)}`);
   assert.equal(o.json.total, 1);
-  assert.equal((await get(S, '/fhir/Organization?type=hospital')).json.total, 1);
-  assert.equal((await get(S, `/fhir/Organization?name=${encodeURIComponent('やまびこ')}`)).json.total, 1);
+  assert.equal((await get(A, '/fhir/Organization?type=hospital')).json.total, 2);
+  assert.equal((await get(A, `/fhir/Organization?name=${encodeURIComponent('やまびこ')}`)).json.total, 1);
   const pr = {
     resourceType: 'Practitioner',
-    identifier: [{ system: `urn:oid:1.2.392.100495.20.3.41.1${HOSP}`, value: 'S0001' }],
+    identifier: [{ system: `urn:oid:1.2.392.100495.20.3.41.1${HOSP}`, value: 'S0901' }],
     name: [{ text: '大阪 一郎', family: '大阪', given: ['一郎'] }, { text: 'オオサカ イチロウ', family: 'オオサカ', given: ['イチロウ'] }],
     gender: 'male',
-    qualification: [{ code: { text: '医師' }, issuer: { reference: 'Organization/hosp' } }],
+    qualification: [{ code: { text: '医師' }, issuer: { reference: `Organization/org-${HOSP}` } }],
   };
-  const c = await post(S, '/fhir/Practitioner', pr);
+  const c = await post(OP, '/fhir/Practitioner', pr);
   assert.equal(c.status, 201);
-  assert.equal((await get(S, `/fhir/Practitioner?family=${encodeURIComponent('おおさか')}`)).json.total, 1);
-  assert.equal((await get(S, `/fhir/Practitioner?name=${encodeURIComponent('大阪一郎')}`)).json.total, 1);
+  assert.equal((await get(A, `/fhir/Practitioner?family=${encodeURIComponent('おおさか')}`)).json.total, 1);
+  assert.equal((await get(A, `/fhir/Practitioner?name=${encodeURIComponent('大阪一郎')}`)).json.total, 1);
   // a reference to a resource that does not exist is refused
   const bad = structuredClone(pr);
   bad.qualification[0].issuer.reference = 'Organization/nowhere';
-  assert.match(outcome(await post(S, '/fhir/Practitioner', bad), 400), /Organization\/nowhere does not exist/);
+  assert.match(outcome(await post(OP, '/fhir/Practitioner', bad), 400), /Organization\/nowhere does not exist/);
+  // the staff directory is the operator's (and facility administrators') to write
+  assert.match(outcome(await post(A, '/fhir/Practitioner', pr), 403), /may not write/);
   // Patient.managingOrganization reference search
   const p = patient(HOSP, 'H3001');
-  p.managingOrganization = { reference: 'Organization/hosp' };
-  await post(S, '/fhir/Patient', p);
-  assert.equal((await get(S, '/fhir/Patient?organization=Organization/hosp')).json.total, 1);
-  assert.equal((await get(S, '/fhir/Patient?organization=hosp')).json.total, 1);
-  assert.equal((await get(S, `/fhir/Patient?organization=${encodeURIComponent(`${S.fhirBase}/Organization/hosp`)}`)).json.total, 1);
+  p.managingOrganization = { reference: `Organization/org-${HOSP}` };
+  await post(A, '/fhir/Patient', p);
+  assert.equal((await get(A, `/fhir/Patient?organization=Organization/org-${HOSP}`)).json.total, 1);
+  assert.equal((await get(A, `/fhir/Patient?organization=org-${HOSP}`)).json.total, 1);
+  assert.equal((await get(A, `/fhir/Patient?organization=${encodeURIComponent(`${S.fhirBase}/Organization/org-${HOSP}`)}`)).json.total, 1);
   // a facility code cannot be taken by a second Organization
-  assert.match(outcome(await post(S, '/fhir/Organization', organization(HOSP, '別の病院')), 409), /already registered/);
+  assert.match(outcome(await post(OP, '/fhir/Organization', organization(HOSP, '別の病院')), 409), /already registered/);
+  // a facility's data is its own to write: the clinic cannot register a patient at the hospital
+  assert.match(outcome(await post(C, '/fhir/Patient', patient(HOSP, 'H3002')), 403), /may not write/);
 });
 
 test('health check and static files', async () => {

@@ -5,6 +5,7 @@
 //   RENKEI_BIN       the binary under test (required)
 //   RENKEI_PG_DIR    when set, use PostgreSQL from that test cluster
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -42,15 +43,53 @@ export function run(args, opts = {}) {
   });
 }
 
+export const DEMO_PASSWORD = 'Renkei-Demo-2026';
+export const DEMO_SECRET = 'RENKEIDEMOSHAREDTOTPSECRETABCDEF';
+
+function base32(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0, value = 0;
+  const out = [];
+  for (const ch of s.replace(/=+$/, '').toUpperCase()) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The RFC 6238 code of a base32 secret at time t (ms). */
+export function totp(secret, t = Date.now()) {
+  const step = Math.floor(t / 1000 / 30);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', base32(secret)).update(msg).digest();
+  const o = h[h.length - 1] & 15;
+  const n = ((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1000000).padStart(6, '0');
+}
+
+/** Routes that leave an audit entry (all API routes but the health check, metadata and GET /api/session). */
+export function audited(method, path) {
+  const p = path.split('?')[0];
+  if ((p === '/healthz' || p === '/fhir/metadata') && (method === 'GET' || method === 'HEAD')) return false;
+  if (p === '/api/session' && method === 'GET') return false;
+  return p.startsWith('/fhir/') || p.startsWith('/api/') || p.startsWith('/oauth2/');
+}
+
 /**
- * Start a server. sets: extra `key=value` config overrides.
- * demo: number of demo people to generate first (0: empty region).
+ * Start a server. sets: extra `key=value` config overrides. demo: people of
+ * the demo region to generate first (0: the region's facilities, staff and
+ * accounts without patients); region: false for a database with nothing.
  */
-export async function startServer({ sets = [], demo = 0, store = null, seed = 7 } = {}) {
+export async function startServer({ sets = [], demo = 0, region = true, store = null, seed = 7 } = {}) {
   const url = store || freshStore();
   const base = ['--set', `store.url=${url}`, '--set', 'http.listen=127.0.0.1:0', '--set', `web.root=${path.join(ROOT, 'web')}`];
   for (const s of sets) base.push('--set', s);
-  if (demo > 0) {
+  if (region) {
     const r = await run(['demo', '--patients', String(demo), '--seed', String(seed), ...base]);
     assert.equal(r.code, 0, `renkei demo failed: ${r.stderr}`);
   }
@@ -78,7 +117,72 @@ export async function startServer({ sets = [], demo = 0, store = null, seed = 7 
     store: url,
     port,
     proc,
+    headers: {},
+    requests: [],
+    sessions: new Map(),
     get log() { return log; },
+    /** Run a renkei command against this server's store. */
+    cli(args) {
+      return run([...args, '--set', `store.url=${url}`, ...sets.flatMap((x) => ['--set', x])]);
+    },
+    /** Log in (password, then TOTP) once per account; returns a client carrying the session. */
+    async login(account, { password = DEMO_PASSWORD, secret = DEMO_SECRET } = {}) {
+      if (server.sessions.has(account)) return server.sessions.get(account);
+      const r1 = await http(server, 'POST', '/api/session', { body: { account, password }, raw: true });
+      assert.equal(r1.status, 200, `login ${account}: ${r1.text}`);
+      const cookie = r1.headers.get('set-cookie').split(';')[0];
+      let client = { origin, fhirBase: server.fhirBase, port, server, account, headers: { Cookie: cookie, 'X-CSRF-Token': r1.json.csrf }, session: r1.json };
+      if (r1.json.stage === 'totp') {
+        const r2 = await http(client, 'POST', '/api/session/totp', { body: { code: totp(secret) }, raw: true });
+        assert.equal(r2.status, 200, `totp ${account}: ${r2.text}`);
+        client.session = r2.json;
+      }
+      assert.equal(client.session.stage, 'ok', `login of ${account} is not complete: ${client.session.stage}`);
+      server.sessions.set(account, client);
+      return client;
+    },
+    /** A facility system: a new OAuth2 client and a bearer token for it. */
+    async system(facility, scopes) {
+      const r = await server.cli(['client', 'add', '--facility', facility, '--name', 'test system', '--scopes', scopes]);
+      assert.equal(r.code, 0, r.stderr);
+      const id = /client_id=(\S+)/.exec(r.stdout)[1], secret = /client_secret=(\S+)/.exec(r.stdout)[1];
+      const tok = await http(server, 'POST', '/oauth2/token', {
+        body: `grant_type=client_credentials&client_id=${id}&client_secret=${secret}`,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, raw: true,
+      });
+      assert.equal(tok.status, 200, tok.text);
+      return { origin, fhirBase: server.fhirBase, port, server, clientId: id, clientSecret: secret, token: tok.json.access_token,
+        headers: { Authorization: `Bearer ${tok.json.access_token}` } };
+    },
+    /**
+     * Every audited request made through http() left exactly one durable
+     * audit entry with its request id and outcome, no other request left one,
+     * and the chain verifies.
+     */
+    async checkAudit() {
+      const list = await server.cli(['audit', 'list']);
+      assert.equal(list.code, 0, list.stderr);
+      const byId = new Map();
+      for (const line of list.stdout.split('\n').filter(Boolean)) {
+        const f = line.split('\t');
+        const e = { seq: Number(f[0]), request: f[2], event: f[3], outcome: Number(f[5]) };
+        if (!byId.has(e.request)) byId.set(e.request, []);
+        byId.get(e.request).push(e);
+      }
+      for (const r of server.requests) {
+        const entries = byId.get(r.id) || [];
+        if (!r.audited) {
+          assert.equal(entries.length, 0, `${r.method} ${r.path} is not audited but left an entry`);
+          continue;
+        }
+        assert.equal(entries.length, 1, `${r.method} ${r.path} (${r.status}) left ${entries.length} audit entries`);
+        const want = r.status < 400 ? 0 : r.status < 500 ? 4 : 8;
+        assert.equal(entries[0].outcome, want, `${r.method} ${r.path}: audit outcome ${entries[0].outcome}, status ${r.status}`);
+      }
+      const verify = await server.cli(['audit', 'verify']);
+      assert.equal(verify.code, 0, `audit verify: ${verify.stdout}${verify.stderr}`);
+      return server.requests.filter((r) => r.audited).length;
+    },
     async stop() {
       if (proc.exitCode !== null) return proc.exitCode;
       proc.kill('SIGTERM');
@@ -115,9 +219,16 @@ export function assertSchema(resource, where = '') {
 }
 export const schemaValidations = () => validatedCount;
 
-/** HTTP request to the server: returns {status, headers, text, json}. Every JSON FHIR body is schema-checked. */
-export async function http(server, method, pathAndQuery, { body, headers = {}, raw = false } = {}) {
-  const h = { ...headers };
+/**
+ * HTTP request to the server, as the target (a server: anonymous; a client
+ * from login()/system(): with its credentials). Returns {status, headers,
+ * text, json}. Every JSON FHIR body is schema-checked; every request is
+ * remembered for the audit check.
+ */
+export async function http(target, method, pathAndQuery, { body, headers = {}, raw = false } = {}) {
+  const server = target.server || target;
+  const id = randomUUID();
+  const h = { ...(target.headers || {}), 'X-Request-Id': id, ...headers };
   let payload = body;
   if (body !== undefined && typeof body !== 'string' && !(body instanceof Uint8Array)) {
     payload = JSON.stringify(body);
@@ -125,6 +236,7 @@ export async function http(server, method, pathAndQuery, { body, headers = {}, r
   }
   const res = await fetch(server.origin + pathAndQuery, { method, headers: h, body: payload });
   const text = await res.text();
+  server.requests?.push({ id, method, path: pathAndQuery, status: res.status, audited: audited(method, pathAndQuery) });
   let json = null;
   const ct = res.headers.get('content-type') || '';
   if (ct.includes('json') && text.length) {

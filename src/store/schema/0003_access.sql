@@ -46,7 +46,7 @@ CREATE TABLE oauth_client (
     client_id       TEXT PRIMARY KEY,
     facility_code   TEXT NOT NULL,
     name            TEXT NOT NULL,
-    secret_hash     TEXT NOT NULL,         -- Argon2id of the client secret
+    secret_hash     TEXT NOT NULL,         -- SHA-256 of the client secret (256 random bits)
     scopes          TEXT NOT NULL,         -- space-separated: system/Patient.read system/*.write ...
     disabled        INTEGER NOT NULL,
     created_at      BIGINT NOT NULL
@@ -134,6 +134,7 @@ CREATE TABLE disaster_declaration (
 CREATE TABLE audit_entry (
     seq             BIGINT PRIMARY KEY,
     recorded_at     BIGINT NOT NULL,       -- ms, UTC
+    request_id      TEXT NOT NULL,         -- X-Request-Id of the HTTP request ('' for the command line)
     event           TEXT NOT NULL,         -- read, search, create, update, delete, login, ...
     action          TEXT NOT NULL,         -- C R U D E (FHIR AuditEvent.action)
     outcome         INTEGER NOT NULL,      -- 0 success, 4 minor failure, 8 serious, 12 major
