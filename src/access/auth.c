@@ -125,13 +125,17 @@ static enum rk_status by_session(struct store *s, const struct config *cfg, stru
 	}
 	if (now - last_seen >= cfg->session_idle_ms) {
 		end_session(s, hash, now, NULL);
+		bool minutes = cfg->session_idle_ms >= 60000;
 		return rk_fail_code(err, RK_UNAUTHORIZED, "session_idle",
-				    "the session ended after %lld minutes without use; log in again",
-				    (long long)(cfg->session_idle_ms / 60000));
+				    "the session ended after %lld %s without use; log in again",
+				    (long long)(cfg->session_idle_ms / (minutes ? 60000 : 1000)), minutes ? "minutes" : "seconds");
 	}
 	snprintf(p->session_ref, sizeof p->session_ref, "s:%.16s", hash);
 	snprintf(p->session_hash, sizeof p->session_hash, "%s", hash);
-	if (now - last_seen >= 30000) { /* keep the idle clock without a write per request */
+	/* Keep the idle clock without a write per request: refresh at most twice a
+	 * minute, and well within the idle time-out. */
+	int64_t refresh = cfg->session_idle_ms / 4 < 30000 ? cfg->session_idle_ms / 4 : 30000;
+	if (now - last_seen >= refresh) {
 		rc = store_prepare(s, "UPDATE web_session SET last_seen = ? WHERE token_hash = ?", &st, err);
 		if (rc != RK_OK)
 			return rc;

@@ -1,0 +1,189 @@
+// auth.test.mjs — logins and tokens: first login enrols TOTP and changes the
+// password under the policy; wrong and replayed one-time codes; lockout with
+// back-off; CSRF; idle and absolute session time-outs; logout; disabled
+// accounts; OAuth2 client credentials with scopes, altered, revoked and
+// expired tokens; SQL metacharacters in every field.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, http, get, post, outcome, totp, cleanupStore, DEMO_PASSWORD } from './harness.mjs';
+
+let S;
+const HOSP = '2011000011';
+
+before(async () => {
+  S = await startServer({ sets: ['auth.lockout_threshold=3', 'auth.lockout_base=2s', 'auth.token_lifetime=2s'] });
+});
+
+after(async () => {
+  await S.checkAudit();
+  assert.equal(await S.stop(), 0);
+  cleanupStore(S.store);
+});
+
+/** A new account made by the operator's command line; returns its initial password. */
+async function newAccount(id, role = 'nurse') {
+  const r = await S.cli(['user', 'add', id, '--facility', HOSP, '--role', role, '--name', '試験 花子', '--password', 'Initial-Pass-2026']);
+  assert.equal(r.code, 0, r.stderr);
+  return 'Initial-Pass-2026';
+}
+
+function client(res) {
+  return { server: S, headers: { Cookie: res.headers.get('set-cookie').split(';')[0], 'X-CSRF-Token': res.json.csrf } };
+}
+
+test('first login: TOTP enrolment, then a password change under the policy', async () => {
+  const pw = await newAccount('ns.first');
+  const r1 = await post(S, '/api/session', { account: 'ns.first', password: pw });
+  assert.equal(r1.status, 200);
+  assert.equal(r1.json.stage, 'enroll_totp');
+  const cookie = r1.headers.get('set-cookie');
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /Secure/);
+  assert.match(cookie, /SameSite=Strict/);
+  const c = client(r1);
+  // nothing else is reachable half-way
+  assert.match(outcome(await get(c, '/fhir/Patient'), 401), /not finished/);
+  const en = await http(c, 'POST', '/api/totp/enroll');
+  assert.equal(en.status, 200);
+  assert.match(en.json.uri, /^otpauth:\/\/totp\/renkei:ns\.first\?secret=/);
+  assert.match(outcome(await post(c, '/api/totp/confirm', { code: '000000' }), 401), /one-time code/);
+  const ok = await post(c, '/api/totp/confirm', { code: totp(en.json.secret) });
+  assert.equal(ok.json.stage, 'change_password');
+  const bad = async (nw, reason) => {
+    const r = await post(c, '/api/password', { current: pw, new: nw });
+    outcome(r, 400);
+    assert.equal(r.json.issue[0].details.coding[0].code, reason, `${nw}: ${r.text}`);
+  };
+  await bad('Ab1!', 'too_short');
+  await bad('Password123!', 'common');
+  await bad('ns.first-Zz9!x', 'contains_id');
+  await bad(pw, 'unchanged');
+  assert.match(outcome(await post(c, '/api/password', { current: 'wrong', new: 'Kiso-Kaido-2026' }), 401), /current password/);
+  const done = await post(c, '/api/password', { current: pw, new: 'Kiso-Kaido-2026' });
+  assert.equal(done.json.stage, 'ok');
+  assert.equal((await get(c, '/fhir/Patient?_summary=count')).status, 200);
+  // logout ends the session
+  assert.equal((await http(c, 'DELETE', '/api/session')).status, 204);
+  assert.match(outcome(await get(c, '/fhir/Patient'), 401), /ended/);
+});
+
+test('one-time codes: wrong, replayed', async () => {
+  const r1 = await post(S, '/api/session', { account: 'ns.renkei', password: DEMO_PASSWORD });
+  assert.equal(r1.json.stage, 'totp');
+  const c1 = client(r1);
+  assert.match(outcome(await post(c1, '/api/session/totp', { code: '12345' }), 401), /one-time code/);
+  const code = totp('RENKEIDEMOSHAREDTOTPSECRETABCDEF');
+  assert.equal((await post(c1, '/api/session/totp', { code })).json.stage, 'ok');
+  const r2 = await post(S, '/api/session', { account: 'ns.renkei', password: DEMO_PASSWORD });
+  const replay = await post(client(r2), '/api/session/totp', { code });
+  assert.match(outcome(replay, 401), /already used/);
+});
+
+test('brute force locks the account, with back-off', async () => {
+  const pw = await newAccount('ns.brute');
+  for (let i = 0; i < 2; i++) outcome(await post(S, '/api/session', { account: 'ns.brute', password: `guess-${i}` }), 401);
+  const third = await post(S, '/api/session', { account: 'ns.brute', password: 'guess-2' });
+  assert.match(outcome(third, 403), /locked/);
+  assert.equal(third.json.issue[0].details.coding[0].code, 'locked');
+  // the right password does not open a locked account
+  assert.match(outcome(await post(S, '/api/session', { account: 'ns.brute', password: pw }), 403), /locked/);
+  await new Promise((r) => setTimeout(r, 2200));
+  // an attacker who keeps going is locked out twice as long at each further failure
+  const again = await post(S, '/api/session', { account: 'ns.brute', password: 'guess-3' });
+  assert.match(outcome(again, 403), /try again in [34] seconds/);
+  await new Promise((r) => setTimeout(r, 4200));
+  assert.equal((await post(S, '/api/session', { account: 'ns.brute', password: pw })).status, 200,
+    'the right password works once the lock has passed');
+});
+
+test('CSRF token on every state-changing request of a session', async () => {
+  const A = await S.login('dr.renkei');
+  const noCsrf = { server: S, headers: { Cookie: A.headers.Cookie } };
+  assert.equal((await get(noCsrf, '/fhir/Patient?_summary=count')).status, 200, 'reading needs no token');
+  const r = await post(noCsrf, '/fhir/Patient', { resourceType: 'Patient' });
+  assert.match(outcome(r, 403), /X-CSRF-Token/);
+  const wrong = { server: S, headers: { Cookie: A.headers.Cookie, 'X-CSRF-Token': 'x'.repeat(32) } };
+  outcome(await post(wrong, '/fhir/Patient', { resourceType: 'Patient' }), 403);
+});
+
+test('disabled accounts lose their sessions at once', async () => {
+  const C = await S.login('clerk.yamabiko');
+  assert.equal((await get(C, '/fhir/Patient?_summary=count')).status, 200);
+  assert.equal((await S.cli(['user', 'disable', 'clerk.yamabiko'])).code, 0);
+  assert.match(outcome(await get(C, '/fhir/Patient?_summary=count'), 401), /ended|disabled/);
+  outcome(await post(S, '/api/session', { account: 'clerk.yamabiko', password: DEMO_PASSWORD }), 401);
+});
+
+test('facility systems: client credentials, scopes, altered, revoked and expired tokens', async () => {
+  const sys = await S.system(HOSP, 'system/Patient.read');
+  assert.equal((await get(sys, '/fhir/Patient?_summary=count')).status, 200);
+  assert.match(outcome(await post(sys, '/fhir/Patient', { resourceType: 'Patient' }), 403), /scope/);
+  assert.match(outcome(await get(sys, '/fhir/Organization'), 403), /scope/);
+  const altered = { server: S, headers: { Authorization: `Bearer ${sys.token.slice(0, -1)}${sys.token.endsWith('A') ? 'B' : 'A'}` } };
+  assert.match(outcome(await get(altered, '/fhir/Patient'), 401), /not valid/);
+  const none = await get(S, '/fhir/Patient');
+  outcome(none, 401);
+  assert.match(none.headers.get('www-authenticate'), /Bearer/);
+  outcome(await get({ server: S, headers: { Authorization: 'Basic abc' } }, '/fhir/Patient'), 401);
+  // bad client secret, grant type, scope
+  const form = (body, headers = {}) => http(S, 'POST', '/oauth2/token',
+    { body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, raw: true });
+  let r = await form(`grant_type=client_credentials&client_id=${sys.clientId}&client_secret=nope`);
+  assert.equal(r.status, 401);
+  assert.equal(r.json.error, 'invalid_client');
+  r = await form(`grant_type=password&client_id=${sys.clientId}&client_secret=${sys.clientSecret}`);
+  assert.equal(r.json.error, 'unsupported_grant_type');
+  r = await form(`grant_type=client_credentials&scope=system/*.write&client_id=${sys.clientId}&client_secret=${sys.clientSecret}`);
+  assert.equal(r.json.error, 'invalid_scope');
+  const basic = Buffer.from(`${sys.clientId}:${sys.clientSecret}`).toString('base64');
+  r = await form('grant_type=client_credentials', { Authorization: `Basic ${basic}` });
+  assert.equal(r.status, 200);
+  assert.equal(r.json.token_type, 'Bearer');
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  // revocation takes effect on the next request
+  const t2 = { server: S, headers: { Authorization: `Bearer ${r.json.access_token}` } };
+  assert.equal((await get(t2, '/fhir/Patient?_summary=count')).status, 200);
+  assert.equal((await form(`token=${r.json.access_token}`, {})).status, 400, 'revoke is its own endpoint');
+  const rv = await http(S, 'POST', '/oauth2/revoke', { body: `token=${r.json.access_token}`,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, raw: true });
+  assert.equal(rv.status, 200);
+  assert.match(outcome(await get(t2, '/fhir/Patient'), 401), /revoked/);
+  // tokens live auth.token_lifetime (2 s here)
+  await new Promise((res) => setTimeout(res, 2200));
+  assert.match(outcome(await get(sys, '/fhir/Patient'), 401), /expired/);
+});
+
+test('SQL metacharacters in login fields and parameters are data', async () => {
+  for (const v of ["' OR '1'='1", "admin'--", '"; DROP TABLE account; --', '%', "\\'"]) {
+    outcome(await post(S, '/api/session', { account: v, password: v }), 401);
+  }
+  const OP = await S.login('operator');
+  for (const v of ["' OR 1=1 --", '%', '_']) {
+    const r = await get(OP, `/fhir/AuditEvent?agent=${encodeURIComponent(v)}&facility=${encodeURIComponent(v)}`);
+    assert.equal(r.status, 200);
+    assert.equal(r.json.total, 0);
+  }
+  assert.equal((await post(S, '/api/session', { account: 'operator', password: DEMO_PASSWORD })).status, 200,
+    'the account table is intact');
+});
+
+test('idle and absolute session time-outs', async () => {
+  const T = await startServer({ sets: ['auth.session_idle=2s', 'auth.session_absolute=4s'] });
+  try {
+    const a = await T.login('dr.renkei');
+    await new Promise((r) => setTimeout(r, 2300));
+    assert.match(outcome(await get(a, '/fhir/Patient'), 401), /without use/);
+    const b = await T.login('dr.yamabiko');
+    let last;
+    for (let i = 0; i < 6; i++) { // kept busy, but the absolute limit still ends it
+      await new Promise((r) => setTimeout(r, 900));
+      last = await get(b, '/fhir/Patient?_summary=count');
+      if (last.status === 401) break;
+    }
+    assert.match(outcome(last, 401), /time limit/);
+    await T.checkAudit();
+  } finally {
+    await T.stop();
+    cleanupStore(T.store);
+  }
+});
