@@ -79,7 +79,7 @@ static enum rk_status by_session(struct store *s, const struct config *cfg, stru
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s,
 		"SELECT s.account_id, s.stage, s.csrf_token, s.last_seen, s.expires_at, s.authenticated_at, s.ended_at,"
-		" a.role, a.display_name, a.facility_code, a.disabled, f.kind, f.area, f.name"
+		" a.role, a.display_name, a.facility_code, a.disabled, f.kind, f.area, f.name, s.reauth_at"
 		" FROM web_session s JOIN account a ON a.account_id = s.account_id"
 		" LEFT JOIN facility f ON f.facility_code = a.facility_code WHERE s.token_hash = ?", &st, err);
 	if (rc != RK_OK)
@@ -105,6 +105,7 @@ static enum rk_status by_session(struct store *s, const struct config *cfg, stru
 		str_copy(p->facility_kind, sizeof p->facility_kind, store_col_text(st, 11));
 		str_copy(p->area, sizeof p->area, store_col_text(st, 12));
 		str_copy(p->facility_name, sizeof p->facility_name, store_col_text(st, 13));
+		p->reauth_at = store_col_i64(st, 14);
 	}
 	store_done(st);
 	if (rc != RK_OK)
@@ -328,7 +329,7 @@ enum rk_status auth_login(struct store *s, const struct config *cfg, const char 
 	struct store_stmt *st;
 	rc = store_prepare(s,
 		"INSERT INTO web_session (token_hash, account_id, stage, csrf_token, created_at, last_seen, expires_at,"
-		" authenticated_at, client_addr, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)", &st, err);
+		" authenticated_at, client_addr, ended_at, reauth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(hash));
@@ -500,7 +501,16 @@ enum rk_status auth_reauth(struct store *s, const struct config *cfg, const stru
 		return rk_fail_code(err, RK_FORBIDDEN, "totp_required", "re-authentication needs a TOTP device; enrol one first");
 	if ((rc = check_code(s, cfg, &a, code, now, err)) != RK_OK)
 		return rc;
-	return set_stage(s, who->session_hash, STAGE_OK, true, now, err);
+	struct store_stmt *st;
+	rc = store_prepare(s, "UPDATE web_session SET reauth_at = ?, last_seen = ? WHERE token_hash = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, now);
+	store_bind_i64(st, 2, now);
+	store_bind_text(st, 3, str_c(who->session_hash));
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
 }
 
 enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t now, struct rk_err *err)

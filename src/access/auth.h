@@ -50,8 +50,8 @@ enum rk_status auth_totp_confirm(struct store *s, const struct config *cfg, cons
 enum rk_status auth_password_change(struct store *s, const struct config *cfg, const struct principal *who,
 				    const char *current, const char *fresh, int64_t now, struct auth_step *out,
 				    struct rk_err *err);
-/* Fresh re-authentication (password and TOTP) of a logged-in session, as
- * break-the-glass requires. */
+/* Explicit re-authentication (password and TOTP) of a logged-in session;
+ * break-the-glass needs one within auth.reauth. */
 enum rk_status auth_reauth(struct store *s, const struct config *cfg, const struct principal *who, const char *password,
 			   const char *code, int64_t now, struct rk_err *err);
 enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t now, struct rk_err *err);

@@ -6,13 +6,14 @@
  *   2. own data (F = S) is permitted;
  *   3. consent records: staff of a facility P is registered with (and the
  *      operator) may read them; the operator also sees demographics;
- *   4. an active refusal by P that covers S → F denies everything below
+ *   4. an active refusal by P that covers S → F ("*": any F) denies everything below
  *      (consents, care team, emergency, disaster: REFUSAL_BLOCKS_EMERGENCY);
  *   5. individual consent S → F (or → every facility P is registered with);
  *   6. comprehensive consent and F on P's care team, for the summary and
  *      collaboration categories;
  *   7. an active break-the-glass episode of this principal for P;
- *   8. disaster mode declared for F's area, for the emergency summary. */
+ *   8. disaster mode declared for F's area, for the emergency summary
+ *      (7 and 8 are for people: never for a facility system). */
 #include "access/decide.h"
 
 #include <string.h>
@@ -95,8 +96,10 @@ static bool consent_covers(const struct access_patient *p, const struct consent_
 	if (c->kind != kind || !c->active || !in_period(c->start, c->end, now))
 		return false;
 	bool src_ok = (c->source_facility && c->source_facility[0] == '\0') || eq(c->source_facility, source);
+	/* "*": a consent opens to every facility the patient is registered with;
+	 * a refusal closes to every facility at all. */
 	bool view_ok = eq(c->viewer_facility, viewer) ||
-		       (eq(c->viewer_facility, "*") && registered_at(p, viewer));
+		       (eq(c->viewer_facility, "*") && (kind == CONSENT_REFUSAL || registered_at(p, viewer)));
 	return src_ok && view_ok;
 }
 
@@ -150,6 +153,10 @@ struct access_decision access_decide(const struct access_principal *who, const s
 	}
 	if (refused && REFUSAL_BLOCKS_EMERGENCY)
 		return deny(REASON_REFUSED);
+	/* Emergency access is for people, who say why and are reviewed; a facility
+	 * system has no episode and no part in disaster mode. */
+	if (who->role == ROLE_SYSTEM)
+		return deny(refused ? REASON_REFUSED : REASON_NO_GRANT);
 	if (em && em->episode_id && access_grant_covers(GRANT_EMERGENCY, cat))
 		return permit(GRANT_EMERGENCY, em->episode_id);
 	if (em && em->disaster_id && access_grant_covers(GRANT_DISASTER, cat))
@@ -157,12 +164,12 @@ struct access_decision access_decide(const struct access_principal *who, const s
 	return deny(refused ? REASON_REFUSED : REASON_NO_GRANT);
 }
 
-bool access_may_write(const struct access_principal *who, enum record_category cat, bool organization,
-		      const char *source, const struct access_patient *p)
+bool access_may_write(const struct access_principal *who, enum record_category cat, const char *source,
+		      const struct access_patient *p)
 {
 	bool own = eq(who->facility, source);
-	if (cat == CAT_NONE) /* the directory of facilities and staff */
-		return who->role == ROLE_OPERATOR || (who->role == ROLE_FACILITY_ADMIN && (!organization || own));
+	if (cat == CAT_NONE) /* the directory: the operator's, and each facility administrator's own part */
+		return who->role == ROLE_OPERATOR || (who->role == ROLE_FACILITY_ADMIN && own);
 	if (cat == CAT_CONSENT) /* recorded at a facility the patient is registered with, or by the operator */
 		return who->role == ROLE_OPERATOR || (own && p && registered_at(p, who->facility));
 	/* Patient data comes from its own facility, written by roles that work with it. */

@@ -25,7 +25,8 @@ struct consent_fact {
 	bool active;                 /* false once withdrawn */
 	int64_t start, end;          /* [start, end) ms */
 	const char *source_facility; /* disclosing facility; "" = any (refusal only) */
-	const char *viewer_facility; /* viewing facility; "*" = every facility the patient is registered with */
+	const char *viewer_facility; /* viewing facility; "*" = every facility the patient is registered with
+				      * (for a refusal: every facility) */
 };
 
 /* One care-team membership of the patient. */
@@ -92,11 +93,11 @@ struct access_decision access_decide(const struct access_principal *who, const s
 				     const char *source_facility, enum record_category cat,
 				     const struct access_emergency *em, int64_t now);
 
-/* May the principal create, update or delete a record of category cat (CAT_NONE:
- * the directory; organization tells an Organization from a Practitioner) whose
- * source facility is source, of patient p (NULL when none)? */
-bool access_may_write(const struct access_principal *who, enum record_category cat, bool organization,
-		      const char *source, const struct access_patient *p);
+/* May the principal create, update or delete a record of category cat
+ * (CAT_NONE: the directory of facilities and staff) whose source facility is
+ * source, of patient p (NULL when none)? */
+bool access_may_write(const struct access_principal *who, enum record_category cat, const char *source,
+		      const struct access_patient *p);
 
 /* May the role ever see the category (the role × category table)? */
 bool access_role_allows(enum role r, enum record_category cat);

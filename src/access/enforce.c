@@ -75,8 +75,19 @@ static enum rk_status load_principal(struct access_ctx *ax, struct rk_err *err)
 	ax->n_episodes = 0;
 	bool row = false;
 	while ((rc = store_step(st, &row, err)) == RK_OK && row && ax->episode_ids && ax->episode_patients) {
-		if (ax->n_episodes == cap)
-			break; /* one episode per patient; eight at once is already unusual */
+		if (ax->n_episodes == cap) { /* an emergency room may hold many episodes at once */
+			const char **ids = arena_alloc(ax->arena, cap * 2 * sizeof(char *));
+			const char **pts = arena_alloc(ax->arena, cap * 2 * sizeof(char *));
+			if (ids && pts) {
+				memcpy(ids, ax->episode_ids, cap * sizeof(char *));
+				memcpy(pts, ax->episode_patients, cap * sizeof(char *));
+			}
+			ax->episode_ids = ids;
+			ax->episode_patients = pts;
+			cap *= 2;
+			if (!ids || !pts)
+				break;
+		}
 		ax->episode_ids[ax->n_episodes] = dup(ax, store_col_text(st, 0));
 		ax->episode_patients[ax->n_episodes] = dup(ax, store_col_text(st, 1));
 		ax->n_episodes++;

@@ -28,7 +28,8 @@ struct principal {
 	char session_hash[72];   /* staff: SHA-256 of the session token (hex), to update the session */
 	char csrf[48];           /* staff: the session's CSRF token */
 	enum session_stage stage;
-	int64_t authenticated_at; /* staff: last password (+TOTP) check */
+	int64_t authenticated_at; /* staff: when the login completed */
+	int64_t reauth_at;        /* staff: last explicit re-authentication (0: none) */
 	int64_t expires_at;
 	char scopes[512];        /* system: granted scopes, space-separated */
 };

@@ -102,10 +102,14 @@ void api_emergency_start(struct api_request *rq)
 		st = rk_fail_code(&err, RK_INVALID, "reason_text", "say in reason_text why the record is needed");
 	else if (strlen(text) > 1000)
 		st = rk_fail_code(&err, RK_INVALID, "reason_text", "reason_text is longer than 1,000 bytes");
-	/* Fresh re-authentication: password and one-time code in this request. */
-	if (st == RK_OK)
-		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "password"), api_json_str(body, "code"),
-				 rq->now, &err);
+	/* Fresh re-authentication: password and one-time code in this request, or
+	 * an explicit POST /api/reauth within auth.reauth. */
+	const char *pw = api_json_str(body, "password");
+	if (st == RK_OK && pw[0])
+		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, pw, api_json_str(body, "code"), rq->now, &err);
+	else if (st == RK_OK && (rq->who.reauth_at == 0 || rq->now - rq->who.reauth_at > rq->env->cfg->reauth_ms))
+		st = rk_fail_code(&err, RK_FORBIDDEN, "reauth_required",
+				  "break-the-glass needs a fresh re-authentication: send password and code, or POST /api/reauth first");
 	if (st == RK_OK)
 		st = patient_regional(rq, api_json_str(body, "patient"), &regional, &err);
 	char id[RAND_ID_LEN + 1];

@@ -31,7 +31,7 @@ static enum rk_status authorize_write(void *arg, const struct fhir_write *w, str
 		if (rc != RK_OK)
 			return rc;
 	}
-	if (!access_may_write(&ax->ap, cat, strcmp(w->def->name, "Organization") == 0, src, p))
+	if (!access_may_write(&ax->ap, cat, src, p))
 		return rk_fail_code(err, RK_FORBIDDEN, "write_forbidden",
 				    "%s (%s) at facility %s may not write this %s (its source facility is %s)",
 				    rq->who.account, role_info(rq->who.role)->code, rq->who.facility, w->def->name,

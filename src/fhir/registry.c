@@ -248,3 +248,25 @@ enum rk_status registry_organization_deleted(struct fhir_ctx *ctx, struct fhir_w
 {
 	return store_facility_deactivate(ctx->store, w->id, err);
 }
+
+enum rk_status registry_practitioner_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
+{
+	(void)ctx;
+	(void)err;
+	/* A member of staff belongs to the facility of its staff ID (JP Core:
+	 * urn:oid:1.2.392.100495.20.3.41.1 + facility code), which is the facility
+	 * whose administrator may maintain the record. */
+	static const char prefix[] = JP_STAFF_ID_SYSTEM_PREFIX;
+	size_t i;
+	json_t *ident;
+	json_array_foreach(json_object_get(w->res, "identifier"), i, ident)
+	{
+		struct str sys = jstr(ident, "system");
+		if (sys.len == sizeof prefix - 1 + 10 && str_starts_with(sys, prefix) &&
+		    str_is_digits((struct str){sys.ptr + sizeof prefix - 1, 10})) {
+			w->source_facility = (struct str){sys.ptr + sizeof prefix - 1, 10};
+			break;
+		}
+	}
+	return RK_OK;
+}

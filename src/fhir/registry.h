@@ -11,6 +11,7 @@ enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write 
 enum rk_status registry_patient_after(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status registry_organization_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status registry_organization_after(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
+enum rk_status registry_practitioner_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status registry_organization_deleted(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 
 /* The facility code in a local patient ID system ("urn:oid:...51.1" + 10

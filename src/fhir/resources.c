@@ -86,7 +86,7 @@ static const struct fhir_resource_def organization = {
 };
 static const struct fhir_resource_def practitioner = {
 	"Practitioner", &fhir_Practitioner, practitioner_params, N(practitioner_params), JP_PROFILE_PRACTITIONER,
-	NULL, NULL, NULL,
+	registry_practitioner_prepare, NULL, NULL,
 };
 static const struct fhir_resource_def consent = {
 	"Consent", &fhir_Consent, consent_params, N(consent_params), "http://hl7.org/fhir/StructureDefinition/Consent",

@@ -141,6 +141,29 @@ export async function startServer({ sets = [], demo = 0, region = true, store = 
       server.sessions.set(account, client);
       return client;
     },
+    /**
+     * A new account made with the operator's command line, logged in for the
+     * first time: TOTP enrolment, then the forced password change.
+     */
+    async newStaff(id, facility, role, name = '試験 太郎') {
+      const initial = 'Initial-Pass-2026', final = `Final-${role}-Pass-2026`;
+      const r = await server.cli(['user', 'add', id, '--facility', facility, '--role', role, '--name', name, '--password', initial]);
+      assert.equal(r.code, 0, r.stderr);
+      const r1 = await http(server, 'POST', '/api/session', { body: { account: id, password: initial }, raw: true });
+      assert.equal(r1.status, 200, r1.text);
+      const client = { origin, fhirBase: server.fhirBase, port, server, account: id,
+        headers: { Cookie: r1.headers.get('set-cookie').split(';')[0], 'X-CSRF-Token': r1.json.csrf } };
+      assert.equal(r1.json.stage, 'enroll_totp');
+      const en = await http(client, 'POST', '/api/totp/enroll', { raw: true });
+      const ok = await http(client, 'POST', '/api/totp/confirm', { body: { code: totp(en.json.secret) }, raw: true });
+      assert.equal(ok.json.stage, 'change_password', ok.text);
+      const pw = await http(client, 'POST', '/api/password', { body: { current: initial, new: final }, raw: true });
+      assert.equal(pw.json.stage, 'ok', pw.text);
+      client.secret = en.json.secret;
+      client.password = final;
+      server.sessions.set(id, client);
+      return client;
+    },
     /** A facility system: a new OAuth2 client and a bearer token for it. */
     async system(facility, scopes) {
       const r = await server.cli(['client', 'add', '--facility', facility, '--name', 'test system', '--scopes', scopes]);

@@ -35,7 +35,8 @@ CREATE TABLE web_session (
     created_at      BIGINT NOT NULL,
     last_seen       BIGINT NOT NULL,
     expires_at      BIGINT NOT NULL,       -- absolute time-out
-    authenticated_at BIGINT NOT NULL,      -- last password(+TOTP) check: "fresh" re-authentication
+    authenticated_at BIGINT NOT NULL,      -- when the login (password + TOTP) completed
+    reauth_at       BIGINT NOT NULL,       -- last explicit re-authentication (break-the-glass needs it fresh)
     client_addr     TEXT NOT NULL,
     ended_at        BIGINT NOT NULL        -- 0 while live (logout / time-out set it)
 );

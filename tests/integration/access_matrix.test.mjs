@@ -1,0 +1,217 @@
+// access_matrix.test.mjs — who sees what, generated over every role × consent
+// state × emergency state × access path. For each case the test computes the
+// expected visibility from the rules of DESIGN §5 (an oracle written here,
+// independent of access/decide.c), then asserts it record by record on every
+// path, and that a denied record leaks nothing: not its content, not its
+// count, not its existence (the same answer as a record that does not exist).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, http, get, post, put, outcome, patient, cleanupStore, totp, LOCAL_SYSTEM, DEMO_PASSWORD, DEMO_SECRET } from './harness.mjs';
+
+const S_FAC = '2011000011';  // the disclosing facility (信州れんけい総合病院)
+const F_FAC = '2011000029';  // the viewing facility (あずみの中央病院, 長野県安曇野市)
+const O_FAC = '2011100018';  // another facility (やまびこ内科クリニック)
+const org = (code) => ({ reference: `Organization/org-${code}` });
+
+let SRV, SD, FCLERK, OP;
+const principals = {};  // role → client at F (operator: the network office)
+const cases = [];       // one patient per consent state
+
+const CONSENT_STATES = ['none', 'ind_F', 'ind_other', 'ind_all_reg', 'ind_all_unreg', 'comp_member', 'comp_nomember',
+  'refused', 'withdrawn', 'expired'];
+const PHASES = ['none', 'disaster', 'emergency', 'emergency_ended'];
+const ELIGIBLE = new Set(['doctor', 'nurse']); // of a hospital (F is one)
+
+/** The oracle: may a principal of this role at F see the demographics S holds? */
+function expectVisible(role, state, phase) {
+  if (role === 'operator') return true;           // the operator manages identities and consents
+  if (state === 'refused') return false;          // a refusal holds even in an emergency
+  if (['ind_F', 'ind_all_reg', 'comp_member'].includes(state)) return true;
+  if (phase === 'disaster' && role !== 'system') return true;   // the emergency summary includes demographics
+  if (phase === 'emergency' && ELIGIBLE.has(role)) return true; // break-the-glass opens the clinical record
+  return false;
+}
+
+/** May the principal see the patient's Consent records (recorded at S)? */
+function expectConsentVisible(role, state) {
+  return role === 'operator' || state === 'ind_all_reg'; // staff of a facility where the patient is registered
+}
+
+function consent(patientId, kind, { source, viewer, start, end } = {}) {
+  const actor = [];
+  if (source) actor.push({ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'CST' }] }, reference: org(source) });
+  if (viewer) actor.push({ role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP' }] }, reference: org(viewer) });
+  const c = {
+    resourceType: 'Consent', status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'urn:renkei:CodeSystem:consent-kind', code: kind }] }],
+    patient: { reference: `Patient/${patientId}` }, dateTime: '2026-01-05',
+    provision: { type: kind === 'refusal' ? 'deny' : 'permit' },
+    sourceAttachment: { contentType: 'application/pdf', title: '同意書（スキャン）', data: Buffer.from('%PDF-1.4 synthetic').toString('base64') },
+  };
+  if (actor.length) c.provision.actor = actor;
+  if (start || end) c.provision.period = { ...(start && { start }), ...(end && { end }) };
+  return c;
+}
+
+before(async () => {
+  SRV = await startServer();
+  SD = await SRV.login('dr.renkei');                 // a doctor of S, who registers and records
+  OP = await SRV.login('operator');
+  principals.doctor = await SRV.login('dr.azumino');
+  principals.therapist = await SRV.login('pt.azumino');
+  for (const role of ['dentist', 'pharmacist', 'nurse', 'visiting_nurse', 'care_manager', 'clerk', 'facility_admin'])
+    principals[role] = await SRV.newStaff(`${role.replace('_', '')}.f`, F_FAC, role);
+  principals.operator = OP;
+  principals.system = await SRV.system(F_FAC, 'system/*.read');
+  FCLERK = principals.clerk;
+  for (const [i, state] of CONSENT_STATES.entries()) {
+    const family = `試験${'一二三四五六七八九十'[i]}郎`; // a family name no other patient has
+    const kana = `シケン${'アイウエオカキクケコ'[i]}`;
+    const p = await post(SD, '/fhir/Patient', patient(S_FAC, `M${i}`, { family, familyKana: kana }));
+    assert.equal(p.status, 201, p.text);
+    const rid = p.json.identifier.find((x) => x.system === 'urn:renkei:regional-patient-id').value;
+    const c = { state, id: p.json.id, local: `M${i}`, family, rid, consents: 0 };
+    const rec = async (body) => { const r = await post(SD, '/fhir/Consent', body); assert.equal(r.status, 201, r.text); c.consents++; return r; };
+    if (state === 'ind_F') await rec(consent(c.id, 'individual', { source: S_FAC, viewer: F_FAC }));
+    if (state === 'ind_other') await rec(consent(c.id, 'individual', { source: S_FAC, viewer: O_FAC }));
+    if (state === 'ind_all_reg' || state === 'ind_all_unreg') await rec(consent(c.id, 'individual', { source: S_FAC }));
+    if (state === 'ind_all_reg') {
+      const f = await post(FCLERK, '/fhir/Patient', patient(F_FAC, `F${i}`, { family, familyKana: kana, regional: rid }));
+      assert.equal(f.status, 201, f.text);
+    }
+    if (state === 'comp_member' || state === 'comp_nomember') {
+      await rec(consent(c.id, 'comprehensive'));
+      const team = { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${c.id}` },
+        participant: [{ member: org(state === 'comp_member' ? F_FAC : O_FAC) }, { member: org(S_FAC) }] };
+      assert.equal((await post(SD, '/fhir/CareTeam', team)).status, 201);
+    }
+    if (state === 'refused') {
+      await rec(consent(c.id, 'individual', { source: S_FAC, viewer: F_FAC }));
+      await rec(consent(c.id, 'refusal'));
+    }
+    if (state === 'withdrawn') {
+      const r = await rec(consent(c.id, 'individual', { source: S_FAC, viewer: F_FAC }));
+      const w = await put(SD, `/fhir/Consent/${r.json.id}`, { ...r.json, status: 'inactive' });
+      assert.equal(w.status, 200, w.text);
+    }
+    if (state === 'expired') await rec(consent(c.id, 'individual', { source: S_FAC, viewer: F_FAC, start: '2020-01-01', end: '2021-03-31' }));
+    cases.push(c);
+  }
+});
+
+after(async () => {
+  await SRV.checkAudit();
+  assert.equal(await SRV.stop(), 0);
+  cleanupStore(SRV.store);
+});
+
+const enc = encodeURIComponent;
+
+/** Check every access path for one principal and one case. Returns the number of assertions made. */
+async function checkPaths(role, c, phase) {
+  const who = principals[role];
+  const want = expectVisible(role, c.state, phase);
+  const label = `${role} / ${c.state} / ${phase}`;
+  const read = await get(who, `/fhir/Patient/${c.id}`);
+  if (want) {
+    assert.equal(read.status, 200, `${label}: read should be allowed: ${read.text.slice(0, 200)}`);
+  } else {
+    assert.equal(read.status, 404, `${label}: read should look like a missing record, got ${read.status}`);
+    const missing = await get(who, `/fhir/Patient/${c.id.replace(/.$/, (x) => (x === 'z' ? 'y' : 'z'))}`);
+    assert.equal(read.json.issue[0].diagnostics.replace(c.id, 'X'),
+      missing.json.issue[0].diagnostics.replace(/Patient\/\S+/, 'Patient/X'), `${label}: denied and missing answer alike`);
+  }
+  const vread = await get(who, `/fhir/Patient/${c.id}/_history/1`);
+  assert.equal(vread.status, want ? 200 : 404, `${label}: vread`);
+  const hist = await get(who, `/fhir/Patient/${c.id}/_history`);
+  assert.equal(hist.status, want ? 200 : 404, `${label}: history`);
+  const byId = await get(who, `/fhir/Patient?identifier=${enc(`${LOCAL_SYSTEM(S_FAC)}|${c.local}`)}`);
+  assert.equal(byId.json.total, want ? 1 : 0, `${label}: search by identifier`);
+  assert.equal((byId.json.entry || []).length, want ? 1 : 0, `${label}: search entries`);
+  // counting by name: S's record, plus F's own registration in the ind_all_reg case (F's own data)
+  const ownAtF = c.state === 'ind_all_reg' && role !== 'operator' ? 1 : 0;
+  const opExtra = c.state === 'ind_all_reg' && role === 'operator' ? 1 : 0;
+  const byName = await get(who, `/fhir/Patient?family=${enc(c.family)}&_summary=count`);
+  assert.equal(byName.json.total, (want ? 1 : 0) + ownAtF + opExtra, `${label}: count by name`);
+  const pix = await get(who, `/fhir/Patient/$ihe-pix?sourceIdentifier=${enc(`${LOCAL_SYSTEM(S_FAC)}|${c.local}`)}`);
+  assert.equal(pix.status, want ? 200 : 404, `${label}: PIX`);
+  const consents = await get(who, `/fhir/Consent?patient=${enc(`Patient/${c.id}`)}&_summary=count`);
+  assert.equal(consents.json.total, expectConsentVisible(role, c.state) ? c.consents : 0, `${label}: consents`);
+  return 9;
+}
+
+async function checkAll(phase) {
+  let n = 0;
+  for (const role of Object.keys(principals))
+    for (const c of cases) n += await checkPaths(role, c, phase);
+  return n;
+}
+
+test('no emergency: consent decides', async () => {
+  assert.ok(await checkAll('none') >= 990);
+});
+
+test('disaster mode declared for the viewing facility\'s area opens the emergency summary', async () => {
+  const d = await post(OP, '/api/disaster', { area: '長野県安曇野市', hours: 1, note: '訓練' });
+  assert.equal(d.status, 201, d.text);
+  assert.equal((await post(principals.doctor, '/api/disaster', { area: '長野県', hours: 1 })).status, 403, 'only the operator declares');
+  await checkAll('disaster');
+  assert.equal((await http(OP, 'POST', `/api/disaster/${d.json.declaration}/end`)).status, 204);
+});
+
+test('break-the-glass: eligible roles only, fresh re-authentication, one patient at a time', async () => {
+  for (const [role, who] of Object.entries(principals)) {
+    if (role === 'system') continue;
+    const first = await post(who, '/api/emergency', { patient: `Patient/${cases[0].id}`, reason_code: 'unconscious', reason_text: '意識障害で救急搬送' });
+    if (!ELIGIBLE.has(role)) {
+      assert.equal(first.status, 403, `${role} may not break the glass`);
+      continue;
+    }
+    assert.equal(first.status, 403, `${role}: re-authentication first`);
+    assert.equal(first.json.issue[0].details.coding[0].code, 'reauth_required');
+    const secret = who.secret || DEMO_SECRET, password = who.password || DEMO_PASSWORD;
+    // a new TOTP step: the login consumed the current one
+    const step = Math.floor(Date.now() / 30000);
+    while (Math.floor(Date.now() / 30000) === step) await new Promise((r) => setTimeout(r, 250));
+    const re = await post(who, '/api/reauth', { password, code: totp(secret) });
+    assert.equal(re.status, 200, re.text);
+    const bad = await post(who, '/api/emergency', { patient: `Patient/${cases[0].id}`, reason_code: 'curious', reason_text: 'x' });
+    outcome(bad, 400);
+    for (const c of cases) {
+      const e = await post(who, '/api/emergency', { patient: `Patient/${c.id}`, reason_code: 'unconscious', reason_text: '意識障害で救急搬送、本人確認不可' });
+      assert.equal(e.status, 201, e.text);
+      c[`episode_${role}`] = e.json.episode;
+    }
+  }
+  await checkAll('emergency');
+  // the episodes are in the review queue of S's privacy officer, with a deadline
+  const admin = await SRV.login('admin.renkei');
+  const queue = await get(admin, '/api/emergency/review');
+  assert.equal(queue.status, 200);
+  assert.ok(queue.json.episodes.length >= 2 * cases.length, 'every episode opened S\'s records and is to be reviewed');
+  assert.ok(queue.json.episodes.every((e) => e.review_status === 'pending' && e.review_due > e.started));
+  const r = await post(admin, `/api/emergency/${queue.json.episodes[0].episode}/review`, { status: 'appropriate', note: '救急外来で確認済み' });
+  assert.equal(r.status, 204);
+  assert.equal((await get(principals.clerk, '/api/emergency/review')).status, 403);
+});
+
+test('ended episodes open nothing more; the patient\'s access report lists every look', async () => {
+  for (const role of ELIGIBLE)
+    for (const c of cases)
+      assert.equal((await http(principals[role], 'POST', `/api/emergency/${c[`episode_${role}`]}/end`)).status, 204);
+  await checkAll('emergency_ended');
+  // the access report of the patient who had no consent: S may print it, F may not
+  const c = cases[0];
+  const report = await get(SD, `/fhir/Patient/${c.id}/$access-report`);
+  assert.equal(report.status, 200, report.text);
+  const events = report.json.entry.map((e) => e.resource);
+  const accounts = new Set(events.map((e) => e.agent[0].who?.identifier?.value));
+  assert.ok(accounts.has('dr.azumino') && accounts.has('operator'), 'who looked is listed');
+  const btg = events.filter((e) => e.subtype?.[0]?.code === '110127');
+  assert.ok(btg.length >= 2, 'break-the-glass episodes are shown to the patient');
+  assert.ok(btg.every((e) => e.purposeOfEvent[0].coding[0].code === 'ETREAT'));
+  const viaEmergency = events.filter((e) => (e.agent[0].policy || []).some((p) => p.startsWith('urn:renkei:grant:emergency')));
+  assert.ok(viaEmergency.length > 0, 'looks under an emergency grant say so');
+  assert.equal((await get(principals.doctor, `/fhir/Patient/${c.id}/$access-report`)).status, 404);
+});
