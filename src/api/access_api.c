@@ -280,11 +280,11 @@ void api_emergency_review(struct api_request *rq)
 		if (rc == RK_OK && changed != 1)
 			rc = rk_fail(&err, RK_NOT_FOUND, "no episode with that id that you may review");
 	}
+	snprintf(rq->audit.detail, sizeof rq->audit.detail, "review: %s", status); /* before the body is freed */
 	json_decref(body);
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	rq->audit.grant_ref = arena_strndup(rq->arena, rq->args[0].ptr, rq->args[0].len);
-	snprintf(rq->audit.detail, sizeof rq->audit.detail, "review: %s", status);
 	rq->status = 204;
 	rq->content_type = NULL;
 }

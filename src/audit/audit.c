@@ -101,7 +101,8 @@ enum rk_status audit_key_load(const char *path, bool create, unsigned char key[A
 				return rk_fail(err, RK_IO, "cannot write the audit key %s", path);
 			}
 		} else if (errno != EEXIST) {
-			return rk_fail(err, RK_IO, "cannot create the audit key %s: %s", path, strerror(errno));
+			return rk_fail(err, RK_IO, "cannot create the audit key %s: %s (set audit.key_file to a writable place)",
+				       path, strerror(errno));
 		}
 		fd = open(path, O_RDONLY | O_CLOEXEC); /* ours, or a concurrent starter's */
 	}

@@ -87,6 +87,11 @@ export function audited(method, path) {
  */
 export async function startServer({ sets = [], demo = 0, region = true, store = null, seed = 7 } = {}) {
   const url = store || freshStore();
+  if (url.startsWith('postgresql:') && !sets.some((x) => x.startsWith('audit.key_file='))) {
+    // each PostgreSQL test database gets its own audit key, beside nothing else
+    const keyDir = mkdtempSync(path.join(tmpdir(), 'renkei-key-'));
+    sets = [...sets, `audit.key_file=${keyDir}/audit.key`];
+  }
   const base = ['--set', `store.url=${url}`, '--set', 'http.listen=127.0.0.1:0', '--set', `web.root=${path.join(ROOT, 'web')}`];
   for (const s of sets) base.push('--set', s);
   if (region) {
