@@ -440,6 +440,8 @@ static enum rk_status run_search(struct api_request *rq, const struct fhir_resou
 	size_t upto = from + (size_t)fs->q.count < set.n ? from + (size_t)fs->q.count : set.n;
 	pc->has_more = upto < set.n;
 	struct visible_page vp = {.pc = pc, .set = &set, .next = from};
+	if (upto == from)
+		return RK_OK; /* nothing visible on this page (set.rids may be NULL) */
 	return store_resources_by_rid(rq->store, def->name, set.rids + from, upto - from, visible_row, &vp, err);
 }
 

@@ -262,7 +262,14 @@ export async function http(target, method, pathAndQuery, { body, headers = {}, r
     payload = JSON.stringify(body);
     if (!h['Content-Type']) h['Content-Type'] = 'application/fhir+json';
   }
-  const res = await fetch(server.origin + pathAndQuery, { method, headers: h, body: payload });
+  let res;
+  try {
+    res = await fetch(server.origin + pathAndQuery, { method, headers: h, body: payload });
+  } catch (e) {
+    // the server died: show what it said (sanitizer reports end up here)
+    const tail = (server.log || '').split('\n').slice(-80).join('\n');
+    throw new Error(`${method} ${pathAndQuery}: ${e.cause?.message || e.message}\n--- server log ---\n${tail}`);
+  }
   const text = await res.text();
   server.requests?.push({ id, method, path: pathAndQuery, status: res.status, audited: audited(method, pathAndQuery) });
   let json = null;
