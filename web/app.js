@@ -9,7 +9,9 @@ const en = {
   'api-text': 'Facility systems connect through FHIR R4 (JP Core).',
   'login-note': 'Patient records are shown after login and the consent check (access control).',
   synthetic: 'All patient data in this demo is synthetic.',
+  login: 'Log in', logout: 'Log out', 'need-login': 'Log in to see the participating facilities.',
 };
+let session = null;
 const kinds = {
   hospital: ['病院', 'Hospital'], clinic: ['診療所', 'Clinic'], pharmacy: ['薬局', 'Pharmacy'],
   home_nursing: ['訪問看護ステーション', 'Home-nursing station'],
@@ -27,6 +29,7 @@ function applyLang() {
     el.textContent = (lang === 'en' ? en : ja)[el.dataset.i18n];
   });
   document.getElementById('lang').textContent = lang === 'en' ? '日本語' : 'English';
+  renderSession();
   renderFacilities();
 }
 
@@ -34,6 +37,18 @@ function cell(text) {
   const td = document.createElement('td');
   td.textContent = text ?? '';
   return td;
+}
+
+function renderSession() {
+  const who = document.getElementById('who');
+  document.getElementById('login').hidden = !!session;
+  document.getElementById('logout').hidden = !session;
+  if (!session) {
+    who.textContent = '';
+    return;
+  }
+  const a = session.account;
+  who.textContent = lang === 'en' ? `${a.name} (${a.role}, ${a.facility_name})` : `${a.name}（${a.role_ja}・${a.facility_name}）`;
 }
 
 function renderFacilities() {
@@ -47,7 +62,9 @@ function renderFacilities() {
       cell(f.address?.[0]?.text));
     body.append(tr);
   }
-  document.getElementById('facility-empty').hidden = facilities.length > 0;
+  const empty = document.getElementById('facility-empty');
+  empty.hidden = facilities.length > 0;
+  if (!session) empty.textContent = lang === 'en' ? en['need-login'] : 'ログインすると参加施設が表示されます。';
 }
 
 async function load() {
@@ -60,13 +77,27 @@ async function load() {
   try {
     const meta = await fetch('/fhir/metadata').then((r) => r.json());
     document.getElementById('region').textContent = meta.implementation?.description || 'renkei';
-    const b = await fetch('/fhir/Organization?_count=100&_sort=identifier').then((r) => r.json());
-    facilities = (b.entry || []).map((e) => e.resource);
+    const s = await fetch('/api/session', { credentials: 'same-origin' });
+    session = s.ok ? await s.json() : null;
+    if (session && session.stage !== 'ok') session = null;
+    if (session) {
+      const b = await fetch('/fhir/Organization?_count=100&_sort=identifier', { credentials: 'same-origin' }).then((r) => r.json());
+      facilities = (b.entry || []).map((e) => e.resource);
+    }
   } catch {
     facilities = [];
   }
+  renderSession();
   renderFacilities();
 }
+
+document.getElementById('logout').addEventListener('click', async () => {
+  await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': session?.csrf || '' } });
+  session = null;
+  facilities = [];
+  renderSession();
+  renderFacilities();
+});
 
 document.getElementById('lang').addEventListener('click', () => {
   lang = lang === 'en' ? 'ja' : 'en';

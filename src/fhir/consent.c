@@ -91,6 +91,29 @@ static bool coded(const json_t *ccs, const char *system, struct str *code)
 	return false;
 }
 
+/* The record says who recorded it and where (the paper form is signed at a
+ * facility and entered by its staff): a server-set extension, replacing any
+ * the client sent. When it was recorded is meta.lastUpdated of version 1. */
+#define RECORDED_BY_EXT "urn:renkei:extension:recorded-by"
+
+static void record_recorder(struct fhir_ctx *ctx, struct fhir_write *w)
+{
+	json_t *exts = json_object_get(w->res, "extension");
+	if (json_is_array(exts)) {
+		for (size_t i = json_array_size(exts); i-- > 0;)
+			if (str_eq_c(jstr(json_array_get(exts, i), "url"), RECORDED_BY_EXT))
+				json_array_remove(exts, i);
+	} else {
+		exts = json_array();
+		json_object_set_new(w->res, "extension", exts);
+	}
+	char who[160];
+	snprintf(who, sizeof who, "%s@%.*s", ctx->actor_account && ctx->actor_account[0] ? ctx->actor_account : "renkei",
+		 STR_FMT(w->source_facility));
+	json_array_append_new(exts, json_pack("{s:s, s:{s:s, s:s}}", "url", RECORDED_BY_EXT, "valueIdentifier", "system",
+					      "urn:renkei:account", "value", who));
+}
+
 enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
 {
 	struct consent_scratch *c = arena_calloc(ctx->arena, 1, sizeof *c);
@@ -148,6 +171,7 @@ enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struc
 	if (strcmp(c->kind, "individual") == 0 && !c->source[0])
 		return rk_fail_at(err, RK_INVALID, "Consent.provision.actor",
 				  "an individual consent names the disclosing facility (actor role %s)", CONSENT_ROLE_SOURCE);
+	record_recorder(ctx, w);
 	return RK_OK;
 }
 

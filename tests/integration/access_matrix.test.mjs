@@ -73,7 +73,12 @@ before(async () => {
     const rid = p.json.identifier.find((x) => x.system === 'urn:renkei:regional-patient-id').value;
     const c = { state, id: p.json.id, local: `M${i}`, family, rid, consents: 0 };
     const rec = async (body) => { const r = await post(SD, '/fhir/Consent', body); assert.equal(r.status, 201, r.text); c.consents++; return r; };
-    if (state === 'ind_F') await rec(consent(c.id, 'individual', { source: S_FAC, viewer: F_FAC }));
+    if (state === 'ind_F') {
+      const r = await rec(consent(c.id, 'individual', { source: S_FAC, viewer: F_FAC }));
+      const by = r.json.extension.find((e) => e.url === 'urn:renkei:extension:recorded-by');
+      assert.equal(by.valueIdentifier.value, `dr.renkei@${S_FAC}`, 'the consent says who recorded it, and where');
+      assert.equal(r.json.sourceAttachment.title, '同意書（スキャン）', 'the scanned form is kept');
+    }
     if (state === 'ind_other') await rec(consent(c.id, 'individual', { source: S_FAC, viewer: O_FAC }));
     if (state === 'ind_all_reg' || state === 'ind_all_unreg') await rec(consent(c.id, 'individual', { source: S_FAC }));
     if (state === 'ind_all_reg') {

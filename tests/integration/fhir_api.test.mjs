@@ -285,4 +285,8 @@ test('health check and static files', async () => {
   assert.match(index.headers.get('content-type'), /text\/html/);
   assert.match(index.text, /医療情報連携ネットワーク/);
   assert.match(index.headers.get('content-security-policy'), /default-src 'self'/);
+  const login = await get(S, '/login.html');
+  assert.equal(login.status, 200);
+  for (const label of ['ログインID', 'パスワード', 'ワンタイムコード']) assert.ok(login.text.includes(label), label);
+  assert.equal((await get(S, '/login.js')).headers.get('content-type'), 'text/javascript; charset=utf-8');
 });
