@@ -24,6 +24,9 @@ struct pending {
 	enum rk_status status;
 	char msg[RK_ERR_MSG_MAX];
 	bool done;
+	pthread_cond_t cv; /* its own: the writer wakes exactly the waiters of a batch */
+	audit_done_fn callback; /* asynchronous: called instead of waking a waiter */
+	void *callback_arg;
 };
 
 struct audit_log {
@@ -32,7 +35,7 @@ struct audit_log {
 	struct store *store;
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t work, done;
+	pthread_cond_t work;
 	struct pending *head, *tail;
 	bool stopping;
 	int64_t last_time;
@@ -246,6 +249,7 @@ static void pending_free(struct pending *p)
 	free((char *)p->ev.entities);
 	free((char *)p->ev.query);
 	free((char *)p->ev.detail);
+	pthread_cond_destroy(&p->cv);
 	free(p);
 }
 
@@ -268,13 +272,21 @@ static void *writer(void *arg)
 		if (rc != RK_OK)
 			log_event(LOG_ERROR, "audit.write_failed", "error", err.msg, NULL);
 
-		pthread_mutex_lock(&log->mu);
-		for (struct pending *p = batch; p; p = p->next) {
+		for (struct pending *p = batch, *next; p; p = next) {
+			next = p->next; /* p belongs to its waiter once done is set */
+			if (p->callback) {
+				p->callback(p->callback_arg, rc, err.msg);
+				pending_free(p);
+				continue;
+			}
+			pthread_mutex_lock(&log->mu);
 			p->status = rc;
 			snprintf(p->msg, sizeof p->msg, "%s", err.msg);
 			p->done = true;
+			pthread_cond_signal(&p->cv);
+			pthread_mutex_unlock(&log->mu);
 		}
-		pthread_cond_broadcast(&log->done);
+		pthread_mutex_lock(&log->mu);
 	}
 	pthread_mutex_unlock(&log->mu);
 	return NULL;
@@ -288,7 +300,7 @@ static char *dup_or_empty(const char *s)
 	return d;
 }
 
-enum rk_status audit_write(struct audit_log *log, const struct audit_event *ev, int64_t *seq_out, struct rk_err *err)
+static struct pending *pending_new(const struct audit_event *ev)
 {
 	struct pending *p = calloc(1, sizeof *p);
 	if (!p)
@@ -304,20 +316,50 @@ enum rk_status audit_write(struct audit_log *log, const struct audit_event *ev, 
 		.entities = dup_or_empty(ev->entities && *ev->entities ? ev->entities : "[]"),
 		.query = dup_or_empty(ev->query), .detail = dup_or_empty(ev->detail),
 	};
-	pthread_mutex_lock(&log->mu);
-	if (log->stopping) {
-		pthread_mutex_unlock(&log->mu);
-		pending_free(p);
-		return rk_fail(err, RK_BUSY, "the audit log is shutting down");
-	}
+	pthread_cond_init(&p->cv, NULL);
+	return p;
+}
+
+/* Queue p; false when the log is shutting down. Called with log->mu held. */
+static bool enqueue(struct audit_log *log, struct pending *p)
+{
+	if (log->stopping)
+		return false;
 	if (log->tail)
 		log->tail->next = p;
 	else
 		log->head = p;
 	log->tail = p;
 	pthread_cond_signal(&log->work);
+	return true;
+}
+
+enum rk_status audit_submit(struct audit_log *log, const struct audit_event *ev, audit_done_fn done, void *arg)
+{
+	struct pending *p = pending_new(ev);
+	p->callback = done;
+	p->callback_arg = arg;
+	pthread_mutex_lock(&log->mu);
+	bool queued = enqueue(log, p);
+	pthread_mutex_unlock(&log->mu);
+	if (!queued) {
+		pending_free(p);
+		return RK_BUSY;
+	}
+	return RK_OK;
+}
+
+enum rk_status audit_write(struct audit_log *log, const struct audit_event *ev, int64_t *seq_out, struct rk_err *err)
+{
+	struct pending *p = pending_new(ev);
+	pthread_mutex_lock(&log->mu);
+	if (!enqueue(log, p)) {
+		pthread_mutex_unlock(&log->mu);
+		pending_free(p);
+		return rk_fail(err, RK_BUSY, "the audit log is shutting down");
+	}
 	while (!p->done)
-		pthread_cond_wait(&log->done, &log->mu);
+		pthread_cond_wait(&p->cv, &log->mu);
 	pthread_mutex_unlock(&log->mu);
 	enum rk_status rc = p->status;
 	if (rc != RK_OK)
@@ -368,7 +410,6 @@ enum rk_status audit_open(const struct config *cfg, struct audit_log **out, stru
 	}
 	pthread_mutex_init(&log->mu, NULL);
 	pthread_cond_init(&log->work, NULL);
-	pthread_cond_init(&log->done, NULL);
 	if (pthread_create(&log->thread, NULL, writer, log) != 0) {
 		store_close(log->store);
 		free(log);
@@ -390,7 +431,6 @@ void audit_close(struct audit_log *log)
 	store_close(log->store);
 	pthread_mutex_destroy(&log->mu);
 	pthread_cond_destroy(&log->work);
-	pthread_cond_destroy(&log->done);
 	sodium_memzero(log->key, sizeof log->key);
 	free(log);
 }

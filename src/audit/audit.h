@@ -38,6 +38,13 @@ struct audit_log;
  * of audit.key_file (created, mode 0600, when the log is empty and the file
  * is missing; its absence with a non-empty log is an error). */
 enum rk_status audit_open(const struct config *cfg, struct audit_log **out, struct rk_err *err);
+/* Called on the writer thread once an entry is committed (status RK_OK) or
+ * could not be (another status, with a message). Must not block. */
+typedef void (*audit_done_fn)(void *arg, enum rk_status status, const char *message);
+/* Queue ev without waiting; done(arg, ...) tells when it is durable. This is
+ * how the HTTP server waits for the audit without holding a worker thread.
+ * RK_BUSY when the log is shutting down (done is then not called). */
+enum rk_status audit_submit(struct audit_log *log, const struct audit_event *ev, audit_done_fn done, void *arg);
 /* Append ev and wait until it is committed. RK_IO/RK_DB/RK_BUSY when it could
  * not be made durable. *seq_out (may be NULL) gets its sequence number. */
 enum rk_status audit_write(struct audit_log *log, const struct audit_event *ev, int64_t *seq_out, struct rk_err *err);

@@ -80,8 +80,7 @@ static enum rk_status parse_token(struct parse *p, struct str key, struct str v,
 		out->code = unescape(p, code);
 		if (!out->code.len && !out->system.len)
 			return bad_value(p, key, v, "has neither a system nor a code");
-		if (!out->code.len)
-			return bad_value(p, key, v, "gives only a system; add the code after '|'");
+		/* "system|" matches every code of that system (FHIR token search) */
 	} else {
 		out->code = unescape(p, v);
 	}

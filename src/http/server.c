@@ -1,6 +1,9 @@
 /* server.c — libmicrohttpd glue. A request's life: first callback (headers
  * only) → route and limits; body chunks → bounded buffer; last callback →
- * handler → response. State lives in a per-request arena. */
+ * handler → audit entry queued, connection suspended → the audit writer
+ * resumes it once the entry is durable → response. State lives in a
+ * per-request arena. Suspending instead of waiting keeps the worker threads
+ * busy with other requests while the group commit gathers many entries. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -9,6 +12,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +33,8 @@ struct http_server {
 	const struct api_env *env;
 	char root_real[4096];
 	char *tls_key, *tls_cert;
+	atomic_int suspended; /* connections waiting for their audit entry */
+	atomic_bool stopping; /* no more suspending: http_stop is waiting for the rest */
 };
 
 /* Per-thread worker state: the database connection. */
@@ -86,9 +92,15 @@ struct http_req {
 	char client_addr[64];
 	char request_id[72];
 	int64_t t0;
+	bool in_dispatch; /* the handler ran: the connection may be suspended */
+	atomic_int aud;   /* AUD_NONE, AUD_PENDING (suspended), AUD_DONE */
+	enum rk_status aud_status;
+	char aud_msg[RK_ERR_MSG_MAX];
 	struct MHD_Connection *conn;
 	struct http_server *srv;
 };
+
+enum { AUD_NONE, AUD_PENDING, AUD_DONE };
 
 static struct str header_fn(const struct api_request *rq, const char *name)
 {
@@ -136,33 +148,37 @@ static void access_log(struct http_req *hr, const char *method, const char *url,
 		  "outcome", status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
 }
 
+struct audit_bufs {
+	struct buf query, patients, entities;
+};
+
 /* The audit entry of an API request (DESIGN §1: written and durable before
- * the response leaves). */
-static enum rk_status audit_request(struct http_req *hr, const char *method, const char *url, struct rk_err *err)
+ * the response leaves). ev points into b until audit_bufs_free. */
+static void audit_event_build(struct http_req *hr, const char *method, const char *url, struct audit_event *ev,
+			      struct audit_bufs *b)
 {
 	struct api_request *rq = &hr->rq;
 	struct api_audit *a = &rq->audit;
 	const struct principal *who = &rq->who;
-	struct buf query, patients, entities;
-	buf_init(&query, RK_MAX_URL * 3 + 16);
-	buf_init(&patients, RK_MAX_RESPONSE);
-	buf_init(&entities, RK_MAX_RESPONSE);
-	buf_printf(&query, "%s %s", method, url);
+	buf_init(&b->query, RK_MAX_URL * 3 + 16);
+	buf_init(&b->patients, RK_MAX_RESPONSE);
+	buf_init(&b->entities, RK_MAX_RESPONSE);
+	buf_printf(&b->query, "%s %s", method, url);
 	for (size_t i = 0; i < hr->n_params; i++) {
-		buf_putc(&query, i ? '&' : '?');
-		buf_put_urlenc(&query, hr->params[i].key);
-		buf_putc(&query, '=');
-		buf_put_urlenc(&query, hr->params[i].value);
+		buf_putc(&b->query, i ? '&' : '?');
+		buf_put_urlenc(&b->query, hr->params[i].key);
+		buf_putc(&b->query, '=');
+		buf_put_urlenc(&b->query, hr->params[i].value);
 	}
-	buf_putc(&patients, '[');
-	buf_put_str(&patients, buf_str(&a->patients));
-	buf_putc(&patients, ']');
-	buf_putc(&entities, '[');
-	buf_put_str(&entities, buf_str(&a->entities));
-	buf_putc(&entities, ']');
+	buf_putc(&b->patients, '[');
+	buf_put_str(&b->patients, buf_str(&a->patients));
+	buf_putc(&b->patients, ']');
+	buf_putc(&b->entities, '[');
+	buf_put_str(&b->entities, buf_str(&a->entities));
+	buf_putc(&b->entities, ']');
 	int status = rq->status;
 	const char *grant = !a->n_entities ? "" : a->grant < 0 ? "mixed" : access_grant_code((enum access_grant)a->grant);
-	struct audit_event ev = {
+	*ev = (struct audit_event){
 		.request_id = hr->request_id,
 		.event = a->event ? a->event : hr->route ? hr->route->event : "no-route",
 		.action = a->action ? a->action : hr->route ? hr->route->action : 'E',
@@ -175,16 +191,50 @@ static enum rk_status audit_request(struct http_req *hr, const char *method, con
 		.purpose = a->purpose ? a->purpose : (who->kind == PRINCIPAL_NONE ? "" : "TREAT"),
 		.grant_kind = grant,
 		.grant_ref = a->n_entities && a->grant >= 0 ? a->grant_ref : NULL,
-		.patients = buf_cstr(&patients),
-		.entities = buf_cstr(&entities),
-		.query = buf_cstr(&query),
+		.patients = buf_cstr(&b->patients),
+		.entities = buf_cstr(&b->entities),
+		.query = buf_cstr(&b->query),
 		.detail = a->detail,
 	};
-	enum rk_status rc = audit_write(hr->srv->env->audit, &ev, NULL, err);
-	buf_free(&query);
-	buf_free(&patients);
-	buf_free(&entities);
-	return rc;
+}
+
+static void audit_bufs_free(struct audit_bufs *b)
+{
+	buf_free(&b->query);
+	buf_free(&b->patients);
+	buf_free(&b->entities);
+}
+
+/* On the audit writer's thread: the entry of a suspended request is durable
+ * (or failed). hr may be freed as soon as the connection is resumed. */
+static void audit_done(void *arg, enum rk_status status, const char *message)
+{
+	struct http_req *hr = arg;
+	struct http_server *srv = hr->srv;
+	hr->aud_status = status;
+	snprintf(hr->aud_msg, sizeof hr->aud_msg, "%s", message ? message : "");
+	atomic_store(&hr->aud, AUD_DONE);
+	MHD_resume_connection(hr->conn);
+	atomic_fetch_sub(&srv->suspended, 1);
+}
+
+/* Queue the entry and suspend the connection; false when the request must
+ * wait synchronously instead (early replies, or the server is stopping). */
+static bool audit_async(struct http_req *hr, const struct audit_event *ev)
+{
+	struct http_server *srv = hr->srv;
+	if (!hr->in_dispatch)
+		return false;
+	atomic_fetch_add(&srv->suspended, 1); /* before the check: http_stop waits for it */
+	if (atomic_load(&srv->stopping)) {
+		atomic_fetch_sub(&srv->suspended, 1);
+		return false;
+	}
+	atomic_store(&hr->aud, AUD_PENDING);
+	MHD_suspend_connection(hr->conn);
+	if (audit_submit(srv->env->audit, ev, audit_done, hr) != RK_OK)
+		audit_done(hr, RK_BUSY, "the audit log is shutting down");
+	return true;
 }
 
 /* Send rq's response (status, headers, body). */
@@ -197,7 +247,22 @@ static enum MHD_Result send_api(struct http_req *hr, const char *method, const c
 	if (audited && !hr->rq.audit.skip && hr->srv->env->audit) {
 		struct rk_err err;
 		rk_err_clear(&err);
-		if (audit_request(hr, method, url, &err) != RK_OK) {
+		enum rk_status rc;
+		if (atomic_load(&hr->aud) == AUD_DONE) {
+			rc = hr->aud_status;
+			if (rc != RK_OK)
+				rk_fail(&err, rc, "%s", hr->aud_msg);
+		} else {
+			struct audit_event ev;
+			struct audit_bufs b;
+			audit_event_build(hr, method, url, &ev, &b);
+			bool queued = audit_async(hr, &ev);
+			rc = queued ? RK_OK : audit_write(hr->srv->env->audit, &ev, NULL, &err);
+			audit_bufs_free(&b);
+			if (queued)
+				return MHD_YES; /* resumed by audit_done; on_request comes back here */
+		}
+		if (rc != RK_OK) {
 			log_event(LOG_ERROR, "audit.refused_response", "path", url, "error", err.msg, NULL);
 			api_reply_error(&hr->rq, RK_BUSY, &err); /* nothing is served unaudited */
 		}
@@ -377,6 +442,7 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 
 static enum MHD_Result dispatch(struct http_req *hr, const char *method, const char *url)
 {
+	hr->in_dispatch = true;
 	if (hr->match == ROUTER_NO_ROUTE)
 		return send_static(hr, method, url);
 	if (hr->too_large) {
@@ -412,6 +478,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0; /* discard the rest of a refused upload */
 		return MHD_YES;
 	}
+	if (atomic_load(&hr->aud) == AUD_DONE)
+		return send_api(hr, method, url); /* resumed: the audit entry is durable (or failed) */
 	if (*upload_size) {
 		if (!hr->route || !(hr->route->flags & ROUTE_BODY)) {
 			*upload_size = 0; /* a body where none is expected is ignored */
@@ -544,7 +612,7 @@ enum rk_status http_start(const struct api_env *env, int fd, struct http_server 
 		log_event(LOG_WARN, "http.no_web_root", "path", cfg->web_root, "error", strerror(errno), NULL);
 		snprintf(srv->root_real, sizeof srv->root_real, "/nonexistent-web-root");
 	}
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
 	if (strchr(cfg->listen_host, ':'))
 		flags |= MHD_USE_IPv6;
 	if (cfg->tls_enabled) {
@@ -592,6 +660,13 @@ void http_stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/* Suspended connections must be resumed before the daemon stops; the
+	 * audit log is still open, so their entries complete shortly. */
+	atomic_store(&s->stopping, true);
+	for (int i = 0; i < 10000 && atomic_load(&s->suspended) > 0; i++)
+		usleep(1000);
+	if (atomic_load(&s->suspended) > 0)
+		log_event(LOG_WARN, "http.stop_with_suspended", NULL);
 	MHD_stop_daemon(s->daemon);
 	free(s->tls_cert);
 	free(s->tls_key);

@@ -80,6 +80,11 @@ static void value_pred(struct sqlb *q, const struct store_cond *c, const struct 
 {
 	switch (c->kind) {
 	case COND_TOKEN:
+		if (v->has_system && !v->code.len) { /* "system|": any code of the system */
+			sql_put(q, "system = ");
+			bind_s(q, v->system);
+			break;
+		}
 		sql_put(q, "(code = ");
 		bind_s(q, v->code);
 		if (v->has_system) {

@@ -185,6 +185,8 @@ test('search: names in kanji, katakana, hiragana, half-width kana; modifiers', a
   assert.equal(await n(`identifier=${encodeURIComponent(`${LOCAL_SYSTEM(CLINIC)}|C2002`)}`), 1);
   assert.equal(await n(`identifier=C2002`), 1);
   assert.equal(await n(`identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|C2002`)}`), 0);
+  assert.equal(await n(`identifier=${encodeURIComponent(`${LOCAL_SYSTEM(CLINIC)}|`)}&family=${encodeURIComponent('髙橋')}`), 1,
+    '"system|" finds every patient of the clinic');
 });
 
 test('search: birthdate prefixes, _lastUpdated, _id, _sort, _count paging', async () => {

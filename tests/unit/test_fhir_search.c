@@ -144,7 +144,7 @@ static void test_errors(void **state)
 	expect_error("name=", RK_INVALID, "empty value");
 	expect_error("name=a,,b", RK_INVALID, "empty value");
 	expect_error("name= ", RK_INVALID, "no searchable characters");
-	expect_error("identifier=urn:x|", RK_INVALID, "only a system");
+	expect_error("identifier=|", RK_INVALID, "neither a system nor a code");
 	expect_error("name=\xF4\x8F\xBF\xBF", RK_INVALID, "U+10FFFF");
 	expect_error("_id=a/b", RK_INVALID, "not a valid id");
 	expect_error("organization=Foo/1", RK_INVALID, "unknown resource type");
