@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/limits.h"
 
 #define CACHE_SLOTS 1024 /* patients per request; beyond it facts are reloaded */
 
@@ -319,4 +321,194 @@ enum rk_status access_check(struct access_ctx *ax, struct str type, struct str s
 			em.episode_id = ax->episode_ids[i];
 	*out = access_decide(&ax->ap, p, src, cat, &em, ax->now);
 	return RK_OK;
+}
+
+/* ---- prefetch: the facts of many patients in a few statements ---------- */
+
+/* Append one element of size sz to *arr (n used, *cap allocated), in the arena. */
+static void *grow(struct access_ctx *ax, void *arr, size_t n, size_t *cap, size_t sz)
+{
+	if (arr && n < *cap)
+		return arr;
+	size_t ncap = *cap ? *cap * 2 : 4;
+	void *more = arena_alloc(ax->arena, ncap * sz);
+	if (more && n)
+		memcpy(more, arr, n * sz);
+	*cap = ncap;
+	return more;
+}
+
+/* "<head> IN (?, ?, ...)<tail>" with n placeholders. */
+static void in_sql(struct buf *b, const char *head, size_t n, const char *tail)
+{
+	buf_reset(b);
+	buf_puts(b, head);
+	buf_puts(b, " IN (");
+	for (size_t i = 0; i < n; i++)
+		buf_puts(b, i ? ", ?" : "?");
+	buf_putc(b, ')');
+	buf_puts(b, tail);
+}
+
+/* The cached slot for regional, if its key is regional (a colliding one may
+ * have taken it: its rows are then skipped and loaded again on demand). */
+static struct facts_slot *facts_slot_of(struct access_cache *c, struct str regional)
+{
+	struct facts_slot *slot = &c->facts[hash(regional) % CACHE_SLOTS];
+	return slot->regional && str_eq_c(regional, slot->regional) ? slot : NULL;
+}
+
+struct fact_caps {
+	size_t reg, cons, team;
+};
+
+static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regionals, size_t n, struct buf *sql,
+				     struct rk_err *err)
+{
+	struct access_cache *c = ax->cache;
+	struct fact_caps *caps = arena_calloc(ax->arena, CACHE_SLOTS, sizeof *caps);
+	if (!caps)
+		return oom(err);
+	for (size_t i = 0; i < n; i++) {
+		struct facts_slot *slot = &c->facts[hash(str_c(regionals[i])) % CACHE_SLOTS];
+		slot->regional = regionals[i];
+		slot->facts = (struct access_patient){.regional_id = regionals[i]};
+	}
+	static const char *const queries[] = {
+		"SELECT regional_id, facility_code FROM patient_link WHERE regional_id",
+		"SELECT regional_id, consent_id, kind, status, source_facility, viewer_facility, period_start, period_end"
+		" FROM consent_fact WHERE regional_id",
+		"SELECT regional_id, facility_code, account_id, active, period_start, period_end FROM care_team_member"
+		" WHERE regional_id",
+	};
+	for (int q = 0; q < 3; q++) {
+		in_sql(sql, queries[q], n, "");
+		struct store_stmt *st;
+		enum rk_status rc = store_prepare(ax->store, buf_cstr(sql), &st, err);
+		if (rc != RK_OK)
+			return rc;
+		for (size_t i = 0; i < n; i++)
+			store_bind_text(st, (int)i + 1, str_c(regionals[i]));
+		bool row = false;
+		while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+			struct facts_slot *slot = facts_slot_of(c, store_col_text(st, 0));
+			if (!slot)
+				continue;
+			struct access_patient *p = &slot->facts;
+			struct fact_caps *cap = &caps[slot - c->facts];
+			if (q == 0) {
+				const char **reg = grow(ax, (void *)p->registered, p->n_registered, &cap->reg, sizeof *reg);
+				if (!reg)
+					break;
+				reg[p->n_registered++] = dup(ax, store_col_text(st, 1));
+				p->registered = reg;
+			} else if (q == 1) {
+				struct consent_fact *cf = grow(ax, (void *)p->consents, p->n_consents, &cap->cons, sizeof *cf);
+				if (!cf)
+					break;
+				struct consent_fact *f = &cf[p->n_consents++];
+				struct str kind = store_col_text(st, 2);
+				f->id = dup(ax, store_col_text(st, 1));
+				f->kind = str_eq_c(kind, "individual")      ? CONSENT_INDIVIDUAL
+					  : str_eq_c(kind, "comprehensive") ? CONSENT_COMPREHENSIVE
+									    : CONSENT_REFUSAL;
+				f->active = str_eq_c(store_col_text(st, 3), "active");
+				f->source_facility = dup(ax, store_col_text(st, 4));
+				f->viewer_facility = dup(ax, store_col_text(st, 5));
+				f->start = store_col_i64(st, 6);
+				f->end = store_col_i64(st, 7);
+				p->consents = cf;
+			} else {
+				struct team_fact *tf = grow(ax, (void *)p->team, p->n_team, &cap->team, sizeof *tf);
+				if (!tf)
+					break;
+				struct team_fact *t = &tf[p->n_team++];
+				t->facility = dup(ax, store_col_text(st, 1));
+				t->account = dup(ax, store_col_text(st, 2));
+				t->active = store_col_i64(st, 3) != 0;
+				t->start = store_col_i64(st, 4);
+				t->end = store_col_i64(st, 5);
+				p->team = tf;
+			}
+		}
+		store_done(st);
+		if (rc == RK_OK && row)
+			rc = oom(err); /* left the loop on an allocation failure */
+		if (rc != RK_OK) {
+			/* half-loaded facts must not be mistaken for complete ones */
+			for (size_t i = 0; i < n; i++) {
+				struct facts_slot *slot = facts_slot_of(c, str_c(regionals[i]));
+				if (slot)
+					slot->regional = NULL;
+			}
+			return rc;
+		}
+	}
+	return RK_OK;
+}
+
+enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_ids, size_t n, struct rk_err *err)
+{
+	struct access_cache *c = cache_of(ax);
+	if (!c)
+		return oom(err);
+	/* Bounded so that one batch fits the cache with few collisions. */
+	enum { BATCH = CACHE_SLOTS / 4 < RK_MAX_SQL_PARAMS ? CACHE_SLOTS / 4 : RK_MAX_SQL_PARAMS };
+	struct buf sql;
+	buf_init(&sql, 16 * BATCH + 256);
+	enum rk_status rc = RK_OK;
+	for (size_t from = 0; from < n && rc == RK_OK; from += BATCH) {
+		size_t upto = n - from < BATCH ? n : from + BATCH;
+		/* regional IDs of the Patient ids not cached yet */
+		struct str want[BATCH];
+		size_t n_want = 0;
+		for (size_t i = from; i < upto; i++) {
+			struct patient_slot *slot = &c->patients[hash(patient_ids[i]) % CACHE_SLOTS];
+			if (!patient_ids[i].len || (slot->patient_id && str_eq_c(patient_ids[i], slot->patient_id)))
+				continue;
+			slot->patient_id = dup(ax, patient_ids[i]);
+			slot->regional = ""; /* none, unless the link says otherwise */
+			if (!slot->patient_id)
+				rc = oom(err);
+			want[n_want++] = patient_ids[i];
+		}
+		if (rc == RK_OK && n_want) {
+			in_sql(&sql, "SELECT patient_id, regional_id FROM patient_link WHERE patient_id", n_want, "");
+			struct store_stmt *st;
+			rc = store_prepare(ax->store, buf_cstr(&sql), &st, err);
+			if (rc == RK_OK) {
+				for (size_t i = 0; i < n_want; i++)
+					store_bind_text(st, (int)i + 1, want[i]);
+				bool row;
+				while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+					struct str pid = store_col_text(st, 0);
+					struct patient_slot *slot = &c->patients[hash(pid) % CACHE_SLOTS];
+					if (slot->patient_id && str_eq_c(pid, slot->patient_id))
+						slot->regional = dup(ax, store_col_text(st, 1));
+				}
+				store_done(st);
+			}
+			if (rc != RK_OK) /* forget the guesses of "no link" */
+				for (size_t i = 0; i < n_want; i++)
+					c->patients[hash(want[i]) % CACHE_SLOTS].patient_id = NULL;
+		}
+		/* facts of the regional IDs not cached yet, each once */
+		const char *regs[BATCH];
+		size_t n_regs = 0;
+		for (size_t i = from; i < upto && rc == RK_OK; i++) {
+			const char *regional = "";
+			if ((rc = access_regional_of(ax, patient_ids[i], &regional, err)) != RK_OK || !regional[0])
+				continue;
+			struct facts_slot *slot = &c->facts[hash(str_c(regional)) % CACHE_SLOTS];
+			if (slot->regional && strcmp(slot->regional, regional) == 0)
+				continue; /* cached, or already in this batch */
+			slot->regional = regional;
+			slot->facts = (struct access_patient){.regional_id = regional};
+			regs[n_regs++] = regional;
+		}
+		if (rc == RK_OK && n_regs)
+			rc = prefetch_facts(ax, regs, n_regs, &sql, err);
+	}
+	buf_free(&sql);
+	return rc;
 }

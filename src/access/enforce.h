@@ -44,6 +44,11 @@ enum rk_status access_patient(struct access_ctx *ax, const char *regional_id, co
 /* The regional ID of a Patient resource id ("" when it has none). */
 enum rk_status access_regional_of(struct access_ctx *ax, struct str patient_id, const char **out, struct rk_err *err);
 
+/* Load the regional IDs and the facts of many patients at once (a few
+ * statements per few hundred patients instead of several per patient), so
+ * that the access_check calls that follow find them cached. A search's
+ * candidate pass calls it; the answer of access_check is the same without. */
+enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_ids, size_t n, struct rk_err *err);
 /* Forget cached facts (after this request changed consents or episodes). */
 void access_ctx_reset(struct access_ctx *ax);
 

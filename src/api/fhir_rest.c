@@ -355,10 +355,15 @@ static enum rk_status page_row(void *vctx, const struct store_resource *r)
 	return st;
 }
 
-/* Search candidates that the principal may see, in the search's order. */
+/* Search candidates that the principal may see, in the search's order. The
+ * candidates are decided in batches, after one access_prefetch per batch. */
+#define CANDIDATE_BATCH 256
 struct visible_set {
 	struct api_request *rq;
 	const char *type;
+	int64_t pend_rid[CANDIDATE_BATCH];
+	struct str pend_source[CANDIDATE_BATCH], pend_patient[CANDIDATE_BATCH];
+	size_t n_pend;
 	int64_t *rids;
 	struct access_decision *decisions;
 	const char **regionals;
@@ -392,15 +397,35 @@ static enum rk_status visible_push(struct visible_set *v, int64_t rid, const str
 	return RK_OK;
 }
 
+static enum rk_status visible_flush(struct visible_set *v)
+{
+	struct access_ctx *ax = api_access(v->rq);
+	enum rk_status rc = access_prefetch(ax, v->pend_patient, v->n_pend, v->err);
+	for (size_t i = 0; i < v->n_pend && rc == RK_OK; i++) {
+		struct access_decision d;
+		const char *regional = "";
+		rc = access_check(ax, str_c(v->type), v->pend_source[i], v->pend_patient[i], &d, &regional, v->err);
+		if (rc == RK_OK && d.permit)
+			rc = visible_push(v, v->pend_rid[i], &d, regional);
+	}
+	v->n_pend = 0;
+	return rc;
+}
+
 static enum rk_status visible_key(void *vctx, int64_t rid, struct str source, struct str patient_id)
 {
 	struct visible_set *v = vctx;
-	struct access_decision d;
-	const char *regional = "";
-	enum rk_status rc = access_check(api_access(v->rq), str_c(v->type), source, patient_id, &d, &regional, v->err);
-	if (rc != RK_OK || !d.permit)
-		return rc;
-	return visible_push(v, rid, &d, regional);
+	struct arena *a = v->rq->arena;
+	char *src = arena_strndup(a, source.ptr ? source.ptr : "", source.len);
+	char *pid = arena_strndup(a, patient_id.ptr ? patient_id.ptr : "", patient_id.len);
+	if (!src || !pid)
+		return rk_fail(v->err, RK_TOO_LARGE, "the search matches too much to check; narrow it");
+	v->pend_rid[v->n_pend] = rid;
+	v->pend_source[v->n_pend] = (struct str){src, source.len};
+	v->pend_patient[v->n_pend] = (struct str){pid, patient_id.len};
+	if (++v->n_pend == CANDIDATE_BATCH)
+		return visible_flush(v);
+	return RK_OK;
 }
 
 struct visible_page {
@@ -431,18 +456,25 @@ static enum rk_status run_search(struct api_request *rq, const struct fhir_resou
 		fs->q.count = want;
 		return rc;
 	}
-	struct visible_set set = {.rq = rq, .type = def->name, .err = err};
-	enum rk_status rc = store_search_keys(rq->store, &fs->q, RK_MAX_CANDIDATES, visible_key, &set, err);
+	struct visible_set *set = arena_calloc(rq->arena, 1, sizeof *set); /* too big for the stack */
+	if (!set)
+		return rk_fail(err, RK_TOO_LARGE, "%s", "out of request memory");
+	set->rq = rq;
+	set->type = def->name;
+	set->err = err;
+	enum rk_status rc = store_search_keys(rq->store, &fs->q, RK_MAX_CANDIDATES, visible_key, set, err);
+	if (rc == RK_OK && set->n_pend)
+		rc = visible_flush(set);
 	if (rc != RK_OK)
 		return rc;
-	*total = fs->q.want_total ? (int64_t)set.n : -1;
-	size_t from = (size_t)fs->q.offset < set.n ? (size_t)fs->q.offset : set.n;
-	size_t upto = from + (size_t)fs->q.count < set.n ? from + (size_t)fs->q.count : set.n;
-	pc->has_more = upto < set.n;
-	struct visible_page vp = {.pc = pc, .set = &set, .next = from};
+	*total = fs->q.want_total ? (int64_t)set->n : -1;
+	size_t from = (size_t)fs->q.offset < set->n ? (size_t)fs->q.offset : set->n;
+	size_t upto = from + (size_t)fs->q.count < set->n ? from + (size_t)fs->q.count : set->n;
+	pc->has_more = upto < set->n;
+	struct visible_page vp = {.pc = pc, .set = set, .next = from};
 	if (upto == from)
-		return RK_OK; /* nothing visible on this page (set.rids may be NULL) */
-	return store_resources_by_rid(rq->store, def->name, set.rids + from, upto - from, visible_row, &vp, err);
+		return RK_OK; /* nothing visible on this page (set->rids may be NULL) */
+	return store_resources_by_rid(rq->store, def->name, set->rids + from, upto - from, visible_row, &vp, err);
 }
 
 static void search_with(struct api_request *rq, const struct fhir_resource_def *def, const struct str_pair *params,

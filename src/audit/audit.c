@@ -14,13 +14,15 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/limits.h"
 #include "core/log.h"
 #include "core/time.h"
 
 struct pending {
 	struct pending *next;
 	struct audit_event ev; /* strings owned */
-	int64_t seq;
+	int64_t seq, at; /* set by the writer, with the chain: */
+	char action[2], prev[65], hash[65];
 	enum rk_status status;
 	char msg[RK_ERR_MSG_MAX];
 	bool done;
@@ -120,62 +122,121 @@ enum rk_status audit_key_load(const char *path, bool create, unsigned char key[A
 
 /* ---- writing ------------------------------------------------------------ */
 
-static enum rk_status index_patients(struct store *s, int64_t seq, const char *patients, struct rk_err *err)
+/* Multi-row INSERTs: on PostgreSQL every statement is a round trip, and a
+ * batch of 32 entries one row at a time cost more than its fsync. */
+#define ENTRY_COLS 20
+#define ENTRY_ROWS (RK_MAX_SQL_PARAMS / ENTRY_COLS)
+#define PATIENT_ROWS (RK_MAX_SQL_PARAMS / 2)
+
+/* "INSERT ... VALUES (?, ...), (?, ...)" with rows tuples of cols. */
+static void insert_sql(struct buf *sql, const char *head, int rows, int cols, const char *tail)
 {
-	json_t *arr = json_loads(nz(patients), 0, NULL);
-	enum rk_status rc = RK_OK;
-	size_t i;
-	json_t *v;
-	json_array_foreach(arr, i, v)
-	{
-		if (!json_is_string(v))
-			continue;
-		struct store_stmt *st;
-		rc = store_prepare(s, "INSERT INTO audit_patient (regional_id, seq) VALUES (?, ?)", &st, err);
-		if (rc != RK_OK)
-			break;
-		store_bind_text(st, 1, str_c(json_string_value(v)));
-		store_bind_i64(st, 2, seq);
-		bool row;
-		rc = store_step(st, &row, err);
-		store_done(st);
-		if (rc == RK_CONFLICT)
-			rc = RK_OK; /* the same patient twice in one entry */
-		if (rc != RK_OK)
-			break;
+	buf_reset(sql);
+	buf_puts(sql, head);
+	for (int r = 0; r < rows; r++) {
+		buf_puts(sql, r ? ", (" : " (");
+		for (int c = 0; c < cols; c++)
+			buf_puts(sql, c ? ", ?" : "?");
+		buf_putc(sql, ')');
 	}
-	json_decref(arr);
+	buf_puts(sql, tail);
+}
+
+static enum rk_status insert_entries(struct store *s, struct pending **ps, int n, struct buf *sql, struct rk_err *err)
+{
+	insert_sql(sql,
+		   "INSERT INTO audit_entry (seq, recorded_at, event, action, outcome, account_id, role, facility_code,"
+		   " session_ref, client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail,"
+		   " prev_hash, hash, request_id) VALUES",
+		   n, ENTRY_COLS, "");
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, buf_cstr(sql), &st, err);
+	if (rc != RK_OK)
+		return rc;
+	for (int r = 0; r < n; r++) {
+		const struct pending *p = ps[r];
+		const struct audit_event *ev = &p->ev;
+		int base = r * ENTRY_COLS;
+		const char *text[] = {ev->event, p->action, NULL, ev->account, ev->role, ev->facility, ev->session_ref,
+				      ev->client_addr, ev->purpose, ev->grant_kind, ev->grant_ref, ev->patients, ev->entities,
+				      ev->query, ev->detail, p->prev, p->hash};
+		store_bind_i64(st, base + 1, p->seq);
+		store_bind_i64(st, base + 2, p->at);
+		for (int i = 0; i < 17; i++) {
+			if (i == 2)
+				store_bind_i64(st, base + 5, ev->outcome);
+			else
+				store_bind_text(st, base + 3 + i, str_c(nz(text[i])));
+		}
+		store_bind_text(st, base + 20, str_c(nz(ev->request_id)));
+	}
+	rc = store_run(st, err);
+	store_done(st);
 	return rc;
 }
 
-static enum rk_status insert_entry(struct store *s, int64_t seq, int64_t at, const struct audit_event *ev,
-				   const char *prev, const char *hash, struct rk_err *err)
+static enum rk_status insert_patients(struct store *s, const char **ids, const int64_t *seqs, int n, struct buf *sql,
+				      struct rk_err *err)
 {
+	insert_sql(sql, "INSERT INTO audit_patient (regional_id, seq) VALUES", n, 2,
+		   " ON CONFLICT DO NOTHING"); /* the same patient twice in one entry */
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"INSERT INTO audit_entry (seq, recorded_at, event, action, outcome, account_id, role, facility_code,"
-		" session_ref, client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail,"
-		" prev_hash, hash, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err);
+	enum rk_status rc = store_prepare(s, buf_cstr(sql), &st, err);
 	if (rc != RK_OK)
 		return rc;
-	char action[2] = {ev->action ? ev->action : 'E', 0};
-	const char *text[] = {ev->event, action, NULL, ev->account, ev->role, ev->facility, ev->session_ref,
-			      ev->client_addr, ev->purpose, ev->grant_kind, ev->grant_ref, ev->patients, ev->entities,
-			      ev->query, ev->detail, prev, hash};
-	store_bind_i64(st, 1, seq);
-	store_bind_i64(st, 2, at);
-	for (int i = 0; i < 17; i++) {
-		if (i == 2)
-			store_bind_i64(st, 5, ev->outcome);
-		else
-			store_bind_text(st, 3 + i, str_c(nz(text[i])));
+	for (int r = 0; r < n; r++) {
+		store_bind_text(st, 2 * r + 1, str_c(ids[r]));
+		store_bind_i64(st, 2 * r + 2, seqs[r]);
 	}
-	store_bind_text(st, 20, str_c(nz(ev->request_id)));
-	bool row;
-	rc = store_step(st, &row, err);
+	rc = store_run(st, err);
 	store_done(st);
-	if (rc == RK_OK)
-		rc = index_patients(s, seq, ev->patients, err);
+	return rc;
+}
+
+/* The entries of a chained batch, ENTRY_ROWS and PATIENT_ROWS at a time. */
+static enum rk_status insert_batch(struct store *s, struct pending *batch, struct rk_err *err)
+{
+	struct buf sql;
+	buf_init(&sql, 64 * 1024);
+	struct pending *rows[ENTRY_ROWS];
+	int n = 0;
+	enum rk_status rc = RK_OK;
+	for (struct pending *p = batch; p && rc == RK_OK; p = p->next) {
+		rows[n++] = p;
+		if (n == ENTRY_ROWS || !p->next) {
+			rc = insert_entries(s, rows, n, &sql, err);
+			n = 0;
+		}
+	}
+	char *ids[PATIENT_ROWS]; /* copies: the parsed arrays are freed entry by entry */
+	int64_t seqs[PATIENT_ROWS];
+	n = 0;
+	for (struct pending *p = batch; p && rc == RK_OK; p = p->next) {
+		json_t *arr = json_loads(nz(p->ev.patients), 0, NULL);
+		size_t i;
+		json_t *v;
+		json_array_foreach(arr, i, v)
+		{
+			if (!json_is_string(v))
+				continue;
+			if (!(ids[n] = strdup(json_string_value(v))))
+				rk_oom();
+			seqs[n++] = p->seq;
+			if (n == PATIENT_ROWS) {
+				rc = insert_patients(s, (const char **)ids, seqs, n, &sql, err);
+				while (n)
+					free(ids[--n]);
+				if (rc != RK_OK)
+					break;
+			}
+		}
+		json_decref(arr);
+	}
+	if (rc == RK_OK && n)
+		rc = insert_patients(s, (const char **)ids, seqs, n, &sql, err);
+	while (n)
+		free(ids[--n]);
+	buf_free(&sql);
 	return rc;
 }
 
@@ -210,14 +271,15 @@ static enum rk_status write_batch(struct audit_log *log, struct pending *batch, 
 		if (now < log->last_time)
 			now = log->last_time; /* never backwards, even if the clock is stepped */
 		log->last_time = now;
-		char hash[65];
 		p->seq = ++seq;
-		audit_chain_hash(log->key, prev, p->seq, now, &p->ev, hash);
-		rc = insert_entry(s, p->seq, now, &p->ev, prev, hash, err);
-		if (rc != RK_OK)
-			goto out_rollback;
-		memcpy(prev, hash, sizeof prev);
+		p->at = now;
+		p->action[0] = p->ev.action ? p->ev.action : 'E';
+		memcpy(p->prev, prev, sizeof prev);
+		audit_chain_hash(log->key, prev, p->seq, now, &p->ev, p->hash);
+		memcpy(prev, p->hash, sizeof prev);
 	}
+	if ((rc = insert_batch(s, batch, err)) != RK_OK)
+		goto out_rollback;
 	rc = store_prepare(s, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", &st, err);
 	if (rc != RK_OK)
 		goto out_rollback;
