@@ -2,7 +2,8 @@
 // as FHIR AuditEvent (IHE BALP shape); a facility administrator sees only its
 // own staff's entries, clinicians none; `renkei audit verify` passes on an
 // intact log and names every kind of tampering: a changed, deleted, inserted
-// or reordered entry, and a truncated end.
+// or reordered entry, and a truncated end; a request whose entry cannot be
+// written is refused with 503 and serves nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -113,5 +114,40 @@ test('changed, deleted, inserted, reordered and truncated entries are named', as
     } finally {
       cleanupStore(T.store);
     }
+  }
+});
+
+test('a request whose audit entry cannot be written fails and serves nothing', async () => {
+  const T = await startServer();
+  const saved = S;
+  try {
+    const doc = await T.login('dr.renkei');
+    const made = await post(doc, '/fhir/Patient', patient(HOSP, 'AUDFAIL', { family: '監査' }));
+    assert.equal(made.status, 201);
+    S = T;
+    // the disk "fills up" behind the server's back: every audit insert fails
+    if (BACKEND === 'sqlite') {
+      sql("CREATE TRIGGER audit_fail BEFORE INSERT ON audit_entry BEGIN SELECT RAISE(ABORT, 'test: no space left'); END;");
+    } else {
+      sql("CREATE FUNCTION audit_fail() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'test: no space left'; END $$ LANGUAGE plpgsql;" +
+        ' CREATE TRIGGER audit_fail BEFORE INSERT ON audit_entry FOR EACH ROW EXECUTE FUNCTION audit_fail();');
+    }
+    const before = Number(sql('SELECT COUNT(*) FROM audit_entry').trim());
+    for (const p of [`/fhir/Patient/${made.json.id}`, '/fhir/Patient?family=監査', '/fhir/Patient?_summary=count']) {
+      const r = await get(doc, p);
+      outcome(r, 503);
+      assert.ok(!r.text.includes('監査') && !r.text.includes(made.json.id), `${p}: nothing of the record is served`);
+    }
+    assert.equal(Number(sql('SELECT COUNT(*) FROM audit_entry').trim()), before);
+    // the disk has room again: the same requests are served and audited
+    sql(BACKEND === 'sqlite' ? 'DROP TRIGGER audit_fail' : 'DROP TRIGGER audit_fail ON audit_entry; DROP FUNCTION audit_fail()');
+    const again = await get(doc, `/fhir/Patient/${made.json.id}`);
+    assert.equal(again.status, 200);
+    assert.equal(Number(sql('SELECT COUNT(*) FROM audit_entry').trim()), before + 1);
+    assert.equal(await T.stop(), 0);
+    assert.equal((await T.cli(['audit', 'verify'])).code, 0, 'the chain is intact: failed batches left no trace');
+  } finally {
+    S = saved;
+    cleanupStore(T.store);
   }
 });
