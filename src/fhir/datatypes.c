@@ -125,6 +125,263 @@ R(fhir_CareTeam, "CareTeam", EM("identifier", "Identifier"),
   EM("reasonReference", "Reference(Condition)"), EM("managingOrganization", "Reference(Organization)"),
   EM("telecom", "ContactPoint"), EM("note", "Annotation"));
 
+/* ---- clinical resources (issue 4) ---- */
+
+#define EM1(n, t) {n, t, 1, true, NULL}
+#define OBS_VALUE "Quantity|CodeableConcept|string|boolean|integer|Range|Ratio|time|dateTime|Period"
+#define ONSET "dateTime|Age|Period|Range|string"
+#define ANY_PERSON "Reference(Practitioner|PractitionerRole|Patient|RelatedPerson)"
+
+B(DosageDoseAndRate, "Dosage.doseAndRate", E("type", "CodeableConcept"), E("dose[x]", "Range|Quantity"),
+  E("rate[x]", "Ratio|Range|Quantity"));
+B(Dosage, "Dosage", E("sequence", "integer"), E("text", "string"), EM("additionalInstruction", "CodeableConcept"),
+  E("patientInstruction", "string"), E("timing", "Timing"), E("asNeeded[x]", "boolean|CodeableConcept"),
+  E("site", "CodeableConcept"), E("route", "CodeableConcept"), E("method", "CodeableConcept"),
+  EM("doseAndRate", "Dosage.doseAndRate"), E("maxDosePerPeriod", "Ratio"), E("maxDosePerAdministration", "Quantity"),
+  E("maxDosePerLifetime", "Quantity"));
+
+B(EncounterStatusHistory, "Encounter.statusHistory",
+  EC1("status", "planned|arrived|triaged|in-progress|onleave|finished|cancelled|entered-in-error|unknown"),
+  E1("period", "Period"));
+B(EncounterClassHistory, "Encounter.classHistory", E1("class", "Coding"), E1("period", "Period"));
+B(EncounterParticipant, "Encounter.participant", EM("type", "CodeableConcept"), E("period", "Period"),
+  E("individual", "Reference(Practitioner|PractitionerRole|RelatedPerson)"));
+B(EncounterDiagnosis, "Encounter.diagnosis", E1("condition", "Reference(Condition|Procedure)"),
+  E("use", "CodeableConcept"), E("rank", "positiveInt"));
+B(EncounterHospitalization, "Encounter.hospitalization", E("preAdmissionIdentifier", "Identifier"),
+  E("origin", "Reference(Location|Organization)"), E("admitSource", "CodeableConcept"),
+  E("reAdmission", "CodeableConcept"), EM("dietPreference", "CodeableConcept"),
+  EM("specialCourtesy", "CodeableConcept"), EM("specialArrangement", "CodeableConcept"),
+  E("destination", "Reference(Location|Organization)"), E("dischargeDisposition", "CodeableConcept"));
+B(EncounterLocation, "Encounter.location", E1("location", "Reference(Location)"),
+  EC("status", "planned|active|reserved|completed"), E("physicalType", "CodeableConcept"), E("period", "Period"));
+R(fhir_Encounter, "Encounter", EM("identifier", "Identifier"),
+  EC1("status", "planned|arrived|triaged|in-progress|onleave|finished|cancelled|entered-in-error|unknown"),
+  EM("statusHistory", "Encounter.statusHistory"), E1("class", "Coding"), EM("classHistory", "Encounter.classHistory"),
+  EM("type", "CodeableConcept"), E("serviceType", "CodeableConcept"), E("priority", "CodeableConcept"),
+  E("subject", "Reference(Patient|Group)"), EM("episodeOfCare", "Reference(EpisodeOfCare)"),
+  EM("basedOn", "Reference(ServiceRequest)"), EM("participant", "Encounter.participant"),
+  EM("appointment", "Reference(Appointment)"), E("period", "Period"), E("length", "Duration"),
+  EM("reasonCode", "CodeableConcept"),
+  EM("reasonReference", "Reference(Condition|Procedure|Observation|ImmunizationRecommendation)"),
+  EM("diagnosis", "Encounter.diagnosis"), EM("account", "Reference(Account)"),
+  E("hospitalization", "Encounter.hospitalization"), EM("location", "Encounter.location"),
+  E("serviceProvider", "Reference(Organization)"), E("partOf", "Reference(Encounter)"));
+
+B(ConditionStage, "Condition.stage", E("summary", "CodeableConcept"),
+  EM("assessment", "Reference(ClinicalImpression|DiagnosticReport|Observation)"), E("type", "CodeableConcept"));
+B(ConditionEvidence, "Condition.evidence", EM("code", "CodeableConcept"), EM("detail", "Reference"));
+R(fhir_Condition, "Condition", EM("identifier", "Identifier"), E("clinicalStatus", "CodeableConcept"),
+  E("verificationStatus", "CodeableConcept"), EM("category", "CodeableConcept"), E("severity", "CodeableConcept"),
+  E("code", "CodeableConcept"), EM("bodySite", "CodeableConcept"), E1("subject", "Reference(Patient|Group)"),
+  E("encounter", "Reference(Encounter)"), E("onset[x]", ONSET), E("abatement[x]", ONSET),
+  E("recordedDate", "dateTime"), E("recorder", ANY_PERSON), E("asserter", ANY_PERSON),
+  EM("stage", "Condition.stage"), EM("evidence", "Condition.evidence"), EM("note", "Annotation"));
+
+B(AllergyReaction, "AllergyIntolerance.reaction", E("substance", "CodeableConcept"),
+  EM1("manifestation", "CodeableConcept"), E("description", "string"), E("onset", "dateTime"),
+  EC("severity", "mild|moderate|severe"), E("exposureRoute", "CodeableConcept"), EM("note", "Annotation"));
+R(fhir_AllergyIntolerance, "AllergyIntolerance", EM("identifier", "Identifier"),
+  E("clinicalStatus", "CodeableConcept"), E("verificationStatus", "CodeableConcept"),
+  EC("type", "allergy|intolerance"), {"category", "code", 0, true, "food|medication|environment|biologic"},
+  EC("criticality", "low|high|unable-to-assess"), E("code", "CodeableConcept"), E1("patient", "Reference(Patient)"),
+  E("encounter", "Reference(Encounter)"), E("onset[x]", ONSET), E("recordedDate", "dateTime"),
+  E("recorder", ANY_PERSON), E("asserter", ANY_PERSON), E("lastOccurrence", "dateTime"), EM("note", "Annotation"),
+  EM("reaction", "AllergyIntolerance.reaction"));
+
+B(ProcedurePerformer, "Procedure.performer", E("function", "CodeableConcept"),
+  E1("actor", "Reference(Practitioner|PractitionerRole|Organization|Patient|RelatedPerson|Device)"),
+  E("onBehalfOf", "Reference(Organization)"));
+B(ProcedureFocalDevice, "Procedure.focalDevice", E("action", "CodeableConcept"), E1("manipulated", "Reference(Device)"));
+R(fhir_Procedure, "Procedure", EM("identifier", "Identifier"), EM("instantiatesCanonical", "canonical"),
+  EM("instantiatesUri", "uri"), EM("basedOn", "Reference(CarePlan|ServiceRequest)"),
+  EM("partOf", "Reference(Procedure|Observation|MedicationAdministration)"),
+  EC1("status", "preparation|in-progress|not-done|on-hold|stopped|completed|entered-in-error|unknown"),
+  E("statusReason", "CodeableConcept"), E("category", "CodeableConcept"), E("code", "CodeableConcept"),
+  E1("subject", "Reference(Patient|Group)"), E("encounter", "Reference(Encounter)"),
+  E("performed[x]", "dateTime|Period|string|Age|Range"), E("recorder", ANY_PERSON), E("asserter", ANY_PERSON),
+  EM("performer", "Procedure.performer"), E("location", "Reference(Location)"), EM("reasonCode", "CodeableConcept"),
+  EM("reasonReference", "Reference(Condition|Observation|Procedure|DiagnosticReport|DocumentReference)"),
+  EM("bodySite", "CodeableConcept"), E("outcome", "CodeableConcept"),
+  EM("report", "Reference(DiagnosticReport|DocumentReference|Composition)"), EM("complication", "CodeableConcept"),
+  EM("complicationDetail", "Reference(Condition)"), EM("followUp", "CodeableConcept"), EM("note", "Annotation"),
+  EM("focalDevice", "Procedure.focalDevice"), EM("usedReference", "Reference(Device|Medication|Substance)"),
+  EM("usedCode", "CodeableConcept"));
+
+B(MedReqInitialFill, "MedicationRequest.dispenseRequest.initialFill", E("quantity", "Quantity"),
+  E("duration", "Duration"));
+B(MedReqDispense, "MedicationRequest.dispenseRequest",
+  E("initialFill", "MedicationRequest.dispenseRequest.initialFill"), E("dispenseInterval", "Duration"),
+  E("validityPeriod", "Period"), E("numberOfRepeatsAllowed", "unsignedInt"), E("quantity", "Quantity"),
+  E("expectedSupplyDuration", "Duration"), E("performer", "Reference(Organization)"));
+B(MedReqSubstitution, "MedicationRequest.substitution", E1("allowed[x]", "boolean|CodeableConcept"),
+  E("reason", "CodeableConcept"));
+R(fhir_MedicationRequest, "MedicationRequest", EM("identifier", "Identifier"),
+  EC1("status", "active|on-hold|cancelled|completed|entered-in-error|stopped|draft|unknown"),
+  E("statusReason", "CodeableConcept"),
+  EC1("intent", "proposal|plan|order|original-order|reflex-order|filler-order|instance-order|option"),
+  EM("category", "CodeableConcept"), EC("priority", "routine|urgent|asap|stat"), E("doNotPerform", "boolean"),
+  E("reported[x]", "boolean|Reference"), E1("medication[x]", "CodeableConcept|Reference"),
+  E1("subject", "Reference(Patient|Group)"), E("encounter", "Reference(Encounter)"),
+  EM("supportingInformation", "Reference"), E("authoredOn", "dateTime"),
+  E("requester", "Reference(Practitioner|PractitionerRole|Organization|Patient|RelatedPerson|Device)"),
+  E("performer", "Reference(Practitioner|PractitionerRole|Organization|Patient|Device|RelatedPerson|CareTeam)"),
+  E("performerType", "CodeableConcept"), E("recorder", "Reference(Practitioner|PractitionerRole)"),
+  EM("reasonCode", "CodeableConcept"), EM("reasonReference", "Reference(Condition|Observation)"),
+  EM("instantiatesCanonical", "canonical"), EM("instantiatesUri", "uri"),
+  EM("basedOn", "Reference(CarePlan|MedicationRequest|ServiceRequest|ImmunizationRecommendation)"),
+  E("groupIdentifier", "Identifier"), E("courseOfTherapyType", "CodeableConcept"),
+  EM("insurance", "Reference(Coverage|ClaimResponse)"), EM("note", "Annotation"), EM("dosageInstruction", "Dosage"),
+  E("dispenseRequest", "MedicationRequest.dispenseRequest"), E("substitution", "MedicationRequest.substitution"),
+  E("priorPrescription", "Reference(MedicationRequest)"), EM("detectedIssue", "Reference(DetectedIssue)"),
+  EM("eventHistory", "Reference(Provenance)"));
+
+B(MedAdminPerformer, "MedicationAdministration.performer", E("function", "CodeableConcept"),
+  E1("actor", "Reference(Practitioner|PractitionerRole|Patient|RelatedPerson|Device)"));
+B(MedAdminDosage, "MedicationAdministration.dosage", E("text", "string"), E("site", "CodeableConcept"),
+  E("route", "CodeableConcept"), E("method", "CodeableConcept"), E("dose", "Quantity"), E("rate[x]", "Ratio|Quantity"));
+R(fhir_MedicationAdministration, "MedicationAdministration", EM("identifier", "Identifier"),
+  EM("instantiates", "uri"), EM("partOf", "Reference(MedicationAdministration|Procedure)"),
+  EC1("status", "in-progress|not-done|on-hold|completed|entered-in-error|stopped|unknown"),
+  EM("statusReason", "CodeableConcept"), E("category", "CodeableConcept"),
+  E1("medication[x]", "CodeableConcept|Reference"), E1("subject", "Reference(Patient|Group)"),
+  E("context", "Reference(Encounter|EpisodeOfCare)"), EM("supportingInformation", "Reference"),
+  E1("effective[x]", "dateTime|Period"), EM("performer", "MedicationAdministration.performer"),
+  EM("reasonCode", "CodeableConcept"), EM("reasonReference", "Reference(Condition|Observation|DiagnosticReport)"),
+  E("request", "Reference(MedicationRequest)"), EM("device", "Reference(Device)"), EM("note", "Annotation"),
+  E("dosage", "MedicationAdministration.dosage"), EM("eventHistory", "Reference(Provenance)"));
+
+B(MedDispPerformer, "MedicationDispense.performer", E("function", "CodeableConcept"),
+  E1("actor", "Reference(Practitioner|PractitionerRole|Organization|Patient|Device|RelatedPerson)"));
+B(MedDispSubstitution, "MedicationDispense.substitution", E1("wasSubstituted", "boolean"),
+  E("type", "CodeableConcept"), EM("reason", "CodeableConcept"),
+  EM("responsibleParty", "Reference(Practitioner|PractitionerRole)"));
+R(fhir_MedicationDispense, "MedicationDispense", EM("identifier", "Identifier"), EM("partOf", "Reference(Procedure)"),
+  EC1("status", "preparation|in-progress|cancelled|on-hold|completed|entered-in-error|stopped|declined|unknown"),
+  E("statusReason[x]", "CodeableConcept|Reference"), E("category", "CodeableConcept"),
+  E1("medication[x]", "CodeableConcept|Reference"), E("subject", "Reference(Patient|Group)"),
+  E("context", "Reference(Encounter|EpisodeOfCare)"), EM("supportingInformation", "Reference"),
+  EM("performer", "MedicationDispense.performer"), E("location", "Reference(Location)"),
+  EM("authorizingPrescription", "Reference(MedicationRequest)"), E("type", "CodeableConcept"),
+  E("quantity", "Quantity"), E("daysSupply", "Quantity"), E("whenPrepared", "dateTime"),
+  E("whenHandedOver", "dateTime"), E("destination", "Reference(Location)"),
+  EM("receiver", "Reference(Patient|Practitioner)"), EM("note", "Annotation"), EM("dosageInstruction", "Dosage"),
+  E("substitution", "MedicationDispense.substitution"), EM("detectedIssue", "Reference(DetectedIssue)"),
+  EM("eventHistory", "Reference(Provenance)"));
+
+B(ImmPerformer, "Immunization.performer", E("function", "CodeableConcept"),
+  E1("actor", "Reference(Practitioner|PractitionerRole|Organization)"));
+B(ImmEducation, "Immunization.education", E("documentType", "string"), E("reference", "uri"),
+  E("publicationDate", "dateTime"), E("presentationDate", "dateTime"));
+B(ImmReaction, "Immunization.reaction", E("date", "dateTime"), E("detail", "Reference(Observation)"),
+  E("reported", "boolean"));
+B(ImmProtocol, "Immunization.protocolApplied", E("series", "string"), E("authority", "Reference(Organization)"),
+  EM("targetDisease", "CodeableConcept"), E1("doseNumber[x]", "positiveInt|string"),
+  E("seriesDoses[x]", "positiveInt|string"));
+R(fhir_Immunization, "Immunization", EM("identifier", "Identifier"), EC1("status", "completed|entered-in-error|not-done"),
+  E("statusReason", "CodeableConcept"), E1("vaccineCode", "CodeableConcept"), E1("patient", "Reference(Patient)"),
+  E("encounter", "Reference(Encounter)"), E1("occurrence[x]", "dateTime|string"), E("recorded", "dateTime"),
+  E("primarySource", "boolean"), E("reportOrigin", "CodeableConcept"), E("location", "Reference(Location)"),
+  E("manufacturer", "Reference(Organization)"), E("lotNumber", "string"), E("expirationDate", "date"),
+  E("site", "CodeableConcept"), E("route", "CodeableConcept"), E("doseQuantity", "Quantity"),
+  EM("performer", "Immunization.performer"), EM("note", "Annotation"), EM("reasonCode", "CodeableConcept"),
+  EM("reasonReference", "Reference(Condition|Observation|DiagnosticReport)"), E("isSubpotent", "boolean"),
+  EM("subpotentReason", "CodeableConcept"), EM("education", "Immunization.education"),
+  EM("programEligibility", "CodeableConcept"), E("fundingSource", "CodeableConcept"),
+  EM("reaction", "Immunization.reaction"), EM("protocolApplied", "Immunization.protocolApplied"));
+
+B(ObsReferenceRange, "Observation.referenceRange", E("low", "Quantity"), E("high", "Quantity"),
+  E("type", "CodeableConcept"), EM("appliesTo", "CodeableConcept"), E("age", "Range"), E("text", "string"));
+B(ObsComponent, "Observation.component", E1("code", "CodeableConcept"), E("value[x]", OBS_VALUE),
+  E("dataAbsentReason", "CodeableConcept"), EM("interpretation", "CodeableConcept"),
+  EM("referenceRange", "Observation.referenceRange"));
+R(fhir_Observation, "Observation", EM("identifier", "Identifier"),
+  EM("basedOn", "Reference(CarePlan|DeviceRequest|ImmunizationRecommendation|MedicationRequest|NutritionOrder|ServiceRequest)"),
+  EM("partOf", "Reference(MedicationAdministration|MedicationDispense|MedicationStatement|Procedure|Immunization|ImagingStudy)"),
+  EC1("status", "registered|preliminary|final|amended|corrected|cancelled|entered-in-error|unknown"),
+  EM("category", "CodeableConcept"), E1("code", "CodeableConcept"),
+  E("subject", "Reference(Patient|Group|Device|Location)"), EM("focus", "Reference"),
+  E("encounter", "Reference(Encounter)"), E("effective[x]", "dateTime|Period|Timing|instant"),
+  E("issued", "instant"),
+  EM("performer", "Reference(Practitioner|PractitionerRole|Organization|CareTeam|Patient|RelatedPerson)"),
+  E("value[x]", OBS_VALUE), E("dataAbsentReason", "CodeableConcept"), EM("interpretation", "CodeableConcept"),
+  EM("note", "Annotation"), E("bodySite", "CodeableConcept"), E("method", "CodeableConcept"),
+  E("specimen", "Reference(Specimen)"), E("device", "Reference(Device|DeviceMetric)"),
+  EM("referenceRange", "Observation.referenceRange"),
+  EM("hasMember", "Reference(Observation|QuestionnaireResponse|MolecularSequence)"),
+  EM("derivedFrom", "Reference(DocumentReference|ImagingStudy|Media|QuestionnaireResponse|Observation|MolecularSequence)"),
+  EM("component", "Observation.component"));
+
+B(DiagReportMedia, "DiagnosticReport.media", E("comment", "string"), E1("link", "Reference(Media)"));
+R(fhir_DiagnosticReport, "DiagnosticReport", EM("identifier", "Identifier"),
+  EM("basedOn", "Reference(CarePlan|ImmunizationRecommendation|MedicationRequest|NutritionOrder|ServiceRequest)"),
+  EC1("status", "registered|partial|preliminary|final|amended|corrected|appended|cancelled|entered-in-error|unknown"),
+  EM("category", "CodeableConcept"), E1("code", "CodeableConcept"),
+  E("subject", "Reference(Patient|Group|Device|Location)"), E("encounter", "Reference(Encounter)"),
+  E("effective[x]", "dateTime|Period"), E("issued", "instant"),
+  EM("performer", "Reference(Practitioner|PractitionerRole|Organization|CareTeam)"),
+  EM("resultsInterpreter", "Reference(Practitioner|PractitionerRole|Organization|CareTeam)"),
+  EM("specimen", "Reference(Specimen)"), EM("result", "Reference(Observation)"),
+  EM("imagingStudy", "Reference(ImagingStudy)"), EM("media", "DiagnosticReport.media"), E("conclusion", "string"),
+  EM("conclusionCode", "CodeableConcept"), EM("presentedForm", "Attachment"));
+
+B(ImgSeriesPerformer, "ImagingStudy.series.performer", E("function", "CodeableConcept"),
+  E1("actor", "Reference(Practitioner|PractitionerRole|Organization|CareTeam|Patient|Device|RelatedPerson)"));
+B(ImgInstance, "ImagingStudy.series.instance", E1("uid", "id"), E1("sopClass", "Coding"), E("number", "unsignedInt"),
+  E("title", "string"));
+B(ImgSeries, "ImagingStudy.series", E1("uid", "id"), E("number", "unsignedInt"), E1("modality", "Coding"),
+  E("description", "string"), E("numberOfInstances", "unsignedInt"), EM("endpoint", "Reference(Endpoint)"),
+  E("bodySite", "Coding"), E("laterality", "Coding"), EM("specimen", "Reference(Specimen)"), E("started", "dateTime"),
+  EM("performer", "ImagingStudy.series.performer"), EM("instance", "ImagingStudy.series.instance"));
+R(fhir_ImagingStudy, "ImagingStudy", EM("identifier", "Identifier"),
+  EC1("status", "registered|available|cancelled|entered-in-error|unknown"), EM("modality", "Coding"),
+  E1("subject", "Reference(Patient|Device|Group)"), E("encounter", "Reference(Encounter)"), E("started", "dateTime"),
+  EM("basedOn", "Reference(CarePlan|ServiceRequest|Appointment|AppointmentResponse|Task)"),
+  E("referrer", "Reference(Practitioner|PractitionerRole)"),
+  EM("interpreter", "Reference(Practitioner|PractitionerRole)"), EM("endpoint", "Reference(Endpoint)"),
+  E("numberOfSeries", "unsignedInt"), E("numberOfInstances", "unsignedInt"),
+  E("procedureReference", "Reference(Procedure)"), EM("procedureCode", "CodeableConcept"),
+  E("location", "Reference(Location)"), EM("reasonCode", "CodeableConcept"),
+  EM("reasonReference", "Reference(Condition|Observation|Media|DiagnosticReport|DocumentReference)"),
+  EM("note", "Annotation"), E("description", "string"), EM("series", "ImagingStudy.series"));
+
+B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
+  E1("target", "Reference(DocumentReference)"));
+B(DocRefContent, "DocumentReference.content", E1("attachment", "Attachment"), E("format", "Coding"));
+B(DocRefContext, "DocumentReference.context", EM("encounter", "Reference(Encounter|EpisodeOfCare)"),
+  EM("event", "CodeableConcept"), E("period", "Period"), E("facilityType", "CodeableConcept"),
+  E("practiceSetting", "CodeableConcept"), E("sourcePatientInfo", "Reference(Patient)"), EM("related", "Reference"));
+R(fhir_DocumentReference, "DocumentReference", E("masterIdentifier", "Identifier"), EM("identifier", "Identifier"),
+  EC1("status", "current|superseded|entered-in-error"), EC("docStatus", "preliminary|final|amended|entered-in-error"),
+  E("type", "CodeableConcept"), EM("category", "CodeableConcept"),
+  E("subject", "Reference(Patient|Practitioner|Group|Device)"), E("date", "instant"),
+  EM("author", "Reference(Practitioner|PractitionerRole|Organization|Device|Patient|RelatedPerson)"),
+  E("authenticator", "Reference(Practitioner|PractitionerRole|Organization)"),
+  E("custodian", "Reference(Organization)"), EM("relatesTo", "DocumentReference.relatesTo"),
+  E("description", "string"), EM("securityLabel", "CodeableConcept"), EM1("content", "DocumentReference.content"),
+  E("context", "DocumentReference.context"));
+
+R(fhir_Binary, "Binary", EC1("contentType", NULL), E("securityContext", "Reference"), E("data", "base64Binary"));
+
+B(CompAttester, "Composition.attester", EC1("mode", "personal|professional|legal|official"), E("time", "dateTime"),
+  E("party", "Reference(Patient|RelatedPerson|Practitioner|PractitionerRole|Organization)"));
+B(CompRelatesTo, "Composition.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
+  E1("target[x]", "Identifier|Reference"));
+B(CompEvent, "Composition.event", EM("code", "CodeableConcept"), E("period", "Period"), EM("detail", "Reference"));
+B(CompSection, "Composition.section", E("title", "string"), E("code", "CodeableConcept"),
+  EM("author", "Reference(Practitioner|PractitionerRole|Device|Patient|RelatedPerson|Organization)"),
+  E("focus", "Reference"), E("text", "Narrative"), EC("mode", "working|snapshot|changes"),
+  E("orderedBy", "CodeableConcept"), EM("entry", "Reference"), E("emptyReason", "CodeableConcept"),
+  EM("section", "Composition.section"));
+R(fhir_Composition, "Composition", E("identifier", "Identifier"),
+  EC1("status", "preliminary|final|amended|entered-in-error"), E1("type", "CodeableConcept"),
+  EM("category", "CodeableConcept"), E("subject", "Reference"), E("encounter", "Reference(Encounter)"),
+  E1("date", "dateTime"),
+  EM1("author", "Reference(Practitioner|PractitionerRole|Device|Patient|RelatedPerson|Organization)"),
+  E1("title", "string"), E("confidentiality", "code"), EM("attester", "Composition.attester"),
+  E("custodian", "Reference(Organization)"), EM("relatesTo", "Composition.relatesTo"),
+  EM("event", "Composition.event"), EM("section", "Composition.section"));
+
 static const struct fhir_typedef *const typedefs[] = {
 	&ConsentPolicy, &ConsentVerification, &ConsentActor, &ConsentData, &ConsentProvision, &fhir_Consent,
 	&CareTeamParticipant, &fhir_CareTeam,
@@ -132,6 +389,16 @@ static const struct fhir_typedef *const typedefs[] = {
 	&Reference, &Attachment, &Quantity, &Range, &Ratio, &Annotation, &TimingRepeat, &Timing, &Meta,
 	&Narrative, &Age, &Duration, &PatientContact, &PatientCommunication, &PatientLink, &fhir_Patient,
 	&OrganizationContact, &fhir_Organization, &PractitionerQualification, &fhir_Practitioner,
+	&DosageDoseAndRate, &Dosage, &EncounterStatusHistory, &EncounterClassHistory, &EncounterParticipant,
+	&EncounterDiagnosis, &EncounterHospitalization, &EncounterLocation, &fhir_Encounter, &ConditionStage,
+	&ConditionEvidence, &fhir_Condition, &AllergyReaction, &fhir_AllergyIntolerance, &ProcedurePerformer,
+	&ProcedureFocalDevice, &fhir_Procedure, &MedReqInitialFill, &MedReqDispense, &MedReqSubstitution,
+	&fhir_MedicationRequest, &MedAdminPerformer, &MedAdminDosage, &fhir_MedicationAdministration,
+	&MedDispPerformer, &MedDispSubstitution, &fhir_MedicationDispense, &ImmPerformer, &ImmEducation,
+	&ImmReaction, &ImmProtocol, &fhir_Immunization, &ObsReferenceRange, &ObsComponent, &fhir_Observation,
+	&DiagReportMedia, &fhir_DiagnosticReport, &ImgSeriesPerformer, &ImgInstance, &ImgSeries,
+	&fhir_ImagingStudy, &DocRefRelatesTo, &DocRefContent, &DocRefContext, &fhir_DocumentReference,
+	&fhir_Binary, &CompAttester, &CompRelatesTo, &CompEvent, &CompSection, &fhir_Composition,
 };
 
 const struct fhir_typedef *fhir_typedef_find(const char *name)

@@ -181,6 +181,8 @@ static enum rk_status leaf(struct ix *x, const char *type, const json_t *v)
 		if (!str_cut(ref, '/', &t, &rest))
 			return RK_OK;
 		str_cut(rest, '/', &id, &rest);
+		if (x->sp->filter && str_starts_with(str_c(x->sp->filter), "target=") && !str_eq_c(t, x->sp->filter + 7))
+			return RK_OK; /* "patient" indexes only the Patient references of "subject" */
 		return emit(x, (struct store_index_entry){.kind = IDX_REFERENCE, .a = t, .b = id});
 	}
 	}

@@ -3,6 +3,7 @@
  * to read to know what the FHIR API offers. */
 #include <string.h>
 
+#include "fhir/clinical.h"
 #include "fhir/consent.h"
 #include "fhir/jpcore.h"
 #include "fhir/registry.h"
@@ -74,6 +75,170 @@ static const struct fhir_search_param careteam_params[] = {
 	{"date", SP_DATE, "period", NULL, "When the team is in place"},
 };
 
+
+/* ---- clinical resources: the parameters clinicians' systems use (R4 names) ---- */
+
+#define P_PATIENT(path) {"patient", SP_REFERENCE, path, "target=Patient", "The patient (Patient registration)"}
+#define P_SUBJECT {"subject", SP_REFERENCE, "subject", NULL, "The subject (Patient)"}
+#define P_IDENTIFIER {"identifier", SP_TOKEN, "identifier", NULL, "Business identifier (system|value)"}
+#define P_ENCOUNTER(path) {"encounter", SP_REFERENCE, path, NULL, "The encounter (Encounter)"}
+
+static const struct fhir_search_param encounter_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	{"status", SP_TOKEN, "status", NULL, "planned | in-progress | finished | cancelled | ..."},
+	{"class", SP_TOKEN, "class", NULL, "外来 AMB | 入院 IMP | 救急 EMER | 在宅 HH (v3 ActCode)"},
+	{"type", SP_TOKEN, "type", NULL, "Kind of encounter"},
+	{"date", SP_DATE, "period", NULL, "When the encounter took place"},
+	{"participant", SP_REFERENCE, "participant.individual", NULL, "Staff taking part"},
+	{"service-provider", SP_REFERENCE, "serviceProvider", NULL, "The facility (Organization)"},
+	{"reason-code", SP_TOKEN, "reasonCode", NULL, "Reason for the encounter"},
+	{"diagnosis", SP_REFERENCE, "diagnosis.condition", NULL, "Diagnosis of the encounter (Condition)"},
+	{"part-of", SP_REFERENCE, "partOf", NULL, "Encounter this is part of"},
+};
+
+static const struct fhir_search_param condition_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"code", SP_TOKEN, "code", NULL, "病名: MEDIS 病名交換用コード or ICD-10 (system|code)"},
+	{"category", SP_TOKEN, "category", NULL, "problem-list-item | encounter-diagnosis"},
+	{"clinical-status", SP_TOKEN, "clinicalStatus", NULL, "active | recurrence | relapse | inactive | remission | resolved"},
+	{"verification-status", SP_TOKEN, "verificationStatus", NULL, "unconfirmed (疑い) | provisional | confirmed | refuted | ..."},
+	{"severity", SP_TOKEN, "severity", NULL, "Severity"},
+	{"onset-date", SP_DATE, "onset", NULL, "When the condition began"},
+	{"abatement-date", SP_DATE, "abatement", NULL, "When it resolved"},
+	{"recorded-date", SP_DATE, "recordedDate", NULL, "When it was recorded"},
+};
+
+static const struct fhir_search_param allergy_params[] = {
+	P_IDENTIFIER, P_PATIENT("patient"),
+	{"code", SP_TOKEN, "code", NULL, "Substance (medicine, food, ...)"},
+	{"clinical-status", SP_TOKEN, "clinicalStatus", NULL, "active | inactive | resolved"},
+	{"verification-status", SP_TOKEN, "verificationStatus", NULL, "unconfirmed | confirmed | refuted | entered-in-error"},
+	{"type", SP_TOKEN, "type", NULL, "allergy | intolerance"},
+	{"category", SP_TOKEN, "category", NULL, "food | medication | environment | biologic"},
+	{"criticality", SP_TOKEN, "criticality", NULL, "low | high (薬剤禁忌) | unable-to-assess"},
+	{"date", SP_DATE, "recordedDate", NULL, "When it was recorded"},
+	{"onset", SP_DATE, "reaction.onset", NULL, "When a reaction began"},
+};
+
+static const struct fhir_search_param procedure_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"status", SP_TOKEN, "status", NULL, "preparation | in-progress | completed | ..."},
+	{"code", SP_TOKEN, "code", NULL, "Procedure code"},
+	{"category", SP_TOKEN, "category", NULL, "Kind of procedure"},
+	{"date", SP_DATE, "performed", NULL, "When it was performed"},
+	{"performer", SP_REFERENCE, "performer.actor", NULL, "Who performed it"},
+	{"based-on", SP_REFERENCE, "basedOn", NULL, "Order it fulfils"},
+};
+
+static const struct fhir_search_param medreq_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"status", SP_TOKEN, "status", NULL, "active | completed | stopped | cancelled | ..."},
+	{"intent", SP_TOKEN, "intent", NULL, "order | plan | ..."},
+	{"category", SP_TOKEN, "category", NULL, "内服・外用 / 注射 (inpatient, outpatient, ...)"},
+	{"code", SP_TOKEN, "medication", NULL, "Medicine: HOT9 / YJ code (system|code)"},
+	{"medication", SP_REFERENCE, "medication", NULL, "Medication resource"},
+	{"authoredon", SP_DATE, "authoredOn", NULL, "When it was prescribed"},
+	{"date", SP_DATE, "dosageInstruction.timing.repeat.bounds", NULL, "Period of administration"},
+	{"requester", SP_REFERENCE, "requester", NULL, "Prescriber"},
+	{"priority", SP_TOKEN, "priority", NULL, "routine | urgent | asap | stat"},
+};
+
+static const struct fhir_search_param medadmin_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	{"context", SP_REFERENCE, "context", NULL, "Encounter"},
+	{"status", SP_TOKEN, "status", NULL, "in-progress | completed | not-done | ..."},
+	{"code", SP_TOKEN, "medication", NULL, "Medicine: HOT9 / YJ code"},
+	{"effective-time", SP_DATE, "effective", NULL, "When it was given"},
+	{"request", SP_REFERENCE, "request", NULL, "The order (MedicationRequest)"},
+	{"performer", SP_REFERENCE, "performer.actor", NULL, "Who gave it"},
+};
+
+static const struct fhir_search_param meddisp_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	{"context", SP_REFERENCE, "context", NULL, "Encounter"},
+	{"status", SP_TOKEN, "status", NULL, "preparation | completed | ..."},
+	{"code", SP_TOKEN, "medication", NULL, "Medicine: HOT9 / YJ code"},
+	{"whenhandedover", SP_DATE, "whenHandedOver", NULL, "When it was handed over"},
+	{"whenprepared", SP_DATE, "whenPrepared", NULL, "When it was prepared"},
+	{"prescription", SP_REFERENCE, "authorizingPrescription", NULL, "The prescription (MedicationRequest)"},
+	{"performer", SP_REFERENCE, "performer.actor", NULL, "Pharmacist or pharmacy"},
+};
+
+static const struct fhir_search_param immunization_params[] = {
+	P_IDENTIFIER, P_PATIENT("patient"),
+	{"status", SP_TOKEN, "status", NULL, "completed | entered-in-error | not-done"},
+	{"vaccine-code", SP_TOKEN, "vaccineCode", NULL, "Vaccine"},
+	{"date", SP_DATE, "occurrence", NULL, "When it was given"},
+	{"lot-number", SP_STRING, "lotNumber", NULL, "Lot number"},
+	{"performer", SP_REFERENCE, "performer.actor", NULL, "Who gave it"},
+};
+
+static const struct fhir_search_param observation_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"status", SP_TOKEN, "status", NULL, "registered | preliminary | final | amended | ..."},
+	{"category", SP_TOKEN, "category", NULL, "laboratory | vital-signs | ..."},
+	{"code", SP_TOKEN, "code", NULL, "What was measured: JLAC10 (system|code), LOINC"},
+	{"date", SP_DATE, "effective", NULL, "When it was measured"},
+	{"based-on", SP_REFERENCE, "basedOn", NULL, "The order"},
+	{"has-member", SP_REFERENCE, "hasMember", NULL, "Member observations"},
+	{"derived-from", SP_REFERENCE, "derivedFrom", NULL, "Source observations"},
+	{"performer", SP_REFERENCE, "performer", NULL, "Who measured it"},
+	{"value-concept", SP_TOKEN, "value", NULL, "Coded value"},
+	{"interpretation", SP_TOKEN, "interpretation", NULL, "H | L | HH | LL | N | A ... (abnormal flags)"},
+};
+
+static const struct fhir_search_param report_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"status", SP_TOKEN, "status", NULL, "registered | partial | final | ..."},
+	{"category", SP_TOKEN, "category", NULL, "LAB | RAD | ..."},
+	{"code", SP_TOKEN, "code", NULL, "Kind of report"},
+	{"date", SP_DATE, "effective", NULL, "Clinically relevant time"},
+	{"issued", SP_DATE, "issued", NULL, "When it was issued"},
+	{"result", SP_REFERENCE, "result", NULL, "A result (Observation)"},
+	{"performer", SP_REFERENCE, "performer", NULL, "Who is responsible"},
+	{"based-on", SP_REFERENCE, "basedOn", NULL, "The order"},
+	{"conclusion", SP_TOKEN, "conclusionCode", NULL, "Coded conclusion"},
+};
+
+static const struct fhir_search_param imaging_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"status", SP_TOKEN, "status", NULL, "registered | available | cancelled | ..."},
+	{"modality", SP_TOKEN, "series.modality", NULL, "CT | MR | CR | US | ... (DICOM)"},
+	{"started", SP_DATE, "started", NULL, "When the study started"},
+	{"bodysite", SP_TOKEN, "series.bodySite", NULL, "Body part"},
+	{"basedon", SP_REFERENCE, "basedOn", NULL, "The order"},
+	{"referrer", SP_REFERENCE, "referrer", NULL, "Who asked for it"},
+};
+
+static const struct fhir_search_param docref_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	{"encounter", SP_REFERENCE, "context.encounter", NULL, "The encounter"},
+	{"status", SP_TOKEN, "status", NULL, "current | superseded | entered-in-error"},
+	{"type", SP_TOKEN, "type", NULL, "Kind of document (診療情報提供書, 退院時サマリー, ...)"},
+	{"category", SP_TOKEN, "category", NULL, "Category of document"},
+	{"date", SP_DATE, "date", NULL, "When the reference was created"},
+	{"period", SP_DATE, "context.period", NULL, "Time of service documented"},
+	{"author", SP_REFERENCE, "author", NULL, "Who wrote it"},
+	{"custodian", SP_REFERENCE, "custodian", NULL, "Organization that keeps it"},
+	{"description", SP_STRING, "description", NULL, "Description"},
+	{"contenttype", SP_TOKEN, "content.attachment.contentType", NULL, "MIME type of the content"},
+};
+
+static const struct fhir_search_param binary_params[] = {
+	{"security-context", SP_REFERENCE, "securityContext", NULL, "The record this is the content of"},
+};
+
+static const struct fhir_search_param composition_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"status", SP_TOKEN, "status", NULL, "preliminary | final | amended | entered-in-error"},
+	{"type", SP_TOKEN, "type", NULL, "Kind of document"},
+	{"category", SP_TOKEN, "category", NULL, "Category of document"},
+	{"date", SP_DATE, "date", NULL, "When it was written"},
+	{"author", SP_REFERENCE, "author", NULL, "Who wrote it"},
+	{"title", SP_STRING, "title", NULL, "Title"},
+	{"entry", SP_REFERENCE, "section.entry", NULL, "A record in a section"},
+};
+
 #define N(a) (sizeof a / sizeof a[0])
 
 static const struct fhir_resource_def patient = {
@@ -97,7 +262,31 @@ static const struct fhir_resource_def careteam = {
 	careteam_prepare, careteam_after, careteam_after_delete,
 };
 
-const struct fhir_resource_def *const fhir_resources[] = {&patient, &organization, &practitioner, &consent, &careteam};
+#define CLINICAL(var, name, params, profile)                                                              \
+	static const struct fhir_resource_def var = {name, &fhir_##var, params, N(params), profile,        \
+						     clinical_prepare, NULL, NULL}
+#define JPC(x) "http://jpfhir.jp/fhir/core/StructureDefinition/" x
+#define R4(x) "http://hl7.org/fhir/StructureDefinition/" x
+CLINICAL(Encounter, "Encounter", encounter_params, JPC("JP_Encounter"));
+CLINICAL(Condition, "Condition", condition_params, JPC("JP_Condition"));
+CLINICAL(AllergyIntolerance, "AllergyIntolerance", allergy_params, JPC("JP_AllergyIntolerance"));
+CLINICAL(Procedure, "Procedure", procedure_params, JPC("JP_Procedure"));
+CLINICAL(MedicationRequest, "MedicationRequest", medreq_params, JPC("JP_MedicationRequest"));
+CLINICAL(MedicationAdministration, "MedicationAdministration", medadmin_params, JPC("JP_MedicationAdministration"));
+CLINICAL(MedicationDispense, "MedicationDispense", meddisp_params, JPC("JP_MedicationDispense"));
+CLINICAL(Immunization, "Immunization", immunization_params, JPC("JP_Immunization"));
+CLINICAL(Observation, "Observation", observation_params, JPC("JP_Observation_LabResult"));
+CLINICAL(DiagnosticReport, "DiagnosticReport", report_params, JPC("JP_DiagnosticReport_LabResult"));
+CLINICAL(ImagingStudy, "ImagingStudy", imaging_params, JPC("JP_ImagingStudy_Radiology"));
+CLINICAL(DocumentReference, "DocumentReference", docref_params, R4("DocumentReference"));
+CLINICAL(Binary, "Binary", binary_params, R4("Binary"));
+CLINICAL(Composition, "Composition", composition_params, R4("Composition"));
+
+const struct fhir_resource_def *const fhir_resources[] = {
+	&patient, &organization, &practitioner, &consent, &careteam, &Encounter, &Condition, &AllergyIntolerance,
+	&Procedure, &MedicationRequest, &MedicationAdministration, &MedicationDispense, &Immunization, &Observation,
+	&DiagnosticReport, &ImagingStudy, &DocumentReference, &Binary, &Composition,
+};
 const size_t fhir_resources_len = N(fhir_resources);
 
 const struct fhir_resource_def *fhir_resource_find(const char *name, size_t len)

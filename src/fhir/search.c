@@ -206,6 +206,14 @@ static enum rk_status parse_reference(struct parse *p, struct str key, struct st
 			return bad_value(p, key, v, "names another type than the :Type modifier");
 		t = type_mod;
 	}
+	/* A parameter that only ever points at one type ("patient") takes a bare id. */
+	const struct fhir_search_param *sp = fhir_search_param_find(p->def, key.ptr, key.len);
+	if (sp && sp->filter && str_starts_with(str_c(sp->filter), "target=")) {
+		struct str target = str_c(sp->filter + 7);
+		if (t.len && !str_eq(t, target))
+			return bad_value(p, key, v, "must name a Patient (Patient/<id> or <id>)");
+		t = target;
+	}
 	if (t.len && !fhir_is_r4_resource_name(t.ptr, t.len))
 		return bad_value(p, key, v, "names an unknown resource type");
 	if (!fhir_id_valid(id))

@@ -59,6 +59,10 @@ struct fhir_resource_def {
 
 /* Structure of the served resource types (datatypes.c). */
 extern const struct fhir_typedef fhir_Patient, fhir_Organization, fhir_Practitioner, fhir_Consent, fhir_CareTeam;
+extern const struct fhir_typedef fhir_Encounter, fhir_Condition, fhir_AllergyIntolerance, fhir_Procedure,
+	fhir_MedicationRequest, fhir_MedicationAdministration, fhir_MedicationDispense, fhir_Immunization,
+	fhir_Observation, fhir_DiagnosticReport, fhir_ImagingStudy, fhir_DocumentReference, fhir_Binary,
+	fhir_Composition;
 
 /* Datatype or backbone definition by name; NULL when unknown. */
 const struct fhir_typedef *fhir_typedef_find(const char *name);

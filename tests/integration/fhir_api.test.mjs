@@ -35,7 +35,9 @@ test(`CapabilityStatement lists what is implemented (${BACKEND})`, async () => {
   assert.equal(r.json.resourceType, 'CapabilityStatement');
   assert.equal(r.json.fhirVersion, '4.0.1');
   const types = r.json.rest[0].resource.map((x) => x.type);
-  assert.deepEqual(types, ['Patient', 'Organization', 'Practitioner', 'Consent', 'CareTeam']);
+  assert.deepEqual(types, ['Patient', 'Organization', 'Practitioner', 'Consent', 'CareTeam', 'Encounter', 'Condition',
+    'AllergyIntolerance', 'Procedure', 'MedicationRequest', 'MedicationAdministration', 'MedicationDispense',
+    'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy', 'DocumentReference', 'Binary', 'Composition']);
   const pat = r.json.rest[0].resource[0];
   const params = pat.searchParam.map((p) => p.name);
   for (const p of ['_id', '_lastUpdated', 'identifier', 'name', 'family', 'given', 'birthdate', 'gender'])

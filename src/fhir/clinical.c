@@ -1,0 +1,157 @@
+/* clinical.c — patient and source facility of clinical records. */
+#include "fhir/clinical.h"
+
+#include <string.h>
+
+#include "core/json.h"
+#include "model/category.h"
+
+static const struct {
+	const char *type, *element;
+} patient_elements[] = {
+	{"AllergyIntolerance", "patient"}, {"Immunization", "patient"}, {"Binary", "securityContext"},
+};
+
+const char *clinical_patient_element(const char *type)
+{
+	for (size_t i = 0; i < sizeof patient_elements / sizeof patient_elements[0]; i++)
+		if (strcmp(patient_elements[i].type, type) == 0)
+			return patient_elements[i].element;
+	enum record_category cat = category_of_type(type, strlen(type));
+	return cat == CAT_NONE || cat == CAT_DEMOGRAPHICS || cat == CAT_CONSENT ? NULL : "subject";
+}
+
+/* "Type/id" of a reference object; false for anything else. */
+static bool ref_parts(const json_t *ref, struct str *type, struct str *id)
+{
+	json_t *r = json_object_get(ref, "reference");
+	if (!json_is_string(r))
+		return false;
+	struct str rest;
+	if (!str_cut(rk_json_strv(r), '/', type, &rest))
+		return false;
+	str_cut(rest, '/', id, &rest);
+	return type->len && id->len;
+}
+
+/* The message a reference to a missing resource gets (resource.c check_ref):
+ * used for everything the writer may not know about. */
+static enum rk_status unknown(struct rk_err *err, const char *where, struct str type, struct str id)
+{
+	return rk_fail_at(err, RK_INVALID, where, "%s: %.*s/%.*s does not exist", where, STR_FMT(type), STR_FMT(id));
+}
+
+struct refwalk {
+	struct fhir_ctx *ctx;
+	struct fhir_write *w;
+	struct rk_err *err;
+	char where[256];
+};
+
+/* Every reference inside the record must stay with its patient: to the same
+ * registration, or to a record of that registration. */
+static enum rk_status check_refs(struct refwalk *rw, const json_t *v, size_t depth)
+{
+	if (depth > 64)
+		return RK_OK; /* validated before: cannot be deeper */
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *item;
+		json_array_foreach(v, i, item)
+		{
+			enum rk_status rc = check_refs(rw, item, depth + 1);
+			if (rc != RK_OK)
+				return rc;
+		}
+		return RK_OK;
+	}
+	if (!json_is_object(v))
+		return RK_OK;
+	struct str type, id;
+	if (ref_parts(v, &type, &id)) {
+		struct fhir_write *w = rw->w;
+		char tname[64];
+		str_copy(tname, sizeof tname, type);
+		if (str_eq_c(type, "Patient")) {
+			if (!str_eq(id, w->patient_id))
+				return unknown(rw->err, rw->where, type, id);
+		} else if (clinical_patient_element(tname) && fhir_resource_find(type.ptr, type.len)) {
+			struct store_resource r;
+			enum rk_status rc = store_resource_read(rw->ctx->store, tname, id, rw->ctx->arena, &r, rw->err);
+			if (rc == RK_NOT_FOUND || (rc == RK_OK && (r.deleted || !str_eq(r.patient_id, w->patient_id))))
+				return unknown(rw->err, rw->where, type, id);
+			if (rc != RK_OK)
+				return rc;
+		}
+	}
+	const char *key;
+	json_t *val;
+	json_object_foreach((json_t *)v, key, val)
+	{
+		size_t len = strlen(rw->where);
+		if (depth == 0)
+			snprintf(rw->where, sizeof rw->where, "%s.%s", rw->w->def->name, key);
+		else if (len + strlen(key) + 2 < sizeof rw->where)
+			snprintf(rw->where + len, sizeof rw->where - len, ".%s", key);
+		enum rk_status rc = check_refs(rw, val, depth + 1);
+		rw->where[len] = '\0';
+		if (rc != RK_OK)
+			return rc;
+	}
+	return RK_OK;
+}
+
+enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
+{
+	const char *element = clinical_patient_element(w->def->name);
+	if (!element)
+		return RK_OK;
+	char where[96];
+	snprintf(where, sizeof where, "%s.%s", w->def->name, element);
+	json_t *ref = json_object_get(w->res, element);
+	struct str type, id;
+	if (!ref || !ref_parts(ref, &type, &id))
+		return rk_fail_at(err, RK_INVALID, where, "%s must name the patient's record (%s)", where,
+				  strcmp(element, "securityContext") == 0 ? "DocumentReference/<id> or another record of the patient"
+									   : "Patient/<id>, the registration at the recording facility");
+	bool mine = !ctx->actor_facility || !ctx->actor_facility[0];
+	struct str patient, facility;
+	if (strcmp(element, "securityContext") == 0) {
+		/* A Binary belongs to the record it is the content of. */
+		char tname[64];
+		str_copy(tname, sizeof tname, type);
+		if (!clinical_patient_element(tname) || !fhir_resource_find(type.ptr, type.len) || str_eq_c(type, "Binary"))
+			return rk_fail_at(err, RK_INVALID, where, "%s must name a clinical record of the patient (e.g. DocumentReference/<id>)", where);
+		struct store_resource r;
+		enum rk_status rc = store_resource_read(ctx->store, tname, id, ctx->arena, &r, err);
+		if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted))
+			return unknown(err, where, type, id);
+		if (rc != RK_OK)
+			return rc;
+		patient = r.patient_id;
+		facility = r.source_facility;
+	} else {
+		if (!str_eq_c(type, "Patient"))
+			return rk_fail_at(err, RK_INVALID, where, "%s must reference a Patient (Patient/<id>)", where);
+		struct store_patient_link link;
+		enum rk_status rc = store_link_by_patient(ctx->store, id, ctx->arena, &link, err);
+		if (rc == RK_NOT_FOUND)
+			return unknown(err, where, type, id);
+		if (rc != RK_OK)
+			return rc;
+		patient = arena_str(ctx->arena, id);
+		facility = link.facility_code;
+	}
+	/* Records come from the facility that holds the registration. */
+	if (!mine && !str_eq_c(facility, ctx->actor_facility))
+		return unknown(err, where, type, id);
+	if (w->prev && w->prev->source_facility.len && !str_eq(w->prev->source_facility, facility))
+		return rk_fail_at(err, RK_INVALID, where,
+				  "%s: a record cannot move to another facility's registration; create a new record there", where);
+	w->patient_id = patient;
+	w->source_facility = arena_str(ctx->arena, facility);
+	if (!w->patient_id.ptr || !w->source_facility.ptr)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	struct refwalk rw = {.ctx = ctx, .w = w, .err = err};
+	return check_refs(&rw, w->res, 0);
+}
