@@ -362,7 +362,7 @@ struct visible_set {
 	struct api_request *rq;
 	const char *type;
 	int64_t pend_rid[CANDIDATE_BATCH];
-	struct str pend_source[CANDIDATE_BATCH], pend_patient[CANDIDATE_BATCH];
+	struct str pend_type[CANDIDATE_BATCH], pend_source[CANDIDATE_BATCH], pend_patient[CANDIDATE_BATCH];
 	size_t n_pend;
 	int64_t *rids;
 	struct access_decision *decisions;
@@ -404,12 +404,32 @@ static enum rk_status visible_flush(struct visible_set *v)
 	for (size_t i = 0; i < v->n_pend && rc == RK_OK; i++) {
 		struct access_decision d;
 		const char *regional = "";
-		rc = access_check(ax, str_c(v->type), v->pend_source[i], v->pend_patient[i], &d, &regional, v->err);
+		rc = access_check(ax, v->pend_type[i], v->pend_source[i], v->pend_patient[i], &d, &regional, v->err);
 		if (rc == RK_OK && d.permit)
 			rc = visible_push(v, v->pend_rid[i], &d, regional);
 	}
 	v->n_pend = 0;
 	return rc;
+}
+
+/* A candidate of any type ($everything); the type is copied like the rest. */
+static enum rk_status visible_typed_key(void *vctx, int64_t rid, struct str type, struct str source,
+					struct str patient_id)
+{
+	struct visible_set *v = vctx;
+	struct arena *a = v->rq->arena;
+	char *t = arena_strndup(a, type.ptr ? type.ptr : "", type.len);
+	char *src = arena_strndup(a, source.ptr ? source.ptr : "", source.len);
+	char *pid = arena_strndup(a, patient_id.ptr ? patient_id.ptr : "", patient_id.len);
+	if (!t || !src || !pid)
+		return rk_fail(v->err, RK_TOO_LARGE, "the record is too large to check; narrow it with _type or _since");
+	v->pend_rid[v->n_pend] = rid;
+	v->pend_type[v->n_pend] = (struct str){t, type.len};
+	v->pend_source[v->n_pend] = (struct str){src, source.len};
+	v->pend_patient[v->n_pend] = (struct str){pid, patient_id.len};
+	if (++v->n_pend == CANDIDATE_BATCH)
+		return visible_flush(v);
+	return RK_OK;
 }
 
 static enum rk_status visible_key(void *vctx, int64_t rid, struct str source, struct str patient_id)
@@ -420,6 +440,7 @@ static enum rk_status visible_key(void *vctx, int64_t rid, struct str source, st
 	char *pid = arena_strndup(a, patient_id.ptr ? patient_id.ptr : "", patient_id.len);
 	if (!src || !pid)
 		return rk_fail(v->err, RK_TOO_LARGE, "the search matches too much to check; narrow it");
+	v->pend_type[v->n_pend] = str_c(v->type);
 	v->pend_rid[v->n_pend] = rid;
 	v->pend_source[v->n_pend] = (struct str){src, source.len};
 	v->pend_patient[v->n_pend] = (struct str){pid, patient_id.len};
@@ -516,6 +537,170 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 			rk_fail(&err, st, "search result is larger than %u bytes; lower _count", (unsigned)RK_MAX_RESPONSE);
 	}
 	buf_free(&pc.entries);
+	if (st != RK_OK)
+		api_reply_error(rq, st, &err);
+}
+
+struct regs {
+	struct str *ids;
+	size_t n, cap;
+	struct arena *a;
+};
+
+static enum rk_status collect_reg(void *vctx, const struct store_patient_link *l)
+{
+	struct regs *r = vctx;
+	if (r->n == r->cap)
+		return RK_OK; /* bounded: a person has a handful of registrations */
+	r->ids[r->n] = arena_str(r->a, l->patient_id);
+	if (!r->ids[r->n].ptr)
+		return RK_TOO_LARGE;
+	r->n++;
+	return RK_OK;
+}
+
+/* GET /fhir/Patient/{id}/$everything: every registration of the same person
+ * and every record of those registrations that the principal may see — the
+ * regional record on one page — with _type, _since, _count and paging. */
+void api_fhir_everything(struct api_request *rq)
+{
+	if (!need_store(rq) || !scope_ok(rq, "Patient", false))
+		return;
+	const struct config *cfg = rq->env->cfg;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct str id = rq->args[0];
+	const char *types[64];
+	size_t n_types = 0;
+	int64_t since = INT64_MIN, count = cfg->fhir_default_count, offset = 0;
+	struct buf canon;
+	buf_init(&canon, RK_MAX_URL);
+	for (size_t i = 0; i < rq->n_params; i++) {
+		struct str k = rq->params[i].key, v = rq->params[i].value;
+		if (str_eq_c(k, "_type")) {
+			struct str rest = v, one;
+			while (str_next(&rest, ',', &one)) {
+				const struct fhir_resource_def *def = fhir_resource_find(one.ptr, one.len);
+				if (!def || category_of_type(def->name, strlen(def->name)) == CAT_NONE) {
+					buf_free(&canon);
+					return api_reply_fail(rq, RK_INVALID, "_type: '%.*s' is not a type of the patient's record",
+							      (int)(one.len > 64 ? 64 : one.len), one.ptr);
+				}
+				if (n_types == sizeof types / sizeof types[0]) {
+					buf_free(&canon);
+					return api_reply_fail(rq, RK_INVALID, "_type names too many types");
+				}
+				types[n_types++] = def->name;
+			}
+		} else if (str_eq_c(k, "_since")) {
+			struct time_range r;
+			if (!time_parse_fhir(v, TIME_DATETIME, &r) || r.prec < TP_SECOND) {
+				buf_free(&canon);
+				return api_reply_fail(rq, RK_INVALID, "_since must be an instant (YYYY-MM-DDThh:mm:ss+zz:zz), not '%.*s'",
+						      (int)(v.len > 64 ? 64 : v.len), v.ptr);
+			}
+			since = r.lo;
+		} else if (str_eq_c(k, "_count")) {
+			if (!str_to_i64(v, 0, cfg->fhir_max_count, &count)) {
+				buf_free(&canon);
+				return api_reply_fail(rq, RK_INVALID, "_count must be a whole number from 0 to %lld",
+						      (long long)cfg->fhir_max_count);
+			}
+		} else if (str_eq_c(k, "_offset")) {
+			if (!str_to_i64(v, 0, RK_MAX_OFFSET, &offset)) {
+				buf_free(&canon);
+				return api_reply_fail(rq, RK_INVALID, "_offset must be a whole number");
+			}
+			continue; /* the page links add it */
+		} else if (!str_eq_c(k, "_format")) {
+			buf_free(&canon);
+			return api_reply_fail(rq, RK_INVALID, "$everything takes _type, _since, _count and _offset, not '%.*s'",
+					      (int)(k.len > 64 ? 64 : k.len), k.ptr);
+		}
+		if (canon.len)
+			buf_putc(&canon, '&');
+		buf_put_urlenc(&canon, k);
+		buf_putc(&canon, '=');
+		buf_put_urlenc(&canon, v);
+	}
+	/* A facility system reads only the types its scope covers. */
+	const char *all[64];
+	size_t n_all = 0;
+	for (size_t i = 0; i < (n_types ? n_types : fhir_resources_len); i++) {
+		const char *t = n_types ? types[i] : fhir_resources[i]->name;
+		if (!n_types && category_of_type(t, strlen(t)) == CAT_NONE)
+			continue;
+		if (rq->who.kind == PRINCIPAL_SYSTEM && !scope_allows(rq->who.scopes, t, false))
+			continue;
+		if (n_all < sizeof all / sizeof all[0])
+			all[n_all++] = t;
+	}
+	/* The patient itself must be visible: otherwise it does not exist. */
+	struct access_ctx *ax = api_access(rq);
+	struct store_resource pr;
+	struct fhir_ctx ctx = ctx_of(rq);
+	const struct fhir_resource_def *pdef = fhir_resource_find("Patient", 7);
+	enum rk_status st = fhir_read(&ctx, pdef, id, &pr, &err);
+	struct access_decision d = {0};
+	const char *regional = "";
+	if (st == RK_OK)
+		st = access_check(ax, pr.type, pr.source_facility, pr.patient_id, &d, &regional, &err);
+	if (st == RK_OK && !d.permit)
+		st = rk_fail(&err, RK_NOT_FOUND, "Patient/%.*s is not known", STR_FMT(id));
+	if (st == RK_GONE)
+		st = rk_fail(&err, RK_NOT_FOUND, "Patient/%.*s is not known", STR_FMT(id));
+	if (st != RK_OK) {
+		buf_free(&canon);
+		return api_reply_error(rq, st, &err);
+	}
+	/* Every registration of the person. */
+	struct str reg_ids[32];
+	struct regs regs = {.ids = reg_ids, .cap = 32, .a = rq->arena};
+	if (regional[0])
+		st = store_links_by_regional(rq->store, str_c(regional), collect_reg, &regs, &err);
+	if (st == RK_OK && !regs.n)
+		reg_ids[regs.n++] = id;
+	struct visible_set *set = NULL;
+	if (st == RK_OK && !(set = arena_calloc(rq->arena, 1, sizeof *set)))
+		st = rk_fail(&err, RK_TOO_LARGE, "%s", "out of request memory");
+	if (st == RK_OK) {
+		set->rq = rq;
+		set->err = &err;
+		struct store_patient_query pq = {.patients = reg_ids, .n_patients = regs.n, .types = all, .n_types = n_all,
+						 .since = since};
+		st = n_all ? store_patient_keys(rq->store, &pq, RK_MAX_CANDIDATES, visible_typed_key, set, &err) : RK_OK;
+		if (st == RK_OK && set->n_pend)
+			st = visible_flush(set);
+	}
+	struct page_ctx pc = {.rq = rq, .limit = count};
+	buf_init(&pc.entries, RK_MAX_RESPONSE);
+	if (st == RK_OK) {
+		size_t from = (size_t)offset < set->n ? (size_t)offset : set->n;
+		size_t upto = from + (size_t)count < set->n ? from + (size_t)count : set->n;
+		struct visible_page vp = {.pc = &pc, .set = set, .next = from};
+		if (upto > from)
+			st = store_resources_by_rid(rq->store, NULL, set->rids + from, upto - from, visible_row, &vp, &err);
+		char *self = arena_printf(rq->arena, "Patient/%.*s/$everything", STR_FMT(id));
+		struct fhir_page pg = {
+			.kind = "searchset",
+			.self_path = self ? self : "Patient",
+			.query = buf_cstr(&canon),
+			.offset = offset,
+			.count = count,
+			.total = (int64_t)set->n,
+			.has_more = upto < set->n,
+		};
+		if (st == RK_OK) {
+			rq->status = 200;
+			rq->content_type = "application/fhir+json; charset=utf-8";
+			buf_reset(&rq->out);
+			st = fhir_render_bundle(&rq->out, cfg->fhir_base_url, &pg, buf_str(&pc.entries), rq->now);
+			if (st != RK_OK)
+				rk_fail(&err, st, "the page is larger than %u bytes; lower _count", (unsigned)RK_MAX_RESPONSE);
+		}
+	}
+	buf_free(&pc.entries);
+	buf_free(&canon);
 	if (st != RK_OK)
 		api_reply_error(rq, st, &err);
 }

@@ -18,6 +18,7 @@ void api_fhir_history_instance(struct api_request *rq);
 void api_fhir_history_type(struct api_request *rq);
 void api_fhir_history_system(struct api_request *rq);
 void api_fhir_pix(struct api_request *rq);
+void api_fhir_everything(struct api_request *rq);
 void api_healthz(struct api_request *rq);
 
 #endif

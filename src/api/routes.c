@@ -43,6 +43,7 @@ const struct api_route api_routes[] = {
 	{"GET",    "/fhir/AuditEvent/{id}",                api_audit_read,            0,     "audit-read", 'E', "auditors: one audit entry"},
 	{"GET",    "/fhir/_history",                       api_fhir_history_system,   0,     "history", 'R', "history of every resource"},
 	{"GET",    "/fhir/Patient/$ihe-pix",               api_fhir_pix,              0,     "pix", 'R', "PIX: local/regional ID cross-reference"},
+	{"GET",    "/fhir/Patient/{id}/$everything",       api_fhir_everything,       0,     "everything", 'R', "the patient's regional record"},
 	{"GET",    "/fhir/Patient/{id}/$access-report",    api_access_report,         0,     "access-report", 'R', "who looked at this patient's record"},
 	{"GET",    "/fhir/{type}",                         api_fhir_search,           0,     "search", 'E', "search"},
 	{"POST",   "/fhir/{type}/_search",                 api_fhir_search_post,      B,     "search", 'E', "search with a form body"},

@@ -365,8 +365,8 @@ enum rk_status store_resources_by_rid(struct store *s, const char *type, const i
 	for (size_t i = 0; i < n; i++) {
 		struct store_stmt *st;
 		enum rk_status rc = store_prepare(s,
-			"SELECT id, version, last_updated, deleted, source_facility, patient_id, body FROM resource WHERE rid = ?",
-			&st, err);
+			"SELECT id, version, last_updated, deleted, source_facility, patient_id, body, type FROM resource"
+			" WHERE rid = ?", &st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_i64(st, 1, rids[i]);
@@ -375,6 +375,8 @@ enum rk_status store_resources_by_rid(struct store *s, const char *type, const i
 		if (rc == RK_OK && row) {
 			struct store_resource r;
 			row_view(st, type, &r);
+			if (!type)
+				r.type = store_col_text(st, 7);
 			rc = fn(ctx, &r);
 		}
 		store_done(st);
@@ -476,4 +478,53 @@ enum rk_status store_history_keys(struct store *s, const struct store_history_qu
 	struct bounded b = {fn, ctx, 0, max, err};
 	return history_page(s, hq, "id, version, last_updated, deleted, source_facility, patient_id, '' AS body, type",
 			    max + 1, 0, bounded_row, &b, err);
+}
+
+enum rk_status store_patient_keys(struct store *s, const struct store_patient_query *pq, int64_t max,
+				  store_typed_key_fn fn, void *ctx, struct rk_err *err)
+{
+	if (!pq->n_patients)
+		return RK_OK;
+	struct sqlb *q = sqlb_new();
+	struct store_stmt *st = NULL;
+	sql_put(q, "SELECT rid, type, source_facility, patient_id FROM resource WHERE deleted = 0 AND patient_id IN (");
+	for (size_t i = 0; i < pq->n_patients; i++) {
+		if (i)
+			sql_put(q, ", ");
+		bind_s(q, pq->patients[i]);
+	}
+	sql_put(q, ")");
+	if (pq->n_types) {
+		sql_put(q, " AND type IN (");
+		for (size_t i = 0; i < pq->n_types; i++) {
+			if (i)
+				sql_put(q, ", ");
+			bind_s(q, str_c(pq->types[i]));
+		}
+		sql_put(q, ")");
+	}
+	if (pq->since > INT64_MIN) {
+		sql_put(q, " AND last_updated >= ");
+		bind_i(q, pq->since);
+	}
+	sql_put(q, " ORDER BY rid LIMIT ");
+	bind_i(q, max + 1);
+	enum rk_status rc = run_query(s, q, &st, err);
+	if (rc == RK_OK) {
+		bool row = false;
+		int64_t n = 0;
+		while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+			if (++n > max) {
+				rc = rk_fail(err, RK_TOO_LARGE, "the patient has more than %lld records; narrow with _type or _since",
+					     (long long)max);
+				break;
+			}
+			rc = fn(ctx, store_col_i64(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3));
+			if (rc != RK_OK)
+				break;
+		}
+		store_done(st);
+	}
+	sqlb_free(q);
+	return rc;
 }

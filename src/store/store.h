@@ -187,7 +187,22 @@ enum rk_status store_search(struct store *s, const struct store_query *q, store_
 typedef enum rk_status (*store_key_fn)(void *ctx, int64_t rid, struct str source_facility, struct str patient_id);
 enum rk_status store_search_keys(struct store *s, const struct store_query *q, int64_t max, store_key_fn fn, void *ctx,
 				 struct rk_err *err);
-/* The current rows of the given rids, passed to fn in the order given. */
+/* Every current (not deleted) resource of the given Patient registrations,
+ * optionally of some types only and updated at or after since (INT64_MIN:
+ * any), in storage order; RK_TOO_LARGE past max. For $everything. */
+struct store_patient_query {
+	const struct str *patients;
+	size_t n_patients;
+	const char *const *types; /* n_types == 0: every type */
+	size_t n_types;
+	int64_t since;
+};
+typedef enum rk_status (*store_typed_key_fn)(void *ctx, int64_t rid, struct str type, struct str source_facility,
+					     struct str patient_id);
+enum rk_status store_patient_keys(struct store *s, const struct store_patient_query *q, int64_t max,
+				  store_typed_key_fn fn, void *ctx, struct rk_err *err);
+/* The current rows of the given rids, passed to fn in the order given (type
+ * NULL: rows of any type, each with its own). */
 enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n,
 				      store_row_fn fn, void *ctx, struct rk_err *err);
 

@@ -289,3 +289,59 @@ test('bad input: invalid codes and dates, references across patients, another fa
     assert.equal(r.json.resourceType, 'OperationOutcome', q);
   }
 });
+
+test('$everything: the regional record of a person, as far as the user may see it', async () => {
+  const ever = async (who, id, q = '') => {
+    const r = await get(who, `/fhir/Patient/${id}/$everything${q}`);
+    assert.equal(r.status, 200, r.text);
+    return r.json;
+  };
+  const consents = (await get(DR, `/fhir/Consent?patient=${P}`)).json.total; // recorded by the previous test
+  const hospitalTotal = 1 + consents + Object.values(made).reduce((n, ids) => n + ids.length, 0);
+  const all = await ever(DR, P, '?_count=200');
+  assert.equal(all.total, hospitalTotal, 'the hospital sees its registration and all its records of the person');
+  assert.equal(all.entry.length, hospitalTotal);
+  const types = new Set(all.entry.map((e) => e.resource.resourceType));
+  for (const t of ['Patient', 'Encounter', 'Condition', 'AllergyIntolerance', 'Observation', 'MedicationRequest', 'DocumentReference', 'Binary'])
+    assert.ok(types.has(t), t);
+  assert.ok(!all.entry.some((e) => e.resource.resourceType === 'MedicationDispense'), 'not the pharmacy\'s dispense (no consent)');
+  // the pharmacy, from its own registration: its dispense only, until the patient consents
+  const ph = await ever(PH, PPH);
+  assert.deepEqual([...new Set(ph.entry.map((e) => e.resource.resourceType))].sort(), ['Consent', 'MedicationDispense', 'Patient'],
+    'its dispense, its registration, and the consent records (staff of a facility the patient is registered with manage them)');
+  const c = await post(DR, '/fhir/Consent', {
+    resourceType: 'Consent', status: 'active',
+    scope: cc('http://terminology.hl7.org/CodeSystem/consentscope', 'patient-privacy', 'privacy'),
+    category: [{ coding: [{ system: 'urn:renkei:CodeSystem:consent-kind', code: 'individual' }] }],
+    patient: ref('Patient', P), dateTime: '2026-03-01',
+    provision: { type: 'permit', actor: [
+      { role: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'CST' }] }, reference: org(HOSP) }] },
+    sourceAttachment: { contentType: 'application/pdf', title: '同意書', data: Buffer.from('%PDF-1.4 synthetic').toString('base64') },
+  });
+  assert.equal(c.status, 201, c.text);
+  const ph2 = await ever(PH, PPH, '?_type=Observation,MedicationDispense,Patient&_count=100');
+  const sources = new Set(ph2.entry.filter((e) => e.resource.resourceType === 'Observation').map((e) => e.resource.subject.reference));
+  assert.deepEqual([...sources], [`Patient/${P}`], 'the hospital\'s observations, from its registration');
+  assert.equal(ph2.entry.filter((e) => e.resource.resourceType === 'Observation').length, 5);
+  assert.equal(ph2.entry.filter((e) => e.resource.resourceType === 'Patient').length, 2, 'both registrations the pharmacy may see');
+  // the clinic (no consent to it: the consent names every facility the patient is registered with, and the clinic is one)
+  const clinic = await ever(CDR, PC, '?_type=Condition');
+  assert.equal(clinic.total, 2);
+  // paging and _since
+  const p1 = await ever(DR, P, '?_type=Observation&_count=2');
+  assert.equal(p1.total, 5);
+  assert.equal(p1.entry.length, 2);
+  const next = p1.link.find((l) => l.relation === 'next');
+  const p2 = await get(DR, next.url.slice(next.url.indexOf('/fhir/')));
+  assert.equal(p2.json.entry.length, 2);
+  assert.ok(!p2.json.entry.some((e) => p1.entry.some((f) => f.resource.id === e.resource.id)));
+  assert.equal((await ever(DR, P, '?_since=2099-01-01T00:00:00Z')).total, 0);
+  // refused: unknown parameters, non-record types, and persons the user may not know
+  for (const q of ['?_type=Organization', '?foo=1', '?_since=2026', '?_count=-1']) outcome(await get(DR, `/fhir/Patient/${P}/$everything${q}`), 400);
+  const hidden = await get(CLERK, `/fhir/Patient/${P2}/$everything`);
+  const nobody = await get(CLERK, '/fhir/Patient/no-such-patient/$everything');
+  outcome(hidden, 404);
+  outcome(nobody, 404);
+  // withdraw again so later tests start from no consent
+  assert.equal((await put(DR, `/fhir/Consent/${c.json.id}`, { ...c.json, status: 'inactive' })).status, 200);
+});
