@@ -339,6 +339,8 @@ struct page_ctx {
 	struct buf entries;
 	int64_t n, limit;
 	bool has_more, history;
+	struct str *ids; /* the ids of the page's matches (for _include/_revinclude) */
+	size_t n_ids, cap_ids;
 };
 
 static enum rk_status page_row(void *vctx, const struct store_resource *r)
@@ -352,6 +354,8 @@ static enum rk_status page_row(void *vctx, const struct store_resource *r)
 	enum rk_status st = pc->history ? fhir_render_history_entry(&pc->entries, base, r, pc->n == 0)
 					: fhir_render_search_entry(&pc->entries, base, r, pc->n == 0);
 	pc->n++;
+	if (pc->ids && pc->n_ids < pc->cap_ids && !(pc->ids[pc->n_ids++] = arena_str(pc->rq->arena, r->id)).ptr)
+		return rk_fail(NULL, RK_TOO_LARGE, "out of request memory");
 	return st;
 }
 
@@ -498,6 +502,142 @@ static enum rk_status run_search(struct api_request *rq, const struct fhir_resou
 	return store_resources_by_rid(rq->store, def->name, set->rids + from, upto - from, visible_row, &vp, err);
 }
 
+/* ---- _include / _revinclude ------------------------------------------------ */
+
+struct included {
+	struct api_request *rq;
+	struct page_ctx *pc;
+	struct rk_err *err;
+	const char **seen_type; /* matches and resources already in the Bundle */
+	struct str *seen_id;
+	size_t n_seen, cap_seen;
+	struct str *want_type, *want_id; /* _include targets, gathered before they are read */
+	size_t n_want;
+	const struct visible_set *set; /* _revinclude: decisions by position */
+	size_t next;
+};
+
+static bool seen(const struct included *in, struct str type, struct str id)
+{
+	for (size_t i = 0; i < in->n_seen; i++)
+		if (str_eq_c(type, in->seen_type[i]) && str_eq(id, in->seen_id[i]))
+			return true;
+	return false;
+}
+
+static enum rk_status add_seen(struct included *in, const char *type, struct str id)
+{
+	if (in->n_seen == in->cap_seen)
+		return rk_fail(in->err, RK_INVALID, "more than %d resources to include; lower _count or ask for fewer includes",
+			       RK_MAX_INCLUDED);
+	in->seen_type[in->n_seen] = type;
+	in->seen_id[in->n_seen] = arena_str(in->rq->arena, id);
+	if (!in->seen_id[in->n_seen].ptr)
+		return rk_fail(in->err, RK_TOO_LARGE, "out of request memory");
+	in->n_seen++;
+	return RK_OK;
+}
+
+static enum rk_status render_included(struct included *in, const struct store_resource *r)
+{
+	struct page_ctx *pc = in->pc;
+	enum rk_status rc = fhir_render_include_entry(&pc->entries, pc->rq->env->cfg->fhir_base_url, r, pc->n == 0);
+	pc->n++;
+	return rc;
+}
+
+static enum rk_status want_target(void *vctx, struct str type, struct str id)
+{
+	struct included *in = vctx;
+	if (in->n_want == RK_MAX_INCLUDED)
+		return rk_fail(in->err, RK_INVALID, "more than %d resources to include; lower _count", RK_MAX_INCLUDED);
+	in->want_type[in->n_want] = arena_str(in->rq->arena, type);
+	in->want_id[in->n_want] = arena_str(in->rq->arena, id);
+	if (!in->want_type[in->n_want].ptr || !in->want_id[in->n_want].ptr)
+		return rk_fail(in->err, RK_TOO_LARGE, "out of request memory");
+	in->n_want++;
+	return RK_OK;
+}
+
+static enum rk_status include_forward(struct included *in, const char *type, const struct fhir_include *inc)
+{
+	in->n_want = 0;
+	enum rk_status rc = store_refs_from(in->rq->store, type, in->pc->ids, in->pc->n_ids, inc->param, want_target, in,
+					    in->err);
+	for (size_t i = 0; i < in->n_want && rc == RK_OK; i++) {
+		struct str t = in->want_type[i], id = in->want_id[i];
+		const struct fhir_resource_def *def = fhir_resource_find(t.ptr, t.len);
+		if (!def || (inc->target && !str_eq_c(t, inc->target)) || seen(in, t, id))
+			continue; /* not served here (kept as written), not asked for, or already in the Bundle */
+		struct store_resource r;
+		rc = store_resource_read(in->rq->store, def->name, id, in->rq->arena, &r, in->err);
+		if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted)) {
+			rc = RK_OK;
+			continue;
+		}
+		bool ok = false;
+		if (rc == RK_OK)
+			rc = visible(in->rq, &r, &ok, in->err);
+		if (rc == RK_OK && ok && (rc = add_seen(in, def->name, id)) == RK_OK)
+			rc = render_included(in, &r);
+	}
+	return rc;
+}
+
+static enum rk_status included_row(void *vctx, const struct store_resource *r)
+{
+	struct included *in = vctx;
+	size_t i = in->next++;
+	const struct fhir_resource_def *def = fhir_resource_find(r->type.ptr, r->type.len);
+	if (!def || seen(in, r->type, r->id))
+		return RK_OK;
+	api_audit_entity(in->rq, r->type, r->id, r->version, &in->set->decisions[i], in->set->regionals[i]);
+	enum rk_status rc = add_seen(in, def->name, r->id);
+	return rc == RK_OK ? render_included(in, r) : rc;
+}
+
+static enum rk_status include_reverse(struct included *in, const char *type, const struct fhir_include *inc)
+{
+	struct visible_set *set = arena_calloc(in->rq->arena, 1, sizeof *set);
+	if (!set)
+		return rk_fail(in->err, RK_TOO_LARGE, "out of request memory");
+	set->rq = in->rq;
+	set->err = in->err;
+	enum rk_status rc = store_refs_to(in->rq->store, inc->type, inc->param, type, in->pc->ids, in->pc->n_ids,
+					  RK_MAX_CANDIDATES, visible_typed_key, set, in->err);
+	if (rc == RK_OK && set->n_pend)
+		rc = visible_flush(set);
+	if (rc == RK_OK && set->n > RK_MAX_INCLUDED)
+		rc = rk_fail(in->err, RK_INVALID, "more than %d resources to include; lower _count", RK_MAX_INCLUDED);
+	in->set = set;
+	in->next = 0;
+	if (rc == RK_OK && set->n)
+		rc = store_resources_by_rid(in->rq->store, NULL, set->rids, set->n, included_row, in, in->err);
+	return rc;
+}
+
+/* Add what the page's _include and _revinclude parameters name, each
+ * resource through the access check like any other: a hidden one is simply
+ * not there. Included resources are never followed further. */
+static enum rk_status run_includes(struct api_request *rq, const struct fhir_resource_def *def,
+				   const struct fhir_search *fs, struct page_ctx *pc, struct rk_err *err)
+{
+	struct included in = {.rq = rq, .pc = pc, .err = err, .cap_seen = RK_MAX_INCLUDED + pc->n_ids};
+	in.seen_type = arena_calloc(rq->arena, in.cap_seen, sizeof *in.seen_type);
+	in.seen_id = arena_calloc(rq->arena, in.cap_seen, sizeof *in.seen_id);
+	in.want_type = arena_calloc(rq->arena, RK_MAX_INCLUDED, sizeof *in.want_type);
+	in.want_id = arena_calloc(rq->arena, RK_MAX_INCLUDED, sizeof *in.want_id);
+	if (!in.seen_type || !in.seen_id || !in.want_type || !in.want_id)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	enum rk_status rc = RK_OK;
+	for (size_t i = 0; i < pc->n_ids && rc == RK_OK; i++)
+		rc = add_seen(&in, def->name, pc->ids[i]);
+	for (size_t i = 0; i < fs->n_includes && rc == RK_OK; i++)
+		rc = fs->includes[i].rev ? include_reverse(&in, def->name, &fs->includes[i])
+					 : include_forward(&in, def->name, &fs->includes[i]);
+	return rc;
+}
+
 static void search_with(struct api_request *rq, const struct fhir_resource_def *def, const struct str_pair *params,
 			size_t n)
 {
@@ -517,8 +657,17 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 		return api_reply_error(rq, st, &err);
 	struct page_ctx pc = {.rq = rq, .limit = fs.q.count};
 	buf_init(&pc.entries, RK_MAX_RESPONSE);
+	if (fs.n_includes && fs.q.count > 0) {
+		pc.cap_ids = (size_t)fs.q.count;
+		if (!(pc.ids = arena_calloc(rq->arena, pc.cap_ids, sizeof *pc.ids))) {
+			buf_free(&pc.entries);
+			return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+		}
+	}
 	int64_t total = -1;
 	st = run_search(rq, def, &fs, &pc, &total, &err);
+	if (st == RK_OK && fs.n_includes && pc.n_ids)
+		st = run_includes(rq, def, &fs, &pc, &err);
 	if (st == RK_OK) {
 		struct fhir_page pg = {
 			.kind = "searchset",

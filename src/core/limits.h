@@ -28,6 +28,7 @@
 #define RK_MAX_OFFSET 1000000            /* deepest page offset; beyond it, narrow the search */
 #define RK_MAX_HISTORY 1000              /* history entries per page */
 #define RK_MAX_SEARCH_VALUE 256          /* bytes in one search value (names, codes, dates) */
+#define RK_MAX_INCLUDED 1000             /* resources _include/_revinclude may add to one page */
 #define RK_MAX_CANDIDATES 100000         /* records one search or history may weigh against the access rules */
 
 /* Store */

@@ -62,6 +62,16 @@ enum rk_status fhir_render_search_entry(struct buf *b, const char *base_url, con
 	return buf_puts(b, ",\"search\":{\"mode\":\"match\"}}");
 }
 
+enum rk_status fhir_render_include_entry(struct buf *b, const char *base_url, const struct store_resource *r,
+					 bool first)
+{
+	buf_puts(b, first ? "{" : ",{");
+	full_url(b, base_url, r);
+	buf_puts(b, ",\"resource\":");
+	buf_put_str(b, r->body);
+	return buf_puts(b, ",\"search\":{\"mode\":\"include\"}}");
+}
+
 void fhir_http_date(int64_t ms, char out[32])
 {
 	static const char *const days[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};

@@ -17,6 +17,9 @@ enum rk_status fhir_render_info(struct buf *b, const char *text);
 /* A search entry: {"fullUrl":..,"resource":<body>,"search":{"mode":"match"}} (comma-led when not first). */
 enum rk_status fhir_render_search_entry(struct buf *b, const char *base_url, const struct store_resource *r,
 					bool first);
+/* The same for a resource included by _include/_revinclude (search.mode include). */
+enum rk_status fhir_render_include_entry(struct buf *b, const char *base_url, const struct store_resource *r,
+					 bool first);
 /* A history entry with request/response parts. */
 enum rk_status fhir_render_history_entry(struct buf *b, const char *base_url, const struct store_resource *r,
 					 bool first);

@@ -314,6 +314,46 @@ static enum rk_status parse_sort(struct parse *p, struct str value)
 	return RK_OK;
 }
 
+/* _include / _revinclude: Type:param[:target], the param a reference
+ * parameter of Type, and the link between Type and the searched type. */
+static enum rk_status parse_include(struct parse *p, const struct fhir_resource_def *def, struct fhir_search *out,
+				    struct str name, struct str mod, struct str value)
+{
+	bool rev = str_eq_c(name, "_revinclude");
+	if (mod.len && str_eq_c(mod, "iterate"))
+		return rk_fail_at(p->err, RK_INVALID, "query",
+				  "%.*s:iterate is not supported: included resources are not followed further (no include loops)",
+				  STR_FMT(name));
+	if (mod.len)
+		return rk_fail_at(p->err, RK_INVALID, "query", "modifier ':%.*s' is not supported for %.*s", STR_FMT(mod),
+				  STR_FMT(name));
+	if (out->n_includes == FHIR_MAX_INCLUDES)
+		return rk_fail_at(p->err, RK_INVALID, "query", "at most %d _include and _revinclude parameters", FHIR_MAX_INCLUDES);
+	struct str type, param, target = STR_NULL, rest;
+	if (!str_cut(value, ':', &type, &rest) || !type.len)
+		return bad_value(p, name, value, "must be Type:parameter (e.g. MedicationRequest:requester); '*' is not supported");
+	if (!str_cut(rest, ':', &param, &target))
+		param = rest;
+	const struct fhir_resource_def *src = fhir_resource_find(type.ptr, type.len);
+	if (!src)
+		return bad_value(p, name, value, "names a resource type this server does not serve");
+	if (!rev && src != def)
+		return bad_value(p, name, value, "must name the searched type");
+	const struct fhir_search_param *sp = fhir_search_param_find(src, param.ptr, param.len);
+	if (!sp || sp->type != SP_REFERENCE)
+		return bad_value(p, name, value, "does not name a reference parameter of that type");
+	if (target.len && !fhir_resource_find(target.ptr, target.len))
+		return bad_value(p, name, value, "names a target type this server does not serve");
+	if (rev && target.len && !str_eq_c(target, def->name))
+		return bad_value(p, name, value, "must point at the searched type");
+	struct fhir_include *inc = &out->includes[out->n_includes++];
+	inc->rev = rev;
+	inc->type = src->name;
+	inc->param = sp->name;
+	inc->target = target.len ? fhir_resource_find(target.ptr, target.len)->name : NULL;
+	return RK_OK;
+}
+
 /* Result controls; *handled is false for anything else. */
 static enum rk_status parse_control(struct parse *p, struct fhir_search *out, struct str key, struct str value,
 				    bool *handled)
@@ -406,8 +446,14 @@ enum rk_status fhir_search_parse(const struct fhir_resource_def *def, const stru
 			rc = rk_fail_at(err, RK_INVALID, "query", "chained search ('%.*s') is not supported", STR_FMT(key));
 			break;
 		}
-		if (str_starts_with(key, "_has") || str_eq_c(name, "_include") || str_eq_c(name, "_revinclude") ||
-		    str_eq_c(name, "_elements") || str_eq_c(name, "_contained") || str_eq_c(name, "_containedType") ||
+		if (str_eq_c(name, "_include") || str_eq_c(name, "_revinclude")) {
+			rc = parse_include(&p, def, out, name, has_mod ? mod : STR_NULL, value);
+			if (rc != RK_OK)
+				break;
+			canon_add(&p, key, value);
+			continue;
+		}
+		if (str_starts_with(key, "_has") || str_eq_c(name, "_elements") || str_eq_c(name, "_contained") || str_eq_c(name, "_containedType") ||
 		    str_eq_c(name, "_text") || str_eq_c(name, "_content") || str_eq_c(name, "_list") ||
 		    str_eq_c(name, "_query") || str_eq_c(name, "_filter") || str_eq_c(name, "_tag") ||
 		    str_eq_c(name, "_profile") || str_eq_c(name, "_security") || str_eq_c(name, "_source")) {

@@ -18,8 +18,19 @@ struct fhir_search_opts {
 	int64_t now;  /* for the `ap` prefix */
 };
 
+/* _include=Type:param[:target] (rev = false; Type is the searched type) or
+ * _revinclude=Type:param[:target] (rev = true; records of Type whose param
+ * points at a match). No :iterate: an include never follows an include. */
+struct fhir_include {
+	bool rev;
+	const char *type, *param, *target; /* target NULL: any */
+};
+#define FHIR_MAX_INCLUDES 8
+
 struct fhir_search {
 	struct store_query q;
+	struct fhir_include includes[FHIR_MAX_INCLUDES];
+	size_t n_includes;
 	bool summary_count; /* _summary=count: only the total */
 	const char *canonical; /* normalised query without _offset, URL-encoded (arena) */
 };

@@ -528,3 +528,76 @@ enum rk_status store_patient_keys(struct store *s, const struct store_patient_qu
 	sqlb_free(q);
 	return rc;
 }
+
+enum rk_status store_refs_from(struct store *s, const char *type, const struct str *ids, size_t n, const char *param,
+			       store_ref_fn fn, void *ctx, struct rk_err *err)
+{
+	if (!n)
+		return RK_OK;
+	struct sqlb *q = sqlb_new();
+	struct store_stmt *st = NULL;
+	sql_put(q, "SELECT DISTINCT i.target_type, i.target_id FROM idx_reference i JOIN resource r ON r.rid = i.rid"
+		   " WHERE r.type = ");
+	bind_s(q, str_c(type));
+	sql_put(q, " AND i.param = ");
+	bind_s(q, str_c(param));
+	sql_put(q, " AND r.id IN (");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sql_put(q, ", ");
+		bind_s(q, ids[i]);
+	}
+	sql_put(q, ") ORDER BY i.target_type, i.target_id");
+	enum rk_status rc = run_query(s, q, &st, err);
+	if (rc == RK_OK) {
+		bool row = false;
+		while ((rc = store_step(st, &row, err)) == RK_OK && row)
+			if ((rc = fn(ctx, store_col_text(st, 0), store_col_text(st, 1))) != RK_OK)
+				break;
+		store_done(st);
+	}
+	sqlb_free(q);
+	return rc;
+}
+
+enum rk_status store_refs_to(struct store *s, const char *type, const char *param, const char *target_type,
+			     const struct str *ids, size_t n, int64_t max, store_typed_key_fn fn, void *ctx,
+			     struct rk_err *err)
+{
+	if (!n)
+		return RK_OK;
+	struct sqlb *q = sqlb_new();
+	struct store_stmt *st = NULL;
+	sql_put(q, "SELECT rid, type, source_facility, patient_id FROM resource WHERE deleted = 0 AND rid IN"
+		   " (SELECT rid FROM idx_reference WHERE type = ");
+	bind_s(q, str_c(type));
+	sql_put(q, " AND param = ");
+	bind_s(q, str_c(param));
+	sql_put(q, " AND target_type = ");
+	bind_s(q, str_c(target_type));
+	sql_put(q, " AND target_id IN (");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sql_put(q, ", ");
+		bind_s(q, ids[i]);
+	}
+	sql_put(q, ")) ORDER BY rid LIMIT ");
+	bind_i(q, max + 1);
+	enum rk_status rc = run_query(s, q, &st, err);
+	if (rc == RK_OK) {
+		bool row = false;
+		int64_t k = 0;
+		while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+			if (++k > max) {
+				rc = rk_fail(err, RK_TOO_LARGE, "more than %lld resources to include; lower _count", (long long)max);
+				break;
+			}
+			rc = fn(ctx, store_col_i64(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3));
+			if (rc != RK_OK)
+				break;
+		}
+		store_done(st);
+	}
+	sqlb_free(q);
+	return rc;
+}

@@ -201,6 +201,16 @@ typedef enum rk_status (*store_typed_key_fn)(void *ctx, int64_t rid, struct str 
 					     struct str patient_id);
 enum rk_status store_patient_keys(struct store *s, const struct store_patient_query *q, int64_t max,
 				  store_typed_key_fn fn, void *ctx, struct rk_err *err);
+/* _include: the distinct (target type, id) that the reference parameter
+ * param of the current resources type/ids points at. */
+typedef enum rk_status (*store_ref_fn)(void *ctx, struct str target_type, struct str target_id);
+enum rk_status store_refs_from(struct store *s, const char *type, const struct str *ids, size_t n, const char *param,
+			       store_ref_fn fn, void *ctx, struct rk_err *err);
+/* _revinclude: the current resources of type whose reference parameter param
+ * points at target_type/ids (RK_TOO_LARGE past max). */
+enum rk_status store_refs_to(struct store *s, const char *type, const char *param, const char *target_type,
+			     const struct str *ids, size_t n, int64_t max, store_typed_key_fn fn, void *ctx,
+			     struct rk_err *err);
 /* The current rows of the given rids, passed to fn in the order given (type
  * NULL: rows of any type, each with its own). */
 enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n,

@@ -345,3 +345,31 @@ test('$everything: the regional record of a person, as far as the user may see i
   // withdraw again so later tests start from no consent
   assert.equal((await put(DR, `/fhir/Consent/${c.json.id}`, { ...c.json, status: 'inactive' })).status, 200);
 });
+
+test('_include and _revinclude for the common references, each through the access check', async () => {
+  const modes = (b) => b.entry.map((e) => `${e.search.mode}:${e.resource.resourceType}`).sort();
+  let r = await get(DR, `/fhir/DiagnosticReport?patient=${P}&_include=DiagnosticReport:result`);
+  assert.equal(r.status, 200, r.text);
+  assert.deepEqual(modes(r.json), ['include:Observation', 'match:DiagnosticReport']);
+  assert.equal(r.json.total, 1, 'total counts matches only');
+  r = await get(DR, `/fhir/MedicationAdministration?patient=${P}&_include=MedicationAdministration:request&_include=MedicationAdministration:patient`);
+  assert.deepEqual(modes(r.json), ['include:MedicationRequest', 'include:Patient', 'match:MedicationAdministration']);
+  r = await get(DR, `/fhir/Observation?patient=${P}&code=3D046000001920402&_revinclude=DiagnosticReport:result`);
+  assert.deepEqual(modes(r.json), ['include:DiagnosticReport', ...Array(4).fill('match:Observation')]);
+  r = await get(DR, `/fhir/Patient?_id=${P}&_revinclude=Observation:patient&_revinclude=Condition:patient&_revinclude=AllergyIntolerance:patient`);
+  assert.deepEqual(modes(r.json), [...Array(1).fill('include:AllergyIntolerance'), ...Array(2).fill('include:Condition'),
+    ...Array(5).fill('include:Observation'), 'match:Patient']);
+  // the same include by someone who sees the patient but not the records: only the patient
+  const clerkOwn = await get(CLERK, `/fhir/Patient?_id=${PC}&_revinclude=Observation:patient`);
+  assert.deepEqual(modes(clerkOwn.json), ['match:Patient'], 'a clerk sees the registration, never the lab results');
+  const own = await get(CDR, `/fhir/Patient?_id=${PC}&_revinclude=Observation:patient`);
+  assert.deepEqual(modes(own.json), ['include:Observation', 'match:Patient'], 'the clinic doctor sees its own observation');
+  // includes are not followed further, and malformed ones are refused
+  for (const q of ['Observation?_include=Observation:bogus', 'Observation?_include=*', 'Observation?_include=Condition:patient',
+    'Observation?_revinclude=DiagnosticReport:result:Encounter', 'Observation?_include:iterate=Observation:patient',
+    'Observation?_revinclude:iterate=DiagnosticReport:result', 'Observation?_include=Observation']) {
+    const b = await get(DR, `/fhir/${q}`);
+    assert.equal(b.status, 400, `${q}: ${b.text}`);
+    assert.equal(b.json.resourceType, 'OperationOutcome');
+  }
+});
