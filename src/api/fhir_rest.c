@@ -1,7 +1,9 @@
 /* fhir_rest.c — the FHIR REST interactions over fhir/ and store/. */
 #include "api/fhir_rest.h"
 
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access/auth.h"
@@ -126,6 +128,45 @@ static void reply_resource(struct api_request *rq, int status, const struct stor
 	version_headers(rq, r->type.ptr, r->id, r->version, r->last_updated, false);
 }
 
+/* Does the client ask for FHIR JSON (rather than a Binary's own content)? */
+static bool wants_fhir(struct api_request *rq)
+{
+	struct str accept = api_header(rq, "Accept");
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (str_eq_c(rq->params[i].key, "_format"))
+			return true;
+	return str_contains(accept, "fhir+json") || str_contains(accept, "application/json");
+}
+
+/* A Binary as its own content (FHIR: read without a FHIR Accept), e.g. a
+ * document opened in the browser. Sandboxed: stored HTML cannot run script
+ * or reach the application's origin. */
+static void reply_binary(struct api_request *rq, const struct store_resource *r)
+{
+	json_t *res = json_loadb(r->body.ptr, r->body.len, 0, NULL);
+	const char *ct = json_string_value(json_object_get(res, "contentType"));
+	const char *data = json_string_value(json_object_get(res, "data"));
+	size_t cap = data ? strlen(data) : 0, len = 0;
+	char *bin = cap ? malloc(cap) : NULL;
+	if (cap && (!bin || sodium_base642bin((unsigned char *)bin, cap, data, cap, " \n\r", &len, NULL,
+					      sodium_base64_VARIANT_ORIGINAL) != 0)) {
+		free(bin);
+		json_decref(res);
+		return api_reply_fail(rq, RK_INTERNAL, "the stored Binary content is not valid base64");
+	}
+	rq->status = 200;
+	rq->content_type = ct ? arena_strndup(rq->arena, ct, strlen(ct)) : "application/octet-stream";
+	buf_reset(&rq->out);
+	enum rk_status st = len ? buf_append(&rq->out, bin, len) : RK_OK;
+	free(bin);
+	json_decref(res);
+	if (st != RK_OK)
+		return api_reply_fail(rq, RK_TOO_LARGE, "the content is larger than %u bytes", (unsigned)RK_MAX_RESPONSE);
+	api_set_header(rq, "Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+	api_set_header(rq, "Content-Disposition", "inline");
+	version_headers(rq, r->type.ptr, r->id, r->version, r->last_updated, false);
+}
+
 /* Read or vread (version > 0), through the access check. */
 static void read_version(struct api_request *rq, int64_t version)
 {
@@ -152,6 +193,8 @@ static void read_version(struct api_request *rq, int64_t version)
 	}
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
+	if (def == fhir_resource_find("Binary", 6) && !wants_fhir(rq))
+		return reply_binary(rq, &r);
 	reply_resource(rq, 200, &r);
 }
 

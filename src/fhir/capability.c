@@ -47,12 +47,32 @@ static json_t *resource_entry(const struct fhir_resource_def *def)
 			      "supportedProfile", def->profile, "interaction", interactions(codes, 8), "versioning",
 			      "versioned-update", "readHistory", 1, "updateCreate", 1, "conditionalCreate", 0,
 			      "conditionalUpdate", 0, "conditionalDelete", "not-supported", "searchParam", params);
+	/* _include: this type's reference parameters; _revinclude: every served
+	 * type's reference parameters (the server checks the target per request). */
+	json_t *inc = json_array(), *rev = json_array();
+	for (size_t i = 0; i < def->n_params; i++)
+		if (def->params[i].type == SP_REFERENCE)
+			json_array_append_new(inc, json_sprintf("%s:%s", def->name, def->params[i].name));
+	for (size_t k = 0; k < fhir_resources_len; k++)
+		for (size_t i = 0; i < fhir_resources[k]->n_params; i++)
+			if (fhir_resources[k]->params[i].type == SP_REFERENCE)
+				json_array_append_new(rev, json_sprintf("%s:%s", fhir_resources[k]->name,
+									fhir_resources[k]->params[i].name));
+	if (json_array_size(inc))
+		json_object_set_new(r, "searchInclude", inc);
+	else
+		json_decref(inc);
+	json_object_set_new(r, "searchRevInclude", rev);
 	if (strcmp(def->name, "Patient") == 0)
 		json_object_set_new(r, "operation",
-				    json_pack("[{s:s, s:s, s:s}]", "name", "ihe-pix", "definition",
+				    json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "name", "ihe-pix", "definition",
 					      "https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix",
 					      "documentation",
-					      "Cross-reference a local or regional patient ID to every linked registration"));
+					      "Cross-reference a local or regional patient ID to every linked registration",
+					      "name", "everything", "definition",
+					      "http://hl7.org/fhir/OperationDefinition/Patient-everything", "documentation",
+					      "Every registration of the person and every record of them the user may see "
+					      "(_type, _since, _count)"));
 	return r;
 }
 

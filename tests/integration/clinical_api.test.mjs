@@ -152,11 +152,25 @@ test(`every clinical type is served and listed in the CapabilityStatement (${BAC
   for (const t of Object.keys(made)) assert.ok(types.includes(t), `${t} in the CapabilityStatement`);
   for (const [type, ids] of Object.entries(made)) {
     for (const id of ids) {
-      const r = await get(DR, `/fhir/${type}/${id}`);
+      const r = await get(DR, `/fhir/${type}/${id}`, { headers: { Accept: 'application/fhir+json' } });
       assert.equal(r.status, 200, `${type}/${id}: ${r.text}`);
       assert.equal(r.json.resourceType, type);
     }
   }
+});
+
+test('a Binary opens as its own content, sandboxed; as FHIR JSON when asked', async () => {
+  const raw = await get(DR, '/fhir/Binary/summary-c1', { headers: { Accept: 'text/html,*/*' } });
+  assert.equal(raw.status, 200);
+  assert.equal(raw.headers.get('content-type'), 'text/plain; charset=utf-8');
+  assert.equal(raw.text, '退院時サマリー：肺炎。セフトリアキソンで軽快。');
+  assert.match(raw.headers.get('content-security-policy'), /sandbox/);
+  assert.equal(raw.headers.get('x-content-type-options'), 'nosniff');
+  const fhir = await get(DR, '/fhir/Binary/summary-c1?_format=json');
+  assert.equal(fhir.json.resourceType, 'Binary');
+  // another facility without consent: the same 404 as for nothing
+  outcome(await get(CDR, '/fhir/Binary/summary-c1'), 404);
+  outcome(await get(CDR, '/fhir/Binary/no-such-binary'), 404);
 });
 
 test('search by patient, code, category, date, status and more', async () => {
