@@ -4,6 +4,9 @@
 // independent of access/decide.c), then asserts it record by record on every
 // path, and that a denied record leaks nothing: not its content, not its
 // count, not its existence (the same answer as a record that does not exist).
+// Each patient also has one clinical record of every category at S; the
+// oracle (role table × the grant each state and phase opens) says which
+// categories $everything, reads and counts must show.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, http, get, post, put, outcome, patient, cleanupStore, totp, LOCAL_SYSTEM, DEMO_PASSWORD, DEMO_SECRET } from './harness.mjs';
@@ -30,6 +33,48 @@ function expectVisible(role, state, phase) {
   if (phase === 'disaster' && role !== 'system') return true;   // the emergency summary includes demographics
   if (phase === 'emergency' && ELIGIBLE.has(role)) return true; // break-the-glass opens the clinical record
   return false;
+}
+
+/* The clinical record S holds for each case: one record of each category. */
+const CATEGORY_OF = { Condition: 'condition', Observation: 'lab', MedicationRequest: 'medication', AllergyIntolerance: 'allergy',
+  Encounter: 'clinical', ImagingStudy: 'imaging', DocumentReference: 'document' };
+const ROLE_SEES = { // the role table of docs/ACCESS.md, written out again here
+  doctor: 'all', dentist: 'all', nurse: 'all', system: 'all',
+  pharmacist: ['allergy', 'condition', 'medication', 'lab', 'document'],
+  visiting_nurse: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'document'],
+  therapist: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'imaging'],
+  care_manager: ['allergy', 'condition', 'medication'],
+  clerk: [], facility_admin: [], operator: [],
+};
+const FULL = ['allergy', 'condition', 'medication', 'lab', 'clinical', 'imaging', 'document'];
+const SUMMARY = ['allergy', 'condition', 'medication', 'lab'];
+
+/** The oracle for clinical records: which categories of S's record may the principal see? */
+function expectCategories(role, state, phase) {
+  if (!expectVisible(role, state, phase) || state === 'refused') return [];
+  const opened = new Set();
+  if (['ind_F', 'ind_all_reg'].includes(state)) FULL.forEach((x) => opened.add(x));
+  if (state === 'comp_member') SUMMARY.forEach((x) => opened.add(x));
+  if (phase === 'disaster' && role !== 'system') SUMMARY.forEach((x) => opened.add(x));
+  if (phase === 'emergency' && ELIGIBLE.has(role)) FULL.forEach((x) => opened.add(x));
+  const allowed = ROLE_SEES[role] === 'all' ? FULL : ROLE_SEES[role];
+  return [...opened].filter((x) => allowed.includes(x)).sort();
+}
+
+function clinicalRecords(pid) {
+  const subject = { reference: `Patient/${pid}` };
+  const code = (system, c) => ({ coding: [{ system, code: c }] });
+  return [
+    { resourceType: 'Condition', subject, code: code('http://hl7.org/fhir/sid/icd-10', 'I10') },
+    { resourceType: 'Observation', status: 'final', subject, code: code('urn:oid:1.2.392.200119.4.504', '3D046000001920402'),
+      effectiveDateTime: '2026-03-01', valueQuantity: { value: 7.1, unit: '%' } },
+    { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject,
+      medicationCodeableConcept: code('urn:oid:1.2.392.200119.4.403.1', '103835401') },
+    { resourceType: 'AllergyIntolerance', patient: subject, criticality: 'high', code: code('urn:oid:1.2.392.200119.4.403.1', '100795402') },
+    { resourceType: 'Encounter', status: 'finished', subject, class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' } },
+    { resourceType: 'ImagingStudy', status: 'available', subject },
+    { resourceType: 'DocumentReference', status: 'current', subject, content: [{ attachment: { contentType: 'text/plain', title: '診療情報提供書' } }] },
+  ];
 }
 
 /** May the principal see the patient's Consent records (recorded at S)? */
@@ -71,7 +116,12 @@ before(async () => {
     const p = await post(SD, '/fhir/Patient', patient(S_FAC, `M${i}`, { family, familyKana: kana }));
     assert.equal(p.status, 201, p.text);
     const rid = p.json.identifier.find((x) => x.system === 'urn:renkei:regional-patient-id').value;
-    const c = { state, id: p.json.id, local: `M${i}`, family, rid, consents: 0 };
+    const c = { state, id: p.json.id, local: `M${i}`, family, rid, consents: 0, records: {} };
+    for (const body of clinicalRecords(p.json.id)) {
+      const r = await post(SD, `/fhir/${body.resourceType}`, body);
+      assert.equal(r.status, 201, r.text);
+      c.records[body.resourceType] = r.json.id;
+    }
     const rec = async (body) => { const r = await post(SD, '/fhir/Consent', body); assert.equal(r.status, 201, r.text); c.consents++; return r; };
     if (state === 'ind_F') {
       const r = await rec(consent(c.id, 'individual', { source: S_FAC, viewer: F_FAC }));
@@ -143,7 +193,18 @@ async function checkPaths(role, c, phase) {
   assert.equal(pix.status, want ? 200 : 404, `${label}: PIX`);
   const consents = await get(who, `/fhir/Consent?patient=${enc(`Patient/${c.id}`)}&_summary=count`);
   assert.equal(consents.json.total, expectConsentVisible(role, c.state) ? c.consents : 0, `${label}: consents`);
-  return 9;
+  // the clinical record: $everything shows exactly the categories the role and the grant open
+  const cats = expectCategories(role, c.state, phase);
+  const ever = await get(who, `/fhir/Patient/${c.id}/$everything?_type=${Object.keys(CATEGORY_OF).join(',')}&_count=50`);
+  assert.equal(ever.status, want ? 200 : 404, `${label}: $everything`);
+  const seen = (ever.json.entry || []).map((e) => CATEGORY_OF[e.resource.resourceType]).sort();
+  assert.deepEqual(seen, cats, `${label}: clinical categories`);
+  assert.equal(ever.json.total ?? 0, cats.length, `${label}: $everything total`);
+  const lab = await get(who, `/fhir/Observation/${c.records.Observation}`);
+  assert.equal(lab.status, cats.includes('lab') ? 200 : 404, `${label}: lab result read`);
+  const labs = await get(who, `/fhir/Observation?patient=${c.id}&_summary=count`);
+  assert.equal(labs.json.total, cats.includes('lab') ? 1 : 0, `${label}: lab result count`);
+  return 14;
 }
 
 async function checkAll(phase) {
