@@ -120,11 +120,12 @@ fail:
 	return -1;
 }
 
-static struct store *open_migrated(const struct config *cfg)
+static struct store *open_migrated(const struct config *cfg, int64_t min_cache)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms,
+				    .cache_bytes = cfg->store_cache > min_cache ? cfg->store_cache : min_cache};
 	struct store *s = NULL;
 	if (store_open(cfg->store_url, &opt, &s, &err) != RK_OK || store_migrate(s, &err) != RK_OK) {
 		fprintf(stderr, "renkei: database: %s\n", err.msg);
@@ -136,7 +137,7 @@ static struct store *open_migrated(const struct config *cfg)
 
 static int cmd_serve(struct config *cfg)
 {
-	struct store *s = open_migrated(cfg);
+	struct store *s = open_migrated(cfg, 0);
 	if (!s)
 		return 1;
 	store_close(s); /* workers open their own connections */
@@ -189,7 +190,7 @@ static int cmd_serve(struct config *cfg)
 
 static int cmd_init(const struct config *cfg)
 {
-	struct store *s = open_migrated(cfg);
+	struct store *s = open_migrated(cfg, 0);
 	if (!s)
 		return 1;
 	int version = 0;
@@ -217,7 +218,7 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 		fprintf(stderr, "renkei: --patients wants 0..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, o);
 		return 2;
 	}
-	struct store *s = open_migrated(cfg);
+	struct store *s = open_migrated(cfg, (int64_t)512 << 20) /* one big write transaction */;
 	if (!s)
 		return 1;
 	struct rk_err err;

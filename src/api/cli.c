@@ -59,7 +59,7 @@ static struct store *open_store(const struct config *cfg)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms, .cache_bytes = cfg->store_cache};
 	struct store *s = NULL;
 	if (store_open(cfg->store_url, &opt, &s, &err) != RK_OK || store_migrate(s, &err) != RK_OK) {
 		fprintf(stderr, "renkei: database: %s\n", err.msg);

@@ -453,7 +453,7 @@ enum rk_status audit_open(const struct config *cfg, struct audit_log **out, stru
 	if (!log)
 		rk_oom();
 	log->cfg = cfg;
-	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms, .cache_bytes = cfg->store_cache};
 	enum rk_status rc = store_open(cfg->store_url, &opt, &log->store, err);
 	int64_t n = 0;
 	if (rc == RK_OK)

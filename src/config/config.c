@@ -48,6 +48,8 @@ static const struct cfg_option options[] = {
 	    "Database: sqlite:PATH (embedded, default) or postgresql://... (libpq URI)."),
 	OPT("store.busy_timeout", CFG_DURATION_MS, store_busy_timeout_ms, "5s", 100, 600000, NULL,
 	    "How long a writer waits for another writer's lock before failing with 503."),
+	OPT("store.cache", CFG_SIZE, store_cache, "32M", 1 << 20, (int64_t)1 << 34, NULL,
+	    "SQLite page cache of each connection (each HTTP worker has one). Bulk loads (renkei demo) use at least 512M."),
 	OPT("web.root", CFG_STRING, web_root, "web", 0, 0, NULL,
 	    "Directory of the web UI's static files; nothing outside it is ever served."),
 	OPT("fhir.base_url", CFG_STRING, fhir_base_url, "", 0, 0, NULL,

@@ -26,6 +26,7 @@ struct config {
 	/* store */
 	char *store_url;
 	int64_t store_busy_timeout_ms;
+	int64_t store_cache; /* bytes */
 	/* web */
 	char *web_root;
 	/* fhir */

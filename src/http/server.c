@@ -70,7 +70,7 @@ static struct store *worker_store(const struct api_env *env)
 	}
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct store_options opt = {.busy_timeout_ms = (int)env->cfg->store_busy_timeout_ms};
+	struct store_options opt = {.busy_timeout_ms = (int)env->cfg->store_busy_timeout_ms, .cache_bytes = env->cfg->store_cache};
 	if (store_open(env->cfg->store_url, &opt, &w->store, &err) != RK_OK) {
 		log_event(LOG_ERROR, "store.open_failed", "error", err.msg, NULL);
 		w->store = NULL;

@@ -25,6 +25,7 @@ enum store_backend { STORE_SQLITE, STORE_POSTGRES };
 
 struct store_options {
 	int busy_timeout_ms; /* SQLite lock wait / PostgreSQL lock_timeout */
+	int64_t cache_bytes; /* SQLite page cache of this connection (0: SQLite's default) */
 };
 
 /* ---- connection ---------------------------------------------------------- */
