@@ -139,7 +139,11 @@ static void test_errors(void **state)
 	expect_error("name:below=x", RK_INVALID, "modifier ':below'");
 	expect_error("gender:exact=x", RK_INVALID, "modifier ':exact'");
 	expect_error("organization.name=x", RK_INVALID, "chained");
-	expect_error("_include=Patient:organization", RK_INVALID, "not supported");
+	expect_error("_include:iterate=Patient:organization", RK_INVALID, "not supported");
+	expect_error("_include=Patient:bogus", RK_INVALID, "reference parameter");
+	expect_error("_include=Observation:patient", RK_INVALID, "searched type");
+	expect_error("_include=*", RK_INVALID, "Type:parameter");
+	expect_error("_revinclude=Observation:patient:Encounter", RK_INVALID, "searched type");
 	expect_error("_has:Observation:patient:code=x", RK_INVALID, "not supported");
 	expect_error("name=", RK_INVALID, "empty value");
 	expect_error("name=a,,b", RK_INVALID, "empty value");
