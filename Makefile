@@ -46,6 +46,7 @@ check: check-asan check-main
 bench: build
 	@scripts/install-deps bench
 	@bench/run
+	@bench/clinical
 
 fuzz: asan
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(ASAN_BUILD)
