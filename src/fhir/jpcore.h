@@ -28,4 +28,19 @@
 /* 医籍登録番号 (medical registration number). */
 #define JP_MEDICAL_REGISTRATION_SYSTEM "urn:oid:1.2.392.100495.20.3.31"
 
+/* Japanese code systems (JP Core) whose codes have a fixed shape. */
+#define JP_HOT9_SYSTEM "urn:oid:1.2.392.200119.4.403.1"          /* 医薬品 HOT9: 9 digits */
+#define JP_YJ_SYSTEM "urn:oid:1.2.392.100495.20.1.73"            /* 個別医薬品コード (YJ): 12 */
+#define JP_JLAC10_SYSTEM "urn:oid:1.2.392.200119.4.504"          /* 臨床検査 JLAC10: 17 */
+#define JP_MEDIS_DISEASE_SYSTEM "urn:oid:1.2.392.200119.4.101.6" /* MEDIS 病名交換用コード: 4 */
+#define JP_ICD10_SYSTEM "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* no dot: E119 */
+
+#include <stdbool.h>
+
+#include "core/str.h"
+
+/* Does code have the shape its code system prescribes? True for systems
+ * without a known shape. *what (when false) names the expected shape. */
+bool jp_code_shape_ok(struct str system, struct str code, const char **what);
+
 #endif

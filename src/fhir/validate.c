@@ -8,6 +8,7 @@
 #include "core/json.h"
 #include "core/limits.h"
 #include "core/time.h"
+#include "fhir/jpcore.h"
 
 struct vctx {
 	fhir_ref_fn on_ref;
@@ -285,6 +286,17 @@ static enum rk_status check_value(struct vctx *v, struct path *p, const char *ty
 		return bad(v, p, "nested too deeply (more than %s levels)", "64");
 	}
 	enum rk_status rc = check_complex(v, p, td, j, false);
+	if (rc == RK_OK && strcmp(base, "Coding") == 0) {
+		json_t *sys = json_object_get(j, "system"), *code = json_object_get(j, "code");
+		const char *what = "";
+		if (json_is_string(sys) && json_is_string(code) &&
+		    !jp_code_shape_ok(rk_json_strv(sys), rk_json_strv(code), &what))
+		{
+			char msg[160];
+			snprintf(msg, sizeof msg, "code '%.40s' is not %s", json_string_value(code), what);
+			rc = bad(v, p, "%s", msg);
+		}
+	}
 	if (rc == RK_OK && strcmp(base, "Reference") == 0)
 		rc = check_reference(v, p, j, targets);
 	if (rc == RK_OK && strcmp(base, "Period") == 0) {

@@ -16,7 +16,7 @@ const org = (code) => ({ reference: `Organization/org-${code}` });
 const JLAC10 = 'urn:oid:1.2.392.200119.4.504';
 const HOT9 = 'urn:oid:1.2.392.200119.4.403.1';
 const MEDIS = 'urn:oid:1.2.392.200119.4.101.6';
-const ICD10 = 'http://hl7.org/fhir/sid/icd-10';
+const ICD10 = 'http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full';
 const cc = (system, code, display) => ({ coding: [{ system, code, display }], text: display });
 const ref = (type, id) => ({ reference: `${type}/${id}` });
 
@@ -75,11 +75,12 @@ before(async () => {
     clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active', 'active'),
     verificationStatus: cc('http://terminology.hl7.org/CodeSystem/condition-ver-status', 'confirmed', 'confirmed'),
     category: [cc('http://terminology.hl7.org/CodeSystem/condition-category', 'encounter-diagnosis', '入院時診断')],
-    code: { coding: [{ system: MEDIS, code: '20057237', display: '２型糖尿病' }, { system: ICD10, code: 'E11', display: '2型糖尿病' }], text: '２型糖尿病' },
+    code: cc(ICD10, 'E119', '２型糖尿病'),
     subject: ref('Patient', P), encounter: ref('Encounter', enc.id), onsetDateTime: '2019-05-01', recordedDate: '2025-11-02' });
   await create(DR, { resourceType: 'Condition',
     clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'resolved', 'resolved'),
-    code: cc(ICD10, 'J18.9', '肺炎'), subject: ref('Patient', P), onsetDateTime: '2025-11-01', abatementDateTime: '2025-11-12' });
+    code: { coding: [{ system: MEDIS, code: 'TQ7A', display: '急性気管支炎' }, { system: ICD10, code: 'J209', display: '急性気管支炎' }], text: '急性気管支炎' },
+    subject: ref('Patient', P), onsetDateTime: '2025-11-01', abatementDateTime: '2025-11-12' });
   await create(DR, { resourceType: 'AllergyIntolerance',
     clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'active', 'active'),
     type: 'allergy', category: ['medication'], criticality: 'high',
@@ -189,8 +190,9 @@ test('search by patient, code, category, date, status and more', async () => {
   assert.equal(await count(`Observation?patient=${P}&date=lt2025-09`), 1);
   assert.equal(await count(`Observation?patient=${P}&interpretation=H`), 4);
   assert.equal(await count(`Condition?patient=${P}&clinical-status=active`), 1);
-  assert.equal(await count(`Condition?patient=${P}&code=${ICD10}|E11`), 1);
-  assert.equal(await count(`Condition?patient=${P}&code=${MEDIS}|20057237`), 1);
+  assert.equal(await count(`Condition?patient=${P}&code=${ICD10}|E119`), 1);
+  assert.equal(await count(`Condition?patient=${P}&code=${MEDIS}|TQ7A`), 1);
+  assert.equal(await count(`Condition?patient=${P}&code=${ICD10}|J209,${ICD10}|E119`), 2);
   const enc = made.Encounter[0];
   assert.equal(await count(`Condition?encounter=Encounter/${enc}`), 1);
   assert.equal(await count(`Observation?encounter=${enc}`), 1);
@@ -272,6 +274,11 @@ test('bad input: invalid codes and dates, references across patients, another fa
     return r;
   };
   await bad(DR, { ...base, status: 'done' }, 400, /not one of/);
+  await bad(DR, { ...base, code: cc(JLAC10, '3D046', 'HbA1c') }, 400, /not 17 digits and capital letters \(JLAC10\)/);
+  await bad(DR, { resourceType: 'Condition', subject: ref('Patient', P), code: cc(ICD10, 'E11.9', '２型糖尿病') }, 400, /without a dot/);
+  await bad(DR, { resourceType: 'Condition', subject: ref('Patient', P), code: cc(MEDIS, '20057237', '２型糖尿病') }, 400, /MEDIS/);
+  await bad(DR, { resourceType: 'MedicationRequest', status: 'active', intent: 'order', subject: ref('Patient', P),
+    medicationCodeableConcept: cc(HOT9, '10383540A', 'メトホルミン') }, 400, /9 digits \(HOT9\)/);
   await bad(DR, { ...base, effectiveDateTime: '2026-02-30T09:00:00+09:00' }, 400);
   await bad(DR, { ...base, effectiveDateTime: 'yesterday' }, 400);
   await bad(DR, { ...base, subject: undefined }, 400, /must name the patient/);
