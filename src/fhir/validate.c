@@ -459,7 +459,7 @@ static enum rk_status check_complex(struct vctx *v, struct path *p, const struct
 		bool handled;
 		enum rk_status rc = check_common(v, p, key, val, is_resource, td->backbone, &handled);
 		if (!handled) {
-			char chosen[96];
+			char chosen[256]; /* the longest element type: a Reference with many targets */
 			bool ext = key[0] == '_';
 			const struct fhir_elem *e = find_elem(td, ext ? key + 1 : key, chosen, sizeof chosen);
 			if (!e) {
