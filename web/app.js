@@ -3,7 +3,7 @@
 // registrations the user may know about; this page groups them by person
 // (regional ID) and links to the patient view. Japanese first.
 import { h, t, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON,
-  loadFacilities, personName, ageOf, genderText, fmtDate } from './common.js';
+  loadFacilities, personName, ageOf, genderText, fmtDate, localIds, facilityOf } from './common.js';
 
 addText({
   heading: ['患者検索', 'Patient search'],
@@ -34,10 +34,6 @@ const PAGE = 50;
 let facilities = new Map();
 let last = null; // { people, total } of the last search
 
-function localIds(p) {
-  return (p.identifier || []).filter((i) => i.system?.startsWith('urn:oid:1.2.392.100495.20.3.51.1'));
-}
-
 /** Registrations grouped by person: [{ regional, regs: [Patient] }], own facility's registration first. */
 function group(patients) {
   const own = currentSession()?.account.facility;
@@ -47,7 +43,7 @@ function group(patients) {
     if (!byPerson.has(rid)) byPerson.set(rid, { regional: rid.startsWith('local:') ? '' : rid, regs: [] });
     byPerson.get(rid).regs.push(p);
   }
-  const facOf = (p) => facilities.get(p.managingOrganization?.reference)?.code;
+  const facOf = (p) => facilityOf(p, facilities).code;
   for (const g of byPerson.values()) g.regs.sort((a, b) => (facOf(b) === own) - (facOf(a) === own));
   return [...byPerson.values()];
 }
@@ -66,8 +62,7 @@ function renderResults() {
     const age = ageOf(p.birthDate);
     const href = `/patient.html?id=${encodeURIComponent(p.id)}`;
     const regs = g.regs.map((r) => {
-      const f = facilities.get(r.managingOrganization?.reference);
-      return h('li', {}, f?.name || r.managingOrganization?.display || '', ' ', h('span', { class: 'muted' }, localIds(r).map((i) => i.value).join(', ')));
+      return h('li', {}, facilityOf(r, facilities).name, ' ', h('span', { class: 'muted' }, localIds(r).map((i) => i.value).join(', ')));
     });
     if (g.regional) regs.push(h('li', { class: 'muted' }, `${t('regional')}: ${g.regional}`));
     body.append(h('tr', { class: 'result', dataset: { id: p.id } },
@@ -88,7 +83,17 @@ function renderResults() {
   }
 }
 
+let searches = 0; // finished searches, as data-searches on <body> (tests wait for it)
+
 async function search(q) {
+  try {
+    await runSearch(q);
+  } finally {
+    document.body.dataset.searches = String(++searches);
+  }
+}
+
+async function runSearch(q) {
   const msg = document.getElementById('search-message');
   const params = new URLSearchParams();
   if (q.name) params.set('name', q.name);

@@ -154,6 +154,24 @@ export async function loadFacilities() {
   return dir;
 }
 
+const LOCAL_ID = 'urn:oid:1.2.392.100495.20.3.51.1';
+
+/** A registration's local identifiers (JP Core: the system ends in the facility code). */
+export function localIds(p) {
+  return (p?.identifier || []).filter((i) => i.system?.startsWith(LOCAL_ID) && /^\d{10}$/.test(i.system.slice(LOCAL_ID.length)));
+}
+
+/**
+ * The facility a registration (Patient) belongs to: its managingOrganization,
+ * else the facility code in its local identifier's system. Never null.
+ */
+export function facilityOf(p, dir) {
+  const byRef = dir.get(p?.managingOrganization?.reference || '');
+  if (byRef) return byRef;
+  const code = localIds(p)[0]?.system.slice(LOCAL_ID.length) || '';
+  return dir.get(code) || { id: '', code, name: p?.managingOrganization?.display || code || '?', kind: 'other' };
+}
+
 /** The header bar: who is logged in, a link to the search, logout, language. */
 export function mountBar(el) {
   const who = h('span', { id: 'who' });

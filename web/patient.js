@@ -6,7 +6,7 @@
 // $everything call; the server leaves out what the user may not see, and
 // this page never says more than what it received.
 import { h, t, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON, searchAll,
-  loadFacilities, personName, ageOf, genderText, fmtDate, fmtDateTime, ccText, ApiError } from './common.js';
+  loadFacilities, personName, ageOf, genderText, fmtDate, fmtDateTime, ccText, ApiError, localIds } from './common.js';
 import { CATEGORIES, buildRecord, timeline, medicationText, medicationPeriod, obsValue, abnormalFlag, dayOf } from './record.js';
 
 addText({
@@ -17,7 +17,7 @@ addText({
   truncated: ['記録が多いため、一部のみ表示しています。', 'The record is long: only part of it is shown.'],
   birth: ['生年月日', 'Born'], regional: ['地域共通ID', 'Regional ID'], 'registered-at': ['登録施設', 'Registered at'],
   allergies: ['アレルギー', 'Allergies'], contraindications: ['薬剤禁忌', 'Drug contraindications'],
-  'none-recorded': ['登録なし', 'none recorded'],
+  'none-recorded': ['表示中の記録にはありません', 'none in the records shown'],
   // consent notice
   'consent-h': ['表示している記録と同意について', 'What you see, and consent'],
   'consent-shown': ['この画面には、次の施設の記録を表示しています：', 'This view shows the records of:'],
@@ -110,7 +110,7 @@ function renderHeader() {
     return h('li', { class: `chip ${cls}` }, ccText(r.code), reaction ? `（${reaction}）` : '', h('span', { class: 'src' }, facilityName(x.facility)));
   }) : [h('li', { class: 'muted' }, t('none-recorded'))]);
   const regs = model.patients.map((p) => {
-    const local = (p.identifier || []).find((i) => i.system?.startsWith('urn:oid:1.2.392.100495.20.3.51.1'))?.value;
+    const local = localIds(p)[0]?.value;
     return h('li', {}, facilityName(model.facilityOfPatient.get(p.id)), local ? ` ${local}` : '');
   });
   document.getElementById('patient-header').replaceChildren(

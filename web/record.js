@@ -4,7 +4,7 @@
 // lists. Pure functions over plain objects (no DOM), so the rules live in one
 // place. The source facility of a record is the managingOrganization of the
 // registration (Patient) it references.
-import { ccText } from './common.js';
+import { ccText, facilityOf } from './common.js';
 
 /** Timeline categories, in the order of the filter. */
 export const CATEGORIES = ['encounter', 'condition', 'allergy', 'procedure', 'medication', 'immunization', 'lab',
@@ -147,11 +147,7 @@ export function isActiveAllergy(a) {
 export function buildRecord(resources, facilities, ownCode, today) {
   const patients = resources.filter((r) => r.resourceType === 'Patient');
   const facilityOfPatient = new Map();
-  for (const p of patients) {
-    const ref = p.managingOrganization?.reference;
-    const f = facilities.get(ref) || { id: ref, code: '', name: p.managingOrganization?.display || '?', kind: 'other' };
-    facilityOfPatient.set(p.id, f);
-  }
+  for (const p of patients) facilityOfPatient.set(p.id, facilityOf(p, facilities));
   const binaries = new Map(resources.filter((r) => r.resourceType === 'Binary').map((b) => [b.id, b]));
   const records = [];
   for (const r of resources) {
@@ -166,7 +162,7 @@ export function buildRecord(resources, facilities, ownCode, today) {
 
   // the facilities whose data is on screen: the person's visible registrations, own facility first
   const shown = [];
-  for (const f of facilityOfPatient.values()) if (!shown.some((x) => x.id === f.id)) shown.push(f);
+  for (const f of facilityOfPatient.values()) if (!shown.some((x) => x.code === f.code)) shown.push(f);
   shown.sort((a, b) => (b.code === ownCode) - (a.code === ownCode) || a.code.localeCompare(b.code));
 
   const allergies = of('AllergyIntolerance');
