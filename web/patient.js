@@ -494,7 +494,9 @@ async function start() {
     [facilities, everything] = await Promise.all([loadFacilities(),
       searchAll(`/fhir/Patient/${encodeURIComponent(id)}/$everything?_count=1000`, 20)]);
   } catch (e) {
-    return say(e instanceof ApiError && (e.status === 404 || e.status === 403) ? 'not-found' : '', e instanceof ApiError && e.status !== 404 ? e.message : '');
+    // a patient the user may not see answers exactly like one that does not exist
+    if (e instanceof ApiError && e.status === 404) return say('not-found');
+    return say('', e.message);
   }
   model = buildRecord(everything.resources, facilities, s.account.facility, today());
   if (!model.patients.length) return say('not-found');
