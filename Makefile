@@ -10,7 +10,7 @@ ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 
-.PHONY: all build asan run check check-asan check-main bench fuzz node-deps clean
+.PHONY: all build asan run check check-asan check-main bench fuzz node-deps web-deps clean
 
 all: build
 
@@ -28,7 +28,11 @@ node-deps:
 	@scripts/install-deps check
 	@scripts/node-deps
 
-run: build
+web-deps:
+	@scripts/install-deps web
+	@scripts/node-deps
+
+run: build web-deps
 	@mkdir -p var
 	@test -f var/renkei.db || $(BUILD)/renkei demo
 	@echo "renkei: serving the demo region on http://127.0.0.1:8080 (Ctrl-C to stop)"

@@ -1,108 +1,146 @@
-// app.js — the landing page: server status and the participating facilities,
-// read from the FHIR API. Japanese first; the button switches to English.
-// Every value from the server goes into the page as text (never as HTML).
-const en = {
-  title: 'Regional health information network',
-  lead: 'Hospitals, clinics, pharmacies, home-nursing stations and care offices of the region share patients\u2019 records, with the patient\u2019s consent, and work together across professions.',
-  server: 'Server', facilities: 'Participating facilities', code: 'Facility code', name: 'Name',
-  kind: 'Kind', address: 'Address', empty: 'No facility is registered yet.', api: 'FHIR API',
-  'api-text': 'Facility systems connect through FHIR R4 (JP Core).',
-  'login-note': 'Patient records are shown after login and the consent check (access control).',
-  synthetic: 'All patient data in this demo is synthetic.',
-  login: 'Log in', logout: 'Log out', 'need-login': 'Log in to see the participating facilities.',
-};
-let session = null;
-const kinds = {
-  hospital: ['病院', 'Hospital'], clinic: ['診療所', 'Clinic'], pharmacy: ['薬局', 'Pharmacy'],
-  home_nursing: ['訪問看護ステーション', 'Home-nursing station'],
-  care_management: ['居宅介護支援事業所', 'Care-management office'],
-  community_support: ['地域包括支援センター', 'Community support centre'], other: ['その他', 'Other'],
-};
-let lang = localStorage.getItem('renkei.lang') || 'ja';
-const ja = {};
-document.querySelectorAll('[data-i18n]').forEach((el) => { ja[el.dataset.i18n] = el.textContent; });
-let facilities = [];
+// app.js — the clinician's start page: patient search by name (kanji or
+// kana), birth date, local or regional patient ID. The server answers only
+// registrations the user may know about; this page groups them by person
+// (regional ID) and links to the patient view. Japanese first.
+import { h, t, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON,
+  loadFacilities, personName, ageOf, genderText, fmtDate, localIds, facilityOf } from './common.js';
 
-function applyLang() {
-  document.documentElement.lang = lang;
-  document.querySelectorAll('[data-i18n]').forEach((el) => {
-    el.textContent = (lang === 'en' ? en : ja)[el.dataset.i18n];
-  });
-  document.getElementById('lang').textContent = lang === 'en' ? '日本語' : 'English';
-  renderSession();
-  renderFacilities();
+addText({
+  heading: ['患者検索', 'Patient search'],
+  'f-name': ['氏名（漢字・カナ）', 'Name (kanji or kana)'],
+  'ph-name': ['例: 山田 太郎 / ヤマダ', 'e.g. 山田 太郎 / ヤマダ'],
+  'f-birthdate': ['生年月日', 'Birth date'],
+  'f-id': ['患者ID（施設内・地域共通）', 'Patient ID (local or regional)'],
+  'ph-id': ['例: 00012345', 'e.g. 00012345'],
+  go: ['検索', 'Search'],
+  results: ['検索結果', 'Results'],
+  'c-name': ['氏名', 'Name'], 'c-kana': ['カナ', 'Kana'], 'c-birth': ['生年月日', 'Birth date'], 'c-sex': ['性別', 'Sex'],
+  'c-regs': ['登録施設（患者ID）', 'Registered at (patient ID)'],
+  'need-criteria': ['氏名・生年月日・患者IDのいずれかを入力してください。', 'Enter a name, a birth date or a patient ID.'],
+  none: ['該当する患者さんは見つかりませんでした。同意のない施設にだけ登録されている患者さんは表示されません（下の説明をご覧ください）。',
+    'No patient found. Patients registered only at facilities whose records you may not see are not shown (see below).'],
+  count: ['{0}名', '{0} people'],
+  more: ['{0}件以上あります。条件を絞り込んでください。', 'More than {0} matches: narrow the search.'],
+  regional: ['地域共通ID', 'Regional ID'],
+  'help-h': ['表示される患者さん', 'Which patients you can find'],
+  'help-1': ['あなたの施設に登録されている患者さんと、同意により他の施設の記録が共有されている患者さんだけが表示されます。',
+    'You find the patients registered at your facility and those whose records other facilities share with you under the patient\u2019s consent.'],
+  'help-2': ['他の施設の記録を見るには、患者さんがその施設で同意書に署名し、施設の職員が同意を登録します。救急などで本人の同意が得られないときだけ、緊急時閲覧（理由を記録し、監査されます）が使えます。',
+    'To see another facility\u2019s records, the patient signs a consent form (同意書) at that facility and its staff record the consent. Only in an emergency, when the patient cannot consent, may emergency access (break-the-glass) be used: its reason is recorded and audited.'],
+});
+
+const REGION = 'urn:renkei:regional-patient-id';
+const PAGE = 50;
+let facilities = new Map();
+let last = null; // { people, total } of the last search
+
+/** Registrations grouped by person: [{ regional, regs: [Patient] }], own facility's registration first. */
+function group(patients) {
+  const own = currentSession()?.account.facility;
+  const byPerson = new Map();
+  for (const p of patients) {
+    const rid = (p.identifier || []).find((i) => i.system === REGION)?.value || `local:${p.id}`;
+    if (!byPerson.has(rid)) byPerson.set(rid, { regional: rid.startsWith('local:') ? '' : rid, regs: [] });
+    byPerson.get(rid).regs.push(p);
+  }
+  const facOf = (p) => facilityOf(p, facilities).code;
+  for (const g of byPerson.values()) g.regs.sort((a, b) => (facOf(b) === own) - (facOf(a) === own));
+  return [...byPerson.values()];
 }
 
-function cell(text) {
-  const td = document.createElement('td');
-  td.textContent = text ?? '';
-  return td;
+function renderResults() {
+  const card = document.getElementById('results-card');
+  const body = document.querySelector('#results tbody');
+  const msg = document.getElementById('search-message');
+  if (!last) return;
+  body.replaceChildren();
+  card.hidden = last.people.length === 0;
+  document.getElementById('result-count').textContent = t('count', last.people.length);
+  for (const g of last.people) {
+    const p = g.regs[0];
+    const n = personName(p);
+    const age = ageOf(p.birthDate);
+    const href = `/patient.html?id=${encodeURIComponent(p.id)}`;
+    const regs = g.regs.map((r) => {
+      return h('li', {}, facilityOf(r, facilities).name, ' ', h('span', { class: 'muted' }, localIds(r).map((i) => i.value).join(', ')));
+    });
+    if (g.regional) regs.push(h('li', { class: 'muted' }, `${t('regional')}: ${g.regional}`));
+    body.append(h('tr', { class: 'result', dataset: { id: p.id } },
+      h('td', {}, h('a', { href, class: 'patient-link' }, n.kanji)),
+      h('td', {}, n.kana),
+      h('td', {}, fmtDate(p.birthDate), age !== null ? ` (${age}${t('age')})` : ''),
+      h('td', {}, genderText(p.gender)),
+      h('td', {}, h('ul', { class: 'plain' }, regs))));
+  }
+  if (last.people.length === 0) {
+    msg.textContent = t('none');
+    msg.hidden = false;
+  } else if (last.total > PAGE) {
+    msg.textContent = t('more', PAGE);
+    msg.hidden = false;
+  } else {
+    msg.hidden = true;
+  }
 }
 
-function renderSession() {
-  const who = document.getElementById('who');
-  document.getElementById('login').hidden = !!session;
-  document.getElementById('logout').hidden = !session;
-  if (!session) {
-    who.textContent = '';
+let searches = 0; // finished searches, as data-searches on <body> (tests wait for it)
+
+async function search(q) {
+  try {
+    await runSearch(q);
+  } finally {
+    document.body.dataset.searches = String(++searches);
+  }
+}
+
+async function runSearch(q) {
+  const msg = document.getElementById('search-message');
+  const params = new URLSearchParams();
+  if (q.name) params.set('name', q.name);
+  if (q.birthdate) params.set('birthdate', q.birthdate);
+  if (q.identifier) params.set('identifier', q.identifier);
+  if ([...params].length === 0) {
+    msg.textContent = t('need-criteria');
+    msg.hidden = false;
     return;
   }
-  const a = session.account;
-  who.textContent = lang === 'en' ? `${a.name} (${a.role}, ${a.facility_name})` : `${a.name}（${a.role_ja}・${a.facility_name}）`;
-}
-
-function renderFacilities() {
-  const body = document.querySelector('#facility-table tbody');
-  body.replaceChildren();
-  for (const f of facilities) {
-    const code = (f.identifier || []).find((i) => /^\d{10}$/.test(i.value || ''))?.value;
-    const kindCode = f.type?.[0]?.coding?.find((c) => c.system === 'urn:renkei:CodeSystem:facility-kind')?.code || 'other';
-    const tr = document.createElement('tr');
-    tr.append(cell(code), cell(f.name), cell((kinds[kindCode] || kinds.other)[lang === 'en' ? 1 : 0]),
-      cell(f.address?.[0]?.text));
-    body.append(tr);
-  }
-  const empty = document.getElementById('facility-empty');
-  empty.hidden = facilities.length > 0;
-  if (!session) empty.textContent = lang === 'en' ? en['need-login'] : 'ログインすると参加施設が表示されます。';
-}
-
-async function load() {
+  params.set('_count', String(PAGE));
+  params.set('_sort', 'name');
   try {
-    const h = await fetch('/healthz').then((r) => r.json());
-    document.getElementById('health').textContent = h.status === 'ok' ? 'OK' : h.status;
-  } catch {
-    document.getElementById('health').textContent = '—';
+    const b = await getJSON(`/fhir/Patient?${params}`);
+    const patients = (b.entry || []).map((e) => e.resource).filter(Boolean);
+    last = { people: group(patients), total: b.total ?? patients.length };
+    sessionStorage.setItem('renkei.search', JSON.stringify(q));
+    renderResults();
+  } catch (e) {
+    msg.textContent = e.message;
+    msg.hidden = false;
   }
-  try {
-    const meta = await fetch('/fhir/metadata').then((r) => r.json());
-    document.getElementById('region').textContent = meta.implementation?.description || 'renkei';
-    const s = await fetch('/api/session', { credentials: 'same-origin' });
-    session = s.ok ? await s.json() : null;
-    if (session && session.stage !== 'ok') session = null;
-    if (session) {
-      const b = await fetch('/fhir/Organization?_count=100&_sort=identifier', { credentials: 'same-origin' }).then((r) => r.json());
-      facilities = (b.entry || []).map((e) => e.resource);
-    }
-  } catch {
-    facilities = [];
-  }
-  renderSession();
-  renderFacilities();
 }
 
-document.getElementById('logout').addEventListener('click', async () => {
-  await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': session?.csrf || '' } });
-  session = null;
-  facilities = [];
-  renderSession();
-  renderFacilities();
+document.getElementById('search').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = Object.fromEntries(new FormData(e.target).entries());
+  // A name typed with a full-width space searches for both parts the same way.
+  search({ name: (f.name || '').replace(/\u3000/g, ' ').trim(), birthdate: f.birthdate || '', identifier: (f.identifier || '').trim() });
 });
 
-document.getElementById('lang').addEventListener('click', () => {
-  lang = lang === 'en' ? 'ja' : 'en';
-  localStorage.setItem('renkei.lang', lang);
-  applyLang();
-});
-applyLang();
-load();
+async function start() {
+  applyStatic();
+  onLang(renderResults);
+  const s = await loadSession();
+  if (!s) return toLogin();
+  mountBar(document.getElementById('bar'));
+  facilities = await loadFacilities().catch(() => new Map());
+  document.body.dataset.ready = 'true';
+  // back from a patient view: the previous search again
+  const prev = JSON.parse(sessionStorage.getItem('renkei.search') || 'null');
+  if (prev) {
+    document.getElementById('q-name').value = prev.name || '';
+    document.getElementById('q-birthdate').value = prev.birthdate || '';
+    document.getElementById('q-id').value = prev.identifier || '';
+    await search(prev);
+  }
+  document.getElementById('q-name').focus();
+}
+start();

@@ -1,0 +1,157 @@
+// fixture.mjs — the clinical record the UI tests click through, written over
+// the FHIR API by the facilities' own systems: one person (連携 花子) registered
+// at the general hospital, at あずみの中央病院 (the viewer's facility) and at a
+// clinic. The hospital consents to disclose to あずみの; the clinic does not.
+// Dates are relative to today, so "current medicines" stay current.
+import assert from 'node:assert/strict';
+import { post, put, patient } from '../integration/harness.mjs';
+
+export const HOSP = '2011000011';   // 信州れんけい総合病院: disclosed to AZUMINO under consent
+export const AZUMINO = '2011000029'; // あずみの中央病院: the viewer's own facility
+export const CLINIC = '2011100018'; // やまびこ内科クリニック: no consent for AZUMINO
+export const NAMES = { [HOSP]: '信州れんけい総合病院', [AZUMINO]: 'あずみの中央病院', [CLINIC]: 'やまびこ内科クリニック' };
+
+const JLAC10 = 'urn:oid:1.2.392.200119.4.504';
+const HOT9 = 'urn:oid:1.2.392.200119.4.403.1';
+const MEDIS = 'urn:oid:1.2.392.200119.4.101.6';
+const OBS = 'http://terminology.hl7.org/CodeSystem/observation-category';
+const cc = (system, code, display) => ({ coding: [{ system, code, display }], text: display });
+const ref = (type, id) => ({ reference: `${type}/${id}` });
+const org = (code) => ({ reference: `Organization/org-${code}` });
+
+/** YYYY-MM-DD, `days` from today. */
+export function day(days) {
+  return new Date(Date.now() + days * 86400e3 + 9 * 3600e3).toISOString().slice(0, 10);
+}
+const at = (days, time = '09:00') => `${day(days)}T${time}:00+09:00`;
+
+function lab(subject, code, name, value, unit, low, high, when) {
+  const flag = value > high ? 'H' : value < low ? 'L' : 'N';
+  return {
+    resourceType: 'Observation', status: 'final', category: [cc(OBS, 'laboratory', '検体検査')],
+    code: cc(JLAC10, code, name), subject: ref('Patient', subject), effectiveDateTime: when,
+    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+    interpretation: [cc('http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', flag, flag)],
+    referenceRange: [{ low: { value: low, unit }, high: { value: high, unit } }],
+  };
+}
+
+function rx(subject, code, name, text, authored, start, end, status = 'active', category = '院外処方', fac = null) {
+  return {
+    resourceType: 'MedicationRequest', status, intent: 'order',
+    category: [cc('http://terminology.hl7.org/CodeSystem/medicationrequest-category', category === '注射' ? 'inpatient' : 'outpatient', category)],
+    medicationCodeableConcept: cc(HOT9, code, name), subject: ref('Patient', subject), authoredOn: authored,
+    ...(fac && { requester: org(fac) }),
+    dosageInstruction: [{ text, timing: { repeat: { boundsPeriod: { start, end } } } }],
+  };
+}
+
+/** The hospital's record (visible to AZUMINO under consent). Returns resource bodies; the Binary is separate. */
+export function hospitalRecords(P) {
+  return [
+    { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: '入院' },
+      subject: ref('Patient', P), period: { start: at(-200, '10:00'), end: at(-190, '11:00') }, serviceProvider: org(HOSP) },
+    { resourceType: 'Condition', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active', 'active'),
+      code: { coding: [{ system: MEDIS, code: '20057237', display: '２型糖尿病' }], text: '２型糖尿病' },
+      subject: ref('Patient', P), onsetDateTime: '2019-05-01', recordedDate: day(-200) },
+    { resourceType: 'Condition', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'resolved', 'resolved'),
+      code: cc('http://hl7.org/fhir/sid/icd-10', 'J18.9', '肺炎'), subject: ref('Patient', P), onsetDateTime: day(-201), abatementDateTime: day(-190) },
+    { resourceType: 'AllergyIntolerance', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'active', 'active'),
+      type: 'allergy', category: ['medication'], criticality: 'high', code: cc(HOT9, '100795402', 'ペニシリン系抗菌薬'),
+      patient: ref('Patient', P), recordedDate: '2020-03-03',
+      reaction: [{ manifestation: [cc('http://snomed.info/sct', '39579001', 'アナフィラキシー')], severity: 'severe' }] },
+    { resourceType: 'AllergyIntolerance', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'active', 'active'),
+      type: 'allergy', category: ['food'], criticality: 'low', code: cc('urn:oid:1.2.392.200119.4.901', 'J7F1', '鶏卵'),
+      patient: ref('Patient', P), recordedDate: '2021-07-01', reaction: [{ manifestation: [cc('http://snomed.info/sct', '126485001', '蕁麻疹')] }] },
+    rx(P, '103835401', 'メトホルミン塩酸塩錠２５０ｍｇ', '1回1錠 1日2回 朝夕食後', day(-20), day(-20), day(70), 'active', '院外処方', HOSP),
+    rx(P, '107983601', 'セフトリアキソンナトリウム静注用１ｇ', '1日1回 点滴静注', day(-200), day(-200), day(-193), 'completed', '注射'),
+    ...[[8.9, -300], [8.1, -200], [7.4, -110], [6.8, -20]].map(([v, d]) => lab(P, '3D046000001920402', 'HbA1c(NGSP)', v, '%', 4.6, 6.2, at(d))),
+    ...[[52, -200], [49, -110], [47, -20]].map(([v, d]) => lab(P, '3C035000002327201', 'eGFR', v, 'mL/min/1.73m2', 60, 120, at(d))),
+    { resourceType: 'ImagingStudy', status: 'available', subject: ref('Patient', P), started: at(-199, '14:00'),
+      modality: [{ system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' }], numberOfSeries: 1, numberOfInstances: 120,
+      series: [{ uid: '1.2.392.200036.9116.2.6.1.48.1214834839.1.2', number: 1, modality: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: 'CT' },
+        description: '胸部単純CT', numberOfInstances: 120, bodySite: { system: 'http://snomed.info/sct', code: '51185008', display: '胸部' } }] },
+  ];
+}
+
+/** The viewer's own facility's record. */
+export function azuminoRecords(P) {
+  return [
+    { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB', display: '外来' },
+      subject: ref('Patient', P), period: { start: at(-5, '10:00'), end: at(-5, '10:20') } },
+    rx(P, '114921301', 'アムロジピン錠５ｍｇ', '1回1錠 1日1回 朝食後', day(-5), day(-5), day(25), 'active', '院外処方', AZUMINO),
+    lab(P, '3D046000001920402', 'HbA1c(NGSP)', 6.5, '%', 4.6, 6.2, at(-5)),
+  ];
+}
+
+/** The clinic's record: nothing of it may reach a viewer at AZUMINO. */
+export const CLINIC_SECRETS = ['やまびこ内科クリニック', '逆流性食道炎', 'ランソプラゾール', 'LDLコレステロール', '紹介状の秘密本文', 'K77XYZ', CLINIC];
+export function clinicRecords(P) {
+  return [
+    { resourceType: 'Condition', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active', 'active'),
+      code: cc('http://hl7.org/fhir/sid/icd-10', 'K21.0', '逆流性食道炎'), subject: ref('Patient', P), onsetDateTime: day(-60) },
+    rx(P, '112298501', 'ランソプラゾールＯＤ錠１５ｍｇ', '1回1錠 1日1回 朝食前', day(-30), day(-30), day(60), 'active', '院外処方', CLINIC),
+    ...[[162, -60], [141, -30]].map(([v, d]) => lab(P, '3F077000002327101', 'LDLコレステロール', v, 'mg/dL', 70, 139, at(d))),
+  ];
+}
+
+const text = (s) => Buffer.from(s).toString('base64');
+
+/** A document with its content in a Binary, written by `who` for registration P. */
+async function documentWithBinary(who, P, fac, binId, typeText, title, body, days) {
+  const doc = await post(who, '/fhir/DocumentReference', { resourceType: 'DocumentReference', status: 'current',
+    type: cc('http://loinc.org', typeText === '退院時サマリー' ? '18842-5' : '57133-1', typeText), subject: ref('Patient', P), date: at(days, '12:00'),
+    author: [org(fac)], custodian: org(fac), description: title,
+    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', url: `Binary/${binId}`, title } }] });
+  assert.equal(doc.status, 201, doc.text);
+  const bin = await put(who, `/fhir/Binary/${binId}`, { resourceType: 'Binary', id: binId, contentType: 'text/plain; charset=utf-8',
+    securityContext: ref('DocumentReference', doc.json.id), data: text(body) });
+  assert.ok(bin.status === 201 || bin.status === 200, bin.text);
+}
+
+export const SUMMARY_TEXT = '退院時サマリー：肺炎にて入院。セフトリアキソンで軽快し退院。ペニシリン系抗菌薬は禁忌。';
+
+async function createAll(who, list) {
+  for (const body of list) {
+    const r = await post(who, `/fhir/${body.resourceType}`, body);
+    assert.equal(r.status, 201, `${body.resourceType}: ${r.text}`);
+  }
+}
+
+function consent(patientId, source, viewer) {
+  const role = (code) => ({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code }] });
+  return {
+    resourceType: 'Consent', status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'urn:renkei:CodeSystem:consent-kind', code: 'individual' }] }],
+    patient: { reference: `Patient/${patientId}` }, dateTime: day(-250),
+    provision: { type: 'permit', actor: [{ role: role('CST'), reference: org(source) }, { role: role('IRCP'), reference: org(viewer) }] },
+    sourceAttachment: { contentType: 'application/pdf', title: '同意書（スキャン）', data: text('%PDF-1.4 synthetic') },
+  };
+}
+
+/**
+ * Write the person and their records. systems: { [facility code]: client with
+ * system/*.* }; recorder: a logged-in staff member of HOSP who records the
+ * consent. Returns the Patient ids and the regional ID.
+ */
+export async function writeFixture(systems, recorder) {
+  const person = { family: '連携', given: '花子', familyKana: 'レンケイ', givenKana: 'ハナコ', gender: 'female', birthDate: '1948-06-15' };
+  const reg = async (code, local, regional) => {
+    const r = await post(systems[code], '/fhir/Patient', patient(code, local, { ...person, regional }));
+    assert.equal(r.status, 201, r.text);
+    return r.json;
+  };
+  const h = await reg(HOSP, 'H0012345');
+  const regional = h.identifier.find((i) => i.system === 'urn:renkei:regional-patient-id').value;
+  const a = await reg(AZUMINO, 'A-3321', regional);
+  const c = await reg(CLINIC, 'K77XYZ', regional);
+  await createAll(systems[HOSP], hospitalRecords(h.id));
+  await documentWithBinary(systems[HOSP], h.id, HOSP, 'ui-summary-1', '退院時サマリー', '退院時サマリー（肺炎）', SUMMARY_TEXT, -190);
+  await createAll(systems[AZUMINO], azuminoRecords(a.id));
+  await createAll(systems[CLINIC], clinicRecords(c.id));
+  await documentWithBinary(systems[CLINIC], c.id, CLINIC, 'ui-letter-1', '診療情報提供書', '診療情報提供書', '紹介状の秘密本文：逆流性食道炎', -30);
+  const cons = await post(recorder, '/fhir/Consent', consent(h.id, HOSP, AZUMINO));
+  assert.equal(cons.status, 201, cons.text);
+  return { hospital: h.id, azumino: a.id, clinic: c.id, regional };
+}

@@ -1,0 +1,252 @@
+// patient_view.test.mjs — the clinician's patient view in real Chromium,
+// clicked through as a doctor of あずみの中央病院 would: log in with the
+// one-time code, find 連携 花子 by kana, birth date and ID, read the header
+// (allergies, 薬剤禁忌), filter the timeline by facility, category and period,
+// see current medicines first, open a lab trend chart, open a discharge
+// summary, switch to English, and use it on a tablet. The person is also
+// registered at a clinic that has not consented: nothing of the clinic's data
+// may reach the page, not even that the registration exists. A doctor of the
+// clinic, in turn, sees the clinic's record and not the hospitals'. Page-load
+// times are printed, never asserted. Screenshots go to tests/ui/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, cleanupStore, BACKEND } from '../integration/harness.mjs';
+import { launch, newPage, login, shot, timed, printTimings, everythingOnPage } from './browser.mjs';
+import { writeFixture, HOSP, AZUMINO, CLINIC, NAMES, CLINIC_SECRETS, SUMMARY_TEXT } from './fixture.mjs';
+
+const DEMO_PEOPLE = 300; // a populated region around the test person
+let S, browser, page, ids;
+
+before(async () => {
+  S = await startServer({ demo: DEMO_PEOPLE });
+  const systems = {};
+  for (const code of [HOSP, AZUMINO, CLINIC]) systems[code] = await S.system(code, 'system/*.*');
+  ids = await writeFixture(systems, await S.login('dr.renkei'));
+  browser = await launch();
+  page = await newPage(browser);
+});
+
+after(async () => {
+  printTimings(`UI page loads (${BACKEND}, demo region of ${DEMO_PEOPLE} people)`);
+  await browser?.close();
+  await S.checkAudit();
+  assert.equal(await S.stop(), 0);
+  cleanupStore(S.store);
+});
+
+const tl = () => page.$$eval('#timeline li.tl-item', (els) => els.map((e) => ({ cat: e.dataset.cat, facility: e.dataset.facility, day: e.dataset.day })));
+
+test('log in with the one-time code and find the patient by kana, birth date, local and regional ID', async () => {
+  await timed('login page → start page (password + one-time code)', () => login(page, S.origin, 'dr.azumino'));
+  await shot(page, '01-start');
+  const find = async (fill, label) => {
+    await page.fill('#q-name', fill.name || '');
+    await page.fill('#q-birthdate', fill.birthdate || '');
+    await page.fill('#q-id', fill.identifier || '');
+    const n = Number(await page.getAttribute('body', 'data-searches') || 0);
+    return timed(label, async () => {
+      await page.click('#search button[type=submit]');
+      await page.waitForSelector(`body[data-searches="${n + 1}"]`);
+      return page.$$eval('#results tbody tr', (rows) => rows.map((r) => r.innerText));
+    });
+  };
+  // nobody yet: the page explains why someone might be missing
+  let rows = await find({ name: 'ソンザイシナイ' }, 'search: no match');
+  assert.equal(rows.length, 0);
+  assert.match(await page.textContent('#search-message'), /同意/);
+  rows = await find({ name: 'レンケイ' }, 'search by kana');
+  assert.equal(rows.length, 1, `one person: ${rows}`);
+  assert.match(rows[0], /連携 花子/);
+  assert.match(rows[0], new RegExp(NAMES[HOSP]));
+  assert.match(rows[0], new RegExp(NAMES[AZUMINO]));
+  assert.doesNotMatch(rows[0], new RegExp(NAMES[CLINIC]), 'the clinic registration is not even listed');
+  await shot(page, '02-search');
+  assert.equal((await find({ birthdate: '1948-06-15' }, 'search by birth date')).filter((r) => /連携 花子/.test(r)).length, 1);
+  assert.equal((await find({ identifier: 'H0012345' }, 'search by local ID')).length, 1);
+  assert.equal((await find({ identifier: ids.regional }, 'search by regional ID')).length, 1);
+  // the clinic's local ID finds nothing for this user
+  assert.equal((await find({ identifier: 'K77XYZ' }, 'search by the hidden local ID')).length, 0);
+  assert.equal((await find({ name: '連携', birthdate: '1948-06-15' }, 'search by kanji and birth date')).length, 1);
+});
+
+test('the patient view: header with allergies and 薬剤禁忌, consent notice, timeline filtered by facility', async () => {
+  await timed('patient view: click in the results → header and timeline shown', async () => {
+    await page.click('#results a.patient-link');
+    await page.waitForSelector('body[data-ready=true] #timeline');
+  });
+  assert.equal(await page.textContent('#patient-name'), '連携 花子');
+  assert.equal(await page.textContent('#patient-kana'), 'レンケイ ハナコ');
+  assert.match(await page.textContent('#patient-facts'), /\d+歳 女性 生年月日 1948\/06\/15/);
+  assert.match(await page.textContent('#header-contraindications'), /ペニシリン系抗菌薬（アナフィラキシー）/);
+  assert.match(await page.textContent('#header-allergies'), /鶏卵/);
+  assert.doesNotMatch(await page.textContent('#header-allergies'), /ペニシリン/, 'drug contraindications have their own line');
+
+  // what is shown, and how the rest is obtained — in plain words, naming only visible facilities
+  const notice = await page.textContent('#consent-notice');
+  assert.match(notice, new RegExp(`${NAMES[AZUMINO]}（あなたの施設）`));
+  assert.match(notice, new RegExp(NAMES[HOSP]));
+  assert.match(notice, /同意がない施設の記録は表示されません/);
+  await page.click('#consent-how summary');
+  assert.match(await page.textContent('#consent-how'), /同意書.*署名.*職員が同意を登録/);
+  assert.match(await page.textContent('#consent-how'), /緊急時閲覧.*同意が得られない場合に限ります/);
+
+  // the integrated timeline: both visible facilities, each item labelled
+  const all = await tl();
+  assert.ok(all.length >= 12, `timeline items: ${all.length}`);
+  assert.deepEqual([...new Set(all.map((x) => x.facility))].sort(), [HOSP, AZUMINO].sort());
+  const labels = await page.$$eval('#timeline li .facility', (els) => els.map((e) => e.textContent));
+  assert.equal(labels.length, all.length, 'every item names its source facility');
+  assert.ok(labels.every((l) => l === NAMES[HOSP] || l === NAMES[AZUMINO]));
+  await shot(page, '03-patient-timeline');
+
+  await page.selectOption('#tl-facility', HOSP);
+  await page.waitForFunction((n) => document.querySelectorAll('#timeline li').length < n, all.length);
+  const hosp = await tl();
+  assert.ok(hosp.length > 0 && hosp.every((x) => x.facility === HOSP), 'filtered to the hospital');
+  assert.equal(hosp.length, all.filter((x) => x.facility === HOSP).length);
+  await shot(page, '04-timeline-hospital');
+
+  await page.selectOption('#tl-cat', 'lab');
+  await page.waitForFunction(() => [...document.querySelectorAll('#timeline li')].every((e) => e.dataset.cat === 'lab'));
+  assert.equal((await tl()).length, 4, 'four lab days at the hospital');
+  // a period: the last 60 days only
+  const from = new Date(Date.now() - 60 * 86400e3 + 9 * 3600e3).toISOString().slice(0, 10);
+  await page.fill('#tl-from', from);
+  await page.dispatchEvent('#tl-from', 'change');
+  await page.waitForFunction(() => document.querySelectorAll('#timeline li').length === 1);
+  await page.click('#tl-reset');
+  await page.waitForFunction((n) => document.querySelectorAll('#timeline li').length === n, all.length);
+});
+
+test('medicines: current first, with period and prescribing facility', async () => {
+  await page.click('#tab-medications');
+  await page.waitForSelector('table.current-meds');
+  const current = await page.$$eval('table.current-meds tbody tr', (rows) => rows.map((r) => r.innerText));
+  assert.equal(current.length, 2, `current: ${current}`);
+  assert.ok(current.some((r) => /メトホルミン/.test(r) && r.includes(NAMES[HOSP]) && /〜/.test(r)));
+  assert.ok(current.some((r) => /アムロジピン/.test(r) && r.includes(NAMES[AZUMINO])));
+  const past = await page.$$eval('table.past-meds tbody tr', (rows) => rows.map((r) => r.innerText));
+  assert.ok(past.some((r) => /セフトリアキソン/.test(r) && /注射/.test(r)), 'the injection is among the earlier ones');
+  const order = await page.$$eval('#panel table', (ts) => ts.map((t) => t.className));
+  assert.ok(order.indexOf('list current-meds') < order.indexOf('list past-meds'), 'current medicines come first');
+  await shot(page, '05-medications');
+});
+
+test('lab results: a table by date with abnormal flags, and a trend chart per analyte', async () => {
+  await page.click('#tab-labs');
+  await page.waitForSelector('#lab-table');
+  const hba1c = page.locator('#lab-table tbody tr', { hasText: 'HbA1c' });
+  assert.equal(await hba1c.locator('td.abn-H').count(), 5, 'every HbA1c above 6.2 is flagged H');
+  assert.ok(await page.locator('#lab-table tbody tr', { hasText: 'eGFR' }).locator('td.abn-L').count() === 3);
+  const heads = await page.$$eval('#lab-table thead th.col-date', (els) => els.map((e) => e.dataset.facility));
+  assert.deepEqual([...new Set(heads)].sort(), [HOSP, AZUMINO].sort(), 'every column names its facility');
+  await timed('lab trend chart: click → chart drawn (uPlot loaded on first use)', async () => {
+    await hba1c.locator('button.analyte').click();
+    await page.waitForSelector('#trend-chart[data-ready=true] canvas');
+  });
+  const legend = await page.textContent('#trend-chart .u-legend');
+  assert.match(legend, new RegExp(NAMES[HOSP]));
+  assert.match(legend, new RegExp(NAMES[AZUMINO]), 'one series per facility');
+  assert.equal(await page.locator('table.trend-values tbody tr').count(), 5);
+  await shot(page, '06-lab-trend');
+});
+
+test('documents: the discharge summary opens in the browser from its Binary', async () => {
+  await page.click('#tab-documents');
+  await page.waitForSelector('table.documents');
+  const rows = await page.$$eval('table.documents tbody tr', (r) => r.map((x) => x.innerText));
+  assert.equal(rows.length, 1, `only the hospital's document: ${rows}`);
+  await timed('document: click → text shown (Binary fetched)', async () => {
+    await page.click('table.documents button.open-doc');
+    await page.waitForSelector('#doc-text');
+  });
+  assert.equal(await page.textContent('#doc-text'), SUMMARY_TEXT);
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), page.click('#doc-open-tab')]);
+  await tab.waitForLoadState();
+  assert.match(await tab.textContent('body'), /退院時サマリー：肺炎にて入院/);
+  await tab.close();
+  await shot(page, '07-document');
+});
+
+test('nothing of the clinic without consent reaches the page, on any tab', async () => {
+  const responses = [];
+  const onResponse = async (r) => {
+    if (/\/fhir\/(Patient|Binary|DocumentReference)/.test(r.url())) responses.push(await r.text().catch(() => ''));
+  };
+  page.on('response', onResponse);
+  await timed('patient view: reload (header, timeline)', async () => {
+    await page.reload();
+    await page.waitForSelector('body[data-ready=true]');
+  });
+  for (const t of ['timeline', 'conditions', 'allergies', 'medications', 'labs', 'procedures', 'imaging', 'documents']) {
+    await page.click(`#tab-${t}`);
+    await page.waitForSelector(`#panel[data-tab=${t}]`);
+    if (t === 'labs') {
+      await page.click('#lab-table button.analyte >> nth=0');
+      await page.waitForSelector('#trend-chart[data-ready=true]');
+    }
+    const all = await everythingOnPage(page);
+    for (const secret of CLINIC_SECRETS) assert.ok(!all.includes(secret), `tab ${t} reveals "${secret}"`);
+    assert.ok(!all.includes(ids.clinic), `tab ${t} reveals the clinic registration's id`);
+  }
+  page.off('response', onResponse);
+  for (const body of responses) for (const secret of CLINIC_SECRETS.filter((s) => s !== CLINIC)) assert.ok(!body.includes(secret), `a response carried "${secret}"`);
+  // the same page in English
+  await page.click('#lang');
+  await page.waitForSelector('#tab-timeline:has-text("Timeline")');
+  assert.match(await page.textContent('#consent-notice'), /Records of facilities without the patient.s consent are not shown/);
+  await shot(page, '08-english');
+  await page.click('#lang');
+  await page.waitForSelector('#tab-timeline:has-text("タイムライン")');
+});
+
+test('on a tablet: the same view fits the screen without sideways scrolling', async () => {
+  const tablet = await newPage(browser, { width: 820, height: 1180, isMobile: true, hasTouch: true, storageState: await page.context().storageState() });
+  await timed('patient view on a tablet (820×1180)', async () => {
+    await tablet.goto(`${S.origin}/patient.html?id=${encodeURIComponent(ids.azumino)}`);
+    await tablet.waitForSelector('body[data-ready=true] #timeline');
+  });
+  assert.equal(await tablet.textContent('#patient-name'), '連携 花子');
+  const overflow = await tablet.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 1, `the page is ${overflow}px wider than the screen`);
+  await shot(tablet, '09-tablet');
+  await tablet.click('#tab-labs');
+  await tablet.click('#lab-table button.analyte >> nth=1');
+  await tablet.waitForSelector('#trend-chart[data-ready=true] canvas');
+  assert.ok(await tablet.evaluate(() => document.documentElement.scrollWidth - window.innerWidth) <= 1, 'the lab table scrolls inside its box');
+  await shot(tablet, '10-tablet-trend');
+  assert.deepEqual(tablet.errors, []);
+  await tablet.context().close();
+});
+
+test('demo patients open fast too', async () => {
+  const list = await page.request.get(`${S.origin}/fhir/Patient?organization=Organization/org-${AZUMINO}&_count=3`);
+  const entries = (await list.json()).entry || [];
+  assert.ok(entries.length > 0, 'the demo region has patients at the viewer\u2019s facility');
+  for (const e of entries) {
+    await timed(`patient view: demo patient ${e.resource.id}`, async () => {
+      await page.goto(`${S.origin}/patient.html?id=${encodeURIComponent(e.resource.id)}`);
+      await page.waitForSelector('body[data-ready=true]');
+    });
+  }
+  assert.deepEqual(page.errors, [], 'no script errors on any page');
+});
+
+test('a doctor of the clinic sees the clinic\u2019s record, and not the hospitals\u2019 without their consent', async () => {
+  const clinic = await newPage(browser);
+  await login(clinic, S.origin, 'dr.yamabiko');
+  await clinic.fill('#q-id', 'K77XYZ');
+  await clinic.click('#search button[type=submit]');
+  await clinic.click('#results a.patient-link');
+  await clinic.waitForSelector('body[data-ready=true] #timeline');
+  await clinic.click('#tab-medications');
+  await clinic.waitForSelector('table.current-meds');
+  const meds = await clinic.textContent('#panel');
+  assert.match(meds, /ランソプラゾール/);
+  const all = await everythingOnPage(clinic);
+  for (const hidden of ['メトホルミン', 'アムロジピン', NAMES[HOSP], NAMES[AZUMINO], 'H0012345', 'A-3321', ids.hospital, ids.azumino])
+    assert.ok(!all.includes(hidden), `the clinic's view reveals "${hidden}"`);
+  await shot(clinic, '11-clinic-view');
+  assert.deepEqual(clinic.errors, []);
+  await clinic.context().close();
+});
