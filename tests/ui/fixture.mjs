@@ -13,7 +13,7 @@ export const NAMES = { [HOSP]: '信州れんけい総合病院', [AZUMINO]: 'あ
 
 const JLAC10 = 'urn:oid:1.2.392.200119.4.504';
 const HOT9 = 'urn:oid:1.2.392.200119.4.403.1';
-const MEDIS = 'urn:oid:1.2.392.200119.4.101.6';
+const ICD10 = 'http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full'; // JP Core, no dot
 const OBS = 'http://terminology.hl7.org/CodeSystem/observation-category';
 const cc = (system, code, display) => ({ coding: [{ system, code, display }], text: display });
 const ref = (type, id) => ({ reference: `${type}/${id}` });
@@ -52,10 +52,10 @@ export function hospitalRecords(P) {
     { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'IMP', display: '入院' },
       subject: ref('Patient', P), period: { start: at(-200, '10:00'), end: at(-190, '11:00') }, serviceProvider: org(HOSP) },
     { resourceType: 'Condition', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active', 'active'),
-      code: { coding: [{ system: MEDIS, code: '20057237', display: '２型糖尿病' }], text: '２型糖尿病' },
+      code: { coding: [{ system: ICD10, code: 'E119', display: '２型糖尿病' }], text: '２型糖尿病' },
       subject: ref('Patient', P), onsetDateTime: '2019-05-01', recordedDate: day(-200) },
     { resourceType: 'Condition', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'resolved', 'resolved'),
-      code: cc('http://hl7.org/fhir/sid/icd-10', 'J18.9', '肺炎'), subject: ref('Patient', P), onsetDateTime: day(-201), abatementDateTime: day(-190) },
+      code: cc(ICD10, 'J189', '肺炎'), subject: ref('Patient', P), onsetDateTime: day(-201), abatementDateTime: day(-190) },
     { resourceType: 'AllergyIntolerance', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'active', 'active'),
       type: 'allergy', category: ['medication'], criticality: 'high', code: cc(HOT9, '100795402', 'ペニシリン系抗菌薬'),
       patient: ref('Patient', P), recordedDate: '2020-03-03',
@@ -89,7 +89,7 @@ export const CLINIC_SECRETS = ['やまびこ内科クリニック', '逆流性�
 export function clinicRecords(P) {
   return [
     { resourceType: 'Condition', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'active', 'active'),
-      code: cc('http://hl7.org/fhir/sid/icd-10', 'K21.0', '逆流性食道炎'), subject: ref('Patient', P), onsetDateTime: day(-60) },
+      code: cc(ICD10, 'K210', '逆流性食道炎'), subject: ref('Patient', P), onsetDateTime: day(-60) },
     rx(P, '112298501', 'ランソプラゾールＯＤ錠１５ｍｇ', '1回1錠 1日1回 朝食前', day(-30), day(-30), day(60), 'active', '院外処方', CLINIC),
     ...[[162, -60], [141, -30]].map(([v, d]) => lab(P, '3F077000002327101', 'LDLコレステロール', v, 'mg/dL', 70, 139, at(d))),
   ];
