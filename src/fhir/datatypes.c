@@ -1,6 +1,7 @@
 /* datatypes.c — FHIR R4 datatypes and the backbone elements of the served
  * resources, transcribed from the R4 specification (hl7.org/fhir/R4). Only
  * what renkei serves; an element not listed here is rejected as unknown. */
+#include <pthread.h>
 #include <string.h>
 
 #include "fhir/types.h"
@@ -401,11 +402,37 @@ static const struct fhir_typedef *const typedefs[] = {
 	&fhir_Binary, &CompAttester, &CompRelatesTo, &CompEvent, &CompSection, &fhir_Composition,
 };
 
+/* Looked up for every complex value of every write: a hash of the names,
+ * built once. */
+#define TD_SLOTS 512
+_Static_assert(sizeof typedefs / sizeof typedefs[0] < TD_SLOTS / 2, "the typedef hash needs room");
+static const struct fhir_typedef *td_slots[TD_SLOTS];
+static pthread_once_t td_once = PTHREAD_ONCE_INIT;
+
+static unsigned td_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h % TD_SLOTS;
+}
+
+static void td_index(void)
+{
+	for (size_t i = 0; i < sizeof typedefs / sizeof typedefs[0]; i++) {
+		unsigned h = td_hash(typedefs[i]->name);
+		while (td_slots[h])
+			h = (h + 1) % TD_SLOTS;
+		td_slots[h] = typedefs[i];
+	}
+}
+
 const struct fhir_typedef *fhir_typedef_find(const char *name)
 {
-	for (size_t i = 0; i < sizeof typedefs / sizeof typedefs[0]; i++)
-		if (strcmp(typedefs[i]->name, name) == 0)
-			return typedefs[i];
+	pthread_once(&td_once, td_index);
+	for (unsigned h = td_hash(name); td_slots[h]; h = (h + 1) % TD_SLOTS)
+		if (strcmp(td_slots[h]->name, name) == 0)
+			return td_slots[h];
 	return NULL;
 }
 

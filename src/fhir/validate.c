@@ -23,13 +23,33 @@ struct path {
 	size_t len;
 };
 
+/* Append ".name" (fmt ".%s") or "[idx]" to the location. Runs for every
+ * value of every write, so it copies instead of formatting. */
 static size_t path_push(struct path *p, const char *fmt, const char *a, long idx)
 {
-	size_t old = p->len;
-	int n = idx >= 0 ? snprintf(p->buf + p->len, sizeof p->buf - p->len, "[%ld]", idx)
-			 : snprintf(p->buf + p->len, sizeof p->buf - p->len, fmt, a);
-	if (n > 0)
-		p->len += (size_t)n < sizeof p->buf - p->len ? (size_t)n : sizeof p->buf - p->len - 1;
+	size_t old = p->len, room = sizeof p->buf - p->len - 1;
+	char tmp[24];
+	const char *add;
+	size_t n;
+	if (idx >= 0) {
+		n = (size_t)snprintf(tmp, sizeof tmp, "[%ld]", idx);
+		add = tmp;
+	} else if (strcmp(fmt, ".%s") == 0) {
+		if (room) {
+			p->buf[p->len++] = '.';
+			room--;
+		}
+		add = a;
+		n = strlen(a);
+	} else {
+		n = (size_t)snprintf(tmp, sizeof tmp, fmt, a);
+		add = tmp;
+	}
+	if (n > room)
+		n = room;
+	memcpy(p->buf + p->len, add, n);
+	p->len += n;
+	p->buf[p->len] = '\0';
 	return old;
 }
 
@@ -317,7 +337,10 @@ static const struct fhir_elem *find_elem(const struct fhir_typedef *td, const ch
 {
 	for (size_t i = 0; i < td->n_elems; i++) {
 		const struct fhir_elem *e = &td->elems[i];
-		const char *bracket = strstr(e->name, "[x]");
+		if (e->name[0] != key[0])
+			continue; /* most elements differ at once: no string work for them */
+		size_t nl = strlen(e->name);
+		const char *bracket = nl > 3 && memcmp(e->name + nl - 3, "[x]", 3) == 0 ? e->name + nl - 3 : NULL;
 		if (!bracket) {
 			if (strcmp(e->name, key) == 0) {
 				snprintf(chosen, cap, "%s", e->type);
