@@ -1330,6 +1330,33 @@ static enum rk_status home_nursing(struct hist *h)
 	return rc;
 }
 
+/* A health check-up (特定健康診査 from 40, else a general one) with its measurements and labs. */
+static enum rk_status checkup(struct hist *h, int s)
+{
+	int64_t day = h->p->today - 20 - below(h->r, 330);
+	unsigned minute = 9 * 60 + below(h->r, 120);
+	char enc[64];
+	bool tokutei = h->p->age >= 40;
+	enum rk_status rc = put_encounter(h, s, "AMB", day, minute, 0, tokutei ? "特定健康診査" : "健康診断", enc);
+	double height = h->p->male ? 171 - 0.08 * h->p->age : 158 - 0.08 * h->p->age;
+	if (h->p->age < 18)
+		height = 80 + 5.5 * h->p->age;
+	height = round_to(height + gauss(h->r, 5), 1);
+	double bmi = h->p->age < 18 ? 17 + gauss(h->r, 1.5) : 22.5 + gauss(h->r, 2.5);
+	if (rc == RK_OK)
+		rc = put_vital(h, s, enc, "height", day, minute + 5, height, json_pack("[o]", doctor_ref(h, s)));
+	if (rc == RK_OK)
+		rc = put_vital(h, s, enc, "weight", day, minute + 5, round_to(bmi * height * height / 10000, 1),
+			       json_pack("[o]", doctor_ref(h, s)));
+	double dbp, sbp = blood_pressure(h, day, -1000000, false, &dbp);
+	if (rc == RK_OK && h->p->age >= 15)
+		rc = put_bp(h, s, enc, day, minute + 8, sbp, dbp, json_pack("[o]", doctor_ref(h, s)));
+	static const char *const keys[] = {"ast", "alt", "ggt", "ldl", "hdl", "tg", "hba1c", "cre", "egfr", "hb"};
+	if (rc == RK_OK && h->p->age >= 18)
+		rc = put_panel(h, s, enc, day, keys, sizeof keys / sizeof keys[0], 0);
+	return rc;
+}
+
 static void draw_allergies(struct hist *h)
 {
 	if (!chance(h->r, h->p->age < 15 ? 15 : 11))
@@ -1354,6 +1381,7 @@ enum rk_status demo_clinical_person(struct demo_clinical *c, const struct demo_p
 	draw_conditions(&h);
 	draw_allergies(&h);
 	init_trends(&h);
+	int64_t before = c->records;
 	enum rk_status rc = RK_OK;
 	/* Allergies are recorded where the person is usually seen. */
 	int home = h.primary >= 0 ? h.primary : -1;
@@ -1384,6 +1412,15 @@ enum rk_status demo_clinical_person(struct demo_clinical *c, const struct demo_p
 	}
 	if (rc == RK_OK && h.homecare >= 0 && is_kind(&p->sites[h.homecare], "home_nursing"))
 		rc = home_nursing(&h);
+	/* Nobody is without a record: someone never ill came for a check-up. */
+	if (rc == RK_OK && c->records == before) {
+		int s = h.primary;
+		for (size_t i = 0; i < p->n && s < 0; i++)
+			if (is_kind(&p->sites[i], "clinic") || is_kind(&p->sites[i], "hospital"))
+				s = (int)i;
+		if (s >= 0)
+			rc = checkup(&h, s);
+	}
 	if (rc == RK_OK && p->age >= 65 && h.primary >= 0 && chance(h.r, 60)) {
 		int64_t d1 = time_days_from_civil(2021, 6, 1) + below(h.r, 30);
 		rc = put_immunization(&h, h.primary, d1, 1);
