@@ -29,8 +29,9 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  serve                 serve the FHIR API and web UI (until SIGINT/SIGTERM)\n"
 	      "  init                  create or migrate the database\n"
-	      "  demo [--seed N] [--patients N]\n"
+	      "  demo [--seed N] [--patients N] [--no-history]\n"
 	      "                        build the synthetic demo region into an empty database\n"
+	      "                        (--no-history: people without their clinical records)\n"
 	      "  config example        print the annotated example configuration\n"
 	      "  config check          load the configuration and report problems\n"
 	      "  version               print the version\n",
@@ -224,16 +225,17 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct demo_stats stats;
-	enum rk_status st = demo_build(s, cfg, seed, patients, &stats, &err);
+	enum rk_status st = demo_build(s, cfg, seed, patients, !cli_opt(&cli->args, "no-history"), &stats, &err);
 	store_close(s);
 	if (st != RK_OK) {
 		fprintf(stderr, "renkei demo: %s\n", err.msg);
 		return 1;
 	}
 	printf("demo region built (seed %llu): %d facilities, %d staff, %d accounts, %d people (%d at more than one facility), "
-	       "%d patient registrations, %d consents, %d care teams in %.1f s\n",
+	       "%d patient registrations, %d consents, %d care teams, %lld clinical records in %.1f s\n",
 	       (unsigned long long)seed, stats.facilities, stats.staff, stats.accounts, stats.people, stats.linked_people,
-	       stats.registrations, stats.consents, stats.care_teams, (double)stats.elapsed_ms / 1000.0);
+	       stats.registrations, stats.consents, stats.care_teams, (long long)stats.records,
+	       (double)stats.elapsed_ms / 1000.0);
 	printf("demo accounts: see README.md (password %s, TOTP secret %s)\n", DEMO_PASSWORD, DEMO_TOTP_SECRET);
 	return 0;
 }

@@ -33,7 +33,7 @@ const char *cli_opt(const struct cli_args *a, const char *key)
 
 bool cli_is_flag(const char *key)
 {
-	return strcmp(key, "licensed") == 0 || strcmp(key, "no-totp") == 0;
+	return strcmp(key, "licensed") == 0 || strcmp(key, "no-totp") == 0 || strcmp(key, "no-history") == 0;
 }
 
 void cli_usage(void)

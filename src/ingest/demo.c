@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/resource.h"
+#include "ingest/demo_clinical.h"
 #include "model/demo_data.h"
 #include "model/regional_id.h"
 #include "model/role.h"
@@ -23,6 +24,7 @@ struct demo_facility {
 	const char *code;       /* 10 digits */
 	const char *kind;       /* facility-kind code */
 	const char *kind_ja;
+	const char *specialty;  /* what its doctors see (demo_clinical.c): general, internal, orthopedics, ... */
 	const char *name;
 	const char *kana;
 	const char *city;       /* its municipality in demo_towns */
@@ -36,32 +38,32 @@ struct demo_facility {
 /* 医療機関コード: 都道府県(20 長野) + 点数表(1 医科, 4 薬局, 6 訪問看護) + 7 digits;
  * 介護保険事業所番号 for the care office. Fictional facilities. */
 static const struct demo_facility facilities[] = {
-	{"2011000011", "hospital", "病院", "信州れんけい総合病院", "シンシュウレンケイソウゴウビョウイン", "松本市", 0, "0263-31-0001",
+	{"2011000011", "hospital", "病院", "general", "信州れんけい総合病院", "シンシュウレンケイソウゴウビョウイン", "松本市", 0, "0263-31-0001",
 	 6, 6, 2, 2, 0, 0, 2, 40, 8},
-	{"2011000029", "hospital", "病院", "あずみの中央病院", "アズミノチュウオウビョウイン", "安曇野市", 0, "0263-72-0002",
+	{"2011000029", "hospital", "病院", "general", "あずみの中央病院", "アズミノチュウオウビョウイン", "安曇野市", 0, "0263-72-0002",
 	 5, 5, 2, 1, 0, 0, 2, 30, 8},
-	{"2011100018", "clinic", "診療所", "やまびこ内科クリニック", "ヤマビコナイカクリニック", "松本市", 5, "0263-32-1003",
+	{"2011100018", "clinic", "診療所", "internal", "やまびこ内科クリニック", "ヤマビコナイカクリニック", "松本市", 5, "0263-32-1003",
 	 2, 2, 0, 0, 0, 0, 1, 14, 6},
-	{"2011100026", "clinic", "診療所", "城山整形外科", "ジョウヤマセイケイゲカ", "松本市", 10, "0263-33-1004",
+	{"2011100026", "clinic", "診療所", "orthopedics", "城山整形外科", "ジョウヤマセイケイゲカ", "松本市", 10, "0263-33-1004",
 	 1, 2, 0, 1, 0, 0, 1, 8, 6},
-	{"2011100034", "clinic", "診療所", "ほたか小児科医院", "ホタカショウニカイイン", "安曇野市", 2, "0263-82-1005",
+	{"2011100034", "clinic", "診療所", "pediatrics", "ほたか小児科医院", "ホタカショウニカイイン", "安曇野市", 2, "0263-82-1005",
 	 1, 1, 0, 0, 0, 0, 1, 6, 6},
-	{"2011100042", "clinic", "診療所", "桔梗ヶ原眼科", "キキョウガハラガンカ", "塩尻市", 0, "0263-52-1006",
+	{"2011100042", "clinic", "診療所", "ophthalmology", "桔梗ヶ原眼科", "キキョウガハラガンカ", "塩尻市", 0, "0263-52-1006",
 	 1, 1, 0, 0, 0, 0, 1, 5, 6},
-	{"2011100059", "clinic", "診療所", "しおじり皮ふ科クリニック", "シオジリヒフカクリニック", "塩尻市", 2, "0263-53-1007",
+	{"2011100059", "clinic", "診療所", "dermatology", "しおじり皮ふ科クリニック", "シオジリヒフカクリニック", "塩尻市", 2, "0263-53-1007",
 	 1, 1, 0, 0, 0, 0, 1, 5, 6},
-	{"2011100067", "clinic", "診療所", "里山ファミリークリニック", "サトヤマファミリークリニック", "松本市", 20, "0263-34-1008",
+	{"2011100067", "clinic", "診療所", "internal", "里山ファミリークリニック", "サトヤマファミリークリニック", "松本市", 20, "0263-34-1008",
 	 2, 2, 0, 0, 0, 0, 1, 12, 6},
-	{"2041200012", "pharmacy", "薬局", "みどり調剤薬局 松本駅前店", "ミドリチョウザイヤッキョクマツモトエキマエテン", "松本市", 1, "0263-35-2009",
+	{"2041200012", "pharmacy", "薬局", "", "みどり調剤薬局 松本駅前店", "ミドリチョウザイヤッキョクマツモトエキマエテン", "松本市", 1, "0263-35-2009",
 	 0, 0, 3, 0, 0, 0, 1, 10, 7},
-	{"2041200020", "pharmacy", "薬局", "あずさ薬局 塩尻店", "アズサヤッキョクシオジリテン", "塩尻市", 1, "0263-54-2010",
+	{"2041200020", "pharmacy", "薬局", "", "あずさ薬局 塩尻店", "アズサヤッキョクシオジリテン", "塩尻市", 1, "0263-54-2010",
 	 0, 0, 2, 0, 0, 0, 1, 6, 7},
-	{"2061300019", "home_nursing", "訪問看護ステーション", "ひだまり訪問看護ステーション", "ヒダマリホウモンカンゴステーション", "松本市", 15, "0263-36-3011",
+	{"2061300019", "home_nursing", "訪問看護ステーション", "", "ひだまり訪問看護ステーション", "ヒダマリホウモンカンゴステーション", "松本市", 15, "0263-36-3011",
 	 0, 0, 0, 1, 4, 0, 1, 3, 6},
-	{"2070400017", "care_management", "居宅介護支援事業所", "こもれび居宅介護支援事業所", "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012",
+	{"2070400017", "care_management", "居宅介護支援事業所", "", "こもれび居宅介護支援事業所", "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012",
 	 0, 0, 0, 0, 0, 3, 1, 3, 6},
 	/* the network's operator (運営協議会事務局, run by the medical association): registers no patients */
-	{"2090000015", "other", "その他", "まつもと医療連携ネットワーク事務局", "マツモトイリョウレンケイネットワークジムキョク", "松本市", 3, "0263-38-5013",
+	{"2090000015", "other", "その他", "", "まつもと医療連携ネットワーク事務局", "マツモトイリョウレンケイネットワークジムキョク", "松本市", 3, "0263-38-5013",
 	 0, 0, 0, 0, 0, 0, 1, 0, 6},
 };
 #define N_FACILITIES (sizeof facilities / sizeof facilities[0])
@@ -71,6 +73,7 @@ struct gen {
 	struct arena arena;
 	struct rng rng;
 	struct demo_stats *stats;
+	bool history; /* write each person's clinical records */
 	unsigned next_local[N_FACILITIES];
 	unsigned next_staff[N_FACILITIES];
 	struct rk_err *err;
@@ -338,6 +341,28 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 	return rc;
 }
 
+static enum rk_status put_record(void *g, const char *type, const char *id, json_t *res)
+{
+	return put(g, type, id, res);
+}
+
+/* A registration as the clinical generator sees it; the staff numbers follow
+ * the order in which main put_staff numbers them (staff_roles). */
+static void site_of(struct demo_site *site, size_t fi, const char *patient_id)
+{
+	const struct demo_facility *f = &facilities[fi];
+	*site = (struct demo_site){.code = f->code, .kind = f->kind, .specialty = f->specialty, .name = f->name};
+	snprintf(site->patient, sizeof site->patient, "%.47s", patient_id);
+	site->doctor_first = 1;
+	site->doctors = (unsigned)f->doctors;
+	site->nurse_first = site->doctor_first + site->doctors;
+	site->nurses = (unsigned)f->nurses;
+	site->pharmacist_first = site->nurse_first + site->nurses;
+	site->pharmacists = (unsigned)f->pharmacists;
+	site->vnurse_first = site->pharmacist_first + site->pharmacists + (unsigned)f->therapists;
+	site->vnurses = (unsigned)f->visiting_nurses;
+}
+
 static enum rk_status put_person(struct gen *g, int64_t today_days)
 {
 	unsigned age = draw_age(&g->rng);
@@ -391,7 +416,22 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 	g->stats->people++;
 	if (n > 1)
 		g->stats->linked_people++;
-	return put_consents(g, regional, ids, at, n);
+	enum rk_status rc = put_consents(g, regional, ids, at, n);
+	/* The history draws from its own generator, so people are the same with or without it. */
+	uint64_t history_seed = rng_next(&g->rng);
+	if (rc != RK_OK || !g->history)
+		return rc;
+	struct rng hr;
+	rng_seed(&hr, history_seed);
+	char name[96];
+	snprintf(name, sizeof name, "%s %s", fam->kanji, giv->kanji);
+	struct demo_person person = {.age = age, .male = male, .name = name, .birth = birth, .today = today_days, .n = n};
+	for (size_t k = 0; k < n; k++)
+		site_of(&person.sites[k], at[k], ids[k]);
+	struct demo_clinical c = {.put = put_record, .arg = g, .rng = &hr, .err = g->err};
+	rc = demo_clinical_person(&c, &person);
+	g->stats->records += c.records;
+	return rc;
 }
 
 /* One account per role at representative facilities (README lists them). */
@@ -440,7 +480,7 @@ static enum rk_status count_facilities(void *ctx, const struct store_facility *f
 	return RK_OK;
 }
 
-enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t seed, int64_t people,
+enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t seed, int64_t people, bool history,
 			  struct demo_stats *stats, struct rk_err *err)
 {
 	int64_t t0 = time_mono_ms();
@@ -452,7 +492,7 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t se
 	if (existing)
 		return rk_fail(err, RK_CONFLICT, "the database already holds %d facilities; build the demo region into an empty database",
 			       existing);
-	struct gen g = {.stats = stats, .err = err};
+	struct gen g = {.stats = stats, .err = err, .history = history};
 	arena_init(&g.arena, RK_MAX_REQUEST_MEM);
 	rng_seed(&g.rng, seed);
 	g.ctx = (struct fhir_ctx){.store = s, .arena = &g.arena, .cfg = cfg, .now = time_now_ms(), .rng = &g.rng,

@@ -1,12 +1,13 @@
 /* demo.h — the synthetic demo region: facilities of every kind, their staff,
  * and people with Japanese names in kanji and kana, birth dates and
  * addresses, registered at one or more facilities and linked to one regional
- * ID. Deterministic for a seed (ids, names, links; only timestamps differ).
+ * ID, each with a clinical history across those facilities (demo_clinical.h). Deterministic for a seed (ids, names, links; only timestamps differ).
  * Everything is written through the FHIR resource service, in one
  * transaction. Synthetic only: no real person is in it. */
 #ifndef RENKEI_INGEST_DEMO_H
 #define RENKEI_INGEST_DEMO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config/config.h"
@@ -27,12 +28,15 @@ struct demo_stats {
 	int people;
 	int registrations;
 	int linked_people; /* people registered at more than one facility */
+	int64_t records;   /* clinical records (visits, diagnoses, prescriptions, results, documents ...) */
 	int64_t elapsed_ms;
 };
 
 /* Build the region into s, which must hold no facility yet (RK_CONFLICT
- * otherwise). On failure nothing is written. */
-enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t seed, int64_t people,
+ * otherwise). history: also each person's clinical records (false: people,
+ * registrations and consents only, e.g. for very large --patients runs).
+ * On failure nothing is written. */
+enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t seed, int64_t people, bool history,
 			  struct demo_stats *stats, struct rk_err *err);
 
 #endif

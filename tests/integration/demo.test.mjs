@@ -1,10 +1,24 @@
 // demo.test.mjs — `renkei demo` builds the synthetic region of the issue: every
 // kind of facility, staff, 2,000 people with kanji and kana names, some linked
-// across facilities; the same seed gives the same region; a non-empty database
-// is refused.
+// across facilities, each with a clinical history at the facilities they are
+// registered at (visits, diagnoses, prescriptions and dispensings, lab series,
+// allergies, admissions, images, documents) in JP Core codes; the same seed
+// gives the same region; a non-empty database is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, get, run, freshStore, cleanupStore, REGION_SYSTEM } from './harness.mjs';
+import { startServer, get, run, freshStore, cleanupStore, REGION_SYSTEM, BACKEND } from './harness.mjs';
+
+const HOT9 = 'urn:oid:1.2.392.200119.4.403.1';
+const YJ = 'urn:oid:1.2.392.100495.20.1.73';
+const JLAC10 = 'urn:oid:1.2.392.200119.4.504';
+const ICD10 = 'http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full';
+const MEDIS = 'urn:oid:1.2.392.200119.4.101.6';
+const JAMI_USAGE = 'urn:oid:1.2.392.200250.2.2.20';
+const ROUTE = 'http://jpfhir.jp/fhir/core/CodeSystem/route-codes';
+const CLINICAL = ['Encounter', 'Condition', 'AllergyIntolerance', 'Procedure', 'MedicationRequest',
+  'MedicationAdministration', 'MedicationDispense', 'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy',
+  'DocumentReference', 'Composition'];
+const DEMO_DAY = '2026-04-01';
 
 async function allPatients(S) {
   const out = [];
@@ -20,7 +34,10 @@ async function allPatients(S) {
 }
 
 test('the default demo region', async () => {
-  const S = await startServer({ demo: 2000, seed: 20261124 });
+  // The 2,000 people's clinical records (about 140,000) take minutes to write
+  // on PostgreSQL; there the region is built without them (the next test
+  // checks the histories on both backends).
+  const S = await startServer({ demo: 2000, seed: 20261124, demoArgs: BACKEND === 'postgresql' ? ['--no-history'] : [] });
   try {
     const A = await S.login('dr.renkei');
     const orgs = (await get(A, '/fhir/Organization?_count=100')).json.entry.map((e) => e.resource);
@@ -75,11 +92,145 @@ test('the default demo region', async () => {
   }
 });
 
+/** Every resource of a type the client may see, page by page ([] when its role may not read the type). */
+async function visible(client, type) {
+  const out = [];
+  let url = `/fhir/${type}?_count=1000`;
+  while (url) {
+    const page = await get(client, url);
+    if (page.status === 403) return out;
+    assert.equal(page.status, 200, `${type}: ${page.text}`);
+    for (const e of page.json.entry || []) out.push(e.resource);
+    const next = page.json.link.find((l) => l.relation === 'next');
+    url = next ? next.url.slice(client.origin.length) : null;
+  }
+  return out;
+}
+
+const patientOf = (r) => (r.subject || r.patient)?.reference?.replace(/^Patient\//, '');
+const facilityOf = (r) => patientOf(r).split('-')[0]; // a registration's id starts with its facility code
+const codingOf = (cc, system) => (cc?.coding || []).find((c) => c.system === system);
+
+test('every demo person has a clinical history across the facilities of the region', async () => {
+  const S = await startServer({ demo: 300, seed: 20261124 });
+  try {
+    // what the hospital, a clinic, a pharmacy and the home-nursing station see:
+    // their own records, and the others' where the person consented
+    const seen = new Map(); // Type/id → {r, client}
+    const regional = new Map(); // Patient id → regional ID
+    for (const account of ['dr.renkei', 'dr.azumino', 'dr.yamabiko', 'ph.midori', 'vn.hidamari']) {
+      const client = await S.login(account);
+      for (const p of await visible(client, 'Patient'))
+        regional.set(p.id, p.identifier.find((i) => i.system === REGION_SYSTEM).value);
+      for (const type of CLINICAL)
+        for (const r of await visible(client, type)) seen.set(`${type}/${r.id}`, { r, client });
+    }
+    const all = [...seen.values()].map((x) => x.r);
+    const of = (type) => all.filter((r) => r.resourceType === type);
+    for (const type of CLINICAL) assert.ok(of(type).length > 0, `the demo region has ${type} records`);
+    assert.ok(all.length > 5000, `clinical records seen: ${all.length}`);
+
+    // a person's records come from several facilities, each from the registration there
+    const byPerson = new Map();
+    for (const r of all) {
+      const person = regional.get(patientOf(r));
+      if (!person) continue;
+      if (!byPerson.has(person)) byPerson.set(person, { facilities: new Set(), kinds: new Set(), rx: new Set() });
+      const p = byPerson.get(person);
+      p.facilities.add(facilityOf(r));
+      p.kinds.add(r.resourceType);
+      if (r.resourceType === 'MedicationRequest') p.rx.add(facilityOf(r));
+    }
+    const rich = [...byPerson.values()].filter((p) => p.facilities.size >= 2 && p.kinds.size >= 5);
+    assert.ok(rich.length >= 10, `people with 5+ kinds of records from 2+ facilities: ${rich.length}`);
+    const twoPrescribers = [...byPerson.values()].filter((p) => p.rx.size >= 2);
+    assert.ok(twoPrescribers.length >= 3, `people with prescriptions from 2+ facilities: ${twoPrescribers.length}`);
+    for (const r of all) assert.ok((r.effectiveDateTime || r.authoredOn || r.recordedDate || r.date || r.occurrenceDateTime ||
+      r.period?.start || r.started || r.performedDateTime || r.whenHandedOver || '').slice(0, 10) <= DEMO_DAY, `${r.resourceType}/${r.id} is dated after the demo day`);
+
+    // lab series that trend, with flags and reference ranges, in JLAC10
+    const labs = of('Observation').filter((o) => o.category[0].coding[0].code === 'laboratory');
+    const series = new Map();
+    for (const o of labs) {
+      const code = codingOf(o.code, JLAC10);
+      assert.ok(code && /^[0-9A-Z]{17}$/.test(code.code), `JLAC10 code of ${o.id}`);
+      assert.ok(o.referenceRange?.[0]?.low && o.valueQuantity?.system === 'http://unitsofmeasure.org', `range and unit of ${o.id}`);
+      assert.match(o.interpretation[0].coding[0].code, /^[HLN]$/);
+      const key = `${patientOf(o)} ${code.code}`;
+      if (!series.has(key)) series.set(key, []);
+      series.get(key).push(o);
+    }
+    const trending = [...series.values()].filter((s) => new Set(s.map((o) => o.effectiveDateTime.slice(0, 10))).size >= 4 &&
+      s.some((o) => o.interpretation[0].coding[0].code !== 'N'));
+    assert.ok(trending.length >= 20, `lab series of 4+ dates with an abnormal value: ${trending.length}`);
+    const a1c = [...series.entries()].filter(([k, s]) => k.endsWith('3D046000001906202') && s.length >= 4)
+      .map(([, s]) => s.sort((a, b) => a.effectiveDateTime.localeCompare(b.effectiveDateTime)).map((o) => o.valueQuantity.value));
+    assert.ok(a1c.some((v) => v[0] >= 8 && v[v.length - 1] < v[0] - 1), `an HbA1c series falls after treatment: ${JSON.stringify(a1c.slice(0, 5))}`);
+    for (const d of of('DiagnosticReport').filter((d) => d.category[0].coding[0].code === 'LAB')) {
+      assert.ok(d.result.length >= 2);
+      for (const r of d.result) assert.ok(seen.has(r.reference), `${r.reference} of report ${d.id} exists`);
+    }
+
+    // prescriptions in HOT9 + YJ with JAMI usage; injections administered; pharmacies dispense them
+    const rx = of('MedicationRequest');
+    for (const m of rx) {
+      assert.match(codingOf(m.medicationCodeableConcept, HOT9)?.code || '', /^\d{9}$/, `HOT9 of ${m.id}`);
+      assert.match(codingOf(m.medicationCodeableConcept, YJ)?.code || '', /^\d{7}[A-Z]\d{4}$/, `YJ of ${m.id}`);
+    }
+    const oral = rx.filter((m) => codingOf(m.dosageInstruction[0].route, ROUTE).code === 'PO');
+    const injections = rx.filter((m) => codingOf(m.dosageInstruction[0].route, ROUTE).code === 'IV');
+    assert.ok(oral.length > 100 && injections.length > 0, `oral ${oral.length}, injection ${injections.length}`);
+    for (const m of oral) assert.match(codingOf(m.dosageInstruction[0].timing.code, JAMI_USAGE).code, /^\d{16}$/);
+    assert.ok(of('MedicationAdministration').some((a) => seen.has(a.request.reference)), 'an administration of a seen injection order');
+    const RID = 'http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier';
+    const numbers = new Map(rx.map((m) => [m.identifier.find((i) => i.system === RID).value, m]));
+    const matched = of('MedicationDispense').filter((d) => {
+      const m = numbers.get(d.authorizingPrescription[0].identifier.value);
+      return m && facilityOf(m) !== facilityOf(d) && codingOf(m.medicationCodeableConcept, HOT9).code === codingOf(d.medicationCodeableConcept, HOT9).code;
+    });
+    assert.ok(matched.length >= 10, `pharmacy dispensings matching another facility's prescription: ${matched.length}`);
+
+    // diagnoses in ICD-10 (and MEDIS where confirmed); allergies, some of them 薬剤禁忌 or severe
+    for (const c of of('Condition')) assert.ok(codingOf(c.code, ICD10), `ICD-10 code of ${c.id}`);
+    assert.ok(of('Condition').some((c) => codingOf(c.code, MEDIS)), 'a diagnosis with a MEDIS 病名交換用コード');
+    assert.ok(of('AllergyIntolerance').some((a) => a.criticality === 'high'), 'a high-criticality allergy');
+
+    // admissions: an inpatient stay with a procedure, an imaging study with its report, documents that open
+    assert.ok(of('Encounter').some((e) => e.class.code === 'IMP'), 'an admission');
+    const studies = of('ImagingStudy');
+    assert.ok(studies.every((i) => i.series[0].modality.system === 'http://dicom.nema.org/resources/ontology/DCM'));
+    assert.ok(of('DiagnosticReport').some((d) => d.imagingStudy && seen.has(d.imagingStudy[0].reference) && d.conclusion));
+    const docs = [...seen.values()].filter((x) => x.r.resourceType === 'DocumentReference');
+    const kinds = new Set(docs.map((x) => x.r.type.coding[0].code));
+    assert.ok(kinds.has('57133-1') && kinds.has('18842-5'), `referral letters and discharge summaries: ${[...kinds]}`);
+    for (const { r, client } of docs.slice(0, 6)) {
+      const att = r.content[0].attachment;
+      const bin = await get(client, `/fhir/${att.url}`);
+      assert.equal(bin.status, 200, `${att.url}: ${bin.text}`);
+      const text = bin.json?.resourceType === 'Binary' ? Buffer.from(bin.json.data, 'base64').toString('utf8') : bin.text;
+      assert.equal(Buffer.byteLength(text), att.size);
+      assert.match(text, /診療情報提供書|退院時サマリー/);
+    }
+    assert.ok(of('Composition').every((c) => c.section.length >= 2 && c.type.coding[0].code === '18842-5'));
+    await S.checkAudit();
+  } finally {
+    assert.equal(await S.stop(), 0);
+    cleanupStore(S.store);
+  }
+});
+
 test('the same seed gives the same region; another seed another one', async () => {
   const snap = async (seed) => {
-    const S = await startServer({ demo: 150, seed });
+    const S = await startServer({ demo: 60, seed });
     const rows = (await allPatients(S)).map((p) => [p.id, p.name[0].text, p.birthDate,
       p.identifier.find((i) => i.system === REGION_SYSTEM).value].join(' '));
+    const A = await S.login('dr.renkei');
+    for (const type of ['MedicationRequest', 'Observation']) {
+      const page = await get(A, `/fhir/${type}?_count=1000&_sort=_id`);
+      for (const e of page.json.entry || [])
+        rows.push([type, e.resource.id, e.resource.authoredOn || e.resource.effectiveDateTime,
+          JSON.stringify(e.resource.medicationCodeableConcept || e.resource.valueQuantity || null)].join(' '));
+    }
     await S.stop();
     cleanupStore(S.store);
     return rows.sort().join('\n');

@@ -83,9 +83,10 @@ export function audited(method, path) {
 /**
  * Start a server. sets: extra `key=value` config overrides. demo: people of
  * the demo region to generate first (0: the region's facilities, staff and
- * accounts without patients); region: false for a database with nothing.
+ * accounts without patients); region: false for a database with nothing;
+ * demoArgs: more options of `renkei demo` (e.g. --no-history).
  */
-export async function startServer({ sets = [], demo = 0, region = true, store = null, seed = 7 } = {}) {
+export async function startServer({ sets = [], demo = 0, region = true, store = null, seed = 7, demoArgs = [] } = {}) {
   const url = store || freshStore();
   if (url.startsWith('postgresql:') && !sets.some((x) => x.startsWith('audit.key_file='))) {
     // each PostgreSQL test database gets its own audit key, beside nothing else
@@ -95,7 +96,7 @@ export async function startServer({ sets = [], demo = 0, region = true, store = 
   const base = ['--set', `store.url=${url}`, '--set', 'http.listen=127.0.0.1:0', '--set', `web.root=${path.join(ROOT, 'web')}`];
   for (const s of sets) base.push('--set', s);
   if (region) {
-    const r = await run(['demo', '--patients', String(demo), '--seed', String(seed), ...base]);
+    const r = await run(['demo', '--patients', String(demo), '--seed', String(seed), ...demoArgs, ...base]);
     assert.equal(r.code, 0, `renkei demo failed: ${r.stderr}`);
   }
   const proc = spawn(BIN, ['serve', ...base], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
