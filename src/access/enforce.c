@@ -16,6 +16,7 @@ struct patient_slot {
 struct facts_slot {
 	const char *regional; /* key */
 	struct access_patient facts;
+	size_t cap_reg, cap_cons, cap_team; /* allocated lengths of facts' arrays, while loading */
 };
 
 struct access_cache {
@@ -158,112 +159,8 @@ enum rk_status access_regional_of(struct access_ctx *ax, struct str patient_id, 
 	return RK_OK;
 }
 
-static enum rk_status load_facts(struct access_ctx *ax, const char *regional, struct access_patient *p,
-				 struct rk_err *err)
-{
-	memset(p, 0, sizeof *p);
-	p->regional_id = regional;
-	struct store_stmt *st;
-	bool row = false;
-	/* registrations */
-	enum rk_status rc = store_prepare(ax->store, "SELECT facility_code FROM patient_link WHERE regional_id = ?", &st, err);
-	if (rc != RK_OK)
-		return rc;
-	store_bind_text(st, 1, str_c(regional));
-	size_t cap = 16;
-	const char **reg = arena_alloc(ax->arena, cap * sizeof *reg);
-	while (reg && (rc = store_step(st, &row, err)) == RK_OK && row) {
-		if (p->n_registered == cap) {
-			const char **more = arena_alloc(ax->arena, cap * 2 * sizeof *reg);
-			if (!more) {
-				reg = NULL;
-				break;
-			}
-			memcpy(more, reg, cap * sizeof *reg);
-			reg = more;
-			cap *= 2;
-		}
-		reg[p->n_registered++] = dup(ax, store_col_text(st, 0));
-	}
-	store_done(st);
-	if (rc != RK_OK)
-		return rc;
-	if (!reg)
-		return oom(err);
-	p->registered = reg;
-	/* consents */
-	rc = store_prepare(ax->store,
-		"SELECT consent_id, kind, status, source_facility, viewer_facility, period_start, period_end"
-		" FROM consent_fact WHERE regional_id = ?", &st, err);
-	if (rc != RK_OK)
-		return rc;
-	store_bind_text(st, 1, str_c(regional));
-	cap = 16;
-	struct consent_fact *cf = arena_alloc(ax->arena, cap * sizeof *cf);
-	while (cf && (rc = store_step(st, &row, err)) == RK_OK && row) {
-		if (p->n_consents == cap) {
-			struct consent_fact *more = arena_alloc(ax->arena, cap * 2 * sizeof *cf);
-			if (!more) {
-				cf = NULL;
-				break;
-			}
-			memcpy(more, cf, cap * sizeof *cf);
-			cf = more;
-			cap *= 2;
-		}
-		struct consent_fact *f = &cf[p->n_consents++];
-		struct str kind = store_col_text(st, 1);
-		f->id = dup(ax, store_col_text(st, 0));
-		f->kind = str_eq_c(kind, "individual")      ? CONSENT_INDIVIDUAL
-			  : str_eq_c(kind, "comprehensive") ? CONSENT_COMPREHENSIVE
-							    : CONSENT_REFUSAL;
-		f->active = str_eq_c(store_col_text(st, 2), "active");
-		f->source_facility = dup(ax, store_col_text(st, 3));
-		f->viewer_facility = dup(ax, store_col_text(st, 4));
-		f->start = store_col_i64(st, 5);
-		f->end = store_col_i64(st, 6);
-	}
-	store_done(st);
-	if (rc != RK_OK)
-		return rc;
-	if (!cf)
-		return oom(err);
-	p->consents = cf;
-	/* care team */
-	rc = store_prepare(ax->store,
-		"SELECT facility_code, account_id, active, period_start, period_end FROM care_team_member WHERE regional_id = ?",
-		&st, err);
-	if (rc != RK_OK)
-		return rc;
-	store_bind_text(st, 1, str_c(regional));
-	cap = 16;
-	struct team_fact *tf = arena_alloc(ax->arena, cap * sizeof *tf);
-	while (tf && (rc = store_step(st, &row, err)) == RK_OK && row) {
-		if (p->n_team == cap) {
-			struct team_fact *more = arena_alloc(ax->arena, cap * 2 * sizeof *tf);
-			if (!more) {
-				tf = NULL;
-				break;
-			}
-			memcpy(more, tf, cap * sizeof *tf);
-			tf = more;
-			cap *= 2;
-		}
-		struct team_fact *t = &tf[p->n_team++];
-		t->facility = dup(ax, store_col_text(st, 0));
-		t->account = dup(ax, store_col_text(st, 1));
-		t->active = store_col_i64(st, 2) != 0;
-		t->start = store_col_i64(st, 3);
-		t->end = store_col_i64(st, 4);
-	}
-	store_done(st);
-	if (rc != RK_OK)
-		return rc;
-	if (!tf)
-		return oom(err);
-	p->team = tf;
-	return RK_OK;
-}
+static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regionals, size_t n, struct buf *sql,
+				     struct rk_err *err);
 
 enum rk_status access_patient(struct access_ctx *ax, const char *regional_id, const struct access_patient **out,
 			      struct rk_err *err)
@@ -274,12 +171,15 @@ enum rk_status access_patient(struct access_ctx *ax, const char *regional_id, co
 	size_t i = hash(str_c(regional_id)) % CACHE_SLOTS;
 	struct facts_slot *slot = &c->facts[i];
 	if (!slot->regional || strcmp(slot->regional, regional_id) != 0) {
-		struct access_patient p;
-		enum rk_status rc = load_facts(ax, regional_id, &p, err);
+		const char *r = dup(ax, str_c(regional_id));
+		if (!r)
+			return oom(err);
+		struct buf sql;
+		buf_init(&sql, 1024);
+		enum rk_status rc = prefetch_facts(ax, &r, 1, &sql, err);
+		buf_free(&sql);
 		if (rc != RK_OK)
 			return rc;
-		slot->regional = p.regional_id;
-		slot->facts = p;
 	}
 	*out = &slot->facts;
 	return RK_OK;
@@ -358,21 +258,15 @@ static struct facts_slot *facts_slot_of(struct access_cache *c, struct str regio
 	return slot->regional && str_eq_c(regional, slot->regional) ? slot : NULL;
 }
 
-struct fact_caps {
-	size_t reg, cons, team;
-};
-
 static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regionals, size_t n, struct buf *sql,
 				     struct rk_err *err)
 {
-	struct access_cache *c = ax->cache;
-	struct fact_caps *caps = arena_calloc(ax->arena, CACHE_SLOTS, sizeof *caps);
-	if (!caps)
+	struct access_cache *c = cache_of(ax);
+	if (!c)
 		return oom(err);
 	for (size_t i = 0; i < n; i++) {
 		struct facts_slot *slot = &c->facts[hash(str_c(regionals[i])) % CACHE_SLOTS];
-		slot->regional = regionals[i];
-		slot->facts = (struct access_patient){.regional_id = regionals[i]};
+		*slot = (struct facts_slot){.regional = regionals[i], .facts = {.regional_id = regionals[i]}};
 	}
 	static const char *const queries[] = {
 		"SELECT regional_id, facility_code FROM patient_link WHERE regional_id",
@@ -395,15 +289,14 @@ static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regiona
 			if (!slot)
 				continue;
 			struct access_patient *p = &slot->facts;
-			struct fact_caps *cap = &caps[slot - c->facts];
 			if (q == 0) {
-				const char **reg = grow(ax, (void *)p->registered, p->n_registered, &cap->reg, sizeof *reg);
+				const char **reg = grow(ax, (void *)p->registered, p->n_registered, &slot->cap_reg, sizeof *reg);
 				if (!reg)
 					break;
 				reg[p->n_registered++] = dup(ax, store_col_text(st, 1));
 				p->registered = reg;
 			} else if (q == 1) {
-				struct consent_fact *cf = grow(ax, (void *)p->consents, p->n_consents, &cap->cons, sizeof *cf);
+				struct consent_fact *cf = grow(ax, (void *)p->consents, p->n_consents, &slot->cap_cons, sizeof *cf);
 				if (!cf)
 					break;
 				struct consent_fact *f = &cf[p->n_consents++];
@@ -419,7 +312,7 @@ static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regiona
 				f->end = store_col_i64(st, 7);
 				p->consents = cf;
 			} else {
-				struct team_fact *tf = grow(ax, (void *)p->team, p->n_team, &cap->team, sizeof *tf);
+				struct team_fact *tf = grow(ax, (void *)p->team, p->n_team, &slot->cap_team, sizeof *tf);
 				if (!tf)
 					break;
 				struct team_fact *t = &tf[p->n_team++];
@@ -502,8 +395,7 @@ enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_
 			struct facts_slot *slot = &c->facts[hash(str_c(regional)) % CACHE_SLOTS];
 			if (slot->regional && strcmp(slot->regional, regional) == 0)
 				continue; /* cached, or already in this batch */
-			slot->regional = regional;
-			slot->facts = (struct access_patient){.regional_id = regional};
+			*slot = (struct facts_slot){.regional = regional, .facts = {.regional_id = regional}};
 			regs[n_regs++] = regional;
 		}
 		if (rc == RK_OK && n_regs)

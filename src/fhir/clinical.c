@@ -34,8 +34,8 @@ static bool ref_parts(const json_t *ref, struct str *type, struct str *id)
 	return type->len && id->len;
 }
 
-/* The message a reference to a missing resource gets (resource.c check_ref):
- * used for everything the writer may not know about. */
+/* The answer to a reference to a missing resource (as resource.c check_ref
+ * words it), for everything the writer may not know about. */
 static enum rk_status unknown(struct rk_err *err, const char *where, struct str type, struct str id)
 {
 	return rk_fail_at(err, RK_INVALID, where, "%s: %.*s/%.*s does not exist", where, STR_FMT(type), STR_FMT(id));

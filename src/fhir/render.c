@@ -52,24 +52,26 @@ static void full_url(struct buf *b, const char *base_url, const struct store_res
 	buf_putc(b, '"');
 }
 
-enum rk_status fhir_render_search_entry(struct buf *b, const char *base_url, const struct store_resource *r,
-					bool first)
+static enum rk_status search_entry(struct buf *b, const char *base_url, const struct store_resource *r, bool first,
+				   const char *mode)
 {
 	buf_puts(b, first ? "{" : ",{");
 	full_url(b, base_url, r);
 	buf_puts(b, ",\"resource\":");
 	buf_put_str(b, r->body);
-	return buf_puts(b, ",\"search\":{\"mode\":\"match\"}}");
+	return buf_printf(b, ",\"search\":{\"mode\":\"%s\"}}", mode);
+}
+
+enum rk_status fhir_render_search_entry(struct buf *b, const char *base_url, const struct store_resource *r,
+					bool first)
+{
+	return search_entry(b, base_url, r, first, "match");
 }
 
 enum rk_status fhir_render_include_entry(struct buf *b, const char *base_url, const struct store_resource *r,
 					 bool first)
 {
-	buf_puts(b, first ? "{" : ",{");
-	full_url(b, base_url, r);
-	buf_puts(b, ",\"resource\":");
-	buf_put_str(b, r->body);
-	return buf_puts(b, ",\"search\":{\"mode\":\"include\"}}");
+	return search_entry(b, base_url, r, first, "include");
 }
 
 void fhir_http_date(int64_t ms, char out[32])

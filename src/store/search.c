@@ -480,6 +480,35 @@ enum rk_status store_history_keys(struct store *s, const struct store_history_qu
 			    max + 1, 0, bounded_row, &b, err);
 }
 
+/* " (?, ?, ...)" binding each of ids. */
+static void bind_list(struct sqlb *q, const struct str *ids, size_t n)
+{
+	sql_put(q, " (");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			sql_put(q, ", ");
+		bind_s(q, ids[i]);
+	}
+	sql_put(q, ")");
+}
+
+/* Stream (rid, type, source facility, patient) rows to fn; RK_TOO_LARGE past max. */
+static enum rk_status stream_keys(struct store_stmt *st, int64_t max, const char *what, store_typed_key_fn fn,
+				  void *ctx, struct rk_err *err)
+{
+	enum rk_status rc;
+	bool row = false;
+	int64_t k = 0;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (++k > max)
+			return rk_fail(err, RK_TOO_LARGE, "%s", what);
+		rc = fn(ctx, store_col_i64(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3));
+		if (rc != RK_OK)
+			return rc;
+	}
+	return rc;
+}
+
 enum rk_status store_patient_keys(struct store *s, const struct store_patient_query *pq, int64_t max,
 				  store_typed_key_fn fn, void *ctx, struct rk_err *err)
 {
@@ -487,13 +516,8 @@ enum rk_status store_patient_keys(struct store *s, const struct store_patient_qu
 		return RK_OK;
 	struct sqlb *q = sqlb_new();
 	struct store_stmt *st = NULL;
-	sql_put(q, "SELECT rid, type, source_facility, patient_id FROM resource WHERE deleted = 0 AND patient_id IN (");
-	for (size_t i = 0; i < pq->n_patients; i++) {
-		if (i)
-			sql_put(q, ", ");
-		bind_s(q, pq->patients[i]);
-	}
-	sql_put(q, ")");
+	sql_put(q, "SELECT rid, type, source_facility, patient_id FROM resource WHERE deleted = 0 AND patient_id IN");
+	bind_list(q, pq->patients, pq->n_patients);
 	if (pq->n_types) {
 		sql_put(q, " AND type IN (");
 		for (size_t i = 0; i < pq->n_types; i++) {
@@ -511,18 +535,8 @@ enum rk_status store_patient_keys(struct store *s, const struct store_patient_qu
 	bind_i(q, max + 1);
 	enum rk_status rc = run_query(s, q, &st, err);
 	if (rc == RK_OK) {
-		bool row = false;
-		int64_t n = 0;
-		while ((rc = store_step(st, &row, err)) == RK_OK && row) {
-			if (++n > max) {
-				rc = rk_fail(err, RK_TOO_LARGE, "the patient has more than %lld records; narrow with _type or _since",
-					     (long long)max);
-				break;
-			}
-			rc = fn(ctx, store_col_i64(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3));
-			if (rc != RK_OK)
-				break;
-		}
+		rc = stream_keys(st, max, "the patient has too many records for one request; narrow with _type or _since", fn,
+				 ctx, err);
 		store_done(st);
 	}
 	sqlb_free(q);
@@ -541,13 +555,9 @@ enum rk_status store_refs_from(struct store *s, const char *type, const struct s
 	bind_s(q, str_c(type));
 	sql_put(q, " AND i.param = ");
 	bind_s(q, str_c(param));
-	sql_put(q, " AND r.id IN (");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sql_put(q, ", ");
-		bind_s(q, ids[i]);
-	}
-	sql_put(q, ") ORDER BY i.target_type, i.target_id");
+	sql_put(q, " AND r.id IN");
+	bind_list(q, ids, n);
+	sql_put(q, " ORDER BY i.target_type, i.target_id");
 	enum rk_status rc = run_query(s, q, &st, err);
 	if (rc == RK_OK) {
 		bool row = false;
@@ -575,27 +585,13 @@ enum rk_status store_refs_to(struct store *s, const char *type, const char *para
 	bind_s(q, str_c(param));
 	sql_put(q, " AND target_type = ");
 	bind_s(q, str_c(target_type));
-	sql_put(q, " AND target_id IN (");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			sql_put(q, ", ");
-		bind_s(q, ids[i]);
-	}
-	sql_put(q, ")) ORDER BY rid LIMIT ");
+	sql_put(q, " AND target_id IN");
+	bind_list(q, ids, n);
+	sql_put(q, ") ORDER BY rid LIMIT ");
 	bind_i(q, max + 1);
 	enum rk_status rc = run_query(s, q, &st, err);
 	if (rc == RK_OK) {
-		bool row = false;
-		int64_t k = 0;
-		while ((rc = store_step(st, &row, err)) == RK_OK && row) {
-			if (++k > max) {
-				rc = rk_fail(err, RK_TOO_LARGE, "more than %lld resources to include; lower _count", (long long)max);
-				break;
-			}
-			rc = fn(ctx, store_col_i64(st, 0), store_col_text(st, 1), store_col_text(st, 2), store_col_text(st, 3));
-			if (rc != RK_OK)
-				break;
-		}
+		rc = stream_keys(st, max, "too many resources to include; lower _count", fn, ctx, err);
 		store_done(st);
 	}
 	sqlb_free(q);
