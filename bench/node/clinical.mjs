@@ -10,6 +10,7 @@
 //      EXPORT (NDJSON of the resources medplum loads), QUERIES (JSON array of
 //      {name, renkei: [paths], medplum: [paths]}), ITERATIONS, BUDGET_MS.
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 globalThis.WebSocket ??= class WebSocket { constructor() { throw new Error('no WebSocket in a benchmark'); } };
@@ -42,11 +43,22 @@ async function measure(fn) {
   return { n: times.length, p50: pct(times, 50), p99: pct(times, 99), result: first };
 }
 
-async function renkeiGet(path) {
-  const r = await fetch(base + path, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/fhir+json' } });
-  const text = await r.text();
-  if (r.status !== 200) throw new Error(`renkei ${path}: ${r.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text);
+/* A new connection per request (loopback: a fraction of a millisecond), so
+ * that no kept-alive socket goes stale while medplum is being measured. */
+function renkeiGet(path) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(base + path, { agent: false, headers: { Authorization: `Bearer ${token}`, Accept: 'application/fhir+json' } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200) reject(new Error(`renkei ${path}: ${res.statusCode} ${text.slice(0, 300)}`));
+        else resolve(JSON.parse(text));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
 
 /** A query is a list of paths run one after the other; with all, each is paged to its end. */
