@@ -40,6 +40,12 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
+/* Ingest */
+#define RK_MAX_SSMIX2_FILE (8u << 20)    /* one SS-MIX2 file read whole: a message with embedded report text stays far below */
+#define RK_MAX_INGEST_BATCH 512          /* messages per ingest transaction: one fsync for many, a short write lock */
+#define RK_MAX_INGEST_BATCH_BYTES (32u << 20) /* message bytes held for one ingest transaction */
+#define RK_MAX_SSMIX2_FILES 20000000     /* files one import walks (10,000 patients make ~300,000) */
+
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
 
