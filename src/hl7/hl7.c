@@ -229,8 +229,8 @@ static struct str raw_msh_field(struct str in, char fsep, int n)
 	const unsigned char *p = (const unsigned char *)in.ptr;
 	bool multi = false;
 	int field = 2;
-	size_t start = 4;
-	for (size_t i = 4; i < in.len; i++) {
+	size_t start = 4, i;
+	for (i = 4; i < in.len; i++) {
 		unsigned char c = p[i];
 		if (c == '\r' || c == '\n')
 			break;
@@ -246,7 +246,7 @@ static struct str raw_msh_field(struct str in, char fsep, int n)
 		}
 	}
 	if (field == n)
-		return (struct str){in.ptr + start, in.len - start};
+		return (struct str){in.ptr + start, i - start};
 	return str_empty();
 }
 
