@@ -40,8 +40,16 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
+/* HL7 v2 / MLLP */
+#define RK_MAX_HL7_MESSAGE (8u << 20)    /* one v2 message or MLLP frame: SS-MIX2 messages are KBs; an ORU/MDM carrying a
+                                          * base64 report (ED) of a few MB fits; a decoded ISO-2022-JP copy costs <= 3x */
+#define RK_MAX_HL7_SEGMENT (4u << 20)    /* one segment: the OBX with an embedded document; larger documents belong in
+                                          * FHIR DocumentReference/Binary, not in a v2 field */
+#define RK_MAX_HL7_SEGMENTS 50000        /* segments in one message: a cumulative lab ORU has a few thousand OBX/NTE;
+                                          * bounds the segment index at 1.6 MB (32 bytes each) */
+
 /* Ingest */
-#define RK_MAX_SSMIX2_FILE (8u << 20)    /* one SS-MIX2 file read whole: a message with embedded report text stays far below */
+#define RK_MAX_SSMIX2_FILE RK_MAX_HL7_MESSAGE /* one SS-MIX2 file is one message, read whole */
 #define RK_MAX_INGEST_BATCH 512          /* messages per ingest transaction: one fsync for many, a short write lock */
 #define RK_MAX_INGEST_BATCH_BYTES (32u << 20) /* message bytes held for one ingest transaction */
 #define RK_MAX_SSMIX2_FILES 20000000     /* files one import walks (10,000 patients make ~300,000) */
