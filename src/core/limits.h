@@ -40,6 +40,9 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
+/* Ingest */
+#define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
+
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
 
