@@ -43,6 +43,14 @@
 /* Ingest */
 #define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
 
+/* HL7 v2 / MLLP */
+#define RK_MAX_HL7_MESSAGE (8u << 20)    /* one v2 message or MLLP frame: SS-MIX2 messages are KBs; an ORU/MDM carrying a
+                                          * base64 report (ED) of a few MB fits; a decoded ISO-2022-JP copy costs <= 3x */
+#define RK_MAX_HL7_SEGMENT (4u << 20)    /* one segment: the OBX with an embedded document; larger documents belong in
+                                          * FHIR DocumentReference/Binary, not in a v2 field */
+#define RK_MAX_HL7_SEGMENTS 50000        /* segments in one message: a cumulative lab ORU has a few thousand OBX/NTE;
+                                          * bounds the segment index at 1.6 MB (32 bytes each) */
+
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
 
