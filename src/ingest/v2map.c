@@ -1121,8 +1121,8 @@ static const struct fmap orc_rx_map[] = {
 	{9, 1, F_DATETIME, "authoredOn"},
 };
 static const struct fmap tq1_rx_map[] = {
-	{7, 1, F_DATETIME, "timing.repeat.boundsPeriod.start"},
-	{8, 1, F_DATETIME, "timing.repeat.boundsPeriod.end"},
+	{7, 1, F_DATETIME, "repeat.boundsPeriod.start"},
+	{8, 1, F_DATETIME, "repeat.boundsPeriod.end"},
 };
 
 /* The dosage of an RXE: usage (TQ1-3, JAMI 用法), days (TQ1-6) or period (TQ1-7/8),
@@ -1193,8 +1193,9 @@ static enum rk_status map_rx(struct mc *c, const struct hl7_segment *orc, const 
 	if (rc != RK_OK)
 		return rc;
 	if (!cc_has(med, JP_HOT9_SYSTEM, JP_YJ_SYSTEM)) {
+		bool none = !med;
 		json_decref(med);
-		return fail(c, RK_INVALID, "%s: no HOT9/YJ code", where);
+		return fail(c, RK_INVALID, "%s: %s", where, none ? "medicine missing" : "no HOT9/YJ code");
 	}
 	json_t *m = new_res(c, "MedicationRequest", NULL), *v;
 	put_nonempty(m, "identifier", order_ids(c, orc));
@@ -1285,8 +1286,9 @@ static enum rk_status map_rxa(struct mc *c, const struct hl7_segment *orc, const
 	if (rc != RK_OK)
 		return rc;
 	if (!cc_has(med, JP_HOT9_SYSTEM, JP_YJ_SYSTEM)) {
+		bool none = !med;
 		json_decref(med);
-		return fail(c, RK_INVALID, "RXA-5: no HOT9/YJ code");
+		return fail(c, RK_INVALID, "RXA-5: %s", none ? "medicine missing" : "no HOT9/YJ code");
 	}
 	json_t *a = new_res(c, "MedicationAdministration", NULL), *start = NULL, *end = NULL, *v;
 	const struct v2map_code *st = v2map_code_find(v2map_admin_status, T(c, s, 20, 0, 1, 0));
