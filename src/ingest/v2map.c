@@ -1792,14 +1792,20 @@ static const struct v2map_kind *infer(struct mc *c)
 
 /* ---- the message ---- */
 
-/* The 診療日 of a message without a file name: ORC-9, EVN-2 or MSH-7's day. */
-static struct str message_date(struct mc *c)
+/* The 診療日 of a message without a file name: ORC-9, EVN-2 or MSH-7's day
+ * (*where names the field, for the error when it is not a date). */
+static struct str message_date(struct mc *c, const char **where)
 {
+	static const char *const names[] = {"ORC-9", "EVN-2", "MSH-7"};
 	struct str cand[3] = {T(c, hl7_seg(c->m, "ORC", 0), 9, 0, 1, 0), T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0),
 			      c->m->timestamp};
 	for (size_t i = 0; i < 3; i++)
-		if (cand[i].len >= 8 && str_is_digits((struct str){cand[i].ptr, 8}))
-			return (struct str){cand[i].ptr, 8};
+		if (cand[i].len) {
+			*where = names[i];
+			return cand[i].len >= 8 && str_is_digits((struct str){cand[i].ptr, 8}) ? (struct str){cand[i].ptr, 8}
+												   : cand[i];
+		}
+	*where = "date";
 	return STR_LIT("-");
 }
 
@@ -1856,11 +1862,14 @@ static enum rk_status identify(struct mc *c)
 	if (in->patient_id.len && pid3.len && !str_eq(pid3, in->patient_id))
 		warn(c, "PID-3 (%.*s) differs from the storage folder's patient (%.*s)", (int)(pid3.len > 32 ? 32 : pid3.len),
 		     pid3.ptr, STR_FMT(in->patient_id));
-	c->date = in->date.len ? in->date : c->kind->no_date ? STR_LIT("-") : message_date(c);
+	const char *dwhere = "date";
+	c->date = in->date.len ? in->date : c->kind->no_date ? STR_LIT("-") : message_date(c, &dwhere);
 	struct time_range r;
 	if (!str_eq_c(c->date, "-") && (c->date.len != 8 || !str_is_digits(c->date) || !time_parse_hl7(c->date, 0, &r)))
-		return fail(c, RK_INVALID, "date '%.*s' is not YYYYMMDD or -", (int)(c->date.len > 16 ? 16 : c->date.len),
-			    c->date.ptr ? c->date.ptr : "");
+		return in->date.len ? fail(c, RK_INVALID, "date '%.*s' is not YYYYMMDD or -",
+					   (int)(c->date.len > 16 ? 16 : c->date.len), c->date.ptr)
+				    : fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time", dwhere,
+					   (int)(c->date.len > 40 ? 40 : c->date.len), c->date.ptr);
 	c->order = in->order_no;
 	if (!c->order.len)
 		c->order = T(c, hl7_seg(c->m, "ORC", 0), 2, 0, 1, 0);
