@@ -40,6 +40,9 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
+/* Ingest */
+#define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
+
 /* HL7 v2 / MLLP */
 #define RK_MAX_HL7_MESSAGE (8u << 20)    /* one v2 message or MLLP frame: SS-MIX2 messages are KBs; an ORU/MDM carrying a
                                           * base64 report (ED) of a few MB fits; a decoded ISO-2022-JP copy costs <= 3x */

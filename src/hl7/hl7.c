@@ -331,14 +331,14 @@ struct scan {
 	size_t nterm;
 	bool any_lf;
 	bool high;
-	size_t nul_at, esc_at;
+	size_t nul_at, esc_at, frame_at; /* first NUL, ESC, VT or FS */
 };
 
 static void scan_text(struct str t, struct scan *sc)
 {
 	const unsigned char *p = (const unsigned char *)t.ptr;
 	size_t n = t.len;
-	*sc = (struct scan){.nul_at = SIZE_MAX, .esc_at = SIZE_MAX};
+	*sc = (struct scan){.nul_at = SIZE_MAX, .esc_at = SIZE_MAX, .frame_at = SIZE_MAX};
 	bool high = false;
 	size_t nterm = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -359,6 +359,9 @@ static void scan_text(struct str t, struct scan *sc)
 		} else if (c == ESC) {
 			if (sc->esc_at == SIZE_MAX)
 				sc->esc_at = i;
+		} else if (c == 0x0B || c == FS) {
+			if (sc->frame_at == SIZE_MAX)
+				sc->frame_at = i;
 		}
 	}
 	sc->nterm = nterm;
@@ -467,6 +470,9 @@ enum rk_status hl7_parse(struct str input, struct arena *a, struct hl7_msg *out,
 	scan_text(text, &sc);
 	if (sc.nul_at != SIZE_MAX)
 		return rk_fail(err, RK_INVALID, "NUL byte at offset %zu of the HL7 message", sc.nul_at);
+	if (sc.frame_at != SIZE_MAX)
+		return rk_fail(err, RK_INVALID, "MLLP framing byte 0x%02X at offset %zu inside the HL7 message",
+			       (unsigned char)text.ptr[sc.frame_at], sc.frame_at);
 	if (sc.esc_at != SIZE_MAX)
 		return rk_fail(err, RK_INVALID, "ISO-2022-JP escape (ESC) at offset %zu but MSH-18 '%.*s' does not "
 						"declare ISO IR87", sc.esc_at, (int)(msh18.len > 40 ? 40 : msh18.len),

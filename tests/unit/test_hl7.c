@@ -339,6 +339,8 @@ static void test_bad_input(void **state)
 		{"MSH|^~\\&|A\rPID|\xed\xa0\x80\r", "invalid UTF-8"},
 		{"MSH|^~\\&|A||||||||||||||UNICODE UTF-8\rPID|\x1b$B;3ED\x1b(B\r", "does not declare ISO IR87"},
 		{"\xfb\xfc", "does not start with an MSH"},
+		{"MSH|^~\\&|A\rPID|1\x1c|2\r", "MLLP framing byte 0x1C at offset 16"},
+		{"MSH|^~\\&|A\rPID|\x0b\r", "MLLP framing byte 0x0B"},
 		{"", "empty"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
