@@ -40,6 +40,12 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
+/* Patient linking */
+#define RK_MAX_MATCH_KEY 512             /* bytes of a match key (kana name + birth date, or an address): names are < 100 */
+#define RK_MAX_MATCH_ROWS 200            /* look-alike registrations weighed per new person: same kana name and birthday */
+#define RK_MAX_MERGE_MEMBERS 1000        /* registrations one merge moves: a person has a few dozen at most */
+#define RK_MAX_MERGE_DEPTH 64            /* merged_into hops followed to the surviving regional ID */
+
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
 
