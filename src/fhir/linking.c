@@ -224,10 +224,23 @@ enum rk_status linking_registered(struct fhir_ctx *ctx, const struct fhir_write 
 	store_bind_text(st, 1, str_c(f->key));
 	store_bind_text(st, 2, w->id);
 	store_bind_i64(st, 3, RK_MAX_MATCH_ROWS);
-	struct lookalike *rows = arena_alloc(ctx->arena, RK_MAX_MATCH_ROWS * sizeof *rows);
-	size_t n = 0;
-	bool row = false;
-	while (rows && (rc = store_step(st, &row, err)) == RK_OK && row && n < RK_MAX_MATCH_ROWS) {
+	/* grown as rows come: most new people have no look-alike at all */
+	struct lookalike *rows = NULL;
+	size_t n = 0, cap = 0;
+	bool row = false, oom = false;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row && n < RK_MAX_MATCH_ROWS) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct lookalike *more = arena_alloc(ctx->arena, ncap * sizeof *more);
+			if (!more) {
+				oom = true;
+				break;
+			}
+			if (n)
+				memcpy(more, rows, n * sizeof *rows);
+			rows = more;
+			cap = ncap;
+		}
 		struct lookalike *l = &rows[n];
 		memset(&l->f, 0, sizeof l->f);
 		str_copy(l->f.key, sizeof l->f.key, str_c(f->key));
@@ -240,7 +253,7 @@ enum rk_status linking_registered(struct fhir_ctx *ctx, const struct fhir_write 
 			n++;
 	}
 	store_done(st);
-	if (!rows)
+	if (oom)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	if (rc != RK_OK)
 		return rc;
