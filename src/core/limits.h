@@ -40,9 +40,6 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
-/* Ingest */
-#define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
-
 /* HL7 v2 / MLLP */
 #define RK_MAX_HL7_MESSAGE (8u << 20)    /* one v2 message or MLLP frame: SS-MIX2 messages are KBs; an ORU/MDM carrying a
                                           * base64 report (ED) of a few MB fits; a decoded ISO-2022-JP copy costs <= 3x */
@@ -52,10 +49,17 @@
                                           * bounds the segment index at 1.6 MB (32 bytes each) */
 
 /* Ingest */
+#define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
 #define RK_MAX_SSMIX2_FILE RK_MAX_HL7_MESSAGE /* one SS-MIX2 file is one message, read whole */
 #define RK_MAX_INGEST_BATCH 512          /* messages per ingest transaction: one fsync for many, a short write lock */
 #define RK_MAX_INGEST_BATCH_BYTES (32u << 20) /* message bytes held for one ingest transaction */
 #define RK_MAX_SSMIX2_FILES 20000000     /* files one import walks (10,000 patients make ~300,000) */
+
+/* Patient linking */
+#define RK_MAX_MATCH_KEY 512             /* bytes of a match key (kana name + birth date, or an address): names are < 100 */
+#define RK_MAX_MATCH_ROWS 200            /* look-alike registrations weighed per new person: same kana name and birthday */
+#define RK_MAX_MERGE_MEMBERS 1000        /* registrations one merge moves: a person has a few dozen at most */
+#define RK_MAX_MERGE_DEPTH 64            /* merged_into hops followed to the surviving regional ID */
 
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
