@@ -34,7 +34,8 @@ const char *cli_opt(const struct cli_args *a, const char *key)
 
 bool cli_is_flag(const char *key)
 {
-	return strcmp(key, "licensed") == 0 || strcmp(key, "no-totp") == 0 || strcmp(key, "no-history") == 0;
+	return strcmp(key, "licensed") == 0 || strcmp(key, "no-totp") == 0 || strcmp(key, "no-history") == 0 ||
+	       strcmp(key, "all") == 0;
 }
 
 void cli_usage(void)
@@ -55,13 +56,16 @@ void cli_usage(void)
 	      "  patient merge --from REGIONAL_ID --into REGIONAL_ID --reason TEXT\n"
 	      "  patient reject CANDIDATE --reason TEXT\n"
 	      "  patient unmerge PATIENT_ID --reason TEXT   undo the merge that moved this registration\n"
+	      "  import ssmix2 DIR --facility CODE  SS-MIX2 standardized storage (again: only new or changed files)\n"
+	      "  ingest errors [--all]             quarantined messages and files, with their reasons\n"
+	      "  ingest replay ID | --all          try quarantined messages again (after a fix)\n"
 	      "  totp code [SECRET]                the current one-time code (default: the demo accounts')\n"
 	      "roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk\n"
 	      "       facility_admin operator\n",
 	      stderr);
 }
 
-static struct store *open_store(const struct config *cfg)
+struct store *cli_open_store(const struct config *cfg)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -78,7 +82,7 @@ static struct store *open_store(const struct config *cfg)
 static int audit_cli_patients(const struct config *cfg, const char *event, const char *detail, const char *patients);
 
 /* An audit entry for an operator command (the operator is the OS user). */
-static int audit_cli(const struct config *cfg, const char *event, const char *detail)
+int cli_audit(const struct config *cfg, const char *event, const char *detail)
 {
 	return audit_cli_patients(cfg, event, detail, NULL);
 }
@@ -165,7 +169,7 @@ static int user_add(struct store *s, const struct config *cfg, const struct cli_
 	printf("the password must be changed and a TOTP device enrolled at first login\n");
 	char detail[256];
 	snprintf(detail, sizeof detail, "account %s created (%s at %s)", id, role, facility);
-	return audit_cli(cfg, "account-create", detail);
+	return cli_audit(cfg, "account-create", detail);
 }
 
 static int user_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
@@ -220,7 +224,7 @@ static int user_change(struct store *s, const struct config *cfg, const struct c
 		printf("account %s %sd\n", id, what);
 	char detail[160];
 	snprintf(detail, sizeof detail, "account %s %s", id, what);
-	return audit_cli(cfg, "account-change", detail);
+	return cli_audit(cfg, "account-change", detail);
 }
 
 static enum rk_status print_account(void *ctx, const struct account *a)
@@ -267,7 +271,7 @@ static int facility_add(struct store *s, const struct config *cfg, const struct 
 	printf("facility %s (%s, %s) registered as Organization/%s\n", code, name, facility_kind_info(k)->ja, id);
 	char detail[256];
 	snprintf(detail, sizeof detail, "facility %s registered", code);
-	return audit_cli(cfg, "facility-add", detail);
+	return cli_audit(cfg, "facility-add", detail);
 }
 
 static enum rk_status print_facility(void *ctx, const struct store_facility *f)
@@ -305,7 +309,7 @@ static int client_add(struct store *s, const struct config *cfg, const struct cl
 	printf("client_id=%s\nclient_secret=%s\n(the secret is shown only now)\n", id, secret);
 	char detail[256];
 	snprintf(detail, sizeof detail, "client %s for %s with %s", id, facility, scopes);
-	return audit_cli(cfg, "client-add", detail);
+	return cli_audit(cfg, "client-add", detail);
 }
 
 static int audit_verify_cmd(struct store *s, const struct config *cfg)
@@ -440,13 +444,16 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 		access_write_tables(stdout);
 		return 0;
 	}
+	int ingest_rc = cli_ingest_run(command, a, cfg);
+	if (ingest_rc >= 0)
+		return ingest_rc;
 	bool known = strcmp(command, "user") == 0 || strcmp(command, "facility") == 0 || strcmp(command, "client") == 0 ||
 		     strcmp(command, "audit") == 0 || strcmp(command, "patient") == 0;
 	if (!known)
 		return -1;
 	if (sodium_init() < 0)
 		return 1;
-	struct store *s = open_store(cfg);
+	struct store *s = cli_open_store(cfg);
 	if (!s)
 		return 1;
 	int rc = 2;
