@@ -46,7 +46,7 @@
 #define RK_MAX_HL7_SEGMENT (4u << 20)    /* one segment: the OBX with an embedded document; larger documents belong in
                                           * FHIR DocumentReference/Binary, not in a v2 field */
 #define RK_MAX_HL7_SEGMENTS 50000        /* segments in one message: a cumulative lab ORU has a few thousand OBX/NTE;
-                                          * bounds the segment index at 1.6 MB (32 bytes each) */
+                                          * bounds the segment index at 2.4 MB (48 bytes each) */
 
 /* Ingest */
 #define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
