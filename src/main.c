@@ -20,6 +20,7 @@
 #include "fhir/capability.h"
 #include "http/server.h"
 #include "ingest/demo.h"
+#include "ingest/ssmix2_gen.h"
 #include "store/store.h"
 
 static void usage(FILE *f)
@@ -32,6 +33,9 @@ static void usage(FILE *f)
 	      "  demo [--seed N] [--patients N] [--no-history]\n"
 	      "                        build the synthetic demo region into an empty database\n"
 	      "                        (--no-history: people without their clinical records)\n"
+	      "  gen ssmix2 [--patients N] [--seed S] [--facility CODE] OUT\n"
+	      "                        write a synthetic SS-MIX2 standardized storage into OUT\n"
+	      "                        (new or empty directory; default 100 patients, seed 1)\n"
 	      "  config example        print the annotated example configuration\n"
 	      "  config check          load the configuration and report problems\n"
 	      "  version               print the version\n",
@@ -240,6 +244,37 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	return 0;
 }
 
+static int cmd_gen(const struct cli *cli)
+{
+	const struct cli_args *a = &cli->args;
+	if (a->n_pos < 1 || strcmp(a->pos[0], "ssmix2") != 0) {
+		fputs("renkei gen: say what to generate: renkei gen ssmix2 [--patients N] [--seed S] [--facility CODE] OUT\n",
+		      stderr);
+		return 2;
+	}
+	if (a->n_pos > 2) {
+		fprintf(stderr, "renkei gen ssmix2: one output directory, not also '%s'\n", a->pos[2]);
+		return 2;
+	}
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct ssmix2_gen_options o;
+	if (ssmix2_gen_parse_options(cli_opt(a, "patients"), cli_opt(a, "seed"), cli_opt(a, "facility"),
+				     a->n_pos > 1 ? a->pos[1] : NULL, &o, &err) != RK_OK) {
+		fprintf(stderr, "renkei gen ssmix2: %s\n", err.msg);
+		return 2;
+	}
+	struct ssmix2_gen_stats st;
+	if (ssmix2_gen_storage(&o, &st, &err) != RK_OK) {
+		fprintf(stderr, "renkei gen ssmix2: %s\n", err.msg);
+		return 1;
+	}
+	printf("ssmix2 storage %s: %lld patients, %lld files (%lld superseded, %lld deleted), %.1f MB in %.1f s (%.1f MB/s)\n",
+	       o.out, (long long)st.patients, (long long)st.files, (long long)st.superseded, (long long)st.deleted,
+	       (double)st.bytes / 1e6, st.seconds, st.seconds > 0 ? (double)st.bytes / 1e6 / st.seconds : 0.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
@@ -250,6 +285,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	const char *sub = cli.args.n_pos ? cli.args.pos[0] : "";
+	if (strcmp(cli.command, "gen") == 0)
+		return cmd_gen(&cli);
 	if (strcmp(cli.command, "config") == 0 && strcmp(sub, "example") == 0) {
 		config_write_example(stdout);
 		return 0;

@@ -63,5 +63,7 @@
 
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
+#define RK_MAX_SSMIX2_GEN_PATIENTS 1000000 /* `renkei gen ssmix2`: ~80 KB and ~50 files a patient, so a
+                                             million is ~80 GB; beyond that a typo fills the disk */
 
 #endif

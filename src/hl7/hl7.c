@@ -804,6 +804,13 @@ enum rk_status hl7_ack(const struct hl7_msg *m, enum hl7_ack_code code, const ch
 	const char *codes[] = {"AA", "AE", "AR"};
 	const char *c = (unsigned)code <= HL7_AR ? codes[code] : "AE";
 	struct str why = str_c(reason), cid = str_c(control_id), ts = str_c(now);
+	/* the ACK stays UTF-8 whatever the caller passes: text is cut at a broken byte */
+	struct str *texts[3] = {&why, &cid, &ts};
+	for (int i = 0; i < 3; i++) {
+		size_t bad = utf8_bad_offset((const unsigned char *)texts[i]->ptr, texts[i]->len);
+		if (bad != SIZE_MAX)
+			texts[i]->len = bad;
+	}
 	bool utf8 = (m && m->charset != HL7_ASCII) || !is_ascii(why) || !is_ascii(cid);
 	char f = sp->field;
 	char fs[2] = {f, 0};

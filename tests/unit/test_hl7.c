@@ -596,6 +596,13 @@ static void test_ack(void **state)
 	assert_int_equal(hl7_ack(&f->m, HL7_AA, NULL, "C", "20240101000000", &b, NULL), RK_OK);
 	assert_non_null(strstr(buf_cstr(&b), "|UNICODE UTF-8\r"));
 
+	/* a reason cut inside a character is cut before it: the ACK stays UTF-8 */
+	buf_reset(&b);
+	assert_int_equal(hl7_ack(&orig, HL7_AE, "理由\xe7\x94", "C", "20240101000000", &b, NULL), RK_OK);
+	arena_reset(&a2);
+	assert_int_equal(hl7_parse(buf_str(&b), &a2, &ack, NULL), RK_OK);
+	EXPECT_STR(hl7_get(&ack, hl7_seg(&ack, "ERR", 0), 8, 0, 0, 0), "理由");
+
 	/* output bound */
 	buf_free(&b);
 	buf_init(&b, 16);
