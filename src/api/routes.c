@@ -6,6 +6,7 @@
 #include "api/routes.h"
 
 #include "api/access_api.h"
+#include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
 #include "api/session.h"
 
@@ -39,6 +40,7 @@ const struct api_route api_routes[] = {
 	{"GET",    "/api/disaster",                        api_disaster_list,         0,     "disaster-list", 'R', "active declarations"},
 	{"POST",   "/api/disaster/{id}/end",               api_disaster_end,          0,     "disaster-end", 'E', "end disaster mode"},
 	/* FHIR */
+	{"POST",   "/fhir",                                api_fhir_bundle,           B,     "transaction", 'E', "transaction or batch Bundle"},
 	{"GET",    "/fhir/AuditEvent",                     api_audit_search,          0,     "audit-search", 'E', "auditors: search the audit log"},
 	{"GET",    "/fhir/AuditEvent/{id}",                api_audit_read,            0,     "audit-read", 'E', "auditors: one audit entry"},
 	{"GET",    "/fhir/_history",                       api_fhir_history_system,   0,     "history", 'R', "history of every resource"},

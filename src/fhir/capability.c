@@ -83,7 +83,7 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 	json_t *resources = json_array();
 	for (size_t i = 0; i < fhir_resources_len; i++)
 		json_array_append_new(resources, resource_entry(fhir_resources[i]));
-	static const char *const sys[] = {"history-system"};
+	static const char *const sys[] = {"transaction", "batch", "history-system"};
 	json_t *cs = json_pack(
 		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:[s, s], s:[{s:s, s:s, s:o, s:o}]}",
 		"resourceType", "CapabilityStatement", "id", "renkei", "status", "active", "date", date, "publisher",
@@ -95,7 +95,7 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 		"rest", "mode", "server", "documentation",
 		"JP Core identifier systems: local patient ID urn:oid:1.2.392.100495.20.3.51.1 + facility code; "
 		"regional patient ID per region.id_system; names in 漢字 (IDE) and カナ (SYL).",
-		"resource", resources, "interaction", interactions(sys, 1));
+		"resource", resources, "interaction", interactions(sys, 3));
 	if (!cs)
 		rk_oom();
 	struct buf b;
