@@ -56,6 +56,9 @@ after(async () => {
 });
 
 test(`transaction: Patient, Encounter, Observation linked by urn:uuid (${BACKEND})`, async () => {
+  const cap = await get(S, '/fhir/metadata');
+  const codes = cap.json.rest[0].interaction.map((i) => i.code);
+  assert.ok(codes.includes('transaction') && codes.includes('batch'), 'the CapabilityStatement lists transaction and batch');
   const pU = uuid(), eU = uuid(), oU = uuid();
   // in reverse order on purpose: the server writes what is referenced first
   const r = await post(SYS, '/fhir', bundle('transaction', [
@@ -278,4 +281,18 @@ test('each Bundle leaves one audit entry with what it wrote and read', async () 
   // the denied read of the clinic's batch is not in its entry; failed transactions are outcome 4
   const failed = await get(OP, '/fhir/AuditEvent?event=transaction&outcome=4&_count=100');
   assert.ok(failed.json.total >= 5, `failed transactions are audited (${failed.json.total})`);
+});
+
+test('the body limit (http.max_body) holds for Bundles: 413 before anything is parsed', async () => {
+  const small = await startServer({ sets: ['http.max_body=64K'] });
+  try {
+    const sys = await small.system(HOSP, 'system/*.*');
+    const entries = Array.from({ length: 200 }, (_, i) => postEntry(uuid(), patient(HOSP, `BIG${i}`, { family: '大量' })));
+    const r = await post(sys, '/fhir', bundle('transaction', entries));
+    assert.match(outcome(r, 413), /larger than the limit/);
+    assert.equal(await total(sys, `Patient?family=大量`), 0);
+  } finally {
+    assert.equal(await small.stop(), 0);
+    cleanupStore(small.store);
+  }
 });
