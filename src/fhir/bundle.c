@@ -3,7 +3,9 @@
  * "Transaction Processing Rules"). */
 #include "fhir/bundle.h"
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -197,12 +199,35 @@ static enum rk_status walk_refs(json_t *v, int depth, ref_fn fn, void *ctx, stru
 	return RK_OK;
 }
 
-/* The entry whose fullUrl is s; NULL when none. */
+static int str_cmp(struct str a, struct str b)
+{
+	size_t n = a.len < b.len ? a.len : b.len;
+	int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+	return c ? c : (a.len > b.len) - (a.len < b.len);
+}
+
+static int url_cmp(const void *x, const void *y)
+{
+	const struct fhir_bundle_url *a = x, *b = y;
+	int c = str_cmp(a->url, b->url);
+	return c ? c : (a->index > b->index) - (a->index < b->index);
+}
+
+/* The entry whose fullUrl is s; NULL when none. A Bundle may carry a
+ * thousand entries and every reference is looked up: binary search. */
 static struct fhir_bundle_entry *by_full_url(const struct fhir_bundle *b, struct str s)
 {
-	for (size_t i = 0; i < b->n; i++)
-		if (b->entries[i].full_url.len && str_eq(b->entries[i].full_url, s))
-			return &b->entries[i];
+	size_t lo = 0, hi = b->n_urls;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = str_cmp(b->urls[mid].url, s);
+		if (c == 0)
+			return &b->entries[b->urls[mid].index];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -216,14 +241,17 @@ struct deps_ctx {
 	struct fhir_bundle_entry *e;
 	struct arena *a;
 	size_t cap;
+	size_t *mark;       /* mark[j] = 1 + the entry that last added j as a dependency */
+	const size_t *puts; /* the PUT entries (their Type/id can be referenced) */
+	size_t n_puts;
 };
 
 static enum rk_status add_dep(struct deps_ctx *d, size_t j)
 {
 	struct fhir_bundle_entry *e = d->e;
-	for (size_t k = 0; k < e->n_deps; k++)
-		if (e->deps[k] == j)
-			return RK_OK;
+	if (d->mark[j] == e->index + 1)
+		return RK_OK;
+	d->mark[j] = e->index + 1;
 	if (e->n_deps == d->cap) {
 		size_t cap = d->cap ? d->cap * 2 : 4;
 		size_t *more = arena_alloc(d->a, cap * sizeof *more);
@@ -258,10 +286,10 @@ static enum rk_status dep_of(void *vctx, json_t *ref, struct rk_err *err)
 	struct str type, id, rest;
 	if (!str_cut(r, '/', &type, &rest) || str_cut(rest, '/', &id, &rest))
 		return RK_OK;
-	for (size_t j = 0; j < d->b->n; j++) {
-		struct fhir_bundle_entry *t = &d->b->entries[j];
-		if (t != d->e && t->method == FHIR_BM_PUT && !t->err && str_eq_c(type, t->def->name) && str_eq(id, t->id))
-			return add_dep(d, j) == RK_OK ? RK_OK : rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	for (size_t k = 0; k < d->n_puts; k++) {
+		struct fhir_bundle_entry *t = &d->b->entries[d->puts[k]];
+		if (t != d->e && str_eq_c(type, t->def->name) && str_eq(id, t->id))
+			return add_dep(d, t->index) == RK_OK ? RK_OK : rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	}
 	return RK_OK;
 }
@@ -313,17 +341,38 @@ static enum rk_status entry_problem(struct fhir_bundle *b, struct fhir_bundle_en
 	return set_aside(e, a, why, err);
 }
 
+/* Sort the fullUrls for lookups; two entries with one fullUrl are refused. */
+static enum rk_status index_urls(struct fhir_bundle *b, struct arena *a, struct rk_err *err)
+{
+	if (!(b->urls = arena_calloc(a, b->n ? b->n : 1, sizeof *b->urls)))
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	for (size_t i = 0; i < b->n; i++)
+		if (b->entries[i].full_url.len)
+			b->urls[b->n_urls++] = (struct fhir_bundle_url){b->entries[i].full_url, i};
+	if (b->n_urls > 1)
+		qsort(b->urls, b->n_urls, sizeof *b->urls, url_cmp);
+	size_t first = SIZE_MAX, dup = SIZE_MAX; /* the lowest later entry repeating an earlier fullUrl */
+	for (size_t k = 1; k < b->n_urls; k++)
+		if (str_eq(b->urls[k].url, b->urls[k - 1].url) && b->urls[k].index < dup) {
+			dup = b->urls[k].index;
+			for (first = k - 1; first > 0 && str_eq(b->urls[first - 1].url, b->urls[k].url); first--)
+				;
+			first = b->urls[first].index;
+		}
+	if (dup != SIZE_MAX)
+		return rk_fail_at(err, RK_INVALID, "Bundle.entry.fullUrl",
+				  "Bundle.entry[%zu]: fullUrl '%.*s' is also the fullUrl of Bundle.entry[%zu]; each entry "
+				  "needs its own",
+				  dup, clip(b->entries[dup].full_url), b->entries[dup].full_url.ptr, first);
+	return RK_OK;
+}
+
 static enum rk_status check_unique(const struct fhir_bundle *b, struct rk_err *err)
 {
 	for (size_t i = 0; i < b->n; i++) {
 		const struct fhir_bundle_entry *e = &b->entries[i];
 		for (size_t j = 0; j < i; j++) {
 			const struct fhir_bundle_entry *o = &b->entries[j];
-			if (e->full_url.len && o->full_url.len && str_eq(e->full_url, o->full_url))
-				return rk_fail_at(err, RK_INVALID, "Bundle.entry.fullUrl",
-						  "Bundle.entry[%zu]: fullUrl '%.*s' is also the fullUrl of Bundle.entry[%zu]; each "
-						  "entry needs its own",
-						  i, clip(e->full_url), e->full_url.ptr, j);
 			if (b->type == FHIR_BUNDLE_TRANSACTION && !e->err && !o->err && e->id.len && o->id.len &&
 			    e->method != FHIR_BM_GET && o->method != FHIR_BM_GET && e->method != FHIR_BM_POST &&
 			    o->method != FHIR_BM_POST && e->def == o->def && str_eq(e->id, o->id))
@@ -440,14 +489,23 @@ enum rk_status fhir_bundle_parse(json_t *doc, size_t max_entries, struct arena *
 			rc = entry_problem(&b, e, a, &why, err);
 	}
 	if (rc == RK_OK)
+		rc = index_urls(&b, a, err);
+	if (rc == RK_OK)
 		rc = check_unique(&b, err);
+	size_t *mark = arena_calloc(a, b.n ? b.n : 1, sizeof *mark), *puts = arena_calloc(a, b.n ? b.n : 1, sizeof *puts);
+	size_t n_puts = 0;
+	if (!mark || !puts)
+		rc = rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	for (size_t i = 0; i < b.n && rc == RK_OK; i++)
+		if (b.entries[i].method == FHIR_BM_PUT && writes(&b.entries[i]))
+			puts[n_puts++] = i;
 	for (size_t i = 0; i < b.n && rc == RK_OK; i++) {
 		struct fhir_bundle_entry *e = &b.entries[i];
 		if (!writes(e))
 			continue;
 		struct rk_err why;
 		rk_err_clear(&why);
-		struct deps_ctx d = {.b = &b, .e = e, .a = a};
+		struct deps_ctx d = {.b = &b, .e = e, .a = a, .mark = mark, .puts = puts, .n_puts = n_puts};
 		enum rk_status wr = b.type == FHIR_BUNDLE_TRANSACTION ? walk_refs(e->resource, 0, dep_of, &d, &why)
 								    : walk_refs(e->resource, 0, no_local_refs, NULL, &why);
 		if (wr != RK_OK)

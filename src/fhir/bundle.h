@@ -38,11 +38,19 @@ struct fhir_bundle_entry {
 	struct rk_err *err;
 };
 
+/* An entry's fullUrl, for lookups by reference. */
+struct fhir_bundle_url {
+	struct str url;
+	size_t index;
+};
+
 struct fhir_bundle {
 	enum fhir_bundle_type type;
 	struct fhir_bundle_entry *entries; /* in Bundle order */
 	size_t n;
 	size_t *order;                     /* indexes of entries in processing order */
+	struct fhir_bundle_url *urls;      /* the entries' fullUrls, sorted (binary search) */
+	size_t n_urls;
 };
 
 /* Take a Bundle document apart. Fails (400, or 413 past max_entries) for
