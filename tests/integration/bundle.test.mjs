@@ -265,6 +265,32 @@ test('writes into another facility\'s registration are refused, and scopes hold 
   assert.equal(staff.json.entry[0].response.status, '201 Created');
 });
 
+test('transaction: orders — a lab ServiceRequest with its result, and a diet NutritionOrder', async () => {
+  const srU = uuid();
+  const r = await post(SYS, '/fhir', bundle('transaction', [
+    postEntry(uuid(), lab(`Patient/${P}`, 'ORD-O1', { basedOn: [{ reference: srU }] })),
+    postEntry(srU, { resourceType: 'ServiceRequest', status: 'completed', intent: 'order',
+      requisition: { system: ID_SYSTEM, value: 'REQ-1' }, category: [cc('http://snomed.info/sct', '108252007', '検体検査')],
+      code: cc(JLAC10, '3D046000001920402', 'HbA1c'), subject: { reference: `Patient/${P}` }, encounter: { reference: `Encounter/${ENC}` },
+      authoredOn: '2026-04-01T09:05:00+09:00' }),
+    postEntry(uuid(), { resourceType: 'NutritionOrder', status: 'active', intent: 'order', patient: { reference: `Patient/${P}` },
+      encounter: { reference: `Encounter/${ENC}` }, dateTime: '2026-04-01T10:00:00+09:00',
+      oralDiet: { type: [cc('urn:oid:1.2.392.200250.2.2.99', 'DM1600', '糖尿病食 1600kcal')],
+        schedule: [{ repeat: { frequency: 3, period: 1, periodUnit: 'd' } }],
+        nutrient: [{ modifier: { text: 'エネルギー' }, amount: { value: 1600, unit: 'kcal' } }], instruction: '間食なし' } }),
+  ]));
+  assert.equal(r.status, 200, r.text);
+  const [obs, sr, diet] = r.json.entry.map((e) => e.resource);
+  assert.equal(obs.basedOn[0].reference, `ServiceRequest/${sr.id}`);
+  assert.equal(await total(SYS, `ServiceRequest?patient=${P}&requisition=${ID_SYSTEM}|REQ-1`), 1);
+  assert.equal(await total(SYS, `Observation?based-on=ServiceRequest/${sr.id}`), 1);
+  assert.equal(await total(SYS, `NutritionOrder?patient=${P}&status=active`), 1);
+  assert.equal((await get(SYS, `/fhir/NutritionOrder/${diet.id}`)).json.oralDiet.nutrient[0].amount.value, 1600);
+  // another facility without consent sees none of it
+  assert.equal(await total(CSYS, `ServiceRequest?patient=${P}`), 0);
+  assert.equal((await get(CSYS, `/fhir/NutritionOrder/${diet.id}`)).status, 404);
+});
+
 test('each Bundle leaves one audit entry with what it wrote and read', async () => {
   const pU = uuid();
   const r = await post(SYS, '/fhir', bundle('transaction', [postEntry(pU, patient(HOSP, 'AUD1')), postEntry(uuid(), lab(pU, 'AUD-O'))]));
