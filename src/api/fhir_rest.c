@@ -42,29 +42,34 @@ static enum rk_status authorize_write(void *arg, const struct fhir_write *w, str
 	return RK_OK;
 }
 
-static struct fhir_ctx ctx_of(struct api_request *rq)
+struct fhir_ctx api_fhir_ctx(struct api_request *rq)
 {
 	return (struct fhir_ctx){.store = rq->store, .arena = rq->arena, .cfg = rq->env->cfg, .now = rq->now,
 				 .actor_facility = rq->who.facility, .actor_account = rq->who.account,
 				 .authorize = authorize_write, .authorize_arg = rq};
 }
 
-/* A facility system's scopes must cover the type (and writing). */
-static bool scope_ok(struct api_request *rq, const char *type, bool write)
+bool api_fhir_scope(struct api_request *rq, const char *type, bool write, struct rk_err *err)
 {
 	if (rq->who.kind != PRINCIPAL_SYSTEM || scope_allows(rq->who.scopes, type, write))
 		return true;
+	rk_fail_code(err, RK_FORBIDDEN, "insufficient_scope", "the token's scope (%s) does not cover %s %s",
+		     rq->who.scopes, write ? "writing" : "reading", type);
+	return false;
+}
+
+/* A facility system's scopes must cover the type (and writing); a 403 otherwise. */
+static bool scope_ok(struct api_request *rq, const char *type, bool write)
+{
 	struct rk_err err;
 	rk_err_clear(&err);
-	rk_fail_code(&err, RK_FORBIDDEN, "insufficient_scope", "the token's scope (%s) does not cover %s %s",
-		     rq->who.scopes, write ? "writing" : "reading", type);
+	if (api_fhir_scope(rq, type, write, &err))
+		return true;
 	api_reply_error(rq, RK_FORBIDDEN, &err);
 	return false;
 }
 
-/* Is this stored record visible to the principal? Records the access in the
- * audit entry when it is. A denied record answers exactly like a missing one. */
-static enum rk_status visible(struct api_request *rq, const struct store_resource *r, bool *ok, struct rk_err *err)
+enum rk_status api_fhir_visible(struct api_request *rq, const struct store_resource *r, bool *ok, struct rk_err *err)
 {
 	struct access_decision d;
 	const char *regional = "";
@@ -174,7 +179,7 @@ static void read_version(struct api_request *rq, int64_t version)
 	const struct fhir_resource_def *def = type_arg(rq);
 	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false))
 		return;
-	struct fhir_ctx ctx = ctx_of(rq);
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_resource r;
@@ -182,7 +187,7 @@ static void read_version(struct api_request *rq, int64_t version)
 				    : fhir_read(&ctx, def, rq->args[1], &r, &err);
 	if (st == RK_OK || st == RK_GONE) {
 		bool ok = false;
-		enum rk_status ast = visible(rq, &r, &ok, &err);
+		enum rk_status ast = api_fhir_visible(rq, &r, &ok, &err);
 		if (ast != RK_OK)
 			return api_reply_error(rq, ast, &err);
 		if (!ok) {
@@ -248,7 +253,7 @@ static void reply_written(struct api_request *rq, const char *type, const struct
 	version_headers(rq, type, res->id, res->version, res->last_updated, true);
 }
 
-static json_t *parse_body(struct api_request *rq)
+json_t *api_fhir_parse_body(struct api_request *rq)
 {
 	if (!json_body(rq))
 		return NULL;
@@ -260,8 +265,7 @@ static json_t *parse_body(struct api_request *rq)
 	return res;
 }
 
-/* The written version in the audit entry. */
-static void audit_written(struct api_request *rq, const char *type, const struct fhir_result *out)
+void api_fhir_audit_written(struct api_request *rq, const char *type, const struct fhir_result *out)
 {
 	const char *regional = "";
 	struct rk_err err;
@@ -281,10 +285,10 @@ void api_fhir_create(struct api_request *rq)
 	const struct fhir_resource_def *def = type_arg(rq);
 	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
 		return;
-	json_t *res = parse_body(rq);
+	json_t *res = api_fhir_parse_body(rq);
 	if (!res)
 		return;
-	struct fhir_ctx ctx = ctx_of(rq);
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct fhir_result out;
@@ -293,7 +297,7 @@ void api_fhir_create(struct api_request *rq)
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	access_ctx_reset(api_access(rq));
-	audit_written(rq, def->name, &out);
+	api_fhir_audit_written(rq, def->name, &out);
 	reply_written(rq, def->name, &out, 201);
 }
 
@@ -323,10 +327,10 @@ void api_fhir_update(struct api_request *rq)
 	int64_t match = if_match(rq);
 	if (match < 0)
 		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
-	json_t *res = parse_body(rq);
+	json_t *res = api_fhir_parse_body(rq);
 	if (!res)
 		return;
-	struct fhir_ctx ctx = ctx_of(rq);
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct fhir_result out;
@@ -337,7 +341,7 @@ void api_fhir_update(struct api_request *rq)
 	if (out.created)
 		rq->audit.action = 'C';
 	access_ctx_reset(api_access(rq));
-	audit_written(rq, def->name, &out);
+	api_fhir_audit_written(rq, def->name, &out);
 	reply_written(rq, def->name, &out, out.created ? 201 : 200);
 }
 
@@ -346,7 +350,7 @@ void api_fhir_delete(struct api_request *rq)
 	const struct fhir_resource_def *def = type_arg(rq);
 	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
 		return;
-	struct fhir_ctx ctx = ctx_of(rq);
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct fhir_result out;
@@ -355,7 +359,7 @@ void api_fhir_delete(struct api_request *rq)
 	enum rk_status st = fhir_read(&ctx, def, rq->args[1], &cur, &err);
 	if (st == RK_OK) {
 		bool ok = false;
-		st = visible(rq, &cur, &ok, &err);
+		st = api_fhir_visible(rq, &cur, &ok, &err);
 		if (st == RK_OK && !ok)
 			st = rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(rq->args[1]));
 	} else if (st == RK_NOT_FOUND || st == RK_GONE) {
@@ -621,7 +625,7 @@ static enum rk_status include_forward(struct included *in, const char *type, con
 		}
 		bool ok = false;
 		if (rc == RK_OK)
-			rc = visible(in->rq, &r, &ok, in->err);
+			rc = api_fhir_visible(in->rq, &r, &ok, in->err);
 		if (rc == RK_OK && ok && (rc = add_seen(in, def->name, id)) == RK_OK)
 			rc = render_included(in, &r);
 	}
@@ -831,7 +835,7 @@ void api_fhir_everything(struct api_request *rq)
 	/* The patient itself must be visible: otherwise it does not exist. */
 	struct access_ctx *ax = api_access(rq);
 	struct store_resource pr;
-	struct fhir_ctx ctx = ctx_of(rq);
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	const struct fhir_resource_def *pdef = fhir_resource_find("Patient", 7);
 	enum rk_status st = fhir_read(&ctx, pdef, id, &pr, &err);
 	struct access_decision d = {0};

@@ -4,7 +4,10 @@
 #ifndef RENKEI_API_FHIR_REST_H
 #define RENKEI_API_FHIR_REST_H
 
+#include <jansson.h>
+
 #include "api/api.h"
+#include "fhir/resource.h"
 
 void api_fhir_metadata(struct api_request *rq);
 void api_fhir_read(struct api_request *rq);
@@ -20,5 +23,22 @@ void api_fhir_history_system(struct api_request *rq);
 void api_fhir_pix(struct api_request *rq);
 void api_fhir_everything(struct api_request *rq);
 void api_healthz(struct api_request *rq);
+
+/* Shared with the Bundle handler (api/fhir_bundle.c), so an entry of a
+ * transaction or batch passes exactly the checks of the single interaction. */
+
+/* The resource service's context for this request: the principal's facility
+ * and account, and the write authorization (access_may_write). */
+struct fhir_ctx api_fhir_ctx(struct api_request *rq);
+/* Do a facility system's scopes cover reading/writing type? false with a 403
+ * in err otherwise (staff sessions: always true). */
+bool api_fhir_scope(struct api_request *rq, const char *type, bool write, struct rk_err *err);
+/* Is this stored record visible to the principal? Records the access in the
+ * audit entry when it is. A denied record answers exactly like a missing one. */
+enum rk_status api_fhir_visible(struct api_request *rq, const struct store_resource *r, bool *ok, struct rk_err *err);
+/* The request body as JSON (FHIR JSON Content-Type); NULL after replying 400/415. Caller decrefs. */
+json_t *api_fhir_parse_body(struct api_request *rq);
+/* The written version in the request's audit entry (with its patient). */
+void api_fhir_audit_written(struct api_request *rq, const char *type, const struct fhir_result *out);
 
 #endif

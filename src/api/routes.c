@@ -6,6 +6,7 @@
 #include "api/routes.h"
 
 #include "api/access_api.h"
+#include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
 #include "api/linking_api.h"
 #include "api/session.h"
@@ -46,6 +47,7 @@ const struct api_route api_routes[] = {
 	{"POST",   "/api/patient-link/merge",              api_link_merge,            B,     "patient-merge", 'U', "merge two regional IDs"},
 	{"POST",   "/api/patient-link/{id}/unmerge",       api_link_unmerge,          B,     "patient-unmerge", 'U', "undo the merge that moved a registration"},
 	/* FHIR */
+	{"POST",   "/fhir",                                api_fhir_bundle,           B,     "transaction", 'E', "transaction or batch Bundle"},
 	{"GET",    "/fhir/AuditEvent",                     api_audit_search,          0,     "audit-search", 'E', "auditors: search the audit log"},
 	{"GET",    "/fhir/AuditEvent/{id}",                api_audit_read,            0,     "audit-read", 'E', "auditors: one audit entry"},
 	{"GET",    "/fhir/_history",                       api_fhir_history_system,   0,     "history", 'R', "history of every resource"},

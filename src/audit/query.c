@@ -139,7 +139,7 @@ static void type_of(struct str event, const char **type_sys, const char **type_c
 		const char *event, *code;
 	} interactions[] = {{"read", "read"}, {"vread", "vread"}, {"search", "search-type"}, {"history", "history-instance"},
 			    {"create", "create"}, {"update", "update"}, {"delete", "delete"}, {"pix", "operation"},
-			    {"access-report", "operation"}};
+			    {"access-report", "operation"}, {"transaction", "transaction"}, {"batch", "batch"}};
 	for (size_t i = 0; i < sizeof interactions / sizeof interactions[0]; i++)
 		if (str_eq_c(event, interactions[i].event))
 			*sub_code = interactions[i].code;

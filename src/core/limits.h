@@ -30,6 +30,8 @@
 #define RK_MAX_SEARCH_VALUE 256          /* bytes in one search value (names, codes, dates) */
 #define RK_MAX_INCLUDED 1000             /* resources _include/_revinclude may add to one page */
 #define RK_MAX_CANDIDATES 100000         /* records one search or history may weigh against the access rules */
+#define RK_MAX_BUNDLE_ENTRIES 1000       /* entries of one transaction/batch Bundle: a patient's SS-MIX2 day is < 200
+                                          * resources, and a transaction holds SQLite's one write lock while it runs */
 
 /* Store */
 #define RK_MAX_STMT_CACHE 256            /* prepared statements cached per connection */

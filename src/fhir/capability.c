@@ -2,12 +2,14 @@
 #include "fhir/capability.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/json.h"
+#include "core/limits.h"
 #include "core/time.h"
 #include "fhir/types.h"
 
@@ -83,7 +85,16 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 	json_t *resources = json_array();
 	for (size_t i = 0; i < fhir_resources_len; i++)
 		json_array_append_new(resources, resource_entry(fhir_resources[i]));
-	static const char *const sys[] = {"history-system"};
+	static const char *const sys[] = {"transaction", "batch", "history-system"};
+	json_t *sys_interactions = interactions(sys, 3);
+	char bundle_doc[256];
+	snprintf(bundle_doc, sizeof bundle_doc,
+		 "POST /fhir: up to %d entries (GET, POST, PUT, DELETE; ifMatch); urn:uuid fullUrls resolve within a "
+		 "transaction, which is all or nothing",
+		 RK_MAX_BUNDLE_ENTRIES);
+	json_object_set_new(json_array_get(sys_interactions, 0), "documentation", json_string(bundle_doc));
+	json_object_set_new(json_array_get(sys_interactions, 1), "documentation",
+			    json_string("POST /fhir: each entry on its own, with its status or OperationOutcome"));
 	json_t *cs = json_pack(
 		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:[s, s], s:[{s:s, s:s, s:o, s:o}]}",
 		"resourceType", "CapabilityStatement", "id", "renkei", "status", "active", "date", date, "publisher",
@@ -95,7 +106,7 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 		"rest", "mode", "server", "documentation",
 		"JP Core identifier systems: local patient ID urn:oid:1.2.392.100495.20.3.51.1 + facility code; "
 		"regional patient ID per region.id_system; names in 漢字 (IDE) and カナ (SYL).",
-		"resource", resources, "interaction", interactions(sys, 1));
+		"resource", resources, "interaction", sys_interactions);
 	if (!cs)
 		rk_oom();
 	struct buf b;

@@ -346,6 +346,50 @@ R(fhir_ImagingStudy, "ImagingStudy", EM("identifier", "Identifier"),
   EM("reasonReference", "Reference(Condition|Observation|Media|DiagnosticReport|DocumentReference)"),
   EM("note", "Annotation"), E("description", "string"), EM("series", "ImagingStudy.series"));
 
+/* Orders: lab and imaging (OMG, OML), diet (OMD). */
+#define REQUEST_STATUS "draft|active|on-hold|revoked|completed|entered-in-error|unknown"
+#define REQUEST_INTENT "proposal|plan|directive|order|original-order|reflex-order|filler-order|instance-order|option"
+R(fhir_ServiceRequest, "ServiceRequest", EM("identifier", "Identifier"), EM("instantiatesCanonical", "canonical"),
+  EM("instantiatesUri", "uri"), EM("basedOn", "Reference(CarePlan|ServiceRequest|MedicationRequest)"),
+  EM("replaces", "Reference(ServiceRequest)"), E("requisition", "Identifier"), EC1("status", REQUEST_STATUS),
+  EC1("intent", REQUEST_INTENT), EM("category", "CodeableConcept"), EC("priority", "routine|urgent|asap|stat"),
+  E("doNotPerform", "boolean"), E("code", "CodeableConcept"), EM("orderDetail", "CodeableConcept"),
+  E("quantity[x]", "Quantity|Ratio|Range"), E1("subject", "Reference(Patient|Group|Location|Device)"),
+  E("encounter", "Reference(Encounter)"), E("occurrence[x]", "dateTime|Period|Timing"),
+  E("asNeeded[x]", "boolean|CodeableConcept"), E("authoredOn", "dateTime"),
+  E("requester", "Reference(Practitioner|PractitionerRole|Organization|Patient|RelatedPerson|Device)"),
+  E("performerType", "CodeableConcept"),
+  EM("performer", "Reference(Practitioner|PractitionerRole|Organization|CareTeam|HealthcareService|Patient|Device|RelatedPerson)"),
+  EM("locationCode", "CodeableConcept"), EM("locationReference", "Reference(Location)"),
+  EM("reasonCode", "CodeableConcept"),
+  EM("reasonReference", "Reference(Condition|Observation|DiagnosticReport|DocumentReference)"),
+  EM("insurance", "Reference(Coverage|ClaimResponse)"), EM("supportingInfo", "Reference"),
+  EM("specimen", "Reference(Specimen)"), EM("bodySite", "CodeableConcept"), EM("note", "Annotation"),
+  E("patientInstruction", "string"), EM("relevantHistory", "Reference(Provenance)"));
+
+B(NutOralNutrient, "NutritionOrder.oralDiet.nutrient", E("modifier", "CodeableConcept"), E("amount", "Quantity"));
+B(NutOralTexture, "NutritionOrder.oralDiet.texture", E("modifier", "CodeableConcept"), E("foodType", "CodeableConcept"));
+B(NutOralDiet, "NutritionOrder.oralDiet", EM("type", "CodeableConcept"), EM("schedule", "Timing"),
+  EM("nutrient", "NutritionOrder.oralDiet.nutrient"), EM("texture", "NutritionOrder.oralDiet.texture"),
+  EM("fluidConsistencyType", "CodeableConcept"), E("instruction", "string"));
+B(NutSupplement, "NutritionOrder.supplement", E("type", "CodeableConcept"), E("productName", "string"),
+  EM("schedule", "Timing"), E("quantity", "Quantity"), E("instruction", "string"));
+B(NutEnteralAdmin, "NutritionOrder.enteralFormula.administration", E("schedule", "Timing"), E("quantity", "Quantity"),
+  E("rate[x]", "Quantity|Ratio"));
+B(NutEnteral, "NutritionOrder.enteralFormula", E("baseFormulaType", "CodeableConcept"),
+  E("baseFormulaProductName", "string"), E("additiveType", "CodeableConcept"), E("additiveProductName", "string"),
+  E("caloricDensity", "Quantity"), E("routeofAdministration", "CodeableConcept"),
+  EM("administration", "NutritionOrder.enteralFormula.administration"), E("maxVolumeToDeliver", "Quantity"),
+  E("administrationInstruction", "string"));
+R(fhir_NutritionOrder, "NutritionOrder", EM("identifier", "Identifier"), EM("instantiatesCanonical", "canonical"),
+  EM("instantiatesUri", "uri"), EM("instantiates", "uri"), EC1("status", REQUEST_STATUS),
+  EC1("intent", REQUEST_INTENT), E1("patient", "Reference(Patient)"), E("encounter", "Reference(Encounter)"),
+  E1("dateTime", "dateTime"), E("orderer", "Reference(Practitioner|PractitionerRole)"),
+  EM("allergyIntolerance", "Reference(AllergyIntolerance)"), EM("foodPreferenceModifier", "CodeableConcept"),
+  EM("excludeFoodModifier", "CodeableConcept"), E("oralDiet", "NutritionOrder.oralDiet"),
+  EM("supplement", "NutritionOrder.supplement"), E("enteralFormula", "NutritionOrder.enteralFormula"),
+  EM("note", "Annotation"));
+
 B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
   E1("target", "Reference(DocumentReference)"));
 B(DocRefContent, "DocumentReference.content", E1("attachment", "Attachment"), E("format", "Coding"));
@@ -398,7 +442,8 @@ static const struct fhir_typedef *const typedefs[] = {
 	&MedDispPerformer, &MedDispSubstitution, &fhir_MedicationDispense, &ImmPerformer, &ImmEducation,
 	&ImmReaction, &ImmProtocol, &fhir_Immunization, &ObsReferenceRange, &ObsComponent, &fhir_Observation,
 	&DiagReportMedia, &fhir_DiagnosticReport, &ImgSeriesPerformer, &ImgInstance, &ImgSeries,
-	&fhir_ImagingStudy, &DocRefRelatesTo, &DocRefContent, &DocRefContext, &fhir_DocumentReference,
+	&fhir_ImagingStudy, &fhir_ServiceRequest, &NutOralNutrient, &NutOralTexture, &NutOralDiet, &NutSupplement,
+	&NutEnteralAdmin, &NutEnteral, &fhir_NutritionOrder, &DocRefRelatesTo, &DocRefContent, &DocRefContext, &fhir_DocumentReference,
 	&fhir_Binary, &CompAttester, &CompRelatesTo, &CompEvent, &CompSection, &fhir_Composition,
 };
 

@@ -210,6 +210,27 @@ static const struct fhir_search_param imaging_params[] = {
 	{"referrer", SP_REFERENCE, "referrer", NULL, "Who asked for it"},
 };
 
+static const struct fhir_search_param servicereq_params[] = {
+	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	{"code", SP_TOKEN, "code", NULL, "What is ordered: JLAC10 test, imaging procedure (system|code)"},
+	{"category", SP_TOKEN, "category", NULL, "Kind of order: laboratory | imaging | ..."},
+	{"authored", SP_DATE, "authoredOn", NULL, "When the order was placed"},
+	{"status", SP_TOKEN, "status", NULL, "draft | active | on-hold | revoked | completed | ..."},
+	{"intent", SP_TOKEN, "intent", NULL, "proposal | plan | order | ..."},
+	{"requisition", SP_TOKEN, "requisition", NULL, "Order number shared by the orders of one requisition (system|value)"},
+	{"occurrence", SP_DATE, "occurrence", NULL, "When the service is to happen"},
+	{"requester", SP_REFERENCE, "requester", NULL, "Who ordered it"},
+	{"priority", SP_TOKEN, "priority", NULL, "routine | urgent | asap | stat"},
+};
+
+static const struct fhir_search_param nutrition_params[] = {
+	P_IDENTIFIER, P_PATIENT("patient"), P_ENCOUNTER("encounter"),
+	{"datetime", SP_DATE, "dateTime", NULL, "When the diet order was placed"},
+	{"status", SP_TOKEN, "status", NULL, "draft | active | on-hold | revoked | completed | ..."},
+	{"oraldiet", SP_TOKEN, "oralDiet.type", NULL, "Kind of diet (常食, 治療食, ...)"},
+	{"provider", SP_REFERENCE, "orderer", NULL, "Who ordered it"},
+};
+
 static const struct fhir_search_param docref_params[] = {
 	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
 	{"encounter", SP_REFERENCE, "context.encounter", NULL, "The encounter"},
@@ -278,6 +299,8 @@ CLINICAL(Immunization, "Immunization", immunization_params, JPC("JP_Immunization
 CLINICAL(Observation, "Observation", observation_params, JPC("JP_Observation_LabResult"));
 CLINICAL(DiagnosticReport, "DiagnosticReport", report_params, JPC("JP_DiagnosticReport_LabResult"));
 CLINICAL(ImagingStudy, "ImagingStudy", imaging_params, JPC("JP_ImagingStudy_Radiology"));
+CLINICAL(ServiceRequest, "ServiceRequest", servicereq_params, R4("ServiceRequest"));
+CLINICAL(NutritionOrder, "NutritionOrder", nutrition_params, R4("NutritionOrder"));
 CLINICAL(DocumentReference, "DocumentReference", docref_params, R4("DocumentReference"));
 CLINICAL(Binary, "Binary", binary_params, R4("Binary"));
 CLINICAL(Composition, "Composition", composition_params, R4("Composition"));
@@ -285,7 +308,7 @@ CLINICAL(Composition, "Composition", composition_params, R4("Composition"));
 const struct fhir_resource_def *const fhir_resources[] = {
 	&patient, &organization, &practitioner, &consent, &careteam, &Encounter, &Condition, &AllergyIntolerance,
 	&Procedure, &MedicationRequest, &MedicationAdministration, &MedicationDispense, &Immunization, &Observation,
-	&DiagnosticReport, &ImagingStudy, &DocumentReference, &Binary, &Composition,
+	&DiagnosticReport, &ImagingStudy, &ServiceRequest, &NutritionOrder, &DocumentReference, &Binary, &Composition,
 };
 const size_t fhir_resources_len = N(fhir_resources);
 

@@ -40,6 +40,7 @@ static const struct {
 	{"Procedure", CAT_CLINICAL},
 	{"Immunization", CAT_CLINICAL},
 	{"ServiceRequest", CAT_CLINICAL},
+	{"NutritionOrder", CAT_CLINICAL},
 	{"ImagingStudy", CAT_IMAGING},
 	{"DocumentReference", CAT_DOCUMENT},
 	{"Composition", CAT_DOCUMENT},

@@ -37,7 +37,8 @@ test(`CapabilityStatement lists what is implemented (${BACKEND})`, async () => {
   const types = r.json.rest[0].resource.map((x) => x.type);
   assert.deepEqual(types, ['Patient', 'Organization', 'Practitioner', 'Consent', 'CareTeam', 'Encounter', 'Condition',
     'AllergyIntolerance', 'Procedure', 'MedicationRequest', 'MedicationAdministration', 'MedicationDispense',
-    'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy', 'DocumentReference', 'Binary', 'Composition']);
+    'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy', 'ServiceRequest', 'NutritionOrder', 'DocumentReference',
+    'Binary', 'Composition']);
   const pat = r.json.rest[0].resource[0];
   const params = pat.searchParam.map((p) => p.name);
   for (const p of ['_id', '_lastUpdated', 'identifier', 'name', 'family', 'given', 'birthdate', 'gender'])

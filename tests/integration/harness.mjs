@@ -77,7 +77,7 @@ export function audited(method, path) {
   const p = path.split('?')[0];
   if ((p === '/healthz' || p === '/fhir/metadata') && (method === 'GET' || method === 'HEAD')) return false;
   if (p === '/api/session' && method === 'GET') return false;
-  return p.startsWith('/fhir/') || p.startsWith('/api/') || p.startsWith('/oauth2/');
+  return p === '/fhir' || p.startsWith('/fhir/') || p.startsWith('/api/') || p.startsWith('/oauth2/');
 }
 
 /**
