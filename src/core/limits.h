@@ -40,6 +40,15 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
+/* MLLP (HL7 v2 over TCP) */
+#define RK_MAX_MLLP_CONNECTIONS 65536    /* concurrent MLLP connections: one per sending system, a few per facility */
+#define RK_MAX_MLLP_INFLIGHT 64          /* messages of one connection awaiting their ACK before it is read again:
+                                            HL7 senders wait for each ACK; this bounds a pipelining client's memory */
+#define RK_MAX_MLLP_BATCH 1024           /* messages per group-commit transaction: one fsync for many, a short lock */
+#define RK_MAX_MLLP_QUEUED (256u << 20)  /* bytes of received messages waiting for the ingest thread; beyond it no
+                                            connection is read until the queue drains (back-pressure, bounded memory) */
+#define RK_MAX_MLLP_PEER 64              /* "[v6 address]:port" of a peer, for the log */
+
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
 
