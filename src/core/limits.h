@@ -44,10 +44,15 @@
 #define RK_MAX_MLLP_CONNECTIONS 65536    /* concurrent MLLP connections: one per sending system, a few per facility */
 #define RK_MAX_MLLP_INFLIGHT 64          /* messages of one connection awaiting their ACK before it is read again:
                                             HL7 senders wait for each ACK; this bounds a pipelining client's memory */
-#define RK_MAX_MLLP_BATCH 1024           /* messages per group-commit transaction: one fsync for many, a short lock */
 #define RK_MAX_MLLP_QUEUED (256u << 20)  /* bytes of received messages waiting for the ingest thread; beyond it no
                                             connection is read until the queue drains (back-pressure, bounded memory) */
 #define RK_MAX_MLLP_PEER 64              /* "[v6 address]:port" of a peer, for the log */
+
+/* Ingest */
+#define RK_MAX_SSMIX2_FILE (8u << 20)    /* one SS-MIX2 file read whole: a message with embedded report text stays far below */
+#define RK_MAX_INGEST_BATCH 512          /* messages per ingest transaction: one fsync for many, a short write lock */
+#define RK_MAX_INGEST_BATCH_BYTES (32u << 20) /* message bytes held for one ingest transaction */
+#define RK_MAX_SSMIX2_FILES 20000000     /* files one import walks (10,000 patients make ~300,000) */
 
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */

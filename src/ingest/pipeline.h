@@ -33,6 +33,10 @@ struct ingest_msg {
 	struct str path;
 	struct str patient_id, date, data_type, order_no, timestamp, department;
 	char condition;           /* '1' current, '2' superseded, '0' deleted */
+	/* Set by the caller when it already knows the message cannot be taken (a
+	 * file whose name disagrees with its folder, a file too large to read):
+	 * it is quarantined with this reason, unparsed. */
+	const char *refuse;
 };
 
 enum ingest_outcome {

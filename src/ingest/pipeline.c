@@ -1,0 +1,693 @@
+/* pipeline.c — parse → map → link → store for every ingest path, a batch of
+ * messages per durable transaction. Each message runs in its own savepoint:
+ * if it fails, its writes are rolled back and it is quarantined in the same
+ * transaction, so a commit makes both the stored and the quarantined durable. */
+#include "ingest/pipeline.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/arena.h"
+#include "core/limits.h"
+#include "core/time.h"
+#include "fhir/resource.h"
+#include "hl7/hl7.h"
+#include "ingest/v2map.h"
+
+struct ingest {
+	struct store *s;
+	const struct config *cfg;
+	struct arena arena;
+};
+
+static const char *const origin_names[] = {[INGEST_SSMIX2] = "ssmix2", [INGEST_MLLP] = "mllp", [INGEST_REPLAY] = "replay"};
+
+const char *ingest_outcome_name(enum ingest_outcome o)
+{
+	switch (o) {
+	case INGEST_STORED: return "stored";
+	case INGEST_DELETED: return "deleted";
+	case INGEST_DUPLICATE: return "duplicate";
+	case INGEST_SKIPPED: return "skipped";
+	case INGEST_QUARANTINED: return "quarantined";
+	}
+	return "?";
+}
+
+enum rk_status ingest_open(struct store *s, const struct config *cfg, struct ingest **out, struct rk_err *err)
+{
+	(void)err;
+	struct ingest *ing = calloc(1, sizeof *ing);
+	if (!ing)
+		rk_oom();
+	ing->s = s;
+	ing->cfg = cfg;
+	arena_init(&ing->arena, RK_MAX_REQUEST_MEM);
+	*out = ing;
+	return RK_OK;
+}
+
+void ingest_close(struct ingest *ing)
+{
+	if (!ing)
+		return;
+	arena_reset(&ing->arena);
+	free(ing);
+}
+
+static void digest_hex(struct str bytes, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(h, (const unsigned char *)bytes.ptr, bytes.len);
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+/* Store failures end the batch (nothing is acknowledged); anything else is
+ * the message's fault and quarantines it. */
+static bool batch_fatal(enum rk_status rc)
+{
+	return rc == RK_DB || rc == RK_IO || rc == RK_BUSY || rc == RK_TIMEOUT;
+}
+
+static enum rk_status run1(struct store *s, const char *sql, const struct str *args, size_t n, int64_t i64, bool bind_i64,
+			   struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, sql, &st, err);
+	if (rc != RK_OK)
+		return rc;
+	int k = 1;
+	for (size_t i = 0; i < n; i++)
+		store_bind_text(st, k++, args[i]);
+	if (bind_i64)
+		store_bind_i64(st, k, i64);
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
+/* The idempotency key: SS-MIX2 files by path, MLLP messages by sender + MSH-10. */
+static struct str message_key(struct arena *a, const struct ingest_msg *m, const struct hl7_msg *h)
+{
+	if (m->origin == INGEST_SSMIX2 || m->path.len)
+		return m->path;
+	if (!h)
+		return STR_NULL;
+	char *k = arena_printf(a, "%.*s^%.*s|%.*s", STR_FMT(h->sending_app), STR_FMT(h->sending_facility),
+			       STR_FMT(h->control_id));
+	return k ? str_c(k) : STR_NULL;
+}
+
+static enum rk_status already_stored(struct ingest *ing, const char *origin, struct str facility, struct str key,
+				     const char *digest, bool *same_digest, bool *found, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(ing->s,
+					  "SELECT digest FROM ingest_message WHERE origin = ? AND facility_code = ? AND msg_key = ?",
+					  &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(origin));
+	store_bind_text(st, 2, facility);
+	store_bind_text(st, 3, key);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	*found = rc == RK_OK && row;
+	*same_digest = *found && str_eq_c(store_col_text(st, 0), digest);
+	store_done(st);
+	return rc;
+}
+
+static enum rk_status record_message(struct ingest *ing, const char *origin, struct str facility, struct str key,
+				     const char *digest, struct str doc_key, const char *outcome, int64_t now,
+				     struct rk_err *err)
+{
+	struct str args[] = {str_c(origin), facility, key, str_c(digest), doc_key, str_c(outcome)};
+	return run1(ing->s,
+		    "INSERT INTO ingest_message (origin, facility_code, msg_key, digest, doc_key, outcome, received_at) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, facility_code, msg_key) DO UPDATE SET "
+		    "digest = excluded.digest, doc_key = excluded.doc_key, outcome = excluded.outcome, "
+		    "received_at = excluded.received_at",
+		    args, 6, now, true, err);
+}
+
+/* Keep a message that could not be stored: one open row per location and
+ * content (a resend of the same bad message counts a try, not a new row). */
+static enum rk_status quarantine(struct ingest *ing, const struct ingest_msg *m, const char *origin, struct str location,
+				 const char *digest, const char *reason, int64_t now, int64_t *id_out, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(ing->s,
+					  "SELECT id FROM ingest_error WHERE digest = ? AND origin = ? AND facility_code = ? "
+					  "AND location = ? AND resolved_at IS NULL",
+					  &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(digest));
+	store_bind_text(st, 2, str_c(origin));
+	store_bind_text(st, 3, m->facility_code);
+	store_bind_text(st, 4, location);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	int64_t id = row ? store_col_i64(st, 0) : 0;
+	store_done(st);
+	if (rc != RK_OK)
+		return rc;
+	if (id) {
+		struct str args[] = {str_c(reason)};
+		struct store_stmt *up;
+		rc = store_prepare(ing->s, "UPDATE ingest_error SET reason = ?, at = ?, tries = tries + 1 WHERE id = ?", &up, err);
+		if (rc != RK_OK)
+			return rc;
+		store_bind_text(up, 1, args[0]);
+		store_bind_i64(up, 2, now);
+		store_bind_i64(up, 3, id);
+		rc = store_run(up, err);
+		store_done(up);
+		*id_out = id;
+		return rc;
+	}
+	size_t b64len = sodium_base64_ENCODED_LEN(m->bytes.len, sodium_base64_VARIANT_ORIGINAL);
+	char *b64 = arena_alloc(&ing->arena, b64len);
+	char *hints = arena_printf(&ing->arena, "%.*s_%.*s_%.*s_%.*s_%.*s_%.*s_%c", STR_FMT(m->patient_id), STR_FMT(m->date),
+				   STR_FMT(m->data_type), STR_FMT(m->order_no), STR_FMT(m->timestamp),
+				   STR_FMT(m->department), m->condition ? m->condition : '-');
+	if (!b64 || !hints)
+		return rk_fail(err, RK_TOO_LARGE, "message too large to quarantine");
+	sodium_bin2base64(b64, b64len, (const unsigned char *)m->bytes.ptr, m->bytes.len, sodium_base64_VARIANT_ORIGINAL);
+	rc = store_prepare(ing->s,
+			   "INSERT INTO ingest_error (at, origin, facility_code, location, hints, reason, digest, bytes, tries) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+			   &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, now);
+	store_bind_text(st, 2, str_c(origin));
+	store_bind_text(st, 3, m->facility_code);
+	store_bind_text(st, 4, location);
+	store_bind_text(st, 5, m->origin == INGEST_SSMIX2 || m->path.len ? str_c(hints) : str_c(""));
+	store_bind_text(st, 6, str_c(reason));
+	store_bind_text(st, 7, str_c(digest));
+	store_bind_text(st, 8, str_c(b64));
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && row)
+		*id_out = store_col_i64(st, 0);
+	store_done(st);
+	return rc;
+}
+
+static void copy_field(char *dst, size_t cap, struct str v)
+{
+	size_t n = v.len < cap - 1 ? v.len : cap - 1;
+	if (n)
+		memcpy(dst, v.ptr, n);
+	dst[n] = '\0';
+}
+
+/* The ACK needs MSH-3..6 and the event of the message it answers. */
+static void report_msh(struct ingest_report *r, const struct hl7_msg *h)
+{
+	copy_field(r->control_id, sizeof r->control_id, h->control_id);
+	copy_field(r->sending_app, sizeof r->sending_app, h->sending_app);
+	copy_field(r->sending_facility, sizeof r->sending_facility, h->sending_facility);
+	copy_field(r->receiving_app, sizeof r->receiving_app, hl7_get(h, &h->segs[0], 5, 0, 1, 0));
+	copy_field(r->receiving_facility, sizeof r->receiving_facility, hl7_get(h, &h->segs[0], 6, 0, 1, 0));
+	copy_field(r->event, sizeof r->event, h->event);
+}
+
+/* Point subject/patient references at the facility's existing registration
+ * when it was registered under another id (e.g. through the FHIR API). */
+static void repoint_patient(json_t *res, struct str from, struct str to)
+{
+	static const char *const keys[] = {"subject", "patient"};
+	char want[RK_MAX_ID_LEN + 16];
+	snprintf(want, sizeof want, "Patient/%.*s", STR_FMT(from));
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		json_t *ref = json_object_get(res, keys[i]);
+		json_t *r = ref ? json_object_get(ref, "reference") : NULL;
+		if (r && json_is_string(r) && strcmp(json_string_value(r), want) == 0) {
+			char to_ref[RK_MAX_ID_LEN + 16];
+			snprintf(to_ref, sizeof to_ref, "Patient/%.*s", STR_FMT(to));
+			json_object_set_new(ref, "reference", json_string(to_ref));
+		}
+	}
+}
+
+static void fhir_ctx_for(struct ingest *ing, const struct ingest_msg *m, int64_t now, struct fhir_ctx *ctx)
+{
+	*ctx = (struct fhir_ctx){
+		.store = ing->s,
+		.arena = &ing->arena,
+		.cfg = ing->cfg,
+		.now = now,
+		.batch = true,
+		.actor_facility = arena_strndup(&ing->arena, m->facility_code.ptr ? m->facility_code.ptr : "",
+						m->facility_code.len),
+		.actor_account = m->origin == INGEST_MLLP ? "ingest:mllp" : "ingest:ssmix2",
+	};
+}
+
+/* The facility's registration of the patient: create it from PID when new,
+ * replace it when the message is the demographics (ADT-00 / A08). */
+static enum rk_status link_patient(struct ingest *ing, struct fhir_ctx *ctx, struct v2map_result *r, struct str facility,
+				   struct str *patient_id, struct rk_err *err)
+{
+	struct store_patient_link link;
+	enum rk_status rc = store_link_by_local(ing->s, facility, r->patient_id, &ing->arena, &link, err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return rc;
+	*patient_id = rc == RK_OK ? link.patient_id : r->patient_ref;
+	if (rc == RK_OK && !r->patient_authoritative)
+		return RK_OK;
+	const struct fhir_resource_def *def = fhir_resource_find("Patient", 7);
+	json_object_set_new(r->patient, "id", json_stringn(patient_id->ptr, patient_id->len));
+	struct fhir_result out;
+	return fhir_update(ctx, def, *patient_id, r->patient, 0, &out, err);
+}
+
+/* Resources a document's previous version produced. */
+struct prev_res {
+	char type[RK_MAX_TYPE_LEN + 1];
+	char id[RK_MAX_ID_LEN + 1];
+	bool kept;
+};
+
+static enum rk_status doc_resources(struct ingest *ing, struct str doc_key, struct prev_res **out, size_t *n,
+				    struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc =
+		store_prepare(ing->s, "SELECT res_type, res_id FROM ingest_doc_resource WHERE doc_key = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, doc_key);
+	size_t cap = 0;
+	*out = NULL;
+	*n = 0;
+	bool row;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			struct prev_res *p = arena_alloc(&ing->arena, ncap * sizeof *p);
+			if (!p) {
+				rc = rk_fail(err, RK_TOO_LARGE, "document %.*s has too many resources", STR_FMT(doc_key));
+				break;
+			}
+			if (*n)
+				memcpy(p, *out, *n * sizeof *p);
+			*out = p;
+			cap = ncap;
+		}
+		struct prev_res *p = &(*out)[(*n)++];
+		copy_field(p->type, sizeof p->type, store_col_text(st, 0));
+		copy_field(p->id, sizeof p->id, store_col_text(st, 1));
+		p->kept = false;
+	}
+	store_done(st);
+	return rc;
+}
+
+/* The version of a document already applied (SS-MIX2 file-name timestamp). */
+static enum rk_status doc_state(struct ingest *ing, struct str doc_key, char ts[32], bool *found, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(ing->s, "SELECT file_ts FROM ingest_doc WHERE doc_key = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, doc_key);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	*found = rc == RK_OK && row;
+	ts[0] = '\0';
+	if (*found)
+		copy_field(ts, 32, store_col_text(st, 0));
+	store_done(st);
+	return rc;
+}
+
+/* Apply one mapped document: upsert its resources, delete what its previous
+ * version had and this one has not (or everything, for a deletion). */
+static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const struct ingest_msg *m,
+				struct v2map_result *r, struct str patient_id, bool deleting, int64_t now, int *count,
+				struct rk_err *err)
+{
+	struct prev_res *prev;
+	size_t np;
+	enum rk_status rc = doc_resources(ing, r->doc_key, &prev, &np, err);
+	if (rc != RK_OK)
+		return rc;
+	if (!deleting) {
+		for (size_t i = 0; i < r->n; i++) {
+			struct v2map_resource *x = &r->res[i];
+			const struct fhir_resource_def *def = fhir_resource_find(x->type, strlen(x->type));
+			if (!def)
+				return rk_fail(err, RK_UNPROCESSABLE, "%s is not a resource type renkei stores", x->type);
+			if (!str_eq(patient_id, r->patient_ref))
+				repoint_patient(x->body, r->patient_ref, patient_id);
+			struct fhir_result out;
+			rc = fhir_update(ctx, def, x->id, x->body, 0, &out, err);
+			if (rc != RK_OK)
+				return rc;
+			for (size_t k = 0; k < np; k++)
+				if (!prev[k].kept && strcmp(prev[k].type, x->type) == 0 && str_eq_c(x->id, prev[k].id))
+					prev[k].kept = true;
+			(*count)++;
+		}
+	}
+	for (size_t k = 0; k < np; k++) {
+		if (prev[k].kept)
+			continue;
+		const struct fhir_resource_def *def = fhir_resource_find(prev[k].type, strlen(prev[k].type));
+		struct fhir_result out;
+		if (def && (rc = fhir_delete(ctx, def, str_c(prev[k].id), &out, err)) != RK_OK)
+			return rc;
+		if (deleting)
+			(*count)++;
+	}
+	rc = run1(ing->s, "DELETE FROM ingest_doc_resource WHERE doc_key = ?", &r->doc_key, 1, 0, false, err);
+	for (size_t i = 0; rc == RK_OK && !deleting && i < r->n; i++) {
+		struct str args[] = {r->doc_key, str_c(r->res[i].type), r->res[i].id};
+		rc = run1(ing->s, "INSERT INTO ingest_doc_resource (doc_key, res_type, res_id) VALUES (?, ?, ?)", args, 3, 0,
+			  false, err);
+	}
+	if (rc != RK_OK)
+		return rc;
+	struct store_stmt *st;
+	rc = store_prepare(ing->s,
+			   "INSERT INTO ingest_doc (doc_key, file_ts, deleted, updated_at) VALUES (?, ?, ?, ?) "
+			   "ON CONFLICT (doc_key) DO UPDATE SET file_ts = excluded.file_ts, deleted = excluded.deleted, "
+			   "updated_at = excluded.updated_at",
+			   &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, r->doc_key);
+	store_bind_text(st, 2, m->timestamp.ptr ? m->timestamp : str_c(""));
+	store_bind_i64(st, 3, deleting);
+	store_bind_i64(st, 4, now);
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
+/* Everything of one message after its savepoint: outcome in *rep, or a
+ * failure whose message becomes the quarantine reason. */
+static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m, const char *origin, const char *digest,
+				 int64_t now, struct ingest_report *rep, struct rk_err *err)
+{
+	if (m->refuse)
+		return rk_fail(err, RK_INVALID, "%s", m->refuse);
+	struct hl7_msg h;
+	enum rk_status rc = hl7_parse(m->bytes, &ing->arena, &h, err);
+	if (rc != RK_OK) {
+		rep->rejected = true;
+		return rc;
+	}
+	report_msh(rep, &h);
+	struct str key = message_key(&ing->arena, m, &h);
+	if (m->origin == INGEST_MLLP) {
+		if (!h.control_id.len) {
+			rep->rejected = true;
+			return rk_fail(err, RK_INVALID, "MSH-10 (message control ID) is empty");
+		}
+		bool found, same;
+		rc = already_stored(ing, origin, m->facility_code, key, digest, &same, &found, err);
+		if (rc != RK_OK)
+			return rc;
+		if (found) {
+			rep->outcome = INGEST_DUPLICATE;
+			return RK_OK;
+		}
+	}
+	if (!m->facility_code.len)
+		return rk_fail(err, RK_UNPROCESSABLE, "unknown sending facility %.*s^%.*s (not in mllp.senders)",
+			       STR_FMT(h.sending_app), STR_FMT(h.sending_facility));
+	char *source = m->origin == INGEST_MLLP
+			       ? arena_printf(&ing->arena, "mllp:%.*s", STR_FMT(key))
+			       : arena_printf(&ing->arena, "ssmix2:%.*s/%.*s", STR_FMT(m->facility_code), STR_FMT(m->path));
+	struct v2map_input in = {
+		.facility_code = m->facility_code,
+		.data_type = m->data_type,
+		.patient_id = m->patient_id,
+		.date = m->date,
+		.order_no = m->order_no,
+		.meta_source = source ? str_c(source) : STR_NULL,
+	};
+	struct v2map_result r;
+	rc = v2map_message(&h, &in, &ing->arena, &r, err);
+	if (rc != RK_OK)
+		return rc;
+	if (r.nwarn)
+		snprintf(rep->reason, sizeof rep->reason, "%s", r.warnings[0]);
+	bool deleting = m->condition == '0' || r.cancel;
+	if (m->origin != INGEST_MLLP && m->timestamp.len) {
+		char ts[32];
+		bool found;
+		rc = doc_state(ing, r.doc_key, ts, &found, err);
+		if (rc == RK_OK && found && strncmp(ts, m->timestamp.ptr, m->timestamp.len) > 0) {
+			/* a newer version of this document is already applied */
+			v2map_free(&r);
+			rep->outcome = INGEST_SKIPPED;
+			return record_message(ing, origin, m->facility_code, key, digest, STR_NULL, "skipped", now, err);
+		}
+	}
+	struct fhir_ctx ctx;
+	fhir_ctx_for(ing, m, now, &ctx);
+	struct str patient_id = STR_NULL;
+	int count = 0;
+	rc = link_patient(ing, &ctx, &r, m->facility_code, &patient_id, err);
+	if (rc == RK_OK)
+		rc = apply_doc(ing, &ctx, m, &r, patient_id, deleting, now, &count, err);
+	if (rc == RK_OK) {
+		rep->outcome = deleting ? INGEST_DELETED : INGEST_STORED;
+		rep->resources = count;
+		rc = record_message(ing, origin, m->facility_code, key, digest, r.doc_key, deleting ? "deleted" : "stored",
+				    now, err);
+	}
+	v2map_free(&r);
+	return rc;
+}
+
+static enum rk_status savepoint(struct store *s, const char *verb, struct rk_err *err)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "%s ingest_msg", verb);
+	return store_exec(s, sql, err);
+}
+
+/* One message inside the batch's transaction. Returns only store failures;
+ * the message's own failures end up in rep (quarantined). */
+static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, int64_t now, struct ingest_report *rep,
+				struct rk_err *err)
+{
+	memset(rep, 0, sizeof *rep);
+	arena_reset(&ing->arena);
+	const char *origin = origin_names[m->origin == INGEST_REPLAY ? INGEST_SSMIX2 : m->origin];
+	if (m->origin == INGEST_REPLAY && !m->path.len)
+		origin = origin_names[INGEST_MLLP];
+	char digest[65];
+	digest_hex(m->bytes, digest);
+	if (m->origin == INGEST_SSMIX2 && !m->refuse) {
+		bool found, same;
+		enum rk_status rc = already_stored(ing, origin, m->facility_code, m->path, digest, &same, &found, err);
+		if (rc != RK_OK)
+			return rc;
+		if (same) {
+			rep->outcome = INGEST_DUPLICATE;
+			return RK_OK;
+		}
+		if (m->condition == '2') { /* superseded: a past version, kept by the storage, not a record */
+			rep->outcome = INGEST_SKIPPED;
+			return record_message(ing, origin, m->facility_code, m->path, digest, STR_NULL, "skipped", now, err);
+		}
+	}
+	enum rk_status rc = savepoint(ing->s, "SAVEPOINT", err);
+	if (rc != RK_OK)
+		return rc;
+	struct rk_err merr;
+	rk_err_clear(&merr);
+	rc = ingest_one(ing, m, origin, digest, now, rep, &merr);
+	if (rc == RK_OK)
+		return savepoint(ing->s, "RELEASE SAVEPOINT", err);
+	if (batch_fatal(rc)) {
+		*err = merr;
+		return rc;
+	}
+	/* The message's fault: undo its writes, keep it with the reason. */
+	enum rk_status rb = savepoint(ing->s, "ROLLBACK TO SAVEPOINT", err);
+	if (rb == RK_OK)
+		rb = savepoint(ing->s, "RELEASE SAVEPOINT", err);
+	if (rb != RK_OK)
+		return rb;
+	snprintf(rep->reason, sizeof rep->reason, "%s", merr.msg[0] ? merr.msg : rk_status_text(rc));
+	struct str location = m->path.len ? m->path : STR_NULL;
+	if (!location.len && rep->control_id[0]) {
+		char *l = arena_printf(&ing->arena, "%s^%s|%s", rep->sending_app, rep->sending_facility, rep->control_id);
+		location = l ? str_c(l) : STR_NULL;
+	}
+	if (!location.len)
+		location = m->peer.len ? m->peer : str_c("(unknown)");
+	rep->outcome = INGEST_QUARANTINED;
+	return quarantine(ing, m, origin, location, digest, rep->reason, now, &rep->quarantine_id, err);
+}
+
+/* The batch in one transaction; resolve_id > 0 (a replay) marks that
+ * quarantine row resolved in the same transaction when the message got in. */
+static enum rk_status batch_run(struct ingest *ing, const struct ingest_msg *msgs, size_t n,
+				struct ingest_report *reports, int64_t resolve_id, struct rk_err *err)
+{
+	int64_t now = time_now_ms();
+	enum rk_status rc = store_begin(ing->s, err);
+	if (rc != RK_OK)
+		return rc;
+	for (size_t i = 0; i < n && rc == RK_OK; i++)
+		rc = batch_one(ing, &msgs[i], now, &reports[i], err);
+	if (rc == RK_OK && resolve_id > 0 && reports[0].outcome != INGEST_QUARANTINED) {
+		struct store_stmt *up;
+		if ((rc = store_prepare(ing->s, "UPDATE ingest_error SET resolved_at = ? WHERE id = ?", &up, err)) == RK_OK) {
+			store_bind_i64(up, 1, now);
+			store_bind_i64(up, 2, resolve_id);
+			rc = store_run(up, err);
+			store_done(up);
+		}
+	}
+	arena_reset(&ing->arena);
+	if (rc == RK_OK)
+		rc = store_commit(ing->s, err);
+	if (rc != RK_OK)
+		store_rollback(ing->s);
+	return rc;
+}
+
+enum rk_status ingest_batch(struct ingest *ing, const struct ingest_msg *msgs, size_t n, struct ingest_report *reports,
+			    struct rk_err *err)
+{
+	return batch_run(ing, msgs, n, reports, 0, err);
+}
+
+enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct str path, struct str bytes, bool *seen,
+			   struct rk_err *err)
+{
+	char digest[65];
+	digest_hex(bytes, digest);
+	bool found, same;
+	enum rk_status rc = already_stored(ing, "ssmix2", facility_code, path, digest, &same, &found, err);
+	if (rc != RK_OK)
+		return rc;
+	*seen = same;
+	if (same)
+		return RK_OK;
+	/* A file already in quarantine, unchanged, waits for `renkei ingest replay`. */
+	struct store_stmt *st;
+	rc = store_prepare(ing->s,
+			   "SELECT 1 FROM ingest_error WHERE digest = ? AND origin = 'ssmix2' AND facility_code = ? "
+			   "AND location = ? AND resolved_at IS NULL",
+			   &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(digest));
+	store_bind_text(st, 2, facility_code);
+	store_bind_text(st, 3, path);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	store_done(st);
+	*seen = rc == RK_OK && row;
+	return rc;
+}
+
+enum rk_status ingest_errors(struct ingest *ing, bool include_resolved, ingest_error_fn fn, void *arg, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(ing->s,
+					  include_resolved
+						  ? "SELECT id, at, origin, facility_code, location, reason, resolved_at FROM "
+						    "ingest_error ORDER BY id"
+						  : "SELECT id, at, origin, facility_code, location, reason, resolved_at FROM "
+						    "ingest_error WHERE resolved_at IS NULL ORDER BY id",
+					  &st, err);
+	if (rc != RK_OK)
+		return rc;
+	bool row;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		struct ingest_error e = {
+			.id = store_col_i64(st, 0),
+			.at = store_col_i64(st, 1),
+			.origin = store_col_text(st, 2),
+			.facility_code = store_col_text(st, 3),
+			.location = store_col_text(st, 4),
+			.reason = store_col_text(st, 5),
+			.resolved_at = store_col_null(st, 6) ? 0 : store_col_i64(st, 6),
+		};
+		if ((rc = fn(arg, &e, err)) != RK_OK)
+			break;
+	}
+	store_done(st);
+	return rc;
+}
+
+/* Split the stored hints back into the file-name fields (they point into h). */
+static void hints_to_msg(char *h, struct ingest_msg *m)
+{
+	struct str *fields[] = {&m->patient_id, &m->date, &m->data_type, &m->order_no, &m->timestamp, &m->department};
+	struct str rest = str_c(h), f;
+	for (size_t i = 0; i < sizeof fields / sizeof *fields && str_next(&rest, '_', &f); i++)
+		*fields[i] = f;
+	m->condition = rest.len == 1 ? rest.ptr[0] : '1';
+}
+
+enum rk_status ingest_replay(struct ingest *ing, int64_t id, struct ingest_report *report, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(ing->s,
+					  "SELECT origin, facility_code, location, hints, bytes, resolved_at FROM ingest_error "
+					  "WHERE id = ?",
+					  &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, id);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && !row)
+		rc = rk_fail(err, RK_NOT_FOUND, "no quarantined message %lld", (long long)id);
+	if (rc == RK_OK && !store_col_null(st, 5))
+		rc = rk_fail(err, RK_CONFLICT, "quarantined message %lld was already stored by an earlier replay",
+			     (long long)id);
+	char *origin = NULL, *facility = NULL, *location = NULL, *hints = NULL;
+	unsigned char *bytes = NULL;
+	size_t nbytes = 0;
+	if (rc == RK_OK) {
+		origin = strndup(store_col_text(st, 0).ptr, store_col_text(st, 0).len);
+		facility = strndup(store_col_text(st, 1).ptr, store_col_text(st, 1).len);
+		location = strndup(store_col_text(st, 2).ptr, store_col_text(st, 2).len);
+		hints = strndup(store_col_text(st, 3).ptr, store_col_text(st, 3).len);
+		struct str b64 = store_col_text(st, 4);
+		bytes = malloc(b64.len + 1);
+		if (!origin || !facility || !location || !hints || !bytes)
+			rk_oom();
+		if (sodium_base642bin(bytes, b64.len + 1, b64.ptr, b64.len, NULL, &nbytes, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) != 0)
+			rc = rk_fail(err, RK_INTERNAL, "quarantined message %lld: stored bytes are not base64", (long long)id);
+	}
+	store_done(st);
+	if (rc != RK_OK)
+		goto out;
+	struct ingest_msg m = {
+		.origin = strcmp(origin, "ssmix2") == 0 ? INGEST_SSMIX2 : INGEST_MLLP,
+		.bytes = {(const char *)bytes, nbytes},
+		.facility_code = str_c(facility),
+	};
+	if (m.origin == INGEST_SSMIX2) {
+		m.path = str_c(location);
+		hints_to_msg(hints, &m);
+	}
+	rc = batch_run(ing, &m, 1, report, id, err);
+out:
+	free(origin);
+	free(facility);
+	free(location);
+	free(hints);
+	free(bytes);
+	return rc;
+}
