@@ -40,6 +40,14 @@
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
 
+/* HL7 v2 / MLLP */
+#define RK_MAX_HL7_MESSAGE (8u << 20)    /* one v2 message or MLLP frame: SS-MIX2 messages are KBs; an ORU/MDM carrying a
+                                          * base64 report (ED) of a few MB fits; a decoded ISO-2022-JP copy costs <= 3x */
+#define RK_MAX_HL7_SEGMENT (4u << 20)    /* one segment: the OBX with an embedded document; larger documents belong in
+                                          * FHIR DocumentReference/Binary, not in a v2 field */
+#define RK_MAX_HL7_SEGMENTS 50000        /* segments in one message: a cumulative lab ORU has a few thousand OBX/NTE;
+                                          * bounds the segment index at 1.6 MB (32 bytes each) */
+
 /* MLLP (HL7 v2 over TCP) */
 #define RK_MAX_MLLP_CONNECTIONS 65536    /* concurrent MLLP connections: one per sending system, a few per facility */
 #define RK_MAX_MLLP_INFLIGHT 64          /* messages of one connection awaiting their ACK before it is read again:

@@ -47,7 +47,11 @@ struct hl7_msg {
 };
 
 /* Parse one message. Segments end with CR; LF and CRLF are accepted too; a
- * trailing empty segment is ignored. The text must start with "MSH" followed by
+ * trailing empty segment, blank lines and a trailing FS (0x1C, the MLLP end
+ * block that SS-MIX2 stores often keep) are ignored; a later MSH with fields
+ * (a second message) is refused, a bare "MSH" line is kept as a segment.
+ * ISO-2022-JP is read as CP50221 does (JIS X 0208 + NEC row 13 such as ①,
+ * ESC ( J as ASCII, ESC ( I half-width kana, ESC $ ( D JIS X 0212). The text must start with "MSH" followed by
  * five distinct separator characters (MSH-1, MSH-2). MSH-18 chooses the
  * decoding: ISO-2022-JP is converted to UTF-8 with iconv into `a` before
  * splitting (so multibyte text never collides with a separator); anything else
@@ -101,7 +105,10 @@ enum rk_status hl7_ack(const struct hl7_msg *m, enum hl7_ack_code code, const ch
 enum rk_status hl7_escape(const struct hl7_seps *seps, struct str text, struct buf *out, struct rk_err *err);
 
 /* Convert UTF-8 to ISO-2022-JP (JIS X 0208 via iconv), appended to out; for the
- * generator. RK_INVALID when a character has no JIS X 0208 form. */
+ * generator. RK_INVALID when a character has no JIS X 0208 form (half-width
+ * kana, JIS X 0212, ¥ — use ￥), or the text is not UTF-8. NEC row 13 (① ㎎)
+ * is written as CP50221 does. Both 〜 U+301C and ～ U+FF5E become 0x2141,
+ * which hl7_parse reads back as ～ U+FF5E (the Windows mapping). */
 enum rk_status hl7_to_iso2022jp(struct str utf8, struct buf *out, struct rk_err *err);
 
 #endif
