@@ -12,11 +12,6 @@
 #include "core/limits.h"
 #include "core/str.h"
 
-/* Until hl7/ lands its bounds in core/limits.h. */
-#ifndef RK_MAX_HL7_MESSAGE
-#define RK_MAX_HL7_MESSAGE (64u << 20)
-#endif
-
 enum cfg_type { CFG_STRING, CFG_INT, CFG_SIZE, CFG_DURATION_S, CFG_DURATION_MS, CFG_ENUM, CFG_BOOL };
 
 struct cfg_option {
@@ -100,7 +95,7 @@ static const struct cfg_option options[] = {
 	    "Concurrent MLLP connections; more are closed at once."),
 	OPT("mllp.idle_timeout", CFG_DURATION_S, mllp_idle_timeout_s, "5min", 1, 86400, NULL,
 	    "An MLLP connection that sends nothing, or never finishes a frame, for this long is closed."),
-	OPT("mllp.max_message", CFG_SIZE, mllp_max_message, "16M", 1024, RK_MAX_HL7_MESSAGE, NULL,
+	OPT("mllp.max_message", CFG_SIZE, mllp_max_message, "8M", 1024, RK_MAX_HL7_MESSAGE, NULL,
 	    "Largest HL7 message in one MLLP frame; a larger one is answered AR and its connection closed."),
 	OPT("mllp.senders", CFG_STRING, mllp_senders, "", 0, 0, NULL,
 	    "MLLP senders and their source facility: comma-separated MSH-3^MSH-4=facility code (10 digits), e.g. "
