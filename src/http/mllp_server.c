@@ -63,6 +63,7 @@ struct conn {
 	size_t out_off;
 	int inflight;       /* messages queued, not yet answered */
 	int64_t last_ms;    /* last byte received or ACK written */
+	int64_t frame_since; /* when the unfinished frame began (0: between frames) */
 	uint32_t events;    /* the epoll mask now registered */
 	bool eof;           /* the peer shut down its side: close once answered */
 	bool closing;       /* close once answered and written (oversize frame) */
@@ -301,6 +302,7 @@ static enum rk_status on_frame(void *arg, struct str frame, struct rk_err *err)
 {
 	(void)err;
 	struct feed_ctx *f = arg;
+	f->c->frame_since = 0;
 	struct item *it = calloc(1, sizeof *it);
 	if (!it)
 		rk_oom();
@@ -322,8 +324,14 @@ static void on_bytes(struct mllp_server *s, struct conn *c, uint64_t id, const c
 	struct feed_ctx f = {s, c, id};
 	struct rk_err err;
 	rk_err_clear(&err);
-	if (c->closing || mllp_feed(&c->dec, data, len, on_frame, &f, &err) == RK_OK)
+	if (c->closing)
 		return;
+	if (mllp_feed(&c->dec, data, len, on_frame, &f, &err) == RK_OK) {
+		/* a frame trickled in byte by byte must still end within mllp.idle_timeout */
+		if (mllp_in_frame(&c->dec) && !c->frame_since)
+			c->frame_since = time_mono_ms();
+		return;
+	}
 	struct item *it = calloc(1, sizeof *it);
 	if (!it)
 		rk_oom();
@@ -439,9 +447,12 @@ static void reap_idle(struct mllp_server *s, int64_t now)
 	int64_t limit = s->cfg->mllp_idle_timeout_s * 1000;
 	for (size_t i = 0; i < s->nslots; i++) {
 		struct conn *c = s->slots[i];
-		if (!c || c->inflight || c->out.len > c->out_off || now - c->last_ms < limit)
+		if (!c || c->inflight || c->out.len > c->out_off)
 			continue;
-		conn_close(s, conn_id(s, c, (uint32_t)i), mllp_in_frame(&c->dec) ? "frame not finished in time" : "idle");
+		if (c->frame_since && now - c->frame_since >= limit)
+			conn_close(s, conn_id(s, c, (uint32_t)i), "frame not finished in time");
+		else if (now - c->last_ms >= limit)
+			conn_close(s, conn_id(s, c, (uint32_t)i), mllp_in_frame(&c->dec) ? "frame not finished in time" : "idle");
 	}
 }
 
@@ -628,11 +639,15 @@ static void run_batch(struct mllp_server *s, struct item *batch, size_t n, struc
 		      struct ingest_report *reports, struct arena *a)
 {
 	int64_t t0 = time_mono_ms();
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status st = open_store(s, &err); /* after a failed batch: a new connection */
 	size_t k = 0;
 	for (struct item *it = batch; it; it = it->next) {
 		if (it->reject[0])
 			continue;
-		resolve_sender(s, it, a);
+		if (st == RK_OK)
+			resolve_sender(s, it, a);
 		arena_reset(a);
 		msgs[k] = (struct ingest_msg){.origin = INGEST_MLLP,
 					      .bytes = {it->bytes, it->len},
@@ -640,19 +655,14 @@ static void run_batch(struct mllp_server *s, struct item *batch, size_t n, struc
 					      .peer = str_c(it->peer)};
 		k++;
 	}
-	struct rk_err err;
-	rk_err_clear(&err);
-	enum rk_status st = RK_OK;
-	if (k) {
+	if (k && st == RK_OK) {
 		memset(reports, 0, k * sizeof *reports);
-		st = open_store(s, &err);
-		if (st == RK_OK)
-			st = ingest_batch(s->ing, msgs, k, reports, &err);
-		if (st != RK_OK) {
-			log_event(LOG_WARN, "mllp.batch_failed", "error", err.msg, NULL);
+		st = ingest_batch(s->ing, msgs, k, reports, &err);
+		if (st != RK_OK)
 			close_store(s); /* reopened for the next batch: the connection may be what broke */
-		}
 	}
+	if (k && st != RK_OK)
+		log_event(LOG_WARN, "mllp.batch_failed", "error", err.msg, NULL);
 	int counts[5] = {0};
 	size_t j = 0;
 	char reason[600];

@@ -222,6 +222,7 @@ test('an oversized frame is answered AR and its connection closed; the server go
   const big = oul({ controlId: nextId('B'), order: order(), pid: '6000001' }).replace('PV1|0001|O', `PV1|0001|O|${'x'.repeat(20000)}`);
   await c.send(frame(big)).catch(() => {}); // the server may close while we write
   const a = await c.ack().catch((e) => ({ code: 'closed', raw: e.message }));
+  console.log(`# oversized frame: ${a.code} ${a.text || a.raw}`);
   if (a.code !== 'closed') {
     assert.equal(a.code, 'AR', a.raw);
     assert.ok(/max_message|large/i.test(a.text), a.text);
@@ -265,6 +266,10 @@ test('an unfinished frame is closed after mllp.idle_timeout while other clients 
     const half = frame(oul({ controlId: nextId('H'), order: order(), pid: '8000001' }));
     await stuck.send(half.subarray(0, half.length - 40));
     const silent = await MllpClient.connect(port);
+    // a frame trickled in a byte at a time is never idle, and still must end in time
+    const trickle = await MllpClient.connect(port);
+    let tb = 0;
+    const timer = setInterval(() => { if (!trickle.closed) trickle.sock.write(half.subarray(tb, ++tb)); }, 250);
     const t0 = Date.now();
     const busy = await MllpClient.connect(port);
     let acked = 0;
@@ -279,6 +284,10 @@ test('an unfinished frame is closed after mllp.idle_timeout while other clients 
     assert.ok(waited >= 1500 && waited < 5000, `closed after ${waited} ms`);
     assert.equal(stuck.acks.length, 0, 'an unfinished frame is never acknowledged');
     await silent.closedPromise; // a silent connection goes the same way
+    await trickle.closedPromise;
+    clearInterval(timer);
+    const trickled = Date.now() - t0;
+    assert.ok(trickled < 5000, `the trickling frame was closed after ${trickled} ms`);
     assert.ok(!busy.closed, 'the busy client is kept');
     assert.ok(acked >= 4, `${acked} messages acknowledged meanwhile`);
     busy.close();
