@@ -11,6 +11,9 @@
  *   5. individual consent S → F (or → every facility P is registered with);
  *   6. comprehensive consent and F on P's care team, for the summary and
  *      collaboration categories;
+ *   (5 and 6 after a merge: a consent or membership given under one of the
+ *      merged regional IDs covers only the facilities of that ID's
+ *      registrations — the scope; a refusal always covers the whole person);
  *   7. an active break-the-glass episode of this principal for P;
  *   8. disaster mode declared for F's area, for the emergency summary
  *      (7 and 8 are for people: never for a facility system). */
@@ -81,12 +84,17 @@ static bool in_period(int64_t start, int64_t end, int64_t now)
 	return start <= now && now < end;
 }
 
-static bool registered_at(const struct access_patient *p, const char *facility)
+static bool in_list(const char *const *list, size_t n, const char *facility)
 {
-	for (size_t i = 0; i < p->n_registered; i++)
-		if (eq(p->registered[i], facility))
+	for (size_t i = 0; i < n; i++)
+		if (eq(list[i], facility))
 			return true;
 	return false;
+}
+
+static bool registered_at(const struct access_patient *p, const char *facility)
+{
+	return in_list(p->registered, p->n_registered, facility);
 }
 
 /* Does consent c (of kind) let S disclose to F now? */
@@ -98,8 +106,11 @@ static bool consent_covers(const struct access_patient *p, const struct consent_
 	bool src_ok = (c->source_facility && c->source_facility[0] == '\0') || eq(c->source_facility, source);
 	/* "*": a consent opens to every facility the patient is registered with;
 	 * a refusal closes to every facility at all. */
-	bool view_ok = eq(c->viewer_facility, viewer) ||
-		       (eq(c->viewer_facility, "*") && (kind == CONSENT_REFUSAL || registered_at(p, viewer)));
+	bool scoped = c->scoped && kind != CONSENT_REFUSAL;
+	bool star_ok = kind == CONSENT_REFUSAL || (scoped ? in_list(c->scope, c->n_scope, viewer) : registered_at(p, viewer));
+	bool view_ok = eq(c->viewer_facility, viewer) || (eq(c->viewer_facility, "*") && star_ok);
+	if (scoped && !in_list(c->scope, c->n_scope, source))
+		return false; /* given under a merged ID: not for another identity's records */
 	return src_ok && view_ok;
 }
 
@@ -140,11 +151,14 @@ struct access_decision access_decide(const struct access_principal *who, const s
 			const char *comprehensive = NULL;
 			for (size_t i = 0; i < p->n_consents && !comprehensive; i++) {
 				const struct consent_fact *c = &p->consents[i];
-				if (c->kind == CONSENT_COMPREHENSIVE && c->active && in_period(c->start, c->end, now))
+				if (c->kind == CONSENT_COMPREHENSIVE && c->active && in_period(c->start, c->end, now) &&
+				    (!c->scoped || in_list(c->scope, c->n_scope, S)))
 					comprehensive = c->id;
 			}
 			for (size_t i = 0; comprehensive && i < p->n_team; i++) {
 				const struct team_fact *t = &p->team[i];
+				if (t->scoped && !in_list(t->scope, t->n_scope, S))
+					continue;
 				if (t->active && in_period(t->start, t->end, now) && eq(t->facility, F) &&
 				    (t->account[0] == '\0' || eq(t->account, who->account)))
 					return permit(GRANT_COMPREHENSIVE, comprehensive);

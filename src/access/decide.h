@@ -27,6 +27,14 @@ struct consent_fact {
 	const char *source_facility; /* disclosing facility; "" = any (refusal only) */
 	const char *viewer_facility; /* viewing facility; "*" = every facility the patient is registered with
 				      * (for a refusal: every facility) */
+	/* After a merge (docs/ACCESS.md "Merged patients"): a consent given under
+	 * one of the merged regional IDs speaks only for the registrations that
+	 * ID had when it was given. scoped = true: it covers records whose source
+	 * is one of scope's facilities, and "*" means those facilities only.
+	 * Refusals are never scoped: they follow the whole person. */
+	bool scoped;
+	const char *const *scope;
+	size_t n_scope;
 };
 
 /* One care-team membership of the patient. */
@@ -35,6 +43,9 @@ struct team_fact {
 	const char *account; /* "" = every member of staff of the facility */
 	bool active;
 	int64_t start, end;
+	bool scoped; /* as for consent_fact: the membership opens only records from scope's facilities */
+	const char *const *scope;
+	size_t n_scope;
 };
 
 /* Who asks. */

@@ -13,10 +13,19 @@ struct patient_slot {
 	const char *regional;
 };
 
+/* A merged person's registration under one of its regional IDs (patient_identity). */
+struct ident_row {
+	const char *ident;
+	int64_t since;
+	const char *facility;
+};
+
 struct facts_slot {
 	const char *regional; /* key */
 	struct access_patient facts;
 	size_t cap_reg, cap_cons, cap_team; /* allocated lengths of facts' arrays, while loading */
+	struct ident_row *idents;          /* only for a person with merged regional IDs */
+	size_t n_idents, cap_idents;
 };
 
 struct access_cache {
@@ -258,6 +267,111 @@ static struct facts_slot *facts_slot_of(struct access_cache *c, struct str regio
 	return slot->regional && str_eq_c(regional, slot->regional) ? slot : NULL;
 }
 
+/* The slot of a fact recorded under regional ID ident: the person itself, or
+ * the merged person one of whose registrations has ident among its IDs. */
+static struct facts_slot *owner_of(struct access_cache *c, struct str ident, const char **merged, size_t n_merged)
+{
+	struct facts_slot *slot = facts_slot_of(c, ident);
+	if (slot)
+		return slot;
+	for (size_t i = 0; i < n_merged; i++) {
+		struct facts_slot *m = facts_slot_of(c, str_c(merged[i]));
+		for (size_t k = 0; m && k < m->n_idents; k++)
+			if (str_eq_c(ident, m->idents[k].ident))
+				return m;
+	}
+	return NULL;
+}
+
+/* The scope of a fact of a merged person recorded under ident at time t: the
+ * facilities of the registrations that belonged to ident at t. */
+static enum rk_status scope_of(struct access_ctx *ax, const struct facts_slot *slot, struct str ident, int64_t t,
+			       bool *scoped, const char *const **scope, size_t *n_scope)
+{
+	*scoped = false;
+	if (!slot->n_idents)
+		return RK_OK;
+	const char **list = arena_alloc(ax->arena, slot->n_idents * sizeof *list);
+	if (!list)
+		return RK_TOO_LARGE;
+	size_t n = 0;
+	for (size_t k = 0; k < slot->n_idents; k++)
+		if (str_eq_c(ident, slot->idents[k].ident) && slot->idents[k].since <= t)
+			list[n++] = slot->idents[k].facility;
+	*scoped = true;
+	*scope = list;
+	*n_scope = n;
+	return RK_OK;
+}
+
+/* Persons of the batch with merged regional IDs, and the rows of their registrations' IDs. */
+static enum rk_status load_idents(struct access_ctx *ax, struct access_cache *c, const char **regionals, size_t n,
+				  struct buf *sql, const char ***merged, size_t *n_merged, const char ***extra,
+				  size_t *n_extra, struct rk_err *err)
+{
+	*n_merged = *n_extra = 0;
+	*merged = *extra = NULL;
+	in_sql(sql, "SELECT DISTINCT l.regional_id FROM patient_link l JOIN patient_identity i ON i.patient_id = l.patient_id"
+		    " WHERE (i.regional_id <> l.regional_id OR i.since <> 0) AND l.regional_id", n, "");
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(ax->store, buf_cstr(sql), &st, err);
+	if (rc != RK_OK)
+		return rc;
+	for (size_t i = 0; i < n; i++)
+		store_bind_text(st, (int)i + 1, str_c(regionals[i]));
+	const char **m = arena_alloc(ax->arena, n * sizeof *m);
+	bool row = false;
+	while (m && (rc = store_step(st, &row, err)) == RK_OK && row)
+		if (*n_merged < n)
+			m[(*n_merged)++] = dup(ax, store_col_text(st, 0));
+	store_done(st);
+	if (!m)
+		return oom(err);
+	if (rc != RK_OK || !*n_merged)
+		return rc;
+	*merged = m;
+	in_sql(sql, "SELECT l.regional_id, i.regional_id, i.since, l.facility_code FROM patient_link l JOIN patient_identity i"
+		    " ON i.patient_id = l.patient_id WHERE l.regional_id", *n_merged, " ORDER BY l.regional_id, i.regional_id");
+	if ((rc = store_prepare(ax->store, buf_cstr(sql), &st, err)) != RK_OK)
+		return rc;
+	for (size_t i = 0; i < *n_merged; i++)
+		store_bind_text(st, (int)i + 1, str_c(m[i]));
+	size_t cap_extra = 0;
+	const char **ex = NULL;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		struct facts_slot *slot = facts_slot_of(c, store_col_text(st, 0));
+		if (!slot)
+			continue;
+		struct ident_row *ir = grow(ax, slot->idents, slot->n_idents, &slot->cap_idents, sizeof *ir);
+		if (!ir)
+			break;
+		slot->idents = ir;
+		struct ident_row *r = &ir[slot->n_idents++];
+		r->ident = dup(ax, store_col_text(st, 1));
+		r->since = store_col_i64(st, 2);
+		r->facility = dup(ax, store_col_text(st, 3));
+		/* an ID other than the batch's persons: its facts are loaded too */
+		if (r->ident && !facts_slot_of(c, str_c(r->ident))) {
+			bool seen = false;
+			for (size_t k = 0; k < *n_extra && !seen; k++)
+				seen = strcmp(ex[k], r->ident) == 0;
+			if (!seen) {
+				ex = grow(ax, (void *)ex, *n_extra, &cap_extra, sizeof *ex);
+				if (!ex)
+					break;
+				ex[(*n_extra)++] = r->ident;
+			}
+		}
+	}
+	store_done(st);
+	if (rc == RK_OK && row)
+		return oom(err);
+	if (rc == RK_OK && *n_extra > RK_MAX_SQL_PARAMS)
+		return rk_fail(err, RK_TOO_LARGE, "too many merged regional IDs for one access check");
+	*extra = ex;
+	return rc;
+}
+
 static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regionals, size_t n, struct buf *sql,
 				     struct rk_err *err)
 {
@@ -270,74 +384,93 @@ static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regiona
 	}
 	static const char *const queries[] = {
 		"SELECT regional_id, facility_code FROM patient_link WHERE regional_id",
-		"SELECT regional_id, consent_id, kind, status, source_facility, viewer_facility, period_start, period_end"
-		" FROM consent_fact WHERE regional_id",
-		"SELECT regional_id, facility_code, account_id, active, period_start, period_end FROM care_team_member"
+		"SELECT regional_id, consent_id, kind, status, source_facility, viewer_facility, period_start, period_end,"
+		" recorded_at FROM consent_fact WHERE regional_id",
+		"SELECT regional_id, facility_code, account_id, active, period_start, period_end, recorded_at FROM care_team_member"
 		" WHERE regional_id",
 	};
-	for (int q = 0; q < 3; q++) {
-		in_sql(sql, queries[q], n, "");
+	const char **merged = NULL, **extra = NULL;
+	size_t n_merged = 0, n_extra = 0;
+	enum rk_status rc = load_idents(ax, c, regionals, n, sql, &merged, &n_merged, &extra, &n_extra, err);
+	/* q 0..2 over the batch's persons; 3, 4: consents and care team of their merged IDs */
+	for (int q = 0; q < 5 && rc == RK_OK; q++) {
+		const char **keys = q < 3 ? regionals : extra;
+		size_t n_keys = q < 3 ? n : n_extra;
+		if (!n_keys)
+			continue;
+		int kind = q < 3 ? q : q - 2;
+		in_sql(sql, queries[kind], n_keys, "");
 		struct store_stmt *st;
-		enum rk_status rc = store_prepare(ax->store, buf_cstr(sql), &st, err);
+		rc = store_prepare(ax->store, buf_cstr(sql), &st, err);
 		if (rc != RK_OK)
-			return rc;
-		for (size_t i = 0; i < n; i++)
-			store_bind_text(st, (int)i + 1, str_c(regionals[i]));
+			break;
+		for (size_t i = 0; i < n_keys; i++)
+			store_bind_text(st, (int)i + 1, str_c(keys[i]));
 		bool row = false;
 		while ((rc = store_step(st, &row, err)) == RK_OK && row) {
-			struct facts_slot *slot = facts_slot_of(c, store_col_text(st, 0));
+			struct str ident = store_col_text(st, 0);
+			struct facts_slot *slot = owner_of(c, ident, merged, n_merged);
 			if (!slot)
 				continue;
 			struct access_patient *p = &slot->facts;
-			if (q == 0) {
+			if (kind == 0) {
 				const char **reg = grow(ax, (void *)p->registered, p->n_registered, &slot->cap_reg, sizeof *reg);
 				if (!reg)
 					break;
 				reg[p->n_registered++] = dup(ax, store_col_text(st, 1));
 				p->registered = reg;
-			} else if (q == 1) {
+			} else if (kind == 1) {
 				struct consent_fact *cf = grow(ax, (void *)p->consents, p->n_consents, &slot->cap_cons, sizeof *cf);
 				if (!cf)
 					break;
 				struct consent_fact *f = &cf[p->n_consents++];
-				struct str kind = store_col_text(st, 2);
+				struct str kind_code = store_col_text(st, 2);
+				*f = (struct consent_fact){0};
 				f->id = dup(ax, store_col_text(st, 1));
-				f->kind = str_eq_c(kind, "individual")      ? CONSENT_INDIVIDUAL
-					  : str_eq_c(kind, "comprehensive") ? CONSENT_COMPREHENSIVE
-									    : CONSENT_REFUSAL;
+				f->kind = str_eq_c(kind_code, "individual")      ? CONSENT_INDIVIDUAL
+					  : str_eq_c(kind_code, "comprehensive") ? CONSENT_COMPREHENSIVE
+										 : CONSENT_REFUSAL;
 				f->active = str_eq_c(store_col_text(st, 3), "active");
 				f->source_facility = dup(ax, store_col_text(st, 4));
 				f->viewer_facility = dup(ax, store_col_text(st, 5));
 				f->start = store_col_i64(st, 6);
 				f->end = store_col_i64(st, 7);
 				p->consents = cf;
+				if (scope_of(ax, slot, ident, store_col_i64(st, 8), &f->scoped, &f->scope, &f->n_scope) != RK_OK) {
+					row = true;
+					break;
+				}
 			} else {
 				struct team_fact *tf = grow(ax, (void *)p->team, p->n_team, &slot->cap_team, sizeof *tf);
 				if (!tf)
 					break;
 				struct team_fact *t = &tf[p->n_team++];
+				*t = (struct team_fact){0};
 				t->facility = dup(ax, store_col_text(st, 1));
 				t->account = dup(ax, store_col_text(st, 2));
 				t->active = store_col_i64(st, 3) != 0;
 				t->start = store_col_i64(st, 4);
 				t->end = store_col_i64(st, 5);
 				p->team = tf;
+				if (scope_of(ax, slot, ident, store_col_i64(st, 6), &t->scoped, &t->scope, &t->n_scope) != RK_OK) {
+					row = true;
+					break;
+				}
 			}
 		}
 		store_done(st);
 		if (rc == RK_OK && row)
 			rc = oom(err); /* left the loop on an allocation failure */
-		if (rc != RK_OK) {
-			/* half-loaded facts must not be mistaken for complete ones */
-			for (size_t i = 0; i < n; i++) {
-				struct facts_slot *slot = facts_slot_of(c, str_c(regionals[i]));
-				if (slot)
-					slot->regional = NULL;
-			}
-			return rc;
+	}
+	if (rc != RK_OK) {
+		/* half-loaded facts must not be mistaken for complete ones */
+		for (size_t i = 0; i < n; i++) {
+			struct facts_slot *slot = facts_slot_of(c, str_c(regionals[i]));
+			if (slot)
+				slot->regional = NULL;
 		}
 	}
-	return RK_OK;
+	return rc;
 }
 
 enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_ids, size_t n, struct rk_err *err)

@@ -19,6 +19,7 @@
 #include "core/limits.h"
 #include "core/time.h"
 #include "fhir/jpcore.h"
+#include "fhir/linking.h"
 #include "fhir/resource.h"
 #include "ingest/demo.h"
 #include "store/store.h"
@@ -33,7 +34,8 @@ const char *cli_opt(const struct cli_args *a, const char *key)
 
 bool cli_is_flag(const char *key)
 {
-	return strcmp(key, "licensed") == 0 || strcmp(key, "no-totp") == 0 || strcmp(key, "no-history") == 0;
+	return strcmp(key, "licensed") == 0 || strcmp(key, "no-totp") == 0 || strcmp(key, "no-history") == 0 ||
+	       strcmp(key, "all") == 0;
 }
 
 void cli_usage(void)
@@ -49,13 +51,21 @@ void cli_usage(void)
 	      "  audit verify                      check the audit chain end to end\n"
 	      "  audit list                        every entry, tab-separated, newest first\n"
 	      "  access table                      the role and grant tables (docs/ACCESS.md)\n"
+	      "  patient candidates [--status pending|merged|rejected|unmerged|all]\n"
+	      "  patient merge CANDIDATE --reason TEXT [--into REGIONAL_ID]\n"
+	      "  patient merge --from REGIONAL_ID --into REGIONAL_ID --reason TEXT\n"
+	      "  patient reject CANDIDATE --reason TEXT\n"
+	      "  patient unmerge PATIENT_ID --reason TEXT   undo the merge that moved this registration\n"
+	      "  import ssmix2 DIR --facility CODE  SS-MIX2 standardized storage (again: only new or changed files)\n"
+	      "  ingest errors [--all]             quarantined messages and files, with their reasons\n"
+	      "  ingest replay ID | --all          try quarantined messages again (after a fix)\n"
 	      "  totp code [SECRET]                the current one-time code (default: the demo accounts')\n"
 	      "roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk\n"
 	      "       facility_admin operator\n",
 	      stderr);
 }
 
-static struct store *open_store(const struct config *cfg)
+struct store *cli_open_store(const struct config *cfg)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -69,8 +79,16 @@ static struct store *open_store(const struct config *cfg)
 	return s;
 }
 
+static int audit_cli_patients(const struct config *cfg, const char *event, const char *detail, const char *patients);
+
 /* An audit entry for an operator command (the operator is the OS user). */
-static int audit_cli(const struct config *cfg, const char *event, const char *detail)
+int cli_audit(const struct config *cfg, const char *event, const char *detail)
+{
+	return audit_cli_patients(cfg, event, detail, NULL);
+}
+
+/* The same, naming the regional IDs it touched (a JSON array). */
+static int audit_cli_patients(const struct config *cfg, const char *event, const char *detail, const char *patients)
 {
 	struct audit_log *log = NULL;
 	struct rk_err err;
@@ -81,7 +99,7 @@ static int audit_cli(const struct config *cfg, const char *event, const char *de
 	}
 	const char *user = getenv("USER");
 	struct audit_event ev = {.event = event, .action = 'E', .account = user ? user : "cli", .role = "cli",
-				 .purpose = "HOPERAT", .query = "renkei command line", .detail = detail};
+				 .purpose = "HOPERAT", .query = "renkei command line", .detail = detail, .patients = patients};
 	enum rk_status rc = audit_write(log, &ev, NULL, &err);
 	audit_close(log);
 	if (rc != RK_OK) {
@@ -151,7 +169,7 @@ static int user_add(struct store *s, const struct config *cfg, const struct cli_
 	printf("the password must be changed and a TOTP device enrolled at first login\n");
 	char detail[256];
 	snprintf(detail, sizeof detail, "account %s created (%s at %s)", id, role, facility);
-	return audit_cli(cfg, "account-create", detail);
+	return cli_audit(cfg, "account-create", detail);
 }
 
 static int user_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
@@ -206,7 +224,7 @@ static int user_change(struct store *s, const struct config *cfg, const struct c
 		printf("account %s %sd\n", id, what);
 	char detail[160];
 	snprintf(detail, sizeof detail, "account %s %s", id, what);
-	return audit_cli(cfg, "account-change", detail);
+	return cli_audit(cfg, "account-change", detail);
 }
 
 static enum rk_status print_account(void *ctx, const struct account *a)
@@ -253,7 +271,7 @@ static int facility_add(struct store *s, const struct config *cfg, const struct 
 	printf("facility %s (%s, %s) registered as Organization/%s\n", code, name, facility_kind_info(k)->ja, id);
 	char detail[256];
 	snprintf(detail, sizeof detail, "facility %s registered", code);
-	return audit_cli(cfg, "facility-add", detail);
+	return cli_audit(cfg, "facility-add", detail);
 }
 
 static enum rk_status print_facility(void *ctx, const struct store_facility *f)
@@ -291,7 +309,7 @@ static int client_add(struct store *s, const struct config *cfg, const struct cl
 	printf("client_id=%s\nclient_secret=%s\n(the secret is shown only now)\n", id, secret);
 	char detail[256];
 	snprintf(detail, sizeof detail, "client %s for %s with %s", id, facility, scopes);
-	return audit_cli(cfg, "client-add", detail);
+	return cli_audit(cfg, "client-add", detail);
 }
 
 static int audit_verify_cmd(struct store *s, const struct config *cfg)
@@ -332,6 +350,81 @@ static enum rk_status print_audit_row(void *ctx, const struct audit_row *r)
 	return RK_OK;
 }
 
+static enum rk_status print_candidate(void *arg, const struct linking_candidate *c)
+{
+	(void)arg;
+	char ts[RK_TIME_RFC3339_LEN];
+	time_format_rfc3339(c->created_at, ts);
+	printf("%.*s\t%s\t%.*s\t%lld\t%.*s (Patient/%.*s)\t%.*s (Patient/%.*s)\t%.*s\n", STR_FMT(c->id), ts, STR_FMT(c->status),
+	       (long long)c->score, STR_FMT(c->regional_a), STR_FMT(c->patient_a), STR_FMT(c->regional_b), STR_FMT(c->patient_b),
+	       STR_FMT(c->reasons));
+	return RK_OK;
+}
+
+/* renkei patient candidates|merge|reject|unmerge: the operator's patient linking. */
+static int patient_cmd(struct store *s, const struct config *cfg, const struct cli_args *a)
+{
+	const char *sub = a->pos[0], *arg = a->n_pos > 1 ? a->pos[1] : NULL;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (strcmp(sub, "candidates") == 0) {
+		const char *status = cli_opt(a, "status") ? cli_opt(a, "status") : "pending";
+		if (strcmp(status, "all") == 0)
+			status = "";
+		if (linking_candidates(s, status, RK_MAX_OFFSET, 0, print_candidate, NULL, &err) != RK_OK) {
+			fprintf(stderr, "renkei: patient candidates: %s\n", err.msg);
+			return 1;
+		}
+		return 0;
+	}
+	const char *user = getenv("USER");
+	char account[80];
+	snprintf(account, sizeof account, "cli:%s", user ? user : "operator");
+	struct linking_request lr = {.account = account, .reason = cli_opt(a, "reason"), .from = cli_opt(a, "from"),
+				     .into = cli_opt(a, "into")};
+	enum rk_status (*fn)(struct fhir_ctx *, const struct linking_request *, struct linking_outcome *, struct rk_err *);
+	if (strcmp(sub, "merge") == 0) {
+		lr.candidate_id = arg;
+		fn = linking_merge;
+	} else if (strcmp(sub, "reject") == 0) {
+		lr.candidate_id = arg;
+		fn = linking_reject;
+	} else if (strcmp(sub, "unmerge") == 0) {
+		lr.patient_id = arg;
+		fn = linking_unmerge;
+	} else {
+		cli_usage();
+		return 2;
+	}
+	struct arena ar;
+	arena_init(&ar, RK_MAX_REQUEST_MEM);
+	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true,
+			       .actor_facility = "", .actor_account = account};
+	struct linking_outcome out;
+	enum rk_status rc = fn(&ctx, &lr, &out, &err);
+	char detail[1400], patients[64];
+	snprintf(detail, sizeof detail, "patient %s%s%.200s: %s into %s (candidate %s, merge %s, %zu registrations): %.1000s", sub,
+		 rc == RK_OK ? "" : " refused: ", rc == RK_OK ? "" : err.msg, out.from[0] ? out.from : "-",
+		 out.into[0] ? out.into : "-", out.candidate_id[0] ? out.candidate_id : "-", out.merge_id[0] ? out.merge_id : "-",
+		 out.n, lr.reason ? lr.reason : "");
+	snprintf(patients, sizeof patients, out.from[0] && out.into[0] ? "[\"%s\",\"%s\"]" : "[]", out.from, out.into);
+	if (rc == RK_OK) {
+		printf("%s: %s into %s", sub, out.from, out.into);
+		if (out.merge_id[0])
+			printf(" (merge %s)", out.merge_id);
+		printf("\n");
+		for (size_t i = 0; i < out.n; i++)
+			printf("  Patient/%.*s version %lld\n", STR_FMT(out.patients[i]), (long long)out.versions[i]);
+	} else {
+		fprintf(stderr, "renkei: patient %s: %s\n", sub, err.msg);
+	}
+	arena_free(&ar);
+	int arc = audit_cli_patients(cfg, rc == RK_OK ? (strcmp(sub, "unmerge") == 0 ? "patient-unmerge" : strcmp(sub, "merge") == 0
+						      ? "patient-merge" : "patient-match-reject") : "patient-link-refused",
+				     detail, patients);
+	return rc != RK_OK ? (rc == RK_INVALID ? 2 : 1) : arc;
+}
+
 int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 {
 	const char *sub = a->n_pos ? a->pos[0] : "";
@@ -351,13 +444,16 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 		access_write_tables(stdout);
 		return 0;
 	}
+	int ingest_rc = cli_ingest_run(command, a, cfg);
+	if (ingest_rc >= 0)
+		return ingest_rc;
 	bool known = strcmp(command, "user") == 0 || strcmp(command, "facility") == 0 || strcmp(command, "client") == 0 ||
-		     strcmp(command, "audit") == 0;
+		     strcmp(command, "audit") == 0 || strcmp(command, "patient") == 0;
 	if (!known)
 		return -1;
 	if (sodium_init() < 0)
 		return 1;
-	struct store *s = open_store(cfg);
+	struct store *s = cli_open_store(cfg);
 	if (!s)
 		return 1;
 	int rc = 2;
@@ -374,6 +470,8 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 		rc = facility_add(s, cfg, a);
 	else if (strcmp(command, "facility") == 0 && strcmp(sub, "list") == 0)
 		rc = store_facility_list(s, print_facility, NULL, &err) == RK_OK ? 0 : 1;
+	else if (strcmp(command, "patient") == 0 && a->n_pos)
+		rc = patient_cmd(s, cfg, a);
 	else if (strcmp(command, "client") == 0 && strcmp(sub, "add") == 0)
 		rc = client_add(s, cfg, a);
 	else if (strcmp(command, "audit") == 0 && strcmp(sub, "verify") == 0)

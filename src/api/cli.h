@@ -29,4 +29,12 @@ bool cli_is_flag(const char *key);
 int cli_run(const char *command, const struct cli_args *a, struct config *cfg);
 void cli_usage(void);
 
+/* Shared by the command files: the migrated store (NULL after printing why),
+ * and an audit entry for an operator command (0, or 1 after printing why). */
+struct store *cli_open_store(const struct config *cfg);
+int cli_audit(const struct config *cfg, const char *event, const char *detail);
+
+/* api/cli_ingest.c: import ssmix2, ingest errors|replay; -1 when not its command. */
+int cli_ingest_run(const char *command, const struct cli_args *a, struct config *cfg);
+
 #endif

@@ -12,6 +12,7 @@
 #include "core/limits.h"
 #include "core/time.h"
 #include "fhir/jpcore.h"
+#include "fhir/linking.h"
 #include "fhir/registry.h"
 #include "fhir/render.h"
 #include "fhir/resource.h"
@@ -1178,8 +1179,12 @@ void api_fhir_pix(struct api_request *rq)
 	struct str regional = STR_NULL;
 	enum rk_status st;
 	if (str_eq_c(system, cfg->region_id_system)) {
-		regional = value;
-		st = store_regional_exists(rq->store, regional, &err);
+		/* a regional ID merged away answers with its survivor's registrations */
+		char *cur = arena_alloc(rq->arena, REGIONAL_ID_LEN + 1);
+		if (!cur)
+			return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+		st = linking_current(rq->store, value, cur, &err);
+		regional = st == RK_OK ? str_c(cur) : value;
 	} else if (registry_local_system(system, &facility)) {
 		struct store_patient_link l = {0};
 		st = store_link_by_local(rq->store, facility, value, rq->arena, &l, &err);

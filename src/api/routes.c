@@ -7,6 +7,7 @@
 
 #include "api/access_api.h"
 #include "api/fhir_rest.h"
+#include "api/linking_api.h"
 #include "api/session.h"
 
 #define P ROUTE_PUBLIC
@@ -38,6 +39,12 @@ const struct api_route api_routes[] = {
 	{"POST",   "/api/disaster",                        api_disaster_declare,      B,     "disaster-declare", 'E', "declare disaster mode"},
 	{"GET",    "/api/disaster",                        api_disaster_list,         0,     "disaster-list", 'R', "active declarations"},
 	{"POST",   "/api/disaster/{id}/end",               api_disaster_end,          0,     "disaster-end", 'E', "end disaster mode"},
+	/* patient linking (the operator) */
+	{"GET",    "/api/patient-match",                   api_match_list,            0,     "patient-match-list", 'R', "candidate pairs of regional IDs"},
+	{"POST",   "/api/patient-match/{id}/merge",        api_match_merge,           B,     "patient-merge", 'U', "merge a candidate pair"},
+	{"POST",   "/api/patient-match/{id}/reject",       api_match_reject,          B,     "patient-match-reject", 'U', "not the same person"},
+	{"POST",   "/api/patient-link/merge",              api_link_merge,            B,     "patient-merge", 'U', "merge two regional IDs"},
+	{"POST",   "/api/patient-link/{id}/unmerge",       api_link_unmerge,          B,     "patient-unmerge", 'U', "undo the merge that moved a registration"},
 	/* FHIR */
 	{"GET",    "/fhir/AuditEvent",                     api_audit_search,          0,     "audit-search", 'E', "auditors: search the audit log"},
 	{"GET",    "/fhir/AuditEvent/{id}",                api_audit_read,            0,     "audit-read", 'E', "auditors: one audit entry"},

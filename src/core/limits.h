@@ -46,7 +46,7 @@
 #define RK_MAX_HL7_SEGMENT (4u << 20)    /* one segment: the OBX with an embedded document; larger documents belong in
                                           * FHIR DocumentReference/Binary, not in a v2 field */
 #define RK_MAX_HL7_SEGMENTS 50000        /* segments in one message: a cumulative lab ORU has a few thousand OBX/NTE;
-                                          * bounds the segment index at 1.6 MB (32 bytes each) */
+                                          * bounds the segment index at 2.4 MB (48 bytes each) */
 
 /* MLLP (HL7 v2 over TCP) */
 #define RK_MAX_MLLP_CONNECTIONS 65536    /* concurrent MLLP connections: one per sending system, a few per facility */
@@ -57,10 +57,17 @@
 #define RK_MAX_MLLP_PEER 64              /* "[v6 address]:port" of a peer, for the log */
 
 /* Ingest */
-#define RK_MAX_SSMIX2_FILE (8u << 20)    /* one SS-MIX2 file read whole: a message with embedded report text stays far below */
+#define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
+#define RK_MAX_SSMIX2_FILE RK_MAX_HL7_MESSAGE /* one SS-MIX2 file is one message, read whole */
 #define RK_MAX_INGEST_BATCH 512          /* messages per ingest transaction: one fsync for many, a short write lock */
 #define RK_MAX_INGEST_BATCH_BYTES (32u << 20) /* message bytes held for one ingest transaction */
 #define RK_MAX_SSMIX2_FILES 20000000     /* files one import walks (10,000 patients make ~300,000) */
+
+/* Patient linking */
+#define RK_MAX_MATCH_KEY 512             /* bytes of a match key (kana name + birth date, or an address): names are < 100 */
+#define RK_MAX_MATCH_ROWS 200            /* look-alike registrations weighed per new person: same kana name and birthday */
+#define RK_MAX_MERGE_MEMBERS 1000        /* registrations one merge moves: a person has a few dozen at most */
+#define RK_MAX_MERGE_DEPTH 64            /* merged_into hops followed to the surviving regional ID */
 
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */

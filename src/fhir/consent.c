@@ -316,7 +316,7 @@ enum rk_status careteam_after(struct fhir_ctx *ctx, struct fhir_write *w, struct
 		struct store_stmt *st;
 		rc = store_prepare(ctx->store,
 			"INSERT INTO care_team_member (careteam_id, seq, regional_id, facility_code, account_id, period_start,"
-			" period_end, active) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &st, err);
+			" period_end, active, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err);
 		if (rc != RK_OK)
 			break;
 		store_bind_text(st, 1, w->id);
@@ -327,6 +327,7 @@ enum rk_status careteam_after(struct fhir_ctx *ctx, struct fhir_write *w, struct
 		store_bind_i64(st, 6, t->members[i].start);
 		store_bind_i64(st, 7, t->members[i].end);
 		store_bind_i64(st, 8, t->active);
+		store_bind_i64(st, 9, ctx->now);
 		rc = store_run(st, err);
 		store_done(st);
 	}

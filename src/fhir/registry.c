@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "fhir/jpcore.h"
+#include "fhir/linking.h"
 #include "model/regional_id.h"
 
 bool registry_local_system(struct str system, struct str *facility_code)
@@ -78,6 +79,26 @@ static enum rk_status add_regional_identifier(struct fhir_ctx *ctx, struct fhir_
 	return RK_OK;
 }
 
+/* A regional ID that was merged away names its survivor: the registration is
+ * linked there, and its identifier says so. */
+static enum rk_status follow_merge(struct fhir_ctx *ctx, struct fhir_write *w, struct str *regional, struct rk_err *err)
+{
+	char cur[REGIONAL_ID_LEN + 1];
+	enum rk_status rc = linking_current(ctx->store, *regional, cur, err);
+	if (rc != RK_OK || str_eq_c(*regional, cur))
+		return rc;
+	struct str now = arena_str(ctx->arena, str_c(cur));
+	if (!now.ptr)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	size_t i;
+	json_t *ident;
+	json_array_foreach(json_object_get(w->res, "identifier"), i, ident)
+		if (str_eq_c(jstr(ident, "system"), ctx->cfg->region_id_system))
+			json_object_set_new(ident, "value", json_stringn(now.ptr, now.len));
+	*regional = now;
+	return RK_OK;
+}
+
 enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
 {
 	struct str regional = STR_NULL;
@@ -96,6 +117,8 @@ enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write 
 		return rk_fail_at(err, RK_INVALID, "Patient.identifier",
 				  "regional patient ID '%.*s' is not valid (13 digits with a check digit)", STR_FMT(regional));
 
+	if (regional.ptr && (rc = follow_merge(ctx, w, &regional, err)) != RK_OK && rc != RK_NOT_FOUND)
+		return rc;
 	struct store_patient_link link;
 	rc = store_link_by_patient(ctx->store, w->id, ctx->arena, &link, err);
 	if (rc == RK_OK) { /* an update of a registered Patient */
@@ -165,7 +188,8 @@ enum rk_status registry_patient_after(struct fhir_ctx *ctx, struct fhir_write *w
 		.regional_id = w->regional_id,
 		.linked_at = ctx->now,
 	};
-	return store_link_put(ctx->store, &l, err);
+	enum rk_status rc = store_link_put(ctx->store, &l, err);
+	return rc == RK_OK ? linking_registered(ctx, w, err) : rc;
 }
 
 static struct str facility_kind(const json_t *org)

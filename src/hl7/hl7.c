@@ -229,8 +229,8 @@ static struct str raw_msh_field(struct str in, char fsep, int n)
 	const unsigned char *p = (const unsigned char *)in.ptr;
 	bool multi = false;
 	int field = 2;
-	size_t start = 4;
-	for (size_t i = 4; i < in.len; i++) {
+	size_t start = 4, i;
+	for (i = 4; i < in.len; i++) {
 		unsigned char c = p[i];
 		if (c == '\r' || c == '\n')
 			break;
@@ -246,7 +246,7 @@ static struct str raw_msh_field(struct str in, char fsep, int n)
 		}
 	}
 	if (field == n)
-		return (struct str){in.ptr + start, in.len - start};
+		return (struct str){in.ptr + start, i - start};
 	return str_empty();
 }
 
@@ -325,29 +325,65 @@ static enum rk_status check_seps(struct str in, struct hl7_seps *seps, struct rk
 	return RK_OK;
 }
 
-/* One pass over the text: terminators counted (CRLF once), NUL, ESC and
- * non-ASCII bytes noticed. */
+/* One pass over the text: terminators counted (CRLF once), field separators
+ * counted, NUL, ESC, VT/FS noticed, UTF-8 checked. Eight printable ASCII
+ * bytes at a time on the common path. */
 struct scan {
-	size_t nterm;
+	size_t nterm, nfsep;
 	bool any_lf;
 	bool high;
-	size_t nul_at, esc_at;
+	size_t nul_at, esc_at, frame_at; /* first NUL, ESC, VT or FS */
+	size_t bad_utf8;                 /* first byte breaking UTF-8 */
 };
 
-static void scan_text(struct str t, struct scan *sc)
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+#define LOW7 0x7F7F7F7F7F7F7F7Full
+
+/* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t rem)
+{
+	unsigned c = p[0];
+	if (c >= 0xE1 && c <= 0xEC && rem >= 3 && (p[1] & 0xC0) == 0x80 && (p[2] & 0xC0) == 0x80)
+		return 3; /* most kana and kanji: no overlong or surrogate possible */
+	size_t len = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+	if (len == 0 || len > rem)
+		return 0;
+	return utf8_bad_offset(p, len) == SIZE_MAX ? len : 0;
+}
+
+static void scan_text(struct str t, char fsep, struct scan *sc)
 {
 	const unsigned char *p = (const unsigned char *)t.ptr;
-	size_t n = t.len;
-	*sc = (struct scan){.nul_at = SIZE_MAX, .esc_at = SIZE_MAX};
-	bool high = false;
-	size_t nterm = 0;
-	for (size_t i = 0; i < n; i++) {
+	size_t n = t.len, i = 0, nterm = 0, nf = 0;
+	*sc = (struct scan){.nul_at = SIZE_MAX, .esc_at = SIZE_MAX, .frame_at = SIZE_MAX, .bad_utf8 = SIZE_MAX};
+	const uint64_t fmask = ONES * (unsigned char)fsep;
+	while (i < n) {
+		if (i + 8 <= n) {
+			uint64_t x;
+			memcpy(&x, p + i, 8);
+			if ((((x - 0x2020202020202020ull) | x) & HIGHS) == 0) {
+				uint64_t y = x ^ fmask;
+				nf += 8 - (size_t)__builtin_popcountll((((y & LOW7) + LOW7) | y) & HIGHS);
+				i += 8;
+				continue;
+			}
+		}
 		unsigned c = p[i];
-		if (c >= 0x20) {
-			high |= c >= 0x80;
+		if (c >= 0x80) {
+			sc->high = true;
+			size_t k = utf8_seq(p + i, n - i);
+			if (k == 0) {
+				if (sc->bad_utf8 == SIZE_MAX)
+					sc->bad_utf8 = i;
+				k = 1;
+			}
+			i += k;
 			continue;
 		}
-		if (c == '\r') {
+		if (c >= 0x20) {
+			nf += c == (unsigned char)fsep;
+		} else if (c == '\r') {
 			nterm++;
 		} else if (c == '\n') {
 			sc->any_lf = true;
@@ -359,10 +395,14 @@ static void scan_text(struct str t, struct scan *sc)
 		} else if (c == ESC) {
 			if (sc->esc_at == SIZE_MAX)
 				sc->esc_at = i;
+		} else if (c == 0x0B || c == FS) {
+			if (sc->frame_at == SIZE_MAX)
+				sc->frame_at = i;
 		}
+		i++;
 	}
 	sc->nterm = nterm;
-	sc->high = high;
+	sc->nfsep = nf;
 }
 
 /* The end of the segment starting at p: the next CR or LF, or end. */
@@ -384,8 +424,10 @@ static enum rk_status split_segments(struct str t, const struct scan *sc, char f
 	if (cap > RK_MAX_HL7_SEGMENTS)
 		cap = RK_MAX_HL7_SEGMENTS;
 	struct hl7_segment *segs = arena_alloc(a, cap * sizeof *segs);
-	if (!segs)
+	uint32_t *fs = arena_alloc(a, (sc->nfsep + 1) * sizeof *fs);
+	if (!segs || !fs)
 		return rk_fail(err, RK_TOO_LARGE, "no memory left in the request arena for %zu HL7 segments", cap);
+	size_t nfs = 0;
 	size_t n = 0;
 	const char *p = t.ptr, *end = t.ptr + t.len;
 	while (p < end) {
@@ -421,6 +463,16 @@ static enum rk_status split_segments(struct str t, const struct scan *sc, char f
 							"batches are not accepted", n + 1);
 		segs[n].name = (struct str){s.ptr, 3};
 		segs[n].text = s;
+		size_t first = nfs;
+		for (size_t k = 0; k < s.len; k++) { /* fields are short: a loop beats memchr calls */
+			if (s.ptr[k] != fsep)
+				continue;
+			if (nfs == sc->nfsep) /* the scan counted every one; never past the array */
+				return rk_fail(err, RK_INTERNAL, "HL7 field index miscounted");
+			fs[nfs++] = (uint32_t)k;
+		}
+		segs[n].fsep = fs + first;
+		segs[n].nfsep = nfs - first;
 		n++;
 	}
 	*segs_out = segs;
@@ -464,9 +516,12 @@ enum rk_status hl7_parse(struct str input, struct arena *a, struct hl7_msg *out,
 	}
 
 	struct scan sc;
-	scan_text(text, &sc);
+	scan_text(text, m.seps.field, &sc);
 	if (sc.nul_at != SIZE_MAX)
 		return rk_fail(err, RK_INVALID, "NUL byte at offset %zu of the HL7 message", sc.nul_at);
+	if (sc.frame_at != SIZE_MAX)
+		return rk_fail(err, RK_INVALID, "MLLP framing byte 0x%02X at offset %zu inside the HL7 message",
+			       (unsigned char)text.ptr[sc.frame_at], sc.frame_at);
 	if (sc.esc_at != SIZE_MAX)
 		return rk_fail(err, RK_INVALID, "ISO-2022-JP escape (ESC) at offset %zu but MSH-18 '%.*s' does not "
 						"declare ISO IR87", sc.esc_at, (int)(msh18.len > 40 ? 40 : msh18.len),
@@ -474,7 +529,7 @@ enum rk_status hl7_parse(struct str input, struct arena *a, struct hl7_msg *out,
 	if (m.charset != HL7_ISO2022JP) {
 		m.charset = HL7_ASCII;
 		if (sc.high) {
-			size_t bad = utf8_bad_offset((const unsigned char *)text.ptr, text.len);
+			size_t bad = sc.bad_utf8;
 			if (bad != SIZE_MAX)
 				return rk_fail(err, RK_INVALID, "invalid UTF-8 at offset %zu (byte 0x%02X); MSH-18 '%.*s' "
 								"is read as UTF-8 (only ISO IR87 / ISO 2022-1994 is decoded)",
@@ -529,20 +584,36 @@ size_t hl7_seg_count(const struct hl7_msg *m, const char *name)
 	return n;
 }
 
-/* Piece i (0-based) of s split at sep; empty when absent. */
+/* Piece i (0-based) of s split at sep; empty when absent. Pieces are short:
+ * a plain loop beats memchr calls here. */
 static struct str piece(struct str s, char sep, int i)
 {
 	if (s.len == 0)
 		return str_empty();
 	const char *p = s.ptr, *end = s.ptr + s.len;
 	for (; i > 0; i--) {
-		const char *q = memchr(p, sep, (size_t)(end - p));
-		if (!q)
+		while (p < end && *p != sep)
+			p++;
+		if (p == end)
 			return str_empty();
-		p = q + 1;
+		p++;
 	}
-	const char *q = memchr(p, sep, (size_t)(end - p));
-	return (struct str){p, (size_t)((q ? q : end) - p)};
+	const char *q = p;
+	while (q < end && *q != sep)
+		q++;
+	return (struct str){p, (size_t)(q - p)};
+}
+
+/* Piece i of the segment split at the field separator, from the index. */
+static struct str seg_piece(const struct hl7_msg *m, const struct hl7_segment *s, int i)
+{
+	if (!s->fsep)
+		return piece(s->text, m->seps.field, i);
+	if ((size_t)i > s->nfsep)
+		return str_empty();
+	size_t start = i == 0 ? 0 : s->fsep[i - 1] + 1;
+	size_t end = (size_t)i < s->nfsep ? s->fsep[i] : s->text.len;
+	return (struct str){s->text.ptr + start, end - start};
 }
 
 /* The whole field (all repetitions); for MSH-1 and MSH-2 the literal text. */
@@ -555,9 +626,9 @@ static struct str field_of(const struct hl7_msg *m, const struct hl7_segment *s,
 			return s->text.len > 3 ? (struct str){s->text.ptr + 3, 1} : str_empty();
 		}
 		*literal = field == 2;
-		return piece(s->text, m->seps.field, field - 1);
+		return seg_piece(m, s, field - 1);
 	}
-	return piece(s->text, m->seps.field, field);
+	return seg_piece(m, s, field);
 }
 
 struct str hl7_get(const struct hl7_msg *m, const struct hl7_segment *s, int field, int rep, int comp, int sub)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -28,6 +29,10 @@ enum hl7_charset { HL7_ASCII, HL7_UTF8, HL7_ISO2022JP };
 struct hl7_segment {
 	struct str name; /* "MSH", "PID", ... (3 characters) */
 	struct str text; /* the whole segment, without its terminator */
+	/* Offsets in text of its field separators, made by hl7_parse so hl7_get
+	 * finds a field without rescanning (NULL in a hand-made segment). */
+	const uint32_t *fsep;
+	size_t nfsep;
 };
 
 struct hl7_msg {

@@ -392,6 +392,21 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 	return rc;
 }
 
+/* The source facility of an HL7 message that came without one (MLLP): its
+ * MSH-4 when that is a participating facility's 10-digit code. Stays empty
+ * otherwise (the message is then quarantined as from an unknown sender). */
+static enum rk_status resolve_sender(struct ingest *ing, const struct hl7_msg *h, struct str *facility,
+				     struct rk_err *err)
+{
+	if (h->sending_facility.len != 10 || !str_is_digits(h->sending_facility))
+		return RK_OK;
+	struct store_facility f;
+	enum rk_status rc = store_facility_get(ing->s, h->sending_facility, &ing->arena, &f, err);
+	if (rc == RK_OK)
+		*facility = h->sending_facility;
+	return rc == RK_NOT_FOUND ? RK_OK : rc;
+}
+
 /* Everything of one message after its savepoint: outcome in *rep, or a
  * failure whose message becomes the quarantine reason. */
 static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m, const char *origin, const char *digest,
@@ -406,6 +421,10 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 		return rc;
 	}
 	report_msh(rep, &h);
+	struct ingest_msg mm = *m;
+	if (!mm.facility_code.len && (rc = resolve_sender(ing, &h, &mm.facility_code, err)) != RK_OK)
+		return rc;
+	m = &mm;
 	struct str key = message_key(&ing->arena, m, &h);
 	if (m->origin == INGEST_MLLP) {
 		if (!h.control_id.len) {
@@ -436,9 +455,18 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 		.meta_source = source ? str_c(source) : STR_NULL,
 	};
 	struct v2map_result r;
-	rc = v2map_message(&h, &in, &ing->arena, &r, err);
-	if (rc != RK_OK)
+	if (m->condition == '0' && m->patient_id.len && m->date.len && m->data_type.len && m->order_no.len) {
+		/* An SS-MIX2 deletion names its document in the file name; its
+		 * content (often the order as it was) need not map again. */
+		char *doc = arena_printf(&ing->arena, "%.*s-%.*s.%.*s.%.*s.%.*s", STR_FMT(m->facility_code),
+					 STR_FMT(m->patient_id), STR_FMT(m->date), STR_FMT(m->data_type),
+					 STR_FMT(m->order_no));
+		if (!doc)
+			return rk_fail(err, RK_TOO_LARGE, "out of ingest memory");
+		r = (struct v2map_result){.doc_key = str_c(doc), .cancel = true};
+	} else if ((rc = v2map_message(&h, &in, &ing->arena, &r, err)) != RK_OK) {
 		return rc;
+	}
 	if (r.nwarn)
 		snprintf(rep->reason, sizeof rep->reason, "%s", r.warnings[0]);
 	bool deleting = m->condition == '0' || r.cancel;
@@ -450,14 +478,15 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 			/* a newer version of this document is already applied */
 			v2map_free(&r);
 			rep->outcome = INGEST_SKIPPED;
-			return record_message(ing, origin, m->facility_code, key, digest, STR_NULL, "skipped", now, err);
+			return record_message(ing, origin, m->facility_code, key, digest, str_c(""), "skipped", now, err);
 		}
 	}
 	struct fhir_ctx ctx;
 	fhir_ctx_for(ing, m, now, &ctx);
 	struct str patient_id = STR_NULL;
 	int count = 0;
-	rc = link_patient(ing, &ctx, &r, m->facility_code, &patient_id, err);
+	if (!deleting)
+		rc = link_patient(ing, &ctx, &r, m->facility_code, &patient_id, err);
 	if (rc == RK_OK)
 		rc = apply_doc(ing, &ctx, m, &r, patient_id, deleting, now, &count, err);
 	if (rc == RK_OK) {
@@ -500,7 +529,7 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 		}
 		if (m->condition == '2') { /* superseded: a past version, kept by the storage, not a record */
 			rep->outcome = INGEST_SKIPPED;
-			return record_message(ing, origin, m->facility_code, m->path, digest, STR_NULL, "skipped", now, err);
+			return record_message(ing, origin, m->facility_code, m->path, digest, str_c(""), "skipped", now, err);
 		}
 	}
 	enum rk_status rc = savepoint(ing->s, "SAVEPOINT", err);

@@ -330,14 +330,16 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 			if (!data)
 				why = strdup(rwhy);
 		}
-		if (!why) {
+		{ /* a refused file is remembered by its place (its bytes were not read) */
 			bool seen = false;
-			rc = ingest_seen(ing, facility, str_c(e->rel), (struct str){data, len}, &seen, err);
+			rc = ingest_seen(ing, facility, str_c(e->rel), why ? str_c("") : (struct str){data, len}, &seen, err);
 			if (rc != RK_OK) {
 				free(data);
+				free(why);
 				break;
 			}
-			if (seen) { /* unchanged since the last import (or still in quarantine) */
+			if (seen) {
+				free(why); /* unchanged since the last import (or still in quarantine) */
 				free(data);
 				st.unchanged++;
 				st.done++;

@@ -1,0 +1,254 @@
+// SS-MIX2 standardized storage import: the shared real-format sample (when
+// ../shared/testdata exists), the layout checks, quarantine with reasons,
+// incremental re-import, deletes, paths that leave the storage, and replay.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ROOT, startServer, get, assertSchema } from './harness.mjs';
+
+const HOSP = '2011000011';
+const SAMPLE = path.resolve(ROOT, '../shared/testdata/ssmix2-sample/sampleData');
+const PATIENT = `${HOSP}-9999013`;
+let server, sys, work;
+
+before(async () => {
+  server = await startServer();
+  sys = await server.system(HOSP, 'system/*.*');
+  work = mkdtempSync(path.join(tmpdir(), 'renkei-ssmix2-'));
+});
+after(async () => {
+  await server?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+async function importDir(dir, facility = HOSP) {
+  const r = await server.cli(['import', 'ssmix2', dir, '--facility', facility]);
+  const m = /(\d+) files: (\d+) stored, (\d+) deleted, (\d+) unchanged, (\d+) superseded, (\d+) quarantined; (\d+) resources/.exec(r.stdout);
+  assert.ok(m, `import summary missing: ${r.stdout}${r.stderr}`);
+  const [files, stored, deleted, unchanged, superseded, quarantined, resources] = m.slice(1).map(Number);
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr, files, stored, deleted, unchanged, superseded, quarantined, resources };
+}
+
+async function errors() {
+  const r = await server.cli(['ingest', 'errors']);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split('\n').slice(1).filter(Boolean).map((l) => {
+    const [id, at, origin, facility, location, reason] = l.split('\t');
+    return { id: Number(id), at, origin, facility, location, reason };
+  });
+}
+
+async function search(type, query) {
+  const r = await get(sys, `/fhir/${type}?${query}&_count=200`);
+  assert.equal(r.status, 200, r.text);
+  assertSchema(r.json, `${type}?${query}`);
+  return (r.json.entry || []).map((e) => e.resource);
+}
+
+const codes = (res, system) => res.flatMap((x) => (x.code?.coding || x.medicationCodeableConcept?.coding || [])
+  .filter((c) => !system || c.system.includes(system)).map((c) => c.code));
+
+test('the shared SS-MIX2 sample imports, or is quarantined with the right reason', { skip: !existsSync(SAMPLE) && 'no ../shared/testdata' }, async () => {
+  const dir = path.join(work, 'sample');
+  cpSync(SAMPLE, dir, { recursive: true });
+  const r = await importDir(dir);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.files, 22);
+  // 19 files of patient 9999013 are stored; of folder 0000001, the deletion
+  // (condition flag 0) applies and the test file of bare segments is refused.
+  assert.equal(r.stored, 19, r.stdout);
+  assert.equal(r.deleted, 1, r.stdout);
+  assert.equal(r.quarantined, 2, r.stdout);
+
+  // The broken 2-byte file sits in a folder of another patient and type.
+  const errs = await errors();
+  const broken = errs.find((e) => e.location.startsWith('000/000/0000001/20000401/ADT-31/'));
+  assert.ok(broken, JSON.stringify(errs));
+  assert.match(broken.reason, /patient 9999013 but the file is in folder 000\/000\/0000001/);
+  const bare = errs.find((e) => e.location.startsWith('000/000/0000001/20000401/OMP-11/'));
+  assert.match(bare.reason, /RXA-5/, 'a bare RXA segment has no medicine');
+
+  // Patient 9999013 as registered from ADT-00.
+  const p = await get(sys, `/fhir/Patient/${PATIENT}`);
+  assert.equal(p.status, 200, p.text);
+  assertSchema(p.json);
+  assert.equal(p.json.birthDate, '1948-04-05');
+  assert.equal(p.json.gender, 'male');
+  assert.ok(JSON.stringify(p.json.name).includes('患者') && JSON.stringify(p.json.name).includes('カンジャ'));
+  assert.ok(p.json.meta.source.startsWith(`ssmix2:${HOSP}/999/901/9999013/-/ADT-00/`), p.json.meta.source);
+
+  // Allergies: ADT-61 (IAM) and ADT-00 (AL1).
+  const allergies = await search('AllergyIntolerance', `patient=${PATIENT}`);
+  const text = JSON.stringify(allergies);
+  for (const want of ['スギ', 'ソバ', 'ハウスダスト', 'アリナミン', 'ペニシリン']) assert.ok(text.includes(want), `allergy ${want}: ${text}`);
+  assert.ok(codes(allergies).includes('106824501'), 'HOT9 code of アリナミン');
+
+  // Diagnoses: PPR-01 胃炎, MEDIS 20054174 and ICD-10 K297.
+  const conditions = await search('Condition', `patient=${PATIENT}`);
+  assert.ok(codes(conditions).includes('K297'), JSON.stringify(conditions));
+  assert.ok(JSON.stringify(conditions).includes('胃炎'));
+  assert.ok(conditions.some((c) => c.onsetDateTime?.startsWith('2011-08-31')), 'onset from PRB-16');
+
+  // Prescriptions: OMP-01 oral (HOT9) and OMP-02 injections.
+  const meds = await search('MedicationRequest', `patient=${PATIENT}`);
+  const medText = JSON.stringify(meds);
+  for (const hot of ['108665201', '110626901', '100607002']) assert.ok(medText.includes(hot), `oral HOT9 ${hot}`);
+  for (const hot of ['620007329', '620002559']) assert.ok(medText.includes(hot), `injection HOT9 ${hot}`);
+  assert.ok(medText.includes('1013044400000000'), 'JAMI 用法 code');
+
+  // Lab results: OML-11, JLAC10 codes with values, units and ranges.
+  const obs = await search('Observation', `patient=${PATIENT}&code=3A010000002327101`);
+  assert.equal(obs.length, 1, JSON.stringify(obs));
+  assert.equal(obs[0].valueQuantity.value, 7.2);
+  assert.equal(obs[0].valueQuantity.unit, 'g/dl');
+  assert.equal(obs[0].referenceRange[0].low.value, 6.7);
+  assert.equal(obs[0].referenceRange[0].high.value, 8.3);
+  const ag = await search('Observation', `patient=${PATIENT}&code=3A016000002327102`);
+  assert.equal(ag[0].valueQuantity.value, 1.7);
+  const alb = await search('Observation', `patient=${PATIENT}&code=3A015000002327101`);
+  assert.equal(alb[0].valueQuantity.value, 4.9);
+  const reports = await search('DiagnosticReport', `patient=${PATIENT}`);
+  assert.ok(reports.length >= 1);
+
+  // Everything of the patient passes the FHIR R4 schema and names its source.
+  const all = await get(sys, `/fhir/Patient/${PATIENT}/$everything?_count=1000`);
+  assert.equal(all.status, 200, all.text);
+  assertSchema(all.json);
+  for (const e of all.json.entry) assert.ok(e.resource.meta.source.startsWith('ssmix2:'), e.fullUrl);
+
+  // Run again: nothing new, nothing written.
+  const again = await importDir(dir);
+  assert.equal(again.stored, 0, again.stdout);
+  assert.equal(again.unchanged, 22, again.stdout);
+  assert.equal(again.resources, 0);
+});
+
+// A small storage written by the test: one patient, a current and a
+// superseded version of an order, then a deletion.
+const MSH = (type, id) => `MSH|^~\\&|HIS|SEND|GW|RCV|20240401100000||${type}|${id}|P|2.5`;
+const PID = (pid) => `PID|0001||${pid}^^^^PI||試験^花子^^^^^L^I~シケン^ハナコ^^^^^L^P||19600101|F`;
+function lab(pid, value) {
+  return [MSH('OUL^R22^OUL_R22', 'L' + value), PID(pid), 'PV1|0001|O',
+    'SPM|1|S1||023^血清^JC10|||||||||||||20240401090000',
+    'OBR|1|ORD1|S1|E001^血液学的検査^99O03|||20240401|20240401',
+    'ORC|SC|ORD1|S1||CM',
+    `OBX|1|NM|3D010000001926101^グルコース^JC10||${value}|mg/dL^mg/dL^99XYZ|70-109|${value > 109 ? 'H' : 'N'}|||F|||20240401090000`,
+  ].join('\r') + '\r';
+}
+function place(root, pid, date, type, name, content) {
+  const d = path.join(root, pid.slice(0, 3), pid.slice(3, 6), pid, date, type);
+  mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(d, name), content);
+  return path.join(d, name);
+}
+
+test('updates, superseded versions and deletes of a document; incremental import', async () => {
+  const root = path.join(work, 'orders');
+  const pid = '1000001';
+  const p = `${HOSP}-${pid}`;
+  place(root, pid, '20240401', 'OML-11', `${pid}_20240401_OML-11_ORD1_20240401100000000_01_2`, lab(pid, 130));
+  place(root, pid, '20240401', 'OML-11', `${pid}_20240401_OML-11_ORD1_20240401110000000_01_1`, lab(pid, 98));
+  let r = await importDir(root);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stored, 1, r.stdout);
+  assert.equal(r.superseded, 1, r.stdout);
+  let obs = await search('Observation', `patient=${p}&code=3D010000001926101`);
+  assert.equal(obs.length, 1);
+  assert.equal(obs[0].valueQuantity.value, 98, 'the current version, not the superseded one');
+
+  // A corrected result arrives as a newer current file; only it is read.
+  place(root, pid, '20240401', 'OML-11', `${pid}_20240401_OML-11_ORD1_20240401120000000_01_1`, lab(pid, 101));
+  r = await importDir(root);
+  assert.equal(r.stored, 1, r.stdout);
+  assert.equal(r.unchanged, 2, r.stdout);
+  obs = await search('Observation', `patient=${p}&code=3D010000001926101`);
+  assert.equal(obs.length, 1);
+  assert.equal(obs[0].valueQuantity.value, 101);
+
+  // The order is deleted (condition flag 0): its results go.
+  place(root, pid, '20240401', 'OML-11', `${pid}_20240401_OML-11_ORD1_20240401130000000_01_0`, lab(pid, 101));
+  r = await importDir(root);
+  assert.equal(r.deleted, 1, r.stdout);
+  obs = await search('Observation', `patient=${p}&code=3D010000001926101`);
+  assert.equal(obs.length, 0, 'deleted with its order');
+  assert.equal((await search('DiagnosticReport', `patient=${p}`)).length, 0);
+});
+
+test('bad files are quarantined with a clear reason; nothing of them is stored', async () => {
+  const root = path.join(work, 'bad');
+  const pid = '2000002';
+  // name disagrees with its folder (date), a truncated message, a file outside
+  // the layout, a name without the 7 fields, garbage, an unknown message type
+  place(root, pid, '20240402', 'OML-11', `${pid}_20240401_OML-11_ORD2_20240401100000000_01_1`, lab(pid, 99));
+  place(root, pid, '20240403', 'OML-11', `${pid}_20240403_OML-11_ORD3_20240403100000000_01_1`, lab(pid, 99).slice(0, 60));
+  place(root, pid, '20240404', 'OML-11', 'README', 'not a message');
+  place(root, pid, '20240405', 'OML-11', `${pid}_20240405_OML-11_ORD5_20240405100000000_01_1`, '\x00\x01garbage');
+  place(root, pid, '20240406', 'ZZZ-99', `${pid}_20240406_ZZZ-99_ORD6_20240406100000000_01_1`,
+    [MSH('ZZZ^Z99', 'Z1'), PID(pid)].join('\r') + '\r');
+  mkdirSync(path.join(root, 'stray'), { recursive: true });
+  writeFileSync(path.join(root, 'stray', 'file'), 'x');
+  // a symbolic link that leaves the storage
+  const outside = path.join(work, 'outside.hl7');
+  writeFileSync(outside, lab(pid, 99));
+  const d = path.join(root, pid.slice(0, 3), pid.slice(3, 6), pid, '20240407', 'OML-11');
+  mkdirSync(d, { recursive: true });
+  symlinkSync(outside, path.join(d, `${pid}_20240407_OML-11_ORD7_20240407100000000_01_1`));
+  symlinkSync('../../../../../..', path.join(d, 'up'));
+
+  const before = (await errors()).length;
+  const r = await importDir(root);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stored, 0, r.stdout);
+  assert.equal(r.quarantined, r.files, r.stdout);
+  const errs = (await errors()).slice(before);
+  const why = (frag) => errs.find((e) => e.location.includes(frag))?.reason || '(none)';
+  assert.match(why('ORD2'), /date 20240401 but the file is in folder 20240402/);
+  assert.match(why('ORD3'), /\S/);
+  assert.match(why('README'), /7 SS-MIX2 fields/);
+  assert.match(why('ORD5'), /MSH|NUL|UTF-8/);
+  assert.match(why('ORD6'), /ZZZ|message type|data type/i);
+  assert.match(why('stray'), /outside the layout/);
+  assert.match(why('ORD7'), /leaves the storage/);
+  assert.match(why('/up'), /leaves the storage|other than a file/);
+  assert.equal((await search('Observation', `patient=${HOSP}-${pid}`)).length, 0);
+
+  // Unchanged quarantined files are not tried again by the next import...
+  const again = await importDir(root);
+  assert.equal(again.quarantined, 0, again.stdout);
+  // ...but by replay, which keeps them quarantined while the cause remains.
+  const id = errs.find((e) => e.location.includes('ORD2')).id;
+  const rep = await server.cli(['ingest', 'replay', String(id)]);
+  assert.equal(rep.code, 1, rep.stdout);
+  assert.match(rep.stdout, /still quarantined/);
+  assert.equal((await errors()).filter((e) => e.location.includes('ORD2')).length, 1, 'one row, not two');
+});
+
+test('a quarantined file corrected in place is taken by the next import', async () => {
+  const root = path.join(work, 'replay');
+  const pid = '3000003';
+  const file = place(root, pid, '20240410', 'OML-11', `${pid}_20240410_OML-11_ORD9_20240410100000000_01_1`,
+    lab(pid, 99).replace('OBX|1|NM|3D010000001926101^グルコース^JC10||99', 'OBX|1|NM|3D010000001926101^グルコース^JC10||9x9'));
+  const r = await importDir(root);
+  assert.equal(r.quarantined, 1, r.stdout);
+  const e = (await errors()).find((x) => x.location.includes('ORD9'));
+  assert.match(e.reason, /OBX/);
+  // The sender corrects the file in place; the next import takes the new content.
+  writeFileSync(file, lab(pid, 99));
+  const fixed = await importDir(root);
+  assert.equal(fixed.stored, 1, fixed.stdout);
+  assert.equal((await search('Observation', `patient=${HOSP}-${pid}`)).length, 1);
+  assert.ok(readFileSync(file).length > 0);
+});
+
+test('import refuses an unknown facility and a missing directory', async () => {
+  let r = await server.cli(['import', 'ssmix2', work, '--facility', '9999999999']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /not a participating facility/);
+  r = await server.cli(['import', 'ssmix2', path.join(work, 'nope'), '--facility', HOSP]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /not a directory/);
+  r = await server.cli(['import', 'ssmix2']);
+  assert.equal(r.code, 2);
+});
