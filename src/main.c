@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "fhir/capability.h"
+#include "http/mllp_server.h"
 #include "http/server.h"
 #include "ingest/demo.h"
 #include "ingest/ssmix2_gen.h"
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 	fputs("usage: renkei <command> [-c renkei.conf] [--set key=value ...]\n"
 	      "\n"
 	      "commands:\n"
-	      "  serve                 serve the FHIR API and web UI (until SIGINT/SIGTERM)\n"
+	      "  serve                 serve the FHIR API, the web UI and HL7 v2 over MLLP (until SIGINT/SIGTERM)\n"
 	      "  init                  create or migrate the database\n"
 	      "  demo [--seed N] [--patients N] [--no-history]\n"
 	      "                        build the synthetic demo region into an empty database\n"
@@ -140,6 +141,23 @@ static struct store *open_migrated(const struct config *cfg, int64_t min_cache)
 	return s;
 }
 
+/* The MLLP listener (mllp.listen), logged before http.listening so that a
+ * watcher of the log knows both ports once the server says it is ready. */
+static int start_mllp(const struct config *cfg, struct mllp_server **out)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	int fd = -1, port = 0;
+	if (mllp_listen(cfg, &fd, &port, &err) != RK_OK || mllp_start(cfg, fd, out, &err) != RK_OK) {
+		fprintf(stderr, "renkei: %s\n", err.msg);
+		return -1;
+	}
+	char ps[16];
+	snprintf(ps, sizeof ps, "%d", port);
+	log_event(LOG_INFO, "mllp.listening", "host", cfg->mllp_host, "port", ps, NULL);
+	return 0;
+}
+
 static int cmd_serve(struct config *cfg)
 {
 	struct store *s = open_migrated(cfg, 0);
@@ -177,6 +195,13 @@ static int cmd_serve(struct config *cfg)
 		audit_close(env.audit);
 		return 1;
 	}
+	struct mllp_server *mllp = NULL;
+	if (cfg->mllp_enabled && start_mllp(cfg, &mllp) != 0) {
+		http_stop(srv);
+		audit_close(env.audit);
+		free((char *)env.capability);
+		return 1;
+	}
 	char url[128], port[16];
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
 	snprintf(url, sizeof url, "%s://%s%s%s:%d/", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
@@ -187,6 +212,7 @@ static int cmd_serve(struct config *cfg)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_event(LOG_INFO, "http.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	mllp_stop(mllp); /* drains: what was received is stored and acknowledged first */
 	http_stop(srv);
 	audit_close(env.audit);
 	free((char *)env.capability);

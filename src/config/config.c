@@ -88,6 +88,19 @@ static const struct cfg_option options[] = {
 	    "Key of the audit chain's HMAC, kept outside the database (empty: <sqlite db>.audit.key, or var/audit.key)."),
 	OPT("audit.retention_days", CFG_INT, audit_retention_days, "1825", 1825, 36500, NULL,
 	    "Audit entries are kept at least this long (5 years by default; never less)."),
+	OPT("mllp.listen", CFG_STRING, mllp_listen, "", 0, 0, NULL,
+	    "Address and port of the HL7 v2 MLLP listener (e.g. 127.0.0.1:2575; empty: off). MLLP has no TLS here, so "
+	    "only a loopback address is accepted: reach it through a VPN or an stunnel/TLS proxy on this host."),
+	OPT("mllp.max_connections", CFG_INT, mllp_max_connections, "1024", 1, RK_MAX_MLLP_CONNECTIONS, NULL,
+	    "Concurrent MLLP connections; more are closed at once."),
+	OPT("mllp.idle_timeout", CFG_DURATION_S, mllp_idle_timeout_s, "5min", 1, 86400, NULL,
+	    "An MLLP connection that sends nothing, or never finishes a frame, for this long is closed."),
+	OPT("mllp.max_message", CFG_SIZE, mllp_max_message, "8M", 1024, RK_MAX_HL7_MESSAGE, NULL,
+	    "Largest HL7 message in one MLLP frame; a larger one is answered AR and its connection closed."),
+	OPT("mllp.senders", CFG_STRING, mllp_senders, "", 0, 0, NULL,
+	    "MLLP senders and their source facility: comma-separated MSH-3^MSH-4=facility code (10 digits), e.g. "
+	    "HIS^HOSP1=2011000011. A sender whose MSH-4 is itself a registered facility code needs no entry; any other "
+	    "sender is answered AR and its message quarantined."),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -287,16 +300,17 @@ enum rk_status config_set(struct config *cfg, const char *assignment, struct rk_
 	return apply_line(cfg, str_trim(str_c(assignment)), "--set: ", NULL, err);
 }
 
-/* host:port, [v6]:port; fills host/port and whether the host is loopback. */
-static enum rk_status parse_listen(struct config *cfg, struct rk_err *err)
+/* host:port, [v6]:port of option `name`; fills host/port and whether the host is loopback. */
+static enum rk_status parse_hostport(const char *name, const char *value, char host_out[64], int *port_out,
+				     bool *loopback, struct rk_err *err)
 {
-	struct str v = str_c(cfg->http_listen), host, port;
+	struct str v = str_c(value), host, port;
 	long colon = -1;
 	for (size_t i = 0; i < v.len; i++)
 		if (v.ptr[i] == ':')
 			colon = (long)i;
 	if (colon <= 0)
-		return rk_fail(err, RK_INVALID, "http.listen: '%s' is not host:port", cfg->http_listen);
+		return rk_fail(err, RK_INVALID, "%s: '%s' is not host:port", name, value);
 	host = (struct str){v.ptr, (size_t)colon};
 	port = (struct str){v.ptr + colon + 1, v.len - (size_t)colon - 1};
 	if (host.len >= 2 && host.ptr[0] == '[' && host.ptr[host.len - 1] == ']') {
@@ -305,29 +319,88 @@ static enum rk_status parse_listen(struct config *cfg, struct rk_err *err)
 	}
 	int64_t p;
 	if (!str_to_i64(port, 0, 65535, &p))
-		return rk_fail(err, RK_INVALID, "http.listen: port '%.*s' is not 0..65535 (0: any free port)", STR_FMT(port));
-	if (!str_copy(cfg->listen_host, sizeof cfg->listen_host, host))
-		return rk_fail(err, RK_INVALID, "http.listen: host is too long");
-	cfg->listen_port = (int)p;
-	if (strcmp(cfg->listen_host, "localhost") == 0)
-		snprintf(cfg->listen_host, sizeof cfg->listen_host, "127.0.0.1");
+		return rk_fail(err, RK_INVALID, "%s: port '%.*s' is not 0..65535 (0: any free port)", name, STR_FMT(port));
+	if (!str_copy(host_out, 64, host))
+		return rk_fail(err, RK_INVALID, "%s: host is too long", name);
+	*port_out = (int)p;
+	if (strcmp(host_out, "localhost") == 0)
+		snprintf(host_out, 64, "127.0.0.1");
 	struct in_addr a4;
 	struct in6_addr a6;
-	if (inet_pton(AF_INET, cfg->listen_host, &a4) == 1) {
-		cfg->listen_loopback = (ntohl(a4.s_addr) >> 24) == 127;
-	} else if (inet_pton(AF_INET6, cfg->listen_host, &a6) == 1) {
-		cfg->listen_loopback = IN6_IS_ADDR_LOOPBACK(&a6);
+	if (inet_pton(AF_INET, host_out, &a4) == 1) {
+		*loopback = (ntohl(a4.s_addr) >> 24) == 127;
+	} else if (inet_pton(AF_INET6, host_out, &a6) == 1) {
+		*loopback = IN6_IS_ADDR_LOOPBACK(&a6);
 	} else {
 		return rk_fail(err, RK_INVALID,
-			       "http.listen: '%s' is not an IP address (give 127.0.0.1, ::1 or an interface address)",
-			       cfg->listen_host);
+			       "%s: '%s' is not an IP address (give 127.0.0.1, ::1 or an interface address)",
+			       name, host_out);
 	}
 	return RK_OK;
 }
 
+/* "APP^FAC=CODE, ...": each entry well-formed, the code 10 digits, no pair twice. */
+static enum rk_status check_senders(const char *value, struct rk_err *err)
+{
+	struct str rest = str_c(value), entry;
+	while (str_next(&rest, ',', &entry)) {
+		entry = str_trim(entry);
+		if (entry.len == 0)
+			continue;
+		struct str sender, code, app, fac;
+		if (!str_cut(entry, '=', &sender, &code) || !str_cut(str_trim(sender), '^', &app, &fac) ||
+		    str_trim(app).len == 0 || str_trim(fac).len == 0)
+			return rk_fail(err, RK_INVALID, "mllp.senders: '%.*s' is not MSH-3^MSH-4=facility code", STR_FMT(entry));
+		code = str_trim(code);
+		if (code.len != 10 || !str_is_digits(code))
+			return rk_fail(err, RK_INVALID, "mllp.senders: '%.*s': the facility code must be 10 digits",
+				       STR_FMT(entry));
+		struct str before = {value, (size_t)(entry.ptr - value)};
+		/* an earlier entry for the same pair would shadow this one */
+		struct str r2 = before, e2;
+		while (str_next(&r2, ',', &e2)) {
+			struct str s2, c2, a2, f2;
+			if (str_cut(str_trim(e2), '=', &s2, &c2) && str_cut(str_trim(s2), '^', &a2, &f2) &&
+			    str_eq(str_trim(a2), str_trim(app)) && str_eq(str_trim(f2), str_trim(fac)))
+				return rk_fail(err, RK_INVALID, "mllp.senders: sender %.*s^%.*s is listed twice",
+					       STR_FMT(str_trim(app)), STR_FMT(str_trim(fac)));
+		}
+	}
+	return RK_OK;
+}
+
+bool config_mllp_sender(const struct config *cfg, struct str app, struct str facility, char code[16])
+{
+	struct str rest = str_c(cfg->mllp_senders), entry;
+	while (str_next(&rest, ',', &entry)) {
+		struct str sender, c, a, f;
+		if (!str_cut(str_trim(entry), '=', &sender, &c) || !str_cut(str_trim(sender), '^', &a, &f))
+			continue;
+		if (str_eq(str_trim(a), app) && str_eq(str_trim(f), facility))
+			return str_copy(code, 16, str_trim(c));
+	}
+	return false;
+}
+
 enum rk_status config_finish(struct config *cfg, struct rk_err *err)
 {
-	enum rk_status st = parse_listen(cfg, err);
+	enum rk_status st = parse_hostport("http.listen", cfg->http_listen, cfg->listen_host, &cfg->listen_port,
+					   &cfg->listen_loopback, err);
+	if (st != RK_OK)
+		return st;
+	cfg->mllp_enabled = cfg->mllp_listen[0] != '\0';
+	if (cfg->mllp_enabled) {
+		bool loopback = false;
+		st = parse_hostport("mllp.listen", cfg->mllp_listen, cfg->mllp_host, &cfg->mllp_port, &loopback, err);
+		if (st != RK_OK)
+			return st;
+		if (!loopback)
+			return rk_fail(err, RK_INVALID,
+				       "mllp.listen: refusing to listen on non-loopback address %s: MLLP has no TLS in renkei; "
+				       "listen on 127.0.0.1 and reach it through a VPN or a TLS tunnel (stunnel)",
+				       cfg->mllp_host);
+	}
+	st = check_senders(cfg->mllp_senders, err);
 	if (st != RK_OK)
 		return st;
 	bool has_cert = cfg->tls_cert[0] != '\0', has_key = cfg->tls_key[0] != '\0';

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "core/err.h"
+#include "core/str.h"
 
 struct config {
 	/* http */
@@ -53,6 +54,12 @@ struct config {
 	/* audit */
 	char *audit_key_file;           /* empty: <sqlite db>.audit.key, or var/audit.key */
 	int64_t audit_retention_days;
+	/* mllp */
+	char *mllp_listen;              /* host:port of the HL7 v2 listener; empty: off; loopback only (no TLS) */
+	int64_t mllp_max_connections;
+	int64_t mllp_idle_timeout_s;    /* a connection without a byte (or a finished frame) for this long is closed */
+	int64_t mllp_max_message;       /* bytes of one framed message */
+	char *mllp_senders;             /* "APP^FACILITY=CODE, ...": MSH-3^MSH-4 → source facility code */
 
 	/* derived by config_finish */
 	char listen_host[64];
@@ -60,6 +67,9 @@ struct config {
 	bool listen_loopback;
 	bool tls_enabled;
 	bool base_url_derived; /* fhir.base_url was empty: follows the bound port */
+	char mllp_host[64];    /* mllp.listen split (mllp_enabled false when mllp.listen is empty) */
+	int mllp_port;
+	bool mllp_enabled;
 };
 
 /* Fill cfg with the defaults of the option table. Aborts only on OOM. */
@@ -76,6 +86,11 @@ void config_free(struct config *cfg);
 /* The server bound port (differs from listen_port when that was 0): updates
  * listen_port and a derived fhir.base_url. Call before threads start. */
 void config_bound_port(struct config *cfg, int port);
+
+/* The source facility of an MLLP sender named in mllp.senders: app and
+ * facility are MSH-3.1 and MSH-4.1 (compared exactly). Returns true and fills
+ * code (NUL-terminated, 10 digits) when the pair is listed. Thread-safe. */
+bool config_mllp_sender(const struct config *cfg, struct str app, struct str facility, char code[16]);
 
 /* Write the annotated example file (every option, default, bounds, why). */
 void config_write_example(FILE *f);

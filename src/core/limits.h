@@ -50,6 +50,14 @@
 #define RK_MAX_HL7_SEGMENTS 50000        /* segments in one message: a cumulative lab ORU has a few thousand OBX/NTE;
                                           * bounds the segment index at 2.4 MB (48 bytes each) */
 
+/* MLLP (HL7 v2 over TCP) */
+#define RK_MAX_MLLP_CONNECTIONS 65536    /* concurrent MLLP connections: one per sending system, a few per facility */
+#define RK_MAX_MLLP_INFLIGHT 64          /* messages of one connection awaiting their ACK before it is read again:
+                                            HL7 senders wait for each ACK; this bounds a pipelining client's memory */
+#define RK_MAX_MLLP_QUEUED (256u << 20)  /* bytes of received messages waiting for the ingest thread; beyond it no
+                                            connection is read until the queue drains (back-pressure, bounded memory) */
+#define RK_MAX_MLLP_PEER 64              /* "[v6 address]:port" of a peer, for the log */
+
 /* Ingest */
 #define RK_MAX_LOCAL_PID_LEN 20          /* local patient ID: SS-MIX2 uses up to 15; ids "<facility>-<PID>.h<hash>.<seq>" stay within 64 */
 #define RK_MAX_SSMIX2_FILE RK_MAX_HL7_MESSAGE /* one SS-MIX2 file is one message, read whole */

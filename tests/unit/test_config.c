@@ -388,6 +388,66 @@ static void test_listen_rules(void **state)
 	}
 }
 
+/* mllp.listen: off by default, loopback only (even with TLS: MLLP has none),
+ * and mllp.senders maps MSH-3^MSH-4 to a facility code. */
+static void test_mllp(void **state)
+{
+	(void)state;
+	struct config cfg;
+	struct rk_err err;
+	const char *const none[] = {NULL};
+	assert_int_equal(set_and_finish(&cfg, none, &err), RK_OK);
+	assert_false(cfg.mllp_enabled);
+	config_free(&cfg);
+
+	const char *const on[] = {"mllp.listen=127.0.0.1:2575",
+				  "mllp.senders= HIS^HOSP1=2011000011 , LAB^X=2011100018,", NULL};
+	assert_int_equal(set_and_finish(&cfg, on, &err), RK_OK);
+	assert_true(cfg.mllp_enabled);
+	assert_string_equal(cfg.mllp_host, "127.0.0.1");
+	assert_int_equal(cfg.mllp_port, 2575);
+	char code[16] = "";
+	assert_true(config_mllp_sender(&cfg, STR_LIT("HIS"), STR_LIT("HOSP1"), code));
+	assert_string_equal(code, "2011000011");
+	assert_true(config_mllp_sender(&cfg, STR_LIT("LAB"), STR_LIT("X"), code));
+	assert_string_equal(code, "2011100018");
+	assert_false(config_mllp_sender(&cfg, STR_LIT("HIS"), STR_LIT("X"), code));
+	assert_false(config_mllp_sender(&cfg, STR_LIT("HI"), STR_LIT("HOSP1"), code));
+	config_free(&cfg);
+
+	/* Non-loopback is refused even with TLS configured for HTTP, and says why. */
+	const char *const lan[] = {"mllp.listen=192.168.1.10:2575", "http.listen=192.168.1.10:8443",
+				   "tls.cert=/etc/renkei/cert.pem", "tls.key=/etc/renkei/key.pem", NULL};
+	assert_int_equal(set_and_finish(&cfg, lan, &err), RK_INVALID);
+	assert_non_null(strstr(err.msg, "mllp.listen"));
+	assert_non_null(strstr(err.msg, "no TLS"));
+	config_free(&cfg);
+	const char *const any[] = {"mllp.listen=0.0.0.0:2575", NULL};
+	assert_int_equal(set_and_finish(&cfg, any, &err), RK_INVALID);
+	config_free(&cfg);
+	const char *const badhost[] = {"mllp.listen=hl7.example.jp:2575", NULL};
+	assert_int_equal(set_and_finish(&cfg, badhost, &err), RK_INVALID);
+	assert_non_null(strstr(err.msg, "mllp.listen"));
+	config_free(&cfg);
+
+	/* Malformed sender lists. */
+	const char *bad[] = {"HIS=2011000011", "HIS^HOSP1", "HIS^HOSP1=201100001", "HIS^HOSP1=20110000ab",
+			     "^HOSP1=2011000011", "HIS^=2011000011",
+			     "HIS^HOSP1=2011000011,HIS^HOSP1=2011100018"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char set[200];
+		snprintf(set, sizeof set, "mllp.senders=%s", bad[i]);
+		const char *const sets[] = {set, NULL};
+		if (set_and_finish(&cfg, sets, &err) != RK_INVALID)
+			fail_msg("mllp.senders=%s accepted", bad[i]);
+		assert_non_null(strstr(err.msg, "mllp.senders"));
+		config_free(&cfg);
+	}
+	/* mllp.max_message may not exceed the parser's bound. */
+	expect_value_error("mllp.max_message = 1G");
+	expect_value_error("mllp.max_connections = 0");
+}
+
 static void test_tls_pairs(void **state)
 {
 	(void)state;
@@ -578,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_listen_rules),
 		cmocka_unit_test(test_tls_pairs),
+		cmocka_unit_test(test_mllp),
 		cmocka_unit_test(test_cross_checks),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_example_round_trip),
