@@ -392,12 +392,21 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 	return rc;
 }
 
-/* The source facility of an HL7 message that came without one (MLLP): its
- * MSH-4 when that is a participating facility's 10-digit code. Stays empty
- * otherwise (the message is then quarantined as from an unknown sender). */
+/* The source facility of an HL7 message that came without one (an MLLP
+ * message the listener could not place, or its replay): the sender listed in
+ * mllp.senders, else its MSH-4 when that is a participating facility's
+ * 10-digit code. Stays empty otherwise (quarantined as from an unknown sender). */
 static enum rk_status resolve_sender(struct ingest *ing, const struct hl7_msg *h, struct str *facility,
 				     struct rk_err *err)
 {
+	char code[16];
+	if (config_mllp_sender(ing->cfg, h->sending_app, h->sending_facility, code)) {
+		char *c = arena_strdup(&ing->arena, code);
+		if (!c)
+			return rk_fail(err, RK_TOO_LARGE, "out of ingest memory");
+		*facility = str_c(c);
+		return RK_OK;
+	}
 	if (h->sending_facility.len != 10 || !str_is_digits(h->sending_facility))
 		return RK_OK;
 	struct store_facility f;
