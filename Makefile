@@ -51,6 +51,8 @@ bench: build
 	@scripts/install-deps bench
 	@bench/run
 	@bench/clinical
+	@bench/hl7
+	@bench/ingest
 
 fuzz: asan
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(ASAN_BUILD)
