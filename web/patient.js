@@ -37,6 +37,7 @@ addText({
   'cat-encounter': ['受診', 'Visit'], 'cat-condition': ['病名', 'Diagnosis'], 'cat-allergy': ['アレルギー', 'Allergy'],
   'cat-procedure': ['処置・手術', 'Procedure'], 'cat-medication': ['処方・注射', 'Medication'], 'cat-immunization': ['予防接種', 'Immunization'],
   'cat-lab': ['検査結果', 'Lab'], 'cat-vital': ['バイタル', 'Vital signs'], 'cat-imaging': ['画像', 'Image'], 'cat-document': ['文書', 'Document'],
+  'cat-order': ['オーダ', 'Order'], 'diet': ['食事', 'Diet'],
   // timeline
   'f-facility': ['施設', 'Facility'], 'f-category': ['分類', 'Category'], 'f-from': ['期間（から）', 'From'], 'f-to': ['期間（まで）', 'To'],
   all: ['すべて', 'All'], reset: ['条件を解除', 'Clear filters'], 'tl-count': ['{0}件', '{0} items'],
@@ -198,6 +199,8 @@ function itemText(e) {
     case 'ImagingStudy': return [imagingTitle(r), r.description || ''];
     case 'DocumentReference': return [ccText(r.type) || r.description || '', r.description || ''];
     case 'Composition': return [r.title || ccText(r.type), ''];
+    case 'ServiceRequest': return [ccText(r.code), ccText(r.category?.[0])];
+    case 'NutritionOrder': return [`${t('diet')}: ${(r.oralDiet?.type || []).map(ccText).filter(Boolean).join('・')}`, ''];
     default: return [e.kind, ''];
   }
 }

@@ -8,7 +8,7 @@ import { ccText, facilityOf } from './common.js';
 
 /** Timeline categories, in the order of the filter. */
 export const CATEGORIES = ['encounter', 'condition', 'allergy', 'procedure', 'medication', 'immunization', 'lab',
-  'vital', 'imaging', 'document'];
+  'vital', 'imaging', 'document', 'order'];
 
 const OBS_CAT = 'http://terminology.hl7.org/CodeSystem/observation-category';
 
@@ -42,6 +42,8 @@ export function dateOf(r) {
     case 'ImagingStudy': return r.started;
     case 'DocumentReference': return r.date || r.context?.period?.start;
     case 'Composition': return r.date;
+    case 'ServiceRequest': return r.occurrenceDateTime || r.occurrencePeriod?.start || r.authoredOn;
+    case 'NutritionOrder': return r.dateTime;
     default: return r.meta?.lastUpdated;
   }
 }
@@ -64,6 +66,7 @@ export function categoryOf(r) {
     case 'DiagnosticReport': return 'lab';
     case 'ImagingStudy': return 'imaging';
     case 'DocumentReference': case 'Composition': return 'document';
+    case 'ServiceRequest': case 'NutritionOrder': return 'order';
     default: return null;
   }
 }
