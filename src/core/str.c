@@ -155,14 +155,14 @@ bool str_is_digits(struct str s)
 	return true;
 }
 
-bool str_is_utf8(struct str s)
+size_t str_utf8_prefix(struct str s)
 {
 	const unsigned char *p = (const unsigned char *)s.ptr;
 	size_t i = 0, n = s.len;
 	while (i < n) {
 		unsigned c = p[i];
 		if (c == 0)
-			return false;
+			return i;
 		if (c < 0x80) {
 			i++;
 			continue;
@@ -179,23 +179,28 @@ bool str_is_utf8(struct str s)
 			need = 3;
 			cp = c & 0x07;
 		} else {
-			return false;
+			return i;
 		}
 		if (n - i <= need)
-			return false;
+			return i;
 		for (size_t k = 1; k <= need; k++) {
 			unsigned cc = p[i + k];
 			if ((cc & 0xC0) != 0x80)
-				return false;
+				return i;
 			cp = (cp << 6) | (cc & 0x3F);
 		}
 		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
-			return false;
+			return i;
 		if (cp >= 0xD800 && cp <= 0xDFFF)
-			return false;
+			return i;
 		i += need + 1;
 	}
-	return true;
+	return n;
+}
+
+bool str_is_utf8(struct str s)
+{
+	return str_utf8_prefix(s) == s.len;
 }
 
 bool str_copy(char *dst, size_t cap, struct str s)

@@ -51,6 +51,9 @@ int str_hexval(char c);
 bool str_is_digits(struct str s);
 /* Valid UTF-8 without NUL bytes and without overlongs or surrogates. */
 bool str_is_utf8(struct str s);
+/* Length of the longest prefix of s that is valid UTF-8 without NUL bytes
+ * (s.len when all of it is). */
+size_t str_utf8_prefix(struct str s);
 /* Copy into a fixed buffer, always NUL-terminated; returns false if truncated. */
 bool str_copy(char *dst, size_t cap, struct str s);
 

@@ -181,43 +181,8 @@ out_euc:
 /* Offset of the first byte that breaks UTF-8 (or is NUL), or SIZE_MAX. */
 static size_t utf8_bad_offset(const unsigned char *p, size_t n)
 {
-	size_t i = 0;
-	while (i < n) {
-		unsigned c = p[i];
-		if (c < 0x80) {
-			if (c == 0)
-				return i;
-			i++;
-			continue;
-		}
-		size_t need;
-		unsigned cp;
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return i;
-		}
-		if (n - i <= need)
-			return i;
-		for (size_t k = 1; k <= need; k++) {
-			unsigned cc = p[i + k];
-			if ((cc & 0xC0) != 0x80)
-				return i;
-			cp = (cp << 6) | (cc & 0x3F);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return i;
-		i += need + 1;
-	}
-	return SIZE_MAX;
+	size_t ok = str_utf8_prefix((struct str){(const char *)p, n});
+	return ok == n ? SIZE_MAX : ok;
 }
 
 /* ---- MSH before decoding ---- */
