@@ -791,6 +791,16 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 
 /* ---- observations (ADT-00 OBX body measurements, OML-11 / OMG-13 results) ---- */
 
+/* Is s a number qty() accepts? (Checked first: a failing qty() would record an error.) */
+static bool is_num(struct mc *c, struct str s)
+{
+	json_t *v;
+	if (!dec(c, s, &v))
+		return false;
+	json_decref(v);
+	return true;
+}
+
 /* OBX-7 "1.2-2.0", "<0.5", ">=10", or text. */
 static json_t *reference_range(struct mc *c, struct str range, const struct cwe *unit)
 {
@@ -804,13 +814,14 @@ static json_t *reference_range(struct mc *c, struct str range, const struct cwe 
 			b = str_trim((struct str){range.ptr + i + 1, range.len - i - 1});
 			break;
 		}
-	if (a.len && b.len) {
+	if (a.len && b.len && is_num(c, a) && is_num(c, b)) {
 		qty(c, a, unit, "", &lo);
 		qty(c, b, unit, "", &hi);
 	} else if (range.ptr[0] == '<' || range.ptr[0] == '>') {
 		size_t k = range.len > 1 && range.ptr[1] == '=' ? 2 : 1;
 		struct str v = str_trim((struct str){range.ptr + k, range.len - k});
-		qty(c, v, unit, "", range.ptr[0] == '<' ? &hi : &lo);
+		if (is_num(c, v))
+			qty(c, v, unit, "", range.ptr[0] == '<' ? &hi : &lo);
 	}
 	if ((a.len && b.len && (!lo || !hi)) || (!lo && !hi)) {
 		json_decref(lo);
@@ -1295,9 +1306,12 @@ static enum rk_status map_rxa(struct mc *c, const struct hl7_segment *orc, const
 	put(a, "status", json_string(st ? st->to : "completed"));
 	put(a, "medicationCodeableConcept", med);
 	put(a, "subject", json_pack("{s:s}", "reference", c->pref));
-	if ((rc = ts(c, T(c, s, 3, 0, 1, 0), TS_DATETIME, "RXA-3", &start)) != RK_OK ||
-	    (rc = ts(c, T(c, s, 4, 0, 1, 0), TS_DATETIME, "RXA-4", &end)) != RK_OK)
+	if ((rc = ts(c, T(c, s, 3, 0, 1, 0), TS_DATETIME, "RXA-3", &start)) != RK_OK)
 		goto fail;
+	if ((rc = ts(c, T(c, s, 4, 0, 1, 0), TS_DATETIME, "RXA-4", &end)) != RK_OK) {
+		json_decref(start);
+		goto fail;
+	}
 	if (!start) {
 		json_decref(end);
 		rc = fail(c, RK_INVALID, "RXA-3: administration time missing");
