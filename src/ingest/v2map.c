@@ -1,8 +1,10 @@
 /* v2map.c — HL7 v2.5 (SS-MIX2) messages → FHIR R4 JP Core resources
  * (ingest/v2map.h). The data type's row in v2map_tables.c names the accepted
  * message types and the mapper; simple elements are mapped by per-segment
- * field maps (struct fmap rows, applied by apply_map), the structure
- * (groups, references, codes) by one small function per mapper. */
+ * field maps (struct fmap rows, applied by v2m_apply_map), the structure
+ * (groups, references, codes) by one small function per mapper. Here: the
+ * value helpers, ids, Patient, ADT, PPR and the entry point; the order and
+ * result mappers are in v2map_orders.c. */
 #include "ingest/v2map.h"
 
 #include <stdarg.h>
@@ -14,48 +16,13 @@
 #include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/validate.h"
+#include "ingest/v2map_impl.h"
 #include "ingest/v2map_tables.h"
 #include "model/codes.h"
 
-#define RESOURCE_ID_SYSTEM "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier"
-#define OBS_CATEGORY_SYSTEM "http://terminology.hl7.org/CodeSystem/observation-category"
-#define INTERPRETATION_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-#define ACT_CODE_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-#define DIAG_SERVICE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0074"
-#define PARTICIPATION_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-#define IDENTIFIER_TYPE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0203"
-#define COND_CLINICAL_SYSTEM "http://terminology.hl7.org/CodeSystem/condition-clinical"
-#define COND_VER_SYSTEM "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-#define COND_CATEGORY_SYSTEM "http://terminology.hl7.org/CodeSystem/condition-category"
-#define ALLERGY_CLINICAL_SYSTEM "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
-#define ALLERGY_VER_SYSTEM "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
-#define DISCHARGE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0112"
-/* MEDIS 病名管理番号 (8 digits): JP Core names no system for it; renkei's own. */
-#define MEDIS_MGMT_SYSTEM "urn:renkei:CodeSystem:medis-disease-management-no"
-#define JST_MINUTES 540 /* HL7 times without a zone are Japan time */
-
 /* ---- the mapping context ---- */
 
-struct mc {
-	const struct hl7_msg *m;
-	const struct v2map_input *in;
-	struct arena *a;
-	struct rk_err *err;
-	const struct v2map_kind *kind;
-	struct str fac, pid, date, order;
-	const char *pref;   /* "Patient/<facility>-<PID>" */
-	const char *base;   /* "<facility>-<PID>.<date>.<type>.<order>" */
-	const char *hbase;  /* "<facility>-<PID>.h<16 hex>": ids when base is too long or not id-safe */
-	struct v2map_resource *res;
-	size_t n, cap;
-	const char *warn[8];
-	size_t nwarn;
-};
-
-static enum rk_status fail(struct mc *c, enum rk_status st, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static enum rk_status fail(struct mc *c, enum rk_status st, const char *fmt, ...)
+enum rk_status v2m_fail(struct mc *c, enum rk_status st, const char *fmt, ...)
 {
 	char msg[RK_ERR_MSG_MAX];
 	va_list ap;
@@ -65,9 +32,7 @@ static enum rk_status fail(struct mc *c, enum rk_status st, const char *fmt, ...
 	return rk_fail(c->err, st, "%s", msg);
 }
 
-static void warn(struct mc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void warn(struct mc *c, const char *fmt, ...)
+void v2m_warn(struct mc *c, const char *fmt, ...)
 {
 	if (c->nwarn >= sizeof c->warn / sizeof c->warn[0])
 		return;
@@ -81,55 +46,55 @@ static void warn(struct mc *c, const char *fmt, ...)
 		c->warn[c->nwarn++] = w;
 }
 
-static size_t seg_index(const struct mc *c, const struct hl7_segment *s)
+size_t v2m_seg_index(const struct mc *c, const struct hl7_segment *s)
 {
 	return (size_t)(s - c->m->segs);
 }
 
 /* Unescaped, trimmed text of a part of a field. */
-static struct str T(struct mc *c, const struct hl7_segment *s, int f, int rep, int comp, int sub)
+struct str v2m_T(struct mc *c, const struct hl7_segment *s, int f, int rep, int comp, int sub)
 {
 	if (!s)
 		return STR_NULL;
 	return str_trim(hl7_text(c->m, s, f, rep, comp, sub, c->a));
 }
 
-static const char *cstr(struct mc *c, struct str s)
+const char *v2m_cstr(struct mc *c, struct str s)
 {
 	char *p = arena_strndup(c->a, s.ptr ? s.ptr : "", s.len);
 	return p ? p : "";
 }
 
-static json_t *jstr(struct str s)
+json_t *v2m_jstr(struct str s)
 {
 	return s.len ? json_stringn(s.ptr, s.len) : NULL;
 }
 
 /* Set key only when v is not NULL (jansson's set_new ignores NULL, but says so with -1). */
-static void put(json_t *o, const char *key, json_t *v)
+void v2m_put(json_t *o, const char *key, json_t *v)
 {
 	if (o && v)
 		json_object_set_new(o, key, v);
 }
 
-static void push(json_t *arr, json_t *v)
+void v2m_push(json_t *arr, json_t *v)
 {
 	if (arr && v)
 		json_array_append_new(arr, v);
 }
 
 /* Empty arrays and objects are not valid FHIR: drop them. */
-static void put_nonempty(json_t *o, const char *key, json_t *v)
+void v2m_put_nonempty(json_t *o, const char *key, json_t *v)
 {
 	if (v && ((json_is_array(v) && json_array_size(v) == 0) || (json_is_object(v) && json_object_size(v) == 0))) {
 		json_decref(v);
 		return;
 	}
-	put(o, key, v);
+	v2m_put(o, key, v);
 }
 
 /* The i-th segment's next segment named `name` before any of `stops` (space-separated), or NULL. */
-static const struct hl7_segment *next_in_group(struct mc *c, size_t i, const char *name, const char *stops)
+const struct hl7_segment *v2m_next_in_group(struct mc *c, size_t i, const char *name, const char *stops)
 {
 	for (size_t k = i + 1; k < c->m->nseg; k++) {
 		const struct hl7_segment *s = &c->m->segs[k];
@@ -144,7 +109,7 @@ static const struct hl7_segment *next_in_group(struct mc *c, size_t i, const cha
 }
 
 /* The last segment named `name` before index i, or NULL. */
-static const struct hl7_segment *prev_seg(struct mc *c, size_t i, const char *name)
+const struct hl7_segment *v2m_prev_seg(struct mc *c, size_t i, const char *name)
 {
 	for (size_t k = i; k-- > 0;)
 		if (str_eq_c(c->m->segs[k].name, name))
@@ -154,18 +119,16 @@ static const struct hl7_segment *prev_seg(struct mc *c, size_t i, const char *na
 
 /* ---- values: timestamps, numbers, codes, quantities ---- */
 
-enum tsk { TS_DATE, TS_DATETIME, TS_INSTANT };
-
 /* HL7 TS → FHIR date / dateTime / instant. Empty: *out = NULL. Times without
  * a zone are Japan time (+09:00); an instant needs at least the hour. */
-static enum rk_status ts(struct mc *c, struct str v, enum tsk k, const char *where, json_t **out)
+enum rk_status v2m_ts(struct mc *c, struct str v, enum tsk k, const char *where, json_t **out)
 {
 	*out = NULL;
 	if (!v.len)
 		return RK_OK;
 	struct time_range r;
 	if (!time_parse_hl7(v, JST_MINUTES, &r))
-		return fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+ZZZZ])", where,
+		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+ZZZZ])", where,
 			    (int)(v.len > 40 ? 40 : v.len), v.ptr);
 	size_t n = 0;
 	while (n < v.len && v.ptr[n] >= '0' && v.ptr[n] <= '9')
@@ -228,25 +191,20 @@ static bool dec(struct mc *c, struct str s, json_t **out)
 		*out = json_integer(iv);
 		return true;
 	}
-	const char *z = cstr(c, t);
+	const char *z = v2m_cstr(c, t);
 	*out = json_real(strtod(z, NULL));
 	return true;
 }
 
-/* One coded value: code, display text, HL7 coding-system name. */
-struct cwe {
-	struct str code, text, sys;
-};
-
-static struct cwe cwe_at(struct mc *c, const struct hl7_segment *s, int f, int rep, int k)
+struct cwe v2m_cwe_at(struct mc *c, const struct hl7_segment *s, int f, int rep, int k)
 {
-	return (struct cwe){T(c, s, f, rep, k, 0), T(c, s, f, rep, k + 1, 0), T(c, s, f, rep, k + 2, 0)};
+	return (struct cwe){v2m_T(c, s, f, rep, k, 0), v2m_T(c, s, f, rep, k + 1, 0), v2m_T(c, s, f, rep, k + 2, 0)};
 }
 
 /* A CWE held as sub-components of one component (TQ1-3.1, RXE-19.2). */
-static struct cwe cwe_sub(struct mc *c, const struct hl7_segment *s, int f, int rep, int comp)
+struct cwe v2m_cwe_sub(struct mc *c, const struct hl7_segment *s, int f, int rep, int comp)
 {
-	return (struct cwe){T(c, s, f, rep, comp, 1), T(c, s, f, rep, comp, 2), T(c, s, f, rep, comp, 3)};
+	return (struct cwe){v2m_T(c, s, f, rep, comp, 1), v2m_T(c, s, f, rep, comp, 2), v2m_T(c, s, f, rep, comp, 3)};
 }
 
 static bool uri_safe(struct str s)
@@ -295,11 +253,6 @@ static const char *system_of(struct mc *c, struct str sys, struct str *code, con
 	return arena_printf(c->a, "urn:renkei:CodeSystem:v2:%.*s", STR_FMT(sys));
 }
 
-enum codemode {
-	CODE_STRICT, /* a code of the wrong shape fails the message */
-	CODE_LOOSE,  /* ... is dropped (its text kept) with a warning */
-};
-
 /* Append the coding of v to codings (dropping it per mode); set *text when v has one. */
 static enum rk_status add_coding(struct mc *c, const struct cwe *v, enum codemode mode, const char *where,
 				 json_t *codings, struct str *text)
@@ -314,18 +267,18 @@ static enum rk_status add_coding(struct mc *c, const struct cwe *v, enum codemod
 	const char *shape;
 	if (sys && !jp_code_shape_ok(str_c(sys), code, &shape)) {
 		if (mode == CODE_STRICT)
-			return fail(c, RK_INVALID, "%s: %s code '%.*s' is not %s", where, what ? what : "", (int)(code.len > 40 ? 40 : code.len),
+			return v2m_fail(c, RK_INVALID, "%s: %s code '%.*s' is not %s", where, what ? what : "", (int)(code.len > 40 ? 40 : code.len),
 				    code.ptr, shape);
-		warn(c, "%s: %s code '%.*s' is not %s; kept as text", where, what ? what : "", (int)(code.len > 40 ? 40 : code.len),
+		v2m_warn(c, "%s: %s code '%.*s' is not %s; kept as text", where, what ? what : "", (int)(code.len > 40 ? 40 : code.len),
 		     code.ptr, shape);
 		if (!text->len)
 			*text = code;
 		return RK_OK;
 	}
 	json_t *cd = json_object();
-	put(cd, "system", sys ? json_string(sys) : NULL);
-	put(cd, "code", jstr(code));
-	put(cd, "display", jstr(v->text));
+	v2m_put(cd, "system", sys ? json_string(sys) : NULL);
+	v2m_put(cd, "code", v2m_jstr(code));
+	v2m_put(cd, "display", v2m_jstr(v->text));
 	/* the same code twice (primary and alternate) is kept once */
 	size_t i;
 	json_t *o;
@@ -337,12 +290,12 @@ static enum rk_status add_coding(struct mc *c, const struct cwe *v, enum codemod
 			return RK_OK;
 		}
 	}
-	push(codings, cd);
+	v2m_push(codings, cd);
 	return RK_OK;
 }
 
 /* CodeableConcept of n coded values; *out NULL when all are empty. */
-static enum rk_status cc_of(struct mc *c, const struct cwe *v, size_t n, enum codemode mode, const char *where,
+enum rk_status v2m_cc_of(struct mc *c, const struct cwe *v, size_t n, enum codemode mode, const char *where,
 			    json_t **out)
 {
 	*out = NULL;
@@ -360,22 +313,22 @@ static enum rk_status cc_of(struct mc *c, const struct cwe *v, size_t n, enum co
 		return RK_OK;
 	}
 	json_t *cc = json_object();
-	put_nonempty(cc, "coding", codings);
-	put(cc, "text", jstr(text));
+	v2m_put_nonempty(cc, "coding", codings);
+	v2m_put(cc, "text", v2m_jstr(text));
 	*out = cc;
 	return RK_OK;
 }
 
 /* CodeableConcept of a CWE field: primary (components 1-3) and alternate (4-6). */
-static enum rk_status cc_field(struct mc *c, const struct hl7_segment *s, int f, int rep, enum codemode mode,
+enum rk_status v2m_cc_field(struct mc *c, const struct hl7_segment *s, int f, int rep, enum codemode mode,
 			       const char *where, json_t **out)
 {
-	struct cwe v[2] = {cwe_at(c, s, f, rep, 1), cwe_at(c, s, f, rep, 4)};
-	return cc_of(c, v, 2, mode, where, out);
+	struct cwe v[2] = {v2m_cwe_at(c, s, f, rep, 1), v2m_cwe_at(c, s, f, rep, 4)};
+	return v2m_cc_of(c, v, 2, mode, where, out);
 }
 
 /* Does the CodeableConcept carry a coding of one of the systems? */
-static bool cc_has(const json_t *cc, const char *sys1, const char *sys2)
+bool v2m_cc_has(const json_t *cc, const char *sys1, const char *sys2)
 {
 	size_t i;
 	json_t *o;
@@ -388,61 +341,61 @@ static bool cc_has(const json_t *cc, const char *sys1, const char *sys2)
 	return false;
 }
 
-static json_t *coding(const char *system, const char *code, const char *display)
+json_t *v2m_coding(const char *system, const char *code, const char *display)
 {
 	return json_pack("{s:s, s:s, s:s*}", "system", system, "code", code, "display", display);
 }
 
-static json_t *cc1(const char *system, const char *code, const char *display)
+json_t *v2m_cc1(const char *system, const char *code, const char *display)
 {
-	return json_pack("{s:[o]}", "coding", coding(system, code, display));
+	return json_pack("{s:[o]}", "coding", v2m_coding(system, code, display));
 }
 
 /* A Quantity: value text and a unit CWE (MERIT-9 and UCUM units keep system
  * and code; others are text). NULL when the value is empty. */
-static enum rk_status qty(struct mc *c, struct str value, const struct cwe *unit, const char *where, json_t **out)
+enum rk_status v2m_qty(struct mc *c, struct str value, const struct cwe *unit, const char *where, json_t **out)
 {
 	*out = NULL;
 	if (!value.len)
 		return RK_OK;
 	json_t *v;
 	if (!dec(c, value, &v))
-		return fail(c, RK_INVALID, "%s: '%.*s' is not a number", where, (int)(value.len > 40 ? 40 : value.len),
+		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not a number", where, (int)(value.len > 40 ? 40 : value.len),
 			    value.ptr);
 	json_t *q = json_object();
-	put(q, "value", v);
+	v2m_put(q, "value", v);
 	if (unit && unit->code.len) {
-		put(q, "unit", jstr(unit->text.len ? unit->text : unit->code));
+		v2m_put(q, "unit", v2m_jstr(unit->text.len ? unit->text : unit->code));
 		if (str_eq_c(unit->sys, "MR9P")) {
-			put(q, "system", json_string(CODES_MERIT9_UNIT_SYSTEM));
-			put(q, "code", jstr(unit->code));
+			v2m_put(q, "system", json_string(CODES_MERIT9_UNIT_SYSTEM));
+			v2m_put(q, "code", v2m_jstr(unit->code));
 		} else if (str_eq_c(unit->sys, "ISO+")) {
-			put(q, "system", json_string(CODES_UCUM_SYSTEM));
-			put(q, "code", jstr(unit->code));
+			v2m_put(q, "system", json_string(CODES_UCUM_SYSTEM));
+			v2m_put(q, "code", v2m_jstr(unit->code));
 		}
 	} else if (unit && unit->text.len) {
-		put(q, "unit", jstr(unit->text));
+		v2m_put(q, "unit", v2m_jstr(unit->text));
 	}
 	*out = q;
 	return RK_OK;
 }
 
 /* A duration CQ "5^d" (TQ1-6): days keep UCUM d. */
-static enum rk_status duration(struct mc *c, const struct hl7_segment *s, int f, const char *where, json_t **out)
+enum rk_status v2m_duration(struct mc *c, const struct hl7_segment *s, int f, const char *where, json_t **out)
 {
-	struct str value = T(c, s, f, 0, 1, 0), unit = T(c, s, f, 0, 2, 1);
+	struct str value = v2m_T(c, s, f, 0, 1, 0), unit = v2m_T(c, s, f, 0, 2, 1);
 	if (!unit.len)
-		unit = T(c, s, f, 0, 2, 0);
+		unit = v2m_T(c, s, f, 0, 2, 0);
 	struct cwe u = {unit, STR_NULL, STR_LIT("ISO+")};
 	if (str_eq_c(unit, "d") || str_eq_c(unit, "D"))
 		u = (struct cwe){STR_LIT("d"), str_c("日"), STR_LIT("ISO+")};
-	return qty(c, value, &u, where, out);
+	return v2m_qty(c, value, &u, where, out);
 }
 
 /* Display-only reference to a person named by an XCN (id^family^given...). */
-static json_t *person_ref(struct mc *c, const struct hl7_segment *s, int f)
+json_t *v2m_person_ref(struct mc *c, const struct hl7_segment *s, int f)
 {
-	struct str fam = T(c, s, f, 0, 2, 0), given = T(c, s, f, 0, 3, 0);
+	struct str fam = v2m_T(c, s, f, 0, 2, 0), given = v2m_T(c, s, f, 0, 3, 0);
 	if (!fam.len && !given.len)
 		return NULL;
 	const char *name = arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
@@ -450,7 +403,7 @@ static json_t *person_ref(struct mc *c, const struct hl7_segment *s, int f)
 }
 
 /* Identifier of an order number: "<facility>-<number>", as the demo writes its orders. */
-static json_t *placer_identifier(struct mc *c, struct str placer)
+json_t *v2m_placer_identifier(struct mc *c, struct str placer)
 {
 	if (!placer.len)
 		return NULL;
@@ -459,22 +412,12 @@ static json_t *placer_identifier(struct mc *c, struct str placer)
 }
 
 /* The placer order number of an ORC (ORC-2), as an identifier. */
-static json_t *order_identifier(struct mc *c, const struct hl7_segment *orc)
+json_t *v2m_order_identifier(struct mc *c, const struct hl7_segment *orc)
 {
-	return placer_identifier(c, T(c, orc, 2, 0, 1, 0));
+	return v2m_placer_identifier(c, v2m_T(c, orc, 2, 0, 1, 0));
 }
 
 /* ---- field maps ---- */
-
-enum fconv { F_STR, F_DATE, F_DATETIME, F_INSTANT };
-
-/* One simple element: segment field (component; 0 = whole) → JSON path
- * ("reaction[0].description": "[0]" makes or takes the first array item). */
-struct fmap {
-	int field, comp;
-	enum fconv conv;
-	const char *path;
-};
 
 static json_t *path_parent(json_t *o, const char *path, char leaf[64])
 {
@@ -515,7 +458,7 @@ static json_t *path_parent(json_t *o, const char *path, char leaf[64])
 
 /* Apply a field map to one segment: absent fields are skipped; a date that
  * does not parse fails with "SEG-n: ...". */
-static enum rk_status apply_map(struct mc *c, const struct hl7_segment *s, const struct fmap *map, size_t n,
+enum rk_status v2m_apply_map(struct mc *c, const struct hl7_segment *s, const struct fmap *map, size_t n,
 				json_t *res)
 {
 	if (!s)
@@ -523,33 +466,31 @@ static enum rk_status apply_map(struct mc *c, const struct hl7_segment *s, const
 	char seg[4];
 	str_copy(seg, sizeof seg, s->name);
 	for (size_t i = 0; i < n; i++) {
-		struct str v = T(c, s, map[i].field, 0, map[i].comp ? map[i].comp : 1, 0);
+		struct str v = v2m_T(c, s, map[i].field, 0, map[i].comp ? map[i].comp : 1, 0);
 		if (!map[i].comp && map[i].conv == F_STR)
-			v = T(c, s, map[i].field, 0, 0, 0);
+			v = v2m_T(c, s, map[i].field, 0, 0, 0);
 		if (!v.len)
 			continue;
 		char where[16];
 		snprintf(where, sizeof where, "%s-%d", seg, map[i].field);
 		json_t *val = NULL;
 		if (map[i].conv == F_STR) {
-			val = jstr(v);
+			val = v2m_jstr(v);
 		} else {
 			enum tsk k = map[i].conv == F_DATE ? TS_DATE : map[i].conv == F_INSTANT ? TS_INSTANT : TS_DATETIME;
-			enum rk_status rc = ts(c, v, k, where, &val);
+			enum rk_status rc = v2m_ts(c, v, k, where, &val);
 			if (rc != RK_OK)
 				return rc;
 		}
 		char leaf[64];
 		json_t *parent = path_parent(res, map[i].path, leaf);
 		if (parent && leaf[0])
-			put(parent, leaf, val);
+			v2m_put(parent, leaf, val);
 		else
 			json_decref(val);
 	}
 	return RK_OK;
 }
-
-#define MAP(s, map, res) apply_map(c, s, map, sizeof map / sizeof map[0], res)
 
 /* ---- resources and ids ---- */
 
@@ -569,26 +510,26 @@ static bool id_safe(const char *s)
 }
 
 /* A new resource of `type`: its body with resourceType, subject/patient and meta.source. */
-static json_t *new_res(struct mc *c, const char *type, const char *patient_element)
+json_t *v2m_new_res(struct mc *c, const char *type, const char *patient_element)
 {
 	json_t *r = json_pack("{s:s}", "resourceType", type);
 	if (c->in->meta_source.len)
-		put(r, "meta", json_pack("{s:o}", "source", jstr(c->in->meta_source)));
+		v2m_put(r, "meta", json_pack("{s:o}", "source", v2m_jstr(c->in->meta_source)));
 	if (patient_element)
-		put(r, patient_element, json_pack("{s:s}", "reference", c->pref));
+		v2m_put(r, patient_element, json_pack("{s:s}", "reference", c->pref));
 	return r;
 }
 
 /* Add body as the resource of segment s (seq = its index, suffix for a second
  * resource of the same segment); takes body. Returns the id (arena). */
-static const char *add_res(struct mc *c, const char *type, const struct hl7_segment *s, int suffix, json_t *body)
+const char *v2m_add_res(struct mc *c, const char *type, const struct hl7_segment *s, int suffix, json_t *body)
 {
 	if (!body || c->n >= c->cap) {
 		json_decref(body);
 		return NULL;
 	}
 	char seq[32];
-	size_t at = s ? seg_index(c, s) : 0;
+	size_t at = s ? v2m_seg_index(c, s) : 0;
 	if (suffix)
 		snprintf(seq, sizeof seq, "%zu-%d", at, suffix);
 	else
@@ -606,7 +547,7 @@ static const char *add_res(struct mc *c, const char *type, const struct hl7_segm
 	return id;
 }
 
-static json_t *ref_to(struct mc *c, const char *type, const char *id)
+json_t *v2m_ref_to(struct mc *c, const char *type, const char *id)
 {
 	const char *r = arena_printf(c->a, "%s/%s", type, id);
 	return r ? json_pack("{s:s}", "reference", r) : NULL;
@@ -620,21 +561,21 @@ static json_t *names(struct mc *c, const struct hl7_segment *pid)
 	json_t *arr = json_array();
 	int n = hl7_reps(c->m, pid, 5);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str fam = T(c, pid, 5, r, 1, 0), given = T(c, pid, 5, r, 2, 0);
+		struct str fam = v2m_T(c, pid, 5, r, 1, 0), given = v2m_T(c, pid, 5, r, 2, 0);
 		if (!fam.len && !given.len)
 			continue;
 		json_t *nm = json_object();
-		const struct v2map_code *rep = v2map_code_find(v2map_name_rep, T(c, pid, 5, r, 8, 0));
+		const struct v2map_code *rep = v2map_code_find(v2map_name_rep, v2m_T(c, pid, 5, r, 8, 0));
 		if (rep)
-			put(nm, "extension", json_pack("[{s:s, s:s}]", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", rep->to));
-		struct str type = T(c, pid, 5, r, 7, 0);
-		put(nm, "use", json_string(!type.len || str_eq_c(type, "L") ? "official" : "usual"));
+			v2m_put(nm, "extension", json_pack("[{s:s, s:s}]", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", rep->to));
+		struct str type = v2m_T(c, pid, 5, r, 7, 0);
+		v2m_put(nm, "use", json_string(!type.len || str_eq_c(type, "L") ? "official" : "usual"));
 		const char *text = arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
-		put(nm, "text", text ? json_string(text) : NULL);
-		put(nm, "family", jstr(fam));
+		v2m_put(nm, "text", text ? json_string(text) : NULL);
+		v2m_put(nm, "family", v2m_jstr(fam));
 		if (given.len)
-			put(nm, "given", json_pack("[o]", jstr(given)));
-		push(arr, nm);
+			v2m_put(nm, "given", json_pack("[o]", v2m_jstr(given)));
+		v2m_push(arr, nm);
 	}
 	return arr;
 }
@@ -645,26 +586,26 @@ static json_t *addresses(struct mc *c, const struct hl7_segment *pid)
 	json_t *arr = json_array();
 	int n = hl7_reps(c->m, pid, 11);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str street = T(c, pid, 11, r, 1, 0), other = T(c, pid, 11, r, 2, 0), city = T(c, pid, 11, r, 3, 0),
-			   state = T(c, pid, 11, r, 4, 0), zip = T(c, pid, 11, r, 5, 0), country = T(c, pid, 11, r, 6, 0),
-			   type = T(c, pid, 11, r, 7, 0), text = T(c, pid, 11, r, 8, 0);
+		struct str street = v2m_T(c, pid, 11, r, 1, 0), other = v2m_T(c, pid, 11, r, 2, 0), city = v2m_T(c, pid, 11, r, 3, 0),
+			   state = v2m_T(c, pid, 11, r, 4, 0), zip = v2m_T(c, pid, 11, r, 5, 0), country = v2m_T(c, pid, 11, r, 6, 0),
+			   type = v2m_T(c, pid, 11, r, 7, 0), text = v2m_T(c, pid, 11, r, 8, 0);
 		if (!street.len && !city.len && !state.len && !zip.len && !text.len)
 			continue;
 		json_t *a = json_object();
 		if (str_eq_c(type, "H"))
-			put(a, "use", json_string("home"));
+			v2m_put(a, "use", json_string("home"));
 		else if (str_eq_c(type, "B") || str_eq_c(type, "O"))
-			put(a, "use", json_string("work"));
-		put(a, "text", jstr(text));
+			v2m_put(a, "use", json_string("work"));
+		v2m_put(a, "text", v2m_jstr(text));
 		json_t *lines = json_array();
-		push(lines, jstr(street));
-		push(lines, jstr(other));
-		put_nonempty(a, "line", lines);
-		put(a, "city", jstr(city));
-		put(a, "state", jstr(state));
-		put(a, "postalCode", jstr(zip));
-		put(a, "country", str_eq_c(country, "JPN") ? json_string("JP") : jstr(country));
-		push(arr, a);
+		v2m_push(lines, v2m_jstr(street));
+		v2m_push(lines, v2m_jstr(other));
+		v2m_put_nonempty(a, "line", lines);
+		v2m_put(a, "city", v2m_jstr(city));
+		v2m_put(a, "state", v2m_jstr(state));
+		v2m_put(a, "postalCode", v2m_jstr(zip));
+		v2m_put(a, "country", str_eq_c(country, "JPN") ? json_string("JP") : v2m_jstr(country));
+		v2m_push(arr, a);
 	}
 	return arr;
 }
@@ -674,9 +615,9 @@ static void telecoms(struct mc *c, const struct hl7_segment *pid, int f, const c
 {
 	int n = hl7_reps(c->m, pid, f);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str number = T(c, pid, f, r, 12, 0), equip = T(c, pid, f, r, 3, 0), email = T(c, pid, f, r, 4, 0);
+		struct str number = v2m_T(c, pid, f, r, 12, 0), equip = v2m_T(c, pid, f, r, 3, 0), email = v2m_T(c, pid, f, r, 4, 0);
 		if (!number.len)
-			number = T(c, pid, f, r, 1, 0);
+			number = v2m_T(c, pid, f, r, 1, 0);
 		const char *system = "phone";
 		if (str_eq_c(equip, "Internet") || str_eq_c(equip, "X.400")) {
 			system = "email";
@@ -686,12 +627,12 @@ static void telecoms(struct mc *c, const struct hl7_segment *pid, int f, const c
 		}
 		if (!number.len)
 			continue;
-		const struct v2map_code *use = v2map_code_find(v2map_telecom_use, T(c, pid, f, r, 2, 0));
+		const struct v2map_code *use = v2map_code_find(v2map_telecom_use, v2m_T(c, pid, f, r, 2, 0));
 		const char *u = str_eq_c(equip, "CP") ? "mobile" : use ? use->to : default_use;
 		json_t *t = json_pack("{s:s}", "system", system);
-		put(t, "value", jstr(number));
-		put(t, "use", u ? json_string(u) : NULL);
-		push(arr, t);
+		v2m_put(t, "value", v2m_jstr(number));
+		v2m_put(t, "use", u ? json_string(u) : NULL);
+		v2m_push(arr, t);
 	}
 }
 
@@ -699,34 +640,34 @@ static enum rk_status map_patient_resource(struct mc *c, const struct hl7_segmen
 {
 	json_t *p = json_pack("{s:s, s:{s:[s]}}", "resourceType", "Patient", "meta", "profile", JP_PROFILE_PATIENT);
 	if (c->in->meta_source.len)
-		put(json_object_get(p, "meta"), "source", jstr(c->in->meta_source));
+		v2m_put(json_object_get(p, "meta"), "source", v2m_jstr(c->in->meta_source));
 	const char *pid_id = arena_printf(c->a, "%.*s-%.*s", STR_FMT(c->fac), STR_FMT(c->pid));
 	const char *sys = arena_printf(c->a, "%s%.*s", JP_LOCAL_PATIENT_SYSTEM_PREFIX, STR_FMT(c->fac));
 	if (!pid_id || !sys) {
 		json_decref(p);
-		return fail(c, RK_TOO_LARGE, "out of mapping memory");
+		return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 	}
-	put(p, "id", json_string(pid_id));
-	put(p, "identifier", json_pack("[{s:s, s:o}]", "system", sys, "value", jstr(c->pid)));
-	put_nonempty(p, "name", names(c, pid));
+	v2m_put(p, "id", json_string(pid_id));
+	v2m_put(p, "identifier", json_pack("[{s:s, s:o}]", "system", sys, "value", v2m_jstr(c->pid)));
+	v2m_put_nonempty(p, "name", names(c, pid));
 	json_t *tel = json_array();
 	telecoms(c, pid, 13, "home", tel);
 	telecoms(c, pid, 14, "work", tel);
-	put_nonempty(p, "telecom", tel);
-	struct str sex = T(c, pid, 8, 0, 1, 0);
+	v2m_put_nonempty(p, "telecom", tel);
+	struct str sex = v2m_T(c, pid, 8, 0, 1, 0);
 	const struct v2map_code *g = v2map_code_find(v2map_gender, sex);
 	if (g)
-		put(p, "gender", json_string(g->to));
+		v2m_put(p, "gender", json_string(g->to));
 	else if (sex.len)
-		warn(c, "PID-8: unknown sex '%.*s'; left out", (int)(sex.len > 8 ? 8 : sex.len), sex.ptr);
+		v2m_warn(c, "PID-8: unknown sex '%.*s'; left out", (int)(sex.len > 8 ? 8 : sex.len), sex.ptr);
 	json_t *birth;
-	enum rk_status rc = ts(c, T(c, pid, 7, 0, 1, 0), TS_DATE, "PID-7", &birth);
+	enum rk_status rc = v2m_ts(c, v2m_T(c, pid, 7, 0, 1, 0), TS_DATE, "PID-7", &birth);
 	if (rc != RK_OK) {
 		json_decref(p);
 		return rc;
 	}
-	put(p, "birthDate", birth);
-	put_nonempty(p, "address", addresses(c, pid));
+	v2m_put(p, "birthDate", birth);
+	v2m_put_nonempty(p, "address", addresses(c, pid));
 	*out = p;
 	return RK_OK;
 }
@@ -745,51 +686,61 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 	bool iam = str_eq_c(s->name, "IAM");
 	const char *where = iam ? "IAM-3" : "AL1-3";
 	json_t *code;
-	enum rk_status rc = cc_field(c, s, 3, 0, CODE_LOOSE, where, &code);
+	enum rk_status rc = v2m_cc_field(c, s, 3, 0, CODE_LOOSE, where, &code);
 	if (rc != RK_OK)
 		return rc;
 	if (!code)
-		return fail(c, RK_INVALID, "%s: allergen missing", where);
-	json_t *a = new_res(c, "AllergyIntolerance", "patient");
-	bool deleted = iam && str_eq_c(T(c, s, 6, 0, 1, 0), "D");
+		return v2m_fail(c, RK_INVALID, "%s: allergen missing", where);
+	json_t *a = v2m_new_res(c, "AllergyIntolerance", "patient");
+	bool deleted = iam && str_eq_c(v2m_T(c, s, 6, 0, 1, 0), "D");
 	if (!deleted)
-		put(a, "clinicalStatus", cc1(ALLERGY_CLINICAL_SYSTEM, "active", "Active"));
-	put(a, "verificationStatus", deleted ? cc1(ALLERGY_VER_SYSTEM, "entered-in-error", "Entered in Error")
-					     : cc1(ALLERGY_VER_SYSTEM, "confirmed", "Confirmed"));
-	put(a, "type", json_string("allergy"));
-	const struct v2map_code *cat = v2map_code_find(v2map_allergy_cat, T(c, s, 2, 0, 1, 0));
+		v2m_put(a, "clinicalStatus", v2m_cc1(ALLERGY_CLINICAL_SYSTEM, "active", "Active"));
+	v2m_put(a, "verificationStatus", deleted ? v2m_cc1(ALLERGY_VER_SYSTEM, "entered-in-error", "Entered in Error")
+					     : v2m_cc1(ALLERGY_VER_SYSTEM, "confirmed", "Confirmed"));
+	v2m_put(a, "type", json_string("allergy"));
+	const struct v2map_code *cat = v2map_code_find(v2map_allergy_cat, v2m_T(c, s, 2, 0, 1, 0));
 	if (cat)
-		put(a, "category", json_pack("[s]", cat->to));
-	put(a, "code", code);
+		v2m_put(a, "category", json_pack("[s]", cat->to));
+	v2m_put(a, "code", code);
 	if (iam) {
 		json_t *onset;
-		if ((rc = ts(c, T(c, s, 11, 0, 1, 0), TS_DATETIME, "IAM-11", &onset)) != RK_OK) {
+		if ((rc = v2m_ts(c, v2m_T(c, s, 11, 0, 1, 0), TS_DATETIME, "IAM-11", &onset)) != RK_OK) {
 			json_decref(a);
 			return rc;
 		}
-		put(a, "onsetDateTime", onset);
+		v2m_put(a, "onsetDateTime", onset);
 		if (!onset)
-			put(a, "onsetString", jstr(T(c, s, 12, 0, 0, 0)));
+			v2m_put(a, "onsetString", v2m_jstr(v2m_T(c, s, 12, 0, 0, 0)));
 	}
 	if ((rc = iam ? MAP(s, iam_map, a) : MAP(s, al1_map, a)) != RK_OK) {
 		json_decref(a);
 		return rc;
 	}
 	/* reaction: severity (0128) and the reaction as text */
-	const struct v2map_code *sev = v2map_code_find(v2map_severity, T(c, s, 4, 0, 1, 0));
-	struct str reaction = T(c, s, 5, 0, 0, 0);
+	const struct v2map_code *sev = v2map_code_find(v2map_severity, v2m_T(c, s, 4, 0, 1, 0));
+	struct str reaction = v2m_T(c, s, 5, 0, 0, 0);
 	if (sev || reaction.len) {
 		json_t *r = json_object();
-		put(r, "manifestation",
-		    json_pack("[{s:o}]", "text", reaction.len ? jstr(reaction) : json_string("アレルギー反応情報なし")));
-		put(r, "description", jstr(reaction));
-		put(r, "severity", sev ? json_string(sev->to) : NULL);
-		put(a, "reaction", json_pack("[o]", r));
+		v2m_put(r, "manifestation",
+		    json_pack("[{s:o}]", "text", reaction.len ? v2m_jstr(reaction) : json_string("アレルギー反応情報なし")));
+		v2m_put(r, "description", v2m_jstr(reaction));
+		v2m_put(r, "severity", sev ? json_string(sev->to) : NULL);
+		v2m_put(a, "reaction", json_pack("[o]", r));
 	}
-	return add_res(c, "AllergyIntolerance", s, 0, a) ? RK_OK : fail(c, RK_TOO_LARGE, "out of mapping memory");
+	return v2m_add_res(c, "AllergyIntolerance", s, 0, a) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 }
 
 /* ---- observations (ADT-00 OBX body measurements, OML-11 / OMG-13 results) ---- */
+
+/* Is s a number v2m_qty() accepts? (Checked first: a failing v2m_qty() would record an error.) */
+static bool is_num(struct mc *c, struct str s)
+{
+	json_t *v;
+	if (!dec(c, s, &v))
+		return false;
+	json_decref(v);
+	return true;
+}
 
 /* OBX-7 "1.2-2.0", "<0.5", ">=10", or text. */
 static json_t *reference_range(struct mc *c, struct str range, const struct cwe *unit)
@@ -804,23 +755,24 @@ static json_t *reference_range(struct mc *c, struct str range, const struct cwe 
 			b = str_trim((struct str){range.ptr + i + 1, range.len - i - 1});
 			break;
 		}
-	if (a.len && b.len) {
-		qty(c, a, unit, "", &lo);
-		qty(c, b, unit, "", &hi);
+	if (a.len && b.len && is_num(c, a) && is_num(c, b)) {
+		v2m_qty(c, a, unit, "", &lo);
+		v2m_qty(c, b, unit, "", &hi);
 	} else if (range.ptr[0] == '<' || range.ptr[0] == '>') {
 		size_t k = range.len > 1 && range.ptr[1] == '=' ? 2 : 1;
 		struct str v = str_trim((struct str){range.ptr + k, range.len - k});
-		qty(c, v, unit, "", range.ptr[0] == '<' ? &hi : &lo);
+		if (is_num(c, v))
+			v2m_qty(c, v, unit, "", range.ptr[0] == '<' ? &hi : &lo);
 	}
 	if ((a.len && b.len && (!lo || !hi)) || (!lo && !hi)) {
 		json_decref(lo);
 		json_decref(hi);
 		lo = hi = NULL;
 	}
-	put(rr, "low", lo);
-	put(rr, "high", hi);
+	v2m_put(rr, "low", lo);
+	v2m_put(rr, "high", hi);
 	if (!lo && !hi)
-		put(rr, "text", jstr(range));
+		v2m_put(rr, "text", v2m_jstr(range));
 	return rr;
 }
 
@@ -829,90 +781,90 @@ static const struct fmap obx_map[] = {
 };
 
 /* One OBX → Observation. obr: its request (effective time fallback), spm: its specimen. */
-static enum rk_status map_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
+enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
 			      const struct hl7_segment *spm, const char *category, enum codemode mode, const char **id)
 {
 	*id = NULL;
 	json_t *code;
-	enum rk_status rc = cc_field(c, s, 3, 0, mode, "OBX-3", &code);
+	enum rk_status rc = v2m_cc_field(c, s, 3, 0, mode, "OBX-3", &code);
 	if (rc != RK_OK)
 		return rc;
 	if (!code)
-		return fail(c, RK_INVALID, "OBX-3: observation code missing");
-	json_t *o = new_res(c, "Observation", NULL);
-	const struct v2map_code *st = v2map_code_find(v2map_obs_status, T(c, s, 11, 0, 1, 0));
-	put(o, "status", json_string(st ? st->to : "final"));
+		return v2m_fail(c, RK_INVALID, "OBX-3: observation code missing");
+	json_t *o = v2m_new_res(c, "Observation", NULL);
+	const struct v2map_code *st = v2map_code_find(v2map_obs_status, v2m_T(c, s, 11, 0, 1, 0));
+	v2m_put(o, "status", json_string(st ? st->to : "final"));
 	const char *cat_display = strcmp(category, "vital-signs") == 0 ? "Vital Signs"
 				  : strcmp(category, "laboratory") == 0 ? "Laboratory"
 				  : strcmp(category, "procedure") == 0   ? "Procedure"
 									 : "Exam";
-	put(o, "category", json_pack("[o]", cc1(OBS_CATEGORY_SYSTEM, category, cat_display)));
-	put(o, "code", code);
-	put(o, "subject", json_pack("{s:s}", "reference", c->pref));
+	v2m_put(o, "category", json_pack("[o]", v2m_cc1(OBS_CATEGORY_SYSTEM, category, cat_display)));
+	v2m_put(o, "code", code);
+	v2m_put(o, "subject", json_pack("{s:s}", "reference", c->pref));
 	if ((rc = MAP(s, obx_map, o)) != RK_OK)
 		goto fail;
 	if (!json_object_get(o, "effectiveDateTime") && obr) {
 		json_t *eff;
-		if ((rc = ts(c, T(c, obr, 7, 0, 1, 0), TS_DATETIME, "OBR-7", &eff)) != RK_OK)
+		if ((rc = v2m_ts(c, v2m_T(c, obr, 7, 0, 1, 0), TS_DATETIME, "OBR-7", &eff)) != RK_OK)
 			goto fail;
-		put(o, "effectiveDateTime", eff);
+		v2m_put(o, "effectiveDateTime", eff);
 	}
 	if (obr) {
 		json_t *issued;
-		if ((rc = ts(c, T(c, obr, 22, 0, 1, 0), TS_INSTANT, "OBR-22", &issued)) != RK_OK)
+		if ((rc = v2m_ts(c, v2m_T(c, obr, 22, 0, 1, 0), TS_INSTANT, "OBR-22", &issued)) != RK_OK)
 			goto fail;
-		put(o, "issued", issued);
+		v2m_put(o, "issued", issued);
 	}
 	/* value by OBX-2 */
-	struct str vt = T(c, s, 2, 0, 1, 0), value = T(c, s, 5, 0, 0, 0);
-	struct cwe unit = cwe_at(c, s, 6, 0, 1);
+	struct str vt = v2m_T(c, s, 2, 0, 1, 0), value = v2m_T(c, s, 5, 0, 0, 0);
+	struct cwe unit = v2m_cwe_at(c, s, 6, 0, 1);
 	if (value.len) {
 		if (str_eq_c(vt, "NM")) {
 			json_t *q;
-			if ((rc = qty(c, value, &unit, "OBX-5", &q)) != RK_OK)
+			if ((rc = v2m_qty(c, value, &unit, "OBX-5", &q)) != RK_OK)
 				goto fail;
-			put(o, "valueQuantity", q);
+			v2m_put(o, "valueQuantity", q);
 		} else if (str_eq_c(vt, "CWE") || str_eq_c(vt, "CE") || str_eq_c(vt, "CNE")) {
 			json_t *v;
-			if ((rc = cc_field(c, s, 5, 0, CODE_LOOSE, "OBX-5", &v)) != RK_OK)
+			if ((rc = v2m_cc_field(c, s, 5, 0, CODE_LOOSE, "OBX-5", &v)) != RK_OK)
 				goto fail;
-			put(o, "valueCodeableConcept", v);
+			v2m_put(o, "valueCodeableConcept", v);
 		} else if (str_eq_c(vt, "TS") || str_eq_c(vt, "DT")) {
 			json_t *v;
-			if ((rc = ts(c, T(c, s, 5, 0, 1, 0), TS_DATETIME, "OBX-5", &v)) != RK_OK)
+			if ((rc = v2m_ts(c, v2m_T(c, s, 5, 0, 1, 0), TS_DATETIME, "OBX-5", &v)) != RK_OK)
 				goto fail;
-			put(o, "valueDateTime", v);
+			v2m_put(o, "valueDateTime", v);
 		} else if (str_eq_c(vt, "XCN")) {
-			json_t *p = person_ref(c, s, 5);
-			put(o, "valueString", json_incref(json_object_get(p, "display")));
+			json_t *p = v2m_person_ref(c, s, 5);
+			v2m_put(o, "valueString", json_incref(json_object_get(p, "display")));
 			json_decref(p);
 		} else {
-			put(o, "valueString", jstr(value));
+			v2m_put(o, "valueString", v2m_jstr(value));
 		}
 	}
 	json_t *interp = json_array();
 	for (int r = 0; r < hl7_reps(c->m, s, 8) && r < 4; r++) {
-		struct str f = T(c, s, 8, r, 1, 0);
+		struct str f = v2m_T(c, s, 8, r, 1, 0);
 		const struct v2map_code *k = v2map_code_find(v2map_interpretation, f);
 		if (k)
-			push(interp, cc1(INTERPRETATION_SYSTEM, k->to, k->display));
+			v2m_push(interp, v2m_cc1(INTERPRETATION_SYSTEM, k->to, k->display));
 		else if (f.len)
-			warn(c, "OBX-8: unknown abnormal flag '%.*s'; left out", (int)(f.len > 8 ? 8 : f.len), f.ptr);
+			v2m_warn(c, "OBX-8: unknown abnormal flag '%.*s'; left out", (int)(f.len > 8 ? 8 : f.len), f.ptr);
 	}
-	put_nonempty(o, "interpretation", interp);
-	json_t *rr = reference_range(c, T(c, s, 7, 0, 0, 0), &unit);
+	v2m_put_nonempty(o, "interpretation", interp);
+	json_t *rr = reference_range(c, v2m_T(c, s, 7, 0, 0, 0), &unit);
 	if (rr)
-		put(o, "referenceRange", json_pack("[o]", rr));
+		v2m_put(o, "referenceRange", json_pack("[o]", rr));
 	if (spm) {
 		json_t *sp = json_object();
-		put(sp, "display", jstr(T(c, spm, 4, 0, 2, 0)));
-		struct str sid = T(c, spm, 2, 0, 1, 0);
+		v2m_put(sp, "display", v2m_jstr(v2m_T(c, spm, 4, 0, 2, 0)));
+		struct str sid = v2m_T(c, spm, 2, 0, 1, 0);
 		if (sid.len)
-			put(sp, "identifier", json_pack("{s:o}", "value", jstr(sid)));
-		put_nonempty(o, "specimen", sp);
+			v2m_put(sp, "identifier", json_pack("{s:o}", "value", v2m_jstr(sid)));
+		v2m_put_nonempty(o, "specimen", sp);
 	}
-	*id = add_res(c, "Observation", s, 0, o);
-	return *id ? RK_OK : fail(c, RK_TOO_LARGE, "out of mapping memory");
+	*id = v2m_add_res(c, "Observation", s, 0, o);
+	return *id ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(o);
 	return rc;
@@ -930,13 +882,13 @@ static enum rk_status map_adt00(struct mc *c)
 			rc = map_allergy(c, s);
 		} else if (str_eq_c(s->name, "OBX")) {
 			/* JLAC10 9N... are 身長/体重 (vital signs, JAMI guide); others (血液型) laboratory */
-			struct str code = T(c, s, 3, 0, 1, 0);
+			struct str code = v2m_T(c, s, 3, 0, 1, 0);
 			const char *cat = str_starts_with(code, "9N") ? "vital-signs" : "laboratory";
-			rc = map_obx(c, s, NULL, NULL, cat, CODE_STRICT, &id);
+			rc = v2m_map_obx(c, s, NULL, NULL, cat, CODE_STRICT, &id);
 			if (rc == RK_OK && !json_object_get(c->res[c->n - 1].body, "effectiveDateTime")) {
 				json_t *eff;
-				rc = ts(c, T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), TS_DATETIME, "EVN-2", &eff);
-				put(c->res[c->n - 1].body, "effectiveDateTime", eff);
+				rc = v2m_ts(c, v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), TS_DATETIME, "EVN-2", &eff);
+				v2m_put(c->res[c->n - 1].body, "effectiveDateTime", eff);
 			}
 		}
 		if (rc != RK_OK)
@@ -949,7 +901,7 @@ static enum rk_status map_adt00(struct mc *c)
 
 static json_t *location(struct mc *c, const struct hl7_segment *pv1, int f)
 {
-	struct str ward = T(c, pv1, f, 0, 1, 0), room = T(c, pv1, f, 0, 2, 0), bed = T(c, pv1, f, 0, 3, 0);
+	struct str ward = v2m_T(c, pv1, f, 0, 1, 0), room = v2m_T(c, pv1, f, 0, 2, 0), bed = v2m_T(c, pv1, f, 0, 3, 0);
 	if (!ward.len && !room.len && !bed.len)
 		return NULL;
 	const char *d = arena_printf(c->a, "%s%.*s%s%.*s%s%.*s", ward.len ? "病棟 " : "", STR_FMT(ward),
@@ -959,10 +911,10 @@ static json_t *location(struct mc *c, const struct hl7_segment *pv1, int f)
 
 static json_t *participant(struct mc *c, const struct hl7_segment *pv1, int f, const char *type, const char *display)
 {
-	json_t *who = person_ref(c, pv1, f);
+	json_t *who = v2m_person_ref(c, pv1, f);
 	if (!who)
 		return NULL;
-	return json_pack("{s:[o], s:o}", "type", cc1(PARTICIPATION_SYSTEM, type, display), "individual", who);
+	return json_pack("{s:[o], s:o}", "type", v2m_cc1(PARTICIPATION_SYSTEM, type, display), "individual", who);
 }
 
 static const struct fmap pv1_map[] = {
@@ -979,58 +931,58 @@ static enum rk_status map_encounter(struct mc *c)
 {
 	const struct hl7_segment *pv1 = hl7_seg(c->m, "PV1", 0);
 	if (!pv1)
-		return fail(c, RK_INVALID, "PV1 missing");
+		return v2m_fail(c, RK_INVALID, "PV1 missing");
 	const struct v2map_event *ev = v2map_event_find(c->m->event);
 	if (!ev)
-		return fail(c, RK_UNPROCESSABLE, "MSH-9: ADT event '%.*s' is not mapped", STR_FMT(c->m->event));
-	struct str pc = T(c, pv1, 2, 0, 1, 0);
+		return v2m_fail(c, RK_UNPROCESSABLE, "MSH-9: ADT event '%.*s' is not mapped", STR_FMT(c->m->event));
+	struct str pc = v2m_T(c, pv1, 2, 0, 1, 0);
 	const struct v2map_code *cls = v2map_code_find(v2map_patient_class, pc);
 	if (!cls)
-		return pc.len ? fail(c, RK_INVALID, "PV1-2: unknown patient class '%.*s'", (int)(pc.len > 8 ? 8 : pc.len), pc.ptr)
-			      : fail(c, RK_INVALID, "PV1-2: patient class missing");
-	json_t *e = new_res(c, "Encounter", "subject");
-	struct str visit = T(c, pv1, 19, 0, 1, 0);
+		return pc.len ? v2m_fail(c, RK_INVALID, "PV1-2: unknown patient class '%.*s'", (int)(pc.len > 8 ? 8 : pc.len), pc.ptr)
+			      : v2m_fail(c, RK_INVALID, "PV1-2: patient class missing");
+	json_t *e = v2m_new_res(c, "Encounter", "subject");
+	struct str visit = v2m_T(c, pv1, 19, 0, 1, 0);
 	if (visit.len)
-		put(e, "identifier", json_pack("[{s:o}]", "value", jstr(visit)));
-	put(e, "status", json_string(ev->status));
-	put(e, "class", coding(ACT_CODE_SYSTEM, cls->to, cls->display));
-	put(e, "type", json_pack("[{s:s}]", "text", c->kind->doc));
+		v2m_put(e, "identifier", json_pack("[{s:o}]", "value", v2m_jstr(visit)));
+	v2m_put(e, "status", json_string(ev->status));
+	v2m_put(e, "class", v2m_coding(ACT_CODE_SYSTEM, cls->to, cls->display));
+	v2m_put(e, "type", json_pack("[{s:s}]", "text", c->kind->doc));
 	enum rk_status rc = MAP(pv1, pv1_map, e);
 	if (rc == RK_OK && (str_eq_c(c->m->event, "A14") || str_eq_c(c->m->event, "A16")))
 		rc = MAP(hl7_seg(c->m, "PV2", 0), pv2_map, e);
 	if (rc != RK_OK)
 		goto fail;
 	json_t *parts = json_array();
-	push(parts, participant(c, pv1, 7, "ATND", "attender"));
-	push(parts, participant(c, pv1, 17, "ADM", "admitter"));
-	put_nonempty(e, "participant", parts);
+	v2m_push(parts, participant(c, pv1, 7, "ATND", "attender"));
+	v2m_push(parts, participant(c, pv1, 17, "ADM", "admitter"));
+	v2m_put_nonempty(e, "participant", parts);
 	/* where the patient is (PV1-3) and, on a transfer, was (PV1-6); EVN-6 is when */
 	json_t *when;
-	if ((rc = ts(c, T(c, hl7_seg(c->m, "EVN", 0), 6, 0, 1, 0), TS_DATETIME, "EVN-6", &when)) != RK_OK)
+	if ((rc = v2m_ts(c, v2m_T(c, hl7_seg(c->m, "EVN", 0), 6, 0, 1, 0), TS_DATETIME, "EVN-6", &when)) != RK_OK)
 		goto fail;
 	json_t *locs = json_array(), *now = location(c, pv1, 3), *before = location(c, pv1, 6);
 	if (now) {
-		put(now, "status", ev->loc_status ? json_string(ev->loc_status) : NULL);
+		v2m_put(now, "status", ev->loc_status ? json_string(ev->loc_status) : NULL);
 		json_t *start = when ? json_incref(when) : json_incref(json_object_get(json_object_get(e, "period"), "start"));
 		if (start)
-			put(now, "period", json_pack("{s:o}", "start", start));
-		push(locs, now);
+			v2m_put(now, "period", json_pack("{s:o}", "start", start));
+		v2m_push(locs, now);
 	}
 	if (before && str_eq_c(c->m->event, "A02")) {
-		put(before, "status", json_string("completed"));
+		v2m_put(before, "status", json_string("completed"));
 		if (when)
-			put(before, "period", json_pack("{s:O}", "end", when));
-		push(locs, before);
+			v2m_put(before, "period", json_pack("{s:O}", "end", when));
+		v2m_push(locs, before);
 	} else {
 		json_decref(before);
 	}
 	json_decref(when);
-	put_nonempty(e, "location", locs);
-	struct str disp = T(c, pv1, 36, 0, 1, 0);
+	v2m_put_nonempty(e, "location", locs);
+	struct str disp = v2m_T(c, pv1, 36, 0, 1, 0);
 	if (disp.len)
-		put(e, "hospitalization",
-		    json_pack("{s:{s:[{s:s, s:o}]}}", "dischargeDisposition", "coding", "system", DISCHARGE_SYSTEM, "code", jstr(disp)));
-	return add_res(c, "Encounter", pv1, 0, e) ? RK_OK : fail(c, RK_TOO_LARGE, "out of mapping memory");
+		v2m_put(e, "hospitalization",
+		    json_pack("{s:{s:[{s:s, s:o}]}}", "dischargeDisposition", "coding", "system", DISCHARGE_SYSTEM, "code", v2m_jstr(disp)));
+	return v2m_add_res(c, "Encounter", pv1, 0, e) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(e);
 	return rc;
@@ -1047,652 +999,54 @@ static const struct fmap prb_map[] = {
 
 static enum rk_status map_condition(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *orc)
 {
-	const struct hl7_segment *zpr = next_in_group(c, seg_index(c, s), "ZPR", "PRB ORC");
+	const struct hl7_segment *zpr = v2m_next_in_group(c, v2m_seg_index(c, s), "ZPR", "PRB ORC");
 	/* MEDIS: 病名交換用コード (ZPR-5, or PRB-3 when 4 characters), 病名管理番号 (8 digits); ICD-10 (PRB-10) */
-	struct cwe v[4] = {cwe_at(c, zpr, 5, 0, 1), cwe_at(c, s, 3, 0, 1), cwe_at(c, s, 10, 0, 1)};
-	struct str text = T(c, s, 17, 0, 0, 0);
+	struct cwe v[4] = {v2m_cwe_at(c, zpr, 5, 0, 1), v2m_cwe_at(c, s, 3, 0, 1), v2m_cwe_at(c, s, 10, 0, 1)};
+	struct str text = v2m_T(c, s, 17, 0, 0, 0);
 	size_t n = 3;
 	if (v[1].code.len && str_eq_c(v[1].sys, "MDCDX2") && v[1].code.len != 4 &&
 	    !(v[1].code.len == 8 && str_is_digits(v[1].code))) {
-		warn(c, "PRB-3: MDCDX2 code '%.*s' is neither a 病名交換用コード nor a 病名管理番号; kept as text",
+		v2m_warn(c, "PRB-3: MDCDX2 code '%.*s' is neither a 病名交換用コード nor a 病名管理番号; kept as text",
 		     (int)(v[1].code.len > 16 ? 16 : v[1].code.len), v[1].code.ptr);
 		v[1].code = STR_NULL;
 	}
 	if (text.len) /* PRB-17 is the diagnosis as written (with its modifiers) */
 		v[3] = (struct cwe){STR_NULL, text, STR_NULL}, n = 4;
 	json_t *code;
-	enum rk_status rc = cc_of(c, v, n, CODE_STRICT, "PRB-3", &code);
+	enum rk_status rc = v2m_cc_of(c, v, n, CODE_STRICT, "PRB-3", &code);
 	if (rc != RK_OK)
 		return rc;
 	if (!code)
-		return fail(c, RK_INVALID, "PRB-3: diagnosis missing");
+		return v2m_fail(c, RK_INVALID, "PRB-3: diagnosis missing");
 	if (text.len)
-		json_object_set_new(code, "text", jstr(text));
-	json_t *d = new_res(c, "Condition", NULL);
+		json_object_set_new(code, "text", v2m_jstr(text));
+	json_t *d = v2m_new_res(c, "Condition", NULL);
 	if ((rc = MAP(s, prb_map, d)) != RK_OK) {
 		json_decref(d);
 		json_decref(code);
 		return rc;
 	}
-	bool deleted = str_eq_c(T(c, s, 1, 0, 1, 0), "DE");
+	bool deleted = str_eq_c(v2m_T(c, s, 1, 0, 1, 0), "DE");
 	if (!deleted) {
-		const struct v2map_code *oc = v2map_code_find(v2map_outcome, T(c, s, 14, 0, 1, 0));
+		const struct v2map_code *oc = v2map_code_find(v2map_outcome, v2m_T(c, s, 14, 0, 1, 0));
 		const char *cs = json_object_get(d, "abatementDateTime") ? "resolved" : oc ? oc->to : "active";
-		put(d, "clinicalStatus", cc1(COND_CLINICAL_SYSTEM, cs, NULL));
+		v2m_put(d, "clinicalStatus", v2m_cc1(COND_CLINICAL_SYSTEM, cs, NULL));
 	}
-	put(d, "verificationStatus", cc1(COND_VER_SYSTEM, deleted ? "entered-in-error" : "confirmed", NULL));
-	json_t *cats = json_pack("[o]", cc1(COND_CATEGORY_SYSTEM, "problem-list-item", "Problem List Item"));
+	v2m_put(d, "verificationStatus", v2m_cc1(COND_VER_SYSTEM, deleted ? "entered-in-error" : "confirmed", NULL));
+	json_t *cats = json_pack("[o]", v2m_cc1(COND_CATEGORY_SYSTEM, "problem-list-item", "Problem List Item"));
 	json_t *rank; /* PRB-18: 主診断 / 副診断 (JHSD0007) */
-	if ((rc = cc_field(c, s, 18, 0, CODE_LOOSE, "PRB-18", &rank)) != RK_OK) {
+	if ((rc = v2m_cc_field(c, s, 18, 0, CODE_LOOSE, "PRB-18", &rank)) != RK_OK) {
 		json_decref(cats);
 		json_decref(d);
 		json_decref(code);
 		return rc;
 	}
-	push(cats, rank);
-	put(d, "category", cats);
-	put(d, "code", code);
-	put(d, "subject", json_pack("{s:s}", "reference", c->pref));
-	put(d, "recorder", person_ref(c, orc, 12));
-	return add_res(c, "Condition", s, 0, d) ? RK_OK : fail(c, RK_TOO_LARGE, "out of mapping memory");
-}
-
-/* ---- OMP-01 / OMP-02: MedicationRequest ---- */
-
-/* ORC-1/ORC-5 → MedicationRequest.status (cancelling controls never get here). */
-static const char *order_status(struct mc *c, const struct hl7_segment *orc)
-{
-	struct str ctl = T(c, orc, 1, 0, 1, 0), st = T(c, orc, 5, 0, 1, 0);
-	return str_eq_c(ctl, "CM") || str_eq_c(st, "CM") ? "completed" : "active";
-}
-
-/* Identifiers of an order: the placer order number (ORC-2) and the RP number (ORC-4, digits). */
-static json_t *order_ids(struct mc *c, const struct hl7_segment *orc)
-{
-	json_t *ids = json_array();
-	struct str rp = T(c, orc, 4, 0, 1, 0);
-	if (rp.len && str_is_digits(rp))
-		push(ids, json_pack("{s:s, s:o}", "system", CODES_RP_NUMBER_SYSTEM, "value", jstr(rp)));
-	push(ids, order_identifier(c, orc));
-	return ids;
-}
-
-static const struct fmap orc_rx_map[] = {
-	{9, 1, F_DATETIME, "authoredOn"},
-};
-static const struct fmap tq1_rx_map[] = {
-	{7, 1, F_DATETIME, "repeat.boundsPeriod.start"},
-	{8, 1, F_DATETIME, "repeat.boundsPeriod.end"},
-};
-
-/* The dosage of an RXE: usage (TQ1-3, JAMI 用法), days (TQ1-6) or period (TQ1-7/8),
- * route (RXR-1), dose (RXE-3/5 or RXC-3/4), daily dose (RXE-19), rate (RXE-23/24). */
-static enum rk_status dosage(struct mc *c, const struct hl7_segment *rxe, const struct hl7_segment *tq1,
-			     const struct hl7_segment *rxr, const struct hl7_segment *rxc, json_t **out)
-{
-	json_t *d = json_object(), *v = NULL;
-	enum rk_status rc;
-	struct cwe usage = cwe_sub(c, tq1, 3, 0, 1);
-	struct str instr = T(c, rxe, 7, 0, 2, 0);
-	put(d, "text", jstr(usage.text.len ? usage.text : instr));
-	json_t *timing = json_object();
-	if ((rc = cc_of(c, &usage, 1, CODE_STRICT, "TQ1-3", &v)) != RK_OK)
-		goto fail;
-	put(timing, "code", v);
-	if ((rc = duration(c, tq1, 6, "TQ1-6", &v)) != RK_OK) {
-		json_decref(timing);
-		goto fail;
-	}
-	if (v) {
-		put(timing, "repeat", json_pack("{s:o}", "boundsDuration", v));
-	} else if ((rc = MAP(tq1, tq1_rx_map, timing)) != RK_OK) {
-		json_decref(timing);
-		goto fail;
-	}
-	put_nonempty(d, "timing", timing);
-	struct cwe route = cwe_at(c, rxr, 1, 0, 1);
-	if ((rc = cc_of(c, &route, 1, CODE_LOOSE, "RXR-1", &v)) != RK_OK)
-		goto fail;
-	put(d, "route", v);
-	json_t *dr = json_object();
-	put(dr, "type", cc1(CODES_STRENGTH_TYPE_SYSTEM, "1", "製剤量"));
-	struct cwe unit = rxc ? cwe_at(c, rxc, 4, 0, 1) : cwe_at(c, rxe, 5, 0, 1);
-	rc = qty(c, rxc ? T(c, rxc, 3, 0, 1, 0) : T(c, rxe, 3, 0, 1, 0), &unit, rxc ? "RXC-3" : "RXE-3", &v);
-	put(dr, "doseQuantity", v);
-	if (rc == RK_OK && !rxc) { /* RXE-19: total daily dose "3^TAB&錠&MR9P" */
-		struct cwe du = cwe_sub(c, rxe, 19, 0, 2);
-		if ((rc = qty(c, T(c, rxe, 19, 0, 1, 0), &du, "RXE-19", &v)) == RK_OK && v)
-			put(dr, "rateRatio", json_pack("{s:o, s:{s:i, s:s, s:s, s:s}}", "numerator", v, "denominator", "value", 1,
-						       "unit", "日", "system", CODES_UCUM_SYSTEM, "code", "d"));
-	}
-	if (rc == RK_OK && !json_object_get(dr, "rateRatio")) { /* RXE-23/24: rate of a drip */
-		struct cwe ru = cwe_at(c, rxe, 24, 0, 1);
-		if ((rc = qty(c, T(c, rxe, 23, 0, 1, 0), &ru, "RXE-23", &v)) == RK_OK)
-			put(dr, "rateQuantity", v);
-	}
-	put(d, "doseAndRate", json_pack("[o]", dr));
-	if (rc != RK_OK)
-		goto fail;
-	*out = d;
-	return RK_OK;
-fail:
-	json_decref(d);
-	return rc;
-}
-
-/* One MedicationRequest of an RXE (oral) or of one RXC of it (injection). */
-static enum rk_status map_rx(struct mc *c, const struct hl7_segment *orc, const struct hl7_segment *rxe,
-			     const struct hl7_segment *rxc)
-{
-	size_t i = seg_index(c, rxe);
-	const struct hl7_segment *tq1 = next_in_group(c, i, "TQ1", "ORC RXE"),
-				 *rxr = next_in_group(c, i, "RXR", "ORC RXE");
-	const char *where = rxc ? "RXC-2" : "RXE-2";
-	json_t *med;
-	enum rk_status rc = cc_field(c, rxc ? rxc : rxe, 2, 0, CODE_STRICT, where, &med);
-	if (rc != RK_OK)
-		return rc;
-	if (!cc_has(med, JP_HOT9_SYSTEM, JP_YJ_SYSTEM)) {
-		bool none = !med;
-		json_decref(med);
-		return fail(c, RK_INVALID, "%s: %s", where, none ? "medicine missing" : "no HOT9/YJ code");
-	}
-	json_t *m = new_res(c, "MedicationRequest", NULL), *v;
-	put_nonempty(m, "identifier", order_ids(c, orc));
-	put(m, "status", json_string(order_status(c, orc)));
-	put(m, "intent", json_string("order"));
-	json_t *cats = json_array();
-	push(cats, c->kind->injection ? cc1(CODES_JAMI_BASIC_USAGE_SYSTEM, "3", "注射")
-				      : cc1(CODES_JAMI_BASIC_USAGE_SYSTEM, "1", "内服"));
-	for (int r = 0; r < hl7_reps(c->m, rxe, 21) && r < 4; r++) { /* RXE-21: 処方区分 (MERIT-9) */
-		struct cwe k = cwe_at(c, rxe, 21, r, 1);
-		if (str_eq_c(k.sys, "MR9P") && k.code.len)
-			push(cats, cc1(CODES_MERIT9_CATEGORY_SYSTEM, cstr(c, k.code), cstr(c, k.text)));
-		else if ((rc = cc_of(c, &k, 1, CODE_LOOSE, "RXE-21", &v)) == RK_OK)
-			push(cats, v);
-	}
-	put(m, "category", cats);
-	put(m, "medicationCodeableConcept", med);
-	put(m, "subject", json_pack("{s:s}", "reference", c->pref));
-	if (rc != RK_OK || (rc = MAP(orc, orc_rx_map, m)) != RK_OK)
-		goto fail;
-	put(m, "requester", person_ref(c, orc, 12));
-	put(m, "recorder", person_ref(c, orc, 10));
-	if (c->kind->injection)
-		put(m, "groupIdentifier", order_identifier(c, orc));
-	if ((rc = dosage(c, rxe, tq1, rxr, rxc, &v)) != RK_OK)
-		goto fail;
-	put(m, "dosageInstruction", json_pack("[o]", v));
-	if (!rxc) { /* RXE-10/11: quantity to dispense; TQ1-6: for how many days */
-		json_t *dq, *days;
-		struct cwe du = cwe_at(c, rxe, 11, 0, 1);
-		if ((rc = qty(c, T(c, rxe, 10, 0, 1, 0), &du, "RXE-10", &dq)) != RK_OK)
-			goto fail;
-		if ((rc = duration(c, tq1, 6, "TQ1-6", &days)) != RK_OK) {
-			json_decref(dq);
-			goto fail;
-		}
-		json_t *disp = json_object();
-		put(disp, "quantity", dq);
-		put(disp, "expectedSupplyDuration", days);
-		put_nonempty(m, "dispenseRequest", disp);
-	}
-	return add_res(c, "MedicationRequest", rxc ? rxc : rxe, 0, m) ? RK_OK : fail(c, RK_TOO_LARGE, "out of mapping memory");
-fail:
-	json_decref(m);
-	return rc;
-}
-
-static enum rk_status map_med_orders(struct mc *c)
-{
-	const struct hl7_segment *orc = NULL;
-	size_t found = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "RXE"))
-			continue;
-		if (!orc)
-			return fail(c, RK_INVALID, "RXE without ORC");
-		found++;
-		enum rk_status rc = RK_OK;
-		size_t nrxc = 0;
-		if (c->kind->injection) /* one request per component (RXC) of the mixture */
-			for (size_t k = i + 1; k < c->m->nseg && rc == RK_OK; k++) {
-				const struct hl7_segment *x = &c->m->segs[k];
-				if (str_eq_c(x->name, "ORC") || str_eq_c(x->name, "RXE"))
-					break;
-				if (str_eq_c(x->name, "RXC")) {
-					nrxc++;
-					rc = map_rx(c, orc, s, x);
-				}
-			}
-		if (rc == RK_OK && !nrxc)
-			rc = map_rx(c, orc, s, NULL);
-		if (rc != RK_OK)
-			return rc;
-	}
-	return found ? RK_OK : fail(c, RK_INVALID, "RXE missing: no prescription in the message");
-}
-
-/* ---- OMP-11 / OMP-12: MedicationAdministration per RXA ---- */
-
-static enum rk_status map_rxa(struct mc *c, const struct hl7_segment *orc, const struct hl7_segment *s)
-{
-	const struct hl7_segment *rxr = next_in_group(c, seg_index(c, s), "RXR", "ORC");
-	json_t *med;
-	enum rk_status rc = cc_field(c, s, 5, 0, CODE_STRICT, "RXA-5", &med);
-	if (rc != RK_OK)
-		return rc;
-	if (!cc_has(med, JP_HOT9_SYSTEM, JP_YJ_SYSTEM)) {
-		bool none = !med;
-		json_decref(med);
-		return fail(c, RK_INVALID, "RXA-5: %s", none ? "medicine missing" : "no HOT9/YJ code");
-	}
-	json_t *a = new_res(c, "MedicationAdministration", NULL), *start = NULL, *end = NULL, *v;
-	const struct v2map_code *st = v2map_code_find(v2map_admin_status, T(c, s, 20, 0, 1, 0));
-	put(a, "status", json_string(st ? st->to : "completed"));
-	put(a, "medicationCodeableConcept", med);
-	put(a, "subject", json_pack("{s:s}", "reference", c->pref));
-	if ((rc = ts(c, T(c, s, 3, 0, 1, 0), TS_DATETIME, "RXA-3", &start)) != RK_OK ||
-	    (rc = ts(c, T(c, s, 4, 0, 1, 0), TS_DATETIME, "RXA-4", &end)) != RK_OK)
-		goto fail;
-	if (!start) {
-		json_decref(end);
-		rc = fail(c, RK_INVALID, "RXA-3: administration time missing");
-		goto fail;
-	}
-	if (end && !json_equal(start, end))
-		put(a, "effectivePeriod", json_pack("{s:o, s:o}", "start", start, "end", end));
-	else {
-		put(a, "effectiveDateTime", start);
-		json_decref(end);
-	}
-	json_t *who = person_ref(c, s, 10);
-	if (who)
-		put(a, "performer", json_pack("[{s:o}]", "actor", who));
-	json_t *req = order_identifier(c, orc);
-	if (req)
-		put(a, "request", json_pack("{s:o}", "identifier", req));
-	struct str note = T(c, s, 9, 0, 2, 0);
-	if (note.len)
-		put(a, "note", json_pack("[{s:o}]", "text", jstr(note)));
-	json_t *dose = json_object();
-	put(dose, "text", jstr(T(c, s, 12, 0, 0, 0)));
-	struct cwe route = cwe_at(c, rxr, 1, 0, 1), unit = cwe_at(c, s, 7, 0, 1);
-	if ((rc = cc_of(c, &route, 1, CODE_LOOSE, "RXR-1", &v)) != RK_OK) {
-		json_decref(dose);
-		goto fail;
-	}
-	put(dose, "route", v);
-	if ((rc = qty(c, T(c, s, 6, 0, 1, 0), &unit, "RXA-6", &v)) != RK_OK) {
-		json_decref(dose);
-		goto fail;
-	}
-	put(dose, "dose", v);
-	put_nonempty(a, "dosage", dose);
-	return add_res(c, "MedicationAdministration", s, 0, a) ? RK_OK : fail(c, RK_TOO_LARGE, "out of mapping memory");
-fail:
-	json_decref(a);
-	return rc;
-}
-
-static enum rk_status map_med_admins(struct mc *c)
-{
-	const struct hl7_segment *orc = NULL;
-	size_t found = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "RXA"))
-			continue;
-		found++;
-		enum rk_status rc = map_rxa(c, orc, s);
-		if (rc != RK_OK)
-			return rc;
-	}
-	return found ? RK_OK : fail(c, RK_INVALID, "RXA missing: no administration in the message");
-}
-
-/* ---- OML-11 / OMG-13: Observations and the DiagnosticReport of each OBR ---- */
-
-static const struct fmap obr_report_map[] = {
-	{7, 1, F_DATETIME, "effectiveDateTime"},
-	{22, 1, F_INSTANT, "issued"},
-};
-
-static enum rk_status map_results(struct mc *c)
-{
-	bool lab = c->kind->mapper == V2M_LAB_RESULT;
-	size_t found = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *obr = &c->m->segs[i];
-		if (!str_eq_c(obr->name, "OBR"))
-			continue;
-		const struct hl7_segment *spm = prev_seg(c, i, "SPM");
-		json_t *results = json_array();
-		enum rk_status rc = RK_OK;
-		for (size_t k = i + 1; k < c->m->nseg && rc == RK_OK; k++) {
-			const struct hl7_segment *s = &c->m->segs[k];
-			if (str_eq_c(s->name, "OBR") || str_eq_c(s->name, "SPM"))
-				break;
-			if (!str_eq_c(s->name, "OBX"))
-				continue;
-			const char *id;
-			rc = map_obx(c, s, obr, lab ? spm : NULL, lab ? "laboratory" : "procedure",
-				     lab ? CODE_STRICT : CODE_LOOSE, &id);
-			if (rc == RK_OK)
-				push(results, ref_to(c, "Observation", id));
-		}
-		if (rc != RK_OK) {
-			json_decref(results);
-			return rc;
-		}
-		json_t *code;
-		if ((rc = cc_field(c, obr, 4, 0, CODE_LOOSE, "OBR-4", &code)) != RK_OK) {
-			json_decref(results);
-			return rc;
-		}
-		if (lab) { /* the SS-MIX2 document code of a lab report */
-			const struct codes_document *doc = codes_documents_find("lab_report");
-			if (!code)
-				code = json_object();
-			json_t *cds = json_object_get(code, "coding");
-			if (!cds)
-				json_object_set_new(code, "coding", cds = json_array());
-			json_array_insert_new(cds, 0, coding(CODES_DOCUMENT_SYSTEM, doc->code, doc->ja));
-		}
-		if (!code) {
-			json_decref(results);
-			return fail(c, RK_INVALID, "OBR-4: examination code missing");
-		}
-		json_t *r = new_res(c, "DiagnosticReport", NULL);
-		struct str placer = T(c, obr, 2, 0, 1, 0), filler = T(c, obr, 3, 0, 1, 0);
-		json_t *ids = json_array();
-		push(ids, placer_identifier(c, placer));
-		if (filler.len)
-			push(ids, json_pack("{s:o}", "value", jstr(filler)));
-		put_nonempty(r, "identifier", ids);
-		const struct v2map_code *st = v2map_code_find(v2map_report_status, T(c, obr, 25, 0, 1, 0));
-		put(r, "status", json_string(st ? st->to : "final"));
-		put(r, "category", json_pack("[o]", lab ? cc1(DIAG_SERVICE_SYSTEM, "LAB", "Laboratory")
-						    : json_pack("{s:[o], s:s}", "coding", coding(DIAG_SERVICE_SYSTEM, "OTH", "Other"),
-								"text", c->kind->category)));
-		put(r, "code", code);
-		put(r, "subject", json_pack("{s:s}", "reference", c->pref));
-		if ((rc = MAP(obr, obr_report_map, r)) != RK_OK) {
-			json_decref(r);
-			json_decref(results);
-			return rc;
-		}
-		put(r, "resultsInterpreter", NULL);
-		put_nonempty(r, "result", results);
-		if (!add_res(c, "DiagnosticReport", obr, 0, r))
-			return fail(c, RK_TOO_LARGE, "out of mapping memory");
-		found++;
-	}
-	return found ? RK_OK : fail(c, RK_INVALID, "OBR missing: no results in the message");
-}
-
-/* ---- OML-01 / OMG-01..03: ServiceRequest per ORC/OBR ---- */
-
-static const struct fmap orc_order_map[] = {
-	{9, 1, F_DATETIME, "authoredOn"},
-};
-static const struct fmap obr_order_map[] = {
-	{7, 1, F_DATETIME, "occurrenceDateTime"},
-};
-
-static enum rk_status map_order(struct mc *c, const struct hl7_segment *orc, const struct hl7_segment *obr,
-				const char **ids, const char **numbers, size_t nmapped)
-{
-	size_t i = seg_index(c, obr);
-	json_t *code;
-	enum rk_status rc = cc_field(c, obr, 4, 0, CODE_LOOSE, "OBR-4", &code);
-	if (rc != RK_OK)
-		return rc;
-	if (!code)
-		return fail(c, RK_INVALID, "OBR-4: examination code missing");
-	json_t *r = new_res(c, "ServiceRequest", NULL);
-	put_nonempty(r, "identifier", json_pack("[o*]", order_identifier(c, orc)));
-	/* ORC-8: the parent order of a child (CH); a reference when it is in this message */
-	struct str parent = T(c, orc, 8, 0, 1, 0);
-	if (!parent.len)
-		parent = T(c, obr, 29, 0, 1, 0);
-	if (parent.len) {
-		json_t *b = NULL;
-		for (size_t k = 0; k < nmapped && !b; k++)
-			if (str_eq_c(parent, numbers[k]))
-				b = ref_to(c, "ServiceRequest", ids[k]);
-		if (!b)
-			b = json_pack("{s:o*}", "identifier", placer_identifier(c, parent));
-		put(r, "basedOn", json_pack("[o]", b));
-	}
-	put(r, "status", json_string(order_status(c, orc)));
-	put(r, "intent", json_string("order"));
-	put(r, "category", json_pack("[{s:s}]", "text", c->kind->category));
-	const struct hl7_segment *tq1 = next_in_group(c, seg_index(c, orc), "TQ1", "OBR ORC");
-	const struct v2map_code *pr = v2map_code_find(v2map_priority, T(c, tq1, 9, 0, 1, 0));
-	put(r, "priority", pr ? json_string(pr->to) : NULL);
-	put(r, "code", code);
-	/* OBX of an order: requested items (no value) or clinical information (a value) */
-	json_t *details = json_array(), *notes = json_array(), *v;
-	for (size_t k = i + 1; k < c->m->nseg && rc == RK_OK; k++) {
-		const struct hl7_segment *s = &c->m->segs[k];
-		if (str_eq_c(s->name, "ORC") || str_eq_c(s->name, "OBR") || str_eq_c(s->name, "SPM"))
-			break;
-		if (!str_eq_c(s->name, "OBX"))
-			continue;
-		struct str value = T(c, s, 5, 0, 0, 0), what = T(c, s, 3, 0, 2, 0), vtext = T(c, s, 5, 0, 2, 0);
-		if (!value.len) {
-			if ((rc = cc_field(c, s, 3, 0, CODE_LOOSE, "OBX-3", &v)) == RK_OK)
-				push(details, v);
-		} else {
-			struct str shown = str_eq_c(T(c, s, 2, 0, 1, 0), "CWE") && vtext.len ? vtext : value;
-			const char *t = arena_printf(c->a, "%.*s%s%.*s", STR_FMT(what), what.len ? ": " : "", STR_FMT(shown));
-			if (t)
-				push(notes, json_pack("{s:s}", "text", t));
-		}
-	}
-	put_nonempty(r, "orderDetail", details);
-	put(r, "subject", json_pack("{s:s}", "reference", c->pref));
-	if (rc == RK_OK)
-		rc = MAP(obr, obr_order_map, r);
-	if (rc == RK_OK)
-		rc = MAP(orc, orc_order_map, r);
-	if (rc != RK_OK) {
-		json_decref(notes);
-		json_decref(r);
-		return rc;
-	}
-	put(r, "requester", person_ref(c, orc, 12));
-	const struct hl7_segment *spm = prev_seg(c, i, "SPM");
-	if (spm && c->kind->mapper == V2M_LAB_ORDER) {
-		struct str sp = T(c, spm, 4, 0, 2, 0);
-		if (sp.len)
-			put(r, "specimen", json_pack("[{s:o}]", "display", jstr(sp)));
-	}
-	put_nonempty(r, "note", notes);
-	const char *id = add_res(c, "ServiceRequest", obr, 0, r);
-	if (!id)
-		return fail(c, RK_TOO_LARGE, "out of mapping memory");
-	ids[nmapped] = id;
-	numbers[nmapped] = cstr(c, T(c, orc, 2, 0, 1, 0));
-	return RK_OK;
-}
-
-static enum rk_status map_orders(struct mc *c)
-{
-	const char **ids = arena_calloc(c->a, c->m->nseg + 1, sizeof *ids);
-	const char **numbers = arena_calloc(c->a, c->m->nseg + 1, sizeof *numbers);
-	if (!ids || !numbers)
-		return fail(c, RK_TOO_LARGE, "out of mapping memory");
-	size_t n = 0;
-	const struct hl7_segment *orc = NULL;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "OBR"))
-			continue;
-		if (!orc)
-			return fail(c, RK_INVALID, "OBR without ORC");
-		/* SS-MIX2 sends the order (NW) and its parent (PA) with the same number: keep one */
-		struct str number = T(c, orc, 2, 0, 1, 0);
-		bool seen = false;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = str_eq_c(number, numbers[k]) && number.len;
-		if (seen)
-			continue;
-		enum rk_status rc = map_order(c, orc, s, ids, numbers, n);
-		if (rc != RK_OK)
-			return rc;
-		n++;
-	}
-	return n ? RK_OK : fail(c, RK_INVALID, "OBR missing: no order in the message");
-}
-
-/* ---- OMG-11 / OMG-12: ImagingStudy per study instance UID (IPC-3) ---- */
-
-static bool dicom_uid_ok(struct str u)
-{
-	if (!u.len || u.len > 64)
-		return false;
-	for (size_t i = 0; i < u.len; i++)
-		if (!((u.ptr[i] >= '0' && u.ptr[i] <= '9') || u.ptr[i] == '.'))
-			return false;
-	return u.ptr[0] != '.' && u.ptr[u.len - 1] != '.';
-}
-
-static enum rk_status map_studies(struct mc *c)
-{
-	const char **uids = arena_calloc(c->a, c->m->nseg + 1, sizeof *uids);
-	if (!uids)
-		return fail(c, RK_TOO_LARGE, "out of mapping memory");
-	size_t n = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *ipc = &c->m->segs[i];
-		if (!str_eq_c(ipc->name, "IPC"))
-			continue;
-		struct str uid = T(c, ipc, 3, 0, 1, 0);
-		if (!dicom_uid_ok(uid))
-			return fail(c, RK_INVALID, "IPC-3: '%.*s' is not a DICOM study instance UID", (int)(uid.len > 70 ? 70 : uid.len),
-				    uid.ptr);
-		bool seen = false;
-		for (size_t k = 0; k < n && !seen; k++)
-			seen = str_eq_c(uid, uids[k]);
-		if (seen)
-			continue;
-		uids[n++] = cstr(c, uid);
-		const struct hl7_segment *obr = prev_seg(c, i, "OBR"), *orc = prev_seg(c, i, "ORC");
-		json_t *img = new_res(c, "ImagingStudy", NULL), *v;
-		json_t *ids = json_array();
-		push(ids, json_pack("{s:s, s:s}", "system", "urn:dicom:uid", "value", arena_printf(c->a, "urn:oid:%s", uids[n - 1])));
-		struct str acsn = T(c, ipc, 1, 0, 1, 0);
-		if (acsn.len)
-			push(ids, json_pack("{s:o, s:o}", "type", cc1(IDENTIFIER_TYPE_SYSTEM, "ACSN", "Accession ID"), "value", jstr(acsn)));
-		put(img, "identifier", ids);
-		put(img, "status", json_string("available"));
-		struct str mod = T(c, ipc, 5, 0, 1, 0);
-		if (mod.len)
-			put(img, "modality", json_pack("[o]", coding(CODES_DICOM_SYSTEM, cstr(c, mod), NULL)));
-		put(img, "subject", json_pack("{s:s}", "reference", c->pref));
-		enum rk_status rc = ts(c, T(c, obr, 7, 0, 1, 0), TS_DATETIME, "OBR-7", &v);
-		if (rc == RK_OK && !v)
-			rc = ts(c, T(c, orc, 9, 0, 1, 0), TS_DATETIME, "ORC-9", &v);
-		put(img, "started", v);
-		json_t *based = order_identifier(c, orc);
-		if (based)
-			put(img, "basedOn", json_pack("[{s:o}]", "identifier", based));
-		if (rc == RK_OK && (rc = cc_field(c, obr, 4, 0, CODE_LOOSE, "OBR-4", &v)) == RK_OK && v) {
-			put(img, "description", json_incref(json_object_get(v, "text")));
-			put(img, "procedureCode", json_pack("[o]", v));
-		}
-		if (rc != RK_OK) {
-			json_decref(img);
-			return rc;
-		}
-		if (!add_res(c, "ImagingStudy", ipc, 0, img))
-			return fail(c, RK_TOO_LARGE, "out of mapping memory");
-	}
-	return n ? RK_OK : fail(c, RK_INVALID, "IPC missing: no imaging study in the message");
-}
-
-/* ---- OMD: NutritionOrder per ODS ---- */
-
-static const struct fmap orc_diet_map[] = {
-	{9, 1, F_DATETIME, "dateTime"},
-};
-static const struct fmap tq1_diet_map[] = {
-	{7, 1, F_DATETIME, "oralDiet.schedule[0].repeat.boundsPeriod.start"},
-	{8, 1, F_DATETIME, "oralDiet.schedule[0].repeat.boundsPeriod.end"},
-};
-
-static enum rk_status map_diet(struct mc *c)
-{
-	const struct hl7_segment *orc = NULL;
-	size_t found = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "ODS"))
-			continue;
-		if (!orc)
-			return fail(c, RK_INVALID, "ODS without ORC");
-		const struct hl7_segment *tq1 = next_in_group(c, seg_index(c, orc), "TQ1", "ODS ORC");
-		struct str kind = T(c, s, 1, 0, 1, 0), text = T(c, s, 4, 0, 0, 0);
-		json_t *diet;
-		enum rk_status rc = cc_field(c, s, 3, 0, CODE_LOOSE, "ODS-3", &diet);
-		if (rc != RK_OK)
-			return rc;
-		if (!diet && !text.len)
-			return fail(c, RK_INVALID, "ODS-3: diet missing");
-		json_t *o = new_res(c, "NutritionOrder", "patient");
-		put_nonempty(o, "identifier", json_pack("[o*]", order_identifier(c, orc)));
-		put(o, "status", json_string(order_status(c, orc)));
-		put(o, "intent", json_string("order"));
-		if ((rc = MAP(orc, orc_diet_map, o)) != RK_OK || (rc = MAP(tq1, tq1_diet_map, o)) != RK_OK) {
-			json_decref(diet);
-			json_decref(o);
-			return rc;
-		}
-		if (!json_object_get(o, "dateTime")) {
-			json_t *when;
-			if ((rc = ts(c, c->m->timestamp, TS_DATETIME, "MSH-7", &when)) != RK_OK || !when) {
-				json_decref(diet);
-				json_decref(o);
-				return rc != RK_OK ? rc : fail(c, RK_INVALID, "ORC-9: order date/time missing");
-			}
-			put(o, "dateTime", when);
-		}
-		put(o, "orderer", person_ref(c, orc, 12));
-		if (str_eq_c(kind, "S")) { /* a supplement */
-			json_decref(diet);
-			put(o, "supplement", json_pack("[{s:o}]", "productName", jstr(text)));
-		} else {
-			json_t *oral = json_object_get(o, "oralDiet");
-			if (!oral)
-				json_object_set_new(o, "oralDiet", oral = json_object());
-			if (diet)
-				put(oral, "type", json_pack("[o]", diet));
-			struct cwe freq = cwe_sub(c, tq1, 3, 0, 1);
-			json_t *fc;
-			if ((rc = cc_of(c, &freq, 1, CODE_LOOSE, "TQ1-3", &fc)) == RK_OK && fc) {
-				json_t *sch = json_object_get(oral, "schedule");
-				if (!sch)
-					json_object_set_new(oral, "schedule", sch = json_pack("[{}]"));
-				put(json_array_get(sch, 0), "code", fc);
-			}
-			put(oral, "instruction", jstr(text));
-		}
-		if (!add_res(c, "NutritionOrder", s, 0, o))
-			return fail(c, RK_TOO_LARGE, "out of mapping memory");
-		found++;
-	}
-	return found ? RK_OK : fail(c, RK_INVALID, "ODS missing: no diet order in the message");
+	v2m_push(cats, rank);
+	v2m_put(d, "category", cats);
+	v2m_put(d, "code", code);
+	v2m_put(d, "subject", json_pack("{s:s}", "reference", c->pref));
+	v2m_put(d, "recorder", v2m_person_ref(c, orc, 12));
+	return v2m_add_res(c, "Condition", s, 0, d) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 }
 
 /* ---- dispatch ---- */
@@ -1707,7 +1061,7 @@ static enum rk_status map_allergies(struct mc *c)
 			if (rc != RK_OK)
 				return rc;
 		}
-	return found ? RK_OK : fail(c, RK_INVALID, "IAM missing: no allergy in the message");
+	return found ? RK_OK : v2m_fail(c, RK_INVALID, "IAM missing: no allergy in the message");
 }
 
 static enum rk_status map_conditions(struct mc *c)
@@ -1721,14 +1075,14 @@ static enum rk_status map_conditions(struct mc *c)
 			if (rc != RK_OK)
 				return rc;
 		}
-	return found ? RK_OK : fail(c, RK_INVALID, "PRB missing: no diagnosis in the message");
+	return found ? RK_OK : v2m_fail(c, RK_INVALID, "PRB missing: no diagnosis in the message");
 }
 
 static enum rk_status (*const mappers[])(struct mc *) = {
 	[V2M_PATIENT] = map_adt00,       [V2M_ENCOUNTER] = map_encounter, [V2M_ALLERGY] = map_allergies,
-	[V2M_CONDITION] = map_conditions, [V2M_MED_ORDER] = map_med_orders, [V2M_MED_ADMIN] = map_med_admins,
-	[V2M_LAB_ORDER] = map_orders,     [V2M_LAB_RESULT] = map_results,  [V2M_EXAM_ORDER] = map_orders,
-	[V2M_EXAM_DONE] = map_studies,    [V2M_EXAM_RESULT] = map_results, [V2M_DIET] = map_diet,
+	[V2M_CONDITION] = map_conditions, [V2M_MED_ORDER] = v2m_map_med_orders, [V2M_MED_ADMIN] = v2m_map_med_admins,
+	[V2M_LAB_ORDER] = v2m_map_orders,     [V2M_LAB_RESULT] = v2m_map_results,  [V2M_EXAM_ORDER] = v2m_map_orders,
+	[V2M_EXAM_DONE] = v2m_map_studies,    [V2M_EXAM_RESULT] = v2m_map_results, [V2M_DIET] = v2m_map_diet,
 };
 
 /* Does the data type accept MSH-9? */
@@ -1775,13 +1129,13 @@ static const struct v2map_kind *infer(struct mc *c)
 	const char *dt = NULL;
 	struct str type = c->m->msg_type;
 	if (str_eq_c(type, "ADT")) { /* A11: cancels an outpatient visit or an admission */
-		dt = str_eq_c(T(c, hl7_seg(c->m, "PV1", 0), 2, 0, 1, 0), "O") ? "ADT-12" : "ADT-22";
+		dt = str_eq_c(v2m_T(c, hl7_seg(c->m, "PV1", 0), 2, 0, 1, 0), "O") ? "ADT-12" : "ADT-22";
 	} else if (str_eq_c(type, "RDE") || str_eq_c(type, "RAS")) {
-		bool inj = hl7_seg(c->m, "RXC", 0) || injection_route(T(c, hl7_seg(c->m, "RXR", 0), 1, 0, 1, 0));
+		bool inj = hl7_seg(c->m, "RXC", 0) || injection_route(v2m_T(c, hl7_seg(c->m, "RXR", 0), 1, 0, 1, 0));
 		dt = str_eq_c(type, "RDE") ? (inj ? "OMP-02" : "OMP-01") : (inj ? "OMP-12" : "OMP-11");
 	} else if (str_eq_c(type, "OMG") || str_eq_c(type, "OMI")) {
-		struct str sys = T(c, hl7_seg(c->m, "OBR", 0), 4, 0, 3, 0);
-		bool endo = str_eq_c(sys, "LENDO") || str_eq_c(T(c, hl7_seg(c->m, "IPC", 0), 5, 0, 1, 0), "ES");
+		struct str sys = v2m_T(c, hl7_seg(c->m, "OBR", 0), 4, 0, 3, 0);
+		bool endo = str_eq_c(sys, "LENDO") || str_eq_c(v2m_T(c, hl7_seg(c->m, "IPC", 0), 5, 0, 1, 0), "ES");
 		if (str_eq_c(type, "OMI"))
 			dt = endo ? "OMG-12" : "OMG-11";
 		else
@@ -1797,7 +1151,7 @@ static const struct v2map_kind *infer(struct mc *c)
 static struct str message_date(struct mc *c, const char **where)
 {
 	static const char *const names[] = {"ORC-9", "EVN-2", "MSH-7"};
-	struct str cand[3] = {T(c, hl7_seg(c->m, "ORC", 0), 9, 0, 1, 0), T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0),
+	struct str cand[3] = {v2m_T(c, hl7_seg(c->m, "ORC", 0), 9, 0, 1, 0), v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0),
 			      c->m->timestamp};
 	for (size_t i = 0; i < 3; i++)
 		if (cand[i].len) {
@@ -1826,53 +1180,53 @@ static enum rk_status identify(struct mc *c)
 {
 	const struct v2map_input *in = c->in;
 	if (in->facility_code.len != 10 || !str_is_digits(in->facility_code))
-		return fail(c, RK_INVALID, "facility code '%.*s' is not 10 digits",
+		return v2m_fail(c, RK_INVALID, "facility code '%.*s' is not 10 digits",
 			    (int)(in->facility_code.len > 20 ? 20 : in->facility_code.len), in->facility_code.ptr ? in->facility_code.ptr : "");
 	c->fac = in->facility_code;
 	if (in->data_type.len) {
 		c->kind = v2map_kind_find(in->data_type);
 		if (!c->kind)
-			return fail(c, RK_UNPROCESSABLE, "data type '%.*s' is not mapped",
+			return v2m_fail(c, RK_UNPROCESSABLE, "data type '%.*s' is not mapped",
 				    (int)(in->data_type.len > 16 ? 16 : in->data_type.len), in->data_type.ptr);
 	} else {
 		c->kind = infer(c);
 	}
 	if (!c->kind || !accepts(c->kind, c->m->msg_type, c->m->event))
-		return fail(c, RK_UNPROCESSABLE, "unknown message type %.*s^%.*s%s%s",
+		return v2m_fail(c, RK_UNPROCESSABLE, "unknown message type %.*s^%.*s%s%s",
 			    (int)(c->m->msg_type.len > 8 ? 8 : c->m->msg_type.len), c->m->msg_type.ptr ? c->m->msg_type.ptr : "",
 			    (int)(c->m->event.len > 8 ? 8 : c->m->event.len), c->m->event.ptr ? c->m->event.ptr : "",
 			    c->kind ? " for data type " : "", c->kind ? c->kind->data_type : "");
 	const struct hl7_segment *pid = hl7_seg(c->m, "PID", 0);
 	if (!pid)
-		return fail(c, RK_INVALID, "PID missing");
+		return v2m_fail(c, RK_INVALID, "PID missing");
 	/* PID-3: the repetition typed PI (patient internal ID), else the first */
-	struct str pid3 = T(c, pid, 3, 0, 1, 0);
+	struct str pid3 = v2m_T(c, pid, 3, 0, 1, 0);
 	for (int r = 0; r < hl7_reps(c->m, pid, 3) && r < 8; r++)
-		if (str_eq_c(T(c, pid, 3, r, 5, 0), "PI")) {
-			pid3 = T(c, pid, 3, r, 1, 0);
+		if (str_eq_c(v2m_T(c, pid, 3, r, 5, 0), "PI")) {
+			pid3 = v2m_T(c, pid, 3, r, 1, 0);
 			break;
 		}
 	c->pid = in->patient_id.len ? in->patient_id : pid3;
 	if (!c->pid.len)
-		return fail(c, RK_INVALID, "PID-3 missing");
+		return v2m_fail(c, RK_INVALID, "PID-3 missing");
 	if (!pid_ok(c->pid))
-		return fail(c, RK_INVALID, "%s: patient ID '%.*s' must be 1 to %d characters A-Z a-z 0-9 -",
+		return v2m_fail(c, RK_INVALID, "%s: patient ID '%.*s' must be 1 to %d characters A-Z a-z 0-9 -",
 			    in->patient_id.len ? "patient ID" : "PID-3", (int)(c->pid.len > 32 ? 32 : c->pid.len), c->pid.ptr,
 			    RK_MAX_LOCAL_PID_LEN);
 	if (in->patient_id.len && pid3.len && !str_eq(pid3, in->patient_id))
-		warn(c, "PID-3 (%.*s) differs from the storage folder's patient (%.*s)", (int)(pid3.len > 32 ? 32 : pid3.len),
+		v2m_warn(c, "PID-3 (%.*s) differs from the storage folder's patient (%.*s)", (int)(pid3.len > 32 ? 32 : pid3.len),
 		     pid3.ptr, STR_FMT(in->patient_id));
 	const char *dwhere = "date";
 	c->date = in->date.len ? in->date : c->kind->no_date ? STR_LIT("-") : message_date(c, &dwhere);
 	struct time_range r;
 	if (!str_eq_c(c->date, "-") && (c->date.len != 8 || !str_is_digits(c->date) || !time_parse_hl7(c->date, 0, &r)))
-		return in->date.len ? fail(c, RK_INVALID, "date '%.*s' is not YYYYMMDD or -",
+		return in->date.len ? v2m_fail(c, RK_INVALID, "date '%.*s' is not YYYYMMDD or -",
 					   (int)(c->date.len > 16 ? 16 : c->date.len), c->date.ptr)
-				    : fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time", dwhere,
+				    : v2m_fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time", dwhere,
 					   (int)(c->date.len > 40 ? 40 : c->date.len), c->date.ptr);
 	c->order = in->order_no;
 	if (!c->order.len)
-		c->order = T(c, hl7_seg(c->m, "ORC", 0), 2, 0, 1, 0);
+		c->order = v2m_T(c, hl7_seg(c->m, "ORC", 0), 2, 0, 1, 0);
 	if (!c->order.len)
 		c->order = c->m->control_id;
 	if (!c->order.len)
@@ -1881,13 +1235,13 @@ static enum rk_status identify(struct mc *c)
 	c->base = arena_printf(c->a, "%.*s-%.*s.%.*s.%s.%.*s", STR_FMT(c->fac), STR_FMT(c->pid), STR_FMT(c->date),
 			       c->kind->data_type, STR_FMT(c->order));
 	if (!c->pref || !c->base)
-		return fail(c, RK_TOO_LARGE, "out of mapping memory");
+		return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 	c->hbase = arena_printf(c->a, "%.*s-%.*s.h%016llx", STR_FMT(c->fac), STR_FMT(c->pid),
 				(unsigned long long)fnv1a(c->base));
 	c->cap = c->m->nseg + 1;
 	c->res = arena_calloc(c->a, c->cap, sizeof *c->res);
 	if (!c->hbase || !c->res)
-		return fail(c, RK_TOO_LARGE, "out of mapping memory");
+		return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 	return RK_OK;
 }
 
@@ -1910,7 +1264,7 @@ enum rk_status v2map_message(const struct hl7_msg *m, const struct v2map_input *
 	/* An order withdrawn (ORC-1 CA, DC, ...): the caller deletes what doc_key produced. */
 	bool cancel = false;
 	for (size_t i = 0; i < hl7_seg_count(m, "ORC"); i++)
-		cancel |= v2map_control_cancels(T(&c, hl7_seg(m, "ORC", i), 1, 0, 1, 0));
+		cancel |= v2map_control_cancels(v2m_T(&c, hl7_seg(m, "ORC", i), 1, 0, 1, 0));
 	if (!cancel && (rc = mappers[c.kind->mapper](&c)) != RK_OK) {
 		free_resources(c.res, c.n);
 		json_decref(patient);

@@ -683,6 +683,7 @@ static void test_bad_input(void **state)
 	struct run t;
 	struct v2map_input in = {.facility_code = str_c("123"), .data_type = str_c("OMP-01")};
 	arena_init(&t.a, 1u << 20);
+	rk_err_clear(&t.err);
 	assert_int_equal(hl7_parse((struct str){msgbuf, strlen(msgbuf)}, &t.a, &t.m, &t.err), RK_OK);
 	assert_int_equal(v2map_message(&t.m, &in, &t.a, &t.r, &t.err), RK_INVALID);
 	assert_non_null(strstr(t.err.msg, "facility code '123' is not 10 digits"));
