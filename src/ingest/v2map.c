@@ -51,6 +51,18 @@ size_t v2m_seg_index(const struct mc *c, const struct hl7_segment *s)
 	return (size_t)(s - c->m->segs);
 }
 
+const struct hl7_segment *v2m_next_under_orc(struct mc *c, size_t *i, const char *name, const struct hl7_segment **orc)
+{
+	for (; *i < c->m->nseg; (*i)++) {
+		const struct hl7_segment *s = &c->m->segs[*i];
+		if (str_eq_c(s->name, "ORC"))
+			*orc = s;
+		if (str_eq_c(s->name, name))
+			return s;
+	}
+	return NULL;
+}
+
 /* Unescaped, trimmed text of a part of a field. */
 struct str v2m_T(struct mc *c, const struct hl7_segment *s, int f, int rep, int comp, int sub)
 {

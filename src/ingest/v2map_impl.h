@@ -84,6 +84,9 @@ void v2m_push(json_t *arr, json_t *v);
 void v2m_put_nonempty(json_t *o, const char *key, json_t *v);
 const struct hl7_segment *v2m_next_in_group(struct mc *c, size_t i, const char *name, const char *stops);
 const struct hl7_segment *v2m_prev_seg(struct mc *c, size_t i, const char *name);
+/* The next segment named `name` at or after *i (left at its index), noting in
+ * *orc each ORC passed on the way: the order it belongs to. NULL at the end. */
+const struct hl7_segment *v2m_next_under_orc(struct mc *c, size_t *i, const char *name, const struct hl7_segment **orc);
 
 enum rk_status v2m_ts(struct mc *c, struct str v, enum tsk k, const char *where, json_t **out);
 struct cwe v2m_cwe_at(struct mc *c, const struct hl7_segment *s, int f, int rep, int k);

@@ -160,12 +160,8 @@ enum rk_status v2m_map_med_orders(struct mc *c)
 {
 	const struct hl7_segment *orc = NULL;
 	size_t found = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "RXE"))
-			continue;
+	const struct hl7_segment *s;
+	for (size_t i = 0; (s = v2m_next_under_orc(c, &i, "RXE", &orc)); i++) {
 		if (!orc)
 			return v2m_fail(c, RK_INVALID, "RXE without ORC");
 		found++;
@@ -258,12 +254,8 @@ enum rk_status v2m_map_med_admins(struct mc *c)
 {
 	const struct hl7_segment *orc = NULL;
 	size_t found = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "RXA"))
-			continue;
+	const struct hl7_segment *s;
+	for (size_t i = 0; (s = v2m_next_under_orc(c, &i, "RXA", &orc)); i++) {
 		found++;
 		enum rk_status rc = map_rxa(c, orc, s);
 		if (rc != RK_OK)
@@ -446,12 +438,8 @@ enum rk_status v2m_map_orders(struct mc *c)
 		return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 	size_t n = 0;
 	const struct hl7_segment *orc = NULL;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "OBR"))
-			continue;
+	const struct hl7_segment *s;
+	for (size_t i = 0; (s = v2m_next_under_orc(c, &i, "OBR", &orc)); i++) {
 		if (!orc)
 			return v2m_fail(c, RK_INVALID, "OBR without ORC");
 		/* SS-MIX2 sends the order (NW) and its parent (PA) with the same number: keep one */
@@ -549,12 +537,8 @@ enum rk_status v2m_map_diet(struct mc *c)
 {
 	const struct hl7_segment *orc = NULL;
 	size_t found = 0;
-	for (size_t i = 0; i < c->m->nseg; i++) {
-		const struct hl7_segment *s = &c->m->segs[i];
-		if (str_eq_c(s->name, "ORC"))
-			orc = s;
-		if (!str_eq_c(s->name, "ODS"))
-			continue;
+	const struct hl7_segment *s;
+	for (size_t i = 0; (s = v2m_next_under_orc(c, &i, "ODS", &orc)); i++) {
 		if (!orc)
 			return v2m_fail(c, RK_INVALID, "ODS without ORC");
 		const struct hl7_segment *tq1 = v2m_next_in_group(c, v2m_seg_index(c, orc), "TQ1", "ODS ORC");
