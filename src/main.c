@@ -143,12 +143,12 @@ static struct store *open_migrated(const struct config *cfg, int64_t min_cache)
 
 /* The MLLP listener (mllp.listen), logged before http.listening so that a
  * watcher of the log knows both ports once the server says it is ready. */
-static int start_mllp(const struct config *cfg, struct mllp_server **out)
+static int start_mllp(const struct config *cfg, struct audit_log *audit, struct mllp_server **out)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
 	int fd = -1, port = 0;
-	if (mllp_listen(cfg, &fd, &port, &err) != RK_OK || mllp_start(cfg, fd, out, &err) != RK_OK) {
+	if (mllp_listen(cfg, &fd, &port, &err) != RK_OK || mllp_start(cfg, audit, fd, out, &err) != RK_OK) {
 		fprintf(stderr, "renkei: %s\n", err.msg);
 		return -1;
 	}
@@ -196,7 +196,7 @@ static int cmd_serve(struct config *cfg)
 		return 1;
 	}
 	struct mllp_server *mllp = NULL;
-	if (cfg->mllp_enabled && start_mllp(cfg, &mllp) != 0) {
+	if (cfg->mllp_enabled && start_mllp(cfg, env.audit, &mllp) != 0) {
 		http_stop(srv);
 		audit_close(env.audit);
 		free((char *)env.capability);

@@ -2,10 +2,12 @@
  * CODE` with a progress bar (rate, ETA) and a summary, `ingest errors` (the
  * quarantine) and `ingest replay` (try quarantined messages again). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "api/cli.h"
+#include "audit/audit.h"
 #include "core/time.h"
 #include "ingest/pipeline.h"
 #include "ingest/ssmix2.h"
@@ -63,9 +65,17 @@ static int import_ssmix2(struct store *s, const struct config *cfg, const struct
 	}
 	struct rk_err err;
 	rk_err_clear(&err);
+	struct audit_log *log = NULL;
+	if (audit_open(cfg, &log, &err) != RK_OK) {
+		fprintf(stderr, "renkei: audit log: %s\n", err.msg);
+		return 1;
+	}
+	char actor[128];
+	snprintf(actor, sizeof actor, "ssmix2-import:%s", getenv("USER") ? getenv("USER") : "cli");
 	struct bar b = {.tty = isatty(2) == 1};
 	struct ssmix2_stats st;
-	enum rk_status rc = ssmix2_import(s, cfg, dir, str_c(facility), show_progress, &b, &st, &err);
+	enum rk_status rc = ssmix2_import(s, cfg, dir, str_c(facility), log, actor, show_progress, &b, &st, &err);
+	audit_close(log);
 	double secs = st.elapsed_ms / 1000.0;
 	printf("import ssmix2 %s (facility %s): %lld files: %lld stored, %lld deleted, %lld unchanged, %lld superseded, "
 	       "%lld quarantined; %lld resources; %.1f MB in %.1f s (%.0f files/s, %.1f MB/s)\n",
@@ -174,7 +184,16 @@ int cli_ingest_run(const char *command, const struct cli_args *a, struct config 
 		struct ingest *ing = NULL;
 		struct rk_err err;
 		rk_err_clear(&err);
+		struct audit_log *log = NULL;
+		if (audit_open(cfg, &log, &err) != RK_OK) {
+			fprintf(stderr, "renkei: audit log: %s\n", err.msg);
+			store_close(s);
+			return 1;
+		}
 		ingest_open(s, cfg, &ing, &err);
+		char actor[128];
+		snprintf(actor, sizeof actor, "ingest-replay:%s", getenv("USER") ? getenv("USER") : "cli");
+		ingest_set_audit(ing, log, actor);
 		if (strcmp(sub, "errors") == 0) {
 			int n = 0;
 			printf("id\tat\torigin\tfacility\tlocation\treason\n");
@@ -187,6 +206,7 @@ int cli_ingest_run(const char *command, const struct cli_args *a, struct config 
 			rc = replay(ing, cfg, a);
 		}
 		ingest_close(ing);
+		audit_close(log);
 	}
 	store_close(s);
 	return rc;

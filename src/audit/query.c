@@ -164,6 +164,10 @@ static void type_of(struct str event, const char **type_sys, const char **type_c
 		*type_code = "110114";
 		*type_disp = "User Authentication";
 		*sub_code = "110123"; /* Logout */
+	} else if (str_eq_c(event, "ingest") || str_starts_with(event, "ingest-")) {
+		*type_code = "110107"; /* Import: records received from a facility's system */
+		*type_disp = "Import";
+		*sub_code = NULL;
 	} else {
 		*type_code = "110113";
 		*type_disp = "Security Alert";

@@ -72,6 +72,7 @@ struct conn {
 
 struct mllp_server {
 	const struct config *cfg;
+	struct audit_log *audit;
 	int listen_fd, ep, wake_fd;
 	pthread_t event_thread, ingest_thread;
 	bool event_started, ingest_started;
@@ -548,6 +549,8 @@ static enum rk_status open_store(struct mllp_server *s, struct rk_err *err)
 	enum rk_status st = store_open(s->cfg->store_url, &opt, &s->store, err);
 	if (st == RK_OK)
 		st = ingest_open(s->store, s->cfg, &s->ing, err);
+	if (st == RK_OK)
+		ingest_set_audit(s->ing, s->audit, "mllp");
 	if (st != RK_OK)
 		close_store(s);
 	return st;
@@ -778,12 +781,14 @@ static void server_free(struct mllp_server *s)
 	free(s);
 }
 
-enum rk_status mllp_start(const struct config *cfg, int fd, struct mllp_server **out, struct rk_err *err)
+enum rk_status mllp_start(const struct config *cfg, struct audit_log *audit, int fd, struct mllp_server **out,
+			  struct rk_err *err)
 {
 	struct mllp_server *s = calloc(1, sizeof *s);
 	if (!s)
 		rk_oom();
 	s->cfg = cfg;
+	s->audit = audit;
 	s->listen_fd = fd;
 	s->ep = s->wake_fd = -1;
 	pthread_mutex_init(&s->mu, NULL);

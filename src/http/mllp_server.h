@@ -19,7 +19,11 @@ enum rk_status mllp_listen(const struct config *cfg, int *fd, int *port, struct 
 /* Serve on the listening socket fd (owned by the server from now on, closed on
  * failure too). cfg must outlive the server. RK_DB when the ingest thread's
  * store connection cannot be opened, RK_IO when a thread cannot start. */
-enum rk_status mllp_start(const struct config *cfg, int fd, struct mllp_server **out, struct rk_err *err);
+struct audit_log;
+/* audit: the server's audit log; every message gets its entry (ingest_set_audit)
+ * before its ACK leaves. */
+enum rk_status mllp_start(const struct config *cfg, struct audit_log *audit, int fd, struct mllp_server **out,
+			  struct rk_err *err);
 
 /* Drain and stop: stop accepting and reading, store and acknowledge every
  * message already received (the batch in progress and what is queued), write

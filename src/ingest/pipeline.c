@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
+#include "audit/audit.h"
 #include "core/arena.h"
 #include "core/limits.h"
 #include "core/time.h"
@@ -17,10 +20,21 @@
 #include "hl7/hl7.h"
 #include "ingest/v2map.h"
 
+/* What one message of the batch did, for its audit entry. */
+struct msg_audit {
+	struct buf entities;  /* {"ref":"Type/id/_history/v"},... */
+	char regional[32];    /* the person's regional ID, when known */
+};
+
 struct ingest {
 	struct store *s;
 	const struct config *cfg;
 	struct arena arena;
+	struct audit_log *audit; /* NULL: no audit entries (the demo's own import) */
+	char actor[128];         /* who runs it: "ssmix2-import:<OS user>", "mllp" */
+	struct msg_audit *ma;    /* one per message of the current batch */
+	size_t ma_cap;
+	struct msg_audit *cur;   /* the message being ingested */
 };
 
 static const char *const origin_names[] = {[INGEST_SSMIX2] = "ssmix2", [INGEST_MLLP] = "mllp", [INGEST_REPLAY] = "replay"};
@@ -55,7 +69,27 @@ void ingest_close(struct ingest *ing)
 	if (!ing)
 		return;
 	arena_reset(&ing->arena);
+	for (size_t i = 0; i < ing->ma_cap; i++)
+		buf_free(&ing->ma[i].entities);
+	free(ing->ma);
 	free(ing);
+}
+
+void ingest_set_audit(struct ingest *ing, struct audit_log *log, const char *actor)
+{
+	ing->audit = log;
+	snprintf(ing->actor, sizeof ing->actor, "%s", actor ? actor : "ingest");
+}
+
+/* A written or deleted resource, for the message's audit entry. */
+static void note_entity(struct ingest *ing, const char *type, struct str id, int64_t version)
+{
+	if (!ing->cur)
+		return;
+	struct buf *b = &ing->cur->entities;
+	if (b->len)
+		buf_putc(b, ',');
+	buf_printf(b, "{\"ref\":\"%s/%.*s/_history/%lld\"}", type, STR_FMT(id), (long long)version);
 }
 
 static void digest_hex(struct str bytes, char out[65])
@@ -265,7 +299,10 @@ static enum rk_status link_patient(struct ingest *ing, struct fhir_ctx *ctx, str
 	const struct fhir_resource_def *def = fhir_resource_find("Patient", 7);
 	json_object_set_new(r->patient, "id", json_stringn(patient_id->ptr, patient_id->len));
 	struct fhir_result out;
-	return fhir_update(ctx, def, *patient_id, r->patient, 0, &out, err);
+	rc = fhir_update(ctx, def, *patient_id, r->patient, 0, &out, err);
+	if (rc == RK_OK)
+		note_entity(ing, "Patient", out.id, out.version);
+	return rc;
 }
 
 /* Resources a document's previous version produced. */
@@ -351,6 +388,7 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 			rc = fhir_update(ctx, def, x->id, x->body, 0, &out, err);
 			if (rc != RK_OK)
 				return rc;
+			note_entity(ing, x->type, out.id, out.version);
 			for (size_t k = 0; k < np; k++)
 				if (!prev[k].kept && strcmp(prev[k].type, x->type) == 0 && str_eq_c(x->id, prev[k].id))
 					prev[k].kept = true;
@@ -364,6 +402,8 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 		struct fhir_result out;
 		if (def && (rc = fhir_delete(ctx, def, str_c(prev[k].id), &out, err)) != RK_OK)
 			return rc;
+		if (def && out.version > 0)
+			note_entity(ing, prev[k].type, str_c(prev[k].id), out.version);
 		if (deleting)
 			(*count)++;
 	}
@@ -498,6 +538,16 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 		rc = link_patient(ing, &ctx, &r, m->facility_code, &patient_id, err);
 	if (rc == RK_OK)
 		rc = apply_doc(ing, &ctx, m, &r, patient_id, deleting, now, &count, err);
+	if (rc == RK_OK && ing->cur) { /* whose record it is, for the audit entry */
+		struct store_patient_link l;
+		struct rk_err lerr;
+		rk_err_clear(&lerr);
+		enum rk_status lrc = patient_id.len ? store_link_by_patient(ing->s, patient_id, &ing->arena, &l, &lerr)
+						    : store_link_by_local(ing->s, m->facility_code, m->patient_id,
+									  &ing->arena, &l, &lerr);
+		if (lrc == RK_OK)
+			copy_field(ing->cur->regional, sizeof ing->cur->regional, l.regional_id);
+	}
 	if (rc == RK_OK) {
 		rep->outcome = deleting ? INGEST_DELETED : INGEST_STORED;
 		rep->resources = count;
@@ -522,6 +572,10 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 {
 	memset(rep, 0, sizeof *rep);
 	arena_reset(&ing->arena);
+	if (ing->cur) {
+		buf_reset(&ing->cur->entities);
+		ing->cur->regional[0] = '\0';
+	}
 	const char *origin = origin_names[m->origin == INGEST_REPLAY ? INGEST_SSMIX2 : m->origin];
 	if (m->origin == INGEST_REPLAY && !m->path.len)
 		origin = origin_names[INGEST_MLLP];
@@ -554,6 +608,8 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 		return rc;
 	}
 	/* The message's fault: undo its writes, keep it with the reason. */
+	if (ing->cur)
+		buf_reset(&ing->cur->entities);
 	enum rk_status rb = savepoint(ing->s, "ROLLBACK TO SAVEPOINT", err);
 	if (rb == RK_OK)
 		rb = savepoint(ing->s, "RELEASE SAVEPOINT", err);
@@ -571,17 +627,112 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 	return quarantine(ing, m, origin, location, digest, rep->reason, now, &rep->quarantine_id, err);
 }
 
+/* Waits for a batch's audit entries (the audit writer commits them together). */
+struct audit_wait {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t pending;
+	enum rk_status failed;
+	char message[256];
+};
+
+static void audit_done(void *arg, enum rk_status status, const char *message)
+{
+	struct audit_wait *w = arg;
+	pthread_mutex_lock(&w->mu);
+	if (status != RK_OK && w->failed == RK_OK) {
+		w->failed = status;
+		snprintf(w->message, sizeof w->message, "%s", message ? message : "");
+	}
+	if (--w->pending == 0)
+		pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+/* One audit entry per message of a committed batch: who sent it, which
+ * patient, which resources (type/id/version) it created, updated or deleted,
+ * or why it was quarantined. Returns only when all are durable; RK_IO when
+ * one could not be written — the batch is stored but must not be
+ * acknowledged (a resend is a duplicate, acknowledged and audited then). */
+static enum rk_status audit_batch(struct ingest *ing, const struct ingest_msg *msgs, size_t n,
+				  const struct ingest_report *reports, struct rk_err *err)
+{
+	struct audit_wait w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .pending = n};
+	for (size_t i = 0; i < n; i++) {
+		const struct ingest_msg *m = &msgs[i];
+		const struct ingest_report *r = &reports[i];
+		char account[256], patients[48], query[600], detail[600], facility[16];
+		if (m->path.len)
+			snprintf(account, sizeof account, "%s", ing->actor);
+		else
+			snprintf(account, sizeof account, "mllp:%s^%s", r->sending_app, r->sending_facility);
+		snprintf(patients, sizeof patients, ing->ma[i].regional[0] ? "[\"%s\"]" : "[]", ing->ma[i].regional);
+		if (m->path.len)
+			snprintf(query, sizeof query, "SS-MIX2 %.*s", STR_FMT(m->path));
+		else
+			snprintf(query, sizeof query, "MLLP %s^%s|%s", r->sending_app, r->sending_facility, r->control_id);
+		snprintf(detail, sizeof detail, "%s%s%s", ingest_outcome_name(r->outcome), r->reason[0] ? ": " : "",
+			 r->reason);
+		copy_field(facility, sizeof facility, m->facility_code);
+		struct audit_event ev = {
+			.event = "ingest",
+			.action = r->outcome == INGEST_DELETED ? 'D' : r->outcome == INGEST_STORED ? 'C' : 'E',
+			.outcome = r->outcome == INGEST_QUARANTINED ? 4 : 0,
+			.account = account,
+			.role = "system",
+			.facility = facility,
+			.client_addr = m->path.len ? "" : m->peer.ptr ? m->peer.ptr : "",
+			.purpose = "TREAT",
+			.patients = patients,
+			.entities = ing->ma[i].entities.len ? NULL : "[]",
+			.query = query,
+			.detail = detail,
+		};
+		char *entities = NULL;
+		if (ing->ma[i].entities.len) {
+			size_t len = ing->ma[i].entities.len + 3;
+			entities = malloc(len);
+			if (!entities)
+				rk_oom();
+			snprintf(entities, len, "[%s]", buf_cstr(&ing->ma[i].entities));
+			ev.entities = entities;
+		}
+		if (audit_submit(ing->audit, &ev, audit_done, &w) != RK_OK)
+			audit_done(&w, RK_BUSY, "the audit log is shutting down");
+		free(entities);
+	}
+	pthread_mutex_lock(&w.mu);
+	while (w.pending)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	if (w.failed != RK_OK)
+		return rk_fail(err, RK_IO, "stored, but the audit entries could not be written (%s): not acknowledged",
+			       w.message);
+	return RK_OK;
+}
+
 /* The batch in one transaction; resolve_id > 0 (a replay) marks that
  * quarantine row resolved in the same transaction when the message got in. */
 static enum rk_status batch_run(struct ingest *ing, const struct ingest_msg *msgs, size_t n,
 				struct ingest_report *reports, int64_t resolve_id, struct rk_err *err)
 {
 	int64_t now = time_now_ms();
+	if (ing->audit && n > ing->ma_cap) {
+		ing->ma = realloc(ing->ma, n * sizeof *ing->ma);
+		if (!ing->ma)
+			rk_oom();
+		for (size_t i = ing->ma_cap; i < n; i++)
+			buf_init(&ing->ma[i].entities, RK_MAX_RESPONSE);
+		ing->ma_cap = n;
+	}
 	enum rk_status rc = store_begin(ing->s, err);
 	if (rc != RK_OK)
 		return rc;
-	for (size_t i = 0; i < n && rc == RK_OK; i++)
+	for (size_t i = 0; i < n && rc == RK_OK; i++) {
+		ing->cur = ing->audit ? &ing->ma[i] : NULL;
 		rc = batch_one(ing, &msgs[i], now, &reports[i], err);
+	}
+	ing->cur = NULL;
 	if (rc == RK_OK && resolve_id > 0 && reports[0].outcome != INGEST_QUARANTINED) {
 		struct store_stmt *up;
 		if ((rc = store_prepare(ing->s, "UPDATE ingest_error SET resolved_at = ? WHERE id = ?", &up, err)) == RK_OK) {
@@ -594,9 +745,11 @@ static enum rk_status batch_run(struct ingest *ing, const struct ingest_msg *msg
 	arena_reset(&ing->arena);
 	if (rc == RK_OK)
 		rc = store_commit(ing->s, err);
-	if (rc != RK_OK)
+	if (rc != RK_OK) {
 		store_rollback(ing->s);
-	return rc;
+		return rc;
+	}
+	return ing->audit ? audit_batch(ing, msgs, n, reports, err) : RK_OK;
 }
 
 enum rk_status ingest_batch(struct ingest *ing, const struct ingest_msg *msgs, size_t n, struct ingest_report *reports,

@@ -63,6 +63,12 @@ struct ingest;
 /* A pipeline over the caller's open store. RK_DB on failure. */
 enum rk_status ingest_open(struct store *s, const struct config *cfg, struct ingest **out, struct rk_err *err);
 void ingest_close(struct ingest *ing);
+/* Write an audit entry per message from now on (SECURITY.md, access log):
+ * ingest_batch then returns RK_OK only once the batch's entries are durable
+ * too. actor names who runs SS-MIX2 imports and replays ("ssmix2-import:<OS
+ * user>"); an MLLP message's account is its sender. */
+struct audit_log;
+void ingest_set_audit(struct ingest *ing, struct audit_log *log, const char *actor);
 
 /* Ingest n messages in one durable transaction. reports[i] describes msgs[i].
  * Returns RK_OK when the transaction committed (every report is then final and

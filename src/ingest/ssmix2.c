@@ -284,7 +284,8 @@ static enum rk_status flush(struct ingest *ing, struct pending *p, struct ssmix2
 }
 
 enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const char *root, struct str facility,
-			     ssmix2_progress_fn progress, void *arg, struct ssmix2_stats *stats, struct rk_err *err)
+			     struct audit_log *audit, const char *actor, ssmix2_progress_fn progress, void *arg,
+			     struct ssmix2_stats *stats, struct rk_err *err)
 {
 	struct ssmix2_stats st = {.started_ms = time_mono_ms()};
 	struct walk w = {.root = root, .err = err};
@@ -314,6 +315,8 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 		progress(arg, &st);
 	if ((rc = ingest_open(s, cfg, &ing, err)) != RK_OK)
 		goto out;
+	if (audit)
+		ingest_set_audit(ing, audit, actor);
 	for (size_t i = 0; i < w.n && rc == RK_OK; i++) {
 		struct entry *e = &w.e[i];
 		size_t k = p->n;

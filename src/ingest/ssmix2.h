@@ -41,7 +41,11 @@ typedef void (*ssmix2_progress_fn)(void *arg, const struct ssmix2_stats *st);
  * RK_INVALID when root is not a directory or the facility is unknown; a store
  * failure stops the import after the last committed batch (run it again: it
  * resumes). */
+struct audit_log;
+/* audit (may be NULL: no entries, for the demo's own import) gets one entry
+ * per file, its account being actor ("ssmix2-import:<OS user>"). */
 enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const char *root, struct str facility,
-			     ssmix2_progress_fn progress, void *arg, struct ssmix2_stats *stats, struct rk_err *err);
+			     struct audit_log *audit, const char *actor, ssmix2_progress_fn progress, void *arg,
+			     struct ssmix2_stats *stats, struct rk_err *err);
 
 #endif

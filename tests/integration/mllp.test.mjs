@@ -165,6 +165,15 @@ test('a resent message (same sender and MSH-10) is acknowledged AA again and sto
   const again = await storedFor(id);
   assert.equal(again.length, first.length, 'no resource added');
   for (const r of again) assert.equal(r.meta.versionId, '1', `${r.resourceType}/${r.id} written once`);
+  // the access log: the first one created the records, each resend is logged as such
+  const log = await S.cli(['audit', 'list']);
+  const mine = log.stdout.split('\n').map((l) => l.split('\t'))
+    .filter((f) => f[3] === 'ingest' && (f[10] || '').endsWith(`|${id}`));
+  assert.equal(mine.length, 4, 'one entry per message received');
+  const created = mine.filter((f) => f[4] === 'C');
+  assert.equal(created.length, 1, 'created once');
+  assert.equal(created[0][6], 'mllp:HIS123^SEND');
+  assert.equal(created[0][7], HOSP);
 });
 
 test('garbage is answered AR with a reason, an unmappable message AE, an unknown sender AR; all kept in quarantine', async () => {

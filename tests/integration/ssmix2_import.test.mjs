@@ -118,6 +118,26 @@ test('the shared SS-MIX2 sample imports, or is quarantined with the right reason
   assertSchema(all.json);
   for (const e of all.json.entry) assert.ok(e.resource.meta.source.startsWith('ssmix2:'), e.fullUrl);
 
+  // The access log has one entry per file: who imported it, which patient,
+  // which resources it wrote or deleted, or why it was refused.
+  const log = await server.cli(['audit', 'list']);
+  assert.equal(log.code, 0, log.stderr);
+  const entries = log.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'))
+    .filter((f) => f[3] === 'ingest');
+  assert.equal(entries.length, 22, 'one audit entry per file');
+  const byAction = (a) => entries.filter((f) => f[4] === a);
+  assert.equal(byAction('C').length, 19);
+  assert.equal(byAction('D').length, 1);
+  assert.equal(entries.filter((f) => f[5] === '4').length, 2, 'the refused files, as minor failures');
+  for (const f of byAction('C')) {
+    assert.match(f[6], /^ssmix2-import:/, 'the account is the import');
+    assert.equal(f[7], HOSP);
+    assert.match(f[10], /^SS-MIX2 /);
+  }
+  assert.ok(entries.some((f) => /"\d{13}"/.test(f[9])), 'the regional patient is named');
+  const verify = await server.cli(['audit', 'verify']);
+  assert.equal(verify.code, 0, verify.stdout + verify.stderr);
+
   // Run again: nothing new, nothing written.
   const again = await importDir(dir);
   assert.equal(again.stored, 0, again.stdout);
