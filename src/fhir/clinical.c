@@ -78,7 +78,7 @@ static enum rk_status check_refs(struct refwalk *rw, const json_t *v, size_t dep
 				return unknown(rw->err, rw->where, type, id);
 		} else if (clinical_patient_element(tname) && fhir_resource_find(type.ptr, type.len)) {
 			struct store_resource r;
-			enum rk_status rc = store_resource_read(rw->ctx->store, tname, id, rw->ctx->arena, &r, rw->err);
+			enum rk_status rc = store_resource_head(rw->ctx->store, tname, id, rw->ctx->arena, &r, rw->err);
 			if (rc == RK_NOT_FOUND || (rc == RK_OK && (r.deleted || !str_eq(r.patient_id, w->patient_id))))
 				return unknown(rw->err, rw->where, type, id);
 			if (rc != RK_OK)
@@ -131,7 +131,7 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 		if (!clinical_patient_element(tname) || !fhir_resource_find(type.ptr, type.len) || str_eq_c(type, "Binary"))
 			return rk_fail_at(err, RK_INVALID, where, "%s must name a clinical record of the patient (e.g. DocumentReference/<id>)", where);
 		struct store_resource r;
-		enum rk_status rc = store_resource_read(ctx->store, tname, id, ctx->arena, &r, err);
+		enum rk_status rc = store_resource_head(ctx->store, tname, id, ctx->arena, &r, err);
 		if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted))
 			return unknown(err, where, type, id);
 		if (rc != RK_OK)
