@@ -78,7 +78,7 @@ static enum rk_status check_refs(struct refwalk *rw, const json_t *v, size_t dep
 				return unknown(rw->err, rw->where, type, id);
 		} else if (clinical_patient_element(tname) && fhir_resource_find(type.ptr, type.len)) {
 			struct store_resource r;
-			enum rk_status rc = store_resource_read(rw->ctx->store, tname, id, rw->ctx->arena, &r, rw->err);
+			enum rk_status rc = store_resource_head(rw->ctx->store, tname, id, rw->ctx->arena, &r, rw->err);
 			if (rc == RK_NOT_FOUND || (rc == RK_OK && (r.deleted || !str_eq(r.patient_id, w->patient_id))))
 				return unknown(rw->err, rw->where, type, id);
 			if (rc != RK_OK)
@@ -89,11 +89,18 @@ static enum rk_status check_refs(struct refwalk *rw, const json_t *v, size_t dep
 	json_t *val;
 	json_object_foreach((json_t *)v, key, val)
 	{
-		size_t len = strlen(rw->where);
-		if (depth == 0)
-			snprintf(rw->where, sizeof rw->where, "%s.%s", rw->w->def->name, key);
-		else if (len + strlen(key) + 2 < sizeof rw->where)
-			snprintf(rw->where + len, sizeof rw->where - len, ".%s", key);
+		size_t len = strlen(rw->where), klen = strlen(key);
+		if (depth == 0) { /* "Type.key", cut to fit like the rest */
+			size_t tl = strlen(rw->w->def->name);
+			str_copy(rw->where, sizeof rw->where, str_c(rw->w->def->name));
+			if (tl + 1 < sizeof rw->where) {
+				rw->where[tl] = '.';
+				str_copy(rw->where + tl + 1, sizeof rw->where - tl - 1, str_c(key));
+			}
+		} else if (len + klen + 2 < sizeof rw->where) {
+			rw->where[len] = '.';
+			memcpy(rw->where + len + 1, key, klen + 1);
+		}
 		enum rk_status rc = check_refs(rw, val, depth + 1);
 		rw->where[len] = '\0';
 		if (rc != RK_OK)
@@ -124,7 +131,7 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 		if (!clinical_patient_element(tname) || !fhir_resource_find(type.ptr, type.len) || str_eq_c(type, "Binary"))
 			return rk_fail_at(err, RK_INVALID, where, "%s must name a clinical record of the patient (e.g. DocumentReference/<id>)", where);
 		struct store_resource r;
-		enum rk_status rc = store_resource_read(ctx->store, tname, id, ctx->arena, &r, err);
+		enum rk_status rc = store_resource_head(ctx->store, tname, id, ctx->arena, &r, err);
 		if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted))
 			return unknown(err, where, type, id);
 		if (rc != RK_OK)

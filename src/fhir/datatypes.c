@@ -488,8 +488,12 @@ bool fhir_is_primitive(const char *type)
 		"integer", "markdown", "oid", "positiveInt", "string", "time", "unsignedInt", "uri", "url",
 		"uuid", "xhtml",
 	};
+	/* Runs for every element of every write: complex types (capitalised)
+	 * are answered at once, primitives compared from their first letter. */
+	if (!(type[0] >= 'a' && type[0] <= 'z'))
+		return false;
 	for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
-		if (strcmp(prims[i], type) == 0)
+		if (prims[i][0] == type[0] && strcmp(prims[i], type) == 0)
 			return true;
 	return false;
 }
@@ -529,9 +533,22 @@ static const char *const r4_names[] = {
 
 bool fhir_is_r4_resource_name(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof r4_names / sizeof r4_names[0]; i++)
-		if (strlen(r4_names[i]) == len && memcmp(r4_names[i], name, len) == 0)
+	/* binary search: the table is sorted (strcmp order) */
+	if (memchr(name, '\0', len))
+		return false;
+	size_t lo = 0, hi = sizeof r4_names / sizeof r4_names[0];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strncmp(r4_names[mid], name, len);
+		if (c == 0)
+			c = r4_names[mid][len] ? 1 : 0; /* the table's name is longer */
+		if (c == 0)
 			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return false;
 }
 

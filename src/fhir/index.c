@@ -211,7 +211,7 @@ static enum rk_status walk(struct ix *x, const char *type, const json_t *v, cons
 	size_t seg = dot ? (size_t)(dot - path) : strlen(path);
 	const char *next = dot ? dot + 1 : "";
 	char base[64];
-	snprintf(base, sizeof base, "%s", type);
+	str_copy(base, sizeof base, str_c(type));
 	char *paren = strchr(base, '(');
 	if (paren)
 		*paren = '\0';
@@ -231,8 +231,13 @@ static enum rk_status walk(struct ix *x, const char *type, const json_t *v, cons
 		while (str_next(&rest, '|', &t)) {
 			char key[96], tname[64];
 			str_copy(tname, sizeof tname, t);
-			snprintf(key, sizeof key, "%.*s%c%s", (int)seg, path,
-				 (tname[0] >= 'a' && tname[0] <= 'z') ? tname[0] - 'a' + 'A' : tname[0], tname + 1);
+			/* path segment + type with a capital: effective + dateTime → effectiveDateTime */
+			if (seg + 1 >= sizeof key)
+				continue;
+			memcpy(key, path, seg);
+			str_copy(key + seg, sizeof key - seg, str_c(tname));
+			if (key[seg] >= 'a' && key[seg] <= 'z')
+				key[seg] = (char)(key[seg] - 'a' + 'A');
 			json_t *m = json_object_get(v, key);
 			if (m)
 				return walk(x, tname, m, next);

@@ -18,7 +18,7 @@ static enum rk_status check_ref(void *vctx, struct str type, struct str id, cons
 	if (!def)
 		return RK_OK; /* a type renkei does not serve: kept as written */
 	struct store_resource r;
-	enum rk_status rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &r, err);
+	enum rk_status rc = store_resource_head(ctx->store, def->name, id, ctx->arena, &r, err);
 	if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted))
 		return rk_fail_at(err, RK_INVALID, where, "%s: %.*s/%.*s does not exist", where, STR_FMT(type),
 				  STR_FMT(id));

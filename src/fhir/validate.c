@@ -32,7 +32,16 @@ static size_t path_push(struct path *p, const char *fmt, const char *a, long idx
 	const char *add;
 	size_t n;
 	if (idx >= 0) {
-		n = (size_t)snprintf(tmp, sizeof tmp, "[%ld]", idx);
+		char digits[24];
+		size_t nd = 0;
+		do
+			digits[nd++] = (char)('0' + idx % 10);
+		while ((idx /= 10) > 0);
+		n = 0;
+		tmp[n++] = '[';
+		while (nd)
+			tmp[n++] = digits[--nd];
+		tmp[n++] = ']';
 		add = tmp;
 	} else if (strcmp(fmt, ".%s") == 0) {
 		if (room) {
@@ -343,7 +352,7 @@ static const struct fhir_elem *find_elem(const struct fhir_typedef *td, const ch
 		const char *bracket = nl > 3 && memcmp(e->name + nl - 3, "[x]", 3) == 0 ? e->name + nl - 3 : NULL;
 		if (!bracket) {
 			if (strcmp(e->name, key) == 0) {
-				snprintf(chosen, cap, "%s", e->type);
+				str_copy(chosen, cap, str_c(e->type));
 				return e;
 			}
 			continue;
@@ -354,14 +363,14 @@ static const struct fhir_elem *find_elem(const struct fhir_typedef *td, const ch
 		const char *suffix = key + bl;
 		/* valueDateTime → dateTime (primitive), valueCodeableConcept → CodeableConcept */
 		char prim[64];
-		snprintf(prim, sizeof prim, "%s", suffix);
+		str_copy(prim, sizeof prim, str_c(suffix));
 		if (prim[0] >= 'A' && prim[0] <= 'Z')
 			prim[0] = (char)(prim[0] - 'A' + 'a');
 		const char *want = fhir_is_primitive(prim) ? prim : suffix;
 		struct str rest = str_c(e->type), t;
 		while (str_next(&rest, '|', &t)) {
 			if (str_eq_c(t, want)) {
-				snprintf(chosen, cap, "%s", want);
+				str_copy(chosen, cap, str_c(want));
 				return e;
 			}
 		}
@@ -518,7 +527,8 @@ static enum rk_status check_complex(struct vctx *v, struct path *p, const struct
 					present = true;
 		} else {
 			char ext[80];
-			snprintf(ext, sizeof ext, "_%s", e->name);
+			ext[0] = '_';
+			str_copy(ext + 1, sizeof ext - 1, str_c(e->name));
 			present = json_object_get(obj, e->name) || json_object_get(obj, ext);
 		}
 		if (!present)

@@ -580,7 +580,10 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 	if (m->origin == INGEST_REPLAY && !m->path.len)
 		origin = origin_names[INGEST_MLLP];
 	char digest[65];
-	digest_hex(m->bytes, digest);
+	if (m->digest && strlen(m->digest) == 64)
+		memcpy(digest, m->digest, 65);
+	else
+		digest_hex(m->bytes, digest);
 	if (m->origin == INGEST_SSMIX2 && !m->refuse) {
 		bool found, same;
 		enum rk_status rc = already_stored(ing, origin, m->facility_code, m->path, digest, &same, &found, err);
@@ -758,10 +761,9 @@ enum rk_status ingest_batch(struct ingest *ing, const struct ingest_msg *msgs, s
 	return batch_run(ing, msgs, n, reports, 0, err);
 }
 
-enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct str path, struct str bytes, bool *seen,
-			   struct rk_err *err)
+enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct str path, struct str bytes,
+			   char digest[65], bool *seen, struct rk_err *err)
 {
-	char digest[65];
 	digest_hex(bytes, digest);
 	bool found, same;
 	enum rk_status rc = already_stored(ing, "ssmix2", facility_code, path, digest, &same, &found, err);

@@ -37,6 +37,9 @@ struct ingest_msg {
 	 * file whose name disagrees with its folder, a file too large to read):
 	 * it is quarantined with this reason, unparsed. */
 	const char *refuse;
+	/* Optional: the hex SHA-256 of bytes when the caller already has it
+	 * (from ingest_seen), so it is not computed twice. */
+	const char *digest;
 };
 
 enum ingest_outcome {
@@ -79,9 +82,10 @@ enum rk_status ingest_batch(struct ingest *ing, const struct ingest_msg *msgs, s
 			    struct rk_err *err);
 
 /* Has this SS-MIX2 file (relative path + content digest) already been ingested
- * unchanged? Lets the importer skip files without re-reading them twice. */
-enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct str path, struct str bytes, bool *seen,
-			   struct rk_err *err);
+ * unchanged? Lets the importer skip files without re-reading them twice.
+ * digest receives the hex SHA-256 of bytes (for ingest_msg.digest). */
+enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct str path, struct str bytes,
+			   char digest[65], bool *seen, struct rk_err *err);
 
 /* Quarantine */
 struct ingest_error {

@@ -248,6 +248,7 @@ struct pending {
 	struct ssmix2_name name[RK_MAX_INGEST_BATCH];
 	char *data[RK_MAX_INGEST_BATCH];
 	char *why[RK_MAX_INGEST_BATCH];
+	char digest[RK_MAX_INGEST_BATCH][65];
 	size_t n, bytes;
 };
 
@@ -335,7 +336,8 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 		}
 		{ /* a refused file is remembered by its place (its bytes were not read) */
 			bool seen = false;
-			rc = ingest_seen(ing, facility, str_c(e->rel), why ? str_c("") : (struct str){data, len}, &seen, err);
+			rc = ingest_seen(ing, facility, str_c(e->rel), why ? str_c("") : (struct str){data, len}, p->digest[k],
+					 &seen, err);
 			if (rc != RK_OK) {
 				free(data);
 				free(why);
@@ -365,6 +367,7 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 			.department = nm->department,
 			.condition = nm->condition ? nm->condition : '1',
 			.refuse = why,
+			.digest = p->digest[k],
 		};
 		p->n++;
 		p->bytes += len;

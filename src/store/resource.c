@@ -27,11 +27,11 @@ static enum rk_status row_copy(struct store_stmt *st, const char *type, struct a
 	return RK_OK;
 }
 
-enum rk_status store_resource_read(struct store *s, const char *type, struct str id, struct arena *a,
-				   struct store_resource *out, struct rk_err *err)
+static enum rk_status resource_current(struct store *s, const char *sql, const char *type, struct str id,
+				       struct arena *a, struct store_resource *out, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "SELECT " RESOURCE_COLS " FROM resource WHERE type = ? AND id = ?", &st, err);
+	enum rk_status rc = store_prepare(s, sql, &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(type));
@@ -44,6 +44,22 @@ enum rk_status store_resource_read(struct store *s, const char *type, struct str
 		rc = row_copy(st, type, a, out, err);
 	store_done(st);
 	return rc;
+}
+
+enum rk_status store_resource_read(struct store *s, const char *type, struct str id, struct arena *a,
+				   struct store_resource *out, struct rk_err *err)
+{
+	return resource_current(s, "SELECT " RESOURCE_COLS " FROM resource WHERE type = ? AND id = ?", type, id, a, out,
+				err);
+}
+
+enum rk_status store_resource_head(struct store *s, const char *type, struct str id, struct arena *a,
+				   struct store_resource *out, struct rk_err *err)
+{
+	return resource_current(s,
+				"SELECT id, version, last_updated, deleted, source_facility, patient_id, '' FROM resource "
+				"WHERE type = ? AND id = ?",
+				type, id, a, out, err);
 }
 
 enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version,

@@ -123,6 +123,10 @@ struct store_write {
  * Strings are copied into a. RK_NOT_FOUND if it never existed. */
 enum rk_status store_resource_read(struct store *s, const char *type, struct str id, struct arena *a,
 				   struct store_resource *out, struct rk_err *err);
+/* The same without the body (out->body is empty): for existence, deletion,
+ * owner and facility checks, which run for every reference of every write. */
+enum rk_status store_resource_head(struct store *s, const char *type, struct str id, struct arena *a,
+				   struct store_resource *out, struct rk_err *err);
 /* A given version. RK_NOT_FOUND if that version does not exist. */
 enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version,
 				    struct arena *a, struct store_resource *out, struct rk_err *err);

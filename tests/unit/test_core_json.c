@@ -344,6 +344,46 @@ static void test_dump(void **state)
 	json_decref(v);
 }
 
+/* rk_json_dump writes its own output (no jansson loop check): it must be
+ * byte for byte what jansson's compact dump with 15-digit reals writes. */
+static void same_as_jansson(json_t *v)
+{
+	char *want = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
+	assert_non_null(want);
+	char *got = dump(v);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	json_decref(v);
+}
+
+static void test_dump_same_as_jansson(void **state)
+{
+	(void)state;
+	char ctl[40];
+	for (int i = 1; i < 32; i++)
+		ctl[i - 1] = (char)i;
+	memcpy(ctl + 31, "\"\\/\x7f", 5);
+	ctl[36] = '\0';
+	same_as_jansson(json_pack("{s:s,s:s,s:o}", "ctl", ctl, "ja", "山田 太郎\u00e9\xf0\x9f\x98\x80", "nul",
+				  json_stringn("a\0b", 3)));
+	same_as_jansson(json_pack("[I,I,I,i]", (json_int_t)INT64_MAX, (json_int_t)INT64_MIN, (json_int_t)0, -7));
+	same_as_jansson(json_pack("[f,f,f,f,f,f,f,f,f]", 1.0, -0.0, 1e300, 1e-7, 123456789012345678.0, 0.1 + 0.2,
+				  -2.5e-300, 100.0, 1.5e15));
+	same_as_jansson(json_pack("{s:{},s:[],s:[{}],s:{s:[[]]},s:b,s:n}", "e", "a", "ao", "oa", "x", "t", 1, "n"));
+	same_as_jansson(accept("{\"resourceType\":\"Observation\",\"id\":\"o-1\",\"meta\":{\"versionId\":\"2\"},"
+			       "\"code\":{\"coding\":[{\"system\":\"urn:oid:1.2\",\"code\":\"3D045\",\"display\":"
+			       "\"HbA1c\\t(NGSP)\"}]},\"valueQuantity\":{\"value\":6.80,\"unit\":\"%\"},"
+			       "\"k\\\"ey\\n\":[1,2.0,\"\\u0001\"]}"));
+	/* Neither an object nor an array: refused, as jansson does. */
+	json_t *v = json_string("x");
+	struct buf b;
+	buf_init(&b, 100);
+	assert_int_equal(rk_json_dump(v, &b), RK_INTERNAL);
+	buf_free(&b);
+	json_decref(v);
+}
+
 static void test_strv(void **state)
 {
 	(void)state;
@@ -373,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_parse_location),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_dump),
+		cmocka_unit_test(test_dump_same_as_jansson),
 		cmocka_unit_test(test_strv),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
