@@ -555,10 +555,11 @@ static enum rk_status ssmix2_open_all(struct gen *g, const char *dir, int64_t to
 		if (!g->ss_temporary && stat(out, &st) == 0)
 			return rk_fail(g->err, RK_CONFLICT, "--keep-ssmix2: %s already exists; give a new directory", out);
 		const struct demo_town *t = town_of(f->city, f->town);
-		/* two years of history up to the day before the demo's day, like demo_clinical's */
+		/* one year of history up to the day before the demo's day: about 25 files a
+		 * patient (two years gave 40 and doubled the demo's time) */
 		struct ssmix2_gen_config c = {.out = out, .facility = {.code = f->code, .name = f->name, .postal = t->postal,
 									     .phone = f->phone},
-					      .end_day = today - 1, .years = 2};
+					      .end_day = today - 1, .years = 1};
 		rc = ssmix2_gen_open(&c, &g->ss[i], g->err);
 		g->ss_hospital[i] = rc == RK_OK;
 	}
@@ -627,7 +628,7 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 				  .trusted = true, .batch = true};
 	/* Ages are counted from a fixed day so that a seed always gives the same people. */
 	int64_t today = time_days_from_civil(2026, 4, 1);
-	if (history)
+	if (history && people > 0)
 		rc = ssmix2_open_all(&g, o->ssmix2_dir, today);
 	if (rc == RK_OK)
 		rc = store_begin(s, err);
