@@ -31,9 +31,11 @@ static void usage(FILE *f)
 	      "commands:\n"
 	      "  serve                 serve the FHIR API, the web UI and HL7 v2 over MLLP (until SIGINT/SIGTERM)\n"
 	      "  init                  create or migrate the database\n"
-	      "  demo [--seed N] [--patients N] [--no-history]\n"
-	      "                        build the synthetic demo region into an empty database\n"
-	      "                        (--no-history: people without their clinical records)\n"
+	      "  demo [--seed N] [--patients N] [--no-history] [--keep-ssmix2 DIR]\n"
+	      "                        build the synthetic demo region into an empty database; the\n"
+	      "                        hospitals' records are generated as SS-MIX2 storages and imported\n"
+	      "                        (--no-history: people without their clinical records;\n"
+	      "                        --keep-ssmix2: keep those storages in DIR/<facility code>)\n"
 	      "  gen ssmix2 [--patients N] [--seed S] [--facility CODE] OUT\n"
 	      "                        write a synthetic SS-MIX2 standardized storage into OUT\n"
 	      "                        (new or empty directory; default 100 patients, seed 1)\n"
@@ -255,7 +257,9 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct demo_stats stats;
-	enum rk_status st = demo_build(s, cfg, seed, patients, !cli_opt(&cli->args, "no-history"), &stats, &err);
+	struct demo_options opts = {.seed = seed, .people = patients, .history = !cli_opt(&cli->args, "no-history"),
+				    .ssmix2_dir = cli_opt(&cli->args, "keep-ssmix2")};
+	enum rk_status st = demo_build(s, cfg, &opts, &stats, &err);
 	store_close(s);
 	if (st != RK_OK) {
 		fprintf(stderr, "renkei demo: %s\n", err.msg);
@@ -266,6 +270,13 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	       (unsigned long long)seed, stats.facilities, stats.staff, stats.accounts, stats.people, stats.linked_people,
 	       stats.registrations, stats.consents, stats.care_teams, (long long)stats.records,
 	       (double)stats.elapsed_ms / 1000.0);
+	if (opts.history)
+		printf("hospital records from SS-MIX2: %lld patients, %lld files generated; imported: %lld stored, "
+		       "%lld superseded, %lld deleted, %lld quarantined; %lld resources%s%s\n",
+		       (long long)stats.ssmix2_patients, (long long)stats.ssmix2_files, (long long)stats.ssmix2_stored,
+		       (long long)stats.ssmix2_superseded, (long long)stats.ssmix2_deleted, (long long)stats.ssmix2_quarantined,
+		       (long long)stats.ssmix2_resources, opts.ssmix2_dir ? "; storages kept in " : "",
+		       opts.ssmix2_dir ? opts.ssmix2_dir : "");
 	printf("demo accounts: see README.md (password %s, TOTP secret %s)\n", DEMO_PASSWORD, DEMO_TOTP_SECRET);
 	return 0;
 }

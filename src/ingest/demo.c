@@ -1,11 +1,16 @@
 /* demo.c — generator of the demo region. The facilities are fixed (a small
  * region around 松本・安曇野・塩尻); people are drawn from the name and town
- * tables of model/demo_data.c with a seeded generator. */
+ * tables of model/demo_data.c with a seeded generator. The hospitals' records
+ * are written as SS-MIX2 storages and imported through the ingest pipeline. */
 #include "ingest/demo.h"
 
+#include <errno.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/arena.h"
 #include "core/limits.h"
@@ -14,6 +19,8 @@
 #include "fhir/jpcore.h"
 #include "fhir/resource.h"
 #include "ingest/demo_clinical.h"
+#include "ingest/ssmix2.h"
+#include "ingest/ssmix2_gen.h"
 #include "model/demo_data.h"
 #include "model/regional_id.h"
 #include "model/role.h"
@@ -76,6 +83,11 @@ struct gen {
 	bool history; /* write each person's clinical records */
 	unsigned next_local[N_FACILITIES];
 	unsigned next_staff[N_FACILITIES];
+	/* the hospitals' SS-MIX2 storages, written while the people are drawn */
+	struct ssmix2_gen *ss[N_FACILITIES]; /* NULL once closed */
+	bool ss_hospital[N_FACILITIES];       /* has a storage */
+	char ss_root[1024];   /* <root>/<facility code> is a hospital's storage */
+	bool ss_temporary;    /* ss_root is ours to remove */
 	struct rk_err *err;
 };
 
@@ -105,14 +117,20 @@ static json_t *name_pair_json(const char *fam, const char *given, const char *fa
 			 kana, "family", fam_kana, "given", given_kana);
 }
 
+static void address_text(const struct demo_town *t, unsigned chome, unsigned ban, unsigned go, char line[128],
+			 char text[256])
+{
+	if (chome)
+		snprintf(line, 128, "%s%u丁目%u番%u号", t->town, chome, ban, go);
+	else
+		snprintf(line, 128, "%s%u番地%u", t->town, ban, go);
+	snprintf(text, 256, "%s%s%s", t->prefecture, t->city, line);
+}
+
 static json_t *address_json(const struct demo_town *t, unsigned chome, unsigned ban, unsigned go)
 {
 	char line[128], text[256];
-	if (chome)
-		snprintf(line, sizeof line, "%s%u丁目%u番%u号", t->town, chome, ban, go);
-	else
-		snprintf(line, sizeof line, "%s%u番地%u", t->town, ban, go);
-	snprintf(text, sizeof text, "%s%s%s", t->prefecture, t->city, line);
+	address_text(t, chome, ban, go, line, text);
 	return json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:s}", "use", "home", "text", text, "line", line, "city",
 			 t->city, "state", t->prefecture, "postalCode", t->postal, "country", "JP");
 }
@@ -428,9 +446,32 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 	struct demo_person person = {.age = age, .male = male, .name = name, .birth = birth, .today = today_days, .n = n};
 	for (size_t k = 0; k < n; k++)
 		site_of(&person.sites[k], at[k], ids[k]);
+	for (size_t k = 0; k < n; k++)
+		person.sites[k].external = g->ss[at[k]] != NULL;
 	struct demo_clinical c = {.put = put_record, .arg = g, .rng = &hr, .err = g->err};
 	rc = demo_clinical_person(&c, &person);
 	g->stats->records += c.records;
+	/* The hospitals' records of the person: into their SS-MIX2 storages, with
+	 * the demographics of the registration and the conditions followed there. */
+	char line[128], address[256], pid[16], birth8[16];
+	address_text(t, chome, ban, go, line, address);
+	snprintf(birth8, sizeof birth8, "%.4s%.2s%.2s", birth, birth + 5, birth + 8);
+	for (size_t k = 0; k < n && rc == RK_OK; k++) {
+		if (!g->ss[at[k]])
+			continue;
+		const char *conds[DEMO_MAX_CONDITIONS + 1];
+		size_t nc = 0;
+		for (size_t i = 0; c.conditions[k][i]; i++)
+			for (const char *const *known = ssmix2_gen_conditions(); *known; known++)
+				if (strcmp(*known, c.conditions[k][i]) == 0)
+					conds[nc++] = c.conditions[k][i];
+		conds[nc] = NULL;
+		snprintf(pid, sizeof pid, "%s", ids[k] + strlen(facilities[at[k]].code) + 1);
+		struct ssmix2_person sp = {.pid = pid, .family = fam->kanji, .given = giv->kanji, .family_kana = fam->kana,
+					   .given_kana = giv->kana, .birth = birth8, .sex = male ? 'M' : 'F',
+					   .postal = t->postal, .address = address, .phone = phone, .conditions = conds};
+		rc = ssmix2_gen_patient(g->ss[at[k]], &sp, history_seed ^ (0x9E3779B97F4A7C15ULL * (k + 1)), g->err);
+	}
 	return rc;
 }
 
@@ -480,9 +521,97 @@ static enum rk_status count_facilities(void *ctx, const struct store_facility *f
 	return RK_OK;
 }
 
-enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t seed, int64_t people, bool history,
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* One SS-MIX2 generator per hospital, into <dir>/<code> (dir NULL: a new temporary directory). */
+static enum rk_status ssmix2_open_all(struct gen *g, const char *dir, int64_t today)
+{
+	if (dir) {
+		snprintf(g->ss_root, sizeof g->ss_root, "%s", dir);
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+			return rk_fail(g->err, RK_IO, "--keep-ssmix2 %s: %s", dir, strerror(errno));
+	} else {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(g->ss_root, sizeof g->ss_root, "%s/renkei-demo-ssmix2-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		if (!mkdtemp(g->ss_root))
+			return rk_fail(g->err, RK_IO, "demo: cannot create a temporary directory %s: %s", g->ss_root,
+				       strerror(errno));
+		g->ss_temporary = true;
+	}
+	enum rk_status rc = RK_OK;
+	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++) {
+		const struct demo_facility *f = &facilities[i];
+		if (strcmp(f->kind, "hospital") != 0)
+			continue;
+		char out[1100];
+		struct stat st;
+		snprintf(out, sizeof out, "%s/%s", g->ss_root, f->code);
+		if (!g->ss_temporary && stat(out, &st) == 0)
+			return rk_fail(g->err, RK_CONFLICT, "--keep-ssmix2: %s already exists; give a new directory", out);
+		const struct demo_town *t = town_of(f->city, f->town);
+		/* one year of history up to the day before the demo's day: about 25 files a
+		 * patient (two years gave 40 and doubled the demo's time) */
+		struct ssmix2_gen_config c = {.out = out, .facility = {.code = f->code, .name = f->name, .postal = t->postal,
+									     .phone = f->phone},
+					      .end_day = today - 1, .years = 1};
+		rc = ssmix2_gen_open(&c, &g->ss[i], g->err);
+		g->ss_hospital[i] = rc == RK_OK;
+	}
+	return rc;
+}
+
+static void ssmix2_close_all(struct gen *g)
+{
+	for (size_t i = 0; i < N_FACILITIES; i++) {
+		if (!g->ss[i])
+			continue;
+		struct ssmix2_gen_stats st;
+		ssmix2_gen_stats(g->ss[i], &st);
+		g->stats->ssmix2_patients += st.patients;
+		ssmix2_gen_close(g->ss[i]);
+		g->ss[i] = NULL;
+	}
+}
+
+/* Import each hospital's storage through the real ingest path. */
+static enum rk_status ssmix2_import_all(struct gen *g, struct store *s, const struct config *cfg)
+{
+	enum rk_status rc = RK_OK;
+	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++) {
+		if (!g->ss_hospital[i])
+			continue;
+		char root[1100];
+		snprintf(root, sizeof root, "%s/%s", g->ss_root, facilities[i].code);
+		struct ssmix2_stats st;
+		rc = ssmix2_import(s, cfg, root, str_c(facilities[i].code), NULL, NULL, NULL, NULL, &st, g->err);
+		struct demo_stats *d = g->stats;
+		d->ssmix2_files += st.files;
+		d->ssmix2_stored += st.stored;
+		d->ssmix2_superseded += st.superseded;
+		d->ssmix2_deleted += st.deleted;
+		d->ssmix2_quarantined += st.quarantined;
+		d->ssmix2_resources += st.resources;
+		if (rc == RK_OK && st.quarantined)
+			rc = rk_fail(g->err, RK_INTERNAL,
+				     "demo: %lld of the %lld SS-MIX2 files of %s were quarantined (see `renkei ingest errors`); "
+				     "the demo's own data must all be taken",
+				     (long long)st.quarantined, (long long)st.files, facilities[i].code);
+	}
+	return rc;
+}
+
+enum rk_status demo_build(struct store *s, const struct config *cfg, const struct demo_options *o,
 			  struct demo_stats *stats, struct rk_err *err)
 {
+	uint64_t seed = o->seed;
+	int64_t people = o->people;
+	bool history = o->history;
 	int64_t t0 = time_mono_ms();
 	memset(stats, 0, sizeof *stats);
 	int existing = 0;
@@ -497,9 +626,14 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t se
 	rng_seed(&g.rng, seed);
 	g.ctx = (struct fhir_ctx){.store = s, .arena = &g.arena, .cfg = cfg, .now = time_now_ms(), .rng = &g.rng,
 				  .trusted = true, .batch = true};
-	rc = store_begin(s, err);
+	/* Ages are counted from a fixed day so that a seed always gives the same people. */
+	int64_t today = time_days_from_civil(2026, 4, 1);
+	if (history && people > 0)
+		rc = ssmix2_open_all(&g, o->ssmix2_dir, today);
+	if (rc == RK_OK)
+		rc = store_begin(s, err);
 	if (rc != RK_OK)
-		return rc;
+		goto out;
 	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++)
 		rc = put_facility(&g, i);
 	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++) {
@@ -512,16 +646,21 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, uint64_t se
 	}
 	if (rc == RK_OK)
 		rc = put_accounts(&g);
-	/* Ages are counted from a fixed day so that a seed always gives the same people. */
-	int64_t today = time_days_from_civil(2026, 4, 1);
 	for (int64_t i = 0; i < people && rc == RK_OK; i++)
 		rc = put_person(&g, today);
 	if (rc == RK_OK)
 		rc = store_commit(s, err);
 	else
 		store_rollback(s);
+	ssmix2_close_all(&g);
+	if (rc == RK_OK)
+		rc = ssmix2_import_all(&g, s, cfg);
 	if (rc == RK_OK)
 		rc = store_optimize(s, err); /* the planner needs statistics to drive searches from the index tables */
+out:
+	ssmix2_close_all(&g);
+	if (g.ss_temporary)
+		nftw(g.ss_root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	arena_free(&g.arena);
 	stats->elapsed_ms = time_mono_ms() - t0;
 	return rc;

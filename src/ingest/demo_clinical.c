@@ -19,7 +19,7 @@
 #define ACT_CODE_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 #define DIAG_SERVICE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0074"
 #define RESOURCE_ID_SYSTEM "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier"
-#define MAX_CONDITIONS 16
+#define MAX_CONDITIONS DEMO_MAX_CONDITIONS
 #define MAX_MEDS 24
 
 /* ---- the person being written ---- */
@@ -76,8 +76,53 @@ static bool chance(struct rng *r, unsigned percent)
 	return rng_below(r, 100) < percent;
 }
 
+/* The external site whose registration res belongs to (subject or patient), or -1. */
+static int external_site(const struct hist *h, const json_t *res)
+{
+	const json_t *who = json_object_get(res, "subject");
+	if (!who)
+		who = json_object_get(res, "patient");
+	const char *r = json_string_value(json_object_get(who, "reference"));
+	if (!r || strncmp(r, "Patient/", 8) != 0)
+		return -1;
+	for (size_t i = 0; i < h->p->n; i++)
+		if (h->p->sites[i].external && strcmp(h->p->sites[i].patient, r + 8) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A record of an external site: false when its SS-MIX2 storage carries the
+ * type (it is not written here); otherwise its references to the site's
+ * visits and diagnoses, which are not written here, are dropped. */
+static bool keep_external(const char *type, json_t *res)
+{
+	static const char *const kept[] = {"DocumentReference", "Composition", "Procedure", "Immunization"};
+	bool keep = false;
+	for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++)
+		keep |= strcmp(type, kept[i]) == 0;
+	if (!keep)
+		return false;
+	json_object_del(res, "encounter");
+	json_object_del(res, "reasonReference");
+	json_t *ctx = json_object_get(res, "context");
+	if (ctx) {
+		json_object_del(ctx, "encounter");
+		if (!json_object_size(ctx))
+			json_object_del(res, "context");
+	}
+	size_t i;
+	json_t *sec;
+	json_array_foreach(json_object_get(res, "section"), i, sec)
+		json_object_del(sec, "entry");
+	return true;
+}
+
 static enum rk_status put(struct hist *h, const char *type, const char *id, json_t *res)
 {
+	if (res && external_site(h, res) >= 0 && !keep_external(type, res)) {
+		json_decref(res);
+		return RK_OK;
+	}
 	h->c->records++;
 	return h->c->put(h->c->arg, type, id, res);
 }
@@ -538,7 +583,7 @@ static enum rk_status put_oral_rx(struct hist *h, int s, const char *encounter, 
 	if (m && x->condition)
 		json_object_set_new(m, "reasonReference", json_pack("[o]", ref("Condition", x->condition)));
 	enum rk_status rc = put(h, "MedicationRequest", id, m);
-	if (rc == RK_OK && h->pharmacy >= 0)
+	if (rc == RK_OK && h->pharmacy >= 0 && !h->p->sites[s].external) /* SS-MIX2 prescriptions are not dispensed here */
 		rc = put_dispense(h, s, x, number, day);
 	return rc;
 }
@@ -1379,6 +1424,13 @@ enum rk_status demo_clinical_person(struct demo_clinical *c, const struct demo_p
 	h.r = c->rng;
 	classify_sites(&h);
 	draw_conditions(&h);
+	for (size_t i = 0; i < p->n && i < 4; i++) {
+		size_t k = 0;
+		for (size_t j = 0; j < h.n_conds; j++)
+			if (h.conds[j].site == (int)i)
+				c->conditions[i][k++] = h.conds[j].dx->key;
+		c->conditions[i][k] = NULL;
+	}
 	draw_allergies(&h);
 	init_trends(&h);
 	int64_t before = c->records;

@@ -4,7 +4,10 @@
  * vital signs, allergies, immunizations, admissions with procedures, images,
  * reports and documents — written as FHIR R4 resources with JP Core codes
  * (model/codes.h). Every record references the registration (Patient) at the
- * facility that produced it. Deterministic for the generator's seed. */
+ * facility that produced it. Deterministic for the generator's seed.
+ * A site marked external (a hospital: its records come from its SS-MIX2
+ * storage, demo.c) gets only what SS-MIX2 does not carry — documents,
+ * procedures, immunizations — without references to its visits or diagnoses. */
 #ifndef RENKEI_INGEST_DEMO_CLINICAL_H
 #define RENKEI_INGEST_DEMO_CLINICAL_H
 
@@ -22,6 +25,7 @@ struct demo_site {
 	const char *specialty; /* general | internal | orthopedics | pediatrics | ophthalmology | dermatology | "" */
 	const char *name;
 	char patient[48];      /* id of the Patient resource (the registration) */
+	bool external;         /* its visits, diagnoses, orders and results are written elsewhere (SS-MIX2) */
 	/* Practitioner numbers of the facility's staff (prac-<code>-NNN), first and count per role. */
 	unsigned doctor_first, doctors, nurse_first, nurses, pharmacist_first, pharmacists, vnurse_first, vnurses;
 };
@@ -39,12 +43,17 @@ struct demo_person {
 /* Writes one resource with the given id (takes the reference to res, also on failure). */
 typedef enum rk_status (*demo_put_fn)(void *arg, const char *type, const char *id, json_t *res);
 
+#define DEMO_MAX_CONDITIONS 16 /* chronic conditions of one person */
+
 struct demo_clinical {
 	demo_put_fn put;
 	void *arg;
 	struct rng *rng;
 	int64_t records; /* resources written so far */
 	struct rk_err *err;
+	/* Out: the chronic conditions (model/codes.h diagnosis keys) followed at
+	 * each site of the last person, NULL-terminated. */
+	const char *conditions[4][DEMO_MAX_CONDITIONS + 1];
 };
 
 /* Write the person's history. Fails with the first write's error. */

@@ -2,8 +2,9 @@
 // kind of facility, staff, 2,000 people with kanji and kana names, some linked
 // across facilities, each with a clinical history at the facilities they are
 // registered at (visits, diagnoses, prescriptions and dispensings, lab series,
-// allergies, admissions, images, documents) in JP Core codes; the same seed
-// gives the same region; a non-empty database is refused.
+// allergies, admissions, images, documents) in JP Core codes — the hospitals'
+// records imported from the SS-MIX2 storages the demo generates for them; the
+// same seed gives the same region; a non-empty database is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, get, run, freshStore, cleanupStore, REGION_SYSTEM, BACKEND } from './harness.mjs';
@@ -19,6 +20,7 @@ const CLINICAL = ['Encounter', 'Condition', 'AllergyIntolerance', 'Procedure', '
   'MedicationAdministration', 'MedicationDispense', 'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy',
   'DocumentReference', 'Composition'];
 const DEMO_DAY = '2026-04-01';
+const HOSPITALS = ['2011000011', '2011000029'];
 
 async function allPatients(S) {
   const out = [];
@@ -110,6 +112,10 @@ async function visible(client, type) {
 const patientOf = (r) => (r.subject || r.patient)?.reference?.replace(/^Patient\//, '');
 const facilityOf = (r) => patientOf(r).split('-')[0]; // a registration's id starts with its facility code
 const codingOf = (cc, system) => (cc?.coding || []).find((c) => c.system === system);
+// a hospital's record, imported from its SS-MIX2 storage (HL7 v2 carries what the hospital sent: HOT9 without YJ,
+// units as written, an abnormal flag only when there is one, orders linked by their number)
+const fromSsmix2 = (r) => (r.meta?.source || '').startsWith('ssmix2:');
+const flagOf = (o) => o.interpretation?.[0]?.coding?.[0]?.code || (fromSsmix2(o) ? 'N' : undefined);
 
 test('every demo person has a clinical history across the facilities of the region', async () => {
   const S = await startServer({ demo: 300, seed: 20261124 });
@@ -129,6 +135,12 @@ test('every demo person has a clinical history across the facilities of the regi
     const of = (type) => all.filter((r) => r.resourceType === type);
     for (const type of CLINICAL) assert.ok(of(type).length > 0, `the demo region has ${type} records`);
     assert.ok(all.length > 5000, `clinical records seen: ${all.length}`);
+    // the hospitals' visits, diagnoses, orders and results came through the SS-MIX2 import, the clinics' did not
+    for (const type of ['Encounter', 'Condition', 'MedicationRequest', 'MedicationAdministration', 'Observation', 'DiagnosticReport', 'ImagingStudy']) {
+      const hospital = of(type).filter((r) => HOSPITALS.includes(facilityOf(r)));
+      assert.ok(hospital.length > 0 && hospital.every(fromSsmix2), `${type} of the hospitals from SS-MIX2`);
+      assert.ok(!of(type).some((r) => fromSsmix2(r) && !HOSPITALS.includes(facilityOf(r))), `${type} of the others not from SS-MIX2`);
+    }
 
     // a person's records come from several facilities, each from the registration there
     const byPerson = new Map();
@@ -154,15 +166,19 @@ test('every demo person has a clinical history across the facilities of the regi
     for (const o of labs) {
       const code = codingOf(o.code, JLAC10);
       assert.ok(code && /^[0-9A-Z]{17}$/.test(code.code), `JLAC10 code of ${o.id}`);
-      assert.ok(o.referenceRange?.[0]?.low && o.valueQuantity?.system === 'http://unitsofmeasure.org', `range and unit of ${o.id}`);
-      assert.match(o.interpretation[0].coding[0].code, /^[HLN]$/);
+      if (fromSsmix2(o)) // a number with its range, or a coded result (blood type)
+        assert.ok(o.valueQuantity ? o.referenceRange?.[0]?.low : o.valueCodeableConcept, `range or code of ${o.id}`);
+      else
+        assert.ok(o.referenceRange?.[0]?.low && o.valueQuantity?.system === 'http://unitsofmeasure.org', `range and unit of ${o.id}`);
+      assert.match(flagOf(o), /^[HLN]$/);
       const key = `${patientOf(o)} ${code.code}`;
       if (!series.has(key)) series.set(key, []);
       series.get(key).push(o);
     }
     const trending = [...series.values()].filter((s) => new Set(s.map((o) => o.effectiveDateTime.slice(0, 10))).size >= 4 &&
-      s.some((o) => o.interpretation[0].coding[0].code !== 'N'));
+      s.some((o) => flagOf(o) !== 'N'));
     assert.ok(trending.length >= 20, `lab series of 4+ dates with an abnormal value: ${trending.length}`);
+    assert.ok(trending.filter((s) => fromSsmix2(s[0])).length >= 5, 'trending series from the hospitals too');
     const a1c = [...series.entries()].filter(([k, s]) => k.endsWith('3D046000001906202') && s.length >= 4)
       .map(([, s]) => s.sort((a, b) => a.effectiveDateTime.localeCompare(b.effectiveDateTime)).map((o) => o.valueQuantity.value));
     assert.ok(a1c.some((v) => v[0] >= 8 && v[v.length - 1] < v[0] - 1), `an HbA1c series falls after treatment: ${JSON.stringify(a1c.slice(0, 5))}`);
@@ -175,15 +191,16 @@ test('every demo person has a clinical history across the facilities of the regi
     const rx = of('MedicationRequest');
     for (const m of rx) {
       assert.match(codingOf(m.medicationCodeableConcept, HOT9)?.code || '', /^\d{9}$/, `HOT9 of ${m.id}`);
-      assert.match(codingOf(m.medicationCodeableConcept, YJ)?.code || '', /^\d{7}[A-Z]\d{4}$/, `YJ of ${m.id}`);
+      if (!fromSsmix2(m)) assert.match(codingOf(m.medicationCodeableConcept, YJ)?.code || '', /^\d{7}[A-Z]\d{4}$/, `YJ of ${m.id}`);
     }
     const oral = rx.filter((m) => codingOf(m.dosageInstruction[0].route, ROUTE).code === 'PO');
     const injections = rx.filter((m) => codingOf(m.dosageInstruction[0].route, ROUTE).code === 'IV');
     assert.ok(oral.length > 100 && injections.length > 0, `oral ${oral.length}, injection ${injections.length}`);
     for (const m of oral) assert.match(codingOf(m.dosageInstruction[0].timing.code, JAMI_USAGE).code, /^\d{16}$/);
-    assert.ok(of('MedicationAdministration').some((a) => seen.has(a.request.reference)), 'an administration of a seen injection order');
     const RID = 'http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier';
     const numbers = new Map(rx.map((m) => [m.identifier.find((i) => i.system === RID).value, m]));
+    assert.ok(of('MedicationAdministration').some((a) => seen.has(a.request.reference) ||
+      injections.includes(numbers.get(a.request.identifier?.value))), 'an administration of a seen injection order (by reference or order number)');
     const matched = of('MedicationDispense').filter((d) => {
       const m = numbers.get(d.authorizingPrescription[0].identifier.value);
       return m && facilityOf(m) !== facilityOf(d) && codingOf(m.medicationCodeableConcept, HOT9).code === codingOf(d.medicationCodeableConcept, HOT9).code;
@@ -198,7 +215,8 @@ test('every demo person has a clinical history across the facilities of the regi
     // admissions: an inpatient stay with a procedure, an imaging study with its report, documents that open
     assert.ok(of('Encounter').some((e) => e.class.code === 'IMP'), 'an admission');
     const studies = of('ImagingStudy');
-    assert.ok(studies.every((i) => i.series[0].modality.system === 'http://dicom.nema.org/resources/ontology/DCM'));
+    // a hospital's imaging order (OMG) names the modality of the study; the demo's studies have a series
+    assert.ok(studies.every((i) => (fromSsmix2(i) ? i.modality[0] : i.series[0].modality).system === 'http://dicom.nema.org/resources/ontology/DCM'));
     assert.ok(of('DiagnosticReport').some((d) => d.imagingStudy && seen.has(d.imagingStudy[0].reference) && d.conclusion));
     const docs = [...seen.values()].filter((x) => x.r.resourceType === 'DocumentReference');
     const kinds = new Set(docs.map((x) => x.r.type.coding[0].code));

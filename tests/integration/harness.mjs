@@ -233,6 +233,17 @@ const schema = structuredClone(createRequire(import.meta.url)('@asymmetrik/fhir-
     Object.values(node).forEach(addFhirVersion);
   }
 })(schema);
+// FHIR's string regex `[ \r\n\t\S]+` is XML Schema's, where \s is only
+// space, tab, CR and LF; JavaScript's \s also matches U+3000 (全角スペース),
+// which Japanese text (SS-MIX2 findings such as "洞調律　正常心電図") is full of
+// and FHIR allows. Accept exactly that character too.
+(function allowIdeographicSpace(node) {
+  if (Array.isArray(node)) return node.forEach(allowIdeographicSpace);
+  if (node && typeof node === 'object') {
+    if (node.pattern === '^[ \\r\\n\\t\\S]+$') node.pattern = '^[ \\r\\n\\t\\S\\u3000]+$';
+    Object.values(node).forEach(allowIdeographicSpace);
+  }
+})(schema);
 const validator = new Validator(schema);
 let validatedCount = 0;
 

@@ -220,7 +220,9 @@ test('on a tablet: the same view fits the screen without sideways scrolling', as
 });
 
 test('demo patients open fast too', async () => {
-  const list = await page.request.get(`${S.origin}/fhir/Patient?organization=Organization/org-${AZUMINO}&_count=3`);
+  // the hospital's registrations, by their local-ID system (the Patient comes from its SS-MIX2 ADT-00 message)
+  const system = encodeURIComponent(`urn:oid:1.2.392.100495.20.3.51.1${AZUMINO}|`);
+  const list = await page.request.get(`${S.origin}/fhir/Patient?identifier=${system}&_count=3`);
   const entries = (await list.json()).entry || [];
   assert.ok(entries.length > 0, 'the demo region has patients at the viewer\u2019s facility');
   for (const e of entries) {
