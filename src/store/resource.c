@@ -126,14 +126,14 @@ static enum rk_status index_insert(struct store *s, int64_t rid, const struct st
 		if (rc != RK_OK)
 			return rc;
 		store_bind_i64(st, 1, rid);
-		store_bind_text(st, 2, str_c(w->type));
-		store_bind_text(st, 3, str_c(e->param));
+		store_bind_text_ref(st, 2, str_c(w->type));
+		store_bind_text_ref(st, 3, str_c(e->param));
 		if (e->kind == IDX_DATE) {
 			store_bind_i64(st, 4, e->lo);
 			store_bind_i64(st, 5, e->hi);
 		} else {
-			store_bind_text(st, 4, e->a.ptr ? e->a : STR_LIT(""));
-			store_bind_text(st, 5, e->b.ptr ? e->b : STR_LIT(""));
+			store_bind_text_ref(st, 4, e->a.ptr ? e->a : STR_LIT(""));
+			store_bind_text_ref(st, 5, e->b.ptr ? e->b : STR_LIT(""));
 		}
 		rc = store_run(st, err);
 		store_done(st);
@@ -157,14 +157,14 @@ static enum rk_status resource_insert(struct store *s, const struct store_write 
 		" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING rid", &st, err);
 	if (rc != RK_OK)
 		return rc;
-	store_bind_text(st, 1, str_c(w->type));
-	store_bind_text(st, 2, w->id);
+	store_bind_text_ref(st, 1, str_c(w->type));
+	store_bind_text_ref(st, 2, w->id);
 	store_bind_i64(st, 3, w->version);
 	store_bind_i64(st, 4, w->deleted);
 	store_bind_i64(st, 5, w->last_updated);
-	store_bind_text(st, 6, or_null(w->source_facility));
-	store_bind_text(st, 7, or_null(w->patient_id));
-	store_bind_text(st, 8, w->body.ptr ? w->body : STR_LIT(""));
+	store_bind_text_ref(st, 6, or_null(w->source_facility));
+	store_bind_text_ref(st, 7, or_null(w->patient_id));
+	store_bind_text_ref(st, 8, w->body.ptr ? w->body : STR_LIT(""));
 	bool row = false;
 	rc = store_step(st, &row, err);
 	if (rc == RK_OK && row) {
@@ -186,8 +186,8 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	enum rk_status rc = store_prepare(s, "SELECT rid, version FROM resource WHERE type = ? AND id = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
-	store_bind_text(st, 1, str_c(w->type));
-	store_bind_text(st, 2, w->id);
+	store_bind_text_ref(st, 1, str_c(w->type));
+	store_bind_text_ref(st, 2, w->id);
 	bool row = false;
 	rc = store_step(st, &row, err);
 	int64_t current = 0;
@@ -224,9 +224,9 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	store_bind_i64(st, 1, w->version);
 	store_bind_i64(st, 2, w->deleted);
 	store_bind_i64(st, 3, w->last_updated);
-	store_bind_text(st, 4, or_null(w->source_facility));
-	store_bind_text(st, 5, or_null(w->patient_id));
-	store_bind_text(st, 6, w->body.ptr ? w->body : STR_LIT(""));
+	store_bind_text_ref(st, 4, or_null(w->source_facility));
+	store_bind_text_ref(st, 5, or_null(w->patient_id));
+	store_bind_text_ref(st, 6, w->body.ptr ? w->body : STR_LIT(""));
 	store_bind_i64(st, 7, *rid);
 	store_bind_i64(st, 8, w->version - 1);
 	rc = store_run(st, err);

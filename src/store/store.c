@@ -119,6 +119,14 @@ void store_bind_text(struct store_stmt *st, int i, struct str v)
 	st->store->ops->bind_text(st, i, v);
 }
 
+void store_bind_text_ref(struct store_stmt *st, int i, struct str v)
+{
+	if (st->store->ops->bind_text_ref)
+		st->store->ops->bind_text_ref(st, i, v);
+	else
+		st->store->ops->bind_text(st, i, v);
+}
+
 void store_bind_i64(struct store_stmt *st, int i, int64_t v)
 {
 	st->store->ops->bind_i64(st, i, v);

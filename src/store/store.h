@@ -67,6 +67,10 @@ enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt
 			     struct rk_err *err);
 /* v.ptr == NULL binds SQL NULL. The value is copied. */
 void store_bind_text(struct store_stmt *st, int i, struct str v);
+/* The same without the copy: v must stay valid and unchanged until
+ * store_done(st). For the write path's many index values (SQLite copies each
+ * bound text otherwise: measured, 1.6% of the instructions of an SS-MIX2 import). */
+void store_bind_text_ref(struct store_stmt *st, int i, struct str v);
 void store_bind_i64(struct store_stmt *st, int i, int64_t v);
 void store_bind_null(struct store_stmt *st, int i);
 /* *row = true when a row is available; false when the statement is finished. */

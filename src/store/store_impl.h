@@ -23,6 +23,7 @@ struct store_ops {
 	/* Compile portable SQL (dialect already applied by the caller). */
 	enum rk_status (*prepare)(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err);
 	void (*bind_text)(struct store_stmt *st, int i, struct str v);
+	void (*bind_text_ref)(struct store_stmt *st, int i, struct str v); /* NULL: bind_text */
 	void (*bind_i64)(struct store_stmt *st, int i, int64_t v);
 	void (*bind_null)(struct store_stmt *st, int i);
 	enum rk_status (*step)(struct store_stmt *st, bool *row, struct rk_err *err);

@@ -68,6 +68,16 @@ static void lite_bind_text(struct store_stmt *st, int i, struct str v)
 		sqlite3_bind_text(st_of(st), i, v.len ? v.ptr : "", (int)v.len, SQLITE_TRANSIENT);
 }
 
+/* Not copied: the caller keeps v until store_done, which resets and clears
+ * the bindings before the memory can go. */
+static void lite_bind_text_ref(struct store_stmt *st, int i, struct str v)
+{
+	if (!v.ptr)
+		sqlite3_bind_null(st_of(st), i);
+	else
+		sqlite3_bind_text(st_of(st), i, v.len ? v.ptr : "", (int)v.len, SQLITE_STATIC);
+}
+
 static void lite_bind_i64(struct store_stmt *st, int i, int64_t v)
 {
 	sqlite3_bind_int64(st_of(st), i, v);
@@ -149,6 +159,7 @@ static void lite_close(struct store *s)
 static const struct store_ops sqlite_ops = {
 	.prepare = lite_prepare,
 	.bind_text = lite_bind_text,
+	.bind_text_ref = lite_bind_text_ref,
 	.bind_i64 = lite_bind_i64,
 	.bind_null = lite_bind_null,
 	.step = lite_step,
