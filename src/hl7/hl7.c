@@ -329,7 +329,10 @@ static void scan_text(struct str t, char fsep, struct scan *sc)
 			memcpy(&x, p + i, 8);
 			if ((((x - 0x2020202020202020ull) | x) & HIGHS) == 0) {
 				uint64_t y = x ^ fmask;
-				nf += 8 - (size_t)__builtin_popcountll((((y & LOW7) + LOW7) | y) & HIGHS);
+				/* 0x80 in each byte equal to the separator; their count by one
+				 * multiply (no popcount instruction is assumed) */
+				uint64_t eq = ~((((y & LOW7) + LOW7) | y)) & HIGHS;
+				nf += (size_t)(((eq >> 7) * ONES) >> 56);
 				i += 8;
 				continue;
 			}
@@ -569,6 +572,25 @@ static struct str piece(struct str s, char sep, int i)
 	return (struct str){p, (size_t)(q - p)};
 }
 
+/* Piece i (0-based) of s split at sep, where s ends at its first `stop`. */
+static struct str piece_before(struct str s, char sep, char stop, int i)
+{
+	const char *p = s.ptr, *end = s.ptr + s.len;
+	if (s.len == 0)
+		return str_empty();
+	for (; i > 0; i--) {
+		while (p < end && *p != sep && *p != stop)
+			p++;
+		if (p == end || *p == stop)
+			return str_empty();
+		p++;
+	}
+	const char *q = p;
+	while (q < end && *q != sep && *q != stop)
+		q++;
+	return (struct str){p, (size_t)(q - p)};
+}
+
 /* Piece i of the segment split at the field separator, from the index. */
 static struct str seg_piece(const struct hl7_msg *m, const struct hl7_segment *s, int i)
 {
@@ -604,10 +626,17 @@ struct str hl7_get(const struct hl7_msg *m, const struct hl7_segment *s, int fie
 	struct str f = field_of(m, s, field, &literal);
 	if (literal)
 		return rep == 0 && comp <= 1 && sub <= 1 ? f : str_empty();
-	struct str r = piece(f, m->seps.rep, rep);
-	if (comp == 0)
-		return sub <= 1 ? r : str_empty();
-	struct str c = piece(r, m->seps.comp, comp - 1);
+	struct str c;
+	if (rep == 0 && comp > 0) {
+		/* the first repetition ends at the first repetition separator: find the
+		 * component and that end in one scan (the common case, PID-5.1) */
+		c = piece_before(f, m->seps.comp, m->seps.rep, comp - 1);
+	} else {
+		struct str r = piece(f, m->seps.rep, rep);
+		if (comp == 0)
+			return sub <= 1 ? r : str_empty();
+		c = piece(r, m->seps.comp, comp - 1);
+	}
 	if (sub == 0)
 		return c;
 	return piece(c, m->seps.sub, sub - 1);
