@@ -19,17 +19,6 @@
 
 #define FHIR_JSON "application/fhir+json; charset=utf-8"
 
-static void reply_obj(struct api_request *rq, int status, json_t *o)
-{
-	struct buf b;
-	buf_init(&b, RK_MAX_RESPONSE);
-	rk_json_dump(o, &b);
-	api_reply_json(rq, status, buf_str(&b));
-	rq->content_type = "application/json";
-	buf_free(&b);
-	json_decref(o);
-}
-
 static bool staff_only(struct api_request *rq)
 {
 	if (rq->who.kind == PRINCIPAL_STAFF)
@@ -142,7 +131,7 @@ void api_emergency_start(struct api_request *rq)
 	api_audit_patient(rq, regional);
 	char until[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(expires, until);
-	reply_obj(rq, 201, json_pack("{s:s, s:s, s:s, s:s, s:s}", "episode", id, "patient", regional, "expires", until,
+	api_reply_obj(rq, 201, json_pack("{s:s, s:s, s:s, s:s, s:s}", "episode", id, "patient", regional, "expires", until,
 				     "reason_code", reason, "notice",
 				     "緊急時閲覧を開始しました。すべての閲覧は記録され、開示施設の個人情報管理責任者が事後に確認します。"));
 	json_decref(body);
@@ -190,7 +179,7 @@ static void list_episodes(struct api_request *rq, const char *sql, const char *c
 		json_decref(arr);
 		return api_reply_error(rq, rc, &err);
 	}
-	reply_obj(rq, 200, json_pack("{s:o}", "episodes", arr));
+	api_reply_obj(rq, 200, json_pack("{s:o}", "episodes", arr));
 }
 
 void api_emergency_list(struct api_request *rq)
@@ -332,7 +321,7 @@ void api_disaster_declare(struct api_request *rq)
 	}
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "disaster mode %s for %s", id, area);
 	rq->audit.grant_ref = arena_strdup(rq->arena, id);
-	reply_obj(rq, 201, json_pack("{s:s, s:s, s:I}", "declaration", id, "area", area, "hours", hours));
+	api_reply_obj(rq, 201, json_pack("{s:s, s:s, s:I}", "declaration", id, "area", area, "hours", hours));
 	json_decref(body);
 }
 
@@ -363,7 +352,7 @@ void api_disaster_list(struct api_request *rq)
 		json_decref(arr);
 		return api_reply_error(rq, rc, &err);
 	}
-	reply_obj(rq, 200, json_pack("{s:o}", "declarations", arr));
+	api_reply_obj(rq, 200, json_pack("{s:o}", "declarations", arr));
 }
 
 void api_disaster_end(struct api_request *rq)

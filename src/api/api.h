@@ -5,6 +5,7 @@
 #ifndef RENKEI_API_API_H
 #define RENKEI_API_API_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "access/enforce.h"
@@ -91,6 +92,8 @@ struct str api_header(const struct api_request *rq, const char *name);
 void api_set_header(struct api_request *rq, const char *name, const char *value);
 /* Respond with JSON text (copied) and a FHIR content type. */
 void api_reply_json(struct api_request *rq, int status, struct str json);
+/* A plain JSON object (application/json, not FHIR) as the reply; takes o. */
+void api_reply_obj(struct api_request *rq, int status, json_t *o);
 /* Respond with an OperationOutcome for st, using err's message/location. */
 void api_reply_error(struct api_request *rq, enum rk_status st, const struct rk_err *err);
 /* Shortcut: a fresh error with a message. */

@@ -25,17 +25,6 @@ static bool operator_only(struct api_request *rq)
 	return false;
 }
 
-static void reply_obj(struct api_request *rq, int status, json_t *o)
-{
-	struct buf b;
-	buf_init(&b, RK_MAX_RESPONSE);
-	rk_json_dump(o, &b);
-	api_reply_json(rq, status, buf_str(&b));
-	rq->content_type = "application/json";
-	buf_free(&b);
-	json_decref(o);
-}
-
 static json_t *jsonstr(struct str s)
 {
 	return json_stringn(s.ptr ? s.ptr : "", s.len);
@@ -98,7 +87,7 @@ void api_match_list(struct api_request *rq)
 		json_decref(lc.arr);
 		return api_reply_error(rq, rc, &err);
 	}
-	reply_obj(rq, 200, json_pack("{s:o}", "candidates", lc.arr));
+	api_reply_obj(rq, 200, json_pack("{s:o}", "candidates", lc.arr));
 }
 
 static struct fhir_ctx fhir_ctx_of(struct api_request *rq)
@@ -145,7 +134,7 @@ static void decide(struct api_request *rq, const char *what, struct linking_requ
 		api_audit_entity(rq, STR_LIT("Patient"), out.patients[i], out.versions[i], NULL,
 				 strcmp(what, "unmerge") == 0 ? out.from : out.into);
 	}
-	reply_obj(rq, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "action", what, "from", out.from, "into", out.into,
+	api_reply_obj(rq, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "action", what, "from", out.from, "into", out.into,
 				     "candidate", out.candidate_id, "merge", out.merge_id, "registrations", regs));
 }
 

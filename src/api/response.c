@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "core/json.h"
 #include "core/limits.h"
 #include "fhir/render.h"
 
@@ -32,6 +33,17 @@ void api_reply_json(struct api_request *rq, int status, struct str json)
 	buf_reset(&rq->out);
 	if (buf_put_str(&rq->out, json) != RK_OK)
 		api_reply_fail(rq, RK_TOO_LARGE, "response is larger than %u bytes", (unsigned)RK_MAX_RESPONSE);
+}
+
+void api_reply_obj(struct api_request *rq, int status, json_t *o)
+{
+	struct buf b;
+	buf_init(&b, RK_MAX_RESPONSE);
+	rk_json_dump(o, &b);
+	api_reply_json(rq, status, buf_str(&b));
+	rq->content_type = "application/json";
+	buf_free(&b);
+	json_decref(o);
 }
 
 void api_reply_error(struct api_request *rq, enum rk_status st, const struct rk_err *err)

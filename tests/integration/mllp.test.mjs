@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, get, run, cleanupStore } from './harness.mjs';
-import { MllpClient, mllpPort, frame, oul, toIso2022jp, VT } from './mllp_client.mjs';
+import { MllpClient, mllpPort, frame, oul, toIso2022jp, VT, bySource as bySourceOf } from './mllp_client.mjs';
 
 const HOSP = '2011000011', CLINIC = '2011100018';
 const SENDERS = `mllp.senders=HIS123^SEND=${HOSP}`;
@@ -39,22 +39,7 @@ const rand = rng(SEED);
 console.log(`# MLLP_SEED=${SEED}`);
 
 /** Every resource of `type` the hospital's system can read, by meta.source. */
-async function bySource(type, sys = SYS) {
-  const out = new Map();
-  let url = `/fhir/${type}?_count=1000`;
-  while (url) {
-    const r = await get(sys, url);
-    assert.equal(r.status, 200, r.text);
-    for (const e of r.json.entry || []) {
-      const src = e.resource.meta?.source || '';
-      if (!out.has(src)) out.set(src, []);
-      out.get(src).push(e.resource);
-    }
-    const next = (r.json.link || []).find((l) => l.relation === 'next');
-    url = next ? next.url.replace(/^https?:\/\/[^/]+/, '') : null;
-  }
-  return out;
-}
+const bySource = (type, sys = SYS) => bySourceOf(sys, type);
 
 /** The resources stored from one message (by its MSH-10), of every clinical type the mapping makes. */
 async function storedFor(controlId, sys = SYS) {

@@ -4,6 +4,8 @@
 // results (SS-MIX2 OML-11) in UTF-8 or ISO-2022-JP (converted by iconv(1),
 // which Node lacks).
 import net from 'node:net';
+import assert from 'node:assert/strict';
+import { get } from './harness.mjs';
 import { execFileSync } from 'node:child_process';
 
 export const VT = 0x0b, FS = 0x1c, CR = 0x0d;
@@ -143,4 +145,24 @@ export class MllpClient {
     this.sock.end();
     this.sock.destroy();
   }
+}
+
+/** Every resource of `type` a system can read, grouped by meta.source (an
+ * empty map for a type renkei does not serve). */
+export async function bySource(sys, type) {
+  const out = new Map();
+  let url = `/fhir/${type}?_count=1000`;
+  while (url) {
+    const r = await get(sys, url);
+    if (r.status === 404 && out.size === 0) return out;
+    assert.equal(r.status, 200, r.text);
+    for (const e of r.json.entry || []) {
+      const src = e.resource.meta?.source || '';
+      if (!out.has(src)) out.set(src, []);
+      out.get(src).push(e.resource);
+    }
+    const next = (r.json.link || []).find((l) => l.relation === 'next');
+    url = next ? next.url.replace(/^https?:\/\/[^/]+/, '') : null;
+  }
+  return out;
 }

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, get, cleanupStore } from './harness.mjs';
-import { MllpClient, mllpPort, frame, oul } from './mllp_client.mjs';
+import { MllpClient, mllpPort, frame, oul, bySource } from './mllp_client.mjs';
 
 const HOSP = '2011000011';
 const ROUNDS = Number(process.env.MLLP_KILL_ROUNDS || 50);
@@ -37,23 +37,6 @@ let store = null;
 after(() => store && cleanupStore(store));
 
 /** Every resource of type the system reads, grouped by meta.source. */
-async function bySource(sys, type) {
-  const out = new Map();
-  let url = `/fhir/${type}?_count=1000`;
-  while (url) {
-    const r = await get(sys, url);
-    if (r.status === 404 && out.size === 0) return out; // a type renkei does not serve
-    assert.equal(r.status, 200, r.text);
-    for (const e of r.json.entry || []) {
-      const src = e.resource.meta?.source || '';
-      if (!out.has(src)) out.set(src, []);
-      out.get(src).push(e.resource);
-    }
-    const next = (r.json.link || []).find((l) => l.relation === 'next');
-    url = next ? next.url.replace(/^https?:\/\/[^/]+/, '') : null;
-  }
-  return out;
-}
 
 /**
  * One client's round: send its pending messages one at a time (an HL7 sender
