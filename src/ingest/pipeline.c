@@ -296,6 +296,19 @@ static enum rk_status link_patient(struct ingest *ing, struct fhir_ctx *ctx, str
 	*patient_id = rc == RK_OK ? link.patient_id : r->patient_ref;
 	if (rc == RK_OK && !r->patient_authoritative)
 		return RK_OK;
+	/* The registration belongs to the facility that sent it, as one made
+	 * through the API names it (Patient?organization= finds it). */
+	struct store_facility fac;
+	rc = store_facility_get(ing->s, facility, &ing->arena, &fac, err);
+	if (rc == RK_NOT_FOUND)
+		return rk_fail(err, RK_UNPROCESSABLE, "facility %.*s is not a participating facility", STR_FMT(facility));
+	if (rc != RK_OK)
+		return rc;
+	char org[RK_MAX_ID_LEN + 16];
+	snprintf(org, sizeof org, "Organization/%.*s", STR_FMT(fac.org_id));
+	json_object_set_new(r->patient, "managingOrganization",
+			    json_pack("{s:s, s:s%}", "reference", org, "display", fac.name.ptr ? fac.name.ptr : "",
+				      fac.name.len));
 	const struct fhir_resource_def *def = fhir_resource_find("Patient", 7);
 	json_object_set_new(r->patient, "id", json_stringn(patient_id->ptr, patient_id->len));
 	struct fhir_result out;

@@ -78,6 +78,7 @@ test('the shared SS-MIX2 sample imports, or is quarantined with the right reason
   assert.equal(p.json.gender, 'male');
   assert.ok(JSON.stringify(p.json.name).includes('患者') && JSON.stringify(p.json.name).includes('カンジャ'));
   assert.ok(p.json.meta.source.startsWith(`ssmix2:${HOSP}/999/901/9999013/-/ADT-00/`), p.json.meta.source);
+  assert.equal(p.json.managingOrganization?.reference, `Organization/org-${HOSP}`, 'ADT-00 keeps the hospital as the manager');
 
   // Allergies: ADT-61 (IAM) and ADT-00 (AL1).
   const allergies = await search('AllergyIntolerance', `patient=${PATIENT}`);
@@ -177,6 +178,11 @@ test('updates, superseded versions and deletes of a document; incremental import
   let obs = await search('Observation', `patient=${p}&code=3D010000001926101`);
   assert.equal(obs.length, 1);
   assert.equal(obs[0].valueQuantity.value, 98, 'the current version, not the superseded one');
+  // The registration made from the lab file's PID belongs to the hospital.
+  const reg = await get(sys, `/fhir/Patient/${p}`);
+  assert.equal(reg.json.managingOrganization?.reference, `Organization/org-${HOSP}`, reg.text);
+  const managed = await search('Patient', `organization=Organization/org-${HOSP}&identifier=${pid}`);
+  assert.deepEqual(managed.map((x) => x.id), [p]);
 
   // A corrected result arrives as a newer current file; only it is read.
   place(root, pid, '20240401', 'OML-11', `${pid}_20240401_OML-11_ORD1_20240401120000000_01_1`, lab(pid, 101));
