@@ -11,6 +11,7 @@ const dict = {
   login: ['ログイン', 'Log in'],
   logout: ['ログアウト', 'Log out'],
   search: ['患者検索', 'Patient search'],
+  ops: ['運用管理', 'Operations'],
   synthetic: ['このデモの患者データはすべて架空のものです。', 'All patient data in this demo is synthetic.'],
   'err-network': ['サーバーに接続できません。', 'Cannot reach the server.'],
   'err-server': ['サーバーでエラーが発生しました。', 'The server reported an error.'],
@@ -172,15 +173,17 @@ export function facilityOf(p, dir) {
   return dir.get(code) || { id: '', code, name: p?.managingOrganization?.display || code || '?', kind: 'other' };
 }
 
-/** The header bar: who is logged in, a link to the search, logout, language. */
+/** The header bar: who is logged in, a link to the search (and, for the operator, 運用管理), logout, language. */
 export function mountBar(el) {
   const who = h('span', { id: 'who' });
   const out = h('button', { type: 'button', class: 'lang', id: 'logout' });
   const sw = h('button', { type: 'button', class: 'lang', id: 'lang', 'aria-label': 'Language' });
   const home = h('a', { href: '/', class: 'lang', id: 'home' });
+  // the network operator's screen (quarantine, linking review): only for operators
+  const ops = session?.account?.role === 'operator' ? h('a', { href: '/ops.html', class: 'lang', id: 'ops-link' }) : null;
   const brand = h('a', { href: '/', class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '連'), ' ',
     h('span', { class: 'brand-text' }));
-  el.replaceChildren(brand, h('div', { class: 'user' }, who, home, out, sw));
+  el.replaceChildren(brand, h('div', { class: 'user' }, who, ops, home, out, sw));
   out.addEventListener('click', async () => {
     await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': session?.csrf || '' } });
     session = null;
@@ -191,6 +194,7 @@ export function mountBar(el) {
   const render = () => {
     brand.querySelector('.brand-text').textContent = t('title');
     home.textContent = t('search');
+    if (ops) ops.textContent = t('ops');
     out.textContent = t('logout');
     sw.textContent = lang === 'en' ? '日本語' : 'English';
     const a = session?.account;

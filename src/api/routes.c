@@ -8,6 +8,7 @@
 #include "api/access_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
+#include "api/ingest_api.h"
 #include "api/linking_api.h"
 #include "api/session.h"
 
@@ -46,6 +47,10 @@ const struct api_route api_routes[] = {
 	{"POST",   "/api/patient-match/{id}/reject",       api_match_reject,          B,     "patient-match-reject", 'U', "not the same person"},
 	{"POST",   "/api/patient-link/merge",              api_link_merge,            B,     "patient-merge", 'U', "merge two regional IDs"},
 	{"POST",   "/api/patient-link/{id}/unmerge",       api_link_unmerge,          B,     "patient-unmerge", 'U', "undo the merge that moved a registration"},
+	/* ingest quarantine (the operator) */
+	{"GET",    "/api/ingest/errors",                   api_ingest_errors,         0,     "ingest-errors", 'R', "quarantined messages"},
+	{"GET",    "/api/ingest/errors/{id}",              api_ingest_error_read,     0,     "ingest-error-read", 'R', "one quarantined message, as text"},
+	{"POST",   "/api/ingest/errors/{id}/replay",       api_ingest_error_replay,   B,     "ingest-replay", 'E', "try a quarantined message again"},
 	/* FHIR */
 	{"POST",   "/fhir",                                api_fhir_bundle,           B,     "transaction", 'E', "transaction or batch Bundle"},
 	{"GET",    "/fhir/AuditEvent",                     api_audit_search,          0,     "audit-search", 'E', "auditors: search the audit log"},

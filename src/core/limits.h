@@ -64,6 +64,8 @@
 #define RK_MAX_INGEST_BATCH 512          /* messages per ingest transaction: one fsync for many, a short write lock */
 #define RK_MAX_INGEST_BATCH_BYTES (32u << 20) /* message bytes held for one ingest transaction */
 #define RK_MAX_SSMIX2_FILES 20000000     /* files one import walks (10,000 patients make ~300,000) */
+#define RK_MAX_QUARANTINE_TEXT (256u << 10) /* text of a quarantined message shown to the operator: SS-MIX2 messages
+                                            are KBs; a report with an embedded document is cut, not sent whole */
 
 /* Patient linking */
 #define RK_MAX_MATCH_KEY 512             /* bytes of a match key (kana name + birth date, or an address): names are < 100 */
