@@ -1,4 +1,5 @@
 // mllp_tls.test.mjs — MLLP over TLS (mllp.tls_client_ca): the listener starts
+// backends: sqlite (TLS does not depend on the store)
 // on a non-loopback address (0.0.0.0; the clients connect through 127.0.0.1)
 // only with TLS and a client CA; messages over TLS, cut and merged across
 // records, are answered AA in order and stored as from the facility the
@@ -8,7 +9,6 @@
 // MSH-4 names facility A gets AR with the reason (quarantined); TLS 1.1 and
 // plain MLLP on the TLS port are refused; a handshake that does not finish
 // within mllp.idle_timeout is closed; SIGTERM drains over TLS.
-// backends: sqlite (TLS does not depend on the store)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
