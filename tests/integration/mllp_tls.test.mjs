@@ -1,14 +1,15 @@
-// mllp_tls.test.mjs — MLLP over TLS (mllp.tls_client_ca): the listener starts
+// mllp_tls.test.mjs — MLLP over TLS with client certificates (mllp.tls_client_ca).
 // backends: sqlite (TLS does not depend on the store)
-// on a non-loopback address (0.0.0.0; the clients connect through 127.0.0.1)
-// only with TLS and a client CA; messages over TLS, cut and merged across
-// records, are answered AA in order and stored as from the facility the
-// client certificate names (its CN); no certificate, a certificate of another
-// CA, or one whose CN is not a facility code is refused at the handshake and
-// nothing is stored; a certificate of facility B sending a message whose
-// MSH-4 names facility A gets AR with the reason (quarantined); TLS 1.1 and
-// plain MLLP on the TLS port are refused; a handshake that does not finish
-// within mllp.idle_timeout is closed; SIGTERM drains over TLS.
+// The listener starts on a non-loopback address (0.0.0.0; the clients connect
+// through 127.0.0.1) only with TLS and a client CA; messages over TLS, cut and
+// merged across records, and more pipelined than may be in flight, are
+// answered AA in order and stored as from the facility the client certificate
+// names (its CN); no certificate, a certificate of another CA, or one whose CN
+// is not a facility code is refused at the handshake and nothing is stored; a
+// certificate of facility B sending a message whose MSH-4 names facility A
+// gets AR with the reason (quarantined); TLS 1.1 and plain MLLP on the TLS
+// port are refused; a handshake that does not finish within mllp.idle_timeout
+// is closed; SIGTERM drains over TLS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
@@ -155,6 +156,26 @@ test('the listener is on 0.0.0.0 with TLS; messages cut and merged across TLS re
     assert.ok(res.some((r) => r.resourceType === 'Observation'), `message ${id} stored: ${res.length} resources`);
   }
   assert.match(S.log, new RegExp(`event=mllp\\.tls_client .*facility=${HOSP}`));
+});
+
+test('more pipelined messages than may be in flight: decrypted bytes left in the session are read once answers come back', async () => {
+  // 100 messages in one write: the listener stops reading at 64 unanswered,
+  // with records already decrypted inside GnuTLS that no epoll event announces
+  const c = await tlsConnect(PORT, hosp);
+  const ids = [], frames = [];
+  for (let i = 0; i < 100; i++) {
+    const id = nextId('F');
+    ids.push(id);
+    frames.push(frame(oul({ controlId: id, order: order(), pid: '6150001' })));
+  }
+  await c.send(Buffer.concat(frames));
+  for (const id of ids) {
+    const a = await c.ack(20000);
+    assert.equal(a.code, 'AA', a.raw);
+    assert.equal(a.controlId, id, 'in order');
+  }
+  c.close();
+  assert.ok((await storedFor(ids[99])).length > 0);
 });
 
 test('no client certificate, one from another CA, or one whose CN is no facility code: refused at the handshake, nothing stored', async () => {
