@@ -89,8 +89,9 @@ static const struct cfg_option options[] = {
 	OPT("audit.retention_days", CFG_INT, audit_retention_days, "1825", 1825, 36500, NULL,
 	    "Audit entries are kept at least this long (5 years by default; never less)."),
 	OPT("mllp.listen", CFG_STRING, mllp_listen, "", 0, 0, NULL,
-	    "Address and port of the HL7 v2 MLLP listener (e.g. 127.0.0.1:2575; empty: off). MLLP has no TLS here, so "
-	    "only a loopback address is accepted: reach it through a VPN or an stunnel/TLS proxy on this host."),
+	    "Address and port of the HL7 v2 MLLP listener (e.g. 127.0.0.1:2575; empty: off). A non-loopback address "
+	    "(e.g. 0.0.0.0:2575) needs mllp.tls_client_ca: MLLP over TLS, each sender authenticated by its client "
+	    "certificate. On loopback without it, plain MLLP (for a VPN or an stunnel/TLS proxy on this host)."),
 	OPT("mllp.max_connections", CFG_INT, mllp_max_connections, "1024", 1, RK_MAX_MLLP_CONNECTIONS, NULL,
 	    "Concurrent MLLP connections; more are closed at once."),
 	OPT("mllp.idle_timeout", CFG_DURATION_S, mllp_idle_timeout_s, "5min", 1, 86400, NULL,
@@ -101,6 +102,15 @@ static const struct cfg_option options[] = {
 	    "MLLP senders and their source facility: comma-separated MSH-3^MSH-4=facility code (10 digits), e.g. "
 	    "HIS^HOSP1=2011000011. A sender whose MSH-4 is itself a registered facility code needs no entry; any other "
 	    "sender is answered AR and its message quarantined."),
+	OPT("mllp.tls_client_ca", CFG_STRING, mllp_tls_client_ca, "", 0, 0, NULL,
+	    "PEM bundle of the CA that signs the sending systems' client certificates (use a CA for this alone). Set: "
+	    "the MLLP listener speaks TLS 1.2+ only and requires a client certificate signed by it, whose subject CN "
+	    "is the sending facility's 10-digit code (医療機関コード): every message of that connection is stored as "
+	    "from that facility, and one whose MSH-4 (or mllp.senders entry) names another facility is answered AR."),
+	OPT("mllp.tls_cert", CFG_STRING, mllp_tls_cert, "", 0, 0, NULL,
+	    "PEM certificate chain the MLLP listener presents (empty: tls.cert). Only with mllp.tls_client_ca."),
+	OPT("mllp.tls_key", CFG_STRING, mllp_tls_key, "", 0, 0, NULL,
+	    "PEM private key for mllp.tls_cert (empty: tls.key)."),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -382,10 +392,42 @@ bool config_mllp_sender(const struct config *cfg, struct str app, struct str fac
 	return false;
 }
 
+/* MLLP over TLS: on with mllp.tls_client_ca (never TLS without client
+ * certificates); its certificate and key are mllp.tls_cert/key, else the
+ * HTTPS listener's tls.cert/key. */
+static enum rk_status check_mllp_tls(struct config *cfg, struct rk_err *err)
+{
+	bool own_cert = cfg->mllp_tls_cert[0] != '\0', own_key = cfg->mllp_tls_key[0] != '\0';
+	cfg->mllp_tls = cfg->mllp_tls_client_ca[0] != '\0';
+	if (!cfg->mllp_tls) {
+		if (own_cert || own_key)
+			return rk_fail(err, RK_INVALID,
+				       "mllp.tls_cert/mllp.tls_key need mllp.tls_client_ca: MLLP over TLS always authenticates "
+				       "each sender by its client certificate");
+		return RK_OK;
+	}
+	if (own_cert != own_key)
+		return rk_fail(err, RK_INVALID, "mllp.tls_cert and mllp.tls_key must be set together");
+	if (!own_cert && !cfg->tls_enabled)
+		return rk_fail(err, RK_INVALID,
+			       "mllp.tls_client_ca needs the listener's own certificate: set mllp.tls_cert and mllp.tls_key "
+			       "(or tls.cert and tls.key)");
+	cfg->mllp_tls_cert_file = own_cert ? cfg->mllp_tls_cert : cfg->tls_cert;
+	cfg->mllp_tls_key_file = own_cert ? cfg->mllp_tls_key : cfg->tls_key;
+	return RK_OK;
+}
+
 enum rk_status config_finish(struct config *cfg, struct rk_err *err)
 {
 	enum rk_status st = parse_hostport("http.listen", cfg->http_listen, cfg->listen_host, &cfg->listen_port,
 					   &cfg->listen_loopback, err);
+	if (st != RK_OK)
+		return st;
+	bool has_cert = cfg->tls_cert[0] != '\0', has_key = cfg->tls_key[0] != '\0';
+	if (has_cert != has_key)
+		return rk_fail(err, RK_INVALID, "tls.cert and tls.key must be set together");
+	cfg->tls_enabled = has_cert;
+	st = check_mllp_tls(cfg, err);
 	if (st != RK_OK)
 		return st;
 	cfg->mllp_enabled = cfg->mllp_listen[0] != '\0';
@@ -394,19 +436,17 @@ enum rk_status config_finish(struct config *cfg, struct rk_err *err)
 		st = parse_hostport("mllp.listen", cfg->mllp_listen, cfg->mllp_host, &cfg->mllp_port, &loopback, err);
 		if (st != RK_OK)
 			return st;
-		if (!loopback)
+		if (!loopback && !cfg->mllp_tls)
 			return rk_fail(err, RK_INVALID,
-				       "mllp.listen: refusing to listen on non-loopback address %s: MLLP has no TLS in renkei; "
-				       "listen on 127.0.0.1 and reach it through a VPN or a TLS tunnel (stunnel)",
+				       "mllp.listen: refusing to listen on non-loopback address %s with no TLS and no sender "
+				       "authentication; set mllp.tls_client_ca (PEM CA that signs the senders' client "
+				       "certificates) and mllp.tls_cert + mllp.tls_key (or tls.cert + tls.key), or listen on "
+				       "127.0.0.1 behind a VPN or TLS tunnel (stunnel)",
 				       cfg->mllp_host);
 	}
 	st = check_senders(cfg->mllp_senders, err);
 	if (st != RK_OK)
 		return st;
-	bool has_cert = cfg->tls_cert[0] != '\0', has_key = cfg->tls_key[0] != '\0';
-	if (has_cert != has_key)
-		return rk_fail(err, RK_INVALID, "tls.cert and tls.key must be set together");
-	cfg->tls_enabled = has_cert;
 	if (!cfg->listen_loopback && !cfg->tls_enabled)
 		return rk_fail(err, RK_INVALID,
 			       "http.listen: refusing to listen on non-loopback address %s without TLS; set tls.cert and tls.key",

@@ -55,11 +55,14 @@ struct config {
 	char *audit_key_file;           /* empty: <sqlite db>.audit.key, or var/audit.key */
 	int64_t audit_retention_days;
 	/* mllp */
-	char *mllp_listen;              /* host:port of the HL7 v2 listener; empty: off; loopback only (no TLS) */
+	char *mllp_listen;              /* host:port of the HL7 v2 listener; empty: off; beyond loopback only with TLS */
 	int64_t mllp_max_connections;
 	int64_t mllp_idle_timeout_s;    /* a connection without a byte (or a finished frame) for this long is closed */
 	int64_t mllp_max_message;       /* bytes of one framed message */
 	char *mllp_senders;             /* "APP^FACILITY=CODE, ...": MSH-3^MSH-4 → source facility code */
+	char *mllp_tls_client_ca;       /* PEM CA bundle of the senders' client certificates; set: MLLP over TLS */
+	char *mllp_tls_cert;            /* PEM chain of the MLLP listener; empty: tls.cert */
+	char *mllp_tls_key;             /* its key; empty: tls.key */
 
 	/* derived by config_finish */
 	char listen_host[64];
@@ -70,6 +73,9 @@ struct config {
 	char mllp_host[64];    /* mllp.listen split (mllp_enabled false when mllp.listen is empty) */
 	int mllp_port;
 	bool mllp_enabled;
+	bool mllp_tls;                  /* mllp.tls_client_ca is set: TLS 1.2+ with client certificates */
+	const char *mllp_tls_cert_file; /* mllp.tls_cert, else tls.cert (points into this struct) */
+	const char *mllp_tls_key_file;  /* mllp.tls_key, else tls.key */
 };
 
 /* Fill cfg with the defaults of the option table. Aborts only on OOM. */
@@ -80,7 +86,8 @@ enum rk_status config_load(struct config *cfg, const char *path, struct rk_err *
 /* Apply one `key=value` (command-line --set). Same checks as a file line. */
 enum rk_status config_set(struct config *cfg, const char *assignment, struct rk_err *err);
 /* Cross-option checks and derived fields: refuses a non-loopback listen
- * address without TLS, default page size above the maximum, and so on. */
+ * address without TLS (for mllp.listen: without TLS and a client CA), default
+ * page size above the maximum, and so on. */
 enum rk_status config_finish(struct config *cfg, struct rk_err *err);
 void config_free(struct config *cfg);
 /* The server bound port (differs from listen_port when that was 0): updates

@@ -3,6 +3,8 @@
  * hl7/mllp.h and queues them; the ingest thread takes everything queued since
  * its last commit as one batch (group commit), and hands back one framed ACK
  * per message, which the event thread writes to its connection in order.
+ * With mllp.tls_client_ca each connection is a non-blocking TLS session
+ * (http/mllp_tls.h) whose client certificate names its sender's facility.
  * Idle connections cost a small struct and nothing per wake-up. */
 #include "http/mllp_server.h"
 
@@ -27,6 +29,7 @@
 #include "core/time.h"
 #include "hl7/hl7.h"
 #include "hl7/mllp.h"
+#include "http/mllp_tls.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
@@ -50,7 +53,9 @@ struct item {
 	char reject[512];   /* set: answer AR with this reason, store nothing */
 	bool close_after;   /* close the connection once this ACK is written */
 	char facility[16];  /* the sender's facility code ("" unknown), set by the ingest thread */
-	char unknown[300];  /* why the sender is unknown */
+	char unknown[300];  /* why the sender is unknown, or why its certificate does not cover the message */
+	bool refuse;        /* quarantine unparsed with reason `unknown` (a certificate's connection) */
+	char cert_facility[16]; /* TLS: the facility its client certificate names ("" plain MLLP) */
 	struct buf ack;     /* the framed ACK */
 };
 
@@ -68,11 +73,20 @@ struct conn {
 	bool eof;           /* the peer shut down its side: close once answered */
 	bool closing;       /* close once answered and written (oversize frame) */
 	uint64_t messages;
+	/* TLS (mllp.tls_client_ca): NULL for plain MLLP */
+	struct mllp_tls_session *tls;
+	bool handshaking;   /* the handshake has not finished: nothing is read as MLLP yet */
+	bool rd_wants_write; /* a TLS read (or the handshake) waits for the socket to be writable */
+	bool wr_wants_read; /* a TLS write waits for the socket to be readable */
+	bool kick;          /* decrypted bytes wait in the session: read them without a readiness event */
+	int64_t opened_ms;  /* accepted at: the handshake must end within mllp.idle_timeout */
+	char cert_facility[16];
 };
 
 struct mllp_server {
 	const struct config *cfg;
 	struct audit_log *audit;
+	struct mllp_tls *tls; /* NULL: plain MLLP */
 	int listen_fd, ep, wake_fd;
 	pthread_t event_thread, ingest_thread;
 	bool event_started, ingest_started;
@@ -85,6 +99,7 @@ struct mllp_server {
 	size_t nfree;
 	size_t queued_bytes; /* bytes received and not yet answered (event thread's count) */
 	bool paused;         /* reading stopped because queued_bytes reached its bound */
+	bool kick;           /* some connection has conn.kick set */
 
 	/* the queue to the ingest thread, and the answers back */
 	pthread_mutex_t mu;
@@ -196,10 +211,20 @@ static void conn_set_events(struct mllp_server *s, struct conn *c, uint64_t id)
 	uint32_t want = 0;
 	bool may_read = !c->eof && !c->closing && !atomic_load(&s->stopping) && !s->paused &&
 			c->inflight < RK_MAX_MLLP_INFLIGHT;
-	if (may_read)
-		want |= EPOLLIN;
-	if (c->out.len > c->out_off)
-		want |= EPOLLOUT;
+	if (c->handshaking) {
+		may_read = !atomic_load(&s->stopping);
+		if (may_read)
+			want |= c->rd_wants_write ? EPOLLOUT : EPOLLIN;
+	} else {
+		if (may_read)
+			want |= c->rd_wants_write ? EPOLLOUT : EPOLLIN;
+		if (c->out.len > c->out_off)
+			want |= c->wr_wants_read ? EPOLLIN : EPOLLOUT;
+		if (may_read && c->tls && mllp_tls_pending(c->tls)) {
+			c->kick = true;
+			s->kick = true;
+		}
+	}
 	if (want == c->events)
 		return;
 	struct epoll_event ev = {.events = want, .data.u64 = id};
@@ -216,6 +241,7 @@ static void conn_close(struct mllp_server *s, uint64_t id, const char *why)
 	snprintf(n, sizeof n, "%llu", (unsigned long long)c->messages);
 	log_event(LOG_DEBUG, "mllp.close", "peer", c->peer, "reason", why, "messages", n, NULL);
 	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	mllp_tls_session_free(c->tls);
 	close(c->fd);
 	mllp_free(&c->dec);
 	buf_free(&c->out);
@@ -256,11 +282,19 @@ static void on_accept(struct mllp_server *s)
 		memcpy(c->peer, peer, sizeof peer);
 		mllp_init(&c->dec, (size_t)s->cfg->mllp_max_message);
 		buf_init(&c->out, OUT_MAX);
-		c->last_ms = time_mono_ms();
+		c->last_ms = c->opened_ms = time_mono_ms();
 		c->events = EPOLLIN;
+		if (s->tls) {
+			struct rk_err err;
+			rk_err_clear(&err);
+			if (mllp_tls_session_new(s->tls, fd, &c->tls, &err) != RK_OK)
+				log_event(LOG_WARN, "mllp.tls_failed", "peer", peer, "error", err.msg, NULL);
+			c->handshaking = true;
+		}
 		uint64_t id = conn_id(s, c, slot);
 		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = id};
-		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		if ((s->tls && !c->tls) || epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			mllp_tls_session_free(c->tls);
 			close(fd);
 			mllp_free(&c->dec);
 			buf_free(&c->out);
@@ -279,6 +313,7 @@ static void enqueue(struct mllp_server *s, struct conn *c, uint64_t id, struct i
 {
 	it->conn = id;
 	memcpy(it->peer, c->peer, sizeof it->peer);
+	memcpy(it->cert_facility, c->cert_facility, sizeof it->cert_facility);
 	c->inflight++;
 	c->messages++;
 	s->queued_bytes += it->len;
@@ -346,6 +381,78 @@ static void on_bytes(struct mllp_server *s, struct conn *c, uint64_t id, const c
 	enqueue(s, c, id, it);
 }
 
+static void on_readable(struct mllp_server *s, uint64_t id);
+
+/* read() or a TLS record: >0 bytes, 0 end of stream, -1 with errno (EAGAIN:
+ * wait for readiness; c->rd_wants_write tells which). */
+static ssize_t conn_recv(struct conn *c, char *p, size_t n)
+{
+	if (!c->tls)
+		return read(c->fd, p, n);
+	size_t got = 0;
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status st = mllp_tls_read(c->tls, p, n, &got, &err);
+	c->rd_wants_write = st == RK_BUSY && mllp_tls_wants_write(c->tls);
+	if (st == RK_OK)
+		return (ssize_t)got;
+	if (st == RK_GONE)
+		return 0;
+	if (st != RK_BUSY)
+		log_event(LOG_DEBUG, "mllp.tls_error", "peer", c->peer, "error", err.msg, NULL);
+	errno = st == RK_BUSY ? EAGAIN : EPROTO;
+	return -1;
+}
+
+/* send() or TLS records: bytes written, or -1 with errno (EAGAIN: wait). */
+static ssize_t conn_send(struct conn *c, const char *p, size_t n)
+{
+	if (!c->tls)
+		return send(c->fd, p, n, MSG_NOSIGNAL);
+	size_t sent = 0;
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status st = mllp_tls_write(c->tls, p, n, &sent, &err);
+	c->wr_wants_read = st == RK_BUSY && !mllp_tls_wants_write(c->tls);
+	if (st == RK_OK)
+		return (ssize_t)sent;
+	if (st != RK_BUSY)
+		log_event(LOG_DEBUG, "mllp.tls_error", "peer", c->peer, "error", err.msg, NULL);
+	errno = st == RK_BUSY ? EAGAIN : EPIPE;
+	return -1;
+}
+
+/* Advance a TLS handshake; once done, the connection names its facility and
+ * is read as MLLP. A refused client is closed (and logged: who and why). */
+static void on_handshake(struct mllp_server *s, uint64_t id)
+{
+	struct conn *c = conn_get(s, id);
+	if (!c)
+		return;
+	struct rk_err err;
+	rk_err_clear(&err);
+	enum rk_status st = mllp_tls_handshake(c->tls, &err);
+	if (st == RK_BUSY) {
+		c->rd_wants_write = mllp_tls_wants_write(c->tls);
+		conn_set_events(s, c, id);
+		return;
+	}
+	if (st != RK_OK) {
+		/* a refused certificate is worth the operator's eye; a port probe is not */
+		log_event(st == RK_FORBIDDEN ? LOG_WARN : LOG_DEBUG, "mllp.tls_refused", "peer", c->peer, "error", err.msg,
+			  NULL);
+		conn_close(s, id, st == RK_FORBIDDEN ? "client certificate refused" : "TLS handshake failed");
+		return;
+	}
+	c->handshaking = false;
+	c->rd_wants_write = false;
+	c->last_ms = time_mono_ms();
+	snprintf(c->cert_facility, sizeof c->cert_facility, "%s", mllp_tls_facility(c->tls));
+	log_event(LOG_INFO, "mllp.tls_client", "peer", c->peer, "facility", c->cert_facility, "subject",
+		  mllp_tls_subject(c->tls), NULL);
+	on_readable(s, id); /* the first records may already wait inside the session */
+}
+
 static void on_readable(struct mllp_server *s, uint64_t id)
 {
 	struct conn *c = conn_get(s, id);
@@ -353,7 +460,7 @@ static void on_readable(struct mllp_server *s, uint64_t id)
 	for (int i = 0; c && i < READS_PER_EVENT; i++) {
 		if (c->eof || c->closing || c->inflight >= RK_MAX_MLLP_INFLIGHT || s->paused)
 			break;
-		ssize_t n = read(c->fd, chunk, sizeof chunk);
+		ssize_t n = conn_recv(c, chunk, sizeof chunk);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -385,7 +492,7 @@ static void flush(struct mllp_server *s, uint64_t id)
 	if (!c)
 		return;
 	while (c->out.len > c->out_off) {
-		ssize_t w = send(c->fd, c->out.data + c->out_off, c->out.len - c->out_off, MSG_NOSIGNAL);
+		ssize_t w = conn_send(c, c->out.data + c->out_off, c->out.len - c->out_off);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
@@ -442,6 +549,25 @@ static void on_done(struct mllp_server *s)
 	}
 }
 
+/* A connection is ready: a TLS session may read while the socket is writable
+ * (and write while it is readable), so the readiness goes where it is waited for. */
+static void on_ready(struct mllp_server *s, uint64_t id, uint32_t events)
+{
+	struct conn *c = conn_get(s, id);
+	if (!c)
+		return;
+	if (c->handshaking) {
+		on_handshake(s, id);
+		return;
+	}
+	bool in = events & EPOLLIN, out = events & EPOLLOUT;
+	bool rd = in || (out && c->rd_wants_write), wr = out || (in && c->wr_wants_read);
+	if (rd)
+		on_readable(s, id);
+	if (wr)
+		flush(s, id);
+}
+
 /* Close connections silent for mllp.idle_timeout (nothing of theirs pending). */
 static void reap_idle(struct mllp_server *s, int64_t now)
 {
@@ -450,6 +576,11 @@ static void reap_idle(struct mllp_server *s, int64_t now)
 		struct conn *c = s->slots[i];
 		if (!c || c->inflight || c->out.len > c->out_off)
 			continue;
+		if (c->handshaking) {
+			if (now - c->opened_ms >= limit)
+				conn_close(s, conn_id(s, c, (uint32_t)i), "TLS handshake not finished in time");
+			continue;
+		}
 		if (c->frame_since && now - c->frame_since >= limit)
 			conn_close(s, conn_id(s, c, (uint32_t)i), "frame not finished in time");
 		else if (now - c->last_ms >= limit)
@@ -469,7 +600,7 @@ static void *event_main(void *arg)
 	int64_t last_scan = time_mono_ms(), drain_deadline = 0;
 	bool draining = false;
 	for (;;) {
-		int n = epoll_wait(s->ep, evs, (int)(sizeof evs / sizeof evs[0]), (int)scan_every);
+		int n = epoll_wait(s->ep, evs, (int)(sizeof evs / sizeof evs[0]), s->kick ? 0 : (int)scan_every);
 		for (int i = 0; i < n; i++) {
 			uint64_t id = evs[i].data.u64;
 			if (id == ID_LISTEN) {
@@ -485,10 +616,17 @@ static void *event_main(void *arg)
 					conn_close(s, id, "connection reset");
 					continue;
 				}
-				if (evs[i].events & EPOLLIN)
-					on_readable(s, id);
-				if (evs[i].events & EPOLLOUT)
-					flush(s, id);
+				on_ready(s, id, evs[i].events);
+			}
+		}
+		if (s->kick) {
+			/* decrypted bytes that no readiness event will announce */
+			s->kick = false;
+			for (size_t i = 0; i < s->nslots; i++) {
+				if (s->slots[i] && s->slots[i]->kick) {
+					s->slots[i]->kick = false;
+					on_readable(s, conn_id(s, s->slots[i], (uint32_t)i));
+				}
 			}
 		}
 		int64_t now = time_mono_ms();
@@ -574,19 +712,51 @@ static bool facility_known(struct mllp_server *s, const char *code, struct arena
 	return true;
 }
 
+/* A connection authenticated by its client certificate: the message is from
+ * the certificate's facility. When its own header names a facility (through
+ * mllp.senders, or a 10-digit MSH-4) that is another one, or the certificate's
+ * facility is not registered, it is refused (quarantined with the reason, AR). */
+static void resolve_certified(struct mllp_server *s, struct item *it, const struct hl7_msg *m, const char *named,
+			      struct arena *a)
+{
+	const char *cert = it->cert_facility;
+	memcpy(it->facility, cert, sizeof it->facility); /* never resolved again by the header (pipeline.c) */
+	if (named[0] && strcmp(named, cert) != 0) {
+		snprintf(it->unknown, sizeof it->unknown,
+			 "sender not covered by its client certificate: the certificate names facility %s, but MSH-3 %.*s, "
+			 "MSH-4 %.*s names facility %s",
+			 cert, (int)(m->sending_app.len > 60 ? 60 : m->sending_app.len), m->sending_app.ptr,
+			 (int)(m->sending_facility.len > 60 ? 60 : m->sending_facility.len), m->sending_facility.ptr, named);
+		it->refuse = true;
+	} else if (!facility_known(s, cert, a)) {
+		snprintf(it->unknown, sizeof it->unknown,
+			 "the client certificate names facility %s, which is not a registered facility", cert);
+		it->refuse = true;
+	}
+}
+
 /* The sender's source facility: mllp.senders, else MSH-4 when it is a
- * registered facility code; else it->facility stays empty with the reason. */
+ * registered facility code; else it->facility stays empty with the reason.
+ * Over TLS, the client certificate's facility (resolve_certified). */
 static void resolve_sender(struct mllp_server *s, struct item *it, struct arena *a)
 {
 	struct hl7_msg m;
 	struct rk_err err;
 	rk_err_clear(&err);
-	if (hl7_parse((struct str){it->bytes, it->len}, a, &m, &err) != RK_OK)
-		return; /* unparseable: the pipeline rejects it with the parser's reason */
+	if (hl7_parse((struct str){it->bytes, it->len}, a, &m, &err) != RK_OK) {
+		/* unparseable: the pipeline rejects it with the parser's reason */
+		memcpy(it->facility, it->cert_facility, sizeof it->facility);
+		return;
+	}
 	char code[16] = "";
-	if (config_mllp_sender(s->cfg, m.sending_app, m.sending_facility, code) ||
-	    (m.sending_facility.len == 10 && str_is_digits(m.sending_facility) &&
-	     str_copy(code, sizeof code, m.sending_facility))) {
+	bool named = config_mllp_sender(s->cfg, m.sending_app, m.sending_facility, code) ||
+		     (m.sending_facility.len == 10 && str_is_digits(m.sending_facility) &&
+		      str_copy(code, sizeof code, m.sending_facility));
+	if (it->cert_facility[0]) {
+		resolve_certified(s, it, &m, named ? code : "", a);
+		return;
+	}
+	if (named) {
 		if (facility_known(s, code, a)) {
 			memcpy(it->facility, code, sizeof code);
 			return;
@@ -655,7 +825,8 @@ static void run_batch(struct mllp_server *s, struct item *batch, size_t n, struc
 		msgs[k] = (struct ingest_msg){.origin = INGEST_MLLP,
 					      .bytes = {it->bytes, it->len},
 					      .facility_code = str_c(it->facility),
-					      .peer = str_c(it->peer)};
+					      .peer = str_c(it->peer),
+					      .refuse = it->refuse ? it->unknown : NULL};
 		k++;
 	}
 	if (k && st == RK_OK) {
@@ -773,6 +944,7 @@ static void server_free(struct mllp_server *s)
 		free(it);
 	}
 	close_store(s);
+	mllp_tls_close(s->tls);
 	free(s->slots);
 	free(s->gens);
 	free(s->free_slots);
@@ -804,6 +976,8 @@ enum rk_status mllp_start(const struct config *cfg, struct audit_log *audit, int
 	s->nfree = s->nslots;
 	enum rk_status st = open_store(s, err); /* fail at start, not at the first message */
 	if (st != RK_OK)
+		goto fail;
+	if (cfg->mllp_tls && (st = mllp_tls_open(cfg, &s->tls, err)) != RK_OK)
 		goto fail;
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	s->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

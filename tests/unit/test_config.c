@@ -388,8 +388,9 @@ static void test_listen_rules(void **state)
 	}
 }
 
-/* mllp.listen: off by default, loopback only (even with TLS: MLLP has none),
- * and mllp.senders maps MSH-3^MSH-4 to a facility code. */
+/* mllp.listen: off by default, loopback only unless MLLP has its own TLS with
+ * a client CA (HTTPS alone is not enough), and mllp.senders maps MSH-3^MSH-4
+ * to a facility code. */
 static void test_mllp(void **state)
 {
 	(void)state;
@@ -424,6 +425,46 @@ static void test_mllp(void **state)
 	config_free(&cfg);
 	const char *const any[] = {"mllp.listen=0.0.0.0:2575", NULL};
 	assert_int_equal(set_and_finish(&cfg, any, &err), RK_INVALID);
+	config_free(&cfg);
+	/* With a client CA: TLS on MLLP, its certificate its own or the HTTPS one. */
+	const char *const tls_own[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_client_ca=/etc/renkei/senders-ca.pem",
+				       "mllp.tls_cert=/etc/renkei/mllp.pem", "mllp.tls_key=/etc/renkei/mllp.key", NULL};
+	assert_int_equal(set_and_finish(&cfg, tls_own, &err), RK_OK);
+	assert_true(cfg.mllp_tls);
+	assert_string_equal(cfg.mllp_tls_cert_file, "/etc/renkei/mllp.pem");
+	assert_string_equal(cfg.mllp_tls_key_file, "/etc/renkei/mllp.key");
+	config_free(&cfg);
+	const char *const tls_http[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_client_ca=/etc/renkei/senders-ca.pem",
+					"tls.cert=/etc/renkei/cert.pem", "tls.key=/etc/renkei/key.pem", NULL};
+	assert_int_equal(set_and_finish(&cfg, tls_http, &err), RK_OK);
+	assert_true(cfg.mllp_tls);
+	assert_string_equal(cfg.mllp_tls_cert_file, "/etc/renkei/cert.pem");
+	assert_string_equal(cfg.mllp_tls_key_file, "/etc/renkei/key.pem");
+	config_free(&cfg);
+	/* ... and refusals that say what to set */
+	const char *const no_cert[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_client_ca=/etc/renkei/senders-ca.pem", NULL};
+	assert_int_equal(set_and_finish(&cfg, no_cert, &err), RK_INVALID);
+	assert_non_null(strstr(err.msg, "set mllp.tls_cert and mllp.tls_key"));
+	config_free(&cfg);
+	const char *const no_ca[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_cert=/etc/renkei/mllp.pem",
+				     "mllp.tls_key=/etc/renkei/mllp.key", NULL};
+	assert_int_equal(set_and_finish(&cfg, no_ca, &err), RK_INVALID);
+	assert_non_null(strstr(err.msg, "need mllp.tls_client_ca"));
+	config_free(&cfg);
+	const char *const half[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_client_ca=/etc/renkei/senders-ca.pem",
+				    "mllp.tls_cert=/etc/renkei/mllp.pem", "tls.cert=/etc/renkei/cert.pem",
+				    "tls.key=/etc/renkei/key.pem", NULL};
+	assert_int_equal(set_and_finish(&cfg, half, &err), RK_INVALID);
+	assert_non_null(strstr(err.msg, "mllp.tls_cert and mllp.tls_key must be set together"));
+	config_free(&cfg);
+	const char *const plain_any[] = {"mllp.listen=0.0.0.0:2575", NULL};
+	assert_int_equal(set_and_finish(&cfg, plain_any, &err), RK_INVALID);
+	assert_non_null(strstr(err.msg, "set mllp.tls_client_ca"));
+	config_free(&cfg);
+	/* loopback stays plain MLLP without any of it */
+	const char *const loop[] = {"mllp.listen=127.0.0.1:2575", NULL};
+	assert_int_equal(set_and_finish(&cfg, loop, &err), RK_OK);
+	assert_false(cfg.mllp_tls);
 	config_free(&cfg);
 	const char *const badhost[] = {"mllp.listen=hl7.example.jp:2575", NULL};
 	assert_int_equal(set_and_finish(&cfg, badhost, &err), RK_INVALID);
