@@ -56,6 +56,7 @@ struct item {
 	char unknown[300];  /* why the sender is unknown, or why its certificate does not cover the message */
 	bool refuse;        /* quarantine unparsed with reason `unknown` (a certificate's connection) */
 	char cert_facility[16]; /* TLS: the facility its client certificate names ("" plain MLLP) */
+	char cert_subject[MLLP_TLS_SUBJECT_MAX]; /* TLS: its subject and serial, for the audit entry */
 	struct buf ack;     /* the framed ACK */
 };
 
@@ -81,6 +82,7 @@ struct conn {
 	bool kick;          /* decrypted bytes wait in the session: read them without a readiness event */
 	int64_t opened_ms;  /* accepted at: the handshake must end within mllp.idle_timeout */
 	char cert_facility[16];
+	char cert_subject[MLLP_TLS_SUBJECT_MAX];
 };
 
 struct mllp_server {
@@ -314,6 +316,7 @@ static void enqueue(struct mllp_server *s, struct conn *c, uint64_t id, struct i
 	it->conn = id;
 	memcpy(it->peer, c->peer, sizeof it->peer);
 	memcpy(it->cert_facility, c->cert_facility, sizeof it->cert_facility);
+	memcpy(it->cert_subject, c->cert_subject, sizeof it->cert_subject);
 	c->inflight++;
 	c->messages++;
 	s->queued_bytes += it->len;
@@ -448,6 +451,7 @@ static void on_handshake(struct mllp_server *s, uint64_t id)
 	c->rd_wants_write = false;
 	c->last_ms = time_mono_ms();
 	snprintf(c->cert_facility, sizeof c->cert_facility, "%s", mllp_tls_facility(c->tls));
+	snprintf(c->cert_subject, sizeof c->cert_subject, "%s", mllp_tls_subject(c->tls));
 	log_event(LOG_INFO, "mllp.tls_client", "peer", c->peer, "facility", c->cert_facility, "subject",
 		  mllp_tls_subject(c->tls), NULL);
 	on_readable(s, id); /* the first records may already wait inside the session */
@@ -826,7 +830,8 @@ static void run_batch(struct mllp_server *s, struct item *batch, size_t n, struc
 					      .bytes = {it->bytes, it->len},
 					      .facility_code = str_c(it->facility),
 					      .peer = str_c(it->peer),
-					      .refuse = it->refuse ? it->unknown : NULL};
+					      .refuse = it->refuse ? it->unknown : NULL,
+					      .certificate = str_c(it->cert_subject)};
 		k++;
 	}
 	if (k && st == RK_OK) {

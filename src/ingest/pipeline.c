@@ -555,9 +555,14 @@ static enum rk_status resolve_sender(struct ingest *ing, const struct hl7_msg *h
 static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m, const char *origin, const char *digest,
 				 int64_t now, struct ingest_report *rep, struct rk_err *err)
 {
-	if (m->refuse)
-		return rk_fail(err, RK_INVALID, "%s", m->refuse);
 	struct hl7_msg h;
+	if (m->refuse) { /* its sender and control ID still name it in the quarantine and the ACK */
+		struct rk_err perr;
+		rk_err_clear(&perr);
+		if (m->origin == INGEST_MLLP && hl7_parse(m->bytes, &ing->arena, &h, &perr) == RK_OK)
+			report_msh(rep, &h);
+		return rk_fail(err, RK_INVALID, "%s", m->refuse);
+	}
 	struct ingest_prep *prep = m->prep;
 	enum rk_status rc;
 	if (prep) {
@@ -766,9 +771,11 @@ static enum rk_status audit_batch(struct ingest *ing, const struct ingest_msg *m
 	for (size_t i = 0; i < n; i++) {
 		const struct ingest_msg *m = &msgs[i];
 		const struct ingest_report *r = &reports[i];
-		char account[256], patients[48], query[600], detail[600], facility[16];
+		char account[320], patients[48], query[600], detail[600], facility[16];
 		if (m->path.len)
 			snprintf(account, sizeof account, "%s", ing->actor);
+		else if (m->certificate.len)
+			snprintf(account, sizeof account, "mllp-tls:%.*s", STR_FMT(m->certificate));
 		else
 			snprintf(account, sizeof account, "mllp:%s^%s", r->sending_app, r->sending_facility);
 		snprintf(patients, sizeof patients, ing->ma[i].regional[0] ? "[\"%s\"]" : "[]", ing->ma[i].regional);

@@ -40,6 +40,9 @@ struct ingest_msg {
 	/* Optional: the hex SHA-256 of bytes when the caller already has it
 	 * (from ingest_seen), so it is not computed twice. */
 	const char *digest;
+	/* MLLP over TLS: the subject and serial of the client certificate the
+	 * message came with (its audit entry names it); empty otherwise. */
+	struct str certificate;
 	/* Optional: ingest_prepare's work for this very message, done ahead
 	 * (the caller frees it after ingest_batch). */
 	struct ingest_prep *prep;

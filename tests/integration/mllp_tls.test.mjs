@@ -216,6 +216,15 @@ test('a certificate of one facility sending as another gets AR naming both; the 
   assert.ok((await storedFor(own, clinicSys)).length > 0, 'stored as the clinic\'s');
   const q = await quarantined(S);
   assert.match(q, /not covered by its client certificate/);
+  // the access log names the certificate each message came with, and the
+  // refused ones by their sender and control ID
+  const log = await S.cli(['audit', 'list']);
+  const entries = log.stdout.split('\n').map((l) => l.split('\t')).filter((f) => f[3] === 'ingest');
+  for (const id of [viaMap, direct, own]) {
+    const e = entries.find((f) => (f[10] || '').endsWith(`|${id}`));
+    assert.ok(e, `an audit entry for ${id}`);
+    assert.match(e[6], new RegExp(`^mllp-tls:CN=${CLINIC}.* serial=[0-9a-f]+$`), e.join(' | '));
+  }
 });
 
 test('TLS 1.1 and plain MLLP on the TLS port are refused; nothing is stored', async () => {
