@@ -94,6 +94,10 @@ void api_set_header(struct api_request *rq, const char *name, const char *value)
 void api_reply_json(struct api_request *rq, int status, struct str json);
 /* A plain JSON object (application/json, not FHIR) as the reply; takes o. */
 void api_reply_obj(struct api_request *rq, int status, json_t *o);
+/* The network operator's (運用管理者) own endpoints: true for an operator's
+ * session with the database reachable; otherwise answers 503 or 403 saying
+ * that `what` is reserved to the operator, and returns false. */
+bool api_operator_only(struct api_request *rq, const char *what);
 /* Respond with an OperationOutcome for st, using err's message/location. */
 void api_reply_error(struct api_request *rq, enum rk_status st, const struct rk_err *err);
 /* Shortcut: a fresh error with a message. */

@@ -10,6 +10,7 @@
 #include "audit/audit.h"
 #include "core/time.h"
 #include "ingest/pipeline.h"
+#include "ingest/quarantine.h"
 #include "ingest/ssmix2.h"
 #include "store/store.h"
 
@@ -121,7 +122,7 @@ static enum rk_status collect_id(void *arg, const struct ingest_error *e, struct
 	return RK_OK;
 }
 
-static int replay(struct ingest *ing, const struct config *cfg, const struct cli_args *a)
+static int replay(struct store *s, struct ingest *ing, const struct config *cfg, const struct cli_args *a)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -129,7 +130,7 @@ static int replay(struct ingest *ing, const struct config *cfg, const struct cli
 	ids.n = 0;
 	const char *which = a->n_pos > 1 ? a->pos[1] : NULL;
 	if (cli_opt(a, "all")) {
-		if (ingest_errors(ing, false, collect_id, &ids, &err) != RK_OK)
+		if (ingest_errors(s, false, collect_id, &ids, &err) != RK_OK)
 			goto fail;
 	} else {
 		int64_t id;
@@ -197,13 +198,13 @@ int cli_ingest_run(const char *command, const struct cli_args *a, struct config 
 		if (strcmp(sub, "errors") == 0) {
 			int n = 0;
 			printf("id\tat\torigin\tfacility\tlocation\treason\n");
-			rc = ingest_errors(ing, cli_opt(a, "all") != NULL, print_error, &n, &err) == RK_OK ? 0 : 1;
+			rc = ingest_errors(s, cli_opt(a, "all") != NULL, print_error, &n, &err) == RK_OK ? 0 : 1;
 			if (rc)
 				fprintf(stderr, "renkei: ingest errors: %s\n", err.msg);
 			else
 				fprintf(stderr, "%d quarantined\n", n);
 		} else {
-			rc = replay(ing, cfg, a);
+			rc = replay(s, ing, cfg, a);
 		}
 		ingest_close(ing);
 		audit_close(log);

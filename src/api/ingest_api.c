@@ -16,14 +16,7 @@
 
 static bool operator_only(struct api_request *rq)
 {
-	if (!rq->store) {
-		api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
-		return false;
-	}
-	if (rq->who.kind == PRINCIPAL_STAFF && rq->who.role == ROLE_OPERATOR)
-		return true;
-	api_reply_fail(rq, RK_FORBIDDEN, "the ingest quarantine (list, read, replay) is reserved to the network operator (運用管理者)");
-	return false;
+	return api_operator_only(rq, "the ingest quarantine (list, read, replay)");
 }
 
 static json_t *jsonstr(struct str s)

@@ -15,14 +15,7 @@
 
 static bool operator_only(struct api_request *rq)
 {
-	if (!rq->store) {
-		api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
-		return false;
-	}
-	if (rq->who.kind == PRINCIPAL_STAFF && rq->who.role == ROLE_OPERATOR)
-		return true;
-	api_reply_fail(rq, RK_FORBIDDEN, "patient linking (candidates, merge, unmerge) is reserved to the network operator (運用管理者)");
-	return false;
+	return api_operator_only(rq, "patient linking (candidates, merge, unmerge)");
 }
 
 static json_t *jsonstr(struct str s)

@@ -46,6 +46,18 @@ void api_reply_obj(struct api_request *rq, int status, json_t *o)
 	json_decref(o);
 }
 
+bool api_operator_only(struct api_request *rq, const char *what)
+{
+	if (!rq->store) {
+		api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
+		return false;
+	}
+	if (rq->who.kind == PRINCIPAL_STAFF && rq->who.role == ROLE_OPERATOR)
+		return true;
+	api_reply_fail(rq, RK_FORBIDDEN, "%s is reserved to the network operator (運用管理者)", what);
+	return false;
+}
+
 void api_reply_error(struct api_request *rq, enum rk_status st, const struct rk_err *err)
 {
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "%s", err && err->msg[0] ? err->msg : rk_status_text(st));

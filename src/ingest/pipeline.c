@@ -905,36 +905,6 @@ enum rk_status ingest_seen_digest(struct ingest *ing, struct str facility_code, 
 	return rc;
 }
 
-enum rk_status ingest_errors(struct ingest *ing, bool include_resolved, ingest_error_fn fn, void *arg, struct rk_err *err)
-{
-	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ing->s,
-					  include_resolved
-						  ? "SELECT id, at, origin, facility_code, location, reason, resolved_at FROM "
-						    "ingest_error ORDER BY id"
-						  : "SELECT id, at, origin, facility_code, location, reason, resolved_at FROM "
-						    "ingest_error WHERE resolved_at IS NULL ORDER BY id",
-					  &st, err);
-	if (rc != RK_OK)
-		return rc;
-	bool row;
-	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
-		struct ingest_error e = {
-			.id = store_col_i64(st, 0),
-			.at = store_col_i64(st, 1),
-			.origin = store_col_text(st, 2),
-			.facility_code = store_col_text(st, 3),
-			.location = store_col_text(st, 4),
-			.reason = store_col_text(st, 5),
-			.resolved_at = store_col_null(st, 6) ? 0 : store_col_i64(st, 6),
-		};
-		if ((rc = fn(arg, &e, err)) != RK_OK)
-			break;
-	}
-	store_done(st);
-	return rc;
-}
-
 /* Split the stored hints back into the file-name fields (they point into h). */
 static void hints_to_msg(char *h, struct ingest_msg *m)
 {

@@ -118,9 +118,7 @@ struct ingest_error {
 	struct str reason;
 	int64_t resolved_at; /* 0 while open */
 };
-typedef enum rk_status (*ingest_error_fn)(void *arg, const struct ingest_error *e, struct rk_err *err);
-/* Open (or all) quarantined messages, oldest first. */
-enum rk_status ingest_errors(struct ingest *ing, bool include_resolved, ingest_error_fn fn, void *arg, struct rk_err *err);
+/* Listing it: ingest_errors in ingest/quarantine.h. */
 /* Try quarantined message id again (after a fix to renkei or its code lists):
  * on success it is marked resolved; otherwise its reason is updated. */
 enum rk_status ingest_replay(struct ingest *ing, int64_t id, struct ingest_report *report, struct rk_err *err);

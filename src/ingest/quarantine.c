@@ -72,6 +72,24 @@ static struct str copy(struct arena *a, struct str v, bool *ok)
 	return (struct str){p, p ? v.len : 0};
 }
 
+struct each_error {
+	ingest_error_fn fn;
+	void *arg;
+};
+
+static enum rk_status each_error(void *arg, const struct quarantine_entry *q, struct rk_err *err)
+{
+	struct each_error *x = arg;
+	return x->fn(x->arg, &q->e, err);
+}
+
+enum rk_status ingest_errors(struct store *s, bool include_resolved, ingest_error_fn fn, void *arg, struct rk_err *err)
+{
+	struct each_error x = {fn, arg};
+	int64_t total;
+	return quarantine_list(s, include_resolved, INT64_MAX, 0, each_error, &x, &total, err);
+}
+
 enum rk_status quarantine_get(struct store *s, int64_t id, struct arena *a, struct quarantine_entry *out,
 			      struct rk_err *err)
 {

@@ -30,6 +30,11 @@ typedef enum rk_status (*quarantine_fn)(void *arg, const struct quarantine_entry
 enum rk_status quarantine_list(struct store *s, bool include_resolved, int64_t count, int64_t offset, quarantine_fn fn,
 			       void *arg, int64_t *total, struct rk_err *err);
 
+/* Every open (or every) quarantined message, oldest first, on s (for the
+ * command line: `renkei ingest errors`, `ingest replay --all`). */
+typedef enum rk_status (*ingest_error_fn)(void *arg, const struct ingest_error *e, struct rk_err *err);
+enum rk_status ingest_errors(struct store *s, bool include_resolved, ingest_error_fn fn, void *arg, struct rk_err *err);
+
 /* One entry with its bytes (decoded from the stored base64 into a). RK_NOT_FOUND
  * for an unknown id, RK_INTERNAL when the stored bytes are not base64,
  * RK_TOO_LARGE past a's bound. *out is written only on success. */
