@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, get, run, cleanupStore } from './harness.mjs';
-import { MllpClient, mllpPort, frame, oul, toIso2022jp, VT, bySource as bySourceOf } from './mllp_client.mjs';
+import { MllpClient, mllpPort, frame, oul, toIso2022jp, VT, bySource as bySourceOf, rng } from './mllp_client.mjs';
 
 const HOSP = '2011000011', CLINIC = '2011100018';
 const SENDERS = `mllp.senders=HIS123^SEND=${HOSP}`;
@@ -23,18 +23,8 @@ const BASE_SETS = ['mllp.listen=127.0.0.1:0', SENDERS, 'mllp.max_message=16K', '
 let S, PORT, SYS;
 const stores = [];
 
-// A small deterministic generator (mulberry32): cut positions reproducible by seed.
+// Cut positions reproducible by seed (rng: mulberry32).
 const SEED = Number(process.env.MLLP_SEED || Date.now() % 1e9);
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(SEED);
 console.log(`# MLLP_SEED=${SEED}`);
 

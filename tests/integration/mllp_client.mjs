@@ -11,6 +11,18 @@ import { execFileSync } from 'node:child_process';
 export const VT = 0x0b, FS = 0x1c, CR = 0x0d;
 
 /** The MLLP port the server logged (mllp.listening comes before http.listening). */
+/** A small deterministic generator (mulberry32) in [0, 1): runs reproducible by seed. */
+export function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export function mllpPort(server) {
   const m = /event=mllp\.listening .*port=(\d+)/.exec(server.log);
   if (!m) throw new Error(`no mllp.listening in the server log:\n${server.log}`);

@@ -12,7 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, get, cleanupStore } from './harness.mjs';
-import { MllpClient, mllpPort, frame, oul, bySource } from './mllp_client.mjs';
+import { MllpClient, mllpPort, frame, oul, bySource, rng } from './mllp_client.mjs';
 
 const HOSP = '2011000011';
 const ROUNDS = Number(process.env.MLLP_KILL_ROUNDS || 50);
@@ -22,16 +22,6 @@ const SEED = Number(process.env.MLLP_KILL_SEED || Date.now() % 1e9);
 const keyDir = mkdtempSync(path.join(tmpdir(), 'renkei-kill-key-'));
 const SETS = ['mllp.listen=127.0.0.1:0', `mllp.senders=HIS123^SEND=${HOSP}`, `audit.key_file=${keyDir}/audit.key`];
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let store = null;
 after(() => store && cleanupStore(store));
