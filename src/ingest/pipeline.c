@@ -99,87 +99,6 @@ static void digest_hex(struct str bytes, char out[65])
 	sodium_bin2hex(out, 65, h, sizeof h);
 }
 
-struct ingest_prep {
-	struct arena arena;   /* the decoded text, its index and the mapping's strings */
-	char digest[65];
-	enum rk_status parse_rc;
-	struct rk_err parse_err;
-	struct hl7_msg h;
-	bool mapped;          /* the mapping ran (its outcome in map_rc / r) */
-	enum rk_status map_rc;
-	struct rk_err map_err;
-	struct v2map_result r;
-	bool r_taken;         /* ingest_one took r and frees it */
-};
-
-/* meta.source of a message's resources: where it came from. */
-static char *source_of(struct arena *a, const struct ingest_msg *m, struct str key)
-{
-	return m->origin == INGEST_MLLP ? arena_printf(a, "mllp:%.*s", STR_FMT(key))
-					: arena_printf(a, "ssmix2:%.*s/%.*s", STR_FMT(m->facility_code), STR_FMT(m->path));
-}
-
-/* An SS-MIX2 deletion names its document in the file name; its content
- * (often the order as it was) need not map again. */
-static bool deletes_by_name(const struct ingest_msg *m)
-{
-	return m->condition == '0' && m->patient_id.len && m->date.len && m->data_type.len && m->order_no.len;
-}
-
-static struct v2map_input map_input(const struct ingest_msg *m, const char *source)
-{
-	return (struct v2map_input){
-		.facility_code = m->facility_code,
-		.data_type = m->data_type,
-		.patient_id = m->patient_id,
-		.date = m->date,
-		.order_no = m->order_no,
-		.meta_source = source ? str_c(source) : STR_NULL,
-	};
-}
-
-struct ingest_prep *ingest_prepare(const struct ingest_msg *m)
-{
-	struct ingest_prep *p = calloc(1, sizeof *p);
-	if (!p)
-		rk_oom();
-	arena_init(&p->arena, RK_MAX_REQUEST_MEM);
-	if (m->digest && strlen(m->digest) == 64)
-		memcpy(p->digest, m->digest, 65);
-	else
-		digest_hex(m->bytes, p->digest);
-	rk_err_clear(&p->parse_err);
-	rk_err_clear(&p->map_err);
-	if (m->refuse) /* quarantined unparsed, as ingest_one does */
-		return p;
-	p->parse_rc = hl7_parse(m->bytes, &p->arena, &p->h, &p->parse_err);
-	/* Only what ingest_one would map: an SS-MIX2 file of a known facility,
-	 * current (a superseded one is recorded, not mapped), not a deletion. */
-	if (p->parse_rc != RK_OK || m->origin != INGEST_SSMIX2 || !m->facility_code.len || m->condition == '2' ||
-	    deletes_by_name(m))
-		return p;
-	char *source = source_of(&p->arena, m, m->path);
-	struct v2map_input in = map_input(m, source);
-	p->mapped = true;
-	p->map_rc = v2map_message(&p->h, &in, &p->arena, &p->r, &p->map_err);
-	return p;
-}
-
-const char *ingest_prep_digest(const struct ingest_prep *p)
-{
-	return p->digest;
-}
-
-void ingest_prep_free(struct ingest_prep *p)
-{
-	if (!p)
-		return;
-	if (p->mapped && p->map_rc == RK_OK && !p->r_taken)
-		v2map_free(&p->r);
-	arena_reset(&p->arena);
-	free(p);
-}
-
 /* Store failures end the batch (nothing is acknowledged); anything else is
  * the message's fault and quarantines it. */
 static bool batch_fatal(enum rk_status rc)
@@ -563,17 +482,7 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 			report_msh(rep, &h);
 		return rk_fail(err, RK_INVALID, "%s", m->refuse);
 	}
-	struct ingest_prep *prep = m->prep;
-	enum rk_status rc;
-	if (prep) {
-		rc = prep->parse_rc;
-		if (rc == RK_OK)
-			h = prep->h;
-		else
-			*err = prep->parse_err;
-	} else {
-		rc = hl7_parse(m->bytes, &ing->arena, &h, err);
-	}
+	enum rk_status rc = hl7_parse(m->bytes, &ing->arena, &h, err);
 	if (rc != RK_OK) {
 		rep->rejected = true;
 		return rc;
@@ -601,25 +510,29 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 	if (!m->facility_code.len)
 		return rk_fail(err, RK_UNPROCESSABLE, "unknown sending facility %.*s^%.*s (not in mllp.senders)",
 			       STR_FMT(h.sending_app), STR_FMT(h.sending_facility));
+	char *source = m->origin == INGEST_MLLP
+			       ? arena_printf(&ing->arena, "mllp:%.*s", STR_FMT(key))
+			       : arena_printf(&ing->arena, "ssmix2:%.*s/%.*s", STR_FMT(m->facility_code), STR_FMT(m->path));
+	struct v2map_input in = {
+		.facility_code = m->facility_code,
+		.data_type = m->data_type,
+		.patient_id = m->patient_id,
+		.date = m->date,
+		.order_no = m->order_no,
+		.meta_source = source ? str_c(source) : STR_NULL,
+	};
 	struct v2map_result r;
-	if (deletes_by_name(m)) {
+	if (m->condition == '0' && m->patient_id.len && m->date.len && m->data_type.len && m->order_no.len) {
+		/* An SS-MIX2 deletion names its document in the file name; its
+		 * content (often the order as it was) need not map again. */
 		char *doc = arena_printf(&ing->arena, "%.*s-%.*s.%.*s.%.*s.%.*s", STR_FMT(m->facility_code),
 					 STR_FMT(m->patient_id), STR_FMT(m->date), STR_FMT(m->data_type),
 					 STR_FMT(m->order_no));
 		if (!doc)
 			return rk_fail(err, RK_TOO_LARGE, "out of ingest memory");
 		r = (struct v2map_result){.doc_key = str_c(doc), .cancel = true};
-	} else if (prep && prep->mapped) { /* mapped ahead: the same input, so the same result */
-		if ((rc = prep->map_rc) != RK_OK) {
-			*err = prep->map_err;
-			return rc;
-		}
-		r = prep->r;
-		prep->r_taken = true;
-	} else {
-		struct v2map_input in = map_input(m, source_of(&ing->arena, m, key));
-		if ((rc = v2map_message(&h, &in, &ing->arena, &r, err)) != RK_OK)
-			return rc;
+	} else if ((rc = v2map_message(&h, &in, &ing->arena, &r, err)) != RK_OK) {
+		return rc;
 	}
 	if (r.nwarn)
 		snprintf(rep->reason, sizeof rep->reason, "%s", r.warnings[0]);
@@ -633,6 +546,10 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 			v2map_free(&r);
 			rep->outcome = INGEST_SKIPPED;
 			return record_message(ing, origin, m->facility_code, key, digest, str_c(""), "skipped", now, err);
+		}
+		if (rc != RK_OK) { /* a store failure: not the message's fault, ends the batch */
+			v2map_free(&r);
+			return rc;
 		}
 	}
 	struct fhir_ctx ctx;
@@ -687,8 +604,6 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 	char digest[65];
 	if (m->digest && strlen(m->digest) == 64)
 		memcpy(digest, m->digest, 65);
-	else if (m->prep)
-		memcpy(digest, m->prep->digest, 65);
 	else
 		digest_hex(m->bytes, digest);
 	if (m->origin == INGEST_SSMIX2 && !m->refuse) {
@@ -874,12 +789,6 @@ enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct 
 			   char digest[65], bool *seen, struct rk_err *err)
 {
 	digest_hex(bytes, digest);
-	return ingest_seen_digest(ing, facility_code, path, digest, seen, err);
-}
-
-enum rk_status ingest_seen_digest(struct ingest *ing, struct str facility_code, struct str path, const char *digest,
-				  bool *seen, struct rk_err *err)
-{
 	bool found, same;
 	enum rk_status rc = already_stored(ing, "ssmix2", facility_code, path, digest, &same, &found, err);
 	if (rc != RK_OK)

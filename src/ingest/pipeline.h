@@ -43,9 +43,6 @@ struct ingest_msg {
 	/* MLLP over TLS: the subject and serial of the client certificate the
 	 * message came with (its audit entry names it); empty otherwise. */
 	struct str certificate;
-	/* Optional: ingest_prepare's work for this very message, done ahead
-	 * (the caller frees it after ingest_batch). */
-	struct ingest_prep *prep;
 };
 
 enum ingest_outcome {
@@ -87,26 +84,11 @@ void ingest_set_audit(struct ingest *ing, struct audit_log *log, const char *act
 enum rk_status ingest_batch(struct ingest *ing, const struct ingest_msg *msgs, size_t n, struct ingest_report *reports,
 			    struct rk_err *err);
 
-/* The part of a message's ingest that needs no database, done ahead of
- * ingest_batch and on any thread: the digest, the parse (ISO-2022-JP
- * decoded) and, for an SS-MIX2 file whose facility is known, the mapping to
- * FHIR resources. The importer does it on the second core while the previous
- * batch is being stored. m must be complete (and stay unchanged) and its bytes
- * must outlive the result; failures are kept for ingest_batch, which
- * quarantines the message exactly as if it had done the work itself. */
-struct ingest_prep;
-struct ingest_prep *ingest_prepare(const struct ingest_msg *m);
-void ingest_prep_free(struct ingest_prep *p);
-
 /* Has this SS-MIX2 file (relative path + content digest) already been ingested
  * unchanged? Lets the importer skip files without re-reading them twice.
  * digest receives the hex SHA-256 of bytes (for ingest_msg.digest). */
 enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct str path, struct str bytes,
 			   char digest[65], bool *seen, struct rk_err *err);
-/* The same for a digest already computed (ingest_prep_digest). */
-enum rk_status ingest_seen_digest(struct ingest *ing, struct str facility_code, struct str path, const char *digest,
-				  bool *seen, struct rk_err *err);
-const char *ingest_prep_digest(const struct ingest_prep *p);
 
 /* Quarantine */
 struct ingest_error {

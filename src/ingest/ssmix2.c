@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,6 +245,7 @@ static char *read_file(const char *full, size_t *len, const char **why)
 struct pending {
 	struct ingest_msg msg[RK_MAX_INGEST_BATCH];
 	struct ingest_report rep[RK_MAX_INGEST_BATCH];
+	struct ssmix2_name name[RK_MAX_INGEST_BATCH];
 	char *data[RK_MAX_INGEST_BATCH];
 	char *why[RK_MAX_INGEST_BATCH];
 	char digest[RK_MAX_INGEST_BATCH][65];
@@ -257,7 +257,6 @@ static void pending_clear(struct pending *p)
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->data[i]);
 		free(p->why[i]);
-		ingest_prep_free(p->msg[i].prep);
 	}
 	p->n = 0;
 	p->bytes = 0;
@@ -285,196 +284,6 @@ static enum rk_status flush(struct ingest *ing, struct pending *p, struct ssmix2
 	return rc;
 }
 
-/* ---- reading ahead ------------------------------------------------------- */
-
-/* One file of the walk, read, checked against what is stored, and (when it
- * is new or changed) parsed and mapped: everything but the writes. */
-struct item {
-	struct ssmix2_name nm;
-	char *data, *why;
-	size_t len;
-	bool seen;                /* stored unchanged already, or waiting in quarantine */
-	char digest[65];
-	struct ingest_prep *prep; /* NULL when seen */
-};
-
-/* The message of a file, as ingest_batch takes it. */
-static struct ingest_msg file_msg(const char *root, struct str facility, const struct entry *e, const struct item *it)
-{
-	const struct ssmix2_name *nm = &it->nm;
-	return (struct ingest_msg){
-		.origin = INGEST_SSMIX2,
-		.bytes = {it->data ? it->data : "", it->len},
-		.facility_code = facility,
-		.peer = str_c(root),
-		.path = str_c(e->rel),
-		.patient_id = nm->patient_id,
-		.date = nm->date,
-		.data_type = nm->data_type,
-		.order_no = nm->order_no,
-		.timestamp = nm->timestamp,
-		.department = nm->department,
-		.condition = nm->condition ? nm->condition : '1',
-		.refuse = it->why,
-		.digest = it->digest,
-	};
-}
-
-static void item_free(struct item *it)
-{
-	free(it->data);
-	free(it->why);
-	ingest_prep_free(it->prep);
-	memset(it, 0, sizeof *it);
-}
-
-/* ing: a pipeline over a connection of the calling thread (for the check). */
-static enum rk_status item_make(struct ingest *ing, const char *root, struct str facility, const struct entry *e,
-				struct item *it, struct rk_err *err)
-{
-	memset(it, 0, sizeof *it);
-	it->why = e->refuse ? strdup(e->refuse) : check_place(e->rel, &it->nm, err);
-	if (!it->why) {
-		char full[PATH_MAX];
-		snprintf(full, sizeof full, "%s/%s", root, e->rel);
-		const char *rwhy = NULL;
-		it->data = read_file(full, &it->len, &rwhy);
-		if (!it->data)
-			it->why = strdup(rwhy);
-	}
-	/* a refused file is remembered by its place (its bytes were not read) */
-	enum rk_status rc = ingest_seen(ing, facility, str_c(e->rel),
-					it->why ? str_c("") : (struct str){it->data, it->len}, it->digest, &it->seen, err);
-	if (rc != RK_OK || it->seen) {
-		free(it->data);
-		free(it->why);
-		it->data = it->why = NULL;
-		return rc;
-	}
-	struct ingest_msg m = file_msg(root, facility, e, it);
-	it->prep = ingest_prepare(&m);
-	return RK_OK;
-}
-
-/* Files are read and prepared by a second thread, over its own connection,
- * a bounded distance ahead of the batches being stored (the two cores each
- * do half of the work). Without a second connection, the importer does it
- * all itself, in turn. */
-#define AHEAD (2 * RK_MAX_INGEST_BATCH)
-
-struct reader {
-	const char *root;
-	struct str facility;
-	const struct walk *w;
-	struct store *s;          /* the reader's own connection (NULL: not threaded) */
-	struct ingest *ing;       /* over s */
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	struct item ring[AHEAD];
-	size_t head, count, bytes, next;
-	bool stop, done;
-	enum rk_status rc;
-	struct rk_err err;
-};
-
-static void *reader_main(void *arg)
-{
-	struct reader *r = arg;
-	enum rk_status rc = RK_OK;
-	for (size_t i = 0; i < r->w->n && rc == RK_OK; i++) {
-		struct item it;
-		struct rk_err err;
-		rk_err_clear(&err);
-		rc = item_make(r->ing, r->root, r->facility, &r->w->e[i], &it, &err);
-		pthread_mutex_lock(&r->mu);
-		if (rc != RK_OK) {
-			r->rc = rc;
-			r->err = err;
-		}
-		while (rc == RK_OK && !r->stop && (r->count == AHEAD || r->bytes >= RK_MAX_INGEST_BATCH_BYTES))
-			pthread_cond_wait(&r->cv, &r->mu);
-		if (rc == RK_OK && !r->stop) {
-			r->ring[(r->head + r->count) % AHEAD] = it;
-			r->count++;
-			r->bytes += it.len;
-			pthread_cond_broadcast(&r->cv);
-		} else {
-			item_free(&it);
-			rc = rc == RK_OK ? RK_BUSY : rc; /* stopped */
-		}
-		pthread_mutex_unlock(&r->mu);
-	}
-	pthread_mutex_lock(&r->mu);
-	r->done = true;
-	pthread_cond_broadcast(&r->cv);
-	pthread_mutex_unlock(&r->mu);
-	return NULL;
-}
-
-/* The next file in walk order; ing is the importer's own pipeline (used when
- * not threaded). */
-static enum rk_status reader_next(struct reader *r, struct ingest *ing, struct item *it, struct rk_err *err)
-{
-	if (!r->s)
-		return item_make(ing, r->root, r->facility, &r->w->e[r->next++], it, err);
-	pthread_mutex_lock(&r->mu);
-	while (!r->count && !r->done)
-		pthread_cond_wait(&r->cv, &r->mu);
-	enum rk_status rc = RK_OK;
-	if (r->count) {
-		*it = r->ring[r->head];
-		r->head = (r->head + 1) % AHEAD;
-		r->count--;
-		r->bytes -= it->len;
-		r->next++;
-		pthread_cond_broadcast(&r->cv);
-	} else {
-		rc = r->rc != RK_OK ? r->rc : RK_INTERNAL;
-		*err = r->err;
-		if (r->rc == RK_OK)
-			rk_fail(err, RK_INTERNAL, "the storage reader stopped early");
-	}
-	pthread_mutex_unlock(&r->mu);
-	return rc;
-}
-
-static void reader_start(struct reader *r, const struct config *cfg)
-{
-	pthread_mutex_init(&r->mu, NULL);
-	pthread_cond_init(&r->cv, NULL);
-	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
-	struct rk_err err;
-	rk_err_clear(&err);
-	if (store_open(cfg->store_url, &opt, &r->s, &err) != RK_OK || ingest_open(r->s, cfg, &r->ing, &err) != RK_OK ||
-	    pthread_create(&r->thread, NULL, reader_main, r) != 0) {
-		ingest_close(r->ing);
-		store_close(r->s);
-		r->ing = NULL;
-		r->s = NULL; /* read in turn */
-	}
-}
-
-static void reader_stop(struct reader *r)
-{
-	if (r->s) {
-		pthread_mutex_lock(&r->mu);
-		r->stop = true;
-		pthread_cond_broadcast(&r->cv);
-		pthread_mutex_unlock(&r->mu);
-		pthread_join(r->thread, NULL);
-		while (r->count) {
-			item_free(&r->ring[r->head]);
-			r->head = (r->head + 1) % AHEAD;
-			r->count--;
-		}
-		ingest_close(r->ing);
-		store_close(r->s);
-	}
-	pthread_cond_destroy(&r->cv);
-	pthread_mutex_destroy(&r->mu);
-}
-
 enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const char *root, struct str facility,
 			     struct audit_log *audit, const char *actor, ssmix2_progress_fn progress, void *arg,
 			     struct ssmix2_stats *stats, struct rk_err *err)
@@ -496,10 +305,8 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 		return rc;
 	struct ingest *ing = NULL;
 	struct pending *p = calloc(1, sizeof *p);
-	struct reader *r = calloc(1, sizeof *r);
-	if (!p || !r)
+	if (!p)
 		rk_oom();
-	bool reading = false;
 	rc = walk_dir(&w, "", 0);
 	if (rc != RK_OK)
 		goto out;
@@ -511,28 +318,60 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 		goto out;
 	if (audit)
 		ingest_set_audit(ing, audit, actor);
-	*r = (struct reader){.root = root, .facility = facility, .w = &w};
-	reader_start(r, cfg);
-	reading = true;
 	for (size_t i = 0; i < w.n && rc == RK_OK; i++) {
-		struct item it;
-		if ((rc = reader_next(r, ing, &it, err)) != RK_OK)
-			break;
-		if (it.seen) { /* unchanged since the last import (or still in quarantine) */
-			st.unchanged++;
-			st.done++;
-			continue;
-		}
+		struct entry *e = &w.e[i];
 		size_t k = p->n;
-		memcpy(p->digest[k], it.digest, sizeof it.digest);
-		p->msg[k] = file_msg(root, facility, &w.e[i], &it);
-		p->msg[k].digest = p->digest[k];
-		p->msg[k].prep = it.prep;
-		p->data[k] = it.data;
-		p->why[k] = it.why;
+		struct ssmix2_name *nm = &p->name[k];
+		memset(nm, 0, sizeof *nm);
+		char *why = e->refuse ? strdup(e->refuse) : check_place(e->rel, nm, err);
+		char *data = NULL;
+		size_t len = 0;
+		if (!why) {
+			char full[PATH_MAX];
+			snprintf(full, sizeof full, "%s/%s", root, e->rel);
+			const char *rwhy = NULL;
+			data = read_file(full, &len, &rwhy);
+			if (!data)
+				why = strdup(rwhy);
+		}
+		{ /* a refused file is remembered by its place (its bytes were not read) */
+			bool seen = false;
+			rc = ingest_seen(ing, facility, str_c(e->rel), why ? str_c("") : (struct str){data, len}, p->digest[k],
+					 &seen, err);
+			if (rc != RK_OK) {
+				free(data);
+				free(why);
+				break;
+			}
+			if (seen) {
+				free(why); /* unchanged since the last import (or still in quarantine) */
+				free(data);
+				st.unchanged++;
+				st.done++;
+				continue;
+			}
+		}
+		p->data[k] = data;
+		p->why[k] = why;
+		p->msg[k] = (struct ingest_msg){
+			.origin = INGEST_SSMIX2,
+			.bytes = {data ? data : "", len},
+			.facility_code = facility,
+			.peer = str_c(root),
+			.path = str_c(e->rel),
+			.patient_id = nm->patient_id,
+			.date = nm->date,
+			.data_type = nm->data_type,
+			.order_no = nm->order_no,
+			.timestamp = nm->timestamp,
+			.department = nm->department,
+			.condition = nm->condition ? nm->condition : '1',
+			.refuse = why,
+			.digest = p->digest[k],
+		};
 		p->n++;
-		p->bytes += it.len;
-		st.bytes += (int64_t)it.len;
+		p->bytes += len;
+		st.bytes += (int64_t)len;
 		if (p->n == RK_MAX_INGEST_BATCH || p->bytes >= RK_MAX_INGEST_BATCH_BYTES) {
 			rc = flush(ing, p, &st, err);
 			st.elapsed_ms = time_mono_ms() - st.started_ms;
@@ -546,9 +385,6 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 	if (progress && rc == RK_OK)
 		progress(arg, &st);
 out:
-	if (reading)
-		reader_stop(r);
-	free(r);
 	pending_clear(p);
 	free(p);
 	ingest_close(ing);
