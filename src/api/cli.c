@@ -11,6 +11,7 @@
 #include "access/account.h"
 #include "access/auth.h"
 #include "access/decide.h"
+#include "access/enforce.h"
 #include "access/password.h"
 #include "access/totp.h"
 #include "audit/audit.h"
@@ -50,7 +51,7 @@ void cli_usage(void)
 	      "  client add --facility CODE --name NAME --scopes \"system/*.read\"\n"
 	      "  audit verify                      check the audit chain end to end\n"
 	      "  audit list                        every entry, tab-separated, newest first\n"
-	      "  access table                      the role and grant tables (docs/ACCESS.md)\n"
+	      "  access table [read|write]         the read tables (role, grant) and the write table (docs/ACCESS.md)\n"
 	      "  patient candidates [--status pending|merged|rejected|unmerged|all]\n"
 	      "  patient merge CANDIDATE --reason TEXT [--into REGIONAL_ID]\n"
 	      "  patient merge --from REGIONAL_ID --into REGIONAL_ID --reason TEXT\n"
@@ -235,6 +236,29 @@ static enum rk_status print_account(void *ctx, const struct account *a)
 	return RK_OK;
 }
 
+/* The command line acts as the network operator (運用管理者): its writes go
+ * through the same write decision as the operator's requests. */
+static const struct fhir_guard operator_guard = {
+	.visible = access_guard_visible,
+	.authorize = access_guard_authorize,
+	.create_id = access_guard_create_id,
+};
+
+static void cli_operator(struct fhir_ctx *ctx, struct principal *who, struct access_ctx *ax)
+{
+	const char *user = getenv("USER");
+	memset(who, 0, sizeof *who);
+	who->kind = PRINCIPAL_STAFF;
+	who->role = ROLE_OPERATOR;
+	who->stage = STAGE_OK;
+	snprintf(who->account, sizeof who->account, "cli:%s", user ? user : "operator");
+	access_ctx_init(ax, ctx->store, ctx->arena, who, ctx->now);
+	ctx->actor_facility = "";
+	ctx->actor_account = who->account;
+	ctx->guard = &operator_guard;
+	ctx->guard_arg = ax;
+}
+
 static int facility_add(struct store *s, const struct config *cfg, const struct cli_args *a)
 {
 	const char *code = a->n_pos > 1 ? a->pos[1] : NULL, *name = cli_opt(a, "name"), *kind = cli_opt(a, "kind");
@@ -258,6 +282,9 @@ static int facility_add(struct store *s, const struct config *cfg, const struct 
 	struct arena ar;
 	arena_init(&ar, RK_MAX_REQUEST_MEM);
 	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true};
+	struct principal who;
+	struct access_ctx ax;
+	cli_operator(&ctx, &who, &ax);
 	struct fhir_result out;
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -398,8 +425,10 @@ static int patient_cmd(struct store *s, const struct config *cfg, const struct c
 	}
 	struct arena ar;
 	arena_init(&ar, RK_MAX_REQUEST_MEM);
-	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true,
-			       .actor_facility = "", .actor_account = account};
+	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true};
+	struct principal who;
+	struct access_ctx ax;
+	cli_operator(&ctx, &who, &ax);
 	struct linking_outcome out;
 	enum rk_status rc = fn(&ctx, &lr, &out, &err);
 	char detail[1400], patients[64];
@@ -441,7 +470,18 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 		return 0;
 	}
 	if (strcmp(command, "access") == 0 && strcmp(sub, "table") == 0) {
-		access_write_tables(stdout);
+		/* read: who may see what; write: who may write what; both by default */
+		const char *which = a->n_pos > 1 ? a->pos[1] : "";
+		if (which[0] && strcmp(which, "read") != 0 && strcmp(which, "write") != 0) {
+			fputs("renkei: access table [read|write]\n", stderr);
+			return 2;
+		}
+		if (strcmp(which, "write") != 0)
+			access_write_tables(stdout);
+		if (!which[0])
+			fputc('\n', stdout);
+		if (strcmp(which, "read") != 0)
+			access_write_write_table(stdout);
 		return 0;
 	}
 	int ingest_rc = cli_ingest_run(command, a, cfg);

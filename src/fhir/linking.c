@@ -419,7 +419,7 @@ static enum rk_status rewrite_patient(struct fhir_ctx *ctx, struct str id, const
 	struct fhir_ctx bctx = *ctx;
 	bctx.batch = true;
 	bctx.trusted = true;
-	bctx.authorize = NULL;
+	bctx.guard = NULL; /* part of a link change, decided once for the whole (in_tx) */
 	struct fhir_result out;
 	rc = fhir_update(&bctx, def, id, res, 0, &out, err);
 	json_decref(res);
@@ -659,6 +659,15 @@ static enum rk_status in_tx(decision_fn fn, struct fhir_ctx *ctx, const struct l
 	memset(out, 0, sizeof *out);
 	if (ctx->batch)
 		return rk_fail(err, RK_INTERNAL, "patient linking decisions hold their own transaction");
+	/* Linking registrations is the operator's (the write decision, WK_LINK). */
+	static const struct write_record link = {.kind = WK_LINK, .owner = "", .regional_id = "", .attachment = "",
+						 .facility_kind = "", .facility_area = ""};
+	if (ctx->guard && ctx->guard->authorize) {
+		enum rk_status arc = ctx->guard->authorize(ctx->guard_arg, WRITE_UPDATE, "link", STR_LIT("regional-id"), &link,
+							   &link, err);
+		if (arc != RK_OK)
+			return arc;
+	}
 	enum rk_status rc = store_begin(ctx->store, err);
 	if (rc != RK_OK)
 		return rc;

@@ -130,11 +130,15 @@ before(async () => {
       assert.equal(r.json.sourceAttachment.title, '同意書（スキャン）', 'the scanned form is kept');
     }
     if (state === 'ind_other') await rec(consent(c.id, 'individual', { source: S_FAC, viewer: O_FAC }));
-    if (state === 'ind_all_reg' || state === 'ind_all_unreg') await rec(consent(c.id, 'individual', { source: S_FAC }));
     if (state === 'ind_all_reg') {
-      const f = await post(FCLERK, '/fhir/Patient', patient(F_FAC, `F${i}`, { family, familyKana: kana, regional: rid }));
+      // F registers the person too; the operator links the two registrations
+      // (a registration never names a regional ID itself), then S records
+      // the consent for the person as it now is.
+      const f = await post(FCLERK, '/fhir/Patient', patient(F_FAC, `F${i}`, { family, familyKana: kana }));
       assert.equal(f.status, 201, f.text);
+      await SRV.link(rid, f.json.identifier.find((x) => x.system === 'urn:renkei:regional-patient-id').value);
     }
+    if (state === 'ind_all_reg' || state === 'ind_all_unreg') await rec(consent(c.id, 'individual', { source: S_FAC }));
     if (state === 'comp_member' || state === 'comp_nomember') {
       await rec(consent(c.id, 'comprehensive'));
       const team = { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${c.id}` },

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   startServer, get, post, put, http, outcome, organization, patient, cleanupStore, run, writeTemp, ROOT, LOCAL_SYSTEM,
+  REGION_SYSTEM,
 } from './harness.mjs';
 
 let S, A, OP;
@@ -108,7 +109,13 @@ test('JP Core identifiers and the regional ID', async () => {
   await refused('POST', '/fhir/Patient', { body: { ...p, identifier: [{ system: 'urn:oid:1.2.392.100495.20.3.51.1123', value: '1' }] } }, 400, /10-digit facility code/);
   await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'EXISTING') }, 409, /already registered as Patient\//);
   await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'NEW1', { regional: '1234567890123' }) }, 400, /check digit/);
-  await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'NEW1', { regional: '1234567890128' }) }, 400, /does not exist/);
+  // a registration never names a regional ID (links are the operator's review),
+  // and says so in the same words whether the ID exists or not
+  const known = (await post(A, '/fhir/Patient', patient(HOSP, 'RID-SRC'))).json.identifier.find((i) => i.system === REGION_SYSTEM).value;
+  const named = await post(A, '/fhir/Patient', patient(HOSP, 'NEW1', { regional: known }), { raw: true });
+  const unknown = await post(A, '/fhir/Patient', patient(HOSP, 'NEW1', { regional: '1234567890128' }), { raw: true });
+  assert.match(outcome(named, 400), /cannot name a regional patient ID/);
+  assert.equal(named.text.replace(/Patient\/[0-9a-z]+/, 'Patient/-'), unknown.text.replace(/Patient\/[0-9a-z]+/, 'Patient/-'));
   await refused('POST', '/fhir/Organization', { body: organization('12345', 'x'), as: OP }, 400, /must be 10 digits/);
   await refused('POST', '/fhir/Patient', { body: { ...p, managingOrganization: { reference: 'Organization/nope' } } }, 400, /does not exist/);
   await refused('POST', '/fhir/Patient', { body: { ...p, managingOrganization: { reference: 'Patient/x' } } }, 400, /not allowed here/);

@@ -131,6 +131,18 @@ export async function startServer({ sets = [], demo = 0, region = true, store = 
     cli(args) {
       return run([...args, '--set', `store.url=${url}`, ...sets.flatMap((x) => ['--set', x])]);
     },
+    /**
+     * Link registrations of one person as the network does: the operator
+     * merges their regional IDs (registrations never name one themselves).
+     * Every regional ID of `from` is merged into `into`.
+     */
+    async link(into, ...from) {
+      for (const f of from) {
+        if (f === into) continue;
+        const r = await server.cli(['patient', 'merge', '--from', f, '--into', into, '--reason', 'test: the same person']);
+        assert.equal(r.code, 0, `merge ${f} into ${into}: ${r.stderr}`);
+      }
+    },
     /** Log in (password, then TOTP) once per account; returns a client carrying the session. */
     async login(account, { password = DEMO_PASSWORD, secret = DEMO_SECRET } = {}) {
       if (server.sessions.has(account)) return server.sessions.get(account);
