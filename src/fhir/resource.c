@@ -172,9 +172,40 @@ static enum rk_status tx_end(struct fhir_ctx *ctx, enum rk_status rc, struct rk_
 	return rc;
 }
 
+/* A reference by absolute URL to this server ("<fhir.base_url>/Type/id") is
+ * a local reference: it becomes "Type/id", so that it is checked (exists,
+ * visible, same patient) and indexed like one. Other absolute URLs name
+ * records elsewhere and are kept as written. Depth is bounded by validation's
+ * own limit (the body was parsed under RK_MAX_JSON_DEPTH). */
+static void local_refs(json_t *v, const char *base, size_t bl, int depth)
+{
+	if (depth > RK_MAX_JSON_DEPTH)
+		return;
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *item;
+		json_array_foreach(v, i, item)
+			local_refs(item, base, bl, depth + 1);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_t *ref = json_object_get(v, "reference");
+	if (json_is_string(ref) && json_string_length(ref) > bl + 1 &&
+	    strncmp(json_string_value(ref), base, bl) == 0 && json_string_value(ref)[bl] == '/')
+		json_object_set_new(v, "reference", json_string(json_string_value(ref) + bl + 1));
+	const char *key;
+	json_t *val;
+	json_object_foreach(v, key, val)
+		local_refs(val, base, bl, depth + 1);
+}
+
 static enum rk_status validate(struct fhir_ctx *ctx, const struct fhir_resource_def *def, json_t *res,
 			       struct rk_err *err)
 {
+	const char *base = ctx->cfg ? ctx->cfg->fhir_base_url : "";
+	if (base[0])
+		local_refs(res, base, strlen(base), 0);
 	return fhir_validate(def, res, check_ref, ctx, err);
 }
 
