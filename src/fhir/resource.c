@@ -163,7 +163,8 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		return rc;
 	struct store_resource prev;
 	struct fhir_write w = {.def = def, .res = res, .id = id, .version = 1};
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	/* Locked until commit: a concurrent writer of this id waits, then sees this version. */
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
 	if (rc == RK_OK) {
 		w.prev = &prev;
 		w.version = prev.version + 1;
@@ -171,14 +172,28 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		rc = RK_OK;
 	}
 	if (rc == RK_OK && if_match > 0 && (!w.prev || w.prev->version != if_match))
-		rc = w.prev ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
-				      (long long)if_match, (long long)w.prev->version)
-			    : rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
-				      (long long)if_match, def->name, STR_FMT(id));
+		rc = !w.prev ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
+				       (long long)if_match, def->name, STR_FMT(id))
+		   : if_match < w.prev->version
+			? rk_fail(err, RK_PRECONDITION,
+				  "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile (the "
+				  "current version is %lld); read it again before changing it",
+				  (long long)if_match, def->name, STR_FMT(id), (long long)w.prev->version)
+			: rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
+				  (long long)if_match, (long long)w.prev->version);
 	if (rc == RK_OK)
 		rc = validate(ctx, def, res, err);
 	if (rc == RK_OK)
 		rc = write_version(ctx, &w, false, out, err);
+	if (rc == RK_CONFLICT && if_match > 0 && err && strcmp(err->code, "version_conflict") == 0) {
+		/* A writer the lock did not hold back got there first: for a
+		 * conditional update that is a failed precondition. */
+		rk_err_clear(err);
+		rc = rk_fail(err, RK_PRECONDITION,
+			     "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile; read "
+			     "it again before changing it",
+			     (long long)if_match, def->name, STR_FMT(id));
+	}
 	out->created = w.prev == NULL || w.prev->deleted; /* re-creating a deleted resource is a create */
 	return tx_end(ctx, rc, err);
 }
@@ -192,7 +207,7 @@ enum rk_status fhir_delete(struct fhir_ctx *ctx, const struct fhir_resource_def 
 	if (rc != RK_OK)
 		return rc;
 	struct store_resource prev;
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
 	if (rc == RK_NOT_FOUND || (rc == RK_OK && prev.deleted)) {
 		*out = (struct fhir_result){.id = id, .version = rc == RK_OK ? prev.version : 0};
 		return tx_end(ctx, RK_OK, err);
