@@ -17,6 +17,7 @@ struct pg_store {
 	PGconn *conn;
 	unsigned next_name;
 	unsigned generation; /* bumped at every reconnect: older statements are gone */
+	bool session_set;    /* the session settings hold on this connection */
 };
 
 struct pg_stmt {
@@ -258,7 +259,9 @@ static enum rk_status pg_session_setup(struct store *s, struct rk_err *err)
 		 "SET client_encoding TO 'UTF8'; SET TIME ZONE 'UTC'; SET synchronous_commit TO on;"
 		 " SET lock_timeout TO %d",
 		 s->busy_timeout_ms);
-	return pg_exec(s, setup, err);
+	enum rk_status rc = pg_exec(s, setup, err);
+	((struct pg_store *)s)->session_set = rc == RK_OK;
+	return rc;
 }
 
 /* A connection the server dropped (restart, pg_terminate_backend, network)
@@ -268,13 +271,14 @@ static enum rk_status pg_ensure(struct store *s, struct rk_err *err)
 {
 	struct pg_store *ps = (struct pg_store *)s;
 	if (PQstatus(ps->conn) == CONNECTION_OK)
-		return RK_OK;
+		return ps->session_set || s->in_tx ? RK_OK : pg_session_setup(s, err); /* a reconnect's setup failed */
 	if (s->in_tx) /* logged when the statement that found it gone failed */
 		return store_fail(s, STORE_FAIL_LOST, "transaction", NULL, NULL, err);
 	PQreset(ps->conn);
 	if (PQstatus(ps->conn) != CONNECTION_OK)
 		return pg_status(s, NULL, err, "reconnect");
 	PQsetNoticeProcessor(ps->conn, quiet_notices, NULL);
+	ps->session_set = false;
 	ps->generation++;
 	store_cache_drop(s);
 	log_event(LOG_INFO, "store.reconnected", "backend", "postgresql", NULL);
