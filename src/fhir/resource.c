@@ -244,7 +244,8 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		return rc;
 	struct store_resource prev;
 	struct fhir_write w = {.def = def, .res = res, .id = id, .version = 1};
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	/* Locked until commit: a concurrent writer of this id waits, then sees this version. */
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
 	bool unseen = false; /* there, but not for this writer: answered as if it were not */
 	if (rc == RK_OK && (rc = hidden(ctx, &prev, &unseen, err)) == RK_OK && !unseen) {
 		w.prev = &prev;
@@ -254,10 +255,15 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 	}
 	bool exists = w.prev != NULL;
 	if (rc == RK_OK && if_match > 0 && (!exists || w.prev->version != if_match))
-		rc = exists ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
-				      (long long)if_match, (long long)w.prev->version)
-			    : rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
-				      (long long)if_match, def->name, STR_FMT(id));
+		rc = !exists ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
+				       (long long)if_match, def->name, STR_FMT(id))
+		   : if_match < w.prev->version
+			? rk_fail(err, RK_PRECONDITION,
+				  "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile (the "
+				  "current version is %lld); read it again before changing it",
+				  (long long)if_match, def->name, STR_FMT(id), (long long)w.prev->version)
+			: rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
+				  (long long)if_match, (long long)w.prev->version);
 	/* Update as create (or over a record this writer may not see): the id must be one it may take. */
 	if (rc == RK_OK && !exists && ctx->guard && ctx->guard->create_id)
 		rc = ctx->guard->create_id(ctx->guard_arg, def->name, id, err);
@@ -269,6 +275,15 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		rc = describe_stored(ctx, &w, err);
 	if (rc == RK_OK)
 		rc = write_version(ctx, &w, false, out, err);
+	if (rc == RK_CONFLICT && if_match > 0 && err && strcmp(err->code, "version_conflict") == 0) {
+		/* A writer the lock did not hold back got there first: for a
+		 * conditional update that is a failed precondition. */
+		rk_err_clear(err);
+		rc = rk_fail(err, RK_PRECONDITION,
+			     "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile; read "
+			     "it again before changing it",
+			     (long long)if_match, def->name, STR_FMT(id));
+	}
 	out->created = w.prev == NULL || w.prev->deleted; /* re-creating a deleted resource is a create */
 	return tx_end(ctx, rc, err);
 }
@@ -282,7 +297,7 @@ enum rk_status fhir_delete(struct fhir_ctx *ctx, const struct fhir_resource_def 
 	if (rc != RK_OK)
 		return rc;
 	struct store_resource prev;
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
 	bool unseen = false;
 	if (rc == RK_OK)
 		rc = hidden(ctx, &prev, &unseen, err);
