@@ -73,7 +73,7 @@ test(`two PUTs without If-Match both succeed, one after the other (${BACKEND})`,
 
 test(`two PUTs creating one new id: one creates, the other updates (${BACKEND})`, async () => {
   for (let round = 0; round < ROUNDS; round++) {
-    const id = `race-new-${round}`;
+    const id = `${HOSP}-race-new-${round}`; // an id of its own: the facility code first
     const res = await Promise.all(['male', 'female'].map((gender) =>
       put(A, `/fhir/Patient/${id}`, { ...patient(HOSP, `RACE-NEW-${round}`), id, gender })));
     for (const r of res) clean(r, `round ${round}`);
