@@ -44,10 +44,12 @@ void cli_usage(void)
 	      "  user add ID --facility CODE --role ROLE --name NAME [--licensed] [--password PW]\n"
 	      "  user disable ID | user enable ID\n"
 	      "  user reset ID [--password PW]     new initial password, unlock, new TOTP device\n"
+	      "  user unlock ID                    forget the ID's failed logins (from every address)\n"
 	      "  user list [--facility CODE]\n"
 	      "  facility add CODE --name NAME --kind KIND [--state 長野県 --city 松本市]\n"
 	      "  facility list\n"
 	      "  client add --facility CODE --name NAME --scopes \"system/*.read\"\n"
+
 	      "  audit verify                      check the audit chain end to end\n"
 	      "  audit list                        every entry, tab-separated, newest first\n"
 	      "  access table                      the role and grant tables (docs/ACCESS.md)\n"
@@ -172,6 +174,8 @@ static int user_add(struct store *s, const struct config *cfg, const struct cli_
 	return cli_audit(cfg, "account-create", detail);
 }
 
+/* user disable|enable|unlock|reset: each changes only what it says, so a
+ * login failing meanwhile (on any server) cannot undo it. */
 static int user_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
 {
 	const char *id = a->n_pos > 1 ? a->pos[1] : NULL;
@@ -182,46 +186,49 @@ static int user_change(struct store *s, const struct config *cfg, const struct c
 		fprintf(stderr, "renkei: user %s: no such account\n", what);
 		return 1;
 	}
-	char pw[64] = "";
-	if (strcmp(what, "disable") == 0) {
-		acc.disabled = true;
-	} else if (strcmp(what, "enable") == 0) {
-		acc.disabled = false;
-	} else { /* reset: new initial password, unlocked, TOTP to enrol again */
+	int64_t now = time_now_ms(), ended = 0;
+	char pw[64] = "", hash[PASSWORD_HASH_MAX];
+	bool reset = strcmp(what, "reset") == 0, disable = strcmp(what, "disable") == 0;
+	if (reset) { /* new initial password, unlocked, TOTP to enrol again */
 		const char *given = cli_opt(a, "password");
 		if (given)
 			snprintf(pw, sizeof pw, "%s", given);
 		else
 			initial_password(pw, sizeof pw);
-		if (password_hash(pw, acc.password_hash, &err) != RK_OK) {
+		if (password_hash(pw, hash, &err) != RK_OK) {
 			fprintf(stderr, "renkei: user reset: %s\n", err.msg);
 			return 1;
 		}
-		acc.must_change = true;
-		acc.failed_count = 0;
-		acc.locked_until = 0;
-		acc.totp_enrolled = false;
-		acc.totp_secret[0] = '\0';
-		acc.totp_last_step = 0;
 	}
-	if (account_update(s, &acc, time_now_ms(), &err) != RK_OK) {
-		fprintf(stderr, "renkei: user %s: %s\n", what, err.msg);
+	/* A disable or a reset ends the account's sessions in the same transaction:
+	 * whoever holds one may be the reason for it. */
+	enum rk_status rc = store_begin(s, &err);
+	if (rc == RK_OK) {
+		if (reset)
+			rc = account_reset(s, id, hash, now, &err);
+		else if (strcmp(what, "unlock") != 0)
+			rc = account_set_disabled(s, id, disable, now, &err);
+		if (rc == RK_OK && (reset || disable))
+			rc = account_end_sessions(s, id, NULL, now, &ended, &err);
+		if (rc == RK_OK && (reset || strcmp(what, "unlock") == 0))
+			rc = auth_unlock(s, id, &err);
+		if (rc == RK_OK)
+			rc = store_commit(s, &err);
+		else
+			store_rollback(s);
+	}
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: user %s: %s\n", what, rc == RK_NOT_FOUND ? "no such account" : err.msg);
 		return 1;
-	}
-	/* Disabling ends the account's sessions at once. */
-	if (acc.disabled) {
-		struct store_stmt *st;
-		if (store_prepare(s, "UPDATE web_session SET ended_at = ? WHERE account_id = ? AND ended_at = 0", &st, &err) == RK_OK) {
-			store_bind_i64(st, 1, time_now_ms());
-			store_bind_text(st, 2, str_c(acc.id));
-			store_run(st, &err);
-			store_done(st);
-		}
 	}
 	if (pw[0])
 		printf("account %s reset; initial password: %s (to be changed at login; TOTP to be enrolled again)\n", id, pw);
+	else if (strcmp(what, "unlock") == 0)
+		printf("account %s unlocked (failed logins forgotten, from every address)\n", id);
 	else
 		printf("account %s %sd\n", id, what);
+	if (ended)
+		printf("%lld session%s ended\n", (long long)ended, ended == 1 ? "" : "s");
 	char detail[160];
 	snprintf(detail, sizeof detail, "account %s %s", id, what);
 	return cli_audit(cfg, "account-change", detail);
@@ -462,7 +469,7 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 	if (strcmp(command, "user") == 0 && strcmp(sub, "add") == 0)
 		rc = user_add(s, cfg, a);
 	else if (strcmp(command, "user") == 0 && (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0 ||
-						  strcmp(sub, "reset") == 0))
+						  strcmp(sub, "reset") == 0 || strcmp(sub, "unlock") == 0))
 		rc = user_change(s, cfg, a, sub);
 	else if (strcmp(command, "user") == 0 && strcmp(sub, "list") == 0)
 		rc = account_list(s, cli_opt(a, "facility") ? cli_opt(a, "facility") : "", print_account, NULL, &err) == RK_OK ? 0 : 1;
