@@ -784,6 +784,28 @@ enum rk_status auth_reauth(struct store *s, const struct config *cfg, const stru
 	return rc;
 }
 
+enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, const struct principal *who, int64_t now,
+				   struct rk_err *err)
+{
+	if (who->kind != PRINCIPAL_STAFF)
+		return rk_fail(err, RK_FORBIDDEN, "only a logged-in member of staff can do this");
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		"UPDATE web_session SET reauth_at = 0 WHERE token_hash = ? AND reauth_at > 0 AND reauth_at >= ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(who->session_hash));
+	store_bind_i64(st, 2, now - cfg->reauth_ms);
+	rc = store_run(st, err);
+	int64_t used = rc == RK_OK ? store_changes(st) : 0;
+	store_done(st);
+	if (rc == RK_OK && used != 1)
+		return rk_fail_code(err, RK_FORBIDDEN, "reauth_required",
+				    "break-the-glass needs a fresh re-authentication (each one opens one episode): send "
+				    "password and code, or POST /api/reauth first");
+	return rc;
+}
+
 enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t now, struct rk_err *err)
 {
 	if (who->kind != PRINCIPAL_STAFF)

@@ -76,9 +76,15 @@ enum rk_status auth_password_change(struct store *s, const struct config *cfg, c
 				    const char *current, const char *fresh, const char *client_addr, int64_t now,
 				    struct auth_step *out, struct rk_err *err);
 /* Explicit re-authentication (password and TOTP) of a logged-in session;
- * break-the-glass needs one within auth.reauth. */
+ * break-the-glass needs one within auth.reauth, and uses it up. */
 enum rk_status auth_reauth(struct store *s, const struct config *cfg, const struct principal *who, const char *password,
 			   const char *code, const char *client_addr, int64_t now, struct rk_err *err);
+/* Use up the session's re-authentication, if it is fresh (within
+ * cfg->reauth_ms): one re-authentication opens one break-the-glass episode.
+ * Of concurrent callers one succeeds. RK_FORBIDDEN "reauth_required"
+ * otherwise. Run it in the transaction that records the episode. */
+enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, const struct principal *who, int64_t now,
+				   struct rk_err *err);
 enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t now, struct rk_err *err);
 
 /* ---- OAuth2 client credentials ---- */
