@@ -106,6 +106,26 @@ enum rk_status oauth_issue(struct store *s, const struct config *cfg, const char
 /* RFC 7009: revoking an unknown token succeeds too. */
 enum rk_status oauth_revoke(struct store *s, const char *token, int64_t now, struct rk_err *err);
 
+struct oauth_client_info {
+	char client_id[40];
+	char facility[16];
+	char name[160];
+	char scopes[512];
+	bool disabled;
+	int64_t created_at;
+	int64_t live_tokens; /* issued, not revoked, not expired */
+};
+typedef enum rk_status (*oauth_client_fn)(void *ctx, const struct oauth_client_info *c);
+/* Every client of a facility ("" = all), ordered by facility and id. */
+enum rk_status oauth_client_list(struct store *s, const char *facility, int64_t now, oauth_client_fn fn, void *ctx,
+				 struct rk_err *err);
+/* Disable (its live tokens are revoked in the same transaction, so they stop
+ * working at once and stay dead if it is enabled again) or enable a client.
+ * RK_NOT_FOUND for an unknown client; *revoked (may be NULL) gets the number
+ * of tokens revoked. */
+enum rk_status oauth_client_set_disabled(struct store *s, const char *client_id, bool disabled, int64_t now,
+					 int64_t *revoked, struct rk_err *err);
+
 /* Do space-separated SMART v1 system scopes ("system/Patient.read system/Observation.write", or all types with an asterisk)
  * cover reading (write = false) or writing a resource type? */
 bool scope_allows(const char *scopes, const char *type, bool write);

@@ -237,6 +237,69 @@ test('facility systems: client credentials, scopes, altered, revoked and expired
   assert.match(outcome(await get(sys, '/fhir/Patient'), 401), /expired/);
 });
 
+test('the operator lists, disables and enables facility systems; disabling revokes their tokens at once', async () => {
+  const T = await startServer(); // tokens of the default lifetime: S's last 2 s
+  try {
+    await clientCommands(T);
+    await T.checkAudit();
+  } finally {
+    await T.stop();
+    cleanupStore(T.store);
+  }
+});
+
+async function clientCommands(S) {
+  const sys = await S.system(HOSP, 'system/Patient.read');
+  const other = await S.system('2011000029', 'system/*.read');
+  let list = await S.cli(['client', 'list']);
+  assert.equal(list.code, 0, list.stderr);
+  const line = (out, id) => out.split('\n').find((l) => l.startsWith(`${id}\t`));
+  assert.match(line(list.stdout, sys.clientId), new RegExp(`^${sys.clientId}\t${HOSP}\tactive\t1 live token\t.*\tsystem/Patient\.read\ttest system$`));
+  list = await S.cli(['client', 'list', '--facility', HOSP]);
+  assert.ok(line(list.stdout, sys.clientId) && !line(list.stdout, other.clientId), 'one facility\'s clients');
+  assert.equal((await get(sys, '/fhir/Patient?_summary=count')).status, 200);
+  const off = await S.cli(['client', 'disable', sys.clientId]);
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /disabled; 1 live token revoked/);
+  assert.match(outcome(await get(sys, '/fhir/Patient?_summary=count'), 401), /revoked/, 'its token stops at once');
+  const token = () => http(S, 'POST', '/oauth2/token', { body: `grant_type=client_credentials&client_id=${sys.clientId}&client_secret=${sys.clientSecret}`,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, raw: true });
+  assert.equal((await token()).json.error, 'invalid_client', 'and it gets no new one');
+  assert.match(line((await S.cli(['client', 'list'])).stdout, sys.clientId), /\tdisabled\t0 live tokens\t/);
+  assert.equal((await get(other, '/fhir/Patient?_summary=count')).status, 200, 'other clients are untouched');
+  assert.equal((await S.cli(['client', 'enable', sys.clientId])).code, 0);
+  const again = await token();
+  assert.equal(again.status, 200, again.text);
+  assert.equal((await get({ server: S, headers: { Authorization: `Bearer ${again.json.access_token}` } }, '/fhir/Patient?_summary=count')).status, 200);
+  assert.match(outcome(await get(sys, '/fhir/Patient'), 401), /revoked/, 'the revoked token stays revoked');
+  const unknown = await S.cli(['client', 'disable', 'c-000000000000000000000000']);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /no such client/);
+  const audit = (await S.cli(['audit', 'list'])).stdout;
+  assert.match(audit, /\tclient-disable\tE\t0\t/, 'the disable is audited');
+  assert.match(audit, /\tclient-enable\tE\t0\t/, 'the enable is audited');
+}
+
+test('`renkei totp code` gives the demo\'s code only for a database the demo built', async () => {
+  const now = Math.floor(Date.now() / 30000) * 30000;
+  const near = [now - 30000, now, now + 30000].map((t) => totp(DEMO_SECRET, t));
+  const demo = await S.cli(['totp', 'code']);
+  assert.equal(demo.code, 0, demo.stderr);
+  assert.ok(near.includes(demo.stdout.trim()), `the demo accounts' code: ${demo.stdout}`);
+  const url = freshStore('totp');
+  try {
+    const prod = await run(['totp', 'code', '--set', `store.url=${url}`]);
+    assert.equal(prod.code, 1);
+    assert.equal(prod.stdout, '', 'no code printed');
+    assert.match(prod.stderr, /not built by `renkei demo`.*authenticator app/);
+    const given = await run(['totp', 'code', DEMO_SECRET, '--set', `store.url=${url}`]);
+    assert.equal(given.code, 0, given.stderr);
+    assert.ok(near.includes(given.stdout.trim()), 'a secret given on the command line is computed anywhere');
+  } finally {
+    cleanupStore(url);
+  }
+});
+
 test('SQL metacharacters in login fields and parameters are data', async () => {
   for (const v of ["' OR '1'='1", "admin'--", '"; DROP TABLE account; --', '%', "\\'"]) {
     outcome(await post(S, '/api/session', { account: v, password: v }), 401);
