@@ -245,7 +245,7 @@ enum { G_ID, G_ADDR };
 struct guard {
 	const char *id;
 	char addr[64];          /* IPv4 address or IPv6 /64 prefix */
-	int64_t count[2], until[2];
+	int64_t count[2], until[2], last[2];
 	bool set_lock[2];       /* this attempt's failure started the lock */
 };
 
@@ -308,7 +308,8 @@ static enum rk_status guard_load(struct store *s, struct guard *g, int64_t now, 
 		if (rc == RK_OK && row) {
 			g->count[k] = store_col_i64(st, 0);
 			g->until[k] = store_col_i64(st, 1);
-			if (store_col_i64(st, 2) < now - RK_LOGIN_FAILURE_MEMORY_MS && g->until[k] <= now)
+			g->last[k] = store_col_i64(st, 2);
+			if (g->last[k] < now - RK_LOGIN_FAILURE_MEMORY_MS && g->until[k] <= now)
 				g->count[k] = g->until[k] = 0;
 		}
 		store_done(st);
@@ -320,7 +321,7 @@ static enum rk_status guard_load(struct store *s, struct guard *g, int64_t now, 
 	return RK_OK;
 }
 
-static enum rk_status guard_save(struct store *s, const struct guard *g, int64_t now, struct rk_err *err)
+static enum rk_status guard_save(struct store *s, const struct guard *g, struct rk_err *err)
 {
 	for (int k = G_ID; k <= G_ADDR; k++) {
 		struct store_stmt *st;
@@ -331,7 +332,7 @@ static enum rk_status guard_save(struct store *s, const struct guard *g, int64_t
 			return rc;
 		store_bind_i64(st, 1, g->count[k]);
 		store_bind_i64(st, 2, g->until[k]);
-		store_bind_i64(st, 3, now);
+		store_bind_i64(st, 3, g->last[k]);
 		store_bind_text(st, 4, str_c(g->id));
 		store_bind_text(st, 5, str_c(guard_key(g, k)));
 		rc = store_run(st, err);
@@ -358,6 +359,7 @@ static void guard_fail(struct guard *g, const struct config *cfg, int64_t now)
 	const int64_t threshold[2] = {cfg->lockout_id_threshold, cfg->lockout_threshold};
 	for (int k = G_ID; k <= G_ADDR; k++) {
 		g->count[k]++;
+		g->last[k] = now;
 		int64_t lock = auth_lockout_ms(cfg, g->count[k], threshold[k]);
 		g->set_lock[k] = lock > 0;
 		if (lock > 0)
@@ -386,8 +388,11 @@ static enum rk_status locked(const struct guard *g, int64_t now, int64_t *until_
 			    " seconds", secs);
 }
 
-/* Now and then, rows of a day without failure go (outside any transaction;
- * a failure here changes nothing that matters). */
+/* Now and then (one claim in 64), rows of a day without failure go. Outside
+ * any transaction, and a failure here changes nothing that matters; on
+ * PostgreSQL a purge meeting a login of such a forgotten ID may deadlock with
+ * it, and then one of them (the purge, or that one login: 503, try again) is
+ * cancelled. */
 static void guard_purge(struct store *s, int64_t now)
 {
 	if (randombytes_uniform(64) != 0)
@@ -416,7 +421,7 @@ static enum rk_status guard_claim(struct store *s, const struct config *cfg, str
 		return locked(g, now, until_out, err);
 	}
 	guard_fail(g, cfg, now);
-	if ((rc = guard_save(s, g, now, err)) != RK_OK)
+	if ((rc = guard_save(s, g, err)) != RK_OK)
 		goto out_rollback;
 	rc = store_commit(s, err);
 	guard_purge(s, now);
@@ -442,7 +447,7 @@ static enum rk_status guard_release(struct store *s, struct guard *claim, int64_
 		if (claim->set_lock[k])
 			g.until[k] = 0;
 	}
-	if ((rc = guard_save(s, &g, now, err)) != RK_OK)
+	if ((rc = guard_save(s, &g, err)) != RK_OK)
 		goto out_rollback;
 	return store_commit(s, err);
 out_rollback:
@@ -450,8 +455,10 @@ out_rollback:
 	return rc;
 }
 
-/* A completed login from this address: both counts start again. */
-static enum rk_status guard_clear(struct store *s, const struct guard *g, struct rk_err *err)
+/* A completed login from this address: both counts start again. The rows
+ * must be locked (guard_load) by this transaction: a DELETE of its own would
+ * lock them in its scan's order, not the ID's row first. */
+static enum rk_status guard_clear_locked(struct store *s, const struct guard *g, struct rk_err *err)
 {
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s,
@@ -462,6 +469,17 @@ static enum rk_status guard_clear(struct store *s, const struct guard *g, struct
 	store_bind_text(st, 2, str_c(g->addr));
 	rc = store_run(st, err);
 	store_done(st);
+	return rc;
+}
+
+static enum rk_status guard_clear(struct store *s, struct guard *g, int64_t now, struct rk_err *err)
+{
+	enum rk_status rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = guard_load(s, g, now, err)) == RK_OK && (rc = guard_clear_locked(s, g, err)) == RK_OK)
+		return store_commit(s, err);
+	store_rollback(s);
 	return rc;
 }
 
@@ -586,7 +604,7 @@ enum rk_status auth_login(struct store *s, const struct config *cfg, const char 
 	enum session_stage stage = next_stage(cfg, &a, false);
 	/* Past the password with a one-time code still to come: the attempt is
 	 * not yet a success, only no longer a failure. */
-	rc = stage == STAGE_TOTP ? guard_release(s, &g, now, err) : guard_clear(s, &g, err);
+	rc = stage == STAGE_TOTP ? guard_release(s, &g, now, err) : guard_clear(s, &g, now, err);
 	if (rc != RK_OK)
 		return rc;
 	return new_session(s, cfg, a.id, stage, client_addr, now, out, err);
@@ -652,12 +670,12 @@ static enum rk_status check_code(struct store *s, const struct config *cfg, stru
 	if (claimed) {
 		a->totp_last_step = step;
 		a->totp_enrolled = true;
-		if ((rc = guard_clear(s, &g, err)) != RK_OK)
+		if ((rc = guard_clear_locked(s, &g, err)) != RK_OK)
 			goto out_rollback;
 		return store_commit(s, err);
 	}
 	guard_fail(&g, cfg, now);
-	if ((rc = guard_save(s, &g, now, err)) != RK_OK)
+	if ((rc = guard_save(s, &g, err)) != RK_OK)
 		goto out_rollback;
 	if ((rc = store_commit(s, err)) != RK_OK)
 		return rc;
@@ -815,9 +833,19 @@ enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t
 
 enum rk_status auth_unlock(struct store *s, const char *login_id, struct rk_err *err)
 {
+	/* The ID's row first, as every login locks them (PostgreSQL: no deadlock
+	 * with a login of the ID in flight). */
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "DELETE FROM login_failure WHERE login_id = ?", &st, err);
+	enum rk_status rc = store_prepare(s,
+		"SELECT failed_count FROM login_failure WHERE login_id = ? AND client_addr = '*'@FORUPDATE@", &st, err);
 	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(login_id));
+	rc = store_run(st, err);
+	store_done(st);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = store_prepare(s, "DELETE FROM login_failure WHERE login_id = ?", &st, err)) != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(login_id));
 	rc = store_run(st, err);

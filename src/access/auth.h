@@ -47,7 +47,9 @@ struct auth_step {
 int64_t auth_lockout_ms(const struct config *cfg, int64_t failures, int64_t threshold);
 
 /* Forget every failed login of the ID (from every address): the operator's
- * unlock (`renkei user unlock`, `user reset`). */
+ * unlock (`renkei user unlock`, `user reset`). Inside a transaction, call it
+ * before changing the account row (logins lock their counts, then the
+ * account: the same order keeps PostgreSQL free of deadlocks). */
 enum rk_status auth_unlock(struct store *s, const char *login_id, struct rk_err *err);
 
 /* Password check; on success a new session at its first stage. Unknown,

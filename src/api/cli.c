@@ -206,14 +206,14 @@ static int user_change(struct store *s, const struct config *cfg, const struct c
 	 * whoever holds one may be the reason for it. */
 	enum rk_status rc = store_begin(s, &err);
 	if (rc == RK_OK) {
-		if (reset)
+		if (reset || strcmp(what, "unlock") == 0)
+			rc = auth_unlock(s, id, &err);
+		if (rc == RK_OK && reset)
 			rc = account_reset(s, id, hash, now, &err);
-		else if (strcmp(what, "unlock") != 0)
+		else if (rc == RK_OK && strcmp(what, "unlock") != 0)
 			rc = account_set_disabled(s, id, disable, now, &err);
 		if (rc == RK_OK && (reset || disable))
 			rc = account_end_sessions(s, id, NULL, now, &ended, &err);
-		if (rc == RK_OK && (reset || strcmp(what, "unlock") == 0))
-			rc = auth_unlock(s, id, &err);
 		if (rc == RK_OK)
 			rc = store_commit(s, &err);
 		else
