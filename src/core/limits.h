@@ -42,6 +42,10 @@
 #define RK_MAX_SQL 16384                 /* generated search SQL text */
 #define RK_MAX_SQL_PARAMS 512            /* bound parameters in one statement */
 
+/* Login */
+#define RK_LOGIN_FAILURE_MEMORY_MS (24LL * 3600 * 1000) /* failed logins of an ID are forgotten after a day without
+                                             one: a typo a week never adds up to a lock, and rows of made-up IDs go */
+
 /* Config */
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */
 #define RK_MAX_CONFIG_BYTES (1u << 20)   /* the whole configuration file */
