@@ -266,6 +266,34 @@ enum rk_status access_guard_visible(void *arg, const struct store_resource *r, b
 	return rc;
 }
 
+/* A consent's or care team's permitted change, for the audit entry: what
+ * it is, what became of it and the signed form it carries ("no form"). */
+static void note_write(struct access_ctx *ax, enum write_action act, const char *type, struct str id,
+		       const struct write_record *stored, const struct write_record *fresh)
+{
+	const struct write_record *rec = fresh ? fresh : stored;
+	bool consent = rec->kind == WK_CONSENT || rec->kind == WK_COMPREHENSIVE || rec->kind == WK_REFUSAL;
+	if (!consent && rec->kind != WK_CARE_TEAM)
+		return;
+	size_t used = strlen(ax->write_notes);
+	if (used + 2 >= sizeof ax->write_notes)
+		return; /* full: the entry's entities still name every record */
+	const char *state = !consent ? "" : !fresh ? ", deleted" : fresh->active ? ", in force" : ", withdrawn";
+	const char *form = consent && rec->attachment && rec->attachment[0] ? rec->attachment : NULL;
+	snprintf(ax->write_notes + used, sizeof ax->write_notes - used, "%s%s %s/%.*s %s%s%s%.16s", used ? "; " : "",
+		 write_kind_en(rec->kind), type, STR_FMT(id), write_action_code(act), state,
+		 !consent ? "" : form ? ", signed form sha256:" : ", no signed form", form ? form : "");
+}
+
+void access_take_write_notes(struct access_ctx *ax, char *dst, size_t n)
+{
+	if (!ax->write_notes[0] || !n)
+		return;
+	size_t used = strnlen(dst, n - 1);
+	snprintf(dst + used, n - used, "%s%s", used ? "; " : "", ax->write_notes);
+	ax->write_notes[0] = '\0';
+}
+
 enum rk_status access_guard_authorize(void *arg, enum write_action act, const char *type, struct str id,
 				      const struct write_record *stored, const struct write_record *fresh,
 				      struct rk_err *err)
@@ -273,6 +301,8 @@ enum rk_status access_guard_authorize(void *arg, enum write_action act, const ch
 	struct access_ctx *ax = arg;
 	struct write_decision d;
 	enum rk_status rc = access_check_write(ax, act, stored, fresh, &d, err);
+	if (rc == RK_OK && d.permit)
+		note_write(ax, act, type, id, stored, fresh);
 	if (rc != RK_OK || d.permit)
 		return rc;
 	const struct write_record *rec = stored ? stored : fresh;

@@ -11,6 +11,7 @@
 #include "api/fhir_rest.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/rand.h"
 #include "core/time.h"
 #include "fhir/bundle.h"
@@ -323,7 +324,12 @@ static void run_batch(struct api_request *rq, struct fhir_bundle *b, struct entr
 		if (o->status >= 300)
 			failed++;
 	}
-	snprintf(rq->audit.detail, sizeof rq->audit.detail, "batch of %zu entries, %zu failed", b->n, failed);
+	/* the summary first, then what the entries noted (consent changes and their forms) */
+	char noted[sizeof rq->audit.detail];
+	memcpy(noted, rq->audit.detail, sizeof noted);
+	if (snprintf(rq->audit.detail, sizeof rq->audit.detail, "batch of %zu entries, %zu failed%s%s", b->n, failed,
+		     noted[0] ? "; " : "", noted) >= (int)sizeof rq->audit.detail)
+		log_event(LOG_DEBUG, "audit.detail_cut", "event", "batch", NULL); /* the entities still name each */
 	reply_bundle(rq, b, outs);
 }
 

@@ -294,6 +294,7 @@ void api_fhir_audit_written(struct api_request *rq, const char *type, const stru
 	    seen.permit)
 		d = seen;
 	api_audit_entity(rq, str_c(type), out->id, out->version, &d, regional);
+	access_take_write_notes(api_access(rq), rq->audit.detail, sizeof rq->audit.detail);
 }
 
 void api_fhir_create(struct api_request *rq)
