@@ -112,9 +112,10 @@ static enum write_reason content_rules(const struct write_rule *rule, enum write
 		return WR_REGIONAL_ID;
 	if (stored && fresh && !rule->handover && !same(stored->owner, fresh->owner))
 		return WR_OWNER_CHANGE;
-	/* A refusal in force is withdrawn only with the patient's signed withdrawal. */
-	if (act == WRITE_UPDATE && stored->kind == WK_REFUSAL && stored->active && !fresh->active &&
-	    !new_form(stored, fresh))
+	/* A refusal in force is withdrawn, narrowed or otherwise changed only with
+	 * the patient's signed form; its notes and the like may change freely. */
+	if (act == WRITE_UPDATE && stored->kind == WK_REFUSAL && stored->active &&
+	    (!fresh->active || !same(stored->terms, fresh->terms)) && !new_form(stored, fresh))
 		return WR_NEEDS_FORM;
 	return WR_PERMIT;
 }
@@ -194,7 +195,7 @@ const char *write_reason_text(enum write_reason r)
 		[WR_KIND_CHANGE] = "a record cannot become another kind of record; withdraw it and record a new one",
 		[WR_PATIENT_CHANGE] = "a record cannot move to another patient; create a new one for that patient",
 		[WR_OWNER_CHANGE] = "a record cannot move to another facility; the owning facility records a new one",
-		[WR_NEEDS_FORM] = "withdrawing a refusal needs the patient's signed withdrawal form attached "
+		[WR_NEEDS_FORM] = "withdrawing or changing a refusal in force needs the patient's signed form attached "
 				  "(Consent.sourceAttachment, a new attachment)",
 		[WR_REGIONAL_ID] = "a registration cannot name a regional patient ID: registrations of one person are "
 				   "linked by the operator's review; omit it (the network assigns one, and queues a "

@@ -23,7 +23,7 @@ enum write_reason {
 	WR_KIND_CHANGE,    /* a record cannot become another kind (a refusal a consent) */
 	WR_PATIENT_CHANGE, /* a record cannot move to another patient */
 	WR_OWNER_CHANGE,   /* a record cannot move to another facility */
-	WR_NEEDS_FORM,     /* withdrawing a refusal needs the patient's signed withdrawal attached */
+	WR_NEEDS_FORM,     /* withdrawing or changing a refusal in force needs the patient's signed form */
 	WR_REGIONAL_ID,    /* a registration cannot name a regional ID: links are the operator's review */
 	WR_DELETE_REFUSAL, /* a refusal is withdrawn (with the form), never deleted, but by the operator */
 	WR_COUNT_

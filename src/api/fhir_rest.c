@@ -284,14 +284,16 @@ void api_fhir_audit_written(struct api_request *rq, const char *type, const stru
 	const char *regional = "";
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct arena *a = rq->arena;
-	(void)a;
 	struct store_resource r;
-	/* the stored row tells the patient; a failure here only leaves the patient out of the entry */
-	if (store_resource_read(rq->store, type, out->id, rq->arena, &r, &err) == RK_OK)
-		access_regional_of(api_access(rq), r.patient_id, &regional, &err);
-	struct access_decision own = {true, GRANT_OWN, NULL, REASON_PERMIT};
-	api_audit_entity(rq, str_c(type), out->id, out->version, &own, regional);
+	/* The stored row tells the patient, and the read decision on it the grant
+	 * the writer holds (own data, a registered facility's consent records,
+	 * the operator's); a failure here only leaves them out of the entry. */
+	struct access_decision d = {true, GRANT_OWN, NULL, REASON_PERMIT}, seen;
+	if (store_resource_head(rq->store, type, out->id, rq->arena, &r, &err) == RK_OK &&
+	    access_check(api_access(rq), r.type, r.source_facility, r.patient_id, &seen, &regional, &err) == RK_OK &&
+	    seen.permit)
+		d = seen;
+	api_audit_entity(rq, str_c(type), out->id, out->version, &d, regional);
 }
 
 static bool create_exists(struct api_request *rq, const struct fhir_resource_def *def, struct str query);

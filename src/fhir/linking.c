@@ -397,7 +397,9 @@ static enum rk_status rewrite_patient(struct fhir_ctx *ctx, struct str id, const
 	*version = 0;
 	const struct fhir_resource_def *def = fhir_resource_find("Patient", 7);
 	struct store_resource cur;
-	enum rk_status rc = store_resource_read(ctx->store, "Patient", id, ctx->arena, &cur, err);
+	/* Locked (PostgreSQL) from this read to the commit: a registration changed
+	 * meanwhile cannot lose that change to the merge's rewrite. */
+	enum rk_status rc = store_resource_read_for_write(ctx->store, "Patient", id, ctx->arena, &cur, err);
 	if (rc == RK_NOT_FOUND || (rc == RK_OK && cur.deleted))
 		return RK_OK; /* a deleted registration keeps its link, and its last version says what it was */
 	if (rc != RK_OK)

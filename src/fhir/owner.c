@@ -42,15 +42,12 @@ enum write_kind fhir_owner_kind_of_type(const struct fhir_resource_def *def)
 	return WK_CLINICAL;
 }
 
-/* The signed form of a consent, as a fingerprint: SHA-256 of its canonical JSON. */
-static const char *form_fingerprint(struct fhir_ctx *ctx, const json_t *res)
+/* A part of a consent as a fingerprint: SHA-256 of its canonical JSON ("" when absent). */
+static const char *fingerprint(struct fhir_ctx *ctx, const json_t *part)
 {
-	json_t *att = json_object_get(res, "sourceAttachment");
-	if (!att)
-		att = json_object_get(res, "sourceReference");
-	if (!att || json_is_null(att))
+	if (!part || json_is_null(part))
 		return "";
-	char *text = json_dumps(att, JSON_COMPACT | JSON_SORT_KEYS);
+	char *text = json_dumps(part, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 	if (!text)
 		rk_oom();
 	unsigned char h[crypto_hash_sha256_BYTES];
@@ -77,6 +74,7 @@ enum rk_status fhir_owner_describe(struct fhir_ctx *ctx, const struct fhir_resou
 	out->owner = copy(ctx, source_facility);
 	out->regional_id = "";
 	out->attachment = "";
+	out->terms = "";
 	out->facility_kind = "";
 	out->facility_area = "";
 	if (out->kind == WK_CONSENT) {
@@ -86,7 +84,13 @@ enum rk_status fhir_owner_describe(struct fhir_ctx *ctx, const struct fhir_resou
 			    : str_eq_c(kind, "refusal")     ? WK_REFUSAL
 							    : WK_CONSENT;
 		out->active = str_eq_c(jstr(res, "status"), "active");
-		out->attachment = form_fingerprint(ctx, res);
+		json_t *form = json_object_get(res, "sourceAttachment");
+		out->attachment = fingerprint(ctx, form ? form : json_object_get(res, "sourceReference"));
+		/* what the consent says: a refusal in force changes only with a new form */
+		json_t *terms = json_pack("[O?, O?, O?, O?]", json_object_get(res, "status"), json_object_get(res, "dateTime"),
+					  json_object_get(res, "provision"), json_object_get(res, "patient"));
+		out->terms = fingerprint(ctx, terms);
+		json_decref(terms);
 	} else if (out->kind == WK_FACILITY) {
 		struct registry_org_facts f;
 		registry_org_facts(res, ctx->arena, &f);
@@ -99,7 +103,7 @@ enum rk_status fhir_owner_describe(struct fhir_ctx *ctx, const struct fhir_resou
 			out->active = f.active;
 		}
 	}
-	if (!out->owner || !out->attachment)
+	if (!out->owner || !out->attachment || !out->terms)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	if (patient_id.len) {
 		struct store_patient_link link;

@@ -172,9 +172,40 @@ static enum rk_status tx_end(struct fhir_ctx *ctx, enum rk_status rc, struct rk_
 	return rc;
 }
 
+/* A reference by absolute URL to this server ("<fhir.base_url>/Type/id") is
+ * a local reference: it becomes "Type/id", so that it is checked (exists,
+ * visible, same patient) and indexed like one. Other absolute URLs name
+ * records elsewhere and are kept as written. Depth is bounded by validation's
+ * own limit (the body was parsed under RK_MAX_JSON_DEPTH). */
+static void local_refs(json_t *v, const char *base, size_t bl, int depth)
+{
+	if (depth > RK_MAX_JSON_DEPTH)
+		return;
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *item;
+		json_array_foreach(v, i, item)
+			local_refs(item, base, bl, depth + 1);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_t *ref = json_object_get(v, "reference");
+	if (json_is_string(ref) && json_string_length(ref) > bl + 1 &&
+	    strncmp(json_string_value(ref), base, bl) == 0 && json_string_value(ref)[bl] == '/')
+		json_object_set_new(v, "reference", json_string(json_string_value(ref) + bl + 1));
+	const char *key;
+	json_t *val;
+	json_object_foreach(v, key, val)
+		local_refs(val, base, bl, depth + 1);
+}
+
 static enum rk_status validate(struct fhir_ctx *ctx, const struct fhir_resource_def *def, json_t *res,
 			       struct rk_err *err)
 {
+	const char *base = ctx->cfg ? ctx->cfg->fhir_base_url : "";
+	if (base[0])
+		local_refs(res, base, strlen(base), 0);
 	return fhir_validate(def, res, check_ref, ctx, err);
 }
 
@@ -213,7 +244,8 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		return rc;
 	struct store_resource prev;
 	struct fhir_write w = {.def = def, .res = res, .id = id, .version = 1};
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	/* Locked until commit: a concurrent writer of this id waits, then sees this version. */
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
 	bool unseen = false; /* there, but not for this writer: answered as if it were not */
 	if (rc == RK_OK && (rc = hidden(ctx, &prev, &unseen, err)) == RK_OK && !unseen) {
 		w.prev = &prev;
@@ -223,10 +255,15 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 	}
 	bool exists = w.prev != NULL;
 	if (rc == RK_OK && if_match > 0 && (!exists || w.prev->version != if_match))
-		rc = exists ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
-				      (long long)if_match, (long long)w.prev->version)
-			    : rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
-				      (long long)if_match, def->name, STR_FMT(id));
+		rc = !exists ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
+				       (long long)if_match, def->name, STR_FMT(id))
+		   : if_match < w.prev->version
+			? rk_fail(err, RK_PRECONDITION,
+				  "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile (the "
+				  "current version is %lld); read it again before changing it",
+				  (long long)if_match, def->name, STR_FMT(id), (long long)w.prev->version)
+			: rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
+				  (long long)if_match, (long long)w.prev->version);
 	/* Update as create (or over a record this writer may not see): the id must be one it may take. */
 	if (rc == RK_OK && !exists && ctx->guard && ctx->guard->create_id)
 		rc = ctx->guard->create_id(ctx->guard_arg, def->name, id, err);
@@ -238,6 +275,15 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		rc = describe_stored(ctx, &w, err);
 	if (rc == RK_OK)
 		rc = write_version(ctx, &w, false, out, err);
+	if (rc == RK_CONFLICT && if_match > 0 && err && strcmp(err->code, "version_conflict") == 0) {
+		/* A writer the lock did not hold back got there first: for a
+		 * conditional update that is a failed precondition. */
+		rk_err_clear(err);
+		rc = rk_fail(err, RK_PRECONDITION,
+			     "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile; read "
+			     "it again before changing it",
+			     (long long)if_match, def->name, STR_FMT(id));
+	}
 	out->created = w.prev == NULL || w.prev->deleted; /* re-creating a deleted resource is a create */
 	return tx_end(ctx, rc, err);
 }
@@ -251,7 +297,7 @@ enum rk_status fhir_delete(struct fhir_ctx *ctx, const struct fhir_resource_def 
 	if (rc != RK_OK)
 		return rc;
 	struct store_resource prev;
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
 	bool unseen = false;
 	if (rc == RK_OK)
 		rc = hidden(ctx, &prev, &unseen, err);

@@ -39,6 +39,7 @@ struct write_record {
 	const char *regional_id;  /* the patient's regional ID ("" none) */
 	bool active;              /* a consent in force (status active); a facility taking part */
 	const char *attachment;   /* a consent: fingerprint of its signed form (sourceAttachment), "" none */
+	const char *terms;        /* a consent: fingerprint of what it says (status, period, provision) */
 	const char *facility_kind; /* WK_FACILITY: hospital, clinic, ... */
 	const char *facility_area; /* WK_FACILITY: prefecture + city (disaster mode) */
 	bool names_regional;      /* WK_REGISTRATION: the body names a regional ID it is not linked to */

@@ -145,6 +145,40 @@ test('ids, versions and conflicts', async () => {
   assert.ok(codes.filter((x) => x !== 200).every((x) => x === 412 || x === 409 || x === 503), `the others are refused: ${codes}`);
 });
 
+test('narratives that would run in another client are refused, and nothing is stored', async () => {
+  const xhtml = (body) => `<div xmlns="http://www.w3.org/1999/xhtml">${body}</div>`;
+  const withText = (localId, div) => ({ ...patient(HOSP, localId), text: { status: 'generated', div } });
+  const msg = await refused('POST', '/fhir/Patient', { body: withText('NAR1', xhtml('<p>山田 太郎</p><script>alert(1)</script>')) },
+    400, /^Patient\.text\.div: element <script> is not allowed/);
+  assert.doesNotMatch(msg, /libxml|xmlParse/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR2', xhtml('<img src="x.png" onload="alert(1)"/>')) },
+    400, /^Patient\.text\.div: event attribute 'onload' on <img>/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR3', xhtml('<a href="javascript:alert(1)">x</a>')) },
+    400, /URL scheme 'javascript:'/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR4', xhtml('<iframe src="https://evil.example/"></iframe>')) },
+    400, /element <iframe> is not allowed/);
+  await refused('POST', '/fhir/Patient', {
+    body: withText('NAR5', '<!DOCTYPE div [<!ENTITY x SYSTEM "file:///etc/passwd">]><div xmlns="http://www.w3.org/1999/xhtml">&x;</div>'),
+  }, 400, /a DOCTYPE is not allowed/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR6', xhtml('<p>x</div>')) }, 400, /not well-formed XHTML \(line 1/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR7', '<div>x</div>') }, 400, /XHTML namespace/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR8', xhtml(' ')) }, 400, /no content/);
+  const r = await http(A, 'POST', '/fhir/Patient', { body: withText('NAR9', xhtml('<p>x</p><script>1</script>')) });
+  assert.deepEqual(r.json.issue[0].expression, ['Patient.text.div']);
+  // An update and a transaction Bundle take the same check.
+  const c = await post(A, '/fhir/Patient', withText('NAR10', xhtml('<p>山田 <b>太郎</b></p>')));
+  assert.equal(c.status, 201, c.text);
+  await refused('PUT', `/fhir/Patient/${c.json.id}`, { body: { ...c.json, text: { status: 'generated', div: xhtml('<form><input/></form>') } } },
+    400, /element <form> is not allowed/);
+  await refused('POST', '/fhir', {
+    body: { resourceType: 'Bundle', type: 'transaction', entry: [{
+      fullUrl: 'urn:uuid:5b0f4a43-1d7e-4a8e-9a43-1f0e1f6f7a01',
+      resource: withText('NAR11', xhtml('<p onclick="alert(1)">x</p>')), request: { method: 'POST', url: 'Patient' } }] },
+  }, 400, /Patient\.text\.div: event attribute 'onclick'/);
+  const stored = await get(A, `/fhir/Patient/${c.json.id}`);
+  assert.equal(stored.json.meta.versionId, '1', 'the refused update left the stored version alone');
+});
+
 test('content types, methods, sizes', async () => {
   const p = patient(HOSP, 'CT');
   await refused('POST', '/fhir/Patient', { body: JSON.stringify(p), headers: { 'Content-Type': 'application/xml' } }, 415, /not supported/);

@@ -273,6 +273,18 @@ static void test_findings(void **state)
 	fresh.attachment = "withdrawal";
 	assert_true(one(ROLE_CLERK, O, WRITE_UPDATE, &stored, &fresh, at_f_and_o, 2).permit);
 	assert_true(one(ROLE_OPERATOR, "", WRITE_UPDATE, &stored, &fresh, at_f_and_o, 2).permit);
+	/* Narrowing a refusal in force (its terms change, it stays active) also needs a new form;
+	 * a change that leaves its terms alone (a note) does not. */
+	fill(&fresh, WK_REFUSAL, O, RID);
+	stored.terms = "refuses-all";
+	fresh.terms = "refuses-one-viewer";
+	assert_int_equal(one(ROLE_CLERK, O, WRITE_UPDATE, &stored, &fresh, at_f_and_o, 2).reason, WR_NEEDS_FORM);
+	fresh.attachment = "new-form";
+	assert_true(one(ROLE_CLERK, O, WRITE_UPDATE, &stored, &fresh, at_f_and_o, 2).permit);
+	fresh.attachment = stored.attachment;
+	fresh.terms = stored.terms;
+	assert_true(one(ROLE_CLERK, O, WRITE_UPDATE, &stored, &fresh, at_f_and_o, 2).permit);
+	stored.terms = fresh.terms = NULL;
 	/* ... nor records an individual consent from O to itself. */
 	fill(&fresh, WK_CONSENT, O, RID);
 	d = one(ROLE_CARE_MANAGER, F, WRITE_CREATE, NULL, &fresh, at_f_and_o, 2);
