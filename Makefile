@@ -10,18 +10,25 @@ ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 
-.PHONY: all build asan run check check-asan check-main bench fuzz node-deps web-deps clean
+.PHONY: all build build-check asan run check check-asan check-main bench fuzz node-deps web-deps clean
 
 all: build
 
+# The program alone: what `make run` needs, no test package (tests/build/first-run.sh checks it).
 build:
 	@scripts/install-deps build
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRENKEI_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# The program and its tests.
+build-check:
+	@scripts/install-deps check
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRENKEI_TESTS=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 asan:
 	@scripts/install-deps check
-	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRENKEI_SANITIZE=ON -DRENKEI_FUZZ=ON >/dev/null
+	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRENKEI_SANITIZE=ON -DRENKEI_FUZZ=ON -DRENKEI_TESTS=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
 node-deps:
@@ -41,7 +48,7 @@ run: build web-deps
 check-asan: asan node-deps
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2
 
-check-main: build node-deps
+check-main: build-check node-deps
 	@ctest --test-dir $(BUILD) --output-on-failure -j2
 
 # The sanitizer run first, the normal build last, so the output ends with ctest's summary.
