@@ -1,6 +1,7 @@
 # Makefile — a thin driver over CMake and ctest (see README.md).
 #   make run     install what is missing, build, create var/renkei.db with the
-#                demo region if absent, serve http://127.0.0.1:8080
+#                demo region if absent, serve http://127.0.0.1:8080 and MLLP
+#                on 127.0.0.1:2575
 #   make check   build (gcc) and the ASan+UBSan build (clang, with the fuzz
 #                targets), run every test in both; ends with ctest's summary
 #   make bench   benchmarks against their peers → docs/benchmarks.md
@@ -42,8 +43,8 @@ web-deps:
 run: build web-deps
 	@mkdir -p var
 	@test -f var/renkei.db || $(BUILD)/renkei demo
-	@echo "renkei: serving the demo region on http://127.0.0.1:8080 (Ctrl-C to stop)"
-	@$(BUILD)/renkei serve
+	@echo "renkei: serving the demo region on http://127.0.0.1:8080 and HL7 v2 over MLLP on 127.0.0.1:2575 (Ctrl-C to stop)"
+	@$(BUILD)/renkei serve --set mllp.listen=127.0.0.1:2575
 
 check-asan: asan node-deps
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2
