@@ -263,6 +263,9 @@ test('demo refuses a database that already has a region', async () => {
   const first = await run(['demo', '--patients', '20', '--set', `store.url=${store}`]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /13 facilities/);
+  // its phases are reported (plain lines, as stderr is not a terminal here)
+  assert.match(first.stderr, /^people \+ records: 20 people in [\d.]+ s/m, first.stderr);
+  assert.match(first.stderr, /^import 2011000011: \d+ files in [\d.]+ s/m, first.stderr);
   const second = await run(['demo', '--patients', '20', '--set', `store.url=${store}`]);
   assert.equal(second.code, 1);
   assert.match(second.stderr, /already holds 13 facilities/);
