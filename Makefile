@@ -52,8 +52,10 @@ check-asan: asan node-deps
 check-main: build-check node-deps
 	@ctest --test-dir $(BUILD) --output-on-failure -j2
 
-# The sanitizer run first, the normal build last, so the output ends with ctest's summary.
+# The sanitizer run first, the normal build last; then each suite's time in both.
 check: check-asan check-main
+	@scripts/suite-times $(ASAN_BUILD) $(BUILD)
+	@echo "make check: every test passed in both builds"
 
 bench: build
 	@scripts/install-deps bench
