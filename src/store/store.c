@@ -100,14 +100,6 @@ enum store_backend store_backend_of(const struct store *s)
 	return s->backend;
 }
 
-static uint64_t fnv1a(const char *p)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
 /* Make room for one more cached statement by finalising the least recently
  * used idle one; false when every cached statement is in use. */
 static bool cache_evict(struct store *s)
@@ -130,7 +122,7 @@ enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt
 	enum rk_status rc = s->ops->ensure(s, err);
 	if (rc != RK_OK)
 		return rc;
-	uint64_t h = fnv1a(sql);
+	uint64_t h = str_hash(str_c(sql));
 	for (size_t i = 0; i < s->n_cache; i++) {
 		struct store_stmt *st = s->cache[i];
 		if (st->hash == h && !st->in_use && strcmp(st->sql, sql) == 0) {
