@@ -31,7 +31,8 @@ static int jobs_list(struct store *s, const struct config *cfg)
 	size_t n = 0;
 	const struct sched_job *jobs = sched_jobs(&n);
 	int64_t now = time_now_ms();
-	printf("%-20s %-7s %-25s %-7s %-25s %s\n", "job", "period", "last run", "status", "next due", "last result");
+	printf("%-20s %-7s %-25s %-7s %-25s %-6s %s\n", "job", "period", "last run", "status", "next due", "runs",
+	       "last result");
 	for (size_t i = 0; i < n; i++) {
 		struct sched_state st;
 		struct rk_err err;
@@ -51,7 +52,7 @@ static int jobs_list(struct store *s, const struct config *cfg)
 		int64_t due = st.known && st.last_start ? st.last_start + period : 0;
 		if (due > now)
 			time_format_rfc3339(due, next);
-		printf("%-20s %-7s %-25s %-7s %-25s %s\n", jobs[i].name, p, last, status, next,
+		printf("%-20s %-7s %-25s %-7s %-25s %-6lld %s\n", jobs[i].name, p, last, status, next, (long long)st.runs,
 		       st.known && st.last_message[0] ? st.last_message : jobs[i].description);
 	}
 	return 0;
