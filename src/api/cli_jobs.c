@@ -1,5 +1,6 @@
 /* cli_jobs.c — the operators' view of the scheduler (sched/): `renkei jobs`
- * lists every job with its period, last run, status and when it is next due;
+ * lists every job with its period, last run, the status of its last finished
+ * run and when it is next due ("running" while a server holds it);
  * `renkei jobs run NAME` runs one now under the same claim the servers use
  * (so it never runs beside a server's run of it), and is audited. */
 #include <stdio.h>
@@ -47,10 +48,10 @@ static int jobs_list(struct store *s, const struct config *cfg)
 		if (st.known && st.last_start)
 			time_format_rfc3339(st.last_start, last);
 		const char *status = !st.known || !st.last_status[0] ? "-" : st.last_status;
-		if (st.known && st.holder[0] && st.lease_until > now)
-			status = "running";
 		int64_t due = st.known && st.last_start ? st.last_start + period : 0;
-		if (due > now)
+		if (st.known && st.holder[0] && st.lease_until > now)
+			snprintf(next, sizeof next, "running");
+		else if (due > now)
 			time_format_rfc3339(due, next);
 		printf("%-20s %-7s %-25s %-7s %-25s %-6lld %s\n", jobs[i].name, p, last, status, next, (long long)st.runs,
 		       st.known && st.last_message[0] ? st.last_message : jobs[i].description);
