@@ -132,8 +132,19 @@ enum rk_status sched_run(const struct sched_env *env, const struct sched_job *j,
 {
 	*ran = false;
 	memset(res, 0, sizeof *res);
+	int64_t period = sched_job_period(j, env->cfg);
+	if (!force) {
+		/* A read first: most ticks find most jobs not due, and a claim is a
+		 * write transaction (on SQLite, the database's write lock). */
+		struct sched_state cur;
+		enum rk_status rc = sched_state_get(env->store, j->name, &cur, err);
+		if (rc != RK_OK)
+			return rc;
+		if (cur.known && (cur.lease_until > now || cur.last_start > now - period))
+			return RK_OK;
+	}
 	bool won = false;
-	enum rk_status rc = sched_claim(env->store, j->name, holder, sched_job_period(j, env->cfg), now, force, &won, err);
+	enum rk_status rc = sched_claim(env->store, j->name, holder, period, now, force, &won, err);
 	if (rc != RK_OK)
 		return rc;
 	if (!won) {

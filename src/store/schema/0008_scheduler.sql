@@ -14,3 +14,8 @@ CREATE TABLE sched_job (
     last_duration   BIGINT NOT NULL,       -- ms the last run took
     runs            BIGINT NOT NULL        -- finished runs so far
 );
+
+-- emergency_episode.ended_at is now also set when an episode's time is up
+-- (to its expires_at, by the emergency-expire job), not only when it is ended
+-- early; the job looks for open episodes every tick.
+CREATE INDEX emergency_episode_open ON emergency_episode (ended_at, expires_at);
