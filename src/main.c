@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "ingest/demo.h"
 #include "ingest/ssmix2_gen.h"
+#include "sched/sched.h"
 #include "store/store.h"
 
 static void usage(FILE *f)
@@ -204,6 +205,15 @@ static int cmd_serve(struct config *cfg)
 		free((char *)env.capability);
 		return 1;
 	}
+	struct sched *sched = NULL;
+	if (sched_start(cfg, env.audit, &sched, &err) != RK_OK) {
+		fprintf(stderr, "renkei: %s\n", err.msg);
+		mllp_stop(mllp);
+		http_stop(srv);
+		audit_close(env.audit);
+		free((char *)env.capability);
+		return 1;
+	}
 	char url[128], port[16];
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
 	snprintf(url, sizeof url, "%s://%s%s%s:%d/", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
@@ -214,6 +224,7 @@ static int cmd_serve(struct config *cfg)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_event(LOG_INFO, "http.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+	sched_stop(sched); /* the job running finishes first; it audits, so before the log closes */
 	mllp_stop(mllp); /* drains: what was received is stored and acknowledged first */
 	http_stop(srv);
 	audit_close(env.audit);

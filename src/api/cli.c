@@ -63,6 +63,8 @@ void cli_usage(void)
 	      "  import ssmix2 DIR --facility CODE  SS-MIX2 standardized storage (again: only new or changed files)\n"
 	      "  ingest errors [--all]             quarantined messages and files, with their reasons\n"
 	      "  ingest replay ID | --all          try quarantined messages again (after a fix)\n"
+	      "  jobs                              the scheduler's jobs: period, last run, status, next due\n"
+	      "  jobs run NAME                     run one job now (once among all servers; audited)\n"
 	      "  totp code [SECRET]                the current one-time code of SECRET (without it: of the\n"
 	      "                                    demo accounts, in a database built by renkei demo only)\n"
 	      "roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk\n"
@@ -566,6 +568,9 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 	int ingest_rc = cli_ingest_run(command, a, cfg);
 	if (ingest_rc >= 0)
 		return ingest_rc;
+	int jobs_rc = cli_jobs_run(command, a, cfg);
+	if (jobs_rc >= 0)
+		return jobs_rc;
 	bool known = strcmp(command, "user") == 0 || strcmp(command, "facility") == 0 || strcmp(command, "client") == 0 ||
 		     strcmp(command, "audit") == 0 || strcmp(command, "patient") == 0;
 	if (!known)

@@ -36,5 +36,7 @@ int cli_audit(const struct config *cfg, const char *event, const char *detail);
 
 /* api/cli_ingest.c: import ssmix2, ingest errors|replay; -1 when not its command. */
 int cli_ingest_run(const char *command, const struct cli_args *a, struct config *cfg);
+/* api/cli_jobs.c: jobs, jobs run NAME; -1 when not its command. */
+int cli_jobs_run(const char *command, const struct cli_args *a, struct config *cfg);
 
 #endif

@@ -92,6 +92,17 @@ static const struct cfg_option options[] = {
 	    "Key of the audit chain's HMAC, kept outside the database (empty: <sqlite db>.audit.key, or var/audit.key)."),
 	OPT("audit.retention_days", CFG_INT, audit_retention_days, "1825", 1825, 36500, NULL,
 	    "Audit entries are kept at least this long (5 years by default; never less)."),
+	OPT("sched.enabled", CFG_BOOL, sched_enabled, "true", 0, 1, NULL,
+	    "Run the scheduler in `renkei serve`: break-the-glass episodes and disaster declarations are closed (and "
+	    "audited) when their time is up, ended sessions and old tokens deleted. Several servers on one database "
+	    "share the work: each job runs once per period among them. Access checks never depend on it."),
+	OPT("sched.tick", CFG_DURATION_MS, sched_tick_ms, "30s", 100, 3600000, NULL,
+	    "How often the scheduler wakes; the expiry jobs run every tick, the clean-ups hourly (`renkei jobs`)."),
+	OPT("sched.session_retention", CFG_DURATION_MS, sched_session_retention_ms, "2160h", 0, 315360000000, NULL,
+	    "Ended sessions (logged out, timed out) are deleted this long after they ended (90 days by default); the "
+	    "audit log keeps who did what under them."),
+	OPT("sched.token_retention", CFG_DURATION_MS, sched_token_retention_ms, "2160h", 0, 315360000000, NULL,
+	    "Expired or revoked OAuth2 tokens are deleted this long after they expired (90 days by default)."),
 	OPT("mllp.listen", CFG_STRING, mllp_listen, "", 0, 0, NULL,
 	    "Address and port of the HL7 v2 MLLP listener (e.g. 127.0.0.1:2575; empty: off). A non-loopback address "
 	    "(e.g. 0.0.0.0:2575) needs mllp.tls_client_ca: MLLP over TLS, each sender authenticated by its client "

@@ -55,6 +55,11 @@ struct config {
 	/* audit */
 	char *audit_key_file;           /* empty: <sqlite db>.audit.key, or var/audit.key */
 	int64_t audit_retention_days;
+	/* sched */
+	int64_t sched_enabled;          /* 1: `renkei serve` runs the scheduler thread (sched/) */
+	int64_t sched_tick_ms;          /* how often it wakes; the expiry jobs run every tick */
+	int64_t sched_session_retention_ms; /* ended sessions are deleted this long after they ended */
+	int64_t sched_token_retention_ms;   /* expired or revoked OAuth2 tokens are deleted this long after */
 	/* mllp */
 	char *mllp_listen;              /* host:port of the HL7 v2 listener; empty: off; beyond loopback only with TLS */
 	int64_t mllp_max_connections;

@@ -81,6 +81,10 @@
 #define RK_MAX_MERGE_MEMBERS 1000        /* registrations one merge moves: a person has a few dozen at most */
 #define RK_MAX_MERGE_DEPTH 64            /* merged_into hops followed to the surviving regional ID */
 
+/* Scheduler */
+#define RK_SCHED_LEASE_MS (10LL * 60 * 1000) /* a job's claim: longer than any run; a crashed holder's job waits this long */
+#define RK_SCHED_BATCH 256               /* rows one job handles per statement round; it loops until none is due */
+
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000     /* demo generator upper bound */
 #define RK_MAX_SSMIX2_GEN_PATIENTS 1000000 /* `renkei gen ssmix2`: ~80 KB and ~50 files a patient, so a
