@@ -37,6 +37,7 @@
 #define RK_MAX_STMT_CACHE 256            /* prepared statements cached per connection */
 #define RK_MAX_SQL 16384                 /* generated search SQL text */
 #define RK_MAX_SQL_PARAMS 512            /* bound parameters in one statement */
+#define RK_MAX_TX_DEPTH 8                /* nested transaction levels (request, handler, Bundle, write, ...) */
 
 /* Config */
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */

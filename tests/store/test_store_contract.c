@@ -464,6 +464,55 @@ static void test_rollback_leaves_nothing(void **state)
 	assert_int_equal(store_resource_write(s, &w, ERR), RK_INTERNAL);
 }
 
+/* Levels nest as savepoints: an inner rollback undoes only its level, an
+ * inner commit only hands its writes to the outer level, and after a failed
+ * statement (which aborts a PostgreSQL transaction) rolling back the inner
+ * level leaves the outer one usable. */
+static void test_nested_transactions(void **state)
+{
+	struct store *s = *state;
+	struct arena a;
+	arena_init(&a, 1 << 16);
+	struct store_resource r;
+	assert_false(store_in_tx(s));
+	OK(store_begin(s, ERR));
+	assert_true(store_in_tx(s));
+	OK(store_regional_create(s, STR_LIT("1111111111111"), 1, ERR)); /* outer */
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("2222222222222"), 1, ERR)); /* inner, rolled back */
+	store_rollback(s);
+	assert_true(store_in_tx(s));
+	OK(store_begin(s, ERR));
+	struct store_write w = {.type = "Patient", .id = STR_LIT("kept"), .version = 1, .last_updated = 1,
+				.body = STR_LIT("{}")};
+	OK(store_resource_write(s, &w, ERR)); /* inner, committed into the outer level */
+	OK(store_begin(s, ERR));               /* a third level that fails */
+	assert_int_equal(store_regional_create(s, STR_LIT("1111111111111"), 1, ERR), RK_CONFLICT);
+	store_rollback(s);
+	OK(store_commit(s, ERR));
+	OK(store_regional_create(s, STR_LIT("3333333333333"), 1, ERR)); /* the outer level still works */
+	OK(store_commit(s, ERR));
+	assert_false(store_in_tx(s));
+	OK(store_regional_exists(s, STR_LIT("1111111111111"), ERR));
+	assert_int_equal(store_regional_exists(s, STR_LIT("2222222222222"), ERR), RK_NOT_FOUND);
+	OK(store_regional_exists(s, STR_LIT("3333333333333"), ERR));
+	OK(store_resource_read(s, "Patient", STR_LIT("kept"), &a, &r, ERR));
+
+	/* an inner commit is not durable by itself: the outer rollback takes it */
+	OK(store_begin(s, ERR));
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("4444444444444"), 1, ERR));
+	OK(store_commit(s, ERR));
+	store_rollback(s);
+	assert_false(store_in_tx(s));
+	assert_int_equal(store_regional_exists(s, STR_LIT("4444444444444"), ERR), RK_NOT_FOUND);
+	/* closing with levels open rolls all of them back (teardown closes) */
+	OK(store_begin(s, ERR));
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("5555555555555"), 1, ERR));
+	arena_free(&a);
+}
+
 static void test_statement_cache_eviction(void **state)
 {
 	struct store *s = *state;
@@ -516,6 +565,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_links_by_regional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statement_cache_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_roundtrip, setup, teardown),
 	};
