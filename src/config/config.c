@@ -88,6 +88,14 @@ static const struct cfg_option options[] = {
 	    "Key of the audit chain's HMAC, kept outside the database (empty: <sqlite db>.audit.key, or var/audit.key)."),
 	OPT("audit.retention_days", CFG_INT, audit_retention_days, "1825", 1825, 36500, NULL,
 	    "Audit entries are kept at least this long (5 years by default; never less)."),
+	OPT("audit.checkpoint_file", CFG_STRING, audit_checkpoint_file, "", 0, 0, NULL,
+	    "Signed checkpoint of the audit chain's end, kept outside the database so that removing the newest entries "
+	    "and restoring an older chain head is detected (empty: beside audit.key_file, <name>.checkpoint). Keep it "
+	    "with the key, where the database's administrators cannot write."),
+	OPT("audit.checkpoint_entries", CFG_INT, audit_checkpoint_entries, "1000", 1, 100000000, NULL,
+	    "A new checkpoint after about this many audit entries ..."),
+	OPT("audit.checkpoint_interval", CFG_DURATION_MS, audit_checkpoint_interval_ms, "10s", 100, 3600000, NULL,
+	    "... or after this long when entries were added (and when the server stops)."),
 	OPT("mllp.listen", CFG_STRING, mllp_listen, "", 0, 0, NULL,
 	    "Address and port of the HL7 v2 MLLP listener (e.g. 127.0.0.1:2575; empty: off). A non-loopback address "
 	    "(e.g. 0.0.0.0:2575) needs mllp.tls_client_ca: MLLP over TLS, each sender authenticated by its client "

@@ -54,6 +54,9 @@ struct config {
 	/* audit */
 	char *audit_key_file;           /* empty: <sqlite db>.audit.key, or var/audit.key */
 	int64_t audit_retention_days;
+	char *audit_checkpoint_file;    /* empty: beside the key file (<key file minus .key>.checkpoint) */
+	int64_t audit_checkpoint_entries; /* a checkpoint after about this many entries ... */
+	int64_t audit_checkpoint_interval_ms; /* ... or this long, whichever comes first */
 	/* mllp */
 	char *mllp_listen;              /* host:port of the HL7 v2 listener; empty: off; beyond loopback only with TLS */
 	int64_t mllp_max_connections;
