@@ -2,7 +2,9 @@
  * first pattern that matches wins, so literal segments come before {captures}.
  * Anything else under GET is a static file of web/. Every route but the
  * ROUTE_PUBLIC ones authenticates before its body is read; every route but
- * the ROUTE_NO_AUDIT ones leaves one durable audit entry (event, action). */
+ * the ROUTE_NO_AUDIT ones leaves one durable audit entry (event, action).
+ * Every method but GET runs in one transaction with its audit entry, unless
+ * ROUTE_READ says it changes nothing. */
 #include "api/routes.h"
 
 #include "api/access_api.h"
@@ -16,6 +18,7 @@
 #define B ROUTE_BODY
 #define L ROUTE_LOGIN
 #define N ROUTE_NO_AUDIT
+#define R ROUTE_READ
 
 const struct api_route api_routes[] = {
 	/* method  pattern                                 handler                    flags  event  action */
@@ -60,7 +63,7 @@ const struct api_route api_routes[] = {
 	{"GET",    "/fhir/Patient/{id}/$everything",       api_fhir_everything,       0,     "everything", 'R', "the patient's regional record"},
 	{"GET",    "/fhir/Patient/{id}/$access-report",    api_access_report,         0,     "access-report", 'R', "who looked at this patient's record"},
 	{"GET",    "/fhir/{type}",                         api_fhir_search,           0,     "search", 'E', "search"},
-	{"POST",   "/fhir/{type}/_search",                 api_fhir_search_post,      B,     "search", 'E', "search with a form body"},
+	{"POST",   "/fhir/{type}/_search",                 api_fhir_search_post,      B | R, "search", 'E', "search with a form body"},
 	{"POST",   "/fhir/{type}",                         api_fhir_create,           B,     "create", 'C', "create"},
 	{"GET",    "/fhir/{type}/_history",                api_fhir_history_type,     0,     "history", 'R', "history of a type"},
 	{"GET",    "/fhir/{type}/{id}",                    api_fhir_read,             0,     "read", 'R', "read"},
