@@ -1,7 +1,9 @@
-/* account.h — staff accounts (one per person) and facility-system clients:
- * rows of the account / oauth_client tables, read and written through the
- * store's statement API. Used by login, the CLI and the demo. Not thread-safe
- * per store (a store belongs to one thread). */
+/* account.h — staff accounts (one per person): rows of the account table,
+ * read and written through the store's statement API. Used by login, the CLI
+ * and the demo. Every change is one targeted statement that touches only the
+ * fields it means to change, conditional on the state it was decided on, so
+ * that concurrent logins, operator commands and servers never undo each
+ * other's changes. Not thread-safe per store (a store belongs to one thread). */
 #ifndef RENKEI_ACCESS_ACCOUNT_H
 #define RENKEI_ACCESS_ACCOUNT_H
 
@@ -25,8 +27,6 @@ struct account {
 	char totp_secret[48];
 	bool totp_enrolled;
 	int64_t totp_last_step;
-	int64_t failed_count;
-	int64_t locked_until;
 	bool disabled;
 };
 
@@ -36,8 +36,38 @@ bool account_id_valid(const char *id);
 enum rk_status account_get(struct store *s, const char *id, struct account *out, struct rk_err *err);
 /* New account; RK_CONFLICT if the id exists. */
 enum rk_status account_insert(struct store *s, const struct account *a, int64_t now, struct rk_err *err);
-/* Write back every mutable field of a (password, TOTP, lockout, flags). */
-enum rk_status account_update(struct store *s, const struct account *a, int64_t now, struct rk_err *err);
+
+/* Disable or enable: only the disabled flag changes. RK_NOT_FOUND if there
+ * is no such account. Disabling does not end sessions by itself (see
+ * account_end_sessions). */
+enum rk_status account_set_disabled(struct store *s, const char *id, bool disabled, int64_t now, struct rk_err *err);
+/* The operator's reset: a new password hash to be changed at the next login,
+ * and the TOTP device to be enrolled again. RK_NOT_FOUND if no such account. */
+enum rk_status account_reset(struct store *s, const char *id, const char *new_hash, int64_t now, struct rk_err *err);
+/* A password change by its owner: new_hash replaces old_hash (the hash the
+ * current password was checked against) and the forced change is done.
+ * RK_CONFLICT, with a message, when the stored hash is no longer old_hash (a
+ * reset or another change came first): nothing is written. */
+enum rk_status account_change_password(struct store *s, const char *id, const char *old_hash, const char *new_hash,
+				       int64_t now, struct rk_err *err);
+/* Start (or restart) a TOTP enrolment with a new secret, only while the
+ * account has no enrolled device. RK_CONFLICT when it has one by now. */
+enum rk_status account_totp_begin(struct store *s, const char *id, const char *secret, struct rk_err *err);
+/* Claim TOTP step `step` of `secret` (replay protection): succeeds for one
+ * caller only, while the account still has that secret and its last used
+ * step is older; enrol (true) also marks the device enrolled, only if it was
+ * not. *claimed says whether this caller won; RK_OK either way unless the
+ * database fails. */
+enum rk_status account_totp_claim(struct store *s, const char *id, const char *secret, int64_t step, bool enrol,
+				  bool *claimed, struct rk_err *err);
+/* End the account's live sessions, all but keep_hash (the SHA-256 hex of a
+ * session token; NULL or "": all). *ended (may be NULL) gets how many. */
+enum rk_status account_end_sessions(struct store *s, const char *id, const char *keep_hash, int64_t now, int64_t *ended,
+				    struct rk_err *err);
+
+/* Does any account have this enrolled TOTP secret? (The demo's accounts
+ * share one; nothing else ever does, so it tells a demo database.) */
+enum rk_status account_totp_secret_used(struct store *s, const char *secret, bool *used, struct rk_err *err);
 
 typedef enum rk_status (*account_fn)(void *ctx, const struct account *a);
 /* Every account of a facility ("" = all), ordered by id. */

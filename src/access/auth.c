@@ -1,10 +1,11 @@
 /* auth.c — sessions and the login flow. The cookie carries 32 random bytes;
  * the database keeps only their SHA-256, so a copy of the database opens no
- * session. Lockout: after auth.lockout_threshold failures the account locks
- * for auth.lockout_base, doubling with every further failure up to
- * auth.lockout_max; a success resets the count. */
+ * session. Failed logins are counted per login ID and client address, and per
+ * login ID, for unknown IDs as for accounts (see "counting failures" below and
+ * docs/ACCESS.md "Login and sessions"). */
 #include "access/auth.h"
 
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "access/account.h"
 #include "access/password.h"
 #include "access/totp.h"
+#include "core/limits.h"
 
 const char *session_stage_code(enum session_stage s)
 {
@@ -221,6 +223,277 @@ enum rk_status auth_authenticate(struct store *s, const struct config *cfg, stru
 			    "authentication required: log in, or send a bearer token (Authorization: Bearer ...)");
 }
 
+/* ---- counting failures ------------------------------------------------------
+ * Failures are counted per login ID and client address (G_ADDR) and per login
+ * ID over every address (G_ID, client_addr '*'), in login_failure rows that
+ * exist for unknown IDs exactly as for accounts, so neither the answers nor
+ * their timing tell which IDs exist. An address that fails
+ * auth.lockout_threshold times is locked out of that ID (back-off doubling up
+ * to auth.lockout_max); other addresses, the owner's among them, are not. The
+ * ID as a whole locks only after auth.lockout_id_threshold failures from all
+ * addresses together (a guesser spread over many addresses).
+ *
+ * A password attempt claims its failure before the (slow) Argon2 check, in a
+ * transaction that holds both rows: while an address or ID is locked nothing
+ * is checked, and of any number of concurrent attempts (on any number of
+ * servers) exactly the threshold's worth get their password checked. A right
+ * password gives the claim back; a completed login (password and one-time
+ * code) clears both counts. */
+
+enum { G_ID, G_ADDR };
+
+struct guard {
+	const char *id;
+	char addr[64];          /* IPv4 address or IPv6 /64 prefix */
+	int64_t count[2], until[2], last[2];
+	bool set_lock[2];       /* this attempt's failure started the lock */
+};
+
+/* The client address as counted: an IPv6 address by its /64 (one host
+ * usually owns a whole /64), an IPv4-mapped one as IPv4. */
+static void guard_init(struct guard *g, const char *id, const char *client_addr)
+{
+	memset(g, 0, sizeof *g);
+	g->id = id;
+	const char *a = client_addr ? client_addr : "";
+	unsigned char v6[16];
+	if (strchr(a, ':') && inet_pton(AF_INET6, a, v6) == 1) {
+		static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(v6, mapped, sizeof mapped) == 0) {
+			inet_ntop(AF_INET, v6 + 12, g->addr, sizeof g->addr);
+			return;
+		}
+		memset(v6 + 8, 0, 8);
+		char text[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, v6, text, sizeof text);
+		snprintf(g->addr, sizeof g->addr, "%s/64", text);
+		return;
+	}
+	snprintf(g->addr, sizeof g->addr, "%s", a);
+}
+
+static const char *guard_key(const struct guard *g, int k)
+{
+	return k == G_ID ? "*" : g->addr;
+}
+
+/* Inside a transaction: make both rows exist and lock them (the ID's first, always,
+ * so two attempts never wait for each other crosswise), forgetting counts of a
+ * day without failure. */
+static enum rk_status guard_load(struct store *s, struct guard *g, int64_t now, struct rk_err *err)
+{
+	for (int k = G_ID; k <= G_ADDR; k++) {
+		struct store_stmt *st;
+		enum rk_status rc = store_prepare(s,
+			"INSERT INTO login_failure (login_id, client_addr, failed_count, locked_until, last_failure)"
+			" VALUES (?, ?, 0, 0, ?) ON CONFLICT (login_id, client_addr) DO NOTHING", &st, err);
+		if (rc != RK_OK)
+			return rc;
+		store_bind_text(st, 1, str_c(g->id));
+		store_bind_text(st, 2, str_c(guard_key(g, k)));
+		store_bind_i64(st, 3, now);
+		rc = store_run(st, err);
+		store_done(st);
+		if (rc != RK_OK)
+			return rc;
+		rc = store_prepare(s,
+			"SELECT failed_count, locked_until, last_failure FROM login_failure"
+			" WHERE login_id = ? AND client_addr = ?@FORUPDATE@", &st, err);
+		if (rc != RK_OK)
+			return rc;
+		store_bind_text(st, 1, str_c(g->id));
+		store_bind_text(st, 2, str_c(guard_key(g, k)));
+		bool row = false;
+		rc = store_step(st, &row, err);
+		if (rc == RK_OK && row) {
+			g->count[k] = store_col_i64(st, 0);
+			g->until[k] = store_col_i64(st, 1);
+			g->last[k] = store_col_i64(st, 2);
+			if (g->last[k] < now - RK_LOGIN_FAILURE_MEMORY_MS && g->until[k] <= now)
+				g->count[k] = g->until[k] = 0;
+		}
+		store_done(st);
+		if (rc != RK_OK)
+			return rc;
+		if (!row)
+			return rk_fail(err, RK_INTERNAL, "the failed-login count vanished inside its transaction");
+	}
+	return RK_OK;
+}
+
+static enum rk_status guard_save(struct store *s, const struct guard *g, struct rk_err *err)
+{
+	for (int k = G_ID; k <= G_ADDR; k++) {
+		struct store_stmt *st;
+		enum rk_status rc = store_prepare(s,
+			"UPDATE login_failure SET failed_count = ?, locked_until = ?, last_failure = ?"
+			" WHERE login_id = ? AND client_addr = ?", &st, err);
+		if (rc != RK_OK)
+			return rc;
+		store_bind_i64(st, 1, g->count[k]);
+		store_bind_i64(st, 2, g->until[k]);
+		store_bind_i64(st, 3, g->last[k]);
+		store_bind_text(st, 4, str_c(g->id));
+		store_bind_text(st, 5, str_c(guard_key(g, k)));
+		rc = store_run(st, err);
+		store_done(st);
+		if (rc != RK_OK)
+			return rc;
+	}
+	return RK_OK;
+}
+
+int64_t auth_lockout_ms(const struct config *cfg, int64_t failures, int64_t threshold)
+{
+	if (failures < threshold)
+		return 0;
+	int64_t lock = cfg->lockout_base_ms;
+	for (int64_t i = threshold; i < failures && lock < cfg->lockout_max_ms; i++)
+		lock *= 2;
+	return lock < cfg->lockout_max_ms ? lock : cfg->lockout_max_ms;
+}
+
+/* Count one failure on both rows; a count at or past its threshold (re)starts the lock. */
+static void guard_fail(struct guard *g, const struct config *cfg, int64_t now)
+{
+	const int64_t threshold[2] = {cfg->lockout_id_threshold, cfg->lockout_threshold};
+	for (int k = G_ID; k <= G_ADDR; k++) {
+		g->count[k]++;
+		g->last[k] = now;
+		int64_t lock = auth_lockout_ms(cfg, g->count[k], threshold[k]);
+		g->set_lock[k] = lock > 0;
+		if (lock > 0)
+			g->until[k] = now + lock;
+	}
+}
+
+static bool guard_locked(const struct guard *g, int64_t now)
+{
+	return g->until[G_ID] > now || g->until[G_ADDR] > now;
+}
+
+static enum rk_status locked(const struct guard *g, int64_t now, int64_t *until_out, struct rk_err *err)
+{
+	bool by_addr = g->until[G_ADDR] > now;
+	int64_t until = g->until[G_ADDR] > g->until[G_ID] ? g->until[G_ADDR] : g->until[G_ID];
+	if (until_out)
+		*until_out = until;
+	long long secs = (long long)((until - now + 999) / 1000);
+	if (by_addr)
+		return rk_fail_code(err, RK_FORBIDDEN, "locked",
+				    "this login ID is locked for your address after repeated failures; try again in %lld seconds",
+				    secs);
+	return rk_fail_code(err, RK_FORBIDDEN, "locked",
+			    "this login ID is locked after repeated failures from several addresses; try again in %lld"
+			    " seconds", secs);
+}
+
+/* Now and then (one claim in 64), rows of a day without failure go. Outside
+ * any transaction, and a failure here changes nothing that matters; on
+ * PostgreSQL a purge meeting a login of such a forgotten ID may deadlock with
+ * it, and then one of them (the purge, or that one login: 503, try again) is
+ * cancelled. */
+static void guard_purge(struct store *s, int64_t now)
+{
+	if (randombytes_uniform(64) != 0)
+		return;
+	struct store_stmt *st;
+	if (store_prepare(s, "DELETE FROM login_failure WHERE last_failure < ? AND locked_until < ?", &st, NULL) != RK_OK)
+		return;
+	store_bind_i64(st, 1, now - RK_LOGIN_FAILURE_MEMORY_MS);
+	store_bind_i64(st, 2, now);
+	store_run(st, NULL);
+	store_done(st);
+}
+
+/* Before checking a password: RK_FORBIDDEN ("locked") while the ID is locked
+ * for this address or everywhere; otherwise the failure is counted now. */
+static enum rk_status guard_claim(struct store *s, const struct config *cfg, struct guard *g, int64_t now,
+				  int64_t *until_out, struct rk_err *err)
+{
+	enum rk_status rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = guard_load(s, g, now, err)) != RK_OK)
+		goto out_rollback;
+	if (guard_locked(g, now)) {
+		store_rollback(s);
+		return locked(g, now, until_out, err);
+	}
+	guard_fail(g, cfg, now);
+	if ((rc = guard_save(s, g, err)) != RK_OK)
+		goto out_rollback;
+	rc = store_commit(s, err);
+	guard_purge(s, now);
+	return rc;
+out_rollback:
+	store_rollback(s);
+	return rc;
+}
+
+/* After a claim whose password was right: take its failure back (and its lock,
+ * if it started one: every attempt since was refused unchecked). */
+static enum rk_status guard_release(struct store *s, struct guard *claim, int64_t now, struct rk_err *err)
+{
+	struct guard g = *claim;
+	enum rk_status rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = guard_load(s, &g, now, err)) != RK_OK)
+		goto out_rollback;
+	for (int k = G_ID; k <= G_ADDR; k++) {
+		if (g.count[k] > 0)
+			g.count[k]--;
+		if (claim->set_lock[k])
+			g.until[k] = 0;
+	}
+	if ((rc = guard_save(s, &g, err)) != RK_OK)
+		goto out_rollback;
+	return store_commit(s, err);
+out_rollback:
+	store_rollback(s);
+	return rc;
+}
+
+/* A completed login from this address: both counts start again. The rows
+ * must be locked (guard_load) by this transaction: a DELETE of its own would
+ * lock them in its scan's order, not the ID's row first. */
+static enum rk_status guard_clear_locked(struct store *s, const struct guard *g, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		"DELETE FROM login_failure WHERE login_id = ? AND (client_addr = ? OR client_addr = '*')", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(g->id));
+	store_bind_text(st, 2, str_c(g->addr));
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
+static enum rk_status guard_clear(struct store *s, struct guard *g, int64_t now, struct rk_err *err)
+{
+	enum rk_status rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = guard_load(s, g, now, err)) == RK_OK && (rc = guard_clear_locked(s, g, err)) == RK_OK)
+		return store_commit(s, err);
+	store_rollback(s);
+	return rc;
+}
+
+/* The answer to a wrong password after its claim: "locked" when this very
+ * failure started a lock (as the attempt that reaches the threshold always
+ * did), else the caller's own words. */
+static enum rk_status wrong(const struct guard *g, int64_t now, int64_t *until_out, struct rk_err *err, const char *code,
+			    const char *msg)
+{
+	if (g->set_lock[G_ID] || g->set_lock[G_ADDR])
+		return locked(g, now, until_out, err);
+	return rk_fail_code(err, RK_UNAUTHORIZED, code, "%s", msg);
+}
+
 /* ---- the login flow ------------------------------------------------------ */
 
 static bool totp_on(const struct config *cfg, const struct account *a)
@@ -259,29 +532,6 @@ static enum rk_status set_stage(struct store *s, const char *hash, enum session_
 	return rc;
 }
 
-/* Count a failure; lock with back-off past the threshold. */
-static void note_failure(struct store *s, const struct config *cfg, struct account *a, int64_t now)
-{
-	a->failed_count++;
-	if (a->failed_count >= cfg->lockout_threshold) {
-		int64_t lock = cfg->lockout_base_ms;
-		for (int64_t i = cfg->lockout_threshold; i < a->failed_count && lock < cfg->lockout_max_ms; i++)
-			lock *= 2;
-		if (lock > cfg->lockout_max_ms)
-			lock = cfg->lockout_max_ms;
-		a->locked_until = now + lock;
-	}
-	account_update(s, a, now, NULL);
-}
-
-static enum rk_status locked(const struct account *a, int64_t now, struct auth_step *out, struct rk_err *err)
-{
-	out->locked_until = a->locked_until;
-	return rk_fail_code(err, RK_FORBIDDEN, "locked",
-			    "the account is locked after repeated failures; try again in %lld seconds",
-			    (long long)((a->locked_until - now + 999) / 1000));
-}
-
 static char dummy_hash[PASSWORD_HASH_MAX];
 static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 
@@ -292,59 +542,72 @@ static void make_dummy_hash(void)
 	password_hash(pw, dummy_hash, NULL);
 }
 
-enum rk_status auth_login(struct store *s, const struct config *cfg, const char *account, const char *password,
-			  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
+/* The stored hash of a usable account, or a dummy with the same cost, so an
+ * unknown or disabled account takes the time a real check takes. */
+static const char *hash_to_check(const struct account *a, bool usable)
 {
-	memset(out, 0, sizeof *out);
-	struct account a;
-	enum rk_status rc = account_id_valid(account) ? account_get(s, account, &a, err) : RK_NOT_FOUND;
-	if (rc == RK_NOT_FOUND) {
-		/* Spend the same time as a real check so unknown IDs cannot be told apart. */
-		pthread_once(&dummy_once, make_dummy_hash);
-		password_verify(dummy_hash, password);
-		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_credentials", "wrong login ID or password");
-	}
-	if (rc != RK_OK)
-		return rc;
-	if (a.locked_until > now)
-		return locked(&a, now, out, err);
-	if (a.disabled || !password_verify(a.password_hash, password)) {
-		if (!a.disabled)
-			note_failure(s, cfg, &a, now);
-		if (a.locked_until > now)
-			return locked(&a, now, out, err);
-		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_credentials", "wrong login ID or password");
-	}
-	enum session_stage stage = next_stage(cfg, &a, false);
-	if (stage != STAGE_TOTP && a.failed_count) { /* fully past the password: reset the count */
-		a.failed_count = 0;
-		a.locked_until = 0;
-		if ((rc = account_update(s, &a, now, err)) != RK_OK)
-			return rc;
-	}
+	if (usable)
+		return a->password_hash;
+	pthread_once(&dummy_once, make_dummy_hash);
+	return dummy_hash;
+}
+
+static enum rk_status new_session(struct store *s, const struct config *cfg, const char *account, enum session_stage stage,
+				  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
+{
 	char csrf[48], hash[65];
 	random_token(out->token, sizeof out->token, 32);
 	random_token(csrf, sizeof csrf, 24);
 	sha256_hex(str_c(out->token), hash);
 	struct store_stmt *st;
-	rc = store_prepare(s,
+	enum rk_status rc = store_prepare(s,
 		"INSERT INTO web_session (token_hash, account_id, stage, csrf_token, created_at, last_seen, expires_at,"
 		" authenticated_at, client_addr, ended_at, reauth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(hash));
-	store_bind_text(st, 2, str_c(a.id));
+	store_bind_text(st, 2, str_c(account));
 	store_bind_text(st, 3, str_c(session_stage_code(stage)));
 	store_bind_text(st, 4, str_c(csrf));
 	store_bind_i64(st, 5, now);
 	store_bind_i64(st, 6, now);
 	store_bind_i64(st, 7, now + cfg->session_absolute_ms);
 	store_bind_i64(st, 8, stage == STAGE_TOTP ? 0 : now);
-	store_bind_text(st, 9, str_c(client_addr));
+	store_bind_text(st, 9, str_c(client_addr ? client_addr : ""));
 	rc = store_run(st, err);
 	store_done(st);
 	out->stage = stage;
 	return rc;
+}
+
+enum rk_status auth_login(struct store *s, const struct config *cfg, const char *account, const char *password,
+			  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
+{
+	memset(out, 0, sizeof *out);
+	struct account a;
+	if (!account_id_valid(account)) { /* no account can have this ID: nothing to count */
+		password_verify(hash_to_check(NULL, false), password);
+		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_credentials", "wrong login ID or password");
+	}
+	struct guard g;
+	guard_init(&g, account, client_addr);
+	enum rk_status rc = guard_claim(s, cfg, &g, now, &out->locked_until, err);
+	if (rc != RK_OK)
+		return rc;
+	rc = account_get(s, account, &a, err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return rc;
+	bool usable = rc == RK_OK && !a.disabled;
+	bool right = password_verify(hash_to_check(&a, usable), password) && usable;
+	if (!right)
+		return wrong(&g, now, &out->locked_until, err, "invalid_credentials", "wrong login ID or password");
+	enum session_stage stage = next_stage(cfg, &a, false);
+	/* Past the password with a one-time code still to come: the attempt is
+	 * not yet a success, only no longer a failure. */
+	rc = stage == STAGE_TOTP ? guard_release(s, &g, now, err) : guard_clear(s, &g, now, err);
+	if (rc != RK_OK)
+		return rc;
+	return new_session(s, cfg, a.id, stage, client_addr, now, out, err);
 }
 
 /* Load the session's account and check it is at the expected stage. */
@@ -360,50 +623,76 @@ static enum rk_status session_account(struct store *s, const struct principal *w
 	return rc == RK_NOT_FOUND ? rk_fail(err, RK_UNAUTHORIZED, "the account no longer exists") : rc;
 }
 
-static enum rk_status check_code(struct store *s, const struct config *cfg, struct account *a, const char *code,
-				 int64_t now, struct rk_err *err)
+/* The password of a logged-in session's account (password change,
+ * re-authentication): locked and counted like a login. */
+static enum rk_status check_password(struct store *s, const struct config *cfg, const struct account *a,
+				     const char *password, const char *client_addr, int64_t now, const char *wrong_msg,
+				     struct rk_err *err)
 {
-	if (a->locked_until > now)
-		return rk_fail_code(err, RK_FORBIDDEN, "locked", "the account is locked; try again in %lld seconds",
-				    (long long)((a->locked_until - now + 999) / 1000));
-	int64_t step;
-	if (!totp_verify(a->totp_secret, code ? code : "", now / 1000, 1, a->totp_last_step, &step)) {
-		note_failure(s, cfg, a, now);
-		if (a->locked_until > now)
-			return rk_fail_code(err, RK_FORBIDDEN, "locked", "the account is locked after repeated failures");
-		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_code",
-				    "the one-time code is wrong, expired or already used");
+	struct guard g;
+	guard_init(&g, a->id, client_addr);
+	enum rk_status rc = guard_claim(s, cfg, &g, now, NULL, err);
+	if (rc != RK_OK)
+		return rc;
+	if (!password_verify(a->password_hash, password ? password : ""))
+		return wrong(&g, now, NULL, err, "invalid_credentials", wrong_msg);
+	return guard_release(s, &g, now, err);
+}
+
+/* The one-time code of the session's account, in one transaction with the
+ * failure count: refused unchecked while locked; a right code claims its step
+ * (once: of concurrent submissions of one code one wins) and, enrol = true,
+ * completes the enrolment; the login is then complete and both counts clear.
+ * A wrong or used code counts as a failure. *a gets the account as it is now. */
+static enum rk_status check_code(struct store *s, const struct config *cfg, struct account *a, const char *code,
+				 const char *client_addr, bool enrol, int64_t now, struct rk_err *err)
+{
+	struct guard g;
+	guard_init(&g, a->id, client_addr);
+	enum rk_status rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = guard_load(s, &g, now, err)) != RK_OK)
+		goto out_rollback;
+	if (guard_locked(&g, now)) {
+		store_rollback(s);
+		return locked(&g, now, NULL, err);
 	}
-	/* Claim the step atomically: of two logins racing with one code, one wins. */
-	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"UPDATE account SET totp_last_step = ? WHERE account_id = ? AND totp_last_step < ?", &st, err);
-	if (rc != RK_OK)
+	if ((rc = account_get(s, a->id, a, err)) != RK_OK) {
+		rc = rc == RK_NOT_FOUND ? rk_fail(err, RK_UNAUTHORIZED, "the account no longer exists") : rc;
+		goto out_rollback;
+	}
+	int64_t step = 0;
+	bool claimed = false;
+	if (totp_verify(a->totp_secret, code ? code : "", now / 1000, 1, a->totp_last_step, &step) &&
+	    (rc = account_totp_claim(s, a->id, a->totp_secret, step, enrol, &claimed, err)) != RK_OK)
+		goto out_rollback;
+	if (claimed) {
+		a->totp_last_step = step;
+		a->totp_enrolled = true;
+		if ((rc = guard_clear_locked(s, &g, err)) != RK_OK)
+			goto out_rollback;
+		return store_commit(s, err);
+	}
+	guard_fail(&g, cfg, now);
+	if ((rc = guard_save(s, &g, err)) != RK_OK)
+		goto out_rollback;
+	if ((rc = store_commit(s, err)) != RK_OK)
 		return rc;
-	store_bind_i64(st, 1, step);
-	store_bind_text(st, 2, str_c(a->id));
-	store_bind_i64(st, 3, step);
-	rc = store_run(st, err);
-	int64_t claimed = store_changes(st);
-	store_done(st);
-	if (rc != RK_OK)
-		return rc;
-	if (claimed != 1)
-		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_code", "the one-time code is wrong, expired or already used");
-	a->totp_last_step = step;
-	a->failed_count = 0;
-	a->locked_until = 0;
-	return account_update(s, a, now, err);
+	return wrong(&g, now, NULL, err, "invalid_code", "the one-time code is wrong, expired or already used");
+out_rollback:
+	store_rollback(s);
+	return rc;
 }
 
 enum rk_status auth_totp(struct store *s, const struct config *cfg, const struct principal *who, const char *code,
-			 int64_t now, struct auth_step *out, struct rk_err *err)
+			 const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
 {
 	memset(out, 0, sizeof *out);
 	struct account a;
 	enum rk_status rc = session_account(s, who, STAGE_TOTP, &a, err);
 	if (rc == RK_OK)
-		rc = check_code(s, cfg, &a, code, now, err);
+		rc = check_code(s, cfg, &a, code, client_addr, false, now, err);
 	if (rc != RK_OK)
 		return rc;
 	out->stage = next_stage(cfg, &a, true);
@@ -419,11 +708,7 @@ enum rk_status auth_totp_enroll(struct store *s, const struct principal *who, ch
 		return rc;
 	char fresh[TOTP_SECRET_B32_LEN + 1];
 	totp_secret_new(fresh);
-	snprintf(a.totp_secret, sizeof a.totp_secret, "%s", fresh);
-	a.totp_enrolled = false;
-	a.totp_last_step = 0;
-	rc = account_update(s, &a, 0, err);
-	if (rc != RK_OK)
+	if ((rc = account_totp_begin(s, a.id, fresh, err)) != RK_OK)
 		return rc;
 	snprintf(secret, secret_cap, "%s", fresh);
 	if (!totp_uri(uri, uri_cap, "renkei", a.id, fresh))
@@ -432,7 +717,8 @@ enum rk_status auth_totp_enroll(struct store *s, const struct principal *who, ch
 }
 
 enum rk_status auth_totp_confirm(struct store *s, const struct config *cfg, const struct principal *who,
-				 const char *code, int64_t now, struct auth_step *out, struct rk_err *err)
+				 const char *code, const char *client_addr, int64_t now, struct auth_step *out,
+				 struct rk_err *err)
 {
 	memset(out, 0, sizeof *out);
 	struct account a;
@@ -441,19 +727,15 @@ enum rk_status auth_totp_confirm(struct store *s, const struct config *cfg, cons
 		return rc;
 	if (!a.totp_secret[0])
 		return rk_fail_code(err, RK_CONFLICT, "no_enrolment", "start the enrolment first");
-	rc = check_code(s, cfg, &a, code, now, err);
-	if (rc != RK_OK)
-		return rc;
-	a.totp_enrolled = true;
-	if ((rc = account_update(s, &a, now, err)) != RK_OK)
+	if ((rc = check_code(s, cfg, &a, code, client_addr, true, now, err)) != RK_OK)
 		return rc;
 	out->stage = next_stage(cfg, &a, true);
 	return set_stage(s, who->session_hash, out->stage, true, now, err);
 }
 
 enum rk_status auth_password_change(struct store *s, const struct config *cfg, const struct principal *who,
-				    const char *current, const char *fresh, int64_t now, struct auth_step *out,
-				    struct rk_err *err)
+				    const char *current, const char *fresh, const char *client_addr, int64_t now,
+				    struct auth_step *out, struct rk_err *err)
 {
 	memset(out, 0, sizeof *out);
 	struct account a;
@@ -462,10 +744,9 @@ enum rk_status auth_password_change(struct store *s, const struct config *cfg, c
 		return rc;
 	if (who->stage != STAGE_OK && who->stage != STAGE_CHANGE_PASSWORD)
 		return rk_fail_code(err, RK_CONFLICT, "wrong_stage", "finish the login first");
-	if (!password_verify(a.password_hash, current ? current : "")) {
-		note_failure(s, cfg, &a, now);
-		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_credentials", "the current password is wrong");
-	}
+	rc = check_password(s, cfg, &a, current, client_addr, now, "the current password is wrong", err);
+	if (rc != RK_OK)
+		return rc;
 	if (current && fresh && strcmp(current, fresh) == 0)
 		return rk_fail_code(err, RK_INVALID, "unchanged", "the new password must differ from the current one");
 	const char *names[2] = {a.name, NULL};
@@ -475,31 +756,39 @@ enum rk_status auth_password_change(struct store *s, const struct config *cfg, c
 	rk_err_clear(&perr);
 	if (password_policy_check(fresh ? fresh : "", &pc, &reason, &perr) != RK_OK)
 		return rk_fail_code(err, RK_INVALID, reason ? reason : "policy", "%s", perr.msg);
-	if ((rc = password_hash(fresh, a.password_hash, err)) != RK_OK)
+	char new_hash[PASSWORD_HASH_MAX];
+	if ((rc = password_hash(fresh, new_hash, err)) != RK_OK)
 		return rc;
-	a.must_change = false;
-	if ((rc = account_update(s, &a, now, err)) != RK_OK)
+	/* The new password and the end of the account's other sessions (someone
+	 * who knew the old one may hold them) commit together. */
+	if ((rc = store_begin(s, err)) != RK_OK)
 		return rc;
+	rc = account_change_password(s, a.id, a.password_hash, new_hash, now, err);
+	if (rc == RK_OK)
+		rc = account_end_sessions(s, a.id, who->session_hash, now, NULL, err);
+	if (rc == RK_OK)
+		rc = set_stage(s, who->session_hash, STAGE_OK, false, now, err);
+	if (rc != RK_OK) {
+		store_rollback(s);
+		return rc;
+	}
 	out->stage = STAGE_OK;
-	return set_stage(s, who->session_hash, STAGE_OK, false, now, err);
+	return store_commit(s, err);
 }
 
 enum rk_status auth_reauth(struct store *s, const struct config *cfg, const struct principal *who, const char *password,
-			   const char *code, int64_t now, struct rk_err *err)
+			   const char *code, const char *client_addr, int64_t now, struct rk_err *err)
 {
 	struct account a;
 	enum rk_status rc = session_account(s, who, STAGE_OK, &a, err);
 	if (rc != RK_OK)
 		return rc;
-	if (a.locked_until > now)
-		return rk_fail_code(err, RK_FORBIDDEN, "locked", "the account is locked");
-	if (!password_verify(a.password_hash, password ? password : "")) {
-		note_failure(s, cfg, &a, now);
-		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_credentials", "re-authentication failed: wrong password");
-	}
+	rc = check_password(s, cfg, &a, password, client_addr, now, "re-authentication failed: wrong password", err);
+	if (rc != RK_OK)
+		return rc;
 	if (!a.totp_enrolled)
 		return rk_fail_code(err, RK_FORBIDDEN, "totp_required", "re-authentication needs a TOTP device; enrol one first");
-	if ((rc = check_code(s, cfg, &a, code, now, err)) != RK_OK)
+	if ((rc = check_code(s, cfg, &a, code, client_addr, false, now, err)) != RK_OK)
 		return rc;
 	struct store_stmt *st;
 	rc = store_prepare(s, "UPDATE web_session SET reauth_at = ?, last_seen = ? WHERE token_hash = ?", &st, err);
@@ -513,9 +802,53 @@ enum rk_status auth_reauth(struct store *s, const struct config *cfg, const stru
 	return rc;
 }
 
+enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, const struct principal *who, int64_t now,
+				   struct rk_err *err)
+{
+	if (who->kind != PRINCIPAL_STAFF)
+		return rk_fail(err, RK_FORBIDDEN, "only a logged-in member of staff can do this");
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		"UPDATE web_session SET reauth_at = 0 WHERE token_hash = ? AND reauth_at > 0 AND reauth_at >= ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(who->session_hash));
+	store_bind_i64(st, 2, now - cfg->reauth_ms);
+	rc = store_run(st, err);
+	int64_t used = rc == RK_OK ? store_changes(st) : 0;
+	store_done(st);
+	if (rc == RK_OK && used != 1)
+		return rk_fail_code(err, RK_FORBIDDEN, "reauth_required",
+				    "break-the-glass needs a fresh re-authentication (each one opens one episode): send "
+				    "password and code, or POST /api/reauth first");
+	return rc;
+}
+
 enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t now, struct rk_err *err)
 {
 	if (who->kind != PRINCIPAL_STAFF)
 		return rk_fail(err, RK_INVALID, "there is no session to end");
 	return end_session(s, who->session_hash, now, err);
+}
+
+enum rk_status auth_unlock(struct store *s, const char *login_id, struct rk_err *err)
+{
+	/* The ID's row first, as every login locks them (PostgreSQL: no deadlock
+	 * with a login of the ID in flight). */
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		"SELECT failed_count FROM login_failure WHERE login_id = ? AND client_addr = '*'@FORUPDATE@", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(login_id));
+	rc = store_run(st, err);
+	store_done(st);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = store_prepare(s, "DELETE FROM login_failure WHERE login_id = ?", &st, err)) != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(login_id));
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
 }

@@ -28,32 +28,65 @@ enum rk_status auth_authenticate(struct store *s, const struct config *cfg, stru
 struct auth_step {
 	char token[AUTH_TOKEN_MAX];
 	enum session_stage stage;
-	int64_t locked_until;      /* set with RK_FORBIDDEN for a locked account */
+	int64_t locked_until;      /* set with RK_FORBIDDEN "locked" */
 };
 
-/* Password check; on success a new session at its first stage. Unknown
- * account and wrong password fail alike (RK_UNAUTHORIZED); a locked account
- * gets RK_FORBIDDEN with code "locked" and locked_until. */
+/* Failed logins are counted per login ID and client address (an IPv6 /64)
+ * and per login ID over all addresses, for IDs with and without an account
+ * alike; password changes, re-authentications and one-time codes count too.
+ * The ID is locked for an address after cfg->lockout_threshold failures from
+ * it, and for everyone after cfg->lockout_id_threshold failures from all
+ * addresses; each lock lasts auth_lockout_ms. While locked, nothing is
+ * checked: the answer is RK_FORBIDDEN with code "locked", the same for every
+ * ID. A completed login (password and one-time code) clears both counts. All
+ * functions below are safe with several servers on one database. */
+
+/* How long the failures-th failure locks, given its threshold: 0 below it,
+ * cfg->lockout_base_ms at it, doubling with each further failure, at most
+ * cfg->lockout_max_ms. Pure. */
+int64_t auth_lockout_ms(const struct config *cfg, int64_t failures, int64_t threshold);
+
+/* Forget every failed login of the ID (from every address): the operator's
+ * unlock (`renkei user unlock`, `user reset`). Inside a transaction, call it
+ * before changing the account row (logins lock their counts, then the
+ * account: the same order keeps PostgreSQL free of deadlocks). */
+enum rk_status auth_unlock(struct store *s, const char *login_id, struct rk_err *err);
+
+/* Password check; on success a new session at its first stage. Unknown,
+ * disabled account and wrong password fail alike (RK_UNAUTHORIZED
+ * "invalid_credentials", one Argon2 check each); locked: see above. */
 enum rk_status auth_login(struct store *s, const struct config *cfg, const char *account, const char *password,
 			  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err);
 /* The one-time code of the session's account (stage totp). Wrong codes count
- * towards the lockout; a code is accepted once (replay → refused). */
+ * as failures; a code is accepted once (replay → refused), also when sent
+ * concurrently to several servers. */
 enum rk_status auth_totp(struct store *s, const struct config *cfg, const struct principal *who, const char *code,
-			 int64_t now, struct auth_step *out, struct rk_err *err);
-/* Stage enroll_totp: a new secret (kept until confirmed) and its otpauth URI. */
+			 const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err);
+/* Stage enroll_totp: a new secret (kept until confirmed) and its otpauth URI.
+ * RK_CONFLICT if the account has an enrolled device by now. */
 enum rk_status auth_totp_enroll(struct store *s, const struct principal *who, char *secret, size_t secret_cap,
 				char *uri, size_t uri_cap, struct rk_err *err);
 enum rk_status auth_totp_confirm(struct store *s, const struct config *cfg, const struct principal *who,
-				 const char *code, int64_t now, struct auth_step *out, struct rk_err *err);
+				 const char *code, const char *client_addr, int64_t now, struct auth_step *out,
+				 struct rk_err *err);
 /* Change the password (stage change_password, or any time with the current
- * one). Policy failures: RK_INVALID, code = the policy reason. */
+ * one, which is locked and counted like a login). Policy failures:
+ * RK_INVALID, code = the policy reason. The account's other sessions end;
+ * this one stays. RK_CONFLICT when the password was reset or changed
+ * meanwhile. */
 enum rk_status auth_password_change(struct store *s, const struct config *cfg, const struct principal *who,
-				    const char *current, const char *fresh, int64_t now, struct auth_step *out,
-				    struct rk_err *err);
+				    const char *current, const char *fresh, const char *client_addr, int64_t now,
+				    struct auth_step *out, struct rk_err *err);
 /* Explicit re-authentication (password and TOTP) of a logged-in session;
- * break-the-glass needs one within auth.reauth. */
+ * break-the-glass needs one within auth.reauth, and uses it up. */
 enum rk_status auth_reauth(struct store *s, const struct config *cfg, const struct principal *who, const char *password,
-			   const char *code, int64_t now, struct rk_err *err);
+			   const char *code, const char *client_addr, int64_t now, struct rk_err *err);
+/* Use up the session's re-authentication, if it is fresh (within
+ * cfg->reauth_ms): one re-authentication opens one break-the-glass episode.
+ * Of concurrent callers one succeeds. RK_FORBIDDEN "reauth_required"
+ * otherwise. Run it in the transaction that records the episode. */
+enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, const struct principal *who, int64_t now,
+				   struct rk_err *err);
 enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t now, struct rk_err *err);
 
 /* ---- OAuth2 client credentials ---- */
@@ -74,6 +107,26 @@ enum rk_status oauth_issue(struct store *s, const struct config *cfg, const char
 			   const char *requested_scope, int64_t now, struct oauth_token_out *out, struct rk_err *err);
 /* RFC 7009: revoking an unknown token succeeds too. */
 enum rk_status oauth_revoke(struct store *s, const char *token, int64_t now, struct rk_err *err);
+
+struct oauth_client_info {
+	char client_id[40];
+	char facility[16];
+	char name[160];
+	char scopes[512];
+	bool disabled;
+	int64_t created_at;
+	int64_t live_tokens; /* issued, not revoked, not expired */
+};
+typedef enum rk_status (*oauth_client_fn)(void *ctx, const struct oauth_client_info *c);
+/* Every client of a facility ("" = all), ordered by facility and id. */
+enum rk_status oauth_client_list(struct store *s, const char *facility, int64_t now, oauth_client_fn fn, void *ctx,
+				 struct rk_err *err);
+/* Disable (its live tokens are revoked in the same transaction, so they stop
+ * working at once and stay dead if it is enabled again) or enable a client.
+ * RK_NOT_FOUND for an unknown client; *revoked (may be NULL) gets the number
+ * of tokens revoked. */
+enum rk_status oauth_client_set_disabled(struct store *s, const char *client_id, bool disabled, int64_t now,
+					 int64_t *revoked, struct rk_err *err);
 
 /* Do space-separated SMART v1 system scopes ("system/Patient.read system/Observation.write", or all types with an asterisk)
  * cover reading (write = false) or writing a resource type? */

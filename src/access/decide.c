@@ -178,18 +178,6 @@ struct access_decision access_decide(const struct access_principal *who, const s
 	return deny(refused ? REASON_REFUSED : REASON_NO_GRANT);
 }
 
-bool access_may_write(const struct access_principal *who, enum record_category cat, const char *source,
-		      const struct access_patient *p)
-{
-	bool own = eq(who->facility, source);
-	if (cat == CAT_NONE) /* the directory: the operator's, and each facility administrator's own part */
-		return who->role == ROLE_OPERATOR || (who->role == ROLE_FACILITY_ADMIN && own);
-	if (cat == CAT_CONSENT) /* recorded at a facility the patient is registered with, or by the operator */
-		return who->role == ROLE_OPERATOR || (own && p && registered_at(p, who->facility));
-	/* Patient data comes from its own facility, written by roles that work with it. */
-	return own && who->role != ROLE_OPERATOR && access_role_allows(who->role, cat);
-}
-
 const char *access_grant_code(enum access_grant g)
 {
 	static const char *const codes[GRANT_COUNT_] = {"", "own", "individual", "comprehensive", "emergency",

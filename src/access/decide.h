@@ -104,12 +104,6 @@ struct access_decision access_decide(const struct access_principal *who, const s
 				     const char *source_facility, enum record_category cat,
 				     const struct access_emergency *em, int64_t now);
 
-/* May the principal create, update or delete a record of category cat
- * (CAT_NONE: the directory of facilities and staff) whose source facility is
- * source, of patient p (NULL when none)? */
-bool access_may_write(const struct access_principal *who, enum record_category cat, const char *source,
-		      const struct access_patient *p);
-
 /* May the role ever see the category (the role × category table)? */
 bool access_role_allows(enum role r, enum record_category cat);
 /* Does the grant cover the category (the grant × category table)? */

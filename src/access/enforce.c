@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "access/auth.h"
 #include "core/buf.h"
 #include "core/limits.h"
 
@@ -230,6 +231,72 @@ enum rk_status access_check(struct access_ctx *ax, struct str type, struct str s
 			em.episode_id = ax->episode_ids[i];
 	*out = access_decide(&ax->ap, p, src, cat, &em, ax->now);
 	return RK_OK;
+}
+
+enum rk_status access_check_write(struct access_ctx *ax, enum write_action act, const struct write_record *stored,
+				  const struct write_record *fresh, struct write_decision *out, struct rk_err *err)
+{
+	const char *regional = fresh && fresh->regional_id && fresh->regional_id[0] ? fresh->regional_id
+			       : stored && stored->regional_id ? stored->regional_id
+							       : "";
+	const struct access_patient *p = NULL;
+	if (regional[0]) {
+		enum rk_status rc = access_patient(ax, regional, &p, err);
+		if (rc != RK_OK)
+			return rc;
+	}
+	*out = access_decide_write(&ax->ap, act, p, stored, fresh);
+	return RK_OK;
+}
+
+enum rk_status access_guard_visible(void *arg, const struct store_resource *r, bool *ok, struct rk_err *err)
+{
+	struct access_ctx *ax = arg;
+	*ok = false;
+	if (ax->who->kind == PRINCIPAL_SYSTEM) {
+		char type[RK_MAX_TYPE_LEN + 1];
+		str_copy(type, sizeof type, r->type);
+		if (!scope_allows(ax->who->scopes, type, false))
+			return RK_OK;
+	}
+	struct access_decision d;
+	enum rk_status rc = access_check(ax, r->type, r->source_facility, r->patient_id, &d, NULL, err);
+	if (rc == RK_OK)
+		*ok = d.permit;
+	return rc;
+}
+
+enum rk_status access_guard_authorize(void *arg, enum write_action act, const char *type, struct str id,
+				      const struct write_record *stored, const struct write_record *fresh,
+				      struct rk_err *err)
+{
+	struct access_ctx *ax = arg;
+	struct write_decision d;
+	enum rk_status rc = access_check_write(ax, act, stored, fresh, &d, err);
+	if (rc != RK_OK || d.permit)
+		return rc;
+	const struct write_record *rec = stored ? stored : fresh;
+	bool op = d.reason == WR_NOT_OWNER && access_role_writes(ROLE_OPERATOR, rec->kind, rec->cat);
+	return rk_fail_code(err, write_reason_status(d.reason), write_reason_code(d.reason),
+			    "%s (%s) of facility %s may not %s %s/%.*s (%s of %s): %s%s", ax->who->account,
+			    role_info(ax->who->role)->code, ax->who->facility[0] ? ax->who->facility : "-",
+			    write_action_code(act), type, STR_FMT(id), write_kind_en(rec->kind),
+			    rec->owner && rec->owner[0] ? rec->owner : "no facility", write_reason_text(d.reason),
+			    op ? " (or the network operator)" : "");
+}
+
+enum rk_status access_guard_create_id(void *arg, const char *type, struct str id, struct rk_err *err)
+{
+	struct access_ctx *ax = arg;
+	if (category_of_type(type, strlen(type)) == CAT_NONE)
+		return RK_OK;
+	size_t fl = strlen(ax->who->facility);
+	if (fl && id.len > fl + 1 && memcmp(id.ptr, ax->who->facility, fl) == 0 && id.ptr[fl] == '-')
+		return RK_OK;
+	return rk_fail(err, RK_NOT_FOUND,
+		       "%s/%.*s is not known; to create a record under an id of your own, begin the id with your facility "
+		       "code and a hyphen (%s-...), or create it with POST",
+		       type, STR_FMT(id), fl ? ax->who->facility : "<facility code>");
 }
 
 /* ---- prefetch: the facts of many patients in a few statements ---------- */

@@ -8,6 +8,7 @@
 #define RENKEI_ACCESS_ENFORCE_H
 
 #include "access/decide.h"
+#include "access/decide_write.h"
 #include "access/principal.h"
 #include "core/arena.h"
 #include "core/err.h"
@@ -37,6 +38,29 @@ void access_ctx_init(struct access_ctx *ax, struct store *s, struct arena *a, co
  * types (the directory) are permitted to any authenticated principal. */
 enum rk_status access_check(struct access_ctx *ax, struct str type, struct str source, struct str patient_id,
 			    struct access_decision *out, const char **regional_out, struct rk_err *err);
+
+/* The write decision (access/decide_write.h) for the principal: the facts
+ * of the patient of fresh (else of stored) are loaded, then decided. stored
+ * is NULL on a create, fresh NULL on a delete. */
+enum rk_status access_check_write(struct access_ctx *ax, enum write_action act, const struct write_record *stored,
+				  const struct write_record *fresh, struct write_decision *out, struct rk_err *err);
+
+/* The write side of the enforcement point, as the callbacks of fhir's
+ * struct fhir_guard (fhir/resource.h); arg is the request's struct
+ * access_ctx. visible: may the principal know of a stored record (a version
+ * it replaces or deletes, a record it references)? — the read decision, and
+ * a facility system's read scope. authorize: the write decision, failing
+ * with RK_FORBIDDEN or RK_INVALID and a message that says why. create_id:
+ * records of patients are created under a client-chosen id (update as
+ * create) only when the id begins with the writer's facility code and a
+ * hyphen ("1310000001-…"), so that such an id can never name another
+ * facility's record: RK_NOT_FOUND otherwise, worded like a read of a missing
+ * record. The directory (Organization, Practitioner) takes any id. */
+enum rk_status access_guard_visible(void *ax, const struct store_resource *r, bool *ok, struct rk_err *err);
+enum rk_status access_guard_authorize(void *ax, enum write_action act, const char *type, struct str id,
+				      const struct write_record *stored, const struct write_record *fresh,
+				      struct rk_err *err);
+enum rk_status access_guard_create_id(void *ax, const char *type, struct str id, struct rk_err *err);
 
 /* The facts of a patient by regional ID (registrations, consents, care team). */
 enum rk_status access_patient(struct access_ctx *ax, const char *regional_id, const struct access_patient **out,

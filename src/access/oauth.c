@@ -1,7 +1,8 @@
 /* oauth.c — OAuth2 client credentials (RFC 6749 §4.4) for facility systems:
- * clients with an Argon2id-hashed secret and a list of SMART v1 system scopes;
- * short-lived bearer tokens "rk_<id>_<secret>" of which only SHA-256(secret)
- * is stored; revocation (RFC 7009). */
+ * clients with a secret of 256 random bits (stored as its SHA-256) and a list
+ * of SMART v1 system scopes; short-lived bearer tokens "rk_<id>_<secret>" of
+ * which only SHA-256(secret) is stored; revocation (RFC 7009); the operator's
+ * list, disable and enable. */
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -199,5 +200,78 @@ enum rk_status oauth_revoke(struct store *s, const char *token, int64_t now, str
 	store_bind_text(st, 3, str_c(sec_hash));
 	rc = store_run(st, err);
 	store_done(st);
+	return rc;
+}
+
+enum rk_status oauth_client_list(struct store *s, const char *facility, int64_t now, oauth_client_fn fn, void *ctx,
+				 struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		"SELECT c.client_id, c.facility_code, c.name, c.scopes, c.disabled, c.created_at,"
+		" (SELECT COUNT(*) FROM oauth_token t WHERE t.client_id = c.client_id AND t.revoked_at = 0 AND t.expires_at > ?)"
+		" FROM oauth_client c WHERE c.facility_code = ? OR CAST(? AS TEXT) = '' ORDER BY c.facility_code, c.client_id",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, now);
+	store_bind_text(st, 2, str_c(facility ? facility : ""));
+	store_bind_text(st, 3, str_c(facility ? facility : ""));
+	bool row = false;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		struct oauth_client_info c;
+		memset(&c, 0, sizeof c);
+		str_copy(c.client_id, sizeof c.client_id, store_col_text(st, 0));
+		str_copy(c.facility, sizeof c.facility, store_col_text(st, 1));
+		str_copy(c.name, sizeof c.name, store_col_text(st, 2));
+		str_copy(c.scopes, sizeof c.scopes, store_col_text(st, 3));
+		c.disabled = store_col_i64(st, 4) != 0;
+		c.created_at = store_col_i64(st, 5);
+		c.live_tokens = store_col_i64(st, 6);
+		if ((rc = fn(ctx, &c)) != RK_OK)
+			break;
+	}
+	store_done(st);
+	return rc;
+}
+
+enum rk_status oauth_client_set_disabled(struct store *s, const char *client_id, bool disabled, int64_t now,
+					 int64_t *revoked, struct rk_err *err)
+{
+	enum rk_status rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	struct store_stmt *st;
+	int64_t changed = 0, gone = 0;
+	if ((rc = store_prepare(s, "UPDATE oauth_client SET disabled = ? WHERE client_id = ?", &st, err)) != RK_OK)
+		goto out_rollback;
+	store_bind_i64(st, 1, disabled);
+	store_bind_text(st, 2, str_c(client_id));
+	rc = store_run(st, err);
+	changed = rc == RK_OK ? store_changes(st) : 0;
+	store_done(st);
+	if (rc == RK_OK && changed != 1)
+		rc = RK_NOT_FOUND;
+	if (rc != RK_OK)
+		goto out_rollback;
+	if (disabled) {
+		rc = store_prepare(s, "UPDATE oauth_token SET revoked_at = ? WHERE client_id = ? AND revoked_at = 0"
+				      " AND expires_at > ?", &st, err);
+		if (rc != RK_OK)
+			goto out_rollback;
+		store_bind_i64(st, 1, now);
+		store_bind_text(st, 2, str_c(client_id));
+		store_bind_i64(st, 3, now);
+		rc = store_run(st, err);
+		gone = rc == RK_OK ? store_changes(st) : 0;
+		store_done(st);
+		if (rc != RK_OK)
+			goto out_rollback;
+	}
+	if ((rc = store_commit(s, err)) == RK_OK && revoked)
+		*revoked = gone;
+	return rc;
+out_rollback:
+	store_rollback(s);
 	return rc;
 }

@@ -92,10 +92,12 @@ void api_emergency_start(struct api_request *rq)
 	else if (strlen(text) > 1000)
 		st = rk_fail_code(&err, RK_INVALID, "reason_text", "reason_text is longer than 1,000 bytes");
 	/* Fresh re-authentication: password and one-time code in this request, or
-	 * an explicit POST /api/reauth within auth.reauth. */
+	 * an explicit POST /api/reauth within auth.reauth; either opens one
+	 * episode (it is used up in the episode's transaction below). */
 	const char *pw = api_json_str(body, "password");
 	if (st == RK_OK && pw[0])
-		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, pw, api_json_str(body, "code"), rq->now, &err);
+		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, pw, api_json_str(body, "code"), rq->client_addr, rq->now,
+				 &err);
 	else if (st == RK_OK && (rq->who.reauth_at == 0 || rq->now - rq->who.reauth_at > rq->env->cfg->reauth_ms))
 		st = rk_fail_code(&err, RK_FORBIDDEN, "reauth_required",
 				  "break-the-glass needs a fresh re-authentication: send password and code, or POST /api/reauth first");
@@ -104,6 +106,11 @@ void api_emergency_start(struct api_request *rq)
 	char id[RAND_ID_LEN + 1];
 	rand_id(id);
 	int64_t expires = rq->now + rq->env->cfg->emergency_duration_ms;
+	bool in_tx = false;
+	if (st == RK_OK && (st = store_begin(rq->store, &err)) == RK_OK) {
+		in_tx = true;
+		st = auth_reauth_consume(rq->store, rq->env->cfg, &rq->who, rq->now, &err);
+	}
 	if (st == RK_OK) {
 		struct store_stmt *stmt;
 		st = store_prepare(rq->store,
@@ -121,6 +128,10 @@ void api_emergency_start(struct api_request *rq)
 			store_done(stmt);
 		}
 	}
+	if (in_tx && st == RK_OK)
+		st = store_commit(rq->store, &err);
+	else if (in_tx)
+		store_rollback(rq->store);
 	if (st != RK_OK) {
 		json_decref(body);
 		return api_reply_error(rq, st, &err);
@@ -227,9 +238,12 @@ void api_emergency_review_list(struct api_request *rq)
 				  " review_due, started_at", NULL, 0, 0);
 		return;
 	}
-	/* A facility's privacy officer reviews episodes that opened its patients' records. */
+	/* A facility's privacy officer reviews the episodes that opened its
+	 * patients' records to another facility: the disclosing side judges, never
+	 * the accessing facility itself (its own staff's episodes are not its
+	 * review tasks, even for a patient it has too). */
 	const char *args[] = {rq->who.facility, rq->who.facility};
-	list_episodes(rq, "SELECT " EPISODE_COLS " FROM emergency_episode e WHERE e.facility_code = ? OR EXISTS"
+	list_episodes(rq, "SELECT " EPISODE_COLS " FROM emergency_episode e WHERE e.facility_code <> ? AND EXISTS"
 			  " (SELECT 1 FROM patient_link l WHERE l.regional_id = e.regional_id AND l.facility_code = ?)"
 			  " ORDER BY review_status = 'pending' DESC, review_due, started_at", args, 2, 0);
 }
@@ -252,8 +266,8 @@ void api_emergency_review(struct api_request *rq)
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(rq->store,
 		"UPDATE emergency_episode SET review_status = ?, review_note = ?, reviewed_by = ?, reviewed_at = ?"
-		" WHERE episode_id = ? AND (CAST(? AS TEXT) = 'operator' OR facility_code = ? OR EXISTS (SELECT 1 FROM patient_link l"
-		" WHERE l.regional_id = emergency_episode.regional_id AND l.facility_code = ?))", &st, &err);
+		" WHERE episode_id = ? AND (CAST(? AS TEXT) = 'operator' OR (facility_code <> ? AND EXISTS (SELECT 1"
+		" FROM patient_link l WHERE l.regional_id = emergency_episode.regional_id AND l.facility_code = ?)))", &st, &err);
 	if (rc == RK_OK) {
 		store_bind_text(st, 1, str_c(status));
 		store_bind_text(st, 2, str_c(note));
@@ -563,21 +577,24 @@ void api_access_report(struct api_request *rq)
 	enum rk_status rc = fhir_id_valid(id) ? access_regional_of(api_access(rq), id, &regional, &err) : RK_OK;
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
-	/* Staff of a facility the patient is registered with (who print it for
-	 * the patient) and the operator may produce it. */
+	/* Staff of a facility the patient is registered with and the operator may
+	 * produce it. */
 	const struct access_patient *p = NULL;
 	bool allowed = false;
 	if (regional[0] && (rc = access_patient(api_access(rq), regional, &p, &err)) != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	if (p) {
 		struct access_decision d = access_decide(&rq->access.ap, p, "", CAT_CONSENT, NULL, rq->now);
-		allowed = d.permit;
+		allowed = d.permit && (rq->who.role == ROLE_OPERATOR || rq->who.facility[0]);
 	}
 	if (!allowed)
 		return api_reply_fail(rq, RK_NOT_FOUND, "Patient/%.*s is not known", (int)(id.len > 64 ? 64 : id.len), id.ptr);
 	api_audit_patient(rq, regional);
+	/* In full for the network operator, who prints it for the patient; a
+	 * facility's staff see their own facility's accesses only (not which
+	 * doctor of which other facility looked at what). */
 	struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .patient = regional,
-				 .count = 200};
+				 .facility = rq->who.role == ROLE_OPERATOR ? NULL : rq->who.facility, .count = 200};
 	for (size_t i = 0; i < rq->n_params; i++) {
 		if (str_eq_c(rq->params[i].key, "_count") && !str_to_i64(rq->params[i].value, 1, RK_MAX_COUNT, &f.count))
 			return api_reply_fail(rq, RK_INVALID, "_count must be 1..%d", RK_MAX_COUNT);

@@ -11,6 +11,7 @@
 #include "access/account.h"
 #include "access/auth.h"
 #include "access/decide.h"
+#include "access/enforce.h"
 #include "access/password.h"
 #include "access/totp.h"
 #include "audit/audit.h"
@@ -44,13 +45,16 @@ void cli_usage(void)
 	      "  user add ID --facility CODE --role ROLE --name NAME [--licensed] [--password PW]\n"
 	      "  user disable ID | user enable ID\n"
 	      "  user reset ID [--password PW]     new initial password, unlock, new TOTP device\n"
+	      "  user unlock ID                    forget the ID's failed logins (from every address)\n"
 	      "  user list [--facility CODE]\n"
 	      "  facility add CODE --name NAME --kind KIND [--state 長野県 --city 松本市]\n"
 	      "  facility list\n"
 	      "  client add --facility CODE --name NAME --scopes \"system/*.read\"\n"
+	      "  client list [--facility CODE]     facility systems: id, facility, status, live tokens, scopes\n"
+	      "  client disable CLIENT_ID | client enable CLIENT_ID   disabling revokes its live tokens\n"
 	      "  audit verify                      check the audit chain end to end\n"
 	      "  audit list                        every entry, tab-separated, newest first\n"
-	      "  access table                      the role and grant tables (docs/ACCESS.md)\n"
+	      "  access table [read|write]         the read tables (role, grant) and the write table (docs/ACCESS.md)\n"
 	      "  patient candidates [--status pending|merged|rejected|unmerged|all]\n"
 	      "  patient merge CANDIDATE --reason TEXT [--into REGIONAL_ID]\n"
 	      "  patient merge --from REGIONAL_ID --into REGIONAL_ID --reason TEXT\n"
@@ -59,7 +63,8 @@ void cli_usage(void)
 	      "  import ssmix2 DIR --facility CODE  SS-MIX2 standardized storage (again: only new or changed files)\n"
 	      "  ingest errors [--all]             quarantined messages and files, with their reasons\n"
 	      "  ingest replay ID | --all          try quarantined messages again (after a fix)\n"
-	      "  totp code [SECRET]                the current one-time code (default: the demo accounts')\n"
+	      "  totp code [SECRET]                the current one-time code of SECRET (without it: of the\n"
+	      "                                    demo accounts, in a database built by renkei demo only)\n"
 	      "roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk\n"
 	      "       facility_admin operator\n",
 	      stderr);
@@ -172,6 +177,8 @@ static int user_add(struct store *s, const struct config *cfg, const struct cli_
 	return cli_audit(cfg, "account-create", detail);
 }
 
+/* user disable|enable|unlock|reset: each changes only what it says, so a
+ * login failing meanwhile (on any server) cannot undo it. */
 static int user_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
 {
 	const char *id = a->n_pos > 1 ? a->pos[1] : NULL;
@@ -182,46 +189,49 @@ static int user_change(struct store *s, const struct config *cfg, const struct c
 		fprintf(stderr, "renkei: user %s: no such account\n", what);
 		return 1;
 	}
-	char pw[64] = "";
-	if (strcmp(what, "disable") == 0) {
-		acc.disabled = true;
-	} else if (strcmp(what, "enable") == 0) {
-		acc.disabled = false;
-	} else { /* reset: new initial password, unlocked, TOTP to enrol again */
+	int64_t now = time_now_ms(), ended = 0;
+	char pw[64] = "", hash[PASSWORD_HASH_MAX];
+	bool reset = strcmp(what, "reset") == 0, disable = strcmp(what, "disable") == 0;
+	if (reset) { /* new initial password, unlocked, TOTP to enrol again */
 		const char *given = cli_opt(a, "password");
 		if (given)
 			snprintf(pw, sizeof pw, "%s", given);
 		else
 			initial_password(pw, sizeof pw);
-		if (password_hash(pw, acc.password_hash, &err) != RK_OK) {
+		if (password_hash(pw, hash, &err) != RK_OK) {
 			fprintf(stderr, "renkei: user reset: %s\n", err.msg);
 			return 1;
 		}
-		acc.must_change = true;
-		acc.failed_count = 0;
-		acc.locked_until = 0;
-		acc.totp_enrolled = false;
-		acc.totp_secret[0] = '\0';
-		acc.totp_last_step = 0;
 	}
-	if (account_update(s, &acc, time_now_ms(), &err) != RK_OK) {
-		fprintf(stderr, "renkei: user %s: %s\n", what, err.msg);
+	/* A disable or a reset ends the account's sessions in the same transaction:
+	 * whoever holds one may be the reason for it. */
+	enum rk_status rc = store_begin(s, &err);
+	if (rc == RK_OK) {
+		if (reset || strcmp(what, "unlock") == 0)
+			rc = auth_unlock(s, id, &err);
+		if (rc == RK_OK && reset)
+			rc = account_reset(s, id, hash, now, &err);
+		else if (rc == RK_OK && strcmp(what, "unlock") != 0)
+			rc = account_set_disabled(s, id, disable, now, &err);
+		if (rc == RK_OK && (reset || disable))
+			rc = account_end_sessions(s, id, NULL, now, &ended, &err);
+		if (rc == RK_OK)
+			rc = store_commit(s, &err);
+		else
+			store_rollback(s);
+	}
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: user %s: %s\n", what, rc == RK_NOT_FOUND ? "no such account" : err.msg);
 		return 1;
-	}
-	/* Disabling ends the account's sessions at once. */
-	if (acc.disabled) {
-		struct store_stmt *st;
-		if (store_prepare(s, "UPDATE web_session SET ended_at = ? WHERE account_id = ? AND ended_at = 0", &st, &err) == RK_OK) {
-			store_bind_i64(st, 1, time_now_ms());
-			store_bind_text(st, 2, str_c(acc.id));
-			store_run(st, &err);
-			store_done(st);
-		}
 	}
 	if (pw[0])
 		printf("account %s reset; initial password: %s (to be changed at login; TOTP to be enrolled again)\n", id, pw);
+	else if (strcmp(what, "unlock") == 0)
+		printf("account %s unlocked (failed logins forgotten, from every address)\n", id);
 	else
 		printf("account %s %sd\n", id, what);
+	if (ended)
+		printf("%lld session%s ended\n", (long long)ended, ended == 1 ? "" : "s");
 	char detail[160];
 	snprintf(detail, sizeof detail, "account %s %s", id, what);
 	return cli_audit(cfg, "account-change", detail);
@@ -233,6 +243,29 @@ static enum rk_status print_account(void *ctx, const struct account *a)
 	printf("%-24s %-10s %-16s %-4s %-8s %s\n", a->id, a->facility, role_info(a->role)->code, a->totp_enrolled ? "totp" : "-",
 	       a->disabled ? "disabled" : "active", a->name);
 	return RK_OK;
+}
+
+/* The command line acts as the network operator (運用管理者): its writes go
+ * through the same write decision as the operator's requests. */
+static const struct fhir_guard operator_guard = {
+	.visible = access_guard_visible,
+	.authorize = access_guard_authorize,
+	.create_id = access_guard_create_id,
+};
+
+static void cli_operator(struct fhir_ctx *ctx, struct principal *who, struct access_ctx *ax)
+{
+	const char *user = getenv("USER");
+	memset(who, 0, sizeof *who);
+	who->kind = PRINCIPAL_STAFF;
+	who->role = ROLE_OPERATOR;
+	who->stage = STAGE_OK;
+	snprintf(who->account, sizeof who->account, "cli:%s", user ? user : "operator");
+	access_ctx_init(ax, ctx->store, ctx->arena, who, ctx->now);
+	ctx->actor_facility = "";
+	ctx->actor_account = who->account;
+	ctx->guard = &operator_guard;
+	ctx->guard_arg = ax;
 }
 
 static int facility_add(struct store *s, const struct config *cfg, const struct cli_args *a)
@@ -258,6 +291,9 @@ static int facility_add(struct store *s, const struct config *cfg, const struct 
 	struct arena ar;
 	arena_init(&ar, RK_MAX_REQUEST_MEM);
 	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true};
+	struct principal who;
+	struct access_ctx ax;
+	cli_operator(&ctx, &who, &ax);
 	struct fhir_result out;
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -310,6 +346,86 @@ static int client_add(struct store *s, const struct config *cfg, const struct cl
 	char detail[256];
 	snprintf(detail, sizeof detail, "client %s for %s with %s", id, facility, scopes);
 	return cli_audit(cfg, "client-add", detail);
+}
+
+static enum rk_status print_client(void *ctx, const struct oauth_client_info *c)
+{
+	(void)ctx;
+	char ts[RK_TIME_RFC3339_LEN];
+	time_format_rfc3339(c->created_at, ts);
+	printf("%s\t%s\t%s\t%lld live token%s\t%s\t%s\t%s\n", c->client_id, c->facility, c->disabled ? "disabled" : "active",
+	       (long long)c->live_tokens, c->live_tokens == 1 ? "" : "s", ts, c->scopes, c->name);
+	return RK_OK;
+}
+
+/* client disable|enable CLIENT_ID: disabling also revokes the client's live tokens. */
+static int client_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
+{
+	const char *id = a->n_pos > 1 ? a->pos[1] : NULL;
+	if (!id) {
+		fprintf(stderr, "renkei: client %s CLIENT_ID (see renkei client list)\n", what);
+		return 2;
+	}
+	bool disable = strcmp(what, "disable") == 0;
+	struct rk_err err;
+	rk_err_clear(&err);
+	int64_t revoked = 0;
+	enum rk_status rc = oauth_client_set_disabled(s, id, disable, time_now_ms(), &revoked, &err);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: client %s: %s\n", what, rc == RK_NOT_FOUND ? "no such client" : err.msg);
+		return 1;
+	}
+	if (disable)
+		printf("client %s disabled; %lld live token%s revoked\n", id, (long long)revoked, revoked == 1 ? "" : "s");
+	else
+		printf("client %s enabled (tokens revoked before stay revoked; it requests new ones)\n", id);
+	char detail[160];
+	if (disable)
+		snprintf(detail, sizeof detail, "client %s disabled, %lld live tokens revoked", id, (long long)revoked);
+	else
+		snprintf(detail, sizeof detail, "client %s enabled", id);
+	return cli_audit(cfg, disable ? "client-disable" : "client-enable", detail);
+}
+
+/* totp code [SECRET]: the current one-time code of a base32 secret; without
+ * one, of the demo accounts' shared secret, and only for a database that
+ * `renkei demo` built (its accounts are the only ones that have it): anywhere
+ * else staff's codes come from their own authenticator apps. */
+static int totp_code_cmd(const struct config *cfg, const struct cli_args *a)
+{
+	const char *secret = a->n_pos > 1 ? a->pos[1] : NULL;
+	if (!secret) {
+		if (sodium_init() < 0)
+			return 1;
+		struct store *s = cli_open_store(cfg);
+		if (!s)
+			return 1;
+		struct rk_err err;
+		rk_err_clear(&err);
+		bool demo = false;
+		enum rk_status rc = account_totp_secret_used(s, DEMO_TOTP_SECRET, &demo, &err);
+		store_close(s);
+		if (rc != RK_OK) {
+			fprintf(stderr, "renkei: totp code: %s\n", err.msg);
+			return 1;
+		}
+		if (!demo) {
+			fputs("renkei: totp code: this database was not built by `renkei demo`, so no account has the demo's "
+			      "shared TOTP secret; staff read their codes from their own authenticator app (to compute the "
+			      "code of a secret you hold: renkei totp code SECRET)\n", stderr);
+			return 1;
+		}
+		secret = DEMO_TOTP_SECRET;
+	}
+	unsigned char key[64];
+	size_t n = 0;
+	if (!totp_base32_decode(secret, key, sizeof key, &n)) {
+		fputs("renkei: totp code: the secret is not base32\n", stderr);
+		return 2;
+	}
+	printf("%06u\n", totp_code(key, n, time_now_ms() / 1000 / 30));
+	sodium_memzero(key, sizeof key);
+	return 0;
 }
 
 static int audit_verify_cmd(struct store *s, const struct config *cfg)
@@ -398,8 +514,10 @@ static int patient_cmd(struct store *s, const struct config *cfg, const struct c
 	}
 	struct arena ar;
 	arena_init(&ar, RK_MAX_REQUEST_MEM);
-	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true,
-			       .actor_facility = "", .actor_account = account};
+	struct fhir_ctx ctx = {.store = s, .arena = &ar, .cfg = cfg, .now = time_now_ms(), .trusted = true};
+	struct principal who;
+	struct access_ctx ax;
+	cli_operator(&ctx, &who, &ax);
 	struct linking_outcome out;
 	enum rk_status rc = fn(&ctx, &lr, &out, &err);
 	char detail[1400], patients[64];
@@ -428,20 +546,21 @@ static int patient_cmd(struct store *s, const struct config *cfg, const struct c
 int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 {
 	const char *sub = a->n_pos ? a->pos[0] : "";
-	if (strcmp(command, "totp") == 0 && strcmp(sub, "code") == 0) {
-		/* The current one-time code for a secret (default: the demo accounts'). */
-		const char *secret = a->n_pos > 1 ? a->pos[1] : DEMO_TOTP_SECRET;
-		unsigned char key[64];
-		size_t n = 0;
-		if (!totp_base32_decode(secret, key, sizeof key, &n)) {
-			fputs("renkei: totp code: the secret is not base32\n", stderr);
+	if (strcmp(command, "totp") == 0 && strcmp(sub, "code") == 0)
+		return totp_code_cmd(cfg, a);
+	if (strcmp(command, "access") == 0 && strcmp(sub, "table") == 0) {
+		/* read: who may see what; write: who may write what; both by default */
+		const char *which = a->n_pos > 1 ? a->pos[1] : "";
+		if (which[0] && strcmp(which, "read") != 0 && strcmp(which, "write") != 0) {
+			fputs("renkei: access table [read|write]\n", stderr);
 			return 2;
 		}
-		printf("%06u\n", totp_code(key, n, time_now_ms() / 1000 / 30));
-		return 0;
-	}
-	if (strcmp(command, "access") == 0 && strcmp(sub, "table") == 0) {
-		access_write_tables(stdout);
+		if (strcmp(which, "write") != 0)
+			access_write_tables(stdout);
+		if (!which[0])
+			fputc('\n', stdout);
+		if (strcmp(which, "read") != 0)
+			access_write_write_table(stdout);
 		return 0;
 	}
 	int ingest_rc = cli_ingest_run(command, a, cfg);
@@ -462,7 +581,7 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 	if (strcmp(command, "user") == 0 && strcmp(sub, "add") == 0)
 		rc = user_add(s, cfg, a);
 	else if (strcmp(command, "user") == 0 && (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0 ||
-						  strcmp(sub, "reset") == 0))
+						  strcmp(sub, "reset") == 0 || strcmp(sub, "unlock") == 0))
 		rc = user_change(s, cfg, a, sub);
 	else if (strcmp(command, "user") == 0 && strcmp(sub, "list") == 0)
 		rc = account_list(s, cli_opt(a, "facility") ? cli_opt(a, "facility") : "", print_account, NULL, &err) == RK_OK ? 0 : 1;
@@ -474,6 +593,11 @@ int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
 		rc = patient_cmd(s, cfg, a);
 	else if (strcmp(command, "client") == 0 && strcmp(sub, "add") == 0)
 		rc = client_add(s, cfg, a);
+	else if (strcmp(command, "client") == 0 && strcmp(sub, "list") == 0)
+		rc = oauth_client_list(s, cli_opt(a, "facility") ? cli_opt(a, "facility") : "", time_now_ms(), print_client, NULL,
+				       &err) == RK_OK ? 0 : 1;
+	else if (strcmp(command, "client") == 0 && (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0))
+		rc = client_change(s, cfg, a, sub);
 	else if (strcmp(command, "audit") == 0 && strcmp(sub, "verify") == 0)
 		rc = audit_verify_cmd(s, cfg);
 	else if (strcmp(command, "audit") == 0 && strcmp(sub, "list") == 0) {

@@ -55,29 +55,30 @@ static void entry_error(struct api_request *rq, struct entry_out *o, enum rk_sta
 }
 
 /* DELETE as DELETE /fhir/Type/id does it: what the principal may not see is
- * not there; ifMatch names the current version. */
+ * not there (404 alike); ifMatch names the current version. */
 static enum rk_status delete_entry(struct api_request *rq, struct fhir_ctx *ctx, const struct fhir_bundle_entry *e,
 				   struct fhir_result *res, struct rk_err *err)
 {
 	struct store_resource cur;
 	enum rk_status st = fhir_read(ctx, e->def, e->id, &cur, err);
-	bool exists = st == RK_OK;
-	if (st == RK_OK) {
+	bool gone = st == RK_GONE;
+	if (st == RK_OK || st == RK_GONE) {
 		bool ok = false;
-		st = api_fhir_visible(rq, &cur, &ok, err);
-		if (st == RK_OK && !ok) {
-			exists = false;
-			st = rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", e->def->name, STR_FMT(e->id));
-		}
-	} else if (st == RK_NOT_FOUND || st == RK_GONE) {
-		rk_err_clear(err);
-		st = RK_OK;
+		st = access_guard_visible(api_access(rq), &cur, &ok, err);
+		if (st == RK_OK && !ok)
+			st = RK_NOT_FOUND;
 	}
-	if (st == RK_OK && e->if_match > 0 && (!exists || cur.version != e->if_match))
-		st = exists ? rk_fail(err, RK_PRECONDITION, "ifMatch names version %lld but the current version is %lld",
-				      (long long)e->if_match, (long long)cur.version)
-			    : rk_fail(err, RK_PRECONDITION, "ifMatch names version %lld but %s/%.*s does not exist",
-				      (long long)e->if_match, e->def->name, STR_FMT(e->id));
+	if (st == RK_NOT_FOUND) {
+		rk_err_clear(err);
+		return rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", e->def->name, STR_FMT(e->id));
+	}
+	if (st == RK_OK && e->if_match > 0 && cur.version != e->if_match)
+		st = rk_fail(err, RK_PRECONDITION, "ifMatch names version %lld but the current version is %lld",
+			     (long long)e->if_match, (long long)cur.version);
+	if (st == RK_OK && gone) {
+		*res = (struct fhir_result){.id = e->id, .version = cur.version};
+		return RK_OK;
+	}
 	if (st == RK_OK)
 		st = fhir_delete(ctx, e->def, e->id, res, err);
 	return st;
@@ -87,7 +88,7 @@ static enum rk_status delete_entry(struct api_request *rq, struct fhir_ctx *ctx,
 static enum rk_status run_write(struct api_request *rq, struct fhir_ctx *ctx, const struct fhir_bundle *b,
 				struct fhir_bundle_entry *e, struct entry_out *o, struct rk_err *err)
 {
-	if (!api_fhir_scope(rq, e->def->name, true, err))
+	if (!api_fhir_scope(rq, e->def->name, true, err) || !api_fhir_may_write_type(rq, e->def, err))
 		return RK_FORBIDDEN;
 	enum rk_status st;
 	struct fhir_result res = {0};
@@ -290,7 +291,7 @@ static void run_transaction(struct api_request *rq, struct fhir_bundle *b, struc
 		return api_reply_error(rq, st, &err);
 	access_ctx_reset(api_access(rq));
 	for (size_t i = 0; i < b->n; i++)
-		if (outs[i].written && b->entries[i].method != FHIR_BM_DELETE)
+		if (outs[i].written)
 			api_fhir_audit_written(rq, b->entries[i].def->name, &outs[i].res);
 	reply_bundle(rq, b, outs);
 }
@@ -315,7 +316,7 @@ static void run_batch(struct api_request *rq, struct fhir_bundle *b, struct entr
 				entry_error(rq, o, st, &err);
 			} else {
 				access_ctx_reset(api_access(rq));
-				if (o->written && e->method != FHIR_BM_DELETE)
+				if (o->written)
 					api_fhir_audit_written(rq, e->def->name, &o->res);
 			}
 		}

@@ -13,40 +13,40 @@
 #include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/linking.h"
+#include "fhir/owner.h"
 #include "fhir/registry.h"
 #include "fhir/render.h"
 #include "fhir/resource.h"
 #include "fhir/search.h"
 #include "fhir/validate.h"
 
-/* Writes: the principal may write this record (access_may_write), checked
- * once the record's source facility and patient are known. */
-static enum rk_status authorize_write(void *arg, const struct fhir_write *w, struct rk_err *err)
-{
-	struct api_request *rq = arg;
-	struct access_ctx *ax = api_access(rq);
-	enum record_category cat = category_of_type(w->def->name, strlen(w->def->name));
-	const struct access_patient *p = NULL;
-	char src[32];
-	str_copy(src, sizeof src, w->source_facility);
-	if (cat == CAT_CONSENT && w->regional && w->regional[0]) {
-		enum rk_status rc = access_patient(ax, w->regional, &p, err);
-		if (rc != RK_OK)
-			return rc;
-	}
-	if (!access_may_write(&ax->ap, cat, src, p))
-		return rk_fail_code(err, RK_FORBIDDEN, "write_forbidden",
-				    "%s (%s) at facility %s may not write this %s (its source facility is %s)",
-				    rq->who.account, role_info(rq->who.role)->code, rq->who.facility, w->def->name,
-				    src[0] ? src : "none");
-	return RK_OK;
-}
+/* Every write of a request is guarded by the request's enforcement point:
+ * what the principal may see, the write decision, and the ids it may take. */
+static const struct fhir_guard request_guard = {
+	.visible = access_guard_visible,
+	.authorize = access_guard_authorize,
+	.create_id = access_guard_create_id,
+};
 
 struct fhir_ctx api_fhir_ctx(struct api_request *rq)
 {
 	return (struct fhir_ctx){.store = rq->store, .arena = rq->arena, .cfg = rq->env->cfg, .now = rq->now,
 				 .actor_facility = rq->who.facility, .actor_account = rq->who.account,
-				 .authorize = authorize_write, .authorize_arg = rq};
+				 .guard = &request_guard, .guard_arg = api_access(rq)};
+}
+
+bool api_fhir_may_write_type(struct api_request *rq, const struct fhir_resource_def *def, struct rk_err *err)
+{
+	enum write_kind k = fhir_owner_kind_of_type(def);
+	enum record_category cat = category_of_type(def->name, strlen(def->name));
+	bool ok = access_role_writes(rq->who.role, k, cat);
+	if (k == WK_FACILITY) /* an outside organisation is written by the same roles */
+		ok = ok || access_role_writes(rq->who.role, WK_ORGANIZATION, cat);
+	if (ok)
+		return true;
+	rk_fail_code(err, RK_FORBIDDEN, write_reason_code(WR_ROLE), "%s (%s) does not write %s: %s", rq->who.account,
+		     role_info(rq->who.role)->code, def->name, write_reason_text(WR_ROLE));
+	return false;
 }
 
 bool api_fhir_scope(struct api_request *rq, const char *type, bool write, struct rk_err *err)
@@ -64,6 +64,20 @@ static bool scope_ok(struct api_request *rq, const char *type, bool write)
 	struct rk_err err;
 	rk_err_clear(&err);
 	if (api_fhir_scope(rq, type, write, &err))
+		return true;
+	api_reply_error(rq, RK_FORBIDDEN, &err);
+	return false;
+}
+
+/* A write of def at all: the token's scope and the principal's role (before
+ * anything is read, so the answer says nothing of what is stored). */
+static bool write_ok(struct api_request *rq, const struct fhir_resource_def *def)
+{
+	if (!scope_ok(rq, def->name, true))
+		return false;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (api_fhir_may_write_type(rq, def, &err))
 		return true;
 	api_reply_error(rq, RK_FORBIDDEN, &err);
 	return false;
@@ -270,20 +284,22 @@ void api_fhir_audit_written(struct api_request *rq, const char *type, const stru
 	const char *regional = "";
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct arena *a = rq->arena;
-	(void)a;
 	struct store_resource r;
-	/* the stored row tells the patient; a failure here only leaves the patient out of the entry */
-	if (store_resource_read(rq->store, type, out->id, rq->arena, &r, &err) == RK_OK)
-		access_regional_of(api_access(rq), r.patient_id, &regional, &err);
-	struct access_decision own = {true, GRANT_OWN, NULL, REASON_PERMIT};
-	api_audit_entity(rq, str_c(type), out->id, out->version, &own, regional);
+	/* The stored row tells the patient, and the read decision on it the grant
+	 * the writer holds (own data, a registered facility's consent records,
+	 * the operator's); a failure here only leaves them out of the entry. */
+	struct access_decision d = {true, GRANT_OWN, NULL, REASON_PERMIT}, seen;
+	if (store_resource_head(rq->store, type, out->id, rq->arena, &r, &err) == RK_OK &&
+	    access_check(api_access(rq), r.type, r.source_facility, r.patient_id, &seen, &regional, &err) == RK_OK &&
+	    seen.permit)
+		d = seen;
+	api_audit_entity(rq, str_c(type), out->id, out->version, &d, regional);
 }
 
 void api_fhir_create(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
+	if (!def || !need_store(rq) || !write_ok(rq, def))
 		return;
 	json_t *res = api_fhir_parse_body(rq);
 	if (!res)
@@ -322,7 +338,7 @@ static int64_t if_match(struct api_request *rq)
 void api_fhir_update(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
+	if (!def || !need_store(rq) || !write_ok(rq, def))
 		return;
 	int64_t match = if_match(rq);
 	if (match < 0)
@@ -345,41 +361,49 @@ void api_fhir_update(struct api_request *rq)
 	reply_written(rq, def->name, &out, out.created ? 201 : 200);
 }
 
+/* The answer to a DELETE of what is not there (never was, or the principal
+ * may not see it): the words of a read of it. */
+static enum rk_status not_known(struct rk_err *err, const char *type, struct str id)
+{
+	rk_err_clear(err);
+	return rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", type, STR_FMT(id));
+}
+
 void api_fhir_delete(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq) || !scope_ok(rq, def->name, true))
+	if (!def || !need_store(rq) || !write_ok(rq, def))
 		return;
 	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct fhir_result out;
-	/* Deleting what one may not see is indistinguishable from deleting nothing. */
+	struct fhir_result out = {0};
+	/* Deleting what one may not see is deleting what is not there: 404 alike. */
 	struct store_resource cur;
 	enum rk_status st = fhir_read(&ctx, def, rq->args[1], &cur, &err);
-	if (st == RK_OK) {
+	bool gone = st == RK_GONE;
+	if (st == RK_OK || st == RK_GONE) {
 		bool ok = false;
-		st = api_fhir_visible(rq, &cur, &ok, &err);
+		st = access_guard_visible(api_access(rq), &cur, &ok, &err);
 		if (st == RK_OK && !ok)
-			st = rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(rq->args[1]));
-	} else if (st == RK_NOT_FOUND || st == RK_GONE) {
-		rk_err_clear(&err);
-		st = RK_OK;
+			st = not_known(&err, def->name, rq->args[1]);
+	} else if (st == RK_NOT_FOUND) {
+		st = not_known(&err, def->name, rq->args[1]);
 	}
-	if (st == RK_OK)
+	if (st == RK_OK && !gone)
 		st = fhir_delete(&ctx, def, rq->args[1], &out, &err);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	access_ctx_reset(api_access(rq));
+	if (!gone)
+		api_fhir_audit_written(rq, def->name, &out);
 	rq->status = 200;
 	rq->content_type = "application/fhir+json; charset=utf-8";
 	buf_reset(&rq->out);
-	fhir_render_info(&rq->out, out.version ? "deleted" : "nothing to delete");
-	if (out.version) {
-		char etag[32];
-		snprintf(etag, sizeof etag, "W/\"%lld\"", (long long)out.version);
-		api_set_header(rq, "ETag", etag);
-	}
+	fhir_render_info(&rq->out, gone ? "already deleted" : "deleted");
+	char etag[32];
+	snprintf(etag, sizeof etag, "W/\"%lld\"", (long long)(gone ? cur.version : out.version));
+	api_set_header(rq, "ETag", etag);
 }
 
 struct page_ctx {

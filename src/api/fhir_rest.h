@@ -28,8 +28,12 @@ void api_healthz(struct api_request *rq);
  * transaction or batch passes exactly the checks of the single interaction. */
 
 /* The resource service's context for this request: the principal's facility
- * and account, and the write authorization (access_may_write). */
+ * and account, and the request's write guard (access/enforce.h: what the
+ * principal may see, the write decision, the ids it may take). */
 struct fhir_ctx api_fhir_ctx(struct api_request *rq);
+/* May the principal's role write records of this type at all (checked before
+ * anything is read)? false with a 403 in err otherwise. */
+bool api_fhir_may_write_type(struct api_request *rq, const struct fhir_resource_def *def, struct rk_err *err);
 /* Do a facility system's scopes cover reading/writing type? false with a 403
  * in err otherwise (staff sessions: always true). */
 bool api_fhir_scope(struct api_request *rq, const char *type, bool write, struct rk_err *err);

@@ -3,10 +3,13 @@
  * (運用管理者), each audited with who, which regional IDs and why. */
 #include "api/linking_api.h"
 
+#include "api/fhir_rest.h"
+
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "api/fhir_rest.h"
 #include "api/session.h"
 #include "core/json.h"
 #include "core/limits.h"
@@ -85,8 +88,9 @@ void api_match_list(struct api_request *rq)
 
 static struct fhir_ctx fhir_ctx_of(struct api_request *rq)
 {
-	return (struct fhir_ctx){.store = rq->store, .arena = rq->arena, .cfg = rq->env->cfg, .now = rq->now,
-				 .trusted = true, .actor_facility = rq->who.facility, .actor_account = rq->who.account};
+	struct fhir_ctx ctx = api_fhir_ctx(rq); /* the request's guard decides the link (WK_LINK) */
+	ctx.trusted = true;                     /* a merge names the surviving regional ID */
+	return ctx;
 }
 
 /* Run a decision and answer with what it did; the audit entry names the

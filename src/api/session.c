@@ -141,7 +141,8 @@ void api_login_totp(struct api_request *rq)
 	struct auth_step step;
 	struct rk_err err;
 	rk_err_clear(&err);
-	enum rk_status st = auth_totp(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->now, &step, &err);
+	enum rk_status st = auth_totp(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->client_addr, rq->now,
+				     &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -176,7 +177,8 @@ void api_totp_confirm(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	enum rk_status st =
-		auth_totp_confirm(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->now, &step, &err);
+		auth_totp_confirm(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->client_addr, rq->now,
+				  &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -192,7 +194,7 @@ void api_password(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	enum rk_status st = auth_password_change(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "current"),
-						 api_json_str(body, "new"), rq->now, &step, &err);
+						 api_json_str(body, "new"), rq->client_addr, rq->now, &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -207,7 +209,7 @@ void api_reauth(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	enum rk_status st = auth_reauth(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "password"),
-					api_json_str(body, "code"), rq->now, &err);
+					api_json_str(body, "code"), rq->client_addr, rq->now, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);

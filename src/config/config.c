@@ -73,9 +73,13 @@ static const struct cfg_option options[] = {
 	OPT("auth.totp_required", CFG_BOOL, totp_required, "true", 0, 1, NULL,
 	    "Two-factor login (TOTP, RFC 6238) for every interactive account; administrators always use it."),
 	OPT("auth.lockout_threshold", CFG_INT, lockout_threshold, "5", 1, 100, NULL,
-	    "Failed logins (password or one-time code) before the account locks."),
+	    "Failed logins (password or one-time code) of one login ID from one client address (an IPv6 /64) before "
+	    "that address is locked out of that ID; other addresses are not. Known and unknown IDs count alike."),
+	OPT("auth.lockout_id_threshold", CFG_INT, lockout_id_threshold, "50", 1, 10000, NULL,
+	    "Failed logins of one login ID from all addresses together before it is locked for every address: "
+	    "a guesser spread over many addresses. Keep it well above auth.lockout_threshold."),
 	OPT("auth.lockout_base", CFG_DURATION_MS, lockout_base_ms, "1min", 1000, 86400000, NULL,
-	    "The first lock; each further failure doubles it."),
+	    "The first lock (of an address, or of an ID everywhere); each further failure doubles it."),
 	OPT("auth.lockout_max", CFG_DURATION_MS, lockout_max_ms, "1h", 1000, 604800000, NULL,
 	    "The longest lock."),
 	OPT("auth.token_lifetime", CFG_DURATION_S, token_lifetime_s, "10min", 1, 86400, NULL,

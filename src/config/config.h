@@ -45,7 +45,8 @@ struct config {
 	int64_t session_absolute_ms;    /* absolute time-out */
 	int64_t reauth_ms;              /* how fresh a login must be for break-the-glass */
 	int64_t totp_required;          /* 1: every interactive account uses TOTP (admins always do) */
-	int64_t lockout_threshold;      /* failures before the first lock */
+	int64_t lockout_threshold;      /* failures of one login ID from one client address before it locks there */
+	int64_t lockout_id_threshold;   /* failures of one login ID from all addresses before it locks everywhere */
 	int64_t lockout_base_ms;        /* first lock; doubles with each further failure */
 	int64_t lockout_max_ms;
 	int64_t token_lifetime_s;       /* OAuth2 bearer tokens */

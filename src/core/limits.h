@@ -30,6 +30,10 @@
 #define RK_MAX_SEARCH_VALUE 256          /* bytes in one search value (names, codes, dates) */
 #define RK_MAX_INCLUDED 1000             /* resources _include/_revinclude may add to one page */
 #define RK_MAX_CANDIDATES 100000         /* records one search or history may weigh against the access rules */
+#define RK_MAX_NARRATIVE_BYTES (256u << 10) /* one Narrative.div: a human-readable summary (a discharge letter's
+                                          * text is < 50 KB); whole documents belong in a Binary */
+#define RK_MAX_NARRATIVE_DEPTH 64        /* XHTML elements nested in a narrative: tables in lists in divs stay < 20 */
+#define RK_MAX_NARRATIVE_ELEMENTS 20000  /* elements in one narrative: bounds libxml2's tree (~150 bytes a node) */
 #define RK_MAX_BUNDLE_ENTRIES 1000       /* entries of one transaction/batch Bundle: a patient's SS-MIX2 day is < 200
                                           * resources, and a transaction holds SQLite's one write lock while it runs */
 
@@ -38,6 +42,10 @@
 #define RK_MAX_SQL 16384                 /* generated search SQL text */
 #define RK_MAX_SQL_PARAMS 512            /* bound parameters in one statement */
 #define RK_MAX_TX_DEPTH 8                /* nested transaction levels (request, handler, Bundle, write, ...) */
+
+/* Login */
+#define RK_LOGIN_FAILURE_MEMORY_MS (24LL * 3600 * 1000) /* failed logins of an ID are forgotten after a day without
+                                             one: a typo a week never adds up to a lock, and rows of made-up IDs go */
 
 /* Config */
 #define RK_MAX_CONFIG_LINE 4096          /* one line of renkei.conf */

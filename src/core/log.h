@@ -2,7 +2,8 @@
  *   ts=2026-11-24T07:17:02.123Z level=info event=http.request method=GET ...
  * Each line is written with a single write(2), so lines from worker threads
  * never interleave. Lower layers do not log (DESIGN §6.4); api/, http/ and
- * main do. Thread-safe. */
+ * main do, and store/ logs the database's own message of a failure, which
+ * must not travel up to a client (store_fail). Thread-safe. */
 #ifndef RENKEI_CORE_LOG_H
 #define RENKEI_CORE_LOG_H
 

@@ -36,27 +36,42 @@ static bool ref_id(const json_t *ref, const char *type, struct str *id)
 	return id->len > 0;
 }
 
-/* The regional ID of the referenced Patient; the write's patient becomes it. */
+/* The regional ID of the referenced Patient; the write's patient becomes it.
+ * *reg_facility gets the facility of that registration. */
 static enum rk_status patient_of(struct fhir_ctx *ctx, struct fhir_write *w, const json_t *ref, const char *where,
-				 struct rk_err *err)
+				 struct str *reg_facility, struct rk_err *err)
 {
 	struct str id;
 	if (!ref || !ref_id(ref, "Patient", &id))
 		return rk_fail_at(err, RK_INVALID, where, "%s must reference a Patient (Patient/<id>)", where);
 	struct store_patient_link link;
 	enum rk_status rc = store_link_by_patient(ctx->store, id, ctx->arena, &link, err);
-	if (rc == RK_NOT_FOUND)
-		return rk_fail_at(err, RK_INVALID, where, "%s: Patient/%.*s is not a registered patient", where, STR_FMT(id));
+	if (rc == RK_NOT_FOUND) /* the words of a reference to nothing (resource.c check_ref) */
+		return rk_fail_at(err, RK_INVALID, where, "%s: Patient/%.*s does not exist", where, STR_FMT(id));
 	if (rc != RK_OK)
 		return rc;
 	w->patient_id = arena_str(ctx->arena, id);
 	w->regional = arena_strndup(ctx->arena, link.regional_id.ptr, link.regional_id.len);
-	/* The recording facility; an internal writer records at the patient's registration. */
-	w->source_facility = ctx->actor_facility && ctx->actor_facility[0] ? str_c(ctx->actor_facility)
-									 : arena_str(ctx->arena, link.facility_code);
-	if (!w->patient_id.ptr || !w->regional || !w->source_facility.ptr)
+	*reg_facility = link.facility_code;
+	if (!w->patient_id.ptr || !w->regional)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	return RK_OK;
+}
+
+/* Who records it: the writer's facility; an internal writer records at the
+ * patient's registration. */
+static struct str recorder_of(struct fhir_ctx *ctx, struct str reg_facility)
+{
+	return ctx->actor_facility && ctx->actor_facility[0] ? str_c(ctx->actor_facility) : reg_facility;
+}
+
+/* The owner a version keeps: the stored one's, when there is one. */
+static bool stored_owner(const struct fhir_write *w, struct str *out)
+{
+	if (!w->prev || !w->prev->source_facility.len)
+		return false;
+	*out = w->prev->source_facility;
+	return true;
 }
 
 /* An Organization reference → its facility code. */
@@ -74,7 +89,7 @@ static enum rk_status facility_of(struct fhir_ctx *ctx, const json_t *ref, const
 }
 
 struct consent_scratch {
-	char kind[16], status[16], source[16], viewer[16];
+	char kind[16], status[16], source[16], viewer[16], recorder[16];
 	int64_t start, end;
 };
 
@@ -96,7 +111,7 @@ static bool coded(const json_t *ccs, const char *system, struct str *code)
  * the client sent. When it was recorded is meta.lastUpdated of version 1. */
 #define RECORDED_BY_EXT "urn:renkei:extension:recorded-by"
 
-static void record_recorder(struct fhir_ctx *ctx, struct fhir_write *w)
+static void record_recorder(struct fhir_ctx *ctx, struct fhir_write *w, struct str recorder)
 {
 	json_t *exts = json_object_get(w->res, "extension");
 	if (json_is_array(exts)) {
@@ -109,7 +124,7 @@ static void record_recorder(struct fhir_ctx *ctx, struct fhir_write *w)
 	}
 	char who[160];
 	snprintf(who, sizeof who, "%s@%.*s", ctx->actor_account && ctx->actor_account[0] ? ctx->actor_account : "renkei",
-		 STR_FMT(w->source_facility));
+		 STR_FMT(recorder));
 	json_array_append_new(exts, json_pack("{s:s, s:{s:s, s:s}}", "url", RECORDED_BY_EXT, "valueIdentifier", "system",
 					      "urn:renkei:account", "value", who));
 }
@@ -128,9 +143,12 @@ enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struc
 				  RK_CONSENT_KIND_SYSTEM);
 	str_copy(c->kind, sizeof c->kind, kind);
 	str_copy(c->status, sizeof c->status, jstr(w->res, "status"));
-	enum rk_status rc = patient_of(ctx, w, json_object_get(w->res, "patient"), "Consent.patient", err);
+	struct str reg_facility;
+	enum rk_status rc = patient_of(ctx, w, json_object_get(w->res, "patient"), "Consent.patient", &reg_facility, err);
 	if (rc != RK_OK)
 		return rc;
+	struct str recorder = recorder_of(ctx, reg_facility);
+	str_copy(c->recorder, sizeof c->recorder, recorder);
 	json_t *prov = json_object_get(w->res, "provision");
 	struct str type = jstr(prov, "type");
 	bool refusal = strcmp(c->kind, "refusal") == 0;
@@ -171,7 +189,18 @@ enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struc
 	if (strcmp(c->kind, "individual") == 0 && !c->source[0])
 		return rk_fail_at(err, RK_INVALID, "Consent.provision.actor",
 				  "an individual consent names the disclosing facility (actor role %s)", CONSENT_ROLE_SOURCE);
-	record_recorder(ctx, w);
+	record_recorder(ctx, w, recorder);
+	/* The owner (model/write.h): an individual consent is its disclosing
+	 * facility's; a comprehensive consent or a refusal belongs to the facility
+	 * that recorded it, and keeps that owner when the operator changes it. */
+	struct str owner;
+	if (strcmp(c->kind, "individual") == 0)
+		owner = str_c(c->source);
+	else if (!stored_owner(w, &owner))
+		owner = recorder;
+	w->source_facility = arena_str(ctx->arena, owner);
+	if (!w->source_facility.ptr)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	return RK_OK;
 }
 
@@ -210,7 +239,7 @@ enum rk_status consent_after(struct fhir_ctx *ctx, struct fhir_write *w, struct 
 	store_bind_i64(st, 7, c->start);
 	store_bind_i64(st, 8, c->end);
 	store_bind_text(st, 9, str_c(ctx->actor_account ? ctx->actor_account : ""));
-	store_bind_text(st, 10, w->source_facility);
+	store_bind_text(st, 10, str_c(c->recorder));
 	store_bind_i64(st, 11, ctx->now);
 	rc = store_run(st, err);
 	store_done(st);
@@ -262,13 +291,48 @@ static void period_of(const json_t *period, int64_t *start, int64_t *end)
 		*end = tr.hi;
 }
 
+/* The team's lead (its owner): managingOrganization, a participating
+ * facility. Without one the lead stays as stored, or is the facility that
+ * forms the team, and the body says so. */
+static enum rk_status team_lead(struct fhir_ctx *ctx, struct fhir_write *w, struct str reg_facility, struct rk_err *err)
+{
+	json_t *mo = json_object_get(w->res, "managingOrganization");
+	if (json_array_size(mo) > 1)
+		return rk_fail_at(err, RK_INVALID, "CareTeam.managingOrganization", "a care team has one lead (one managingOrganization)");
+	char code[16];
+	if (json_array_size(mo) == 1) {
+		enum rk_status rc = facility_of(ctx, json_array_get(mo, 0), "CareTeam.managingOrganization", code, err);
+		if (rc != RK_OK)
+			return rc;
+		w->source_facility = arena_str(ctx->arena, str_c(code));
+		return w->source_facility.ptr ? RK_OK : rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	}
+	struct str lead;
+	if (!stored_owner(w, &lead))
+		lead = recorder_of(ctx, reg_facility);
+	w->source_facility = arena_str(ctx->arena, lead);
+	struct store_facility f;
+	enum rk_status rc = store_facility_get(ctx->store, lead, ctx->arena, &f, err);
+	if (rc == RK_OK) {
+		char ref[96];
+		snprintf(ref, sizeof ref, "Organization/%.*s", STR_FMT(f.org_id));
+		json_object_set_new(w->res, "managingOrganization", json_pack("[{s:s}]", "reference", ref));
+	} else if (rc != RK_NOT_FOUND) {
+		return rc;
+	}
+	return w->source_facility.ptr ? RK_OK : rk_fail(err, RK_TOO_LARGE, "out of request memory");
+}
+
 enum rk_status careteam_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
 {
 	struct team_scratch *t = arena_calloc(ctx->arena, 1, sizeof *t);
 	if (!t)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	w->scratch = t;
-	enum rk_status rc = patient_of(ctx, w, json_object_get(w->res, "subject"), "CareTeam.subject", err);
+	struct str reg_facility;
+	enum rk_status rc = patient_of(ctx, w, json_object_get(w->res, "subject"), "CareTeam.subject", &reg_facility, err);
+	if (rc == RK_OK)
+		rc = team_lead(ctx, w, reg_facility, err);
 	if (rc != RK_OK)
 		return rc;
 	t->active = str_eq_c(jstr(w->res, "status"), "active");

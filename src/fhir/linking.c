@@ -397,7 +397,9 @@ static enum rk_status rewrite_patient(struct fhir_ctx *ctx, struct str id, const
 	*version = 0;
 	const struct fhir_resource_def *def = fhir_resource_find("Patient", 7);
 	struct store_resource cur;
-	enum rk_status rc = store_resource_read(ctx->store, "Patient", id, ctx->arena, &cur, err);
+	/* Locked (PostgreSQL) from this read to the commit: a registration changed
+	 * meanwhile cannot lose that change to the merge's rewrite. */
+	enum rk_status rc = store_resource_read_for_write(ctx->store, "Patient", id, ctx->arena, &cur, err);
 	if (rc == RK_NOT_FOUND || (rc == RK_OK && cur.deleted))
 		return RK_OK; /* a deleted registration keeps its link, and its last version says what it was */
 	if (rc != RK_OK)
@@ -419,7 +421,7 @@ static enum rk_status rewrite_patient(struct fhir_ctx *ctx, struct str id, const
 	struct fhir_ctx bctx = *ctx;
 	bctx.batch = true;
 	bctx.trusted = true;
-	bctx.authorize = NULL;
+	bctx.guard = NULL; /* part of a link change, decided once for the whole (in_tx) */
 	struct fhir_result out;
 	rc = fhir_update(&bctx, def, id, res, 0, &out, err);
 	json_decref(res);
@@ -659,6 +661,15 @@ static enum rk_status in_tx(decision_fn fn, struct fhir_ctx *ctx, const struct l
 	memset(out, 0, sizeof *out);
 	if (ctx->batch)
 		return rk_fail(err, RK_INTERNAL, "patient linking decisions hold their own transaction");
+	/* Linking registrations is the operator's (the write decision, WK_LINK). */
+	static const struct write_record link = {.kind = WK_LINK, .owner = "", .regional_id = "", .attachment = "",
+						 .facility_kind = "", .facility_area = ""};
+	if (ctx->guard && ctx->guard->authorize) {
+		enum rk_status arc = ctx->guard->authorize(ctx->guard_arg, WRITE_UPDATE, "link", STR_LIT("regional-id"), &link,
+							   &link, err);
+		if (arc != RK_OK)
+			return arc;
+	}
 	enum rk_status rc = store_begin(ctx->store, err);
 	if (rc != RK_OK)
 		return rc;

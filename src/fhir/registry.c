@@ -139,14 +139,19 @@ enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write 
 					  STR_FMT(w->local_id), STR_FMT(w->facility_code), STR_FMT(link.patient_id));
 		if (rc != RK_NOT_FOUND)
 			return rc;
-		if (regional.ptr) {
-			rc = store_regional_exists(ctx->store, regional, err);
-			if (rc == RK_NOT_FOUND && ctx->trusted) {
-				w->new_regional = true;
-			} else if (rc == RK_NOT_FOUND) {
+		if (regional.ptr && !ctx->trusted) {
+			/* Registrations are linked by the operator's review, never because a
+			 * client wrote a regional ID: the write decision refuses it (and
+			 * says so the same way whether the ID exists or not). */
+			w->names_regional = true;
+			if (!ctx->guard)
 				return rk_fail_at(err, RK_INVALID, "Patient.identifier",
-						  "regional patient ID %.*s does not exist; omit it to have one assigned",
-						  STR_FMT(regional));
+						  "a registration cannot name a regional patient ID; omit it");
+			w->regional_id = regional;
+		} else if (regional.ptr) {
+			rc = store_regional_exists(ctx->store, regional, err);
+			if (rc == RK_NOT_FOUND) {
+				w->new_regional = true;
 			} else if (rc != RK_OK) {
 				return rc;
 			}
@@ -192,41 +197,58 @@ enum rk_status registry_patient_after(struct fhir_ctx *ctx, struct fhir_write *w
 	return rc == RK_OK ? linking_registered(ctx, w, err) : rc;
 }
 
-static struct str facility_kind(const json_t *org)
+void registry_org_facts(const json_t *org, struct arena *a, struct registry_org_facts *out)
 {
+	memset(out, 0, sizeof *out);
 	size_t i, k;
-	json_t *cc, *coding;
+	json_t *ident, *cc, *coding;
+	json_array_foreach(json_object_get(org, "identifier"), i, ident)
+		if (registry_facility_system(jstr(ident, "system"))) {
+			if (!out->n_codes++)
+				out->code = jstr(ident, "value");
+		}
+	out->kind = STR_LIT("other");
 	json_array_foreach(json_object_get(org, "type"), i, cc)
 		json_array_foreach(json_object_get(cc, "coding"), k, coding)
-			if (str_eq_c(jstr(coding, "system"), RK_FACILITY_KIND_SYSTEM) && jstr(coding, "code").len)
-				return jstr(coding, "code");
-	return STR_LIT("other");
+			if (str_eq_c(jstr(coding, "system"), RK_FACILITY_KIND_SYSTEM) && jstr(coding, "code").len) {
+				out->kind = jstr(coding, "code");
+				goto kind_found;
+			}
+kind_found:;
+	json_t *addr = json_array_get(json_object_get(org, "address"), 0);
+	struct str state = jstr(addr, "state"), city = jstr(addr, "city");
+	out->area = arena_printf(a, "%.*s%.*s", STR_FMT(state), STR_FMT(city));
+	out->active = !json_is_false(json_object_get(org, "active"));
 }
 
 enum rk_status registry_organization_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
 {
-	size_t i;
-	json_t *ident;
-	int n_codes = 0;
-	json_array_foreach(json_object_get(w->res, "identifier"), i, ident)
-	{
-		struct str sys = jstr(ident, "system"), val = jstr(ident, "value");
-		if (!registry_facility_system(sys))
-			continue;
-		if (val.len != 10 || !str_is_digits(val))
-			return rk_fail_at(err, RK_INVALID, "Organization.identifier",
-					  "facility code '%.*s' must be 10 digits", STR_FMT(val));
-		w->facility_code = val;
-		n_codes++;
-	}
-	if (n_codes > 1)
+	struct registry_org_facts f;
+	registry_org_facts(w->res, ctx->arena, &f);
+	if (f.n_codes > 1)
 		return rk_fail_at(err, RK_INVALID, "Organization.identifier", "an Organization has at most one facility code");
-	if (w->prev && w->prev->source_facility.len && !str_eq(w->prev->source_facility, w->facility_code))
+	if (f.n_codes && (f.code.len != 10 || !str_is_digits(f.code)))
+		return rk_fail_at(err, RK_INVALID, "Organization.identifier", "facility code '%.*s' must be 10 digits",
+				  STR_FMT(f.code));
+	char was[16] = "";
+	if (w->prev && !w->prev->deleted) {
+		enum rk_status rc = store_facility_of_org(ctx->store, w->id, was, err);
+		if (rc != RK_OK && rc != RK_NOT_FOUND)
+			return rc;
+	}
+	if (was[0] && !str_eq_c(f.code, was))
 		return rk_fail_at(err, RK_INVALID, "Organization.identifier",
-				  "facility code %.*s cannot change: local patient IDs and records depend on it",
-				  STR_FMT(w->prev->source_facility));
-	if (!n_codes)
-		return RK_OK; /* an organisation outside the network (e.g. a referral target) */
+				  "facility code %s cannot change: local patient IDs and records depend on it", was);
+	if (!f.n_codes) {
+		/* an organisation outside the network (e.g. a referral target): owned by
+		 * the facility that registered it, or kept by its first owner */
+		if (w->prev && w->prev->source_facility.len)
+			w->source_facility = w->prev->source_facility;
+		else
+			w->source_facility = str_c(ctx->actor_facility ? ctx->actor_facility : "");
+		return RK_OK;
+	}
+	w->facility_code = f.code;
 	struct store_facility other;
 	enum rk_status rc = store_facility_get(ctx->store, w->facility_code, ctx->arena, &other, err);
 	if (rc == RK_OK && !str_eq(other.org_id, w->id))
@@ -236,18 +258,14 @@ enum rk_status registry_organization_prepare(struct fhir_ctx *ctx, struct fhir_w
 	if (rc != RK_OK && rc != RK_NOT_FOUND)
 		return rc;
 	w->is_facility = true;
-	w->facility_kind = facility_kind(w->res);
+	w->facility_kind = f.kind;
 	w->facility_name = jstr(w->res, "name");
 	if (!w->facility_name.len)
 		return rk_fail_at(err, RK_INVALID, "Organization.name", "a participating facility needs a name");
-	json_t *addr = json_array_get(json_object_get(w->res, "address"), 0);
-	struct str state = jstr(addr, "state"), city = jstr(addr, "city");
-	char *area = arena_printf(ctx->arena, "%.*s%.*s", STR_FMT(state), STR_FMT(city));
-	if (!area)
+	if (!f.area)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
-	w->facility_area = str_c(area);
-	json_t *active = json_object_get(w->res, "active");
-	w->facility_active = !json_is_false(active);
+	w->facility_area = str_c(f.area);
+	w->facility_active = f.active;
 	w->source_facility = w->facility_code;
 	return RK_OK;
 }

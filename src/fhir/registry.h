@@ -14,6 +14,20 @@ enum rk_status registry_organization_after(struct fhir_ctx *ctx, struct fhir_wri
 enum rk_status registry_practitioner_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status registry_organization_deleted(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 
+/* What an Organization body says of the facility it is: its facility code
+ * (empty: an organisation outside the network), kind (urn:renkei:CodeSystem:
+ * facility-kind, "other" when absent), area (prefecture + city of its first
+ * address, in a; NULL when out of memory) and whether it takes part. The
+ * slices point into org. A code that is not 10 digits is still returned (the
+ * prepare hook refuses it). */
+struct registry_org_facts {
+	struct str code, kind;
+	const char *area;
+	bool active;
+	int n_codes;
+};
+void registry_org_facts(const json_t *org, struct arena *a, struct registry_org_facts *out);
+
 /* The facility code in a local patient ID system ("urn:oid:...51.1" + 10
  * digits); false for any other system. */
 bool registry_local_system(struct str system, struct str *facility_code);

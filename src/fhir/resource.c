@@ -8,9 +8,23 @@
 #include "core/limits.h"
 #include "core/time.h"
 #include "fhir/index.h"
+#include "fhir/owner.h"
 #include "fhir/validate.h"
 
-/* References to served types must resolve to a live resource. */
+/* A stored record the writer may not see is, to the writer, not there. */
+static enum rk_status hidden(struct fhir_ctx *ctx, const struct store_resource *r, bool *out, struct rk_err *err)
+{
+	*out = false;
+	if (!ctx->guard || !ctx->guard->visible)
+		return RK_OK;
+	bool ok = false;
+	enum rk_status rc = ctx->guard->visible(ctx->guard_arg, r, &ok, err);
+	*out = !ok;
+	return rc;
+}
+
+/* References to served types must resolve to a live resource the writer may
+ * see; anything else gets the same answer as a reference to nothing. */
 static enum rk_status check_ref(void *vctx, struct str type, struct str id, const char *where, struct rk_err *err)
 {
 	struct fhir_ctx *ctx = vctx;
@@ -19,7 +33,10 @@ static enum rk_status check_ref(void *vctx, struct str type, struct str id, cons
 		return RK_OK; /* a type renkei does not serve: kept as written */
 	struct store_resource r;
 	enum rk_status rc = store_resource_head(ctx->store, def->name, id, ctx->arena, &r, err);
-	if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted))
+	bool gone = rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted);
+	if (rc == RK_OK && !gone)
+		rc = hidden(ctx, &r, &gone, err);
+	if (rc == RK_NOT_FOUND || (rc == RK_OK && gone))
 		return rk_fail_at(err, RK_INVALID, where, "%s: %.*s/%.*s does not exist", where, STR_FMT(type),
 				  STR_FMT(id));
 	return rc;
@@ -47,6 +64,22 @@ static json_t *canonical(const struct fhir_write *w, int64_t now)
 	return out;
 }
 
+/* The write decision for w (guarded writers only), once both sides are known. */
+static enum rk_status authorize(struct fhir_ctx *ctx, struct fhir_write *w, enum write_action act, struct rk_err *err)
+{
+	if (!ctx->guard || !ctx->guard->authorize)
+		return RK_OK;
+	enum rk_status rc = RK_OK;
+	if (act != WRITE_DELETE)
+		rc = fhir_owner_describe(ctx, w->def, w->res, w->source_facility, w->patient_id, &w->fresh, err);
+	if (rc == RK_OK)
+		w->fresh.names_regional = w->names_regional;
+	if (rc != RK_OK)
+		return rc;
+	return ctx->guard->authorize(ctx->guard_arg, act, w->def->name, w->id, w->has_stored ? &w->stored : NULL,
+				     act == WRITE_DELETE ? NULL : &w->fresh, err);
+}
+
 static enum rk_status write_version(struct fhir_ctx *ctx, struct fhir_write *w, bool deleted, struct fhir_result *out,
 				    struct rk_err *err)
 {
@@ -64,7 +97,7 @@ static enum rk_status write_version(struct fhir_ctx *ctx, struct fhir_write *w, 
 	if (!deleted) {
 		if (w->def->prepare && (rc = w->def->prepare(ctx, w, err)) != RK_OK)
 			goto out;
-		if (ctx->authorize && (rc = ctx->authorize(ctx->authorize_arg, w, err)) != RK_OK)
+		if ((rc = authorize(ctx, w, w->has_stored ? WRITE_UPDATE : WRITE_CREATE, err)) != RK_OK)
 			goto out;
 		body = canonical(w, ctx->now);
 		if ((rc = rk_json_dump(body, &b)) != RK_OK) {
@@ -85,7 +118,7 @@ static enum rk_status write_version(struct fhir_ctx *ctx, struct fhir_write *w, 
 		sw.patient_id = w->prev->patient_id;
 		w->source_facility = w->prev->source_facility;
 		w->patient_id = w->prev->patient_id;
-		if (ctx->authorize && (rc = ctx->authorize(ctx->authorize_arg, w, err)) != RK_OK)
+		if ((rc = authorize(ctx, w, WRITE_DELETE, err)) != RK_OK)
 			goto out;
 	}
 	if ((rc = store_resource_write(ctx->store, &sw, err)) != RK_OK)
@@ -106,6 +139,23 @@ out:
 	return rc;
 }
 
+/* The stored side of an update or delete, for the write decision: the
+ * current version, or — when it is a deletion being re-created — the last
+ * version that was not. Only for guarded writers (others decide nothing). */
+static enum rk_status describe_stored(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
+{
+	if (!ctx->guard || !ctx->guard->authorize || !w->prev)
+		return RK_OK;
+	struct store_resource last = *w->prev;
+	enum rk_status rc = RK_OK;
+	if (last.deleted && last.version > 1)
+		rc = store_resource_vread(ctx->store, w->def->name, w->id, last.version - 1, ctx->arena, &last, err);
+	if (rc == RK_OK)
+		rc = fhir_owner_describe_stored(ctx, w->def, &last, &w->stored, err);
+	w->has_stored = rc == RK_OK;
+	return rc;
+}
+
 static enum rk_status tx_begin(struct fhir_ctx *ctx, struct rk_err *err)
 {
 	return ctx->batch ? RK_OK : store_begin(ctx->store, err);
@@ -122,9 +172,40 @@ static enum rk_status tx_end(struct fhir_ctx *ctx, enum rk_status rc, struct rk_
 	return rc;
 }
 
+/* A reference by absolute URL to this server ("<fhir.base_url>/Type/id") is
+ * a local reference: it becomes "Type/id", so that it is checked (exists,
+ * visible, same patient) and indexed like one. Other absolute URLs name
+ * records elsewhere and are kept as written. Depth is bounded by validation's
+ * own limit (the body was parsed under RK_MAX_JSON_DEPTH). */
+static void local_refs(json_t *v, const char *base, size_t bl, int depth)
+{
+	if (depth > RK_MAX_JSON_DEPTH)
+		return;
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *item;
+		json_array_foreach(v, i, item)
+			local_refs(item, base, bl, depth + 1);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_t *ref = json_object_get(v, "reference");
+	if (json_is_string(ref) && json_string_length(ref) > bl + 1 &&
+	    strncmp(json_string_value(ref), base, bl) == 0 && json_string_value(ref)[bl] == '/')
+		json_object_set_new(v, "reference", json_string(json_string_value(ref) + bl + 1));
+	const char *key;
+	json_t *val;
+	json_object_foreach(v, key, val)
+		local_refs(val, base, bl, depth + 1);
+}
+
 static enum rk_status validate(struct fhir_ctx *ctx, const struct fhir_resource_def *def, json_t *res,
 			       struct rk_err *err)
 {
+	const char *base = ctx->cfg ? ctx->cfg->fhir_base_url : "";
+	if (base[0])
+		local_refs(res, base, strlen(base), 0);
 	return fhir_validate(def, res, check_ref, ctx, err);
 }
 
@@ -163,22 +244,46 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		return rc;
 	struct store_resource prev;
 	struct fhir_write w = {.def = def, .res = res, .id = id, .version = 1};
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
-	if (rc == RK_OK) {
+	/* Locked until commit: a concurrent writer of this id waits, then sees this version. */
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
+	bool unseen = false; /* there, but not for this writer: answered as if it were not */
+	if (rc == RK_OK && (rc = hidden(ctx, &prev, &unseen, err)) == RK_OK && !unseen) {
 		w.prev = &prev;
 		w.version = prev.version + 1;
 	} else if (rc == RK_NOT_FOUND) {
 		rc = RK_OK;
 	}
-	if (rc == RK_OK && if_match > 0 && (!w.prev || w.prev->version != if_match))
-		rc = w.prev ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
-				      (long long)if_match, (long long)w.prev->version)
-			    : rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
-				      (long long)if_match, def->name, STR_FMT(id));
+	bool exists = w.prev != NULL;
+	if (rc == RK_OK && if_match > 0 && (!exists || w.prev->version != if_match))
+		rc = !exists ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
+				       (long long)if_match, def->name, STR_FMT(id))
+		   : if_match < w.prev->version
+			? rk_fail(err, RK_PRECONDITION,
+				  "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile (the "
+				  "current version is %lld); read it again before changing it",
+				  (long long)if_match, def->name, STR_FMT(id), (long long)w.prev->version)
+			: rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
+				  (long long)if_match, (long long)w.prev->version);
+	/* Update as create (or over a record this writer may not see): the id must be one it may take. */
+	if (rc == RK_OK && !exists && ctx->guard && ctx->guard->create_id)
+		rc = ctx->guard->create_id(ctx->guard_arg, def->name, id, err);
+	if (rc == RK_OK && unseen) /* an id in the writer's own space taken by a record it cannot see */
+		rc = rk_fail(err, RK_CONFLICT, "%s/%.*s cannot be created with this id; choose another", def->name, STR_FMT(id));
 	if (rc == RK_OK)
 		rc = validate(ctx, def, res, err);
 	if (rc == RK_OK)
+		rc = describe_stored(ctx, &w, err);
+	if (rc == RK_OK)
 		rc = write_version(ctx, &w, false, out, err);
+	if (rc == RK_CONFLICT && if_match > 0 && err && strcmp(err->code, "version_conflict") == 0) {
+		/* A writer the lock did not hold back got there first: for a
+		 * conditional update that is a failed precondition. */
+		rk_err_clear(err);
+		rc = rk_fail(err, RK_PRECONDITION,
+			     "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile; read "
+			     "it again before changing it",
+			     (long long)if_match, def->name, STR_FMT(id));
+	}
 	out->created = w.prev == NULL || w.prev->deleted; /* re-creating a deleted resource is a create */
 	return tx_end(ctx, rc, err);
 }
@@ -192,14 +297,19 @@ enum rk_status fhir_delete(struct fhir_ctx *ctx, const struct fhir_resource_def 
 	if (rc != RK_OK)
 		return rc;
 	struct store_resource prev;
-	rc = store_resource_read(ctx->store, def->name, id, ctx->arena, &prev, err);
-	if (rc == RK_NOT_FOUND || (rc == RK_OK && prev.deleted)) {
-		*out = (struct fhir_result){.id = id, .version = rc == RK_OK ? prev.version : 0};
+	rc = store_resource_read_for_write(ctx->store, def->name, id, ctx->arena, &prev, err);
+	bool unseen = false;
+	if (rc == RK_OK)
+		rc = hidden(ctx, &prev, &unseen, err);
+	if (rc == RK_NOT_FOUND || (rc == RK_OK && (prev.deleted || unseen))) {
+		*out = (struct fhir_result){.id = id, .version = rc == RK_OK && !unseen ? prev.version : 0};
 		return tx_end(ctx, RK_OK, err);
 	}
 	if (rc == RK_OK) {
 		struct fhir_write w = {.def = def, .id = id, .version = prev.version + 1, .prev = &prev};
-		rc = write_version(ctx, &w, true, out, err);
+		rc = describe_stored(ctx, &w, err);
+		if (rc == RK_OK)
+			rc = write_version(ctx, &w, true, out, err);
 	}
 	return tx_end(ctx, rc, err);
 }

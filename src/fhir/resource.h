@@ -15,7 +15,31 @@
 #include "core/err.h"
 #include "core/rand.h"
 #include "fhir/types.h"
+#include "model/write.h"
 #include "store/store.h"
+
+struct fhir_write;
+
+/* The writer's side of every write that is not internal (a request, a
+ * message from a facility, the command line): what it may know and what it
+ * may write. The write decision itself is access/decide_write.c; these are
+ * the callbacks through which the caller applies it. */
+struct fhir_guard {
+	/* May the writer know of this stored record (a version being replaced or
+	 * deleted, or a referenced record)? One it may not see is treated exactly
+	 * as one that does not exist: the same answers and the same messages. */
+	enum rk_status (*visible)(void *arg, const struct store_resource *r, bool *ok, struct rk_err *err);
+	/* May this write happen? Called once both sides are known:
+	 * stored describes the current version (update, delete; else NULL),
+	 * fresh the new one (create, update; else NULL). */
+	enum rk_status (*authorize)(void *arg, enum write_action act, const char *type, struct str id,
+				    const struct write_record *stored, const struct write_record *fresh, struct rk_err *err);
+	/* May the writer create a record of this type under this client-chosen
+	 * id (update as create)? Called before anything else of the body is
+	 * looked at, for an id that does not exist — or that the writer may not
+	 * see. */
+	enum rk_status (*create_id)(void *arg, const char *type, struct str id, struct rk_err *err);
+};
 
 struct fhir_ctx {
 	struct store *store;
@@ -29,11 +53,8 @@ struct fhir_ctx {
 			    * rollback to the caller */
 	const char *actor_facility; /* who writes: facility code and account ("" for internal writers) */
 	const char *actor_account;
-	/* May this write happen? Called once the write's source facility and
-	 * patient are known (after the type's prepare hook), and for deletes.
-	 * NULL: internal writers, no check. */
-	enum rk_status (*authorize)(void *arg, const struct fhir_write *w, struct rk_err *err);
-	void *authorize_arg;
+	const struct fhir_guard *guard; /* NULL: an internal writer (demo, merges), no checks */
+	void *guard_arg;
 };
 
 /* A write being prepared; the hooks of types.h read and fill it. */
@@ -45,9 +66,13 @@ struct fhir_write {
 	const struct store_resource *prev; /* current stored version, or NULL */
 	struct str source_facility;        /* set by prepare hooks */
 	struct str patient_id;
+	/* For the write decision (fhir/owner.c): both sides of the write. */
+	bool has_stored;
+	struct write_record stored, fresh;
 	/* Patient registry scratch (fhir/registry.c) */
 	struct str facility_code, local_id, regional_id;
 	bool new_regional;
+	bool names_regional; /* the body names a regional ID it is not linked to */
 	/* Consent / CareTeam scratch */
 	const char *regional;
 	void *scratch;

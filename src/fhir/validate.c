@@ -9,6 +9,7 @@
 #include "core/limits.h"
 #include "core/time.h"
 #include "fhir/jpcore.h"
+#include "fhir/narrative.h"
 
 struct vctx {
 	fhir_ref_fn on_ref;
@@ -224,11 +225,8 @@ static enum rk_status check_primitive(struct vctx *v, const struct path *p, cons
 		return (str_starts_with(s, "urn:uuid:") && s.len == 45) ? RK_OK : bad(v, p, "'%s' is not urn:uuid:<uuid>", json_string_value(j));
 	if (strcmp(type, "base64Binary") == 0)
 		return base64_valid(s) ? RK_OK : bad(v, p, "not valid base64%s", "");
-	if (strcmp(type, "xhtml") == 0) {
-		struct str t = str_trim(s);
-		return (str_starts_with(t, "<div") && str_ends_with(t, "</div>")) ? RK_OK
-			: bad(v, p, "narrative must be an XHTML <div> element%s", "");
-	}
+	if (strcmp(type, "xhtml") == 0) /* Narrative.div: what other clients' browsers would render */
+		return fhir_narrative_check(s, p->buf, v->err);
 	return RK_OK; /* string, markdown */
 }
 

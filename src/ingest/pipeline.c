@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/enforce.h"
 #include "audit/audit.h"
 #include "core/arena.h"
 #include "core/limits.h"
@@ -268,6 +269,22 @@ static void repoint_patient(json_t *res, struct str from, struct str to)
 	}
 }
 
+/* A message writes as its facility's system: through the same write decision
+ * as that facility's API client (its own registrations and records only). */
+static const struct fhir_guard facility_guard = {
+	.visible = access_guard_visible,
+	.authorize = access_guard_authorize,
+	.create_id = access_guard_create_id,
+};
+
+static enum rk_status no_memory(void *arg, enum write_action act, const char *type, struct str id,
+				const struct write_record *stored, const struct write_record *fresh, struct rk_err *err)
+{
+	(void)arg, (void)act, (void)stored, (void)fresh;
+	return rk_fail(err, RK_TOO_LARGE, "%s/%.*s: out of message memory", type, STR_FMT(id));
+}
+static const struct fhir_guard no_memory_guard = {.authorize = no_memory};
+
 static void fhir_ctx_for(struct ingest *ing, const struct ingest_msg *m, int64_t now, struct fhir_ctx *ctx)
 {
 	*ctx = (struct fhir_ctx){
@@ -280,6 +297,21 @@ static void fhir_ctx_for(struct ingest *ing, const struct ingest_msg *m, int64_t
 						m->facility_code.len),
 		.actor_account = m->origin == INGEST_MLLP ? "ingest:mllp" : "ingest:ssmix2",
 	};
+	struct principal *who = arena_calloc(&ing->arena, 1, sizeof *who);
+	struct access_ctx *ax = arena_calloc(&ing->arena, 1, sizeof *ax);
+	if (!who || !ax || !ctx->actor_facility) {
+		ctx->guard = &no_memory_guard; /* every write of the message fails, none goes unguarded */
+		return;
+	}
+	who->kind = PRINCIPAL_SYSTEM;
+	who->role = ROLE_SYSTEM;
+	who->stage = STAGE_OK;
+	str_copy(who->account, sizeof who->account, str_c(ctx->actor_account));
+	str_copy(who->facility, sizeof who->facility, str_c(ctx->actor_facility));
+	str_copy(who->scopes, sizeof who->scopes, STR_LIT("system/*.*"));
+	access_ctx_init(ax, ing->s, &ing->arena, who, now);
+	ctx->guard = &facility_guard;
+	ctx->guard_arg = ax;
 }
 
 /* The facility's registration of the patient: create it from PID when new,

@@ -1,6 +1,8 @@
 /* resource.c — resources with version history: current row in `resource`,
  * superseded versions in `resource_history`, search index rows replaced on
  * every write. Callers hold the transaction (store_begin/commit). */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "store/store.h"
@@ -60,6 +62,43 @@ enum rk_status store_resource_head(struct store *s, const char *type, struct str
 				"SELECT id, version, last_updated, deleted, source_facility, patient_id, '' FROM resource "
 				"WHERE type = ? AND id = ?",
 				type, id, a, out, err);
+}
+
+/* 32-bit FNV-1a of "type/id": the advisory lock key of a resource that has
+ * no row yet. Two ids sharing a key only wait for each other. */
+static int64_t lock_key(const char *type, struct str id)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = type; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ '/') * 16777619u;
+	for (size_t i = 0; i < id.len; i++)
+		h = (h ^ (unsigned char)id.ptr[i]) * 16777619u;
+	return (int64_t)(int32_t)h;
+}
+
+enum rk_status store_resource_read_for_write(struct store *s, const char *type, struct str id, struct arena *a,
+					     struct store_resource *out, struct rk_err *err)
+{
+	static const char sql[] = "SELECT " RESOURCE_COLS " FROM resource WHERE type = ? AND id = ?@FORUPDATE@";
+	if (!s->in_tx)
+		return rk_fail(err, RK_INTERNAL, "store_resource_read_for_write outside a transaction");
+	enum rk_status rc = resource_current(s, sql, type, id, a, out, err);
+	if (rc != RK_NOT_FOUND || s->backend != STORE_POSTGRES)
+		return rc;
+	/* No row to lock: lock the name (two-key advisory locks, a key space of
+	 * their own: class 726102 = resources), then look again, since a
+	 * creator we waited for has committed its row by now. */
+	struct store_stmt *st;
+	rc = store_prepare(s, "SELECT pg_advisory_xact_lock(726102, ?::integer)", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, lock_key(type, id));
+	rc = store_run(st, err);
+	store_done(st);
+	if (rc != RK_OK)
+		return rc;
+	return resource_current(s, sql, type, id, a, out, err);
 }
 
 enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version,
@@ -143,6 +182,22 @@ static enum rk_status index_insert(struct store *s, int64_t rid, const struct st
 	return RK_OK;
 }
 
+/* Replace the store's generic conflict message with one naming the
+ * resource (rk_fail keeps the first message; this one is more specific). */
+static void reword_conflict(struct rk_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reword_conflict(struct rk_err *err, const char *fmt, ...)
+{
+	if (!err)
+		return;
+	rk_err_clear(err);
+	err->status = RK_CONFLICT;
+	snprintf(err->code, sizeof err->code, "version_conflict");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
 static struct str or_null(struct str v)
 {
 	return v.len ? v : STR_NULL;
@@ -174,8 +229,8 @@ static enum rk_status resource_insert(struct store *s, const struct store_write 
 		rc = rk_fail(err, RK_DB, "insert returned no row id");
 	}
 	store_done(st);
-	if (rc == RK_CONFLICT)
-		rk_fail(err, RK_CONFLICT, "%s/%.*s already exists", w->type, STR_FMT(w->id));
+	if (rc == RK_CONFLICT) /* the store's generic words, made specific */
+		reword_conflict(err, "%s/%.*s was created by another request meanwhile", w->type, STR_FMT(w->id));
 	return rc;
 }
 
@@ -201,8 +256,9 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	if (!row)
 		return rk_fail(err, RK_NOT_FOUND, "%s/%.*s does not exist", w->type, STR_FMT(w->id));
 	if (current != w->version - 1)
-		return rk_fail(err, RK_CONFLICT, "%s/%.*s changed concurrently (now version %lld)", w->type,
-			       STR_FMT(w->id), (long long)current);
+		return rk_fail_code(err, RK_CONFLICT, "version_conflict",
+				    "%s/%.*s was changed by another request meanwhile (now version %lld)", w->type,
+				    STR_FMT(w->id), (long long)current);
 
 	rc = store_prepare(s,
 		"INSERT INTO resource_history (rid, type, id, version, deleted, last_updated, source_facility, patient_id, body)"
@@ -213,6 +269,8 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	store_bind_i64(st, 1, *rid);
 	rc = store_run(st, err);
 	store_done(st);
+	if (rc == RK_CONFLICT) /* that version is in the history already: another writer superseded it */
+		reword_conflict(err, "%s/%.*s was changed by another request meanwhile", w->type, STR_FMT(w->id));
 	if (rc != RK_OK)
 		return rc;
 
@@ -233,7 +291,8 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	int64_t changed = store_changes(st);
 	store_done(st);
 	if (rc == RK_OK && changed != 1)
-		rc = rk_fail(err, RK_CONFLICT, "%s/%.*s changed concurrently", w->type, STR_FMT(w->id));
+		rc = rk_fail_code(err, RK_CONFLICT, "version_conflict", "%s/%.*s was changed by another request meanwhile",
+				  w->type, STR_FMT(w->id));
 	if (rc == RK_OK)
 		rc = index_delete(s, *rid, err);
 	return rc;

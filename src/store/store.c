@@ -1,12 +1,14 @@
 /* store.c — backend-independent parts of the store: opening by URL, the
  * per-connection statement cache (LRU), transactions (nested levels are
- * savepoints) and migrations. */
+ * savepoints) and migrations, and what a database failure tells the client
+ * (store_fail). */
 #include "store/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/time.h"
 #include "store/migrations.h"
 #include "store/store_impl.h"
@@ -28,10 +30,61 @@ void store_cache_drop(struct store *s)
 {
 	for (size_t i = 0; i < s->n_cache; i++) {
 		struct store_stmt *st = s->cache[i];
+		if (st->in_use) {
+			st->cached = false; /* its store_done finalises it */
+			continue;
+		}
 		free(st->sql);
 		s->ops->finalize(st);
 	}
 	s->n_cache = 0;
+}
+
+/* Per failure kind: status, the reason code clients get in
+ * OperationOutcome.issue.details, the message, and the log level of the
+ * detail. The messages say what happened and what to do, in the client's
+ * terms; nothing in them comes from the database. */
+static const struct {
+	enum rk_status status;
+	const char *code;
+	const char *msg;
+	enum log_level level;
+} failures[] = {
+	[STORE_FAIL_CONFLICT] = {RK_CONFLICT, "db_conflict",
+				 "another request wrote the same record at the same time; read it again and retry",
+				 LOG_INFO},
+	[STORE_FAIL_BUSY] = {RK_BUSY, "db_busy", "the database is busy; try again shortly", LOG_WARN},
+	[STORE_FAIL_LOST] = {RK_BUSY, "db_unreachable", "the database is unreachable; try again shortly", LOG_WARN},
+	[STORE_FAIL_LOST_COMMIT] = {RK_BUSY, "db_unreachable",
+				    "the database became unreachable while the change was being committed; it may or may "
+				    "not have been stored: read it back before trying again",
+				    LOG_WARN},
+	[STORE_FAIL_TIMEOUT] = {RK_TIMEOUT, "db_timeout", "the database did not answer in time; try again shortly",
+				LOG_WARN},
+	[STORE_FAIL_FULL] = {RK_IO, "db_full", "the database has run out of space or memory; nothing was changed",
+			     LOG_ERROR},
+	[STORE_FAIL_IO] = {RK_IO, "db_io", "the database could not read or write its storage; nothing was changed",
+			   LOG_ERROR},
+	[STORE_FAIL_OTHER] = {RK_DB, "db_error", "internal database error; the server log has the details",
+			      LOG_ERROR},
+};
+
+enum rk_status store_fail(const struct store *s, enum store_failure f, const char *what, const char *code,
+			  const char *detail, struct rk_err *err)
+{
+	/* Logged even when err already holds an earlier failure: this is the
+	 * only place the library's text is kept. No detail: a consequence of a
+	 * failure logged already (a statement after the connection was lost). */
+	if (detail)
+		log_event(failures[f].level, "store.error", "backend", s->backend == STORE_SQLITE ? "sqlite" : "postgresql",
+			  "op", what, "reason", failures[f].code, "code", code && *code ? code : NULL, "detail", detail,
+			  NULL);
+	return rk_fail_code(err, failures[f].status, failures[f].code, "%s", failures[f].msg);
+}
+
+bool store_failed_with(const struct rk_err *err, enum store_failure f)
+{
+	return err && err->status == failures[f].status && strcmp(err->code, failures[f].code) == 0;
 }
 
 void store_close(struct store *s)
@@ -100,8 +153,9 @@ static bool cache_evict(struct store *s)
 enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err)
 {
 	bool was_in_tx = s->in_tx;
-	if (!s->ops->ensure(s))
-		return rk_fail(err, RK_DB, "database connection lost and could not be re-established");
+	enum rk_status rc = s->ops->ensure(s, err);
+	if (rc != RK_OK)
+		return rc;
 	if (tx_usable(s, was_in_tx, err) != RK_OK)
 		return RK_DB;
 	uint64_t h = fnv1a(sql);
@@ -117,7 +171,7 @@ enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt
 	}
 	struct buf b;
 	buf_init(&b, RK_MAX_SQL * 2);
-	enum rk_status rc = store_dialect(s->backend, sql, &b, NULL);
+	rc = store_dialect(s->backend, sql, &b, NULL);
 	if (rc != RK_OK) {
 		buf_free(&b);
 		return rk_fail(err, rc, "SQL statement too long");
@@ -215,8 +269,9 @@ void store_done(struct store_stmt *st)
 enum rk_status store_exec(struct store *s, const char *sql, struct rk_err *err)
 {
 	bool was_in_tx = s->in_tx;
-	if (!s->ops->ensure(s))
-		return rk_fail(err, RK_DB, "database connection lost and could not be re-established");
+	enum rk_status rc = s->ops->ensure(s, err);
+	if (rc != RK_OK)
+		return rc;
 	if (tx_usable(s, was_in_tx, err) != RK_OK)
 		return RK_DB;
 	return s->ops->exec(s, sql, err);

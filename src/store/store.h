@@ -5,8 +5,12 @@
  *
  * Errors: RK_NOT_FOUND (no such row; err is left unset so the caller can say
  * what is missing in its own words), RK_CONFLICT (unique key or concurrent
- * version change), RK_BUSY (lock wait timed out; retry), RK_DB (anything else,
- * with the backend's message in err). */
+ * version change), RK_BUSY (lock wait timed out, or the database is
+ * unreachable; retry), RK_TIMEOUT, RK_IO, RK_DB (anything else). The message
+ * in err is always fit for a client: the backend's own text (constraint and
+ * table names, row ids, sockets) is written to the server log instead
+ * (event store.error), and err->code says which kind of failure it was
+ * (db_conflict, db_busy, db_unreachable, db_timeout, db_full, db_io, db_error). */
 #ifndef RENKEI_STORE_STORE_H
 #define RENKEI_STORE_STORE_H
 
@@ -145,13 +149,24 @@ enum rk_status store_resource_read(struct store *s, const char *type, struct str
  * owner and facility checks, which run for every reference of every write. */
 enum rk_status store_resource_head(struct store *s, const char *type, struct str id, struct arena *a,
 				   struct store_resource *out, struct rk_err *err);
+/* The current version for a write of type/id, inside the caller's
+ * transaction: the resource stays locked until the transaction ends, so a
+ * concurrent writer of the same resource waits and then reads this one's
+ * result instead of racing it. SQLite: BEGIN IMMEDIATE already serialises
+ * writers. PostgreSQL: the row FOR UPDATE; when there is none yet, a
+ * transaction advisory lock on type/id, then the row again, so two creates of
+ * one new id take turns. RK_NOT_FOUND if it does not exist (the lock is held
+ * all the same). */
+enum rk_status store_resource_read_for_write(struct store *s, const char *type, struct str id, struct arena *a,
+					     struct store_resource *out, struct rk_err *err);
 /* A given version. RK_NOT_FOUND if that version does not exist. */
 enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version,
 				    struct arena *a, struct store_resource *out, struct rk_err *err);
 /* Write a new version inside the caller's transaction. w->version == 1
  * inserts (RK_CONFLICT if type/id exists); otherwise the current version must
  * be w->version - 1 (RK_CONFLICT if another writer got there first); the old
- * version moves to history and the index is replaced. */
+ * version moves to history and the index is replaced. Both conflicts carry
+ * err->code "version_conflict" and a message naming the resource. */
 enum rk_status store_resource_write(struct store *s, const struct store_write *w, struct rk_err *err);
 
 /* ---- search ---------------------------------------------------------------- */

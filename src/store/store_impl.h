@@ -34,8 +34,10 @@ struct store_ops {
 	void (*finalize)(struct store_stmt *st);
 	enum rk_status (*exec)(struct store *s, const char *sql, struct rk_err *err);
 	const char *begin_sql;
-	/* Return false if the connection is unusable; may try to reconnect. */
-	bool (*ensure)(struct store *s);
+	/* RK_OK when the connection is usable. A lost connection is re-opened
+	 * only outside a transaction (inside one, everything until the rollback
+	 * must fail, or later statements would run outside it). */
+	enum rk_status (*ensure)(struct store *s, struct rk_err *err);
 	void (*close)(struct store *s);
 };
 
@@ -57,8 +59,32 @@ enum rk_status store_sqlite_open(const char *path, const struct store_options *o
 enum rk_status store_pg_open(const char *url, const struct store_options *opt, struct store **out,
 			     struct rk_err *err);
 
-/* Forget every cached statement (after a reconnect). */
+/* Forget every cached statement (after a reconnect). Statements still in
+ * use are finalised by their store_done. */
 void store_cache_drop(struct store *s);
+
+/* What a database failure means for the caller; store_fail turns it into a
+ * status and a message fit for a client (an OperationOutcome, the audit
+ * entry), while the library's own text — which names constraints, tables,
+ * row ids, sockets — goes only to the server log, once, here. */
+enum store_failure {
+	STORE_FAIL_CONFLICT, /* unique key: another writer got there first (RK_CONFLICT, 409) */
+	STORE_FAIL_BUSY,     /* lock wait timed out, serialisation failure, deadlock (RK_BUSY, 503) */
+	STORE_FAIL_LOST,     /* the connection is gone or the server is shutting down (RK_BUSY, 503) */
+	STORE_FAIL_LOST_COMMIT, /* ... while a COMMIT was under way: it may have been applied (RK_BUSY, 503) */
+	STORE_FAIL_TIMEOUT,  /* a statement ran out of time (RK_TIMEOUT, 503) */
+	STORE_FAIL_FULL,     /* disk full, out of memory on the server (RK_IO, 500) */
+	STORE_FAIL_IO,       /* the database could not read or write its files (RK_IO, 500) */
+	STORE_FAIL_OTHER,    /* anything else, a bug or a damaged database (RK_DB, 500) */
+};
+/* what: the operation ("query", "commit"); code: SQLSTATE or SQLite's
+ * extended result code (may be NULL); detail: the library's message, logged
+ * at the failure's level (NULL: nothing is logged, for the consequences of a
+ * failure logged already). */
+enum rk_status store_fail(const struct store *s, enum store_failure f, const char *what, const char *code,
+			  const char *detail, struct rk_err *err);
+/* true when err holds a store_fail of kind f. */
+bool store_failed_with(const struct rk_err *err, enum store_failure f);
 
 /* dialect.c: rewrite portable SQL for a backend into out. `?` become $1..$n
  * for PostgreSQL (outside quotes); @ID@, @CTEXT@, @NOINDEX@ become the backend's forms. */

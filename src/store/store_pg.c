@@ -1,6 +1,7 @@
 /* store_pg.c — the PostgreSQL backend over libpq: named prepared statements
  * executed with text parameters, results read whole (pages are bounded by
- * _count), SQLSTATEs mapped to rk_status, reconnect after a lost connection.
+ * _count), SQLSTATEs mapped to rk_status (the server's text only in the log),
+ * reconnect after a lost connection.
  * Durability: the server runs with fsync=on and synchronous_commit=on. */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/log.h"
 #include "store/store_impl.h"
 
 struct pg_store {
@@ -15,6 +17,7 @@ struct pg_store {
 	PGconn *conn;
 	unsigned next_name;
 	unsigned generation; /* bumped at every reconnect: older statements are gone */
+	bool session_set;    /* the session settings hold on this connection */
 };
 
 struct pg_stmt {
@@ -28,31 +31,61 @@ struct pg_stmt {
 	int row, nrows;
 };
 
+static void quiet_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message; /* "relation already exists, skipping" and the like */
+}
+
 static PGconn *conn_of(struct store *s)
 {
 	return ((struct pg_store *)s)->conn;
 }
 
-static enum rk_status pg_status(PGconn *conn, PGresult *res, struct rk_err *err, const char *what)
+/* What a SQLSTATE means for the caller (store_impl.h). */
+static enum store_failure pg_failure(PGconn *conn, const char *state)
 {
+	/* A broken connection first: after the server went away, libpq answers
+	 * without a result, or with whatever error the server sent as it left. */
+	if (PQstatus(conn) != CONNECTION_OK || !state)
+		return PQstatus(conn) != CONNECTION_OK ? STORE_FAIL_LOST : STORE_FAIL_OTHER;
+	if (strcmp(state, "23505") == 0)
+		return STORE_FAIL_CONFLICT;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0 ||
+	    strcmp(state, "53300") == 0)
+		return STORE_FAIL_BUSY;
+	if (strcmp(state, "57014") == 0)
+		return STORE_FAIL_TIMEOUT;
+	/* 08: connection exception; 57P01-03: administrator/crash shutdown, cannot connect now */
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	    strcmp(state, "57P03") == 0)
+		return STORE_FAIL_LOST;
+	if (strncmp(state, "53", 2) == 0)
+		return STORE_FAIL_FULL;
+	if (strncmp(state, "58", 2) == 0)
+		return STORE_FAIL_IO;
+	return STORE_FAIL_OTHER;
+}
+
+/* Map a failed result (res may be NULL) to a status; the server's message
+ * goes to the log only. Only the primary message and the constraint name are
+ * logged, never DETAIL: it can quote a whole row, patient data included. */
+static enum rk_status pg_status(struct store *s, PGresult *res, struct rk_err *err, const char *what)
+{
+	PGconn *conn = ((struct pg_store *)s)->conn;
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
-	char clean[256];
-	snprintf(clean, sizeof clean, "%s", msg && *msg ? msg : "unknown error");
-	size_t n = strlen(clean);
-	while (n && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
-		clean[--n] = '\0';
-	if (state) {
-		if (strcmp(state, "23505") == 0)
-			return rk_fail(err, RK_CONFLICT, "%s: duplicate key (%s)", what, clean);
-		if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || strcmp(state, "55P03") == 0)
-			return rk_fail(err, RK_BUSY, "database is busy (%s); try again", what);
-		if (strcmp(state, "57014") == 0)
-			return rk_fail(err, RK_TIMEOUT, "%s: statement timed out", what);
-		if (strncmp(state, "53", 2) == 0)
-			return rk_fail(err, RK_IO, "%s: database out of resources (%s)", what, clean);
-	}
-	return rk_fail(err, RK_DB, "%s: %s", what, clean);
+	const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	char detail[320];
+	snprintf(detail, sizeof detail, "%s%s%s%s", primary ? primary : PQerrorMessage(conn),
+		 constraint ? " (constraint " : "", constraint ? constraint : "", constraint ? ")" : "");
+	size_t n = strlen(detail);
+	while (n && (detail[n - 1] == '\n' || detail[n - 1] == ' '))
+		detail[--n] = '\0';
+	enum store_failure f = pg_failure(conn, state);
+	if (f == STORE_FAIL_LOST && strcmp(what, "commit") == 0)
+		f = STORE_FAIL_LOST_COMMIT; /* the COMMIT may have reached the server before the connection went */
+	return store_fail(s, f, what, state, detail, err);
 }
 
 static enum rk_status pg_prepare(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err)
@@ -65,7 +98,7 @@ static enum rk_status pg_prepare(struct store *s, const char *sql, struct store_
 	st->generation = ps->generation;
 	PGresult *res = PQprepare(ps->conn, st->name, sql, 0, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		enum rk_status rc = pg_status(ps->conn, res, err, "prepare");
+		enum rk_status rc = pg_status(s, res, err, "prepare");
 		PQclear(res);
 		free(st);
 		return rc;
@@ -73,7 +106,7 @@ static enum rk_status pg_prepare(struct store *s, const char *sql, struct store_
 	PQclear(res);
 	res = PQdescribePrepared(ps->conn, st->name);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		enum rk_status rc = pg_status(ps->conn, res, err, "describe");
+		enum rk_status rc = pg_status(s, res, err, "describe");
 		PQclear(res);
 		free(st);
 		return rc;
@@ -142,7 +175,7 @@ static enum rk_status pg_step(struct store_stmt *base, bool *row, struct rk_err 
 			st->row = -1;
 			base->changes = strtoll(PQcmdTuples(st->res), NULL, 10);
 		} else {
-			enum rk_status rc = pg_status(conn, st->res, err, "query");
+			enum rk_status rc = pg_status(base->store, st->res, err, "query");
 			PQclear(st->res);
 			st->res = NULL;
 			return rc;
@@ -208,27 +241,48 @@ static void pg_finalize(struct store_stmt *base)
 
 static enum rk_status pg_exec(struct store *s, const char *sql, struct rk_err *err)
 {
+	if (PQstatus(conn_of(s)) != CONNECTION_OK && strcmp(sql, "ROLLBACK") == 0)
+		return RK_OK; /* the server rolled back when the connection went */
 	PGresult *res = PQexec(conn_of(s), sql);
 	ExecStatusType es = PQresultStatus(res);
 	enum rk_status rc = RK_OK;
 	if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK)
-		rc = pg_status(conn_of(s), res, err, "exec");
+		rc = pg_status(s, res, err, strcmp(sql, "COMMIT") == 0 ? "commit" : "exec");
 	PQclear(res);
 	return rc;
 }
 
-static bool pg_ensure(struct store *s)
+static enum rk_status pg_session_setup(struct store *s, struct rk_err *err)
+{
+	char setup[256];
+	snprintf(setup, sizeof setup,
+		 "SET client_encoding TO 'UTF8'; SET TIME ZONE 'UTC'; SET synchronous_commit TO on;"
+		 " SET lock_timeout TO %d",
+		 s->busy_timeout_ms);
+	enum rk_status rc = pg_exec(s, setup, err);
+	((struct pg_store *)s)->session_set = rc == RK_OK;
+	return rc;
+}
+
+/* A connection the server dropped (restart, pg_terminate_backend, network)
+ * is re-opened on the next use outside a transaction; the statements
+ * prepared on the old one are gone with it. */
+static enum rk_status pg_ensure(struct store *s, struct rk_err *err)
 {
 	struct pg_store *ps = (struct pg_store *)s;
 	if (PQstatus(ps->conn) == CONNECTION_OK)
-		return true;
+		return ps->session_set || s->in_tx ? RK_OK : pg_session_setup(s, err); /* a reconnect's setup failed */
+	if (s->in_tx) /* logged when the statement that found it gone failed */
+		return store_fail(s, STORE_FAIL_LOST, "transaction", NULL, NULL, err);
 	PQreset(ps->conn);
 	if (PQstatus(ps->conn) != CONNECTION_OK)
-		return false;
+		return pg_status(s, NULL, err, "reconnect");
+	PQsetNoticeProcessor(ps->conn, quiet_notices, NULL);
+	ps->session_set = false;
 	ps->generation++;
-	s->in_tx = false;
 	store_cache_drop(s);
-	return true;
+	log_event(LOG_INFO, "store.reconnected", "backend", "postgresql", NULL);
+	return pg_session_setup(s, err);
 }
 
 static void pg_close(struct store *s)
@@ -254,12 +308,6 @@ static const struct store_ops pg_ops = {
 	.close = pg_close,
 };
 
-static void quiet_notices(void *arg, const char *message)
-{
-	(void)arg;
-	(void)message; /* "relation already exists, skipping" and the like */
-}
-
 enum rk_status store_pg_open(const char *url, const struct store_options *opt, struct store **out,
 			     struct rk_err *err)
 {
@@ -283,12 +331,7 @@ enum rk_status store_pg_open(const char *url, const struct store_options *opt, s
 	s->base.ops = &pg_ops;
 	s->base.backend = STORE_POSTGRES;
 	s->base.busy_timeout_ms = opt->busy_timeout_ms;
-	char setup[256];
-	snprintf(setup, sizeof setup,
-		 "SET client_encoding TO 'UTF8'; SET TIME ZONE 'UTC'; SET synchronous_commit TO on;"
-		 " SET lock_timeout TO %d",
-		 opt->busy_timeout_ms);
-	enum rk_status rc = pg_exec(&s->base, setup, err);
+	enum rk_status rc = pg_session_setup(&s->base, err);
 	if (rc != RK_OK) {
 		pg_close(&s->base);
 		return rc;

@@ -1,6 +1,7 @@
 /* store_sqlite.c — the embedded backend: one sqlite3 connection per store, WAL
  * with synchronous=FULL (a commit is on disk when it returns), a busy timeout
- * for writers, prepared statements marked persistent. */
+ * for writers, prepared statements marked persistent. SQLite's messages go to
+ * the log, not to the caller (store_fail). */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -32,18 +33,23 @@ static sqlite3_stmt *st_of(struct store_stmt *st)
 	return ((struct sqlite_stmt *)st)->st;
 }
 
-static enum rk_status sqlite_status(sqlite3 *db, int rc, struct rk_err *err, const char *what)
+/* Map a result code to a status; SQLite's message (which names tables,
+ * columns and constraints) goes to the log only. */
+static enum rk_status sqlite_status(struct store *s, int rc, struct rk_err *err, const char *what)
 {
 	int primary = rc & 0xff;
+	enum store_failure f = STORE_FAIL_OTHER;
 	if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-		return rk_fail(err, RK_BUSY, "database is busy (%s); try again", what);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return rk_fail(err, RK_CONFLICT, "%s: duplicate key (%s)", what, sqlite3_errmsg(db));
-	if (primary == SQLITE_FULL)
-		return rk_fail(err, RK_IO, "%s: disk full", what);
-	if (primary == SQLITE_IOERR)
-		return rk_fail(err, RK_IO, "%s: I/O error (%s)", what, sqlite3_errmsg(db));
-	return rk_fail(err, RK_DB, "%s: %s", what, sqlite3_errmsg(db));
+		f = STORE_FAIL_BUSY;
+	else if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		f = STORE_FAIL_CONFLICT;
+	else if (primary == SQLITE_FULL || primary == SQLITE_NOMEM)
+		f = STORE_FAIL_FULL;
+	else if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY)
+		f = STORE_FAIL_IO;
+	char code[16];
+	snprintf(code, sizeof code, "%d", rc);
+	return store_fail(s, f, what, code, sqlite3_errmsg(db_of(s)), err);
 }
 
 static enum rk_status lite_prepare(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err)
@@ -51,7 +57,7 @@ static enum rk_status lite_prepare(struct store *s, const char *sql, struct stor
 	sqlite3_stmt *raw = NULL;
 	int rc = sqlite3_prepare_v3(db_of(s), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, NULL);
 	if (rc != SQLITE_OK)
-		return sqlite_status(db_of(s), rc, err, "prepare");
+		return sqlite_status(s, rc, err, "prepare");
 	struct sqlite_stmt *st = calloc(1, sizeof *st);
 	if (!st)
 		rk_oom();
@@ -100,7 +106,7 @@ static enum rk_status lite_step(struct store_stmt *st, bool *row, struct rk_err 
 		st->changes = sqlite3_changes64(db_of(st->store));
 		return RK_OK;
 	}
-	return sqlite_status(db_of(st->store), sqlite3_extended_errcode(db_of(st->store)), err, "query");
+	return sqlite_status(st->store, sqlite3_extended_errcode(db_of(st->store)), err, "query");
 }
 
 static struct str lite_col_text(struct store_stmt *st, int col)
@@ -139,15 +145,16 @@ static enum rk_status lite_exec(struct store *s, const char *sql, struct rk_err 
 	int rc = sqlite3_exec(db_of(s), sql, NULL, NULL, &msg);
 	if (rc == SQLITE_OK)
 		return RK_OK;
-	enum rk_status st = sqlite_status(db_of(s), sqlite3_extended_errcode(db_of(s)), err, "exec");
+	enum rk_status st = sqlite_status(s, sqlite3_extended_errcode(db_of(s)), err, "exec");
 	sqlite3_free(msg);
 	return st;
 }
 
-static bool lite_ensure(struct store *s)
+static enum rk_status lite_ensure(struct store *s, struct rk_err *err)
 {
 	(void)s;
-	return true;
+	(void)err;
+	return RK_OK; /* a file does not hang up */
 }
 
 static void lite_close(struct store *s)

@@ -130,11 +130,15 @@ before(async () => {
       assert.equal(r.json.sourceAttachment.title, '同意書（スキャン）', 'the scanned form is kept');
     }
     if (state === 'ind_other') await rec(consent(c.id, 'individual', { source: S_FAC, viewer: O_FAC }));
-    if (state === 'ind_all_reg' || state === 'ind_all_unreg') await rec(consent(c.id, 'individual', { source: S_FAC }));
     if (state === 'ind_all_reg') {
-      const f = await post(FCLERK, '/fhir/Patient', patient(F_FAC, `F${i}`, { family, familyKana: kana, regional: rid }));
+      // F registers the person too; the operator links the two registrations
+      // (a registration never names a regional ID itself), then S records
+      // the consent for the person as it now is.
+      const f = await post(FCLERK, '/fhir/Patient', patient(F_FAC, `F${i}`, { family, familyKana: kana }));
       assert.equal(f.status, 201, f.text);
+      await SRV.link(rid, f.json.identifier.find((x) => x.system === 'urn:renkei:regional-patient-id').value);
     }
+    if (state === 'ind_all_reg' || state === 'ind_all_unreg') await rec(consent(c.id, 'individual', { source: S_FAC }));
     if (state === 'comp_member' || state === 'comp_nomember') {
       await rec(consent(c.id, 'comprehensive'));
       const team = { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${c.id}` },
@@ -165,7 +169,9 @@ const enc = encodeURIComponent;
 
 /** Check every access path for one principal and one case. Returns the number of assertions made. */
 async function checkPaths(role, c, phase) {
-  const who = principals[role];
+  // one re-authentication opens one episode: in the emergency phases each
+  // patient's episode is another account's of the same role at F
+  const who = (phase === 'emergency' || phase === 'emergency_ended') && c.btg?.[role] ? c.btg[role] : principals[role];
   const want = expectVisible(role, c.state, phase);
   const label = `${role} / ${c.state} / ${phase}`;
   const read = await get(who, `/fhir/Patient/${c.id}`);
@@ -226,7 +232,7 @@ test('disaster mode declared for the viewing facility\'s area opens the emergenc
   assert.equal((await http(OP, 'POST', `/api/disaster/${d.json.declaration}/end`)).status, 204);
 });
 
-test('break-the-glass: eligible roles only, fresh re-authentication, one patient at a time', async () => {
+test('break-the-glass: eligible roles only, fresh re-authentication, one patient and one episode at a time', async () => {
   for (const [role, who] of Object.entries(principals)) {
     if (role === 'system') continue;
     const first = await post(who, '/api/emergency', { patient: `Patient/${cases[0].id}`, reason_code: 'unconscious', reason_text: '意識障害で救急搬送' });
@@ -237,17 +243,27 @@ test('break-the-glass: eligible roles only, fresh re-authentication, one patient
     assert.equal(first.status, 403, `${role}: re-authentication first`);
     assert.equal(first.json.issue[0].details.coding[0].code, 'reauth_required');
     const secret = who.secret || DEMO_SECRET, password = who.password || DEMO_PASSWORD;
-    // a new TOTP step: the login consumed the current one
-    const step = Math.floor(Date.now() / 30000);
-    while (Math.floor(Date.now() / 30000) === step) await new Promise((r) => setTimeout(r, 250));
-    const re = await post(who, '/api/reauth', { password, code: totp(secret) });
+    // the login used this step's code: the next step's (within the window of one step)
+    const re = await post(who, '/api/reauth', { password, code: totp(secret, Date.now() + 30000) });
     assert.equal(re.status, 200, re.text);
     const bad = await post(who, '/api/emergency', { patient: `Patient/${cases[0].id}`, reason_code: 'curious', reason_text: 'x' });
     outcome(bad, 400);
-    for (const c of cases) {
-      const e = await post(who, '/api/emergency', { patient: `Patient/${c.id}`, reason_code: 'unconscious', reason_text: '意識障害で救急搬送、本人確認不可' });
+    const open = async (by, c) => {
+      const e = await post(by, '/api/emergency', { patient: `Patient/${c.id}`, reason_code: 'unconscious', reason_text: '意識障害で救急搬送、本人確認不可' });
       assert.equal(e.status, 201, e.text);
       c[`episode_${role}`] = e.json.episode;
+    };
+    await open(who, cases[0]);
+    const second = await post(who, '/api/emergency', { patient: `Patient/${cases[1].id}`, reason_code: 'unconscious', reason_text: '意識障害で救急搬送' });
+    assert.equal(second.json.issue[0].details.coding[0].code, 'reauth_required', `${role}: one re-authentication, one episode`);
+    // the other patients: a colleague of the same role each (a new one-time
+    // code every 30 s would make one person take minutes)
+    for (const c of cases.slice(1)) {
+      const by = await SRV.newStaff(`${role}.btg${cases.indexOf(c)}`, F_FAC, role);
+      const r = await post(by, '/api/reauth', { password: by.password, code: totp(by.secret, Date.now() + 30000) });
+      assert.equal(r.status, 200, r.text);
+      await open(by, c);
+      c.btg = { ...c.btg, [role]: by };
     }
   }
   await checkAll('emergency');
@@ -265,11 +281,15 @@ test('break-the-glass: eligible roles only, fresh re-authentication, one patient
 test('ended episodes open nothing more; the patient\'s access report lists every look', async () => {
   for (const role of ELIGIBLE)
     for (const c of cases)
-      assert.equal((await http(principals[role], 'POST', `/api/emergency/${c[`episode_${role}`]}/end`)).status, 204);
+      assert.equal((await http(c.btg?.[role] || principals[role], 'POST', `/api/emergency/${c[`episode_${role}`]}/end`)).status, 204);
   await checkAll('emergency_ended');
-  // the access report of the patient who had no consent: S may print it, F may not
+  // the access report of the patient who had no consent: the operator prints
+  // it in full; S's staff see S's own accesses; F may not have it
   const c = cases[0];
-  const report = await get(SD, `/fhir/Patient/${c.id}/$access-report`);
+  const atS = await get(SD, `/fhir/Patient/${c.id}/$access-report`);
+  assert.equal(atS.status, 200, atS.text);
+  assert.ok(atS.json.entry.every((e) => e.resource.agent[0].who.display.endsWith(`@ ${S_FAC}`)), 'S sees its own facility\'s accesses only');
+  const report = await get(OP, `/fhir/Patient/${c.id}/$access-report`);
   assert.equal(report.status, 200, report.text);
   const events = report.json.entry.map((e) => e.resource);
   const accounts = new Set(events.map((e) => e.agent[0].who?.identifier?.value));

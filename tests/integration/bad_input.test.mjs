@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   startServer, get, post, put, http, outcome, organization, patient, cleanupStore, run, writeTemp, ROOT, LOCAL_SYSTEM,
+  REGION_SYSTEM,
 } from './harness.mjs';
 
 let S, A, OP;
@@ -108,7 +109,13 @@ test('JP Core identifiers and the regional ID', async () => {
   await refused('POST', '/fhir/Patient', { body: { ...p, identifier: [{ system: 'urn:oid:1.2.392.100495.20.3.51.1123', value: '1' }] } }, 400, /10-digit facility code/);
   await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'EXISTING') }, 409, /already registered as Patient\//);
   await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'NEW1', { regional: '1234567890123' }) }, 400, /check digit/);
-  await refused('POST', '/fhir/Patient', { body: patient(HOSP, 'NEW1', { regional: '1234567890128' }) }, 400, /does not exist/);
+  // a registration never names a regional ID (links are the operator's review),
+  // and says so in the same words whether the ID exists or not
+  const known = (await post(A, '/fhir/Patient', patient(HOSP, 'RID-SRC'))).json.identifier.find((i) => i.system === REGION_SYSTEM).value;
+  const named = await post(A, '/fhir/Patient', patient(HOSP, 'NEW1', { regional: known }), { raw: true });
+  const unknown = await post(A, '/fhir/Patient', patient(HOSP, 'NEW1', { regional: '1234567890128' }), { raw: true });
+  assert.match(outcome(named, 400), /cannot name a regional patient ID/);
+  assert.equal(named.text.replace(/Patient\/[0-9a-z]+/, 'Patient/-'), unknown.text.replace(/Patient\/[0-9a-z]+/, 'Patient/-'));
   await refused('POST', '/fhir/Organization', { body: organization('12345', 'x'), as: OP }, 400, /must be 10 digits/);
   await refused('POST', '/fhir/Patient', { body: { ...p, managingOrganization: { reference: 'Organization/nope' } } }, 400, /does not exist/);
   await refused('POST', '/fhir/Patient', { body: { ...p, managingOrganization: { reference: 'Patient/x' } } }, 400, /not allowed here/);
@@ -136,6 +143,40 @@ test('ids, versions and conflicts', async () => {
   const codes = results.map((x) => x.status).sort();
   assert.equal(codes.filter((x) => x === 200).length, 1, `one update wins: ${codes}`);
   assert.ok(codes.filter((x) => x !== 200).every((x) => x === 412 || x === 409 || x === 503), `the others are refused: ${codes}`);
+});
+
+test('narratives that would run in another client are refused, and nothing is stored', async () => {
+  const xhtml = (body) => `<div xmlns="http://www.w3.org/1999/xhtml">${body}</div>`;
+  const withText = (localId, div) => ({ ...patient(HOSP, localId), text: { status: 'generated', div } });
+  const msg = await refused('POST', '/fhir/Patient', { body: withText('NAR1', xhtml('<p>山田 太郎</p><script>alert(1)</script>')) },
+    400, /^Patient\.text\.div: element <script> is not allowed/);
+  assert.doesNotMatch(msg, /libxml|xmlParse/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR2', xhtml('<img src="x.png" onload="alert(1)"/>')) },
+    400, /^Patient\.text\.div: event attribute 'onload' on <img>/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR3', xhtml('<a href="javascript:alert(1)">x</a>')) },
+    400, /URL scheme 'javascript:'/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR4', xhtml('<iframe src="https://evil.example/"></iframe>')) },
+    400, /element <iframe> is not allowed/);
+  await refused('POST', '/fhir/Patient', {
+    body: withText('NAR5', '<!DOCTYPE div [<!ENTITY x SYSTEM "file:///etc/passwd">]><div xmlns="http://www.w3.org/1999/xhtml">&x;</div>'),
+  }, 400, /a DOCTYPE is not allowed/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR6', xhtml('<p>x</div>')) }, 400, /not well-formed XHTML \(line 1/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR7', '<div>x</div>') }, 400, /XHTML namespace/);
+  await refused('POST', '/fhir/Patient', { body: withText('NAR8', xhtml(' ')) }, 400, /no content/);
+  const r = await http(A, 'POST', '/fhir/Patient', { body: withText('NAR9', xhtml('<p>x</p><script>1</script>')) });
+  assert.deepEqual(r.json.issue[0].expression, ['Patient.text.div']);
+  // An update and a transaction Bundle take the same check.
+  const c = await post(A, '/fhir/Patient', withText('NAR10', xhtml('<p>山田 <b>太郎</b></p>')));
+  assert.equal(c.status, 201, c.text);
+  await refused('PUT', `/fhir/Patient/${c.json.id}`, { body: { ...c.json, text: { status: 'generated', div: xhtml('<form><input/></form>') } } },
+    400, /element <form> is not allowed/);
+  await refused('POST', '/fhir', {
+    body: { resourceType: 'Bundle', type: 'transaction', entry: [{
+      fullUrl: 'urn:uuid:5b0f4a43-1d7e-4a8e-9a43-1f0e1f6f7a01',
+      resource: withText('NAR11', xhtml('<p onclick="alert(1)">x</p>')), request: { method: 'POST', url: 'Patient' } }] },
+  }, 400, /Patient\.text\.div: event attribute 'onclick'/);
+  const stored = await get(A, `/fhir/Patient/${c.json.id}`);
+  assert.equal(stored.json.meta.versionId, '1', 'the refused update left the stored version alone');
 });
 
 test('content types, methods, sizes', async () => {

@@ -60,8 +60,13 @@ before(async () => {
   P = p.id;
   const regional = p.identifier.find((i) => i.system === 'urn:renkei:regional-patient-id').value;
   P2 = (await reg(DR, HOSP, 'C2', { family: '別人', familyKana: 'ベツジン' })).id;
-  PC = (await reg(CLERK, CLINIC, 'K1', { family: '臨床', given: '花子', familyKana: 'リンショウ', givenKana: 'ハナコ', gender: 'female', regional })).id;
-  PPH = (await reg(PH, PHARM, 'Y1', { family: '臨床', given: '花子', familyKana: 'リンショウ', givenKana: 'ハナコ', gender: 'female', regional })).id;
+  // the clinic and the pharmacy register the same person; the operator links them
+  const pc = await reg(CLERK, CLINIC, 'K1', { family: '臨床', given: '花子', familyKana: 'リンショウ', givenKana: 'ハナコ', gender: 'female' });
+  const pph = await reg(PH, PHARM, 'Y1', { family: '臨床', given: '花子', familyKana: 'リンショウ', givenKana: 'ハナコ', gender: 'female' });
+  const rid = (x) => x.identifier.find((i) => i.system === 'urn:renkei:regional-patient-id').value;
+  await S.link(regional, rid(pc), rid(pph));
+  PC = pc.id;
+  PPH = pph.id;
 
   // the hospital's record of P: one of every clinical type
   const enc = await create(DR, { resourceType: 'Encounter', status: 'finished',
@@ -125,12 +130,12 @@ before(async () => {
   const doc = await create(DR, { resourceType: 'DocumentReference', status: 'current',
     type: cc('http://loinc.org', '18842-5', '退院時サマリー'), subject: ref('Patient', P), date: '2025-11-12T12:00:00+09:00',
     author: [org(HOSP)], custodian: org(HOSP), description: '肺炎で入院、抗菌薬で軽快',
-    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', url: 'Binary/summary-c1', title: '退院時サマリー' } }],
+    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', url: 'Binary/2011000011-summary-c1', title: '退院時サマリー' } }],
     context: { encounter: [ref('Encounter', enc.id)] } });
-  const bin = await put(DR, '/fhir/Binary/summary-c1', { resourceType: 'Binary', id: 'summary-c1', contentType: 'text/plain; charset=utf-8',
+  const bin = await put(DR, '/fhir/Binary/2011000011-summary-c1', { resourceType: 'Binary', id: '2011000011-summary-c1', contentType: 'text/plain; charset=utf-8',
     securityContext: ref('DocumentReference', doc.id), data: Buffer.from('退院時サマリー：肺炎。セフトリアキソンで軽快。').toString('base64') });
   assert.equal(bin.status, 201, bin.text);
-  (made.Binary ||= []).push('summary-c1');
+  (made.Binary ||= []).push('2011000011-summary-c1');
   await create(DR, { resourceType: 'Composition', status: 'final', type: cc('http://loinc.org', '18842-5', '退院時サマリー'),
     subject: ref('Patient', P), encounter: ref('Encounter', enc.id), date: '2025-11-12T12:00:00+09:00', author: [org(HOSP)], title: '退院時サマリー',
     section: [{ title: '退院時処方', entry: [ref('MedicationRequest', rx.id)] }] });
@@ -161,16 +166,16 @@ test(`every clinical type is served and listed in the CapabilityStatement (${BAC
 });
 
 test('a Binary opens as its own content, sandboxed; as FHIR JSON when asked', async () => {
-  const raw = await get(DR, '/fhir/Binary/summary-c1', { headers: { Accept: 'text/html,*/*' } });
+  const raw = await get(DR, '/fhir/Binary/2011000011-summary-c1', { headers: { Accept: 'text/html,*/*' } });
   assert.equal(raw.status, 200);
   assert.equal(raw.headers.get('content-type'), 'text/plain; charset=utf-8');
   assert.equal(raw.text, '退院時サマリー：肺炎。セフトリアキソンで軽快。');
   assert.match(raw.headers.get('content-security-policy'), /sandbox/);
   assert.equal(raw.headers.get('x-content-type-options'), 'nosniff');
-  const fhir = await get(DR, '/fhir/Binary/summary-c1?_format=json');
+  const fhir = await get(DR, '/fhir/Binary/2011000011-summary-c1?_format=json');
   assert.equal(fhir.json.resourceType, 'Binary');
   // another facility without consent: the same 404 as for nothing
-  outcome(await get(CDR, '/fhir/Binary/summary-c1'), 404);
+  outcome(await get(CDR, '/fhir/Binary/2011000011-summary-c1'), 404);
   outcome(await get(CDR, '/fhir/Binary/no-such-binary'), 404);
 });
 

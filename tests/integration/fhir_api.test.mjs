@@ -96,27 +96,35 @@ test('create, read, vread, update with If-Match, history', async () => {
 });
 
 test('update as create with a client id; delete; read after delete is 410', async () => {
-  const body = { ...patient(HOSP, 'H0002', { family: '佐藤', familyKana: 'サトウ', given: '花子', givenKana: 'ハナコ', gender: 'female' }), id: 'sato-h0002' };
-  const c = await put(A, '/fhir/Patient/sato-h0002', body);
+  const body = { ...patient(HOSP, 'H0002', { family: '佐藤', familyKana: 'サトウ', given: '花子', givenKana: 'ハナコ', gender: 'female' }), id: `${HOSP}-sato-h0002` };
+  const c = await put(A, `/fhir/Patient/${HOSP}-sato-h0002`, body);
   assert.equal(c.status, 201);
-  const d = await http(A, 'DELETE', '/fhir/Patient/sato-h0002');
+  const d = await http(A, 'DELETE', `/fhir/Patient/${HOSP}-sato-h0002`);
   assert.equal(d.status, 200);
   assert.equal(d.headers.get('etag'), 'W/"2"');
-  assert.match(outcome(await get(A, '/fhir/Patient/sato-h0002'), 410), /deleted/);
-  outcome(await get(A, '/fhir/Patient/sato-h0002/_history/2'), 410);
-  assert.equal((await get(A, '/fhir/Patient/sato-h0002/_history/1')).status, 200);
-  const again = await http(A, 'DELETE', '/fhir/Patient/sato-h0002');
+  assert.match(outcome(await get(A, `/fhir/Patient/${HOSP}-sato-h0002`), 410), /deleted/);
+  outcome(await get(A, `/fhir/Patient/${HOSP}-sato-h0002/_history/2`), 410);
+  assert.equal((await get(A, `/fhir/Patient/${HOSP}-sato-h0002/_history/1`)).status, 200);
+  const again = await http(A, 'DELETE', `/fhir/Patient/${HOSP}-sato-h0002`);
   assert.equal(again.status, 200, 'delete is idempotent');
-  const h = await get(A, '/fhir/Patient/sato-h0002/_history');
+  const h = await get(A, `/fhir/Patient/${HOSP}-sato-h0002/_history`);
   assert.equal(h.json.total, 2);
   assert.equal(h.json.entry[0].request.method, 'DELETE');
   assert.equal(h.json.entry[0].resource, undefined);
   const s = await get(A, '/fhir/Patient?identifier=H0002');
   assert.equal(s.json.total, 0, 'a deleted resource is not found');
   // re-creating the deleted resource continues its history
-  const re = await put(A, '/fhir/Patient/sato-h0002', body);
+  const re = await put(A, `/fhir/Patient/${HOSP}-sato-h0002`, body);
   assert.equal(re.status, 201);
   assert.equal(re.json.meta.versionId, '3');
+  // an id of its own choosing begins with the facility's code: any other is
+  // not one the facility may take (so it can never name another's record)
+  const other = await put(A, '/fhir/Patient/sato-h0004', { ...patient(HOSP, 'H0004'), id: 'sato-h0004' });
+  assert.match(outcome(other, 404), /begin the id with your facility code/);
+  const clinicId = await put(A, '/fhir/Patient/2011100018-x', { ...patient(HOSP, 'H0004'), id: '2011100018-x' });
+  assert.equal(outcome(clinicId, 404).replace('2011100018-x', ''), outcome(other, 404).replace('sato-h0004', ''));
+  // the directory (not patient data) takes any id
+  assert.equal((await put(OP, '/fhir/Organization/any-id-1', { ...organization('1310009999', '試験医院'), id: 'any-id-1' })).status, 201);
 });
 
 test('Prefer: return=minimal and return=OperationOutcome', async () => {
@@ -132,9 +140,16 @@ test('Prefer: return=minimal and return=OperationOutcome', async () => {
 test('regional identity: two facilities, one person; PIX cross-reference', async () => {
   const a = await post(A, '/fhir/Patient', patient(HOSP, 'H1001', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ' }));
   const rid = a.json.identifier.find((i) => i.system === REGION_SYSTEM).value;
-  const b = await post(C, '/fhir/Patient', patient(CLINIC, 'C0042', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ', regional: rid }));
-  assert.equal(b.status, 201);
-  assert.notEqual(a.json.id, b.json.id);
+  // the clinic may not link its registration by naming the person's regional ID ...
+  const named = await post(C, '/fhir/Patient', patient(CLINIC, 'C0042', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ', regional: rid }));
+  assert.match(outcome(named, 400), /cannot name a regional patient ID/);
+  // ... it registers the person, and the operator links the two registrations
+  const b0 = await post(C, '/fhir/Patient', patient(CLINIC, 'C0042', { family: '鈴木', familyKana: 'スズキ', given: '一郎', givenKana: 'イチロウ' }));
+  assert.equal(b0.status, 201);
+  assert.notEqual(a.json.id, b0.json.id);
+  await S.link(rid, b0.json.identifier.find((i) => i.system === REGION_SYSTEM).value);
+  const b = await get(C, `/fhir/Patient/${b0.json.id}`);
+  assert.equal(b.json.identifier.find((i) => i.system === REGION_SYSTEM).value, rid);
   // both registrations resolve to one regional patient
   const byRegional = await get(OP, `/fhir/Patient?identifier=${encodeURIComponent(`${REGION_SYSTEM}|${rid}`)}`);
   assert.equal(byRegional.json.total, 2);
@@ -267,7 +282,7 @@ test('Organization and Practitioner: facility codes, search, references', async 
   bad.qualification[0].issuer.reference = 'Organization/nowhere';
   assert.match(outcome(await post(OP, '/fhir/Practitioner', bad), 400), /Organization\/nowhere does not exist/);
   // the staff directory is the operator's (and facility administrators') to write
-  assert.match(outcome(await post(A, '/fhir/Practitioner', pr), 403), /may not write/);
+  assert.match(outcome(await post(A, '/fhir/Practitioner', pr), 403), /does not write Practitioner/);
   // Patient.managingOrganization reference search
   const p = patient(HOSP, 'H3001');
   p.managingOrganization = { reference: `Organization/org-${HOSP}` };
@@ -278,7 +293,7 @@ test('Organization and Practitioner: facility codes, search, references', async 
   // a facility code cannot be taken by a second Organization
   assert.match(outcome(await post(OP, '/fhir/Organization', organization(HOSP, '別の病院')), 409), /already registered/);
   // a facility's data is its own to write: the clinic cannot register a patient at the hospital
-  assert.match(outcome(await post(C, '/fhir/Patient', patient(HOSP, 'H3002')), 403), /may not write/);
+  assert.match(outcome(await post(C, '/fhir/Patient', patient(HOSP, 'H3002')), 403), /may not create Patient\/.*only the facility that owns/);
 });
 
 test('health check and static files', async () => {

@@ -141,6 +141,18 @@ export async function startServer({ sets = [], demo = 0, region = true, store = 
     cli(args) {
       return run([...args, '--set', `store.url=${url}`, ...sets.flatMap((x) => ['--set', x])]);
     },
+    /**
+     * Link registrations of one person as the network does: the operator
+     * merges their regional IDs (registrations never name one themselves).
+     * Every regional ID of `from` is merged into `into`.
+     */
+    async link(into, ...from) {
+      for (const f of from) {
+        if (f === into) continue;
+        const r = await server.cli(['patient', 'merge', '--from', f, '--into', into, '--reason', 'test: the same person']);
+        assert.equal(r.code, 0, `merge ${f} into ${into}: ${r.stderr}`);
+      }
+    },
     /** Log in (password, then TOTP) once per account; returns a client carrying the session. */
     async login(account, { password = DEMO_PASSWORD, secret = DEMO_SECRET } = {}) {
       if (server.sessions.has(account)) return server.sessions.get(account);
@@ -379,4 +391,55 @@ export function failAuditInserts(storeUrl, events, name = 'audit_fail') {
       ` CREATE TRIGGER ${name} BEFORE INSERT ON audit_entry FOR EACH ROW WHEN (NEW.event IN (${list})) EXECUTE FUNCTION ${name}();`);
   }
   return () => sqlOn(storeUrl, storeUrl.startsWith('sqlite:') ? `DROP TRIGGER ${name}` : `DROP TRIGGER ${name} ON audit_entry; DROP FUNCTION ${name}()`);
+}
+
+// ---- appended: two servers on one database, requests from other loopback addresses ----
+import { request as nodeRequest } from 'node:http';
+
+/**
+ * Two `renkei serve` processes on one database (SQLite file or PostgreSQL
+ * database), as a region runs several servers: the first builds the demo
+ * region (demo people), both share the configuration and the audit key.
+ */
+export async function startPair({ sets = [], demo = 0 } = {}) {
+  if (PG_DIR && !sets.some((x) => x.startsWith('audit.key_file='))) {
+    const keyDir = mkdtempSync(path.join(tmpdir(), 'renkei-key-'));
+    sets = [...sets, `audit.key_file=${keyDir}/audit.key`];
+  }
+  const a = await startServer({ sets, demo });
+  const b = await startServer({ sets, store: a.store, region: false });
+  return [a, b];
+}
+
+/**
+ * Like http(), but from another loopback address (127.0.0.0/8 all reaches
+ * the server on 127.0.0.1), so the server sees another client address.
+ * Returns {status, headers (a Map-like get()), text, json}.
+ */
+export function httpFrom(target, localAddress, method, pathAndQuery, { body, headers = {} } = {}) {
+  const server = target.server || target;
+  const id = randomUUID();
+  const h = { ...(target.headers || {}), 'X-Request-Id': id, ...headers };
+  let payload;
+  if (body !== undefined) {
+    payload = typeof body === 'string' ? body : JSON.stringify(body);
+    if (!h['Content-Type']) h['Content-Type'] = 'application/json';
+    h['Content-Length'] = Buffer.byteLength(payload);
+  }
+  return new Promise((resolve, reject) => {
+    const req = nodeRequest({ host: '127.0.0.1', port: server.port, localAddress, method, path: pathAndQuery, headers: h }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        server.requests?.push({ id, method, path: pathAndQuery, status: res.statusCode, audited: audited(method, pathAndQuery, res.statusCode) });
+        const ct = res.headers['content-type'] || '';
+        const json = ct.includes('json') && text.length ? JSON.parse(text) : null;
+        resolve({ status: res.statusCode, headers: { get: (k) => res.headers[k.toLowerCase()] ?? null }, text, json });
+      });
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
 }

@@ -128,10 +128,12 @@ test('merge: PIX and $everything follow; consent decides what crosses; unmerge r
   assert.deepEqual(beforeS.refs, [`Patient/${P.s.id}`]);
   assert.deepEqual(beforeF.refs, [`Patient/${P.f.id}`]);
   const everythingF = await everything(FD, P.f.id);
-  // F's doctor records, under F's ID, a consent that S may disclose to "every facility
+  // A consent that lets S disclose is S's (or the operator's) to record: F's doctor may not.
+  assert.match(outcome(await post(FD, '/fhir/Consent', consent(P.f.id, { source: S_FAC })), 403), /only the facility that owns/);
+  // The operator records, under F's ID, a consent that S may disclose to "every facility
   // the patient is registered with": given under the ID to be merged away, it must not
   // open S's records (S belongs to the other identity) after the merge.
-  const cf = await post(FD, '/fhir/Consent', consent(P.f.id, { source: S_FAC }));
+  const cf = await post(OP, '/fhir/Consent', consent(P.f.id, { source: S_FAC }));
   assert.equal(cf.status, 201, cf.text);
   const cf2 = await post(FD, '/fhir/Consent', consent(P.f.id, { source: F_FAC, viewer: S_FAC }));
   assert.equal(cf2.status, 201, cf2.text);

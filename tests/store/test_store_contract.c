@@ -552,6 +552,123 @@ static void test_text_roundtrip(void **state)
 	arena_free(&a);
 }
 
+/* No message of the store speaks of the database itself: the client gets
+ * words for what happened, err->code the kind, the log the library's text. */
+static void assert_clean(const struct rk_err *e)
+{
+	static const char *const words[] = {"UNIQUE", "unique", "constraint", "duplicate key", "violates", "relation",
+					    "regional_patient", "resource_history", "no_such_table", "syntax", "ERROR",
+					    "SQLSTATE", "sqlite", "SQLite", "PQ"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (strstr(e->msg, words[i]))
+			fail_msg("the message speaks of the database ('%s'): %s", words[i], e->msg);
+	assert_true(strlen(e->msg) > 20);
+}
+
+static void test_errors_are_clean(void **state)
+{
+	struct store *s = *state;
+	OK(put(s, "Patient", "p1", 1, "A1", "x", 1000));
+	assert_int_equal(put(s, "Patient", "p1", 1, "A2", "x", 2000), RK_CONFLICT);
+	assert_string_equal(E.code, "version_conflict");
+	assert_non_null(strstr(E.msg, "Patient/p1"));
+	assert_clean(&E);
+	assert_int_equal(put(s, "Patient", "p1", 5, "A2", "x", 2000), RK_CONFLICT);
+	assert_string_equal(E.code, "version_conflict");
+	assert_clean(&E);
+	OK(store_regional_create(s, STR_LIT("1234567890128"), 1000, ERR));
+	assert_int_equal(store_regional_create(s, STR_LIT("1234567890128"), 1000, ERR), RK_CONFLICT);
+	assert_string_equal(E.code, "db_conflict");
+	assert_clean(&E);
+	assert_int_equal(store_exec(s, "SELECT * FROM no_such_table", ERR), RK_DB);
+	assert_string_equal(E.code, "db_error");
+	assert_clean(&E);
+	struct store_stmt *st;
+	assert_int_equal(store_prepare(s, "SELEC nonsense", &st, ERR), RK_DB);
+	assert_clean(&E);
+}
+
+static void test_read_for_write(void **state)
+{
+	struct store *s = *state;
+	struct arena a;
+	arena_init(&a, 1 << 16);
+	struct store_resource r;
+	OK(put(s, "Patient", "p1", 1, "A1", "x", 1000));
+	assert_int_equal(store_resource_read_for_write(s, "Patient", STR_LIT("p1"), &a, &r, ERR), RK_INTERNAL);
+	OK(store_begin(s, ERR));
+	OK(store_resource_read_for_write(s, "Patient", STR_LIT("p1"), &a, &r, ERR));
+	assert_int_equal(r.version, 1);
+	assert_true(str_contains(r.body, "\"v\":1"));
+	/* no row: the name is locked instead, and the answer is still "not there" */
+	assert_int_equal(store_resource_read_for_write(s, "Patient", STR_LIT("new"), &a, &r, ERR), RK_NOT_FOUND);
+	assert_int_equal(store_resource_read_for_write(s, "Patient", STR_LIT("new"), &a, &r, ERR), RK_NOT_FOUND);
+	OK(store_commit(s, ERR));
+	arena_free(&a);
+}
+
+/* PostgreSQL: cut this connection from another one, as a server restart or
+ * pg_terminate_backend would. */
+static void cut(struct store *s)
+{
+	struct store *killer = NULL;
+	OK(store_open(url, NULL, &killer, ERR));
+	struct store_stmt *st;
+	OK(store_prepare(s, "SELECT pg_backend_pid()", &st, ERR));
+	bool row = false;
+	OK(store_step(st, &row, ERR));
+	assert_true(row);
+	int64_t pid = store_col_i64(st, 0);
+	store_done(st);
+	OK(store_prepare(killer, "SELECT pg_terminate_backend(?::integer)", &st, ERR));
+	store_bind_i64(st, 1, pid);
+	OK(store_run(st, ERR));
+	store_done(st);
+	store_close(killer);
+}
+
+static void expect_unreachable(enum rk_status rc)
+{
+	assert_int_equal(rc, RK_BUSY);
+	assert_string_equal(E.code, "db_unreachable");
+	assert_clean(&E);
+}
+
+static void test_lost_connection(void **state)
+{
+	struct store *s = *state;
+	if (store_backend_of(s) != STORE_POSTGRES)
+		skip(); /* a SQLite file does not hang up */
+	struct store_stmt *held, *st;
+	/* Outside a transaction: one failure, then a new connection with the
+	 * session's settings, and statements held across it stay valid. */
+	OK(store_prepare(s, "SELECT 1", &held, ERR));
+	cut(s);
+	expect_unreachable(store_exec(s, "SELECT 2", ERR));
+	OK(store_prepare(s, "SHOW lock_timeout", &st, ERR));
+	bool row = false;
+	OK(store_step(st, &row, ERR));
+	assert_true(row);
+	assert_true(str_eq_c(store_col_text(st, 0), "5s"));
+	store_done(st);
+	store_done(held); /* prepared on the connection that is gone */
+	/* Inside a transaction: everything fails until the rollback; nothing
+	 * runs on a new connection outside the transaction. */
+	OK(store_begin(s, ERR));
+	cut(s);
+	expect_unreachable(store_exec(s, "SELECT 1", ERR));
+	expect_unreachable(store_regional_create(s, STR_LIT("1234567890128"), 1, ERR));
+	store_rollback(s);
+	assert_int_equal(store_regional_exists(s, STR_LIT("1234567890128"), ERR), RK_NOT_FOUND);
+	/* A commit cut off: it may have been applied, and the message says so. */
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("1234567890128"), 1, ERR));
+	cut(s);
+	expect_unreachable(store_commit(s, ERR));
+	assert_non_null(strstr(E.msg, "may or may not have been stored"));
+	OK(store_exec(s, "SELECT 1", ERR));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +685,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nested_transactions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statement_cache_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_roundtrip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_errors_are_clean, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_read_for_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_connection, setup, teardown),
 	};
 	const char *env = getenv("RENKEI_TEST_STORE_URL");
 	return cmocka_run_group_tests_name(env && *env ? "store contract (PostgreSQL)" : "store contract (SQLite)",

@@ -137,20 +137,23 @@ function consent(patientId, source, viewer) {
  */
 export async function writeFixture(systems, recorder) {
   const person = { family: '連携', given: '花子', familyKana: 'レンケイ', givenKana: 'ハナコ', gender: 'female', birthDate: '1948-06-15' };
-  const reg = async (code, local, regional) => {
-    const r = await post(systems[code], '/fhir/Patient', patient(code, local, { ...person, regional }));
+  const rid = (p) => p.identifier.find((i) => i.system === 'urn:renkei:regional-patient-id').value;
+  const reg = async (code, local) => {
+    const r = await post(systems[code], '/fhir/Patient', patient(code, local, person));
     assert.equal(r.status, 201, r.text);
     return r.json;
   };
+  // three facilities register the person; the operator links the registrations
   const h = await reg(HOSP, 'H0012345');
-  const regional = h.identifier.find((i) => i.system === 'urn:renkei:regional-patient-id').value;
-  const a = await reg(AZUMINO, 'A-3321', regional);
-  const c = await reg(CLINIC, 'K77XYZ', regional);
+  const regional = rid(h);
+  const a = await reg(AZUMINO, 'A-3321');
+  const c = await reg(CLINIC, 'K77XYZ');
+  await recorder.server.link(regional, rid(a), rid(c));
   await createAll(systems[HOSP], hospitalRecords(h.id));
-  await documentWithBinary(systems[HOSP], h.id, HOSP, 'ui-summary-1', '退院時サマリー', '退院時サマリー（肺炎）', SUMMARY_TEXT, -190);
+  await documentWithBinary(systems[HOSP], h.id, HOSP, `${HOSP}-ui-summary-1`, '退院時サマリー', '退院時サマリー（肺炎）', SUMMARY_TEXT, -190);
   await createAll(systems[AZUMINO], azuminoRecords(a.id));
   await createAll(systems[CLINIC], clinicRecords(c.id));
-  await documentWithBinary(systems[CLINIC], c.id, CLINIC, 'ui-letter-1', '診療情報提供書', '診療情報提供書', '紹介状の秘密本文：逆流性食道炎', -30);
+  await documentWithBinary(systems[CLINIC], c.id, CLINIC, `${CLINIC}-ui-letter-1`, '診療情報提供書', '診療情報提供書', '紹介状の秘密本文：逆流性食道炎', -30);
   const cons = await post(recorder, '/fhir/Consent', consent(h.id, HOSP, AZUMINO));
   assert.equal(cons.status, 201, cons.text);
   return { hospital: h.id, azumino: a.id, clinic: c.id, regional };

@@ -1,7 +1,7 @@
 /* test_access_decide.c — unit tests for access/decide.h against an oracle
  * written here, independently, from the access rules (DESIGN §5): every role
  * × category × source × consent/care-team state × emergency state, period
- * boundaries, NULL emergency, write permissions, break-the-glass eligibility,
+ * boundaries, NULL emergency, break-the-glass eligibility,
  * the grant and reason codes and the Markdown tables. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -797,91 +797,6 @@ static void test_emergency_eligible(void **state)
 		}
 }
 
-/* ---- writes ------------------------------------------------------------------ */
-
-static bool may_write(enum role r, enum record_category cat, const char *source, const struct access_patient *p)
-{
-	struct access_principal who = principal(r);
-	return access_may_write(&who, cat, source, p);
-}
-
-static void test_may_write_directory(void **state)
-{
-	(void)state;
-	for (int i = 0; i < ROLE_COUNT_; i++) {
-		enum role r = (enum role)i;
-		bool op = r == ROLE_OPERATOR, admin = r == ROLE_FACILITY_ADMIN;
-		/* A directory record of its own facility (Organization, or a Practitioner
-		 * with a staff ID there); one with no facility; another facility's. */
-		assert_int_equal(may_write(r, CAT_NONE, FAC_F, NULL), op || admin);
-		assert_int_equal(may_write(r, CAT_NONE, "", NULL), op);
-		assert_int_equal(may_write(r, CAT_NONE, FAC_O, NULL), op);
-	}
-}
-
-/* "Nobody but the operator writes another facility's data": a facility
- * administrator may not write a Practitioner whose source is another facility. */
-static void test_may_write_practitioner_of_another_facility(void **state)
-{
-	(void)state;
-	if (may_write(ROLE_FACILITY_ADMIN, CAT_NONE, FAC_O, NULL))
-		fail_msg("facility_admin at %s may write a Practitioner whose source facility is %s", FAC_F, FAC_O);
-}
-
-static void test_may_write_patient_data(void **state)
-{
-	(void)state;
-	static const char *const reg_f[] = {FAC_F, FAC_O};
-	struct access_patient p = {.regional_id = "R0000000001", .registered = reg_f, .n_registered = 2};
-	for (int i = 0; i < ROLE_COUNT_; i++) {
-		enum role r = (enum role)i;
-		if (r == ROLE_OPERATOR)
-			continue;
-		/* Nobody but the operator writes another facility's data. */
-		for (int c = CAT_DEMOGRAPHICS; c <= CAT_CONSENT; c++) {
-			if (may_write(r, (enum record_category)c, FAC_O, &p) ||
-			    may_write(r, (enum record_category)c, FAC_O, NULL))
-				fail_msg("%s at %s may write %s data of %s", ROLE_CODE[r], FAC_F, CAT_CODE[c], FAC_O);
-		}
-	}
-	/* A doctor writes patient data of its own facility. */
-	for (int c = CAT_DEMOGRAPHICS; c < CAT_CONSENT; c++)
-		if (!may_write(ROLE_DOCTOR, (enum record_category)c, FAC_F, &p) ||
-		    !may_write(ROLE_DOCTOR, (enum record_category)c, FAC_F, NULL))
-			fail_msg("doctor may not write %s data of its own facility", CAT_CODE[c]);
-	/* A clerk: demographics of its own facility, not lab. */
-	assert_true(may_write(ROLE_CLERK, CAT_DEMOGRAPHICS, FAC_F, NULL));
-	assert_false(may_write(ROLE_CLERK, CAT_LAB, FAC_F, NULL));
-	assert_false(may_write(ROLE_CLERK, CAT_DEMOGRAPHICS, FAC_O, NULL));
-}
-
-static void test_may_write_consent(void **state)
-{
-	(void)state;
-	static const char *const reg_f[] = {FAC_O, FAC_F};
-	static const char *const reg_not_f[] = {FAC_O, FAC_X};
-	struct access_patient at_f = {.regional_id = "R0000000001", .registered = reg_f, .n_registered = 2};
-	struct access_patient not_f = {.regional_id = "R0000000001", .registered = reg_not_f, .n_registered = 2};
-	for (int i = 0; i < ROLE_COUNT_; i++) {
-		enum role r = (enum role)i;
-		if (r == ROLE_OPERATOR) {
-			/* The operator: wherever the consent comes from. */
-			assert_true(may_write(r, CAT_CONSENT, FAC_O, &not_f));
-			assert_true(may_write(r, CAT_CONSENT, FAC_F, &not_f));
-			assert_true(may_write(r, CAT_CONSENT, FAC_O, &at_f));
-			continue;
-		}
-		/* Own facility and the patient registered there: both needed. */
-		assert_false(may_write(r, CAT_CONSENT, FAC_F, &not_f));
-		assert_false(may_write(r, CAT_CONSENT, FAC_F, NULL));
-		assert_false(may_write(r, CAT_CONSENT, FAC_O, &at_f));
-		assert_false(may_write(r, CAT_CONSENT, FAC_O, &not_f));
-	}
-	assert_true(may_write(ROLE_DOCTOR, CAT_CONSENT, FAC_F, &at_f));
-	assert_true(may_write(ROLE_NURSE, CAT_CONSENT, FAC_F, &at_f));
-	assert_true(may_write(ROLE_CLERK, CAT_CONSENT, FAC_F, &at_f));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -893,10 +808,6 @@ int main(void)
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_write_tables),
 		cmocka_unit_test(test_emergency_eligible),
-		cmocka_unit_test(test_may_write_directory),
-		cmocka_unit_test(test_may_write_practitioner_of_another_facility),
-		cmocka_unit_test(test_may_write_patient_data),
-		cmocka_unit_test(test_may_write_consent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
