@@ -430,7 +430,12 @@ static void commit_with_audit(struct http_req *hr, const char *method, const cha
 	struct api_request *rq = &hr->rq;
 	struct rk_err err;
 	rk_err_clear(&err);
-	if (store_commit(rq->store, &err) != RK_OK) {
+	if (rq->status >= 500) {
+		/* The handler failed: whatever it wrote before failing (a step of a
+		 * multi-step change) goes with its level, so that a 5xx never leaves
+		 * part of a change behind; only the entry naming the failure stays. */
+		store_rollback(rq->store);
+	} else if (store_commit(rq->store, &err) != RK_OK) {
 		/* PostgreSQL: a statement failed outside any savepoint of the handler
 		 * and aborted the transaction; its level is rolled back now, the
 		 * request's is usable again. Nothing of the handler's was kept. */
@@ -447,12 +452,22 @@ static void commit_with_audit(struct http_req *hr, const char *method, const cha
 	api_audit_event(rq, method, url, &ev, &t);
 	enum rk_status rc = audit_append(hr->srv->env->audit, rq->store, &ev, NULL, &err);
 	api_audit_text_free(&t);
-	if (rc == RK_OK)
-		rc = store_commit(rq->store, &err);
-	else
+	if (rc != RK_OK) {
 		store_rollback(rq->store);
-	if (rc != RK_OK)
 		return refuse_unrecorded(hr, url, &err);
+	}
+	if (store_commit(rq->store, &err) != RK_OK) {
+		if (strcmp(err.code, "db_unreachable") == 0 && rq->status < 400) {
+			/* The connection went during COMMIT: the change and its entry
+			 * are both stored or both not, but which is unknown; the store's
+			 * message says to read it back (never "nothing was stored"). */
+			log_event(LOG_ERROR, "audit.commit_unknown", "path", url, "request", hr->request_id, NULL);
+			api_reply_error(rq, err.status, &err);
+			hr->unrecorded = true;
+			return;
+		}
+		return refuse_unrecorded(hr, url, &err);
+	}
 	hr->aud_status = RK_OK;
 	atomic_store(&hr->aud, AUD_DONE); /* durable: send_api answers at once */
 }
