@@ -4,7 +4,9 @@
  * ROUTE_PUBLIC ones authenticates before its body is read; every route but
  * the ROUTE_NO_AUDIT ones leaves one durable audit entry (event, action).
  * Every method but GET runs in one transaction with its audit entry, unless
- * ROUTE_READ says it changes nothing. */
+ * ROUTE_READ says it changes nothing or ROUTE_STEPS that it commits its own
+ * steps around a password check (the attempt is claimed first, then the
+ * slow hash runs without holding a lock; docs/ACCESS.md, Audit). */
 #include "api/routes.h"
 
 #include "api/access_api.h"
@@ -19,20 +21,21 @@
 #define L ROUTE_LOGIN
 #define N ROUTE_NO_AUDIT
 #define R ROUTE_READ
+#define S ROUTE_STEPS
 
 const struct api_route api_routes[] = {
 	/* method  pattern                                 handler                    flags  event  action */
 	{"GET",    "/healthz",                             api_healthz,               P | N, "health", 'E', "liveness and database check"},
 	{"GET",    "/fhir/metadata",                       api_fhir_metadata,         P | N, "metadata", 'R', "CapabilityStatement"},
 	/* login, sessions, facility systems */
-	{"POST",   "/api/session",                         api_login,                 P | B, "login", 'E', "log in with ID and password"},
+	{"POST",   "/api/session",                         api_login,                 P|B|S, "login", 'E', "log in with ID and password"},
 	{"GET",    "/api/session",                         api_session_get,           L | N, "session", 'R', "the current session"},
 	{"DELETE", "/api/session",                         api_logout,                L,     "logout", 'E', "log out"},
 	{"POST",   "/api/session/totp",                    api_login_totp,            L | B, "login-totp", 'E', "the one-time code"},
 	{"POST",   "/api/totp/enroll",                     api_totp_enroll,           L,     "totp-enroll", 'E', "start TOTP enrolment"},
 	{"POST",   "/api/totp/confirm",                    api_totp_confirm,          L | B, "totp-confirm", 'E', "confirm TOTP enrolment"},
-	{"POST",   "/api/password",                        api_password,              L | B, "password-change", 'E', "change the password"},
-	{"POST",   "/api/reauth",                          api_reauth,                B,     "reauth", 'E', "fresh re-authentication"},
+	{"POST",   "/api/password",                        api_password,              L|B|S, "password-change", 'E', "change the password"},
+	{"POST",   "/api/reauth",                          api_reauth,                B | S, "reauth", 'E', "fresh re-authentication"},
 	{"POST",   "/oauth2/token",                        api_oauth_token,           P | B, "token", 'E', "client credentials grant"},
 	{"POST",   "/oauth2/revoke",                       api_oauth_revoke,          P | B, "token-revoke", 'E', "revoke a bearer token"},
 	/* emergency and disaster */

@@ -397,12 +397,13 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 
 /* Does this request change state, so that it runs in one transaction with
  * its audit entry? Every method but GET/HEAD, unless the route says it only
- * reads (POST .../_search) or is not audited at all. */
+ * reads (POST .../_search), commits its own steps around a password check
+ * (ROUTE_STEPS), or is not audited at all. */
 static bool in_transaction(const struct http_req *hr, const char *method)
 {
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
 		return false;
-	return hr->srv->env->audit && !(hr->route->flags & (ROUTE_READ | ROUTE_NO_AUDIT));
+	return hr->srv->env->audit && !(hr->route->flags & (ROUTE_READ | ROUTE_NO_AUDIT | ROUTE_STEPS));
 }
 
 /* The change nothing may keep: answer 503 (its own entry, naming the failed
@@ -446,6 +447,16 @@ static void commit_with_audit(struct http_req *hr, const char *method, const cha
 			return;
 		}
 		rk_err_clear(&err);
+	}
+	/* The request's level: open, still pending (SQLite: the handler wrote
+	 * nothing) or gone (its BEGIN failed under the handler, which answered
+	 * 5xx). Without a write there is nothing to commit the entry with: it
+	 * goes the way of a read's. */
+	if (store_cancel_pending(rq->store))
+		return;
+	if (!store_in_tx(rq->store)) {
+		store_rollback(rq->store); /* a transaction the database ended: nothing of it was kept */
+		return;
 	}
 	struct audit_event ev;
 	struct api_audit_text t;
@@ -493,13 +504,15 @@ static enum MHD_Result dispatch(struct http_req *hr, const char *method, const c
 	rq->outcome = RK_OK;
 	if (rq->store && in_transaction(hr, method)) {
 		/* two levels: the request's (the audit entry joins it) and the
-		 * handler's, which can be undone alone */
+		 * handler's, which can be undone alone; on SQLite both open at the
+		 * handler's first write, so that its reads (a login's password
+		 * check) do not hold the write lock */
 		struct rk_err err;
 		rk_err_clear(&err);
-		if (store_begin(rq->store, &err) != RK_OK)
+		if (store_begin_lazy(rq->store, &err) != RK_OK)
 			return send_error(hr, method, url, RK_BUSY, "the database is busy; nothing was changed, try again (%s)",
 					  err.msg);
-		if (store_begin(rq->store, &err) != RK_OK) {
+		if (store_begin_lazy(rq->store, &err) != RK_OK) {
 			store_rollback(rq->store);
 			return send_error(hr, method, url, RK_BUSY, "the database is busy; nothing was changed, try again (%s)",
 					  err.msg);

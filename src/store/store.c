@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/time.h"
@@ -150,8 +151,38 @@ static bool cache_evict(struct store *s)
 	return true;
 }
 
+/* Does sql only read (so that it may run before store_begin_lazy's levels
+ * are opened)? Anything but a plain SELECT counts as a write. */
+static bool only_reads(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	return strncasecmp(sql, "SELECT", 6) == 0;
+}
+
+/* Open the levels store_begin_lazy left pending (none: nothing to do). */
+static enum rk_status open_pending(struct store *s, struct rk_err *err)
+{
+	int n = s->tx_pending;
+	s->tx_pending = 0;
+	for (int i = 0; i < n; i++) {
+		enum rk_status st = store_begin(s, err);
+		if (st != RK_OK) {
+			while (i-- > 0)
+				store_rollback(s);
+			return st;
+		}
+	}
+	return RK_OK;
+}
+
 enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err)
 {
+	if (s->tx_pending && !only_reads(sql)) {
+		enum rk_status st = open_pending(s, err);
+		if (st != RK_OK)
+			return st;
+	}
 	bool was_in_tx = s->in_tx;
 	enum rk_status rc = s->ops->ensure(s, err);
 	if (rc != RK_OK)
@@ -268,6 +299,11 @@ void store_done(struct store_stmt *st)
 
 enum rk_status store_exec(struct store *s, const char *sql, struct rk_err *err)
 {
+	if (s->tx_pending && !only_reads(sql)) {
+		enum rk_status st = open_pending(s, err);
+		if (st != RK_OK)
+			return st;
+	}
 	bool was_in_tx = s->in_tx;
 	enum rk_status rc = s->ops->ensure(s, err);
 	if (rc != RK_OK)
@@ -291,6 +327,11 @@ bool store_in_tx(const struct store *s)
 
 enum rk_status store_begin(struct store *s, struct rk_err *err)
 {
+	if (s->tx_pending) {
+		enum rk_status st = open_pending(s, err);
+		if (st != RK_OK)
+			return st;
+	}
 	if (!s->in_tx) {
 		s->tx_depth = 0;
 		s->tx_broken = false;
@@ -311,8 +352,27 @@ enum rk_status store_begin(struct store *s, struct rk_err *err)
 	return st;
 }
 
+enum rk_status store_begin_lazy(struct store *s, struct rk_err *err)
+{
+	if (s->backend != STORE_SQLITE || s->in_tx)
+		return store_begin(s, err);
+	s->tx_pending++;
+	return RK_OK;
+}
+
+bool store_cancel_pending(struct store *s)
+{
+	bool any = s->tx_pending > 0;
+	s->tx_pending = 0;
+	return any;
+}
+
 enum rk_status store_commit(struct store *s, struct rk_err *err)
 {
+	if (s->tx_pending) { /* (only while !in_tx) nothing was written under it */
+		s->tx_pending--;
+		return RK_OK;
+	}
 	if (!s->in_tx)
 		return rk_fail(err, RK_INTERNAL, "commit without a transaction");
 	if (s->tx_broken) {
@@ -340,6 +400,10 @@ enum rk_status store_commit(struct store *s, struct rk_err *err)
 
 void store_rollback(struct store *s)
 {
+	if (s->tx_pending) {
+		s->tx_pending--;
+		return;
+	}
 	if (!s->in_tx)
 		return;
 	struct rk_err ignored;

@@ -76,6 +76,18 @@ enum rk_status store_commit(struct store *s, struct rk_err *err);
 void store_rollback(struct store *s);
 /* True inside a usable transaction (at any level). */
 bool store_in_tx(const struct store *s);
+/* A level like store_begin's, but on SQLite opened only when first needed:
+ * at the first store_begin or the first statement that is not a SELECT
+ * (then every pending level opens, the outermost with BEGIN IMMEDIATE). Until
+ * then reads run on their own, as outside a transaction, and SQLite's write
+ * lock is not held — a request that reads a while before it writes (a
+ * login's password check) does not keep every other writer waiting.
+ * PostgreSQL, or inside an open transaction: store_begin. A pending level's
+ * commit or rollback just drops it. */
+enum rk_status store_begin_lazy(struct store *s, struct rk_err *err);
+/* Drop the levels store_begin_lazy left unopened; true when there were any
+ * (then nothing was written under them). */
+bool store_cancel_pending(struct store *s);
 
 /* ---- statements (portable SQL, `?` placeholders) -------------------------- */
 

@@ -50,6 +50,7 @@ struct store {
 	bool in_tx;     /* a transaction is open (the outermost level) */
 	int tx_depth;   /* levels open while in_tx: 1 = BEGIN, each more a SAVEPOINT */
 	bool tx_broken; /* the database ended it under the levels: nothing may run until the outermost ends */
+	int tx_pending; /* levels store_begin_lazy asked for that SQLite has not opened yet (only while !in_tx) */
 	int busy_timeout_ms;
 };
 
