@@ -1,6 +1,7 @@
 # Makefile — a thin driver over CMake and ctest (see README.md).
 #   make run     install what is missing, build, create var/renkei.db with the
-#                demo region if absent, serve http://127.0.0.1:8080
+#                demo region if absent, serve http://127.0.0.1:8080 and MLLP
+#                on 127.0.0.1:2575
 #   make check   build (gcc) and the ASan+UBSan build (clang, with the fuzz
 #                targets), run every test in both; ends with ctest's summary
 #   make bench   benchmarks against their peers → docs/benchmarks.md
@@ -10,18 +11,25 @@ ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc)
 FUZZ_SECONDS ?= 300
 
-.PHONY: all build asan run check check-asan check-main bench fuzz node-deps web-deps clean
+.PHONY: all build build-check asan run check check-asan check-main bench fuzz node-deps web-deps clean
 
 all: build
 
+# The program alone: what `make run` needs, no test package (tests/build/first-run.sh checks it).
 build:
 	@scripts/install-deps build
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRENKEI_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# The program and its tests.
+build-check:
+	@scripts/install-deps check
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRENKEI_TESTS=ON >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 asan:
 	@scripts/install-deps check
-	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRENKEI_SANITIZE=ON -DRENKEI_FUZZ=ON >/dev/null
+	@CC=clang cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DRENKEI_SANITIZE=ON -DRENKEI_FUZZ=ON -DRENKEI_TESTS=ON >/dev/null
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 
 node-deps:
@@ -35,17 +43,19 @@ web-deps:
 run: build web-deps
 	@mkdir -p var
 	@test -f var/renkei.db || $(BUILD)/renkei demo
-	@echo "renkei: serving the demo region on http://127.0.0.1:8080 (Ctrl-C to stop)"
-	@$(BUILD)/renkei serve
+	@echo "renkei: serving the demo region on http://127.0.0.1:8080 and HL7 v2 over MLLP on 127.0.0.1:2575 (Ctrl-C to stop)"
+	@$(BUILD)/renkei serve --set mllp.listen=127.0.0.1:2575
 
 check-asan: asan node-deps
 	@ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2
 
-check-main: build node-deps
+check-main: build-check node-deps
 	@ctest --test-dir $(BUILD) --output-on-failure -j2
 
-# The sanitizer run first, the normal build last, so the output ends with ctest's summary.
+# The sanitizer run first, the normal build last; then each suite's time in both.
 check: check-asan check-main
+	@scripts/suite-times $(ASAN_BUILD) $(BUILD)
+	@echo "make check: every test passed in both builds"
 
 bench: build
 	@scripts/install-deps bench

@@ -257,8 +257,10 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct demo_stats stats;
+	struct progress bar;
+	progress_init(&bar, stderr, isatty(fileno(stderr)) == 1);
 	struct demo_options opts = {.seed = seed, .people = patients, .history = !cli_opt(&cli->args, "no-history"),
-				    .ssmix2_dir = cli_opt(&cli->args, "keep-ssmix2")};
+				    .ssmix2_dir = cli_opt(&cli->args, "keep-ssmix2"), .progress = &bar};
 	enum rk_status st = demo_build(s, cfg, &opts, &stats, &err);
 	store_close(s);
 	if (st != RK_OK) {

@@ -34,14 +34,6 @@ struct access_cache {
 	struct facts_slot facts[CACHE_SLOTS];
 };
 
-static uint64_t hash(struct str s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < s.len; i++)
-		h = (h ^ (unsigned char)s.ptr[i]) * 1099511628211ULL;
-	return h;
-}
-
 void access_ctx_init(struct access_ctx *ax, struct store *s, struct arena *a, const struct principal *who, int64_t now)
 {
 	memset(ax, 0, sizeof *ax);
@@ -144,7 +136,7 @@ enum rk_status access_regional_of(struct access_ctx *ax, struct str patient_id, 
 	struct access_cache *c = cache_of(ax);
 	if (!c)
 		return oom(err);
-	size_t i = hash(patient_id) % CACHE_SLOTS;
+	size_t i = str_hash(patient_id) % CACHE_SLOTS;
 	struct patient_slot *slot = &c->patients[i];
 	if (slot->patient_id && str_eq_c(patient_id, slot->patient_id)) {
 		*out = slot->regional;
@@ -178,7 +170,7 @@ enum rk_status access_patient(struct access_ctx *ax, const char *regional_id, co
 	struct access_cache *c = cache_of(ax);
 	if (!c)
 		return oom(err);
-	size_t i = hash(str_c(regional_id)) % CACHE_SLOTS;
+	size_t i = str_hash(str_c(regional_id)) % CACHE_SLOTS;
 	struct facts_slot *slot = &c->facts[i];
 	if (!slot->regional || strcmp(slot->regional, regional_id) != 0) {
 		const char *r = dup(ax, str_c(regional_id));
@@ -266,6 +258,34 @@ enum rk_status access_guard_visible(void *arg, const struct store_resource *r, b
 	return rc;
 }
 
+/* A consent's or care team's permitted change, for the audit entry: what
+ * it is, what became of it and the signed form it carries ("no form"). */
+static void note_write(struct access_ctx *ax, enum write_action act, const char *type, struct str id,
+		       const struct write_record *stored, const struct write_record *fresh)
+{
+	const struct write_record *rec = fresh ? fresh : stored;
+	bool consent = rec->kind == WK_CONSENT || rec->kind == WK_COMPREHENSIVE || rec->kind == WK_REFUSAL;
+	if (!consent && rec->kind != WK_CARE_TEAM)
+		return;
+	size_t used = strlen(ax->write_notes);
+	if (used + 2 >= sizeof ax->write_notes)
+		return; /* full: the entry's entities still name every record */
+	const char *state = !consent ? "" : !fresh ? ", deleted" : fresh->active ? ", in force" : ", withdrawn";
+	const char *form = consent && rec->attachment && rec->attachment[0] ? rec->attachment : NULL;
+	snprintf(ax->write_notes + used, sizeof ax->write_notes - used, "%s%s %s/%.*s %s%s%s%.16s", used ? "; " : "",
+		 write_kind_en(rec->kind), type, STR_FMT(id), write_action_code(act), state,
+		 !consent ? "" : form ? ", signed form sha256:" : ", no signed form", form ? form : "");
+}
+
+void access_take_write_notes(struct access_ctx *ax, char *dst, size_t n)
+{
+	if (!ax->write_notes[0] || !n)
+		return;
+	size_t used = strnlen(dst, n - 1);
+	snprintf(dst + used, n - used, "%s%s", used ? "; " : "", ax->write_notes);
+	ax->write_notes[0] = '\0';
+}
+
 enum rk_status access_guard_authorize(void *arg, enum write_action act, const char *type, struct str id,
 				      const struct write_record *stored, const struct write_record *fresh,
 				      struct rk_err *err)
@@ -273,6 +293,8 @@ enum rk_status access_guard_authorize(void *arg, enum write_action act, const ch
 	struct access_ctx *ax = arg;
 	struct write_decision d;
 	enum rk_status rc = access_check_write(ax, act, stored, fresh, &d, err);
+	if (rc == RK_OK && d.permit)
+		note_write(ax, act, type, id, stored, fresh);
 	if (rc != RK_OK || d.permit)
 		return rc;
 	const struct write_record *rec = stored ? stored : fresh;
@@ -330,7 +352,7 @@ static void in_sql(struct buf *b, const char *head, size_t n, const char *tail)
  * have taken it: its rows are then skipped and loaded again on demand). */
 static struct facts_slot *facts_slot_of(struct access_cache *c, struct str regional)
 {
-	struct facts_slot *slot = &c->facts[hash(regional) % CACHE_SLOTS];
+	struct facts_slot *slot = &c->facts[str_hash(regional) % CACHE_SLOTS];
 	return slot->regional && str_eq_c(regional, slot->regional) ? slot : NULL;
 }
 
@@ -446,7 +468,7 @@ static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regiona
 	if (!c)
 		return oom(err);
 	for (size_t i = 0; i < n; i++) {
-		struct facts_slot *slot = &c->facts[hash(str_c(regionals[i])) % CACHE_SLOTS];
+		struct facts_slot *slot = &c->facts[str_hash(str_c(regionals[i])) % CACHE_SLOTS];
 		*slot = (struct facts_slot){.regional = regionals[i], .facts = {.regional_id = regionals[i]}};
 	}
 	static const char *const queries[] = {
@@ -556,7 +578,7 @@ enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_
 		struct str want[BATCH];
 		size_t n_want = 0;
 		for (size_t i = from; i < upto; i++) {
-			struct patient_slot *slot = &c->patients[hash(patient_ids[i]) % CACHE_SLOTS];
+			struct patient_slot *slot = &c->patients[str_hash(patient_ids[i]) % CACHE_SLOTS];
 			if (!patient_ids[i].len || (slot->patient_id && str_eq_c(patient_ids[i], slot->patient_id)))
 				continue;
 			slot->patient_id = dup(ax, patient_ids[i]);
@@ -575,7 +597,7 @@ enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_
 				bool row;
 				while ((rc = store_step(st, &row, err)) == RK_OK && row) {
 					struct str pid = store_col_text(st, 0);
-					struct patient_slot *slot = &c->patients[hash(pid) % CACHE_SLOTS];
+					struct patient_slot *slot = &c->patients[str_hash(pid) % CACHE_SLOTS];
 					if (slot->patient_id && str_eq_c(pid, slot->patient_id))
 						slot->regional = dup(ax, store_col_text(st, 1));
 				}
@@ -583,7 +605,7 @@ enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_
 			}
 			if (rc != RK_OK) /* forget the guesses of "no link" */
 				for (size_t i = 0; i < n_want; i++)
-					c->patients[hash(want[i]) % CACHE_SLOTS].patient_id = NULL;
+					c->patients[str_hash(want[i]) % CACHE_SLOTS].patient_id = NULL;
 		}
 		/* facts of the regional IDs not cached yet, each once */
 		const char *regs[BATCH];
@@ -592,7 +614,7 @@ enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_
 			const char *regional = "";
 			if ((rc = access_regional_of(ax, patient_ids[i], &regional, err)) != RK_OK || !regional[0])
 				continue;
-			struct facts_slot *slot = &c->facts[hash(str_c(regional)) % CACHE_SLOTS];
+			struct facts_slot *slot = &c->facts[str_hash(str_c(regional)) % CACHE_SLOTS];
 			if (slot->regional && strcmp(slot->regional, regional) == 0)
 				continue; /* cached, or already in this batch */
 			*slot = (struct facts_slot){.regional = regional, .facts = {.regional_id = regional}};

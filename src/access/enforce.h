@@ -28,6 +28,10 @@ struct access_ctx {
 	const char **episode_patients; /* ... and their regional IDs */
 	size_t n_episodes;
 	struct access_cache *cache;
+	/* What the permitted writes of consents and care teams changed, with
+	 * the signed form's fingerprint, for the request's audit entry (taken
+	 * and emptied by access_take_write_notes). */
+	char write_notes[RK_ERR_MSG_MAX];
 };
 
 void access_ctx_init(struct access_ctx *ax, struct store *s, struct arena *a, const struct principal *who, int64_t now);
@@ -60,6 +64,9 @@ enum rk_status access_guard_visible(void *ax, const struct store_resource *r, bo
 enum rk_status access_guard_authorize(void *ax, enum write_action act, const char *type, struct str id,
 				      const struct write_record *stored, const struct write_record *fresh,
 				      struct rk_err *err);
+/* Append the notes of the permitted consent and care-team writes since
+ * the last call to dst (size n, "; " between), and empty them. */
+void access_take_write_notes(struct access_ctx *ax, char *dst, size_t n);
 enum rk_status access_guard_create_id(void *ax, const char *type, struct str id, struct rk_err *err);
 
 /* The facts of a patient by regional ID (registrations, consents, care team). */

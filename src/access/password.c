@@ -293,33 +293,11 @@ bool password_needs_rehash(const char *hash)
 
 /* ---- the policy ---- */
 
-/* Decode one code point of valid UTF-8 at *i. */
-static uint32_t utf8_next(struct str s, size_t *i)
-{
-	const unsigned char *p = (const unsigned char *)s.ptr + *i;
-	uint32_t c = p[0];
-	if (c < 0x80) {
-		*i += 1;
-		return c;
-	}
-	if (c < 0xE0) {
-		*i += 2;
-		return ((c & 0x1F) << 6) | (p[1] & 0x3F);
-	}
-	if (c < 0xF0) {
-		*i += 3;
-		return ((c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-	}
-	*i += 4;
-	return ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
-	       (p[3] & 0x3F);
-}
-
 static size_t utf8_count(struct str s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s.len; n++)
-		utf8_next(s, &i);
+		str_utf8_next(s, &i);
 	return n;
 }
 
@@ -430,7 +408,7 @@ static bool contains_name(struct str key, const char *name, struct buf *scratch)
 	size_t start = 0, i = 0;
 	while (i <= s.len) {
 		size_t at = i;
-		bool sep = i == s.len || is_name_separator(utf8_next(s, &i));
+		bool sep = i == s.len || is_name_separator(str_utf8_next(s, &i));
 		if (!sep)
 			continue;
 		if (contains_part(key, (struct str){s.ptr + start, at - start}, scratch))
@@ -475,7 +453,7 @@ static bool has_repetition(struct str pw)
 	uint32_t prev = 0;
 	int run = 0;
 	for (size_t i = 0; i < pw.len;) {
-		uint32_t c = ascii_lower(utf8_next(pw, &i));
+		uint32_t c = ascii_lower(str_utf8_next(pw, &i));
 		run = c == prev ? run + 1 : 1;
 		if (run > RUN_MAX)
 			return true;
@@ -540,7 +518,7 @@ static enum rk_status check_shape(struct str pw, bool mfa, const char **reason, 
 	size_t chars = 0;
 	unsigned classes = 0;
 	for (size_t i = 0; i < pw.len; chars++) {
-		uint32_t c = utf8_next(pw, &i);
+		uint32_t c = str_utf8_next(pw, &i);
 		if (is_control(c))
 			return refuse(reason, err, "encoding", "the password contains a control character");
 		classes |= class_of(c);

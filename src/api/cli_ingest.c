@@ -8,53 +8,21 @@
 
 #include "api/cli.h"
 #include "audit/audit.h"
+#include "core/progress.h"
 #include "core/time.h"
 #include "ingest/pipeline.h"
 #include "ingest/quarantine.h"
 #include "ingest/ssmix2.h"
 #include "store/store.h"
 
-struct bar {
-	bool tty;
-	int64_t last_ms;
-};
-
-static void fmt_eta(int64_t s, char out[32])
-{
-	if (s < 0)
-		snprintf(out, 32, "--:--");
-	else if (s >= 3600)
-		snprintf(out, 32, "%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
-	else
-		snprintf(out, 32, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
-}
-
-/* [#########...........]  41% 12,345/30,000 files  2,345 files/s  3.1 MB/s  ETA 0:07 */
+/* The import's files as one phase of a progress report: the walk's first
+ * report (done = 0) knows how many there are. */
 static void show_progress(void *arg, const struct ssmix2_stats *st)
 {
-	struct bar *b = arg;
-	if (!b->tty)
-		return;
-	int64_t now = time_mono_ms();
-	bool last = st->files == st->done && st->done > 0;
-	if (!last && now - b->last_ms < 200 && st->done)
-		return;
-	b->last_ms = now;
-	double secs = st->elapsed_ms > 0 ? st->elapsed_ms / 1000.0 : 0;
-	double rate = secs > 0 ? st->done / secs : 0, mbs = secs > 0 ? st->bytes / secs / 1e6 : 0;
-	int pct = st->files ? (int)(100 * st->done / st->files) : 100;
-	char bar[41];
-	int fill = pct * 40 / 100;
-	for (int i = 0; i < 40; i++)
-		bar[i] = i < fill ? '#' : '.';
-	bar[40] = '\0';
-	char eta[32];
-	fmt_eta(rate > 0 ? (int64_t)((st->files - st->done) / rate) : -1, eta);
-	fprintf(stderr, "\r[%s] %3d%% %lld/%lld files  %.0f files/s  %.1f MB/s  ETA %s ", bar, pct, (long long)st->done,
-		(long long)st->files, rate, mbs, eta);
-	if (last)
-		fputc('\n', stderr);
-	fflush(stderr);
+	struct progress *p = arg;
+	if (!p->open)
+		progress_phase(p, "import", "files", st->files);
+	progress_update(p, st->done);
 }
 
 static int import_ssmix2(struct store *s, const struct config *cfg, const struct cli_args *a)
@@ -73,9 +41,11 @@ static int import_ssmix2(struct store *s, const struct config *cfg, const struct
 	}
 	char actor[128];
 	snprintf(actor, sizeof actor, "ssmix2-import:%s", getenv("USER") ? getenv("USER") : "cli");
-	struct bar b = {.tty = isatty(2) == 1};
+	struct progress bar;
+	progress_init(&bar, stderr, isatty(fileno(stderr)) == 1);
 	struct ssmix2_stats st;
-	enum rk_status rc = ssmix2_import(s, cfg, dir, str_c(facility), log, actor, show_progress, &b, &st, &err);
+	enum rk_status rc = ssmix2_import(s, cfg, dir, str_c(facility), log, actor, show_progress, &bar, &st, &err);
+	progress_end(&bar, st.done);
 	audit_close(log);
 	double secs = st.elapsed_ms / 1000.0;
 	printf("import ssmix2 %s (facility %s): %lld files: %lld stored, %lld deleted, %lld unchanged, %lld superseded, "

@@ -11,6 +11,7 @@
 #include "api/fhir_rest.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/log.h"
 #include "core/rand.h"
 #include "core/time.h"
 #include "fhir/bundle.h"
@@ -24,6 +25,7 @@ struct entry_out {
 	struct str etag;     /* a GET's ETag */
 	struct fhir_result res;
 	bool written;        /* a version was written (its location, etag, lastModified) */
+	bool matched;        /* a conditional create found the record: its location, etag, lastModified */
 };
 
 static const char *status_text(int status)
@@ -84,6 +86,32 @@ static enum rk_status delete_entry(struct api_request *rq, struct fhir_ctx *ctx,
 	return st;
 }
 
+/* A POST with ifNoneExist: the one record the principal may see that
+ * matches (200, nothing written), RK_NOT_FOUND when none does (the create
+ * goes on), RK_PRECONDITION when more than one does. */
+static enum rk_status match_entry(struct api_request *rq, struct fhir_bundle_entry *e, struct entry_out *o,
+				  struct rk_err *err)
+{
+	access_ctx_reset(api_access(rq)); /* what this Bundle wrote so far may change what the principal sees */
+	struct store_resource r;
+	int64_t n = 0;
+	enum rk_status st = api_fhir_match(rq, e->def, e->if_none_exist, &n, &r, err);
+	if (st != RK_OK)
+		return st;
+	if (n == 0)
+		return RK_NOT_FOUND;
+	if (n > 1)
+		return rk_fail(err, RK_PRECONDITION,
+			       "ifNoneExist matches %lld %s records; a conditional create needs a query that matches at most one",
+			       (long long)n, e->def->name);
+	e->id = r.id; /* references to the entry's fullUrl name the existing record */
+	o->status = 200;
+	o->resource = r.body;
+	o->res = (struct fhir_result){.id = r.id, .version = r.version, .last_updated = r.last_updated};
+	o->matched = true;
+	return RK_OK;
+}
+
 /* A POST, PUT or DELETE entry. */
 static enum rk_status run_write(struct api_request *rq, struct fhir_ctx *ctx, const struct fhir_bundle *b,
 				struct fhir_bundle_entry *e, struct entry_out *o, struct rk_err *err)
@@ -101,6 +129,8 @@ static enum rk_status run_write(struct api_request *rq, struct fhir_ctx *ctx, co
 		return RK_OK;
 	}
 	if ((st = fhir_bundle_resolve(b, e, rq->arena, err)) != RK_OK)
+		return st;
+	if (e->method == FHIR_BM_POST && e->if_none_exist.ptr && (st = match_entry(rq, e, o, err)) != RK_NOT_FOUND)
 		return st;
 	st = e->method == FHIR_BM_POST ? fhir_create(ctx, e->def, e->resource, &res, err)
 				       : fhir_update(ctx, e->def, e->id, e->resource, e->if_match, &res, err);
@@ -225,7 +255,7 @@ static enum rk_status render(struct api_request *rq, const struct fhir_bundle *b
 			buf_putc(o, ',');
 		}
 		buf_printf(o, "\"response\":{\"status\":\"%d %s\"", x->status, status_text(x->status));
-		if (x->written) {
+		if (x->written || x->matched) {
 			char lm[RK_TIME_RFC3339_LEN];
 			time_format_rfc3339(x->res.last_updated, lm);
 			if (write)
@@ -323,7 +353,12 @@ static void run_batch(struct api_request *rq, struct fhir_bundle *b, struct entr
 		if (o->status >= 300)
 			failed++;
 	}
-	snprintf(rq->audit.detail, sizeof rq->audit.detail, "batch of %zu entries, %zu failed", b->n, failed);
+	/* the summary first, then what the entries noted (consent changes and their forms) */
+	char noted[sizeof rq->audit.detail];
+	memcpy(noted, rq->audit.detail, sizeof noted);
+	if (snprintf(rq->audit.detail, sizeof rq->audit.detail, "batch of %zu entries, %zu failed%s%s", b->n, failed,
+		     noted[0] ? "; " : "", noted) >= (int)sizeof rq->audit.detail)
+		log_event(LOG_DEBUG, "audit.detail_cut", "event", "batch", NULL); /* the entities still name each */
 	reply_bundle(rq, b, outs);
 }
 

@@ -294,7 +294,10 @@ void api_fhir_audit_written(struct api_request *rq, const char *type, const stru
 	    seen.permit)
 		d = seen;
 	api_audit_entity(rq, str_c(type), out->id, out->version, &d, regional);
+	access_take_write_notes(api_access(rq), rq->audit.detail, sizeof rq->audit.detail);
 }
+
+static bool create_exists(struct api_request *rq, const struct fhir_resource_def *def, struct str query);
 
 void api_fhir_create(struct api_request *rq)
 {
@@ -304,6 +307,11 @@ void api_fhir_create(struct api_request *rq)
 	json_t *res = api_fhir_parse_body(rq);
 	if (!res)
 		return;
+	struct str ine = api_header(rq, "If-None-Exist");
+	if (ine.ptr && create_exists(rq, def, ine)) {
+		json_decref(res);
+		return;
+	}
 	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -760,6 +768,88 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 	buf_free(&pc.entries);
 	if (st != RK_OK)
 		api_reply_error(rq, st, &err);
+}
+
+/* ---- conditional create (If-None-Exist) ------------------------------------ */
+
+enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource_def *def, struct str query,
+			      int64_t *n, struct store_resource *one, struct rk_err *err)
+{
+	*n = 0;
+	if (query.len && query.ptr[0] == '?') { /* "?identifier=..." as some clients send it */
+		query.ptr++;
+		query.len--;
+	}
+	/* The query as a search's: the same parser, its words prefixed. */
+	struct rk_err inner;
+	rk_err_clear(&inner);
+	struct str_pair *params;
+	size_t n_params;
+	struct fhir_search_opts o = {.default_count = rq->env->cfg->fhir_default_count,
+				     .max_count = rq->env->cfg->fhir_max_count, .now = rq->now};
+	struct fhir_search fs;
+	enum rk_status st = api_parse_form(rq->arena, query, &params, &n_params, &inner);
+	if (st == RK_OK)
+		st = fhir_search_parse(def, params, n_params, &o, rq->arena, &fs, &inner);
+	if (st != RK_OK)
+		return rk_fail(err, st == RK_TOO_LARGE ? st : RK_INVALID, "If-None-Exist: %s", inner.msg);
+	if (!fs.q.n_conds)
+		return rk_fail(err, RK_INVALID, "If-None-Exist must name search parameters that identify the %s (e.g. "
+			       "identifier=system|value)", def->name);
+	/* First how many the principal may see (nothing read, nothing audited),
+	 * then the one, read like any search row. */
+	struct page_ctx pc = {.rq = rq, .limit = 1};
+	buf_init(&pc.entries, RK_MAX_RESPONSE);
+	struct str id = STR_NULL;
+	pc.ids = &id;
+	pc.cap_ids = 1;
+	fs.n_includes = 0;
+	fs.q.offset = 0;
+	fs.q.count = 0;
+	fs.q.want_total = true;
+	int64_t total = 0;
+	st = run_search(rq, def, &fs, &pc, &total, err);
+	if (st == RK_OK && total == 1) {
+		fs.q.count = 1;
+		st = run_search(rq, def, &fs, &pc, &total, err);
+		if (st == RK_OK && pc.n_ids == 1)
+			st = store_resource_read(rq->store, def->name, id, rq->arena, one, err);
+		else if (st == RK_OK)
+			total = 0; /* gone between the two looks: none */
+	}
+	buf_free(&pc.entries);
+	if (st == RK_OK)
+		*n = total;
+	return st;
+}
+
+/* POST with If-None-Exist: true when answered (the match, or an error);
+ * false when nothing the principal may see matches and the create goes on. */
+static bool create_exists(struct api_request *rq, const struct fhir_resource_def *def, struct str query)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_resource r;
+	int64_t n = 0;
+	enum rk_status st = api_fhir_match(rq, def, query, &n, &r, &err);
+	if (st != RK_OK) {
+		api_reply_error(rq, st, &err);
+		return true;
+	}
+	if (n == 0)
+		return false;
+	if (n > 1) {
+		api_reply_fail(rq, RK_PRECONDITION,
+			       "If-None-Exist matches %lld %s records; a conditional create needs a query that matches "
+			       "at most one", (long long)n, def->name);
+		return true;
+	}
+	rq->audit.action = 'R'; /* nothing written: the existing record is returned */
+	snprintf(rq->audit.detail, sizeof rq->audit.detail, "conditional create: %s/%.*s exists", def->name,
+		 STR_FMT(r.id));
+	struct fhir_result out = {.id = r.id, .version = r.version, .last_updated = r.last_updated, .body = r.body};
+	reply_written(rq, def->name, &out, 200);
+	return true;
 }
 
 struct regs {

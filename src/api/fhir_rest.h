@@ -42,6 +42,15 @@ bool api_fhir_scope(struct api_request *rq, const char *type, bool write, struct
 enum rk_status api_fhir_visible(struct api_request *rq, const struct store_resource *r, bool *ok, struct rk_err *err);
 /* The request body as JSON (FHIR JSON Content-Type); NULL after replying 400/415. Caller decrefs. */
 json_t *api_fhir_parse_body(struct api_request *rq);
+/* Conditional create (If-None-Exist, Bundle request.ifNoneExist): how many
+ * records of def that match query (search parameters, URL-encoded as in a
+ * query string) the principal may see — through the same consent-filtered
+ * search as GET /fhir/{type}, so hidden records never count — and, when
+ * exactly one, that record in *one (read and audited like a search row).
+ * RK_INVALID (or the search parser's status) for a malformed query or one
+ * without search parameters. */
+enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource_def *def, struct str query,
+			      int64_t *n, struct store_resource *one, struct rk_err *err);
 /* The written version in the request's audit entry (with its patient). */
 void api_fhir_audit_written(struct api_request *rq, const char *type, const struct fhir_result *out);
 

@@ -203,6 +203,35 @@ bool str_is_utf8(struct str s)
 	return str_utf8_prefix(s) == s.len;
 }
 
+uint32_t str_utf8_next(struct str s, size_t *i)
+{
+	const unsigned char *p = (const unsigned char *)s.ptr + *i;
+	uint32_t c = p[0];
+	if (c < 0x80) {
+		*i += 1;
+		return c;
+	}
+	if (c < 0xE0) {
+		*i += 2;
+		return ((c & 0x1F) << 6) | (p[1] & 0x3F);
+	}
+	if (c < 0xF0) {
+		*i += 3;
+		return ((c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+	}
+	*i += 4;
+	return ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
+	       (p[3] & 0x3F);
+}
+
+uint64_t str_hash(struct str s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < s.len; i++)
+		h = (h ^ (unsigned char)s.ptr[i]) * 1099511628211ULL;
+	return h;
+}
+
 bool str_copy(char *dst, size_t cap, struct str s)
 {
 	if (cap == 0)

@@ -54,6 +54,15 @@ bool str_is_utf8(struct str s);
 /* Length of the longest prefix of s that is valid UTF-8 without NUL bytes
  * (s.len when all of it is). */
 size_t str_utf8_prefix(struct str s);
+/* Decode the code point at *i of s, which is valid UTF-8 (str_is_utf8),
+ * and advance *i past it. The one decoder of the tree. */
+uint32_t str_utf8_next(struct str s, size_t *i);
+/* A 64-bit FNV-1a-style hash of the bytes, for hash tables and stable seeds,
+ * never for security (that is libsodium's); the one such hash of the tree.
+ * Its offset basis is 1469598103934665603, one digit short of FNV's
+ * published one: the demo region's generated people are seeded from it, so
+ * it stays (a change would change every demo region). */
+uint64_t str_hash(struct str s);
 /* Copy into a fixed buffer, always NUL-terminated; returns false if truncated. */
 bool str_copy(char *dst, size_t cap, struct str s);
 

@@ -4,28 +4,6 @@
 
 #include <stdint.h>
 
-/* Decode one code point from s at *i (s already validated as UTF-8). */
-static uint32_t utf8_next(struct str s, size_t *i)
-{
-	const unsigned char *p = (const unsigned char *)s.ptr + *i;
-	uint32_t c = p[0];
-	if (c < 0x80) {
-		*i += 1;
-		return c;
-	}
-	if (c < 0xE0) {
-		*i += 2;
-		return ((c & 0x1F) << 6) | (p[1] & 0x3F);
-	}
-	if (c < 0xF0) {
-		*i += 3;
-		return ((c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
-	}
-	*i += 4;
-	return ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
-	       (p[3] & 0x3F);
-}
-
 static enum rk_status utf8_put(struct buf *b, uint32_t c)
 {
 	char t[4];
@@ -151,7 +129,7 @@ enum rk_status textnorm_search_key(struct str in, struct buf *out)
 	uint32_t pending = 0; /* last katakana, held back in case a voicing mark follows */
 	enum rk_status st = RK_OK;
 	while (i < in.len && st == RK_OK) {
-		uint32_t c = utf8_next(in, &i);
+		uint32_t c = str_utf8_next(in, &i);
 		int voicing = -1; /* 0 dakuten, 1 handakuten */
 		if (c == 0x3099 || c == 0x309B || c == 0xFF9E)
 			voicing = 0;
@@ -201,7 +179,7 @@ enum rk_status textnorm_prefix_upper(struct str prefix, struct buf *out)
 	while (last > 0 && (((unsigned char)prefix.ptr[last]) & 0xC0) == 0x80)
 		last--;
 	size_t i = last;
-	uint32_t c = utf8_next(prefix, &i);
+	uint32_t c = str_utf8_next(prefix, &i);
 	if (c >= 0x10FFFF)
 		return RK_INVALID;
 	c++;

@@ -136,7 +136,7 @@ static enum rk_status parse_entry(json_t *ent, struct fhir_bundle_entry *e, stru
 			       method.ptr);
 	if (!rk_json_str(rq, "url", &url))
 		return rk_fail(err, RK_INVALID, "request.url is required");
-	static const char *const unsupported[] = {"ifNoneExist", "ifNoneMatch", "ifModifiedSince"};
+	static const char *const unsupported[] = {"ifNoneMatch", "ifModifiedSince"};
 	for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
 		if (json_object_get(rq, unsupported[i]))
 			return rk_fail(err, RK_INVALID, "request.%s (a conditional interaction) is not supported", unsupported[i]);
@@ -151,6 +151,13 @@ static enum rk_status parse_entry(json_t *ent, struct fhir_bundle_entry *e, stru
 	enum rk_status rc = parse_url(e, url, err);
 	if (rc != RK_OK)
 		return rc;
+	/* Conditional create: the query is parsed and run by the API (a search). */
+	if (json_object_get(rq, "ifNoneExist")) {
+		if (e->method != FHIR_BM_POST)
+			return rk_fail(err, RK_INVALID, "request.ifNoneExist goes with POST (a conditional create)");
+		if (!rk_json_str(rq, "ifNoneExist", &e->if_none_exist) || !e->if_none_exist.len)
+			return rk_fail(err, RK_INVALID, "request.ifNoneExist must be a search query such as identifier=system|value");
+	}
 	if (e->method == FHIR_BM_POST || e->method == FHIR_BM_PUT) {
 		json_t *res = json_object_get(ent, "resource");
 		if (!json_is_object(res))

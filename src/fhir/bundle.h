@@ -1,5 +1,6 @@
 /* bundle.h — a FHIR R4 `transaction` or `batch` Bundle taken apart: each
- * entry's request (method, type, id, version, search query, ifMatch), its
+ * entry's request (method, type, id, version, search query, ifMatch,
+ * ifNoneExist), its
  * resource, the entries' urn:uuid fullUrls and the references between
  * entries, and the order in which the entries run (DELETE, POST, PUT, GET;
  * a transaction's writes also after the entries they reference). Pure: no
@@ -29,6 +30,7 @@ struct fhir_bundle_entry {
 	struct str query;                     /* GET Type?query: the query text (search when `search`) */
 	bool search;
 	int64_t if_match;                     /* request.ifMatch as a version; 0 when absent */
+	struct str if_none_exist;             /* POST: request.ifNoneExist, a search query (ptr NULL when absent) */
 	struct str full_url;                  /* as sent ("urn:uuid:..." resolves within a transaction) */
 	json_t *resource;                     /* POST, PUT: borrowed from the Bundle document */
 	size_t *deps;                         /* transaction: entries this one's references name */

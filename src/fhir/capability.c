@@ -47,7 +47,7 @@ static json_t *resource_entry(const struct fhir_resource_def *def)
 							def->params[i].doc));
 	json_t *r = json_pack("{s:s, s:[s], s:o, s:s, s:b, s:b, s:b, s:b, s:s, s:o}", "type", def->name,
 			      "supportedProfile", def->profile, "interaction", interactions(codes, 8), "versioning",
-			      "versioned-update", "readHistory", 1, "updateCreate", 1, "conditionalCreate", 0,
+			      "versioned-update", "readHistory", 1, "updateCreate", 1, "conditionalCreate", 1,
 			      "conditionalUpdate", 0, "conditionalDelete", "not-supported", "searchParam", params);
 	/* _include: this type's reference parameters; _revinclude: every served
 	 * type's reference parameters (the server checks the target per request). */

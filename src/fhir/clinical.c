@@ -150,8 +150,13 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 		patient = arena_str(ctx->arena, id);
 		facility = link.facility_code;
 	}
-	/* Records come from the facility that holds the registration. */
-	if (!mine && !str_eq_c(facility, ctx->actor_facility))
+	/* Records come from the facility that holds the registration. A guarded
+	 * writer has been shown the patient already (check_ref: a hidden one is a
+	 * missing one), so another facility's registration is the write
+	 * decision's to refuse, with its rule (not_owner); only a writer without
+	 * a decision is stopped here. */
+	bool decided = ctx->guard && ctx->guard->authorize;
+	if (!mine && !decided && !str_eq_c(facility, ctx->actor_facility))
 		return unknown(err, where, type, id);
 	if (w->prev && w->prev->source_facility.len && !str_eq(w->prev->source_facility, facility))
 		return rk_fail_at(err, RK_INVALID, where,

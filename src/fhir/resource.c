@@ -156,6 +156,37 @@ static enum rk_status describe_stored(struct fhir_ctx *ctx, struct fhir_write *w
 	return rc;
 }
 
+/* An update whose body does not validate (rc, err): when the writer may see
+ * the stored record but may not write it whatever the new version says (its
+ * role, or another facility's record), that refusal is the answer, not the
+ * body's fault. Otherwise a writer who reads another facility's consent would
+ * be told its patient "does not exist" — true only of what that writer may
+ * see of the patient, and no reason it could act on. The new side is what
+ * the body says of itself (kind, status, form, terms) with the stored
+ * version's owner and patient — what the body could not be resolved to — so
+ * the decision's rules apply in their own order (a withdrawal without a form
+ * is still needs_form before not_owner). */
+static enum rk_status stored_refusal(struct fhir_ctx *ctx, struct fhir_write *w, enum rk_status rc,
+				     struct rk_err *err)
+{
+	if (!ctx->guard || !ctx->guard->authorize)
+		return rc;
+	struct rk_err mine;
+	rk_err_clear(&mine);
+	struct write_record fresh;
+	enum rk_status st = describe_stored(ctx, w, &mine);
+	if (st == RK_OK)
+		st = fhir_owner_describe(ctx, w->def, w->res, str_c(w->stored.owner), STR_NULL, &fresh, &mine);
+	if (st == RK_OK) {
+		fresh.regional_id = w->stored.regional_id;
+		st = ctx->guard->authorize(ctx->guard_arg, WRITE_UPDATE, w->def->name, w->id, &w->stored, &fresh, &mine);
+	}
+	if (st == RK_OK)
+		return rc; /* it may write this record: the body is what is wrong */
+	*err = mine;
+	return st;
+}
+
 static enum rk_status tx_begin(struct fhir_ctx *ctx, struct rk_err *err)
 {
 	return ctx->batch ? RK_OK : store_begin(ctx->store, err);
@@ -269,8 +300,8 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		rc = ctx->guard->create_id(ctx->guard_arg, def->name, id, err);
 	if (rc == RK_OK && unseen) /* an id in the writer's own space taken by a record it cannot see */
 		rc = rk_fail(err, RK_CONFLICT, "%s/%.*s cannot be created with this id; choose another", def->name, STR_FMT(id));
-	if (rc == RK_OK)
-		rc = validate(ctx, def, res, err);
+	if (rc == RK_OK && (rc = validate(ctx, def, res, err)) == RK_INVALID && exists)
+		rc = stored_refusal(ctx, &w, rc, err);
 	if (rc == RK_OK)
 		rc = describe_stored(ctx, &w, err);
 	if (rc == RK_OK)

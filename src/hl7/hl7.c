@@ -887,19 +887,6 @@ enum rk_status hl7_ack(const struct hl7_msg *m, enum hl7_ack_code code, const ch
 
 /* ---- UTF-8 → ISO-2022-JP ---- */
 
-static size_t utf8_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-}
-
-static unsigned utf8_cp(const unsigned char *p, size_t n)
-{
-	unsigned cp = n == 1 ? p[0] : n == 2 ? p[0] & 0x1Fu : n == 3 ? p[0] & 0x0Fu : p[0] & 0x07u;
-	for (size_t i = 1; i < n; i++)
-		cp = cp << 6 | (p[i] & 0x3Fu);
-	return cp;
-}
-
 enum rk_status hl7_to_iso2022jp(struct str utf8, struct buf *out, struct rk_err *err)
 {
 	enum rk_status st = RK_OK;
@@ -924,7 +911,9 @@ enum rk_status hl7_to_iso2022jp(struct str utf8, struct buf *out, struct rk_err 
 			i = j;
 			continue;
 		}
-		size_t n = utf8_len(p[i]);
+		size_t next = i;
+		uint32_t cp = str_utf8_next(utf8, &next);
+		size_t n = next - i;
 		unsigned char e[8];
 		char *ip = (char *)(p + i), *op = (char *)e;
 		size_t il = n, ol = sizeof e;
@@ -934,7 +923,7 @@ enum rk_status hl7_to_iso2022jp(struct str utf8, struct buf *out, struct rk_err 
 		 * 0212 (0x8F), no user-defined rows 85-94, no ¥ or ‾ mapped onto ASCII. */
 		if (r == (size_t)-1 || got != 2 || e[0] < 0xA1 || e[0] > 0xF4 || e[1] < 0xA1 || e[1] > 0xFE) {
 			st = rk_fail(err, RK_INVALID, "U+%04X at offset %zu has no JIS X 0208 form (ISO-2022-JP)",
-				     utf8_cp(p + i, n), i);
+				     (unsigned)cp, i);
 			goto out_cd;
 		}
 		if (!kanji)

@@ -88,6 +88,8 @@ struct gen {
 	bool ss_hospital[N_FACILITIES];       /* has a storage */
 	char ss_root[1024];   /* <root>/<facility code> is a hospital's storage */
 	bool ss_temporary;    /* ss_root is ours to remove */
+	struct progress *progress; /* NULL: silent */
+	char phase[48];
 	struct rk_err *err;
 };
 
@@ -579,6 +581,18 @@ static void ssmix2_close_all(struct gen *g)
 	}
 }
 
+/* The import's files as a phase of the demo's progress: the walk's first
+ * report (done = 0) knows how many files there are. */
+static void import_progress(void *arg, const struct ssmix2_stats *st)
+{
+	struct gen *g = arg;
+	if (!g->progress)
+		return;
+	if (!g->progress->open)
+		progress_phase(g->progress, g->phase, "files", st->files);
+	progress_update(g->progress, st->done);
+}
+
 /* Import each hospital's storage through the real ingest path. */
 static enum rk_status ssmix2_import_all(struct gen *g, struct store *s, const struct config *cfg)
 {
@@ -589,7 +603,10 @@ static enum rk_status ssmix2_import_all(struct gen *g, struct store *s, const st
 		char root[1100];
 		snprintf(root, sizeof root, "%s/%s", g->ss_root, facilities[i].code);
 		struct ssmix2_stats st;
-		rc = ssmix2_import(s, cfg, root, str_c(facilities[i].code), NULL, NULL, NULL, NULL, &st, g->err);
+		snprintf(g->phase, sizeof g->phase, "import %s", facilities[i].code);
+		rc = ssmix2_import(s, cfg, root, str_c(facilities[i].code), NULL, NULL, import_progress, g, &st, g->err);
+		if (g->progress)
+			progress_end(g->progress, st.done);
 		struct demo_stats *d = g->stats;
 		d->ssmix2_files += st.files;
 		d->ssmix2_stored += st.stored;
@@ -621,7 +638,7 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 	if (existing)
 		return rk_fail(err, RK_CONFLICT, "the database already holds %d facilities; build the demo region into an empty database",
 			       existing);
-	struct gen g = {.stats = stats, .err = err, .history = history};
+	struct gen g = {.stats = stats, .err = err, .history = history, .progress = o->progress};
 	arena_init(&g.arena, RK_MAX_REQUEST_MEM);
 	rng_seed(&g.rng, seed);
 	g.ctx = (struct fhir_ctx){.store = s, .arena = &g.arena, .cfg = cfg, .now = time_now_ms(), .rng = &g.rng,
@@ -646,8 +663,15 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 	}
 	if (rc == RK_OK)
 		rc = put_accounts(&g);
-	for (int64_t i = 0; i < people && rc == RK_OK; i++)
+	if (g.progress)
+		progress_phase(g.progress, history ? "people + records" : "people", "people", people);
+	for (int64_t i = 0; i < people && rc == RK_OK; i++) {
 		rc = put_person(&g, today);
+		if (g.progress)
+			progress_update(g.progress, i + 1);
+	}
+	if (g.progress && rc == RK_OK)
+		progress_end(g.progress, people);
 	if (rc == RK_OK)
 		rc = store_commit(s, err);
 	else

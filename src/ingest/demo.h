@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "core/err.h"
+#include "core/progress.h"
 #include "store/store.h"
 
 /* Every demo account has this password and this TOTP secret (RFC 4648 base32),
@@ -46,6 +47,8 @@ struct demo_options {
 	const char *ssmix2_dir; /* keep the hospitals' SS-MIX2 storages in <dir>/<facility code>
 				 * (must not exist yet); NULL: a temporary directory under
 				 * $TMPDIR, removed afterwards */
+	struct progress *progress; /* phases reported here (may be NULL): people, then each
+				    * hospital's SS-MIX2 import */
 };
 
 /* Build the region into s, which must hold no facility yet (RK_CONFLICT

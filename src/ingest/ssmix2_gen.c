@@ -332,14 +332,6 @@ static enum rk_status admission(struct pt *t, struct stay *s)
 	return st;
 }
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static enum rk_status check_person(struct ssmix2_gen *g, const struct ssmix2_person *p, struct rk_err *err)
 {
 	size_t n = p->pid ? strlen(p->pid) : 0;
@@ -395,7 +387,7 @@ enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_pers
 	t->g = g;
 	t->p = p;
 	t->err = err;
-	rng_seed(&t->r, seed ^ fnv1a(p->pid));
+	rng_seed(&t->r, seed ^ str_hash(str_c(p->pid)));
 	t->male = p->sex == 'M';
 	int64_t by = (p->birth[0] - '0') * 1000 + (p->birth[1] - '0') * 100 + (p->birth[2] - '0') * 10 + p->birth[3] - '0';
 	int64_t bday = time_days_from_civil(by, (unsigned)((p->birth[4] - '0') * 10 + p->birth[5] - '0'),

@@ -506,16 +506,6 @@ enum rk_status v2m_apply_map(struct mc *c, const struct hl7_segment *s, const st
 
 /* ---- resources and ids ---- */
 
-static uint64_t fnv1a(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static bool id_safe(const char *s)
 {
 	return fhir_id_valid(str_c(s));
@@ -1249,7 +1239,7 @@ static enum rk_status identify(struct mc *c)
 	if (!c->pref || !c->base)
 		return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 	c->hbase = arena_printf(c->a, "%.*s-%.*s.h%016llx", STR_FMT(c->fac), STR_FMT(c->pid),
-				(unsigned long long)fnv1a(c->base));
+				(unsigned long long)str_hash(str_c(c->base)));
 	c->cap = c->m->nseg + 1;
 	c->res = arena_calloc(c->a, c->cap, sizeof *c->res);
 	if (!c->hbase || !c->res)

@@ -126,14 +126,6 @@ static enum rk_status tx_usable(struct store *s, bool was_in_tx, struct rk_err *
 	return s->in_tx && s->tx_broken ? tx_lost(s, err) : RK_OK;
 }
 
-static uint64_t fnv1a(const char *p)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return h;
-}
-
 /* Make room for one more cached statement by finalising the least recently
  * used idle one; false when every cached statement is in use. */
 static bool cache_evict(struct store *s)
@@ -189,7 +181,7 @@ enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt
 		return rc;
 	if (tx_usable(s, was_in_tx, err) != RK_OK)
 		return RK_DB;
-	uint64_t h = fnv1a(sql);
+	uint64_t h = str_hash(str_c(sql));
 	for (size_t i = 0; i < s->n_cache; i++) {
 		struct store_stmt *st = s->cache[i];
 		if (st->hash == h && !st->in_use && strcmp(st->sql, sql) == 0) {

@@ -203,8 +203,8 @@ test('refused as a whole: wrong Bundle type, nested Bundle, duplicate fullUrl, u
     { request: { method: 'DELETE', url: `Observation/${OBS}` } }, { request: { method: 'DELETE', url: `Observation/${OBS}` } }]));
   assert.match(outcome(twice, 400), /also written by Bundle\.entry\[0\]/);
   const conditional = await post(SYS, '/fhir', bundle('transaction', [
-    { resource: lab(`Patient/${P}`, 'C-1'), request: { method: 'POST', url: 'Observation', ifNoneExist: 'identifier=x|y' } }]));
-  assert.match(outcome(conditional, 400), /^Bundle\.entry\[0\]: request\.ifNoneExist/);
+    { resource: lab(`Patient/${P}`, 'C-1'), request: { method: 'PUT', url: 'Observation/C-1', ifNoneExist: 'identifier=x|y' } }]));
+  assert.match(outcome(conditional, 400), /^Bundle\.entry\[0\]: request\.ifNoneExist goes with POST/);
   // the entry limit (RK_MAX_BUNDLE_ENTRIES)
   const many = Array.from({ length: 1001 }, () => ({ request: { method: 'GET', url: `Patient/${P}` } }));
   for (const type of ['transaction', 'batch'])

@@ -265,6 +265,12 @@ test('another facility sees a record only under the patient\'s consent', async (
   // withdrawn: gone at the next request
   const w = await put(DR, `/fhir/Consent/${consent.json.id}`, { ...consent.json, status: 'inactive' });
   assert.equal(w.status, 200, w.text);
+  // each change of a consent is audited with the signed form it carries
+  const trail = await get(OP, '/fhir/AuditEvent?agent=dr.renkei&_count=100');
+  const notes = trail.json.entry.map((e) => e.resource.outcomeDesc || '');
+  const form = /signed form sha256:[0-9a-f]{16}/;
+  assert.ok(notes.some((d) => d.startsWith(`individual consent Consent/${consent.json.id} create, in force`) && form.test(d)), notes.join('\n'));
+  assert.ok(notes.some((d) => d.startsWith(`individual consent Consent/${consent.json.id} update, withdrawn`) && form.test(d)), notes.join('\n'));
   const after = await seen(CDR);
   assert.deepEqual([after.reads, after.searched], [0, 0]);
   assert.ok(!after.body.includes('HbA1c'));

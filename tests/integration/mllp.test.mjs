@@ -345,3 +345,16 @@ test('the MLLP port is refused on a non-loopback address', async () => {
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /mllp\.listen.*no TLS/);
 });
+
+test('the README\'s example: scripts/mllp-send sends docs/examples/oul-r22.hl7 and gets AA; the results are stored', async () => {
+  const { execFile } = await import('node:child_process');
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+  const out = await new Promise((resolve) => {
+    execFile(path.join(root, 'scripts', 'mllp-send'), [path.join(root, 'docs', 'examples', 'oul-r22.hl7'), `127.0.0.1:${PORT}`],
+      (err, stdout, stderr) => resolve({ code: err ? err.code : 0, stdout, stderr }));
+  });
+  assert.equal(out.code, 0, out.stdout + out.stderr);
+  assert.match(out.stdout, /^MSA\|AA\|EXAMPLE0001$/m);
+  const stored = await storedFor('EXAMPLE0001');
+  assert.deepEqual(stored.filter((r) => r.resourceType === 'Observation').map((r) => r.valueQuantity.value).sort(), [4.4, 7.2]);
+});

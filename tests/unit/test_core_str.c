@@ -360,6 +360,32 @@ static void test_misc(void **state)
 	assert_false(str_is_digits(str_c("-1")));
 }
 
+/* The one decoder: every length of sequence, in a row. */
+static void test_utf8_next(void **state)
+{
+	(void)state;
+	struct str s = str_c("a\xC3\xA9\xE3\x81\x82\xF0\x9F\x98\x80z"); /* a é あ 😀 z */
+	size_t i = 0;
+	assert_int_equal(str_utf8_next(s, &i), 'a');
+	assert_int_equal(str_utf8_next(s, &i), 0xE9);
+	assert_int_equal(str_utf8_next(s, &i), 0x3042);
+	assert_int_equal(str_utf8_next(s, &i), 0x1F600);
+	assert_int_equal(i, 10);
+	assert_int_equal(str_utf8_next(s, &i), 'z');
+	assert_int_equal(i, s.len);
+}
+
+/* FNV-1a's steps with the tree's historical offset basis (see str.h): the
+ * demo's seeds depend on these exact values. */
+static void test_hash(void **state)
+{
+	(void)state;
+	assert_true(str_hash(str_c("")) == 0x14650fb0739d0383ULL);
+	assert_true(str_hash(str_c("a")) == 0x44bd8ad473cd9906ULL);
+	assert_true(str_hash(str_c("foobar")) == 0x88fad7c0a8ff07f2ULL);
+	assert_true(str_hash((struct str){"ab", 1}) == str_hash(str_c("a")));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +402,8 @@ int main(void)
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_utf8_next),
+		cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
