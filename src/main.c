@@ -294,6 +294,41 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	return 0;
 }
 
+/* `renkei audit verify`: the chain, its keyed head and the checkpoint file.
+ * Exit 0 intact, 3 tampered (what and where on stdout), 1 when it cannot
+ * check (no key, another key, no database). */
+static int cmd_audit_verify(const struct config *cfg)
+{
+	struct store *s = cli_open_store(cfg);
+	if (!s)
+		return 1;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct audit_verify_report rep;
+	enum rk_status rc = audit_verify_config(cfg, s, &rep, &err);
+	store_close(s);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: audit verify: %s\n", err.msg);
+		return 1;
+	}
+	if (rep.note[0])
+		fprintf(stderr, "renkei: audit verify: note: %s\n", rep.note);
+	if (rep.tampered) {
+		if (rep.first_bad)
+			printf("audit chain BROKEN at entry %lld: %s (%lld entries checked)\n", (long long)rep.first_bad,
+			       rep.problem, (long long)rep.entries);
+		else
+			printf("audit chain BROKEN: %s (%lld entries checked)\n", rep.problem, (long long)rep.entries);
+		return 3;
+	}
+	if (rep.checkpoint >= 0)
+		printf("audit chain intact: %lld entries (the checkpoint names entry %lld)\n", (long long)rep.entries,
+		       (long long)rep.checkpoint);
+	else
+		printf("audit chain intact: %lld entries\n", (long long)rep.entries);
+	return 0;
+}
+
 static int cmd_gen(const struct cli *cli)
 {
 	const struct cli_args *a = &cli->args;
@@ -351,6 +386,8 @@ int main(int argc, char **argv)
 		rc = cmd_init(&cfg);
 	} else if (strcmp(cli.command, "demo") == 0) {
 		rc = cmd_demo(&cfg, &cli);
+	} else if (strcmp(cli.command, "audit") == 0 && strcmp(sub, "verify") == 0) {
+		rc = cmd_audit_verify(&cfg);
 	} else if (strcmp(cli.command, "config") == 0 && strcmp(sub, "check") == 0) {
 		printf("configuration ok (listen %s:%d, store %s)\n", cfg.listen_host, cfg.listen_port,
 		       strncmp(cfg.store_url, "sqlite:", 7) == 0 ? cfg.store_url : "postgresql");

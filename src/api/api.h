@@ -10,14 +10,13 @@
 
 #include "access/enforce.h"
 #include "access/principal.h"
+#include "audit/audit.h"
 #include "config/config.h"
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "core/str.h"
 #include "store/store.h"
-
-struct audit_log;
 
 /* Process-wide, read-only after start. */
 struct api_env {
@@ -28,7 +27,9 @@ struct api_env {
 };
 
 /* What the request's audit entry will say; http/ writes it after the handler
- * and before the response, and serves nothing if it cannot. */
+ * and before the response, and serves nothing if it cannot: a state-changing
+ * request's entry in the same transaction as its change, a read's through
+ * the group-committing writer. */
 struct api_audit {
 	const char *event;        /* read, search, login, ... (default: the route's) */
 	char action;              /* C R U D E */
@@ -61,6 +62,10 @@ struct api_request {
 	void *transport;
 	int64_t now; /* ms, taken when the request arrived */
 	const char *client_addr;
+	const char *request_id;    /* X-Request-Id: ties the client's log, the access log and the audit entry */
+	const char *route_event;   /* the route's audit event and action (NULL, 0: no route matched) */
+	char route_action;
+	bool route_bad_method;     /* the path exists, the method does not (405) */
 	struct principal who;      /* authenticated before the body was read (kind NONE on public routes) */
 	struct access_ctx access;  /* the enforcement point; see api_access() */
 	bool access_ready;
@@ -85,6 +90,18 @@ void api_audit_entity(struct api_request *rq, struct str type, struct str id, in
 		      const struct access_decision *d, const char *regional);
 /* Record a patient touched without a particular resource (PIX, reports). */
 void api_audit_patient(struct api_request *rq, const char *regional);
+
+/* The text an audit event points into (owned by the caller). */
+struct api_audit_text {
+	struct buf query, patients, entities;
+};
+/* The request's audit entry as it stands (who, what, which patients and
+ * resources, under which grant, the outcome of rq->status), for method and
+ * url as received (the query string is rebuilt from rq->params). ev points
+ * into t and rq until api_audit_text_free(t). */
+void api_audit_event(const struct api_request *rq, const char *method, const char *url, struct audit_event *ev,
+		     struct api_audit_text *t);
+void api_audit_text_free(struct api_audit_text *t);
 
 /* A request header (empty slice when absent). */
 struct str api_header(const struct api_request *rq, const char *name);

@@ -3,10 +3,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "access/decide.h"
 #include "api/api.h"
 #include "core/json.h"
 #include "core/limits.h"
 #include "fhir/render.h"
+#include "model/role.h"
 
 #define FHIR_JSON "application/fhir+json; charset=utf-8"
 
@@ -187,4 +189,56 @@ void api_audit_entity(struct api_request *rq, struct str type, struct str id, in
 	}
 	buf_putc(&a->entities, '}');
 	api_audit_patient(rq, regional);
+}
+
+void api_audit_event(const struct api_request *rq, const char *method, const char *url, struct audit_event *ev,
+		     struct api_audit_text *t)
+{
+	const struct api_audit *a = &rq->audit;
+	const struct principal *who = &rq->who;
+	buf_init(&t->query, RK_MAX_URL * 3 + 16);
+	buf_init(&t->patients, RK_MAX_RESPONSE);
+	buf_init(&t->entities, RK_MAX_RESPONSE);
+	buf_printf(&t->query, "%s %s", method, url);
+	for (size_t i = 0; i < rq->n_params; i++) {
+		buf_putc(&t->query, i ? '&' : '?');
+		buf_put_urlenc(&t->query, rq->params[i].key);
+		buf_putc(&t->query, '=');
+		buf_put_urlenc(&t->query, rq->params[i].value);
+	}
+	buf_putc(&t->patients, '[');
+	buf_put_str(&t->patients, buf_str(&a->patients));
+	buf_putc(&t->patients, ']');
+	buf_putc(&t->entities, '[');
+	buf_put_str(&t->entities, buf_str(&a->entities));
+	buf_putc(&t->entities, ']');
+	int status = rq->status;
+	const char *grant = !a->n_entities ? "" : a->grant < 0 ? "mixed" : access_grant_code((enum access_grant)a->grant);
+	const char *event = a->event ? a->event : rq->route_event ? rq->route_event
+					: rq->route_bad_method ? "bad-method" : "no-route";
+	*ev = (struct audit_event){
+		.request_id = rq->request_id,
+		.event = event,
+		.action = a->action ? a->action : rq->route_action ? rq->route_action : 'E',
+		.outcome = status < 400 ? 0 : status < 500 ? 4 : 8,
+		.account = who->kind != PRINCIPAL_NONE ? who->account : a->account_hint,
+		.role = who->kind != PRINCIPAL_NONE ? role_info(who->role)->code : "",
+		.facility = who->facility,
+		.session_ref = who->session_ref,
+		.client_addr = rq->client_addr,
+		.purpose = a->purpose ? a->purpose : (who->kind == PRINCIPAL_NONE ? "" : "TREAT"),
+		.grant_kind = grant,
+		.grant_ref = a->n_entities && a->grant >= 0 ? a->grant_ref : NULL,
+		.patients = buf_cstr(&t->patients),
+		.entities = buf_cstr(&t->entities),
+		.query = buf_cstr(&t->query),
+		.detail = a->detail,
+	};
+}
+
+void api_audit_text_free(struct api_audit_text *t)
+{
+	buf_free(&t->query);
+	buf_free(&t->patients);
+	buf_free(&t->entities);
 }

@@ -2,7 +2,11 @@
  * first pattern that matches wins, so literal segments come before {captures}.
  * Anything else under GET is a static file of web/. Every route but the
  * ROUTE_PUBLIC ones authenticates before its body is read; every route but
- * the ROUTE_NO_AUDIT ones leaves one durable audit entry (event, action). */
+ * the ROUTE_NO_AUDIT ones leaves one durable audit entry (event, action).
+ * Every method but GET runs in one transaction with its audit entry, unless
+ * ROUTE_READ says it changes nothing or ROUTE_STEPS that it commits its own
+ * steps around a password check (the attempt is claimed first, then the
+ * slow hash runs without holding a lock; docs/ACCESS.md, Audit). */
 #include "api/routes.h"
 
 #include "api/access_api.h"
@@ -16,20 +20,22 @@
 #define B ROUTE_BODY
 #define L ROUTE_LOGIN
 #define N ROUTE_NO_AUDIT
+#define R ROUTE_READ
+#define S ROUTE_STEPS
 
 const struct api_route api_routes[] = {
 	/* method  pattern                                 handler                    flags  event  action */
 	{"GET",    "/healthz",                             api_healthz,               P | N, "health", 'E', "liveness and database check"},
 	{"GET",    "/fhir/metadata",                       api_fhir_metadata,         P | N, "metadata", 'R', "CapabilityStatement"},
 	/* login, sessions, facility systems */
-	{"POST",   "/api/session",                         api_login,                 P | B, "login", 'E', "log in with ID and password"},
+	{"POST",   "/api/session",                         api_login,                 P|B|S, "login", 'E', "log in with ID and password"},
 	{"GET",    "/api/session",                         api_session_get,           L | N, "session", 'R', "the current session"},
 	{"DELETE", "/api/session",                         api_logout,                L,     "logout", 'E', "log out"},
 	{"POST",   "/api/session/totp",                    api_login_totp,            L | B, "login-totp", 'E', "the one-time code"},
 	{"POST",   "/api/totp/enroll",                     api_totp_enroll,           L,     "totp-enroll", 'E', "start TOTP enrolment"},
 	{"POST",   "/api/totp/confirm",                    api_totp_confirm,          L | B, "totp-confirm", 'E', "confirm TOTP enrolment"},
-	{"POST",   "/api/password",                        api_password,              L | B, "password-change", 'E', "change the password"},
-	{"POST",   "/api/reauth",                          api_reauth,                B,     "reauth", 'E', "fresh re-authentication"},
+	{"POST",   "/api/password",                        api_password,              L|B|S, "password-change", 'E', "change the password"},
+	{"POST",   "/api/reauth",                          api_reauth,                B | S, "reauth", 'E', "fresh re-authentication"},
 	{"POST",   "/oauth2/token",                        api_oauth_token,           P | B, "token", 'E', "client credentials grant"},
 	{"POST",   "/oauth2/revoke",                       api_oauth_revoke,          P | B, "token-revoke", 'E', "revoke a bearer token"},
 	/* emergency and disaster */
@@ -60,7 +66,7 @@ const struct api_route api_routes[] = {
 	{"GET",    "/fhir/Patient/{id}/$everything",       api_fhir_everything,       0,     "everything", 'R', "the patient's regional record"},
 	{"GET",    "/fhir/Patient/{id}/$access-report",    api_access_report,         0,     "access-report", 'R', "who looked at this patient's record"},
 	{"GET",    "/fhir/{type}",                         api_fhir_search,           0,     "search", 'E', "search"},
-	{"POST",   "/fhir/{type}/_search",                 api_fhir_search_post,      B,     "search", 'E', "search with a form body"},
+	{"POST",   "/fhir/{type}/_search",                 api_fhir_search_post,      B | R, "search", 'E', "search with a form body"},
 	{"POST",   "/fhir/{type}",                         api_fhir_create,           B,     "create", 'C', "create"},
 	{"GET",    "/fhir/{type}/_history",                api_fhir_history_type,     0,     "history", 'R', "history of a type"},
 	{"GET",    "/fhir/{type}/{id}",                    api_fhir_read,             0,     "read", 'R', "read"},

@@ -9,6 +9,10 @@ enum route_flags {
 	ROUTE_PUBLIC = 1 << 1,   /* no authentication (health, metadata, login, token endpoint) */
 	ROUTE_LOGIN = 1 << 2,    /* allowed while a login is half-way (TOTP, password change) */
 	ROUTE_NO_AUDIT = 1 << 3, /* neither patient data nor security-relevant */
+	ROUTE_READ = 1 << 4,     /* a POST that changes nothing (search): audited like a GET, without a transaction */
+	ROUTE_STEPS = 1 << 5,    /* commits its own steps around a password check (which must not hold SQLite's
+				  * write lock): no request transaction; its entry is written before the answer,
+				  * and if it cannot be, the answer is 503 and nothing is handed out */
 };
 
 struct api_route {

@@ -1,5 +1,6 @@
-/* audit.c — the audit writer thread (group commit), the HMAC chain, the key
- * file, and verification. */
+/* audit.c — the HMAC chain and its keyed head, appending (the writer thread's
+ * group commit, and appends inside a caller's transaction), the key file and
+ * its check value, checkpoints, and verification. */
 #include "audit/audit.h"
 
 #include <errno.h>
@@ -7,22 +8,33 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "audit/checkpoint.h"
 #include "core/buf.h"
 #include "core/limits.h"
 #include "core/log.h"
 #include "core/time.h"
 
+_Static_assert(AUDIT_KEY_BYTES == AUDIT_CHECKPOINT_KEY_BYTES, "one key signs the chain and its checkpoints");
+
+/* An entry on its way into the chain: the event and what chaining gives it. */
+struct chained {
+	const struct audit_event *ev;
+	int64_t seq, at;
+	char action[2], prev[65], hash[65];
+};
+
 struct pending {
 	struct pending *next;
 	struct audit_event ev; /* strings owned */
-	int64_t seq, at; /* set by the writer, with the chain: */
-	char action[2], prev[65], hash[65];
+	int64_t seq;           /* set by the writer */
 	enum rk_status status;
 	char msg[RK_ERR_MSG_MAX];
 	bool done;
@@ -34,13 +46,17 @@ struct pending {
 struct audit_log {
 	const struct config *cfg;
 	unsigned char key[AUDIT_KEY_BYTES];
-	struct store *store;
+	char checkpoint_path[1100];
+	char log_id[33];     /* audit_key_check.log_id */
+	struct store *store; /* the writer thread's */
 	pthread_t thread;
 	pthread_mutex_t mu;
-	pthread_cond_t work;
+	pthread_cond_t work; /* on CLOCK_MONOTONIC: the writer also wakes for checkpoints */
 	struct pending *head, *tail;
 	bool stopping;
-	int64_t last_time;
+	bool checkpoint_wanted;       /* enough entries since the last checkpoint */
+	atomic_llong since_checkpoint; /* entries appended by this process since then (rolled back ones too) */
+	atomic_llong high_seq;        /* the highest committed head this process has seen: it never goes back */
 };
 
 /* ---- the chain ---------------------------------------------------------- */
@@ -76,6 +92,31 @@ void audit_chain_hash(const unsigned char key[AUDIT_KEY_BYTES], const char *prev
 	crypto_auth_hmacsha256(mac, (const unsigned char *)buf_cstr(&b), b.len, key);
 	sodium_bin2hex(out, 65, mac, sizeof mac);
 	buf_free(&b);
+}
+
+void audit_head_mac(const unsigned char key[AUDIT_KEY_BYTES], const char *log_id, int64_t seq, const char *hash,
+		    int64_t recorded_at, char out[65])
+{
+	char msg[200];
+	int len = snprintf(msg, sizeof msg, "renkei audit head\n%.32s\n%lld\n%.64s\n%lld", nz(log_id), (long long)seq,
+			   nz(hash), (long long)recorded_at);
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256(mac, (const unsigned char *)msg, (unsigned long long)len, key);
+	sodium_bin2hex(out, 65, mac, sizeof mac);
+}
+
+/* What audit_key_check holds: proves which key wrote the log without revealing it. */
+static void key_check_value(const unsigned char key[AUDIT_KEY_BYTES], char out[65])
+{
+	static const char label[] = "renkei audit key check v1";
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256(mac, (const unsigned char *)label, sizeof label - 1, key);
+	sodium_bin2hex(out, 65, mac, sizeof mac);
+}
+
+static bool hex_eq(struct str stored, const char want[65])
+{
+	return stored.len == 64 && sodium_memcmp(stored.ptr, want, 64) == 0;
 }
 
 /* ---- the key -------------------------------------------------------------- */
@@ -120,6 +161,90 @@ enum rk_status audit_key_load(const char *path, bool create, unsigned char key[A
 	return RK_OK;
 }
 
+/* ---- the head ------------------------------------------------------------ */
+
+struct head {
+	int64_t seq, at;
+	char hash[65], mac[65];
+};
+
+/* The head row; for_update locks it until the transaction ends. */
+static enum rk_status head_read(struct store *s, bool for_update, struct head *h, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		for_update ? "SELECT seq, hash, recorded_at, mac FROM audit_head WHERE id = 1@FORUPDATE@"
+			   : "SELECT seq, hash, recorded_at, mac FROM audit_head WHERE id = 1",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	bool row = false;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && !row)
+		rc = rk_fail(err, RK_DB, "the audit chain head is missing");
+	if (rc == RK_OK) {
+		memset(h, 0, sizeof *h);
+		h->seq = store_col_i64(st, 0);
+		str_copy(h->hash, sizeof h->hash, store_col_text(st, 1));
+		h->at = store_col_i64(st, 2);
+		str_copy(h->mac, sizeof h->mac, store_col_text(st, 3));
+	}
+	store_done(st);
+	return rc;
+}
+
+static bool head_mac_ok(const unsigned char key[AUDIT_KEY_BYTES], const char *log_id, const struct head *h)
+{
+	char want[65];
+	audit_head_mac(key, log_id, h->seq, h->hash, h->at, want);
+	return hex_eq(str_c(h->mac), want);
+}
+
+static void high_seq_raise(struct audit_log *log, int64_t seq)
+{
+	long long cur = atomic_load(&log->high_seq);
+	while (cur < seq && !atomic_compare_exchange_weak(&log->high_seq, &cur, seq))
+		;
+}
+
+/* Before anything is chained to it: the head is renkei's own (its HMAC), and
+ * not behind a head this process saw committed (entries removed while it ran).
+ * Appending to an altered head would make the alteration verify. */
+static enum rk_status head_check(struct audit_log *log, const struct head *h, struct rk_err *err)
+{
+	if (!head_mac_ok(log->key, log->log_id, h))
+		return rk_fail(err, RK_DB,
+			       "the audit chain head (entry %lld) was changed outside renkei: its HMAC does not match; nothing "
+			       "more is appended until `renkei audit verify` has been run and the cause found",
+			       (long long)h->seq);
+	long long high = atomic_load(&log->high_seq);
+	if (h->seq < high)
+		return rk_fail(err, RK_DB,
+			       "the audit chain went back from entry %lld to entry %lld while renkei ran (entries removed and "
+			       "an older head restored); nothing more is appended until `renkei audit verify` has been run",
+			       high, (long long)h->seq);
+	return RK_OK;
+}
+
+static enum rk_status head_write(struct audit_log *log, struct store *s, int64_t seq, const char *hash, int64_t at,
+				 struct rk_err *err)
+{
+	char mac[65];
+	audit_head_mac(log->key, log->log_id, seq, hash, at, mac);
+	struct store_stmt *st;
+	enum rk_status rc =
+		store_prepare(s, "UPDATE audit_head SET seq = ?, hash = ?, recorded_at = ?, mac = ? WHERE id = 1", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, seq);
+	store_bind_text(st, 2, str_c(hash));
+	store_bind_i64(st, 3, at);
+	store_bind_text(st, 4, str_c(mac));
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
 /* ---- writing ------------------------------------------------------------ */
 
 /* Multi-row INSERTs: on PostgreSQL every statement is a round trip, and a
@@ -142,7 +267,8 @@ static void insert_sql(struct buf *sql, const char *head, int rows, int cols, co
 	buf_puts(sql, tail);
 }
 
-static enum rk_status insert_entries(struct store *s, struct pending **ps, int n, struct buf *sql, struct rk_err *err)
+static enum rk_status insert_entries(struct store *s, const struct chained *rows, int n, struct buf *sql,
+				     struct rk_err *err)
 {
 	insert_sql(sql,
 		   "INSERT INTO audit_entry (seq, recorded_at, event, action, outcome, account_id, role, facility_code,"
@@ -154,14 +280,14 @@ static enum rk_status insert_entries(struct store *s, struct pending **ps, int n
 	if (rc != RK_OK)
 		return rc;
 	for (int r = 0; r < n; r++) {
-		const struct pending *p = ps[r];
-		const struct audit_event *ev = &p->ev;
+		const struct chained *c = &rows[r];
+		const struct audit_event *ev = c->ev;
 		int base = r * ENTRY_COLS;
-		const char *text[] = {ev->event, p->action, NULL, ev->account, ev->role, ev->facility, ev->session_ref,
+		const char *text[] = {ev->event, c->action, NULL, ev->account, ev->role, ev->facility, ev->session_ref,
 				      ev->client_addr, ev->purpose, ev->grant_kind, ev->grant_ref, ev->patients, ev->entities,
-				      ev->query, ev->detail, p->prev, p->hash};
-		store_bind_i64(st, base + 1, p->seq);
-		store_bind_i64(st, base + 2, p->at);
+				      ev->query, ev->detail, c->prev, c->hash};
+		store_bind_i64(st, base + 1, c->seq);
+		store_bind_i64(st, base + 2, c->at);
 		for (int i = 0; i < 17; i++) {
 			if (i == 2)
 				store_bind_i64(st, base + 5, ev->outcome);
@@ -193,26 +319,19 @@ static enum rk_status insert_patients(struct store *s, const char **ids, const i
 	return rc;
 }
 
-/* The entries of a chained batch, ENTRY_ROWS and PATIENT_ROWS at a time. */
-static enum rk_status insert_batch(struct store *s, struct pending *batch, struct rk_err *err)
+/* The rows of a chained batch, ENTRY_ROWS and PATIENT_ROWS at a time. */
+static enum rk_status insert_rows(struct store *s, const struct chained *rows, size_t count, struct rk_err *err)
 {
 	struct buf sql;
 	buf_init(&sql, 64 * 1024);
-	struct pending *rows[ENTRY_ROWS];
-	int n = 0;
 	enum rk_status rc = RK_OK;
-	for (struct pending *p = batch; p && rc == RK_OK; p = p->next) {
-		rows[n++] = p;
-		if (n == ENTRY_ROWS || !p->next) {
-			rc = insert_entries(s, rows, n, &sql, err);
-			n = 0;
-		}
-	}
+	for (size_t i = 0; i < count && rc == RK_OK; i += ENTRY_ROWS)
+		rc = insert_entries(s, rows + i, (int)(count - i < ENTRY_ROWS ? count - i : ENTRY_ROWS), &sql, err);
 	char *ids[PATIENT_ROWS]; /* copies: the parsed arrays are freed entry by entry */
 	int64_t seqs[PATIENT_ROWS];
-	n = 0;
-	for (struct pending *p = batch; p && rc == RK_OK; p = p->next) {
-		json_t *arr = json_loads(nz(p->ev.patients), 0, NULL);
+	int n = 0;
+	for (size_t r = 0; r < count && rc == RK_OK; r++) {
+		json_t *arr = json_loads(nz(rows[r].ev->patients), 0, NULL);
 		size_t i;
 		json_t *v;
 		json_array_foreach(arr, i, v)
@@ -221,7 +340,7 @@ static enum rk_status insert_batch(struct store *s, struct pending *batch, struc
 				continue;
 			if (!(ids[n] = strdup(json_string_value(v))))
 				rk_oom();
-			seqs[n++] = p->seq;
+			seqs[n++] = rows[r].seq;
 			if (n == PATIENT_ROWS) {
 				rc = insert_patients(s, (const char **)ids, seqs, n, &sql, err);
 				while (n)
@@ -240,60 +359,195 @@ static enum rk_status insert_batch(struct store *s, struct pending *batch, struc
 	return rc;
 }
 
-/* Write a batch in one transaction. */
-static enum rk_status write_batch(struct audit_log *log, struct pending *batch, struct rk_err *err)
+/* Chain rows to the head and write them, inside the caller's transaction on
+ * s. The head row is the one point every appender (this process's writer and
+ * request threads, other processes) passes in turn: its lock is held to the
+ * end of the transaction, and each entry's time is at least the head's, so
+ * the log's order and its times agree whatever the clocks of the appenders. */
+static enum rk_status chain_append(struct audit_log *log, struct store *s, struct chained *rows, size_t n,
+				   struct rk_err *err)
 {
-	struct store *s = log->store;
-	enum rk_status rc = store_begin(s, err);
+	if (!store_in_tx(s))
+		return rk_fail(err, RK_INTERNAL, "audit entries are appended inside a transaction");
+	struct head h;
+	enum rk_status rc = head_read(s, true, &h, err);
+	if (rc == RK_OK)
+		rc = head_check(log, &h, err);
 	if (rc != RK_OK)
 		return rc;
-	struct store_stmt *st;
-	rc = store_prepare(s, "SELECT seq, hash FROM audit_head WHERE id = 1@FORUPDATE@", &st, err);
-	if (rc != RK_OK)
-		goto out_rollback;
-	bool row = false;
-	rc = store_step(st, &row, err);
-	int64_t seq = 0;
-	char prev[65] = "";
-	if (rc == RK_OK && row) {
-		seq = store_col_i64(st, 0);
-		str_copy(prev, sizeof prev, store_col_text(st, 1));
+	int64_t now = time_now_ms();
+	if (now < h.at)
+		now = h.at; /* never backwards, even if a clock is stepped or another process's runs ahead */
+	char prev[65];
+	memcpy(prev, h.hash, sizeof prev);
+	for (size_t i = 0; i < n; i++) {
+		struct chained *c = &rows[i];
+		c->seq = ++h.seq;
+		c->at = now;
+		c->action[0] = c->ev->action ? c->ev->action : 'E';
+		c->action[1] = '\0';
+		memcpy(c->prev, prev, sizeof prev);
+		audit_chain_hash(log->key, prev, c->seq, now, c->ev, c->hash);
+		memcpy(prev, c->hash, sizeof prev);
 	}
-	store_done(st);
-	if (rc != RK_OK)
-		goto out_rollback;
-	if (!row) {
-		rc = rk_fail(err, RK_DB, "the audit chain head is missing");
-		goto out_rollback;
+	if ((rc = insert_rows(s, rows, n, err)) != RK_OK)
+		return rc;
+	return head_write(log, s, h.seq, prev, now, err);
+}
+
+static void checkpoint_count(struct audit_log *log, size_t n)
+{
+	long long before = atomic_fetch_add(&log->since_checkpoint, (long long)n);
+	if (before < log->cfg->audit_checkpoint_entries && before + (long long)n >= log->cfg->audit_checkpoint_entries) {
+		pthread_mutex_lock(&log->mu);
+		log->checkpoint_wanted = true;
+		pthread_cond_signal(&log->work);
+		pthread_mutex_unlock(&log->mu);
 	}
-	for (struct pending *p = batch; p; p = p->next) {
-		int64_t now = time_now_ms();
-		if (now < log->last_time)
-			now = log->last_time; /* never backwards, even if the clock is stepped */
-		log->last_time = now;
-		p->seq = ++seq;
-		p->at = now;
-		p->action[0] = p->ev.action ? p->ev.action : 'E';
-		memcpy(p->prev, prev, sizeof prev);
-		audit_chain_hash(log->key, prev, p->seq, now, &p->ev, p->hash);
-		memcpy(prev, p->hash, sizeof prev);
-	}
-	if ((rc = insert_batch(s, batch, err)) != RK_OK)
-		goto out_rollback;
-	rc = store_prepare(s, "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", &st, err);
-	if (rc != RK_OK)
-		goto out_rollback;
-	store_bind_i64(st, 1, seq);
-	store_bind_text(st, 2, str_c(prev));
-	rc = store_run(st, err);
-	store_done(st);
-	if (rc != RK_OK)
-		goto out_rollback;
-	return store_commit(s, err);
-out_rollback:
-	store_rollback(s);
+}
+
+enum rk_status audit_append_many(struct audit_log *log, struct store *s, const struct audit_event *evs, size_t n,
+				 int64_t *first_seq, struct rk_err *err)
+{
+	if (!n)
+		return RK_OK;
+	struct chained *rows = calloc(n, sizeof *rows);
+	if (!rows)
+		rk_oom();
+	for (size_t i = 0; i < n; i++)
+		rows[i].ev = &evs[i];
+	enum rk_status rc = chain_append(log, s, rows, n, err);
+	if (rc == RK_OK && first_seq)
+		*first_seq = rows[0].seq;
+	free(rows);
+	if (rc == RK_OK)
+		checkpoint_count(log, n);
 	return rc;
 }
+
+enum rk_status audit_append(struct audit_log *log, struct store *s, const struct audit_event *ev, int64_t *seq,
+			    struct rk_err *err)
+{
+	/* patients and entities: "[]" when not given, as the writer thread does */
+	struct audit_event e = *ev;
+	if (!e.patients || !*e.patients)
+		e.patients = "[]";
+	if (!e.entities || !*e.entities)
+		e.entities = "[]";
+	return audit_append_many(log, s, &e, 1, seq, err);
+}
+
+/* The writer thread's batch, in a transaction of its own. */
+static enum rk_status write_batch(struct audit_log *log, struct pending *batch, size_t n, struct rk_err *err)
+{
+	struct chained *rows = calloc(n, sizeof *rows);
+	if (!rows)
+		rk_oom();
+	size_t i = 0;
+	for (struct pending *p = batch; p; p = p->next)
+		rows[i++].ev = &p->ev;
+	struct store *s = log->store;
+	enum rk_status rc = store_begin(s, err);
+	if (rc == RK_OK) {
+		rc = chain_append(log, s, rows, n, err);
+		if (rc == RK_OK)
+			rc = store_commit(s, err);
+		else
+			store_rollback(s);
+	}
+	if (rc == RK_OK) {
+		i = 0;
+		for (struct pending *p = batch; p; p = p->next)
+			p->seq = rows[i++].seq;
+		high_seq_raise(log, rows[n - 1].seq); /* committed */
+	}
+	free(rows);
+	return rc;
+}
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+/* The chain value of entry seq (RK_NOT_FOUND when there is none). */
+static enum rk_status entry_hash(struct store *s, int64_t seq, char out[65], struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "SELECT hash FROM audit_entry WHERE seq = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, seq);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && !row)
+		rc = RK_NOT_FOUND;
+	if (rc == RK_OK)
+		str_copy(out, 65, store_col_text(st, 0));
+	store_done(st);
+	return rc;
+}
+
+/* Does the chain of s (whose head is h) still hold what cp says? RK_OK, or
+ * RK_CONFLICT with a message naming what differs. */
+static enum rk_status checkpoint_agrees(struct store *s, const struct head *h, const struct audit_checkpoint *cp,
+				       const char *path, struct rk_err *err)
+{
+	char when[RK_TIME_RFC3339_LEN];
+	time_format_rfc3339(cp->written_at, when);
+	if (h->seq < cp->seq)
+		return rk_fail(err, RK_CONFLICT,
+			       "the audit log ends at entry %lld, but the checkpoint %s (taken %s) names entry %lld: entries "
+			       "were removed and an older chain head restored",
+			       (long long)h->seq, path, when, (long long)cp->seq);
+	if (cp->seq == 0)
+		return RK_OK;
+	char hash[65] = "";
+	enum rk_status rc = h->seq == cp->seq ? (memcpy(hash, h->hash, sizeof hash), RK_OK) : entry_hash(s, cp->seq, hash, err);
+	if (rc == RK_NOT_FOUND || (rc == RK_OK && strcmp(hash, cp->hash) != 0))
+		return rk_fail(err, RK_CONFLICT,
+			       "entry %lld is not the entry the checkpoint %s (taken %s) names: the log was rewritten from there",
+			       (long long)cp->seq, path, when);
+	return rc;
+}
+
+/* On the writer thread: anchor the committed head in the checkpoint file,
+ * unless the file already holds it — or holds something the database no
+ * longer agrees with, which is kept as evidence (and logged) rather than
+ * overwritten. */
+static void take_checkpoint(struct audit_log *log)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct head h;
+	struct audit_checkpoint old;
+	bool found = false;
+	enum rk_status rc = head_read(log->store, false, &h, &err);
+	if (rc == RK_OK && !head_mac_ok(log->key, log->log_id, &h))
+		rc = rk_fail(&err, RK_DB, "the audit chain head (entry %lld) was changed outside renkei", (long long)h.seq);
+	if (rc == RK_OK)
+		rc = checkpoint_read(log->checkpoint_path, log->key, &old, &found, &err);
+	if (rc == RK_OK && found && strcmp(old.log_id, log->log_id) != 0) {
+		/* another log's under the same key (give each database its own key) */
+		log_event(LOG_WARN, "audit.checkpoint_replaced", "path", log->checkpoint_path, "other_log", old.log_id, NULL);
+		found = false;
+	}
+	if (rc == RK_OK && found && old.seq == h.seq && strcmp(old.hash, h.hash) == 0)
+		return; /* nothing new */
+	if (rc == RK_OK && found)
+		rc = checkpoint_agrees(log->store, &h, &old, log->checkpoint_path, &err);
+	if (rc == RK_OK) {
+		high_seq_raise(log, h.seq);
+		struct audit_checkpoint cp = {.seq = h.seq, .recorded_at = h.at, .written_at = time_now_ms()};
+		memcpy(cp.hash, h.hash, sizeof cp.hash);
+		memcpy(cp.log_id, log->log_id, sizeof cp.log_id);
+		atomic_store(&log->since_checkpoint, 0);
+		if (checkpoint_write(log->checkpoint_path, log->key, &cp, &err) != RK_OK)
+			log_event(LOG_WARN, "audit.checkpoint_failed", "error", err.msg, NULL);
+		return;
+	}
+	log_event(rc == RK_CONFLICT || rc == RK_INVALID ? LOG_ERROR : LOG_WARN, "audit.checkpoint_refused", "error", err.msg,
+		  NULL);
+}
+
+/* ---- the writer thread ---------------------------------------------------- */
 
 static void pending_free(struct pending *p)
 {
@@ -315,40 +569,70 @@ static void pending_free(struct pending *p)
 	free(p);
 }
 
+static void deliver(struct audit_log *log, struct pending *batch, enum rk_status rc, const char *msg)
+{
+	for (struct pending *p = batch, *next; p; p = next) {
+		next = p->next; /* p belongs to its waiter once done is set */
+		if (p->callback) {
+			p->callback(p->callback_arg, rc, msg);
+			pending_free(p);
+			continue;
+		}
+		pthread_mutex_lock(&log->mu);
+		p->status = rc;
+		snprintf(p->msg, sizeof p->msg, "%s", msg);
+		p->done = true;
+		pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&log->mu);
+	}
+}
+
 static void *writer(void *arg)
 {
 	struct audit_log *log = arg;
+	int64_t interval = log->cfg->audit_checkpoint_interval_ms;
+	int64_t next_checkpoint = time_mono_ms() + interval;
 	pthread_mutex_lock(&log->mu);
 	for (;;) {
-		while (!log->head && !log->stopping)
-			pthread_cond_wait(&log->work, &log->mu);
-		if (!log->head && log->stopping)
-			break;
+		while (!log->head && !log->stopping && !log->checkpoint_wanted && time_mono_ms() < next_checkpoint) {
+			struct timespec until;
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			int64_t wait = next_checkpoint - time_mono_ms();
+			until.tv_sec += (time_t)(wait / 1000);
+			until.tv_nsec += (long)(wait % 1000) * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&log->work, &log->mu, &until);
+		}
+		bool stop = !log->head && log->stopping;
 		struct pending *batch = log->head;
 		log->head = log->tail = NULL;
+		bool checkpoint = stop || log->checkpoint_wanted || time_mono_ms() >= next_checkpoint;
+		log->checkpoint_wanted = false;
 		pthread_mutex_unlock(&log->mu);
 
-		struct rk_err err;
-		rk_err_clear(&err);
-		enum rk_status rc = write_batch(log, batch, &err);
-		if (rc != RK_OK)
-			log_event(LOG_ERROR, "audit.write_failed", "error", err.msg, NULL);
-
-		for (struct pending *p = batch, *next; p; p = next) {
-			next = p->next; /* p belongs to its waiter once done is set */
-			if (p->callback) {
-				p->callback(p->callback_arg, rc, err.msg);
-				pending_free(p);
-				continue;
-			}
-			pthread_mutex_lock(&log->mu);
-			p->status = rc;
-			snprintf(p->msg, sizeof p->msg, "%s", err.msg);
-			p->done = true;
-			pthread_cond_signal(&p->cv);
-			pthread_mutex_unlock(&log->mu);
+		if (batch) {
+			size_t n = 0;
+			for (struct pending *p = batch; p; p = p->next)
+				n++;
+			struct rk_err err;
+			rk_err_clear(&err);
+			enum rk_status rc = write_batch(log, batch, n, &err);
+			if (rc != RK_OK)
+				log_event(LOG_ERROR, "audit.write_failed", "error", err.msg, NULL);
+			deliver(log, batch, rc, err.msg);
+			if (rc == RK_OK)
+				checkpoint_count(log, n);
+		}
+		if (checkpoint) {
+			take_checkpoint(log);
+			next_checkpoint = time_mono_ms() + interval;
 		}
 		pthread_mutex_lock(&log->mu);
+		if (stop)
+			break;
 	}
 	pthread_mutex_unlock(&log->mu);
 	return NULL;
@@ -432,6 +716,142 @@ enum rk_status audit_write(struct audit_log *log, const struct audit_event *ev, 
 	return rc;
 }
 
+/* ---- opening: the key, its check value, the head, the checkpoint ---------- */
+
+/* Does key prove itself against a log written before migration 0007 (no
+ * check value, no head HMAC)? Against the last entry's chain value, which
+ * must also be the head's. */
+static enum rk_status key_fits_log(struct store *s, const unsigned char key[AUDIT_KEY_BYTES], const struct head *h,
+				   struct rk_err *err)
+{
+	if (h->seq == 0)
+		return RK_OK;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+		"SELECT seq, recorded_at, event, action, outcome, account_id, role, facility_code, session_ref,"
+		" client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail, prev_hash, hash,"
+		" request_id FROM audit_entry WHERE seq = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_i64(st, 1, h->seq);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && !row)
+		rc = rk_fail(err, RK_CONFLICT, "the audit chain head names entry %lld, which does not exist; run `renkei "
+					       "audit verify`", (long long)h->seq);
+	if (rc == RK_OK) {
+		char *c[20];
+		for (int i = 2; i < 20; i++)
+			if (!(c[i] = strndup(store_col_text(st, i).ptr, store_col_text(st, i).len)))
+				rk_oom();
+		struct audit_event ev = {.request_id = c[19], .event = c[2], .action = c[3][0],
+					 .outcome = (int)store_col_i64(st, 4), .account = c[5], .role = c[6],
+					 .facility = c[7], .session_ref = c[8], .client_addr = c[9], .purpose = c[10],
+					 .grant_kind = c[11], .grant_ref = c[12], .patients = c[13], .entities = c[14],
+					 .query = c[15], .detail = c[16]};
+		char want[65];
+		audit_chain_hash(key, c[17], h->seq, store_col_i64(st, 1), &ev, want);
+		if (strcmp(want, c[18]) != 0)
+			rc = rk_fail(err, RK_INVALID, "the audit key does not match this audit log's entries");
+		else if (strcmp(c[18], h->hash) != 0)
+			rc = rk_fail(err, RK_CONFLICT, "the audit chain head disagrees with entry %lld; run `renkei audit "
+						       "verify`", (long long)h->seq);
+		for (int i = 2; i < 20; i++)
+			free(c[i]);
+	}
+	store_done(st);
+	return rc;
+}
+
+/* The key check row: *found, and the log's id. */
+static enum rk_status key_check_read(struct store *s, bool *found, char check[65], char log_id[33], struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "SELECT check_value, log_id FROM audit_key_check WHERE id = 1", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	bool row = false;
+	rc = store_step(st, &row, err);
+	*found = rc == RK_OK && row;
+	if (*found) {
+		str_copy(check, 65, store_col_text(st, 0));
+		str_copy(log_id, 33, store_col_text(st, 1));
+	}
+	store_done(st);
+	return rc;
+}
+
+/* In one transaction, under the head's lock (concurrent starters take turns):
+ * the key check value — stored with a new log id when the log has none yet,
+ * compared otherwise — and the head's HMAC; *created when this call stored
+ * the check value. */
+static enum rk_status establish(struct audit_log *log, const char *key_path, bool have_checkpoint, struct head *h,
+				bool *created, struct rk_err *err)
+{
+	struct store *s = log->store;
+	char check[65], stored[65] = "";
+	key_check_value(log->key, check);
+	*created = false;
+	enum rk_status rc = store_begin(s, err);
+	if (rc != RK_OK)
+		return rc;
+	bool row = false;
+	if ((rc = head_read(s, true, h, err)) != RK_OK || (rc = key_check_read(s, &row, stored, log->log_id, err)) != RK_OK)
+		goto out;
+	if (row && !hex_eq(str_c(stored), check)) {
+		rc = rk_fail(err, RK_INVALID,
+			     "the audit key %s is not the key this audit log was created with (its check value differs): "
+			     "every renkei process on one database must use the same audit.key_file",
+			     key_path);
+		goto out;
+	}
+	if (!row && h->mac[0]) {
+		rc = rk_fail(err, RK_CONFLICT, "the audit key check was removed from the database (the chain head is keyed); "
+					       "run `renkei audit verify`");
+		goto out;
+	}
+	if (!row) {
+		/* A new log, or one written before migration 0007: the key proves
+		 * itself against the last entry, and the head is keyed now (trust on
+		 * first use). Not when a checkpoint exists: keyed renkei ran here,
+		 * so the check value and the head's HMAC were removed. */
+		if (have_checkpoint && h->seq > 0) {
+			rc = rk_fail(err, RK_CONFLICT, "the audit key check and the chain head's HMAC were removed from the "
+						       "database; run `renkei audit verify`");
+			goto out;
+		}
+		if ((rc = key_fits_log(s, log->key, h, err)) != RK_OK)
+			goto out;
+		unsigned char id[16];
+		randombytes_buf(id, sizeof id);
+		sodium_bin2hex(log->log_id, sizeof log->log_id, id, sizeof id);
+		struct store_stmt *st;
+		if ((rc = store_prepare(s, "INSERT INTO audit_key_check (id, check_value, log_id, created_at) VALUES (1, ?, ?, ?)",
+					&st, err)) != RK_OK)
+			goto out;
+		store_bind_text(st, 1, str_c(check));
+		store_bind_text(st, 2, str_c(log->log_id));
+		store_bind_i64(st, 3, time_now_ms());
+		rc = store_run(st, err);
+		store_done(st);
+		if (rc != RK_OK || (rc = head_write(log, s, h->seq, h->hash, h->at, err)) != RK_OK)
+			goto out;
+		audit_head_mac(log->key, log->log_id, h->seq, h->hash, h->at, h->mac);
+		*created = true;
+	}
+	if (!head_mac_ok(log->key, log->log_id, h)) {
+		rc = rk_fail(err, RK_CONFLICT,
+			     "the audit chain head (entry %lld) was changed outside renkei: its HMAC does not match; run "
+			     "`renkei audit verify`",
+			     (long long)h->seq);
+		goto out;
+	}
+	return store_commit(s, err);
+out:
+	store_rollback(s);
+	return rc;
+}
+
 static enum rk_status count_entries(struct store *s, int64_t *n, struct rk_err *err)
 {
 	struct store_stmt *st;
@@ -445,6 +865,47 @@ static enum rk_status count_entries(struct store *s, int64_t *n, struct rk_err *
 	return rc;
 }
 
+/* Add to the message a callee set (rk_fail keeps the first one). */
+static enum rk_status err_more(struct rk_err *err, const char *more)
+{
+	if (!err)
+		return RK_IO;
+	size_t n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof err->msg - n, "%s", more);
+	return err->status;
+}
+
+/* The key, its check value, the head and the checkpoint, before any entry. */
+static enum rk_status open_checks(struct audit_log *log, struct rk_err *err)
+{
+	int64_t n = 0;
+	enum rk_status rc = count_entries(log->store, &n, err);
+	if (rc != RK_OK)
+		return rc;
+	char path[1024];
+	audit_key_path(log->cfg, path, sizeof path);
+	rc = audit_key_load(path, n == 0, log->key, err);
+	if (rc != RK_OK)
+		return n > 0 ? err_more(err, " (the audit log holds entries: its key is needed)") : rc;
+	checkpoint_path(log->cfg, path, log->checkpoint_path, sizeof log->checkpoint_path);
+	struct audit_checkpoint cp;
+	bool found = false, created = false;
+	struct head h;
+	if ((rc = checkpoint_read(log->checkpoint_path, log->key, &cp, &found, err)) != RK_OK)
+		return err_more(err, "; run `renkei audit verify`");
+	if ((rc = establish(log, path, found, &h, &created, err)) != RK_OK)
+		return rc;
+	if (found && strcmp(cp.log_id, log->log_id) != 0)
+		found = false; /* another log's, under the same key: replaced by this one's (take_checkpoint) */
+	if (found && (rc = checkpoint_agrees(log->store, &h, &cp, log->checkpoint_path, err)) != RK_OK)
+		return err_more(err, ". Run `renkei audit verify`; after restoring an older database on purpose, move the "
+				     "checkpoint aside (keep it) and start again");
+	high_seq_raise(log, h.seq);
+	if (created || !found) /* anchor it from the first moment */
+		take_checkpoint(log);
+	return RK_OK;
+}
+
 enum rk_status audit_open(const struct config *cfg, struct audit_log **out, struct rk_err *err)
 {
 	if (sodium_init() < 0)
@@ -455,25 +916,24 @@ enum rk_status audit_open(const struct config *cfg, struct audit_log **out, stru
 	log->cfg = cfg;
 	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms, .cache_bytes = cfg->store_cache};
 	enum rk_status rc = store_open(cfg->store_url, &opt, &log->store, err);
-	int64_t n = 0;
 	if (rc == RK_OK)
-		rc = count_entries(log->store, &n, err);
-	char path[1024];
-	audit_key_path(cfg, path, sizeof path);
-	if (rc == RK_OK) {
-		rc = audit_key_load(path, n == 0, log->key, err);
-		if (rc != RK_OK && n > 0)
-			rk_fail(err, rc, "the audit log holds %lld entries but its key %s cannot be read", (long long)n, path);
-	}
+		rc = open_checks(log, err);
 	if (rc != RK_OK) {
 		store_close(log->store);
+		sodium_memzero(log->key, sizeof log->key);
 		free(log);
 		return rc;
 	}
 	pthread_mutex_init(&log->mu, NULL);
-	pthread_cond_init(&log->work, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&log->work, &ca);
+	pthread_condattr_destroy(&ca);
 	if (pthread_create(&log->thread, NULL, writer, log) != 0) {
 		store_close(log->store);
+		pthread_mutex_destroy(&log->mu);
+		pthread_cond_destroy(&log->work);
 		free(log);
 		return rk_fail(err, RK_INTERNAL, "cannot start the audit writer thread");
 	}
@@ -489,7 +949,7 @@ void audit_close(struct audit_log *log)
 	log->stopping = true;
 	pthread_cond_signal(&log->work);
 	pthread_mutex_unlock(&log->mu);
-	pthread_join(log->thread, NULL);
+	pthread_join(log->thread, NULL); /* its last turn takes a checkpoint */
 	store_close(log->store);
 	pthread_mutex_destroy(&log->mu);
 	pthread_cond_destroy(&log->work);
@@ -498,6 +958,20 @@ void audit_close(struct audit_log *log)
 }
 
 /* ---- verification ------------------------------------------------------- */
+
+static void tampered(struct audit_verify_report *rep, int64_t seq, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void tampered(struct audit_verify_report *rep, int64_t seq, const char *fmt, ...)
+{
+	if (rep->tampered)
+		return; /* the first problem is the one named */
+	rep->tampered = true;
+	rep->first_bad = seq;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rep->problem, sizeof rep->problem, fmt, ap);
+	va_end(ap);
+}
 
 static enum rk_status verify_patients(struct store *s, struct audit_verify_report *rep, struct rk_err *err)
 {
@@ -513,10 +987,9 @@ static enum rk_status verify_patients(struct store *s, struct audit_verify_repor
 		char needle[96];
 		snprintf(needle, sizeof needle, "\"%.*s\"", STR_FMT(store_col_text(st, 1)));
 		if (!str_contains(store_col_text(st, 2), needle)) {
-			rep->first_bad = store_col_i64(st, 0);
-			snprintf(rep->problem, sizeof rep->problem,
+			tampered(rep, store_col_i64(st, 0),
 				 "the patient index names patient %.*s for entry %lld, which does not list it",
-				 STR_FMT(store_col_text(st, 1)), (long long)rep->first_bad);
+				 STR_FMT(store_col_text(st, 1)), (long long)store_col_i64(st, 0));
 			break;
 		}
 	}
@@ -524,10 +997,26 @@ static enum rk_status verify_patients(struct store *s, struct audit_verify_repor
 	return rc;
 }
 
-enum rk_status audit_verify(struct store *s, const unsigned char key[AUDIT_KEY_BYTES], struct audit_verify_report *rep,
-			    struct rk_err *err)
+/* The key check value, when the log has one: a wrong key is not tampering. */
+static enum rk_status verify_key(struct store *s, const unsigned char key[AUDIT_KEY_BYTES], bool *have, char log_id[33],
+				 struct rk_err *err)
 {
-	memset(rep, 0, sizeof *rep);
+	char check[65], stored[65] = "";
+	key_check_value(key, check);
+	enum rk_status rc = key_check_read(s, have, stored, log_id, err);
+	if (rc == RK_OK && *have && !hex_eq(str_c(stored), check))
+		rc = rk_fail(err, RK_INVALID, "this audit key is not the key the audit log was created with (its check value "
+					      "differs); use the audit.key_file of the servers that write it");
+	return rc;
+}
+
+/* Walk the entries in order: sequence, links, HMACs, and the checkpoint's
+ * entry on the way. *last_seq and last_hash get where the chain ends. */
+static enum rk_status verify_entries(struct store *s, const unsigned char key[AUDIT_KEY_BYTES],
+				     const struct audit_checkpoint *cp, const char *cp_path,
+				     struct audit_verify_report *rep, int64_t *last_seq, char last_hash[65],
+				     struct rk_err *err)
+{
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s,
 		"SELECT seq, recorded_at, event, action, outcome, account_id, role, facility_code, session_ref,"
@@ -540,7 +1029,7 @@ enum rk_status audit_verify(struct store *s, const unsigned char key[AUDIT_KEY_B
 	bool row = false;
 	struct buf fields;
 	buf_init(&fields, 1u << 26);
-	while (!rep->first_bad && (rc = store_step(st, &row, err)) == RK_OK && row) {
+	while (!rep->tampered && (rc = store_step(st, &row, err)) == RK_OK && row) {
 		int64_t seq = store_col_i64(st, 0);
 		/* Copy the text columns: the event points into them while hashing. */
 		buf_reset(&fields);
@@ -562,23 +1051,19 @@ enum rk_status audit_verify(struct store *s, const unsigned char key[AUDIT_KEY_B
 		const char *stored_prev = f + offs[17], *stored_hash = f + offs[18];
 		char want[65];
 		audit_chain_hash(key, prev, seq, store_col_i64(st, 1), &ev, want);
-		if (seq > expect) {
-			rep->first_bad = expect;
-			snprintf(rep->problem, sizeof rep->problem, "entries %lld to %lld are missing (deleted)",
-				 (long long)expect, (long long)seq - 1);
-		} else if (seq < expect) {
-			rep->first_bad = seq;
-			snprintf(rep->problem, sizeof rep->problem, "entry %lld appears twice", (long long)seq);
-		} else if (strcmp(stored_prev, prev) != 0) {
-			rep->first_bad = seq;
-			snprintf(rep->problem, sizeof rep->problem,
-				 "entry %lld does not follow entry %lld (inserted, reordered or a predecessor deleted)",
+		if (seq > expect)
+			tampered(rep, expect, "entries %lld to %lld are missing (deleted)", (long long)expect,
+				 (long long)seq - 1);
+		else if (seq < expect)
+			tampered(rep, seq, "entry %lld appears twice", (long long)seq);
+		else if (strcmp(stored_prev, prev) != 0)
+			tampered(rep, seq, "entry %lld does not follow entry %lld (inserted, reordered or a predecessor deleted)",
 				 (long long)seq, (long long)seq - 1);
-		} else if (strcmp(stored_hash, want) != 0) {
-			rep->first_bad = seq;
-			snprintf(rep->problem, sizeof rep->problem, "entry %lld was changed (its HMAC does not match)",
-				 (long long)seq);
-		}
+		else if (strcmp(stored_hash, want) != 0)
+			tampered(rep, seq, "entry %lld was changed (its HMAC does not match)", (long long)seq);
+		else if (cp && seq == cp->seq && strcmp(stored_hash, cp->hash) != 0)
+			tampered(rep, seq, "entry %lld is not the entry the checkpoint %s names: the log was rewritten from there",
+				 (long long)seq, cp_path);
 		memcpy(prev, stored_hash, sizeof prev);
 		prev[64] = '\0';
 		expect = seq + 1;
@@ -586,20 +1071,128 @@ enum rk_status audit_verify(struct store *s, const unsigned char key[AUDIT_KEY_B
 	}
 	store_done(st);
 	buf_free(&fields);
-	if (rc != RK_OK || rep->first_bad)
-		return rc;
-	rc = store_prepare(s, "SELECT seq, hash FROM audit_head WHERE id = 1", &st, err);
+	*last_seq = expect - 1;
+	memcpy(last_hash, prev, 65);
+	return rc;
+}
+
+static enum rk_status verify_db(struct store *s, const unsigned char key[AUDIT_KEY_BYTES],
+				const struct audit_checkpoint *cp, const char *cp_path, struct audit_verify_report *rep,
+				struct rk_err *err)
+{
+	bool have_check = false;
+	char log_id[33] = "";
+	enum rk_status rc = verify_key(s, key, &have_check, log_id, err);
 	if (rc != RK_OK)
 		return rc;
-	rc = store_step(st, &row, err);
-	if (rc == RK_OK && row && (store_col_i64(st, 0) != expect - 1 || !str_eq_c(store_col_text(st, 1), prev))) {
-		rep->first_bad = store_col_i64(st, 0) > expect - 1 ? expect : expect - 1;
-		snprintf(rep->problem, sizeof rep->problem,
-			 "the chain head names entry %lld but the log ends at entry %lld (entries deleted or appended outside renkei)",
-			 (long long)store_col_i64(st, 0), (long long)expect - 1);
+	if (cp && (!have_check || strcmp(cp->log_id, log_id) != 0)) {
+		snprintf(rep->note, sizeof rep->note,
+			 "the checkpoint file %.200s belongs to another audit log kept under the same key (give each database "
+			 "its own audit.key_file): it was not used",
+			 cp_path);
+		cp = NULL;
 	}
-	store_done(st);
-	if (rc == RK_OK && !rep->first_bad)
+	int64_t last = 0;
+	char last_hash[65] = "";
+	if ((rc = verify_entries(s, key, cp, cp_path, rep, &last, last_hash, err)) != RK_OK || rep->tampered)
+		return rc;
+	struct head h;
+	if ((rc = head_read(s, false, &h, err)) != RK_OK)
+		return rc;
+	if (h.seq != last || strcmp(h.hash, last_hash) != 0)
+		tampered(rep, h.seq > last ? last + 1 : last,
+			 "the chain head names entry %lld but the log ends at entry %lld (entries deleted or appended outside "
+			 "renkei)",
+			 (long long)h.seq, (long long)last);
+	else if (!have_check && !h.mac[0] && h.seq > 0)
+		tampered(rep, h.seq,
+			 "the chain head carries no HMAC: written before renkei keyed it (start renkei once to key a head "
+			 "that agrees with the last entry, then verify again), or its HMAC and the key check were removed");
+	else if (!have_check && h.seq > 0)
+		tampered(rep, h.seq, "the audit key check was removed from the database (the chain head is keyed)");
+	else if (have_check && !head_mac_ok(key, log_id, &h))
+		tampered(rep, h.seq,
+			 "the chain head (entry %lld) was rewritten outside renkei: its HMAC does not match (newer entries "
+			 "removed and the head moved back?)",
+			 (long long)h.seq);
+	else if (cp && h.seq < cp->seq) {
+		char when[RK_TIME_RFC3339_LEN];
+		time_format_rfc3339(cp->written_at, when);
+		tampered(rep, h.seq + 1,
+			 "the log ends at entry %lld, but the checkpoint %s (taken %s) names entry %lld: entries %lld to %lld "
+			 "were removed and an older chain head restored",
+			 (long long)h.seq, cp_path, when, (long long)cp->seq, (long long)h.seq + 1, (long long)cp->seq);
+	}
+	if (!rep->tampered && cp)
+		rep->checkpoint = cp->seq;
+	if (!rep->tampered)
 		rc = verify_patients(s, rep, err);
 	return rc;
+}
+
+/* One consistent view of the log while servers append to it: a read
+ * transaction (SQLite: a deferred BEGIN takes its snapshot at the first read,
+ * without the write lock; PostgreSQL: repeatable read). */
+static enum rk_status verify_snapshot(struct store *s, const unsigned char key[AUDIT_KEY_BYTES],
+				      const struct audit_checkpoint *cp, const char *cp_path,
+				      struct audit_verify_report *rep, struct rk_err *err)
+{
+	enum rk_status rc = store_exec(s,
+				       store_backend_of(s) == STORE_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+									     : "BEGIN",
+				       err);
+	if (rc != RK_OK)
+		return rc;
+	rc = verify_db(s, key, cp, cp_path, rep, err);
+	struct rk_err ignored;
+	rk_err_clear(&ignored);
+	store_exec(s, "COMMIT", &ignored);
+	return rc;
+}
+
+enum rk_status audit_verify(struct store *s, const unsigned char key[AUDIT_KEY_BYTES], struct audit_verify_report *rep,
+			    struct rk_err *err)
+{
+	memset(rep, 0, sizeof *rep);
+	rep->checkpoint = -1;
+	return verify_snapshot(s, key, NULL, NULL, rep, err);
+}
+
+enum rk_status audit_verify_config(const struct config *cfg, struct store *s, struct audit_verify_report *rep,
+				   struct rk_err *err)
+{
+	memset(rep, 0, sizeof *rep);
+	rep->checkpoint = -1;
+	if (sodium_init() < 0)
+		return rk_fail(err, RK_INTERNAL, "libsodium could not be initialised");
+	char key_path[1024], cp_path[1100];
+	unsigned char key[AUDIT_KEY_BYTES];
+	audit_key_path(cfg, key_path, sizeof key_path);
+	enum rk_status rc = audit_key_load(key_path, false, key, err);
+	if (rc != RK_OK)
+		return rc;
+	checkpoint_path(cfg, key_path, cp_path, sizeof cp_path);
+	/* The checkpoint first: it is never newer than the committed log a
+	 * snapshot taken after it sees. */
+	struct audit_checkpoint cp;
+	bool found = false;
+	struct rk_err cp_err;
+	rk_err_clear(&cp_err);
+	rc = checkpoint_read(cp_path, key, &cp, &found, &cp_err);
+	if (rc == RK_IO) {
+		sodium_memzero(key, sizeof key);
+		return rk_fail(err, rc, "%s", cp_err.msg);
+	}
+	rc = verify_snapshot(s, key, rc == RK_OK && found ? &cp : NULL, cp_path, rep, err);
+	sodium_memzero(key, sizeof key);
+	if (rc != RK_OK)
+		return rc;
+	if (found && cp_err.status != RK_OK)
+		tampered(rep, 0, "%s", cp_err.msg);
+	else if (!found)
+		snprintf(rep->note, sizeof rep->note,
+			 "no checkpoint file %.200s: removing the newest entries and restoring an older, validly keyed chain "
+			 "head cannot be detected without it",
+			 cp_path);
+	return RK_OK;
 }

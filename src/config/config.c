@@ -92,6 +92,14 @@ static const struct cfg_option options[] = {
 	    "Key of the audit chain's HMAC, kept outside the database (empty: <sqlite db>.audit.key, or var/audit.key)."),
 	OPT("audit.retention_days", CFG_INT, audit_retention_days, "1825", 1825, 36500, NULL,
 	    "Audit entries are kept at least this long (5 years by default; never less)."),
+	OPT("audit.checkpoint_file", CFG_STRING, audit_checkpoint_file, "", 0, 0, NULL,
+	    "Signed checkpoint of the audit chain's end, kept outside the database so that removing the newest entries "
+	    "and restoring an older chain head is detected (empty: beside audit.key_file, <name>.checkpoint). Keep it "
+	    "with the key, where the database's administrators cannot write."),
+	OPT("audit.checkpoint_entries", CFG_INT, audit_checkpoint_entries, "1000", 1, 100000000, NULL,
+	    "A new checkpoint after about this many audit entries ..."),
+	OPT("audit.checkpoint_interval", CFG_DURATION_MS, audit_checkpoint_interval_ms, "10s", 100, 3600000, NULL,
+	    "... or after this long when entries were added (and when the server stops)."),
 	OPT("sched.enabled", CFG_BOOL, sched_enabled, "true", 0, 1, NULL,
 	    "Run the scheduler in `renkei serve`: break-the-glass episodes and disaster declarations are closed (and "
 	    "audited) when their time is up, ended sessions and old tokens deleted. Several servers on one database "

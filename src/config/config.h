@@ -55,6 +55,9 @@ struct config {
 	/* audit */
 	char *audit_key_file;           /* empty: <sqlite db>.audit.key, or var/audit.key */
 	int64_t audit_retention_days;
+	char *audit_checkpoint_file;    /* empty: beside the key file (<key file minus .key>.checkpoint) */
+	int64_t audit_checkpoint_entries; /* a checkpoint after about this many entries ... */
+	int64_t audit_checkpoint_interval_ms; /* ... or this long, whichever comes first */
 	/* sched */
 	int64_t sched_enabled;          /* 1: `renkei serve` runs the scheduler thread (sched/) */
 	int64_t sched_tick_ms;          /* how often it wakes; the expiry jobs run every tick */

@@ -41,6 +41,7 @@
 #define RK_MAX_STMT_CACHE 256            /* prepared statements cached per connection */
 #define RK_MAX_SQL 16384                 /* generated search SQL text */
 #define RK_MAX_SQL_PARAMS 512            /* bound parameters in one statement */
+#define RK_MAX_TX_DEPTH 8                /* nested transaction levels (request, handler, Bundle, write, ...) */
 
 /* Login */
 #define RK_LOGIN_FAILURE_MEMORY_MS (24LL * 3600 * 1000) /* failed logins of an ID are forgotten after a day without

@@ -1,9 +1,11 @@
 /* server.c — libmicrohttpd glue. A request's life: first callback (headers
  * only) → route and limits; body chunks → bounded buffer; last callback →
- * handler → audit entry queued, connection suspended → the audit writer
- * resumes it once the entry is durable → response. State lives in a
- * per-request arena. Suspending instead of waiting keeps the worker threads
- * busy with other requests while the group commit gathers many entries. */
+ * handler → audit → response. A read's audit entry is queued and the
+ * connection suspended until the group-committing writer has made it durable
+ * (suspending instead of waiting keeps the worker threads busy meanwhile); a
+ * state-changing request runs in one transaction with its audit entry, so
+ * the change and its entry commit together or not at all. State lives in a
+ * per-request arena. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -93,6 +95,7 @@ struct http_req {
 	char request_id[72];
 	int64_t t0;
 	bool in_dispatch; /* the handler ran: the connection may be suspended */
+	bool unrecorded;  /* a change refused because its audit entry failed: the 503 stands */
 	atomic_int aud;   /* AUD_NONE, AUD_PENDING (suspended), AUD_DONE */
 	enum rk_status aud_status;
 	char aud_msg[RK_ERR_MSG_MAX];
@@ -148,63 +151,6 @@ static void access_log(struct http_req *hr, const char *method, const char *url,
 		  "outcome", status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
 }
 
-struct audit_bufs {
-	struct buf query, patients, entities;
-};
-
-/* The audit entry of an API request (DESIGN §1: written and durable before
- * the response leaves). ev points into b until audit_bufs_free. */
-static void audit_event_build(struct http_req *hr, const char *method, const char *url, struct audit_event *ev,
-			      struct audit_bufs *b)
-{
-	struct api_request *rq = &hr->rq;
-	struct api_audit *a = &rq->audit;
-	const struct principal *who = &rq->who;
-	buf_init(&b->query, RK_MAX_URL * 3 + 16);
-	buf_init(&b->patients, RK_MAX_RESPONSE);
-	buf_init(&b->entities, RK_MAX_RESPONSE);
-	buf_printf(&b->query, "%s %s", method, url);
-	for (size_t i = 0; i < hr->n_params; i++) {
-		buf_putc(&b->query, i ? '&' : '?');
-		buf_put_urlenc(&b->query, hr->params[i].key);
-		buf_putc(&b->query, '=');
-		buf_put_urlenc(&b->query, hr->params[i].value);
-	}
-	buf_putc(&b->patients, '[');
-	buf_put_str(&b->patients, buf_str(&a->patients));
-	buf_putc(&b->patients, ']');
-	buf_putc(&b->entities, '[');
-	buf_put_str(&b->entities, buf_str(&a->entities));
-	buf_putc(&b->entities, ']');
-	int status = rq->status;
-	const char *grant = !a->n_entities ? "" : a->grant < 0 ? "mixed" : access_grant_code((enum access_grant)a->grant);
-	*ev = (struct audit_event){
-		.request_id = hr->request_id,
-		.event = a->event ? a->event : hr->route ? hr->route->event : "no-route",
-		.action = a->action ? a->action : hr->route ? hr->route->action : 'E',
-		.outcome = status < 400 ? 0 : status < 500 ? 4 : 8,
-		.account = who->kind != PRINCIPAL_NONE ? who->account : a->account_hint,
-		.role = who->kind != PRINCIPAL_NONE ? role_info(who->role)->code : "",
-		.facility = who->facility,
-		.session_ref = who->session_ref,
-		.client_addr = hr->client_addr,
-		.purpose = a->purpose ? a->purpose : (who->kind == PRINCIPAL_NONE ? "" : "TREAT"),
-		.grant_kind = grant,
-		.grant_ref = a->n_entities && a->grant >= 0 ? a->grant_ref : NULL,
-		.patients = buf_cstr(&b->patients),
-		.entities = buf_cstr(&b->entities),
-		.query = buf_cstr(&b->query),
-		.detail = a->detail,
-	};
-}
-
-static void audit_bufs_free(struct audit_bufs *b)
-{
-	buf_free(&b->query);
-	buf_free(&b->patients);
-	buf_free(&b->entities);
-}
-
 /* On the audit writer's thread: the entry of a suspended request is durable
  * (or failed). hr may be freed as soon as the connection is resumed. */
 static void audit_done(void *arg, enum rk_status status, const char *message)
@@ -240,10 +186,10 @@ static bool audit_async(struct http_req *hr, const struct audit_event *ev)
 /* Send rq's response (status, headers, body). */
 static enum MHD_Result send_api(struct http_req *hr, const char *method, const char *url)
 {
-	/* Every API request is audited, including probes of routes that do not exist. */
-	bool api_path = str_starts_with(str_c(url), "/fhir/") || str_starts_with(str_c(url), "/api/") ||
-			str_starts_with(str_c(url), "/oauth2/");
-	bool audited = hr->route ? !(hr->route->flags & ROUTE_NO_AUDIT) : api_path;
+	/* Every request is audited, routed or not (probes of paths and methods
+	 * that do not exist too), but the routes marked ROUTE_NO_AUDIT; a static
+	 * file that is served never comes here (send_static; docs/ACCESS.md). */
+	bool audited = !(hr->route && (hr->route->flags & ROUTE_NO_AUDIT));
 	if (audited && !hr->rq.audit.skip && hr->srv->env->audit) {
 		struct rk_err err;
 		rk_err_clear(&err);
@@ -254,17 +200,18 @@ static enum MHD_Result send_api(struct http_req *hr, const char *method, const c
 				rk_fail(&err, rc, "%s", hr->aud_msg);
 		} else {
 			struct audit_event ev;
-			struct audit_bufs b;
-			audit_event_build(hr, method, url, &ev, &b);
+			struct api_audit_text t;
+			api_audit_event(&hr->rq, method, url, &ev, &t);
 			bool queued = audit_async(hr, &ev);
 			rc = queued ? RK_OK : audit_write(hr->srv->env->audit, &ev, NULL, &err);
-			audit_bufs_free(&b);
+			api_audit_text_free(&t);
 			if (queued)
 				return MHD_YES; /* resumed by audit_done; on_request comes back here */
 		}
 		if (rc != RK_OK) {
 			log_event(LOG_ERROR, "audit.refused_response", "path", url, "error", err.msg, NULL);
-			api_reply_error(&hr->rq, RK_BUSY, &err); /* nothing is served unaudited */
+			if (!hr->unrecorded) /* (else the refusal already says why) */
+				api_reply_error(&hr->rq, RK_BUSY, &err); /* nothing is served unaudited */
 		}
 	}
 	struct api_request *rq = &hr->rq;
@@ -342,6 +289,7 @@ static struct http_req *req_new(struct http_server *srv, struct MHD_Connection *
 	buf_init(&hr->rq.audit.entities, RK_MAX_RESPONSE);
 	buf_init(&hr->rq.audit.patients, RK_MAX_RESPONSE);
 	hr->rq.client_addr = hr->client_addr;
+	hr->rq.request_id = hr->request_id;
 	/* The client's X-Request-Id when it is a sane token, else a new one: it
 	 * ties the client's log, the access log and the audit entry together. */
 	const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
@@ -414,6 +362,11 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 		return send_error(hr, method, url, RK_TOO_LARGE, "%s", "URL too long");
 	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
 	hr->match = router_match(m, str_c(url), &hr->route, hr->rq.args, hr->allow, sizeof hr->allow);
+	if (hr->match == ROUTER_MATCH) {
+		hr->rq.route_event = hr->route->event;
+		hr->rq.route_action = hr->route->action;
+	}
+	hr->rq.route_bad_method = hr->match == ROUTER_BAD_METHOD;
 	if (hr->match == ROUTER_BAD_METHOD)
 		return send_error(hr, method, url, RK_METHOD, "method %s is not allowed here", method);
 	if (hr->match == ROUTER_NO_ROUTE && strcmp(m, "GET") != 0)
@@ -423,6 +376,8 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 	if (!hr->params)
 		return send_error(hr, method, url, RK_TOO_LARGE, "%s", "out of request memory");
 	MHD_get_connection_values(hr->conn, MHD_GET_ARGUMENT_KIND, collect_arg, hr);
+	hr->rq.params = hr->params; /* for the audit entry of an early reply too */
+	hr->rq.n_params = hr->n_params;
 	if (hr->n_params > RK_MAX_QUERY_PARAMS)
 		return send_error(hr, method, url, RK_INVALID, "%s", "too many query parameters");
 	if (hr->match == ROUTER_MATCH && !(hr->route->flags & ROUTE_PUBLIC)) {
@@ -438,6 +393,94 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 		return send_error(hr, method, url, RK_TOO_LARGE, "request body is larger than the limit of %s", msg);
 	}
 	return MHD_YES;
+}
+
+/* Does this request change state, so that it runs in one transaction with
+ * its audit entry? Every method but GET/HEAD, unless the route says it only
+ * reads (POST .../_search), commits its own steps around a password check
+ * (ROUTE_STEPS), or is not audited at all. */
+static bool in_transaction(const struct http_req *hr, const char *method)
+{
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return false;
+	return hr->srv->env->audit && !(hr->route->flags & (ROUTE_READ | ROUTE_NO_AUDIT | ROUTE_STEPS));
+}
+
+/* The change nothing may keep: answer 503 (its own entry, naming the failed
+ * attempt, then goes the way of a read's). */
+static void refuse_unrecorded(struct http_req *hr, const char *url, const struct rk_err *cause)
+{
+	log_event(LOG_ERROR, "audit.write_refused", "path", url, "request", hr->request_id, "error", cause->msg, NULL);
+	struct rk_err err;
+	rk_err_clear(&err);
+	rk_fail_code(&err, RK_BUSY, "audit_failed",
+		     "the change could not be recorded in the audit log, so nothing of it was stored; try again (%s)",
+		     cause->msg);
+	api_reply_error(&hr->rq, RK_BUSY, &err);
+	hr->unrecorded = true;
+}
+
+/* After the handler of a state-changing request: its level (a savepoint)
+ * into the request's transaction, its audit entry appended under the chain
+ * head's lock, one commit for both. On any failure everything is rolled
+ * back and the answer is 503: a 5xx means nothing was stored. A handler's
+ * own refusal (4xx) commits what it deliberately kept, e.g. a failed login's
+ * count, with its entry. */
+static void commit_with_audit(struct http_req *hr, const char *method, const char *url)
+{
+	struct api_request *rq = &hr->rq;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (rq->status >= 500) {
+		/* The handler failed: whatever it wrote before failing (a step of a
+		 * multi-step change) goes with its level, so that a 5xx never leaves
+		 * part of a change behind; only the entry naming the failure stays. */
+		store_rollback(rq->store);
+	} else if (store_commit(rq->store, &err) != RK_OK) {
+		/* PostgreSQL: a statement failed outside any savepoint of the handler
+		 * and aborted the transaction; its level is rolled back now, the
+		 * request's is usable again. Nothing of the handler's was kept. */
+		log_event(LOG_WARN, "http.handler_rolled_back", "path", url, "request", hr->request_id, "error", err.msg, NULL);
+		if (rq->status < 400) {
+			refuse_unrecorded(hr, url, &err);
+			store_rollback(rq->store);
+			return;
+		}
+		rk_err_clear(&err);
+	}
+	/* The request's level: open, still pending (SQLite: the handler wrote
+	 * nothing) or gone (its BEGIN failed under the handler, which answered
+	 * 5xx). Without a write there is nothing to commit the entry with: it
+	 * goes the way of a read's. */
+	if (store_cancel_pending(rq->store))
+		return;
+	if (!store_in_tx(rq->store)) {
+		store_rollback(rq->store); /* a transaction the database ended: nothing of it was kept */
+		return;
+	}
+	struct audit_event ev;
+	struct api_audit_text t;
+	api_audit_event(rq, method, url, &ev, &t);
+	enum rk_status rc = audit_append(hr->srv->env->audit, rq->store, &ev, NULL, &err);
+	api_audit_text_free(&t);
+	if (rc != RK_OK) {
+		store_rollback(rq->store);
+		return refuse_unrecorded(hr, url, &err);
+	}
+	if (store_commit(rq->store, &err) != RK_OK) {
+		if (strcmp(err.code, "db_unreachable") == 0 && rq->status < 400) {
+			/* The connection went during COMMIT: the change and its entry
+			 * are both stored or both not, but which is unknown; the store's
+			 * message says to read it back (never "nothing was stored"). */
+			log_event(LOG_ERROR, "audit.commit_unknown", "path", url, "request", hr->request_id, NULL);
+			api_reply_error(rq, err.status, &err);
+			hr->unrecorded = true;
+			return;
+		}
+		return refuse_unrecorded(hr, url, &err);
+	}
+	hr->aud_status = RK_OK;
+	atomic_store(&hr->aud, AUD_DONE); /* durable: send_api answers at once */
 }
 
 static enum MHD_Result dispatch(struct http_req *hr, const char *method, const char *url)
@@ -459,6 +502,25 @@ static enum MHD_Result dispatch(struct http_req *hr, const char *method, const c
 	if (!rq->store)
 		rq->store = worker_store(hr->srv->env);
 	rq->outcome = RK_OK;
+	if (rq->store && in_transaction(hr, method)) {
+		/* two levels: the request's (the audit entry joins it) and the
+		 * handler's, which can be undone alone; on SQLite both open at the
+		 * handler's first write, so that its reads (a login's password
+		 * check) do not hold the write lock */
+		struct rk_err err;
+		rk_err_clear(&err);
+		if (store_begin_lazy(rq->store, &err) != RK_OK)
+			return send_error(hr, method, url, RK_BUSY, "the database is busy; nothing was changed, try again (%s)",
+					  err.msg);
+		if (store_begin_lazy(rq->store, &err) != RK_OK) {
+			store_rollback(rq->store);
+			return send_error(hr, method, url, RK_BUSY, "the database is busy; nothing was changed, try again (%s)",
+					  err.msg);
+		}
+		hr->route->handler(rq);
+		commit_with_audit(hr, method, url);
+		return send_api(hr, method, url);
+	}
 	hr->route->handler(rq);
 	return send_api(hr, method, url);
 }

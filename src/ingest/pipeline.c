@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <pthread.h>
-
 #include "access/enforce.h"
 #include "audit/audit.h"
 #include "core/arena.h"
@@ -684,90 +682,69 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 	return quarantine(ing, m, origin, location, digest, rep->reason, now, &rep->quarantine_id, err);
 }
 
-/* Waits for a batch's audit entries (the audit writer commits them together). */
-struct audit_wait {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	size_t pending;
-	enum rk_status failed;
-	char message[256];
+/* The text of one message's audit entry. */
+struct msg_entry {
+	char account[320], patients[48], query[600], detail[600], facility[16];
+	char *entities; /* malloc'ed, or NULL for "[]" */
 };
 
-static void audit_done(void *arg, enum rk_status status, const char *message)
-{
-	struct audit_wait *w = arg;
-	pthread_mutex_lock(&w->mu);
-	if (status != RK_OK && w->failed == RK_OK) {
-		w->failed = status;
-		snprintf(w->message, sizeof w->message, "%s", message ? message : "");
-	}
-	if (--w->pending == 0)
-		pthread_cond_signal(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-}
-
-/* One audit entry per message of a committed batch: who sent it, which
- * patient, which resources (type/id/version) it created, updated or deleted,
- * or why it was quarantined. Returns only when all are durable; RK_IO when
- * one could not be written — the batch is stored but must not be
- * acknowledged (a resend is a duplicate, acknowledged and audited then). */
+/* One audit entry per message of the batch, appended inside the batch's
+ * transaction (before its commit): who sent it, which patient, which
+ * resources (type/id/version) it created, updated or deleted, or why it was
+ * quarantined. They commit with the batch or not at all, so a message is
+ * never stored unaudited, nor acknowledged before both are durable. */
 static enum rk_status audit_batch(struct ingest *ing, const struct ingest_msg *msgs, size_t n,
 				  const struct ingest_report *reports, struct rk_err *err)
 {
-	struct audit_wait w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .pending = n};
+	struct msg_entry *te = calloc(n, sizeof *te);
+	struct audit_event *evs = calloc(n, sizeof *evs);
+	if (!te || !evs)
+		rk_oom();
 	for (size_t i = 0; i < n; i++) {
 		const struct ingest_msg *m = &msgs[i];
 		const struct ingest_report *r = &reports[i];
-		char account[320], patients[48], query[600], detail[600], facility[16];
+		struct msg_entry *t = &te[i];
 		if (m->path.len)
-			snprintf(account, sizeof account, "%s", ing->actor);
+			snprintf(t->account, sizeof t->account, "%s", ing->actor);
 		else if (m->certificate.len)
-			snprintf(account, sizeof account, "mllp-tls:%.*s", STR_FMT(m->certificate));
+			snprintf(t->account, sizeof t->account, "mllp-tls:%.*s", STR_FMT(m->certificate));
 		else
-			snprintf(account, sizeof account, "mllp:%s^%s", r->sending_app, r->sending_facility);
-		snprintf(patients, sizeof patients, ing->ma[i].regional[0] ? "[\"%s\"]" : "[]", ing->ma[i].regional);
+			snprintf(t->account, sizeof t->account, "mllp:%s^%s", r->sending_app, r->sending_facility);
+		snprintf(t->patients, sizeof t->patients, ing->ma[i].regional[0] ? "[\"%s\"]" : "[]", ing->ma[i].regional);
 		if (m->path.len)
-			snprintf(query, sizeof query, "SS-MIX2 %.*s", STR_FMT(m->path));
+			snprintf(t->query, sizeof t->query, "SS-MIX2 %.*s", STR_FMT(m->path));
 		else
-			snprintf(query, sizeof query, "MLLP %s^%s|%s", r->sending_app, r->sending_facility, r->control_id);
-		snprintf(detail, sizeof detail, "%s%s%s", ingest_outcome_name(r->outcome), r->reason[0] ? ": " : "",
+			snprintf(t->query, sizeof t->query, "MLLP %s^%s|%s", r->sending_app, r->sending_facility, r->control_id);
+		snprintf(t->detail, sizeof t->detail, "%s%s%s", ingest_outcome_name(r->outcome), r->reason[0] ? ": " : "",
 			 r->reason);
-		copy_field(facility, sizeof facility, m->facility_code);
-		struct audit_event ev = {
+		copy_field(t->facility, sizeof t->facility, m->facility_code);
+		if (ing->ma[i].entities.len) {
+			size_t len = ing->ma[i].entities.len + 3;
+			if (!(t->entities = malloc(len)))
+				rk_oom();
+			snprintf(t->entities, len, "[%s]", buf_cstr(&ing->ma[i].entities));
+		}
+		evs[i] = (struct audit_event){
 			.event = "ingest",
 			.action = r->outcome == INGEST_DELETED ? 'D' : r->outcome == INGEST_STORED ? 'C' : 'E',
 			.outcome = r->outcome == INGEST_QUARANTINED ? 4 : 0,
-			.account = account,
+			.account = t->account,
 			.role = "system",
-			.facility = facility,
+			.facility = t->facility,
 			.client_addr = m->path.len ? "" : m->peer.ptr ? m->peer.ptr : "",
 			.purpose = "TREAT",
-			.patients = patients,
-			.entities = ing->ma[i].entities.len ? NULL : "[]",
-			.query = query,
-			.detail = detail,
+			.patients = t->patients,
+			.entities = t->entities ? t->entities : "[]",
+			.query = t->query,
+			.detail = t->detail,
 		};
-		char *entities = NULL;
-		if (ing->ma[i].entities.len) {
-			size_t len = ing->ma[i].entities.len + 3;
-			entities = malloc(len);
-			if (!entities)
-				rk_oom();
-			snprintf(entities, len, "[%s]", buf_cstr(&ing->ma[i].entities));
-			ev.entities = entities;
-		}
-		if (audit_submit(ing->audit, &ev, audit_done, &w) != RK_OK)
-			audit_done(&w, RK_BUSY, "the audit log is shutting down");
-		free(entities);
 	}
-	pthread_mutex_lock(&w.mu);
-	while (w.pending)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	if (w.failed != RK_OK)
-		return rk_fail(err, RK_IO, "stored, but the audit entries could not be written (%s): not acknowledged",
-			       w.message);
-	return RK_OK;
+	enum rk_status rc = audit_append_many(ing->audit, ing->s, evs, n, NULL, err);
+	for (size_t i = 0; i < n; i++)
+		free(te[i].entities);
+	free(te);
+	free(evs);
+	return rc;
 }
 
 /* The batch in one transaction; resolve_id > 0 (a replay) marks that
@@ -802,13 +779,15 @@ static enum rk_status batch_run(struct ingest *ing, const struct ingest_msg *msg
 		}
 	}
 	arena_reset(&ing->arena);
+	if (rc == RK_OK && ing->audit)
+		rc = audit_batch(ing, msgs, n, reports, err);
 	if (rc == RK_OK)
 		rc = store_commit(ing->s, err);
 	if (rc != RK_OK) {
 		store_rollback(ing->s);
 		return rc;
 	}
-	return ing->audit ? audit_batch(ing, msgs, n, reports, err) : RK_OK;
+	return RK_OK;
 }
 
 enum rk_status ingest_batch(struct ingest *ing, const struct ingest_msg *msgs, size_t n, struct ingest_report *reports,

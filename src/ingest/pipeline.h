@@ -69,9 +69,9 @@ struct ingest;
 /* A pipeline over the caller's open store. RK_DB on failure. */
 enum rk_status ingest_open(struct store *s, const struct config *cfg, struct ingest **out, struct rk_err *err);
 void ingest_close(struct ingest *ing);
-/* Write an audit entry per message from now on (SECURITY.md, access log):
- * ingest_batch then returns RK_OK only once the batch's entries are durable
- * too. actor names who runs SS-MIX2 imports and replays ("ssmix2-import:<OS
+/* Write an audit entry per message from now on (SECURITY.md, access log),
+ * appended in the batch's own transaction: ingest_batch's commit makes the
+ * messages and their entries durable together, or neither. actor names who runs SS-MIX2 imports and replays ("ssmix2-import:<OS
  * user>"); an MLLP message's account is its sender. */
 struct audit_log;
 void ingest_set_audit(struct ingest *ing, struct audit_log *log, const char *actor);

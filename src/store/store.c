@@ -1,10 +1,13 @@
 /* store.c — backend-independent parts of the store: opening by URL, the
- * per-connection statement cache (LRU), transactions and migrations, and
- * what a database failure tells the client (store_fail). */
+ * per-connection statement cache (LRU), transactions (nested levels are
+ * savepoints) and migrations, and what a database failure tells the client
+ * (store_fail). */
 #include "store/store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/log.h"
 #include "core/time.h"
@@ -89,8 +92,10 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
-	if (s->in_tx)
+	if (s->in_tx) {
+		s->tx_depth = 1; /* every level: the connection is going */
 		store_rollback(s);
+	}
 	store_cache_drop(s);
 	s->ops->close(s);
 }
@@ -98,6 +103,27 @@ void store_close(struct store *s)
 enum store_backend store_backend_of(const struct store *s)
 {
 	return s->backend;
+}
+
+/* A transaction lost underneath its levels: SQLite rolled it back by itself
+ * (disk full, I/O error) or PostgreSQL's connection was reset. Until the
+ * outermost level ends, nothing may run, or it would run in autocommit mode
+ * and stay. */
+static enum rk_status tx_lost(struct store *s, struct rk_err *err)
+{
+	(void)s;
+	return rk_fail(err, RK_DB, "the database ended the transaction (nothing of it was kept)");
+}
+
+/* Called before a statement: RK_DB (err set) when the open transaction is
+ * lost, including when ensure() had to reconnect in the middle of one. */
+static enum rk_status tx_usable(struct store *s, bool was_in_tx, struct rk_err *err)
+{
+	if (was_in_tx && !s->in_tx) { /* reconnected: the levels above still think they are inside */
+		s->in_tx = true;
+		s->tx_broken = true;
+	}
+	return s->in_tx && s->tx_broken ? tx_lost(s, err) : RK_OK;
 }
 
 /* Make room for one more cached statement by finalising the least recently
@@ -117,11 +143,44 @@ static bool cache_evict(struct store *s)
 	return true;
 }
 
+/* Does sql only read (so that it may run before store_begin_lazy's levels
+ * are opened)? Anything but a plain SELECT counts as a write. */
+static bool only_reads(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	return strncasecmp(sql, "SELECT", 6) == 0;
+}
+
+/* Open the levels store_begin_lazy left pending (none: nothing to do). */
+static enum rk_status open_pending(struct store *s, struct rk_err *err)
+{
+	int n = s->tx_pending;
+	s->tx_pending = 0;
+	for (int i = 0; i < n; i++) {
+		enum rk_status st = store_begin(s, err);
+		if (st != RK_OK) {
+			while (i-- > 0)
+				store_rollback(s);
+			return st;
+		}
+	}
+	return RK_OK;
+}
+
 enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err)
 {
+	if (s->tx_pending && !only_reads(sql)) {
+		enum rk_status st = open_pending(s, err);
+		if (st != RK_OK)
+			return st;
+	}
+	bool was_in_tx = s->in_tx;
 	enum rk_status rc = s->ops->ensure(s, err);
 	if (rc != RK_OK)
 		return rc;
+	if (tx_usable(s, was_in_tx, err) != RK_OK)
+		return RK_DB;
 	uint64_t h = str_hash(str_c(sql));
 	for (size_t i = 0; i < s->n_cache; i++) {
 		struct store_stmt *st = s->cache[i];
@@ -232,43 +291,130 @@ void store_done(struct store_stmt *st)
 
 enum rk_status store_exec(struct store *s, const char *sql, struct rk_err *err)
 {
+	if (s->tx_pending && !only_reads(sql)) {
+		enum rk_status st = open_pending(s, err);
+		if (st != RK_OK)
+			return st;
+	}
+	bool was_in_tx = s->in_tx;
 	enum rk_status rc = s->ops->ensure(s, err);
 	if (rc != RK_OK)
 		return rc;
+	if (tx_usable(s, was_in_tx, err) != RK_OK)
+		return RK_DB;
 	return s->ops->exec(s, sql, err);
+}
+
+static enum rk_status savepoint_sql(struct store *s, const char *verb, int level, struct rk_err *err)
+{
+	char sql[64];
+	snprintf(sql, sizeof sql, "%s rk_tx%d", verb, level);
+	return s->ops->exec(s, sql, err);
+}
+
+bool store_in_tx(const struct store *s)
+{
+	return s->in_tx && !s->tx_broken;
 }
 
 enum rk_status store_begin(struct store *s, struct rk_err *err)
 {
-	if (s->in_tx)
-		return rk_fail(err, RK_INTERNAL, "transaction already open");
-	enum rk_status st = store_exec(s, s->ops->begin_sql, err);
+	if (s->tx_pending) {
+		enum rk_status st = open_pending(s, err);
+		if (st != RK_OK)
+			return st;
+	}
+	if (!s->in_tx) {
+		s->tx_depth = 0;
+		s->tx_broken = false;
+		enum rk_status st = store_exec(s, s->ops->begin_sql, err);
+		if (st == RK_OK) {
+			s->in_tx = true;
+			s->tx_depth = 1;
+		}
+		return st;
+	}
+	if (s->tx_broken)
+		return tx_lost(s, err);
+	if (s->tx_depth >= RK_MAX_TX_DEPTH)
+		return rk_fail(err, RK_INTERNAL, "transactions nested deeper than %d", RK_MAX_TX_DEPTH);
+	enum rk_status st = savepoint_sql(s, "SAVEPOINT", s->tx_depth, err);
 	if (st == RK_OK)
-		s->in_tx = true;
+		s->tx_depth++;
 	return st;
+}
+
+enum rk_status store_begin_lazy(struct store *s, struct rk_err *err)
+{
+	if (s->backend != STORE_SQLITE || s->in_tx)
+		return store_begin(s, err);
+	s->tx_pending++;
+	return RK_OK;
+}
+
+bool store_cancel_pending(struct store *s)
+{
+	bool any = s->tx_pending > 0;
+	s->tx_pending = 0;
+	return any;
 }
 
 enum rk_status store_commit(struct store *s, struct rk_err *err)
 {
+	if (s->tx_pending) { /* (only while !in_tx) nothing was written under it */
+		s->tx_pending--;
+		return RK_OK;
+	}
 	if (!s->in_tx)
 		return rk_fail(err, RK_INTERNAL, "commit without a transaction");
+	if (s->tx_broken) {
+		store_rollback(s);
+		return tx_lost(s, err);
+	}
+	if (s->tx_depth > 1) {
+		enum rk_status st = savepoint_sql(s, "RELEASE SAVEPOINT", s->tx_depth - 1, err);
+		if (st != RK_OK) {
+			store_rollback(s); /* this level only, as a failed COMMIT undoes everything */
+			return st;
+		}
+		s->tx_depth--;
+		return RK_OK;
+	}
 	enum rk_status st = s->ops->exec(s, "COMMIT", err);
 	if (st != RK_OK) {
 		store_rollback(s);
 		return st;
 	}
 	s->in_tx = false;
+	s->tx_depth = 0;
 	return RK_OK;
 }
 
 void store_rollback(struct store *s)
 {
+	if (s->tx_pending) {
+		s->tx_pending--;
+		return;
+	}
 	if (!s->in_tx)
 		return;
 	struct rk_err ignored;
 	rk_err_clear(&ignored);
+	if (s->tx_depth > 1) {
+		s->tx_depth--;
+		if (s->tx_broken)
+			return;
+		/* PostgreSQL allows ROLLBACK TO in an aborted transaction: the outer
+		 * levels are usable again afterwards. */
+		if (savepoint_sql(s, "ROLLBACK TO SAVEPOINT", s->tx_depth, &ignored) != RK_OK ||
+		    savepoint_sql(s, "RELEASE SAVEPOINT", s->tx_depth, &ignored) != RK_OK)
+			s->tx_broken = true;
+		return;
+	}
 	s->ops->exec(s, "ROLLBACK", &ignored);
 	s->in_tx = false;
+	s->tx_broken = false;
+	s->tx_depth = 0;
 }
 
 enum rk_status store_optimize(struct store *s, struct rk_err *err)

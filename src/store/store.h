@@ -57,11 +57,37 @@ enum rk_status store_optimize(struct store *s, struct rk_err *err);
 /* ---- transactions -------------------------------------------------------- */
 
 /* Begin a write transaction (SQLite: BEGIN IMMEDIATE, so the write lock is
- * taken up front). Commit is durable when it returns RK_OK. Rollback never
- * fails (a broken connection is reset on next use). No nesting. */
+ * taken up front). Commit is durable when it returns RK_OK; a failed commit
+ * has rolled its level back. Rollback never fails (a broken connection is
+ * reset on next use).
+ *
+ * Levels nest: store_begin inside an open transaction is a SAVEPOINT,
+ * store_commit of that level a RELEASE (its writes become the outer level's,
+ * durable only with the outermost commit), store_rollback a ROLLBACK TO and
+ * RELEASE of the innermost level only, which leaves the outer levels usable
+ * (on PostgreSQL too, after a failed statement). Code that holds a
+ * transaction of its own therefore works unchanged inside a caller's: the
+ * HTTP server wraps each state-changing request in one, so that the write
+ * and its audit entry commit together. If the database ends the transaction
+ * underneath (SQLite after a full disk, a lost PostgreSQL connection), every
+ * statement fails with RK_DB until the outermost level is ended. */
 enum rk_status store_begin(struct store *s, struct rk_err *err);
 enum rk_status store_commit(struct store *s, struct rk_err *err);
 void store_rollback(struct store *s);
+/* True inside a usable transaction (at any level). */
+bool store_in_tx(const struct store *s);
+/* A level like store_begin's, but on SQLite opened only when first needed:
+ * at the first store_begin or the first statement that is not a SELECT
+ * (then every pending level opens, the outermost with BEGIN IMMEDIATE). Until
+ * then reads run on their own, as outside a transaction, and SQLite's write
+ * lock is not held — a request that reads a while before it writes (a
+ * login's password check) does not keep every other writer waiting.
+ * PostgreSQL, or inside an open transaction: store_begin. A pending level's
+ * commit or rollback just drops it. */
+enum rk_status store_begin_lazy(struct store *s, struct rk_err *err);
+/* Drop the levels store_begin_lazy left unopened; true when there were any
+ * (then nothing was written under them). */
+bool store_cancel_pending(struct store *s);
 
 /* ---- statements (portable SQL, `?` placeholders) -------------------------- */
 

@@ -47,7 +47,10 @@ struct store {
 	struct store_stmt *cache[RK_MAX_STMT_CACHE];
 	size_t n_cache;
 	uint64_t clock;
-	bool in_tx;
+	bool in_tx;     /* a transaction is open (the outermost level) */
+	int tx_depth;   /* levels open while in_tx: 1 = BEGIN, each more a SAVEPOINT */
+	bool tx_broken; /* the database ended it under the levels: nothing may run until the outermost ends */
+	int tx_pending; /* levels store_begin_lazy asked for that SQLite has not opened yet (only while !in_tx) */
 	int busy_timeout_ms;
 };
 

@@ -2,12 +2,18 @@
 // as FHIR AuditEvent (IHE BALP shape); a facility administrator sees only its
 // own staff's entries, clinicians none; `renkei audit verify` passes on an
 // intact log and names every kind of tampering: a changed, deleted, inserted
-// or reordered entry, and a truncated end; a request whose entry cannot be
-// written is refused with 503 and serves nothing.
+// or reordered entry, a truncated end, a truncated end with the chain head
+// rewritten to match, and a head rolled back to an older, validly keyed one
+// (caught by the checkpoint file); a server or a check with another audit key
+// refuses; a request whose entry cannot be written is refused with 503 and
+// serves nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { startServer, get, post, outcome, patient, cleanupStore, BACKEND, ROOT } from './harness.mjs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { startServer, get, post, outcome, patient, cleanupStore, run, BACKEND, ROOT } from './harness.mjs';
 import path from 'node:path';
 
 let S, A, OP, ADMIN;
@@ -38,6 +44,17 @@ function sql(statement) {
   const host = q.get('host'), port = q.get('port');
   const args = ['-h', host, '-p', port, '-U', 'renkei', '-d', db, '-At', '-c', statement];
   return execFileSync('psql', args, { env: { ...process.env, PGUSER: 'renkei' } }).toString();
+}
+
+/** Remove the entries after m and point the chain head at entry m, as one with the database's rights could. */
+function truncateAndRewriteHead(m) {
+  sql(`DELETE FROM audit_patient WHERE seq > ${m}; DELETE FROM audit_entry WHERE seq > ${m};` +
+    ` UPDATE audit_head SET seq = ${m}, hash = (SELECT hash FROM audit_entry WHERE seq = ${m})`);
+}
+
+/** The checkpoint file of a server started by the harness (beside its audit key). */
+function checkpointOf(server) {
+  return server.keyFile.replace(/\.key$/, '.checkpoint');
 }
 
 async function verify() {
@@ -93,6 +110,13 @@ test('changed, deleted, inserted, reordered and truncated entries are named', as
     ['inserted', (m) => sql(`INSERT INTO audit_entry SELECT seq + 1000000, recorded_at, request_id, event, action, outcome, account_id, role, facility_code, session_ref, client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail, prev_hash, hash FROM audit_entry WHERE seq = ${m}; UPDATE audit_head SET seq = seq`), /not covered|does not follow|chain head|appears twice|missing/],
     ['reordered', (m) => sql(`UPDATE audit_entry SET seq = -1 WHERE seq = ${m}; UPDATE audit_entry SET seq = ${m} WHERE seq = ${m + 1}; UPDATE audit_entry SET seq = ${m + 1} WHERE seq = -1`), /does not follow|was changed/],
     ['truncated', (m) => sql(`DELETE FROM audit_entry WHERE seq >= ${m}`), /chain head names entry/],
+    // the tail removed and the head rewritten to the new last entry: only its HMAC tells
+    ['truncated, head rewritten', (m) => truncateAndRewriteHead(m), /chain head \(entry \d+\) was rewritten outside renkei/],
+    ['truncated, head rewritten, no checkpoint', (m, t) => {
+      rmSync(checkpointOf(t));
+      truncateAndRewriteHead(m);
+    }, /chain head \(entry \d+\) was rewritten outside renkei/],
+    ['key check removed', () => sql('DELETE FROM audit_key_check'), /key check was removed/],
   ];
   for (const [name, tamper, pattern] of cases) {
     const T = await startServer();
@@ -105,7 +129,7 @@ test('changed, deleted, inserted, reordered and truncated entries are named', as
       const saved = S;
       S = T;
       const m = Math.floor(Number(sql('SELECT MAX(seq) FROM audit_entry').trim()) / 2);
-      tamper(m);
+      tamper(m, T);
       const v = await verify();
       S = saved;
       assert.equal(v.code, 3, `${name}: verify must fail: ${v.text}`);
@@ -149,5 +173,76 @@ test('a request whose audit entry cannot be written fails and serves nothing', a
   } finally {
     S = saved;
     cleanupStore(T.store);
+  }
+});
+
+test('a chain rolled back to an older, validly keyed head is caught by the checkpoint file', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'renkei-rollback-'));
+  const sets = [`audit.key_file=${dir}/audit.key`];
+  const T = await startServer({ sets });
+  const saved = S;
+  try {
+    const doc = await T.login('dr.renkei');
+    for (let i = 0; i < 3; i++) await get(doc, '/fhir/Patient?_summary=count');
+    assert.equal(await T.stop(), 0);
+    S = T;
+    const old = sql('SELECT seq, hash, recorded_at, mac FROM audit_head').trim().split('|'); // a valid head, kept aside
+    const T2 = await startServer({ store: T.store, region: false, sets });
+    const doc2 = await T2.login('dr.yamabiko'); // another account: a TOTP code is accepted once
+    for (let i = 0; i < 3; i++) await get(doc2, '/fhir/Patient?_summary=count');
+    assert.equal(await T2.stop(), 0); // its last checkpoint names the newer end
+    assert.equal((await verify()).code, 0);
+    const [seq, hash, at, mac] = old;
+    sql(`DELETE FROM audit_patient WHERE seq > ${seq}; DELETE FROM audit_entry WHERE seq > ${seq};` +
+      ` UPDATE audit_head SET seq = ${seq}, hash = '${hash}', recorded_at = ${at}, mac = '${mac}'`);
+    const v = await verify();
+    assert.equal(v.code, 3, v.text);
+    assert.match(v.text, /BROKEN at entry \d+: the log ends at entry \d+, but the checkpoint .* names entry \d+: entries \d+ to \d+ were removed and an older chain head restored/);
+    // a server refuses to start on it (and so to write past it)
+    await assert.rejects(startServer({ store: T.store, region: false, sets }),
+      /the audit log ends at entry \d+, but the checkpoint .* names entry \d+/);
+    // without the checkpoint the rolled-back log is consistent: the documented limit, said by verify
+    renameSync(`${dir}/audit.checkpoint`, `${dir}/audit.checkpoint.kept`);
+    const blind = await verify();
+    assert.equal(blind.code, 0, blind.text);
+    assert.match(blind.text, /note: no checkpoint file/);
+  } finally {
+    S = saved;
+    cleanupStore(T.store);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('servers and checks with another audit key refuse; the same key is shared', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'renkei-keys-'));
+  writeFileSync(`${dir}/other.key`, randomBytes(32), { mode: 0o600 });
+  const T = await startServer({ sets: [`audit.key_file=${dir}/audit.key`] });
+  const saved = S;
+  let T3 = null;
+  try {
+    const doc = await T.login('dr.renkei');
+    assert.equal((await get(doc, '/fhir/Patient?_summary=count')).status, 200);
+    // a second server on the same database with another key refuses to start, while the first runs
+    await assert.rejects(startServer({ store: T.store, region: false, sets: [`audit.key_file=${dir}/other.key`] }),
+      /the audit key .*other\.key is not the key this audit log was created with/);
+    // one with the same key starts beside it and appends to the same chain
+    T3 = await startServer({ store: T.store, region: false, sets: [`audit.key_file=${dir}/audit.key`] });
+    const doc3 = await T3.login('dr.azumino'); // another account: a TOTP code is accepted once
+    assert.equal((await get(doc3, '/fhir/Patient?_summary=count')).status, 200);
+    assert.equal((await get(doc, '/fhir/Patient?_summary=count')).status, 200);
+    assert.equal(await T3.stop(), 0);
+    assert.equal(await T.stop(), 0);
+    S = T;
+    const ok = await verify();
+    assert.equal(ok.code, 0, ok.text);
+    const other = await run(['audit', 'verify', '--set', `store.url=${T.store}`, '--set', `audit.key_file=${dir}/other.key`]);
+    assert.equal(other.code, 1, other.stdout + other.stderr);
+    assert.match(other.stderr, /this audit key is not the key the audit log was created with/);
+  } finally {
+    S = saved;
+    await T3?.stop();
+    await T.stop();
+    cleanupStore(T.store);
+    rmSync(dir, { recursive: true, force: true });
   }
 });

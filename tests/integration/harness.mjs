@@ -72,12 +72,19 @@ export function totp(secret, t = Date.now()) {
   return String(n % 1000000).padStart(6, '0');
 }
 
-/** Routes that leave an audit entry (all API routes but the health check, metadata and GET /api/session). */
-export function audited(method, path) {
+/**
+ * Requests that leave an audit entry: every request, routed or not (probes of
+ * paths and methods that do not exist too), but the health check, metadata,
+ * GET /api/session, and a static file of the web UI that is served (200):
+ * public bytes, the same for everyone, no patient data (docs/ACCESS.md).
+ */
+export function audited(method, path, status) {
   const p = path.split('?')[0];
-  if ((p === '/healthz' || p === '/fhir/metadata') && (method === 'GET' || method === 'HEAD')) return false;
+  const read = method === 'GET' || method === 'HEAD';
+  if ((p === '/healthz' || p === '/fhir/metadata') && read) return false;
   if (p === '/api/session' && method === 'GET') return false;
-  return p === '/fhir' || p.startsWith('/fhir/') || p.startsWith('/api/') || p.startsWith('/oauth2/');
+  const api = p === '/fhir' || p.startsWith('/fhir/') || p.startsWith('/api/') || p.startsWith('/oauth2/');
+  return api || !read || status !== 200;
 }
 
 /**
@@ -121,6 +128,9 @@ export async function startServer({ sets = [], demo = 0, region = true, store = 
     origin,
     fhirBase: `${origin}/fhir`,
     store: url,
+    /** The audit key file (the checkpoint file is beside it: <name without .key>.checkpoint). */
+    keyFile: (sets.find((x) => x.startsWith('audit.key_file=')) || '').slice('audit.key_file='.length) ||
+      (url.startsWith('sqlite:') ? `${url.slice(7)}.audit.key` : ''),
     port,
     proc,
     headers: {},
@@ -295,7 +305,7 @@ export async function http(target, method, pathAndQuery, { body, headers = {}, r
     throw new Error(`${method} ${pathAndQuery}: ${e.cause?.message || e.message}\n--- server log ---\n${tail}`);
   }
   const text = await res.text();
-  server.requests?.push({ id, method, path: pathAndQuery, status: res.status, audited: audited(method, pathAndQuery) });
+  server.requests?.push({ id, method, path: pathAndQuery, status: res.status, audited: audited(method, pathAndQuery, res.status) });
   let json = null;
   const ct = res.headers.get('content-type') || '';
   if (ct.includes('json') && text.length) {
@@ -362,6 +372,27 @@ export function writeTemp(name, content) {
   return p;
 }
 
+/** Run SQL against a store behind the server's back (sqlite3 or psql); returns the output text. */
+export function sqlOn(storeUrl, statement) {
+  if (storeUrl.startsWith('sqlite:')) return execFileSync('sqlite3', [storeUrl.slice(7), statement]).toString();
+  const [, db, query] = /^postgresql:\/\/\/([^?]+)\?(.*)$/.exec(storeUrl);
+  const q = new URLSearchParams(query);
+  const args = ['-h', q.get('host'), '-p', q.get('port'), '-U', 'renkei', '-d', db, '-At', '-c', statement];
+  return execFileSync('psql', args, { env: { ...process.env, PGUSER: 'renkei' } }).toString();
+}
+
+/** A trigger that makes every audit_entry insert whose event is in events fail (a real fault in the database). */
+export function failAuditInserts(storeUrl, events, name = 'audit_fail') {
+  const list = events.map((e) => `'${e}'`).join(', ');
+  if (storeUrl.startsWith('sqlite:')) {
+    sqlOn(storeUrl, `CREATE TRIGGER ${name} BEFORE INSERT ON audit_entry WHEN NEW.event IN (${list}) BEGIN SELECT RAISE(ABORT, 'test: audit insert refused'); END;`);
+  } else {
+    sqlOn(storeUrl, `CREATE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'test: audit insert refused'; END $$ LANGUAGE plpgsql;` +
+      ` CREATE TRIGGER ${name} BEFORE INSERT ON audit_entry FOR EACH ROW WHEN (NEW.event IN (${list})) EXECUTE FUNCTION ${name}();`);
+  }
+  return () => sqlOn(storeUrl, storeUrl.startsWith('sqlite:') ? `DROP TRIGGER ${name}` : `DROP TRIGGER ${name} ON audit_entry; DROP FUNCTION ${name}()`);
+}
+
 // ---- appended: two servers on one database, requests from other loopback addresses ----
 import { request as nodeRequest } from 'node:http';
 
@@ -401,7 +432,7 @@ export function httpFrom(target, localAddress, method, pathAndQuery, { body, hea
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        server.requests?.push({ id, method, path: pathAndQuery, status: res.statusCode, audited: audited(method, pathAndQuery) });
+        server.requests?.push({ id, method, path: pathAndQuery, status: res.statusCode, audited: audited(method, pathAndQuery, res.statusCode) });
         const ct = res.headers['content-type'] || '';
         const json = ct.includes('json') && text.length ? JSON.parse(text) : null;
         resolve({ status: res.statusCode, headers: { get: (k) => res.headers[k.toLowerCase()] ?? null }, text, json });

@@ -464,6 +464,107 @@ static void test_rollback_leaves_nothing(void **state)
 	assert_int_equal(store_resource_write(s, &w, ERR), RK_INTERNAL);
 }
 
+/* Levels nest as savepoints: an inner rollback undoes only its level, an
+ * inner commit only hands its writes to the outer level, and after a failed
+ * statement (which aborts a PostgreSQL transaction) rolling back the inner
+ * level leaves the outer one usable. */
+static void test_nested_transactions(void **state)
+{
+	struct store *s = *state;
+	struct arena a;
+	arena_init(&a, 1 << 16);
+	struct store_resource r;
+	assert_false(store_in_tx(s));
+	OK(store_begin(s, ERR));
+	assert_true(store_in_tx(s));
+	OK(store_regional_create(s, STR_LIT("1111111111111"), 1, ERR)); /* outer */
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("2222222222222"), 1, ERR)); /* inner, rolled back */
+	store_rollback(s);
+	assert_true(store_in_tx(s));
+	OK(store_begin(s, ERR));
+	struct store_write w = {.type = "Patient", .id = STR_LIT("kept"), .version = 1, .last_updated = 1,
+				.body = STR_LIT("{}")};
+	OK(store_resource_write(s, &w, ERR)); /* inner, committed into the outer level */
+	OK(store_begin(s, ERR));               /* a third level that fails */
+	assert_int_equal(store_regional_create(s, STR_LIT("1111111111111"), 1, ERR), RK_CONFLICT);
+	store_rollback(s);
+	OK(store_commit(s, ERR));
+	OK(store_regional_create(s, STR_LIT("3333333333333"), 1, ERR)); /* the outer level still works */
+	OK(store_commit(s, ERR));
+	assert_false(store_in_tx(s));
+	OK(store_regional_exists(s, STR_LIT("1111111111111"), ERR));
+	assert_int_equal(store_regional_exists(s, STR_LIT("2222222222222"), ERR), RK_NOT_FOUND);
+	OK(store_regional_exists(s, STR_LIT("3333333333333"), ERR));
+	OK(store_resource_read(s, "Patient", STR_LIT("kept"), &a, &r, ERR));
+
+	/* an inner commit is not durable by itself: the outer rollback takes it */
+	OK(store_begin(s, ERR));
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("4444444444444"), 1, ERR));
+	OK(store_commit(s, ERR));
+	store_rollback(s);
+	assert_false(store_in_tx(s));
+	assert_int_equal(store_regional_exists(s, STR_LIT("4444444444444"), ERR), RK_NOT_FOUND);
+	/* closing with levels open rolls all of them back (teardown closes) */
+	OK(store_begin(s, ERR));
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("5555555555555"), 1, ERR));
+	arena_free(&a);
+}
+
+/* store_begin_lazy: on SQLite no transaction (and no write lock: another
+ * connection writes meanwhile) until the first write or store_begin, then
+ * every pending level opens; levels never opened commit and roll back as
+ * nothing. On PostgreSQL a plain store_begin. */
+static void test_lazy_levels(void **state)
+{
+	struct store *s = *state;
+	bool lite = store_backend_of(s) == STORE_SQLITE;
+	OK(store_begin_lazy(s, ERR));
+	OK(store_begin_lazy(s, ERR));
+	assert_true(store_in_tx(s) == !lite);
+	assert_int_equal(store_regional_exists(s, STR_LIT("6666666666666"), ERR), RK_NOT_FOUND); /* a read */
+	assert_true(store_in_tx(s) == !lite);
+	struct store *other = NULL;
+	OK(store_open(url, NULL, &other, ERR));
+	OK(store_regional_create(other, STR_LIT("6666666666666"), 1, ERR)); /* not blocked by a lock */
+	store_close(other);
+	OK(store_commit(s, ERR));
+	OK(store_commit(s, ERR));
+	assert_false(store_in_tx(s));
+	assert_false(store_cancel_pending(s));
+
+	/* the first write opens both levels: the outer rollback takes it */
+	OK(store_begin_lazy(s, ERR));
+	OK(store_begin_lazy(s, ERR));
+	OK(store_regional_create(s, STR_LIT("7777777777777"), 1, ERR));
+	assert_true(store_in_tx(s));
+	assert_false(store_cancel_pending(s));
+	OK(store_commit(s, ERR));
+	assert_true(store_in_tx(s));
+	store_rollback(s);
+	assert_false(store_in_tx(s));
+	assert_int_equal(store_regional_exists(s, STR_LIT("7777777777777"), ERR), RK_NOT_FOUND);
+
+	/* an explicit store_begin opens them too, below its own level */
+	OK(store_begin_lazy(s, ERR));
+	OK(store_begin(s, ERR));
+	OK(store_regional_create(s, STR_LIT("8888888888888"), 1, ERR));
+	OK(store_commit(s, ERR));
+	assert_true(store_in_tx(s));
+	OK(store_commit(s, ERR));
+	assert_false(store_in_tx(s));
+	OK(store_regional_exists(s, STR_LIT("8888888888888"), ERR));
+
+	/* nothing written: the pending levels are dropped */
+	OK(store_begin_lazy(s, ERR));
+	assert_true(store_cancel_pending(s) == lite);
+	if (!lite)
+		store_rollback(s);
+	assert_false(store_in_tx(s));
+}
+
 static void test_statement_cache_eviction(void **state)
 {
 	struct store *s = *state;
@@ -633,6 +734,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_links_by_regional, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested_transactions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_statement_cache_eviction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_text_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors_are_clean, setup, teardown),
