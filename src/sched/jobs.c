@@ -116,11 +116,10 @@ struct close_kind {
 	bool episode;
 };
 
-/* Close every due row of kind: its ended_at first (so exactly one server
- * closes it), then its audit entry; when the entry cannot be written the
- * close is undone and the job fails, to be tried again at the next tick. A
- * crash between the two loses that one entry (the row still says when it
- * ended); writing the entry first would instead risk two for one close. */
+/* Close every due row of kind: its ended_at (a compare-and-set, so exactly
+ * one server closes it) and its audit entry commit together in one
+ * transaction; when the entry cannot be written neither is kept and the job
+ * fails, to be tried again at the next tick. */
 static enum rk_status close_due(const struct sched_env *env, int64_t now, const struct close_kind *k,
 				struct sched_result *res, struct rk_err *err)
 {
@@ -136,10 +135,6 @@ static enum rk_status close_due(const struct sched_env *env, int64_t now, const 
 		for (size_t i = 0; i < n; i++) {
 			struct due_row *r = &rows[i];
 			bool closed = false;
-			if ((rc = set_ended(env->store, k->update, r->id, 0, r->at, &closed, err)) != RK_OK)
-				goto out;
-			if (!closed)
-				continue;
 			char at[RK_TIME_RFC3339_LEN], detail[600], patients[160], query[96];
 			time_format_rfc3339(r->at, at);
 			if (k->episode)
@@ -154,11 +149,19 @@ static enum rk_status close_due(const struct sched_env *env, int64_t now, const 
 						 .facility = r->facility, .purpose = "HOPERAT", .grant_kind = k->grant_kind,
 						 .grant_ref = r->id, .patients = patients, .entities = "[]", .query = query,
 						 .detail = detail};
-			if ((rc = audit_write(env->audit, &ev, NULL, err)) != RK_OK) {
-				set_ended(env->store, k->update, r->id, r->at, 0, NULL, NULL);
+			/* the close and its entry in one transaction: both or neither */
+			if ((rc = store_begin(env->store, err)) != RK_OK)
 				goto out;
-			}
-			closed_n++;
+			rc = set_ended(env->store, k->update, r->id, 0, r->at, &closed, err);
+			if (rc == RK_OK && closed)
+				rc = audit_append(env->audit, env->store, &ev, NULL, err);
+			if (rc == RK_OK)
+				rc = store_commit(env->store, err);
+			else
+				store_rollback(env->store);
+			if (rc != RK_OK)
+				goto out;
+			closed_n += closed;
 		}
 	} while (n == RK_SCHED_BATCH);
 out:
