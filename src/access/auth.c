@@ -580,8 +580,14 @@ static enum rk_status new_session(struct store *s, const struct config *cfg, con
 	return rc;
 }
 
+static enum rk_status before_final(const struct auth_hook *hook, struct rk_err *err)
+{
+	return hook && hook->before_final ? hook->before_final(hook->arg, err) : RK_OK;
+}
+
 enum rk_status auth_login(struct store *s, const struct config *cfg, const char *account, const char *password,
-			  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
+			  const char *client_addr, int64_t now, const struct auth_hook *hook, struct auth_step *out,
+			  struct rk_err *err)
 {
 	memset(out, 0, sizeof *out);
 	struct account a;
@@ -602,6 +608,8 @@ enum rk_status auth_login(struct store *s, const struct config *cfg, const char 
 	if (!right)
 		return wrong(&g, now, &out->locked_until, err, "invalid_credentials", "wrong login ID or password");
 	enum session_stage stage = next_stage(cfg, &a, false);
+	if ((rc = before_final(hook, err)) != RK_OK)
+		return rc;
 	/* Past the password with a one-time code still to come: the attempt is
 	 * not yet a success, only no longer a failure. */
 	rc = stage == STAGE_TOTP ? guard_release(s, &g, now, err) : guard_clear(s, &g, now, err);
@@ -735,7 +743,7 @@ enum rk_status auth_totp_confirm(struct store *s, const struct config *cfg, cons
 
 enum rk_status auth_password_change(struct store *s, const struct config *cfg, const struct principal *who,
 				    const char *current, const char *fresh, const char *client_addr, int64_t now,
-				    struct auth_step *out, struct rk_err *err)
+				    const struct auth_hook *hook, struct auth_step *out, struct rk_err *err)
 {
 	memset(out, 0, sizeof *out);
 	struct account a;
@@ -759,6 +767,8 @@ enum rk_status auth_password_change(struct store *s, const struct config *cfg, c
 	char new_hash[PASSWORD_HASH_MAX];
 	if ((rc = password_hash(fresh, new_hash, err)) != RK_OK)
 		return rc;
+	if ((rc = before_final(hook, err)) != RK_OK)
+		return rc;
 	/* The new password and the end of the account's other sessions (someone
 	 * who knew the old one may hold them) commit together. */
 	if ((rc = store_begin(s, err)) != RK_OK)
@@ -777,7 +787,8 @@ enum rk_status auth_password_change(struct store *s, const struct config *cfg, c
 }
 
 enum rk_status auth_reauth(struct store *s, const struct config *cfg, const struct principal *who, const char *password,
-			   const char *code, const char *client_addr, int64_t now, struct rk_err *err)
+			   const char *code, const char *client_addr, int64_t now, const struct auth_hook *hook,
+			   struct rk_err *err)
 {
 	struct account a;
 	enum rk_status rc = session_account(s, who, STAGE_OK, &a, err);
@@ -789,6 +800,8 @@ enum rk_status auth_reauth(struct store *s, const struct config *cfg, const stru
 	if (!a.totp_enrolled)
 		return rk_fail_code(err, RK_FORBIDDEN, "totp_required", "re-authentication needs a TOTP device; enrol one first");
 	if ((rc = check_code(s, cfg, &a, code, client_addr, false, now, err)) != RK_OK)
+		return rc;
+	if ((rc = before_final(hook, err)) != RK_OK)
 		return rc;
 	struct store_stmt *st;
 	rc = store_prepare(s, "UPDATE web_session SET reauth_at = ?, last_seen = ? WHERE token_hash = ?", &st, err);

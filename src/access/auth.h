@@ -31,6 +31,19 @@ struct auth_step {
 	int64_t locked_until;      /* set with RK_FORBIDDEN "locked" */
 };
 
+/* A password-checking step (login, password change, re-authentication)
+ * counts the attempt in a commit of its own, then checks the password (a
+ * slow hash) holding no lock. Once the password is right and just before
+ * the step's final writes (the new session, password or re-authentication),
+ * it calls hook->before_final (hook may be NULL): there the caller opens the
+ * transaction that those writes share with its audit entry, so that they
+ * commit together or not at all. A failure of the hook ends the step with
+ * its error. */
+struct auth_hook {
+	enum rk_status (*before_final)(void *arg, struct rk_err *err);
+	void *arg;
+};
+
 /* Failed logins are counted per login ID and client address (an IPv6 /64)
  * and per login ID over all addresses, for IDs with and without an account
  * alike; password changes, re-authentications and one-time codes count too.
@@ -56,7 +69,8 @@ enum rk_status auth_unlock(struct store *s, const char *login_id, struct rk_err 
  * disabled account and wrong password fail alike (RK_UNAUTHORIZED
  * "invalid_credentials", one Argon2 check each); locked: see above. */
 enum rk_status auth_login(struct store *s, const struct config *cfg, const char *account, const char *password,
-			  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err);
+			  const char *client_addr, int64_t now, const struct auth_hook *hook, struct auth_step *out,
+			  struct rk_err *err);
 /* The one-time code of the session's account (stage totp). Wrong codes count
  * as failures; a code is accepted once (replay → refused), also when sent
  * concurrently to several servers. */
@@ -76,11 +90,12 @@ enum rk_status auth_totp_confirm(struct store *s, const struct config *cfg, cons
  * meanwhile. */
 enum rk_status auth_password_change(struct store *s, const struct config *cfg, const struct principal *who,
 				    const char *current, const char *fresh, const char *client_addr, int64_t now,
-				    struct auth_step *out, struct rk_err *err);
+				    const struct auth_hook *hook, struct auth_step *out, struct rk_err *err);
 /* Explicit re-authentication (password and TOTP) of a logged-in session;
  * break-the-glass needs one within auth.reauth, and uses it up. */
 enum rk_status auth_reauth(struct store *s, const struct config *cfg, const struct principal *who, const char *password,
-			   const char *code, const char *client_addr, int64_t now, struct rk_err *err);
+			   const char *code, const char *client_addr, int64_t now, const struct auth_hook *hook,
+			   struct rk_err *err);
 /* Use up the session's re-authentication, if it is fresh (within
  * cfg->reauth_ms): one re-authentication opens one break-the-glass episode.
  * Of concurrent callers one succeeds. RK_FORBIDDEN "reauth_required"

@@ -96,7 +96,7 @@ void api_emergency_start(struct api_request *rq)
 	 * episode (it is used up in the episode's transaction below). */
 	const char *pw = api_json_str(body, "password");
 	if (st == RK_OK && pw[0])
-		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, pw, api_json_str(body, "code"), rq->client_addr, rq->now,
+		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, pw, api_json_str(body, "code"), rq->client_addr, rq->now, NULL,
 				 &err);
 	else if (st == RK_OK && (rq->who.reauth_at == 0 || rq->now - rq->who.reauth_at > rq->env->cfg->reauth_ms))
 		st = rk_fail_code(&err, RK_FORBIDDEN, "reauth_required",

@@ -70,6 +70,11 @@ struct api_request {
 	struct access_ctx access;  /* the enforcement point; see api_access() */
 	bool access_ready;
 	struct api_audit audit;
+	/* A ROUTE_STEPS handler (a password check) calls this just before its
+	 * final writes: from there they run in one transaction with the
+	 * request's audit entry, as every other change does (NULL: not
+	 * audited, nothing to join). */
+	enum rk_status (*join_audit)(struct api_request *rq, struct rk_err *err);
 	/* response */
 	int status;
 	const char *content_type;

@@ -4,9 +4,9 @@
  * ROUTE_PUBLIC ones authenticates before its body is read; every route but
  * the ROUTE_NO_AUDIT ones leaves one durable audit entry (event, action).
  * Every method but GET runs in one transaction with its audit entry, unless
- * ROUTE_READ says it changes nothing or ROUTE_STEPS that it commits its own
- * steps around a password check (the attempt is claimed first, then the
- * slow hash runs without holding a lock; docs/ACCESS.md, Audit). */
+ * ROUTE_READ says it changes nothing; a ROUTE_STEPS route (a password check)
+ * counts the attempt and runs the slow hash outside it, then joins it for
+ * its final writes (docs/ACCESS.md, Audit). */
 #include "api/routes.h"
 
 #include "api/access_api.h"

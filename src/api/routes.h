@@ -10,9 +10,9 @@ enum route_flags {
 	ROUTE_LOGIN = 1 << 2,    /* allowed while a login is half-way (TOTP, password change) */
 	ROUTE_NO_AUDIT = 1 << 3, /* neither patient data nor security-relevant */
 	ROUTE_READ = 1 << 4,     /* a POST that changes nothing (search): audited like a GET, without a transaction */
-	ROUTE_STEPS = 1 << 5,    /* commits its own steps around a password check (which must not hold SQLite's
-				  * write lock): no request transaction; its entry is written before the answer,
-				  * and if it cannot be, the answer is 503 and nothing is handed out */
+	ROUTE_STEPS = 1 << 5,    /* a password check: the attempt is counted in a commit of its own and the slow
+				  * hash runs holding no lock (SQLite's write lock); the final writes then join
+				  * the request's transaction with its entry (api_request.join_audit) */
 };
 
 struct api_route {

@@ -43,6 +43,19 @@ const char *api_json_str(const json_t *obj, const char *key)
 	return s ? s : "";
 }
 
+static enum rk_status join_audit(void *arg, struct rk_err *err)
+{
+	struct api_request *rq = arg;
+	return rq->join_audit ? rq->join_audit(rq, err) : RK_OK;
+}
+
+/* The password-checking steps' final writes join the request's audit
+ * transaction (auth.h: struct auth_hook). */
+static struct auth_hook audit_hook(struct api_request *rq)
+{
+	return (struct auth_hook){join_audit, rq};
+}
+
 static void set_cookie(struct api_request *rq, const char *token, bool clear)
 {
 	char c[256];
@@ -99,8 +112,9 @@ void api_login(struct api_request *rq)
 	struct auth_step step;
 	struct rk_err err;
 	rk_err_clear(&err);
+	struct auth_hook hook = audit_hook(rq);
 	enum rk_status st = auth_login(rq->store, rq->env->cfg, account, api_json_str(body, "password"),
-				       rq->client_addr, rq->now, &step, &err);
+				       rq->client_addr, rq->now, &hook, &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -193,8 +207,9 @@ void api_password(struct api_request *rq)
 	struct auth_step step;
 	struct rk_err err;
 	rk_err_clear(&err);
+	struct auth_hook hook = audit_hook(rq);
 	enum rk_status st = auth_password_change(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "current"),
-						 api_json_str(body, "new"), rq->client_addr, rq->now, &step, &err);
+						 api_json_str(body, "new"), rq->client_addr, rq->now, &hook, &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -208,8 +223,9 @@ void api_reauth(struct api_request *rq)
 		return;
 	struct rk_err err;
 	rk_err_clear(&err);
+	struct auth_hook hook = audit_hook(rq);
 	enum rk_status st = auth_reauth(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "password"),
-					api_json_str(body, "code"), rq->client_addr, rq->now, &err);
+					api_json_str(body, "code"), rq->client_addr, rq->now, &hook, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);

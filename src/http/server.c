@@ -96,6 +96,7 @@ struct http_req {
 	int64_t t0;
 	bool in_dispatch; /* the handler ran: the connection may be suspended */
 	bool unrecorded;  /* a change refused because its audit entry failed: the 503 stands */
+	bool joined;      /* a ROUTE_STEPS handler joined the request's transaction (join_audit) */
 	atomic_int aud;   /* AUD_NONE, AUD_PENDING (suspended), AUD_DONE */
 	enum rk_status aud_status;
 	char aud_msg[RK_ERR_MSG_MAX];
@@ -483,6 +484,27 @@ static void commit_with_audit(struct http_req *hr, const char *method, const cha
 	atomic_store(&hr->aud, AUD_DONE); /* durable: send_api answers at once */
 }
 
+/* rq->join_audit of a ROUTE_STEPS route: the attempt is counted and the
+ * password checked (each committed on its own, holding no lock across the
+ * hash); the step's final writes now open the request's two levels, so that
+ * they and the audit entry commit together as any change does
+ * (commit_with_audit after the handler). */
+static enum rk_status join_audit(struct api_request *rq, struct rk_err *err)
+{
+	struct http_req *hr = rq->transport;
+	if (hr->joined)
+		return RK_OK;
+	enum rk_status rc = store_begin_lazy(rq->store, err);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = store_begin_lazy(rq->store, err)) != RK_OK) {
+		store_rollback(rq->store);
+		return rc;
+	}
+	hr->joined = true;
+	return RK_OK;
+}
+
 static enum MHD_Result dispatch(struct http_req *hr, const char *method, const char *url)
 {
 	hr->in_dispatch = true;
@@ -521,7 +543,11 @@ static enum MHD_Result dispatch(struct http_req *hr, const char *method, const c
 		commit_with_audit(hr, method, url);
 		return send_api(hr, method, url);
 	}
+	if (rq->store && hr->srv->env->audit && (hr->route->flags & ROUTE_STEPS) && strcmp(rq->method, "GET") != 0)
+		rq->join_audit = join_audit; /* the password-checking steps join at their final writes */
 	hr->route->handler(rq);
+	if (hr->joined)
+		commit_with_audit(hr, method, url);
 	return send_api(hr, method, url);
 }
 

@@ -115,10 +115,12 @@ test('a write whose audit entry cannot be written answers 503 and stores nothing
 
 const FAILED = "SELECT COALESCE(MAX(failed_count), 0) FROM login_failure WHERE login_id = 'ns.renkei' AND client_addr = '*'";
 
-test('a login whose audit entry cannot be written answers 503 and hands out no session; a wrong password stays counted', async () => {
-  // A login commits its own steps (the attempt is claimed before the slow
-  // password check, which must not hold the write lock): it is the documented
-  // exception to "one commit with its entry" (docs/ACCESS.md, Audit).
+const SESSIONS = "SELECT COUNT(*) FROM web_session WHERE account_id = 'ns.renkei'";
+
+test('a login whose audit entry cannot be written answers 503 and stores no session; a wrong password stays counted', async () => {
+  // A login counts the attempt in a commit of its own (before the slow
+  // password check, which must not hold the write lock); once the password
+  // is right, the new session and the entry commit together or not at all.
   const before = count(FAILED);
   const r = await http(S, 'POST', '/api/session', { body: { account: 'ns.renkei', password: 'wrong-password-1' }, raw: true });
   assert.equal(r.status, 401, r.text);
@@ -129,14 +131,34 @@ test('a login whose audit entry cannot be written answers 503 and hands out no s
     const r2 = await http(S, 'POST', '/api/session', { body: { account: 'ns.renkei', password: 'wrong-password-2' }, raw: true });
     assert.equal(r2.status, 503, r2.text);
     assert.equal(count(FAILED), before + 2, 'a guess is never free: counted though its entry failed');
+    const sessions = count(SESSIONS);
     const right = await http(S, 'POST', '/api/session', { body: { account: 'ns.renkei', password: DEMO_PASSWORD }, raw: true });
     assert.equal(right.status, 503, right.text);
     assert.equal(right.headers.get('set-cookie'), null, 'no session is handed out unaudited');
     assert.doesNotMatch(right.text, /csrf|session/i);
+    assert.equal(count(SESSIONS), sessions, 'and none is stored');
   } finally {
     restore();
     unaudited(from);
   }
+});
+
+test('a password change whose audit entry cannot be written answers 503 and changes nothing', async () => {
+  const C = await S.login('ns.renkei');
+  const from = S.requests.length;
+  const restore = failAuditInserts(S.store, ['password-change']);
+  try {
+    const r = await post(C, '/api/password', { current: DEMO_PASSWORD, new: 'Atomic-Change-2026' });
+    assert.equal(r.status, 503, r.text);
+  } finally {
+    restore();
+    unaudited(from);
+  }
+  const again = await S.login('ns.renkei'); // the old password still opens the account
+  assert.equal(again.session.stage, 'ok');
+  const ok = await post(C, '/api/password', { current: DEMO_PASSWORD, new: 'Atomic-Change-2026' });
+  assert.equal(ok.status, 200, ok.text);
+  assert.match(sql("SELECT event FROM audit_entry WHERE account_id = 'ns.renkei' ORDER BY seq DESC LIMIT 1"), /^password-change$/m);
 });
 
 test('an SS-MIX2 import whose audit entries cannot be written stores nothing', async () => {
