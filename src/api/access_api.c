@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access/auth.h"
+#include "api/params.h"
 #include "api/session.h"
 #include "audit/query.h"
 #include "core/json.h"
@@ -434,33 +435,6 @@ static void audit_bundle(struct api_request *rq, const struct audit_filter *f, c
 		api_reply_error(rq, rc, &err);
 }
 
-static bool parse_time(struct api_request *rq, struct str v, int64_t *lo, int64_t *hi)
-{
-	struct time_range r;
-	struct str d = v;
-	bool ge = str_starts_with(v, "ge"), le = str_starts_with(v, "le"), gt = str_starts_with(v, "gt"),
-	     lt = str_starts_with(v, "lt");
-	if (ge || le || gt || lt)
-		d = (struct str){v.ptr + 2, v.len - 2};
-	if (!time_parse_fhir(d, TIME_SEARCH, &r)) {
-		api_reply_fail(rq, RK_INVALID, "date '%.*s' is not a date (prefixes ge, gt, le, lt)", (int)(v.len > 40 ? 40 : v.len), v.ptr);
-		return false;
-	}
-	if (ge)
-		*lo = r.lo;
-	else if (gt)
-		*lo = r.hi;
-	else if (le)
-		*hi = r.hi;
-	else if (lt)
-		*hi = r.lo;
-	else {
-		*lo = r.lo;
-		*hi = r.hi;
-	}
-	return true;
-}
-
 void api_audit_search(struct api_request *rq)
 {
 	static const enum role auditors[] = {ROLE_OPERATOR, ROLE_FACILITY_ADMIN};
@@ -473,7 +447,7 @@ void api_audit_search(struct api_request *rq)
 		struct str k = rq->params[i].key, v = rq->params[i].value;
 		const char *val = arena_strndup(rq->arena, v.ptr, v.len);
 		if (str_eq_c(k, "date")) {
-			if (!parse_time(rq, v, &f.from, &f.to))
+			if (!api_param_date(rq, v, &f.from, &f.to))
 				goto out;
 		} else if (str_eq_c(k, "agent")) {
 			f.account = val;
@@ -502,16 +476,12 @@ void api_audit_search(struct api_request *rq)
 			}
 			f.outcome = (int)o;
 		} else if (str_eq_c(k, "_count")) {
-			if (!str_to_i64(v, 1, RK_MAX_COUNT, &f.count)) {
-				api_reply_fail(rq, RK_INVALID, "_count must be 1..%d", RK_MAX_COUNT);
+			if (!api_param_count(rq, v, 1, RK_MAX_COUNT, &f.count))
 				goto out;
-			}
 			continue;
 		} else if (str_eq_c(k, "_offset")) {
-			if (!str_to_i64(v, 0, RK_MAX_OFFSET, &f.offset)) {
-				api_reply_fail(rq, RK_INVALID, "_offset must be 0..%d", RK_MAX_OFFSET);
+			if (!api_param_offset(rq, v, &f.offset))
 				goto out;
-			}
 			continue;
 		} else {
 			api_reply_fail(rq, RK_INVALID, "unknown AuditEvent search parameter '%.*s' (date, agent, facility, patient,"
@@ -574,7 +544,9 @@ void api_access_report(struct api_request *rq)
 	rk_err_clear(&err);
 	struct str id = rq->args[0];
 	const char *regional = "";
-	enum rk_status rc = fhir_id_valid(id) ? access_regional_of(api_access(rq), id, &regional, &err) : RK_OK;
+	if (!api_param_id(rq, "Patient", id))
+		return;
+	enum rk_status rc = access_regional_of(api_access(rq), id, &regional, &err);
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	/* Staff of a facility the patient is registered with and the operator may
@@ -596,10 +568,11 @@ void api_access_report(struct api_request *rq)
 	struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .patient = regional,
 				 .facility = rq->who.role == ROLE_OPERATOR ? NULL : rq->who.facility, .count = 200};
 	for (size_t i = 0; i < rq->n_params; i++) {
-		if (str_eq_c(rq->params[i].key, "_count") && !str_to_i64(rq->params[i].value, 1, RK_MAX_COUNT, &f.count))
-			return api_reply_fail(rq, RK_INVALID, "_count must be 1..%d", RK_MAX_COUNT);
-		if (str_eq_c(rq->params[i].key, "_offset") && !str_to_i64(rq->params[i].value, 0, RK_MAX_OFFSET, &f.offset))
-			return api_reply_fail(rq, RK_INVALID, "_offset must be 0..%d", RK_MAX_OFFSET);
+		struct str k = rq->params[i].key, v = rq->params[i].value;
+		if (str_eq_c(k, "_count") && !api_param_count(rq, v, 1, RK_MAX_COUNT, &f.count))
+			return;
+		if (str_eq_c(k, "_offset") && !api_param_offset(rq, v, &f.offset))
+			return;
 	}
 	char *self = arena_printf(rq->arena, "Patient/%.*s/$access-report", STR_FMT(id));
 	char *q = arena_printf(rq->arena, "_count=%lld", (long long)f.count);

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api/fhir_rest.h"
+#include "api/params.h"
 #include "api/session.h"
 #include "core/json.h"
 #include "core/limits.h"
@@ -65,11 +65,11 @@ void api_match_list(struct api_request *rq)
 				return api_reply_fail(rq, RK_INVALID, "status is pending, merged, rejected, unmerged or all");
 			status = str_eq_c(v, "all") ? "" : arena_strndup(rq->arena, v.ptr, v.len);
 		} else if (str_eq_c(k, "_count")) {
-			if (!str_to_i64(v, 1, RK_MAX_COUNT, &count))
-				return api_reply_fail(rq, RK_INVALID, "_count must be 1..%d", RK_MAX_COUNT);
+			if (!api_param_count(rq, v, 1, RK_MAX_COUNT, &count))
+				return;
 		} else if (str_eq_c(k, "_offset")) {
-			if (!str_to_i64(v, 0, RK_MAX_OFFSET, &offset))
-				return api_reply_fail(rq, RK_INVALID, "_offset must be 0..%d", RK_MAX_OFFSET);
+			if (!api_param_offset(rq, v, &offset))
+				return;
 		} else {
 			return api_reply_fail(rq, RK_INVALID, "unknown parameter '%.*s' (status, _count, _offset)",
 					      (int)(k.len > 40 ? 40 : k.len), k.ptr);

@@ -210,6 +210,13 @@ test('search parameters', async () => {
   await refused('GET', '/fhir/Patient?name=' + 'a'.repeat(300), {}, 400, /longer than/);
   await refused('GET', '/fhir/Patient?' + Array.from({ length: 70 }, (_, i) => `gender=male`).join('&'), {}, 400, /too many|more than/);
   await refused('GET', '/fhir/Patient/_history?_since=yesterday', {}, 400, /instant/);
+  // _count, _offset and _since outside a search: one parser each (api/params.c), the same words everywhere
+  await refused('GET', '/fhir/Patient/_history?_count=0', {}, 400, /^_count must be 1\.\.1000$/);
+  await refused('GET', '/fhir/Patient/_history?_offset=-1', {}, 400, /^_offset must be 0\.\.1000000$/);
+  await refused('GET', '/fhir/Patient/x/$everything?_count=x', {}, 400, /^_count must be 0\.\.\d+$/);
+  await refused('GET', '/fhir/Patient/x/$everything?_offset=x', {}, 400, /^_offset must be 0\.\.1000000$/);
+  await refused('GET', '/fhir/Patient/x/$everything?_since=2026-01-01', {}, 400, /^_since must be an instant \(YYYY-MM-DDThh:mm:ss\+zz:zz\), not '2026-01-01'$/);
+  await refused('GET', '/fhir/_history?_since=yesterday', {}, 400, /^_since must be an instant .*, not 'yesterday'$/);
   // lenient handling ignores what it does not know
   const lenient = await get(A, '/fhir/Patient?colour=blue', { headers: { Prefer: 'handling=lenient' } });
   assert.equal(lenient.status, 200);
