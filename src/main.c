@@ -18,10 +18,10 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "fhir/capability.h"
-#include "http/mllp_server.h"
+#include "mllp/mllp_server.h"
 #include "http/server.h"
-#include "ingest/demo.h"
-#include "ingest/ssmix2_gen.h"
+#include "demo/demo.h"
+#include "demo/ssmix2_gen.h"
 #include "sched/sched.h"
 #include "store/store.h"
 

@@ -22,7 +22,7 @@
 #include "fhir/jpcore.h"
 #include "fhir/linking.h"
 #include "fhir/resource.h"
-#include "ingest/demo.h"
+#include "demo/demo.h"
 #include "store/store.h"
 
 const char *cli_opt(const struct cli_args *a, const char *key)

@@ -6,8 +6,8 @@
  * re-sent orders (the earlier file kept with condition flag 2) and cancelled
  * ones (flag 0). Deterministic for a seed. Synthetic data only.
  * Not thread-safe per generator; separate generators are independent. */
-#ifndef RENKEI_INGEST_SSMIX2_GEN_H
-#define RENKEI_INGEST_SSMIX2_GEN_H
+#ifndef RENKEI_DEMO_SSMIX2_GEN_H
+#define RENKEI_DEMO_SSMIX2_GEN_H
 
 #include <stdint.h>
 

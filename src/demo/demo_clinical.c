@@ -2,8 +2,8 @@
  * the plan of a life (chronic follow-up at a clinic and a hospital, acute
  * episodes, admissions, pharmacy dispensing, home nursing visits), written
  * through the record builders of demo_records.c. */
-#include "ingest/demo_clinical.h"
-#include "ingest/demo_records.h"
+#include "demo/demo_clinical.h"
+#include "demo/demo_records.h"
 
 #include <math.h>
 #include <sodium.h>

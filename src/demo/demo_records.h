@@ -2,8 +2,8 @@
  * history demo_clinical.c plans (struct hist), and the builders in
  * demo_records.c that write each kind of record as a FHIR R4 resource with JP
  * Core codes, plus the small model of lab trends and the seeded draws. */
-#ifndef RENKEI_INGEST_DEMO_RECORDS_H
-#define RENKEI_INGEST_DEMO_RECORDS_H
+#ifndef RENKEI_DEMO_DEMO_RECORDS_H
+#define RENKEI_DEMO_DEMO_RECORDS_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -11,7 +11,7 @@
 
 #include "core/err.h"
 #include "core/rand.h"
-#include "ingest/demo_clinical.h"
+#include "demo/demo_clinical.h"
 #include "model/codes.h"
 
 #define MAX_CONDITIONS DEMO_MAX_CONDITIONS

@@ -22,7 +22,7 @@
 #include "core/arena.h"
 #include "core/str.h"
 #include "hl7/hl7.h"
-#include "ingest/ssmix2_gen.h"
+#include "demo/ssmix2_gen.h"
 
 static char tmpdir[512];
 

@@ -15,7 +15,7 @@
 
 #include "core/str.h"
 #include "core/time.h"
-#include "ingest/ssmix2_gen_impl.h"
+#include "demo/ssmix2_gen_impl.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -2,7 +2,7 @@
  * generator, each patient's story and `renkei gen ssmix2`. A story is planned
  * first (chronic conditions, follow-up visits, acute episodes, an admission, a
  * move), then written in day order by ssmix2_gen_msg.c, one file per message. */
-#include "ingest/ssmix2_gen.h"
+#include "demo/ssmix2_gen.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include "core/limits.h"
 #include "core/str.h"
 #include "core/time.h"
-#include "ingest/ssmix2_gen_impl.h"
+#include "demo/ssmix2_gen_impl.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -2,7 +2,7 @@
  * region around 松本・安曇野・塩尻); people are drawn from the name and town
  * tables of model/demo_data.c with a seeded generator. The hospitals' records
  * are written as SS-MIX2 storages and imported through the ingest pipeline. */
-#include "ingest/demo.h"
+#include "demo/demo.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -18,10 +18,10 @@
 #include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/resource.h"
-#include "ingest/demo_clinical.h"
+#include "demo/demo_clinical.h"
 #include "ingest/ssmix2.h"
-#include "ingest/ssmix2_gen.h"
-#include "model/demo_data.h"
+#include "demo/ssmix2_gen.h"
+#include "demo/demo_data.h"
 #include "model/regional_id.h"
 #include "model/role.h"
 #include "access/account.h"

@@ -8,8 +8,8 @@
  * do: each hospital's SS-MIX2 storage is generated (ssmix2_gen.h) for the
  * people registered there and imported (ssmix2.h) through the ingest
  * pipeline. Synthetic only: no real person is in it. */
-#ifndef RENKEI_INGEST_DEMO_H
-#define RENKEI_INGEST_DEMO_H
+#ifndef RENKEI_DEMO_DEMO_H
+#define RENKEI_DEMO_DEMO_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -2,8 +2,8 @@
  * ssmix2_gen.c (the generator, each patient's story, the command) and
  * ssmix2_gen_msg.c (segments, the message of each data type, files).
  * Internal to ingest/; the public API is ssmix2_gen.h. */
-#ifndef RENKEI_INGEST_SSMIX2_GEN_IMPL_H
-#define RENKEI_INGEST_SSMIX2_GEN_IMPL_H
+#ifndef RENKEI_DEMO_SSMIX2_GEN_IMPL_H
+#define RENKEI_DEMO_SSMIX2_GEN_IMPL_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -11,9 +11,9 @@
 #include "core/buf.h"
 #include "core/rand.h"
 #include "hl7/hl7.h"
-#include "ingest/ssmix2_gen.h"
+#include "demo/ssmix2_gen.h"
 #include "model/codes.h"
-#include "model/demo_data.h"
+#include "demo/demo_data.h"
 
 #define PATH_CAP 1024
 #define DAY_MS 86400000LL

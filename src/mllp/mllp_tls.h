@@ -5,8 +5,8 @@
  * mllp_tls_wants_write says which readiness to wait for. A session names its
  * sender only after a verified handshake: the facility code that is its client
  * certificate's subject CN (docs/ARCHITECTURE.md "MLLP"). */
-#ifndef RENKEI_HTTP_MLLP_TLS_H
-#define RENKEI_HTTP_MLLP_TLS_H
+#ifndef RENKEI_MLLP_MLLP_TLS_H
+#define RENKEI_MLLP_MLLP_TLS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -8,8 +8,8 @@
  * A site marked external (a hospital: its records come from its SS-MIX2
  * storage, demo.c) gets only what SS-MIX2 does not carry — documents,
  * procedures, immunizations — without references to its visits or diagnoses. */
-#ifndef RENKEI_INGEST_DEMO_CLINICAL_H
-#define RENKEI_INGEST_DEMO_CLINICAL_H
+#ifndef RENKEI_DEMO_DEMO_CLINICAL_H
+#define RENKEI_DEMO_DEMO_CLINICAL_H
 
 #include <jansson.h>
 #include <stdbool.h>

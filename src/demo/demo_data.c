@@ -2,7 +2,7 @@
  * generator. No real persons: names are common Japanese names with readings and
  * rough frequency weights; towns are real 町名 of 松本市, 塩尻市 and 安曇野市 with
  * their postal codes. */
-#include "model/demo_data.h"
+#include "demo/demo_data.h"
 
 /* Weight: roughly the number of bearers nationwide, in thousands (minimum 1).
  * Homographs (東 ヒガシ/アズマ, 渡部 ワタナベ/ワタベ, ...) and old-form kanji

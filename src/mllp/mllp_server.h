@@ -4,8 +4,8 @@
  * connection and stores everything received since its last commit as one
  * batch (ingest/pipeline.h), then answers each message: AA only once the batch
  * is durable, AE/AR with the reason otherwise, in order per connection. */
-#ifndef RENKEI_HTTP_MLLP_SERVER_H
-#define RENKEI_HTTP_MLLP_SERVER_H
+#ifndef RENKEI_MLLP_MLLP_SERVER_H
+#define RENKEI_MLLP_MLLP_SERVER_H
 
 #include "config/config.h"
 #include "core/err.h"

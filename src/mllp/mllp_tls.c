@@ -3,7 +3,7 @@
  * GNUTLS_E_AGAIN instead of waiting, gnutls_record_get_direction says for
  * what), a client certificate required and verified during the handshake,
  * and its subject CN taken as the sending facility's code. */
-#include "http/mllp_tls.h"
+#include "mllp/mllp_tls.h"
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>

@@ -6,7 +6,7 @@
  * With mllp.tls_client_ca each connection is a non-blocking TLS session
  * (http/mllp_tls.h) whose client certificate names its sender's facility.
  * Idle connections cost a small struct and nothing per wake-up. */
-#include "http/mllp_server.h"
+#include "mllp/mllp_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +29,7 @@
 #include "core/time.h"
 #include "hl7/hl7.h"
 #include "hl7/mllp.h"
-#include "http/mllp_tls.h"
+#include "mllp/mllp_tls.h"
 #include "ingest/pipeline.h"
 #include "store/store.h"
 

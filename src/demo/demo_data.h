@@ -1,8 +1,8 @@
 /* demo_data.h — static tables for the synthetic demo region: Japanese family and
  * given names with katakana readings and frequency weights, and the towns of the
  * demo region's area. Read-only; thread-safe. */
-#ifndef RENKEI_MODEL_DEMO_DATA_H
-#define RENKEI_MODEL_DEMO_DATA_H
+#ifndef RENKEI_DEMO_DEMO_DATA_H
+#define RENKEI_DEMO_DEMO_DATA_H
 #include <stddef.h>
 
 struct demo_name {

@@ -2,7 +2,7 @@
  * (demo_records.h): JSON builders for each record kind, written through the
  * generator's put function, and a small model of lab trends. The plan of a
  * life that calls them is demo_clinical.c. */
-#include "ingest/demo_records.h"
+#include "demo/demo_records.h"
 
 #include <math.h>
 #include <sodium.h>
