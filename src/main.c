@@ -25,27 +25,7 @@
 #include "sched/sched.h"
 #include "store/store.h"
 
-static void usage(FILE *f)
-{
-	fputs("usage: renkei <command> [-c renkei.conf] [--set key=value ...]\n"
-	      "\n"
-	      "commands:\n"
-	      "  serve                 serve the FHIR API, the web UI and HL7 v2 over MLLP (until SIGINT/SIGTERM)\n"
-	      "  init                  create or migrate the database\n"
-	      "  demo [--seed N] [--patients N] [--no-history] [--keep-ssmix2 DIR]\n"
-	      "                        build the synthetic demo region into an empty database; the\n"
-	      "                        hospitals' records are generated as SS-MIX2 storages and imported\n"
-	      "                        (--no-history: people without their clinical records;\n"
-	      "                        --keep-ssmix2: keep those storages in DIR/<facility code>)\n"
-	      "  gen ssmix2 [--patients N] [--seed S] [--facility CODE] OUT\n"
-	      "                        write a synthetic SS-MIX2 standardized storage into OUT\n"
-	      "                        (new or empty directory; default 100 patients, seed 1)\n"
-	      "  config example        print the annotated example configuration\n"
-	      "  config check          load the configuration and report problems\n"
-	      "  version               print the version\n",
-	      f);
-	cli_usage();
-}
+static void usage(FILE *f);
 
 struct cli {
 	const char *command;
@@ -161,8 +141,9 @@ static int start_mllp(const struct config *cfg, struct audit_log *audit, struct 
 	return 0;
 }
 
-static int cmd_serve(struct config *cfg)
+static int cmd_serve(struct cli_call *c)
 {
+	struct config *cfg = c->cfg;
 	struct store *s = open_migrated(cfg, 0);
 	if (!s)
 		return 1;
@@ -232,8 +213,9 @@ static int cmd_serve(struct config *cfg)
 	return 0;
 }
 
-static int cmd_init(const struct config *cfg)
+static int cmd_init(struct cli_call *c)
 {
+	const struct config *cfg = c->cfg;
 	struct store *s = open_migrated(cfg, 0);
 	if (!s)
 		return 1;
@@ -246,18 +228,19 @@ static int cmd_init(const struct config *cfg)
 	return 0;
 }
 
-static int cmd_demo(const struct config *cfg, const struct cli *cli)
+static int cmd_demo(struct cli_call *c)
 {
+	const struct config *cfg = c->cfg;
 	uint64_t seed = 20261124;
 	int64_t patients = 2000, v;
-	const char *o = cli_opt(&cli->args, "seed");
+	const char *o = cli_opt(c->a, "seed");
 	if (o && !str_to_i64(str_c(o), 0, INT64_MAX, &v)) {
 		fprintf(stderr, "renkei: --seed wants a non-negative number, not '%s'\n", o);
 		return 2;
 	}
 	if (o)
 		seed = (uint64_t)v;
-	o = cli_opt(&cli->args, "patients");
+	o = cli_opt(c->a, "patients");
 	if (o && !str_to_i64(str_c(o), 0, RK_MAX_DEMO_PATIENTS, &patients)) {
 		fprintf(stderr, "renkei: --patients wants 0..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, o);
 		return 2;
@@ -270,8 +253,8 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 	struct demo_stats stats;
 	struct progress bar;
 	progress_init(&bar, stderr, isatty(fileno(stderr)) == 1);
-	struct demo_options opts = {.seed = seed, .people = patients, .history = !cli_opt(&cli->args, "no-history"),
-				    .ssmix2_dir = cli_opt(&cli->args, "keep-ssmix2"), .progress = &bar};
+	struct demo_options opts = {.seed = seed, .people = patients, .history = !cli_opt(c->a, "no-history"),
+				    .ssmix2_dir = cli_opt(c->a, "keep-ssmix2"), .progress = &bar};
 	enum rk_status st = demo_build(s, cfg, &opts, &stats, &err);
 	store_close(s);
 	if (st != RK_OK) {
@@ -297,8 +280,9 @@ static int cmd_demo(const struct config *cfg, const struct cli *cli)
 /* `renkei audit verify`: the chain, its keyed head and the checkpoint file.
  * Exit 0 intact, 3 tampered (what and where on stdout), 1 when it cannot
  * check (no key, another key, no database). */
-static int cmd_audit_verify(const struct config *cfg)
+static int cmd_audit_verify(struct cli_call *c)
 {
+	const struct config *cfg = c->cfg;
 	struct store *s = cli_open_store(cfg);
 	if (!s)
 		return 1;
@@ -329,14 +313,9 @@ static int cmd_audit_verify(const struct config *cfg)
 	return 0;
 }
 
-static int cmd_gen(const struct cli *cli)
+static int cmd_gen(struct cli_call *c)
 {
-	const struct cli_args *a = &cli->args;
-	if (a->n_pos < 1 || strcmp(a->pos[0], "ssmix2") != 0) {
-		fputs("renkei gen: say what to generate: renkei gen ssmix2 [--patients N] [--seed S] [--facility CODE] OUT\n",
-		      stderr);
-		return 2;
-	}
+	const struct cli_args *a = c->a;
 	if (a->n_pos > 2) {
 		fprintf(stderr, "renkei gen ssmix2: one output directory, not also '%s'\n", a->pos[2]);
 		return 2;
@@ -360,43 +339,117 @@ static int cmd_gen(const struct cli *cli)
 	return 0;
 }
 
+static int cmd_version(struct cli_call *c)
+{
+	(void)c;
+	printf("renkei %s\n", RENKEI_VERSION);
+	return 0;
+}
+
+static int cmd_config_example(struct cli_call *c)
+{
+	(void)c;
+	config_write_example(stdout);
+	return 0;
+}
+
+static int cmd_config_check(struct cli_call *c)
+{
+	const struct config *cfg = c->cfg;
+	printf("configuration ok (listen %s:%d, store %s)\n", cfg->listen_host, cfg->listen_port,
+	       strncmp(cfg->store_url, "sqlite:", 7) == 0 ? cfg->store_url : "postgresql");
+	return 0;
+}
+
+/* THE command table: every command renkei answers, on one screen (as
+ * api/routes.c is for URLs). `renkei --help` prints it in this order. */
+static const struct cli_command commands[] = {
+	{"serve", NULL, "", "serve the FHIR API, the web UI and HL7 v2 over MLLP (until SIGINT/SIGTERM)", cmd_serve, 0},
+	{"init", NULL, "", "create or migrate the database", cmd_init, 0},
+	{"demo", NULL, "[--seed N] [--patients N] [--no-history] [--keep-ssmix2 DIR]",
+	 "build the synthetic demo region into an empty database (the hospitals' records as SS-MIX2, imported)",
+	 cmd_demo, 0},
+	{"gen", "ssmix2", "[--patients N] [--seed S] [--facility CODE] OUT",
+	 "write a synthetic SS-MIX2 standardized storage into OUT (new or empty)", cmd_gen, CLI_NO_CONFIG},
+	{"config", "example", "", "print the annotated example configuration", cmd_config_example, CLI_NO_CONFIG},
+	{"config", "check", "", "load the configuration and report problems", cmd_config_check, 0},
+	{"version", NULL, "", "print the version", cmd_version, CLI_NO_CONFIG},
+	{"user", "add", "ID --facility CODE --role ROLE --name NAME [--licensed] [--password PW]",
+	 "a staff account (roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk "
+	 "facility_admin operator)", cli_user_add, CLI_STORE},
+	{"user", "disable", "ID", "disable an account (its sessions end)", cli_user_change, CLI_STORE},
+	{"user", "enable", "ID", "enable it again", cli_user_change, CLI_STORE},
+	{"user", "reset", "ID [--password PW]", "new initial password, unlock, new TOTP device", cli_user_change,
+	 CLI_STORE},
+	{"user", "unlock", "ID", "forget the ID's failed logins (from every address)", cli_user_change, CLI_STORE},
+	{"user", "list", "[--facility CODE]", "the accounts", cli_user_list, CLI_STORE},
+	{"facility", "add", "CODE --name NAME --kind KIND [--state 長野県 --city 松本市]", "register a facility",
+	 cli_facility_add, CLI_STORE},
+	{"facility", "list", "", "the participating facilities", cli_facility_list, CLI_STORE},
+	{"client", "add", "--facility CODE --name NAME --scopes \"system/*.read\"", "a facility system (OAuth2 client)",
+	 cli_client_add, CLI_STORE},
+	{"client", "list", "[--facility CODE]", "facility systems: id, facility, status, live tokens, scopes",
+	 cli_client_list, CLI_STORE},
+	{"client", "disable", "CLIENT_ID", "disable a facility system (its live tokens are revoked)", cli_client_change,
+	 CLI_STORE},
+	{"client", "enable", "CLIENT_ID", "enable it again", cli_client_change, CLI_STORE},
+	{"audit", "verify", "", "check the audit chain, its keyed head and checkpoint (exit 3: tampered)",
+	 cmd_audit_verify, 0},
+	{"audit", "list", "", "every entry, tab-separated, newest first", cli_audit_list, CLI_STORE},
+	{"access", "table", "[read|write]", "the read tables (role, grant) and the write table (docs/ACCESS.md)",
+	 cli_access_table, CLI_NO_CONFIG},
+	{"patient", "candidates", "[--status pending|merged|rejected|unmerged|all]", "the matcher's review queue",
+	 cli_patient, CLI_STORE},
+	{"patient", "merge", "CANDIDATE --reason TEXT [--into REGIONAL_ID] | --from RID --into RID --reason TEXT",
+	 "link registrations of one person (名寄せ)", cli_patient, CLI_STORE},
+	{"patient", "reject", "CANDIDATE --reason TEXT", "not the same person", cli_patient, CLI_STORE},
+	{"patient", "unmerge", "PATIENT_ID --reason TEXT", "undo the merge that moved this registration", cli_patient,
+	 CLI_STORE},
+	{"import", "ssmix2", "DIR --facility CODE", "SS-MIX2 standardized storage (again: only new or changed files)",
+	 cli_import_ssmix2, CLI_STORE},
+	{"ingest", "errors", "[--all]", "quarantined messages and files, with their reasons", cli_ingest_errors,
+	 CLI_STORE},
+	{"ingest", "replay", "ID | --all", "try quarantined messages again (after a fix)", cli_ingest_replay, CLI_STORE},
+	{"jobs", NULL, "", "the scheduler's jobs: period, last run, status, next due", cli_jobs_list, CLI_STORE},
+	{"jobs", "run", "NAME", "run one job now (once among all servers; audited)", cli_jobs_run, CLI_STORE},
+	{"totp", "code", "[SECRET]",
+	 "the current one-time code of SECRET (without: the demo accounts', in a database renkei demo built)",
+	 cli_totp_code, 0},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+	fputs("usage: renkei <command> [-c renkei.conf] [--set key=value ...]\n\ncommands:\n", f);
+	cli_print_usage(f, commands, N_COMMANDS, NULL);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
 	if (parse_cli(argc, argv, &cli) != 0)
 		return 2;
-	if (strcmp(cli.command, "version") == 0) {
-		printf("renkei %s\n", RENKEI_VERSION);
-		return 0;
+	bool known = false;
+	const struct cli_command *row =
+		cli_find(commands, N_COMMANDS, cli.command, cli.args.n_pos ? cli.args.pos[0] : "", &known);
+	if (!row) {
+		if (known) {
+			fprintf(stderr, "renkei %s: say which, with what:\n", cli.command);
+			cli_print_usage(stderr, commands, N_COMMANDS, cli.command);
+		} else {
+			fprintf(stderr, "renkei: unknown command '%s'\n", cli.command);
+			usage(stderr);
+		}
+		return 2;
 	}
-	const char *sub = cli.args.n_pos ? cli.args.pos[0] : "";
-	if (strcmp(cli.command, "gen") == 0)
-		return cmd_gen(&cli);
-	if (strcmp(cli.command, "config") == 0 && strcmp(sub, "example") == 0) {
-		config_write_example(stdout);
-		return 0;
-	}
+	if (row->flags & CLI_NO_CONFIG)
+		return row->run(&(struct cli_call){.a = &cli.args});
 	struct config cfg;
 	if (load_config(&cli, &cfg) != 0)
 		return 2;
-	int rc;
-	if (strcmp(cli.command, "serve") == 0) {
-		rc = cmd_serve(&cfg);
-	} else if (strcmp(cli.command, "init") == 0) {
-		rc = cmd_init(&cfg);
-	} else if (strcmp(cli.command, "demo") == 0) {
-		rc = cmd_demo(&cfg, &cli);
-	} else if (strcmp(cli.command, "audit") == 0 && strcmp(sub, "verify") == 0) {
-		rc = cmd_audit_verify(&cfg);
-	} else if (strcmp(cli.command, "config") == 0 && strcmp(sub, "check") == 0) {
-		printf("configuration ok (listen %s:%d, store %s)\n", cfg.listen_host, cfg.listen_port,
-		       strncmp(cfg.store_url, "sqlite:", 7) == 0 ? cfg.store_url : "postgresql");
-		rc = 0;
-	} else if ((rc = cli_run(cli.command, &cli.args, &cfg)) < 0) {
-		fprintf(stderr, "renkei: unknown command '%s'\n", cli.command);
-		usage(stderr);
-		rc = 2;
-	}
+	int rc = cli_call_row(row, &cli.args, &cfg);
+	if (rc == 2)
+		cli_print_usage(stderr, commands, N_COMMANDS, cli.command);
 	config_free(&cfg);
 	return rc;
 }

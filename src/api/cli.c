@@ -39,39 +39,6 @@ bool cli_is_flag(const char *key)
 	       strcmp(key, "all") == 0;
 }
 
-void cli_usage(void)
-{
-	fputs("operator commands:\n"
-	      "  user add ID --facility CODE --role ROLE --name NAME [--licensed] [--password PW]\n"
-	      "  user disable ID | user enable ID\n"
-	      "  user reset ID [--password PW]     new initial password, unlock, new TOTP device\n"
-	      "  user unlock ID                    forget the ID's failed logins (from every address)\n"
-	      "  user list [--facility CODE]\n"
-	      "  facility add CODE --name NAME --kind KIND [--state 長野県 --city 松本市]\n"
-	      "  facility list\n"
-	      "  client add --facility CODE --name NAME --scopes \"system/*.read\"\n"
-	      "  client list [--facility CODE]     facility systems: id, facility, status, live tokens, scopes\n"
-	      "  client disable CLIENT_ID | client enable CLIENT_ID   disabling revokes its live tokens\n"
-	      "  audit verify                      check the audit chain end to end\n"
-	      "  audit list                        every entry, tab-separated, newest first\n"
-	      "  access table [read|write]         the read tables (role, grant) and the write table (docs/ACCESS.md)\n"
-	      "  patient candidates [--status pending|merged|rejected|unmerged|all]\n"
-	      "  patient merge CANDIDATE --reason TEXT [--into REGIONAL_ID]\n"
-	      "  patient merge --from REGIONAL_ID --into REGIONAL_ID --reason TEXT\n"
-	      "  patient reject CANDIDATE --reason TEXT\n"
-	      "  patient unmerge PATIENT_ID --reason TEXT   undo the merge that moved this registration\n"
-	      "  import ssmix2 DIR --facility CODE  SS-MIX2 standardized storage (again: only new or changed files)\n"
-	      "  ingest errors [--all]             quarantined messages and files, with their reasons\n"
-	      "  ingest replay ID | --all          try quarantined messages again (after a fix)\n"
-	      "  jobs                              the scheduler's jobs: period, last run, status, next due\n"
-	      "  jobs run NAME                     run one job now (once among all servers; audited)\n"
-	      "  totp code [SECRET]                the current one-time code of SECRET (without it: of the\n"
-	      "                                    demo accounts, in a database built by renkei demo only)\n"
-	      "roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk\n"
-	      "       facility_admin operator\n",
-	      stderr);
-}
-
 struct store *cli_open_store(const struct config *cfg)
 {
 	struct rk_err err;
@@ -128,8 +95,11 @@ static void initial_password(char *out, size_t cap)
 	out[n] = '\0';
 }
 
-static int user_add(struct store *s, const struct config *cfg, const struct cli_args *a)
+int cli_user_add(struct cli_call *c)
 {
+	struct store *s = c->store;
+	const struct config *cfg = c->cfg;
+	const struct cli_args *a = c->a;
 	const char *id = a->n_pos > 1 ? a->pos[1] : NULL, *facility = cli_opt(a, "facility"), *role = cli_opt(a, "role"),
 		   *name = cli_opt(a, "name"), *pw = cli_opt(a, "password");
 	struct account acc = {0};
@@ -181,8 +151,12 @@ static int user_add(struct store *s, const struct config *cfg, const struct cli_
 
 /* user disable|enable|unlock|reset: each changes only what it says, so a
  * login failing meanwhile (on any server) cannot undo it. */
-static int user_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
+int cli_user_change(struct cli_call *c)
 {
+	struct store *s = c->store;
+	const struct config *cfg = c->cfg;
+	const struct cli_args *a = c->a;
+	const char *what = a->pos[0];
 	const char *id = a->n_pos > 1 ? a->pos[1] : NULL;
 	struct account acc;
 	struct rk_err err;
@@ -270,8 +244,11 @@ static void cli_operator(struct fhir_ctx *ctx, struct principal *who, struct acc
 	ctx->guard_arg = ax;
 }
 
-static int facility_add(struct store *s, const struct config *cfg, const struct cli_args *a)
+int cli_facility_add(struct cli_call *c)
 {
+	struct store *s = c->store;
+	const struct config *cfg = c->cfg;
+	const struct cli_args *a = c->a;
 	const char *code = a->n_pos > 1 ? a->pos[1] : NULL, *name = cli_opt(a, "name"), *kind = cli_opt(a, "kind");
 	enum facility_kind k;
 	if (!code || !name || !kind || !facility_kind_parse(str_c(kind), &k)) {
@@ -320,8 +297,11 @@ static enum rk_status print_facility(void *ctx, const struct store_facility *f)
 	return RK_OK;
 }
 
-static int client_add(struct store *s, const struct config *cfg, const struct cli_args *a)
+int cli_client_add(struct cli_call *c)
 {
+	struct store *s = c->store;
+	const struct config *cfg = c->cfg;
+	const struct cli_args *a = c->a;
 	const char *facility = cli_opt(a, "facility"), *name = cli_opt(a, "name"), *scopes = cli_opt(a, "scopes");
 	if (!facility || !name || !scopes) {
 		fputs("renkei: client add --facility CODE --name NAME --scopes \"system/Patient.read ...\"\n", stderr);
@@ -361,8 +341,12 @@ static enum rk_status print_client(void *ctx, const struct oauth_client_info *c)
 }
 
 /* client disable|enable CLIENT_ID: disabling also revokes the client's live tokens. */
-static int client_change(struct store *s, const struct config *cfg, const struct cli_args *a, const char *what)
+int cli_client_change(struct cli_call *c)
 {
+	struct store *s = c->store;
+	const struct config *cfg = c->cfg;
+	const struct cli_args *a = c->a;
+	const char *what = a->pos[0];
 	const char *id = a->n_pos > 1 ? a->pos[1] : NULL;
 	if (!id) {
 		fprintf(stderr, "renkei: client %s CLIENT_ID (see renkei client list)\n", what);
@@ -393,9 +377,10 @@ static int client_change(struct store *s, const struct config *cfg, const struct
  * one, of the demo accounts' shared secret, and only for a database that
  * `renkei demo` built (its accounts are the only ones that have it): anywhere
  * else staff's codes come from their own authenticator apps. */
-static int totp_code_cmd(const struct config *cfg, const struct cli_args *a)
+int cli_totp_code(struct cli_call *c)
 {
-	const char *secret = a->n_pos > 1 ? a->pos[1] : NULL;
+	const struct config *cfg = c->cfg;
+	const char *secret = c->a->n_pos > 1 ? c->a->pos[1] : NULL;
 	if (!secret) {
 		if (sodium_init() < 0)
 			return 1;
@@ -430,33 +415,6 @@ static int totp_code_cmd(const struct config *cfg, const struct cli_args *a)
 	return 0;
 }
 
-static int audit_verify_cmd(struct store *s, const struct config *cfg)
-{
-	char path[1024];
-	audit_key_path(cfg, path, sizeof path);
-	unsigned char key[AUDIT_KEY_BYTES];
-	struct rk_err err;
-	rk_err_clear(&err);
-	if (audit_key_load(path, false, key, &err) != RK_OK) {
-		fprintf(stderr, "renkei: audit verify: %s\n", err.msg);
-		return 1;
-	}
-	struct audit_verify_report rep;
-	enum rk_status rc = audit_verify(s, key, &rep, &err);
-	sodium_memzero(key, sizeof key);
-	if (rc != RK_OK) {
-		fprintf(stderr, "renkei: audit verify: %s\n", err.msg);
-		return 1;
-	}
-	if (rep.first_bad) {
-		printf("audit chain BROKEN at entry %lld: %s (%lld entries checked)\n", (long long)rep.first_bad, rep.problem,
-		       (long long)rep.entries);
-		return 3;
-	}
-	printf("audit chain intact: %lld entries\n", (long long)rep.entries);
-	return 0;
-}
-
 static enum rk_status print_audit_row(void *ctx, const struct audit_row *r)
 {
 	(void)ctx;
@@ -480,8 +438,11 @@ static enum rk_status print_candidate(void *arg, const struct linking_candidate 
 }
 
 /* renkei patient candidates|merge|reject|unmerge: the operator's patient linking. */
-static int patient_cmd(struct store *s, const struct config *cfg, const struct cli_args *a)
+int cli_patient(struct cli_call *c)
 {
+	struct store *s = c->store;
+	const struct config *cfg = c->cfg;
+	const struct cli_args *a = c->a;
 	const char *sub = a->pos[0], *arg = a->n_pos > 1 ? a->pos[1] : NULL;
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -511,7 +472,7 @@ static int patient_cmd(struct store *s, const struct config *cfg, const struct c
 		lr.patient_id = arg;
 		fn = linking_unmerge;
 	} else {
-		cli_usage();
+		fprintf(stderr, "renkei: patient: no subcommand '%s'\n", sub);
 		return 2;
 	}
 	struct arena ar;
@@ -545,75 +506,118 @@ static int patient_cmd(struct store *s, const struct config *cfg, const struct c
 	return rc != RK_OK ? (rc == RK_INVALID ? 2 : 1) : arc;
 }
 
-int cli_run(const char *command, const struct cli_args *a, struct config *cfg)
+int cli_user_list(struct cli_call *c)
 {
-	const char *sub = a->n_pos ? a->pos[0] : "";
-	if (strcmp(command, "totp") == 0 && strcmp(sub, "code") == 0)
-		return totp_code_cmd(cfg, a);
-	if (strcmp(command, "access") == 0 && strcmp(sub, "table") == 0) {
-		/* read: who may see what; write: who may write what; both by default */
-		const char *which = a->n_pos > 1 ? a->pos[1] : "";
-		if (which[0] && strcmp(which, "read") != 0 && strcmp(which, "write") != 0) {
-			fputs("renkei: access table [read|write]\n", stderr);
-			return 2;
-		}
-		if (strcmp(which, "write") != 0)
-			access_write_tables(stdout);
-		if (!which[0])
-			fputc('\n', stdout);
-		if (strcmp(which, "read") != 0)
-			access_write_write_table(stdout);
-		return 0;
-	}
-	int ingest_rc = cli_ingest_run(command, a, cfg);
-	if (ingest_rc >= 0)
-		return ingest_rc;
-	int jobs_rc = cli_jobs_run(command, a, cfg);
-	if (jobs_rc >= 0)
-		return jobs_rc;
-	bool known = strcmp(command, "user") == 0 || strcmp(command, "facility") == 0 || strcmp(command, "client") == 0 ||
-		     strcmp(command, "audit") == 0 || strcmp(command, "patient") == 0;
-	if (!known)
-		return -1;
-	if (sodium_init() < 0)
-		return 1;
-	struct store *s = cli_open_store(cfg);
-	if (!s)
-		return 1;
-	int rc = 2;
 	struct rk_err err;
 	rk_err_clear(&err);
-	if (strcmp(command, "user") == 0 && strcmp(sub, "add") == 0)
-		rc = user_add(s, cfg, a);
-	else if (strcmp(command, "user") == 0 && (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0 ||
-						  strcmp(sub, "reset") == 0 || strcmp(sub, "unlock") == 0))
-		rc = user_change(s, cfg, a, sub);
-	else if (strcmp(command, "user") == 0 && strcmp(sub, "list") == 0)
-		rc = account_list(s, cli_opt(a, "facility") ? cli_opt(a, "facility") : "", print_account, NULL, &err) == RK_OK ? 0 : 1;
-	else if (strcmp(command, "facility") == 0 && strcmp(sub, "add") == 0)
-		rc = facility_add(s, cfg, a);
-	else if (strcmp(command, "facility") == 0 && strcmp(sub, "list") == 0)
-		rc = store_facility_list(s, print_facility, NULL, &err) == RK_OK ? 0 : 1;
-	else if (strcmp(command, "patient") == 0 && a->n_pos)
-		rc = patient_cmd(s, cfg, a);
-	else if (strcmp(command, "client") == 0 && strcmp(sub, "add") == 0)
-		rc = client_add(s, cfg, a);
-	else if (strcmp(command, "client") == 0 && strcmp(sub, "list") == 0)
-		rc = oauth_client_list(s, cli_opt(a, "facility") ? cli_opt(a, "facility") : "", time_now_ms(), print_client, NULL,
-				       &err) == RK_OK ? 0 : 1;
-	else if (strcmp(command, "client") == 0 && (strcmp(sub, "disable") == 0 || strcmp(sub, "enable") == 0))
-		rc = client_change(s, cfg, a, sub);
-	else if (strcmp(command, "audit") == 0 && strcmp(sub, "verify") == 0)
-		rc = audit_verify_cmd(s, cfg);
-	else if (strcmp(command, "audit") == 0 && strcmp(sub, "list") == 0) {
-		/* seq, time, request id, event, action, outcome, account, facility, grant, patients, query (oldest last) */
-		struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .count = RK_MAX_OFFSET};
-		rc = audit_search(s, &f, print_audit_row, NULL, NULL, &err) == RK_OK ? 0 : 1;
+	const char *facility = cli_opt(c->a, "facility");
+	if (account_list(c->store, facility ? facility : "", print_account, NULL, &err) != RK_OK) {
+		fprintf(stderr, "renkei: user list: %s\n", err.msg);
+		return 1;
 	}
-	else
-		cli_usage();
-	if (err.status != RK_OK)
-		fprintf(stderr, "renkei: %s\n", err.msg);
-	store_close(s);
+	return 0;
+}
+
+int cli_facility_list(struct cli_call *c)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (store_facility_list(c->store, print_facility, NULL, &err) != RK_OK) {
+		fprintf(stderr, "renkei: facility list: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+int cli_client_list(struct cli_call *c)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	const char *facility = cli_opt(c->a, "facility");
+	if (oauth_client_list(c->store, facility ? facility : "", time_now_ms(), print_client, NULL, &err) != RK_OK) {
+		fprintf(stderr, "renkei: client list: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* seq, time, request id, event, action, outcome, account, facility, grant, patients, query (newest first) */
+int cli_audit_list(struct cli_call *c)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .count = RK_MAX_OFFSET};
+	if (audit_search(c->store, &f, print_audit_row, NULL, NULL, &err) != RK_OK) {
+		fprintf(stderr, "renkei: audit list: %s\n", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+/* read: who may see what; write: who may write what; both by default */
+int cli_access_table(struct cli_call *c)
+{
+	const char *which = c->a->n_pos > 1 ? c->a->pos[1] : "";
+	if (which[0] && strcmp(which, "read") != 0 && strcmp(which, "write") != 0) {
+		fprintf(stderr, "renkei: access table: '%s' is neither read nor write\n", which);
+		return 2;
+	}
+	if (strcmp(which, "write") != 0)
+		access_write_tables(stdout);
+	if (!which[0])
+		fputc('\n', stdout);
+	if (strcmp(which, "read") != 0)
+		access_write_write_table(stdout);
+	return 0;
+}
+
+/* ---- the table's machinery --------------------------------------------- */
+
+const struct cli_command *cli_find(const struct cli_command *t, size_t n, const char *name, const char *sub,
+				   bool *known)
+{
+	const struct cli_command *bare = NULL;
+	*known = false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(t[i].name, name) != 0)
+			continue;
+		*known = true;
+		if (t[i].sub && strcmp(t[i].sub, sub) == 0)
+			return &t[i];
+		if (!t[i].sub && !sub[0])
+			bare = &t[i];
+	}
+	return bare;
+}
+
+void cli_print_usage(FILE *f, const struct cli_command *t, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (name && strcmp(t[i].name, name) != 0)
+			continue;
+		char head[160];
+		snprintf(head, sizeof head, "%s%s%s%s%s", t[i].name, t[i].sub ? " " : "", t[i].sub ? t[i].sub : "",
+			 t[i].synopsis[0] ? " " : "", t[i].synopsis);
+		/* the help beside a short head, under a long one */
+		if (strlen(head) < 34)
+			fprintf(f, "  %-34s %s\n", head, t[i].help);
+		else
+			fprintf(f, "  %s\n  %-34s %s\n", head, "", t[i].help);
+	}
+}
+
+int cli_call_row(const struct cli_command *row, const struct cli_args *a, struct config *cfg)
+{
+	struct cli_call c = {.a = a, .cfg = cfg};
+	if (row->flags & CLI_STORE) {
+		if (sodium_init() < 0) {
+			fputs("renkei: libsodium cannot start\n", stderr);
+			return 1;
+		}
+		if (!(c.store = cli_open_store(cfg)))
+			return 1;
+	}
+	int rc = row->run(&c);
+	store_close(c.store);
 	return rc;
 }

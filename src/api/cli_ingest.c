@@ -25,8 +25,11 @@ static void show_progress(void *arg, const struct ssmix2_stats *st)
 	progress_update(p, st->done);
 }
 
-static int import_ssmix2(struct store *s, const struct config *cfg, const struct cli_args *a)
+int cli_import_ssmix2(struct cli_call *c)
 {
+	struct store *s = c->store;
+	const struct config *cfg = c->cfg;
+	const struct cli_args *a = c->a;
 	const char *dir = a->n_pos > 1 ? a->pos[1] : NULL, *facility = cli_opt(a, "facility");
 	if (!dir || !facility || !*facility) {
 		fputs("renkei: import ssmix2 DIR --facility CODE (the facility whose storage it is)\n", stderr);
@@ -131,54 +134,53 @@ fail:
 	return 1;
 }
 
-int cli_ingest_run(const char *command, const struct cli_args *a, struct config *cfg)
+/* The quarantine's pipeline with its audit log (the replays' entries), for errors and replay. */
+static int with_ingest(struct cli_call *c, int (*fn)(struct cli_call *c, struct ingest *ing))
 {
-	const char *sub = a->n_pos ? a->pos[0] : "";
-	bool import = strcmp(command, "import") == 0, ingest = strcmp(command, "ingest") == 0;
-	if (!import && !ingest)
-		return -1;
-	if (import && strcmp(sub, "ssmix2") != 0) {
-		fputs("renkei: import ssmix2 DIR --facility CODE\n", stderr);
-		return 2;
-	}
-	if (ingest && strcmp(sub, "errors") != 0 && strcmp(sub, "replay") != 0) {
-		fputs("renkei: ingest errors [--all] | ingest replay ID|--all\n", stderr);
-		return 2;
-	}
-	struct store *s = cli_open_store(cfg);
-	if (!s)
+	struct ingest *ing = NULL;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct audit_log *log = NULL;
+	if (audit_open(c->cfg, &log, &err) != RK_OK) {
+		fprintf(stderr, "renkei: audit log: %s\n", err.msg);
 		return 1;
-	int rc;
-	if (import) {
-		rc = import_ssmix2(s, cfg, a);
-	} else {
-		struct ingest *ing = NULL;
-		struct rk_err err;
-		rk_err_clear(&err);
-		struct audit_log *log = NULL;
-		if (audit_open(cfg, &log, &err) != RK_OK) {
-			fprintf(stderr, "renkei: audit log: %s\n", err.msg);
-			store_close(s);
-			return 1;
-		}
-		ingest_open(s, cfg, &ing, &err);
-		char actor[128];
-		snprintf(actor, sizeof actor, "ingest-replay:%s", getenv("USER") ? getenv("USER") : "cli");
-		ingest_set_audit(ing, log, actor);
-		if (strcmp(sub, "errors") == 0) {
-			int n = 0;
-			printf("id\tat\torigin\tfacility\tlocation\treason\n");
-			rc = ingest_errors(s, cli_opt(a, "all") != NULL, print_error, &n, &err) == RK_OK ? 0 : 1;
-			if (rc)
-				fprintf(stderr, "renkei: ingest errors: %s\n", err.msg);
-			else
-				fprintf(stderr, "%d quarantined\n", n);
-		} else {
-			rc = replay(s, ing, cfg, a);
-		}
-		ingest_close(ing);
-		audit_close(log);
 	}
-	store_close(s);
+	ingest_open(c->store, c->cfg, &ing, &err);
+	char actor[128];
+	snprintf(actor, sizeof actor, "ingest-replay:%s", getenv("USER") ? getenv("USER") : "cli");
+	ingest_set_audit(ing, log, actor);
+	int rc = fn(c, ing);
+	ingest_close(ing);
+	audit_close(log);
 	return rc;
+}
+
+static int errors(struct cli_call *c, struct ingest *ing)
+{
+	(void)ing;
+	struct rk_err err;
+	rk_err_clear(&err);
+	int n = 0;
+	printf("id\tat\torigin\tfacility\tlocation\treason\n");
+	if (ingest_errors(c->store, cli_opt(c->a, "all") != NULL, print_error, &n, &err) != RK_OK) {
+		fprintf(stderr, "renkei: ingest errors: %s\n", err.msg);
+		return 1;
+	}
+	fprintf(stderr, "%d quarantined\n", n);
+	return 0;
+}
+
+static int replay_with(struct cli_call *c, struct ingest *ing)
+{
+	return replay(c->store, ing, c->cfg, c->a);
+}
+
+int cli_ingest_errors(struct cli_call *c)
+{
+	return with_ingest(c, errors);
+}
+
+int cli_ingest_replay(struct cli_call *c)
+{
+	return with_ingest(c, replay_with);
 }

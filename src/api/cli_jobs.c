@@ -93,19 +93,12 @@ static int jobs_run(struct store *s, const struct config *cfg, const char *name)
 	return rc != RK_OK ? 1 : arc;
 }
 
-int cli_jobs_run(const char *command, const struct cli_args *a, struct config *cfg)
+int cli_jobs_list(struct cli_call *c)
 {
-	if (strcmp(command, "jobs") != 0)
-		return -1;
-	const char *sub = a->n_pos ? a->pos[0] : "";
-	if (sub[0] && strcmp(sub, "run") != 0) {
-		fputs("renkei: jobs | jobs run NAME\n", stderr);
-		return 2;
-	}
-	struct store *s = cli_open_store(cfg);
-	if (!s)
-		return 1;
-	int rc = sub[0] ? jobs_run(s, cfg, a->n_pos > 1 ? a->pos[1] : NULL) : jobs_list(s, cfg);
-	store_close(s);
-	return rc;
+	return jobs_list(c->store, c->cfg);
+}
+
+int cli_jobs_run(struct cli_call *c)
+{
+	return jobs_run(c->store, c->cfg, c->a->n_pos > 1 ? c->a->pos[1] : NULL);
 }

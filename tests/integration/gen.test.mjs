@@ -11,8 +11,8 @@ import { run } from './harness.mjs';
 
 test('argument errors exit 2 with a reason', async () => {
   const cases = [
-    [['gen'], /say what to generate/],
-    [['gen', 'hl7', '/tmp/x'], /say what to generate/],
+    [['gen'], /gen: say which, with what:\n  gen ssmix2 /],
+    [['gen', 'hl7', '/tmp/x'], /gen: say which, with what:\n  gen ssmix2 /],
     [['gen', 'ssmix2'], /output directory is missing/],
     [['gen', 'ssmix2', '--patients', '0', '/tmp/x'], /--patients wants 1\.\./],
     [['gen', 'ssmix2', '--patients', 'many', '/tmp/x'], /--patients wants/],
