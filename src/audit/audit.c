@@ -66,11 +66,30 @@ static const char *nz(const char *s)
 	return s ? s : "";
 }
 
+/* The text fields as a table: their offsets in struct audit_event and their
+ * columns, in AUDIT_TEXT_FIELDS' order. */
+#define FIELD_OFFSET(m, c) offsetof(struct audit_event, m),
+#define FIELD_COLUMN(m, c) ", " #c
+static const size_t text_offset[] = {AUDIT_TEXT_FIELDS(FIELD_OFFSET)};
+#define N_TEXT (sizeof text_offset / sizeof text_offset[0])
+/* ", request_id, event, account_id, ..." */
+#define TEXT_COLUMNS AUDIT_TEXT_FIELDS(FIELD_COLUMN)
+
+static const char **text_field(struct audit_event *ev, size_t i)
+{
+	return (const char **)((char *)ev + text_offset[i]);
+}
+
+static const char *text_of(const struct audit_event *ev, size_t i)
+{
+	return *(const char *const *)((const char *)ev + text_offset[i]);
+}
+
 static void canonical(struct buf *b, int64_t seq, int64_t recorded_at, const struct audit_event *ev)
 {
-	const char *fields[] = {ev->request_id, ev->event, ev->account, ev->role, ev->facility, ev->session_ref, ev->client_addr,
-				ev->purpose, ev->grant_kind, ev->grant_ref, ev->patients, ev->entities, ev->query,
-				ev->detail};
+	const char *fields[N_TEXT];
+	for (size_t i = 0; i < N_TEXT; i++)
+		fields[i] = text_of(ev, i);
 	buf_printf(b, "[%lld,%lld,\"%c\",%d", (long long)seq, (long long)recorded_at, ev->action ? ev->action : 'E',
 		   ev->outcome);
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
@@ -249,7 +268,31 @@ static enum rk_status head_write(struct audit_log *log, struct store *s, int64_t
 
 /* Multi-row INSERTs: on PostgreSQL every statement is a round trip, and a
  * batch of 32 entries one row at a time cost more than its fsync. */
-#define ENTRY_COLS 20
+#define ENTRY_COLS (6 + (int)N_TEXT) /* seq, recorded_at, action, outcome, prev_hash, hash, then the texts */
+/* An entry read back in the same order: columns 0-5 fixed, then the texts. */
+#define ENTRY_SELECT "SELECT seq, recorded_at, action, outcome, prev_hash, hash" TEXT_COLUMNS " FROM audit_entry"
+
+/* The entry of st's row (ENTRY_SELECT): its text columns copied into texts
+ * (reset here; ev, prev and hash point into it until its next use). */
+static void entry_of_row(struct store_stmt *st, struct buf *texts, struct audit_event *ev, const char **prev,
+			 const char **hash)
+{
+	size_t offs[6 + N_TEXT];
+	buf_reset(texts);
+	for (int c = 2; c < ENTRY_COLS; c++) {
+		if (c == 3)
+			continue; /* outcome: a number */
+		offs[c] = texts->len;
+		buf_put_str(texts, store_col_text(st, c));
+		buf_putc(texts, '\0');
+	}
+	const char *f = buf_cstr(texts);
+	*ev = (struct audit_event){.action = f[offs[2]], .outcome = (int)store_col_i64(st, 3)};
+	for (size_t i = 0; i < N_TEXT; i++)
+		*text_field(ev, i) = f + offs[6 + i];
+	*prev = f + offs[4];
+	*hash = f + offs[5];
+}
 #define ENTRY_ROWS (RK_MAX_SQL_PARAMS / ENTRY_COLS)
 #define PATIENT_ROWS (RK_MAX_SQL_PARAMS / 2)
 
@@ -270,10 +313,7 @@ static void insert_sql(struct buf *sql, const char *head, int rows, int cols, co
 static enum rk_status insert_entries(struct store *s, const struct chained *rows, int n, struct buf *sql,
 				     struct rk_err *err)
 {
-	insert_sql(sql,
-		   "INSERT INTO audit_entry (seq, recorded_at, event, action, outcome, account_id, role, facility_code,"
-		   " session_ref, client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail,"
-		   " prev_hash, hash, request_id) VALUES",
+	insert_sql(sql, "INSERT INTO audit_entry (seq, recorded_at, action, outcome, prev_hash, hash" TEXT_COLUMNS ") VALUES",
 		   n, ENTRY_COLS, "");
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s, buf_cstr(sql), &st, err);
@@ -283,18 +323,14 @@ static enum rk_status insert_entries(struct store *s, const struct chained *rows
 		const struct chained *c = &rows[r];
 		const struct audit_event *ev = c->ev;
 		int base = r * ENTRY_COLS;
-		const char *text[] = {ev->event, c->action, NULL, ev->account, ev->role, ev->facility, ev->session_ref,
-				      ev->client_addr, ev->purpose, ev->grant_kind, ev->grant_ref, ev->patients, ev->entities,
-				      ev->query, ev->detail, c->prev, c->hash};
 		store_bind_i64(st, base + 1, c->seq);
 		store_bind_i64(st, base + 2, c->at);
-		for (int i = 0; i < 17; i++) {
-			if (i == 2)
-				store_bind_i64(st, base + 5, ev->outcome);
-			else
-				store_bind_text(st, base + 3 + i, str_c(nz(text[i])));
-		}
-		store_bind_text(st, base + 20, str_c(nz(ev->request_id)));
+		store_bind_text(st, base + 3, str_c(nz(c->action)));
+		store_bind_i64(st, base + 4, ev->outcome);
+		store_bind_text(st, base + 5, str_c(nz(c->prev)));
+		store_bind_text(st, base + 6, str_c(nz(c->hash)));
+		for (size_t i = 0; i < N_TEXT; i++)
+			store_bind_text(st, base + 7 + (int)i, str_c(nz(text_of(ev, i))));
 	}
 	rc = store_run(st, err);
 	store_done(st);
@@ -551,20 +587,8 @@ static void take_checkpoint(struct audit_log *log)
 
 static void pending_free(struct pending *p)
 {
-	free((char *)p->ev.request_id);
-	free((char *)p->ev.event);
-	free((char *)p->ev.account);
-	free((char *)p->ev.role);
-	free((char *)p->ev.facility);
-	free((char *)p->ev.session_ref);
-	free((char *)p->ev.client_addr);
-	free((char *)p->ev.purpose);
-	free((char *)p->ev.grant_kind);
-	free((char *)p->ev.grant_ref);
-	free((char *)p->ev.patients);
-	free((char *)p->ev.entities);
-	free((char *)p->ev.query);
-	free((char *)p->ev.detail);
+	for (size_t i = 0; i < N_TEXT; i++)
+		free((char *)text_of(&p->ev, i));
 	pthread_cond_destroy(&p->cv);
 	free(p);
 }
@@ -651,17 +675,18 @@ static struct pending *pending_new(const struct audit_event *ev)
 	struct pending *p = calloc(1, sizeof *p);
 	if (!p)
 		rk_oom();
-	p->ev = (struct audit_event){
-		.request_id = dup_or_empty(ev->request_id), .event = dup_or_empty(ev->event), .action = ev->action,
-		.outcome = ev->outcome,
-		.account = dup_or_empty(ev->account), .role = dup_or_empty(ev->role),
-		.facility = dup_or_empty(ev->facility), .session_ref = dup_or_empty(ev->session_ref),
-		.client_addr = dup_or_empty(ev->client_addr), .purpose = dup_or_empty(ev->purpose),
-		.grant_kind = dup_or_empty(ev->grant_kind), .grant_ref = dup_or_empty(ev->grant_ref),
-		.patients = dup_or_empty(ev->patients && *ev->patients ? ev->patients : "[]"),
-		.entities = dup_or_empty(ev->entities && *ev->entities ? ev->entities : "[]"),
-		.query = dup_or_empty(ev->query), .detail = dup_or_empty(ev->detail),
-	};
+	p->ev = (struct audit_event){.action = ev->action, .outcome = ev->outcome};
+	for (size_t i = 0; i < N_TEXT; i++)
+		*text_field(&p->ev, i) = dup_or_empty(text_of(ev, i));
+	/* the JSON arrays are never empty text */
+	if (!*p->ev.patients) {
+		free((char *)p->ev.patients);
+		p->ev.patients = dup_or_empty("[]");
+	}
+	if (!*p->ev.entities) {
+		free((char *)p->ev.entities);
+		p->ev.entities = dup_or_empty("[]");
+	}
 	pthread_cond_init(&p->cv, NULL);
 	return p;
 }
@@ -727,10 +752,7 @@ static enum rk_status key_fits_log(struct store *s, const unsigned char key[AUDI
 	if (h->seq == 0)
 		return RK_OK;
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"SELECT seq, recorded_at, event, action, outcome, account_id, role, facility_code, session_ref,"
-		" client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail, prev_hash, hash,"
-		" request_id FROM audit_entry WHERE seq = ?", &st, err);
+	enum rk_status rc = store_prepare(s, ENTRY_SELECT " WHERE seq = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, h->seq);
@@ -740,24 +762,19 @@ static enum rk_status key_fits_log(struct store *s, const unsigned char key[AUDI
 		rc = rk_fail(err, RK_CONFLICT, "the audit chain head names entry %lld, which does not exist; run `renkei "
 					       "audit verify`", (long long)h->seq);
 	if (rc == RK_OK) {
-		char *c[20];
-		for (int i = 2; i < 20; i++)
-			if (!(c[i] = strndup(store_col_text(st, i).ptr, store_col_text(st, i).len)))
-				rk_oom();
-		struct audit_event ev = {.request_id = c[19], .event = c[2], .action = c[3][0],
-					 .outcome = (int)store_col_i64(st, 4), .account = c[5], .role = c[6],
-					 .facility = c[7], .session_ref = c[8], .client_addr = c[9], .purpose = c[10],
-					 .grant_kind = c[11], .grant_ref = c[12], .patients = c[13], .entities = c[14],
-					 .query = c[15], .detail = c[16]};
+		struct buf texts;
+		buf_init(&texts, 1u << 26);
+		struct audit_event ev;
+		const char *prev, *hash;
+		entry_of_row(st, &texts, &ev, &prev, &hash);
 		char want[65];
-		audit_chain_hash(key, c[17], h->seq, store_col_i64(st, 1), &ev, want);
-		if (strcmp(want, c[18]) != 0)
+		audit_chain_hash(key, prev, h->seq, store_col_i64(st, 1), &ev, want);
+		if (strcmp(want, hash) != 0)
 			rc = rk_fail(err, RK_INVALID, "the audit key does not match this audit log's entries");
-		else if (strcmp(c[18], h->hash) != 0)
+		else if (strcmp(hash, h->hash) != 0)
 			rc = rk_fail(err, RK_CONFLICT, "the audit chain head disagrees with entry %lld; run `renkei audit "
 						       "verify`", (long long)h->seq);
-		for (int i = 2; i < 20; i++)
-			free(c[i]);
+		buf_free(&texts);
 	}
 	store_done(st);
 	return rc;
@@ -1018,10 +1035,7 @@ static enum rk_status verify_entries(struct store *s, const unsigned char key[AU
 				     struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"SELECT seq, recorded_at, event, action, outcome, account_id, role, facility_code, session_ref,"
-		" client_addr, purpose, grant_kind, grant_ref, patients, entities, query, detail, prev_hash, hash,"
-		" request_id FROM audit_entry ORDER BY seq", &st, err);
+	enum rk_status rc = store_prepare(s, ENTRY_SELECT " ORDER BY seq", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	char prev[65] = "";
@@ -1031,24 +1045,9 @@ static enum rk_status verify_entries(struct store *s, const unsigned char key[AU
 	buf_init(&fields, 1u << 26);
 	while (!rep->tampered && (rc = store_step(st, &row, err)) == RK_OK && row) {
 		int64_t seq = store_col_i64(st, 0);
-		/* Copy the text columns: the event points into them while hashing. */
-		buf_reset(&fields);
-		size_t offs[20];
-		for (int c = 2; c < 20; c++) {
-			offs[c] = fields.len;
-			buf_put_str(&fields, store_col_text(st, c));
-			buf_putc(&fields, '\0');
-		}
-		const char *f = buf_cstr(&fields);
-		struct audit_event ev = {
-			.request_id = f + offs[19],
-			.event = f + offs[2], .action = f[offs[3]], .outcome = (int)store_col_i64(st, 4),
-			.account = f + offs[5], .role = f + offs[6], .facility = f + offs[7], .session_ref = f + offs[8],
-			.client_addr = f + offs[9], .purpose = f + offs[10], .grant_kind = f + offs[11],
-			.grant_ref = f + offs[12], .patients = f + offs[13], .entities = f + offs[14], .query = f + offs[15],
-			.detail = f + offs[16],
-		};
-		const char *stored_prev = f + offs[17], *stored_hash = f + offs[18];
+		struct audit_event ev;
+		const char *stored_prev, *stored_hash;
+		entry_of_row(st, &fields, &ev, &stored_prev, &stored_hash);
 		char want[65];
 		audit_chain_hash(key, prev, seq, store_col_i64(st, 1), &ev, want);
 		if (seq > expect)

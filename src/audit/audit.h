@@ -22,6 +22,26 @@
 #define AUDIT_KEY_BYTES 32
 
 /* One entry, as the caller describes it. Strings are copied; NULL means "". */
+/* The text fields of an entry, once: X(member of struct audit_event, column
+ * of audit_entry), in the order the chain's hash takes them. Everything that
+ * lists them (the canonical form, the INSERT, the reads that verify, the
+ * writer's copies) expands this list. */
+#define AUDIT_TEXT_FIELDS(X)                                                                                           \
+	X(request_id, request_id)                                                                                      \
+	X(event, event)                                                                                                \
+	X(account, account_id)                                                                                         \
+	X(role, role)                                                                                                  \
+	X(facility, facility_code)                                                                                     \
+	X(session_ref, session_ref)                                                                                    \
+	X(client_addr, client_addr)                                                                                    \
+	X(purpose, purpose)                                                                                            \
+	X(grant_kind, grant_kind)                                                                                      \
+	X(grant_ref, grant_ref)                                                                                        \
+	X(patients, patients)                                                                                          \
+	X(entities, entities)                                                                                          \
+	X(query, query)                                                                                                \
+	X(detail, detail)
+
 struct audit_event {
 	const char *request_id; /* the HTTP request's X-Request-Id */
 	const char *event;      /* read, vread, search, history, create, update, delete, pix, login, ... */
