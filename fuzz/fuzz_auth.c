@@ -54,14 +54,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	case 2:
 		if (scope_valid(text))
-			check(strncmp(text, "system/", 7) == 0 || text[0] == ' ', "a valid scope list starts with system/");
+			check(strncmp(text, "system/", 7) == 0 || text[0] == ' ',
+			      "a valid scope list starts with system/");
 		scope_allows(text, "Patient", false);
 		scope_allows(text, "Patient", true);
 		break;
 	case 3: {
 		const char *names[] = {"山田", "太郎", "yamada"};
-		struct password_context pc = {.account_id = "dr.yamada", .names = names, .n_names = 3,
-					      .birth_date = "1970-04-01", .mfa = (size & 1) != 0};
+		struct password_context pc = {.account_id = "dr.yamada",
+					      .names = names,
+					      .n_names = 3,
+					      .birth_date = "1970-04-01",
+					      .mfa = (size & 1) != 0};
 		const char *reason = NULL;
 		struct rk_err err;
 		rk_err_clear(&err);

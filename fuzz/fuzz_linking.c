@@ -39,8 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(self >= 0 && self <= 100, "self score in range");
 	if (f.key[0])
 		check(self >= LINKING_THRESHOLD, "a registration matches itself");
-	json_t *fixed = json_pack("{s:[{s:s, s:[s]}], s:s, s:s}", "name", "family", "ユアサ", "given", "ハナコ", "birthDate",
-				  "1948-07-15", "gender", "female");
+	json_t *fixed = json_pack("{s:[{s:s, s:[s]}], s:s, s:s}", "name", "family", "ユアサ", "given", "ハナコ",
+				  "birthDate", "1948-07-15", "gender", "female");
 	linking_features(fixed, &g);
 	json_decref(fixed);
 	int other = linking_score(&f, &g, why, sizeof why);

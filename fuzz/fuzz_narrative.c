@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(str_starts_with(str_trim(in), "<div"), "accepted without beginning with <div");
 	check(holds(in, FHIR_XHTML_NS), "accepted without the XHTML namespace");
 	check(!holds_outside_comments(in, "<!DOCTYPE") && !holds_outside_comments(in, "<![CDATA[") &&
-	      !holds_outside_comments(in, "<?"),
+		      !holds_outside_comments(in, "<?"),
 	      "accepted a DTD, CDATA section or processing instruction");
 	return 0;
 }

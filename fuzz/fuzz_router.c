@@ -37,11 +37,11 @@ static const struct {
 	{"root/sub", NULL},
 	{"root/sub/index.html", "=<p>sub</p>\n"},
 	{"root/sub/page.html", "=<p>page</p>\n"},
-	{"root/link.html", "index.html"},                       /* inside: allowed */
-	{"root/sub/up.html", "../index.html"},                  /* inside: allowed */
-	{"root/secret.txt", "../root-outside/secret.txt"},      /* sibling with the root's prefix */
-	{"root/outside", "../root-outside"},                    /* a directory outside */
-	{"root/passwd", "/etc/passwd"},                         /* absolute, outside */
+	{"root/link.html", "index.html"},                  /* inside: allowed */
+	{"root/sub/up.html", "../index.html"},             /* inside: allowed */
+	{"root/secret.txt", "../root-outside/secret.txt"}, /* sibling with the root's prefix */
+	{"root/outside", "../root-outside"},               /* a directory outside */
+	{"root/passwd", "/etc/passwd"},                    /* absolute, outside */
 	{"root/etc", "/etc"},
 	{"root/loop", "loop"},
 };
@@ -119,16 +119,13 @@ static void fuzz_route(const char *method, struct str path)
 				continue;
 			check(args[i].ptr >= path.ptr && args[i].ptr + args[i].len <= path.ptr + path.len,
 			      "capture outside the path");
-			check(args[i].len > 0 && !memchr(args[i].ptr, '/', args[i].len), "capture empty or spans segments");
+			check(args[i].len > 0 && !memchr(args[i].ptr, '/', args[i].len),
+			      "capture empty or spans segments");
 		}
 		break;
-	case ROUTER_BAD_METHOD:
-		check(allow[0] != '\0', "405 without an Allow list");
-		break;
-	case ROUTER_NO_ROUTE:
-		break;
-	default:
-		check(0, "unknown router result");
+	case ROUTER_BAD_METHOD: check(allow[0] != '\0', "405 without an Allow list"); break;
+	case ROUTER_NO_ROUTE: break;
+	default: check(0, "unknown router result");
 	}
 }
 

@@ -15,8 +15,8 @@
 #include "fhir/types.h"
 
 #define FUZZ_ARENA_LIMIT (16u << 20)
-#define FUZZ_MAX_COUNT 100
-#define FUZZ_NOW 1767225600000LL /* 2026-01-01T00:00:00Z */
+#define FUZZ_MAX_COUNT   100
+#define FUZZ_NOW         1767225600000LL /* 2026-01-01T00:00:00Z */
 
 static void check(int ok, const char *what)
 {

@@ -52,7 +52,8 @@ static void check_upper(struct str prefix)
 		check(str_is_utf8(u), "prefix_upper output is not valid UTF-8");
 		check(cmp_bytes(u, prefix) > 0, "prefix_upper output does not sort above the prefix");
 		size_t keep = last_cp_start(prefix);
-		check(u.len > keep && memcmp(u.ptr, prefix.ptr, keep) == 0, "prefix_upper changed the leading code points");
+		check(u.len > keep && memcmp(u.ptr, prefix.ptr, keep) == 0,
+		      "prefix_upper changed the leading code points");
 	} else {
 		/* Only a prefix ending in U+10FFFF has no upper bound. */
 		size_t i = last_cp_start(prefix);

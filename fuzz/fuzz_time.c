@@ -12,7 +12,7 @@
 #include "core/str.h"
 #include "core/time.h"
 
-#define DAY_MS 86400000LL
+#define DAY_MS        86400000LL
 #define ZONE_SLACK_MS (14LL * 3600000)
 
 static void check(int ok, const char *what)

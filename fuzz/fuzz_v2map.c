@@ -22,8 +22,8 @@ static void check(int ok, const char *what)
 
 static void map_once(const struct hl7_msg *m, struct arena *a, const char *dt)
 {
-	struct v2map_input in = {.facility_code = str_c("2011000011"), .data_type = str_c(dt),
-				 .meta_source = str_c("fuzz:input")};
+	struct v2map_input in = {
+		.facility_code = str_c("2011000011"), .data_type = str_c(dt), .meta_source = str_c("fuzz:input")};
 	struct v2map_result r;
 	struct rk_err err;
 	rk_err_clear(&err);

@@ -206,7 +206,7 @@ static int cmd_serve(struct cli_call *c)
 	sigwait(&stop, &sig);
 	log_event(LOG_INFO, "http.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
 	sched_stop(sched); /* the job running finishes first; it audits, so before the log closes */
-	mllp_stop(mllp); /* drains: what was received is stored and acknowledged first */
+	mllp_stop(mllp);   /* drains: what was received is stored and acknowledged first */
 	http_stop(srv);
 	audit_close(env.audit);
 	free((char *)env.capability);
@@ -253,8 +253,11 @@ static int cmd_demo(struct cli_call *c)
 	struct demo_stats stats;
 	struct progress bar;
 	progress_init(&bar, stderr, isatty(fileno(stderr)) == 1);
-	struct demo_options opts = {.seed = seed, .people = patients, .history = !cli_opt(c->a, "no-history"),
-				    .ssmix2_dir = cli_opt(c->a, "keep-ssmix2"), .progress = &bar};
+	struct demo_options opts = {.seed = seed,
+				    .people = patients,
+				    .history = !cli_opt(c->a, "no-history"),
+				    .ssmix2_dir = cli_opt(c->a, "keep-ssmix2"),
+				    .progress = &bar};
 	enum rk_status st = demo_build(s, cfg, &opts, &stats, &err);
 	store_close(s);
 	if (st != RK_OK) {
@@ -263,16 +266,16 @@ static int cmd_demo(struct cli_call *c)
 	}
 	printf("demo region built (seed %llu): %d facilities, %d staff, %d accounts, %d people (%d at more than one facility), "
 	       "%d patient registrations, %d consents, %d care teams, %lld clinical records in %.1f s\n",
-	       (unsigned long long)seed, stats.facilities, stats.staff, stats.accounts, stats.people, stats.linked_people,
-	       stats.registrations, stats.consents, stats.care_teams, (long long)stats.records,
+	       (unsigned long long)seed, stats.facilities, stats.staff, stats.accounts, stats.people,
+	       stats.linked_people, stats.registrations, stats.consents, stats.care_teams, (long long)stats.records,
 	       (double)stats.elapsed_ms / 1000.0);
 	if (opts.history)
 		printf("hospital records from SS-MIX2: %lld patients, %lld files generated; imported: %lld stored, "
 		       "%lld superseded, %lld deleted, %lld quarantined; %lld resources%s%s\n",
 		       (long long)stats.ssmix2_patients, (long long)stats.ssmix2_files, (long long)stats.ssmix2_stored,
-		       (long long)stats.ssmix2_superseded, (long long)stats.ssmix2_deleted, (long long)stats.ssmix2_quarantined,
-		       (long long)stats.ssmix2_resources, opts.ssmix2_dir ? "; storages kept in " : "",
-		       opts.ssmix2_dir ? opts.ssmix2_dir : "");
+		       (long long)stats.ssmix2_superseded, (long long)stats.ssmix2_deleted,
+		       (long long)stats.ssmix2_quarantined, (long long)stats.ssmix2_resources,
+		       opts.ssmix2_dir ? "; storages kept in " : "", opts.ssmix2_dir ? opts.ssmix2_dir : "");
 	printf("demo accounts: see README.md (password %s, TOTP secret %s)\n", DEMO_PASSWORD, DEMO_TOTP_SECRET);
 	return 0;
 }
@@ -299,8 +302,8 @@ static int cmd_audit_verify(struct cli_call *c)
 		fprintf(stderr, "renkei: audit verify: note: %s\n", rep.note);
 	if (rep.tampered) {
 		if (rep.first_bad)
-			printf("audit chain BROKEN at entry %lld: %s (%lld entries checked)\n", (long long)rep.first_bad,
-			       rep.problem, (long long)rep.entries);
+			printf("audit chain BROKEN at entry %lld: %s (%lld entries checked)\n",
+			       (long long)rep.first_bad, rep.problem, (long long)rep.entries);
 		else
 			printf("audit chain BROKEN: %s (%lld entries checked)\n", rep.problem, (long long)rep.entries);
 		return 3;
@@ -376,7 +379,8 @@ static const struct cli_command commands[] = {
 	{"version", NULL, "", "print the version", cmd_version, CLI_NO_CONFIG},
 	{"user", "add", "ID --facility CODE --role ROLE --name NAME [--licensed] [--password PW]",
 	 "a staff account (roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk "
-	 "facility_admin operator)", cli_user_add, CLI_STORE},
+	 "facility_admin operator)",
+	 cli_user_add, CLI_STORE},
 	{"user", "disable", "ID", "disable an account (its sessions end)", cli_user_change, CLI_STORE},
 	{"user", "enable", "ID", "enable it again", cli_user_change, CLI_STORE},
 	{"user", "reset", "ID [--password PW]", "new initial password, unlock, new TOTP device", cli_user_change,
@@ -409,7 +413,8 @@ static const struct cli_command commands[] = {
 	 cli_import_ssmix2, CLI_STORE},
 	{"ingest", "errors", "[--all]", "quarantined messages and files, with their reasons", cli_ingest_errors,
 	 CLI_STORE},
-	{"ingest", "replay", "ID | --all", "try quarantined messages again (after a fix)", cli_ingest_replay, CLI_STORE},
+	{"ingest", "replay", "ID | --all", "try quarantined messages again (after a fix)", cli_ingest_replay,
+	 CLI_STORE},
 	{"jobs", NULL, "", "the scheduler's jobs: period, last run, status, next due", cli_jobs_list, CLI_STORE},
 	{"jobs", "run", "NAME", "run one job now (once among all servers; audited)", cli_jobs_run, CLI_STORE},
 	{"totp", "code", "[SECRET]",

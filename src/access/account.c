@@ -19,8 +19,8 @@ bool account_id_valid(const char *id)
 	return true;
 }
 
-#define ACCOUNT_COLS                                                                                              \
-	"account_id, facility_code, role, licensed, display_name, practitioner_id, password_hash, must_change,"    \
+#define ACCOUNT_COLS                                                                                            \
+	"account_id, facility_code, role, licensed, display_name, practitioner_id, password_hash, must_change," \
 	" totp_secret, totp_enrolled, totp_last_step, disabled"
 
 static void row_to_account(struct store_stmt *st, struct account *a)
@@ -59,10 +59,12 @@ enum rk_status account_get(struct store *s, const char *id, struct account *out,
 enum rk_status account_insert(struct store *s, const struct account *a, int64_t now, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"INSERT INTO account (account_id, facility_code, role, licensed, display_name, practitioner_id, password_hash,"
 		" must_change, totp_secret, totp_enrolled, totp_last_step, disabled, created_at, updated_at)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err);
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(a->id));
@@ -97,7 +99,8 @@ static enum rk_status run_changes(struct store_stmt *st, int64_t *changed, struc
 enum rk_status account_set_disabled(struct store *s, const char *id, bool disabled, int64_t now, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "UPDATE account SET disabled = ?, updated_at = ? WHERE account_id = ?", &st, err);
+	enum rk_status rc =
+		store_prepare(s, "UPDATE account SET disabled = ?, updated_at = ? WHERE account_id = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, disabled);
@@ -111,9 +114,11 @@ enum rk_status account_set_disabled(struct store *s, const char *id, bool disabl
 enum rk_status account_reset(struct store *s, const char *id, const char *new_hash, int64_t now, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"UPDATE account SET password_hash = ?, must_change = 1, totp_secret = '', totp_enrolled = 0,"
-		" totp_last_step = 0, updated_at = ? WHERE account_id = ?", &st, err);
+		" totp_last_step = 0, updated_at = ? WHERE account_id = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(new_hash));
@@ -129,8 +134,9 @@ enum rk_status account_change_password(struct store *s, const char *id, const ch
 {
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s,
-		"UPDATE account SET password_hash = ?, must_change = 0, updated_at = ?"
-		" WHERE account_id = ? AND password_hash = ?", &st, err);
+					  "UPDATE account SET password_hash = ?, must_change = 0, updated_at = ?"
+					  " WHERE account_id = ? AND password_hash = ?",
+					  &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(new_hash));
@@ -150,8 +156,9 @@ enum rk_status account_totp_begin(struct store *s, const char *id, const char *s
 	/* The used-step mark starts again with the secret: no code of an earlier
 	 * secret matches the new one. */
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"UPDATE account SET totp_secret = ?, totp_last_step = 0 WHERE account_id = ? AND totp_enrolled = 0", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "UPDATE account SET totp_secret = ?, totp_last_step = 0 WHERE account_id = ? AND totp_enrolled = 0",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(secret));
@@ -167,11 +174,13 @@ enum rk_status account_totp_claim(struct store *s, const char *id, const char *s
 				  bool *claimed, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, enrol
-		? "UPDATE account SET totp_last_step = ?, totp_enrolled = 1"
-		  " WHERE account_id = ? AND totp_secret = ? AND totp_last_step < ? AND totp_enrolled = 0"
-		: "UPDATE account SET totp_last_step = ?"
-		  " WHERE account_id = ? AND totp_secret = ? AND totp_last_step < ? AND totp_enrolled = 1", &st, err);
+	enum rk_status rc = store_prepare(
+		s,
+		enrol ? "UPDATE account SET totp_last_step = ?, totp_enrolled = 1"
+			" WHERE account_id = ? AND totp_secret = ? AND totp_last_step < ? AND totp_enrolled = 0"
+		      : "UPDATE account SET totp_last_step = ?"
+			" WHERE account_id = ? AND totp_secret = ? AND totp_last_step < ? AND totp_enrolled = 1",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, step);
@@ -188,8 +197,9 @@ enum rk_status account_end_sessions(struct store *s, const char *id, const char 
 				    struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"UPDATE web_session SET ended_at = ? WHERE account_id = ? AND ended_at = 0 AND token_hash <> ?", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "UPDATE web_session SET ended_at = ? WHERE account_id = ? AND ended_at = 0 AND token_hash <> ?", &st,
+		err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, now);
@@ -205,8 +215,11 @@ enum rk_status account_end_sessions(struct store *s, const char *id, const char 
 enum rk_status account_list(struct store *s, const char *facility, account_fn fn, void *ctx, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"SELECT " ACCOUNT_COLS " FROM account WHERE facility_code = ? OR CAST(? AS TEXT) = '' ORDER BY account_id", &st, err);
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT " ACCOUNT_COLS
+			      " FROM account WHERE facility_code = ? OR CAST(? AS TEXT) = '' ORDER BY account_id",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(facility));
@@ -226,8 +239,8 @@ enum rk_status account_list(struct store *s, const char *facility, account_fn fn
 enum rk_status account_totp_secret_used(struct store *s, const char *secret, bool *used, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "SELECT 1 FROM account WHERE totp_secret = ? AND totp_enrolled = 1 LIMIT 1",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(s, "SELECT 1 FROM account WHERE totp_secret = ? AND totp_enrolled = 1 LIMIT 1", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(secret));

@@ -63,7 +63,8 @@ static struct str cookie_value(struct str header, const char *name)
 static enum rk_status end_session(struct store *s, const char *hash, int64_t now, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "UPDATE web_session SET ended_at = ? WHERE token_hash = ? AND ended_at = 0", &st, err);
+	enum rk_status rc =
+		store_prepare(s, "UPDATE web_session SET ended_at = ? WHERE token_hash = ? AND ended_at = 0", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, now);
@@ -79,11 +80,13 @@ static enum rk_status by_session(struct store *s, const struct config *cfg, stru
 	char hash[65];
 	sha256_hex(token, hash);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"SELECT s.account_id, s.stage, s.csrf_token, s.last_seen, s.expires_at, s.authenticated_at, s.ended_at,"
 		" a.role, a.display_name, a.facility_code, a.disabled, f.kind, f.area, f.name, s.reauth_at"
 		" FROM web_session s JOIN account a ON a.account_id = s.account_id"
-		" LEFT JOIN facility f ON f.facility_code = a.facility_code WHERE s.token_hash = ?", &st, err);
+		" LEFT JOIN facility f ON f.facility_code = a.facility_code WHERE s.token_hash = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(hash));
@@ -131,7 +134,8 @@ static enum rk_status by_session(struct store *s, const struct config *cfg, stru
 		bool minutes = cfg->session_idle_ms >= 60000;
 		return rk_fail_code(err, RK_UNAUTHORIZED, "session_idle",
 				    "the session ended after %lld %s without use; log in again",
-				    (long long)(cfg->session_idle_ms / (minutes ? 60000 : 1000)), minutes ? "minutes" : "seconds");
+				    (long long)(cfg->session_idle_ms / (minutes ? 60000 : 1000)),
+				    minutes ? "minutes" : "seconds");
 	}
 	snprintf(p->session_ref, sizeof p->session_ref, "s:%.16s", hash);
 	snprintf(p->session_hash, sizeof p->session_hash, "%s", hash);
@@ -160,10 +164,12 @@ static enum rk_status by_token(struct store *s, struct str token, int64_t now, s
 	if (!str_cut(rest, '_', &id, &secret) || id.len != 32 || !secret.len)
 		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_token", "the bearer token is malformed");
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"SELECT t.secret_hash, t.client_id, t.scopes, t.expires_at, t.revoked_at, c.disabled, c.facility_code,"
 		" c.name, f.kind, f.area, f.name FROM oauth_token t JOIN oauth_client c ON c.client_id = t.client_id"
-		" LEFT JOIN facility f ON f.facility_code = c.facility_code WHERE t.token_id = ?", &st, err);
+		" LEFT JOIN facility f ON f.facility_code = c.facility_code WHERE t.token_id = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, id);
@@ -191,11 +197,13 @@ static enum rk_status by_token(struct store *s, struct str token, int64_t now, s
 	/* Compare even when the id is unknown, so both cases take the same time. */
 	bool match = sodium_memcmp(want, got, 64) == 0 && row;
 	if (!match)
-		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_token", "the bearer token is not valid (unknown or altered)");
+		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_token",
+				    "the bearer token is not valid (unknown or altered)");
 	if (revoked)
 		return rk_fail_code(err, RK_UNAUTHORIZED, "token_revoked", "the bearer token was revoked");
 	if (now >= expires)
-		return rk_fail_code(err, RK_UNAUTHORIZED, "token_expired", "the bearer token has expired; request a new one");
+		return rk_fail_code(err, RK_UNAUTHORIZED, "token_expired",
+				    "the bearer token has expired; request a new one");
 	if (disabled)
 		return rk_fail_code(err, RK_UNAUTHORIZED, "client_disabled", "the client of this token is disabled");
 	p->kind = PRINCIPAL_SYSTEM;
@@ -213,7 +221,8 @@ enum rk_status auth_authenticate(struct store *s, const struct config *cfg, stru
 	authorization = str_trim(authorization);
 	if (authorization.len) {
 		if (authorization.len > 7 && str_eq_nocase((struct str){authorization.ptr, 7}, "Bearer "))
-			return by_token(s, str_trim((struct str){authorization.ptr + 7, authorization.len - 7}), now, out, err);
+			return by_token(s, str_trim((struct str){authorization.ptr + 7, authorization.len - 7}), now,
+					out, err);
 		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_token", "only Bearer authorization is accepted");
 	}
 	struct str token = cookie_value(cookie, AUTH_COOKIE);
@@ -244,9 +253,9 @@ enum { G_ID, G_ADDR };
 
 struct guard {
 	const char *id;
-	char addr[64];          /* IPv4 address or IPv6 /64 prefix */
+	char addr[64]; /* IPv4 address or IPv6 /64 prefix */
 	int64_t count[2], until[2], last[2];
-	bool set_lock[2];       /* this attempt's failure started the lock */
+	bool set_lock[2]; /* this attempt's failure started the lock */
 };
 
 /* The client address as counted: an IPv6 address by its /64 (one host
@@ -284,9 +293,11 @@ static enum rk_status guard_load(struct store *s, struct guard *g, int64_t now, 
 {
 	for (int k = G_ID; k <= G_ADDR; k++) {
 		struct store_stmt *st;
-		enum rk_status rc = store_prepare(s,
+		enum rk_status rc = store_prepare(
+			s,
 			"INSERT INTO login_failure (login_id, client_addr, failed_count, locked_until, last_failure)"
-			" VALUES (?, ?, 0, 0, ?) ON CONFLICT (login_id, client_addr) DO NOTHING", &st, err);
+			" VALUES (?, ?, 0, 0, ?) ON CONFLICT (login_id, client_addr) DO NOTHING",
+			&st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_text(st, 1, str_c(g->id));
@@ -297,8 +308,9 @@ static enum rk_status guard_load(struct store *s, struct guard *g, int64_t now, 
 		if (rc != RK_OK)
 			return rc;
 		rc = store_prepare(s,
-			"SELECT failed_count, locked_until, last_failure FROM login_failure"
-			" WHERE login_id = ? AND client_addr = ?@FORUPDATE@", &st, err);
+				   "SELECT failed_count, locked_until, last_failure FROM login_failure"
+				   " WHERE login_id = ? AND client_addr = ?@FORUPDATE@",
+				   &st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_text(st, 1, str_c(g->id));
@@ -325,9 +337,11 @@ static enum rk_status guard_save(struct store *s, const struct guard *g, struct 
 {
 	for (int k = G_ID; k <= G_ADDR; k++) {
 		struct store_stmt *st;
-		enum rk_status rc = store_prepare(s,
-			"UPDATE login_failure SET failed_count = ?, locked_until = ?, last_failure = ?"
-			" WHERE login_id = ? AND client_addr = ?", &st, err);
+		enum rk_status rc =
+			store_prepare(s,
+				      "UPDATE login_failure SET failed_count = ?, locked_until = ?, last_failure = ?"
+				      " WHERE login_id = ? AND client_addr = ?",
+				      &st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_i64(st, 1, g->count[k]);
@@ -380,12 +394,14 @@ static enum rk_status locked(const struct guard *g, int64_t now, int64_t *until_
 		*until_out = until;
 	long long secs = (long long)((until - now + 999) / 1000);
 	if (by_addr)
-		return rk_fail_code(err, RK_FORBIDDEN, "locked",
-				    "this login ID is locked for your address after repeated failures; try again in %lld seconds",
-				    secs);
+		return rk_fail_code(
+			err, RK_FORBIDDEN, "locked",
+			"this login ID is locked for your address after repeated failures; try again in %lld seconds",
+			secs);
 	return rk_fail_code(err, RK_FORBIDDEN, "locked",
 			    "this login ID is locked after repeated failures from several addresses; try again in %lld"
-			    " seconds", secs);
+			    " seconds",
+			    secs);
 }
 
 /* Now and then (one claim in 64), rows of a day without failure go. Outside
@@ -398,7 +414,8 @@ static void guard_purge(struct store *s, int64_t now)
 	if (randombytes_uniform(64) != 0)
 		return;
 	struct store_stmt *st;
-	if (store_prepare(s, "DELETE FROM login_failure WHERE last_failure < ? AND locked_until < ?", &st, NULL) != RK_OK)
+	if (store_prepare(s, "DELETE FROM login_failure WHERE last_failure < ? AND locked_until < ?", &st, NULL) !=
+	    RK_OK)
 		return;
 	store_bind_i64(st, 1, now - RK_LOGIN_FAILURE_MEMORY_MS);
 	store_bind_i64(st, 2, now);
@@ -461,8 +478,8 @@ out_rollback:
 static enum rk_status guard_clear_locked(struct store *s, const struct guard *g, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"DELETE FROM login_failure WHERE login_id = ? AND (client_addr = ? OR client_addr = '*')", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "DELETE FROM login_failure WHERE login_id = ? AND (client_addr = ? OR client_addr = '*')", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(g->id));
@@ -486,8 +503,8 @@ static enum rk_status guard_clear(struct store *s, struct guard *g, int64_t now,
 /* The answer to a wrong password after its claim: "locked" when this very
  * failure started a lock (as the attempt that reaches the threshold always
  * did), else the caller's own words. */
-static enum rk_status wrong(const struct guard *g, int64_t now, int64_t *until_out, struct rk_err *err, const char *code,
-			    const char *msg)
+static enum rk_status wrong(const struct guard *g, int64_t now, int64_t *until_out, struct rk_err *err,
+			    const char *code, const char *msg)
 {
 	if (g->set_lock[G_ID] || g->set_lock[G_ADDR])
 		return locked(g, now, until_out, err);
@@ -517,9 +534,11 @@ static enum rk_status set_stage(struct store *s, const char *hash, enum session_
 				int64_t now, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"UPDATE web_session SET stage = ?, authenticated_at = CASE WHEN ? = 1 THEN ? ELSE authenticated_at END,"
-		" last_seen = ? WHERE token_hash = ?", &st, err);
+		" last_seen = ? WHERE token_hash = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(session_stage_code(stage)));
@@ -552,17 +571,20 @@ static const char *hash_to_check(const struct account *a, bool usable)
 	return dummy_hash;
 }
 
-static enum rk_status new_session(struct store *s, const struct config *cfg, const char *account, enum session_stage stage,
-				  const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
+static enum rk_status new_session(struct store *s, const struct config *cfg, const char *account,
+				  enum session_stage stage, const char *client_addr, int64_t now, struct auth_step *out,
+				  struct rk_err *err)
 {
 	char csrf[48], hash[65];
 	random_token(out->token, sizeof out->token, 32);
 	random_token(csrf, sizeof csrf, 24);
 	sha256_hex(str_c(out->token), hash);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"INSERT INTO web_session (token_hash, account_id, stage, csrf_token, created_at, last_seen, expires_at,"
-		" authenticated_at, client_addr, ended_at, reauth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)", &st, err);
+		" authenticated_at, client_addr, ended_at, reauth_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(hash));
@@ -798,7 +820,8 @@ enum rk_status auth_reauth(struct store *s, const struct config *cfg, const stru
 	if (rc != RK_OK)
 		return rc;
 	if (!a.totp_enrolled)
-		return rk_fail_code(err, RK_FORBIDDEN, "totp_required", "re-authentication needs a TOTP device; enrol one first");
+		return rk_fail_code(err, RK_FORBIDDEN, "totp_required",
+				    "re-authentication needs a TOTP device; enrol one first");
 	if ((rc = check_code(s, cfg, &a, code, client_addr, false, now, err)) != RK_OK)
 		return rc;
 	if ((rc = before_final(hook, err)) != RK_OK)
@@ -821,8 +844,9 @@ enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, co
 	if (who->kind != PRINCIPAL_STAFF)
 		return rk_fail(err, RK_FORBIDDEN, "only a logged-in member of staff can do this");
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"UPDATE web_session SET reauth_at = 0 WHERE token_hash = ? AND reauth_at > 0 AND reauth_at >= ?", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "UPDATE web_session SET reauth_at = 0 WHERE token_hash = ? AND reauth_at > 0 AND reauth_at >= ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(who->session_hash));
@@ -831,9 +855,10 @@ enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, co
 	int64_t used = rc == RK_OK ? store_changes(st) : 0;
 	store_done(st);
 	if (rc == RK_OK && used != 1)
-		return rk_fail_code(err, RK_FORBIDDEN, "reauth_required",
-				    "break-the-glass needs a fresh re-authentication (each one opens one episode): send "
-				    "password and code, or POST /api/reauth first");
+		return rk_fail_code(
+			err, RK_FORBIDDEN, "reauth_required",
+			"break-the-glass needs a fresh re-authentication (each one opens one episode): send "
+			"password and code, or POST /api/reauth first");
 	return rc;
 }
 
@@ -849,8 +874,9 @@ enum rk_status auth_unlock(struct store *s, const char *login_id, struct rk_err 
 	/* The ID's row first, as every login locks them (PostgreSQL: no deadlock
 	 * with a login of the ID in flight). */
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"SELECT failed_count FROM login_failure WHERE login_id = ? AND client_addr = '*'@FORUPDATE@", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "SELECT failed_count FROM login_failure WHERE login_id = ? AND client_addr = '*'@FORUPDATE@", &st,
+		err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(login_id));

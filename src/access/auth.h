@@ -13,7 +13,7 @@
 #include "core/str.h"
 #include "store/store.h"
 
-#define AUTH_COOKIE "renkei_session"
+#define AUTH_COOKIE    "renkei_session"
 #define AUTH_TOKEN_MAX 128
 
 /* From the Authorization and Cookie headers. RK_UNAUTHORIZED with a specific
@@ -28,7 +28,7 @@ enum rk_status auth_authenticate(struct store *s, const struct config *cfg, stru
 struct auth_step {
 	char token[AUTH_TOKEN_MAX];
 	enum session_stage stage;
-	int64_t locked_until;      /* set with RK_FORBIDDEN "locked" */
+	int64_t locked_until; /* set with RK_FORBIDDEN "locked" */
 };
 
 /* A password-checking step (login, password change, re-authentication)

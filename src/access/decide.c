@@ -25,10 +25,10 @@
  * policy says otherwise"). */
 #define REFUSAL_BLOCKS_EMERGENCY true
 
-#define C(cat) (1u << (cat))
-#define SUMMARY (C(CAT_DEMOGRAPHICS) | C(CAT_ALLERGY) | C(CAT_CONDITION) | C(CAT_MEDICATION) | C(CAT_LAB))
+#define C(cat)       (1u << (cat))
+#define SUMMARY      (C(CAT_DEMOGRAPHICS) | C(CAT_ALLERGY) | C(CAT_CONDITION) | C(CAT_MEDICATION) | C(CAT_LAB))
 #define CLINICAL_ALL (SUMMARY | C(CAT_CLINICAL) | C(CAT_IMAGING) | C(CAT_DOCUMENT))
-#define EVERYTHING ((1u << CAT_COUNT_) - 1)
+#define EVERYTHING   ((1u << CAT_COUNT_) - 1)
 
 /* Role × category: what each role may ever see. */
 static const unsigned role_cats[ROLE_COUNT_] = {
@@ -50,10 +50,10 @@ static const unsigned role_cats[ROLE_COUNT_] = {
 static const unsigned grant_cats[GRANT_COUNT_] = {
 	[GRANT_NONE] = 0,
 	[GRANT_OWN] = EVERYTHING,
-	[GRANT_INDIVIDUAL] = CLINICAL_ALL,                /* the regional clinical exchange */
+	[GRANT_INDIVIDUAL] = CLINICAL_ALL,               /* the regional clinical exchange */
 	[GRANT_COMPREHENSIVE] = SUMMARY | C(CAT_COLLAB), /* collaboration data and the shared summary */
-	[GRANT_EMERGENCY] = CLINICAL_ALL,                 /* break-the-glass: the clinical record */
-	[GRANT_DISASTER] = SUMMARY,                       /* the emergency summary (6情報) */
+	[GRANT_EMERGENCY] = CLINICAL_ALL,                /* break-the-glass: the clinical record */
+	[GRANT_DISASTER] = SUMMARY,                      /* the emergency summary (6情報) */
 	[GRANT_REGISTERED] = C(CAT_CONSENT),
 	[GRANT_OPERATOR] = C(CAT_DEMOGRAPHICS) | C(CAT_CONSENT),
 };
@@ -107,7 +107,8 @@ static bool consent_covers(const struct access_patient *p, const struct consent_
 	/* "*": a consent opens to every facility the patient is registered with;
 	 * a refusal closes to every facility at all. */
 	bool scoped = c->scoped && kind != CONSENT_REFUSAL;
-	bool star_ok = kind == CONSENT_REFUSAL || (scoped ? in_list(c->scope, c->n_scope, viewer) : registered_at(p, viewer));
+	bool star_ok =
+		kind == CONSENT_REFUSAL || (scoped ? in_list(c->scope, c->n_scope, viewer) : registered_at(p, viewer));
 	bool view_ok = eq(c->viewer_facility, viewer) || (eq(c->viewer_facility, "*") && star_ok);
 	if (scoped && !in_list(c->scope, c->n_scope, source))
 		return false; /* given under a merged ID: not for another identity's records */
@@ -180,8 +181,8 @@ struct access_decision access_decide(const struct access_principal *who, const s
 
 const char *access_grant_code(enum access_grant g)
 {
-	static const char *const codes[GRANT_COUNT_] = {"", "own", "individual", "comprehensive", "emergency",
-							"disaster", "registered", "operator"};
+	static const char *const codes[GRANT_COUNT_] = {"",          "own",      "individual", "comprehensive",
+							"emergency", "disaster", "registered", "operator"};
 	return (unsigned)g < GRANT_COUNT_ ? codes[g] : "";
 }
 

@@ -86,16 +86,16 @@ enum access_grant {
 
 enum access_reason {
 	REASON_PERMIT,
-	REASON_ROLE,      /* the role never sees this category */
-	REASON_NO_GRANT,  /* no consent, membership or emergency covers it */
-	REASON_REFUSED,   /* the patient refused sharing */
+	REASON_ROLE,     /* the role never sees this category */
+	REASON_NO_GRANT, /* no consent, membership or emergency covers it */
+	REASON_REFUSED,  /* the patient refused sharing */
 	REASON_COUNT_
 };
 
 struct access_decision {
 	bool permit;
-	enum access_grant grant;   /* the grant that permits (GRANT_NONE when denied) */
-	const char *grant_ref;     /* consent or episode id, or NULL */
+	enum access_grant grant; /* the grant that permits (GRANT_NONE when denied) */
+	const char *grant_ref;   /* consent or episode id, or NULL */
 	enum access_reason reason;
 };
 
@@ -111,7 +111,7 @@ bool access_grant_covers(enum access_grant g, enum record_category cat);
 /* Roles that may start a break-the-glass episode, at which kinds of facility. */
 bool access_emergency_eligible(enum role r, const char *facility_kind);
 
-const char *access_grant_code(enum access_grant g);  /* "individual" */
+const char *access_grant_code(enum access_grant g);   /* "individual" */
 const char *access_reason_code(enum access_reason r); /* "refused" */
 
 /* Write the tables as Markdown (docs/ACCESS.md). */

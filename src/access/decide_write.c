@@ -17,8 +17,8 @@
 #include <string.h>
 
 #define R(role) (1u << (role))
-#define STAFF                                                                                                     \
-	(R(ROLE_DOCTOR) | R(ROLE_DENTIST) | R(ROLE_PHARMACIST) | R(ROLE_NURSE) | R(ROLE_VISITING_NURSE) |          \
+#define STAFF                                                                                             \
+	(R(ROLE_DOCTOR) | R(ROLE_DENTIST) | R(ROLE_PHARMACIST) | R(ROLE_NURSE) | R(ROLE_VISITING_NURSE) | \
 	 R(ROLE_CARE_MANAGER) | R(ROLE_THERAPIST) | R(ROLE_CLERK) | R(ROLE_FACILITY_ADMIN))
 
 enum who {
@@ -28,8 +28,8 @@ enum who {
 };
 
 struct write_rule {
-	unsigned roles;     /* roles that write it at the owning facility (facility systems: ROLE_SYSTEM) */
-	bool readers;       /* roles: those that read the record's category (docs/ACCESS.md table 1) */
+	unsigned roles; /* roles that write it at the owning facility (facility systems: ROLE_SYSTEM) */
+	bool readers;   /* roles: those that read the record's category (docs/ACCESS.md table 1) */
 	enum who create, change, del;
 	bool operator;      /* the network operator creates, changes and deletes it on anyone's behalf */
 	bool at_registered; /* the owner must be a facility where the patient is registered */
@@ -37,25 +37,55 @@ struct write_rule {
 	bool kept_fields;   /* kind, area and taking part are the operator's (a facility) */
 };
 
-static const struct write_rule rules[WK_COUNT_] = {
-	[WK_CLINICAL] = {.readers = true, .create = OWNER, .change = OWNER, .del = OWNER},
-	[WK_REGISTRATION] = {.roles = STAFF | R(ROLE_SYSTEM), .create = OWNER, .change = OWNER, .del = OWNER},
-	[WK_LINK] = {.roles = 0, .create = NOBODY, .change = NOBODY, .del = NOBODY, .operator = true},
-	[WK_CONSENT] = {.roles = STAFF | R(ROLE_SYSTEM), .create = OWNER, .change = OWNER, .del = OWNER,
-			.operator = true, .at_registered = true},
-	[WK_COMPREHENSIVE] = {.roles = STAFF | R(ROLE_SYSTEM), .create = REGISTERED, .change = OWNER, .del = OWNER,
-			      .operator = true, .at_registered = true},
-	[WK_REFUSAL] = {.roles = STAFF | R(ROLE_SYSTEM), .create = REGISTERED, .change = OWNER, .del = NOBODY,
-			.operator = true, .at_registered = true},
-	[WK_CARE_TEAM] = {.roles = STAFF | R(ROLE_SYSTEM), .create = REGISTERED, .change = OWNER, .del = OWNER,
-			  .operator = true, .at_registered = true, .handover = true},
-	[WK_FACILITY] = {.roles = R(ROLE_FACILITY_ADMIN), .create = NOBODY, .change = OWNER, .del = NOBODY,
-			 .operator = true, .kept_fields = true},
-	[WK_ORGANIZATION] = {.roles = R(ROLE_FACILITY_ADMIN), .create = OWNER, .change = OWNER, .del = OWNER,
-			     .operator = true},
-	[WK_PRACTITIONER] = {.roles = R(ROLE_FACILITY_ADMIN) | R(ROLE_SYSTEM), .create = OWNER, .change = OWNER,
-			     .del = OWNER, .operator = true},
-};
+static const struct write_rule rules[WK_COUNT_] =
+	{
+		[WK_CLINICAL] = {.readers = true, .create = OWNER, .change = OWNER, .del = OWNER},
+		[WK_REGISTRATION] = {.roles = STAFF | R(ROLE_SYSTEM), .create = OWNER, .change = OWNER, .del = OWNER},
+		[WK_LINK] = {.roles = 0, .create = NOBODY, .change = NOBODY, .del = NOBODY, .operator= true },
+			     [WK_CONSENT] = {.roles = STAFF | R(ROLE_SYSTEM),
+					     .create = OWNER,
+					     .change = OWNER,
+					     .del = OWNER,
+					     .operator= true,
+					     .at_registered = true},
+			     [WK_COMPREHENSIVE] = {.roles = STAFF | R(ROLE_SYSTEM),
+						   .create = REGISTERED,
+						   .change = OWNER,
+						   .del = OWNER,
+						   .operator= true,
+						   .at_registered = true},
+			     [WK_REFUSAL] = {.roles = STAFF | R(ROLE_SYSTEM),
+					     .create = REGISTERED,
+					     .change = OWNER,
+					     .del = NOBODY,
+					     .operator= true,
+					     .at_registered = true},
+			     [WK_CARE_TEAM] = {.roles = STAFF | R(ROLE_SYSTEM),
+					       .create = REGISTERED,
+					       .change = OWNER,
+					       .del = OWNER,
+					       .operator= true,
+					       .at_registered = true,
+					       .handover = true},
+			     [WK_FACILITY] = {.roles = R(ROLE_FACILITY_ADMIN),
+					      .create = NOBODY,
+					      .change = OWNER,
+					      .del = NOBODY,
+					      .operator= true,
+					      .kept_fields = true},
+			     [WK_ORGANIZATION] = {.roles = R(ROLE_FACILITY_ADMIN),
+						  .create = OWNER,
+						  .change = OWNER,
+						  .del = OWNER,
+						  .operator= true },
+						  [WK_PRACTITIONER] =
+							  {
+								  .roles = R(ROLE_FACILITY_ADMIN) | R(ROLE_SYSTEM),
+								  .create = OWNER,
+								  .change = OWNER,
+								  .del = OWNER,
+								  .operator= true },
+						  };
 
 static const char *nz(const char *s)
 {
@@ -141,16 +171,16 @@ static enum write_reason facility_rules(const struct write_rule *rule, const cha
 			return WR_NOT_OWNER;
 		if (!same(fresh->owner, F) && rule->at_registered && !registered_at(p, fresh->owner))
 			return WR_NOT_REGISTERED; /* a care team handed to a facility the patient is not registered at */
-		if (rule->kept_fields && (!same(stored->facility_kind, fresh->facility_kind) ||
-					  !same(stored->facility_area, fresh->facility_area) || stored->active != fresh->active))
+		if (rule->kept_fields &&
+		    (!same(stored->facility_kind, fresh->facility_kind) ||
+		     !same(stored->facility_area, fresh->facility_area) || stored->active != fresh->active))
 			return WR_OPERATOR_ONLY;
 		return WR_PERMIT;
 	case WRITE_DELETE:
 		if (rule->del == NOBODY)
 			return stored->kind == WK_REFUSAL ? WR_DELETE_REFUSAL : WR_OPERATOR_ONLY;
 		return same(stored->owner, F) ? WR_PERMIT : WR_NOT_OWNER;
-	default:
-		return WR_ROLE;
+	default: return WR_ROLE;
 	}
 }
 
@@ -178,8 +208,8 @@ struct write_decision access_decide_write(const struct access_principal *who, en
 const char *write_reason_code(enum write_reason r)
 {
 	static const char *const codes[WR_COUNT_] = {
-		"permit",        "role",         "not_owner",    "not_registered", "operator_only", "kind_change",
-		"patient_change", "owner_change", "needs_form",   "regional_id",    "delete_refusal",
+		"permit",         "role",         "not_owner",  "not_registered", "operator_only",  "kind_change",
+		"patient_change", "owner_change", "needs_form", "regional_id",    "delete_refusal",
 	};
 	return (unsigned)r < WR_COUNT_ ? codes[r] : "";
 }
@@ -209,16 +239,13 @@ const char *write_reason_text(enum write_reason r)
 enum rk_status write_reason_status(enum write_reason r)
 {
 	switch (r) {
-	case WR_PERMIT:
-		return RK_OK;
+	case WR_PERMIT: return RK_OK;
 	case WR_ROLE:
 	case WR_NOT_OWNER:
 	case WR_NOT_REGISTERED:
 	case WR_OPERATOR_ONLY:
-	case WR_DELETE_REFUSAL:
-		return RK_FORBIDDEN;
-	default:
-		return RK_INVALID;
+	case WR_DELETE_REFUSAL: return RK_FORBIDDEN;
+	default: return RK_INVALID;
 	}
 }
 
@@ -227,10 +254,8 @@ enum rk_status write_reason_status(enum write_reason r)
 static const char *who_text(const struct write_rule *rule, enum who w, bool create)
 {
 	switch (w) {
-	case NOBODY:
-		return "— (運用管理者のみ / operator only)";
-	case REGISTERED:
-		return "患者が登録された施設 (a facility where the patient is registered), which then owns it";
+	case NOBODY: return "— (運用管理者のみ / operator only)";
+	case REGISTERED: return "患者が登録された施設 (a facility where the patient is registered), which then owns it";
 	default:
 		return create && rule->at_registered ? "所有施設 (its owner), where the patient is registered"
 						     : "所有施設 (its owner)";
@@ -275,11 +300,12 @@ void access_write_write_table(FILE *f)
 		fprintf(f, "| %s (%s) | %s | %s | %s%s | %s | ", write_kind_ja((enum write_kind)k),
 			write_kind_en((enum write_kind)k), owner_of[k], who_text(rule, rule->create, true),
 			who_text(rule, rule->change, false),
-			rule->handover ? "; may hand it to another such facility"
+			rule->handover      ? "; may hand it to another such facility"
 			: rule->kept_fields ? "; kind, area and taking part: operator only"
-			: k == WK_REFUSAL ? "; withdrawal with the signed form" : "",
+			: k == WK_REFUSAL   ? "; withdrawal with the signed form"
+					    : "",
 			who_text(rule, rule->del, false));
 		roles_text(f, rule);
-		fprintf(f, " | %s |\n", rule->operator ? "✓" : "·");
+		fprintf(f, " | %s |\n", rule->operator? "✓" : "·");
 	}
 }

@@ -48,8 +48,8 @@ struct write_decision access_decide_write(const struct access_principal *who, en
  * before anything is read)? cat: the category, for clinical records. */
 bool access_role_writes(enum role r, enum write_kind k, enum record_category cat);
 
-const char *write_reason_code(enum write_reason r);  /* "not_owner" */
-const char *write_reason_text(enum write_reason r);  /* an English sentence for the OperationOutcome */
+const char *write_reason_code(enum write_reason r);      /* "not_owner" */
+const char *write_reason_text(enum write_reason r);      /* an English sentence for the OperationOutcome */
 enum rk_status write_reason_status(enum write_reason r); /* RK_FORBIDDEN or RK_INVALID */
 
 /* Write the write table as Markdown (docs/ACCESS.md). */

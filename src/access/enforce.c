@@ -25,7 +25,7 @@ struct facts_slot {
 	const char *regional; /* key */
 	struct access_patient facts;
 	size_t cap_reg, cap_cons, cap_team; /* allocated lengths of facts' arrays, while loading */
-	struct ident_row *idents;          /* only for a person with merged regional IDs */
+	struct ident_row *idents;           /* only for a person with merged regional IDs */
 	size_t n_idents, cap_idents;
 };
 
@@ -66,9 +66,11 @@ static enum rk_status load_principal(struct access_ctx *ax, struct rk_err *err)
 	if (ax->principal_loaded)
 		return RK_OK;
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ax->store,
+	enum rk_status rc = store_prepare(
+		ax->store,
 		"SELECT episode_id, regional_id FROM emergency_episode WHERE account_id = ? AND started_at <= ?"
-		" AND expires_at > ? AND ended_at = 0", &st, err);
+		" AND expires_at > ? AND ended_at = 0",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(ax->who->account));
@@ -103,7 +105,8 @@ static enum rk_status load_principal(struct access_ctx *ax, struct rk_err *err)
 	if (!ax->episode_ids || !ax->episode_patients)
 		return oom(err);
 	ax->disaster_id = NULL;
-	rc = store_prepare(ax->store,
+	rc = store_prepare(
+		ax->store,
 		"SELECT declaration_id, area FROM disaster_declaration WHERE started_at <= ? AND ends_at > ? AND ended_at = 0",
 		&st, err);
 	if (rc != RK_OK)
@@ -143,7 +146,8 @@ enum rk_status access_regional_of(struct access_ctx *ax, struct str patient_id, 
 		return RK_OK;
 	}
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ax->store, "SELECT regional_id FROM patient_link WHERE patient_id = ?", &st, err);
+	enum rk_status rc =
+		store_prepare(ax->store, "SELECT regional_id FROM patient_link WHERE patient_id = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, patient_id);
@@ -229,8 +233,8 @@ enum rk_status access_check_write(struct access_ctx *ax, enum write_action act, 
 				  const struct write_record *fresh, struct write_decision *out, struct rk_err *err)
 {
 	const char *regional = fresh && fresh->regional_id && fresh->regional_id[0] ? fresh->regional_id
-			       : stored && stored->regional_id ? stored->regional_id
-							       : "";
+			       : stored && stored->regional_id                      ? stored->regional_id
+										    : "";
 	const struct access_patient *p = NULL;
 	if (regional[0]) {
 		enum rk_status rc = access_patient(ax, regional, &p, err);
@@ -274,7 +278,10 @@ static void note_write(struct access_ctx *ax, enum write_action act, const char 
 	const char *form = consent && rec->attachment && rec->attachment[0] ? rec->attachment : NULL;
 	snprintf(ax->write_notes + used, sizeof ax->write_notes - used, "%s%s %s/%.*s %s%s%s%.16s", used ? "; " : "",
 		 write_kind_en(rec->kind), type, STR_FMT(id), write_action_code(act), state,
-		 !consent ? "" : form ? ", signed form sha256:" : ", no signed form", form ? form : "");
+		 !consent ? ""
+		 : form   ? ", signed form sha256:"
+			  : ", no signed form",
+		 form ? form : "");
 }
 
 void access_take_write_notes(struct access_ctx *ax, char *dst, size_t n)
@@ -315,10 +322,11 @@ enum rk_status access_guard_create_id(void *arg, const char *type, struct str id
 	size_t fl = strlen(ax->who->facility);
 	if (fl && id.len > fl + 1 && memcmp(id.ptr, ax->who->facility, fl) == 0 && id.ptr[fl] == '-')
 		return RK_OK;
-	return rk_fail(err, RK_NOT_FOUND,
-		       "%s/%.*s is not known; to create a record under an id of your own, begin the id with your facility "
-		       "code and a hyphen (%s-...), or create it with POST",
-		       type, STR_FMT(id), fl ? ax->who->facility : "<facility code>");
+	return rk_fail(
+		err, RK_NOT_FOUND,
+		"%s/%.*s is not known; to create a record under an id of your own, begin the id with your facility "
+		"code and a hyphen (%s-...), or create it with POST",
+		type, STR_FMT(id), fl ? ax->who->facility : "<facility code>");
 }
 
 /* ---- prefetch: the facts of many patients in a few statements ---------- */
@@ -400,8 +408,10 @@ static enum rk_status load_idents(struct access_ctx *ax, struct access_cache *c,
 {
 	*n_merged = *n_extra = 0;
 	*merged = *extra = NULL;
-	in_sql(sql, "SELECT DISTINCT l.regional_id FROM patient_link l JOIN patient_identity i ON i.patient_id = l.patient_id"
-		    " WHERE (i.regional_id <> l.regional_id OR i.since <> 0) AND l.regional_id", n, "");
+	in_sql(sql,
+	       "SELECT DISTINCT l.regional_id FROM patient_link l JOIN patient_identity i ON i.patient_id = l.patient_id"
+	       " WHERE (i.regional_id <> l.regional_id OR i.since <> 0) AND l.regional_id",
+	       n, "");
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(ax->store, buf_cstr(sql), &st, err);
 	if (rc != RK_OK)
@@ -419,8 +429,10 @@ static enum rk_status load_idents(struct access_ctx *ax, struct access_cache *c,
 	if (rc != RK_OK || !*n_merged)
 		return rc;
 	*merged = m;
-	in_sql(sql, "SELECT l.regional_id, i.regional_id, i.since, l.facility_code FROM patient_link l JOIN patient_identity i"
-		    " ON i.patient_id = l.patient_id WHERE l.regional_id", *n_merged, " ORDER BY l.regional_id, i.regional_id");
+	in_sql(sql,
+	       "SELECT l.regional_id, i.regional_id, i.since, l.facility_code FROM patient_link l JOIN patient_identity i"
+	       " ON i.patient_id = l.patient_id WHERE l.regional_id",
+	       *n_merged, " ORDER BY l.regional_id, i.regional_id");
 	if ((rc = store_prepare(ax->store, buf_cstr(sql), &st, err)) != RK_OK)
 		return rc;
 	for (size_t i = 0; i < *n_merged; i++)
@@ -503,13 +515,15 @@ static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regiona
 				continue;
 			struct access_patient *p = &slot->facts;
 			if (kind == 0) {
-				const char **reg = grow(ax, (void *)p->registered, p->n_registered, &slot->cap_reg, sizeof *reg);
+				const char **reg =
+					grow(ax, (void *)p->registered, p->n_registered, &slot->cap_reg, sizeof *reg);
 				if (!reg)
 					break;
 				reg[p->n_registered++] = dup(ax, store_col_text(st, 1));
 				p->registered = reg;
 			} else if (kind == 1) {
-				struct consent_fact *cf = grow(ax, (void *)p->consents, p->n_consents, &slot->cap_cons, sizeof *cf);
+				struct consent_fact *cf =
+					grow(ax, (void *)p->consents, p->n_consents, &slot->cap_cons, sizeof *cf);
 				if (!cf)
 					break;
 				struct consent_fact *f = &cf[p->n_consents++];
@@ -525,12 +539,14 @@ static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regiona
 				f->start = store_col_i64(st, 6);
 				f->end = store_col_i64(st, 7);
 				p->consents = cf;
-				if (scope_of(ax, slot, ident, store_col_i64(st, 8), &f->scoped, &f->scope, &f->n_scope) != RK_OK) {
+				if (scope_of(ax, slot, ident, store_col_i64(st, 8), &f->scoped, &f->scope,
+					     &f->n_scope) != RK_OK) {
 					row = true;
 					break;
 				}
 			} else {
-				struct team_fact *tf = grow(ax, (void *)p->team, p->n_team, &slot->cap_team, sizeof *tf);
+				struct team_fact *tf =
+					grow(ax, (void *)p->team, p->n_team, &slot->cap_team, sizeof *tf);
 				if (!tf)
 					break;
 				struct team_fact *t = &tf[p->n_team++];
@@ -541,7 +557,8 @@ static enum rk_status prefetch_facts(struct access_ctx *ax, const char **regiona
 				t->start = store_col_i64(st, 4);
 				t->end = store_col_i64(st, 5);
 				p->team = tf;
-				if (scope_of(ax, slot, ident, store_col_i64(st, 6), &t->scoped, &t->scope, &t->n_scope) != RK_OK) {
+				if (scope_of(ax, slot, ident, store_col_i64(st, 6), &t->scoped, &t->scope,
+					     &t->n_scope) != RK_OK) {
 					row = true;
 					break;
 				}

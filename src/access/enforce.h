@@ -23,8 +23,8 @@ struct access_ctx {
 	struct access_principal ap;
 	int64_t now;
 	bool principal_loaded;
-	const char *disaster_id;      /* active declaration covering the principal's area */
-	const char **episode_ids;     /* the principal's active break-the-glass episodes ... */
+	const char *disaster_id;       /* active declaration covering the principal's area */
+	const char **episode_ids;      /* the principal's active break-the-glass episodes ... */
 	const char **episode_patients; /* ... and their regional IDs */
 	size_t n_episodes;
 	struct access_cache *cache;

@@ -104,9 +104,11 @@ enum rk_status oauth_client_create(struct store *s, const char *facility, const 
 	 * stays cheap (no Argon2 per request). */
 	sha256_hex(secret, strlen(secret), hash);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"INSERT INTO oauth_client (client_id, facility_code, name, secret_hash, scopes, disabled, created_at)"
-		" VALUES (?, ?, ?, ?, ?, 0, ?)", &st, err);
+		" VALUES (?, ?, ?, ?, ?, 0, ?)",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(id));
@@ -129,8 +131,8 @@ enum rk_status oauth_issue(struct store *s, const struct config *cfg, const char
 {
 	memset(out, 0, sizeof *out);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "SELECT secret_hash, scopes, disabled FROM oauth_client WHERE client_id = ?",
-					  &st, err);
+	enum rk_status rc = store_prepare(
+		s, "SELECT secret_hash, scopes, disabled FROM oauth_client WHERE client_id = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(client_id ? client_id : ""));
@@ -151,7 +153,8 @@ enum rk_status oauth_issue(struct store *s, const struct config *cfg, const char
 		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_client", "client authentication failed");
 	const char *scope = requested_scope && *requested_scope ? requested_scope : have;
 	if (!scope_valid(scope) || !scopes_within(scope, have))
-		return rk_fail_code(err, RK_INVALID, "invalid_scope", "the requested scope is not granted to this client");
+		return rk_fail_code(err, RK_INVALID, "invalid_scope",
+				    "the requested scope is not granted to this client");
 	unsigned char raw[16], sraw[32];
 	randombytes_buf(raw, sizeof raw);
 	randombytes_buf(sraw, sizeof sraw);
@@ -159,9 +162,11 @@ enum rk_status oauth_issue(struct store *s, const struct config *cfg, const char
 	sodium_bin2hex(id, sizeof id, raw, sizeof raw);
 	sodium_bin2base64(sec, sizeof sec, sraw, sizeof sraw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sha256_hex(sec, strlen(sec), sec_hash);
-	rc = store_prepare(s,
+	rc = store_prepare(
+		s,
 		"INSERT INTO oauth_token (token_id, secret_hash, client_id, scopes, issued_at, expires_at, revoked_at)"
-		" VALUES (?, ?, ?, ?, ?, ?, 0)", &st, err);
+		" VALUES (?, ?, ?, ?, ?, ?, 0)",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(id));
@@ -191,8 +196,9 @@ enum rk_status oauth_revoke(struct store *s, const char *token, int64_t now, str
 	char sec_hash[65];
 	sha256_hex(secret.ptr, secret.len, sec_hash);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"UPDATE oauth_token SET revoked_at = ? WHERE token_id = ? AND secret_hash = ? AND revoked_at = 0", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "UPDATE oauth_token SET revoked_at = ? WHERE token_id = ? AND secret_hash = ? AND revoked_at = 0",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, now);
@@ -207,7 +213,8 @@ enum rk_status oauth_client_list(struct store *s, const char *facility, int64_t 
 				 struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"SELECT c.client_id, c.facility_code, c.name, c.scopes, c.disabled, c.created_at,"
 		" (SELECT COUNT(*) FROM oauth_token t WHERE t.client_id = c.client_id AND t.revoked_at = 0 AND t.expires_at > ?)"
 		" FROM oauth_client c WHERE c.facility_code = ? OR CAST(? AS TEXT) = '' ORDER BY c.facility_code, c.client_id",
@@ -255,8 +262,10 @@ enum rk_status oauth_client_set_disabled(struct store *s, const char *client_id,
 	if (rc != RK_OK)
 		goto out_rollback;
 	if (disabled) {
-		rc = store_prepare(s, "UPDATE oauth_token SET revoked_at = ? WHERE client_id = ? AND revoked_at = 0"
-				      " AND expires_at > ?", &st, err);
+		rc = store_prepare(s,
+				   "UPDATE oauth_token SET revoked_at = ? WHERE client_id = ? AND revoked_at = 0"
+				   " AND expires_at > ?",
+				   &st, err);
 		if (rc != RK_OK)
 			goto out_rollback;
 		store_bind_i64(st, 1, now);

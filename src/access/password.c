@@ -24,15 +24,15 @@ _Static_assert(PASSWORD_HASH_MAX >= crypto_pwhash_argon2id_STRBYTES, "PASSWORD_H
 #define VERIFY_MAX_MEM crypto_pwhash_argon2id_MEMLIMIT_SENSITIVE
 #define ARGON2_VERSION 19 /* 0x13, the version libsodium writes */
 
-#define MIN_CHARS_MFA 8     /* with two-factor login (SECURITY.md) */
-#define MIN_CHARS_NO_MFA 13 /* without it */
-#define MIN_CLASSES_SHORT 3 /* classes needed below MIN_CHARS_NO_MFA (two-factor login only) */
-#define MIN_CLASSES_LONG 2  /* classes needed at MIN_CHARS_NO_MFA and above */
-#define MIN_PART_LATIN 3    /* ID and name parts in Latin letters shorter than this are not checked */
-#define MIN_PART_CJK 2      /* name parts in kanji or kana: 山田 says as much as "yamada" */
-#define RUN_MAX 3           /* 4 equal characters in a row are refused */
-#define SEQ_LEN 4           /* 4-character sequences are refused */
-#define NORM_MAX 4096       /* ceiling for a normalized password, ID or name part */
+#define MIN_CHARS_MFA     8    /* with two-factor login (SECURITY.md) */
+#define MIN_CHARS_NO_MFA  13   /* without it */
+#define MIN_CLASSES_SHORT 3    /* classes needed below MIN_CHARS_NO_MFA (two-factor login only) */
+#define MIN_CLASSES_LONG  2    /* classes needed at MIN_CHARS_NO_MFA and above */
+#define MIN_PART_LATIN    3    /* ID and name parts in Latin letters shorter than this are not checked */
+#define MIN_PART_CJK      2    /* name parts in kanji or kana: 山田 says as much as "yamada" */
+#define RUN_MAX           3    /* 4 equal characters in a row are refused */
+#define SEQ_LEN           4    /* 4-character sequences are refused */
+#define NORM_MAX          4096 /* ceiling for a normalized password, ID or name part */
 
 /* Most common passwords, in order of frequency, from the NCSC's list of the
  * 100,000 passwords most often seen in breaches (Have I Been Pwned; published
@@ -42,150 +42,168 @@ _Static_assert(PASSWORD_HASH_MAX >= crypto_pwhash_argon2id_STRBYTES, "PASSWORD_H
  * normalized password, also with its trailing digits and symbols removed, so
  * "Password123!" matches "password". */
 static const char *const common_passwords[] = {
-	"123456", "123456789", "qwerty", "password", "111111", "12345678", "abc123", "1234567",
-	"password1", "12345", "1234567890", "123123", "000000", "iloveyou", "1q2w3e4r5t",
-	"qwertyuiop", "monkey", "dragon", "123456a", "654321", "123321", "666666", "1qaz2wsx",
-	"myspace1", "121212", "123qwe", "a123456", "123abc", "1q2w3e4r", "qwe123", "7777777",
-	"qwerty123", "tinkle", "987654321", "qwerty1", "222222", "zxcvbnm", "555555", "fuckyou",
-	"112233", "asdfghjkl", "1q2w3e", "123123123", "qazwsx", "computer", "princess", "12345a",
-	"ashley", "159753", "michael", "football", "sunshine", "1234qwer", "iloveyou1", "aaaaaa",
-	"789456123", "daniel", "777777", "princess1", "123654", "11111", "asdfgh", "999999",
-	"11111111", "888888", "love", "abcd1234", "shadow", "football1", "love123", "superman",
-	"jordan23", "jessica", "monkey1", "12qwaszx", "a12345", "baseball", "123456789a", "killer",
-	"asdf", "samsung", "master", "azerty", "charlie", "asd123", "soccer", "88888888", "jordan",
-	"michael1", "jesus1", "linkedin", "babygirl1", "789456", "blink182", "thomas", "qwer1234",
-	"333333", "liverpool", "michelle", "nicole", "qwert", "131313", "asdasd", "987654",
-	"lovely", "q1w2e3r4", "0123456789", "andrew", "hello1", "joshua", "justin", "anthony",
-	"angel1", "iloveyou2", "1111111", "zxcvbn", "hello", "1111", "jennifer", "hunter",
-	"naruto", "welcome", "159357", "101010", "tigger", "147258369", "babygirl", "jessica1",
-	"parola", "5201314", "robert", "696969", "102030", "0987654321", "loveme", "123456q",
-	"apple", "pokemon", "mother", "money1", "secret", "anthony1", "purple", "q1w2e3r4t5y6",
-	"baseball1", "qazwsxedc", "1111111111", "buster", "matthew", "andrea", "soccer1",
-	"basketball", "hannah", "freedom", "golfer", "chelsea", "passw0rd", "george", "trustno1",
-	"friends", "william", "iloveu", "amanda", "number1", "chocolate", "qwerty12", "summer",
-	"flower", "charlie1", "maggie", "pakistan", "samantha", "asdf1234", "letmein", "superman1",
-	"marina", "147258", "batman", "butterfly", "010203", "qweqwe", "forever", "mustang",
-	"sunshine1", "ashley1", "internet", "london", "harley", "alexander", "xbox360", "00000000",
-	"12341234", "q1w2e3", "pepper", "family", "loveyou", "50cent", "joseph", "whatever",
-	"jasmine", "orange", "junior", "cookie", "martin", "qweasdzxc", "212121", "1qazxsw2",
-	"password12", "google", "password2", "111222", "lol123", "hello123", "jordan1", "shadow1",
-	"patrick", "ginger", "nicole1", "mylove", "arsenal", "12344321", "abcdef", "love12",
-	"232323", "taylor", "myspace", "brandon", "angel", "12345q", "brandon1", "chris1",
-	"diamond", "snoopy", "qweasd", "starwars", "matrix", "mickey", "school", "jonathan",
-	"melissa", "eminem", "1234561", "lovers", "1234567891", "nikita", "richard", "yellow",
-	"12345qwert", "oliver", "q1w2e3r4t5", "cheese", "a123456789", "christian", "12345678910",
-	"sophie", "bailey", "mercedes", "victoria", "147852", "matthew1", "abcdefg", "peanut",
-	"456789", "red123", "happy1", "sandra", "benjamin", "dragon1", "444444", "123654789",
-	"elizabeth", "prince", "amanda1", "angels", "angela", "qqqqqq", "samuel", "banana",
-	"barcelona", "computer1", "michelle1", "william1", "hockey", "monster", "carlos",
-	"justin1", "antonio", "qwertyu", "nathan", "55555", "123789", "0000", "killer1",
-	"11223344", "chicken", "lucky1", "gabriel", "welcome1", "zaq12wsx", "jasmine1", "silver",
-	"hunter1", "bubbles", "purple1", "andrew1", "daniel1", "liverpool1", "1qaz2wsx3edc",
-	"rainbow", "morgan", "natasha", "fuckoff", "jackson", "austin", "vanessa", "madison",
-	"adidas", "xxxxxx", "252525", "america", "metallica", "slipknot", "87654321", "jesus",
-	"alexis", "spiderman", "steven", "ferrari", "lauren", "456123", "147852369", "qwaszx",
-	"buddy1", "tinkerbell", "bandit", "danielle", "0123456", "nicholas", "qwerty12345",
-	"1234554321", "asdfasdf", "pokemon1", "nirvana", "destiny", "scooter", "123qweasd",
-	"juventus", "rachel", "qazxsw", "zzzzzz", "monica", "stella", "999999999", "741852963",
-	"yamaha", "victor", "00000", "qwertyui", "a1b2c3", "ronaldo", "1password", "smokey",
-	"money", "cocacola", "1234abcd", "123asd", "booboo", "heather", "7654321", "november",
-	"jasper", "success", "edward", "valentina", "sweety", "tennis", "zxc123", "friend",
-	"qaz123", "nothing", "super123", "casper", "chester", "password123", "spongebob", "hahaha",
-	"hellokitty", "098765", "alexandra", "canada", "david", "1q2w3e4r5t6y", "dennis",
-	"december", "olivia", "a1b2c3d4", "playboy", "sabrina", "patricia", "mexico", "dakota",
-	"barbie", "johnny", "music", "123456m", "pretty", "charles", "phoenix", "rebecca",
-	"thunder", "beautiful", "carolina", "4815162342", "vincent", "jeremy", "spider",
-	"sebastian", "yankees", "dallas", "cameron", "caroline", "guitar", "midnight", "elephant",
-	"124578", "scorpion", "tweety", "dolphin", "852456", "lalala", "veronica", "sparky",
-	"newyork", "adrian", "september", "heaven", "jessie", "crystal", "tigers", "iloveyou!",
-	"gemini", "135790", "peaches", "merlin", "12121212", "scooby", "stephanie", "shannon",
-	"james", "246810", "1a2b3c", "555666", "lovelove", "202020", "159951", "precious",
-	"lakers", "manchester", "cristina", "apples", "a1234567", "daniela", "jackie", "sakura",
-	"muffin", "cherry", "poohbear", "test123", "flowers", "cooper", "753951", "toyota",
-	"beauty", "genius", "winston", "tiffany", "charlotte", "741852", "diablo", "onelove",
-	"badboy", "maverick", "winner", "creative", "softball", "hotmail", "brittany", "1314520",
-	"aa123456", "asdf123", "sayang", "kristina", "murphy", "stalker", "carmen", "scorpio",
-	"pass", "garfield", "0000000", "151515", "brandy", "steelers", "compaq", "claudia",
-	"rabbit", "august", "isabella", "october", "q123456", "samson", "angelo", "1a2b3c4d",
-	"9876543210", "boomer", "12345678a", "shorty", "kimberly", "cowboys", "passion", "soleil",
-	"albert", "ranger", "dexter", "popcorn", "alyssa", "123456abc", "barney", "1122334455",
-	"blessed", "1029384756", "california", "melanie", "password!", "happy", "963852741",
-	"woaini", "icecream", "qwerty123456", "eagles", "qwert123", "leonardo", "police",
-	"christine", "windows", "miguel", "snickers", "7758521", "cowboy", "winter", "dancer",
-	"coffee", "fernando", "maxwell", "swordfish", "rangers", "horses", "francis", "951753",
-	"martina", "marlboro", "qwerty1234", "kitten", "twilight", "florida", "pass123", "54321",
-	"sydney", "pumpkin", "natalie", "hiphop", "fishing", "bond007", "barbara", "stupid",
-	"rockstar", "abc1234", "321321", "greenday", "angelina", "bonnie", "123qwe123", "lucky",
-	"father", "courtney", "007007", "fluffy", "kissme", "trinity", "alejandro", "pookie",
-	"roberto", "turtle", "corvette", "lollipop", "biteme", "honey", "motorola", "786786",
-	"simple", "012345", "brooklyn", "darkness", "shelby", "slayer", "natalia", "snowball",
-	"chicago", "454545", "people", "sharon", "golden", "sweetie", "789789", "teresa",
-	"awesome", "boston", "pamela", "wilson", "ssssss", "kevin", "test", "bonjour", "tucker",
-	"catherine", "pa55word", "mnbvcxz", "logitech", "redsox", "remember", "isabelle", "marcus",
-	"bulldog", "cricket", "single", "sarah", "blessing", "marley", "fender", "aaa111",
-	"willow", "aaaaaaaa", "connor", "love4ever", "goodluck", "marine", "hammer", "chance",
-	"stephen", "121314", "santiago", "strawberry", "bigdaddy", "asdfghjk", "marvin", "mmmmmm",
-	"abcd123", "hotdog", "arthur", "1212", "tintin", "234567", "iceman", "orlando",
-	"superstar", "johnson", "freddy", "magic", "qwert12345", "loverboy", "miller", "cookies",
-	"parker", "azertyuiop", "porsche", "teacher", "5555555555", "angelica", "christopher",
-	"love1234", "travis", "5555555", "nissan", "qwer", "asdfg", "williams", "please",
-	"55555555", "spencer", "gateway", "tiger", "321654", "gracie", "raymond", "ladybug",
-	"sweetpea", "sunflower", "1123581321", "sweetheart", "zachary", "123698745", "asdfjkl",
-	"21212121", "456852", "paradise", "doctor", "kawasaki", "a12345678", "money123", "sophia",
-	"winnie", "bianca", "bigboy", "22222222", "julian", "pantera", "lorenzo", "sasuke",
-	"nascar", "abc12345", "sierra", "shopping", "genesis", "christina", "cool", "nelson",
-	"abcd", "january", "sweet", "qq123456", "scarface", "159159", "montana", "ricardo",
-	"dolphins", "giovanni", "frankie", "facebook", "changeme", "zxcvbnm123", "password11",
-	"123454321", "australia", "maryjane", "brenda", "jeffrey", "xavier", "ryan", "realmadrid",
-	"8675309", "westside", "minnie", "vampire", "linkinpark", "asdasdasd", "inuyasha",
-	"1478963", "falcon", "green", "laura", "1q1q1q", "rosebud", "alex123", "111222333",
-	"asdfghj", "sergio", "sterling", "claire", "100200", "italia", "timothy", "jaguar",
-	"mariana", "abigail", "isabel", "savannah", "disney", "zaqwsx", "1qwerty", "musica",
-	"brooke", "alberto", "565656", "blabla", "warcraft", "patches", "cat123", "monkey123",
-	"lover", "butter", "walter", "black", "778899", "password7", "bestfriend", "dominic",
-	"oscar", "cancer", "helpme", "volleyball", "champion", "france", "kitty", "darling",
-	"united", "manutd", "teddybear", "regina", "passwort", "francesca", "181818", "maximus",
-	"rafael", "buddy", "victory", "qwerasdf", "animal", "student", "hawaii", "spirit",
-	"jamaica", "carter", "gabriela", "mariposa", "abcdefgh", "super", "dreams", "cheyenne",
-	"1234321", "england", "eduardo", "valeria", "sniper", "napoli", "panther", "willie",
-	"hallo", "calvin", "nintendo", "copper", "georgia", "dog123", "123zxc", "happiness",
-	"diesel", "mohamed", "camaro", "bigdog", "100000", "engineer", "estrella", "princesa",
-	"gloria", "penguin", "virginia", "skater", "suzuki", "donald", "newlife", "123qaz",
-	"leslie", "anderson", "77777777", "blahblah", "wwwwww", "skyline", "audrey", "trouble",
-	"tristan", "celtic", "liberty", "godisgood", "cupcake", "potter", "bradley", "warrior",
-	"miranda", "147896325", "smile", "debbie", "online", "maddie", "speedy", "taurus",
-	"wizard", "allison", "pierre", "domino", "monday", "mercury", "nokia", "rascal",
-	"florence", "adgjmptw", "margarita", "monique", "258456", "pass1234", "children",
-	"zzzzzzzz", "cristian", "star", "justice", "booger", "knight", "mamapapa", "dreamer",
-	"siemens", "esther", "hollywood", "qawsed", "password01", "anna", "amoremio", "sister",
-	"gregory", "serenity", "camila", "123456qwerty", "ncc1701", "ronald", "business", "avatar",
-	"panasonic", "gangster", "asasas", "25802580", "colorado", "microsoft", "909090", "sammy",
-	"jupiter", "stanley", "madonna", "serena", "valerie", "legolas", "31415926", "rocket",
-	"apollo", "kelsey", "pebbles", "system", "catdog", "passw0rd!", "sultan", "titanic",
-	"thebest", "javier", "hamster", "223344", "packers", "hitman", "kathleen", "qwqwqw",
-	"skittles", "sports", "coucou", "p@ssw0rd", "aaron", "christmas", "molly", "blondie",
-	"smiley", "lasvegas", "445566", "jayjay", "basket", "elena", "ireland", "madrid",
-	"marshall", "vegeta", "minecraft", "terminator", "security", "drowssap", "poiuytrewq",
-	"pauline", "jetaime", "ronnie", "skippy", "rammstein", "alexandre", "scotland",
-	"motdepasse", "stefan", "celine", "harrypotter", "babydoll", "manman", "violet", "dddddd",
-	"192837465", "pizza", "legend", "321654987", "truelove", "harvey", "tanner", "fantasy",
-	"peter", "friday", "katrina", "qwertz", "chocolat", "poiuyt", "bambam", "99999999",
-	"1qaz1qaz", "323232", "alejandra", "aurora", "gordon", "gandalf", "a1s2d3f4", "spanky",
-	"mitchell", "jack", "franklin", "russia", "carpediem", "aaaaaaaaaa", "zaq1xsw2",
-	"admin123", "daisy", "douglas", "handsome", "unicorn", "5555", "12369874", "margaret",
-	"viking", "phantom", "tomtom", "080808", "eclipse", "elijah", "pikachu", "platinum",
-	"garcia", "passport", "access", "wisdom", "mozart", "147147", "abcde", "church", "everton",
-	"13579", "candy", "valentine", "grace", "hercules", "wolverine", "mama", "jamesbond",
-	"theman", "toshiba", "maradona", "emily", "gibson", "787878", "amsterdam", "fashion",
-	"britney", "goldfish", "power", "kitkat", "network", "beatles", "promise", "idontknow",
-	"diamonds", "kkkkkk", "cutiepie", "felipe", "germany", "mario", "369369", "sasha",
-	"brother", "melody", "digital", "english", "shalom", "einstein", "karate", "135792468",
-	"benfica", "spartak", "kingdom", "admin", "gunner", "buttercup", "argentina", "polska",
-	"saturn", "manager", "forest", "dragonball", "stargate", "colombia", "captain", "infinity",
-	"pandora", "general", "dinosaur", "spring", "runescape", "swimming", "travel",
-	"administrator", "root", "guest", "welcome1!", "qwerty!", "doraemon", "tokyo", "nippon",
-	"nihon", "sakura1", "arigatou", "ganbare", "anpanman", "hokkaido", "osaka", "yokohama",
-	"shinkansen", "gundam", "totoro", "hello!",
+	"123456",       "123456789",   "qwerty",      "password",     "111111",     "12345678",      "abc123",
+	"1234567",      "password1",   "12345",       "1234567890",   "123123",     "000000",        "iloveyou",
+	"1q2w3e4r5t",   "qwertyuiop",  "monkey",      "dragon",       "123456a",    "654321",        "123321",
+	"666666",       "1qaz2wsx",    "myspace1",    "121212",       "123qwe",     "a123456",       "123abc",
+	"1q2w3e4r",     "qwe123",      "7777777",     "qwerty123",    "tinkle",     "987654321",     "qwerty1",
+	"222222",       "zxcvbnm",     "555555",      "fuckyou",      "112233",     "asdfghjkl",     "1q2w3e",
+	"123123123",    "qazwsx",      "computer",    "princess",     "12345a",     "ashley",        "159753",
+	"michael",      "football",    "sunshine",    "1234qwer",     "iloveyou1",  "aaaaaa",        "789456123",
+	"daniel",       "777777",      "princess1",   "123654",       "11111",      "asdfgh",        "999999",
+	"11111111",     "888888",      "love",        "abcd1234",     "shadow",     "football1",     "love123",
+	"superman",     "jordan23",    "jessica",     "monkey1",      "12qwaszx",   "a12345",        "baseball",
+	"123456789a",   "killer",      "asdf",        "samsung",      "master",     "azerty",        "charlie",
+	"asd123",       "soccer",      "88888888",    "jordan",       "michael1",   "jesus1",        "linkedin",
+	"babygirl1",    "789456",      "blink182",    "thomas",       "qwer1234",   "333333",        "liverpool",
+	"michelle",     "nicole",      "qwert",       "131313",       "asdasd",     "987654",        "lovely",
+	"q1w2e3r4",     "0123456789",  "andrew",      "hello1",       "joshua",     "justin",        "anthony",
+	"angel1",       "iloveyou2",   "1111111",     "zxcvbn",       "hello",      "1111",          "jennifer",
+	"hunter",       "naruto",      "welcome",     "159357",       "101010",     "tigger",        "147258369",
+	"babygirl",     "jessica1",    "parola",      "5201314",      "robert",     "696969",        "102030",
+	"0987654321",   "loveme",      "123456q",     "apple",        "pokemon",    "mother",        "money1",
+	"secret",       "anthony1",    "purple",      "q1w2e3r4t5y6", "baseball1",  "qazwsxedc",     "1111111111",
+	"buster",       "matthew",     "andrea",      "soccer1",      "basketball", "hannah",        "freedom",
+	"golfer",       "chelsea",     "passw0rd",    "george",       "trustno1",   "friends",       "william",
+	"iloveu",       "amanda",      "number1",     "chocolate",    "qwerty12",   "summer",        "flower",
+	"charlie1",     "maggie",      "pakistan",    "samantha",     "asdf1234",   "letmein",       "superman1",
+	"marina",       "147258",      "batman",      "butterfly",    "010203",     "qweqwe",        "forever",
+	"mustang",      "sunshine1",   "ashley1",     "internet",     "london",     "harley",        "alexander",
+	"xbox360",      "00000000",    "12341234",    "q1w2e3",       "pepper",     "family",        "loveyou",
+	"50cent",       "joseph",      "whatever",    "jasmine",      "orange",     "junior",        "cookie",
+	"martin",       "qweasdzxc",   "212121",      "1qazxsw2",     "password12", "google",        "password2",
+	"111222",       "lol123",      "hello123",    "jordan1",      "shadow1",    "patrick",       "ginger",
+	"nicole1",      "mylove",      "arsenal",     "12344321",     "abcdef",     "love12",        "232323",
+	"taylor",       "myspace",     "brandon",     "angel",        "12345q",     "brandon1",      "chris1",
+	"diamond",      "snoopy",      "qweasd",      "starwars",     "matrix",     "mickey",        "school",
+	"jonathan",     "melissa",     "eminem",      "1234561",      "lovers",     "1234567891",    "nikita",
+	"richard",      "yellow",      "12345qwert",  "oliver",       "q1w2e3r4t5", "cheese",        "a123456789",
+	"christian",    "12345678910", "sophie",      "bailey",       "mercedes",   "victoria",      "147852",
+	"matthew1",     "abcdefg",     "peanut",      "456789",       "red123",     "happy1",        "sandra",
+	"benjamin",     "dragon1",     "444444",      "123654789",    "elizabeth",  "prince",        "amanda1",
+	"angels",       "angela",      "qqqqqq",      "samuel",       "banana",     "barcelona",     "computer1",
+	"michelle1",    "william1",    "hockey",      "monster",      "carlos",     "justin1",       "antonio",
+	"qwertyu",      "nathan",      "55555",       "123789",       "0000",       "killer1",       "11223344",
+	"chicken",      "lucky1",      "gabriel",     "welcome1",     "zaq12wsx",   "jasmine1",      "silver",
+	"hunter1",      "bubbles",     "purple1",     "andrew1",      "daniel1",    "liverpool1",    "1qaz2wsx3edc",
+	"rainbow",      "morgan",      "natasha",     "fuckoff",      "jackson",    "austin",        "vanessa",
+	"madison",      "adidas",      "xxxxxx",      "252525",       "america",    "metallica",     "slipknot",
+	"87654321",     "jesus",       "alexis",      "spiderman",    "steven",     "ferrari",       "lauren",
+	"456123",       "147852369",   "qwaszx",      "buddy1",       "tinkerbell", "bandit",        "danielle",
+	"0123456",      "nicholas",    "qwerty12345", "1234554321",   "asdfasdf",   "pokemon1",      "nirvana",
+	"destiny",      "scooter",     "123qweasd",   "juventus",     "rachel",     "qazxsw",        "zzzzzz",
+	"monica",       "stella",      "999999999",   "741852963",    "yamaha",     "victor",        "00000",
+	"qwertyui",     "a1b2c3",      "ronaldo",     "1password",    "smokey",     "money",         "cocacola",
+	"1234abcd",     "123asd",      "booboo",      "heather",      "7654321",    "november",      "jasper",
+	"success",      "edward",      "valentina",   "sweety",       "tennis",     "zxc123",        "friend",
+	"qaz123",       "nothing",     "super123",    "casper",       "chester",    "password123",   "spongebob",
+	"hahaha",       "hellokitty",  "098765",      "alexandra",    "canada",     "david",         "1q2w3e4r5t6y",
+	"dennis",       "december",    "olivia",      "a1b2c3d4",     "playboy",    "sabrina",       "patricia",
+	"mexico",       "dakota",      "barbie",      "johnny",       "music",      "123456m",       "pretty",
+	"charles",      "phoenix",     "rebecca",     "thunder",      "beautiful",  "carolina",      "4815162342",
+	"vincent",      "jeremy",      "spider",      "sebastian",    "yankees",    "dallas",        "cameron",
+	"caroline",     "guitar",      "midnight",    "elephant",     "124578",     "scorpion",      "tweety",
+	"dolphin",      "852456",      "lalala",      "veronica",     "sparky",     "newyork",       "adrian",
+	"september",    "heaven",      "jessie",      "crystal",      "tigers",     "iloveyou!",     "gemini",
+	"135790",       "peaches",     "merlin",      "12121212",     "scooby",     "stephanie",     "shannon",
+	"james",        "246810",      "1a2b3c",      "555666",       "lovelove",   "202020",        "159951",
+	"precious",     "lakers",      "manchester",  "cristina",     "apples",     "a1234567",      "daniela",
+	"jackie",       "sakura",      "muffin",      "cherry",       "poohbear",   "test123",       "flowers",
+	"cooper",       "753951",      "toyota",      "beauty",       "genius",     "winston",       "tiffany",
+	"charlotte",    "741852",      "diablo",      "onelove",      "badboy",     "maverick",      "winner",
+	"creative",     "softball",    "hotmail",     "brittany",     "1314520",    "aa123456",      "asdf123",
+	"sayang",       "kristina",    "murphy",      "stalker",      "carmen",     "scorpio",       "pass",
+	"garfield",     "0000000",     "151515",      "brandy",       "steelers",   "compaq",        "claudia",
+	"rabbit",       "august",      "isabella",    "october",      "q123456",    "samson",        "angelo",
+	"1a2b3c4d",     "9876543210",  "boomer",      "12345678a",    "shorty",     "kimberly",      "cowboys",
+	"passion",      "soleil",      "albert",      "ranger",       "dexter",     "popcorn",       "alyssa",
+	"123456abc",    "barney",      "1122334455",  "blessed",      "1029384756", "california",    "melanie",
+	"password!",    "happy",       "963852741",   "woaini",       "icecream",   "qwerty123456",  "eagles",
+	"qwert123",     "leonardo",    "police",      "christine",    "windows",    "miguel",        "snickers",
+	"7758521",      "cowboy",      "winter",      "dancer",       "coffee",     "fernando",      "maxwell",
+	"swordfish",    "rangers",     "horses",      "francis",      "951753",     "martina",       "marlboro",
+	"qwerty1234",   "kitten",      "twilight",    "florida",      "pass123",    "54321",         "sydney",
+	"pumpkin",      "natalie",     "hiphop",      "fishing",      "bond007",    "barbara",       "stupid",
+	"rockstar",     "abc1234",     "321321",      "greenday",     "angelina",   "bonnie",        "123qwe123",
+	"lucky",        "father",      "courtney",    "007007",       "fluffy",     "kissme",        "trinity",
+	"alejandro",    "pookie",      "roberto",     "turtle",       "corvette",   "lollipop",      "biteme",
+	"honey",        "motorola",    "786786",      "simple",       "012345",     "brooklyn",      "darkness",
+	"shelby",       "slayer",      "natalia",     "snowball",     "chicago",    "454545",        "people",
+	"sharon",       "golden",      "sweetie",     "789789",       "teresa",     "awesome",       "boston",
+	"pamela",       "wilson",      "ssssss",      "kevin",        "test",       "bonjour",       "tucker",
+	"catherine",    "pa55word",    "mnbvcxz",     "logitech",     "redsox",     "remember",      "isabelle",
+	"marcus",       "bulldog",     "cricket",     "single",       "sarah",      "blessing",      "marley",
+	"fender",       "aaa111",      "willow",      "aaaaaaaa",     "connor",     "love4ever",     "goodluck",
+	"marine",       "hammer",      "chance",      "stephen",      "121314",     "santiago",      "strawberry",
+	"bigdaddy",     "asdfghjk",    "marvin",      "mmmmmm",       "abcd123",    "hotdog",        "arthur",
+	"1212",         "tintin",      "234567",      "iceman",       "orlando",    "superstar",     "johnson",
+	"freddy",       "magic",       "qwert12345",  "loverboy",     "miller",     "cookies",       "parker",
+	"azertyuiop",   "porsche",     "teacher",     "5555555555",   "angelica",   "christopher",   "love1234",
+	"travis",       "5555555",     "nissan",      "qwer",         "asdfg",      "williams",      "please",
+	"55555555",     "spencer",     "gateway",     "tiger",        "321654",     "gracie",        "raymond",
+	"ladybug",      "sweetpea",    "sunflower",   "1123581321",   "sweetheart", "zachary",       "123698745",
+	"asdfjkl",      "21212121",    "456852",      "paradise",     "doctor",     "kawasaki",      "a12345678",
+	"money123",     "sophia",      "winnie",      "bianca",       "bigboy",     "22222222",      "julian",
+	"pantera",      "lorenzo",     "sasuke",      "nascar",       "abc12345",   "sierra",        "shopping",
+	"genesis",      "christina",   "cool",        "nelson",       "abcd",       "january",       "sweet",
+	"qq123456",     "scarface",    "159159",      "montana",      "ricardo",    "dolphins",      "giovanni",
+	"frankie",      "facebook",    "changeme",    "zxcvbnm123",   "password11", "123454321",     "australia",
+	"maryjane",     "brenda",      "jeffrey",     "xavier",       "ryan",       "realmadrid",    "8675309",
+	"westside",     "minnie",      "vampire",     "linkinpark",   "asdasdasd",  "inuyasha",      "1478963",
+	"falcon",       "green",       "laura",       "1q1q1q",       "rosebud",    "alex123",       "111222333",
+	"asdfghj",      "sergio",      "sterling",    "claire",       "100200",     "italia",        "timothy",
+	"jaguar",       "mariana",     "abigail",     "isabel",       "savannah",   "disney",        "zaqwsx",
+	"1qwerty",      "musica",      "brooke",      "alberto",      "565656",     "blabla",        "warcraft",
+	"patches",      "cat123",      "monkey123",   "lover",        "butter",     "walter",        "black",
+	"778899",       "password7",   "bestfriend",  "dominic",      "oscar",      "cancer",        "helpme",
+	"volleyball",   "champion",    "france",      "kitty",        "darling",    "united",        "manutd",
+	"teddybear",    "regina",      "passwort",    "francesca",    "181818",     "maximus",       "rafael",
+	"buddy",        "victory",     "qwerasdf",    "animal",       "student",    "hawaii",        "spirit",
+	"jamaica",      "carter",      "gabriela",    "mariposa",     "abcdefgh",   "super",         "dreams",
+	"cheyenne",     "1234321",     "england",     "eduardo",      "valeria",    "sniper",        "napoli",
+	"panther",      "willie",      "hallo",       "calvin",       "nintendo",   "copper",        "georgia",
+	"dog123",       "123zxc",      "happiness",   "diesel",       "mohamed",    "camaro",        "bigdog",
+	"100000",       "engineer",    "estrella",    "princesa",     "gloria",     "penguin",       "virginia",
+	"skater",       "suzuki",      "donald",      "newlife",      "123qaz",     "leslie",        "anderson",
+	"77777777",     "blahblah",    "wwwwww",      "skyline",      "audrey",     "trouble",       "tristan",
+	"celtic",       "liberty",     "godisgood",   "cupcake",      "potter",     "bradley",       "warrior",
+	"miranda",      "147896325",   "smile",       "debbie",       "online",     "maddie",        "speedy",
+	"taurus",       "wizard",      "allison",     "pierre",       "domino",     "monday",        "mercury",
+	"nokia",        "rascal",      "florence",    "adgjmptw",     "margarita",  "monique",       "258456",
+	"pass1234",     "children",    "zzzzzzzz",    "cristian",     "star",       "justice",       "booger",
+	"knight",       "mamapapa",    "dreamer",     "siemens",      "esther",     "hollywood",     "qawsed",
+	"password01",   "anna",        "amoremio",    "sister",       "gregory",    "serenity",      "camila",
+	"123456qwerty", "ncc1701",     "ronald",      "business",     "avatar",     "panasonic",     "gangster",
+	"asasas",       "25802580",    "colorado",    "microsoft",    "909090",     "sammy",         "jupiter",
+	"stanley",      "madonna",     "serena",      "valerie",      "legolas",    "31415926",      "rocket",
+	"apollo",       "kelsey",      "pebbles",     "system",       "catdog",     "passw0rd!",     "sultan",
+	"titanic",      "thebest",     "javier",      "hamster",      "223344",     "packers",       "hitman",
+	"kathleen",     "qwqwqw",      "skittles",    "sports",       "coucou",     "p@ssw0rd",      "aaron",
+	"christmas",    "molly",       "blondie",     "smiley",       "lasvegas",   "445566",        "jayjay",
+	"basket",       "elena",       "ireland",     "madrid",       "marshall",   "vegeta",        "minecraft",
+	"terminator",   "security",    "drowssap",    "poiuytrewq",   "pauline",    "jetaime",       "ronnie",
+	"skippy",       "rammstein",   "alexandre",   "scotland",     "motdepasse", "stefan",        "celine",
+	"harrypotter",  "babydoll",    "manman",      "violet",       "dddddd",     "192837465",     "pizza",
+	"legend",       "321654987",   "truelove",    "harvey",       "tanner",     "fantasy",       "peter",
+	"friday",       "katrina",     "qwertz",      "chocolat",     "poiuyt",     "bambam",        "99999999",
+	"1qaz1qaz",     "323232",      "alejandra",   "aurora",       "gordon",     "gandalf",       "a1s2d3f4",
+	"spanky",       "mitchell",    "jack",        "franklin",     "russia",     "carpediem",     "aaaaaaaaaa",
+	"zaq1xsw2",     "admin123",    "daisy",       "douglas",      "handsome",   "unicorn",       "5555",
+	"12369874",     "margaret",    "viking",      "phantom",      "tomtom",     "080808",        "eclipse",
+	"elijah",       "pikachu",     "platinum",    "garcia",       "passport",   "access",        "wisdom",
+	"mozart",       "147147",      "abcde",       "church",       "everton",    "13579",         "candy",
+	"valentine",    "grace",       "hercules",    "wolverine",    "mama",       "jamesbond",     "theman",
+	"toshiba",      "maradona",    "emily",       "gibson",       "787878",     "amsterdam",     "fashion",
+	"britney",      "goldfish",    "power",       "kitkat",       "network",    "beatles",       "promise",
+	"idontknow",    "diamonds",    "kkkkkk",      "cutiepie",     "felipe",     "germany",       "mario",
+	"369369",       "sasha",       "brother",     "melody",       "digital",    "english",       "shalom",
+	"einstein",     "karate",      "135792468",   "benfica",      "spartak",    "kingdom",       "admin",
+	"gunner",       "buttercup",   "argentina",   "polska",       "saturn",     "manager",       "forest",
+	"dragonball",   "stargate",    "colombia",    "captain",      "infinity",   "pandora",       "general",
+	"dinosaur",     "spring",      "runescape",   "swimming",     "travel",     "administrator", "root",
+	"guest",        "welcome1!",   "qwerty!",     "doraemon",     "tokyo",      "nippon",        "nihon",
+	"sakura1",      "arigatou",    "ganbare",     "anpanman",     "hokkaido",   "osaka",         "yokohama",
+	"shinkansen",   "gundam",      "totoro",      "hello!",
 };
 
 _Static_assert(sizeof common_passwords / sizeof common_passwords[0] >= 300, "common password list too short");
@@ -224,8 +242,7 @@ static bool take_num(struct str *s, int64_t *out)
 
 static bool is_b64(char c)
 {
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-	       c == '/';
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
 }
 
 static bool take_b64(struct str *s)
@@ -247,9 +264,9 @@ static bool hash_parse(const char *hash, struct argon2_params *p)
 		return false;
 	struct str s = {hash, len};
 	return take_lit(&s, "$argon2id$v=") && take_num(&s, &p->version) && take_lit(&s, "$m=") &&
-	       take_num(&s, &p->m_kib) && take_lit(&s, ",t=") && take_num(&s, &p->t) &&
-	       take_lit(&s, ",p=") && take_num(&s, &p->p) && take_lit(&s, "$") && take_b64(&s) &&
-	       take_lit(&s, "$") && take_b64(&s) && s.len == 0;
+	       take_num(&s, &p->m_kib) && take_lit(&s, ",t=") && take_num(&s, &p->t) && take_lit(&s, ",p=") &&
+	       take_num(&s, &p->p) && take_lit(&s, "$") && take_b64(&s) && take_lit(&s, "$") && take_b64(&s) &&
+	       s.len == 0;
 }
 
 enum rk_status password_hash(const char *password, char out[PASSWORD_HASH_MAX], struct rk_err *err)
@@ -287,8 +304,8 @@ bool password_needs_rehash(const char *hash)
 	struct argon2_params p;
 	if (!hash || !hash_parse(hash, &p))
 		return true;
-	return p.version != ARGON2_VERSION || p.m_kib < (int64_t)(HASH_MEM / 1024) ||
-	       p.t < (int64_t)HASH_OPS || p.p != 1;
+	return p.version != ARGON2_VERSION || p.m_kib < (int64_t)(HASH_MEM / 1024) || p.t < (int64_t)HASH_OPS ||
+	       p.p != 1;
 }
 
 /* ---- the policy ---- */
@@ -465,8 +482,22 @@ static bool has_repetition(struct str pw)
 /* Alphabet, digits, keyboard rows (US/JIS layout) and columns; each checked
  * forwards and backwards. "01234567890": the digit row ends in 0 ("7890"). */
 static const char *const sequences[] = {
-	"abcdefghijklmnopqrstuvwxyz", "01234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "!@#$%^&*()",
-	"1qaz", "2wsx", "3edc", "4rfv", "5tgb", "6yhn", "7ujm", "8ik,", "9ol.", "0p;/",
+	"abcdefghijklmnopqrstuvwxyz",
+	"01234567890",
+	"qwertyuiop",
+	"asdfghjkl",
+	"zxcvbnm",
+	"!@#$%^&*()",
+	"1qaz",
+	"2wsx",
+	"3edc",
+	"4rfv",
+	"5tgb",
+	"6yhn",
+	"7ujm",
+	"8ik,",
+	"9ol.",
+	"0p;/",
 };
 
 static bool in_sequences(const char *w)
@@ -537,8 +568,8 @@ static enum rk_status check_shape(struct str pw, bool mfa, const char **reason, 
 			    "digits, symbols)");
 }
 
-enum rk_status password_policy_check(const char *password, const struct password_context *ctx,
-				     const char **reason, struct rk_err *err)
+enum rk_status password_policy_check(const char *password, const struct password_context *ctx, const char **reason,
+				     struct rk_err *err)
 {
 	static const struct password_context no_context = {0};
 	if (!ctx)

@@ -11,7 +11,7 @@
 
 #include "core/err.h"
 
-#define PASSWORD_HASH_MAX 128  /* >= crypto_pwhash_STRBYTES (checked in password.c) */
+#define PASSWORD_HASH_MAX  128 /* >= crypto_pwhash_STRBYTES (checked in password.c) */
 #define PASSWORD_MAX_BYTES 128 /* longer passwords are refused (bounded Argon2 input) */
 
 /* Hash password for storage: an Argon2id string ("$argon2id$v=19$m=65536,t=2,
@@ -87,7 +87,7 @@ struct password_context {
  * gets the code above, a static string; *reason is untouched on success.
  * RK_INTERNAL only if an internal bound is broken (cannot happen for input
  * within PASSWORD_MAX_BYTES). */
-enum rk_status password_policy_check(const char *password, const struct password_context *ctx,
-				     const char **reason, struct rk_err *err);
+enum rk_status password_policy_check(const char *password, const struct password_context *ctx, const char **reason,
+				     struct rk_err *err);
 
 #endif

@@ -13,7 +13,7 @@
 #include "core/rand.h"
 #include "core/str.h"
 
-#define TOTP_PERIOD 30 /* seconds per step (RFC 6238 default; what apps assume) */
+#define TOTP_PERIOD  30       /* seconds per step (RFC 6238 default; what apps assume) */
 #define TOTP_MODULUS 1000000u /* 10^6: six digits */
 
 _Static_assert(TOTP_SECRET_BYTES * 8 == TOTP_SECRET_B32_LEN * 5, "secret must encode without padding");
@@ -92,8 +92,7 @@ unsigned totp_code(const unsigned char *key, size_t key_len, int64_t step)
 		msg[i] = (unsigned char)(counter >> (56 - 8 * i));
 	if (key_len > INT_MAX)
 		return TOTP_CODE_ERROR;
-	if (!HMAC(EVP_sha1(), key_len ? key : empty_key, (int)key_len, msg, sizeof msg, mac, &mac_len) ||
-	    mac_len != 20)
+	if (!HMAC(EVP_sha1(), key_len ? key : empty_key, (int)key_len, msg, sizeof msg, mac, &mac_len) || mac_len != 20)
 		return TOTP_CODE_ERROR;
 	/* RFC 4226 §5.3 dynamic truncation: 31 bits at the offset in the low nibble of the last byte. */
 	unsigned off = mac[19] & 0x0Fu;

@@ -10,12 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOTP_SECRET_BYTES 20   /* 160 bits, as RFC 4226 recommends */
-#define TOTP_SECRET_B32_LEN 32 /* base32 characters for TOTP_SECRET_BYTES, no padding */
-#define TOTP_KEY_MIN_BYTES 16  /* RFC 4226 R6: a shared secret MUST have 128 bits or more */
-#define TOTP_KEY_MAX_BYTES 64  /* one HMAC-SHA1 block; secrets here are 20 bytes */
-#define TOTP_MAX_WINDOW 10     /* steps either side totp_verify may be asked to accept */
-#define TOTP_CODE_ERROR 1000000u /* totp_code when libcrypto fails: never a 6-digit code */
+#define TOTP_SECRET_BYTES   20       /* 160 bits, as RFC 4226 recommends */
+#define TOTP_SECRET_B32_LEN 32       /* base32 characters for TOTP_SECRET_BYTES, no padding */
+#define TOTP_KEY_MIN_BYTES  16       /* RFC 4226 R6: a shared secret MUST have 128 bits or more */
+#define TOTP_KEY_MAX_BYTES  64       /* one HMAC-SHA1 block; secrets here are 20 bytes */
+#define TOTP_MAX_WINDOW     10       /* steps either side totp_verify may be asked to accept */
+#define TOTP_CODE_ERROR     1000000u /* totp_code when libcrypto fails: never a 6-digit code */
 
 /* A new random 160-bit secret (getrandom), RFC 4648 base32 in upper case
  * without padding, NUL-terminated. Cannot fail (rand_bytes aborts if the

@@ -60,7 +60,8 @@ static enum rk_status patient_regional(struct api_request *rq, const char *ref, 
 			}
 		}
 	}
-	return rk_fail(err, RK_NOT_FOUND, "patient '%.80s' is not known (give Patient/<id> or a regional patient ID)", ref);
+	return rk_fail(err, RK_NOT_FOUND, "patient '%.80s' is not known (give Patient/<id> or a regional patient ID)",
+		       ref);
 }
 
 /* ---- break-the-glass ------------------------------------------------------ */
@@ -86,8 +87,9 @@ void api_emergency_start(struct api_request *rq)
 		st = rk_fail_code(&err, RK_FORBIDDEN, "not_eligible",
 				  "break-the-glass is for physicians and nurses of participating hospitals");
 	else if (!reason_ok)
-		st = rk_fail_code(&err, RK_INVALID, "reason_code",
-				  "reason_code must be unconscious, emergency_transport, disaster, cannot_consent or other");
+		st = rk_fail_code(
+			&err, RK_INVALID, "reason_code",
+			"reason_code must be unconscious, emergency_transport, disaster, cannot_consent or other");
 	else if (strlen(text) < 4)
 		st = rk_fail_code(&err, RK_INVALID, "reason_text", "say in reason_text why the record is needed");
 	else if (strlen(text) > 1000)
@@ -97,11 +99,12 @@ void api_emergency_start(struct api_request *rq)
 	 * episode (it is used up in the episode's transaction below). */
 	const char *pw = api_json_str(body, "password");
 	if (st == RK_OK && pw[0])
-		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, pw, api_json_str(body, "code"), rq->client_addr, rq->now, NULL,
-				 &err);
+		st = auth_reauth(rq->store, rq->env->cfg, &rq->who, pw, api_json_str(body, "code"), rq->client_addr,
+				 rq->now, NULL, &err);
 	else if (st == RK_OK && (rq->who.reauth_at == 0 || rq->now - rq->who.reauth_at > rq->env->cfg->reauth_ms))
-		st = rk_fail_code(&err, RK_FORBIDDEN, "reauth_required",
-				  "break-the-glass needs a fresh re-authentication: send password and code, or POST /api/reauth first");
+		st = rk_fail_code(
+			&err, RK_FORBIDDEN, "reauth_required",
+			"break-the-glass needs a fresh re-authentication: send password and code, or POST /api/reauth first");
 	if (st == RK_OK)
 		st = patient_regional(rq, api_json_str(body, "patient"), &regional, &err);
 	char id[RAND_ID_LEN + 1];
@@ -114,10 +117,12 @@ void api_emergency_start(struct api_request *rq)
 	}
 	if (st == RK_OK) {
 		struct store_stmt *stmt;
-		st = store_prepare(rq->store,
+		st = store_prepare(
+			rq->store,
 			"INSERT INTO emergency_episode (episode_id, account_id, facility_code, regional_id, reason_code,"
 			" reason_text, started_at, expires_at, ended_at, review_status, review_due, reviewed_by, reviewed_at,"
-			" review_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, '', 0, '')", &stmt, &err);
+			" review_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, '', 0, '')",
+			&stmt, &err);
 		if (st == RK_OK) {
 			const char *v[] = {id, rq->who.account, rq->who.facility, regional, reason, text};
 			for (int i = 0; i < 6; i++)
@@ -143,9 +148,12 @@ void api_emergency_start(struct api_request *rq)
 	api_audit_patient(rq, regional);
 	char until[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(expires, until);
-	api_reply_obj(rq, 201, json_pack("{s:s, s:s, s:s, s:s, s:s}", "episode", id, "patient", regional, "expires", until,
-				     "reason_code", reason, "notice",
-				     "緊急時閲覧を開始しました。すべての閲覧は記録され、開示施設の個人情報管理責任者が事後に確認します。"));
+	api_reply_obj(
+		rq, 201,
+		json_pack(
+			"{s:s, s:s, s:s, s:s, s:s}", "episode", id, "patient", regional, "expires", until,
+			"reason_code", reason, "notice",
+			"緊急時閲覧を開始しました。すべての閲覧は記録され、開示施設の個人情報管理責任者が事後に確認します。"));
 	json_decref(body);
 }
 
@@ -158,17 +166,18 @@ static json_t *episode_json(struct store_stmt *st)
 	char cols[14][1100];
 	for (int i = 0; i < 14; i++)
 		str_copy(cols[i], sizeof cols[i], store_col_text(st, i));
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s}", "episode", cols[0], "account",
-			 cols[1], "facility", cols[2], "patient", cols[3], "reason_code", cols[4], "reason_text", cols[5],
-			 "started", a, "expires", b, "ended", store_col_i64(st, 8) != 0, "review_status", cols[9],
-			 "review_due", c, "reviewed_by", cols[11], "review_note", cols[13]);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s}", "episode", cols[0],
+			 "account", cols[1], "facility", cols[2], "patient", cols[3], "reason_code", cols[4],
+			 "reason_text", cols[5], "started", a, "expires", b, "ended", store_col_i64(st, 8) != 0,
+			 "review_status", cols[9], "review_due", c, "reviewed_by", cols[11], "review_note", cols[13]);
 }
 
-#define EPISODE_COLS                                                                                              \
-	"episode_id, account_id, facility_code, regional_id, reason_code, reason_text, started_at, expires_at,"    \
+#define EPISODE_COLS                                                                                            \
+	"episode_id, account_id, facility_code, regional_id, reason_code, reason_text, started_at, expires_at," \
 	" ended_at, review_status, review_due, reviewed_by, reviewed_at, review_note"
 
-static void list_episodes(struct api_request *rq, const char *sql, const char *const *text, int n_text, int64_t now_bind)
+static void list_episodes(struct api_request *rq, const char *sql, const char *const *text, int n_text,
+			  int64_t now_bind)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -197,8 +206,10 @@ static void list_episodes(struct api_request *rq, const char *sql, const char *c
 void api_emergency_list(struct api_request *rq)
 {
 	const char *args[] = {rq->who.account};
-	list_episodes(rq, "SELECT " EPISODE_COLS " FROM emergency_episode WHERE account_id = ? AND ended_at = 0"
-			  " AND expires_at > ? ORDER BY started_at DESC", args, 1, rq->now);
+	list_episodes(rq,
+		      "SELECT " EPISODE_COLS " FROM emergency_episode WHERE account_id = ? AND ended_at = 0"
+		      " AND expires_at > ? ORDER BY started_at DESC",
+		      args, 1, rq->now);
 }
 
 void api_emergency_end(struct api_request *rq)
@@ -208,9 +219,11 @@ void api_emergency_end(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(rq->store,
-		"UPDATE emergency_episode SET ended_at = ? WHERE episode_id = ? AND ended_at = 0"
-		" AND (account_id = ? OR CAST(? AS TEXT) = 'operator')", &st, &err);
+	enum rk_status rc =
+		store_prepare(rq->store,
+			      "UPDATE emergency_episode SET ended_at = ? WHERE episode_id = ? AND ended_at = 0"
+			      " AND (account_id = ? OR CAST(? AS TEXT) = 'operator')",
+			      &st, &err);
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	store_bind_i64(st, 1, rq->now);
@@ -235,8 +248,10 @@ void api_emergency_review_list(struct api_request *rq)
 	if (!staff_only(rq) || !role_in(rq, reviewers, 2, "reviewing emergency access"))
 		return;
 	if (rq->who.role == ROLE_OPERATOR) {
-		list_episodes(rq, "SELECT " EPISODE_COLS " FROM emergency_episode ORDER BY review_status = 'pending' DESC,"
-				  " review_due, started_at", NULL, 0, 0);
+		list_episodes(rq,
+			      "SELECT " EPISODE_COLS " FROM emergency_episode ORDER BY review_status = 'pending' DESC,"
+			      " review_due, started_at",
+			      NULL, 0, 0);
 		return;
 	}
 	/* A facility's privacy officer reviews the episodes that opened its
@@ -244,9 +259,11 @@ void api_emergency_review_list(struct api_request *rq)
 	 * the accessing facility itself (its own staff's episodes are not its
 	 * review tasks, even for a patient it has too). */
 	const char *args[] = {rq->who.facility, rq->who.facility};
-	list_episodes(rq, "SELECT " EPISODE_COLS " FROM emergency_episode e WHERE e.facility_code <> ? AND EXISTS"
-			  " (SELECT 1 FROM patient_link l WHERE l.regional_id = e.regional_id AND l.facility_code = ?)"
-			  " ORDER BY review_status = 'pending' DESC, review_due, started_at", args, 2, 0);
+	list_episodes(rq,
+		      "SELECT " EPISODE_COLS " FROM emergency_episode e WHERE e.facility_code <> ? AND EXISTS"
+		      " (SELECT 1 FROM patient_link l WHERE l.regional_id = e.regional_id AND l.facility_code = ?)"
+		      " ORDER BY review_status = 'pending' DESC, review_due, started_at",
+		      args, 2, 0);
 }
 
 void api_emergency_review(struct api_request *rq)
@@ -265,10 +282,12 @@ void api_emergency_review(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(rq->store,
+	enum rk_status rc = store_prepare(
+		rq->store,
 		"UPDATE emergency_episode SET review_status = ?, review_note = ?, reviewed_by = ?, reviewed_at = ?"
 		" WHERE episode_id = ? AND (CAST(? AS TEXT) = 'operator' OR (facility_code <> ? AND EXISTS (SELECT 1"
-		" FROM patient_link l WHERE l.regional_id = emergency_episode.regional_id AND l.facility_code = ?)))", &st, &err);
+		" FROM patient_link l WHERE l.regional_id = emergency_episode.regional_id AND l.facility_code = ?)))",
+		&st, &err);
 	if (rc == RK_OK) {
 		store_bind_text(st, 1, str_c(status));
 		store_bind_text(st, 2, str_c(note));
@@ -309,16 +328,19 @@ void api_disaster_declare(struct api_request *rq)
 	rk_err_clear(&err);
 	enum rk_status rc = RK_OK;
 	if (strlen(area) < 2 || strlen(area) > 120 || !str_is_utf8(str_c(area)))
-		rc = rk_fail(&err, RK_INVALID, "area must name a prefecture or municipality, e.g. 長野県 or 長野県松本市");
+		rc = rk_fail(&err, RK_INVALID,
+			     "area must name a prefecture or municipality, e.g. 長野県 or 長野県松本市");
 	else if (hours < 1 || hours > 24 * 30)
 		rc = rk_fail(&err, RK_INVALID, "hours must be 1..720");
 	char id[RAND_ID_LEN + 1];
 	rand_id(id);
 	if (rc == RK_OK) {
 		struct store_stmt *st;
-		rc = store_prepare(rq->store,
+		rc = store_prepare(
+			rq->store,
 			"INSERT INTO disaster_declaration (declaration_id, area, declared_by, note, started_at, ends_at, ended_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, 0)", &st, &err);
+			" VALUES (?, ?, ?, ?, ?, ?, 0)",
+			&st, &err);
 		if (rc == RK_OK) {
 			store_bind_text(st, 1, str_c(id));
 			store_bind_text(st, 2, str_c(area));
@@ -345,9 +367,11 @@ void api_disaster_list(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(rq->store,
+	enum rk_status rc = store_prepare(
+		rq->store,
 		"SELECT declaration_id, area, declared_by, note, started_at, ends_at FROM disaster_declaration"
-		" WHERE ended_at = 0 AND ends_at > ? ORDER BY started_at DESC", &st, &err);
+		" WHERE ended_at = 0 AND ends_at > ? ORDER BY started_at DESC",
+		&st, &err);
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	store_bind_i64(st, 1, rq->now);
@@ -359,8 +383,8 @@ void api_disaster_list(struct api_request *rq)
 		time_format_rfc3339(store_col_i64(st, 5), b);
 		for (int i = 0; i < 4; i++)
 			str_copy(c[i], sizeof c[i], store_col_text(st, i));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "declaration", c[0], "area", c[1],
-						     "declared_by", c[2], "note", c[3], "started", a, "ends", b));
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "declaration", c[0], "area",
+						     c[1], "declared_by", c[2], "note", c[3], "started", a, "ends", b));
 	}
 	store_done(st);
 	if (rc != RK_OK) {
@@ -378,8 +402,9 @@ void api_disaster_end(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(rq->store,
-		"UPDATE disaster_declaration SET ended_at = ? WHERE declaration_id = ? AND ended_at = 0", &st, &err);
+	enum rk_status rc = store_prepare(
+		rq->store, "UPDATE disaster_declaration SET ended_at = ? WHERE declaration_id = ? AND ended_at = 0",
+		&st, &err);
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	store_bind_i64(st, 1, rq->now);
@@ -409,7 +434,8 @@ static enum rk_status audit_entry_row(void *ctx, const struct audit_row *r)
 	buf_puts(&pg->entries, pg->n++ ? ",{" : "{");
 	buf_printf(&pg->entries, "\"fullUrl\":\"%s/AuditEvent/%lld\",\"resource\":", pg->rq->env->cfg->fhir_base_url,
 		   (long long)r->seq);
-	enum rk_status rc = audit_render(&pg->entries, r, pg->rq->env->cfg->region_id_system, pg->rq->env->cfg->region_name);
+	enum rk_status rc =
+		audit_render(&pg->entries, r, pg->rq->env->cfg->region_id_system, pg->rq->env->cfg->region_name);
 	buf_puts(&pg->entries, ",\"search\":{\"mode\":\"match\"}}");
 	return rc;
 }
@@ -423,8 +449,12 @@ static void audit_bundle(struct api_request *rq, const struct audit_filter *f, c
 	int64_t total = 0;
 	enum rk_status rc = audit_search(rq->store, f, audit_entry_row, &pg, &total, &err);
 	if (rc == RK_OK) {
-		struct fhir_page page = {.kind = "searchset", .self_path = self_path, .query = query, .offset = f->offset,
-					 .count = f->count, .total = total};
+		struct fhir_page page = {.kind = "searchset",
+					 .self_path = self_path,
+					 .query = query,
+					 .offset = f->offset,
+					 .count = f->count,
+					 .total = total};
 		rq->status = 200;
 		rq->content_type = FHIR_JSON;
 		buf_reset(&rq->out);
@@ -484,8 +514,10 @@ void api_audit_search(struct api_request *rq)
 				goto out;
 			continue;
 		} else {
-			api_reply_fail(rq, RK_INVALID, "unknown AuditEvent search parameter '%.*s' (date, agent, facility, patient,"
-				       " event, action, outcome, grant)", (int)(k.len > 40 ? 40 : k.len), k.ptr);
+			api_reply_fail(rq, RK_INVALID,
+				       "unknown AuditEvent search parameter '%.*s' (date, agent, facility, patient,"
+				       " event, action, outcome, grant)",
+				       (int)(k.len > 40 ? 40 : k.len), k.ptr);
 			goto out;
 		}
 		if (canon.len)
@@ -560,13 +592,18 @@ void api_access_report(struct api_request *rq)
 		allowed = d.permit && (rq->who.role == ROLE_OPERATOR || rq->who.facility[0]);
 	}
 	if (!allowed)
-		return api_reply_fail(rq, RK_NOT_FOUND, "Patient/%.*s is not known", (int)(id.len > 64 ? 64 : id.len), id.ptr);
+		return api_reply_fail(rq, RK_NOT_FOUND, "Patient/%.*s is not known", (int)(id.len > 64 ? 64 : id.len),
+				      id.ptr);
 	api_audit_patient(rq, regional);
 	/* In full for the network operator, who prints it for the patient; a
 	 * facility's staff see their own facility's accesses only (not which
 	 * doctor of which other facility looked at what). */
-	struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .patient = regional,
-				 .facility = rq->who.role == ROLE_OPERATOR ? NULL : rq->who.facility, .count = 200};
+	struct audit_filter f = {.from = RK_TIME_MIN_MS,
+				 .to = RK_TIME_MAX_MS,
+				 .outcome = -1,
+				 .patient = regional,
+				 .facility = rq->who.role == ROLE_OPERATOR ? NULL : rq->who.facility,
+				 .count = 200};
 	for (size_t i = 0; i < rq->n_params; i++) {
 		struct str k = rq->params[i].key, v = rq->params[i].value;
 		if (str_eq_c(k, "_count") && !api_param_count(rq, v, 1, RK_MAX_COUNT, &f.count))

@@ -38,22 +38,22 @@ struct api_audit {
 	struct buf entities;      /* JSON objects, comma-separated */
 	struct buf patients;      /* JSON strings, comma-separated */
 	int n_entities;
-	int grant;                /* the single grant of all entities; -1 when mixed */
+	int grant; /* the single grant of all entities; -1 when mixed */
 	const char *grant_ref;
 	char detail[RK_ERR_MSG_MAX];
-	bool skip;                /* not patient data and not security-relevant (health check) */
+	bool skip; /* not patient data and not security-relevant (health check) */
 };
 
 #define API_MAX_HEADERS 8
-#define API_MAX_ARGS 4
+#define API_MAX_ARGS    4
 
 struct api_request {
 	/* request */
 	const struct api_env *env;
 	struct store *store; /* this worker's connection; NULL if the database is unreachable */
 	struct arena *arena;
-	const char *method;  /* "GET", "POST", ... (HEAD arrives as GET) */
-	struct str path;     /* decoded path, e.g. "/fhir/Patient/123" */
+	const char *method;            /* "GET", "POST", ... (HEAD arrives as GET) */
+	struct str path;               /* decoded path, e.g. "/fhir/Patient/123" */
 	struct str args[API_MAX_ARGS]; /* {captures} of the route, in order */
 	const struct str_pair *params; /* decoded query parameters, in order */
 	size_t n_params;
@@ -62,12 +62,12 @@ struct api_request {
 	void *transport;
 	int64_t now; /* ms, taken when the request arrived */
 	const char *client_addr;
-	const char *request_id;    /* X-Request-Id: ties the client's log, the access log and the audit entry */
-	const char *route_event;   /* the route's audit event and action (NULL, 0: no route matched) */
+	const char *request_id;  /* X-Request-Id: ties the client's log, the access log and the audit entry */
+	const char *route_event; /* the route's audit event and action (NULL, 0: no route matched) */
 	char route_action;
-	bool route_bad_method;     /* the path exists, the method does not (405) */
-	struct principal who;      /* authenticated before the body was read (kind NONE on public routes) */
-	struct access_ctx access;  /* the enforcement point; see api_access() */
+	bool route_bad_method;    /* the path exists, the method does not (405) */
+	struct principal who;     /* authenticated before the body was read (kind NONE on public routes) */
+	struct access_ctx access; /* the enforcement point; see api_access() */
 	bool access_ready;
 	struct api_audit audit;
 	/* A ROUTE_STEPS handler (a password check) calls this just before its
@@ -123,10 +123,10 @@ bool api_operator_only(struct api_request *rq, const char *what);
 /* Respond with an OperationOutcome for st, using err's message/location. */
 void api_reply_error(struct api_request *rq, enum rk_status st, const struct rk_err *err);
 /* Shortcut: a fresh error with a message. */
-void api_reply_fail(struct api_request *rq, enum rk_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void api_reply_fail(struct api_request *rq, enum rk_status st, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Parse an application/x-www-form-urlencoded body into pairs (arena). */
-enum rk_status api_parse_form(struct arena *a, struct str body, struct str_pair **out, size_t *n,
-			      struct rk_err *err);
+enum rk_status api_parse_form(struct arena *a, struct str body, struct str_pair **out, size_t *n, struct rk_err *err);
 
 #endif

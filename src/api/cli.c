@@ -43,7 +43,8 @@ struct store *cli_open_store(const struct config *cfg)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms, .cache_bytes = cfg->store_cache};
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms,
+				    .cache_bytes = cfg->store_cache};
 	struct store *s = NULL;
 	if (store_open(cfg->store_url, &opt, &s, &err) != RK_OK || store_migrate(s, &err) != RK_OK) {
 		fprintf(stderr, "renkei: database: %s\n", err.msg);
@@ -72,8 +73,14 @@ static int audit_cli_patients(const struct config *cfg, const char *event, const
 		return 1;
 	}
 	const char *user = getenv("USER");
-	struct audit_event ev = {.event = event, .action = 'E', .account = user ? user : "cli", .role = "cli",
-				 .purpose = "HOPERAT", .query = "renkei command line", .detail = detail, .patients = patients};
+	struct audit_event ev = {.event = event,
+				 .action = 'E',
+				 .account = user ? user : "cli",
+				 .role = "cli",
+				 .purpose = "HOPERAT",
+				 .query = "renkei command line",
+				 .detail = detail,
+				 .patients = patients};
 	enum rk_status rc = audit_write(log, &ev, NULL, &err);
 	audit_close(log);
 	if (rc != RK_OK) {
@@ -86,7 +93,8 @@ static int audit_cli_patients(const struct config *cfg, const char *event, const
 /* A random initial password that meets the policy (shown once). */
 static void initial_password(char *out, size_t cap)
 {
-	static const char *const parts[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "-_+=#%"};
+	static const char *const parts[] = {"ABCDEFGHJKLMNPQRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789",
+					    "-_+=#%"};
 	size_t n = 16 < cap - 1 ? 16 : cap - 1;
 	for (size_t i = 0; i < n; i++) {
 		const char *set = parts[i % 4];
@@ -100,8 +108,8 @@ int cli_user_add(struct cli_call *c)
 	struct store *s = c->store;
 	const struct config *cfg = c->cfg;
 	const struct cli_args *a = c->a;
-	const char *id = a->n_pos > 1 ? a->pos[1] : NULL, *facility = cli_opt(a, "facility"), *role = cli_opt(a, "role"),
-		   *name = cli_opt(a, "name"), *pw = cli_opt(a, "password");
+	const char *id = a->n_pos > 1 ? a->pos[1] : NULL, *facility = cli_opt(a, "facility"),
+		   *role = cli_opt(a, "role"), *name = cli_opt(a, "name"), *pw = cli_opt(a, "password");
 	struct account acc = {0};
 	if (!id || !account_id_valid(id)) {
 		fputs("renkei: user add: give a login ID of 3-64 characters [a-z0-9._-]\n", stderr);
@@ -201,7 +209,8 @@ int cli_user_change(struct cli_call *c)
 		return 1;
 	}
 	if (pw[0])
-		printf("account %s reset; initial password: %s (to be changed at login; TOTP to be enrolled again)\n", id, pw);
+		printf("account %s reset; initial password: %s (to be changed at login; TOTP to be enrolled again)\n",
+		       id, pw);
 	else if (strcmp(what, "unlock") == 0)
 		printf("account %s unlocked (failed logins forgotten, from every address)\n", id);
 	else
@@ -216,8 +225,8 @@ int cli_user_change(struct cli_call *c)
 static enum rk_status print_account(void *ctx, const struct account *a)
 {
 	(void)ctx;
-	printf("%-24s %-10s %-16s %-4s %-8s %s\n", a->id, a->facility, role_info(a->role)->code, a->totp_enrolled ? "totp" : "-",
-	       a->disabled ? "disabled" : "active", a->name);
+	printf("%-24s %-10s %-16s %-4s %-8s %s\n", a->id, a->facility, role_info(a->role)->code,
+	       a->totp_enrolled ? "totp" : "-", a->disabled ? "disabled" : "active", a->name);
 	return RK_OK;
 }
 
@@ -253,17 +262,20 @@ int cli_facility_add(struct cli_call *c)
 	enum facility_kind k;
 	if (!code || !name || !kind || !facility_kind_parse(str_c(kind), &k)) {
 		fputs("renkei: facility add CODE --name NAME --kind hospital|clinic|pharmacy|home_nursing|care_management|"
-		      "community_support|other\n", stderr);
+		      "community_support|other\n",
+		      stderr);
 		return 2;
 	}
 	const char *state = cli_opt(a, "state"), *city = cli_opt(a, "city");
 	bool care = k == FACILITY_CARE_MANAGEMENT || k == FACILITY_COMMUNITY_SUPPORT;
-	json_t *org = json_pack("{s:s, s:[{s:s, s:s}], s:b, s:[{s:[{s:s, s:s, s:s}]}], s:s}", "resourceType", "Organization",
-				"identifier", "system", care ? RK_CARE_OFFICE_CODE_SYSTEM : JP_FACILITY_CODE_SYSTEM, "value", code,
-				"active", 1, "type", "coding", "system", RK_FACILITY_KIND_SYSTEM, "code", kind, "display",
-				facility_kind_info(k)->ja, "name", name);
+	json_t *org =
+		json_pack("{s:s, s:[{s:s, s:s}], s:b, s:[{s:[{s:s, s:s, s:s}]}], s:s}", "resourceType", "Organization",
+			  "identifier", "system", care ? RK_CARE_OFFICE_CODE_SYSTEM : JP_FACILITY_CODE_SYSTEM, "value",
+			  code, "active", 1, "type", "coding", "system", RK_FACILITY_KIND_SYSTEM, "code", kind,
+			  "display", facility_kind_info(k)->ja, "name", name);
 	if (state || city)
-		json_object_set_new(org, "address", json_pack("[{s:s, s:s}]", "state", state ? state : "", "city", city ? city : ""));
+		json_object_set_new(org, "address",
+				    json_pack("[{s:s, s:s}]", "state", state ? state : "", "city", city ? city : ""));
 	char id[32];
 	snprintf(id, sizeof id, "org-%s", code);
 	json_object_set_new(org, "id", json_string(id));
@@ -292,8 +304,8 @@ int cli_facility_add(struct cli_call *c)
 static enum rk_status print_facility(void *ctx, const struct store_facility *f)
 {
 	(void)ctx;
-	printf("%.*s  %-18.*s %-8s %.*s (%.*s)\n", STR_FMT(f->facility_code), STR_FMT(f->kind), f->active ? "active" : "inactive",
-	       STR_FMT(f->name), STR_FMT(f->area));
+	printf("%.*s  %-18.*s %-8s %.*s (%.*s)\n", STR_FMT(f->facility_code), STR_FMT(f->kind),
+	       f->active ? "active" : "inactive", STR_FMT(f->name), STR_FMT(f->area));
 	return RK_OK;
 }
 
@@ -335,8 +347,9 @@ static enum rk_status print_client(void *ctx, const struct oauth_client_info *c)
 	(void)ctx;
 	char ts[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(c->created_at, ts);
-	printf("%s\t%s\t%s\t%lld live token%s\t%s\t%s\t%s\n", c->client_id, c->facility, c->disabled ? "disabled" : "active",
-	       (long long)c->live_tokens, c->live_tokens == 1 ? "" : "s", ts, c->scopes, c->name);
+	printf("%s\t%s\t%s\t%lld live token%s\t%s\t%s\t%s\n", c->client_id, c->facility,
+	       c->disabled ? "disabled" : "active", (long long)c->live_tokens, c->live_tokens == 1 ? "" : "s", ts,
+	       c->scopes, c->name);
 	return RK_OK;
 }
 
@@ -362,7 +375,8 @@ int cli_client_change(struct cli_call *c)
 		return 1;
 	}
 	if (disable)
-		printf("client %s disabled; %lld live token%s revoked\n", id, (long long)revoked, revoked == 1 ? "" : "s");
+		printf("client %s disabled; %lld live token%s revoked\n", id, (long long)revoked,
+		       revoked == 1 ? "" : "s");
 	else
 		printf("client %s enabled (tokens revoked before stay revoked; it requests new ones)\n", id);
 	char detail[160];
@@ -399,7 +413,8 @@ int cli_totp_code(struct cli_call *c)
 		if (!demo) {
 			fputs("renkei: totp code: this database was not built by `renkei demo`, so no account has the demo's "
 			      "shared TOTP secret; staff read their codes from their own authenticator app (to compute the "
-			      "code of a secret you hold: renkei totp code SECRET)\n", stderr);
+			      "code of a secret you hold: renkei totp code SECRET)\n",
+			      stderr);
 			return 1;
 		}
 		secret = DEMO_TOTP_SECRET;
@@ -420,9 +435,9 @@ static enum rk_status print_audit_row(void *ctx, const struct audit_row *r)
 	(void)ctx;
 	char ts[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(r->recorded_at, ts);
-	printf("%lld\t%s\t%.*s\t%.*s\t%.*s\t%d\t%.*s\t%.*s\t%.*s\t%.*s\t%.*s\n", (long long)r->seq, ts, STR_FMT(r->request_id),
-	       STR_FMT(r->event), STR_FMT(r->action), r->outcome, STR_FMT(r->account), STR_FMT(r->facility),
-	       STR_FMT(r->grant_kind), STR_FMT(r->patients), STR_FMT(r->query));
+	printf("%lld\t%s\t%.*s\t%.*s\t%.*s\t%d\t%.*s\t%.*s\t%.*s\t%.*s\t%.*s\n", (long long)r->seq, ts,
+	       STR_FMT(r->request_id), STR_FMT(r->event), STR_FMT(r->action), r->outcome, STR_FMT(r->account),
+	       STR_FMT(r->facility), STR_FMT(r->grant_kind), STR_FMT(r->patients), STR_FMT(r->query));
 	return RK_OK;
 }
 
@@ -431,9 +446,9 @@ static enum rk_status print_candidate(void *arg, const struct linking_candidate 
 	(void)arg;
 	char ts[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(c->created_at, ts);
-	printf("%.*s\t%s\t%.*s\t%lld\t%.*s (Patient/%.*s)\t%.*s (Patient/%.*s)\t%.*s\n", STR_FMT(c->id), ts, STR_FMT(c->status),
-	       (long long)c->score, STR_FMT(c->regional_a), STR_FMT(c->patient_a), STR_FMT(c->regional_b), STR_FMT(c->patient_b),
-	       STR_FMT(c->reasons));
+	printf("%.*s\t%s\t%.*s\t%lld\t%.*s (Patient/%.*s)\t%.*s (Patient/%.*s)\t%.*s\n", STR_FMT(c->id), ts,
+	       STR_FMT(c->status), (long long)c->score, STR_FMT(c->regional_a), STR_FMT(c->patient_a),
+	       STR_FMT(c->regional_b), STR_FMT(c->patient_b), STR_FMT(c->reasons));
 	return RK_OK;
 }
 
@@ -459,9 +474,12 @@ int cli_patient(struct cli_call *c)
 	const char *user = getenv("USER");
 	char account[80];
 	snprintf(account, sizeof account, "cli:%s", user ? user : "operator");
-	struct linking_request lr = {.account = account, .reason = cli_opt(a, "reason"), .from = cli_opt(a, "from"),
+	struct linking_request lr = {.account = account,
+				     .reason = cli_opt(a, "reason"),
+				     .from = cli_opt(a, "from"),
 				     .into = cli_opt(a, "into")};
-	enum rk_status (*fn)(struct fhir_ctx *, const struct linking_request *, struct linking_outcome *, struct rk_err *);
+	enum rk_status (*fn)(struct fhir_ctx *, const struct linking_request *, struct linking_outcome *,
+			     struct rk_err *);
 	if (strcmp(sub, "merge") == 0) {
 		lr.candidate_id = arg;
 		fn = linking_merge;
@@ -484,10 +502,11 @@ int cli_patient(struct cli_call *c)
 	struct linking_outcome out;
 	enum rk_status rc = fn(&ctx, &lr, &out, &err);
 	char detail[1400], patients[64];
-	snprintf(detail, sizeof detail, "patient %s%s%.200s: %s into %s (candidate %s, merge %s, %zu registrations): %.1000s", sub,
+	snprintf(detail, sizeof detail,
+		 "patient %s%s%.200s: %s into %s (candidate %s, merge %s, %zu registrations): %.1000s", sub,
 		 rc == RK_OK ? "" : " refused: ", rc == RK_OK ? "" : err.msg, out.from[0] ? out.from : "-",
-		 out.into[0] ? out.into : "-", out.candidate_id[0] ? out.candidate_id : "-", out.merge_id[0] ? out.merge_id : "-",
-		 out.n, lr.reason ? lr.reason : "");
+		 out.into[0] ? out.into : "-", out.candidate_id[0] ? out.candidate_id : "-",
+		 out.merge_id[0] ? out.merge_id : "-", out.n, lr.reason ? lr.reason : "");
 	snprintf(patients, sizeof patients, out.from[0] && out.into[0] ? "[\"%s\",\"%s\"]" : "[]", out.from, out.into);
 	if (rc == RK_OK) {
 		printf("%s: %s into %s", sub, out.from, out.into);
@@ -500,8 +519,11 @@ int cli_patient(struct cli_call *c)
 		fprintf(stderr, "renkei: patient %s: %s\n", sub, err.msg);
 	}
 	arena_free(&ar);
-	int arc = audit_cli_patients(cfg, rc == RK_OK ? (strcmp(sub, "unmerge") == 0 ? "patient-unmerge" : strcmp(sub, "merge") == 0
-						      ? "patient-merge" : "patient-match-reject") : "patient-link-refused",
+	int arc = audit_cli_patients(cfg,
+				     rc == RK_OK ? (strcmp(sub, "unmerge") == 0 ? "patient-unmerge"
+						    : strcmp(sub, "merge") == 0 ? "patient-merge"
+										: "patient-match-reject")
+						 : "patient-link-refused",
 				     detail, patients);
 	return rc != RK_OK ? (rc == RK_INVALID ? 2 : 1) : arc;
 }

@@ -13,7 +13,7 @@
 #include "config/config.h"
 #include "store/store.h"
 
-#define CLI_MAX_POS 8
+#define CLI_MAX_POS  8
 #define CLI_MAX_OPTS 16
 
 struct cli_args {
@@ -73,7 +73,7 @@ int cli_client_list(struct cli_call *c);
 int cli_client_change(struct cli_call *c); /* disable, enable */
 int cli_audit_list(struct cli_call *c);
 int cli_access_table(struct cli_call *c);
-int cli_patient(struct cli_call *c);       /* candidates, merge, reject, unmerge */
+int cli_patient(struct cli_call *c); /* candidates, merge, reject, unmerge */
 int cli_totp_code(struct cli_call *c);
 int cli_import_ssmix2(struct cli_call *c);
 int cli_ingest_errors(struct cli_call *c);
@@ -85,6 +85,5 @@ int cli_jobs_run(struct cli_call *c);
  * and an audit entry for an operator command (0, or 1 after printing why). */
 struct store *cli_open_store(const struct config *cfg);
 int cli_audit(const struct config *cfg, const char *event, const char *detail);
-
 
 #endif

@@ -59,8 +59,9 @@ int cli_import_ssmix2(struct cli_call *c)
 	if (st.quarantined)
 		printf("quarantined files are listed by `renkei ingest errors`\n");
 	char detail[512];
-	snprintf(detail, sizeof detail, "ssmix2 import of %s for facility %s: %lld stored, %lld deleted, %lld quarantined",
-		 dir, facility, (long long)st.stored, (long long)st.deleted, (long long)st.quarantined);
+	snprintf(detail, sizeof detail,
+		 "ssmix2 import of %s for facility %s: %lld stored, %lld deleted, %lld quarantined", dir, facility,
+		 (long long)st.stored, (long long)st.deleted, (long long)st.quarantined);
 	int arc = cli_audit(cfg, "ingest-import", detail);
 	if (rc != RK_OK) {
 		fprintf(stderr, "renkei: import ssmix2: %s\n", err.msg);
@@ -75,8 +76,9 @@ static enum rk_status print_error(void *arg, const struct ingest_error *e, struc
 	int *n = arg;
 	char at[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(e->at, at);
-	printf("%lld\t%s\t%.*s\t%.*s\t%.*s\t%.*s%s\n", (long long)e->id, at, STR_FMT(e->origin), STR_FMT(e->facility_code),
-	       STR_FMT(e->location), STR_FMT(e->reason), e->resolved_at ? "\t(resolved)" : "");
+	printf("%lld\t%s\t%.*s\t%.*s\t%.*s\t%.*s%s\n", (long long)e->id, at, STR_FMT(e->origin),
+	       STR_FMT(e->facility_code), STR_FMT(e->location), STR_FMT(e->reason),
+	       e->resolved_at ? "\t(resolved)" : "");
 	(*n)++;
 	return RK_OK;
 }
@@ -122,7 +124,8 @@ static int replay(struct store *s, struct ingest *ing, const struct config *cfg,
 			printf("%lld\tstill quarantined\t%s\n", (long long)ids.v[i], r.reason);
 			still++;
 		} else {
-			printf("%lld\t%s\t%d resources\n", (long long)ids.v[i], ingest_outcome_name(r.outcome), r.resources);
+			printf("%lld\t%s\t%d resources\n", (long long)ids.v[i], ingest_outcome_name(r.outcome),
+			       r.resources);
 			stored++;
 		}
 	}

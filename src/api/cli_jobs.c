@@ -53,8 +53,8 @@ static int jobs_list(struct store *s, const struct config *cfg)
 			snprintf(next, sizeof next, "running");
 		else if (due > now)
 			time_format_rfc3339(due, next);
-		printf("%-20s %-7s %-25s %-7s %-25s %-6lld %s\n", jobs[i].name, p, last, status, next, (long long)st.runs,
-		       st.known && st.last_message[0] ? st.last_message : jobs[i].description);
+		printf("%-20s %-7s %-25s %-7s %-25s %-6lld %s\n", jobs[i].name, p, last, status, next,
+		       (long long)st.runs, st.known && st.last_message[0] ? st.last_message : jobs[i].description);
 	}
 	return 0;
 }
@@ -63,8 +63,8 @@ static int jobs_run(struct store *s, const struct config *cfg, const char *name)
 {
 	const struct sched_job *j = name ? sched_job_find(name) : NULL;
 	if (!j) {
-		fprintf(stderr, "renkei: jobs run NAME: %s%s (see `renkei jobs`)\n", name ? "no job called " : "name a job",
-			name ? name : "");
+		fprintf(stderr, "renkei: jobs run NAME: %s%s (see `renkei jobs`)\n",
+			name ? "no job called " : "name a job", name ? name : "");
 		return 2;
 	}
 	struct rk_err err;

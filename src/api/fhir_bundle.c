@@ -24,8 +24,8 @@ struct entry_out {
 	struct str outcome;  /* entry.response.outcome (empty: none) */
 	struct str etag;     /* a GET's ETag */
 	struct fhir_result res;
-	bool written;        /* a version was written (its location, etag, lastModified) */
-	bool matched;        /* a conditional create found the record: its location, etag, lastModified */
+	bool written; /* a version was written (its location, etag, lastModified) */
+	bool matched; /* a conditional create found the record: its location, etag, lastModified */
 };
 
 static const char *status_text(int status)
@@ -33,10 +33,22 @@ static const char *status_text(int status)
 	static const struct {
 		int code;
 		const char *text;
-	} texts[] = {{200, "OK"}, {201, "Created"}, {204, "No Content"}, {400, "Bad Request"}, {401, "Unauthorized"},
-		     {403, "Forbidden"}, {404, "Not Found"}, {405, "Method Not Allowed"}, {409, "Conflict"}, {410, "Gone"},
-		     {412, "Precondition Failed"}, {413, "Payload Too Large"}, {415, "Unsupported Media Type"},
-		     {422, "Unprocessable Entity"}, {500, "Internal Server Error"}, {501, "Not Implemented"},
+	} texts[] = {{200, "OK"},
+		     {201, "Created"},
+		     {204, "No Content"},
+		     {400, "Bad Request"},
+		     {401, "Unauthorized"},
+		     {403, "Forbidden"},
+		     {404, "Not Found"},
+		     {405, "Method Not Allowed"},
+		     {409, "Conflict"},
+		     {410, "Gone"},
+		     {412, "Precondition Failed"},
+		     {413, "Payload Too Large"},
+		     {415, "Unsupported Media Type"},
+		     {422, "Unprocessable Entity"},
+		     {500, "Internal Server Error"},
+		     {501, "Not Implemented"},
 		     {503, "Service Unavailable"}};
 	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
 		if (texts[i].code == status)
@@ -101,9 +113,10 @@ static enum rk_status match_entry(struct api_request *rq, struct fhir_bundle_ent
 	if (n == 0)
 		return RK_NOT_FOUND;
 	if (n > 1)
-		return rk_fail(err, RK_PRECONDITION,
-			       "ifNoneExist matches %lld %s records; a conditional create needs a query that matches at most one",
-			       (long long)n, e->def->name);
+		return rk_fail(
+			err, RK_PRECONDITION,
+			"ifNoneExist matches %lld %s records; a conditional create needs a query that matches at most one",
+			(long long)n, e->def->name);
 	e->id = r.id; /* references to the entry's fullUrl name the existing record */
 	o->status = 200;
 	o->resource = r.body;
@@ -238,8 +251,8 @@ static enum rk_status render(struct api_request *rq, const struct fhir_bundle *b
 	char id[RAND_ID_LEN + 1], ts[RK_TIME_RFC3339_LEN];
 	rand_id(id);
 	time_format_rfc3339(rq->now, ts);
-	buf_printf(o, "{\"resourceType\":\"Bundle\",\"id\":\"%s\",\"meta\":{\"lastUpdated\":\"%s\"},\"type\":\"%s\"", id, ts,
-		   b->type == FHIR_BUNDLE_TRANSACTION ? "transaction-response" : "batch-response");
+	buf_printf(o, "{\"resourceType\":\"Bundle\",\"id\":\"%s\",\"meta\":{\"lastUpdated\":\"%s\"},\"type\":\"%s\"",
+		   id, ts, b->type == FHIR_BUNDLE_TRANSACTION ? "transaction-response" : "batch-response");
 	if (b->n)
 		buf_puts(o, ",\"entry\":[");
 	for (size_t i = 0; i < b->n; i++) {
@@ -259,9 +272,10 @@ static enum rk_status render(struct api_request *rq, const struct fhir_bundle *b
 			char lm[RK_TIME_RFC3339_LEN];
 			time_format_rfc3339(x->res.last_updated, lm);
 			if (write)
-				buf_printf(o, ",\"location\":\"%s/%.*s/_history/%lld\"", e->def->name, STR_FMT(x->res.id),
-					   (long long)x->res.version);
-			buf_printf(o, ",\"etag\":\"W/\\\"%lld\\\"\",\"lastModified\":\"%s\"", (long long)x->res.version, lm);
+				buf_printf(o, ",\"location\":\"%s/%.*s/_history/%lld\"", e->def->name,
+					   STR_FMT(x->res.id), (long long)x->res.version);
+			buf_printf(o, ",\"etag\":\"W/\\\"%lld\\\"\",\"lastModified\":\"%s\"", (long long)x->res.version,
+				   lm);
 		} else if (x->etag.len) {
 			buf_puts(o, ",\"etag\":");
 			buf_put_json_str(o, x->etag);
@@ -284,8 +298,10 @@ static void reply_bundle(struct api_request *rq, const struct fhir_bundle *b, co
 	rq->n_headers = 0;
 	buf_reset(&rq->out);
 	if (render(rq, b, outs, &rq->out) != RK_OK)
-		api_reply_fail(rq, RK_TOO_LARGE, "the response is larger than %u bytes; ask for Prefer: return=minimal or send fewer entries",
-			       (unsigned)RK_MAX_RESPONSE);
+		api_reply_fail(
+			rq, RK_TOO_LARGE,
+			"the response is larger than %u bytes; ask for Prefer: return=minimal or send fewer entries",
+			(unsigned)RK_MAX_RESPONSE);
 }
 
 /* All or nothing, in one store transaction. */

@@ -32,9 +32,14 @@ static const struct fhir_guard request_guard = {
 
 struct fhir_ctx api_fhir_ctx(struct api_request *rq)
 {
-	return (struct fhir_ctx){.store = rq->store, .arena = rq->arena, .cfg = rq->env->cfg, .now = rq->now,
-				 .actor_facility = rq->who.facility, .actor_account = rq->who.account,
-				 .guard = &request_guard, .guard_arg = api_access(rq)};
+	return (struct fhir_ctx){.store = rq->store,
+				 .arena = rq->arena,
+				 .cfg = rq->env->cfg,
+				 .now = rq->now,
+				 .actor_facility = rq->who.facility,
+				 .actor_account = rq->who.account,
+				 .guard = &request_guard,
+				 .guard_arg = api_access(rq)};
 }
 
 bool api_fhir_may_write_type(struct api_request *rq, const struct fhir_resource_def *def, struct rk_err *err)
@@ -89,7 +94,8 @@ enum rk_status api_fhir_visible(struct api_request *rq, const struct store_resou
 {
 	struct access_decision d;
 	const char *regional = "";
-	enum rk_status rc = access_check(api_access(rq), r->type, r->source_facility, r->patient_id, &d, &regional, err);
+	enum rk_status rc =
+		access_check(api_access(rq), r->type, r->source_facility, r->patient_id, &d, &regional, err);
 	if (rc != RK_OK)
 		return rc;
 	*ok = d.permit;
@@ -109,8 +115,8 @@ static const struct fhir_resource_def *type_arg(struct api_request *rq)
 		api_reply_fail(rq, RK_NOT_FOUND, "resource type %.*s is not served by renkei (see /fhir/metadata)",
 			       STR_FMT(t));
 	else
-		api_reply_fail(rq, RK_NOT_FOUND, "'%.*s' is not a FHIR R4 resource type", (int)(t.len > 64 ? 64 : t.len),
-			       t.ptr);
+		api_reply_fail(rq, RK_NOT_FOUND, "'%.*s' is not a FHIR R4 resource type",
+			       (int)(t.len > 64 ? 64 : t.len), t.ptr);
 	return NULL;
 }
 
@@ -183,8 +189,10 @@ static void reply_binary(struct api_request *rq, const struct store_resource *r)
 	free(bin);
 	json_decref(res);
 	if (st != RK_OK)
-		return api_reply_fail(rq, RK_TOO_LARGE, "the content is larger than %u bytes", (unsigned)RK_MAX_RESPONSE);
-	api_set_header(rq, "Content-Security-Policy", "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+		return api_reply_fail(rq, RK_TOO_LARGE, "the content is larger than %u bytes",
+				      (unsigned)RK_MAX_RESPONSE);
+	api_set_header(rq, "Content-Security-Policy",
+		       "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'");
 	api_set_header(rq, "Content-Disposition", "inline");
 	version_headers(rq, r->type.ptr, r->id, r->version, r->last_updated, false);
 }
@@ -210,7 +218,8 @@ static void read_version(struct api_request *rq, int64_t version)
 			rk_err_clear(&err);
 			st = version ? rk_fail(&err, RK_NOT_FOUND, "%s/%.*s has no version %lld", def->name,
 					       STR_FMT(rq->args[1]), (long long)version)
-				     : rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(rq->args[1]));
+				     : rk_fail(&err, RK_NOT_FOUND, "%s/%.*s is not known", def->name,
+					       STR_FMT(rq->args[1]));
 		}
 	}
 	if (st != RK_OK)
@@ -229,8 +238,8 @@ void api_fhir_vread(struct api_request *rq)
 {
 	int64_t version;
 	if (!str_to_i64(rq->args[2], 1, INT64_MAX, &version))
-		return api_reply_fail(rq, RK_NOT_FOUND, "'%.*s' is not a version number", (int)(rq->args[2].len > 32 ? 32 : rq->args[2].len),
-				      rq->args[2].ptr);
+		return api_reply_fail(rq, RK_NOT_FOUND, "'%.*s' is not a version number",
+				      (int)(rq->args[2].len > 32 ? 32 : rq->args[2].len), rq->args[2].ptr);
 	read_version(rq, version);
 }
 
@@ -245,7 +254,8 @@ static bool json_body(struct api_request *rq)
 	if (ct.len == 0)
 		api_reply_fail(rq, RK_UNSUPPORTED_TYPE, "Content-Type is missing; send application/fhir+json");
 	else
-		api_reply_fail(rq, RK_UNSUPPORTED_TYPE, "Content-Type '%.*s' is not supported; send application/fhir+json",
+		api_reply_fail(rq, RK_UNSUPPORTED_TYPE,
+			       "Content-Type '%.*s' is not supported; send application/fhir+json",
 			       (int)(mime.len > 64 ? 64 : mime.len), mime.ptr);
 	return false;
 }
@@ -429,9 +439,12 @@ static void audit_served(void *arg, struct str type, struct str id, int64_t vers
  * audit entry. */
 static struct query_ctx query_of(struct api_request *rq)
 {
-	return (struct query_ctx){.store = rq->store, .access = api_access(rq), .arena = rq->arena,
+	return (struct query_ctx){.store = rq->store,
+				  .access = api_access(rq),
+				  .arena = rq->arena,
 				  .scopes = rq->who.kind == PRINCIPAL_SYSTEM ? rq->who.scopes : NULL,
-				  .served = audit_served, .served_arg = rq};
+				  .served = audit_served,
+				  .served_arg = rq};
 }
 
 /* The Bundle's entries, rendered as the query engine hands over its rows. */
@@ -457,8 +470,13 @@ static enum rk_status reply_bundle(struct api_request *rq, const char *kind, con
 				   const struct query_page *page, const struct entries *e, const char *too_large,
 				   struct rk_err *err)
 {
-	struct fhir_page pg = {.kind = kind, .self_path = self_path, .query = query, .offset = page->offset,
-			       .count = page->count, .total = page->total, .has_more = page->has_more};
+	struct fhir_page pg = {.kind = kind,
+			       .self_path = self_path,
+			       .query = query,
+			       .offset = page->offset,
+			       .count = page->count,
+			       .total = page->total,
+			       .has_more = page->has_more};
 	rq->status = 200;
 	rq->content_type = "application/fhir+json; charset=utf-8";
 	buf_reset(&rq->out);
@@ -499,8 +517,8 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 
 /* ---- conditional create (If-None-Exist) ------------------------------------ */
 
-enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource_def *def, struct str query,
-			      int64_t *n, struct store_resource *one, struct rk_err *err)
+enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource_def *def, struct str query, int64_t *n,
+			      struct store_resource *one, struct rk_err *err)
 {
 	*n = 0;
 	if (query.len && query.ptr[0] == '?') { /* "?identifier=..." as some clients send it */
@@ -513,7 +531,8 @@ enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource
 	struct str_pair *params;
 	size_t n_params;
 	struct fhir_search_opts o = {.default_count = rq->env->cfg->fhir_default_count,
-				     .max_count = rq->env->cfg->fhir_max_count, .now = rq->now};
+				     .max_count = rq->env->cfg->fhir_max_count,
+				     .now = rq->now};
 	struct fhir_search fs;
 	enum rk_status st = api_parse_form(rq->arena, query, &params, &n_params, &inner);
 	if (st == RK_OK)
@@ -521,8 +540,10 @@ enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource
 	if (st != RK_OK)
 		return rk_fail(err, st == RK_TOO_LARGE ? st : RK_INVALID, "If-None-Exist: %s", inner.msg);
 	if (!fs.q.n_conds)
-		return rk_fail(err, RK_INVALID, "If-None-Exist must name search parameters that identify the %s (e.g. "
-			       "identifier=system|value)", def->name);
+		return rk_fail(err, RK_INVALID,
+			       "If-None-Exist must name search parameters that identify the %s (e.g. "
+			       "identifier=system|value)",
+			       def->name);
 	struct query_ctx q = query_of(rq);
 	return query_match(&q, def, &fs, n, one, err);
 }
@@ -545,7 +566,8 @@ static bool create_exists(struct api_request *rq, const struct fhir_resource_def
 	if (n > 1) {
 		api_reply_fail(rq, RK_PRECONDITION,
 			       "If-None-Exist matches %lld %s records; a conditional create needs a query that matches "
-			       "at most one", (long long)n, def->name);
+			       "at most one",
+			       (long long)n, def->name);
 		return true;
 	}
 	rq->audit.action = 'R'; /* nothing written: the existing record is returned */
@@ -555,7 +577,6 @@ static bool create_exists(struct api_request *rq, const struct fhir_resource_def
 	reply_written(rq, def->name, &out, 200);
 	return true;
 }
-
 
 /* GET /fhir/Patient/{id}/$everything: every registration of the same person
  * and every record of those registrations that the principal may see — the
@@ -580,7 +601,8 @@ void api_fhir_everything(struct api_request *rq)
 				const struct fhir_resource_def *def = fhir_resource_find(one.ptr, one.len);
 				if (!def || category_of_type(def->name, strlen(def->name)) == CAT_NONE) {
 					buf_free(&canon);
-					return api_reply_fail(rq, RK_INVALID, "_type: '%.*s' is not a type of the patient's record",
+					return api_reply_fail(rq, RK_INVALID,
+							      "_type: '%.*s' is not a type of the patient's record",
 							      (int)(one.len > 64 ? 64 : one.len), one.ptr);
 				}
 				if (in.n_types == sizeof types / sizeof types[0]) {
@@ -601,7 +623,8 @@ void api_fhir_everything(struct api_request *rq)
 			continue; /* the page links add it */
 		} else if (!str_eq_c(k, "_format")) {
 			buf_free(&canon);
-			return api_reply_fail(rq, RK_INVALID, "$everything takes _type, _since, _count and _offset, not '%.*s'",
+			return api_reply_fail(rq, RK_INVALID,
+					      "$everything takes _type, _since, _count and _offset, not '%.*s'",
 					      (int)(k.len > 64 ? 64 : k.len), k.ptr);
 		}
 		if (canon.len)
@@ -619,7 +642,8 @@ void api_fhir_everything(struct api_request *rq)
 	enum rk_status st = query_everything(&q, &in, entry_row, &e, &page, &err);
 	if (st == RK_OK) {
 		char *self = arena_printf(rq->arena, "Patient/%.*s/$everything", STR_FMT(id));
-		st = reply_bundle(rq, "searchset", self ? self : "Patient", buf_cstr(&canon), &page, &e, "the page", &err);
+		st = reply_bundle(rq, "searchset", self ? self : "Patient", buf_cstr(&canon), &page, &e, "the page",
+				  &err);
 	}
 	buf_free(&e.b);
 	buf_free(&canon);
@@ -663,7 +687,8 @@ void api_fhir_search_post(struct api_request *rq)
 
 static void history(struct api_request *rq, const char *type, struct str id, const char *self_path)
 {
-	struct query_history in = {.type = type, .id = id, .since = INT64_MIN, .count = rq->env->cfg->fhir_default_count};
+	struct query_history in = {
+		.type = type, .id = id, .since = INT64_MIN, .count = rq->env->cfg->fhir_default_count};
 	struct buf canon;
 	buf_init(&canon, 1024);
 	for (size_t i = 0; i < rq->n_params; i++) {
@@ -682,7 +707,8 @@ static void history(struct api_request *rq, const char *type, struct str id, con
 				return buf_free(&canon);
 		} else if (!str_eq_c(k, "_format") && !str_eq_c(k, "_pretty")) {
 			buf_free(&canon);
-			return api_reply_fail(rq, RK_INVALID, "history parameter '%.*s' is not supported (use _since, _count)",
+			return api_reply_fail(rq, RK_INVALID,
+					      "history parameter '%.*s' is not supported (use _since, _count)",
 					      (int)(k.len > 64 ? 64 : k.len), k.ptr);
 		}
 	}
@@ -769,11 +795,14 @@ void api_fhir_pix(struct api_request *rq)
 			source = v;
 		} else if (str_eq_c(k, "targetSystem")) {
 			if (!str_eq_c(v, cfg->region_id_system) && !registry_local_system(v, &code))
-				return api_reply_fail(rq, RK_FORBIDDEN, "targetSystem '%.*s' is not a patient identifier domain of this network",
-						      (int)(v.len > 120 ? 120 : v.len), v.ptr);
+				return api_reply_fail(
+					rq, RK_FORBIDDEN,
+					"targetSystem '%.*s' is not a patient identifier domain of this network",
+					(int)(v.len > 120 ? 120 : v.len), v.ptr);
 			targets[n_targets++] = rq->params[i];
 		} else if (!str_eq_c(k, "_format")) {
-			return api_reply_fail(rq, RK_INVALID, "$ihe-pix takes sourceIdentifier and targetSystem, not '%.*s'",
+			return api_reply_fail(rq, RK_INVALID,
+					      "$ihe-pix takes sourceIdentifier and targetSystem, not '%.*s'",
 					      (int)(k.len > 64 ? 64 : k.len), k.ptr);
 		}
 	}
@@ -786,8 +815,8 @@ void api_fhir_pix(struct api_request *rq)
 	struct query_pix pix;
 	enum rk_status st = query_pix(&q, cfg->region_id_system, system, value, &pix, &err);
 	if (st == RK_NOT_FOUND) /* unknown, or not the principal's to know */
-		return api_reply_fail(rq, RK_NOT_FOUND, "sourceIdentifier %.*s is not known", (int)(source.len > 120 ? 120 : source.len),
-				      source.ptr);
+		return api_reply_fail(rq, RK_NOT_FOUND, "sourceIdentifier %.*s is not known",
+				      (int)(source.len > 120 ? 120 : source.len), source.ptr);
 	if (st == RK_INVALID)
 		return api_reply_error(rq, st, &err);
 	if (pix.regional.ptr)

@@ -49,8 +49,8 @@ json_t *api_fhir_parse_body(struct api_request *rq);
  * exactly one, that record in *one (read and audited like a search row).
  * RK_INVALID (or the search parser's status) for a malformed query or one
  * without search parameters. */
-enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource_def *def, struct str query,
-			      int64_t *n, struct store_resource *one, struct rk_err *err);
+enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource_def *def, struct str query, int64_t *n,
+			      struct store_resource *one, struct rk_err *err);
 /* The written version in the request's audit entry (with its patient). */
 void api_fhir_audit_written(struct api_request *rq, const char *type, const struct fhir_result *out);
 

@@ -36,10 +36,10 @@ static json_t *time_json(int64_t ms)
 
 static json_t *entry_json(const struct quarantine_entry *q)
 {
-	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:o}", "id", (json_int_t)q->e.id, "at", time_json(q->e.at),
-			 "origin", jsonstr(q->e.origin), "facility", jsonstr(q->e.facility_code), "location",
-			 jsonstr(q->e.location), "reason", jsonstr(q->e.reason), "tries", (json_int_t)q->tries,
-			 "resolved_at", time_json(q->e.resolved_at));
+	return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:I, s:o}", "id", (json_int_t)q->e.id, "at",
+			 time_json(q->e.at), "origin", jsonstr(q->e.origin), "facility", jsonstr(q->e.facility_code),
+			 "location", jsonstr(q->e.location), "reason", jsonstr(q->e.reason), "tries",
+			 (json_int_t)q->tries, "resolved_at", time_json(q->e.resolved_at));
 }
 
 /* The {id} of the route: a positive integer, else a 400 already answered. */
@@ -95,9 +95,9 @@ void api_ingest_errors(struct api_request *rq)
 	}
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "ingest quarantine (%s): %zu of %lld entries from %lld",
 		 all ? "all" : "open", json_array_size(arr), (long long)total, (long long)offset);
-	api_reply_obj(rq, 200, json_pack("{s:s, s:I, s:I, s:I, s:o}", "status", all ? "all" : "open", "total",
-					 (json_int_t)total, "offset", (json_int_t)offset, "count", (json_int_t)count,
-					 "entries", arr));
+	api_reply_obj(rq, 200,
+		      json_pack("{s:s, s:I, s:I, s:I, s:o}", "status", all ? "all" : "open", "total", (json_int_t)total,
+				"offset", (json_int_t)offset, "count", (json_int_t)count, "entries", arr));
 }
 
 /* Whose message it is, for the audit entry: the registration of PID-3 at the
@@ -110,7 +110,8 @@ static void audit_patient_of(struct api_request *rq, const struct quarantine_ent
 	struct store_patient_link l;
 	struct rk_err err;
 	rk_err_clear(&err);
-	if (store_link_by_local(rq->store, facility, qt->patient_local, rq->arena, &l, &err) == RK_OK && l.regional_id.len)
+	if (store_link_by_local(rq->store, facility, qt->patient_local, rq->arena, &l, &err) == RK_OK &&
+	    l.regional_id.len)
 		api_audit_patient(rq, arena_strndup(rq->arena, l.regional_id.ptr, l.regional_id.len));
 }
 
@@ -121,7 +122,8 @@ void api_ingest_error_read(struct api_request *rq)
 		return;
 	if (rq->n_params)
 		return api_reply_fail(rq, RK_INVALID, "unknown parameter '%.*s' (this read takes none)",
-				      (int)(rq->params[0].key.len > 40 ? 40 : rq->params[0].key.len), rq->params[0].key.ptr);
+				      (int)(rq->params[0].key.len > 40 ? 40 : rq->params[0].key.len),
+				      rq->params[0].key.ptr);
 	struct quarantine_entry q;
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -151,7 +153,8 @@ void api_ingest_error_replay(struct api_request *rq)
 		return;
 	if (rq->n_params)
 		return api_reply_fail(rq, RK_INVALID, "unknown parameter '%.*s' (a replay takes none)",
-				      (int)(rq->params[0].key.len > 40 ? 40 : rq->params[0].key.len), rq->params[0].key.ptr);
+				      (int)(rq->params[0].key.len > 40 ? 40 : rq->params[0].key.len),
+				      rq->params[0].key.ptr);
 	const char *note = "";
 	if (rq->body.len) { /* optional {"note": "..."} for the audit entry */
 		json_t *body = api_json_body(rq);
@@ -189,8 +192,9 @@ void api_ingest_error_replay(struct api_request *rq)
 	char result[240];
 	snprintf(result, sizeof result, "%s%s%.200s", rc != RK_OK ? "failed" : ingest_outcome_name(r.outcome),
 		 rc != RK_OK || r.reason[0] ? ": " : "", rc != RK_OK ? err.msg : r.reason);
-	snprintf(rq->audit.detail, sizeof rq->audit.detail, "ingest replay of quarantine entry %lld (%.8s %.60s): %.200s%s%.40s",
-		 (long long)id, q.e.origin.ptr, q.e.location.ptr, result, note[0] ? "; note: " : "", note);
+	snprintf(rq->audit.detail, sizeof rq->audit.detail,
+		 "ingest replay of quarantine entry %lld (%.8s %.60s): %.200s%s%.40s", (long long)id, q.e.origin.ptr,
+		 q.e.location.ptr, result, note[0] ? "; note: " : "", note);
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	/* The entry as it is now (resolved, or its new reason and tries). */
@@ -199,7 +203,8 @@ void api_ingest_error_replay(struct api_request *rq)
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	bool resolved = r.outcome != INGEST_QUARANTINED;
-	api_reply_obj(rq, 200, json_pack("{s:I, s:s, s:b, s:i, s:s, s:o}", "id", (json_int_t)id, "outcome",
-					 ingest_outcome_name(r.outcome), "resolved", resolved, "resources", r.resources,
-					 "reason", r.reason, "entry", entry_json(&now)));
+	api_reply_obj(rq, 200,
+		      json_pack("{s:I, s:s, s:b, s:i, s:s, s:o}", "id", (json_int_t)id, "outcome",
+				ingest_outcome_name(r.outcome), "resolved", resolved, "resources", r.resources,
+				"reason", r.reason, "entry", entry_json(&now)));
 }

@@ -38,11 +38,12 @@ static enum rk_status candidate_json(void *arg, const struct linking_candidate *
 	time_format_rfc3339(c->created_at, created);
 	if (c->decided_at)
 		time_format_rfc3339(c->decided_at, decided);
-	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "candidate", jsonstr(c->id),
-			      "regional_a", jsonstr(c->regional_a), "regional_b", jsonstr(c->regional_b), "patient_a",
-			      jsonstr(c->patient_a), "patient_b", jsonstr(c->patient_b), "score", (json_int_t)c->score,
-			      "reasons", jsonstr(c->reasons), "status", jsonstr(c->status), "created", created, "decided",
-			      decided, "decided_by", jsonstr(c->decided_by), "note", jsonstr(c->note), "merge", jsonstr(c->merge_id));
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:o}", "candidate",
+			      jsonstr(c->id), "regional_a", jsonstr(c->regional_a), "regional_b",
+			      jsonstr(c->regional_b), "patient_a", jsonstr(c->patient_a), "patient_b",
+			      jsonstr(c->patient_b), "score", (json_int_t)c->score, "reasons", jsonstr(c->reasons),
+			      "status", jsonstr(c->status), "created", created, "decided", decided, "decided_by",
+			      jsonstr(c->decided_by), "note", jsonstr(c->note), "merge", jsonstr(c->merge_id));
 	if (!o)
 		return RK_TOO_LARGE;
 	json_array_append_new(lc->arr, o);
@@ -62,7 +63,8 @@ void api_match_list(struct api_request *rq)
 		if (str_eq_c(k, "status")) {
 			if (!(str_eq_c(v, "pending") || str_eq_c(v, "merged") || str_eq_c(v, "rejected") ||
 			      str_eq_c(v, "unmerged") || str_eq_c(v, "all")))
-				return api_reply_fail(rq, RK_INVALID, "status is pending, merged, rejected, unmerged or all");
+				return api_reply_fail(rq, RK_INVALID,
+						      "status is pending, merged, rejected, unmerged or all");
 			status = str_eq_c(v, "all") ? "" : arena_strndup(rq->arena, v.ptr, v.len);
 		} else if (str_eq_c(k, "_count")) {
 			if (!api_param_count(rq, v, 1, RK_MAX_COUNT, &count))
@@ -114,10 +116,11 @@ static void decide(struct api_request *rq, const char *what, struct linking_requ
 	struct rk_err err;
 	rk_err_clear(&err);
 	enum rk_status rc = fn(&ctx, lr, &out, &err);
-	snprintf(rq->audit.detail, sizeof rq->audit.detail, "patient %s%s%.200s: %s into %s (candidate %s, merge %s): %.400s", what,
+	snprintf(rq->audit.detail, sizeof rq->audit.detail,
+		 "patient %s%s%.200s: %s into %s (candidate %s, merge %s): %.400s", what,
 		 rc == RK_OK ? "" : " refused: ", rc == RK_OK ? "" : err.msg, out.from[0] ? out.from : "-",
-		 out.into[0] ? out.into : "-", out.candidate_id[0] ? out.candidate_id : "-", out.merge_id[0] ? out.merge_id : "-",
-		 lr->reason ? lr->reason : "");
+		 out.into[0] ? out.into : "-", out.candidate_id[0] ? out.candidate_id : "-",
+		 out.merge_id[0] ? out.merge_id : "-", lr->reason ? lr->reason : "");
 	if (out.from[0])
 		api_audit_patient(rq, arena_strdup(rq->arena, out.from));
 	if (out.into[0])
@@ -131,15 +134,17 @@ static void decide(struct api_request *rq, const char *what, struct linking_requ
 		api_audit_entity(rq, STR_LIT("Patient"), out.patients[i], out.versions[i], NULL,
 				 strcmp(what, "unmerge") == 0 ? out.from : out.into);
 	}
-	api_reply_obj(rq, 200, json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "action", what, "from", out.from, "into", out.into,
-				     "candidate", out.candidate_id, "merge", out.merge_id, "registrations", regs));
+	api_reply_obj(rq, 200,
+		      json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "action", what, "from", out.from, "into", out.into,
+				"candidate", out.candidate_id, "merge", out.merge_id, "registrations", regs));
 }
 
 void api_match_merge(struct api_request *rq)
 {
 	if (!operator_only(rq))
 		return;
-	struct linking_request lr = {.candidate_id = arena_strndup(rq->arena, rq->args[0].ptr, rq->args[0].len), .from = ""};
+	struct linking_request lr = {.candidate_id = arena_strndup(rq->arena, rq->args[0].ptr, rq->args[0].len),
+				     .from = ""};
 	decide(rq, "merge", &lr, linking_merge);
 }
 

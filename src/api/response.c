@@ -111,8 +111,7 @@ static bool urldecode(struct arena *a, struct str in, struct str *out)
 	return true;
 }
 
-enum rk_status api_parse_form(struct arena *a, struct str body, struct str_pair **out, size_t *n,
-			      struct rk_err *err)
+enum rk_status api_parse_form(struct arena *a, struct str body, struct str_pair **out, size_t *n, struct rk_err *err)
 {
 	struct str_pair *pairs = arena_calloc(a, RK_MAX_QUERY_PARAMS, sizeof *pairs);
 	if (!pairs)
@@ -167,7 +166,8 @@ void api_audit_entity(struct api_request *rq, struct str type, struct str id, in
 	if (a->n_entities++)
 		buf_putc(&a->entities, ',');
 	if (version > 0)
-		buf_printf(&a->entities, "{\"ref\":\"%.*s/%.*s/_history/%lld\"", STR_FMT(type), STR_FMT(id), (long long)version);
+		buf_printf(&a->entities, "{\"ref\":\"%.*s/%.*s/_history/%lld\"", STR_FMT(type), STR_FMT(id),
+			   (long long)version);
 	else
 		buf_printf(&a->entities, "{\"ref\":\"%.*s/%.*s\"", STR_FMT(type), STR_FMT(id));
 	if (d && d->grant != GRANT_NONE) {
@@ -213,14 +213,22 @@ void api_audit_event(const struct api_request *rq, const char *method, const cha
 	buf_put_str(&t->entities, buf_str(&a->entities));
 	buf_putc(&t->entities, ']');
 	int status = rq->status;
-	const char *grant = !a->n_entities ? "" : a->grant < 0 ? "mixed" : access_grant_code((enum access_grant)a->grant);
-	const char *event = a->event ? a->event : rq->route_event ? rq->route_event
-					: rq->route_bad_method ? "bad-method" : "no-route";
+	const char *grant = !a->n_entities ? ""
+			    : a->grant < 0 ? "mixed"
+					   : access_grant_code((enum access_grant)a->grant);
+	const char *event = a->event               ? a->event
+			    : rq->route_event      ? rq->route_event
+			    : rq->route_bad_method ? "bad-method"
+						   : "no-route";
 	*ev = (struct audit_event){
 		.request_id = rq->request_id,
 		.event = event,
-		.action = a->action ? a->action : rq->route_action ? rq->route_action : 'E',
-		.outcome = status < 400 ? 0 : status < 500 ? 4 : 8,
+		.action = a->action          ? a->action
+			  : rq->route_action ? rq->route_action
+					     : 'E',
+		.outcome = status < 400   ? 0
+			   : status < 500 ? 4
+					  : 8,
 		.account = who->kind != PRINCIPAL_NONE ? who->account : a->account_hint,
 		.role = who->kind != PRINCIPAL_NONE ? role_info(who->role)->code : "",
 		.facility = who->facility,

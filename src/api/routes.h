@@ -20,8 +20,8 @@ struct api_route {
 	const char *pattern; /* "/fhir/{type}/{id}": literal segments and {captures} */
 	api_handler handler;
 	unsigned flags;
-	const char *event;   /* the audit event ("read", "login", ...) */
-	char action;         /* the audit action: C R U D E */
+	const char *event; /* the audit event ("read", "login", ...) */
+	char action;       /* the audit action: C R U D E */
 	const char *doc;
 };
 

@@ -155,8 +155,8 @@ void api_login_totp(struct api_request *rq)
 	struct auth_step step;
 	struct rk_err err;
 	rk_err_clear(&err);
-	enum rk_status st = auth_totp(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->client_addr, rq->now,
-				     &step, &err);
+	enum rk_status st = auth_totp(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->client_addr,
+				      rq->now, &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -171,8 +171,8 @@ void api_totp_enroll(struct api_request *rq)
 	enum rk_status st = auth_totp_enroll(rq->store, &rq->who, secret, sizeof secret, uri, sizeof uri, &err);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i}", "secret", secret, "uri", uri, "algorithm", "SHA1", "digits", 6,
-			      "period", 30);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:i}", "secret", secret, "uri", uri, "algorithm", "SHA1", "digits",
+			      6, "period", 30);
 	struct buf b;
 	buf_init(&b, 4096);
 	rk_json_dump(o, &b);
@@ -190,9 +190,8 @@ void api_totp_confirm(struct api_request *rq)
 	struct auth_step step;
 	struct rk_err err;
 	rk_err_clear(&err);
-	enum rk_status st =
-		auth_totp_confirm(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->client_addr, rq->now,
-				  &step, &err);
+	enum rk_status st = auth_totp_confirm(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"),
+					      rq->client_addr, rq->now, &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -208,8 +207,9 @@ void api_password(struct api_request *rq)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct auth_hook hook = audit_hook(rq);
-	enum rk_status st = auth_password_change(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "current"),
-						 api_json_str(body, "new"), rq->client_addr, rq->now, &hook, &step, &err);
+	enum rk_status st =
+		auth_password_change(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "current"),
+				     api_json_str(body, "new"), rq->client_addr, rq->now, &hook, &step, &err);
 	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -261,7 +261,8 @@ static void client_credentials(struct api_request *rq, const struct str_pair *fo
 		unsigned char dec[512];
 		size_t dlen = 0;
 		struct str b64 = str_trim((struct str){auth.ptr + 6, auth.len - 6});
-		if (sodium_base642bin(dec, sizeof dec - 1, b64.ptr, b64.len, NULL, &dlen, NULL, sodium_base64_VARIANT_ORIGINAL) == 0) {
+		if (sodium_base642bin(dec, sizeof dec - 1, b64.ptr, b64.len, NULL, &dlen, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) == 0) {
 			struct str both = {(const char *)dec, dlen}, u, p;
 			if (str_cut(both, ':', &u, &p)) {
 				str_copy(id, id_cap, u);
@@ -312,7 +313,8 @@ void api_oauth_token(struct api_request *rq)
 			str_copy(scope, sizeof scope, form[i].value);
 	}
 	if (!grant_ok)
-		return oauth_error(rq, 400, "unsupported_grant_type", "only grant_type=client_credentials is supported");
+		return oauth_error(rq, 400, "unsupported_grant_type",
+				   "only grant_type=client_credentials is supported");
 	if (!rq->store)
 		return oauth_error(rq, 503, "temporarily_unavailable", "the database is unreachable");
 	struct oauth_token_out tok;

@@ -38,7 +38,7 @@ struct pending {
 	enum rk_status status;
 	char msg[RK_ERR_MSG_MAX];
 	bool done;
-	pthread_cond_t cv; /* its own: the writer wakes exactly the waiters of a batch */
+	pthread_cond_t cv;      /* its own: the writer wakes exactly the waiters of a batch */
 	audit_done_fn callback; /* asynchronous: called instead of waking a waiter */
 	void *callback_arg;
 };
@@ -54,9 +54,9 @@ struct audit_log {
 	pthread_cond_t work; /* on CLOCK_MONOTONIC: the writer also wakes for checkpoints */
 	struct pending *head, *tail;
 	bool stopping;
-	bool checkpoint_wanted;       /* enough entries since the last checkpoint */
+	bool checkpoint_wanted;        /* enough entries since the last checkpoint */
 	atomic_llong since_checkpoint; /* entries appended by this process since then (rolled back ones too) */
-	atomic_llong high_seq;        /* the highest committed head this process has seen: it never goes back */
+	atomic_llong high_seq;         /* the highest committed head this process has seen: it never goes back */
 };
 
 /* ---- the chain ---------------------------------------------------------- */
@@ -166,7 +166,8 @@ enum rk_status audit_key_load(const char *path, bool create, unsigned char key[A
 				return rk_fail(err, RK_IO, "cannot write the audit key %s", path);
 			}
 		} else if (errno != EEXIST) {
-			return rk_fail(err, RK_IO, "cannot create the audit key %s: %s (set audit.key_file to a writable place)",
+			return rk_fail(err, RK_IO,
+				       "cannot create the audit key %s: %s (set audit.key_file to a writable place)",
 				       path, strerror(errno));
 		}
 		fd = open(path, O_RDONLY | O_CLOEXEC); /* ours, or a concurrent starter's */
@@ -191,10 +192,11 @@ struct head {
 static enum rk_status head_read(struct store *s, bool for_update, struct head *h, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		for_update ? "SELECT seq, hash, recorded_at, mac FROM audit_head WHERE id = 1@FORUPDATE@"
-			   : "SELECT seq, hash, recorded_at, mac FROM audit_head WHERE id = 1",
-		&st, err);
+	enum rk_status rc =
+		store_prepare(s,
+			      for_update ? "SELECT seq, hash, recorded_at, mac FROM audit_head WHERE id = 1@FORUPDATE@"
+					 : "SELECT seq, hash, recorded_at, mac FROM audit_head WHERE id = 1",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	bool row = false;
@@ -232,16 +234,18 @@ static void high_seq_raise(struct audit_log *log, int64_t seq)
 static enum rk_status head_check(struct audit_log *log, const struct head *h, struct rk_err *err)
 {
 	if (!head_mac_ok(log->key, log->log_id, h))
-		return rk_fail(err, RK_DB,
-			       "the audit chain head (entry %lld) was changed outside renkei: its HMAC does not match; nothing "
-			       "more is appended until `renkei audit verify` has been run and the cause found",
-			       (long long)h->seq);
+		return rk_fail(
+			err, RK_DB,
+			"the audit chain head (entry %lld) was changed outside renkei: its HMAC does not match; nothing "
+			"more is appended until `renkei audit verify` has been run and the cause found",
+			(long long)h->seq);
 	long long high = atomic_load(&log->high_seq);
 	if (h->seq < high)
-		return rk_fail(err, RK_DB,
-			       "the audit chain went back from entry %lld to entry %lld while renkei ran (entries removed and "
-			       "an older head restored); nothing more is appended until `renkei audit verify` has been run",
-			       high, (long long)h->seq);
+		return rk_fail(
+			err, RK_DB,
+			"the audit chain went back from entry %lld to entry %lld while renkei ran (entries removed and "
+			"an older head restored); nothing more is appended until `renkei audit verify` has been run",
+			high, (long long)h->seq);
 	return RK_OK;
 }
 
@@ -251,8 +255,8 @@ static enum rk_status head_write(struct audit_log *log, struct store *s, int64_t
 	char mac[65];
 	audit_head_mac(log->key, log->log_id, seq, hash, at, mac);
 	struct store_stmt *st;
-	enum rk_status rc =
-		store_prepare(s, "UPDATE audit_head SET seq = ?, hash = ?, recorded_at = ?, mac = ? WHERE id = 1", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "UPDATE audit_head SET seq = ?, hash = ?, recorded_at = ?, mac = ? WHERE id = 1", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, seq);
@@ -293,7 +297,7 @@ static void entry_of_row(struct store_stmt *st, struct buf *texts, struct audit_
 	*prev = f + offs[4];
 	*hash = f + offs[5];
 }
-#define ENTRY_ROWS (RK_MAX_SQL_PARAMS / ENTRY_COLS)
+#define ENTRY_ROWS   (RK_MAX_SQL_PARAMS / ENTRY_COLS)
 #define PATIENT_ROWS (RK_MAX_SQL_PARAMS / 2)
 
 /* "INSERT ... VALUES (?, ...), (?, ...)" with rows tuples of cols. */
@@ -313,7 +317,9 @@ static void insert_sql(struct buf *sql, const char *head, int rows, int cols, co
 static enum rk_status insert_entries(struct store *s, const struct chained *rows, int n, struct buf *sql,
 				     struct rk_err *err)
 {
-	insert_sql(sql, "INSERT INTO audit_entry (seq, recorded_at, action, outcome, prev_hash, hash" TEXT_COLUMNS ") VALUES",
+	insert_sql(sql,
+		   "INSERT INTO audit_entry (seq, recorded_at, action, outcome, prev_hash, hash" TEXT_COLUMNS
+		   ") VALUES",
 		   n, ENTRY_COLS, "");
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s, buf_cstr(sql), &st, err);
@@ -434,7 +440,8 @@ static enum rk_status chain_append(struct audit_log *log, struct store *s, struc
 static void checkpoint_count(struct audit_log *log, size_t n)
 {
 	long long before = atomic_fetch_add(&log->since_checkpoint, (long long)n);
-	if (before < log->cfg->audit_checkpoint_entries && before + (long long)n >= log->cfg->audit_checkpoint_entries) {
+	if (before < log->cfg->audit_checkpoint_entries &&
+	    before + (long long)n >= log->cfg->audit_checkpoint_entries) {
 		pthread_mutex_lock(&log->mu);
 		log->checkpoint_wanted = true;
 		pthread_cond_signal(&log->work);
@@ -524,23 +531,26 @@ static enum rk_status entry_hash(struct store *s, int64_t seq, char out[65], str
 /* Does the chain of s (whose head is h) still hold what cp says? RK_OK, or
  * RK_CONFLICT with a message naming what differs. */
 static enum rk_status checkpoint_agrees(struct store *s, const struct head *h, const struct audit_checkpoint *cp,
-				       const char *path, struct rk_err *err)
+					const char *path, struct rk_err *err)
 {
 	char when[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(cp->written_at, when);
 	if (h->seq < cp->seq)
-		return rk_fail(err, RK_CONFLICT,
-			       "the audit log ends at entry %lld, but the checkpoint %s (taken %s) names entry %lld: entries "
-			       "were removed and an older chain head restored",
-			       (long long)h->seq, path, when, (long long)cp->seq);
+		return rk_fail(
+			err, RK_CONFLICT,
+			"the audit log ends at entry %lld, but the checkpoint %s (taken %s) names entry %lld: entries "
+			"were removed and an older chain head restored",
+			(long long)h->seq, path, when, (long long)cp->seq);
 	if (cp->seq == 0)
 		return RK_OK;
 	char hash[65] = "";
-	enum rk_status rc = h->seq == cp->seq ? (memcpy(hash, h->hash, sizeof hash), RK_OK) : entry_hash(s, cp->seq, hash, err);
+	enum rk_status rc =
+		h->seq == cp->seq ? (memcpy(hash, h->hash, sizeof hash), RK_OK) : entry_hash(s, cp->seq, hash, err);
 	if (rc == RK_NOT_FOUND || (rc == RK_OK && strcmp(hash, cp->hash) != 0))
-		return rk_fail(err, RK_CONFLICT,
-			       "entry %lld is not the entry the checkpoint %s (taken %s) names: the log was rewritten from there",
-			       (long long)cp->seq, path, when);
+		return rk_fail(
+			err, RK_CONFLICT,
+			"entry %lld is not the entry the checkpoint %s (taken %s) names: the log was rewritten from there",
+			(long long)cp->seq, path, when);
 	return rc;
 }
 
@@ -557,12 +567,14 @@ static void take_checkpoint(struct audit_log *log)
 	bool found = false;
 	enum rk_status rc = head_read(log->store, false, &h, &err);
 	if (rc == RK_OK && !head_mac_ok(log->key, log->log_id, &h))
-		rc = rk_fail(&err, RK_DB, "the audit chain head (entry %lld) was changed outside renkei", (long long)h.seq);
+		rc = rk_fail(&err, RK_DB, "the audit chain head (entry %lld) was changed outside renkei",
+			     (long long)h.seq);
 	if (rc == RK_OK)
 		rc = checkpoint_read(log->checkpoint_path, log->key, &old, &found, &err);
 	if (rc == RK_OK && found && strcmp(old.log_id, log->log_id) != 0) {
 		/* another log's under the same key (give each database its own key) */
-		log_event(LOG_WARN, "audit.checkpoint_replaced", "path", log->checkpoint_path, "other_log", old.log_id, NULL);
+		log_event(LOG_WARN, "audit.checkpoint_replaced", "path", log->checkpoint_path, "other_log", old.log_id,
+			  NULL);
 		found = false;
 	}
 	if (rc == RK_OK && found && old.seq == h.seq && strcmp(old.hash, h.hash) == 0)
@@ -579,8 +591,8 @@ static void take_checkpoint(struct audit_log *log)
 			log_event(LOG_WARN, "audit.checkpoint_failed", "error", err.msg, NULL);
 		return;
 	}
-	log_event(rc == RK_CONFLICT || rc == RK_INVALID ? LOG_ERROR : LOG_WARN, "audit.checkpoint_refused", "error", err.msg,
-		  NULL);
+	log_event(rc == RK_CONFLICT || rc == RK_INVALID ? LOG_ERROR : LOG_WARN, "audit.checkpoint_refused", "error",
+		  err.msg, NULL);
 }
 
 /* ---- the writer thread ---------------------------------------------------- */
@@ -759,8 +771,10 @@ static enum rk_status key_fits_log(struct store *s, const unsigned char key[AUDI
 	bool row = false;
 	rc = store_step(st, &row, err);
 	if (rc == RK_OK && !row)
-		rc = rk_fail(err, RK_CONFLICT, "the audit chain head names entry %lld, which does not exist; run `renkei "
-					       "audit verify`", (long long)h->seq);
+		rc = rk_fail(err, RK_CONFLICT,
+			     "the audit chain head names entry %lld, which does not exist; run `renkei "
+			     "audit verify`",
+			     (long long)h->seq);
 	if (rc == RK_OK) {
 		struct buf texts;
 		buf_init(&texts, 1u << 26);
@@ -772,8 +786,10 @@ static enum rk_status key_fits_log(struct store *s, const unsigned char key[AUDI
 		if (strcmp(want, hash) != 0)
 			rc = rk_fail(err, RK_INVALID, "the audit key does not match this audit log's entries");
 		else if (strcmp(hash, h->hash) != 0)
-			rc = rk_fail(err, RK_CONFLICT, "the audit chain head disagrees with entry %lld; run `renkei audit "
-						       "verify`", (long long)h->seq);
+			rc = rk_fail(err, RK_CONFLICT,
+				     "the audit chain head disagrees with entry %lld; run `renkei audit "
+				     "verify`",
+				     (long long)h->seq);
 		buf_free(&texts);
 	}
 	store_done(st);
@@ -813,18 +829,21 @@ static enum rk_status establish(struct audit_log *log, const char *key_path, boo
 	if (rc != RK_OK)
 		return rc;
 	bool row = false;
-	if ((rc = head_read(s, true, h, err)) != RK_OK || (rc = key_check_read(s, &row, stored, log->log_id, err)) != RK_OK)
+	if ((rc = head_read(s, true, h, err)) != RK_OK ||
+	    (rc = key_check_read(s, &row, stored, log->log_id, err)) != RK_OK)
 		goto out;
 	if (row && !hex_eq(str_c(stored), check)) {
-		rc = rk_fail(err, RK_INVALID,
-			     "the audit key %s is not the key this audit log was created with (its check value differs): "
-			     "every renkei process on one database must use the same audit.key_file",
-			     key_path);
+		rc = rk_fail(
+			err, RK_INVALID,
+			"the audit key %s is not the key this audit log was created with (its check value differs): "
+			"every renkei process on one database must use the same audit.key_file",
+			key_path);
 		goto out;
 	}
 	if (!row && h->mac[0]) {
-		rc = rk_fail(err, RK_CONFLICT, "the audit key check was removed from the database (the chain head is keyed); "
-					       "run `renkei audit verify`");
+		rc = rk_fail(err, RK_CONFLICT,
+			     "the audit key check was removed from the database (the chain head is keyed); "
+			     "run `renkei audit verify`");
 		goto out;
 	}
 	if (!row) {
@@ -833,8 +852,9 @@ static enum rk_status establish(struct audit_log *log, const char *key_path, boo
 		 * first use). Not when a checkpoint exists: keyed renkei ran here,
 		 * so the check value and the head's HMAC were removed. */
 		if (have_checkpoint && h->seq > 0) {
-			rc = rk_fail(err, RK_CONFLICT, "the audit key check and the chain head's HMAC were removed from the "
-						       "database; run `renkei audit verify`");
+			rc = rk_fail(err, RK_CONFLICT,
+				     "the audit key check and the chain head's HMAC were removed from the "
+				     "database; run `renkei audit verify`");
 			goto out;
 		}
 		if ((rc = key_fits_log(s, log->key, h, err)) != RK_OK)
@@ -843,8 +863,9 @@ static enum rk_status establish(struct audit_log *log, const char *key_path, boo
 		randombytes_buf(id, sizeof id);
 		sodium_bin2hex(log->log_id, sizeof log->log_id, id, sizeof id);
 		struct store_stmt *st;
-		if ((rc = store_prepare(s, "INSERT INTO audit_key_check (id, check_value, log_id, created_at) VALUES (1, ?, ?, ?)",
-					&st, err)) != RK_OK)
+		if ((rc = store_prepare(
+			     s, "INSERT INTO audit_key_check (id, check_value, log_id, created_at) VALUES (1, ?, ?, ?)",
+			     &st, err)) != RK_OK)
 			goto out;
 		store_bind_text(st, 1, str_c(check));
 		store_bind_text(st, 2, str_c(log->log_id));
@@ -857,10 +878,11 @@ static enum rk_status establish(struct audit_log *log, const char *key_path, boo
 		*created = true;
 	}
 	if (!head_mac_ok(log->key, log->log_id, h)) {
-		rc = rk_fail(err, RK_CONFLICT,
-			     "the audit chain head (entry %lld) was changed outside renkei: its HMAC does not match; run "
-			     "`renkei audit verify`",
-			     (long long)h->seq);
+		rc = rk_fail(
+			err, RK_CONFLICT,
+			"the audit chain head (entry %lld) was changed outside renkei: its HMAC does not match; run "
+			"`renkei audit verify`",
+			(long long)h->seq);
 		goto out;
 	}
 	return store_commit(s, err);
@@ -915,8 +937,9 @@ static enum rk_status open_checks(struct audit_log *log, struct rk_err *err)
 	if (found && strcmp(cp.log_id, log->log_id) != 0)
 		found = false; /* another log's, under the same key: replaced by this one's (take_checkpoint) */
 	if (found && (rc = checkpoint_agrees(log->store, &h, &cp, log->checkpoint_path, err)) != RK_OK)
-		return err_more(err, ". Run `renkei audit verify`; after restoring an older database on purpose, move the "
-				     "checkpoint aside (keep it) and start again");
+		return err_more(err,
+				". Run `renkei audit verify`; after restoring an older database on purpose, move the "
+				"checkpoint aside (keep it) and start again");
 	high_seq_raise(log, h.seq);
 	if (created || !found) /* anchor it from the first moment */
 		take_checkpoint(log);
@@ -931,7 +954,8 @@ enum rk_status audit_open(const struct config *cfg, struct audit_log **out, stru
 	if (!log)
 		rk_oom();
 	log->cfg = cfg;
-	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms, .cache_bytes = cfg->store_cache};
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms,
+				    .cache_bytes = cfg->store_cache};
 	enum rk_status rc = store_open(cfg->store_url, &opt, &log->store, err);
 	if (rc == RK_OK)
 		rc = open_checks(log, err);
@@ -994,9 +1018,11 @@ static enum rk_status verify_patients(struct store *s, struct audit_verify_repor
 {
 	/* Every index row must name an entry that lists that patient. */
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"SELECT p.seq, p.regional_id, e.patients FROM audit_patient p LEFT JOIN audit_entry e ON e.seq = p.seq"
-		" ORDER BY p.seq", &st, err);
+		" ORDER BY p.seq",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	bool row = false;
@@ -1022,8 +1048,9 @@ static enum rk_status verify_key(struct store *s, const unsigned char key[AUDIT_
 	key_check_value(key, check);
 	enum rk_status rc = key_check_read(s, have, stored, log_id, err);
 	if (rc == RK_OK && *have && !hex_eq(str_c(stored), check))
-		rc = rk_fail(err, RK_INVALID, "this audit key is not the key the audit log was created with (its check value "
-					      "differs); use the audit.key_file of the servers that write it");
+		rc = rk_fail(err, RK_INVALID,
+			     "this audit key is not the key the audit log was created with (its check value "
+			     "differs); use the audit.key_file of the servers that write it");
 	return rc;
 }
 
@@ -1056,13 +1083,16 @@ static enum rk_status verify_entries(struct store *s, const unsigned char key[AU
 		else if (seq < expect)
 			tampered(rep, seq, "entry %lld appears twice", (long long)seq);
 		else if (strcmp(stored_prev, prev) != 0)
-			tampered(rep, seq, "entry %lld does not follow entry %lld (inserted, reordered or a predecessor deleted)",
+			tampered(rep, seq,
+				 "entry %lld does not follow entry %lld (inserted, reordered or a predecessor deleted)",
 				 (long long)seq, (long long)seq - 1);
 		else if (strcmp(stored_hash, want) != 0)
 			tampered(rep, seq, "entry %lld was changed (its HMAC does not match)", (long long)seq);
 		else if (cp && seq == cp->seq && strcmp(stored_hash, cp->hash) != 0)
-			tampered(rep, seq, "entry %lld is not the entry the checkpoint %s names: the log was rewritten from there",
-				 (long long)seq, cp_path);
+			tampered(
+				rep, seq,
+				"entry %lld is not the entry the checkpoint %s names: the log was rewritten from there",
+				(long long)seq, cp_path);
 		memcpy(prev, stored_hash, sizeof prev);
 		prev[64] = '\0';
 		expect = seq + 1;
@@ -1085,10 +1115,11 @@ static enum rk_status verify_db(struct store *s, const unsigned char key[AUDIT_K
 	if (rc != RK_OK)
 		return rc;
 	if (cp && (!have_check || strcmp(cp->log_id, log_id) != 0)) {
-		snprintf(rep->note, sizeof rep->note,
-			 "the checkpoint file %.200s belongs to another audit log kept under the same key (give each database "
-			 "its own audit.key_file): it was not used",
-			 cp_path);
+		snprintf(
+			rep->note, sizeof rep->note,
+			"the checkpoint file %.200s belongs to another audit log kept under the same key (give each database "
+			"its own audit.key_file): it was not used",
+			cp_path);
 		cp = NULL;
 	}
 	int64_t last = 0;
@@ -1099,28 +1130,32 @@ static enum rk_status verify_db(struct store *s, const unsigned char key[AUDIT_K
 	if ((rc = head_read(s, false, &h, err)) != RK_OK)
 		return rc;
 	if (h.seq != last || strcmp(h.hash, last_hash) != 0)
-		tampered(rep, h.seq > last ? last + 1 : last,
-			 "the chain head names entry %lld but the log ends at entry %lld (entries deleted or appended outside "
-			 "renkei)",
-			 (long long)h.seq, (long long)last);
+		tampered(
+			rep, h.seq > last ? last + 1 : last,
+			"the chain head names entry %lld but the log ends at entry %lld (entries deleted or appended outside "
+			"renkei)",
+			(long long)h.seq, (long long)last);
 	else if (!have_check && !h.mac[0] && h.seq > 0)
-		tampered(rep, h.seq,
-			 "the chain head carries no HMAC: written before renkei keyed it (start renkei once to key a head "
-			 "that agrees with the last entry, then verify again), or its HMAC and the key check were removed");
+		tampered(
+			rep, h.seq,
+			"the chain head carries no HMAC: written before renkei keyed it (start renkei once to key a head "
+			"that agrees with the last entry, then verify again), or its HMAC and the key check were removed");
 	else if (!have_check && h.seq > 0)
 		tampered(rep, h.seq, "the audit key check was removed from the database (the chain head is keyed)");
 	else if (have_check && !head_mac_ok(key, log_id, &h))
-		tampered(rep, h.seq,
-			 "the chain head (entry %lld) was rewritten outside renkei: its HMAC does not match (newer entries "
-			 "removed and the head moved back?)",
-			 (long long)h.seq);
+		tampered(
+			rep, h.seq,
+			"the chain head (entry %lld) was rewritten outside renkei: its HMAC does not match (newer entries "
+			"removed and the head moved back?)",
+			(long long)h.seq);
 	else if (cp && h.seq < cp->seq) {
 		char when[RK_TIME_RFC3339_LEN];
 		time_format_rfc3339(cp->written_at, when);
-		tampered(rep, h.seq + 1,
-			 "the log ends at entry %lld, but the checkpoint %s (taken %s) names entry %lld: entries %lld to %lld "
-			 "were removed and an older chain head restored",
-			 (long long)h.seq, cp_path, when, (long long)cp->seq, (long long)h.seq + 1, (long long)cp->seq);
+		tampered(
+			rep, h.seq + 1,
+			"the log ends at entry %lld, but the checkpoint %s (taken %s) names entry %lld: entries %lld to %lld "
+			"were removed and an older chain head restored",
+			(long long)h.seq, cp_path, when, (long long)cp->seq, (long long)h.seq + 1, (long long)cp->seq);
 	}
 	if (!rep->tampered && cp)
 		rep->checkpoint = cp->seq;
@@ -1136,10 +1171,9 @@ static enum rk_status verify_snapshot(struct store *s, const unsigned char key[A
 				      const struct audit_checkpoint *cp, const char *cp_path,
 				      struct audit_verify_report *rep, struct rk_err *err)
 {
-	enum rk_status rc = store_exec(s,
-				       store_backend_of(s) == STORE_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
-									     : "BEGIN",
-				       err);
+	enum rk_status rc = store_exec(
+		s, store_backend_of(s) == STORE_POSTGRES ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN",
+		err);
 	if (rc != RK_OK)
 		return rc;
 	rc = verify_db(s, key, cp, cp_path, rep, err);
@@ -1189,9 +1223,10 @@ enum rk_status audit_verify_config(const struct config *cfg, struct store *s, st
 	if (found && cp_err.status != RK_OK)
 		tampered(rep, 0, "%s", cp_err.msg);
 	else if (!found)
-		snprintf(rep->note, sizeof rep->note,
-			 "no checkpoint file %.200s: removing the newest entries and restoring an older, validly keyed chain "
-			 "head cannot be detected without it",
-			 cp_path);
+		snprintf(
+			rep->note, sizeof rep->note,
+			"no checkpoint file %.200s: removing the newest entries and restoring an older, validly keyed chain "
+			"head cannot be detected without it",
+			cp_path);
 	return RK_OK;
 }

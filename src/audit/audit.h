@@ -26,20 +26,20 @@
  * of audit_entry), in the order the chain's hash takes them. Everything that
  * lists them (the canonical form, the INSERT, the reads that verify, the
  * writer's copies) expands this list. */
-#define AUDIT_TEXT_FIELDS(X)                                                                                           \
-	X(request_id, request_id)                                                                                      \
-	X(event, event)                                                                                                \
-	X(account, account_id)                                                                                         \
-	X(role, role)                                                                                                  \
-	X(facility, facility_code)                                                                                     \
-	X(session_ref, session_ref)                                                                                    \
-	X(client_addr, client_addr)                                                                                    \
-	X(purpose, purpose)                                                                                            \
-	X(grant_kind, grant_kind)                                                                                      \
-	X(grant_ref, grant_ref)                                                                                        \
-	X(patients, patients)                                                                                          \
-	X(entities, entities)                                                                                          \
-	X(query, query)                                                                                                \
+#define AUDIT_TEXT_FIELDS(X)        \
+	X(request_id, request_id)   \
+	X(event, event)             \
+	X(account, account_id)      \
+	X(role, role)               \
+	X(facility, facility_code)  \
+	X(session_ref, session_ref) \
+	X(client_addr, client_addr) \
+	X(purpose, purpose)         \
+	X(grant_kind, grant_kind)   \
+	X(grant_ref, grant_ref)     \
+	X(patients, patients)       \
+	X(entities, entities)       \
+	X(query, query)             \
 	X(detail, detail)
 
 struct audit_event {
@@ -48,12 +48,12 @@ struct audit_event {
 	char action;            /* 'C' 'R' 'U' 'D' 'E' */
 	int outcome;            /* 0 success, 4 minor failure (refused), 8 serious, 12 major */
 	const char *account, *role, *facility, *session_ref, *client_addr;
-	const char *purpose;    /* TREAT, ETREAT, HOPERAT, ... */
+	const char *purpose; /* TREAT, ETREAT, HOPERAT, ... */
 	const char *grant_kind, *grant_ref;
-	const char *patients;   /* JSON array of regional IDs ("[]" when none) */
-	const char *entities;   /* JSON array of {"ref":"Type/id/_history/v","grant":...} ("[]" when none) */
-	const char *query;      /* "GET /fhir/Patient?name=..." */
-	const char *detail;     /* outcome text */
+	const char *patients; /* JSON array of regional IDs ("[]" when none) */
+	const char *entities; /* JSON array of {"ref":"Type/id/_history/v","grant":...} ("[]" when none) */
+	const char *query;    /* "GET /fhir/Patient?name=..." */
+	const char *detail;   /* outcome text */
 };
 
 struct audit_log;
@@ -99,12 +99,12 @@ void audit_key_path(const struct config *cfg, char *out, size_t cap);
 enum rk_status audit_key_load(const char *path, bool create, unsigned char key[AUDIT_KEY_BYTES], struct rk_err *err);
 
 struct audit_verify_report {
-	int64_t entries;     /* entries checked */
-	bool tampered;       /* something is wrong (problem says what) */
-	int64_t first_bad;   /* sequence number of the first problem, 0 when none or not an entry's */
-	char problem[512];   /* what is wrong there */
-	int64_t checkpoint;  /* the entry the checkpoint file names (-1: no checkpoint was checked) */
-	char note[512];      /* a limit of this check, e.g. no checkpoint file */
+	int64_t entries;    /* entries checked */
+	bool tampered;      /* something is wrong (problem says what) */
+	int64_t first_bad;  /* sequence number of the first problem, 0 when none or not an entry's */
+	char problem[512];  /* what is wrong there */
+	int64_t checkpoint; /* the entry the checkpoint file names (-1: no checkpoint was checked) */
+	char note[512];     /* a limit of this check, e.g. no checkpoint file */
 };
 
 /* Check the whole chain in one consistent snapshot of the database:

@@ -15,7 +15,7 @@
 
 #include "core/str.h"
 
-#define MAGIC "renkei-audit-checkpoint"
+#define MAGIC          "renkei-audit-checkpoint"
 #define LINE_MAX_BYTES 512
 
 void checkpoint_path(const struct config *cfg, const char *key_path, char *out, size_t cap)
@@ -84,8 +84,10 @@ enum rk_status checkpoint_read(const char *path, const unsigned char key[AUDIT_C
 	char want[65];
 	sign(key, &cp, want);
 	if (sodium_memcmp(want, f[7].ptr, 64) != 0)
-		return rk_fail(err, RK_INVALID, "the audit checkpoint %s is not signed by the audit key (altered, or written "
-						"under another key)", path);
+		return rk_fail(err, RK_INVALID,
+			       "the audit checkpoint %s is not signed by the audit key (altered, or written "
+			       "under another key)",
+			       path);
 	*out = cp;
 	return RK_OK;
 }

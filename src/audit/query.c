@@ -10,8 +10,8 @@
 #include "core/json.h"
 #include "core/time.h"
 
-#define AUDIT_COLS                                                                                                \
-	"e.seq, e.recorded_at, e.event, e.action, e.outcome, e.account_id, e.role, e.facility_code, e.session_ref,"  \
+#define AUDIT_COLS                                                                                                  \
+	"e.seq, e.recorded_at, e.event, e.action, e.outcome, e.account_id, e.role, e.facility_code, e.session_ref," \
 	" e.client_addr, e.purpose, e.grant_kind, e.grant_ref, e.patients, e.entities, e.query, e.detail, e.request_id"
 
 /* Build "FROM ... WHERE ..." with the filter; binds collected in order. */
@@ -39,7 +39,8 @@ static void add_int(struct buf *sql, struct binds *b, const char *clause, int64_
 static void where(struct buf *sql, struct binds *b, const struct audit_filter *f)
 {
 	if (f->patient && *f->patient)
-		add_text(sql, b, " FROM audit_entry e JOIN audit_patient p ON p.seq = e.seq AND p.regional_id = ? WHERE 1 = 1",
+		add_text(sql, b,
+			 " FROM audit_entry e JOIN audit_patient p ON p.seq = e.seq AND p.regional_id = ? WHERE 1 = 1",
 			 f->patient);
 	else
 		buf_puts(sql, " FROM audit_entry e WHERE 1 = 1");
@@ -103,15 +104,24 @@ enum rk_status audit_search(struct store *s, const struct audit_filter *f, audit
 			bool row = false;
 			while ((rc = store_step(st, &row, err)) == RK_OK && row) {
 				struct audit_row r = {
-					.seq = store_col_i64(st, 0), .recorded_at = store_col_i64(st, 1),
-					.event = store_col_text(st, 2), .action = store_col_text(st, 3),
-					.outcome = (int)store_col_i64(st, 4), .account = store_col_text(st, 5),
-					.role = store_col_text(st, 6), .facility = store_col_text(st, 7),
-					.session_ref = store_col_text(st, 8), .client_addr = store_col_text(st, 9),
-					.purpose = store_col_text(st, 10), .grant_kind = store_col_text(st, 11),
-					.grant_ref = store_col_text(st, 12), .patients = store_col_text(st, 13),
-					.entities = store_col_text(st, 14), .query = store_col_text(st, 15),
-					.detail = store_col_text(st, 16), .request_id = store_col_text(st, 17),
+					.seq = store_col_i64(st, 0),
+					.recorded_at = store_col_i64(st, 1),
+					.event = store_col_text(st, 2),
+					.action = store_col_text(st, 3),
+					.outcome = (int)store_col_i64(st, 4),
+					.account = store_col_text(st, 5),
+					.role = store_col_text(st, 6),
+					.facility = store_col_text(st, 7),
+					.session_ref = store_col_text(st, 8),
+					.client_addr = store_col_text(st, 9),
+					.purpose = store_col_text(st, 10),
+					.grant_kind = store_col_text(st, 11),
+					.grant_ref = store_col_text(st, 12),
+					.patients = store_col_text(st, 13),
+					.entities = store_col_text(st, 14),
+					.query = store_col_text(st, 15),
+					.detail = store_col_text(st, 16),
+					.request_id = store_col_text(st, 17),
 				};
 				rc = fn(ctx, &r);
 				if (rc != RK_OK)
@@ -137,9 +147,17 @@ static void type_of(struct str event, const char **type_sys, const char **type_c
 	*sub_code = NULL;
 	static const struct {
 		const char *event, *code;
-	} interactions[] = {{"read", "read"}, {"vread", "vread"}, {"search", "search-type"}, {"history", "history-instance"},
-			    {"create", "create"}, {"update", "update"}, {"delete", "delete"}, {"pix", "operation"},
-			    {"access-report", "operation"}, {"transaction", "transaction"}, {"batch", "batch"}};
+	} interactions[] = {{"read", "read"},
+			    {"vread", "vread"},
+			    {"search", "search-type"},
+			    {"history", "history-instance"},
+			    {"create", "create"},
+			    {"update", "update"},
+			    {"delete", "delete"},
+			    {"pix", "operation"},
+			    {"access-report", "operation"},
+			    {"transaction", "transaction"},
+			    {"batch", "batch"}};
 	for (size_t i = 0; i < sizeof interactions / sizeof interactions[0]; i++)
 		if (str_eq_c(event, interactions[i].event))
 			*sub_code = interactions[i].code;
@@ -181,8 +199,10 @@ enum rk_status audit_render(struct buf *b, const struct audit_row *r, const char
 	type_of(r->event, &tsys, &tcode, &tdisp, &ssys, &scode);
 	char ts[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(r->recorded_at, ts);
-	buf_printf(b, "{\"resourceType\":\"AuditEvent\",\"id\":\"%lld\",\"type\":{\"system\":\"%s\",\"code\":\"%s\","
-		      "\"display\":\"%s\"}", (long long)r->seq, tsys, tcode, tdisp);
+	buf_printf(b,
+		   "{\"resourceType\":\"AuditEvent\",\"id\":\"%lld\",\"type\":{\"system\":\"%s\",\"code\":\"%s\","
+		   "\"display\":\"%s\"}",
+		   (long long)r->seq, tsys, tcode, tdisp);
 	if (scode)
 		buf_printf(b, ",\"subtype\":[{\"system\":\"%s\",\"code\":\"%s\"}]", ssys, scode);
 	char action = r->action.len ? r->action.ptr[0] : 'E';
@@ -194,12 +214,16 @@ enum rk_status audit_render(struct buf *b, const struct audit_row *r, const char
 		buf_put_json_str(b, r->detail);
 	}
 	if (r->purpose.len) {
-		buf_puts(b, ",\"purposeOfEvent\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\",\"code\":");
+		buf_puts(
+			b,
+			",\"purposeOfEvent\":[{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ActReason\",\"code\":");
 		buf_put_json_str(b, r->purpose);
 		buf_puts(b, "}]}]");
 	}
 	/* the agent: who asked, from where, under which grant */
-	buf_puts(b, ",\"agent\":[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\",\"code\":\"IRCP\"}]}");
+	buf_puts(
+		b,
+		",\"agent\":[{\"type\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\",\"code\":\"IRCP\"}]}");
 	if (r->role.len) {
 		buf_puts(b, ",\"role\":[{\"text\":");
 		buf_put_json_str(b, r->role);
@@ -224,8 +248,8 @@ enum rk_status audit_render(struct buf *b, const struct audit_row *r, const char
 	buf_puts(b, ",\"requestor\":true");
 	if (r->grant_kind.len) {
 		char policy[200];
-		snprintf(policy, sizeof policy, "urn:renkei:grant:%.*s%s%.*s", STR_FMT(r->grant_kind), r->grant_ref.len ? ":" : "",
-			 STR_FMT(r->grant_ref));
+		snprintf(policy, sizeof policy, "urn:renkei:grant:%.*s%s%.*s", STR_FMT(r->grant_kind),
+			 r->grant_ref.len ? ":" : "", STR_FMT(r->grant_ref));
 		buf_puts(b, ",\"policy\":[");
 		buf_put_json_str(b, str_c(policy));
 		buf_putc(b, ']');
@@ -262,8 +286,10 @@ enum rk_status audit_render(struct buf *b, const struct audit_row *r, const char
 		buf_put_json_str(&eb, str_c(region_system));
 		buf_puts(&eb, ",\"value\":");
 		buf_put_json_str(&eb, rk_json_strv(v));
-		buf_puts(&eb, "}},\"type\":{\"system\":\"http://terminology.hl7.org/CodeSystem/audit-entity-type\",\"code\":\"1\"},"
-			    "\"role\":{\"system\":\"http://terminology.hl7.org/CodeSystem/object-role\",\"code\":\"1\"}}");
+		buf_puts(
+			&eb,
+			"}},\"type\":{\"system\":\"http://terminology.hl7.org/CodeSystem/audit-entity-type\",\"code\":\"1\"},"
+			"\"role\":{\"system\":\"http://terminology.hl7.org/CodeSystem/object-role\",\"code\":\"1\"}}");
 	}
 	json_decref(patients);
 	json_t *entities = json_loadb(r->entities.ptr, r->entities.len, 0, NULL);
@@ -276,7 +302,9 @@ enum rk_status audit_render(struct buf *b, const struct audit_row *r, const char
 		first = false;
 		buf_puts(&eb, "{\"what\":{\"reference\":");
 		buf_put_json_str(&eb, str_c(ref));
-		buf_puts(&eb, "},\"type\":{\"system\":\"http://terminology.hl7.org/CodeSystem/audit-entity-type\",\"code\":\"2\"}");
+		buf_puts(
+			&eb,
+			"},\"type\":{\"system\":\"http://terminology.hl7.org/CodeSystem/audit-entity-type\",\"code\":\"2\"}");
 		const char *grant = json_string_value(json_object_get(v, "grant"));
 		if (grant) {
 			buf_puts(&eb, ",\"detail\":[{\"type\":\"grant\",\"valueString\":");
@@ -297,8 +325,10 @@ enum rk_status audit_render(struct buf *b, const struct audit_row *r, const char
 			rk_oom();
 		sodium_bin2base64(q64, sodium_base64_ENCODED_LEN(r->query.len, sodium_base64_VARIANT_ORIGINAL),
 				  (const unsigned char *)r->query.ptr, r->query.len, sodium_base64_VARIANT_ORIGINAL);
-		buf_puts(&eb, "{\"type\":{\"system\":\"http://terminology.hl7.org/CodeSystem/audit-entity-type\",\"code\":\"2\"},"
-			    "\"role\":{\"system\":\"http://terminology.hl7.org/CodeSystem/object-role\",\"code\":\"24\"},\"description\":");
+		buf_puts(
+			&eb,
+			"{\"type\":{\"system\":\"http://terminology.hl7.org/CodeSystem/audit-entity-type\",\"code\":\"2\"},"
+			"\"role\":{\"system\":\"http://terminology.hl7.org/CodeSystem/object-role\",\"code\":\"24\"},\"description\":");
 		buf_put_json_str(&eb, r->query);
 		buf_puts(&eb, ",\"query\":\"");
 		buf_puts(&eb, q64);

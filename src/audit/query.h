@@ -12,22 +12,22 @@
 #include "store/store.h"
 
 struct audit_filter {
-	int64_t from, to;     /* recorded_at in [from, to) */
-	const char *account;  /* NULL = any */
+	int64_t from, to;    /* recorded_at in [from, to) */
+	const char *account; /* NULL = any */
 	const char *facility;
-	const char *patient;  /* regional ID */
+	const char *patient; /* regional ID */
 	const char *event;
-	const char *action;   /* "R", "C", ... */
-	int outcome;          /* -1 = any */
-	const char *grant;    /* grant kind */
-	int64_t seq;          /* one entry; 0 = any */
+	const char *action; /* "R", "C", ... */
+	int outcome;        /* -1 = any */
+	const char *grant;  /* grant kind */
+	int64_t seq;        /* one entry; 0 = any */
 	int64_t count, offset;
 };
 
 struct audit_row {
 	int64_t seq, recorded_at;
-	struct str request_id, event, action, account, role, facility, session_ref, client_addr, purpose, grant_kind, grant_ref,
-		patients, entities, query, detail;
+	struct str request_id, event, action, account, role, facility, session_ref, client_addr, purpose, grant_kind,
+		grant_ref, patients, entities, query, detail;
 	int outcome;
 };
 

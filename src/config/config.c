@@ -24,7 +24,10 @@ struct cfg_option {
 	const char *doc;
 };
 
-#define OPT(k, t, field, d, lo, hi, ch, doc) {k, t, offsetof(struct config, field), d, lo, hi, ch, doc}
+#define OPT(k, t, field, d, lo, hi, ch, doc)                             \
+	{                                                                \
+		k, t, offsetof(struct config, field), d, lo, hi, ch, doc \
+	}
 
 static const struct cfg_option options[] = {
 	OPT("http.listen", CFG_STRING, http_listen, "127.0.0.1:8080", 0, 0, NULL,
@@ -80,8 +83,7 @@ static const struct cfg_option options[] = {
 	    "a guesser spread over many addresses. Keep it well above auth.lockout_threshold."),
 	OPT("auth.lockout_base", CFG_DURATION_MS, lockout_base_ms, "1min", 1000, 86400000, NULL,
 	    "The first lock (of an address, or of an ID everywhere); each further failure doubles it."),
-	OPT("auth.lockout_max", CFG_DURATION_MS, lockout_max_ms, "1h", 1000, 604800000, NULL,
-	    "The longest lock."),
+	OPT("auth.lockout_max", CFG_DURATION_MS, lockout_max_ms, "1h", 1000, 604800000, NULL, "The longest lock."),
 	OPT("auth.token_lifetime", CFG_DURATION_S, token_lifetime_s, "10min", 1, 86400, NULL,
 	    "Lifetime of OAuth2 bearer tokens of facility systems."),
 	OPT("emergency.duration", CFG_DURATION_MS, emergency_duration_ms, "60min", 1000, 86400000, NULL,
@@ -147,8 +149,7 @@ static const struct cfg_option *option_find(struct str key)
 }
 
 /* Number with an optional unit suffix; mult_of gives the multiplier of a unit. */
-static bool parse_number_unit(struct str v, const char *const *units, const int64_t *mults,
-			      int64_t *out)
+static bool parse_number_unit(struct str v, const char *const *units, const int64_t *mults, int64_t *out)
 {
 	size_t n = 0;
 	while (n < v.len && v.ptr[n] >= '0' && v.ptr[n] <= '9')
@@ -166,8 +167,8 @@ static bool parse_number_unit(struct str v, const char *const *units, const int6
 	return false;
 }
 
-static enum rk_status option_apply(struct config *cfg, const struct cfg_option *o, struct str v,
-				   const char *where, struct rk_err *err)
+static enum rk_status option_apply(struct config *cfg, const struct cfg_option *o, struct str v, const char *where,
+				   struct rk_err *err)
 {
 	void *field = (char *)cfg + o->offset;
 	int64_t num = 0;
@@ -207,8 +208,8 @@ static enum rk_status option_apply(struct config *cfg, const struct cfg_option *
 		static const char *const u[] = {"", NULL};
 		static const int64_t m[] = {1};
 		if (!parse_number_unit(v, u, m, &num))
-			return rk_fail_at(err, RK_INVALID, where, "%s%s: '%.*s' is not a whole number", where,
-					  o->key, STR_FMT(v));
+			return rk_fail_at(err, RK_INVALID, where, "%s%s: '%.*s' is not a whole number", where, o->key,
+					  STR_FMT(v));
 		break;
 	}
 	case CFG_SIZE: {
@@ -237,8 +238,8 @@ static enum rk_status option_apply(struct config *cfg, const struct cfg_option *
 	}
 	}
 	if (num < o->min || num > o->max)
-		return rk_fail_at(err, RK_INVALID, where, "%s%s: %lld is outside the allowed range %lld..%lld",
-				  where, o->key, (long long)num, (long long)o->min, (long long)o->max);
+		return rk_fail_at(err, RK_INVALID, where, "%s%s: %lld is outside the allowed range %lld..%lld", where,
+				  o->key, (long long)num, (long long)o->min, (long long)o->max);
 	*(int64_t *)field = num;
 	return RK_OK;
 }
@@ -266,8 +267,7 @@ void config_free(struct config *cfg)
 }
 
 /* Parse "key = value" (value may be "quoted"); where is "path:line: ". */
-static enum rk_status apply_line(struct config *cfg, struct str line, const char *where,
-				 bool *seen, struct rk_err *err)
+static enum rk_status apply_line(struct config *cfg, struct str line, const char *where, bool *seen, struct rk_err *err)
 {
 	struct str key, value;
 	if (!str_cut(line, '=', &key, &value))
@@ -305,8 +305,8 @@ enum rk_status config_load(struct config *cfg, const char *path, struct rk_err *
 		total += n;
 		snprintf(where, sizeof where, "%s:%d: ", path, lineno);
 		if (total > RK_MAX_CONFIG_BYTES) {
-			st = rk_fail_at(err, RK_TOO_LARGE, where, "%sconfiguration file is larger than %u bytes",
-					where, (unsigned)RK_MAX_CONFIG_BYTES);
+			st = rk_fail_at(err, RK_TOO_LARGE, where, "%sconfiguration file is larger than %u bytes", where,
+					(unsigned)RK_MAX_CONFIG_BYTES);
 			goto out_close;
 		}
 		if (n && line[n - 1] != '\n' && !feof(f)) {
@@ -352,7 +352,8 @@ static enum rk_status parse_hostport(const char *name, const char *value, char h
 	}
 	int64_t p;
 	if (!str_to_i64(port, 0, 65535, &p))
-		return rk_fail(err, RK_INVALID, "%s: port '%.*s' is not 0..65535 (0: any free port)", name, STR_FMT(port));
+		return rk_fail(err, RK_INVALID, "%s: port '%.*s' is not 0..65535 (0: any free port)", name,
+			       STR_FMT(port));
 	if (!str_copy(host_out, 64, host))
 		return rk_fail(err, RK_INVALID, "%s: host is too long", name);
 	*port_out = (int)p;
@@ -366,8 +367,8 @@ static enum rk_status parse_hostport(const char *name, const char *value, char h
 		*loopback = IN6_IS_ADDR_LOOPBACK(&a6);
 	} else {
 		return rk_fail(err, RK_INVALID,
-			       "%s: '%s' is not an IP address (give 127.0.0.1, ::1 or an interface address)",
-			       name, host_out);
+			       "%s: '%s' is not an IP address (give 127.0.0.1, ::1 or an interface address)", name,
+			       host_out);
 	}
 	return RK_OK;
 }
@@ -383,7 +384,8 @@ static enum rk_status check_senders(const char *value, struct rk_err *err)
 		struct str sender, code, app, fac;
 		if (!str_cut(entry, '=', &sender, &code) || !str_cut(str_trim(sender), '^', &app, &fac) ||
 		    str_trim(app).len == 0 || str_trim(fac).len == 0)
-			return rk_fail(err, RK_INVALID, "mllp.senders: '%.*s' is not MSH-3^MSH-4=facility code", STR_FMT(entry));
+			return rk_fail(err, RK_INVALID, "mllp.senders: '%.*s' is not MSH-3^MSH-4=facility code",
+				       STR_FMT(entry));
 		code = str_trim(code);
 		if (code.len != 10 || !str_is_digits(code))
 			return rk_fail(err, RK_INVALID, "mllp.senders: '%.*s': the facility code must be 10 digits",
@@ -424,17 +426,19 @@ static enum rk_status check_mllp_tls(struct config *cfg, struct rk_err *err)
 	cfg->mllp_tls = cfg->mllp_tls_client_ca[0] != '\0';
 	if (!cfg->mllp_tls) {
 		if (own_cert || own_key)
-			return rk_fail(err, RK_INVALID,
-				       "mllp.tls_cert/mllp.tls_key need mllp.tls_client_ca: MLLP over TLS always authenticates "
-				       "each sender by its client certificate");
+			return rk_fail(
+				err, RK_INVALID,
+				"mllp.tls_cert/mllp.tls_key need mllp.tls_client_ca: MLLP over TLS always authenticates "
+				"each sender by its client certificate");
 		return RK_OK;
 	}
 	if (own_cert != own_key)
 		return rk_fail(err, RK_INVALID, "mllp.tls_cert and mllp.tls_key must be set together");
 	if (!own_cert && !cfg->tls_enabled)
-		return rk_fail(err, RK_INVALID,
-			       "mllp.tls_client_ca needs the listener's own certificate: set mllp.tls_cert and mllp.tls_key "
-			       "(or tls.cert and tls.key)");
+		return rk_fail(
+			err, RK_INVALID,
+			"mllp.tls_client_ca needs the listener's own certificate: set mllp.tls_cert and mllp.tls_key "
+			"(or tls.cert and tls.key)");
 	cfg->mllp_tls_cert_file = own_cert ? cfg->mllp_tls_cert : cfg->tls_cert;
 	cfg->mllp_tls_key_file = own_cert ? cfg->mllp_tls_key : cfg->tls_key;
 	return RK_OK;
@@ -460,20 +464,22 @@ enum rk_status config_finish(struct config *cfg, struct rk_err *err)
 		if (st != RK_OK)
 			return st;
 		if (!loopback && !cfg->mllp_tls)
-			return rk_fail(err, RK_INVALID,
-				       "mllp.listen: refusing to listen on non-loopback address %s with no TLS and no sender "
-				       "authentication; set mllp.tls_client_ca (PEM CA that signs the senders' client "
-				       "certificates) and mllp.tls_cert + mllp.tls_key (or tls.cert + tls.key), or listen on "
-				       "127.0.0.1 behind a VPN or TLS tunnel (stunnel)",
-				       cfg->mllp_host);
+			return rk_fail(
+				err, RK_INVALID,
+				"mllp.listen: refusing to listen on non-loopback address %s with no TLS and no sender "
+				"authentication; set mllp.tls_client_ca (PEM CA that signs the senders' client "
+				"certificates) and mllp.tls_cert + mllp.tls_key (or tls.cert + tls.key), or listen on "
+				"127.0.0.1 behind a VPN or TLS tunnel (stunnel)",
+				cfg->mllp_host);
 	}
 	st = check_senders(cfg->mllp_senders, err);
 	if (st != RK_OK)
 		return st;
 	if (!cfg->listen_loopback && !cfg->tls_enabled)
-		return rk_fail(err, RK_INVALID,
-			       "http.listen: refusing to listen on non-loopback address %s without TLS; set tls.cert and tls.key",
-			       cfg->listen_host);
+		return rk_fail(
+			err, RK_INVALID,
+			"http.listen: refusing to listen on non-loopback address %s without TLS; set tls.cert and tls.key",
+			cfg->listen_host);
 	if (cfg->fhir_default_count > cfg->fhir_max_count)
 		return rk_fail(err, RK_INVALID, "fhir.default_count (%lld) is above fhir.max_count (%lld)",
 			       (long long)cfg->fhir_default_count, (long long)cfg->fhir_max_count);

@@ -14,13 +14,13 @@
 
 struct config {
 	/* http */
-	char *http_listen;              /* host:port; loopback unless TLS is configured */
-	int64_t http_threads;           /* worker threads, each with its own store connection */
+	char *http_listen;    /* host:port; loopback unless TLS is configured */
+	int64_t http_threads; /* worker threads, each with its own store connection */
 	int64_t http_max_connections;
 	int64_t http_max_connections_per_ip;
-	int64_t http_timeout_s;         /* idle connection time-out */
-	int64_t http_max_body;          /* bytes */
-	int64_t http_max_header;        /* bytes of request line + headers per connection */
+	int64_t http_timeout_s;  /* idle connection time-out */
+	int64_t http_max_body;   /* bytes */
+	int64_t http_max_header; /* bytes of request line + headers per connection */
 	/* tls */
 	char *tls_cert;
 	char *tls_key;
@@ -31,47 +31,47 @@ struct config {
 	/* web */
 	char *web_root;
 	/* fhir */
-	char *fhir_base_url;            /* empty: derived from http.listen */
+	char *fhir_base_url; /* empty: derived from http.listen */
 	int64_t fhir_default_count;
 	int64_t fhir_max_count;
 	/* region */
 	char *region_name;
-	char *region_id_system;         /* identifier system of the regional patient ID */
+	char *region_id_system; /* identifier system of the regional patient ID */
 	/* log */
 	char *log_level;
 	char *log_format;
 	/* auth */
-	int64_t session_idle_ms;        /* idle time-out */
-	int64_t session_absolute_ms;    /* absolute time-out */
-	int64_t reauth_ms;              /* how fresh a login must be for break-the-glass */
-	int64_t totp_required;          /* 1: every interactive account uses TOTP (admins always do) */
-	int64_t lockout_threshold;      /* failures of one login ID from one client address before it locks there */
-	int64_t lockout_id_threshold;   /* failures of one login ID from all addresses before it locks everywhere */
-	int64_t lockout_base_ms;        /* first lock; doubles with each further failure */
+	int64_t session_idle_ms;      /* idle time-out */
+	int64_t session_absolute_ms;  /* absolute time-out */
+	int64_t reauth_ms;            /* how fresh a login must be for break-the-glass */
+	int64_t totp_required;        /* 1: every interactive account uses TOTP (admins always do) */
+	int64_t lockout_threshold;    /* failures of one login ID from one client address before it locks there */
+	int64_t lockout_id_threshold; /* failures of one login ID from all addresses before it locks everywhere */
+	int64_t lockout_base_ms;      /* first lock; doubles with each further failure */
 	int64_t lockout_max_ms;
-	int64_t token_lifetime_s;       /* OAuth2 bearer tokens */
-	int64_t emergency_duration_ms;  /* break-the-glass episode length */
-	int64_t emergency_review_ms;    /* review deadline after an episode starts */
+	int64_t token_lifetime_s;      /* OAuth2 bearer tokens */
+	int64_t emergency_duration_ms; /* break-the-glass episode length */
+	int64_t emergency_review_ms;   /* review deadline after an episode starts */
 	/* audit */
-	char *audit_key_file;           /* empty: <sqlite db>.audit.key, or var/audit.key */
+	char *audit_key_file; /* empty: <sqlite db>.audit.key, or var/audit.key */
 	int64_t audit_retention_days;
-	char *audit_checkpoint_file;    /* empty: beside the key file (<key file minus .key>.checkpoint) */
-	int64_t audit_checkpoint_entries; /* a checkpoint after about this many entries ... */
+	char *audit_checkpoint_file;          /* empty: beside the key file (<key file minus .key>.checkpoint) */
+	int64_t audit_checkpoint_entries;     /* a checkpoint after about this many entries ... */
 	int64_t audit_checkpoint_interval_ms; /* ... or this long, whichever comes first */
 	/* sched */
-	int64_t sched_enabled;          /* 1: `renkei serve` runs the scheduler thread (sched/) */
-	int64_t sched_tick_ms;          /* how often it wakes; the expiry jobs run every tick */
+	int64_t sched_enabled;              /* 1: `renkei serve` runs the scheduler thread (sched/) */
+	int64_t sched_tick_ms;              /* how often it wakes; the expiry jobs run every tick */
 	int64_t sched_session_retention_ms; /* ended sessions are deleted this long after they ended */
 	int64_t sched_token_retention_ms;   /* expired or revoked OAuth2 tokens are deleted this long after */
 	/* mllp */
-	char *mllp_listen;              /* host:port of the HL7 v2 listener; empty: off; beyond loopback only with TLS */
+	char *mllp_listen; /* host:port of the HL7 v2 listener; empty: off; beyond loopback only with TLS */
 	int64_t mllp_max_connections;
-	int64_t mllp_idle_timeout_s;    /* a connection without a byte (or a finished frame) for this long is closed */
-	int64_t mllp_max_message;       /* bytes of one framed message */
-	char *mllp_senders;             /* "APP^FACILITY=CODE, ...": MSH-3^MSH-4 → source facility code */
-	char *mllp_tls_client_ca;       /* PEM CA bundle of the senders' client certificates; set: MLLP over TLS */
-	char *mllp_tls_cert;            /* PEM chain of the MLLP listener; empty: tls.cert */
-	char *mllp_tls_key;             /* its key; empty: tls.key */
+	int64_t mllp_idle_timeout_s; /* a connection without a byte (or a finished frame) for this long is closed */
+	int64_t mllp_max_message;    /* bytes of one framed message */
+	char *mllp_senders;          /* "APP^FACILITY=CODE, ...": MSH-3^MSH-4 → source facility code */
+	char *mllp_tls_client_ca;    /* PEM CA bundle of the senders' client certificates; set: MLLP over TLS */
+	char *mllp_tls_cert;         /* PEM chain of the MLLP listener; empty: tls.cert */
+	char *mllp_tls_key;          /* its key; empty: tls.key */
 
 	/* derived by config_finish */
 	char listen_host[64];

@@ -23,7 +23,7 @@ struct arena_cleanup {
 	void *arg;
 };
 
-#define ARENA_ALIGN 16u
+#define ARENA_ALIGN     16u
 #define ARENA_MIN_CHUNK 4096u
 #define ARENA_MAX_CHUNK (1u << 20)
 

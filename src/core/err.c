@@ -16,8 +16,7 @@ void rk_err_clear(struct rk_err *err)
 	err->code[0] = '\0';
 }
 
-static enum rk_status err_vset(struct rk_err *err, enum rk_status st, const char *where,
-			       const char *fmt, va_list ap)
+static enum rk_status err_vset(struct rk_err *err, enum rk_status st, const char *where, const char *fmt, va_list ap)
 {
 	if (!err || err->status != RK_OK)
 		return st;
@@ -39,8 +38,7 @@ enum rk_status rk_fail(struct rk_err *err, enum rk_status st, const char *fmt, .
 	return st;
 }
 
-enum rk_status rk_fail_at(struct rk_err *err, enum rk_status st, const char *where,
-			  const char *fmt, ...)
+enum rk_status rk_fail_at(struct rk_err *err, enum rk_status st, const char *where, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -6,7 +6,7 @@
 
 #include "core/status.h"
 
-#define RK_ERR_MSG_MAX 384
+#define RK_ERR_MSG_MAX   384
 #define RK_ERR_WHERE_MAX 128
 
 struct rk_err {
@@ -25,8 +25,8 @@ enum rk_status rk_fail(struct rk_err *err, enum rk_status st, const char *fmt, .
 	__attribute__((format(printf, 3, 4)));
 
 /* Like rk_fail, also naming where (an element path, parameter or file:line). */
-enum rk_status rk_fail_at(struct rk_err *err, enum rk_status st, const char *where,
-			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+enum rk_status rk_fail_at(struct rk_err *err, enum rk_status st, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Like rk_fail, with a machine-readable reason code (for UIs and clients). */
 enum rk_status rk_fail_code(struct rk_err *err, enum rk_status st, const char *code, const char *fmt, ...)

@@ -17,8 +17,7 @@ json_t *rk_json_parse(struct str text, struct rk_err *err)
 	json_error_t je;
 	json_t *v = json_loadb(text.ptr, text.len, JSON_REJECT_DUPLICATES, &je);
 	if (!v) {
-		rk_fail(err, RK_INVALID, "malformed JSON at line %d, column %d: %s", je.line, je.column,
-			je.text);
+		rk_fail(err, RK_INVALID, "malformed JSON at line %d, column %d: %s", je.line, je.column, je.text);
 		return NULL;
 	}
 	return v;
@@ -160,9 +159,7 @@ static enum rk_status dump_value(const json_t *v, struct buf *b, int depth)
 		buf_putc(b, ']');
 		break;
 	}
-	case JSON_STRING:
-		dump_string(json_string_value(v), json_string_length(v), b);
-		break;
+	case JSON_STRING: dump_string(json_string_value(v), json_string_length(v), b); break;
 	case JSON_INTEGER: {
 		char num[24];
 		int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));

@@ -4,7 +4,7 @@
 
 #include "core/time.h"
 
-#define TTY_INTERVAL_MS 200
+#define TTY_INTERVAL_MS   200
 #define PLAIN_INTERVAL_MS 10000
 
 void progress_init(struct progress *p, FILE *out, bool tty)
@@ -17,7 +17,8 @@ void progress_fmt_eta(int64_t s, char out[32])
 	if (s < 0)
 		snprintf(out, 32, "--:--");
 	else if (s >= 3600)
-		snprintf(out, 32, "%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+		snprintf(out, 32, "%lld:%02lld:%02lld", (long long)(s / 3600), (long long)(s / 60 % 60),
+			 (long long)(s % 60));
 	else
 		snprintf(out, 32, "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
 }

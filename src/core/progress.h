@@ -17,7 +17,7 @@ struct progress {
 	const char *unit;  /* "people", "files" */
 	int64_t total;     /* 0: unknown (no bar, no ETA) */
 	int64_t t0_ms, last_ms;
-	bool open;         /* a phase is running */
+	bool open; /* a phase is running */
 };
 
 /* Report to out; tty decides the form (pass isatty(fileno(out))). */

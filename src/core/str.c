@@ -220,8 +220,7 @@ uint32_t str_utf8_next(struct str s, size_t *i)
 		return ((c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
 	}
 	*i += 4;
-	return ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) |
-	       (p[3] & 0x3F);
+	return ((c & 0x07) << 18) | ((uint32_t)(p[1] & 0x3F) << 12) | ((uint32_t)(p[2] & 0x3F) << 6) | (p[3] & 0x3F);
 }
 
 uint64_t str_hash(struct str s)

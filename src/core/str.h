@@ -20,7 +20,7 @@ struct str_pair {
 };
 
 #define STR_LIT(s) ((struct str){(s), sizeof(s) - 1})
-#define STR_NULL ((struct str){NULL, 0})
+#define STR_NULL   ((struct str){NULL, 0})
 #define STR_FMT(s) (int)(s).len, (s).ptr /* for printf("%.*s") */
 
 /* Slice of a C string (NULL gives the empty slice). */

@@ -96,9 +96,16 @@ static uint32_t fold_kanji(uint32_t c)
 static uint32_t fold_small_kana(uint32_t c)
 {
 	switch (c) {
-	case 0x30A1: case 0x30A3: case 0x30A5: case 0x30A7: case 0x30A9:
-	case 0x30C3: case 0x30E3: case 0x30E5: case 0x30E7: case 0x30EE:
-		return c + 1;
+	case 0x30A1:
+	case 0x30A3:
+	case 0x30A5:
+	case 0x30A7:
+	case 0x30A9:
+	case 0x30C3:
+	case 0x30E3:
+	case 0x30E5:
+	case 0x30E7:
+	case 0x30EE: return c + 1;
 	case 0x30F5: return 0x30AB; /* ヵ → カ */
 	case 0x30F6: return 0x30B1; /* ヶ → ケ */
 	}
@@ -110,9 +117,8 @@ static uint32_t compose_voicing(uint32_t base, int semi)
 {
 	if (semi)
 		return (base >= 0x30CF && base <= 0x30DB && (base - 0x30CF) % 3 == 0) ? base + 2 : 0;
-	if ((base >= 0x30AB && base <= 0x30C1 && (base - 0x30AB) % 2 == 0) ||
-	    base == 0x30C4 || base == 0x30C6 || base == 0x30C8 ||
-	    (base >= 0x30CF && base <= 0x30DB && (base - 0x30CF) % 3 == 0))
+	if ((base >= 0x30AB && base <= 0x30C1 && (base - 0x30AB) % 2 == 0) || base == 0x30C4 || base == 0x30C6 ||
+	    base == 0x30C8 || (base >= 0x30CF && base <= 0x30DB && (base - 0x30CF) % 3 == 0))
 		return base + 1;
 	if (base == 0x30A6)
 		return 0x30F4; /* ヴ */
@@ -143,8 +149,8 @@ enum rk_status textnorm_search_key(struct str in, struct buf *out)
 			}
 			continue; /* a stray mark carries no searchable meaning */
 		}
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000 || c == 0x30FB ||
-		    c == 0xFF65 || c == 0x00B7)
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000 || c == 0x30FB || c == 0xFF65 ||
+		    c == 0x00B7)
 			continue;
 		if (c >= 0xFF01 && c <= 0xFF5E)
 			c -= 0xFEE0;

@@ -135,8 +135,8 @@ static bool take_fraction(struct str s, size_t *i, size_t max_digits, struct tpa
 static int64_t parts_to_ms(const struct tparts *p)
 {
 	int64_t days = time_days_from_civil(p->y, p->mo ? p->mo : 1, p->d ? p->d : 1);
-	return days * 86400000 + (int64_t)p->h * 3600000 + (int64_t)p->mi * 60000 +
-	       (int64_t)p->sec * 1000 + p->ms - (int64_t)p->zone_min * 60000;
+	return days * 86400000 + (int64_t)p->h * 3600000 + (int64_t)p->mi * 60000 + (int64_t)p->sec * 1000 + p->ms -
+	       (int64_t)p->zone_min * 60000;
 }
 
 static int64_t range_end(const struct tparts *p, int64_t lo)

@@ -11,9 +11,9 @@
 
 #include "core/str.h"
 
-#define RK_TIME_RFC3339_LEN 32 /* "2026-11-24T07:17:02.123Z" plus room */
-#define RK_TIME_MIN_MS (-62135596800000LL) /* 0001-01-01T00:00:00Z */
-#define RK_TIME_MAX_MS (253402300800000LL) /* 10000-01-01T00:00:00Z */
+#define RK_TIME_RFC3339_LEN 32                  /* "2026-11-24T07:17:02.123Z" plus room */
+#define RK_TIME_MIN_MS      (-62135596800000LL) /* 0001-01-01T00:00:00Z */
+#define RK_TIME_MAX_MS      (253402300800000LL) /* 10000-01-01T00:00:00Z */
 
 enum time_kind {
 	TIME_DATE,     /* FHIR date: YYYY, YYYY-MM, YYYY-MM-DD */

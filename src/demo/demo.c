@@ -28,50 +28,50 @@
 #include "access/password.h"
 
 struct demo_facility {
-	const char *code;       /* 10 digits */
-	const char *kind;       /* facility-kind code */
+	const char *code; /* 10 digits */
+	const char *kind; /* facility-kind code */
 	const char *kind_ja;
-	const char *specialty;  /* what its doctors see (demo_clinical.c): general, internal, orthopedics, ... */
+	const char *specialty; /* what its doctors see (demo_clinical.c): general, internal, orthopedics, ... */
 	const char *name;
 	const char *kana;
-	const char *city;       /* its municipality in demo_towns */
-	int town;               /* which town of that city */
+	const char *city; /* its municipality in demo_towns */
+	int town;         /* which town of that city */
 	const char *phone;
 	int doctors, nurses, pharmacists, therapists, visiting_nurses, care_managers, clerks;
-	unsigned weight;        /* how often people are registered here */
-	unsigned local_digits;  /* width of its local patient IDs */
+	unsigned weight;       /* how often people are registered here */
+	unsigned local_digits; /* width of its local patient IDs */
 };
 
 /* 医療機関コード: 都道府県(20 長野) + 点数表(1 医科, 4 薬局, 6 訪問看護) + 7 digits;
  * 介護保険事業所番号 for the care office. Fictional facilities. */
 static const struct demo_facility facilities[] = {
-	{"2011000011", "hospital", "病院", "general", "信州れんけい総合病院", "シンシュウレンケイソウゴウビョウイン", "松本市", 0, "0263-31-0001",
-	 6, 6, 2, 2, 0, 0, 2, 40, 8},
-	{"2011000029", "hospital", "病院", "general", "あずみの中央病院", "アズミノチュウオウビョウイン", "安曇野市", 0, "0263-72-0002",
-	 5, 5, 2, 1, 0, 0, 2, 30, 8},
-	{"2011100018", "clinic", "診療所", "internal", "やまびこ内科クリニック", "ヤマビコナイカクリニック", "松本市", 5, "0263-32-1003",
-	 2, 2, 0, 0, 0, 0, 1, 14, 6},
-	{"2011100026", "clinic", "診療所", "orthopedics", "城山整形外科", "ジョウヤマセイケイゲカ", "松本市", 10, "0263-33-1004",
-	 1, 2, 0, 1, 0, 0, 1, 8, 6},
-	{"2011100034", "clinic", "診療所", "pediatrics", "ほたか小児科医院", "ホタカショウニカイイン", "安曇野市", 2, "0263-82-1005",
-	 1, 1, 0, 0, 0, 0, 1, 6, 6},
-	{"2011100042", "clinic", "診療所", "ophthalmology", "桔梗ヶ原眼科", "キキョウガハラガンカ", "塩尻市", 0, "0263-52-1006",
-	 1, 1, 0, 0, 0, 0, 1, 5, 6},
-	{"2011100059", "clinic", "診療所", "dermatology", "しおじり皮ふ科クリニック", "シオジリヒフカクリニック", "塩尻市", 2, "0263-53-1007",
-	 1, 1, 0, 0, 0, 0, 1, 5, 6},
-	{"2011100067", "clinic", "診療所", "internal", "里山ファミリークリニック", "サトヤマファミリークリニック", "松本市", 20, "0263-34-1008",
-	 2, 2, 0, 0, 0, 0, 1, 12, 6},
-	{"2041200012", "pharmacy", "薬局", "", "みどり調剤薬局 松本駅前店", "ミドリチョウザイヤッキョクマツモトエキマエテン", "松本市", 1, "0263-35-2009",
-	 0, 0, 3, 0, 0, 0, 1, 10, 7},
-	{"2041200020", "pharmacy", "薬局", "", "あずさ薬局 塩尻店", "アズサヤッキョクシオジリテン", "塩尻市", 1, "0263-54-2010",
-	 0, 0, 2, 0, 0, 0, 1, 6, 7},
-	{"2061300019", "home_nursing", "訪問看護ステーション", "", "ひだまり訪問看護ステーション", "ヒダマリホウモンカンゴステーション", "松本市", 15, "0263-36-3011",
-	 0, 0, 0, 1, 4, 0, 1, 3, 6},
-	{"2070400017", "care_management", "居宅介護支援事業所", "", "こもれび居宅介護支援事業所", "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012",
-	 0, 0, 0, 0, 0, 3, 1, 3, 6},
+	{"2011000011", "hospital", "病院", "general", "信州れんけい総合病院", "シンシュウレンケイソウゴウビョウイン",
+	 "松本市", 0, "0263-31-0001", 6, 6, 2, 2, 0, 0, 2, 40, 8},
+	{"2011000029", "hospital", "病院", "general", "あずみの中央病院", "アズミノチュウオウビョウイン", "安曇野市", 0,
+	 "0263-72-0002", 5, 5, 2, 1, 0, 0, 2, 30, 8},
+	{"2011100018", "clinic", "診療所", "internal", "やまびこ内科クリニック", "ヤマビコナイカクリニック", "松本市",
+	 5, "0263-32-1003", 2, 2, 0, 0, 0, 0, 1, 14, 6},
+	{"2011100026", "clinic", "診療所", "orthopedics", "城山整形外科", "ジョウヤマセイケイゲカ", "松本市", 10,
+	 "0263-33-1004", 1, 2, 0, 1, 0, 0, 1, 8, 6},
+	{"2011100034", "clinic", "診療所", "pediatrics", "ほたか小児科医院", "ホタカショウニカイイン", "安曇野市", 2,
+	 "0263-82-1005", 1, 1, 0, 0, 0, 0, 1, 6, 6},
+	{"2011100042", "clinic", "診療所", "ophthalmology", "桔梗ヶ原眼科", "キキョウガハラガンカ", "塩尻市", 0,
+	 "0263-52-1006", 1, 1, 0, 0, 0, 0, 1, 5, 6},
+	{"2011100059", "clinic", "診療所", "dermatology", "しおじり皮ふ科クリニック", "シオジリヒフカクリニック",
+	 "塩尻市", 2, "0263-53-1007", 1, 1, 0, 0, 0, 0, 1, 5, 6},
+	{"2011100067", "clinic", "診療所", "internal", "里山ファミリークリニック", "サトヤマファミリークリニック",
+	 "松本市", 20, "0263-34-1008", 2, 2, 0, 0, 0, 0, 1, 12, 6},
+	{"2041200012", "pharmacy", "薬局", "", "みどり調剤薬局 松本駅前店",
+	 "ミドリチョウザイヤッキョクマツモトエキマエテン", "松本市", 1, "0263-35-2009", 0, 0, 3, 0, 0, 0, 1, 10, 7},
+	{"2041200020", "pharmacy", "薬局", "", "あずさ薬局 塩尻店", "アズサヤッキョクシオジリテン", "塩尻市", 1,
+	 "0263-54-2010", 0, 0, 2, 0, 0, 0, 1, 6, 7},
+	{"2061300019", "home_nursing", "訪問看護ステーション", "", "ひだまり訪問看護ステーション",
+	 "ヒダマリホウモンカンゴステーション", "松本市", 15, "0263-36-3011", 0, 0, 0, 1, 4, 0, 1, 3, 6},
+	{"2070400017", "care_management", "居宅介護支援事業所", "", "こもれび居宅介護支援事業所",
+	 "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012", 0, 0, 0, 0, 0, 3, 1, 3, 6},
 	/* the network's operator (運営協議会事務局, run by the medical association): registers no patients */
-	{"2090000015", "other", "その他", "", "まつもと医療連携ネットワーク事務局", "マツモトイリョウレンケイネットワークジムキョク", "松本市", 3, "0263-38-5013",
-	 0, 0, 0, 0, 0, 0, 1, 0, 6},
+	{"2090000015", "other", "その他", "", "まつもと医療連携ネットワーク事務局",
+	 "マツモトイリョウレンケイネットワークジムキョク", "松本市", 3, "0263-38-5013", 0, 0, 0, 0, 0, 0, 1, 0, 6},
 };
 #define N_FACILITIES (sizeof facilities / sizeof facilities[0])
 
@@ -85,10 +85,10 @@ struct gen {
 	unsigned next_staff[N_FACILITIES];
 	/* the hospitals' SS-MIX2 storages, written while the people are drawn */
 	struct ssmix2_gen *ss[N_FACILITIES]; /* NULL once closed */
-	bool ss_hospital[N_FACILITIES];       /* has a storage */
-	char ss_root[1024];   /* <root>/<facility code> is a hospital's storage */
-	bool ss_temporary;    /* ss_root is ours to remove */
-	struct progress *progress; /* NULL: silent */
+	bool ss_hospital[N_FACILITIES];      /* has a storage */
+	char ss_root[1024];                  /* <root>/<facility code> is a hospital's storage */
+	bool ss_temporary;                   /* ss_root is ours to remove */
+	struct progress *progress;           /* NULL: silent */
 	char phase[48];
 	struct rk_err *err;
 };
@@ -114,9 +114,8 @@ static json_t *name_pair_json(const char *fam, const char *given, const char *fa
 	snprintf(kana, sizeof kana, "%s %s", fam_kana, given_kana);
 	return json_pack("[{s:[{s:s, s:s}], s:s, s:s, s:s, s:[s]}, {s:[{s:s, s:s}], s:s, s:s, s:s, s:[s]}]",
 			 "extension", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", "IDE", "use", "official", "text",
-			 text, "family", fam, "given", given,
-			 "extension", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", "SYL", "use", "official", "text",
-			 kana, "family", fam_kana, "given", given_kana);
+			 text, "family", fam, "given", given, "extension", "url", JP_NAME_REPRESENTATION_EXT,
+			 "valueCode", "SYL", "use", "official", "text", kana, "family", fam_kana, "given", given_kana);
 }
 
 static void address_text(const struct demo_town *t, unsigned chome, unsigned ban, unsigned go, char line[128],
@@ -184,7 +183,8 @@ static enum rk_status put_facility(struct gen *g, size_t i)
 		care ? RK_CARE_OFFICE_CODE_SYSTEM : JP_FACILITY_CODE_SYSTEM, "value", f->code, "active", 1, "type",
 		"coding", "system", RK_FACILITY_KIND_SYSTEM, "code", f->kind, "display", f->kind_ja, "name", f->name,
 		"alias", f->kana, "telecom", "system", "phone", "value", f->phone, "use", "work", "address",
-		address_json(t, t->max_chome ? 1 + (unsigned)i % t->max_chome : 0, 1 + (unsigned)i * 3, 1 + (unsigned)i));
+		address_json(t, t->max_chome ? 1 + (unsigned)i % t->max_chome : 0, 1 + (unsigned)i * 3,
+			     1 + (unsigned)i));
 	enum rk_status rc = put(g, "Organization", id, org);
 	if (rc == RK_OK)
 		g->stats->facilities++;
@@ -192,7 +192,7 @@ static enum rk_status put_facility(struct gen *g, size_t i)
 }
 
 /* The staff counted in struct demo_facility, in its order. */
-static const enum role staff_roles[] = {ROLE_DOCTOR, ROLE_NURSE, ROLE_PHARMACIST, ROLE_THERAPIST,
+static const enum role staff_roles[] = {ROLE_DOCTOR,         ROLE_NURSE,        ROLE_PHARMACIST, ROLE_THERAPIST,
 					ROLE_VISITING_NURSE, ROLE_CARE_MANAGER, ROLE_CLERK};
 
 /* A Practitioner of facility fi with a role; its id and kanji name go to id_out/name_out (may be NULL). */
@@ -212,13 +212,13 @@ static enum rk_status put_staff(struct gen *g, size_t fi, enum role role, char *
 	char birth[32];
 	snprintf(birth, sizeof birth, "%04lld-%02u-%02u", (long long)year, 1 + (unsigned)rng_below(&g->rng, 12),
 		 1 + (unsigned)rng_below(&g->rng, 28));
-	json_t *p = json_pack("{s:s, s:{s:[s]}, s:[{s:s, s:s}], s:b, s:o, s:s, s:s, s:[{s:{s:[{s:s, s:s, s:s}], s:s}, s:{s:s, s:s}}]}",
-			      "resourceType", "Practitioner", "meta", "profile", JP_PROFILE_PRACTITIONER, "identifier",
-			      "system", sys, "value", staff_no, "active", 1, "name",
-			      name_pair_json(fam->kanji, giv->kanji, fam->kana, giv->kana), "gender", male ? "male" : "female",
-			      "birthDate", birth, "qualification", "code", "coding", "system", "urn:renkei:CodeSystem:staff-role",
-			      "code", role_info(role)->code, "display", role_info(role)->ja, "text", role_info(role)->ja,
-			      "issuer", "reference", "Organization/org-", "display", f->name);
+	json_t *p = json_pack(
+		"{s:s, s:{s:[s]}, s:[{s:s, s:s}], s:b, s:o, s:s, s:s, s:[{s:{s:[{s:s, s:s, s:s}], s:s}, s:{s:s, s:s}}]}",
+		"resourceType", "Practitioner", "meta", "profile", JP_PROFILE_PRACTITIONER, "identifier", "system", sys,
+		"value", staff_no, "active", 1, "name", name_pair_json(fam->kanji, giv->kanji, fam->kana, giv->kana),
+		"gender", male ? "male" : "female", "birthDate", birth, "qualification", "code", "coding", "system",
+		"urn:renkei:CodeSystem:staff-role", "code", role_info(role)->code, "display", role_info(role)->ja,
+		"text", role_info(role)->ja, "issuer", "reference", "Organization/org-", "display", f->name);
 	if (p) {
 		char ref[48];
 		snprintf(ref, sizeof ref, "Organization/org-%s", f->code);
@@ -292,15 +292,16 @@ static json_t *consent_json(const char *patient_id, const char *kind, const char
 	bool refusal = strcmp(kind, "refusal") == 0;
 	json_t *c = json_pack("{s:s, s:s, s:{s:[{s:s, s:s}]}, s:[{s:[{s:s, s:s}]}], s:{s:s}, s:s, s:{s:s}}",
 			      "resourceType", "Consent", "status", "active", "scope", "coding", "system",
-			      "http://terminology.hl7.org/CodeSystem/consentscope", "code", "patient-privacy", "category",
-			      "coding", "system", RK_CONSENT_KIND_SYSTEM, "code", kind, "patient", "reference", patient,
-			      "dateTime", date, "provision", "type", refusal ? "deny" : "permit");
+			      "http://terminology.hl7.org/CodeSystem/consentscope", "code", "patient-privacy",
+			      "category", "coding", "system", RK_CONSENT_KIND_SYSTEM, "code", kind, "patient",
+			      "reference", patient, "dateTime", date, "provision", "type", refusal ? "deny" : "permit");
 	if (c && source_code) {
 		char org[48];
 		snprintf(org, sizeof org, "Organization/org-%s", source_code);
 		json_object_set_new(json_object_get(c, "provision"), "actor",
 				    json_pack("[{s:{s:[{s:s, s:s}]}, s:{s:s}}]", "role", "coding", "system",
-					      V3_PARTICIPATION_SYSTEM, "code", CONSENT_ROLE_SOURCE, "reference", "reference", org));
+					      V3_PARTICIPATION_SYSTEM, "code", CONSENT_ROLE_SOURCE, "reference",
+					      "reference", org));
 	}
 	return c;
 }
@@ -344,16 +345,18 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 		return rc;
 	char subject[96];
 	snprintf(subject, sizeof subject, "Patient/%.47s", ids[0]);
-	json_t *team = json_pack("{s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:[]}", "resourceType", "CareTeam",
-				 "status", "active", "name", "在宅療養ケアチーム", "category", "coding", "system",
-				 "http://loinc.org", "code", "LA28865-6", "display", "Home & Community Based Services",
-				 "subject", "reference", subject, "period", "start", date, "participant");
+	json_t *team =
+		json_pack("{s:s, s:s, s:s, s:[{s:[{s:s, s:s, s:s}]}], s:{s:s}, s:{s:s}, s:[]}", "resourceType",
+			  "CareTeam", "status", "active", "name", "在宅療養ケアチーム", "category", "coding", "system",
+			  "http://loinc.org", "code", "LA28865-6", "display", "Home & Community Based Services",
+			  "subject", "reference", subject, "period", "start", date, "participant");
 	json_t *parts = json_object_get(team, "participant");
 	for (size_t k = 0; k < n; k++) {
 		char org[48];
 		snprintf(org, sizeof org, "Organization/org-%s", facilities[at[k]].code);
-		json_array_append_new(parts, json_pack("{s:[{s:s}], s:{s:s, s:s}}", "role", "text", facilities[at[k]].kind_ja,
-						       "member", "reference", org, "display", facilities[at[k]].name));
+		json_array_append_new(parts,
+				      json_pack("{s:[{s:s}], s:{s:s, s:s}}", "role", "text", facilities[at[k]].kind_ja,
+						"member", "reference", org, "display", facilities[at[k]].name));
 	}
 	snprintf(id, sizeof id, "careteam-%s", regional);
 	rc = put(g, "CareTeam", id, team);
@@ -420,14 +423,14 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 		snprintf(ids[k], sizeof ids[k], "%s", id);
 		snprintf(sys, sizeof sys, "%s%s", JP_LOCAL_PATIENT_SYSTEM_PREFIX, f->code);
 		snprintf(org, sizeof org, "Organization/org-%s", f->code);
-		json_t *p = json_pack("{s:s, s:{s:[s]}, s:[{s:s, s:s}, {s:s, s:s}], s:b, s:o, s:[{s:s, s:s, s:s}], s:s, s:s, s:[o], s:{s:s, s:s}}",
-				      "resourceType", "Patient", "meta", "profile", JP_PROFILE_PATIENT, "identifier", "system",
-				      sys, "value", local_id, "system", g->ctx.cfg->region_id_system, "value", regional,
-				      "active", 1, "name", name_pair_json(fam->kanji, giv->kanji, fam->kana, giv->kana),
-				      "telecom", "system", "phone", "value", phone, "use", phone[0] == '0' && phone[1] == '9' ? "mobile" : "home",
-				      "gender", male ? "male" : "female", "birthDate", birth, "address",
-				      address_json(t, chome, ban, go), "managingOrganization", "reference", org, "display",
-				      f->name);
+		json_t *p = json_pack(
+			"{s:s, s:{s:[s]}, s:[{s:s, s:s}, {s:s, s:s}], s:b, s:o, s:[{s:s, s:s, s:s}], s:s, s:s, s:[o], s:{s:s, s:s}}",
+			"resourceType", "Patient", "meta", "profile", JP_PROFILE_PATIENT, "identifier", "system", sys,
+			"value", local_id, "system", g->ctx.cfg->region_id_system, "value", regional, "active", 1,
+			"name", name_pair_json(fam->kanji, giv->kanji, fam->kana, giv->kana), "telecom", "system",
+			"phone", "value", phone, "use", phone[0] == '0' && phone[1] == '9' ? "mobile" : "home",
+			"gender", male ? "male" : "female", "birthDate", birth, "address",
+			address_json(t, chome, ban, go), "managingOrganization", "reference", org, "display", f->name);
 		enum rk_status rc = put(g, "Patient", id, p);
 		if (rc != RK_OK)
 			return rc;
@@ -445,7 +448,8 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 	rng_seed(&hr, history_seed);
 	char name[96];
 	snprintf(name, sizeof name, "%s %s", fam->kanji, giv->kanji);
-	struct demo_person person = {.age = age, .male = male, .name = name, .birth = birth, .today = today_days, .n = n};
+	struct demo_person person = {
+		.age = age, .male = male, .name = name, .birth = birth, .today = today_days, .n = n};
 	for (size_t k = 0; k < n; k++)
 		site_of(&person.sites[k], at[k], ids[k]);
 	for (size_t k = 0; k < n; k++)
@@ -469,9 +473,17 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 					conds[nc++] = c.conditions[k][i];
 		conds[nc] = NULL;
 		snprintf(pid, sizeof pid, "%s", ids[k] + strlen(facilities[at[k]].code) + 1);
-		struct ssmix2_person sp = {.pid = pid, .family = fam->kanji, .given = giv->kanji, .family_kana = fam->kana,
-					   .given_kana = giv->kana, .birth = birth8, .sex = male ? 'M' : 'F',
-					   .postal = t->postal, .address = address, .phone = phone, .conditions = conds};
+		struct ssmix2_person sp = {.pid = pid,
+					   .family = fam->kanji,
+					   .given = giv->kanji,
+					   .family_kana = fam->kana,
+					   .given_kana = giv->kana,
+					   .birth = birth8,
+					   .sex = male ? 'M' : 'F',
+					   .postal = t->postal,
+					   .address = address,
+					   .phone = phone,
+					   .conditions = conds};
 		rc = ssmix2_gen_patient(g->ss[at[k]], &sp, history_seed ^ (0x9E3779B97F4A7C15ULL * (k + 1)), g->err);
 	}
 	return rc;
@@ -483,12 +495,12 @@ static const struct {
 	size_t facility;
 	enum role role;
 } demo_accounts[] = {
-	{"dr.renkei", 0, ROLE_DOCTOR},           {"dent.renkei", 0, ROLE_DENTIST},
-	{"ns.renkei", 0, ROLE_NURSE},            {"admin.renkei", 0, ROLE_FACILITY_ADMIN},
-	{"dr.azumino", 1, ROLE_DOCTOR},          {"pt.azumino", 1, ROLE_THERAPIST},
-	{"dr.yamabiko", 2, ROLE_DOCTOR},         {"clerk.yamabiko", 2, ROLE_CLERK},
-	{"ph.midori", 8, ROLE_PHARMACIST},       {"vn.hidamari", 10, ROLE_VISITING_NURSE},
-	{"cm.komorebi", 11, ROLE_CARE_MANAGER},  {"operator", 12, ROLE_OPERATOR},
+	{"dr.renkei", 0, ROLE_DOCTOR},          {"dent.renkei", 0, ROLE_DENTIST},
+	{"ns.renkei", 0, ROLE_NURSE},           {"admin.renkei", 0, ROLE_FACILITY_ADMIN},
+	{"dr.azumino", 1, ROLE_DOCTOR},         {"pt.azumino", 1, ROLE_THERAPIST},
+	{"dr.yamabiko", 2, ROLE_DOCTOR},        {"clerk.yamabiko", 2, ROLE_CLERK},
+	{"ph.midori", 8, ROLE_PHARMACIST},      {"vn.hidamari", 10, ROLE_VISITING_NURSE},
+	{"cm.komorebi", 11, ROLE_CARE_MANAGER}, {"operator", 12, ROLE_OPERATOR},
 };
 
 static enum rk_status put_accounts(struct gen *g)
@@ -555,13 +567,16 @@ static enum rk_status ssmix2_open_all(struct gen *g, const char *dir, int64_t to
 		struct stat st;
 		snprintf(out, sizeof out, "%s/%s", g->ss_root, f->code);
 		if (!g->ss_temporary && stat(out, &st) == 0)
-			return rk_fail(g->err, RK_CONFLICT, "--keep-ssmix2: %s already exists; give a new directory", out);
+			return rk_fail(g->err, RK_CONFLICT, "--keep-ssmix2: %s already exists; give a new directory",
+				       out);
 		const struct demo_town *t = town_of(f->city, f->town);
 		/* one year of history up to the day before the demo's day: about 25 files a
 		 * patient (two years gave 40 and doubled the demo's time) */
-		struct ssmix2_gen_config c = {.out = out, .facility = {.code = f->code, .name = f->name, .postal = t->postal,
-									     .phone = f->phone},
-					      .end_day = today - 1, .years = 1};
+		struct ssmix2_gen_config c = {
+			.out = out,
+			.facility = {.code = f->code, .name = f->name, .postal = t->postal, .phone = f->phone},
+			.end_day = today - 1,
+			.years = 1};
 		rc = ssmix2_gen_open(&c, &g->ss[i], g->err);
 		g->ss_hospital[i] = rc == RK_OK;
 	}
@@ -604,7 +619,8 @@ static enum rk_status ssmix2_import_all(struct gen *g, struct store *s, const st
 		snprintf(root, sizeof root, "%s/%s", g->ss_root, facilities[i].code);
 		struct ssmix2_stats st;
 		snprintf(g->phase, sizeof g->phase, "import %s", facilities[i].code);
-		rc = ssmix2_import(s, cfg, root, str_c(facilities[i].code), NULL, NULL, import_progress, g, &st, g->err);
+		rc = ssmix2_import(s, cfg, root, str_c(facilities[i].code), NULL, NULL, import_progress, g, &st,
+				   g->err);
 		if (g->progress)
 			progress_end(g->progress, st.done);
 		struct demo_stats *d = g->stats;
@@ -615,10 +631,11 @@ static enum rk_status ssmix2_import_all(struct gen *g, struct store *s, const st
 		d->ssmix2_quarantined += st.quarantined;
 		d->ssmix2_resources += st.resources;
 		if (rc == RK_OK && st.quarantined)
-			rc = rk_fail(g->err, RK_INTERNAL,
-				     "demo: %lld of the %lld SS-MIX2 files of %s were quarantined (see `renkei ingest errors`); "
-				     "the demo's own data must all be taken",
-				     (long long)st.quarantined, (long long)st.files, facilities[i].code);
+			rc = rk_fail(
+				g->err, RK_INTERNAL,
+				"demo: %lld of the %lld SS-MIX2 files of %s were quarantined (see `renkei ingest errors`); "
+				"the demo's own data must all be taken",
+				(long long)st.quarantined, (long long)st.files, facilities[i].code);
 	}
 	return rc;
 }
@@ -636,13 +653,19 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 	if (rc != RK_OK)
 		return rc;
 	if (existing)
-		return rk_fail(err, RK_CONFLICT, "the database already holds %d facilities; build the demo region into an empty database",
+		return rk_fail(err, RK_CONFLICT,
+			       "the database already holds %d facilities; build the demo region into an empty database",
 			       existing);
 	struct gen g = {.stats = stats, .err = err, .history = history, .progress = o->progress};
 	arena_init(&g.arena, RK_MAX_REQUEST_MEM);
 	rng_seed(&g.rng, seed);
-	g.ctx = (struct fhir_ctx){.store = s, .arena = &g.arena, .cfg = cfg, .now = time_now_ms(), .rng = &g.rng,
-				  .trusted = true, .batch = true};
+	g.ctx = (struct fhir_ctx){.store = s,
+				  .arena = &g.arena,
+				  .cfg = cfg,
+				  .now = time_now_ms(),
+				  .rng = &g.rng,
+				  .trusted = true,
+				  .batch = true};
 	/* Ages are counted from a fixed day so that a seed always gives the same people. */
 	int64_t today = time_days_from_civil(2026, 4, 1);
 	if (history && people > 0)
@@ -655,8 +678,8 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 		rc = put_facility(&g, i);
 	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++) {
 		const struct demo_facility *f = &facilities[i];
-		const int counts[] = {f->doctors, f->nurses, f->pharmacists, f->therapists, f->visiting_nurses,
-				      f->care_managers, f->clerks};
+		const int counts[] = {f->doctors,         f->nurses,        f->pharmacists, f->therapists,
+				      f->visiting_nurses, f->care_managers, f->clerks};
 		for (size_t role = 0; role < 7 && rc == RK_OK; role++)
 			for (int k = 0; k < counts[role] && rc == RK_OK; k++)
 				rc = put_staff(&g, i, staff_roles[role], NULL, NULL);

@@ -21,7 +21,7 @@
 
 /* Every demo account has this password and this TOTP secret (RFC 4648 base32),
  * so that a new user can log in at once (README lists the accounts). */
-#define DEMO_PASSWORD "Renkei-Demo-2026"
+#define DEMO_PASSWORD    "Renkei-Demo-2026"
 #define DEMO_TOTP_SECRET "RENKEIDEMOSHAREDTOTPSECRETABCDEF"
 
 struct demo_stats {
@@ -43,8 +43,8 @@ struct demo_stats {
 struct demo_options {
 	uint64_t seed;
 	int64_t people;
-	bool history;           /* also each person's clinical records (false: people, registrations and consents only) */
-	const char *ssmix2_dir; /* keep the hospitals' SS-MIX2 storages in <dir>/<facility code>
+	bool history; /* also each person's clinical records (false: people, registrations and consents only) */
+	const char *ssmix2_dir;    /* keep the hospitals' SS-MIX2 storages in <dir>/<facility code>
 				 * (must not exist yet); NULL: a temporary directory under
 				 * $TMPDIR, removed afterwards */
 	struct progress *progress; /* phases reported here (may be NULL): people, then each

@@ -57,8 +57,8 @@ static void classify_sites(struct hist *h)
 static const struct {
 	const char *dx;
 	unsigned char pct[4];
-	char sex;       /* 'm', 'f' or 0 */
-	char where;     /* 'p' primary, 'h' hospital if any, 'o' orthopedics, 'd' dermatology, 'e' ophthalmology */
+	char sex;            /* 'm', 'f' or 0 */
+	char where;          /* 'p' primary, 'h' hospital if any, 'o' orthopedics, 'd' dermatology, 'e' ophthalmology */
 	const char *meds[3]; /* alternatives; the first drawn is prescribed */
 } chronic[] = {
 	{"hypertension", {3, 25, 45, 60}, 0, 'p', {"amlodipine", "candesartan", "nifedipine"}},
@@ -82,16 +82,11 @@ static const struct {
 static int site_for(const struct hist *h, char where)
 {
 	switch (where) {
-	case 'h':
-		return h->hospital >= 0 ? h->hospital : h->primary;
-	case 'o':
-		return h->ortho >= 0 ? h->ortho : -1;
-	case 'd':
-		return h->derm;
-	case 'e':
-		return h->eye;
-	default:
-		return h->primary;
+	case 'h': return h->hospital >= 0 ? h->hospital : h->primary;
+	case 'o': return h->ortho >= 0 ? h->ortho : -1;
+	case 'd': return h->derm;
+	case 'e': return h->eye;
+	default: return h->primary;
 	}
 }
 
@@ -220,13 +215,15 @@ static enum rk_status first_visit_imaging(struct hist *h, int s, const char *enc
 {
 	enum rk_status rc = RK_OK;
 	if (has_dx(h, "alzheimer", s))
-		rc = demo_put_imaging(h, s, enc, "MR", day, "頭部MRI",
-				      "両側海馬の萎縮を認める。明らかな新規梗塞巣なし。アルツハイマー型認知症に矛盾しない所見。");
+		rc = demo_put_imaging(
+			h, s, enc, "MR", day, "頭部MRI",
+			"両側海馬の萎縮を認める。明らかな新規梗塞巣なし。アルツハイマー型認知症に矛盾しない所見。");
 	if (rc == RK_OK && has_dx(h, "heart_failure", s))
 		rc = demo_put_imaging(h, s, enc, "US", day, "心臓超音波検査",
 				      "左室駆出率 約40%。左室壁運動のびまん性低下。中等度の僧帽弁逆流。");
 	if (rc == RK_OK && has_dx(h, "angina", s))
-		rc = demo_put_imaging(h, s, enc, "CT", day, "冠動脈CT", "左前下行枝近位部に50〜75%の狭窄を認める。石灰化は軽度。");
+		rc = demo_put_imaging(h, s, enc, "CT", day, "冠動脈CT",
+				      "左前下行枝近位部に50〜75%の狭窄を認める。石灰化は軽度。");
 	if (rc == RK_OK && has_dx(h, "knee_oa", s))
 		rc = demo_put_imaging(h, s, enc, "CR", day, "膝関節X線（両側２方向）",
 				      "両膝関節の内側関節裂隙の狭小化と骨棘形成を認める（K-L分類 grade 2〜3）。");
@@ -247,8 +244,11 @@ static enum rk_status chronic_series(struct hist *h, int s)
 	bool internal = hosp || strcmp(site->specialty, "internal") == 0;
 	/* Long-term prescriptions of 4, 8 or 12 weeks set the rhythm of the visits. */
 	unsigned draw = demo_below(h->r, 100);
-	unsigned interval = hosp ? (has_dx(h, "heart_failure", s) ? 56 : 84)
-			  : internal ? (draw < 25 ? 28 : draw < 70 ? 56 : 84) : 56;
+	unsigned interval = hosp       ? (has_dx(h, "heart_failure", s) ? 56 : 84)
+			    : internal ? (draw < 25   ? 28
+					  : draw < 70 ? 56
+						      : 84)
+				       : 56;
 	if (strcmp(site->specialty, "ophthalmology") == 0)
 		interval = 84;
 	/* Labs about every three months: every third, second or single visit. */
@@ -321,15 +321,27 @@ static enum rk_status chronic_series(struct hist *h, int s)
 /* Acute illnesses seen as outpatients, by the kind of facility. */
 static const struct acute {
 	const char *dx;
-	const char *where;  /* specialties that see it */
+	const char *where; /* specialties that see it */
 	unsigned weight;
 	const char *reason; /* 主訴 */
 	const char *meds[2];
 	unsigned days_to_heal;
-	double fever;       /* body temperature, 0 = not measured */
+	double fever; /* body temperature, 0 = not measured */
 } acutes[] = {
-	{"upper_respiratory_infection", "internal general pediatrics", 40, "咽頭痛・鼻汁", {"carbocisteine", "dextromethorphan"}, 7, 37.6},
-	{"acute_bronchitis", "internal general pediatrics", 20, "咳嗽・喀痰", {"clarithromycin", "carbocisteine"}, 14, 37.9},
+	{"upper_respiratory_infection",
+	 "internal general pediatrics",
+	 40,
+	 "咽頭痛・鼻汁",
+	 {"carbocisteine", "dextromethorphan"},
+	 7,
+	 37.6},
+	{"acute_bronchitis",
+	 "internal general pediatrics",
+	 20,
+	 "咳嗽・喀痰",
+	 {"clarithromycin", "carbocisteine"},
+	 14,
+	 37.9},
 	{"influenza", "internal general pediatrics", 15, "発熱・関節痛", {"oseltamivir", NULL}, 7, 38.9},
 	{"covid19", "internal general pediatrics", 10, "発熱・咽頭痛", {"dextromethorphan", NULL}, 10, 38.2},
 	{"gastritis", "internal general", 10, "心窩部痛", {"famotidine", NULL}, 21, 0},
@@ -368,10 +380,12 @@ static enum rk_status acute_episode(struct hist *h, int s)
 	char enc[64], cond[64];
 	enum rk_status rc = demo_put_encounter(h, s, "AMB", day, minute, 0, a->reason, enc);
 	if (rc == RK_OK && a->fever > 0)
-		rc = demo_put_vital(h, s, enc, "temp", day, minute + 3, demo_round_to(a->fever + demo_gauss(h->r, 0.3), 1),
+		rc = demo_put_vital(h, s, enc, "temp", day, minute + 3,
+				    demo_round_to(a->fever + demo_gauss(h->r, 0.3), 1),
 				    json_pack("[o]", demo_doctor_ref(h, s)));
 	if (rc == RK_OK && strcmp(a->dx, "acute_bronchitis") == 0)
-		rc = demo_put_vital(h, s, enc, "spo2", day, minute + 4, 95 + demo_below(h->r, 4), json_pack("[o]", demo_doctor_ref(h, s)));
+		rc = demo_put_vital(h, s, enc, "spo2", day, minute + 4, 95 + demo_below(h->r, 4),
+				    json_pack("[o]", demo_doctor_ref(h, s)));
 	const struct codes_diagnosis *dx = codes_diagnoses_find(a->dx);
 	int64_t healed = a->days_to_heal ? day + a->days_to_heal : -1;
 	if (healed >= h->p->today)
@@ -383,9 +397,11 @@ static enum rk_status acute_episode(struct hist *h, int s)
 		rc = demo_put_panel(h, s, enc, day, keys, 6, 0.25);
 	}
 	if (rc == RK_OK && strcmp(a->dx, "lumbago") == 0)
-		rc = demo_put_imaging(h, s, enc, "CR", day, "腰椎X線（２方向）", "腰椎に軽度の変形性変化。椎体骨折なし。すべりなし。");
+		rc = demo_put_imaging(h, s, enc, "CR", day, "腰椎X線（２方向）",
+				      "腰椎に軽度の変形性変化。椎体骨折なし。すべりなし。");
 	if (rc == RK_OK && strcmp(a->dx, "distal_radius_fracture") == 0) {
-		rc = demo_put_imaging(h, s, enc, "CR", day, "手関節X線（２方向）", "橈骨遠位端骨折。背側転位は軽度。関節内骨折なし。");
+		rc = demo_put_imaging(h, s, enc, "CR", day, "手関節X線（２方向）",
+				      "橈骨遠位端骨折。背側転位は軽度。関節内骨折なし。");
 		if (rc == RK_OK)
 			rc = demo_put_procedure(h, s, enc, "ギプス固定（前腕）", "前腕・手関節", day, cond);
 	}
@@ -444,18 +460,61 @@ static const struct admission {
 	const char *discharge_meds[2];
 	const char *course;
 } admissions[] = {
-	{"pneumonia", 60, "発熱・呼吸困難", "CT", "胸部CT", "右下葉に浸潤影と気管支透亮像を認める。胸水少量。", NULL, NULL,
-	 {"ceftriaxone", "saline"}, {1, 1}, 8, 14, {"carbocisteine", NULL},
+	{"pneumonia",
+	 60,
+	 "発熱・呼吸困難",
+	 "CT",
+	 "胸部CT",
+	 "右下葉に浸潤影と気管支透亮像を認める。胸水少量。",
+	 NULL,
+	 NULL,
+	 {"ceftriaxone", "saline"},
+	 {1, 1},
+	 8,
+	 14,
+	 {"carbocisteine", NULL},
 	 "セフトリアキソン点滴にて解熱し、炎症反応は改善した。酸素投与は第４病日に終了した。"},
-	{"appendicitis", 10, "右下腹部痛・発熱", "CT", "腹部造影CT", "虫垂の腫大（径12mm）と周囲脂肪織濃度上昇を認める。膿瘍形成なし。",
-	 "腹腔鏡下虫垂切除術", "虫垂", {"cefmetazole", "lactated_ringer"}, {2, 1}, 4, 7, {NULL, NULL},
+	{"appendicitis",
+	 10,
+	 "右下腹部痛・発熱",
+	 "CT",
+	 "腹部造影CT",
+	 "虫垂の腫大（径12mm）と周囲脂肪織濃度上昇を認める。膿瘍形成なし。",
+	 "腹腔鏡下虫垂切除術",
+	 "虫垂",
+	 {"cefmetazole", "lactated_ringer"},
+	 {2, 1},
+	 4,
+	 7,
+	 {NULL, NULL},
 	 "入院当日に腹腔鏡下虫垂切除術を施行。術後経過は良好で、食事摂取も問題なし。"},
-	{"femoral_neck_fracture", 75, "転倒後の股関節痛・歩行不能", "CR", "股関節X線（２方向）",
-	 "大腿骨頚部骨折（Garden分類 stage III）。", "人工骨頭挿入術（股関節）", "股関節", {"cefmetazole", "tranexamic"}, {2, 1}, 18,
-	 28, {"alfacalcidol", "eperisone"},
+	{"femoral_neck_fracture",
+	 75,
+	 "転倒後の股関節痛・歩行不能",
+	 "CR",
+	 "股関節X線（２方向）",
+	 "大腿骨頚部骨折（Garden分類 stage III）。",
+	 "人工骨頭挿入術（股関節）",
+	 "股関節",
+	 {"cefmetazole", "tranexamic"},
+	 {2, 1},
+	 18,
+	 28,
+	 {"alfacalcidol", "eperisone"},
 	 "第２病日に人工骨頭挿入術を施行。術後翌日よりリハビリテーションを開始し、杖歩行が可能となった。"},
-	{"heart_failure", 65, "呼吸困難・下腿浮腫", "CR", "胸部X線", "心拡大（CTR 58%）。両側肺うっ血と少量の胸水を認める。", NULL, NULL,
-	 {"saline", NULL}, {1, 0}, 10, 18, {"carvedilol", "torasemide"},
+	{"heart_failure",
+	 65,
+	 "呼吸困難・下腿浮腫",
+	 "CR",
+	 "胸部X線",
+	 "心拡大（CTR 58%）。両側肺うっ血と少量の胸水を認める。",
+	 NULL,
+	 NULL,
+	 {"saline", NULL},
+	 {1, 0},
+	 10,
+	 18,
+	 {"carvedilol", "torasemide"},
 	 "利尿薬の調整と塩分制限により体重は３kg減少し、浮腫と呼吸困難は改善した。"},
 };
 
@@ -487,7 +546,8 @@ static enum rk_status admission(struct hist *h)
 			char hist[256];
 			snprintf(hist, sizeof hist, "%sにて本日受診。%sを疑います。", a->reason, dx->ja);
 			referral_letter(h, &b, p, s, day, "精査・入院加療のお願い", dx->ja, hist);
-			rc = demo_put_document(h, p, "referral", penc, day, "診療情報提供書", "入院加療の依頼", buf_cstr(&b), NULL);
+			rc = demo_put_document(h, p, "referral", penc, day, "診療情報提供書", "入院加療の依頼",
+					       buf_cstr(&b), NULL);
 		}
 	}
 	unsigned minute = (referred ? 13 : 10) * 60 + demo_below(h->r, 120);
@@ -498,33 +558,45 @@ static enum rk_status admission(struct hist *h)
 	json_t *nurse = NULL;
 	if (rc == RK_OK) {
 		const struct demo_site *site = &h->p->sites[s];
-		nurse = json_pack("[o]", demo_prac_ref(h, s, site->nurse_first + demo_below(h->r, site->nurses ? site->nurses : 1)));
+		nurse = json_pack(
+			"[o]",
+			demo_prac_ref(h, s, site->nurse_first + demo_below(h->r, site->nurses ? site->nurses : 1)));
 		double dbp, sbp = blood_pressure(h, day, -1000000, has_dx(h, "hypertension", -1), &dbp);
 		rc = demo_put_bp(h, s, enc, day, minute + 10, sbp + 8, dbp, json_incref(nurse));
 		if (rc == RK_OK)
-			rc = demo_put_vital(h, s, enc, "temp", day, minute + 10,
-					    demo_round_to(strcmp(a->dx, "pneumonia") == 0 || strcmp(a->dx, "appendicitis") == 0 ? 38.4 + demo_gauss(h->r, 0.3) : 36.8 + demo_gauss(h->r, 0.2), 1),
-					    json_incref(nurse));
+			rc = demo_put_vital(
+				h, s, enc, "temp", day, minute + 10,
+				demo_round_to(strcmp(a->dx, "pneumonia") == 0 || strcmp(a->dx, "appendicitis") == 0
+						      ? 38.4 + demo_gauss(h->r, 0.3)
+						      : 36.8 + demo_gauss(h->r, 0.2),
+					      1),
+				json_incref(nurse));
 		if (rc == RK_OK)
 			rc = demo_put_vital(h, s, enc, "spo2", day, minute + 10,
-					    strcmp(a->dx, "pneumonia") == 0 || strcmp(a->dx, "heart_failure") == 0 ? 89 + demo_below(h->r, 4) : 97 + demo_below(h->r, 3),
+					    strcmp(a->dx, "pneumonia") == 0 || strcmp(a->dx, "heart_failure") == 0
+						    ? 89 + demo_below(h->r, 4)
+						    : 97 + demo_below(h->r, 3),
 					    json_incref(nurse));
 	}
 	json_decref(nurse);
-	static const char *const keys[] = {"wbc", "hb", "plt", "crp", "ast", "alt", "ld", "bun", "cre", "egfr", "na", "k"};
-	double infl = strcmp(a->dx, "femoral_neck_fracture") == 0 ? 0.15 : strcmp(a->dx, "heart_failure") == 0 ? 0.1 : 0.8;
+	static const char *const keys[] = {"wbc", "hb",  "plt", "crp",  "ast", "alt",
+					   "ld",  "bun", "cre", "egfr", "na",  "k"};
+	double infl = strcmp(a->dx, "femoral_neck_fracture") == 0 ? 0.15
+		      : strcmp(a->dx, "heart_failure") == 0       ? 0.1
+								  : 0.8;
 	if (rc == RK_OK)
 		rc = demo_put_panel(h, s, enc, day, keys, sizeof keys / sizeof keys[0], infl);
 	if (rc == RK_OK)
 		rc = demo_put_imaging(h, s, enc, a->imaging_modality, day, a->imaging, a->finding);
 	if (rc == RK_OK && a->procedure)
-		rc = demo_put_procedure(h, s, enc, a->procedure, a->body, day + (strcmp(a->dx, "appendicitis") == 0 ? 0 : 1), cond);
+		rc = demo_put_procedure(h, s, enc, a->procedure, a->body,
+					day + (strcmp(a->dx, "appendicitis") == 0 ? 0 : 1), cond);
 	for (size_t i = 0; i < 2 && rc == RK_OK; i++) {
 		if (!a->injections[i])
 			continue;
 		unsigned days = strcmp(a->injections[i], "tranexamic") == 0 ? 1 : los > 8 ? los - 4 : 3;
-		rc = demo_put_injection(h, s, enc, a->injections[i], day + (strcmp(a->injections[i], "tranexamic") == 0), days,
-					a->per_day[i], cond);
+		rc = demo_put_injection(h, s, enc, a->injections[i],
+					day + (strcmp(a->injections[i], "tranexamic") == 0), days, a->per_day[i], cond);
 	}
 	if (rc == RK_OK)
 		rc = demo_put_panel(h, s, enc, out - 1, keys, sizeof keys / sizeof keys[0], infl * 0.08);
@@ -549,18 +621,21 @@ static enum rk_status admission(struct hist *h)
 		buf_reset(&b);
 		buf_printf(&b, "退院時サマリー\n\n%s\n患者氏名: %s 様（%s生、%s）\n入院期間: %s 〜 %s（%u日間）\n\n",
 			   h->p->sites[s].name, h->p->name, h->p->birth, h->p->male ? "男性" : "女性", in, outd, los);
-		buf_printf(&b, "主訴: %s\n入院時診断: %s\n\n画像所見（%s）: %s\n\n", a->reason, diag, a->imaging, a->finding);
+		buf_printf(&b, "主訴: %s\n入院時診断: %s\n\n画像所見（%s）: %s\n\n", a->reason, diag, a->imaging,
+			   a->finding);
 		if (a->procedure)
 			buf_printf(&b, "手術: %s\n\n", a->procedure);
 		buf_printf(&b, "入院後経過:\n%s\n\n退院時方針:\n%s\n", a->course, plan);
-		rc = demo_put_document(h, s, "discharge_summary", enc, out, "退院時サマリー", dx->ja, buf_cstr(&b), comp);
+		rc = demo_put_document(h, s, "discharge_summary", enc, out, "退院時サマリー", dx->ja, buf_cstr(&b),
+				       comp);
 	}
 	if (rc == RK_OK && referred) { /* and the hospital writes back to the clinic */
 		buf_reset(&b);
 		char hist[512];
 		snprintf(hist, sizeof hist, "%s\n%u日間の入院加療ののち退院されました。", a->course, los);
 		referral_letter(h, &b, s, h->primary, out, "退院後の外来診療のお願い", diag, hist);
-		rc = demo_put_document(h, s, "referral", enc, out, "診療情報提供書（退院報告）", "かかりつけ医への退院報告", buf_cstr(&b), NULL);
+		rc = demo_put_document(h, s, "referral", enc, out, "診療情報提供書（退院報告）",
+				       "かかりつけ医への退院報告", buf_cstr(&b), NULL);
 	}
 	buf_free(&b);
 	return rc;
@@ -577,14 +652,18 @@ static enum rk_status home_nursing(struct hist *h)
 		unsigned minute = 10 * 60 + demo_below(h->r, 6 * 60);
 		char enc[64];
 		rc = demo_put_encounter(h, s, "HH", day, minute, 0, NULL, enc);
-		json_t *nurse = json_pack("[o]", demo_prac_ref(h, s, site->vnurse_first + demo_below(h->r, site->vnurses ? site->vnurses : 1)));
+		json_t *nurse = json_pack(
+			"[o]",
+			demo_prac_ref(h, s, site->vnurse_first + demo_below(h->r, site->vnurses ? site->vnurses : 1)));
 		double dbp, sbp = blood_pressure(h, day, -1000000, has_dx(h, "hypertension", -1), &dbp);
 		if (rc == RK_OK)
 			rc = demo_put_bp(h, s, enc, day, minute + 5, sbp, dbp, json_incref(nurse));
 		if (rc == RK_OK)
-			rc = demo_put_vital(h, s, enc, "spo2", day, minute + 6, 94 + demo_below(h->r, 5), json_incref(nurse));
+			rc = demo_put_vital(h, s, enc, "spo2", day, minute + 6, 94 + demo_below(h->r, 5),
+					    json_incref(nurse));
 		if (rc == RK_OK && (day / 28) % 2 == 0)
-			rc = demo_put_vital(h, s, enc, "temp", day, minute + 7, demo_round_to(36.4 + demo_gauss(h->r, 0.25), 1), json_incref(nurse));
+			rc = demo_put_vital(h, s, enc, "temp", day, minute + 7,
+					    demo_round_to(36.4 + demo_gauss(h->r, 0.25), 1), json_incref(nurse));
 		json_decref(nurse);
 	}
 	return rc;
@@ -604,9 +683,11 @@ static enum rk_status checkup(struct hist *h, int s)
 	height = demo_round_to(height + demo_gauss(h->r, 5), 1);
 	double bmi = h->p->age < 18 ? 17 + demo_gauss(h->r, 1.5) : 22.5 + demo_gauss(h->r, 2.5);
 	if (rc == RK_OK)
-		rc = demo_put_vital(h, s, enc, "height", day, minute + 5, height, json_pack("[o]", demo_doctor_ref(h, s)));
+		rc = demo_put_vital(h, s, enc, "height", day, minute + 5, height,
+				    json_pack("[o]", demo_doctor_ref(h, s)));
 	if (rc == RK_OK)
-		rc = demo_put_vital(h, s, enc, "weight", day, minute + 5, demo_round_to(bmi * height * height / 10000, 1),
+		rc = demo_put_vital(h, s, enc, "weight", day, minute + 5,
+				    demo_round_to(bmi * height * height / 10000, 1),
 				    json_pack("[o]", demo_doctor_ref(h, s)));
 	double dbp, sbp = blood_pressure(h, day, -1000000, false, &dbp);
 	if (rc == RK_OK && h->p->age >= 15)
@@ -666,7 +747,8 @@ enum rk_status demo_clinical_person(struct demo_clinical *c, const struct demo_p
 			continue;
 		bool specialty = is_kind(site, "clinic") && strcmp(site->specialty, "internal") != 0;
 		unsigned n = strcmp(site->specialty, "pediatrics") == 0 ? 1 + demo_below(h.r, 3)
-			   : specialty ? 1 + demo_below(h.r, 2) : (demo_chance(h.r, 55) ? 1 + demo_below(h.r, 2) : 0);
+			     : specialty                                ? 1 + demo_below(h.r, 2)
+					 : (demo_chance(h.r, 55) ? 1 + demo_below(h.r, 2) : 0);
 		if (strcmp(site->specialty, "ophthalmology") == 0 && has_dx(&h, "cataract", (int)s))
 			n = 0;
 		for (unsigned k = 0; k < n && rc == RK_OK; k++)

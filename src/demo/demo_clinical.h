@@ -24,8 +24,8 @@ struct demo_site {
 	const char *kind;      /* hospital | clinic | pharmacy | home_nursing | care_management */
 	const char *specialty; /* general | internal | orthopedics | pediatrics | ophthalmology | dermatology | "" */
 	const char *name;
-	char patient[48];      /* id of the Patient resource (the registration) */
-	bool external;         /* its visits, diagnoses, orders and results are written elsewhere (SS-MIX2) */
+	char patient[48]; /* id of the Patient resource (the registration) */
+	bool external;    /* its visits, diagnoses, orders and results are written elsewhere (SS-MIX2) */
 	/* Practitioner numbers of the facility's staff (prac-<code>-NNN), first and count per role. */
 	unsigned doctor_first, doctors, nurse_first, nurses, pharmacist_first, pharmacists, vnurse_first, vnurses;
 };

@@ -14,11 +14,11 @@
 #include "core/time.h"
 #include "model/codes.h"
 
-#define OBS_CATEGORY_SYSTEM "http://terminology.hl7.org/CodeSystem/observation-category"
+#define OBS_CATEGORY_SYSTEM   "http://terminology.hl7.org/CodeSystem/observation-category"
 #define INTERPRETATION_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-#define ACT_CODE_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-#define DIAG_SERVICE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0074"
-#define RESOURCE_ID_SYSTEM "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier"
+#define ACT_CODE_SYSTEM       "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+#define DIAG_SERVICE_SYSTEM   "http://terminology.hl7.org/CodeSystem/v2-0074"
+#define RESOURCE_ID_SYSTEM    "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier"
 
 /* ---- seeded draws ---- */
 
@@ -82,8 +82,7 @@ static bool keep_external(const char *type, json_t *res)
 	}
 	size_t i;
 	json_t *sec;
-	json_array_foreach(json_object_get(res, "section"), i, sec)
-		json_object_del(sec, "entry");
+	json_array_foreach(json_object_get(res, "section"), i, sec) json_object_del(sec, "entry");
 	return true;
 }
 
@@ -239,12 +238,15 @@ static double lab_value(struct hist *h, const struct codes_lab *lab, int64_t day
 	size_t i = lab_index(lab);
 	double base = lab->typical + (i < 64 ? h->offset[i] : 0);
 	if (strcmp(k, "hba1c") == 0)
-		v = h->dm ? demo_treated(h->a1c_hi, h->a1c_lo, h->dm_start, day, 100) + demo_gauss(h->r, 0.15) : base + noise;
+		v = h->dm ? demo_treated(h->a1c_hi, h->a1c_lo, h->dm_start, day, 100) + demo_gauss(h->r, 0.15)
+			  : base + noise;
 	else if (strcmp(k, "glucose") == 0)
-		v = h->dm ? 28.7 * demo_treated(h->a1c_hi, h->a1c_lo, h->dm_start, day, 100) - 46.7 + demo_gauss(h->r, 14)
+		v = h->dm ? 28.7 * demo_treated(h->a1c_hi, h->a1c_lo, h->dm_start, day, 100) - 46.7 +
+				    demo_gauss(h->r, 14)
 			  : base + noise;
 	else if (strcmp(k, "ldl") == 0)
-		v = h->dl ? demo_treated(h->ldl_hi, h->ldl_lo, h->dl_start, day, 45) + demo_gauss(h->r, 8) : base + noise;
+		v = h->dl ? demo_treated(h->ldl_hi, h->ldl_lo, h->dl_start, day, 45) + demo_gauss(h->r, 8)
+			  : base + noise;
 	else if (strcmp(k, "ua") == 0)
 		v = h->hu ? demo_treated(h->ua_hi, h->ua_lo, h->hu_start, day, 60) + demo_gauss(h->r, 0.3)
 			  : base + noise - (male ? 0 : 1.0);
@@ -259,7 +261,8 @@ static double lab_value(struct hist *h, const struct codes_lab *lab, int64_t day
 	else if (strcmp(k, "k") == 0)
 		v = base + (h->ckd ? 0.55 : 0) + noise;
 	else if (strcmp(k, "bnp") == 0)
-		v = h->hf ? h->bnp_base * (1 + 1.5 * inflammation) * demo_uniform(h->r, 0.75, 1.3) : base + noise + 0.3 * h->p->age / 10;
+		v = h->hf ? h->bnp_base * (1 + 1.5 * inflammation) * demo_uniform(h->r, 0.75, 1.3)
+			  : base + noise + 0.3 * h->p->age / 10;
 	else if (strcmp(k, "hb") == 0) {
 		double t = male ? 15.0 : 13.2;
 		if (h->anemia)
@@ -300,24 +303,27 @@ enum rk_status demo_put_encounter(struct hist *h, int s, const char *cls, int64_
 {
 	static const struct {
 		const char *code, *display, *ja;
-	} classes[] = {{"AMB", "ambulatory", "外来"}, {"IMP", "inpatient encounter", "入院"}, {"HH", "home health", "訪問看護"}};
+	} classes[] = {{"AMB", "ambulatory", "外来"},
+		       {"IMP", "inpatient encounter", "入院"},
+		       {"HH", "home health", "訪問看護"}};
 	size_t c = 0;
 	while (c < 2 && strcmp(classes[c].code, cls) != 0)
 		c++;
 	char start[32], end[32];
 	fmt_dt(start, day, minute);
 	fmt_dt(end, day + length_days, length_days ? 10 * 60 : minute + 20);
-	json_t *e = json_pack("{s:s, s:s, s:o, s:[o], s:o, s:[{s:o}], s:{s:s, s:s}, s:o}", "resourceType", "Encounter",
-			      "status", "finished", "class", coding(ACT_CODE_SYSTEM, classes[c].code, classes[c].display),
-			      "type", text_cc(classes[c].ja), "subject", patient_ref(h, s), "participant", "individual",
-			      strcmp(cls, "HH") == 0 ? demo_prac_ref(h, s, h->p->sites[s].vnurse_first) : demo_doctor_ref(h, s),
-			      "period", "start", start, "end", end, "serviceProvider", org_ref(h, s));
+	json_t *e = json_pack(
+		"{s:s, s:s, s:o, s:[o], s:o, s:[{s:o}], s:{s:s, s:s}, s:o}", "resourceType", "Encounter", "status",
+		"finished", "class", coding(ACT_CODE_SYSTEM, classes[c].code, classes[c].display), "type",
+		text_cc(classes[c].ja), "subject", patient_ref(h, s), "participant", "individual",
+		strcmp(cls, "HH") == 0 ? demo_prac_ref(h, s, h->p->sites[s].vnurse_first) : demo_doctor_ref(h, s),
+		"period", "start", start, "end", end, "serviceProvider", org_ref(h, s));
 	if (e && reason)
 		json_object_set_new(e, "reasonCode", json_pack("[o]", text_cc(reason)));
 	if (e && strcmp(cls, "IMP") == 0)
 		json_object_set_new(e, "hospitalization",
-				    json_pack("{s:o, s:o}", "admitSource", text_cc("外来から入院"), "dischargeDisposition",
-					      text_cc("自宅退院")));
+				    json_pack("{s:o, s:o}", "admitSource", text_cc("外来から入院"),
+					      "dischargeDisposition", text_cc("自宅退院")));
 	new_id(h, id, "enc", s);
 	return put(h, "Encounter", id, e);
 }
@@ -339,14 +345,15 @@ enum rk_status demo_put_condition(struct hist *h, int s, const struct codes_diag
 	fmt_date(on, onset);
 	fmt_date(rec, recorded);
 	bool active = abated < 0;
-	json_t *c = json_pack("{s:s, s:o, s:o, s:[o], s:o, s:o, s:s, s:s, s:o}", "resourceType", "Condition",
-			      "clinicalStatus", cc("http://terminology.hl7.org/CodeSystem/condition-clinical",
-						   active ? "active" : "resolved", NULL),
-			      "verificationStatus", cc("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", NULL),
-			      "category", cc("http://terminology.hl7.org/CodeSystem/condition-category",
-					     encounter ? "encounter-diagnosis" : "problem-list-item", NULL),
-			      "code", diagnosis_cc(dx), "subject", patient_ref(h, s), "onsetDateTime", on, "recordedDate", rec,
-			      "recorder", demo_doctor_ref(h, s));
+	json_t *c = json_pack(
+		"{s:s, s:o, s:o, s:[o], s:o, s:o, s:s, s:s, s:o}", "resourceType", "Condition", "clinicalStatus",
+		cc("http://terminology.hl7.org/CodeSystem/condition-clinical", active ? "active" : "resolved", NULL),
+		"verificationStatus",
+		cc("http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", NULL), "category",
+		cc("http://terminology.hl7.org/CodeSystem/condition-category",
+		   encounter ? "encounter-diagnosis" : "problem-list-item", NULL),
+		"code", diagnosis_cc(dx), "subject", patient_ref(h, s), "onsetDateTime", on, "recordedDate", rec,
+		"recorder", demo_doctor_ref(h, s));
 	if (c && encounter)
 		json_object_set_new(c, "encounter", ref("Encounter", encounter));
 	if (c && !active) {
@@ -382,13 +389,13 @@ static enum rk_status put_lab(struct hist *h, int s, const char *encounter, cons
 	json_t *range = json_pack("{s:o}", "low", qty(low, lab->unit, CODES_UCUM_SYSTEM, lab->ucum));
 	if (high >= 0)
 		json_object_set_new(range, "high", qty(high, lab->unit, CODES_UCUM_SYSTEM, lab->ucum));
-	json_t *o = json_pack("{s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:s, s:[o], s:o, s:o, s:[o]}", "resourceType",
-			      "Observation", "status", "final", "category",
-			      cc(OBS_CATEGORY_SYSTEM, "laboratory", "Laboratory"), "code",
-			      cc_text(CODES_JLAC10_SYSTEM, lab->jlac10, lab->ja, lab->ja), "subject", patient_ref(h, s),
-			      "encounter", ref("Encounter", encounter), "effectiveDateTime", when, "issued", issued,
-			      "performer", org_ref(h, s), "valueQuantity", qty(v, lab->unit, CODES_UCUM_SYSTEM, lab->ucum),
-			      "interpretation", interpretation(v, low, high), "referenceRange", range);
+	json_t *o = json_pack(
+		"{s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:s, s:[o], s:o, s:o, s:[o]}", "resourceType", "Observation",
+		"status", "final", "category", cc(OBS_CATEGORY_SYSTEM, "laboratory", "Laboratory"), "code",
+		cc_text(CODES_JLAC10_SYSTEM, lab->jlac10, lab->ja, lab->ja), "subject", patient_ref(h, s), "encounter",
+		ref("Encounter", encounter), "effectiveDateTime", when, "issued", issued, "performer", org_ref(h, s),
+		"valueQuantity", qty(v, lab->unit, CODES_UCUM_SYSTEM, lab->ucum), "interpretation",
+		interpretation(v, low, high), "referenceRange", range);
 	new_id(h, id, "obs", s);
 	return put(h, "Observation", id, o);
 }
@@ -417,11 +424,12 @@ enum rk_status demo_put_panel(struct hist *h, int s, const char *encounter, int6
 	fmt_dt(when, day, minute);
 	fmt_dt(issued, day, minute + 120);
 	json_t *code = json_pack("{s:[o, o], s:s}", "coding", coding(CODES_DOCUMENT_SYSTEM, doc->code, doc->ja),
-			 coding(CODES_LOINC_SYSTEM, doc->code, "Laboratory report"), "text", "検体検査");
-	json_t *r = json_pack("{s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:s, s:[o], s:o}", "resourceType", "DiagnosticReport",
-			      "status", "final", "category", cc(DIAG_SERVICE_SYSTEM, "LAB", "Laboratory"), "code", code,
-			      "subject", patient_ref(h, s), "encounter", ref("Encounter", encounter), "effectiveDateTime",
-			      when, "issued", issued, "performer", org_ref(h, s), "result", results);
+				 coding(CODES_LOINC_SYSTEM, doc->code, "Laboratory report"), "text", "検体検査");
+	json_t *r =
+		json_pack("{s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:s, s:[o], s:o}", "resourceType", "DiagnosticReport",
+			  "status", "final", "category", cc(DIAG_SERVICE_SYSTEM, "LAB", "Laboratory"), "code", code,
+			  "subject", patient_ref(h, s), "encounter", ref("Encounter", encounter), "effectiveDateTime",
+			  when, "issued", issued, "performer", org_ref(h, s), "result", results);
 	new_id(h, id, "dxr", s);
 	return put(h, "DiagnosticReport", id, r);
 }
@@ -445,8 +453,8 @@ static json_t *vital_base(struct hist *h, int s, const char *encounter, const ch
 	fmt_dt(when, day, minute);
 	return json_pack("{s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:o}", "resourceType", "Observation", "status", "final",
 			 "category", cc(OBS_CATEGORY_SYSTEM, "vital-signs", "Vital Signs"), "code", vital_code(key),
-			 "subject", patient_ref(h, s), "encounter", ref("Encounter", encounter), "effectiveDateTime", when,
-			 "performer", performer);
+			 "subject", patient_ref(h, s), "encounter", ref("Encounter", encounter), "effectiveDateTime",
+			 when, "performer", performer);
 }
 
 enum rk_status demo_put_bp(struct hist *h, int s, const char *encounter, int64_t day, unsigned minute, double sbp,
@@ -490,15 +498,14 @@ static json_t *oral_dosage(const struct codes_medicine *m, unsigned days)
 		snprintf(dose, sizeof dose, "%.1f", m->dose);
 	snprintf(text, sizeof text, "%s １回%s%s %u日分", u->ja, dose, m->unit_ja, days);
 	return json_pack("{s:s, s:{s:{s:o}, s:o}, s:o, s:o, s:[{s:o, s:o, s:{s:o, s:o}}]}", "text", text, "timing",
-			 "repeat", "boundsDuration", days_qty(days), "code", cc(CODES_JAMI_USAGE_SYSTEM, u->code, u->ja),
-			 "route", cc(CODES_ROUTE_SYSTEM, "PO", "口"), "method",
-			 cc(CODES_JAMI_DETAIL_USAGE_SYSTEM, "10", "経口"), "doseAndRate", "type",
+			 "repeat", "boundsDuration", days_qty(days), "code",
+			 cc(CODES_JAMI_USAGE_SYSTEM, u->code, u->ja), "route", cc(CODES_ROUTE_SYSTEM, "PO", "口"),
+			 "method", cc(CODES_JAMI_DETAIL_USAGE_SYSTEM, "10", "経口"), "doseAndRate", "type",
 			 cc(CODES_STRENGTH_TYPE_SYSTEM, "1", "製剤量"), "doseQuantity",
 			 qty(m->dose, m->unit_ja, CODES_MERIT9_UNIT_SYSTEM, m->unit), "rateRatio", "numerator",
 			 qty(m->dose * u->per_day, m->unit_ja, CODES_MERIT9_UNIT_SYSTEM, m->unit), "denominator",
 			 qty(1, "日", CODES_UCUM_SYSTEM, "d"));
 }
-
 
 /* A pharmacy's dispensing of a prescription of site s (identified by its number). */
 static enum rk_status put_dispense(struct hist *h, int s, const struct rx *x, const char *rx_number, int64_t day)
@@ -511,15 +518,16 @@ static enum rk_status put_dispense(struct hist *h, int s, const struct rx *x, co
 	fmt_dt(handed, day, minute + 10);
 	snprintf(display, sizeof display, "%s 発行の処方箋", h->p->sites[s].name);
 	double total = x->med->dose * codes_usages_find(x->med->usage)->per_day * x->days;
-	json_t *d = json_pack("{s:s, s:s, s:o, s:o, s:[{s:o}], s:[{s:{s:s, s:s}, s:s}], s:o, s:o, s:s, s:s, s:[o]}",
-			      "resourceType", "MedicationDispense", "status", "completed", "medicationCodeableConcept",
-			      medication_cc(x->med), "subject", patient_ref(h, ph), "performer", "actor",
-			      demo_prac_ref(h, ph, site->pharmacist_first + demo_below(h->r, site->pharmacists ? site->pharmacists : 1)),
-			      "authorizingPrescription", "identifier", "system", RESOURCE_ID_SYSTEM, "value", rx_number,
-			      "display", display, "quantity",
-			      qty(total, x->med->unit_ja, CODES_MERIT9_UNIT_SYSTEM, x->med->unit), "daysSupply",
-			      days_qty(x->days), "whenPrepared", prepared, "whenHandedOver", handed, "dosageInstruction",
-			      oral_dosage(x->med, x->days));
+	json_t *d = json_pack(
+		"{s:s, s:s, s:o, s:o, s:[{s:o}], s:[{s:{s:s, s:s}, s:s}], s:o, s:o, s:s, s:s, s:[o]}", "resourceType",
+		"MedicationDispense", "status", "completed", "medicationCodeableConcept", medication_cc(x->med),
+		"subject", patient_ref(h, ph), "performer", "actor",
+		demo_prac_ref(h, ph,
+			      site->pharmacist_first + demo_below(h->r, site->pharmacists ? site->pharmacists : 1)),
+		"authorizingPrescription", "identifier", "system", RESOURCE_ID_SYSTEM, "value", rx_number, "display",
+		display, "quantity", qty(total, x->med->unit_ja, CODES_MERIT9_UNIT_SYSTEM, x->med->unit), "daysSupply",
+		days_qty(x->days), "whenPrepared", prepared, "whenHandedOver", handed, "dosageInstruction",
+		oral_dosage(x->med, x->days));
 	new_id(h, id, "mdp", ph);
 	return put(h, "MedicationDispense", id, d);
 }
@@ -534,19 +542,21 @@ enum rk_status demo_put_oral_rx(struct hist *h, int s, const char *encounter, co
 	snprintf(number, sizeof number, "%s-%s", h->p->sites[s].code, id);
 	const char *cat_ja = strcmp(x->category, "DCG") == 0 ? "退院処方" : "院外処方";
 	double total = x->med->dose * codes_usages_find(x->med->usage)->per_day * x->days;
-	json_t *m = json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:o, s:[o], s:{s:o, s:o}}",
-			      "resourceType", "MedicationRequest", "identifier", "system", CODES_RP_NUMBER_SYSTEM, "value",
-			      "1", "system", RESOURCE_ID_SYSTEM, "value", number, "status", x->active ? "active" : "completed",
-			      "intent", "order", "category", cc(CODES_MERIT9_CATEGORY_SYSTEM, x->category, cat_ja),
-			      "medicationCodeableConcept", medication_cc(x->med), "subject", patient_ref(h, s), "encounter",
-			      ref("Encounter", encounter), "authoredOn", authored, "requester", demo_doctor_ref(h, s),
-			      "dosageInstruction", oral_dosage(x->med, x->days), "dispenseRequest", "quantity",
-			      qty(total, x->med->unit_ja, CODES_MERIT9_UNIT_SYSTEM, x->med->unit), "expectedSupplyDuration",
-			      days_qty(x->days));
+	json_t *m = json_pack(
+		"{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:o, s:[o], s:{s:o, s:o}}",
+		"resourceType", "MedicationRequest", "identifier", "system", CODES_RP_NUMBER_SYSTEM, "value", "1",
+		"system", RESOURCE_ID_SYSTEM, "value", number, "status", x->active ? "active" : "completed", "intent",
+		"order", "category", cc(CODES_MERIT9_CATEGORY_SYSTEM, x->category, cat_ja), "medicationCodeableConcept",
+		medication_cc(x->med), "subject", patient_ref(h, s), "encounter", ref("Encounter", encounter),
+		"authoredOn", authored, "requester", demo_doctor_ref(h, s), "dosageInstruction",
+		oral_dosage(x->med, x->days), "dispenseRequest", "quantity",
+		qty(total, x->med->unit_ja, CODES_MERIT9_UNIT_SYSTEM, x->med->unit), "expectedSupplyDuration",
+		days_qty(x->days));
 	if (m && x->condition)
 		json_object_set_new(m, "reasonReference", json_pack("[o]", ref("Condition", x->condition)));
 	enum rk_status rc = put(h, "MedicationRequest", id, m);
-	if (rc == RK_OK && h->pharmacy >= 0 && !h->p->sites[s].external) /* SS-MIX2 prescriptions are not dispensed here */
+	if (rc == RK_OK && h->pharmacy >= 0 &&
+	    !h->p->sites[s].external) /* SS-MIX2 prescriptions are not dispensed here */
 		rc = put_dispense(h, s, x, number, day);
 	return rc;
 }
@@ -561,21 +571,23 @@ enum rk_status demo_put_injection(struct hist *h, int s, const char *encounter, 
 	fmt_dt(start, day, 11 * 60);
 	fmt_dt(end, day + days - 1, 20 * 60);
 	bool drip = strcmp(m->unit, "ML") == 0 || strcmp(m->unit, "G") == 0;
-	snprintf(text, sizeof text, "%s １回%.0f%s １日%u回 %u日間", drip ? "点滴静注" : "静脈注射", m->dose, m->unit_ja,
-		 per_day, days);
+	snprintf(text, sizeof text, "%s １回%.0f%s １日%u回 %u日間", drip ? "点滴静注" : "静脈注射", m->dose,
+		 m->unit_ja, per_day, days);
 	json_t *dose = qty(m->dose, m->unit_ja, CODES_MERIT9_UNIT_SYSTEM, m->unit);
 	char number[96];
 	new_id(h, id, "mrx", s);
 	snprintf(number, sizeof number, "%s-%s", h->p->sites[s].code, id);
 	json_t *mr = json_pack(
 		"{s:s, s:[{s:s, s:s}], s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:o, s:[{s:s, s:{s:{s:{s:s, s:s}, s:i, s:i, s:s}}, s:o, s:o, s:[{s:o, s:O}]}]}",
-		"resourceType", "MedicationRequest", "identifier", "system", RESOURCE_ID_SYSTEM, "value", number, "status",
-		"completed", "intent", "order", "category",
-		cc(CODES_MERIT9_CATEGORY_SYSTEM, "IHP", "入院処方"), "medicationCodeableConcept", medication_cc(m), "subject",
-		patient_ref(h, s), "encounter", ref("Encounter", encounter), "authoredOn", authored, "requester",
-		demo_doctor_ref(h, s), "dosageInstruction", "text", text, "timing", "repeat", "boundsPeriod", "start", start, "end",
-		end, "frequency", (int)per_day, "period", 1, "periodUnit", "d", "route", cc(CODES_ROUTE_SYSTEM, "IV", "静脈内"),
-		"method", drip ? cc(CODES_JAMI_BASIC_USAGE_SYSTEM, "3", "注射") : cc(CODES_JAMI_DETAIL_USAGE_SYSTEM, "30", "静脈注射"),
+		"resourceType", "MedicationRequest", "identifier", "system", RESOURCE_ID_SYSTEM, "value", number,
+		"status", "completed", "intent", "order", "category",
+		cc(CODES_MERIT9_CATEGORY_SYSTEM, "IHP", "入院処方"), "medicationCodeableConcept", medication_cc(m),
+		"subject", patient_ref(h, s), "encounter", ref("Encounter", encounter), "authoredOn", authored,
+		"requester", demo_doctor_ref(h, s), "dosageInstruction", "text", text, "timing", "repeat",
+		"boundsPeriod", "start", start, "end", end, "frequency", (int)per_day, "period", 1, "periodUnit", "d",
+		"route", cc(CODES_ROUTE_SYSTEM, "IV", "静脈内"), "method",
+		drip ? cc(CODES_JAMI_BASIC_USAGE_SYSTEM, "3", "注射")
+		     : cc(CODES_JAMI_DETAIL_USAGE_SYSTEM, "30", "静脈注射"),
 		"doseAndRate", "type", cc(CODES_STRENGTH_TYPE_SYSTEM, "1", "製剤量"), "doseQuantity", dose);
 	if (mr && condition)
 		json_object_set_new(mr, "reasonReference", json_pack("[o]", ref("Condition", condition)));
@@ -585,13 +597,15 @@ enum rk_status demo_put_injection(struct hist *h, int s, const char *encounter, 
 		for (unsigned k = 0; k < per_day && rc == RK_OK; k++) {
 			char when[32], aid[64];
 			fmt_dt(when, day + d, (k ? 21 : 11) * 60 + demo_below(h->r, 30));
-			json_t *a = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:[{s:o}], s:o, s:{s:s, s:o, s:O}}", "resourceType",
-					      "MedicationAdministration", "status", "completed", "medicationCodeableConcept",
-					      medication_cc(m), "subject", patient_ref(h, s), "context", ref("Encounter", encounter),
-					      "effectiveDateTime", when, "performer", "actor",
-					      demo_prac_ref(h, s, site->nurse_first + demo_below(h->r, site->nurses ? site->nurses : 1)),
-					      "request", ref("MedicationRequest", id), "dosage", "text", text, "route",
-					      cc(CODES_ROUTE_SYSTEM, "IV", "静脈内"), "dose", dose);
+			json_t *a = json_pack(
+				"{s:s, s:s, s:o, s:o, s:o, s:s, s:[{s:o}], s:o, s:{s:s, s:o, s:O}}", "resourceType",
+				"MedicationAdministration", "status", "completed", "medicationCodeableConcept",
+				medication_cc(m), "subject", patient_ref(h, s), "context", ref("Encounter", encounter),
+				"effectiveDateTime", when, "performer", "actor",
+				demo_prac_ref(h, s,
+					      site->nurse_first + demo_below(h->r, site->nurses ? site->nurses : 1)),
+				"request", ref("MedicationRequest", id), "dosage", "text", text, "route",
+				cc(CODES_ROUTE_SYSTEM, "IV", "静脈内"), "dose", dose);
 			new_id(h, aid, "mad", s);
 			rc = put(h, "MedicationAdministration", aid, a);
 		}
@@ -618,26 +632,30 @@ enum rk_status demo_put_imaging(struct hist *h, int s, const char *encounter, co
 	dicom_uid(h, uid);
 	dicom_uid(h, suid);
 	snprintf(study, sizeof study, "urn:oid:%s", uid);
-	unsigned images = strcmp(modality, "CR") == 0 ? 2 : strcmp(modality, "US") == 0 ? 24 : 60 + demo_below(h->r, 240);
-	json_t *img = json_pack("{s:s, s:[{s:s, s:s}], s:s, s:[o], s:o, s:o, s:s, s:i, s:i, s:[o], s:o, s:s, s:[{s:s, s:i, s:o, s:s, s:i, s:s}]}",
-				"resourceType", "ImagingStudy", "identifier", "system", "urn:dicom:uid", "value", study, "status",
-				"available", "modality", coding(CODES_DICOM_SYSTEM, mod->code, NULL), "subject", patient_ref(h, s),
-				"encounter", ref("Encounter", encounter), "started", started, "numberOfSeries", 1,
-				"numberOfInstances", (int)images, "procedureCode", text_cc(what), "referrer", demo_doctor_ref(h, s),
-				"description", what, "series", "uid", suid, "number", 1, "modality",
-				coding(CODES_DICOM_SYSTEM, mod->code, NULL), "description", what, "numberOfInstances", (int)images,
-				"started", started);
+	unsigned images = strcmp(modality, "CR") == 0   ? 2
+			  : strcmp(modality, "US") == 0 ? 24
+							: 60 + demo_below(h->r, 240);
+	json_t *img = json_pack(
+		"{s:s, s:[{s:s, s:s}], s:s, s:[o], s:o, s:o, s:s, s:i, s:i, s:[o], s:o, s:s, s:[{s:s, s:i, s:o, s:s, s:i, s:s}]}",
+		"resourceType", "ImagingStudy", "identifier", "system", "urn:dicom:uid", "value", study, "status",
+		"available", "modality", coding(CODES_DICOM_SYSTEM, mod->code, NULL), "subject", patient_ref(h, s),
+		"encounter", ref("Encounter", encounter), "started", started, "numberOfSeries", 1, "numberOfInstances",
+		(int)images, "procedureCode", text_cc(what), "referrer", demo_doctor_ref(h, s), "description", what,
+		"series", "uid", suid, "number", 1, "modality", coding(CODES_DICOM_SYSTEM, mod->code, NULL),
+		"description", what, "numberOfInstances", (int)images, "started", started);
 	new_id(h, id, "img", s);
 	enum rk_status rc = put(h, "ImagingStudy", id, img);
 	if (rc != RK_OK)
 		return rc;
-	json_t *code = json_pack("{s:[o, o], s:s}", "coding", coding(CODES_DOCUMENT_SYSTEM, mod->report_code, mod->report_ja),
-				 coding(CODES_LOINC_SYSTEM, mod->report_code, NULL), "text", mod->report_ja);
+	json_t *code =
+		json_pack("{s:[o, o], s:s}", "coding", coding(CODES_DOCUMENT_SYSTEM, mod->report_code, mod->report_ja),
+			  coding(CODES_LOINC_SYSTEM, mod->report_code, NULL), "text", mod->report_ja);
 	json_t *r = json_pack("{s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:s, s:[o], s:[o], s:[o], s:s}", "resourceType",
-			      "DiagnosticReport", "status", "final", "category", cc(DIAG_SERVICE_SYSTEM, "RAD", "Radiology"),
-			      "code", code, "subject", patient_ref(h, s), "encounter", ref("Encounter", encounter),
-			      "effectiveDateTime", started, "issued", issued, "performer", org_ref(h, s), "resultsInterpreter",
-			      demo_doctor_ref(h, s), "imagingStudy", ref("ImagingStudy", id), "conclusion", conclusion);
+			      "DiagnosticReport", "status", "final", "category",
+			      cc(DIAG_SERVICE_SYSTEM, "RAD", "Radiology"), "code", code, "subject", patient_ref(h, s),
+			      "encounter", ref("Encounter", encounter), "effectiveDateTime", started, "issued", issued,
+			      "performer", org_ref(h, s), "resultsInterpreter", demo_doctor_ref(h, s), "imagingStudy",
+			      ref("ImagingStudy", id), "conclusion", conclusion);
 	char rid[64];
 	new_id(h, rid, "dxr", s);
 	return put(h, "DiagnosticReport", rid, r);
@@ -654,13 +672,14 @@ enum rk_status demo_put_document(struct hist *h, int s, const char *kind, const 
 	new_id(h, bin, "bin", s);
 	snprintf(url, sizeof url, "Binary/%s", bin);
 	size_t len = strlen(text);
-	json_t *dr = json_pack("{s:s, s:s, s:s, s:{s:[o, o], s:s}, s:o, s:s, s:[o, o], s:o, s:s, s:[{s:{s:s, s:s, s:s, s:I, s:s, s:s}}]}",
-			       "resourceType", "DocumentReference", "status", "current", "docStatus", "final", "type",
-			       "coding", coding(CODES_DOCUMENT_SYSTEM, doc->code, doc->ja), coding(CODES_LOINC_SYSTEM, doc->code, NULL),
-			       "text", title, "subject", patient_ref(h, s), "date", date, "author", demo_doctor_ref(h, s),
-			       org_ref(h, s), "custodian", org_ref(h, s), "description", description, "content", "attachment",
-			       "contentType", "text/plain; charset=utf-8", "language", "ja", "url", url, "size", (json_int_t)len,
-			       "title", title, "creation", date);
+	json_t *dr = json_pack(
+		"{s:s, s:s, s:s, s:{s:[o, o], s:s}, s:o, s:s, s:[o, o], s:o, s:s, s:[{s:{s:s, s:s, s:s, s:I, s:s, s:s}}]}",
+		"resourceType", "DocumentReference", "status", "current", "docStatus", "final", "type", "coding",
+		coding(CODES_DOCUMENT_SYSTEM, doc->code, doc->ja), coding(CODES_LOINC_SYSTEM, doc->code, NULL), "text",
+		title, "subject", patient_ref(h, s), "date", date, "author", demo_doctor_ref(h, s), org_ref(h, s),
+		"custodian", org_ref(h, s), "description", description, "content", "attachment", "contentType",
+		"text/plain; charset=utf-8", "language", "ja", "url", url, "size", (json_int_t)len, "title", title,
+		"creation", date);
 	if (dr && (encounter || composition)) {
 		json_t *ctx = json_object();
 		if (encounter)
@@ -677,8 +696,9 @@ enum rk_status demo_put_document(struct hist *h, int s, const char *kind, const 
 	if (!b64)
 		return rk_fail(h->c->err, RK_INTERNAL, "out of memory");
 	sodium_bin2base64(b64, b64len, (const unsigned char *)text, len, sodium_base64_VARIANT_ORIGINAL);
-	json_t *b = json_pack("{s:s, s:s, s:o, s:s}", "resourceType", "Binary", "contentType", "text/plain; charset=utf-8",
-			      "securityContext", ref("DocumentReference", id), "data", b64);
+	json_t *b =
+		json_pack("{s:s, s:s, s:o, s:s}", "resourceType", "Binary", "contentType", "text/plain; charset=utf-8",
+			  "securityContext", ref("DocumentReference", id), "data", b64);
 	free(b64);
 	return put(h, "Binary", bin, b);
 }
@@ -701,12 +721,15 @@ enum rk_status demo_put_composition(struct hist *h, int s, const char *encounter
 {
 	char date[32];
 	fmt_dt(date, day, 15 * 60);
-	json_t *sections = json_pack("[o, o, o]", section("入院時診断", diagnosis, condition ? json_pack("[o]", ref("Condition", condition)) : NULL),
-				     section("入院後経過", course, NULL), section("退院時方針", plan, NULL));
-	json_t *c = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:[o], s:s, s:o, s:o}", "resourceType", "Composition", "status",
-			      "final", "type", cc_text(CODES_LOINC_SYSTEM, "18842-5", "Discharge summary", "退院時サマリー"),
-			      "subject", patient_ref(h, s), "encounter", ref("Encounter", encounter), "date", date, "author",
-			      demo_doctor_ref(h, s), "title", "退院時サマリー", "custodian", org_ref(h, s), "section", sections);
+	json_t *sections = json_pack(
+		"[o, o, o]",
+		section("入院時診断", diagnosis, condition ? json_pack("[o]", ref("Condition", condition)) : NULL),
+		section("入院後経過", course, NULL), section("退院時方針", plan, NULL));
+	json_t *c = json_pack(
+		"{s:s, s:s, s:o, s:o, s:o, s:s, s:[o], s:s, s:o, s:o}", "resourceType", "Composition", "status",
+		"final", "type", cc_text(CODES_LOINC_SYSTEM, "18842-5", "Discharge summary", "退院時サマリー"),
+		"subject", patient_ref(h, s), "encounter", ref("Encounter", encounter), "date", date, "author",
+		demo_doctor_ref(h, s), "title", "退院時サマリー", "custodian", org_ref(h, s), "section", sections);
 	new_id(h, id, "comp", s);
 	return put(h, "Composition", id, c);
 }
@@ -716,11 +739,11 @@ enum rk_status demo_put_procedure(struct hist *h, int s, const char *encounter, 
 {
 	char when[32], id[64];
 	fmt_dt(when, day, 13 * 60 + demo_below(h->r, 180));
-	json_t *p = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:[{s:o}], s:[o], s:[o], s:o}", "resourceType", "Procedure",
-			      "status", "completed", "code", text_cc(what), "subject", patient_ref(h, s), "encounter",
-			      ref("Encounter", encounter), "performedDateTime", when, "performer", "actor", demo_doctor_ref(h, s),
-			      "reasonReference", ref("Condition", condition), "bodySite", text_cc(body), "outcome",
-			      text_cc("合併症なく終了"));
+	json_t *p = json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:[{s:o}], s:[o], s:[o], s:o}", "resourceType",
+			      "Procedure", "status", "completed", "code", text_cc(what), "subject", patient_ref(h, s),
+			      "encounter", ref("Encounter", encounter), "performedDateTime", when, "performer", "actor",
+			      demo_doctor_ref(h, s), "reasonReference", ref("Condition", condition), "bodySite",
+			      text_cc(body), "outcome", text_cc("合併症なく終了"));
 	new_id(h, id, "proc", s);
 	return put(h, "Procedure", id, p);
 }
@@ -730,17 +753,21 @@ enum rk_status demo_put_allergy(struct hist *h, int s, const struct codes_allerg
 	char rec[16], id[64];
 	fmt_date(rec, recorded);
 	bool drug = strcmp(a->category, "medication") == 0;
-	json_t *al = json_pack("{s:s, s:o, s:o, s:s, s:[s], s:s, s:o, s:o, s:s, s:o, s:[{s:[o], s:s}]}", "resourceType",
-			       "AllergyIntolerance", "clinicalStatus",
-			       cc("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", "Active"),
-			       "verificationStatus",
-			       cc("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed", "Confirmed"),
-			       "type", "allergy", "category", a->category, "criticality", a->high ? "high" : "low", "code",
-			       cc_text(a->system, a->code, a->ja, a->ja), "patient", patient_ref(h, s), "recordedDate", rec,
-			       "recorder", demo_doctor_ref(h, s), "reaction", "manifestation", text_cc(a->reaction), "severity",
-			       a->high ? "severe" : "mild");
+	json_t *al = json_pack(
+		"{s:s, s:o, s:o, s:s, s:[s], s:s, s:o, s:o, s:s, s:o, s:[{s:[o], s:s}]}", "resourceType",
+		"AllergyIntolerance", "clinicalStatus",
+		cc("http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical", "active", "Active"),
+		"verificationStatus",
+		cc("http://terminology.hl7.org/CodeSystem/allergyintolerance-verification", "confirmed", "Confirmed"),
+		"type", "allergy", "category", a->category, "criticality", a->high ? "high" : "low", "code",
+		cc_text(a->system, a->code, a->ja, a->ja), "patient", patient_ref(h, s), "recordedDate", rec,
+		"recorder", demo_doctor_ref(h, s), "reaction", "manifestation", text_cc(a->reaction), "severity",
+		a->high ? "severe" : "mild");
 	if (al && drug)
-		json_object_set_new(al, "note", json_pack("[{s:s}]", "text", a->high ? "薬剤禁忌。同系統の薬剤も避けること。" : "再投与は避けること。"));
+		json_object_set_new(
+			al, "note",
+			json_pack("[{s:s}]", "text",
+				  a->high ? "薬剤禁忌。同系統の薬剤も避けること。" : "再投与は避けること。"));
 	new_id(h, id, "alg", s);
 	return put(h, "AllergyIntolerance", id, al);
 }
@@ -752,14 +779,14 @@ enum rk_status demo_put_immunization(struct hist *h, int s, int64_t day, unsigne
 	char when[32], lot[16], id[64];
 	fmt_dt(when, day, 14 * 60 + demo_below(h->r, 180));
 	snprintf(lot, sizeof lot, "FF%04u", demo_below(h->r, 10000));
-	json_t *im = json_pack("{s:s, s:s, s:o, s:o, s:s, s:b, s:s, s:o, s:o, s:[{s:o}], s:[{s:[o], s:i}]}", "resourceType",
-			       "Immunization", "status", "completed", "vaccineCode",
+	json_t *im = json_pack("{s:s, s:s, s:o, s:o, s:s, s:b, s:s, s:o, s:o, s:[{s:o}], s:[{s:[o], s:i}]}",
+			       "resourceType", "Immunization", "status", "completed", "vaccineCode",
 			       cc_text(CODES_HOT9_SYSTEM, v->hot9, v->name, v->name), "patient", patient_ref(h, s),
 			       "occurrenceDateTime", when, "primarySource", 1, "lotNumber", lot, "site",
-			       cc(CODES_JAMI_SITE_SYSTEM, "74L", "左上腕"), "doseQuantity", qty(0.3, "mL", CODES_UCUM_SYSTEM, "mL"),
-			       "performer", "actor", org_ref(h, s), "protocolApplied", "targetDisease",
-			       diagnosis_cc(target), "doseNumberPositiveInt", (int)dose_number);
+			       cc(CODES_JAMI_SITE_SYSTEM, "74L", "左上腕"), "doseQuantity",
+			       qty(0.3, "mL", CODES_UCUM_SYSTEM, "mL"), "performer", "actor", org_ref(h, s),
+			       "protocolApplied", "targetDisease", diagnosis_cc(target), "doseNumberPositiveInt",
+			       (int)dose_number);
 	new_id(h, id, "imm", s);
 	return put(h, "Immunization", id, im);
 }
-

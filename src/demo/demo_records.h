@@ -15,14 +15,14 @@
 #include "model/codes.h"
 
 #define MAX_CONDITIONS DEMO_MAX_CONDITIONS
-#define MAX_MEDS 24 /* medicines of one person */
+#define MAX_MEDS       24 /* medicines of one person */
 
 struct cond {
 	const struct codes_diagnosis *dx;
-	int site;          /* index in p->sites */
-	bool fresh;        /* diagnosed at the first visit of the history (treatment starts then) */
+	int site;            /* index in p->sites */
+	bool fresh;          /* diagnosed at the first visit of the history (treatment starts then) */
 	const char *meds[2]; /* codes_medicines keys prescribed for it, or NULL */
-	char id[64];       /* Condition id once written */
+	char id[64];         /* Condition id once written */
 };
 
 struct hist {
@@ -48,7 +48,7 @@ struct hist {
 struct rx {
 	const struct codes_medicine *med;
 	unsigned days;
-	const char *category; /* MERIT-9 処方区分: OHO 院外処方, DCG 退院処方 */
+	const char *category;  /* MERIT-9 処方区分: OHO 院外処方, DCG 退院処方 */
 	const char *condition; /* Condition id or NULL */
 	bool active;
 };

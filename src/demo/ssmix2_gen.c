@@ -43,7 +43,8 @@ static const struct acute acutes[] = {
 };
 
 static const struct image images[] = {
-	{"1000000000000000", "Ｘ線単純撮影", "10000002000102000000010000000000", "胸部.Ｘ線単純撮影.立位正面(A→P)", "CR"},
+	{"1000000000000000", "Ｘ線単純撮影", "10000002000102000000010000000000", "胸部.Ｘ線単純撮影.立位正面(A→P)",
+	 "CR"},
 	{"99A000000000000", "経皮的超音波検査", "99A00002500000000000000000000000", "腹部.経皮的超音波検査", "US"},
 	{"1000000000000000", "Ｘ線単純撮影", "10000004000102000000010000000000", "股関節.Ｘ線単純撮影.正面(A→P)", "CR"},
 };
@@ -53,9 +54,9 @@ static const struct admit admits[] = {
 	{"femoral_neck_fracture", "lactated_ringer", "cefmetazole", D_ORTHO, "6W", 14, 28, 65, 2, false},
 };
 
-static const char *const condition_keys[] = {"hypertension",  "diabetes",   "dyslipidemia",  "ckd",
-					     "hyperuricemia", "reflux_esophagitis", "insomnia", "osteoporosis",
-					     "heart_failure", "alzheimer", NULL};
+static const char *const condition_keys[] = {
+	"hypertension", "diabetes",      "dyslipidemia", "ckd", "hyperuricemia", "reflux_esophagitis", "insomnia",
+	"osteoporosis", "heart_failure", "alzheimer",    NULL};
 
 const char *const *ssmix2_gen_conditions(void)
 {
@@ -155,7 +156,6 @@ struct name_pool {
 	size_t nfam, nmale, nfemale;
 };
 
-
 static void pool_fill(uint16_t *out, size_t *n, const struct demo_name *t, size_t len, struct buf *scratch)
 {
 	*n = 0;
@@ -253,9 +253,11 @@ static enum rk_status acute_episode(struct pt *t, int64_t day, const struct acut
 	}
 	char order[16];
 	ssmix2_order_no(t, day, order);
-	if (n && (st = ssmix2_msg_omp01(t, ssmix2_stamp(t, day, 10), order, rx, n, a->dept, NULL, "NW", SSMIX2_FLAG_CURRENT)) != RK_OK)
+	if (n && (st = ssmix2_msg_omp01(t, ssmix2_stamp(t, day, 10), order, rx, n, a->dept, NULL, "NW",
+					SSMIX2_FLAG_CURRENT)) != RK_OK)
 		return st;
-	if (strcmp(a->dx, "acute_bronchitis") == 0 && (st = ssmix2_msg_oml11(t, day, a->dept, NULL, 0.3, false)) != RK_OK)
+	if (strcmp(a->dx, "acute_bronchitis") == 0 &&
+	    (st = ssmix2_msg_oml11(t, day, a->dept, NULL, 0.3, false)) != RK_OK)
 		return st;
 	return ppr_version(t, day, SSMIX2_FLAG_SUPERSEDED);
 }
@@ -274,20 +276,21 @@ static enum rk_status admission(struct pt *t, struct stay *s)
 	int64_t admit_ms = 0;
 	int64_t transfer = rng_chance(&t->r, 1, 4) ? 2 + (int64_t)rng_below(&t->r, 2) : -1;
 	int64_t out = s->days >= 10 && rng_chance(&t->r, 3, 10) ? s->days - 4 : -1;
-	int diet = strcmp(s->a->dx, "appendicitis") == 0 ? 3
-		   : ssmix2_has_chronic(t, "diabetes")          ? 1
+	int diet = strcmp(s->a->dx, "appendicitis") == 0                                             ? 3
+		   : ssmix2_has_chronic(t, "diabetes")                                               ? 1
 		   : ssmix2_has_chronic(t, "hypertension") || ssmix2_has_chronic(t, "heart_failure") ? 2
-											 : 0;
+												     : 0;
 	if (rng_chance(&t->r, 2, 5) &&
-	    (st = ssmix2_msg_adt_stay(t, "ADT-21", "ADT^A14^ADT_A05", ssmix2_stamp(t, s->day - 1, 15), s, (s->day) * DAY_MS + 36000000LL,
-			   0, NULL)) != RK_OK)
+	    (st = ssmix2_msg_adt_stay(t, "ADT-21", "ADT^A14^ADT_A05", ssmix2_stamp(t, s->day - 1, 15), s,
+				      (s->day) * DAY_MS + 36000000LL, 0, NULL)) != RK_OK)
 		return st;
 	for (int64_t k = 0; k <= s->days && st == RK_OK; k++) {
 		int64_t day = s->day + k;
 		if (k == 0) {
 			admit_ms = ssmix2_stamp(t, day, 10);
 			s->admit_ms = admit_ms;
-			if ((st = ssmix2_msg_adt_stay(t, "ADT-22", "ADT^A01^ADT_A01", admit_ms, s, admit_ms, 0, NULL)) != RK_OK ||
+			if ((st = ssmix2_msg_adt_stay(t, "ADT-22", "ADT^A01^ADT_A01", admit_ms, s, admit_ms, 0,
+						      NULL)) != RK_OK ||
 			    (st = ppr_version(t, day, SSMIX2_FLAG_SUPERSEDED)) != RK_OK ||
 			    (st = ssmix2_msg_oml11(t, day, dept, s, s->a->infection ? 1.0 : 0.1, false)) != RK_OK ||
 			    (st = ssmix2_msg_imaging(t, day, dept, s, &images[s->a->image])) != RK_OK ||
@@ -300,13 +303,14 @@ static enum rk_status admission(struct pt *t, struct stay *s)
 				struct rx rx[MAX_MEDS];
 				for (size_t i = 0; i < t->nmeds; i++)
 					rx[i] = (struct rx){t->meds[i], t->meds[i]->dose, 7};
-				if ((st = ssmix2_msg_omp01(t, ssmix2_stamp(t, day, 11), oral, rx, t->nmeds, dept, s, "NW",
-						SSMIX2_FLAG_CURRENT)) != RK_OK)
+				if ((st = ssmix2_msg_omp01(t, ssmix2_stamp(t, day, 11), oral, rx, t->nmeds, dept, s,
+							   "NW", SSMIX2_FLAG_CURRENT)) != RK_OK)
 					return st;
 			}
 			continue;
 		}
-		if (k <= (int64_t)drip_days && (st = ssmix2_msg_ras(t, true, day - 1 + 1, inj, s, (unsigned)k)) != RK_OK)
+		if (k <= (int64_t)drip_days &&
+		    (st = ssmix2_msg_ras(t, true, day - 1 + 1, inj, s, (unsigned)k)) != RK_OK)
 			return st;
 		if (t->nmeds && k <= 3 && (st = ssmix2_msg_ras(t, false, day, oral, s, 1)) != RK_OK)
 			return st;
@@ -314,14 +318,17 @@ static enum rk_status admission(struct pt *t, struct stay *s)
 			char prior[8];
 			memcpy(prior, s->room, sizeof prior);
 			snprintf(s->room, sizeof s->room, "%c%02u", s->a->ward[0], 21 + (unsigned)rng_below(&t->r, 10));
-			st = ssmix2_msg_adt_stay(t, "ADT-42", "ADT^A02^ADT_A02", ssmix2_stamp(t, day, 14), s, admit_ms, 0, prior);
+			st = ssmix2_msg_adt_stay(t, "ADT-42", "ADT^A02^ADT_A02", ssmix2_stamp(t, day, 14), s, admit_ms,
+						 0, prior);
 		}
 		if (st == RK_OK && k == 3 && s->days > 4)
 			st = ssmix2_msg_oml11(t, day, dept, s, s->a->infection ? 0.5 : 0.05, rng_chance(&t->r, 1, 10));
 		if (st == RK_OK && k == out)
-			st = ssmix2_msg_adt_stay(t, "ADT-31", "ADT^A21^ADT_A21", ssmix2_stamp(t, day, 13), s, admit_ms, 0, NULL);
+			st = ssmix2_msg_adt_stay(t, "ADT-31", "ADT^A21^ADT_A21", ssmix2_stamp(t, day, 13), s, admit_ms,
+						 0, NULL);
 		if (st == RK_OK && out > 0 && k == out + 1)
-			st = ssmix2_msg_adt_stay(t, "ADT-32", "ADT^A22^ADT_A21", ssmix2_stamp(t, day, 16), s, admit_ms, 0, NULL);
+			st = ssmix2_msg_adt_stay(t, "ADT-32", "ADT^A22^ADT_A21", ssmix2_stamp(t, day, 16), s, admit_ms,
+						 0, NULL);
 		if (st == RK_OK && k == s->days - 1 && s->days > 5)
 			st = ssmix2_msg_oml11(t, day, dept, s, s->a->infection ? 0.1 : 0, false);
 		if (st == RK_OK && k == s->days) {
@@ -336,7 +343,8 @@ static enum rk_status check_person(struct ssmix2_gen *g, const struct ssmix2_per
 {
 	size_t n = p->pid ? strlen(p->pid) : 0;
 	if (n < 6 || n > 15)
-		return rk_fail(err, RK_INVALID, "patient ID must have 6..15 characters, not '%s'", p->pid ? p->pid : "");
+		return rk_fail(err, RK_INVALID, "patient ID must have 6..15 characters, not '%s'",
+			       p->pid ? p->pid : "");
 	for (size_t i = 0; i < n; i++)
 		if (!((p->pid[i] >= '0' && p->pid[i] <= '9') || (p->pid[i] >= 'A' && p->pid[i] <= 'Z') ||
 		      (p->pid[i] >= 'a' && p->pid[i] <= 'z')))
@@ -345,7 +353,8 @@ static enum rk_status check_person(struct ssmix2_gen *g, const struct ssmix2_per
 	struct str b = str_c(p->birth);
 	if (b.len != 8 || !str_is_digits(b) || !str_to_i64((struct str){b.ptr, 4}, 1880, 2100, &y))
 		return rk_fail(err, RK_INVALID, "birth date of %s must be YYYYMMDD", p->pid);
-	unsigned m = (unsigned)((b.ptr[4] - '0') * 10 + b.ptr[5] - '0'), d = (unsigned)((b.ptr[6] - '0') * 10 + b.ptr[7] - '0');
+	unsigned m = (unsigned)((b.ptr[4] - '0') * 10 + b.ptr[5] - '0'),
+		 d = (unsigned)((b.ptr[6] - '0') * 10 + b.ptr[7] - '0');
 	if (m < 1 || m > 12 || d < 1 || d > time_days_in_month(y, m))
 		return rk_fail(err, RK_INVALID, "birth date %s of %s is no date", p->birth, p->pid);
 	if (p->sex != 'M' && p->sex != 'F')
@@ -353,11 +362,13 @@ static enum rk_status check_person(struct ssmix2_gen *g, const struct ssmix2_per
 	const char *texts[] = {p->family, p->given, p->family_kana, p->given_kana};
 	for (size_t i = 0; i < N(texts); i++)
 		if (!texts[i] || !*texts[i])
-			return rk_fail(err, RK_INVALID, "name of %s incomplete (kanji and kana, family and given)", p->pid);
+			return rk_fail(err, RK_INVALID, "name of %s incomplete (kanji and kana, family and given)",
+				       p->pid);
 	const char *all[] = {p->family, p->given, p->family_kana, p->given_kana, p->address, p->postal, p->phone};
 	for (size_t i = 0; i < N(all); i++)
 		if (all[i] && !ssmix2_jis_ok(&g->enc, all[i]))
-			return rk_fail(err, RK_INVALID, "'%s' of patient %s has a character outside JIS X 0208", all[i], p->pid);
+			return rk_fail(err, RK_INVALID, "'%s' of patient %s has a character outside JIS X 0208", all[i],
+				       p->pid);
 	return RK_OK;
 }
 
@@ -389,7 +400,8 @@ enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_pers
 	t->err = err;
 	rng_seed(&t->r, seed ^ str_hash(str_c(p->pid)));
 	t->male = p->sex == 'M';
-	int64_t by = (p->birth[0] - '0') * 1000 + (p->birth[1] - '0') * 100 + (p->birth[2] - '0') * 10 + p->birth[3] - '0';
+	int64_t by =
+		(p->birth[0] - '0') * 1000 + (p->birth[1] - '0') * 100 + (p->birth[2] - '0') * 10 + p->birth[3] - '0';
 	int64_t bday = time_days_from_civil(by, (unsigned)((p->birth[4] - '0') * 10 + p->birth[5] - '0'),
 					    (unsigned)((p->birth[6] - '0') * 10 + p->birth[7] - '0'));
 	t->end = g->end_day;
@@ -474,8 +486,10 @@ enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_pers
 				cand[nc++] = &admits[k];
 		if (nc) {
 			stay.a = cand[rng_below(&t->r, nc)];
-			stay.days = stay.a->min_days + (int64_t)rng_below(&t->r, stay.a->max_days - stay.a->min_days + 1);
-			stay.day = t->begin + 30 + (int64_t)rng_below(&t->r, (uint64_t)(t->end - t->begin - 60 - stay.days));
+			stay.days =
+				stay.a->min_days + (int64_t)rng_below(&t->r, stay.a->max_days - stay.a->min_days + 1);
+			stay.day = t->begin + 30 +
+				   (int64_t)rng_below(&t->r, (uint64_t)(t->end - t->begin - 60 - stay.days));
 			ev[nev++] = (struct ev){stay.day, EV_ADMIT, 0};
 			add_dx(t, stay.a->dx, stay.day, stay.day + stay.days + 14, stay.a->dept);
 		}
@@ -504,7 +518,8 @@ enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_pers
 	ev[nev++] = (struct ev){final_day, EV_FINAL, 0};
 	bool moved = rng_chance(&t->r, 1, 10) && t->end - first_contact > 60;
 	if (moved)
-		ev[nev++] = (struct ev){first_contact + 30 + (int64_t)rng_below(&t->r, (uint64_t)(t->end - first_contact - 59)),
+		ev[nev++] = (struct ev){first_contact + 30 +
+						(int64_t)rng_below(&t->r, (uint64_t)(t->end - first_contact - 59)),
 					EV_MOVE, 0};
 	qsort(ev, nev, sizeof ev[0], ev_cmp);
 	ssmix2_lab_baseline(t);
@@ -527,8 +542,9 @@ enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_pers
 			 1 + (unsigned)rng_below(&t->r, 30), 1 + (unsigned)rng_below(&t->r, 20));
 		old_postal = tw->postal;
 	}
-	st = ssmix2_msg_adt00(t, ssmix2_stamp(t, first_contact, 8), moved ? old_postal : p->postal, moved ? old_addr : p->address,
-		   moved ? SSMIX2_FLAG_SUPERSEDED : SSMIX2_FLAG_CURRENT, all, nall);
+	st = ssmix2_msg_adt00(t, ssmix2_stamp(t, first_contact, 8), moved ? old_postal : p->postal,
+			      moved ? old_addr : p->address, moved ? SSMIX2_FLAG_SUPERSEDED : SSMIX2_FLAG_CURRENT, all,
+			      nall);
 	if (st == RK_OK && nall)
 		st = ssmix2_msg_adt61(t, ssmix2_stamp(t, first_contact, 8), all, nall);
 
@@ -563,14 +579,11 @@ enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_pers
 				st = ppr_version(t, e->day, SSMIX2_FLAG_SUPERSEDED);
 			break;
 		}
-		case EV_ACUTE:
-			st = acute_episode(t, e->day, &acutes[e->idx]);
-			break;
-		case EV_ADMIT:
-			st = admission(t, &stay);
-			break;
+		case EV_ACUTE: st = acute_episode(t, e->day, &acutes[e->idx]); break;
+		case EV_ADMIT: st = admission(t, &stay); break;
 		case EV_MOVE:
-			st = ssmix2_msg_adt00(t, ssmix2_stamp(t, e->day, 8), p->postal, p->address, SSMIX2_FLAG_CURRENT, all, nall);
+			st = ssmix2_msg_adt00(t, ssmix2_stamp(t, e->day, 8), p->postal, p->address, SSMIX2_FLAG_CURRENT,
+					      all, nall);
 			break;
 		case EV_FINAL:
 			if (t->ndx)
@@ -587,8 +600,8 @@ out:
 
 /* ---- renkei gen ssmix2 ---------------------------------------------------------- */
 
-enum rk_status ssmix2_gen_parse_options(const char *patients, const char *seed, const char *facility,
-					const char *out, struct ssmix2_gen_options *o, struct rk_err *err)
+enum rk_status ssmix2_gen_parse_options(const char *patients, const char *seed, const char *facility, const char *out,
+					struct ssmix2_gen_options *o, struct rk_err *err)
 {
 	memset(o, 0, sizeof *o);
 	o->patients = 100;
@@ -596,7 +609,8 @@ enum rk_status ssmix2_gen_parse_options(const char *patients, const char *seed, 
 	o->facility = "2011000011";
 	int64_t v;
 	if (patients && !str_to_i64(str_c(patients), 1, RK_MAX_SSMIX2_GEN_PATIENTS, &v))
-		return rk_fail(err, RK_INVALID, "--patients wants 1..%d, not '%s'", RK_MAX_SSMIX2_GEN_PATIENTS, patients);
+		return rk_fail(err, RK_INVALID, "--patients wants 1..%d, not '%s'", RK_MAX_SSMIX2_GEN_PATIENTS,
+			       patients);
 	if (patients)
 		o->patients = v;
 	if (seed && !str_to_i64(str_c(seed), 0, INT64_MAX, &v))
@@ -644,8 +658,11 @@ enum rk_status ssmix2_gen_storage(const struct ssmix2_gen_options *o, struct ssm
 		return st;
 	struct ssmix2_gen_config cfg = {
 		.out = o->out,
-		.facility = {.code = o->facility, .name = "れんけい総合病院", .postal = "390-0811",
-			     .address = "長野県松本市中央1丁目1番1号", .phone = "0263-31-0001"},
+		.facility = {.code = o->facility,
+			     .name = "れんけい総合病院",
+			     .postal = "390-0811",
+			     .address = "長野県松本市中央1丁目1番1号",
+			     .phone = "0263-31-0001"},
 	};
 	struct ssmix2_gen *g = NULL;
 	if ((st = ssmix2_gen_open(&cfg, &g, err)) != RK_OK)
@@ -657,7 +674,8 @@ enum rk_status ssmix2_gen_storage(const struct ssmix2_gen_options *o, struct ssm
 		struct rng r;
 		rng_seed(&r, o->seed * 0x9E3779B97F4A7C15ULL + (uint64_t)i);
 		char pid[16], birth[9], addr[160], phone[24];
-		snprintf(pid, sizeof pid, "%llu", (unsigned long long)(1000000000ULL + ((uint64_t)i * step + off) % span));
+		snprintf(pid, sizeof pid, "%llu",
+			 (unsigned long long)(1000000000ULL + ((uint64_t)i * step + off) % span));
 		bool male = rng_chance(&r, 1, 2);
 		unsigned age = (unsigned)(rng_chance(&r, 1, 5) ? rng_below(&r, 30) : 30 + rng_below(&r, 66));
 		ssmix2_fmt_day(g->end_day - 365 * (int64_t)age - (int64_t)rng_below(&r, 365), birth);
@@ -678,9 +696,16 @@ enum rk_status ssmix2_gen_storage(const struct ssmix2_gen_options *o, struct ssm
 		else
 			snprintf(phone, sizeof phone, "090-%04u-%04u", (unsigned)rng_below(&r, 10000),
 				 (unsigned)rng_below(&r, 10000));
-		struct ssmix2_person p = {.pid = pid, .family = fam->kanji, .given = giv->kanji,
-					  .family_kana = fam->kana, .given_kana = giv->kana, .birth = birth,
-					  .sex = male ? 'M' : 'F', .postal = tw->postal, .address = addr, .phone = phone};
+		struct ssmix2_person p = {.pid = pid,
+					  .family = fam->kanji,
+					  .given = giv->kanji,
+					  .family_kana = fam->kana,
+					  .given_kana = giv->kana,
+					  .birth = birth,
+					  .sex = male ? 'M' : 'F',
+					  .postal = tw->postal,
+					  .address = addr,
+					  .phone = phone};
 		st = ssmix2_gen_patient(g, &p, rng_next(&r), err);
 	}
 	ssmix2_gen_stats(g, stats);

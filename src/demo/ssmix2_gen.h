@@ -14,24 +14,24 @@
 #include "core/err.h"
 
 /* SS-MIX2 file names: 7 fields joined by '_' (the storage's key). */
-#define SSMIX2_ORDER_NONE "999999999999999" /* オーダNo of data that is no order (ADT, PPR-01, ADT-61) */
-#define SSMIX2_FLAG_DELETED '0'             /* コンディションフラグ: the order was cancelled */
-#define SSMIX2_FLAG_CURRENT '1'             /* the current version */
-#define SSMIX2_FLAG_SUPERSEDED '2'          /* an earlier version, replaced by a later 発生日時 */
+#define SSMIX2_ORDER_NONE      "999999999999999" /* オーダNo of data that is no order (ADT, PPR-01, ADT-61) */
+#define SSMIX2_FLAG_DELETED    '0'               /* コンディションフラグ: the order was cancelled */
+#define SSMIX2_FLAG_CURRENT    '1'               /* the current version */
+#define SSMIX2_FLAG_SUPERSEDED '2'               /* an earlier version, replaced by a later 発生日時 */
 
 /* A patient as the hospital knows them. Strings are UTF-8 and must be
  * representable in JIS X 0208 (RK_INVALID otherwise). */
 struct ssmix2_person {
-	const char *pid;         /* local patient ID: 6..15 characters [0-9A-Za-z] */
-	const char *family;      /* 漢字 */
+	const char *pid;    /* local patient ID: 6..15 characters [0-9A-Za-z] */
+	const char *family; /* 漢字 */
 	const char *given;
 	const char *family_kana; /* 全角カタカナ */
 	const char *given_kana;
-	const char *birth;       /* YYYYMMDD */
-	char sex;                /* 'M' or 'F' */
-	const char *postal;      /* "390-0811"; may be NULL */
-	const char *address;     /* "長野県松本市中央1丁目2番3号"; may be NULL */
-	const char *phone;       /* may be NULL */
+	const char *birth;   /* YYYYMMDD */
+	char sex;            /* 'M' or 'F' */
+	const char *postal;  /* "390-0811"; may be NULL */
+	const char *address; /* "長野県松本市中央1丁目2番3号"; may be NULL */
+	const char *phone;   /* may be NULL */
 	/* Chronic conditions (codes_diagnoses keys the generator knows, see
 	 * ssmix2_gen_conditions), NULL-terminated; NULL: drawn from the seed by age. */
 	const char *const *conditions;
@@ -46,18 +46,18 @@ struct ssmix2_facility {
 };
 
 struct ssmix2_gen_config {
-	const char *out;                 /* storage root; created when absent */
+	const char *out; /* storage root; created when absent */
 	struct ssmix2_facility facility;
-	int64_t end_day;                 /* last day of history, days since 1970-01-01; 0: 2026-03-31 */
-	unsigned years;                  /* years of history before end_day (1..10); 0: 2 */
+	int64_t end_day; /* last day of history, days since 1970-01-01; 0: 2026-03-31 */
+	unsigned years;  /* years of history before end_day (1..10); 0: 2 */
 };
 
 struct ssmix2_gen_stats {
 	int64_t patients;
 	int64_t files;
-	int64_t bytes;       /* file contents written */
-	int64_t superseded;  /* files with condition flag 2 */
-	int64_t deleted;     /* files with condition flag 0 */
+	int64_t bytes;      /* file contents written */
+	int64_t superseded; /* files with condition flag 2 */
+	int64_t deleted;    /* files with condition flag 0 */
 	double seconds;
 };
 
@@ -94,9 +94,8 @@ struct ssmix2_gen_options {
 /* Check the command's arguments (strings as given; patients/seed/facility may
  * be NULL for the defaults: 100 patients, seed 1). RK_INVALID with a message
  * naming the option. */
-enum rk_status ssmix2_gen_parse_options(const char *patients, const char *seed, const char *facility,
-					const char *out, struct ssmix2_gen_options *o, struct rk_err *err);
-enum rk_status ssmix2_gen_storage(const struct ssmix2_gen_options *o, struct ssmix2_gen_stats *st,
-				  struct rk_err *err);
+enum rk_status ssmix2_gen_parse_options(const char *patients, const char *seed, const char *facility, const char *out,
+					struct ssmix2_gen_options *o, struct rk_err *err);
+enum rk_status ssmix2_gen_storage(const struct ssmix2_gen_options *o, struct ssmix2_gen_stats *st, struct rk_err *err);
 
 #endif

@@ -16,8 +16,8 @@
 #include "demo/demo_data.h"
 
 #define PATH_CAP 1024
-#define DAY_MS 86400000LL
-#define MSG_MAX (4u << 20) /* one generated message; the largest (an admission's labs) is < 16 KB */
+#define DAY_MS   86400000LL
+#define MSG_MAX  (4u << 20) /* one generated message; the largest (an admission's labs) is < 16 KB */
 
 enum { D_INTERNAL, D_SURGERY, D_ORTHO, D_DERMA }; /* departments (ssmix2_gen_msg.c: depts) */
 
@@ -59,19 +59,19 @@ struct ssmix2_gen {
 	int64_t end_day;
 	unsigned years;
 	struct hl7_seps seps;
-	struct buf msg;  /* UTF-8 message being built */
-	struct buf enc;  /* its ISO-2022-JP form */
-	struct buf tmp;  /* text waiting to be escaped */
+	struct buf msg; /* UTF-8 message being built */
+	struct buf enc; /* its ISO-2022-JP form */
+	struct buf tmp; /* text waiting to be escaped */
 	char path[PATH_CAP];
 	struct ssmix2_gen_stats st;
 	int64_t started_ms;
 	int field; /* current field number of the segment being written */
 };
 
-#define MAX_DX 24
+#define MAX_DX     24
 #define MAX_VISITS 160
-#define MAX_MEDS 8
-#define MAX_MADE 512
+#define MAX_MEDS   8
+#define MAX_MADE   512
 
 struct dx {
 	const struct codes_diagnosis *d;
@@ -115,7 +115,7 @@ struct stay {
 
 struct rx {
 	const struct codes_medicine *m;
-	double dose;   /* per intake */
+	double dose; /* per intake */
 	unsigned days;
 };
 

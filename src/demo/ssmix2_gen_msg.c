@@ -23,14 +23,14 @@ static const struct dept {
 	const char *code, *ja;
 } depts[] = {{"01", "内科"}, {"10", "外科"}, {"11", "整形外科"}, {"13", "皮膚科"}};
 /* Diet orders (local codes, 99XY3 as in the sample). */
-static const char *const diets[][2] = {{"001", "常食"}, {"011", "エネルギー調整食１６００ｋｃａｌ"},
-				       {"021", "減塩食（塩分６ｇ）"}, {"003", "全粥食"}};
+static const char *const diets[][2] = {
+	{"001", "常食"}, {"011", "エネルギー調整食１６００ｋｃａｌ"}, {"021", "減塩食（塩分６ｇ）"}, {"003", "全粥食"}};
 
 /* Lab panels: hematology (E001) and chemistry (E002) as in the sample's 99O03 codes. */
 static const char *const panel_hema[] = {"wbc", "rbc", "hb", "ht", "plt"};
-static const char *const panel_chem[] = {"tp",  "alb", "ast", "alt", "ld",  "alp",   "ggt",     "ck", "bun", "cre",
-					 "ua",  "egfr", "glucose", "hba1c", "tc", "tg", "hdl", "ldl", "na", "k",
-					 "cl",  "ca",  "crp", "bnp"};
+static const char *const panel_chem[] = {"tp",  "alb", "ast", "alt",  "ld",      "alp",   "ggt", "ck",
+					 "bun", "cre", "ua",  "egfr", "glucose", "hba1c", "tc",  "tg",
+					 "hdl", "ldl", "na",  "k",    "cl",      "ca",    "crp", "bnp"};
 
 enum rk_status ssmix2_mkdirs(char *path, size_t from, struct rk_err *err)
 {
@@ -589,7 +589,7 @@ void ssmix2_lab_baseline(struct pt *t)
 
 /* ADT-00 (ADT^A08): demographics, height/weight/blood type, drug allergies, insurance. */
 enum rk_status ssmix2_msg_adt00(struct pt *t, int64_t ms, const char *postal, const char *address, char flag,
-			    const struct codes_allergen *const *allergies, size_t nall)
+				const struct codes_allergen *const *allergies, size_t nall)
 {
 	struct ssmix2_gen *g = t->g;
 	msh(t, ms, "ADT^A08^ADT_A01");
@@ -678,7 +678,7 @@ enum rk_status ssmix2_msg_adt12(struct pt *t, int64_t ms, int dept)
 
 /* Inpatient ADT events: ADT-21 A14, ADT-22 A01, ADT-31 A21, ADT-32 A22, ADT-42 A02, ADT-52 A03. */
 enum rk_status ssmix2_msg_adt_stay(struct pt *t, const char *type, const char *msg9, int64_t ms, const struct stay *s,
-			       int64_t admit_ms, int64_t discharge_ms, const char *prior_room)
+				   int64_t admit_ms, int64_t discharge_ms, const char *prior_room)
 {
 	msh(t, ms, msg9);
 	evn(t, ms, ms - 300000);
@@ -707,7 +707,8 @@ enum rk_status ssmix2_msg_adt61(struct pt *t, int64_t ms, const struct codes_all
 		else
 			fr(g, 2, "EA^環境アレルギー^HL70127");
 		fld(g, 3);
-		const struct codes_medicine *m = strcmp(a->category, "medication") == 0 ? codes_medicines_find(a->key) : NULL;
+		const struct codes_medicine *m =
+			strcmp(a->category, "medication") == 0 ? codes_medicines_find(a->key) : NULL;
 		raw(g, m ? m->hot9 : a->code);
 		raw(g, "^");
 		esc(g, m ? m->name : a->ja);
@@ -778,14 +779,16 @@ enum rk_status ssmix2_msg_ppr01(struct pt *t, int64_t ms, char flag)
 			raw(g, "^MDCDX2");
 			end(g);
 		}
-		orc(t, &(struct orc_args){.control = "NW", .order = id, .ms = x->onset * DAY_MS + 10 * 3600000LL, .dept = x->dept});
+		orc(t,
+		    &(struct orc_args){
+			    .control = "NW", .order = id, .ms = x->onset * DAY_MS + 10 * 3600000LL, .dept = x->dept});
 	}
 	return emit(t, "-", "PPR-01", SSMIX2_ORDER_NONE, ms, depts[D_INTERNAL].code, flag);
 }
 
 /* OMP-01 (RDE^O11): one prescription order, one Rp (ORC/RXE/TQ1/RXR) per medicine. */
 enum rk_status ssmix2_msg_omp01(struct pt *t, int64_t ms, const char *order, const struct rx *rx, size_t n, int dept,
-			    const struct stay *s, const char *control, char flag)
+				const struct stay *s, const char *control, char flag)
 {
 	struct ssmix2_gen *g = t->g;
 	msh(t, ms, "RDE^O11^RDE_O11");
@@ -799,7 +802,9 @@ enum rk_status ssmix2_msg_omp01(struct pt *t, int64_t ms, const char *order, con
 		const struct codes_usage *u = codes_usages_find(m->usage ? m->usage : "morning");
 		char grp[24];
 		snprintf(grp, sizeof grp, "%zu", i + 1);
-		orc(t, &(struct orc_args){.control = control, .order = order, .group = grp, .ms = ms - 600000, .dept = dept, .s = s});
+		orc(t,
+		    &(struct orc_args){
+			    .control = control, .order = order, .group = grp, .ms = ms - 600000, .dept = dept, .s = s});
 		seg(g, "RXE");
 		fld(g, 2);
 		raw(g, m->hot9);
@@ -862,7 +867,12 @@ enum rk_status ssmix2_msg_omp02(struct pt *t, int64_t ms, const char *order, con
 	for (unsigned i = 0; i < ndays; i++) {
 		char grp[32];
 		snprintf(grp, sizeof grp, "%s_01_%03u", order, (i + 1) % 1000);
-		orc(t, &(struct orc_args){.control = "NW", .order = order, .group = grp, .ms = ms - 900000, .dept = s->a->dept, .s = s});
+		orc(t, &(struct orc_args){.control = "NW",
+					  .order = order,
+					  .group = grp,
+					  .ms = ms - 900000,
+					  .dept = s->a->dept,
+					  .s = s});
 		seg(g, "RXE");
 		fr(g, 2, "00^一般^99I02");
 		fnum(g, 3, base->dose, 0);
@@ -909,7 +919,7 @@ enum rk_status ssmix2_msg_omp02(struct pt *t, int64_t ms, const char *order, con
 
 /* OMP-11 / OMP-12 (RAS^O17): what was given on a day (oral: the chronic medicines; injection: the drip). */
 enum rk_status ssmix2_msg_ras(struct pt *t, bool injection, int64_t day, const char *order, const struct stay *s,
-			  unsigned group)
+			      unsigned group)
 {
 	struct ssmix2_gen *g = t->g;
 	int64_t start = day * DAY_MS + (injection ? 9 : 8) * 3600000LL + (int64_t)rng_below(&t->r, 600000);
@@ -923,7 +933,12 @@ enum rk_status ssmix2_msg_ras(struct pt *t, bool injection, int64_t day, const c
 	pv1_in(t, s);
 	char grp[32];
 	snprintf(grp, sizeof grp, "%s_01_%03u", order, group % 1000);
-	orc(t, &(struct orc_args){.control = "NW", .order = order, .group = injection ? grp : "1", .ms = ms, .dept = s->a->dept, .s = s});
+	orc(t, &(struct orc_args){.control = "NW",
+				  .order = order,
+				  .group = injection ? grp : "1",
+				  .ms = ms,
+				  .dept = s->a->dept,
+				  .s = s});
 	const struct codes_medicine *list[MAX_MEDS + 2];
 	size_t n = 0;
 	if (injection) {
@@ -975,7 +990,7 @@ enum rk_status ssmix2_msg_ras(struct pt *t, bool injection, int64_t day, const c
 /* OML-11 (OUL^R22): hematology and chemistry results of one draw. `corrected`
  * re-sends with one value changed (OBX-11 C) after a first version (flag 2). */
 enum rk_status ssmix2_msg_oml11(struct pt *t, int64_t day, int dept, const struct stay *s, double inflammation,
-			    bool correct)
+				bool correct)
 {
 	struct ssmix2_gen *g = t->g;
 	char order[16], spec[16];
@@ -1029,8 +1044,13 @@ enum rk_status ssmix2_msg_oml11(struct pt *t, int64_t day, int dept, const struc
 			fts(g, 22, at, 14);
 			fr(g, 25, version == 1 && correct ? "C" : "F");
 			end(g);
-			orc(t, &(struct orc_args){.control = "SC", .order = order, .filler = spec, .status = "CM", .ms = at,
-						  .dept = s ? s->a->dept : dept, .s = s});
+			orc(t, &(struct orc_args){.control = "SC",
+						  .order = order,
+						  .filler = spec,
+						  .status = "CM",
+						  .ms = at,
+						  .dept = s ? s->a->dept : dept,
+						  .s = s});
 			int seq = 0;
 			size_t stop = p ? nv : N(panel_hema);
 			for (; k < stop && k < nv; k++) {
@@ -1104,8 +1124,12 @@ enum rk_status ssmix2_msg_imaging(struct pt *t, int64_t day, int dept, const str
 		else
 			pv1_out(t, dept);
 		for (int part = 0; part < 2; part++) {
-			orc(t, &(struct orc_args){.control = part ? "CH" : "NW", .order = part ? child : order,
-						  .parent = part ? order : NULL, .ms = ms - 1800000, .dept = s ? s->a->dept : dept, .s = s});
+			orc(t, &(struct orc_args){.control = part ? "CH" : "NW",
+						  .order = part ? child : order,
+						  .parent = part ? order : NULL,
+						  .ms = ms - 1800000,
+						  .dept = s ? s->a->dept : dept,
+						  .s = s});
 			seg(g, "TQ1");
 			fr(g, 1, "1");
 			fr(g, 9, "R^^HL70485");
@@ -1198,7 +1222,7 @@ enum rk_status ssmix2_msg_ecg(struct pt *t, int64_t day, int dept, const struct 
 	static const char *const findings[] = {"正常範囲", "洞調律　正常心電図", "洞性徐脈", "左室肥大の疑い",
 					       "非特異的ＳＴ−Ｔ変化"};
 	const char *f = findings[ssmix2_has_chronic(t, "hypertension") ? 3 - (int)rng_below(&t->r, 2)
-							       : (int)rng_below(&t->r, N(findings))];
+								       : (int)rng_below(&t->r, N(findings))];
 	struct {
 		const char *code, *unit;
 		double v;
@@ -1259,4 +1283,3 @@ enum rk_status ssmix2_msg_omd(struct pt *t, int64_t day, const struct stay *s, i
 	end(g);
 	return emit(t, d, "OMD", order, ms, depts[s->a->dept].code, SSMIX2_FLAG_CURRENT);
 }
-

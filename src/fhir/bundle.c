@@ -12,8 +12,8 @@
 #include "core/limits.h"
 #include "fhir/validate.h"
 
-static const char *const method_names[] = {[FHIR_BM_DELETE] = "DELETE", [FHIR_BM_POST] = "POST",
-					   [FHIR_BM_PUT] = "PUT", [FHIR_BM_GET] = "GET"};
+static const char *const method_names[] = {
+	[FHIR_BM_DELETE] = "DELETE", [FHIR_BM_POST] = "POST", [FHIR_BM_PUT] = "PUT", [FHIR_BM_GET] = "GET"};
 
 /* A fullUrl that names an entry only within this Bundle. */
 static bool local_name(struct str s)
@@ -49,7 +49,8 @@ static enum rk_status url_type(struct str t, const struct fhir_resource_def **de
 	if (str_eq_c(t, "Bundle"))
 		return rk_fail(err, RK_INVALID, "request.url names Bundle: Bundles inside a Bundle are not taken");
 	if (fhir_is_r4_resource_name(t.ptr, t.len))
-		return rk_fail(err, RK_NOT_FOUND, "resource type %.*s is not served by renkei (see /fhir/metadata)", STR_FMT(t));
+		return rk_fail(err, RK_NOT_FOUND, "resource type %.*s is not served by renkei (see /fhir/metadata)",
+			       STR_FMT(t));
 	return rk_fail(err, RK_INVALID, "request.url: '%.*s' is not a FHIR R4 resource type", clip(t), t.ptr);
 }
 
@@ -59,8 +60,9 @@ static enum rk_status parse_url(struct fhir_bundle_entry *e, struct str url, str
 	if (!url.len)
 		return rk_fail(err, RK_INVALID, "request.url is empty");
 	if (str_starts_with(url, "http:") || str_starts_with(url, "https:") || url.ptr[0] == '/')
-		return rk_fail(err, RK_INVALID, "request.url '%.*s' must be relative to the FHIR base (Patient, Patient/123)",
-			       clip(url), url.ptr);
+		return rk_fail(err, RK_INVALID,
+			       "request.url '%.*s' must be relative to the FHIR base (Patient, Patient/123)", clip(url),
+			       url.ptr);
 	struct str path, query = STR_NULL;
 	bool has_query = str_cut(url, '?', &path, &query);
 	struct str seg[5], rest = path;
@@ -73,7 +75,8 @@ static enum rk_status parse_url(struct fhir_bundle_entry *e, struct str url, str
 	if (rc != RK_OK)
 		return rc;
 	if (n >= 2 && !fhir_id_valid(seg[1]))
-		return rk_fail(err, RK_INVALID, "request.url: '%.*s' is not a valid resource id", clip(seg[1]), seg[1].ptr);
+		return rk_fail(err, RK_INVALID, "request.url: '%.*s' is not a valid resource id", clip(seg[1]),
+			       seg[1].ptr);
 	const char *m = method_names[e->method];
 	switch (e->method) {
 	case FHIR_BM_POST:
@@ -84,9 +87,13 @@ static enum rk_status parse_url(struct fhir_bundle_entry *e, struct str url, str
 	case FHIR_BM_PUT:
 	case FHIR_BM_DELETE:
 		if (has_query)
-			return rk_fail(err, RK_INVALID, "conditional %s (request.url with a query) is not supported; name the resource (Type/id)", m);
+			return rk_fail(
+				err, RK_INVALID,
+				"conditional %s (request.url with a query) is not supported; name the resource (Type/id)",
+				m);
 		if (n != 2)
-			return rk_fail(err, RK_INVALID, "request.url of a %s is Type/id, not '%.*s'", m, clip(url), url.ptr);
+			return rk_fail(err, RK_INVALID, "request.url of a %s is Type/id, not '%.*s'", m, clip(url),
+				       url.ptr);
 		e->id = seg[1];
 		return RK_OK;
 	case FHIR_BM_GET:
@@ -96,14 +103,17 @@ static enum rk_status parse_url(struct fhir_bundle_entry *e, struct str url, str
 			return RK_OK;
 		}
 		if (has_query && n != 1)
-			return rk_fail(err, RK_INVALID, "request.url '%.*s': a query goes with a search (Type?params) only", clip(url), url.ptr);
+			return rk_fail(err, RK_INVALID,
+				       "request.url '%.*s': a query goes with a search (Type?params) only", clip(url),
+				       url.ptr);
 		if (n == 2 || (n == 4 && str_eq_c(seg[2], "_history") && str_is_digits(seg[3]) && seg[3].len <= 18)) {
 			e->id = seg[1];
 			if (n == 4)
 				e->version = seg[3];
 			return RK_OK;
 		}
-		return rk_fail(err, RK_INVALID, "request.url of a GET is Type?params, Type/id or Type/id/_history/vid, not '%.*s'",
+		return rk_fail(err, RK_INVALID,
+			       "request.url of a GET is Type?params, Type/id or Type/id/_history/vid, not '%.*s'",
 			       clip(url), url.ptr);
 	}
 	return rk_fail(err, RK_INVALID, "request.method is not supported");
@@ -132,14 +142,15 @@ static enum rk_status parse_entry(json_t *ent, struct fhir_bundle_entry *e, stru
 			known = true;
 		}
 	if (!known)
-		return rk_fail(err, RK_INVALID, "request.method '%.*s' is not supported (GET, POST, PUT, DELETE)", clip(method),
-			       method.ptr);
+		return rk_fail(err, RK_INVALID, "request.method '%.*s' is not supported (GET, POST, PUT, DELETE)",
+			       clip(method), method.ptr);
 	if (!rk_json_str(rq, "url", &url))
 		return rk_fail(err, RK_INVALID, "request.url is required");
 	static const char *const unsupported[] = {"ifNoneMatch", "ifModifiedSince"};
 	for (size_t i = 0; i < sizeof unsupported / sizeof unsupported[0]; i++)
 		if (json_object_get(rq, unsupported[i]))
-			return rk_fail(err, RK_INVALID, "request.%s (a conditional interaction) is not supported", unsupported[i]);
+			return rk_fail(err, RK_INVALID, "request.%s (a conditional interaction) is not supported",
+				       unsupported[i]);
 	if (rk_json_str(rq, "ifMatch", &v)) {
 		if (e->method != FHIR_BM_PUT && e->method != FHIR_BM_DELETE)
 			return rk_fail(err, RK_INVALID, "request.ifMatch goes with PUT or DELETE");
@@ -156,7 +167,8 @@ static enum rk_status parse_entry(json_t *ent, struct fhir_bundle_entry *e, stru
 		if (e->method != FHIR_BM_POST)
 			return rk_fail(err, RK_INVALID, "request.ifNoneExist goes with POST (a conditional create)");
 		if (!rk_json_str(rq, "ifNoneExist", &e->if_none_exist) || !e->if_none_exist.len)
-			return rk_fail(err, RK_INVALID, "request.ifNoneExist must be a search query such as identifier=system|value");
+			return rk_fail(err, RK_INVALID,
+				       "request.ifNoneExist must be a search query such as identifier=system|value");
 	}
 	if (e->method == FHIR_BM_POST || e->method == FHIR_BM_PUT) {
 		json_t *res = json_object_get(ent, "resource");
@@ -164,7 +176,8 @@ static enum rk_status parse_entry(json_t *ent, struct fhir_bundle_entry *e, stru
 			return rk_fail(err, RK_INVALID, "a %s needs the resource", method_names[e->method]);
 		struct str rt;
 		if (!rk_json_str(res, "resourceType", &rt) || !str_eq_c(rt, e->def->name))
-			return rk_fail(err, RK_INVALID, "resource.resourceType must be %s, the type of request.url", e->def->name);
+			return rk_fail(err, RK_INVALID, "resource.resourceType must be %s, the type of request.url",
+				       e->def->name);
 		e->resource = res;
 	}
 	return RK_OK;
@@ -282,11 +295,14 @@ static enum rk_status dep_of(void *vctx, json_t *ref, struct rk_err *err)
 	if (local_name(r)) {
 		struct fhir_bundle_entry *t = by_full_url(d->b, r);
 		if (!t)
-			return rk_fail(err, RK_INVALID, "reference '%.*s' is not the fullUrl of any entry of this Bundle", clip(r), r.ptr);
+			return rk_fail(err, RK_INVALID,
+				       "reference '%.*s' is not the fullUrl of any entry of this Bundle", clip(r),
+				       r.ptr);
 		if (t == d->e)
 			return rk_fail(err, RK_INVALID, "reference '%.*s' names the entry itself", clip(r), r.ptr);
 		if (!writes(t))
-			return rk_fail(err, RK_INVALID, "reference '%.*s' names Bundle.entry[%zu], which writes no resource", clip(r),
+			return rk_fail(err, RK_INVALID,
+				       "reference '%.*s' names Bundle.entry[%zu], which writes no resource", clip(r),
 				       r.ptr, t->index);
 		return add_dep(d, t->index) == RK_OK ? RK_OK : rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	}
@@ -296,7 +312,8 @@ static enum rk_status dep_of(void *vctx, json_t *ref, struct rk_err *err)
 	for (size_t k = 0; k < d->n_puts; k++) {
 		struct fhir_bundle_entry *t = &d->b->entries[d->puts[k]];
 		if (t != d->e && str_eq_c(type, t->def->name) && str_eq(id, t->id))
-			return add_dep(d, t->index) == RK_OK ? RK_OK : rk_fail(err, RK_TOO_LARGE, "out of request memory");
+			return add_dep(d, t->index) == RK_OK ? RK_OK
+							     : rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	}
 	return RK_OK;
 }
@@ -307,10 +324,11 @@ static enum rk_status no_local_refs(void *vctx, json_t *ref, struct rk_err *err)
 	(void)vctx;
 	struct str r = rk_json_strv(ref);
 	if (local_name(r))
-		return rk_fail(err, RK_INVALID,
-			       "reference '%.*s': references between entries are resolved in a transaction only; a batch's "
-			       "entries are independent",
-			       clip(r), r.ptr);
+		return rk_fail(
+			err, RK_INVALID,
+			"reference '%.*s': references between entries are resolved in a transaction only; a batch's "
+			"entries are independent",
+			clip(r), r.ptr);
 	return RK_OK;
 }
 
@@ -329,7 +347,8 @@ static enum rk_status entry_fail(struct rk_err *err, size_t i, const struct rk_e
 }
 
 /* Set a batch entry aside with its reason. */
-static enum rk_status set_aside(struct fhir_bundle_entry *e, struct arena *a, const struct rk_err *why, struct rk_err *err)
+static enum rk_status set_aside(struct fhir_bundle_entry *e, struct arena *a, const struct rk_err *why,
+				struct rk_err *err)
 {
 	if (!(e->err = arena_alloc(a, sizeof *e->err)))
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
@@ -367,10 +386,11 @@ static enum rk_status index_urls(struct fhir_bundle *b, struct arena *a, struct 
 			first = b->urls[first].index;
 		}
 	if (dup != SIZE_MAX)
-		return rk_fail_at(err, RK_INVALID, "Bundle.entry.fullUrl",
-				  "Bundle.entry[%zu]: fullUrl '%.*s' is also the fullUrl of Bundle.entry[%zu]; each entry "
-				  "needs its own",
-				  dup, clip(b->entries[dup].full_url), b->entries[dup].full_url.ptr, first);
+		return rk_fail_at(
+			err, RK_INVALID, "Bundle.entry.fullUrl",
+			"Bundle.entry[%zu]: fullUrl '%.*s' is also the fullUrl of Bundle.entry[%zu]; each entry "
+			"needs its own",
+			dup, clip(b->entries[dup].full_url), b->entries[dup].full_url.ptr, first);
 	return RK_OK;
 }
 
@@ -383,10 +403,11 @@ static enum rk_status check_unique(const struct fhir_bundle *b, struct rk_err *e
 			if (b->type == FHIR_BUNDLE_TRANSACTION && !e->err && !o->err && e->id.len && o->id.len &&
 			    e->method != FHIR_BM_GET && o->method != FHIR_BM_GET && e->method != FHIR_BM_POST &&
 			    o->method != FHIR_BM_POST && e->def == o->def && str_eq(e->id, o->id))
-				return rk_fail_at(err, RK_INVALID, "Bundle.entry",
-						  "Bundle.entry[%zu]: %s/%.*s is also written by Bundle.entry[%zu]; a transaction "
-						  "changes a resource once",
-						  i, e->def->name, STR_FMT(e->id), j);
+				return rk_fail_at(
+					err, RK_INVALID, "Bundle.entry",
+					"Bundle.entry[%zu]: %s/%.*s is also written by Bundle.entry[%zu]; a transaction "
+					"changes a resource once",
+					i, e->def->name, STR_FMT(e->id), j);
 		}
 	}
 	return RK_OK;
@@ -435,11 +456,12 @@ static enum rk_status plan(struct fhir_bundle *b, struct arena *a, struct rk_err
 				for (size_t d = 0; d < e->n_deps; d++)
 					if (!placed[e->deps[d]])
 						other = e->deps[d];
-				return rk_fail_at(err, RK_INVALID, "Bundle.entry",
-						  "Bundle.entry[%zu]: its references and those of Bundle.entry[%zu] go round in a "
-						  "circle; renkei checks every reference when the resource is written, so write "
-						  "one of them first and add the reference with a later update",
-						  i, other);
+				return rk_fail_at(
+					err, RK_INVALID, "Bundle.entry",
+					"Bundle.entry[%zu]: its references and those of Bundle.entry[%zu] go round in a "
+					"circle; renkei checks every reference when the resource is written, so write "
+					"one of them first and add the reference with a later update",
+					i, other);
 			}
 			break;
 		}
@@ -457,7 +479,8 @@ enum rk_status fhir_bundle_parse(json_t *doc, size_t max_entries, struct arena *
 	if (!json_is_object(doc) || !rk_json_str(doc, "resourceType", &rt))
 		return rk_fail(err, RK_INVALID, "POST /fhir takes a Bundle (resourceType \"Bundle\")");
 	if (!str_eq_c(rt, "Bundle"))
-		return rk_fail(err, RK_INVALID, "POST /fhir takes a Bundle, not %.*s; to create one resource POST it to /fhir/%.*s",
+		return rk_fail(err, RK_INVALID,
+			       "POST /fhir takes a Bundle, not %.*s; to create one resource POST it to /fhir/%.*s",
 			       clip(rt), rt.ptr, clip(rt), rt.ptr);
 	if (!rk_json_str(doc, "type", &type))
 		return rk_fail_at(err, RK_INVALID, "Bundle.type", "Bundle.type is required (transaction or batch)");
@@ -467,17 +490,19 @@ enum rk_status fhir_bundle_parse(json_t *doc, size_t max_entries, struct arena *
 	else if (str_eq_c(type, "batch"))
 		b.type = FHIR_BUNDLE_BATCH;
 	else
-		return rk_fail_at(err, RK_INVALID, "Bundle.type", "Bundle.type is '%.*s'; POST /fhir takes a transaction or a batch",
-				  clip(type), type.ptr);
+		return rk_fail_at(err, RK_INVALID, "Bundle.type",
+				  "Bundle.type is '%.*s'; POST /fhir takes a transaction or a batch", clip(type),
+				  type.ptr);
 	json_t *entries = json_object_get(doc, "entry");
 	if (entries && !json_is_array(entries))
 		return rk_fail_at(err, RK_INVALID, "Bundle.entry", "Bundle.entry must be an array");
 	b.n = json_array_size(entries);
 	if (b.n > max_entries)
-		return rk_fail_at(err, RK_TOO_LARGE, "Bundle.entry",
-				  "the Bundle has %zu entries; at most %zu are taken in one request (RK_MAX_BUNDLE_ENTRIES); "
-				  "split it",
-				  b.n, max_entries);
+		return rk_fail_at(
+			err, RK_TOO_LARGE, "Bundle.entry",
+			"the Bundle has %zu entries; at most %zu are taken in one request (RK_MAX_BUNDLE_ENTRIES); "
+			"split it",
+			b.n, max_entries);
 	if (!(b.entries = arena_calloc(a, b.n ? b.n : 1, sizeof *b.entries)))
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	enum rk_status rc = RK_OK;
@@ -488,8 +513,10 @@ enum rk_status fhir_bundle_parse(json_t *doc, size_t max_entries, struct arena *
 		struct str inner;
 		json_t *res = json_object_get(ent, "resource");
 		if (json_is_object(res) && rk_json_str(res, "resourceType", &inner) && str_eq_c(inner, "Bundle"))
-			return rk_fail_at(err, RK_INVALID, "Bundle.entry.resource",
-					  "Bundle.entry[%zu]: a Bundle inside a Bundle is not taken; send each Bundle by itself", i);
+			return rk_fail_at(
+				err, RK_INVALID, "Bundle.entry.resource",
+				"Bundle.entry[%zu]: a Bundle inside a Bundle is not taken; send each Bundle by itself",
+				i);
 		struct rk_err why;
 		rk_err_clear(&why);
 		if (parse_entry(ent, e, &why) != RK_OK)
@@ -499,7 +526,8 @@ enum rk_status fhir_bundle_parse(json_t *doc, size_t max_entries, struct arena *
 		rc = index_urls(&b, a, err);
 	if (rc == RK_OK)
 		rc = check_unique(&b, err);
-	size_t *mark = arena_calloc(a, b.n ? b.n : 1, sizeof *mark), *puts = arena_calloc(a, b.n ? b.n : 1, sizeof *puts);
+	size_t *mark = arena_calloc(a, b.n ? b.n : 1, sizeof *mark),
+	       *puts = arena_calloc(a, b.n ? b.n : 1, sizeof *puts);
 	size_t n_puts = 0;
 	if (!mark || !puts)
 		rc = rk_fail(err, RK_TOO_LARGE, "out of request memory");
@@ -513,8 +541,9 @@ enum rk_status fhir_bundle_parse(json_t *doc, size_t max_entries, struct arena *
 		struct rk_err why;
 		rk_err_clear(&why);
 		struct deps_ctx d = {.b = &b, .e = e, .a = a, .mark = mark, .puts = puts, .n_puts = n_puts};
-		enum rk_status wr = b.type == FHIR_BUNDLE_TRANSACTION ? walk_refs(e->resource, 0, dep_of, &d, &why)
-								    : walk_refs(e->resource, 0, no_local_refs, NULL, &why);
+		enum rk_status wr = b.type == FHIR_BUNDLE_TRANSACTION
+					    ? walk_refs(e->resource, 0, dep_of, &d, &why)
+					    : walk_refs(e->resource, 0, no_local_refs, NULL, &why);
 		if (wr != RK_OK)
 			rc = entry_problem(&b, e, a, &why, err);
 	}
@@ -538,7 +567,8 @@ static enum rk_status resolve_one(void *vctx, json_t *ref, struct rk_err *err)
 		return RK_OK;
 	const struct fhir_bundle_entry *t = by_full_url(rc->b, r);
 	if (!t || !t->def || !t->id.len)
-		return rk_fail(err, RK_INVALID, "reference '%.*s' names no entry written before this one", clip(r), r.ptr);
+		return rk_fail(err, RK_INVALID, "reference '%.*s' names no entry written before this one", clip(r),
+			       r.ptr);
 	char buf[RK_MAX_TYPE_LEN + RK_MAX_ID_LEN + 2];
 	snprintf(buf, sizeof buf, "%s/%.*s", t->def->name, STR_FMT(t->id));
 	if (json_string_set(ref, buf) != 0)

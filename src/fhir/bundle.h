@@ -22,18 +22,18 @@ enum fhir_bundle_type { FHIR_BUNDLE_BATCH, FHIR_BUNDLE_TRANSACTION };
 enum fhir_bundle_method { FHIR_BM_DELETE, FHIR_BM_POST, FHIR_BM_PUT, FHIR_BM_GET }; /* processing order */
 
 struct fhir_bundle_entry {
-	size_t index;                         /* position in Bundle.entry */
+	size_t index; /* position in Bundle.entry */
 	enum fhir_bundle_method method;
-	const struct fhir_resource_def *def;  /* the served type request.url names */
-	struct str id;                        /* PUT, DELETE, GET read: from request.url; POST: once written */
-	struct str version;                   /* GET Type/id/_history/vid: the vid text (empty otherwise) */
-	struct str query;                     /* GET Type?query: the query text (search when `search`) */
+	const struct fhir_resource_def *def; /* the served type request.url names */
+	struct str id;                       /* PUT, DELETE, GET read: from request.url; POST: once written */
+	struct str version;                  /* GET Type/id/_history/vid: the vid text (empty otherwise) */
+	struct str query;                    /* GET Type?query: the query text (search when `search`) */
 	bool search;
-	int64_t if_match;                     /* request.ifMatch as a version; 0 when absent */
-	struct str if_none_exist;             /* POST: request.ifNoneExist, a search query (ptr NULL when absent) */
-	struct str full_url;                  /* as sent ("urn:uuid:..." resolves within a transaction) */
-	json_t *resource;                     /* POST, PUT: borrowed from the Bundle document */
-	size_t *deps;                         /* transaction: entries this one's references name */
+	int64_t if_match;         /* request.ifMatch as a version; 0 when absent */
+	struct str if_none_exist; /* POST: request.ifNoneExist, a search query (ptr NULL when absent) */
+	struct str full_url;      /* as sent ("urn:uuid:..." resolves within a transaction) */
+	json_t *resource;         /* POST, PUT: borrowed from the Bundle document */
+	size_t *deps;             /* transaction: entries this one's references name */
 	size_t n_deps;
 	/* A batch entry that cannot run: why (status RK_OK for a runnable entry).
 	 * In a transaction the parse fails instead. */
@@ -50,8 +50,8 @@ struct fhir_bundle {
 	enum fhir_bundle_type type;
 	struct fhir_bundle_entry *entries; /* in Bundle order */
 	size_t n;
-	size_t *order;                     /* indexes of entries in processing order */
-	struct fhir_bundle_url *urls;      /* the entries' fullUrls, sorted (binary search) */
+	size_t *order;                /* indexes of entries in processing order */
+	struct fhir_bundle_url *urls; /* the entries' fullUrls, sorted (binary search) */
 	size_t n_urls;
 };
 

@@ -34,11 +34,11 @@ static json_t *interactions(const char *const *codes, size_t n)
 
 static json_t *resource_entry(const struct fhir_resource_def *def)
 {
-	static const char *const codes[] = {"read", "vread", "update", "delete", "history-instance",
+	static const char *const codes[] = {"read",         "vread",  "update",     "delete", "history-instance",
 					    "history-type", "create", "search-type"};
 	json_t *params = json_array();
-	json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "name", "_id", "type", "token", "documentation",
-						"Logical id"));
+	json_array_append_new(
+		params, json_pack("{s:s, s:s, s:s}", "name", "_id", "type", "token", "documentation", "Logical id"));
 	json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "name", "_lastUpdated", "type", "date",
 						"documentation", "When the resource last changed"));
 	for (size_t i = 0; i < def->n_params; i++)
@@ -66,15 +66,15 @@ static json_t *resource_entry(const struct fhir_resource_def *def)
 		json_decref(inc);
 	json_object_set_new(r, "searchRevInclude", rev);
 	if (strcmp(def->name, "Patient") == 0)
-		json_object_set_new(r, "operation",
-				    json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "name", "ihe-pix", "definition",
-					      "https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix",
-					      "documentation",
-					      "Cross-reference a local or regional patient ID to every linked registration",
-					      "name", "everything", "definition",
-					      "http://hl7.org/fhir/OperationDefinition/Patient-everything", "documentation",
-					      "Every registration of the person and every record of them the user may see "
-					      "(_type, _since, _count)"));
+		json_object_set_new(
+			r, "operation",
+			json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "name", "ihe-pix", "definition",
+				  "https://profiles.ihe.net/ITI/PIXm/OperationDefinition/IHE.PIXm.pix", "documentation",
+				  "Cross-reference a local or regional patient ID to every linked registration", "name",
+				  "everything", "definition",
+				  "http://hl7.org/fhir/OperationDefinition/Patient-everything", "documentation",
+				  "Every registration of the person and every record of them the user may see "
+				  "(_type, _since, _count)"));
 	return r;
 }
 
@@ -99,11 +99,10 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s, s:[s, s], s:[{s:s, s:s, s:o, s:o}]}",
 		"resourceType", "CapabilityStatement", "id", "renkei", "status", "active", "date", date, "publisher",
 		"renkei", "kind", "instance", "description",
-		"renkei: regional health information network (医療情報連携ネットワーク) FHIR R4 API",
-		"software", "name", "renkei", "version", RENKEI_VERSION,
-		"implementation", "description", cfg->region_name, "url", cfg->fhir_base_url,
-		"fhirVersion", "4.0.1", "format", "application/fhir+json", "json",
-		"rest", "mode", "server", "documentation",
+		"renkei: regional health information network (医療情報連携ネットワーク) FHIR R4 API", "software",
+		"name", "renkei", "version", RENKEI_VERSION, "implementation", "description", cfg->region_name, "url",
+		cfg->fhir_base_url, "fhirVersion", "4.0.1", "format", "application/fhir+json", "json", "rest", "mode",
+		"server", "documentation",
 		"JP Core identifier systems: local patient ID urn:oid:1.2.392.100495.20.3.51.1 + facility code; "
 		"regional patient ID per region.id_system; names in 漢字 (IDE) and カナ (SYL).",
 		"resource", resources, "interaction", sys_interactions);

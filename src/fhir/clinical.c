@@ -9,7 +9,9 @@
 static const struct {
 	const char *type, *element;
 } patient_elements[] = {
-	{"AllergyIntolerance", "patient"}, {"Immunization", "patient"}, {"NutritionOrder", "patient"},
+	{"AllergyIntolerance", "patient"},
+	{"Immunization", "patient"},
+	{"NutritionOrder", "patient"},
 	{"Binary", "securityContext"},
 };
 
@@ -120,16 +122,20 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 	struct str type, id;
 	if (!ref || !ref_parts(ref, &type, &id))
 		return rk_fail_at(err, RK_INVALID, where, "%s must name the patient's record (%s)", where,
-				  strcmp(element, "securityContext") == 0 ? "DocumentReference/<id> or another record of the patient"
-									   : "Patient/<id>, the registration at the recording facility");
+				  strcmp(element, "securityContext") == 0
+					  ? "DocumentReference/<id> or another record of the patient"
+					  : "Patient/<id>, the registration at the recording facility");
 	bool mine = !ctx->actor_facility || !ctx->actor_facility[0];
 	struct str patient, facility;
 	if (strcmp(element, "securityContext") == 0) {
 		/* A Binary belongs to the record it is the content of. */
 		char tname[64];
 		str_copy(tname, sizeof tname, type);
-		if (!clinical_patient_element(tname) || !fhir_resource_find(type.ptr, type.len) || str_eq_c(type, "Binary"))
-			return rk_fail_at(err, RK_INVALID, where, "%s must name a clinical record of the patient (e.g. DocumentReference/<id>)", where);
+		if (!clinical_patient_element(tname) || !fhir_resource_find(type.ptr, type.len) ||
+		    str_eq_c(type, "Binary"))
+			return rk_fail_at(err, RK_INVALID, where,
+					  "%s must name a clinical record of the patient (e.g. DocumentReference/<id>)",
+					  where);
 		struct store_resource r;
 		enum rk_status rc = store_resource_head(ctx->store, tname, id, ctx->arena, &r, err);
 		if (rc == RK_NOT_FOUND || (rc == RK_OK && r.deleted))
@@ -159,8 +165,10 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 	if (!mine && !decided && !str_eq_c(facility, ctx->actor_facility))
 		return unknown(err, where, type, id);
 	if (w->prev && w->prev->source_facility.len && !str_eq(w->prev->source_facility, facility))
-		return rk_fail_at(err, RK_INVALID, where,
-				  "%s: a record cannot move to another facility's registration; create a new record there", where);
+		return rk_fail_at(
+			err, RK_INVALID, where,
+			"%s: a record cannot move to another facility's registration; create a new record there",
+			where);
 	w->patient_id = patient;
 	w->source_facility = arena_str(ctx->arena, facility);
 	if (!w->patient_id.ptr || !w->source_facility.ptr)

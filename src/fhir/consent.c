@@ -83,8 +83,8 @@ static enum rk_status facility_of(struct fhir_ctx *ctx, const json_t *ref, const
 		return rk_fail_at(err, RK_INVALID, where, "%s must reference an Organization", where);
 	enum rk_status rc = store_facility_of_org(ctx->store, id, code, err);
 	if (rc == RK_NOT_FOUND)
-		return rk_fail_at(err, RK_INVALID, where, "%s: Organization/%.*s is not a participating facility", where,
-				  STR_FMT(id));
+		return rk_fail_at(err, RK_INVALID, where, "%s: Organization/%.*s is not a participating facility",
+				  where, STR_FMT(id));
 	return rc;
 }
 
@@ -97,12 +97,12 @@ static bool coded(const json_t *ccs, const char *system, struct str *code)
 {
 	size_t i, k;
 	json_t *cc, *c;
-	json_array_foreach(ccs, i, cc)
-		json_array_foreach(json_object_get(cc, "coding"), k, c)
-			if (str_eq_c(jstr(c, "system"), system) && jstr(c, "code").len) {
-				*code = jstr(c, "code");
-				return true;
-			}
+	json_array_foreach(ccs, i, cc) json_array_foreach(
+		json_object_get(cc, "coding"), k, c) if (str_eq_c(jstr(c, "system"), system) && jstr(c, "code").len)
+	{
+		*code = jstr(c, "code");
+		return true;
+	}
 	return false;
 }
 
@@ -123,10 +123,10 @@ static void record_recorder(struct fhir_ctx *ctx, struct fhir_write *w, struct s
 		json_object_set_new(w->res, "extension", exts);
 	}
 	char who[160];
-	snprintf(who, sizeof who, "%s@%.*s", ctx->actor_account && ctx->actor_account[0] ? ctx->actor_account : "renkei",
-		 STR_FMT(recorder));
-	json_array_append_new(exts, json_pack("{s:s, s:{s:s, s:s}}", "url", RECORDED_BY_EXT, "valueIdentifier", "system",
-					      "urn:renkei:account", "value", who));
+	snprintf(who, sizeof who, "%s@%.*s",
+		 ctx->actor_account && ctx->actor_account[0] ? ctx->actor_account : "renkei", STR_FMT(recorder));
+	json_array_append_new(exts, json_pack("{s:s, s:{s:s, s:s}}", "url", RECORDED_BY_EXT, "valueIdentifier",
+					      "system", "urn:renkei:account", "value", who));
 }
 
 enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
@@ -144,7 +144,8 @@ enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struc
 	str_copy(c->kind, sizeof c->kind, kind);
 	str_copy(c->status, sizeof c->status, jstr(w->res, "status"));
 	struct str reg_facility;
-	enum rk_status rc = patient_of(ctx, w, json_object_get(w->res, "patient"), "Consent.patient", &reg_facility, err);
+	enum rk_status rc =
+		patient_of(ctx, w, json_object_get(w->res, "patient"), "Consent.patient", &reg_facility, err);
 	if (rc != RK_OK)
 		return rc;
 	struct str recorder = recorder_of(ctx, reg_facility);
@@ -158,10 +159,13 @@ enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struc
 	/* period: provision.period, else from dateTime (or now), open-ended */
 	struct time_range tr;
 	c->start = json_is_string(json_object_get(w->res, "dateTime")) &&
-			   time_parse_fhir(jstr(w->res, "dateTime"), TIME_DATETIME, &tr) ? tr.lo : ctx->now;
+				   time_parse_fhir(jstr(w->res, "dateTime"), TIME_DATETIME, &tr)
+			   ? tr.lo
+			   : ctx->now;
 	c->end = RK_TIME_MAX_MS;
 	json_t *period = json_object_get(prov, "period");
-	if (json_is_string(json_object_get(period, "start")) && time_parse_fhir(jstr(period, "start"), TIME_DATETIME, &tr))
+	if (json_is_string(json_object_get(period, "start")) &&
+	    time_parse_fhir(jstr(period, "start"), TIME_DATETIME, &tr))
 		c->start = tr.lo;
 	if (json_is_string(json_object_get(period, "end")) && time_parse_fhir(jstr(period, "end"), TIME_DATETIME, &tr))
 		c->end = tr.hi;
@@ -175,20 +179,23 @@ enum rk_status consent_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struc
 		json_t *roles = json_pack("[O]", json_object_get(actor, "role"));
 		bool has = coded(roles, V3_PARTICIPATION_SYSTEM, &role);
 		json_decref(roles);
-		char *slot = !has ? NULL : str_eq_c(role, CONSENT_ROLE_SOURCE) ? c->source
-				  : str_eq_c(role, CONSENT_ROLE_VIEWER)	     ? c->viewer
-									     : NULL;
+		char *slot = !has                                  ? NULL
+			     : str_eq_c(role, CONSENT_ROLE_SOURCE) ? c->source
+			     : str_eq_c(role, CONSENT_ROLE_VIEWER) ? c->viewer
+								   : NULL;
 		if (!slot)
 			return rk_fail_at(err, RK_INVALID, "Consent.provision.actor",
 					  "actor roles are %s %s (disclosing facility) or %s (viewing facility)",
 					  V3_PARTICIPATION_SYSTEM, CONSENT_ROLE_SOURCE, CONSENT_ROLE_VIEWER);
-		rc = facility_of(ctx, json_object_get(actor, "reference"), "Consent.provision.actor.reference", slot, err);
+		rc = facility_of(ctx, json_object_get(actor, "reference"), "Consent.provision.actor.reference", slot,
+				 err);
 		if (rc != RK_OK)
 			return rc;
 	}
 	if (strcmp(c->kind, "individual") == 0 && !c->source[0])
 		return rk_fail_at(err, RK_INVALID, "Consent.provision.actor",
-				  "an individual consent names the disclosing facility (actor role %s)", CONSENT_ROLE_SOURCE);
+				  "an individual consent names the disclosing facility (actor role %s)",
+				  CONSENT_ROLE_SOURCE);
 	record_recorder(ctx, w, recorder);
 	/* The owner (model/write.h): an individual consent is its disclosing
 	 * facility's; a comprehensive consent or a refusal belongs to the facility
@@ -223,7 +230,8 @@ enum rk_status consent_after(struct fhir_ctx *ctx, struct fhir_write *w, struct 
 	if (rc != RK_OK)
 		return rc;
 	struct store_stmt *st;
-	rc = store_prepare(ctx->store,
+	rc = store_prepare(
+		ctx->store,
 		"INSERT INTO consent_fact (consent_id, regional_id, kind, status, source_facility, viewer_facility,"
 		" period_start, period_end, recorded_by, recorded_facility, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		&st, err);
@@ -270,7 +278,8 @@ static enum rk_status account_of(struct fhir_ctx *ctx, struct str practitioner, 
 {
 	out[0] = '\0';
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ctx->store, "SELECT account_id FROM account WHERE practitioner_id = ?", &st, err);
+	enum rk_status rc =
+		store_prepare(ctx->store, "SELECT account_id FROM account WHERE practitioner_id = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, practitioner);
@@ -285,7 +294,8 @@ static enum rk_status account_of(struct fhir_ctx *ctx, struct str practitioner, 
 static void period_of(const json_t *period, int64_t *start, int64_t *end)
 {
 	struct time_range tr;
-	if (json_is_string(json_object_get(period, "start")) && time_parse_fhir(jstr(period, "start"), TIME_DATETIME, &tr))
+	if (json_is_string(json_object_get(period, "start")) &&
+	    time_parse_fhir(jstr(period, "start"), TIME_DATETIME, &tr))
 		*start = tr.lo;
 	if (json_is_string(json_object_get(period, "end")) && time_parse_fhir(jstr(period, "end"), TIME_DATETIME, &tr))
 		*end = tr.hi;
@@ -298,7 +308,8 @@ static enum rk_status team_lead(struct fhir_ctx *ctx, struct fhir_write *w, stru
 {
 	json_t *mo = json_object_get(w->res, "managingOrganization");
 	if (json_array_size(mo) > 1)
-		return rk_fail_at(err, RK_INVALID, "CareTeam.managingOrganization", "a care team has one lead (one managingOrganization)");
+		return rk_fail_at(err, RK_INVALID, "CareTeam.managingOrganization",
+				  "a care team has one lead (one managingOrganization)");
 	char code[16];
 	if (json_array_size(mo) == 1) {
 		enum rk_status rc = facility_of(ctx, json_array_get(mo, 0), "CareTeam.managingOrganization", code, err);
@@ -330,7 +341,8 @@ enum rk_status careteam_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	w->scratch = t;
 	struct str reg_facility;
-	enum rk_status rc = patient_of(ctx, w, json_object_get(w->res, "subject"), "CareTeam.subject", &reg_facility, err);
+	enum rk_status rc =
+		patient_of(ctx, w, json_object_get(w->res, "subject"), "CareTeam.subject", &reg_facility, err);
 	if (rc == RK_OK)
 		rc = team_lead(ctx, w, reg_facility, err);
 	if (rc != RK_OK)
@@ -357,8 +369,9 @@ enum rk_status careteam_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 		} else if (member && ref_id(member, "Practitioner", &id)) {
 			json_t *behalf = json_object_get(p, "onBehalfOf");
 			if (!behalf)
-				return rk_fail_at(err, RK_INVALID, "CareTeam.participant.onBehalfOf",
-						  "a Practitioner member needs onBehalfOf: the Organization it acts for");
+				return rk_fail_at(
+					err, RK_INVALID, "CareTeam.participant.onBehalfOf",
+					"a Practitioner member needs onBehalfOf: the Organization it acts for");
 			rc = facility_of(ctx, behalf, "CareTeam.participant.onBehalfOf", m->facility, err);
 			if (rc == RK_OK)
 				rc = account_of(ctx, id, m->account, err);
@@ -378,9 +391,11 @@ enum rk_status careteam_after(struct fhir_ctx *ctx, struct fhir_write *w, struct
 	enum rk_status rc = delete_facts(ctx, "DELETE FROM care_team_member WHERE careteam_id = ?", w->id, err);
 	for (size_t i = 0; rc == RK_OK && i < t->n; i++) {
 		struct store_stmt *st;
-		rc = store_prepare(ctx->store,
+		rc = store_prepare(
+			ctx->store,
 			"INSERT INTO care_team_member (careteam_id, seq, regional_id, facility_code, account_id, period_start,"
-			" period_end, active, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", &st, err);
+			" period_end, active, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			&st, err);
 		if (rc != RK_OK)
 			break;
 		store_bind_text(st, 1, w->id);

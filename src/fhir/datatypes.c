@@ -6,28 +6,43 @@
 
 #include "fhir/types.h"
 
-#define T(name, ...)                                                                                    \
-	static const struct fhir_elem name##_elems[] = {__VA_ARGS__};                                    \
-	static const struct fhir_typedef name = {#name, name##_elems,                                    \
-						 sizeof name##_elems / sizeof name##_elems[0], false}
-#define R(var, label, ...)                                                                              \
-	static const struct fhir_elem var##_elems[] = {__VA_ARGS__};                                     \
+#define T(name, ...)                                                                                                \
+	static const struct fhir_elem name##_elems[] = {__VA_ARGS__};                                               \
+	static const struct fhir_typedef name = {#name, name##_elems, sizeof name##_elems / sizeof name##_elems[0], \
+						 false}
+#define R(var, label, ...)                                           \
+	static const struct fhir_elem var##_elems[] = {__VA_ARGS__}; \
 	const struct fhir_typedef var = {label, var##_elems, sizeof var##_elems / sizeof var##_elems[0], true}
-#define B(var, label, ...)                                                                              \
-	static const struct fhir_elem var##_elems[] = {__VA_ARGS__};                                     \
+#define B(var, label, ...)                                           \
+	static const struct fhir_elem var##_elems[] = {__VA_ARGS__}; \
 	static const struct fhir_typedef var = {label, var##_elems, sizeof var##_elems / sizeof var##_elems[0], true}
 
 /* {name, type, min, many, codes} */
-#define E(n, t) {n, t, 0, false, NULL}
-#define E1(n, t) {n, t, 1, false, NULL}
-#define EM(n, t) {n, t, 0, true, NULL}
-#define EC(n, codes) {n, "code", 0, false, codes}
-#define EC1(n, codes) {n, "code", 1, false, codes}
+#define E(n, t)                      \
+	{                            \
+		n, t, 0, false, NULL \
+	}
+#define E1(n, t)                     \
+	{                            \
+		n, t, 1, false, NULL \
+	}
+#define EM(n, t)                    \
+	{                           \
+		n, t, 0, true, NULL \
+	}
+#define EC(n, codes)                       \
+	{                                  \
+		n, "code", 0, false, codes \
+	}
+#define EC1(n, codes)                      \
+	{                                  \
+		n, "code", 1, false, codes \
+	}
 
-#define EXT_VALUE_TYPES                                                                                    \
+#define EXT_VALUE_TYPES                                                                                  \
 	"base64Binary|boolean|canonical|code|date|dateTime|decimal|id|instant|integer|markdown|oid|"     \
 	"positiveInt|string|time|unsignedInt|uri|url|uuid|Address|Age|Annotation|Attachment|"            \
-	"CodeableConcept|Coding|ContactPoint|Duration|HumanName|Identifier|Period|Quantity|Range|Ratio|"  \
+	"CodeableConcept|Coding|ContactPoint|Duration|HumanName|Identifier|Period|Quantity|Range|Ratio|" \
 	"Reference|Timing"
 
 T(Extension, E1("url", "uri"), E("value[x]", EXT_VALUE_TYPES));
@@ -37,14 +52,13 @@ T(Coding, E("system", "uri"), E("version", "string"), E("code", "code"), E("disp
 T(CodeableConcept, EM("coding", "Coding"), E("text", "string"));
 T(Identifier, EC("use", "usual|official|temp|secondary|old"), E("type", "CodeableConcept"), E("system", "uri"),
   E("value", "string"), E("period", "Period"), E("assigner", "Reference(Organization)"));
-T(HumanName, EC("use", "usual|official|temp|nickname|anonymous|old|maiden"), E("text", "string"),
-  E("family", "string"), EM("given", "string"), EM("prefix", "string"), EM("suffix", "string"),
-  E("period", "Period"));
+T(HumanName, EC("use", "usual|official|temp|nickname|anonymous|old|maiden"), E("text", "string"), E("family", "string"),
+  EM("given", "string"), EM("prefix", "string"), EM("suffix", "string"), E("period", "Period"));
 T(ContactPoint, EC("system", "phone|fax|email|pager|url|sms|other"), E("value", "string"),
   EC("use", "home|work|temp|old|mobile"), E("rank", "positiveInt"), E("period", "Period"));
 T(Address, EC("use", "home|work|temp|old|billing"), EC("type", "postal|physical|both"), E("text", "string"),
-  EM("line", "string"), E("city", "string"), E("district", "string"), E("state", "string"),
-  E("postalCode", "string"), E("country", "string"), E("period", "Period"));
+  EM("line", "string"), E("city", "string"), E("district", "string"), E("state", "string"), E("postalCode", "string"),
+  E("country", "string"), E("period", "Period"));
 T(Reference, E("reference", "string"), E("type", "uri"), E("identifier", "Identifier"), E("display", "string"));
 T(Attachment, E("contentType", "code"), E("language", "code"), E("data", "base64Binary"), E("url", "url"),
   E("size", "unsignedInt"), E("hash", "base64Binary"), E("title", "string"), E("creation", "dateTime"));
@@ -99,11 +113,12 @@ R(fhir_Practitioner, "Practitioner", EM("identifier", "Identifier"), E("active",
   EM("communication", "CodeableConcept"));
 
 B(ConsentPolicy, "Consent.policy", E("authority", "uri"), E("uri", "uri"));
-B(ConsentVerification, "Consent.verification", E1("verified", "boolean"), E("verifiedWith", "Reference(Patient|RelatedPerson)"),
-  E("verificationDate", "dateTime"));
+B(ConsentVerification, "Consent.verification", E1("verified", "boolean"),
+  E("verifiedWith", "Reference(Patient|RelatedPerson)"), E("verificationDate", "dateTime"));
 B(ConsentActor, "Consent.provision.actor", E1("role", "CodeableConcept"),
   E1("reference", "Reference(Device|Group|CareTeam|Organization|Patient|Practitioner|RelatedPerson|PractitionerRole)"));
-B(ConsentData, "Consent.provision.data", EC1("meaning", "instance|related|dependents|authoredby"), E1("reference", "Reference(Resource)"));
+B(ConsentData, "Consent.provision.data", EC1("meaning", "instance|related|dependents|authoredby"),
+  E1("reference", "Reference(Resource)"));
 B(ConsentProvision, "Consent.provision", EC("type", "deny|permit"), E("period", "Period"),
   EM("actor", "Consent.provision.actor"), EM("action", "CodeableConcept"), EM("securityLabel", "Coding"),
   EM("purpose", "Coding"), EM("class", "Coding"), EM("code", "CodeableConcept"), E("dataPeriod", "Period"),
@@ -112,9 +127,8 @@ R(fhir_Consent, "Consent", EM("identifier", "Identifier"),
   EC1("status", "draft|proposed|active|rejected|inactive|entered-in-error"), E1("scope", "CodeableConcept"),
   {"category", "CodeableConcept", 1, true, NULL}, E("patient", "Reference(Patient)"), E("dateTime", "dateTime"),
   EM("performer", "Reference(Organization|Patient|Practitioner|RelatedPerson|PractitionerRole)"),
-  EM("organization", "Reference(Organization)"), E("source[x]", "Attachment|Reference"),
-  EM("policy", "Consent.policy"), E("policyRule", "CodeableConcept"), EM("verification", "Consent.verification"),
-  E("provision", "Consent.provision"));
+  EM("organization", "Reference(Organization)"), E("source[x]", "Attachment|Reference"), EM("policy", "Consent.policy"),
+  E("policyRule", "CodeableConcept"), EM("verification", "Consent.verification"), E("provision", "Consent.provision"));
 
 B(CareTeamParticipant, "CareTeam.participant", EM("role", "CodeableConcept"),
   E("member", "Reference(Practitioner|PractitionerRole|RelatedPerson|Patient|Organization|CareTeam)"),
@@ -128,9 +142,12 @@ R(fhir_CareTeam, "CareTeam", EM("identifier", "Identifier"),
 
 /* ---- clinical resources (issue 4) ---- */
 
-#define EM1(n, t) {n, t, 1, true, NULL}
-#define OBS_VALUE "Quantity|CodeableConcept|string|boolean|integer|Range|Ratio|time|dateTime|Period"
-#define ONSET "dateTime|Age|Period|Range|string"
+#define EM1(n, t)                   \
+	{                           \
+		n, t, 1, true, NULL \
+	}
+#define OBS_VALUE  "Quantity|CodeableConcept|string|boolean|integer|Range|Ratio|time|dateTime|Period"
+#define ONSET      "dateTime|Age|Period|Range|string"
 #define ANY_PERSON "Reference(Practitioner|PractitionerRole|Patient|RelatedPerson)"
 
 B(DosageDoseAndRate, "Dosage.doseAndRate", E("type", "CodeableConcept"), E("dose[x]", "Range|Quantity"),
@@ -175,25 +192,25 @@ B(ConditionEvidence, "Condition.evidence", EM("code", "CodeableConcept"), EM("de
 R(fhir_Condition, "Condition", EM("identifier", "Identifier"), E("clinicalStatus", "CodeableConcept"),
   E("verificationStatus", "CodeableConcept"), EM("category", "CodeableConcept"), E("severity", "CodeableConcept"),
   E("code", "CodeableConcept"), EM("bodySite", "CodeableConcept"), E1("subject", "Reference(Patient|Group)"),
-  E("encounter", "Reference(Encounter)"), E("onset[x]", ONSET), E("abatement[x]", ONSET),
-  E("recordedDate", "dateTime"), E("recorder", ANY_PERSON), E("asserter", ANY_PERSON),
-  EM("stage", "Condition.stage"), EM("evidence", "Condition.evidence"), EM("note", "Annotation"));
+  E("encounter", "Reference(Encounter)"), E("onset[x]", ONSET), E("abatement[x]", ONSET), E("recordedDate", "dateTime"),
+  E("recorder", ANY_PERSON), E("asserter", ANY_PERSON), EM("stage", "Condition.stage"),
+  EM("evidence", "Condition.evidence"), EM("note", "Annotation"));
 
 B(AllergyReaction, "AllergyIntolerance.reaction", E("substance", "CodeableConcept"),
   EM1("manifestation", "CodeableConcept"), E("description", "string"), E("onset", "dateTime"),
   EC("severity", "mild|moderate|severe"), E("exposureRoute", "CodeableConcept"), EM("note", "Annotation"));
-R(fhir_AllergyIntolerance, "AllergyIntolerance", EM("identifier", "Identifier"),
-  E("clinicalStatus", "CodeableConcept"), E("verificationStatus", "CodeableConcept"),
-  EC("type", "allergy|intolerance"), {"category", "code", 0, true, "food|medication|environment|biologic"},
-  EC("criticality", "low|high|unable-to-assess"), E("code", "CodeableConcept"), E1("patient", "Reference(Patient)"),
-  E("encounter", "Reference(Encounter)"), E("onset[x]", ONSET), E("recordedDate", "dateTime"),
-  E("recorder", ANY_PERSON), E("asserter", ANY_PERSON), E("lastOccurrence", "dateTime"), EM("note", "Annotation"),
-  EM("reaction", "AllergyIntolerance.reaction"));
+R(fhir_AllergyIntolerance, "AllergyIntolerance", EM("identifier", "Identifier"), E("clinicalStatus", "CodeableConcept"),
+  E("verificationStatus", "CodeableConcept"), EC("type", "allergy|intolerance"),
+  {"category", "code", 0, true, "food|medication|environment|biologic"}, EC("criticality", "low|high|unable-to-assess"),
+  E("code", "CodeableConcept"), E1("patient", "Reference(Patient)"), E("encounter", "Reference(Encounter)"),
+  E("onset[x]", ONSET), E("recordedDate", "dateTime"), E("recorder", ANY_PERSON), E("asserter", ANY_PERSON),
+  E("lastOccurrence", "dateTime"), EM("note", "Annotation"), EM("reaction", "AllergyIntolerance.reaction"));
 
 B(ProcedurePerformer, "Procedure.performer", E("function", "CodeableConcept"),
   E1("actor", "Reference(Practitioner|PractitionerRole|Organization|Patient|RelatedPerson|Device)"),
   E("onBehalfOf", "Reference(Organization)"));
-B(ProcedureFocalDevice, "Procedure.focalDevice", E("action", "CodeableConcept"), E1("manipulated", "Reference(Device)"));
+B(ProcedureFocalDevice, "Procedure.focalDevice", E("action", "CodeableConcept"),
+  E1("manipulated", "Reference(Device)"));
 R(fhir_Procedure, "Procedure", EM("identifier", "Identifier"), EM("instantiatesCanonical", "canonical"),
   EM("instantiatesUri", "uri"), EM("basedOn", "Reference(CarePlan|ServiceRequest)"),
   EM("partOf", "Reference(Procedure|Observation|MedicationAdministration)"),
@@ -241,8 +258,8 @@ B(MedAdminPerformer, "MedicationAdministration.performer", E("function", "Codeab
   E1("actor", "Reference(Practitioner|PractitionerRole|Patient|RelatedPerson|Device)"));
 B(MedAdminDosage, "MedicationAdministration.dosage", E("text", "string"), E("site", "CodeableConcept"),
   E("route", "CodeableConcept"), E("method", "CodeableConcept"), E("dose", "Quantity"), E("rate[x]", "Ratio|Quantity"));
-R(fhir_MedicationAdministration, "MedicationAdministration", EM("identifier", "Identifier"),
-  EM("instantiates", "uri"), EM("partOf", "Reference(MedicationAdministration|Procedure)"),
+R(fhir_MedicationAdministration, "MedicationAdministration", EM("identifier", "Identifier"), EM("instantiates", "uri"),
+  EM("partOf", "Reference(MedicationAdministration|Procedure)"),
   EC1("status", "in-progress|not-done|on-hold|completed|entered-in-error|stopped|unknown"),
   EM("statusReason", "CodeableConcept"), E("category", "CodeableConcept"),
   E1("medication[x]", "CodeableConcept|Reference"), E1("subject", "Reference(Patient|Group)"),
@@ -254,9 +271,8 @@ R(fhir_MedicationAdministration, "MedicationAdministration", EM("identifier", "I
 
 B(MedDispPerformer, "MedicationDispense.performer", E("function", "CodeableConcept"),
   E1("actor", "Reference(Practitioner|PractitionerRole|Organization|Patient|Device|RelatedPerson)"));
-B(MedDispSubstitution, "MedicationDispense.substitution", E1("wasSubstituted", "boolean"),
-  E("type", "CodeableConcept"), EM("reason", "CodeableConcept"),
-  EM("responsibleParty", "Reference(Practitioner|PractitionerRole)"));
+B(MedDispSubstitution, "MedicationDispense.substitution", E1("wasSubstituted", "boolean"), E("type", "CodeableConcept"),
+  EM("reason", "CodeableConcept"), EM("responsibleParty", "Reference(Practitioner|PractitionerRole)"));
 R(fhir_MedicationDispense, "MedicationDispense", EM("identifier", "Identifier"), EM("partOf", "Reference(Procedure)"),
   EC1("status", "preparation|in-progress|cancelled|on-hold|completed|entered-in-error|stopped|declined|unknown"),
   E("statusReason[x]", "CodeableConcept|Reference"), E("category", "CodeableConcept"),
@@ -279,10 +295,11 @@ B(ImmReaction, "Immunization.reaction", E("date", "dateTime"), E("detail", "Refe
 B(ImmProtocol, "Immunization.protocolApplied", E("series", "string"), E("authority", "Reference(Organization)"),
   EM("targetDisease", "CodeableConcept"), E1("doseNumber[x]", "positiveInt|string"),
   E("seriesDoses[x]", "positiveInt|string"));
-R(fhir_Immunization, "Immunization", EM("identifier", "Identifier"), EC1("status", "completed|entered-in-error|not-done"),
-  E("statusReason", "CodeableConcept"), E1("vaccineCode", "CodeableConcept"), E1("patient", "Reference(Patient)"),
-  E("encounter", "Reference(Encounter)"), E1("occurrence[x]", "dateTime|string"), E("recorded", "dateTime"),
-  E("primarySource", "boolean"), E("reportOrigin", "CodeableConcept"), E("location", "Reference(Location)"),
+R(fhir_Immunization, "Immunization", EM("identifier", "Identifier"),
+  EC1("status", "completed|entered-in-error|not-done"), E("statusReason", "CodeableConcept"),
+  E1("vaccineCode", "CodeableConcept"), E1("patient", "Reference(Patient)"), E("encounter", "Reference(Encounter)"),
+  E1("occurrence[x]", "dateTime|string"), E("recorded", "dateTime"), E("primarySource", "boolean"),
+  E("reportOrigin", "CodeableConcept"), E("location", "Reference(Location)"),
   E("manufacturer", "Reference(Organization)"), E("lotNumber", "string"), E("expirationDate", "date"),
   E("site", "CodeableConcept"), E("route", "CodeableConcept"), E("doseQuantity", "Quantity"),
   EM("performer", "Immunization.performer"), EM("note", "Annotation"), EM("reasonCode", "CodeableConcept"),
@@ -297,20 +314,22 @@ B(ObsComponent, "Observation.component", E1("code", "CodeableConcept"), E("value
   E("dataAbsentReason", "CodeableConcept"), EM("interpretation", "CodeableConcept"),
   EM("referenceRange", "Observation.referenceRange"));
 R(fhir_Observation, "Observation", EM("identifier", "Identifier"),
-  EM("basedOn", "Reference(CarePlan|DeviceRequest|ImmunizationRecommendation|MedicationRequest|NutritionOrder|ServiceRequest)"),
-  EM("partOf", "Reference(MedicationAdministration|MedicationDispense|MedicationStatement|Procedure|Immunization|ImagingStudy)"),
+  EM("basedOn",
+     "Reference(CarePlan|DeviceRequest|ImmunizationRecommendation|MedicationRequest|NutritionOrder|ServiceRequest)"),
+  EM("partOf",
+     "Reference(MedicationAdministration|MedicationDispense|MedicationStatement|Procedure|Immunization|ImagingStudy)"),
   EC1("status", "registered|preliminary|final|amended|corrected|cancelled|entered-in-error|unknown"),
   EM("category", "CodeableConcept"), E1("code", "CodeableConcept"),
   E("subject", "Reference(Patient|Group|Device|Location)"), EM("focus", "Reference"),
-  E("encounter", "Reference(Encounter)"), E("effective[x]", "dateTime|Period|Timing|instant"),
-  E("issued", "instant"),
+  E("encounter", "Reference(Encounter)"), E("effective[x]", "dateTime|Period|Timing|instant"), E("issued", "instant"),
   EM("performer", "Reference(Practitioner|PractitionerRole|Organization|CareTeam|Patient|RelatedPerson)"),
   E("value[x]", OBS_VALUE), E("dataAbsentReason", "CodeableConcept"), EM("interpretation", "CodeableConcept"),
   EM("note", "Annotation"), E("bodySite", "CodeableConcept"), E("method", "CodeableConcept"),
   E("specimen", "Reference(Specimen)"), E("device", "Reference(Device|DeviceMetric)"),
   EM("referenceRange", "Observation.referenceRange"),
   EM("hasMember", "Reference(Observation|QuestionnaireResponse|MolecularSequence)"),
-  EM("derivedFrom", "Reference(DocumentReference|ImagingStudy|Media|QuestionnaireResponse|Observation|MolecularSequence)"),
+  EM("derivedFrom",
+     "Reference(DocumentReference|ImagingStudy|Media|QuestionnaireResponse|Observation|MolecularSequence)"),
   EM("component", "Observation.component"));
 
 B(DiagReportMedia, "DiagnosticReport.media", E("comment", "string"), E1("link", "Reference(Media)"));
@@ -359,7 +378,8 @@ R(fhir_ServiceRequest, "ServiceRequest", EM("identifier", "Identifier"), EM("ins
   E("asNeeded[x]", "boolean|CodeableConcept"), E("authoredOn", "dateTime"),
   E("requester", "Reference(Practitioner|PractitionerRole|Organization|Patient|RelatedPerson|Device)"),
   E("performerType", "CodeableConcept"),
-  EM("performer", "Reference(Practitioner|PractitionerRole|Organization|CareTeam|HealthcareService|Patient|Device|RelatedPerson)"),
+  EM("performer",
+     "Reference(Practitioner|PractitionerRole|Organization|CareTeam|HealthcareService|Patient|Device|RelatedPerson)"),
   EM("locationCode", "CodeableConcept"), EM("locationReference", "Reference(Location)"),
   EM("reasonCode", "CodeableConcept"),
   EM("reasonReference", "Reference(Condition|Observation|DiagnosticReport|DocumentReference)"),
@@ -368,7 +388,8 @@ R(fhir_ServiceRequest, "ServiceRequest", EM("identifier", "Identifier"), EM("ins
   E("patientInstruction", "string"), EM("relevantHistory", "Reference(Provenance)"));
 
 B(NutOralNutrient, "NutritionOrder.oralDiet.nutrient", E("modifier", "CodeableConcept"), E("amount", "Quantity"));
-B(NutOralTexture, "NutritionOrder.oralDiet.texture", E("modifier", "CodeableConcept"), E("foodType", "CodeableConcept"));
+B(NutOralTexture, "NutritionOrder.oralDiet.texture", E("modifier", "CodeableConcept"),
+  E("foodType", "CodeableConcept"));
 B(NutOralDiet, "NutritionOrder.oralDiet", EM("type", "CodeableConcept"), EM("schedule", "Timing"),
   EM("nutrient", "NutritionOrder.oralDiet.nutrient"), EM("texture", "NutritionOrder.oralDiet.texture"),
   EM("fluidConsistencyType", "CodeableConcept"), E("instruction", "string"));
@@ -382,13 +403,12 @@ B(NutEnteral, "NutritionOrder.enteralFormula", E("baseFormulaType", "CodeableCon
   EM("administration", "NutritionOrder.enteralFormula.administration"), E("maxVolumeToDeliver", "Quantity"),
   E("administrationInstruction", "string"));
 R(fhir_NutritionOrder, "NutritionOrder", EM("identifier", "Identifier"), EM("instantiatesCanonical", "canonical"),
-  EM("instantiatesUri", "uri"), EM("instantiates", "uri"), EC1("status", REQUEST_STATUS),
-  EC1("intent", REQUEST_INTENT), E1("patient", "Reference(Patient)"), E("encounter", "Reference(Encounter)"),
-  E1("dateTime", "dateTime"), E("orderer", "Reference(Practitioner|PractitionerRole)"),
-  EM("allergyIntolerance", "Reference(AllergyIntolerance)"), EM("foodPreferenceModifier", "CodeableConcept"),
-  EM("excludeFoodModifier", "CodeableConcept"), E("oralDiet", "NutritionOrder.oralDiet"),
-  EM("supplement", "NutritionOrder.supplement"), E("enteralFormula", "NutritionOrder.enteralFormula"),
-  EM("note", "Annotation"));
+  EM("instantiatesUri", "uri"), EM("instantiates", "uri"), EC1("status", REQUEST_STATUS), EC1("intent", REQUEST_INTENT),
+  E1("patient", "Reference(Patient)"), E("encounter", "Reference(Encounter)"), E1("dateTime", "dateTime"),
+  E("orderer", "Reference(Practitioner|PractitionerRole)"), EM("allergyIntolerance", "Reference(AllergyIntolerance)"),
+  EM("foodPreferenceModifier", "CodeableConcept"), EM("excludeFoodModifier", "CodeableConcept"),
+  E("oralDiet", "NutritionOrder.oralDiet"), EM("supplement", "NutritionOrder.supplement"),
+  E("enteralFormula", "NutritionOrder.enteralFormula"), EM("note", "Annotation"));
 
 B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
   E1("target", "Reference(DocumentReference)"));
@@ -402,8 +422,8 @@ R(fhir_DocumentReference, "DocumentReference", E("masterIdentifier", "Identifier
   E("subject", "Reference(Patient|Practitioner|Group|Device)"), E("date", "instant"),
   EM("author", "Reference(Practitioner|PractitionerRole|Organization|Device|Patient|RelatedPerson)"),
   E("authenticator", "Reference(Practitioner|PractitionerRole|Organization)"),
-  E("custodian", "Reference(Organization)"), EM("relatesTo", "DocumentReference.relatesTo"),
-  E("description", "string"), EM("securityLabel", "CodeableConcept"), EM1("content", "DocumentReference.content"),
+  E("custodian", "Reference(Organization)"), EM("relatesTo", "DocumentReference.relatesTo"), E("description", "string"),
+  EM("securityLabel", "CodeableConcept"), EM1("content", "DocumentReference.content"),
   E("context", "DocumentReference.context"));
 
 R(fhir_Binary, "Binary", EC1("contentType", NULL), E("securityContext", "Reference"), E("data", "base64Binary"));
@@ -424,27 +444,105 @@ R(fhir_Composition, "Composition", E("identifier", "Identifier"),
   E1("date", "dateTime"),
   EM1("author", "Reference(Practitioner|PractitionerRole|Device|Patient|RelatedPerson|Organization)"),
   E1("title", "string"), E("confidentiality", "code"), EM("attester", "Composition.attester"),
-  E("custodian", "Reference(Organization)"), EM("relatesTo", "Composition.relatesTo"),
-  EM("event", "Composition.event"), EM("section", "Composition.section"));
+  E("custodian", "Reference(Organization)"), EM("relatesTo", "Composition.relatesTo"), EM("event", "Composition.event"),
+  EM("section", "Composition.section"));
 
 static const struct fhir_typedef *const typedefs[] = {
-	&ConsentPolicy, &ConsentVerification, &ConsentActor, &ConsentData, &ConsentProvision, &fhir_Consent,
-	&CareTeamParticipant, &fhir_CareTeam,
-	&Extension, &Period, &Coding, &CodeableConcept, &Identifier, &HumanName, &ContactPoint, &Address,
-	&Reference, &Attachment, &Quantity, &Range, &Ratio, &Annotation, &TimingRepeat, &Timing, &Meta,
-	&Narrative, &Age, &Duration, &PatientContact, &PatientCommunication, &PatientLink, &fhir_Patient,
-	&OrganizationContact, &fhir_Organization, &PractitionerQualification, &fhir_Practitioner,
-	&DosageDoseAndRate, &Dosage, &EncounterStatusHistory, &EncounterClassHistory, &EncounterParticipant,
-	&EncounterDiagnosis, &EncounterHospitalization, &EncounterLocation, &fhir_Encounter, &ConditionStage,
-	&ConditionEvidence, &fhir_Condition, &AllergyReaction, &fhir_AllergyIntolerance, &ProcedurePerformer,
-	&ProcedureFocalDevice, &fhir_Procedure, &MedReqInitialFill, &MedReqDispense, &MedReqSubstitution,
-	&fhir_MedicationRequest, &MedAdminPerformer, &MedAdminDosage, &fhir_MedicationAdministration,
-	&MedDispPerformer, &MedDispSubstitution, &fhir_MedicationDispense, &ImmPerformer, &ImmEducation,
-	&ImmReaction, &ImmProtocol, &fhir_Immunization, &ObsReferenceRange, &ObsComponent, &fhir_Observation,
-	&DiagReportMedia, &fhir_DiagnosticReport, &ImgSeriesPerformer, &ImgInstance, &ImgSeries,
-	&fhir_ImagingStudy, &fhir_ServiceRequest, &NutOralNutrient, &NutOralTexture, &NutOralDiet, &NutSupplement,
-	&NutEnteralAdmin, &NutEnteral, &fhir_NutritionOrder, &DocRefRelatesTo, &DocRefContent, &DocRefContext, &fhir_DocumentReference,
-	&fhir_Binary, &CompAttester, &CompRelatesTo, &CompEvent, &CompSection, &fhir_Composition,
+	&ConsentPolicy,
+	&ConsentVerification,
+	&ConsentActor,
+	&ConsentData,
+	&ConsentProvision,
+	&fhir_Consent,
+	&CareTeamParticipant,
+	&fhir_CareTeam,
+	&Extension,
+	&Period,
+	&Coding,
+	&CodeableConcept,
+	&Identifier,
+	&HumanName,
+	&ContactPoint,
+	&Address,
+	&Reference,
+	&Attachment,
+	&Quantity,
+	&Range,
+	&Ratio,
+	&Annotation,
+	&TimingRepeat,
+	&Timing,
+	&Meta,
+	&Narrative,
+	&Age,
+	&Duration,
+	&PatientContact,
+	&PatientCommunication,
+	&PatientLink,
+	&fhir_Patient,
+	&OrganizationContact,
+	&fhir_Organization,
+	&PractitionerQualification,
+	&fhir_Practitioner,
+	&DosageDoseAndRate,
+	&Dosage,
+	&EncounterStatusHistory,
+	&EncounterClassHistory,
+	&EncounterParticipant,
+	&EncounterDiagnosis,
+	&EncounterHospitalization,
+	&EncounterLocation,
+	&fhir_Encounter,
+	&ConditionStage,
+	&ConditionEvidence,
+	&fhir_Condition,
+	&AllergyReaction,
+	&fhir_AllergyIntolerance,
+	&ProcedurePerformer,
+	&ProcedureFocalDevice,
+	&fhir_Procedure,
+	&MedReqInitialFill,
+	&MedReqDispense,
+	&MedReqSubstitution,
+	&fhir_MedicationRequest,
+	&MedAdminPerformer,
+	&MedAdminDosage,
+	&fhir_MedicationAdministration,
+	&MedDispPerformer,
+	&MedDispSubstitution,
+	&fhir_MedicationDispense,
+	&ImmPerformer,
+	&ImmEducation,
+	&ImmReaction,
+	&ImmProtocol,
+	&fhir_Immunization,
+	&ObsReferenceRange,
+	&ObsComponent,
+	&fhir_Observation,
+	&DiagReportMedia,
+	&fhir_DiagnosticReport,
+	&ImgSeriesPerformer,
+	&ImgInstance,
+	&ImgSeries,
+	&fhir_ImagingStudy,
+	&fhir_ServiceRequest,
+	&NutOralNutrient,
+	&NutOralTexture,
+	&NutOralDiet,
+	&NutSupplement,
+	&NutEnteralAdmin,
+	&NutEnteral,
+	&fhir_NutritionOrder,
+	&DocRefRelatesTo,
+	&DocRefContent,
+	&DocRefContext,
+	&fhir_DocumentReference,
+	&fhir_Binary,
+	&CompAttester,
+	&CompRelatesTo,
+	&CompEvent,
+	&CompSection,
+	&fhir_Composition,
 };
 
 /* Looked up for every complex value of every write: a hash of the names,
@@ -484,9 +582,9 @@ const struct fhir_typedef *fhir_typedef_find(const char *name)
 bool fhir_is_primitive(const char *type)
 {
 	static const char *const prims[] = {
-		"base64Binary", "boolean", "canonical", "code", "date", "dateTime", "decimal", "id", "instant",
-		"integer", "markdown", "oid", "positiveInt", "string", "time", "unsignedInt", "uri", "url",
-		"uuid", "xhtml",
+		"base64Binary", "boolean",     "canonical", "code",     "date", "dateTime",    "decimal",
+		"id",           "instant",     "integer",   "markdown", "oid",  "positiveInt", "string",
+		"time",         "unsignedInt", "uri",       "url",      "uuid", "xhtml",
 	};
 	/* Runs for every element of every write: complex types (capitalised)
 	 * are answered at once, primitives compared from their first letter. */
@@ -500,35 +598,152 @@ bool fhir_is_primitive(const char *type)
 
 /* FHIR R4 (4.0.1) resource type names, sorted. */
 static const char *const r4_names[] = {
-	"Account", "ActivityDefinition", "AdverseEvent", "AllergyIntolerance", "Appointment",
-	"AppointmentResponse", "AuditEvent", "Basic", "Binary", "BiologicallyDerivedProduct", "BodyStructure",
-	"Bundle", "CapabilityStatement", "CarePlan", "CareTeam", "CatalogEntry", "ChargeItem",
-	"ChargeItemDefinition", "Claim", "ClaimResponse", "ClinicalImpression", "CodeSystem", "Communication",
-	"CommunicationRequest", "CompartmentDefinition", "Composition", "ConceptMap", "Condition", "Consent",
-	"Contract", "Coverage", "CoverageEligibilityRequest", "CoverageEligibilityResponse", "DetectedIssue",
-	"Device", "DeviceDefinition", "DeviceMetric", "DeviceRequest", "DeviceUseStatement", "DiagnosticReport",
-	"DocumentManifest", "DocumentReference", "EffectEvidenceSynthesis", "Encounter", "Endpoint",
-	"EnrollmentRequest", "EnrollmentResponse", "EpisodeOfCare", "EventDefinition", "Evidence",
-	"EvidenceVariable", "ExampleScenario", "ExplanationOfBenefit", "FamilyMemberHistory", "Flag", "Goal",
-	"GraphDefinition", "Group", "GuidanceResponse", "HealthcareService", "ImagingStudy", "Immunization",
-	"ImmunizationEvaluation", "ImmunizationRecommendation", "ImplementationGuide", "InsurancePlan",
-	"Invoice", "Library", "Linkage", "List", "Location", "Measure", "MeasureReport", "Media", "Medication",
-	"MedicationAdministration", "MedicationDispense", "MedicationKnowledge", "MedicationRequest",
-	"MedicationStatement", "MedicinalProduct", "MedicinalProductAuthorization",
-	"MedicinalProductContraindication", "MedicinalProductIndication", "MedicinalProductIngredient",
-	"MedicinalProductInteraction", "MedicinalProductManufactured", "MedicinalProductPackaged",
-	"MedicinalProductPharmaceutical", "MedicinalProductUndesirableEffect", "MessageDefinition",
-	"MessageHeader", "MolecularSequence", "NamingSystem", "NutritionOrder", "Observation",
-	"ObservationDefinition", "OperationDefinition", "OperationOutcome", "Organization",
-	"OrganizationAffiliation", "Parameters", "Patient", "PaymentNotice", "PaymentReconciliation", "Person",
-	"PlanDefinition", "Practitioner", "PractitionerRole", "Procedure", "Provenance", "Questionnaire",
-	"QuestionnaireResponse", "RelatedPerson", "RequestGroup", "ResearchDefinition",
-	"ResearchElementDefinition", "ResearchStudy", "ResearchSubject", "RiskAssessment", "RiskEvidenceSynthesis",
-	"Schedule", "SearchParameter", "ServiceRequest", "Slot", "Specimen", "SpecimenDefinition",
-	"StructureDefinition", "StructureMap", "Subscription", "Substance", "SubstanceNucleicAcid",
-	"SubstancePolymer", "SubstanceProtein", "SubstanceReferenceInformation", "SubstanceSourceMaterial",
-	"SubstanceSpecification", "SupplyDelivery", "SupplyRequest", "Task", "TerminologyCapabilities",
-	"TestReport", "TestScript", "ValueSet", "VerificationResult", "VisionPrescription",
+	"Account",
+	"ActivityDefinition",
+	"AdverseEvent",
+	"AllergyIntolerance",
+	"Appointment",
+	"AppointmentResponse",
+	"AuditEvent",
+	"Basic",
+	"Binary",
+	"BiologicallyDerivedProduct",
+	"BodyStructure",
+	"Bundle",
+	"CapabilityStatement",
+	"CarePlan",
+	"CareTeam",
+	"CatalogEntry",
+	"ChargeItem",
+	"ChargeItemDefinition",
+	"Claim",
+	"ClaimResponse",
+	"ClinicalImpression",
+	"CodeSystem",
+	"Communication",
+	"CommunicationRequest",
+	"CompartmentDefinition",
+	"Composition",
+	"ConceptMap",
+	"Condition",
+	"Consent",
+	"Contract",
+	"Coverage",
+	"CoverageEligibilityRequest",
+	"CoverageEligibilityResponse",
+	"DetectedIssue",
+	"Device",
+	"DeviceDefinition",
+	"DeviceMetric",
+	"DeviceRequest",
+	"DeviceUseStatement",
+	"DiagnosticReport",
+	"DocumentManifest",
+	"DocumentReference",
+	"EffectEvidenceSynthesis",
+	"Encounter",
+	"Endpoint",
+	"EnrollmentRequest",
+	"EnrollmentResponse",
+	"EpisodeOfCare",
+	"EventDefinition",
+	"Evidence",
+	"EvidenceVariable",
+	"ExampleScenario",
+	"ExplanationOfBenefit",
+	"FamilyMemberHistory",
+	"Flag",
+	"Goal",
+	"GraphDefinition",
+	"Group",
+	"GuidanceResponse",
+	"HealthcareService",
+	"ImagingStudy",
+	"Immunization",
+	"ImmunizationEvaluation",
+	"ImmunizationRecommendation",
+	"ImplementationGuide",
+	"InsurancePlan",
+	"Invoice",
+	"Library",
+	"Linkage",
+	"List",
+	"Location",
+	"Measure",
+	"MeasureReport",
+	"Media",
+	"Medication",
+	"MedicationAdministration",
+	"MedicationDispense",
+	"MedicationKnowledge",
+	"MedicationRequest",
+	"MedicationStatement",
+	"MedicinalProduct",
+	"MedicinalProductAuthorization",
+	"MedicinalProductContraindication",
+	"MedicinalProductIndication",
+	"MedicinalProductIngredient",
+	"MedicinalProductInteraction",
+	"MedicinalProductManufactured",
+	"MedicinalProductPackaged",
+	"MedicinalProductPharmaceutical",
+	"MedicinalProductUndesirableEffect",
+	"MessageDefinition",
+	"MessageHeader",
+	"MolecularSequence",
+	"NamingSystem",
+	"NutritionOrder",
+	"Observation",
+	"ObservationDefinition",
+	"OperationDefinition",
+	"OperationOutcome",
+	"Organization",
+	"OrganizationAffiliation",
+	"Parameters",
+	"Patient",
+	"PaymentNotice",
+	"PaymentReconciliation",
+	"Person",
+	"PlanDefinition",
+	"Practitioner",
+	"PractitionerRole",
+	"Procedure",
+	"Provenance",
+	"Questionnaire",
+	"QuestionnaireResponse",
+	"RelatedPerson",
+	"RequestGroup",
+	"ResearchDefinition",
+	"ResearchElementDefinition",
+	"ResearchStudy",
+	"ResearchSubject",
+	"RiskAssessment",
+	"RiskEvidenceSynthesis",
+	"Schedule",
+	"SearchParameter",
+	"ServiceRequest",
+	"Slot",
+	"Specimen",
+	"SpecimenDefinition",
+	"StructureDefinition",
+	"StructureMap",
+	"Subscription",
+	"Substance",
+	"SubstanceNucleicAcid",
+	"SubstancePolymer",
+	"SubstanceProtein",
+	"SubstanceReferenceInformation",
+	"SubstanceSourceMaterial",
+	"SubstanceSpecification",
+	"SupplyDelivery",
+	"SupplyRequest",
+	"Task",
+	"TerminologyCapabilities",
+	"TestReport",
+	"TestScript",
+	"ValueSet",
+	"VerificationResult",
+	"VisionPrescription",
 };
 
 bool fhir_is_r4_resource_name(const char *name, size_t len)
@@ -551,4 +766,3 @@ bool fhir_is_r4_resource_name(const char *name, size_t len)
 	}
 	return false;
 }
-

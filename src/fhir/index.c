@@ -49,7 +49,8 @@ static enum rk_status emit_token(struct ix *x, struct str system, struct str cod
 {
 	if (!code.len)
 		return RK_OK;
-	return emit(x, (struct store_index_entry){.kind = IDX_TOKEN, .a = system.ptr ? system : STR_LIT(""), .b = code});
+	return emit(x,
+		    (struct store_index_entry){.kind = IDX_TOKEN, .a = system.ptr ? system : STR_LIT(""), .b = code});
 }
 
 static enum rk_status emit_string(struct ix *x, struct str raw)
@@ -77,7 +78,8 @@ static enum rk_status emit_date(struct ix *x, struct str v, enum time_kind kind,
 	struct time_range r;
 	if (!time_parse_fhir(v, kind, &r))
 		return RK_OK; /* validated before; a non-date leaf is not indexed */
-	return emit(x, (struct store_index_entry){.kind = IDX_DATE, .lo = lo_open ? RK_TIME_MIN_MS : r.lo,
+	return emit(x, (struct store_index_entry){.kind = IDX_DATE,
+						  .lo = lo_open ? RK_TIME_MIN_MS : r.lo,
 						  .hi = hi_open ? RK_TIME_MAX_MS : r.hi});
 }
 
@@ -134,9 +136,9 @@ static enum rk_status leaf(struct ix *x, const char *type, const json_t *v)
 			for (size_t i = 0; i < 3 && rc == RK_OK; i++) {
 				size_t k;
 				json_t *g;
-				json_array_foreach(json_object_get(v, lists[i]), k, g)
-					if (rc == RK_OK && json_is_string(g))
-						rc = emit_string(x, rk_json_strv(g));
+				json_array_foreach(json_object_get(v, lists[i]), k,
+						   g) if (rc == RK_OK && json_is_string(g)) rc =
+					emit_string(x, rk_json_strv(g));
 			}
 			/* family + given together, so "山田太郎" and "ヤマダタロウ" match. */
 			struct str fam = jstr(v, "family");
@@ -150,23 +152,25 @@ static enum rk_status leaf(struct ix *x, const char *type, const json_t *v)
 			return rc;
 		}
 		if (strcmp(type, "Address") == 0) {
-			static const char *const parts[] = {"text", "city", "district", "state", "postalCode", "country"};
+			static const char *const parts[] = {"text",  "city",       "district",
+							    "state", "postalCode", "country"};
 			for (size_t i = 0; i < 6 && rc == RK_OK; i++)
 				rc = emit_string(x, jstr(v, parts[i]));
 			size_t k;
 			json_t *l;
-			json_array_foreach(json_object_get(v, "line"), k, l)
-				if (rc == RK_OK && json_is_string(l))
-					rc = emit_string(x, rk_json_strv(l));
+			json_array_foreach(json_object_get(v, "line"), k, l) if (rc == RK_OK && json_is_string(l)) rc =
+				emit_string(x, rk_json_strv(l));
 			return rc;
 		}
 		return RK_OK;
 	case SP_DATE:
 		if (json_is_string(v))
-			return emit_date(x, rk_json_strv(v), strcmp(type, "date") == 0 ? TIME_DATE : TIME_DATETIME, false, false);
+			return emit_date(x, rk_json_strv(v), strcmp(type, "date") == 0 ? TIME_DATE : TIME_DATETIME,
+					 false, false);
 		if (json_is_object(v) && strcmp(type, "Period") == 0) {
 			struct str s = jstr(v, "start"), e = jstr(v, "end");
-			struct time_range a = {RK_TIME_MIN_MS, RK_TIME_MIN_MS, TP_DAY}, b = {RK_TIME_MAX_MS, RK_TIME_MAX_MS, TP_DAY};
+			struct time_range a = {RK_TIME_MIN_MS, RK_TIME_MIN_MS, TP_DAY},
+					  b = {RK_TIME_MAX_MS, RK_TIME_MAX_MS, TP_DAY};
 			if (s.len && !time_parse_fhir(s, TIME_DATETIME, &a))
 				return RK_OK;
 			if (e.len && !time_parse_fhir(e, TIME_DATETIME, &b))
@@ -181,7 +185,8 @@ static enum rk_status leaf(struct ix *x, const char *type, const json_t *v)
 		if (!str_cut(ref, '/', &t, &rest))
 			return RK_OK;
 		str_cut(rest, '/', &id, &rest);
-		if (x->sp->filter && str_starts_with(str_c(x->sp->filter), "target=") && !str_eq_c(t, x->sp->filter + 7))
+		if (x->sp->filter && str_starts_with(str_c(x->sp->filter), "target=") &&
+		    !str_eq_c(t, x->sp->filter + 7))
 			return RK_OK; /* "patient" indexes only the Patient references of "subject" */
 		return emit(x, (struct store_index_entry){.kind = IDX_REFERENCE, .a = t, .b = id});
 	}

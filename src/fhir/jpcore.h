@@ -12,28 +12,28 @@
 #define RK_CARE_OFFICE_CODE_SYSTEM "urn:renkei:IdSystem:care-office-no"
 /* Name representation: valueCode IDE (漢字), SYL (カナ), ABC (ローマ字). */
 #define JP_NAME_REPRESENTATION_EXT "http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation"
-#define JP_PROFILE_PATIENT "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Patient"
-#define JP_PROFILE_ORGANIZATION "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Organization"
-#define JP_PROFILE_PRACTITIONER "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Practitioner"
+#define JP_PROFILE_PATIENT         "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Patient"
+#define JP_PROFILE_ORGANIZATION    "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Organization"
+#define JP_PROFILE_PRACTITIONER    "http://jpfhir.jp/fhir/core/StructureDefinition/JP_Practitioner"
 /* Kind of participating facility (病院, 診療所, 薬局, ...): renkei's code system. */
 #define RK_FACILITY_KIND_SYSTEM "urn:renkei:CodeSystem:facility-kind"
 /* Kind of consent (個別同意 / 包括同意 / 拒否): renkei's code system on Consent.category. */
 #define RK_CONSENT_KIND_SYSTEM "urn:renkei:CodeSystem:consent-kind"
 /* Consent.provision.actor roles: the disclosing (custodian) and the viewing facility. */
 #define V3_PARTICIPATION_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-#define CONSENT_ROLE_SOURCE "CST"
-#define CONSENT_ROLE_VIEWER "IRCP"
+#define CONSENT_ROLE_SOURCE     "CST"
+#define CONSENT_ROLE_VIEWER     "IRCP"
 /* Staff ID within a facility: this prefix followed by the facility code (JP Core). */
 #define JP_STAFF_ID_SYSTEM_PREFIX "urn:oid:1.2.392.100495.20.3.41.1"
 /* 医籍登録番号 (medical registration number). */
 #define JP_MEDICAL_REGISTRATION_SYSTEM "urn:oid:1.2.392.100495.20.3.31"
 
 /* Japanese code systems (JP Core) whose codes have a fixed shape. */
-#define JP_HOT9_SYSTEM "urn:oid:1.2.392.200119.4.403.1"          /* 医薬品 HOT9: 9 digits */
-#define JP_YJ_SYSTEM "urn:oid:1.2.392.100495.20.1.73"            /* 個別医薬品コード (YJ): 12 */
-#define JP_JLAC10_SYSTEM "urn:oid:1.2.392.200119.4.504"          /* 臨床検査 JLAC10: 17 */
+#define JP_HOT9_SYSTEM          "urn:oid:1.2.392.200119.4.403.1" /* 医薬品 HOT9: 9 digits */
+#define JP_YJ_SYSTEM            "urn:oid:1.2.392.100495.20.1.73" /* 個別医薬品コード (YJ): 12 */
+#define JP_JLAC10_SYSTEM        "urn:oid:1.2.392.200119.4.504"   /* 臨床検査 JLAC10: 17 */
 #define JP_MEDIS_DISEASE_SYSTEM "urn:oid:1.2.392.200119.4.101.6" /* MEDIS 病名交換用コード: 4 */
-#define JP_ICD10_SYSTEM "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* no dot: E119 */
+#define JP_ICD10_SYSTEM         "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* no dot: E119 */
 
 #include <stdbool.h>
 

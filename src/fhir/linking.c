@@ -26,9 +26,9 @@ static bool syllabic(const json_t *name)
 {
 	size_t i;
 	json_t *ext;
-	json_array_foreach(json_object_get(name, "extension"), i, ext)
-		if (str_eq_c(jstr(ext, "url"), JP_NAME_REPRESENTATION_EXT) && str_eq_c(jstr(ext, "valueCode"), "SYL"))
-			return true;
+	json_array_foreach(json_object_get(name, "extension"), i,
+			   ext) if (str_eq_c(jstr(ext, "url"), JP_NAME_REPRESENTATION_EXT) &&
+				    str_eq_c(jstr(ext, "valueCode"), "SYL")) return true;
 	return false;
 }
 
@@ -50,9 +50,8 @@ static void name_key(const json_t *name, char *out, size_t cap)
 	buf_put_str(&raw, jstr(name, "family"));
 	size_t i;
 	json_t *g;
-	json_array_foreach(json_object_get(name, "given"), i, g)
-		if (json_is_string(g))
-			buf_put_str(&raw, rk_json_strv(g));
+	json_array_foreach(json_object_get(name, "given"), i, g) if (json_is_string(g))
+		buf_put_str(&raw, rk_json_strv(g));
 	if (!raw.len)
 		buf_put_str(&raw, jstr(name, "text"));
 	norm_into(raw.overflow ? STR_NULL : buf_str(&raw), out, cap);
@@ -64,9 +63,7 @@ void linking_features(const json_t *patient, struct linking_features *out)
 	memset(out, 0, sizeof *out);
 	json_t *names = json_object_get(patient, "name"), *name = NULL, *n;
 	size_t i;
-	json_array_foreach(names, i, n)
-		if (!name && syllabic(n))
-			name = n;
+	json_array_foreach(names, i, n) if (!name && syllabic(n)) name = n;
 	if (!name)
 		name = json_array_get(names, 0);
 	char nk[RK_MAX_MATCH_KEY];
@@ -98,9 +95,8 @@ void linking_features(const json_t *patient, struct linking_features *out)
 		buf_put_str(&raw, jstr(addr, "state"));
 		buf_put_str(&raw, jstr(addr, "city"));
 		json_t *line;
-		json_array_foreach(json_object_get(addr, "line"), i, line)
-			if (json_is_string(line))
-				buf_put_str(&raw, rk_json_strv(line));
+		json_array_foreach(json_object_get(addr, "line"), i, line) if (json_is_string(line))
+			buf_put_str(&raw, rk_json_strv(line));
 		norm_into(raw.overflow ? STR_NULL : buf_str(&raw), out->address, sizeof out->address);
 		buf_free(&raw);
 	}
@@ -117,7 +113,8 @@ int linking_score(const struct linking_features *a, const struct linking_feature
 	struct buf r;
 	buf_init(&r, cap ? cap - 1 : 0);
 	const char *bar_a = strrchr(a->key, '|'), *bar_b = strrchr(b->key, '|');
-	if (bar_a && bar_b && bar_a - a->key == bar_b - b->key && strncmp(a->key, b->key, (size_t)(bar_a - a->key)) == 0) {
+	if (bar_a && bar_b && bar_a - a->key == bar_b - b->key &&
+	    strncmp(a->key, b->key, (size_t)(bar_a - a->key)) == 0) {
 		score += 40;
 		buf_puts(&r, "name");
 	}
@@ -172,7 +169,8 @@ static enum rk_status prep(struct store *s, const char *sql, struct store_stmt *
 }
 
 /* Run a statement; *changed (may be NULL) gets the rows it changed. */
-static enum rk_status run(struct store *s, int64_t *changed, struct rk_err *err, const char *sql, const char *kinds, ...)
+static enum rk_status run(struct store *s, int64_t *changed, struct rk_err *err, const char *sql, const char *kinds,
+			  ...)
 {
 	va_list ap;
 	va_start(ap, kinds);
@@ -201,7 +199,8 @@ enum rk_status linking_registered(struct fhir_ctx *ctx, const struct fhir_write 
 	if (!f)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	linking_features(w->res, f);
-	enum rk_status rc = run(ctx->store, NULL, err,
+	enum rk_status rc = run(
+		ctx->store, NULL, err,
 		"INSERT INTO patient_match_key (patient_id, match_key, gender, postal, address) VALUES (?, ?, ?, ?, ?)"
 		" ON CONFLICT (patient_id) DO UPDATE SET match_key = excluded.match_key, gender = excluded.gender,"
 		" postal = excluded.postal, address = excluded.address",
@@ -209,16 +208,19 @@ enum rk_status linking_registered(struct fhir_ctx *ctx, const struct fhir_write 
 	if (rc == RK_OK)
 		rc = run(ctx->store, NULL, err,
 			 "INSERT INTO patient_identity (patient_id, regional_id, since) VALUES (?, ?, 0)"
-			 " ON CONFLICT (patient_id, regional_id) DO NOTHING", "SS", w->id, w->regional_id);
+			 " ON CONFLICT (patient_id, regional_id) DO NOTHING",
+			 "SS", w->id, w->regional_id);
 	if (rc != RK_OK || !w->new_regional || !f->key[0])
 		return rc;
 
 	/* Look-alikes: one index range of the key, bounded. */
 	struct store_stmt *st;
-	rc = store_prepare(ctx->store,
+	rc = store_prepare(
+		ctx->store,
 		"SELECT k.patient_id, k.gender, k.postal, k.address, l.regional_id FROM patient_match_key k"
 		" JOIN patient_link l ON l.patient_id = k.patient_id WHERE k.match_key = ? AND k.patient_id <> ?"
-		" ORDER BY k.patient_id LIMIT ?", &st, err);
+		" ORDER BY k.patient_id LIMIT ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(f->key));
@@ -283,19 +285,20 @@ enum rk_status linking_registered(struct fhir_ctx *ctx, const struct fhir_write 
 			continue;
 		char id[RAND_ID_LEN + 1];
 		rand_id(id);
-		rc = run(ctx->store, NULL, err,
-			 "INSERT INTO patient_match (candidate_id, regional_a, regional_b, patient_a, patient_b, score, reasons,"
-			 " status, created_at, decided_by, decided_at, note, merge_id)"
-			 " VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, '', 0, '', '') ON CONFLICT (regional_a, regional_b) DO NOTHING",
-			 "sSSSSisi", id, rows[at].regional, w->regional_id, rows[at].patient, w->id, (int64_t)best, best_reasons,
-			 ctx->now);
+		rc = run(
+			ctx->store, NULL, err,
+			"INSERT INTO patient_match (candidate_id, regional_a, regional_b, patient_a, patient_b, score, reasons,"
+			" status, created_at, decided_by, decided_at, note, merge_id)"
+			" VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, '', 0, '', '') ON CONFLICT (regional_a, regional_b) DO NOTHING",
+			"sSSSSisi", id, rows[at].regional, w->regional_id, rows[at].patient, w->id, (int64_t)best,
+			best_reasons, ctx->now);
 	}
 	return rc;
 }
 
 /* ---- review --------------------------------------------------------------- */
 
-#define CANDIDATE_COLS                                                                                            \
+#define CANDIDATE_COLS                                                                                                \
 	"candidate_id, regional_a, regional_b, patient_a, patient_b, score, reasons, status, created_at, decided_by," \
 	" decided_at, note, merge_id"
 
@@ -320,9 +323,11 @@ enum rk_status linking_candidates(struct store *s, const char *status, int64_t c
 				  linking_candidate_fn fn, void *arg, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"SELECT " CANDIDATE_COLS " FROM patient_match WHERE (status = ? OR CAST(? AS TEXT) = '')"
-		" ORDER BY created_at DESC, candidate_id LIMIT ? OFFSET ?", &st, err);
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT " CANDIDATE_COLS " FROM patient_match WHERE (status = ? OR CAST(? AS TEXT) = '')"
+			      " ORDER BY created_at DESC, candidate_id LIMIT ? OFFSET ?",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(status ? status : ""));
@@ -347,7 +352,8 @@ enum rk_status linking_current(struct store *s, struct str regional, char out[RE
 		return RK_NOT_FOUND;
 	for (int hop = 0; hop < RK_MAX_MERGE_DEPTH; hop++) {
 		struct store_stmt *st;
-		enum rk_status rc = store_prepare(s, "SELECT merged_into FROM regional_patient WHERE regional_id = ?", &st, err);
+		enum rk_status rc =
+			store_prepare(s, "SELECT merged_into FROM regional_patient WHERE regional_id = ?", &st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_text(st, 1, str_c(cur));
@@ -368,14 +374,16 @@ enum rk_status linking_current(struct store *s, struct str regional, char out[RE
 		}
 		memcpy(cur, next, sizeof cur);
 	}
-	return rk_fail(err, RK_CONFLICT, "regional ID %.*s: merges nest deeper than %d", STR_FMT(regional), RK_MAX_MERGE_DEPTH);
+	return rk_fail(err, RK_CONFLICT, "regional ID %.*s: merges nest deeper than %d", STR_FMT(regional),
+		       RK_MAX_MERGE_DEPTH);
 }
 
 /* The regional ID must exist and not have been merged away. */
 static enum rk_status check_current(struct fhir_ctx *ctx, const char *id, const char *what, struct rk_err *err)
 {
 	if (!regional_id_valid(str_c(id)))
-		return rk_fail(err, RK_INVALID, "%s '%.40s' is not a regional patient ID (13 digits with a check digit)", what, id);
+		return rk_fail(err, RK_INVALID,
+			       "%s '%.40s' is not a regional patient ID (13 digits with a check digit)", what, id);
 	char cur[REGIONAL_ID_LEN + 1];
 	enum rk_status rc = linking_current(ctx->store, str_c(id), cur, err);
 	if (rc == RK_NOT_FOUND)
@@ -385,7 +393,8 @@ static enum rk_status check_current(struct fhir_ctx *ctx, const char *id, const 
 	if (strcmp(cur, id) != 0)
 		return rk_fail(err, RK_CONFLICT,
 			       "regional patient ID %s (%s) was already merged into %s; only current IDs can be merged "
-			       "(merging into or from a merged-away ID would make a chain or a cycle)", id, what, cur);
+			       "(merging into or from a merged-away ID would make a chain or a cycle)",
+			       id, what, cur);
 	return RK_OK;
 }
 
@@ -411,13 +420,14 @@ static enum rk_status rewrite_patient(struct fhir_ctx *ctx, struct str id, const
 	json_t *ids = json_object_get(res, "identifier"), *ident;
 	size_t i;
 	bool done = false;
-	json_array_foreach(ids, i, ident)
-		if (str_eq_c(jstr(ident, "system"), ctx->cfg->region_id_system)) {
-			json_object_set_new(ident, "value", json_string(regional));
-			done = true;
-		}
+	json_array_foreach(ids, i, ident) if (str_eq_c(jstr(ident, "system"), ctx->cfg->region_id_system))
+	{
+		json_object_set_new(ident, "value", json_string(regional));
+		done = true;
+	}
 	if (!done && json_is_array(ids))
-		json_array_append_new(ids, json_pack("{s:s, s:s}", "system", ctx->cfg->region_id_system, "value", regional));
+		json_array_append_new(ids,
+				      json_pack("{s:s, s:s}", "system", ctx->cfg->region_id_system, "value", regional));
 	struct fhir_ctx bctx = *ctx;
 	bctx.batch = true;
 	bctx.trusted = true;
@@ -472,8 +482,8 @@ static enum rk_status pending_candidate(struct fhir_ctx *ctx, const char *id, ch
 					char b[REGIONAL_ID_LEN + 1], struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ctx->store, "SELECT " CANDIDATE_COLS " FROM patient_match WHERE candidate_id = ?",
-					  &st, err);
+	enum rk_status rc = store_prepare(
+		ctx->store, "SELECT " CANDIDATE_COLS " FROM patient_match WHERE candidate_id = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(id));
@@ -510,12 +520,14 @@ static enum rk_status do_merge(struct fhir_ctx *ctx, const struct linking_reques
 		str_copy(out->candidate_id, sizeof out->candidate_id, str_c(rq->candidate_id));
 		bool into_b = rq->into && rq->into[0] && strcmp(rq->into, b) == 0;
 		if (rq->into && rq->into[0] && !into_b && strcmp(rq->into, a) != 0)
-			return rk_fail(err, RK_INVALID, "into must be one of the candidate's regional IDs (%s or %s)", a, b);
+			return rk_fail(err, RK_INVALID, "into must be one of the candidate's regional IDs (%s or %s)",
+				       a, b);
 		memcpy(out->into, into_b ? b : a, sizeof out->into);
 		memcpy(out->from, into_b ? a : b, sizeof out->from);
 	} else {
 		if (!rq->from || !rq->from[0] || !rq->into || !rq->into[0])
-			return rk_fail(err, RK_INVALID, "name a candidate, or the regional IDs from (merged away) and into (surviving)");
+			return rk_fail(err, RK_INVALID,
+				       "name a candidate, or the regional IDs from (merged away) and into (surviving)");
 		str_copy(out->from, sizeof out->from, str_c(rq->from));
 		str_copy(out->into, sizeof out->into, str_c(rq->into));
 		if (strlen(rq->from) > REGIONAL_ID_LEN || strlen(rq->into) > REGIONAL_ID_LEN)
@@ -523,34 +535,40 @@ static enum rk_status do_merge(struct fhir_ctx *ctx, const struct linking_reques
 	}
 	if (strcmp(out->from, out->into) == 0)
 		return rk_fail(err, RK_INVALID, "cannot merge regional patient ID %s into itself", out->from);
-	if ((rc = check_current(ctx, out->from, "from", err)) != RK_OK || (rc = check_current(ctx, out->into, "into", err)) != RK_OK)
+	if ((rc = check_current(ctx, out->from, "from", err)) != RK_OK ||
+	    (rc = check_current(ctx, out->into, "into", err)) != RK_OK)
 		return rc;
 	rand_id(out->merge_id);
-	if ((rc = member_ids(ctx, "SELECT patient_id FROM patient_link WHERE regional_id = ? ORDER BY patient_id", out->from,
-			     out, err)) != RK_OK)
+	if ((rc = member_ids(ctx, "SELECT patient_id FROM patient_link WHERE regional_id = ? ORDER BY patient_id",
+			     out->from, out, err)) != RK_OK)
 		return rc;
-	rc = run(ctx->store, NULL, err, "UPDATE patient_link SET regional_id = ? WHERE regional_id = ?", "ss", out->into,
-		 out->from);
+	rc = run(ctx->store, NULL, err, "UPDATE patient_link SET regional_id = ? WHERE regional_id = ?", "ss",
+		 out->into, out->from);
 	for (size_t i = 0; i < out->n && rc == RK_OK; i++) {
-		rc = run(ctx->store, NULL, err, "INSERT INTO patient_merge_member (merge_id, patient_id) VALUES (?, ?)", "sS",
-			 out->merge_id, out->patients[i]);
+		rc = run(ctx->store, NULL, err, "INSERT INTO patient_merge_member (merge_id, patient_id) VALUES (?, ?)",
+			 "sS", out->merge_id, out->patients[i]);
 		if (rc == RK_OK)
 			rc = run(ctx->store, NULL, err,
 				 "INSERT INTO patient_identity (patient_id, regional_id, since) VALUES (?, ?, ?)"
-				 " ON CONFLICT (patient_id, regional_id) DO NOTHING", "Ssi", out->patients[i], out->into, ctx->now);
+				 " ON CONFLICT (patient_id, regional_id) DO NOTHING",
+				 "Ssi", out->patients[i], out->into, ctx->now);
 	}
 	if (rc == RK_OK)
-		rc = run(ctx->store, NULL, err, "UPDATE regional_patient SET merged_into = ? WHERE regional_id = ?", "ss",
-			 out->into, out->from);
+		rc = run(ctx->store, NULL, err, "UPDATE regional_patient SET merged_into = ? WHERE regional_id = ?",
+			 "ss", out->into, out->from);
 	if (rc == RK_OK)
-		rc = run(ctx->store, NULL, err,
-			 "INSERT INTO patient_merge (merge_id, from_regional, into_regional, candidate_id, merged_by, merged_at,"
-			 " reason, unmerged_by, unmerged_at, unmerge_reason) VALUES (?, ?, ?, ?, ?, ?, ?, '', 0, '')",
-			 "sssssis", out->merge_id, out->from, out->into, out->candidate_id, rq->account, ctx->now, rq->reason);
+		rc = run(
+			ctx->store, NULL, err,
+			"INSERT INTO patient_merge (merge_id, from_regional, into_regional, candidate_id, merged_by, merged_at,"
+			" reason, unmerged_by, unmerged_at, unmerge_reason) VALUES (?, ?, ?, ?, ?, ?, ?, '', 0, '')",
+			"sssssis", out->merge_id, out->from, out->into, out->candidate_id, rq->account, ctx->now,
+			rq->reason);
 	if (rc == RK_OK && out->candidate_id[0])
-		rc = run(ctx->store, NULL, err,
-			 "UPDATE patient_match SET status = 'merged', decided_by = ?, decided_at = ?, note = ?, merge_id = ?"
-			 " WHERE candidate_id = ?", "sisss", rq->account, ctx->now, rq->reason, out->merge_id, out->candidate_id);
+		rc = run(
+			ctx->store, NULL, err,
+			"UPDATE patient_match SET status = 'merged', decided_by = ?, decided_at = ?, note = ?, merge_id = ?"
+			" WHERE candidate_id = ?",
+			"sisss", rq->account, ctx->now, rq->reason, out->merge_id, out->candidate_id);
 	for (size_t i = 0; i < out->n && rc == RK_OK; i++)
 		rc = rewrite_patient(ctx, out->patients[i], out->into, &out->versions[i], err);
 	return rc;
@@ -573,10 +591,12 @@ static enum rk_status do_unmerge(struct fhir_ctx *ctx, const struct linking_requ
 		return rc;
 	/* The merge in force that moved this registration into its present ID. */
 	struct store_stmt *st;
-	rc = store_prepare(ctx->store,
+	rc = store_prepare(
+		ctx->store,
 		"SELECT m.merge_id, m.from_regional, m.into_regional, m.candidate_id FROM patient_merge m"
 		" JOIN patient_merge_member mm ON mm.merge_id = m.merge_id WHERE mm.patient_id = ? AND m.unmerged_at = 0"
-		" AND m.into_regional = ? ORDER BY m.merged_at DESC, m.merge_id LIMIT 1", &st, err);
+		" AND m.into_regional = ? ORDER BY m.merged_at DESC, m.merge_id LIMIT 1",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, pid);
@@ -593,9 +613,11 @@ static enum rk_status do_unmerge(struct fhir_ctx *ctx, const struct linking_requ
 	if (rc != RK_OK)
 		return rc;
 	if (!row)
-		return rk_fail(err, RK_CONFLICT,
-			       "Patient/%.*s was not moved by a merge in force: nothing to unmerge (give a registration of the "
-			       "merged-away regional ID)", STR_FMT(pid));
+		return rk_fail(
+			err, RK_CONFLICT,
+			"Patient/%.*s was not moved by a merge in force: nothing to unmerge (give a registration of the "
+			"merged-away regional ID)",
+			STR_FMT(pid));
 	if ((rc = check_current(ctx, out->into, "into", err)) != RK_OK)
 		return rc;
 	if ((rc = member_ids(ctx, "SELECT patient_id FROM patient_merge_member WHERE merge_id = ? ORDER BY patient_id",
@@ -603,36 +625,43 @@ static enum rk_status do_unmerge(struct fhir_ctx *ctx, const struct linking_requ
 		return rc;
 	for (size_t i = 0; i < out->n && rc == RK_OK; i++) {
 		int64_t changed = 0;
-		rc = run(ctx->store, &changed, err, "UPDATE patient_link SET regional_id = ? WHERE patient_id = ? AND regional_id = ?",
-			 "sSs", out->from, out->patients[i], out->into);
+		rc = run(ctx->store, &changed, err,
+			 "UPDATE patient_link SET regional_id = ? WHERE patient_id = ? AND regional_id = ?", "sSs",
+			 out->from, out->patients[i], out->into);
 		if (rc == RK_OK && changed != 1)
 			rc = rk_fail(err, RK_CONFLICT, "Patient/%.*s is no longer linked to %s; cannot unmerge exactly",
 				     STR_FMT(out->patients[i]), out->into);
 		if (rc == RK_OK)
-			rc = run(ctx->store, NULL, err, "DELETE FROM patient_identity WHERE patient_id = ? AND regional_id = ?",
-				 "Ss", out->patients[i], out->into);
+			rc = run(ctx->store, NULL, err,
+				 "DELETE FROM patient_identity WHERE patient_id = ? AND regional_id = ?", "Ss",
+				 out->patients[i], out->into);
 	}
 	/* Consents and care teams recorded during the merge for the moved registrations go with them. */
 	if (rc == RK_OK)
-		rc = run(ctx->store, NULL, err,
-			 "UPDATE consent_fact SET regional_id = ? WHERE regional_id = ? AND consent_id IN (SELECT r.id FROM resource r"
-			 " JOIN patient_merge_member mm ON mm.patient_id = r.patient_id WHERE r.type = 'Consent' AND mm.merge_id = ?)",
-			 "sss", out->from, out->into, out->merge_id);
+		rc = run(
+			ctx->store, NULL, err,
+			"UPDATE consent_fact SET regional_id = ? WHERE regional_id = ? AND consent_id IN (SELECT r.id FROM resource r"
+			" JOIN patient_merge_member mm ON mm.patient_id = r.patient_id WHERE r.type = 'Consent' AND mm.merge_id = ?)",
+			"sss", out->from, out->into, out->merge_id);
 	if (rc == RK_OK)
-		rc = run(ctx->store, NULL, err,
-			 "UPDATE care_team_member SET regional_id = ? WHERE regional_id = ? AND careteam_id IN (SELECT r.id FROM resource r"
-			 " JOIN patient_merge_member mm ON mm.patient_id = r.patient_id WHERE r.type = 'CareTeam' AND mm.merge_id = ?)",
-			 "sss", out->from, out->into, out->merge_id);
+		rc = run(
+			ctx->store, NULL, err,
+			"UPDATE care_team_member SET regional_id = ? WHERE regional_id = ? AND careteam_id IN (SELECT r.id FROM resource r"
+			" JOIN patient_merge_member mm ON mm.patient_id = r.patient_id WHERE r.type = 'CareTeam' AND mm.merge_id = ?)",
+			"sss", out->from, out->into, out->merge_id);
 	if (rc == RK_OK)
-		rc = run(ctx->store, NULL, err, "UPDATE regional_patient SET merged_into = NULL WHERE regional_id = ?", "s", out->from);
+		rc = run(ctx->store, NULL, err, "UPDATE regional_patient SET merged_into = NULL WHERE regional_id = ?",
+			 "s", out->from);
 	if (rc == RK_OK)
-		rc = run(ctx->store, NULL, err,
-			 "UPDATE patient_merge SET unmerged_by = ?, unmerged_at = ?, unmerge_reason = ? WHERE merge_id = ?", "siss",
-			 rq->account, ctx->now, rq->reason, out->merge_id);
+		rc = run(
+			ctx->store, NULL, err,
+			"UPDATE patient_merge SET unmerged_by = ?, unmerged_at = ?, unmerge_reason = ? WHERE merge_id = ?",
+			"siss", rq->account, ctx->now, rq->reason, out->merge_id);
 	if (rc == RK_OK)
-		rc = run(ctx->store, NULL, err,
-			 "UPDATE patient_match SET status = 'unmerged', decided_by = ?, decided_at = ?, note = ? WHERE merge_id = ?",
-			 "siss", rq->account, ctx->now, rq->reason, out->merge_id);
+		rc = run(
+			ctx->store, NULL, err,
+			"UPDATE patient_match SET status = 'unmerged', decided_by = ?, decided_at = ?, note = ? WHERE merge_id = ?",
+			"siss", rq->account, ctx->now, rq->reason, out->merge_id);
 	for (size_t i = 0; i < out->n && rc == RK_OK; i++)
 		rc = rewrite_patient(ctx, out->patients[i], out->from, &out->versions[i], err);
 	return rc;
@@ -647,9 +676,10 @@ static enum rk_status do_reject(struct fhir_ctx *ctx, const struct linking_reque
 	if (rc != RK_OK)
 		return rc;
 	str_copy(out->candidate_id, sizeof out->candidate_id, str_c(rq->candidate_id));
-	return run(ctx->store, NULL, err,
-		   "UPDATE patient_match SET status = 'rejected', decided_by = ?, decided_at = ?, note = ? WHERE candidate_id = ?",
-		   "siss", rq->account, ctx->now, rq->reason ? rq->reason : "", rq->candidate_id);
+	return run(
+		ctx->store, NULL, err,
+		"UPDATE patient_match SET status = 'rejected', decided_by = ?, decided_at = ?, note = ? WHERE candidate_id = ?",
+		"siss", rq->account, ctx->now, rq->reason ? rq->reason : "", rq->candidate_id);
 }
 
 typedef enum rk_status (*decision_fn)(struct fhir_ctx *, const struct linking_request *, struct linking_outcome *,
@@ -662,11 +692,15 @@ static enum rk_status in_tx(decision_fn fn, struct fhir_ctx *ctx, const struct l
 	if (ctx->batch)
 		return rk_fail(err, RK_INTERNAL, "patient linking decisions hold their own transaction");
 	/* Linking registrations is the operator's (the write decision, WK_LINK). */
-	static const struct write_record link = {.kind = WK_LINK, .owner = "", .regional_id = "", .attachment = "",
-						 .facility_kind = "", .facility_area = ""};
+	static const struct write_record link = {.kind = WK_LINK,
+						 .owner = "",
+						 .regional_id = "",
+						 .attachment = "",
+						 .facility_kind = "",
+						 .facility_area = ""};
 	if (ctx->guard && ctx->guard->authorize) {
-		enum rk_status arc = ctx->guard->authorize(ctx->guard_arg, WRITE_UPDATE, "link", STR_LIT("regional-id"), &link,
-							   &link, err);
+		enum rk_status arc = ctx->guard->authorize(ctx->guard_arg, WRITE_UPDATE, "link", STR_LIT("regional-id"),
+							   &link, &link, err);
 		if (arc != RK_OK)
 			return arc;
 	}

@@ -21,7 +21,7 @@
 
 /* What matching compares of a registration. Strings are NUL-terminated. */
 struct linking_features {
-	char key[RK_MAX_MATCH_KEY];     /* search key of the kana name, '|', birthDate ("" when either is missing) */
+	char key[RK_MAX_MATCH_KEY]; /* search key of the kana name, '|', birthDate ("" when either is missing) */
 	char gender[16];
 	char postal[16];                /* digits of the postal code */
 	char address[RK_MAX_MATCH_KEY]; /* search key of the address text */

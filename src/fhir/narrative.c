@@ -24,18 +24,36 @@
  * list. No script, style, form controls, frames, object/embed/applet, base,
  * link, meta, head or body. */
 static const char *const elements[] = {
-	"p",    "br",   "div",  "h1",  "h2",    "h3",      "h4",      "h5",   "h6",   "a",    "span", "b",
-	"em",   "i",    "strong", "small", "big", "tt",    "dfn",     "q",    "var",  "abbr", "acronym",
-	"cite", "blockquote", "hr", "address", "bdo", "kbd", "sub",   "sup",  "ul",   "ol",   "li",   "dl",
-	"dt",   "dd",   "pre",  "table", "caption", "colgroup", "col", "thead", "tr", "tfoot", "tbody", "th",
-	"td",   "code", "samp", "img", "map",   "area",
+	"p",       "br",    "div",        "h1",     "h2",      "h3",    "h4",      "h5",       "h6",   "a",     "span",
+	"b",       "em",    "i",          "strong", "small",   "big",   "tt",      "dfn",      "q",    "var",   "abbr",
+	"acronym", "cite",  "blockquote", "hr",     "address", "bdo",   "kbd",     "sub",      "sup",  "ul",    "ol",
+	"li",      "dl",    "dt",         "dd",     "pre",     "table", "caption", "colgroup", "col",  "thead", "tr",
+	"tfoot",   "tbody", "th",         "td",     "code",    "samp",  "img",     "map",      "area",
 };
 
 /* Attributes any of those elements may carry. */
 static const char *const common_attrs[] = {
-	"title", "style", "class", "id", "lang", "dir", "accesskey", "tabindex",
+	"title",
+	"style",
+	"class",
+	"id",
+	"lang",
+	"dir",
+	"accesskey",
+	"tabindex",
 	/* tables */
-	"span", "width", "align", "valign", "char", "charoff", "abbr", "axis", "headers", "scope", "rowspan", "colspan",
+	"span",
+	"width",
+	"align",
+	"valign",
+	"char",
+	"charoff",
+	"abbr",
+	"axis",
+	"headers",
+	"scope",
+	"rowspan",
+	"colspan",
 };
 
 /* element.attribute pairs; the URL ones are checked for their scheme. */
@@ -44,17 +62,39 @@ static const struct {
 	const char *element, *attr;
 	enum url_kind url;
 } element_attrs[] = {
-	{"a", "href", URL_LINK},         {"a", "name", URL_NONE},       {"a", "charset", URL_NONE},
-	{"a", "type", URL_NONE},         {"a", "hreflang", URL_NONE},   {"a", "rel", URL_NONE},
-	{"a", "rev", URL_NONE},          {"a", "shape", URL_NONE},      {"a", "coords", URL_NONE},
-	{"img", "src", URL_IMAGE},       {"img", "border", URL_NONE},   {"img", "alt", URL_NONE},
-	{"img", "longdesc", URL_PLAIN},  {"img", "height", URL_NONE},   {"img", "width", URL_NONE},
-	{"img", "usemap", URL_PLAIN},    {"img", "ismap", URL_NONE},    {"map", "name", URL_NONE},
-	{"area", "shape", URL_NONE},     {"area", "coords", URL_NONE},  {"area", "href", URL_LINK},
-	{"area", "nohref", URL_NONE},    {"area", "alt", URL_NONE},     {"table", "summary", URL_NONE},
-	{"table", "width", URL_NONE},    {"table", "border", URL_NONE}, {"table", "frame", URL_NONE},
-	{"table", "rules", URL_NONE},    {"table", "cellspacing", URL_NONE}, {"table", "cellpadding", URL_NONE},
-	{"pre", "space", URL_NONE},      {"td", "nowrap", URL_NONE},    {"blockquote", "cite", URL_PLAIN},
+	{"a", "href", URL_LINK},
+	{"a", "name", URL_NONE},
+	{"a", "charset", URL_NONE},
+	{"a", "type", URL_NONE},
+	{"a", "hreflang", URL_NONE},
+	{"a", "rel", URL_NONE},
+	{"a", "rev", URL_NONE},
+	{"a", "shape", URL_NONE},
+	{"a", "coords", URL_NONE},
+	{"img", "src", URL_IMAGE},
+	{"img", "border", URL_NONE},
+	{"img", "alt", URL_NONE},
+	{"img", "longdesc", URL_PLAIN},
+	{"img", "height", URL_NONE},
+	{"img", "width", URL_NONE},
+	{"img", "usemap", URL_PLAIN},
+	{"img", "ismap", URL_NONE},
+	{"map", "name", URL_NONE},
+	{"area", "shape", URL_NONE},
+	{"area", "coords", URL_NONE},
+	{"area", "href", URL_LINK},
+	{"area", "nohref", URL_NONE},
+	{"area", "alt", URL_NONE},
+	{"table", "summary", URL_NONE},
+	{"table", "width", URL_NONE},
+	{"table", "border", URL_NONE},
+	{"table", "frame", URL_NONE},
+	{"table", "rules", URL_NONE},
+	{"table", "cellspacing", URL_NONE},
+	{"table", "cellpadding", URL_NONE},
+	{"pre", "space", URL_NONE},
+	{"td", "nowrap", URL_NONE},
+	{"blockquote", "cite", URL_PLAIN},
 	{"q", "cite", URL_PLAIN},
 };
 
@@ -63,8 +103,8 @@ static const struct {
  * colour, nothing more. Compared against the lower-cased value; a backslash
  * (a CSS escape, which could spell any of these) is refused too. */
 static const char *const style_refused[] = {
-	"url(", "image-set(", "image(", "cross-fade(", "element(", "@import", "expression", "behavior", "binding",
-	"javascript:", "vbscript:", "\\",
+	"url(",       "image-set(", "image(",  "cross-fade(", "element(",  "@import",
+	"expression", "behavior",   "binding", "javascript:", "vbscript:", "\\",
 };
 
 static bool listed(const char *const *list, size_t n, const char *name)
@@ -130,9 +170,8 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_i
 	xmlStopParser(ctxt);
 }
 
-static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri,
-		     int nb_namespaces, const xmlChar **namespaces, int nb_attributes, int nb_defaulted,
-		     const xmlChar **attributes)
+static void on_start(void *ctx, const xmlChar *localname, const xmlChar *prefix, const xmlChar *uri, int nb_namespaces,
+		     const xmlChar **namespaces, int nb_attributes, int nb_defaulted, const xmlChar **attributes)
 {
 	xmlParserCtxtPtr ctxt = ctx;
 	struct parse *p = ctxt->_private;
@@ -239,23 +278,31 @@ static enum rk_status check_url(const struct walk *w, const char *element, const
 	char u[512], scheme[16];
 	url_normalise(value, u, sizeof u);
 	if (!url_scheme(u, scheme, sizeof scheme))
-		return refuse(w, "<%s %s> uses a URL scheme that is not allowed (only http, https, mailto, tel, urn or a "
-				 "relative link)", element, attr);
+		return refuse(w,
+			      "<%s %s> uses a URL scheme that is not allowed (only http, https, mailto, tel, urn or a "
+			      "relative link)",
+			      element, attr);
 	if (!scheme[0] || strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0)
 		return RK_OK;
-	if (kind == URL_LINK && (strcmp(scheme, "mailto") == 0 || strcmp(scheme, "tel") == 0 || strcmp(scheme, "urn") == 0))
+	if (kind == URL_LINK &&
+	    (strcmp(scheme, "mailto") == 0 || strcmp(scheme, "tel") == 0 || strcmp(scheme, "urn") == 0))
 		return RK_OK;
 	if (kind == URL_IMAGE && strcmp(scheme, "data") == 0) {
 		/* an image inline, as FHIR allows; not SVG, which is a document that can hold script */
 		const char *type = u + 5;
 		if (strncasecmp(type, "image/", 6) == 0 && strncasecmp(type, "image/svg", 9) != 0)
 			return RK_OK;
-		return refuse(w, "<img src> may hold a data: URL only of a raster image (data:image/png and the like), not "
-				 "of another media type");
+		return refuse(
+			w, "<img src> may hold a data: URL only of a raster image (data:image/png and the like), not "
+			   "of another media type");
 	}
-	return refuse(w, "<%s %s> uses the URL scheme '%.15s:', which is not allowed in a narrative (only http, https%s "
-			 "or a relative link)",
-		      element, attr, scheme, kind == URL_LINK ? ", mailto, tel, urn" : kind == URL_IMAGE ? ", data:image" : "");
+	return refuse(w,
+		      "<%s %s> uses the URL scheme '%.15s:', which is not allowed in a narrative (only http, https%s "
+		      "or a relative link)",
+		      element, attr, scheme,
+		      kind == URL_LINK    ? ", mailto, tel, urn"
+		      : kind == URL_IMAGE ? ", data:image"
+					  : "");
 }
 
 static enum rk_status check_style(const struct walk *w, const char *element, const char *value)
@@ -269,9 +316,11 @@ static enum rk_status check_style(const struct walk *w, const char *element, con
 		return refuse(w, "the style attribute on <%s> is longer than %zu bytes", element, sizeof low - 1);
 	for (size_t i = 0; i < sizeof style_refused / sizeof style_refused[0]; i++)
 		if (strstr(low, style_refused[i]))
-			return refuse(w, "the style attribute on <%s> holds '%s': style may lay out and colour a narrative, "
-					 "not load or run anything",
-				      element, style_refused[i]);
+			return refuse(
+				w,
+				"the style attribute on <%s> holds '%s': style may lay out and colour a narrative, "
+				"not load or run anything",
+				element, style_refused[i]);
 	return RK_OK;
 }
 
@@ -286,8 +335,10 @@ static enum rk_status check_attr(const struct walk *w, const xmlNode *el, const 
 			      a->ns->prefix ? (const char *)a->ns->prefix : "", attr, element);
 	}
 	if (strncasecmp(attr, "on", 2) == 0)
-		return refuse(w, "event attribute '%.40s' on <%s> is not allowed: a narrative carries no script (FHIR "
-				 "txt-1)", attr, element);
+		return refuse(w,
+			      "event attribute '%.40s' on <%s> is not allowed: a narrative carries no script (FHIR "
+			      "txt-1)",
+			      attr, element);
 	enum url_kind url = URL_NONE;
 	bool ok = listed(common_attrs, sizeof common_attrs / sizeof common_attrs[0], attr);
 	for (size_t i = 0; !ok && i < sizeof element_attrs / sizeof element_attrs[0]; i++)
@@ -296,8 +347,10 @@ static enum rk_status check_attr(const struct walk *w, const xmlNode *el, const 
 			url = element_attrs[i].url;
 		}
 	if (!ok)
-		return refuse(w, "attribute '%.40s' is not allowed on <%s> in a narrative (FHIR txt-1: basic HTML "
-				 "formatting attributes only)", attr, element);
+		return refuse(w,
+			      "attribute '%.40s' is not allowed on <%s> in a narrative (FHIR txt-1: basic HTML "
+			      "formatting attributes only)",
+			      attr, element);
 	if (url == URL_NONE && strcmp(attr, "style") != 0)
 		return RK_OK;
 	xmlChar *value = xmlNodeListGetString(w->doc, a->children, 1);
@@ -328,11 +381,14 @@ static enum rk_status walk_nodes(struct walk *w, const xmlNode *n)
 		switch (n->type) {
 		case XML_ELEMENT_NODE:
 			if (!in_xhtml(n))
-				return refuse(w, "element <%.40s> is not in the XHTML namespace (%s)", name_of(n), FHIR_XHTML_NS);
+				return refuse(w, "element <%.40s> is not in the XHTML namespace (%s)", name_of(n),
+					      FHIR_XHTML_NS);
 			if (!listed(elements, sizeof elements / sizeof elements[0], name_of(n)))
-				return refuse(w, "element <%.40s> is not allowed in a narrative (FHIR txt-1: basic HTML "
-						 "formatting only; no scripts, forms, frames, objects or embedded documents)",
-					      name_of(n));
+				return refuse(
+					w,
+					"element <%.40s> is not allowed in a narrative (FHIR txt-1: basic HTML "
+					"formatting only; no scripts, forms, frames, objects or embedded documents)",
+					name_of(n));
 			if (strcmp(name_of(n), "img") == 0)
 				w->content = true;
 			for (const xmlAttr *a = n->properties; a && rc == RK_OK; a = a->next)
@@ -353,13 +409,14 @@ static enum rk_status walk_nodes(struct walk *w, const xmlNode *n)
 					 "&amp;)");
 		case XML_COMMENT_NODE:
 			if (n->content && (n->content[0] == '>' || (n->content[0] == '-' && n->content[1] == '>')))
-				return refuse(w, "a comment may not begin with '>' or '->' (an HTML parser would end it "
-						 "there)");
+				return refuse(w,
+					      "a comment may not begin with '>' or '->' (an HTML parser would end it "
+					      "there)");
 			break;
 		case XML_PI_NODE:
-			return refuse(w, "processing instructions (<?%.40s ...?>) are not allowed in a narrative", name_of(n));
-		default:
-			return refuse(w, "XML node of type %d is not allowed in a narrative", (int)n->type);
+			return refuse(w, "processing instructions (<?%.40s ...?>) are not allowed in a narrative",
+				      name_of(n));
+		default: return refuse(w, "XML node of type %d is not allowed in a narrative", (int)n->type);
 		}
 		if (rc != RK_OK)
 			return rc;
@@ -376,9 +433,11 @@ static enum rk_status check_root(struct walk *w, xmlDocPtr doc)
 			root = n;
 		else if (n->type == XML_COMMENT_NODE && n->content &&
 			 (n->content[0] == '>' || (n->content[0] == '-' && n->content[1] == '>')))
-			return refuse(w, "a comment may not begin with '>' or '->' (an HTML parser would end it there)");
+			return refuse(w,
+				      "a comment may not begin with '>' or '->' (an HTML parser would end it there)");
 		else if (n->type == XML_PI_NODE)
-			return refuse(w, "processing instructions (<?%.40s ...?>) are not allowed in a narrative", name_of(n));
+			return refuse(w, "processing instructions (<?%.40s ...?>) are not allowed in a narrative",
+				      name_of(n));
 		else if (n->type != XML_COMMENT_NODE)
 			return refuse(w, "the narrative must be one <div> element and nothing else");
 	}
@@ -393,7 +452,8 @@ static enum rk_status check_root(struct walk *w, xmlDocPtr doc)
 			      (const char *)root->ns->href);
 	enum rk_status rc = walk_nodes(w, root);
 	if (rc == RK_OK && !w->content)
-		return refuse(w, "the narrative has no content: FHIR txt-2 requires some non-whitespace text or an image");
+		return refuse(w,
+			      "the narrative has no content: FHIR txt-2 requires some non-whitespace text or an image");
 	return rc;
 }
 
@@ -448,8 +508,9 @@ enum rk_status fhir_narrative_check(struct str div, const char *where, struct rk
 	w.doc = doc;
 	enum rk_status rc;
 	if (p.doctype)
-		rc = refuse(&w, "a DOCTYPE is not allowed in a narrative (no DTD, so no entity declarations or external "
-				"entities)");
+		rc = refuse(&w,
+			    "a DOCTYPE is not allowed in a narrative (no DTD, so no entity declarations or external "
+			    "entities)");
 	else if (p.too_deep)
 		rc = refuse(&w, "elements nest deeper than %d levels", RK_MAX_NARRATIVE_DEPTH);
 	else if (p.too_many)

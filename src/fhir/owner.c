@@ -18,12 +18,12 @@ static bool coded(const json_t *ccs, const char *system, struct str *code)
 {
 	size_t i, k;
 	json_t *cc, *c;
-	json_array_foreach(ccs, i, cc)
-		json_array_foreach(json_object_get(cc, "coding"), k, c)
-			if (str_eq_c(jstr(c, "system"), system) && jstr(c, "code").len) {
-				*code = jstr(c, "code");
-				return true;
-			}
+	json_array_foreach(ccs, i, cc) json_array_foreach(
+		json_object_get(cc, "coding"), k, c) if (str_eq_c(jstr(c, "system"), system) && jstr(c, "code").len)
+	{
+		*code = jstr(c, "code");
+		return true;
+	}
 	return false;
 }
 
@@ -33,8 +33,8 @@ enum write_kind fhir_owner_kind_of_type(const struct fhir_resource_def *def)
 		const char *type;
 		enum write_kind kind;
 	} kinds[] = {
-		{"Patient", WK_REGISTRATION},   {"Consent", WK_CONSENT},          {"CareTeam", WK_CARE_TEAM},
-		{"Organization", WK_FACILITY},  {"Practitioner", WK_PRACTITIONER}, {"PractitionerRole", WK_PRACTITIONER},
+		{"Patient", WK_REGISTRATION},  {"Consent", WK_CONSENT},           {"CareTeam", WK_CARE_TEAM},
+		{"Organization", WK_FACILITY}, {"Practitioner", WK_PRACTITIONER}, {"PractitionerRole", WK_PRACTITIONER},
 	};
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
 		if (strcmp(kinds[i].type, def->name) == 0)
@@ -87,8 +87,9 @@ enum rk_status fhir_owner_describe(struct fhir_ctx *ctx, const struct fhir_resou
 		json_t *form = json_object_get(res, "sourceAttachment");
 		out->attachment = fingerprint(ctx, form ? form : json_object_get(res, "sourceReference"));
 		/* what the consent says: a refusal in force changes only with a new form */
-		json_t *terms = json_pack("[O?, O?, O?, O?]", json_object_get(res, "status"), json_object_get(res, "dateTime"),
-					  json_object_get(res, "provision"), json_object_get(res, "patient"));
+		json_t *terms =
+			json_pack("[O?, O?, O?, O?]", json_object_get(res, "status"), json_object_get(res, "dateTime"),
+				  json_object_get(res, "provision"), json_object_get(res, "patient"));
 		out->terms = fingerprint(ctx, terms);
 		json_decref(terms);
 	} else if (out->kind == WK_FACILITY) {

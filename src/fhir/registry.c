@@ -47,14 +47,16 @@ static enum rk_status patient_identifiers(struct fhir_ctx *ctx, struct fhir_writ
 			w->facility_code = code;
 			w->local_id = val;
 			if (!val.len)
-				return rk_fail_at(err, RK_INVALID, "Patient.identifier", "the local patient ID has no value");
+				return rk_fail_at(err, RK_INVALID, "Patient.identifier",
+						  "the local patient ID has no value");
 		} else if (str_eq_c(sys, ctx->cfg->region_id_system)) {
 			n_regional++;
 			*regional = val;
 		} else if (str_starts_with(sys, JP_LOCAL_PATIENT_SYSTEM_PREFIX)) {
-			return rk_fail_at(err, RK_INVALID, "Patient.identifier",
-					  "'%.*s' is not a local patient ID system: give %s followed by the 10-digit facility code",
-					  STR_FMT(sys), JP_LOCAL_PATIENT_SYSTEM_PREFIX);
+			return rk_fail_at(
+				err, RK_INVALID, "Patient.identifier",
+				"'%.*s' is not a local patient ID system: give %s followed by the 10-digit facility code",
+				STR_FMT(sys), JP_LOCAL_PATIENT_SYSTEM_PREFIX);
 		}
 	}
 	if (n_local != 1)
@@ -92,9 +94,9 @@ static enum rk_status follow_merge(struct fhir_ctx *ctx, struct fhir_write *w, s
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	size_t i;
 	json_t *ident;
-	json_array_foreach(json_object_get(w->res, "identifier"), i, ident)
-		if (str_eq_c(jstr(ident, "system"), ctx->cfg->region_id_system))
-			json_object_set_new(ident, "value", json_stringn(now.ptr, now.len));
+	json_array_foreach(json_object_get(w->res, "identifier"), i,
+			   ident) if (str_eq_c(jstr(ident, "system"), ctx->cfg->region_id_system))
+		json_object_set_new(ident, "value", json_stringn(now.ptr, now.len));
 	*regional = now;
 	return RK_OK;
 }
@@ -108,14 +110,16 @@ enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write 
 	struct store_facility fac;
 	rc = store_facility_get(ctx->store, w->facility_code, ctx->arena, &fac, err);
 	if (rc == RK_NOT_FOUND)
-		return rk_fail_at(err, RK_INVALID, "Patient.identifier",
-				  "facility %.*s of the local patient ID is not a participating facility (register its Organization first)",
-				  STR_FMT(w->facility_code));
+		return rk_fail_at(
+			err, RK_INVALID, "Patient.identifier",
+			"facility %.*s of the local patient ID is not a participating facility (register its Organization first)",
+			STR_FMT(w->facility_code));
 	if (rc != RK_OK)
 		return rc;
 	if (regional.ptr && !regional_id_valid(regional))
 		return rk_fail_at(err, RK_INVALID, "Patient.identifier",
-				  "regional patient ID '%.*s' is not valid (13 digits with a check digit)", STR_FMT(regional));
+				  "regional patient ID '%.*s' is not valid (13 digits with a check digit)",
+				  STR_FMT(regional));
 
 	if (regional.ptr && (rc = follow_merge(ctx, w, &regional, err)) != RK_OK && rc != RK_NOT_FOUND)
 		return rc;
@@ -123,20 +127,23 @@ enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write 
 	rc = store_link_by_patient(ctx->store, w->id, ctx->arena, &link, err);
 	if (rc == RK_OK) { /* an update of a registered Patient */
 		if (!str_eq(link.facility_code, w->facility_code) || !str_eq(link.local_id, w->local_id))
-			return rk_fail_at(err, RK_INVALID, "Patient.identifier",
-					  "the local patient ID (%.*s at %.*s) is this registration's key and cannot change",
-					  STR_FMT(link.local_id), STR_FMT(link.facility_code));
+			return rk_fail_at(
+				err, RK_INVALID, "Patient.identifier",
+				"the local patient ID (%.*s at %.*s) is this registration's key and cannot change",
+				STR_FMT(link.local_id), STR_FMT(link.facility_code));
 		if (regional.ptr && !str_eq(regional, link.regional_id))
-			return rk_fail_at(err, RK_CONFLICT, "Patient.identifier",
-					  "the regional patient ID is %.*s; linking to another person is a merge, not an update",
-					  STR_FMT(link.regional_id));
+			return rk_fail_at(
+				err, RK_CONFLICT, "Patient.identifier",
+				"the regional patient ID is %.*s; linking to another person is a merge, not an update",
+				STR_FMT(link.regional_id));
 		w->regional_id = link.regional_id;
 	} else if (rc == RK_NOT_FOUND) {
 		rc = store_link_by_local(ctx->store, w->facility_code, w->local_id, ctx->arena, &link, err);
 		if (rc == RK_OK)
-			return rk_fail_at(err, RK_CONFLICT, "Patient.identifier",
-					  "local patient ID %.*s of facility %.*s is already registered as Patient/%.*s",
-					  STR_FMT(w->local_id), STR_FMT(w->facility_code), STR_FMT(link.patient_id));
+			return rk_fail_at(
+				err, RK_CONFLICT, "Patient.identifier",
+				"local patient ID %.*s of facility %.*s is already registered as Patient/%.*s",
+				STR_FMT(w->local_id), STR_FMT(w->facility_code), STR_FMT(link.patient_id));
 		if (rc != RK_NOT_FOUND)
 			return rc;
 		if (regional.ptr && !ctx->trusted) {
@@ -202,18 +209,20 @@ void registry_org_facts(const json_t *org, struct arena *a, struct registry_org_
 	memset(out, 0, sizeof *out);
 	size_t i, k;
 	json_t *ident, *cc, *coding;
-	json_array_foreach(json_object_get(org, "identifier"), i, ident)
-		if (registry_facility_system(jstr(ident, "system"))) {
-			if (!out->n_codes++)
-				out->code = jstr(ident, "value");
-		}
+	json_array_foreach(json_object_get(org, "identifier"), i,
+			   ident) if (registry_facility_system(jstr(ident, "system")))
+	{
+		if (!out->n_codes++)
+			out->code = jstr(ident, "value");
+	}
 	out->kind = STR_LIT("other");
-	json_array_foreach(json_object_get(org, "type"), i, cc)
-		json_array_foreach(json_object_get(cc, "coding"), k, coding)
-			if (str_eq_c(jstr(coding, "system"), RK_FACILITY_KIND_SYSTEM) && jstr(coding, "code").len) {
-				out->kind = jstr(coding, "code");
-				goto kind_found;
-			}
+	json_array_foreach(json_object_get(org, "type"), i, cc) json_array_foreach(
+		json_object_get(cc, "coding"), k,
+		coding) if (str_eq_c(jstr(coding, "system"), RK_FACILITY_KIND_SYSTEM) && jstr(coding, "code").len)
+	{
+		out->kind = jstr(coding, "code");
+		goto kind_found;
+	}
 kind_found:;
 	json_t *addr = json_array_get(json_object_get(org, "address"), 0);
 	struct str state = jstr(addr, "state"), city = jstr(addr, "city");
@@ -226,7 +235,8 @@ enum rk_status registry_organization_prepare(struct fhir_ctx *ctx, struct fhir_w
 	struct registry_org_facts f;
 	registry_org_facts(w->res, ctx->arena, &f);
 	if (f.n_codes > 1)
-		return rk_fail_at(err, RK_INVALID, "Organization.identifier", "an Organization has at most one facility code");
+		return rk_fail_at(err, RK_INVALID, "Organization.identifier",
+				  "an Organization has at most one facility code");
 	if (f.n_codes && (f.code.len != 10 || !str_is_digits(f.code)))
 		return rk_fail_at(err, RK_INVALID, "Organization.identifier", "facility code '%.*s' must be 10 digits",
 				  STR_FMT(f.code));

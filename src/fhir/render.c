@@ -62,8 +62,7 @@ static enum rk_status search_entry(struct buf *b, const char *base_url, const st
 	return buf_printf(b, ",\"search\":{\"mode\":\"%s\"}}", mode);
 }
 
-enum rk_status fhir_render_search_entry(struct buf *b, const char *base_url, const struct store_resource *r,
-					bool first)
+enum rk_status fhir_render_search_entry(struct buf *b, const char *base_url, const struct store_resource *r, bool first)
 {
 	return search_entry(b, base_url, r, first, "match");
 }
@@ -110,8 +109,8 @@ enum rk_status fhir_render_history_entry(struct buf *b, const char *base_url, co
 		buf_printf(b, "/%.*s", STR_FMT(r->id));
 	char ts[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(r->last_updated, ts);
-	buf_printf(b, "\"},\"response\":{\"status\":\"%s\",\"etag\":\"W/\\\"%lld\\\"\",\"lastModified\":\"%s\"}}", status,
-		   (long long)r->version, ts);
+	buf_printf(b, "\"},\"response\":{\"status\":\"%s\",\"etag\":\"W/\\\"%lld\\\"\",\"lastModified\":\"%s\"}}",
+		   status, (long long)r->version, ts);
 	return b->overflow ? RK_TOO_LARGE : RK_OK;
 }
 
@@ -137,14 +136,14 @@ static void link(struct buf *b, const char *rel, const char *base_url, const str
 	buf_putc(b, '}');
 }
 
-enum rk_status fhir_render_bundle(struct buf *b, const char *base_url, const struct fhir_page *pg,
-				  struct str entries, int64_t now)
+enum rk_status fhir_render_bundle(struct buf *b, const char *base_url, const struct fhir_page *pg, struct str entries,
+				  int64_t now)
 {
 	char id[RAND_ID_LEN + 1], ts[RK_TIME_RFC3339_LEN];
 	rand_id(id);
 	time_format_rfc3339(now, ts);
-	buf_printf(b, "{\"resourceType\":\"Bundle\",\"id\":\"%s\",\"meta\":{\"lastUpdated\":\"%s\"},\"type\":\"%s\"", id,
-		   ts, pg->kind);
+	buf_printf(b, "{\"resourceType\":\"Bundle\",\"id\":\"%s\",\"meta\":{\"lastUpdated\":\"%s\"},\"type\":\"%s\"",
+		   id, ts, pg->kind);
 	if (pg->total >= 0)
 		buf_printf(b, ",\"total\":%lld", (long long)pg->total);
 	buf_puts(b, ",\"link\":[");

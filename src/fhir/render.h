@@ -29,13 +29,13 @@ struct fhir_page {
 	const char *self_path; /* "Patient" or "Patient/123/_history" (relative to base) */
 	const char *query;     /* canonical query without _offset ("" for none) */
 	int64_t offset, count;
-	int64_t total;         /* -1 when not counted */
-	bool has_more;         /* a further page exists (when total is unknown) */
+	int64_t total; /* -1 when not counted */
+	bool has_more; /* a further page exists (when total is unknown) */
 };
 
 /* The whole Bundle around already rendered entries. */
-enum rk_status fhir_render_bundle(struct buf *b, const char *base_url, const struct fhir_page *pg,
-				  struct str entries, int64_t now);
+enum rk_status fhir_render_bundle(struct buf *b, const char *base_url, const struct fhir_page *pg, struct str entries,
+				  int64_t now);
 
 /* RFC 7231 IMF-fixdate ("Tue, 24 Nov 2026 07:17:02 GMT") of ms, into out[32]. */
 void fhir_http_date(int64_t ms, char out[32]);

@@ -58,9 +58,8 @@ static json_t *canonical(const struct fhir_write *w, int64_t now)
 	json_object_set_new(out, "meta", meta);
 	const char *key;
 	json_t *val;
-	json_object_foreach(w->res, key, val)
-		if (strcmp(key, "resourceType") != 0 && strcmp(key, "id") != 0 && strcmp(key, "meta") != 0)
-			json_object_set(out, key, val);
+	json_object_foreach(w->res, key, val) if (strcmp(key, "resourceType") != 0 && strcmp(key, "id") != 0 &&
+						  strcmp(key, "meta") != 0) json_object_set(out, key, val);
 	return out;
 }
 
@@ -166,8 +165,7 @@ static enum rk_status describe_stored(struct fhir_ctx *ctx, struct fhir_write *w
  * version's owner and patient — what the body could not be resolved to — so
  * the decision's rules apply in their own order (a withdrawal without a form
  * is still needs_form before not_owner). */
-static enum rk_status stored_refusal(struct fhir_ctx *ctx, struct fhir_write *w, enum rk_status rc,
-				     struct rk_err *err)
+static enum rk_status stored_refusal(struct fhir_ctx *ctx, struct fhir_write *w, enum rk_status rc, struct rk_err *err)
 {
 	if (!ctx->guard || !ctx->guard->authorize)
 		return rc;
@@ -179,7 +177,8 @@ static enum rk_status stored_refusal(struct fhir_ctx *ctx, struct fhir_write *w,
 		st = fhir_owner_describe(ctx, w->def, w->res, str_c(w->stored.owner), STR_NULL, &fresh, &mine);
 	if (st == RK_OK) {
 		fresh.regional_id = w->stored.regional_id;
-		st = ctx->guard->authorize(ctx->guard_arg, WRITE_UPDATE, w->def->name, w->id, &w->stored, &fresh, &mine);
+		st = ctx->guard->authorize(ctx->guard_arg, WRITE_UPDATE, w->def->name, w->id, &w->stored, &fresh,
+					   &mine);
 	}
 	if (st == RK_OK)
 		return rc; /* it may write this record: the body is what is wrong */
@@ -215,20 +214,18 @@ static void local_refs(json_t *v, const char *base, size_t bl, int depth)
 	if (json_is_array(v)) {
 		size_t i;
 		json_t *item;
-		json_array_foreach(v, i, item)
-			local_refs(item, base, bl, depth + 1);
+		json_array_foreach(v, i, item) local_refs(item, base, bl, depth + 1);
 		return;
 	}
 	if (!json_is_object(v))
 		return;
 	json_t *ref = json_object_get(v, "reference");
-	if (json_is_string(ref) && json_string_length(ref) > bl + 1 &&
-	    strncmp(json_string_value(ref), base, bl) == 0 && json_string_value(ref)[bl] == '/')
+	if (json_is_string(ref) && json_string_length(ref) > bl + 1 && strncmp(json_string_value(ref), base, bl) == 0 &&
+	    json_string_value(ref)[bl] == '/')
 		json_object_set_new(v, "reference", json_string(json_string_value(ref) + bl + 1));
 	const char *key;
 	json_t *val;
-	json_object_foreach(v, key, val)
-		local_refs(val, base, bl, depth + 1);
+	json_object_foreach(v, key, val) local_refs(val, base, bl, depth + 1);
 }
 
 static enum rk_status validate(struct fhir_ctx *ctx, const struct fhir_resource_def *def, json_t *res,
@@ -265,10 +262,11 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 		return rk_fail(err, RK_INVALID, "'%.*s' is not a valid resource id ([A-Za-z0-9-.]{1,64})", STR_FMT(id));
 	json_t *body_id = json_object_get(res, "id");
 	if (!json_is_string(body_id))
-		return rk_fail_at(err, RK_INVALID, "id", "an update must carry the resource id in the body (id = '%.*s')",
-				  STR_FMT(id));
+		return rk_fail_at(err, RK_INVALID, "id",
+				  "an update must carry the resource id in the body (id = '%.*s')", STR_FMT(id));
 	if (!str_eq(rk_json_strv(body_id), id))
-		return rk_fail_at(err, RK_INVALID, "id", "the id in the body ('%.64s') differs from the id in the URL ('%.*s')",
+		return rk_fail_at(err, RK_INVALID, "id",
+				  "the id in the body ('%.64s') differs from the id in the URL ('%.*s')",
 				  json_string_value(body_id), STR_FMT(id));
 	enum rk_status rc = tx_begin(ctx, err);
 	if (rc != RK_OK)
@@ -288,18 +286,20 @@ enum rk_status fhir_update(struct fhir_ctx *ctx, const struct fhir_resource_def 
 	if (rc == RK_OK && if_match > 0 && (!exists || w.prev->version != if_match))
 		rc = !exists ? rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but %s/%.*s does not exist",
 				       (long long)if_match, def->name, STR_FMT(id))
-		   : if_match < w.prev->version
-			? rk_fail(err, RK_PRECONDITION,
-				  "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile (the "
-				  "current version is %lld); read it again before changing it",
-				  (long long)if_match, def->name, STR_FMT(id), (long long)w.prev->version)
-			: rk_fail(err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
-				  (long long)if_match, (long long)w.prev->version);
+		     : if_match < w.prev->version
+			     ? rk_fail(err, RK_PRECONDITION,
+				       "If-Match names version %lld, but %s/%.*s was changed by another request meanwhile (the "
+				       "current version is %lld); read it again before changing it",
+				       (long long)if_match, def->name, STR_FMT(id), (long long)w.prev->version)
+			     : rk_fail(err, RK_PRECONDITION,
+				       "If-Match names version %lld but the current version is %lld",
+				       (long long)if_match, (long long)w.prev->version);
 	/* Update as create (or over a record this writer may not see): the id must be one it may take. */
 	if (rc == RK_OK && !exists && ctx->guard && ctx->guard->create_id)
 		rc = ctx->guard->create_id(ctx->guard_arg, def->name, id, err);
 	if (rc == RK_OK && unseen) /* an id in the writer's own space taken by a record it cannot see */
-		rc = rk_fail(err, RK_CONFLICT, "%s/%.*s cannot be created with this id; choose another", def->name, STR_FMT(id));
+		rc = rk_fail(err, RK_CONFLICT, "%s/%.*s cannot be created with this id; choose another", def->name,
+			     STR_FMT(id));
 	if (rc == RK_OK && (rc = validate(ctx, def, res, err)) == RK_INVALID && exists)
 		rc = stored_refusal(ctx, &w, rc, err);
 	if (rc == RK_OK)
@@ -359,8 +359,8 @@ enum rk_status fhir_read(struct fhir_ctx *ctx, const struct fhir_resource_def *d
 	return rc;
 }
 
-enum rk_status fhir_vread(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
-			  int64_t version, struct store_resource *out, struct rk_err *err)
+enum rk_status fhir_vread(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id, int64_t version,
+			  struct store_resource *out, struct rk_err *err)
 {
 	if (!fhir_id_valid(id))
 		return rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", def->name, STR_FMT(id));

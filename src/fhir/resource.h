@@ -33,7 +33,8 @@ struct fhir_guard {
 	 * stored describes the current version (update, delete; else NULL),
 	 * fresh the new one (create, update; else NULL). */
 	enum rk_status (*authorize)(void *arg, enum write_action act, const char *type, struct str id,
-				    const struct write_record *stored, const struct write_record *fresh, struct rk_err *err);
+				    const struct write_record *stored, const struct write_record *fresh,
+				    struct rk_err *err);
 	/* May the writer create a record of this type under this client-chosen
 	 * id (update as create)? Called before anything else of the body is
 	 * looked at, for an id that does not exist — or that the writer may not
@@ -45,10 +46,10 @@ struct fhir_ctx {
 	struct store *store;
 	struct arena *arena;
 	const struct config *cfg;
-	int64_t now;       /* ms; taken once per request */
-	struct rng *rng;   /* when set, new regional IDs come from it (demo determinism) */
-	bool trusted;      /* internal writer: may name a new regional ID */
-	bool batch;        /* the caller holds the transaction (demo, transaction Bundles):
+	int64_t now;                /* ms; taken once per request */
+	struct rng *rng;            /* when set, new regional IDs come from it (demo determinism) */
+	bool trusted;               /* internal writer: may name a new regional ID */
+	bool batch;                 /* the caller holds the transaction (demo, transaction Bundles):
 			    * writes neither begin nor commit, and a failure leaves the
 			    * rollback to the caller */
 	const char *actor_facility; /* who writes: facility code and account ("" for internal writers) */
@@ -60,7 +61,7 @@ struct fhir_ctx {
 /* A write being prepared; the hooks of types.h read and fill it. */
 struct fhir_write {
 	const struct fhir_resource_def *def;
-	json_t *res;                       /* the resource as sent (hooks may amend it) */
+	json_t *res; /* the resource as sent (hooks may amend it) */
 	struct str id;
 	int64_t version;                   /* the version being written */
 	const struct store_resource *prev; /* current stored version, or NULL */
@@ -104,7 +105,7 @@ enum rk_status fhir_delete(struct fhir_ctx *ctx, const struct fhir_resource_def 
 enum rk_status fhir_read(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
 			 struct store_resource *out, struct rk_err *err);
 /* A version: RK_NOT_FOUND, RK_GONE (that version is a deletion). */
-enum rk_status fhir_vread(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id,
-			  int64_t version, struct store_resource *out, struct rk_err *err);
+enum rk_status fhir_vread(struct fhir_ctx *ctx, const struct fhir_resource_def *def, struct str id, int64_t version,
+			  struct store_resource *out, struct rk_err *err);
 
 #endif

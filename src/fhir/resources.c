@@ -26,7 +26,8 @@ static const struct fhir_search_param patient_params[] = {
 	{"phone", SP_TOKEN, "telecom", "system=phone", "Telephone number"},
 	{"email", SP_TOKEN, "telecom", "system=email", "E-mail address"},
 	{"organization", SP_REFERENCE, "managingOrganization", NULL, "Facility that registered the patient"},
-	{"general-practitioner", SP_REFERENCE, "generalPractitioner", NULL, "かかりつけ医 (Practitioner or Organization)"},
+	{"general-practitioner", SP_REFERENCE, "generalPractitioner", NULL,
+	 "かかりつけ医 (Practitioner or Organization)"},
 	{"link", SP_REFERENCE, "link.other", NULL, "Linked Patient"},
 };
 
@@ -59,7 +60,8 @@ static const struct fhir_search_param practitioner_params[] = {
 static const struct fhir_search_param consent_params[] = {
 	{"patient", SP_REFERENCE, "patient", NULL, "The patient's registration (Patient)"},
 	{"status", SP_TOKEN, "status", NULL, "active (in force) | inactive (withdrawn) | ..."},
-	{"category", SP_TOKEN, "category", NULL, "individual | comprehensive | refusal (urn:renkei:CodeSystem:consent-kind)"},
+	{"category", SP_TOKEN, "category", NULL,
+	 "individual | comprehensive | refusal (urn:renkei:CodeSystem:consent-kind)"},
 	{"date", SP_DATE, "dateTime", NULL, "When the consent was given"},
 	{"period", SP_DATE, "provision.period", NULL, "Validity period"},
 	{"actor", SP_REFERENCE, "provision.actor.reference", NULL, "Disclosing or viewing facility"},
@@ -75,16 +77,29 @@ static const struct fhir_search_param careteam_params[] = {
 	{"date", SP_DATE, "period", NULL, "When the team is in place"},
 };
 
-
 /* ---- clinical resources: the parameters clinicians' systems use (R4 names) ---- */
 
-#define P_PATIENT(path) {"patient", SP_REFERENCE, path, "target=Patient", "The patient (Patient registration)"}
-#define P_SUBJECT {"subject", SP_REFERENCE, "subject", NULL, "The subject (Patient)"}
-#define P_IDENTIFIER {"identifier", SP_TOKEN, "identifier", NULL, "Business identifier (system|value)"}
-#define P_ENCOUNTER(path) {"encounter", SP_REFERENCE, path, NULL, "The encounter (Encounter)"}
+#define P_PATIENT(path)                                                                               \
+	{                                                                                             \
+		"patient", SP_REFERENCE, path, "target=Patient", "The patient (Patient registration)" \
+	}
+#define P_SUBJECT                                                                 \
+	{                                                                         \
+		"subject", SP_REFERENCE, "subject", NULL, "The subject (Patient)" \
+	}
+#define P_IDENTIFIER                                                                             \
+	{                                                                                        \
+		"identifier", SP_TOKEN, "identifier", NULL, "Business identifier (system|value)" \
+	}
+#define P_ENCOUNTER(path)                                                          \
+	{                                                                          \
+		"encounter", SP_REFERENCE, path, NULL, "The encounter (Encounter)" \
+	}
 
 static const struct fhir_search_param encounter_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
 	{"status", SP_TOKEN, "status", NULL, "planned | in-progress | finished | cancelled | ..."},
 	{"class", SP_TOKEN, "class", NULL, "外来 AMB | 入院 IMP | 救急 EMER | 在宅 HH (v3 ActCode)"},
 	{"type", SP_TOKEN, "type", NULL, "Kind of encounter"},
@@ -97,11 +112,16 @@ static const struct fhir_search_param encounter_params[] = {
 };
 
 static const struct fhir_search_param condition_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"code", SP_TOKEN, "code", NULL, "病名: MEDIS 病名交換用コード or ICD-10 (system|code)"},
 	{"category", SP_TOKEN, "category", NULL, "problem-list-item | encounter-diagnosis"},
-	{"clinical-status", SP_TOKEN, "clinicalStatus", NULL, "active | recurrence | relapse | inactive | remission | resolved"},
-	{"verification-status", SP_TOKEN, "verificationStatus", NULL, "unconfirmed (疑い) | provisional | confirmed | refuted | ..."},
+	{"clinical-status", SP_TOKEN, "clinicalStatus", NULL,
+	 "active | recurrence | relapse | inactive | remission | resolved"},
+	{"verification-status", SP_TOKEN, "verificationStatus", NULL,
+	 "unconfirmed (疑い) | provisional | confirmed | refuted | ..."},
 	{"severity", SP_TOKEN, "severity", NULL, "Severity"},
 	{"onset-date", SP_DATE, "onset", NULL, "When the condition began"},
 	{"abatement-date", SP_DATE, "abatement", NULL, "When it resolved"},
@@ -109,10 +129,12 @@ static const struct fhir_search_param condition_params[] = {
 };
 
 static const struct fhir_search_param allergy_params[] = {
-	P_IDENTIFIER, P_PATIENT("patient"),
+	P_IDENTIFIER,
+	P_PATIENT("patient"),
 	{"code", SP_TOKEN, "code", NULL, "Substance (medicine, food, ...)"},
 	{"clinical-status", SP_TOKEN, "clinicalStatus", NULL, "active | inactive | resolved"},
-	{"verification-status", SP_TOKEN, "verificationStatus", NULL, "unconfirmed | confirmed | refuted | entered-in-error"},
+	{"verification-status", SP_TOKEN, "verificationStatus", NULL,
+	 "unconfirmed | confirmed | refuted | entered-in-error"},
 	{"type", SP_TOKEN, "type", NULL, "allergy | intolerance"},
 	{"category", SP_TOKEN, "category", NULL, "food | medication | environment | biologic"},
 	{"criticality", SP_TOKEN, "criticality", NULL, "low | high (薬剤禁忌) | unable-to-assess"},
@@ -121,7 +143,10 @@ static const struct fhir_search_param allergy_params[] = {
 };
 
 static const struct fhir_search_param procedure_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"status", SP_TOKEN, "status", NULL, "preparation | in-progress | completed | ..."},
 	{"code", SP_TOKEN, "code", NULL, "Procedure code"},
 	{"category", SP_TOKEN, "category", NULL, "Kind of procedure"},
@@ -131,7 +156,10 @@ static const struct fhir_search_param procedure_params[] = {
 };
 
 static const struct fhir_search_param medreq_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"status", SP_TOKEN, "status", NULL, "active | completed | stopped | cancelled | ..."},
 	{"intent", SP_TOKEN, "intent", NULL, "order | plan | ..."},
 	{"category", SP_TOKEN, "category", NULL, "内服・外用 / 注射 (inpatient, outpatient, ...)"},
@@ -144,7 +172,9 @@ static const struct fhir_search_param medreq_params[] = {
 };
 
 static const struct fhir_search_param medadmin_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
 	{"context", SP_REFERENCE, "context", NULL, "Encounter"},
 	{"status", SP_TOKEN, "status", NULL, "in-progress | completed | not-done | ..."},
 	{"code", SP_TOKEN, "medication", NULL, "Medicine: HOT9 / YJ code"},
@@ -154,7 +184,9 @@ static const struct fhir_search_param medadmin_params[] = {
 };
 
 static const struct fhir_search_param meddisp_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
 	{"context", SP_REFERENCE, "context", NULL, "Encounter"},
 	{"status", SP_TOKEN, "status", NULL, "preparation | completed | ..."},
 	{"code", SP_TOKEN, "medication", NULL, "Medicine: HOT9 / YJ code"},
@@ -165,7 +197,8 @@ static const struct fhir_search_param meddisp_params[] = {
 };
 
 static const struct fhir_search_param immunization_params[] = {
-	P_IDENTIFIER, P_PATIENT("patient"),
+	P_IDENTIFIER,
+	P_PATIENT("patient"),
 	{"status", SP_TOKEN, "status", NULL, "completed | entered-in-error | not-done"},
 	{"vaccine-code", SP_TOKEN, "vaccineCode", NULL, "Vaccine"},
 	{"date", SP_DATE, "occurrence", NULL, "When it was given"},
@@ -174,7 +207,10 @@ static const struct fhir_search_param immunization_params[] = {
 };
 
 static const struct fhir_search_param observation_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"status", SP_TOKEN, "status", NULL, "registered | preliminary | final | amended | ..."},
 	{"category", SP_TOKEN, "category", NULL, "laboratory | vital-signs | ..."},
 	{"code", SP_TOKEN, "code", NULL, "What was measured: JLAC10 (system|code), LOINC"},
@@ -188,7 +224,10 @@ static const struct fhir_search_param observation_params[] = {
 };
 
 static const struct fhir_search_param report_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"status", SP_TOKEN, "status", NULL, "registered | partial | final | ..."},
 	{"category", SP_TOKEN, "category", NULL, "LAB | RAD | ..."},
 	{"code", SP_TOKEN, "code", NULL, "Kind of report"},
@@ -201,7 +240,10 @@ static const struct fhir_search_param report_params[] = {
 };
 
 static const struct fhir_search_param imaging_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"status", SP_TOKEN, "status", NULL, "registered | available | cancelled | ..."},
 	{"modality", SP_TOKEN, "series.modality", NULL, "CT | MR | CR | US | ... (DICOM)"},
 	{"started", SP_DATE, "started", NULL, "When the study started"},
@@ -211,20 +253,26 @@ static const struct fhir_search_param imaging_params[] = {
 };
 
 static const struct fhir_search_param servicereq_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"code", SP_TOKEN, "code", NULL, "What is ordered: JLAC10 test, imaging procedure (system|code)"},
 	{"category", SP_TOKEN, "category", NULL, "Kind of order: laboratory | imaging | ..."},
 	{"authored", SP_DATE, "authoredOn", NULL, "When the order was placed"},
 	{"status", SP_TOKEN, "status", NULL, "draft | active | on-hold | revoked | completed | ..."},
 	{"intent", SP_TOKEN, "intent", NULL, "proposal | plan | order | ..."},
-	{"requisition", SP_TOKEN, "requisition", NULL, "Order number shared by the orders of one requisition (system|value)"},
+	{"requisition", SP_TOKEN, "requisition", NULL,
+	 "Order number shared by the orders of one requisition (system|value)"},
 	{"occurrence", SP_DATE, "occurrence", NULL, "When the service is to happen"},
 	{"requester", SP_REFERENCE, "requester", NULL, "Who ordered it"},
 	{"priority", SP_TOKEN, "priority", NULL, "routine | urgent | asap | stat"},
 };
 
 static const struct fhir_search_param nutrition_params[] = {
-	P_IDENTIFIER, P_PATIENT("patient"), P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("patient"),
+	P_ENCOUNTER("encounter"),
 	{"datetime", SP_DATE, "dateTime", NULL, "When the diet order was placed"},
 	{"status", SP_TOKEN, "status", NULL, "draft | active | on-hold | revoked | completed | ..."},
 	{"oraldiet", SP_TOKEN, "oralDiet.type", NULL, "Kind of diet (常食, 治療食, ...)"},
@@ -232,7 +280,9 @@ static const struct fhir_search_param nutrition_params[] = {
 };
 
 static const struct fhir_search_param docref_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT,
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
 	{"encounter", SP_REFERENCE, "context.encounter", NULL, "The encounter"},
 	{"status", SP_TOKEN, "status", NULL, "current | superseded | entered-in-error"},
 	{"type", SP_TOKEN, "type", NULL, "Kind of document (診療情報提供書, 退院時サマリー, ...)"},
@@ -250,7 +300,10 @@ static const struct fhir_search_param binary_params[] = {
 };
 
 static const struct fhir_search_param composition_params[] = {
-	P_IDENTIFIER, P_PATIENT("subject"), P_SUBJECT, P_ENCOUNTER("encounter"),
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
 	{"status", SP_TOKEN, "status", NULL, "preliminary | final | amended | entered-in-error"},
 	{"type", SP_TOKEN, "type", NULL, "Kind of document"},
 	{"category", SP_TOKEN, "category", NULL, "Category of document"},
@@ -263,31 +316,61 @@ static const struct fhir_search_param composition_params[] = {
 #define N(a) (sizeof a / sizeof a[0])
 
 static const struct fhir_resource_def patient = {
-	"Patient", &fhir_Patient, patient_params, N(patient_params), JP_PROFILE_PATIENT,
-	registry_patient_prepare, registry_patient_after, NULL,
+	"Patient",
+	&fhir_Patient,
+	patient_params,
+	N(patient_params),
+	JP_PROFILE_PATIENT,
+	registry_patient_prepare,
+	registry_patient_after,
+	NULL,
 };
 static const struct fhir_resource_def organization = {
-	"Organization", &fhir_Organization, organization_params, N(organization_params), JP_PROFILE_ORGANIZATION,
-	registry_organization_prepare, registry_organization_after, registry_organization_deleted,
+	"Organization",
+	&fhir_Organization,
+	organization_params,
+	N(organization_params),
+	JP_PROFILE_ORGANIZATION,
+	registry_organization_prepare,
+	registry_organization_after,
+	registry_organization_deleted,
 };
 static const struct fhir_resource_def practitioner = {
-	"Practitioner", &fhir_Practitioner, practitioner_params, N(practitioner_params), JP_PROFILE_PRACTITIONER,
-	registry_practitioner_prepare, NULL, NULL,
+	"Practitioner",
+	&fhir_Practitioner,
+	practitioner_params,
+	N(practitioner_params),
+	JP_PROFILE_PRACTITIONER,
+	registry_practitioner_prepare,
+	NULL,
+	NULL,
 };
 static const struct fhir_resource_def consent = {
-	"Consent", &fhir_Consent, consent_params, N(consent_params), "http://hl7.org/fhir/StructureDefinition/Consent",
-	consent_prepare, consent_after, consent_after_delete,
+	"Consent",
+	&fhir_Consent,
+	consent_params,
+	N(consent_params),
+	"http://hl7.org/fhir/StructureDefinition/Consent",
+	consent_prepare,
+	consent_after,
+	consent_after_delete,
 };
 static const struct fhir_resource_def careteam = {
-	"CareTeam", &fhir_CareTeam, careteam_params, N(careteam_params), "http://hl7.org/fhir/StructureDefinition/CareTeam",
-	careteam_prepare, careteam_after, careteam_after_delete,
+	"CareTeam",
+	&fhir_CareTeam,
+	careteam_params,
+	N(careteam_params),
+	"http://hl7.org/fhir/StructureDefinition/CareTeam",
+	careteam_prepare,
+	careteam_after,
+	careteam_after_delete,
 };
 
-#define CLINICAL(var, name, params, profile)                                                              \
-	static const struct fhir_resource_def var = {name, &fhir_##var, params, N(params), profile,        \
-						     clinical_prepare, NULL, NULL}
+#define CLINICAL(var, name, params, profile)                                                       \
+	static const struct fhir_resource_def var = {name,    &fhir_##var,      params, N(params), \
+						     profile, clinical_prepare, NULL,   NULL}
 #define JPC(x) "http://jpfhir.jp/fhir/core/StructureDefinition/" x
-#define R4(x) "http://hl7.org/fhir/StructureDefinition/" x
+#define R4(x)  "http://hl7.org/fhir/StructureDefinition/" x
 CLINICAL(Encounter, "Encounter", encounter_params, JPC("JP_Encounter"));
 CLINICAL(Condition, "Condition", condition_params, JPC("JP_Condition"));
 CLINICAL(AllergyIntolerance, "AllergyIntolerance", allergy_params, JPC("JP_AllergyIntolerance"));
@@ -306,9 +389,27 @@ CLINICAL(Binary, "Binary", binary_params, R4("Binary"));
 CLINICAL(Composition, "Composition", composition_params, R4("Composition"));
 
 const struct fhir_resource_def *const fhir_resources[] = {
-	&patient, &organization, &practitioner, &consent, &careteam, &Encounter, &Condition, &AllergyIntolerance,
-	&Procedure, &MedicationRequest, &MedicationAdministration, &MedicationDispense, &Immunization, &Observation,
-	&DiagnosticReport, &ImagingStudy, &ServiceRequest, &NutritionOrder, &DocumentReference, &Binary, &Composition,
+	&patient,
+	&organization,
+	&practitioner,
+	&consent,
+	&careteam,
+	&Encounter,
+	&Condition,
+	&AllergyIntolerance,
+	&Procedure,
+	&MedicationRequest,
+	&MedicationAdministration,
+	&MedicationDispense,
+	&Immunization,
+	&Observation,
+	&DiagnosticReport,
+	&ImagingStudy,
+	&ServiceRequest,
+	&NutritionOrder,
+	&DocumentReference,
+	&Binary,
+	&Composition,
 };
 const size_t fhir_resources_len = N(fhir_resources);
 

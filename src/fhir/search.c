@@ -236,8 +236,9 @@ static enum rk_status parse_values(struct parse *p, struct str key, struct store
 	while (more) {
 		more = cut_unescaped(rest, ',', &one, &rest);
 		if (n == RK_MAX_PARAM_VALUES)
-			return rk_fail_at(p->err, RK_INVALID, "query", "search parameter '%.*s' has more than %d values",
-					  STR_FMT(key), RK_MAX_PARAM_VALUES);
+			return rk_fail_at(p->err, RK_INVALID, "query",
+					  "search parameter '%.*s' has more than %d values", STR_FMT(key),
+					  RK_MAX_PARAM_VALUES);
 		if (!one.len)
 			return bad_value(p, key, value, "has an empty value");
 		struct store_value *v = &vals[n++];
@@ -304,8 +305,9 @@ static enum rk_status parse_sort(struct parse *p, struct str value)
 			s.kind = kind_of(sp->type);
 			s.param = sp->name;
 		} else {
-			return rk_fail_at(p->err, RK_INVALID, "_sort", "_sort: '%.*s' is not a sortable parameter of %s",
-					  STR_FMT(one), p->def->name);
+			return rk_fail_at(p->err, RK_INVALID, "_sort",
+					  "_sort: '%.*s' is not a sortable parameter of %s", STR_FMT(one),
+					  p->def->name);
 		}
 		if (p->n_sorts == 4)
 			return rk_fail_at(p->err, RK_INVALID, "_sort", "_sort: at most 4 sort keys");
@@ -321,17 +323,20 @@ static enum rk_status parse_include(struct parse *p, const struct fhir_resource_
 {
 	bool rev = str_eq_c(name, "_revinclude");
 	if (mod.len && str_eq_c(mod, "iterate"))
-		return rk_fail_at(p->err, RK_INVALID, "query",
-				  "%.*s:iterate is not supported: included resources are not followed further (no include loops)",
-				  STR_FMT(name));
+		return rk_fail_at(
+			p->err, RK_INVALID, "query",
+			"%.*s:iterate is not supported: included resources are not followed further (no include loops)",
+			STR_FMT(name));
 	if (mod.len)
-		return rk_fail_at(p->err, RK_INVALID, "query", "modifier ':%.*s' is not supported for %.*s", STR_FMT(mod),
-				  STR_FMT(name));
+		return rk_fail_at(p->err, RK_INVALID, "query", "modifier ':%.*s' is not supported for %.*s",
+				  STR_FMT(mod), STR_FMT(name));
 	if (out->n_includes == FHIR_MAX_INCLUDES)
-		return rk_fail_at(p->err, RK_INVALID, "query", "at most %d _include and _revinclude parameters", FHIR_MAX_INCLUDES);
+		return rk_fail_at(p->err, RK_INVALID, "query", "at most %d _include and _revinclude parameters",
+				  FHIR_MAX_INCLUDES);
 	struct str type, param, target = STR_NULL, rest;
 	if (!str_cut(value, ':', &type, &rest) || !type.len)
-		return bad_value(p, name, value, "must be Type:parameter (e.g. MedicationRequest:requester); '*' is not supported");
+		return bad_value(p, name, value,
+				 "must be Type:parameter (e.g. MedicationRequest:requester); '*' is not supported");
 	if (!str_cut(rest, ':', &param, &target))
 		param = rest;
 	const struct fhir_resource_def *src = fhir_resource_find(type.ptr, type.len);
@@ -362,16 +367,19 @@ static enum rk_status parse_control(struct parse *p, struct fhir_search *out, st
 	int64_t n;
 	if (str_eq_c(key, "_count")) {
 		if (!str_to_i64(value, 0, INT64_MAX, &n))
-			return rk_fail_at(p->err, RK_INVALID, "_count", "_count must be a whole number, not '%.*s'", STR_FMT(value));
+			return rk_fail_at(p->err, RK_INVALID, "_count", "_count must be a whole number, not '%.*s'",
+					  STR_FMT(value));
 		if (n > p->o->max_count)
-			return rk_fail_at(p->err, RK_INVALID, "_count", "_count %lld is above the maximum of %lld; page through the results instead",
+			return rk_fail_at(p->err, RK_INVALID, "_count",
+					  "_count %lld is above the maximum of %lld; page through the results instead",
 					  (long long)n, (long long)p->o->max_count);
 		out->q.count = n;
 		return RK_OK;
 	}
 	if (str_eq_c(key, "_offset")) {
 		if (!str_to_i64(value, 0, RK_MAX_OFFSET, &n))
-			return rk_fail_at(p->err, RK_INVALID, "_offset", "_offset must be a whole number from 0 to %d", RK_MAX_OFFSET);
+			return rk_fail_at(p->err, RK_INVALID, "_offset", "_offset must be a whole number from 0 to %d",
+					  RK_MAX_OFFSET);
 		out->q.offset = n;
 		return RK_OK;
 	}
@@ -398,8 +406,8 @@ static enum rk_status parse_control(struct parse *p, struct fhir_search *out, st
 	if (str_eq_c(key, "_format")) {
 		if (!str_eq_c(value, "json") && !str_eq_c(value, "application/json") &&
 		    !str_eq_c(value, "application/fhir+json"))
-			return rk_fail(p->err, RK_NOT_ACCEPTABLE, "_format '%.*s' is not supported; renkei speaks JSON only",
-				       STR_FMT(value));
+			return rk_fail(p->err, RK_NOT_ACCEPTABLE,
+				       "_format '%.*s' is not supported; renkei speaks JSON only", STR_FMT(value));
 		return RK_OK;
 	}
 	if (str_eq_c(key, "_pretty"))
@@ -443,7 +451,8 @@ enum rk_status fhir_search_parse(const struct fhir_resource_def *def, const stru
 		struct str name, mod;
 		bool has_mod = str_cut(key, ':', &name, &mod);
 		if (str_index(name, '.') >= 0) {
-			rc = rk_fail_at(err, RK_INVALID, "query", "chained search ('%.*s') is not supported", STR_FMT(key));
+			rc = rk_fail_at(err, RK_INVALID, "query", "chained search ('%.*s') is not supported",
+					STR_FMT(key));
 			break;
 		}
 		if (str_eq_c(name, "_include") || str_eq_c(name, "_revinclude")) {
@@ -453,12 +462,13 @@ enum rk_status fhir_search_parse(const struct fhir_resource_def *def, const stru
 			canon_add(&p, key, value);
 			continue;
 		}
-		if (str_starts_with(key, "_has") || str_eq_c(name, "_elements") || str_eq_c(name, "_contained") || str_eq_c(name, "_containedType") ||
-		    str_eq_c(name, "_text") || str_eq_c(name, "_content") || str_eq_c(name, "_list") ||
-		    str_eq_c(name, "_query") || str_eq_c(name, "_filter") || str_eq_c(name, "_tag") ||
-		    str_eq_c(name, "_profile") || str_eq_c(name, "_security") || str_eq_c(name, "_source")) {
-			rc = rk_fail_at(err, RK_INVALID, "query", "search parameter '%.*s' is not supported by this server",
-					STR_FMT(name));
+		if (str_starts_with(key, "_has") || str_eq_c(name, "_elements") || str_eq_c(name, "_contained") ||
+		    str_eq_c(name, "_containedType") || str_eq_c(name, "_text") || str_eq_c(name, "_content") ||
+		    str_eq_c(name, "_list") || str_eq_c(name, "_query") || str_eq_c(name, "_filter") ||
+		    str_eq_c(name, "_tag") || str_eq_c(name, "_profile") || str_eq_c(name, "_security") ||
+		    str_eq_c(name, "_source")) {
+			rc = rk_fail_at(err, RK_INVALID, "query",
+					"search parameter '%.*s' is not supported by this server", STR_FMT(name));
 			break;
 		}
 		struct store_cond c = {.modifier = MOD_NONE};
@@ -475,9 +485,10 @@ enum rk_status fhir_search_parse(const struct fhir_resource_def *def, const stru
 		} else if (o->lenient) {
 			continue;
 		} else {
-			rc = rk_fail_at(err, RK_INVALID, "query",
-					"unknown search parameter '%.*s' for %s (see /fhir/metadata for the supported ones)",
-					STR_FMT(name), def->name);
+			rc = rk_fail_at(
+				err, RK_INVALID, "query",
+				"unknown search parameter '%.*s' for %s (see /fhir/metadata for the supported ones)",
+				STR_FMT(name), def->name);
 			break;
 		}
 		struct str type_mod = STR_NULL;
@@ -493,12 +504,14 @@ enum rk_status fhir_search_parse(const struct fhir_resource_def *def, const stru
 			} else if (c.kind == COND_REFERENCE && fhir_is_r4_resource_name(mod.ptr, mod.len)) {
 				type_mod = mod;
 			} else {
-				rc = rk_fail_at(err, RK_INVALID, "query", "modifier ':%.*s' is not supported for parameter '%.*s'",
-						STR_FMT(mod), STR_FMT(name));
+				rc = rk_fail_at(err, RK_INVALID, "query",
+						"modifier ':%.*s' is not supported for parameter '%.*s'", STR_FMT(mod),
+						STR_FMT(name));
 				break;
 			}
 			if (c.modifier == MOD_MISSING && (c.kind == COND_ID || c.kind == COND_LAST_UPDATED)) {
-				rc = rk_fail_at(err, RK_INVALID, "query", "':missing' does not apply to %.*s", STR_FMT(name));
+				rc = rk_fail_at(err, RK_INVALID, "query", "':missing' does not apply to %.*s",
+						STR_FMT(name));
 				break;
 			}
 		}

@@ -31,7 +31,7 @@ struct fhir_search {
 	struct store_query q;
 	struct fhir_include includes[FHIR_MAX_INCLUDES];
 	size_t n_includes;
-	bool summary_count; /* _summary=count: only the total */
+	bool summary_count;    /* _summary=count: only the total */
 	const char *canonical; /* normalised query without _offset, URL-encoded (arena) */
 };
 

@@ -30,11 +30,11 @@ struct fhir_typedef {
 enum fhir_sp_type { SP_TOKEN, SP_STRING, SP_DATE, SP_REFERENCE };
 
 struct fhir_search_param {
-	const char *name;       /* "birthdate" */
+	const char *name; /* "birthdate" */
 	enum fhir_sp_type type;
-	const char *path;       /* element path below the resource: "name.family" */
-	const char *filter;     /* optional "system=phone" on the leaf object */
-	const char *doc;        /* one line for the CapabilityStatement */
+	const char *path;   /* element path below the resource: "name.family" */
+	const char *filter; /* optional "system=phone" on the leaf object */
+	const char *doc;    /* one line for the CapabilityStatement */
 };
 
 struct fhir_ctx;

@@ -194,16 +194,28 @@ static enum rk_status check_primitive(struct vctx *v, const struct path *p, cons
 		return bad(v, p, "string longer than the %s-byte limit", "1048576");
 	struct time_range tr;
 	if (strcmp(type, "date") == 0)
-		return time_parse_fhir(s, TIME_DATE, &tr) ? RK_OK : bad(v, p, "'%s' is not a valid FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)", json_string_value(j));
+		return time_parse_fhir(s, TIME_DATE, &tr)
+			       ? RK_OK
+			       : bad(v, p, "'%s' is not a valid FHIR date (YYYY, YYYY-MM or YYYY-MM-DD)",
+				     json_string_value(j));
 	if (strcmp(type, "dateTime") == 0)
-		return time_parse_fhir(s, TIME_DATETIME, &tr) ? RK_OK : bad(v, p, "'%s' is not a valid FHIR dateTime (a date, or YYYY-MM-DDThh:mm:ss with a time zone)", json_string_value(j));
+		return time_parse_fhir(s, TIME_DATETIME, &tr)
+			       ? RK_OK
+			       : bad(v, p,
+				     "'%s' is not a valid FHIR dateTime (a date, or YYYY-MM-DDThh:mm:ss with a time zone)",
+				     json_string_value(j));
 	if (strcmp(type, "instant") == 0)
-		return time_parse_fhir(s, TIME_INSTANT, &tr) ? RK_OK : bad(v, p, "'%s' is not a valid FHIR instant (YYYY-MM-DDThh:mm:ss[.sss] with a time zone)", json_string_value(j));
+		return time_parse_fhir(s, TIME_INSTANT, &tr)
+			       ? RK_OK
+			       : bad(v, p,
+				     "'%s' is not a valid FHIR instant (YYYY-MM-DDThh:mm:ss[.sss] with a time zone)",
+				     json_string_value(j));
 	if (strcmp(type, "time") == 0)
 		return time_valid(s) ? RK_OK : bad(v, p, "'%s' is not a valid time (hh:mm:ss)", json_string_value(j));
 	if (strcmp(type, "code") == 0) {
 		if (!fhir_code_valid(s))
-			return bad(v, p, "'%s' is not a valid code (no leading, trailing or double spaces)", json_string_value(j));
+			return bad(v, p, "'%s' is not a valid code (no leading, trailing or double spaces)",
+				   json_string_value(j));
 		if (codes) {
 			struct str rest = str_c(codes), c;
 			while (str_next(&rest, '|', &c))
@@ -216,13 +228,17 @@ static enum rk_status check_primitive(struct vctx *v, const struct path *p, cons
 		return RK_OK;
 	}
 	if (strcmp(type, "id") == 0)
-		return fhir_id_valid(s) ? RK_OK : bad(v, p, "'%s' is not a valid id ([A-Za-z0-9-.]{1,64})", json_string_value(j));
+		return fhir_id_valid(s)
+			       ? RK_OK
+			       : bad(v, p, "'%s' is not a valid id ([A-Za-z0-9-.]{1,64})", json_string_value(j));
 	if (strcmp(type, "uri") == 0 || strcmp(type, "url") == 0 || strcmp(type, "canonical") == 0)
 		return no_ws(s) ? RK_OK : bad(v, p, "a %s must not contain whitespace", type);
 	if (strcmp(type, "oid") == 0)
 		return oid_valid(s) ? RK_OK : bad(v, p, "'%s' is not an OID (urn:oid:1.2.3...)", json_string_value(j));
 	if (strcmp(type, "uuid") == 0)
-		return (str_starts_with(s, "urn:uuid:") && s.len == 45) ? RK_OK : bad(v, p, "'%s' is not urn:uuid:<uuid>", json_string_value(j));
+		return (str_starts_with(s, "urn:uuid:") && s.len == 45)
+			       ? RK_OK
+			       : bad(v, p, "'%s' is not urn:uuid:<uuid>", json_string_value(j));
 	if (strcmp(type, "base64Binary") == 0)
 		return base64_valid(s) ? RK_OK : bad(v, p, "not valid base64%s", "");
 	if (strcmp(type, "xhtml") == 0) /* Narrative.div: what other clients' browsers would render */
@@ -230,8 +246,8 @@ static enum rk_status check_primitive(struct vctx *v, const struct path *p, cons
 	return RK_OK; /* string, markdown */
 }
 
-static enum rk_status check_complex(struct vctx *v, struct path *p, const struct fhir_typedef *td,
-				    const json_t *obj, bool is_resource);
+static enum rk_status check_complex(struct vctx *v, struct path *p, const struct fhir_typedef *td, const json_t *obj,
+				    bool is_resource);
 
 /* "Reference(Organization|Practitioner)" → base "Reference", targets "Organization|Practitioner". */
 static const char *split_type(const char *type, char *base, size_t cap)
@@ -266,7 +282,8 @@ static enum rk_status check_reference(struct vctx *v, struct path *p, const json
 		return RK_OK; /* identifier- or display-only references are allowed */
 	ref = (struct str){json_string_value(j), json_string_length(j)};
 	if (str_starts_with(ref, "#"))
-		return bad(v, p, "contained resources are not supported; reference '%s' cannot be resolved", json_string_value(j));
+		return bad(v, p, "contained resources are not supported; reference '%s' cannot be resolved",
+			   json_string_value(j));
 	if (str_starts_with(ref, "urn:uuid:") || str_starts_with(ref, "urn:oid:"))
 		return bad(v, p, "'%s' can only be resolved inside a transaction Bundle", json_string_value(j));
 	if (str_starts_with(ref, "http://") || str_starts_with(ref, "https://"))
@@ -296,8 +313,7 @@ static enum rk_status check_reference(struct vctx *v, struct path *p, const json
 }
 
 /* One value of element type `type` (a single type, not a choice list). */
-static enum rk_status check_value(struct vctx *v, struct path *p, const char *type, const json_t *j,
-				  const char *codes)
+static enum rk_status check_value(struct vctx *v, struct path *p, const char *type, const json_t *j, const char *codes)
 {
 	char base[64];
 	const char *targets = split_type(type, base, sizeof base);
@@ -317,8 +333,7 @@ static enum rk_status check_value(struct vctx *v, struct path *p, const char *ty
 		json_t *sys = json_object_get(j, "system"), *code = json_object_get(j, "code");
 		const char *what = "";
 		if (json_is_string(sys) && json_is_string(code) &&
-		    !jp_code_shape_ok(rk_json_strv(sys), rk_json_strv(code), &what))
-		{
+		    !jp_code_shape_ok(rk_json_strv(sys), rk_json_strv(code), &what)) {
 			char msg[160];
 			snprintf(msg, sizeof msg, "code '%.40s' is not %s", json_string_value(code), what);
 			rc = bad(v, p, "%s", msg);
@@ -329,8 +344,7 @@ static enum rk_status check_value(struct vctx *v, struct path *p, const char *ty
 	if (rc == RK_OK && strcmp(base, "Period") == 0) {
 		json_t *s = json_object_get(j, "start"), *e = json_object_get(j, "end");
 		struct time_range a, b;
-		if (json_is_string(s) && json_is_string(e) &&
-		    time_parse_fhir(rk_json_strv(s), TIME_DATETIME, &a) &&
+		if (json_is_string(s) && json_is_string(e) && time_parse_fhir(rk_json_strv(s), TIME_DATETIME, &a) &&
 		    time_parse_fhir(rk_json_strv(e), TIME_DATETIME, &b) && a.lo >= b.hi)
 			rc = bad(v, p, "Period.start is after Period.end%s", "");
 	}
@@ -474,8 +488,8 @@ static enum rk_status check_common(struct vctx *v, struct path *p, const char *k
 	return RK_OK;
 }
 
-static enum rk_status check_complex(struct vctx *v, struct path *p, const struct fhir_typedef *td,
-				    const json_t *obj, bool is_resource)
+static enum rk_status check_complex(struct vctx *v, struct path *p, const struct fhir_typedef *td, const json_t *obj,
+				    bool is_resource)
 {
 	if (json_object_size(obj) == 0)
 		return bad(v, p, "empty objects are not allowed in FHIR%s", "");
@@ -495,8 +509,9 @@ static enum rk_status check_complex(struct vctx *v, struct path *p, const struct
 			if (!e) {
 				rc = bad(v, p, "unknown element '%s'", key);
 			} else if (ext) {
-				rc = elem_is_primitive(e, chosen) ? check_primitive_ext(v, p, e, val)
-								  : bad(v, p, "'%s' is not a primitive element", key + 1);
+				rc = elem_is_primitive(e, chosen)
+					     ? check_primitive_ext(v, p, e, val)
+					     : bad(v, p, "'%s' is not a primitive element", key + 1);
 			} else {
 				if (strstr(e->name, "[x]")) {
 					for (size_t k = 0; k < n_choice; k++)
@@ -520,9 +535,9 @@ static enum rk_status check_complex(struct vctx *v, struct path *p, const struct
 		bool present = false;
 		const char *bracket = strstr(e->name, "[x]");
 		if (bracket) {
-			json_object_foreach((json_t *)obj, key, val)
-				if (strncmp(key, e->name, (size_t)(bracket - e->name)) == 0)
-					present = true;
+			json_object_foreach((json_t *)obj, key,
+					    val) if (strncmp(key, e->name, (size_t)(bracket - e->name)) == 0) present =
+				true;
 		} else {
 			char ext[80];
 			ext[0] = '_';
@@ -534,9 +549,7 @@ static enum rk_status check_complex(struct vctx *v, struct path *p, const struct
 	}
 	if (strcmp(td->name, "Extension") == 0) {
 		bool has_value = false;
-		json_object_foreach((json_t *)obj, key, val)
-			if (strncmp(key, "value", 5) == 0)
-				has_value = true;
+		json_object_foreach((json_t *)obj, key, val) if (strncmp(key, "value", 5) == 0) has_value = true;
 		bool has_ext = json_object_get(obj, "extension") != NULL;
 		if (has_value == has_ext)
 			return bad(v, p, "an extension has either a value[x] or nested extensions, not %s",
@@ -545,8 +558,8 @@ static enum rk_status check_complex(struct vctx *v, struct path *p, const struct
 	return RK_OK;
 }
 
-enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *res, fhir_ref_fn on_ref,
-			     void *ref_ctx, struct rk_err *err)
+enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *res, fhir_ref_fn on_ref, void *ref_ctx,
+			     struct rk_err *err)
 {
 	struct vctx v = {on_ref, ref_ctx, err, 0};
 	struct path p = {.len = 0};
@@ -561,6 +574,7 @@ enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *
 		return rk_fail_at(err, RK_INVALID, "resourceType", "resourceType is '%.64s' but this endpoint takes %s",
 				  json_string_value(rt), def->name);
 	if (rk_json_depth(res, RK_MAX_JSON_DEPTH) > RK_MAX_JSON_DEPTH)
-		return rk_fail(err, RK_INVALID, "resource nests deeper than the maximum depth of %d levels", RK_MAX_JSON_DEPTH);
+		return rk_fail(err, RK_INVALID, "resource nests deeper than the maximum depth of %d levels",
+			       RK_MAX_JSON_DEPTH);
 	return check_complex(&v, &p, def->def, res, true);
 }

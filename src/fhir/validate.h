@@ -14,12 +14,11 @@
 
 /* Called for each relative reference "Type/id" found; return non-OK to fail
  * validation (err set by the callback). */
-typedef enum rk_status (*fhir_ref_fn)(void *ctx, struct str type, struct str id, const char *where,
-				      struct rk_err *err);
+typedef enum rk_status (*fhir_ref_fn)(void *ctx, struct str type, struct str id, const char *where, struct rk_err *err);
 
 /* RK_OK, or RK_INVALID with a specific message. on_ref may be NULL. */
-enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *res, fhir_ref_fn on_ref,
-			     void *ref_ctx, struct rk_err *err);
+enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *res, fhir_ref_fn on_ref, void *ref_ctx,
+			     struct rk_err *err);
 
 /* FHIR id: [A-Za-z0-9\-\.]{1,64}. */
 bool fhir_id_valid(struct str id);

@@ -15,7 +15,7 @@
 #include "core/limits.h"
 
 #define ESC 0x1B
-#define FS 0x1C
+#define FS  0x1C
 
 /* iconv's name for the JIS character mapping (JIS X 0208 + NEC row 13 + JIS X 0212). */
 #define EUC_CHARSET "EUCJP-MS"
@@ -75,9 +75,10 @@ static enum rk_status jis_to_euc(struct str in, unsigned char *out, size_t *outl
 		if (c == ESC) {
 			size_t k = jis_escape(p + i, n - i, &mode);
 			if (k == 0)
-				return rk_fail(err, RK_INVALID,
-					       "broken ISO-2022-JP escape sequence at byte %zu (ESC followed by 0x%02X)", i,
-					       i + 1 < n ? p[i + 1] : 0);
+				return rk_fail(
+					err, RK_INVALID,
+					"broken ISO-2022-JP escape sequence at byte %zu (ESC followed by 0x%02X)", i,
+					i + 1 < n ? p[i + 1] : 0);
 			i += k;
 			continue;
 		}
@@ -101,8 +102,8 @@ static enum rk_status jis_to_euc(struct str in, unsigned char *out, size_t *outl
 			break;
 		case JIS_KANA:
 			if (c < 0x21 || c > 0x5F)
-				return rk_fail(err, RK_INVALID, "byte 0x%02X at offset %zu is not a JIS X 0201 katakana", c,
-					       i);
+				return rk_fail(err, RK_INVALID,
+					       "byte 0x%02X at offset %zu is not a JIS X 0201 katakana", c, i);
 			out[o++] = 0x8E;
 			out[o++] = (unsigned char)(c | 0x80);
 			i++;
@@ -110,10 +111,11 @@ static enum rk_status jis_to_euc(struct str in, unsigned char *out, size_t *outl
 		case JIS_KANJI:
 		case JIS_0212:
 			if (c < 0x21 || c > 0x7E || i + 1 >= n || p[i + 1] < 0x21 || p[i + 1] > 0x7E)
-				return rk_fail(err, RK_INVALID,
-					       "broken ISO-2022-JP text at offset %zu: a JIS X 0208 character is two bytes "
-					       "0x21-0x7E (missing ESC ( B?)",
-					       i);
+				return rk_fail(
+					err, RK_INVALID,
+					"broken ISO-2022-JP text at offset %zu: a JIS X 0208 character is two bytes "
+					"0x21-0x7E (missing ESC ( B?)",
+					i);
 			if (mode == JIS_0212)
 				out[o++] = 0x8F;
 			out[o++] = (unsigned char)(c | 0x80);
@@ -142,7 +144,8 @@ static enum rk_status iso2022jp_decode(struct str in, struct arena *a, struct st
 	size_t cap = elen + elen / 2 + 16;
 	char *u = arena_alloc(a, cap);
 	if (!u) {
-		st = rk_fail(err, RK_TOO_LARGE, "no memory left in the request arena to decode the ISO-2022-JP message");
+		st = rk_fail(err, RK_TOO_LARGE,
+			     "no memory left in the request arena to decode the ISO-2022-JP message");
 		goto out_euc;
 	}
 	cd = iconv_open("UTF-8", EUC_CHARSET);
@@ -161,9 +164,10 @@ static enum rk_status iso2022jp_decode(struct str in, struct arena *a, struct st
 				b1 = (unsigned char)ip[1];
 				b2 = (unsigned char)ip[2];
 			}
-			st = rk_fail(err, RK_INVALID,
-				     "ISO-2022-JP character at JIS row %u cell %u has no Unicode mapping (unassigned code)",
-				     (unsigned)(b1 & 0x7F) - 0x20, (unsigned)(b2 & 0x7F) - 0x20);
+			st = rk_fail(
+				err, RK_INVALID,
+				"ISO-2022-JP character at JIS row %u cell %u has no Unicode mapping (unassigned code)",
+				(unsigned)(b1 & 0x7F) - 0x20, (unsigned)(b2 & 0x7F) - 0x20);
 		}
 		goto out_cd;
 	}
@@ -265,12 +269,16 @@ static enum rk_status check_seps(struct str in, struct hl7_seps *seps, struct rk
 		return rk_fail(err, RK_INVALID, "MSH segment too short to hold the field separator and MSH-2");
 	unsigned char f = p[3], enc[4] = {p[4], p[5], p[6], p[7]};
 	if (!is_sep_char(f))
-		return rk_fail(err, RK_INVALID, "bad field separator (MSH-1) 0x%02X: it must be a printable "
-						"character that is not a letter, digit or space", f);
+		return rk_fail(err, RK_INVALID,
+			       "bad field separator (MSH-1) 0x%02X: it must be a printable "
+			       "character that is not a letter, digit or space",
+			       f);
 	for (int i = 0; i < 4; i++) {
 		if (!is_sep_char(enc[i]) || enc[i] == f)
-			return rk_fail(err, RK_INVALID, "bad encoding characters (MSH-2): character %d (0x%02X) is "
-							"not a separator distinct from MSH-1", i + 1, enc[i]);
+			return rk_fail(err, RK_INVALID,
+				       "bad encoding characters (MSH-2): character %d (0x%02X) is "
+				       "not a separator distinct from MSH-1",
+				       i + 1, enc[i]);
 		for (int j = 0; j < i; j++)
 			if (enc[i] == enc[j])
 				return rk_fail(err, RK_INVALID, "bad encoding characters (MSH-2): '%c' appears twice",
@@ -282,11 +290,13 @@ static enum rk_status check_seps(struct str in, struct hl7_seps *seps, struct rk
 		unsigned char t = p[k];
 		bool dup = t == f || memchr(enc, t, 4) != NULL;
 		if (!is_sep_char(t) || dup || (k + 1 < in.len && p[k + 1] != f && p[k + 1] != '\r' && p[k + 1] != '\n'))
-			return rk_fail(err, RK_INVALID, "bad encoding characters (MSH-2): expected four distinct separators "
-							"then the field separator '%c'", f);
+			return rk_fail(err, RK_INVALID,
+				       "bad encoding characters (MSH-2): expected four distinct separators "
+				       "then the field separator '%c'",
+				       f);
 	}
-	*seps = (struct hl7_seps){.field = (char)f, .comp = (char)enc[0], .rep = (char)enc[1], .esc = (char)enc[2],
-				  .sub = (char)enc[3]};
+	*seps = (struct hl7_seps){
+		.field = (char)f, .comp = (char)enc[0], .rep = (char)enc[1], .esc = (char)enc[2], .sub = (char)enc[3]};
 	return RK_OK;
 }
 
@@ -301,9 +311,9 @@ struct scan {
 	size_t bad_utf8;                 /* first byte breaking UTF-8 */
 };
 
-#define ONES 0x0101010101010101ull
+#define ONES  0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
-#define LOW7 0x7F7F7F7F7F7F7F7Full
+#define LOW7  0x7F7F7F7F7F7F7F7Full
 
 /* Length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
 static size_t utf8_seq(const unsigned char *p, size_t rem)
@@ -419,16 +429,19 @@ static enum rk_status split_segments(struct str t, const struct scan *sc, char f
 			for (size_t i = 0; i < show; i++)
 				if ((unsigned char)s.ptr[i] < 0x20 || (unsigned char)s.ptr[i] >= 0x7F)
 					show = i;
-			return rk_fail(err, RK_INVALID,
-				       "bad segment name at segment %zu ('%.*s'): three capital letters or digits, then "
-				       "the field separator",
-				       n + 1, (int)show, s.ptr);
+			return rk_fail(
+				err, RK_INVALID,
+				"bad segment name at segment %zu ('%.*s'): three capital letters or digits, then "
+				"the field separator",
+				n + 1, (int)show, s.ptr);
 		}
 		/* A later header with fields is a second message; a bare "MSH" (as in
 		 * a sample that lists segment names) carries nothing and is kept. */
 		if (n > 0 && s.len > 3 && memcmp(s.ptr, "MSH", 3) == 0)
-			return rk_fail(err, RK_INVALID, "a second MSH segment (segment %zu): one message at a time, "
-							"batches are not accepted", n + 1);
+			return rk_fail(err, RK_INVALID,
+				       "a second MSH segment (segment %zu): one message at a time, "
+				       "batches are not accepted",
+				       n + 1);
 		segs[n].name = (struct str){s.ptr, 3};
 		segs[n].text = s;
 		size_t first = nfs;
@@ -459,8 +472,8 @@ enum rk_status hl7_parse(struct str input, struct arena *a, struct hl7_msg *out,
 		return rk_fail(err, RK_INVALID, "empty HL7 message");
 	/* A trailing FS (the MLLP end block, kept by some SS-MIX2 stores) and
 	 * trailing terminators are not segments. */
-	while (input.len > 0 && (input.ptr[input.len - 1] == FS || input.ptr[input.len - 1] == '\r' ||
-				 input.ptr[input.len - 1] == '\n'))
+	while (input.len > 0 &&
+	       (input.ptr[input.len - 1] == FS || input.ptr[input.len - 1] == '\r' || input.ptr[input.len - 1] == '\n'))
 		input.len--;
 	if (input.len >= 3 && memcmp(input.ptr, "\xEF\xBB\xBF", 3) == 0) { /* UTF-8 byte order mark */
 		input.ptr += 3;
@@ -491,18 +504,20 @@ enum rk_status hl7_parse(struct str input, struct arena *a, struct hl7_msg *out,
 		return rk_fail(err, RK_INVALID, "MLLP framing byte 0x%02X at offset %zu inside the HL7 message",
 			       (unsigned char)text.ptr[sc.frame_at], sc.frame_at);
 	if (sc.esc_at != SIZE_MAX)
-		return rk_fail(err, RK_INVALID, "ISO-2022-JP escape (ESC) at offset %zu but MSH-18 '%.*s' does not "
-						"declare ISO IR87", sc.esc_at, (int)(msh18.len > 40 ? 40 : msh18.len),
-			       msh18.ptr);
+		return rk_fail(err, RK_INVALID,
+			       "ISO-2022-JP escape (ESC) at offset %zu but MSH-18 '%.*s' does not "
+			       "declare ISO IR87",
+			       sc.esc_at, (int)(msh18.len > 40 ? 40 : msh18.len), msh18.ptr);
 	if (m.charset != HL7_ISO2022JP) {
 		m.charset = HL7_ASCII;
 		if (sc.high) {
 			size_t bad = sc.bad_utf8;
 			if (bad != SIZE_MAX)
-				return rk_fail(err, RK_INVALID, "invalid UTF-8 at offset %zu (byte 0x%02X); MSH-18 '%.*s' "
-								"is read as UTF-8 (only ISO IR87 / ISO 2022-1994 is decoded)",
-					       bad, (unsigned char)text.ptr[bad], (int)(msh18.len > 40 ? 40 : msh18.len),
-					       msh18.ptr);
+				return rk_fail(err, RK_INVALID,
+					       "invalid UTF-8 at offset %zu (byte 0x%02X); MSH-18 '%.*s' "
+					       "is read as UTF-8 (only ISO IR87 / ISO 2022-1994 is decoded)",
+					       bad, (unsigned char)text.ptr[bad],
+					       (int)(msh18.len > 40 ? 40 : msh18.len), msh18.ptr);
 			m.charset = HL7_UTF8;
 		}
 	}
@@ -701,11 +716,16 @@ enum rk_status hl7_unescape(const struct hl7_msg *m, struct str raw, struct aren
 		struct str body = {q + 1, (size_t)(c - q - 1)};
 		p = c + 1;
 		if (body.len == 0)
-			return rk_fail(err, RK_INVALID, "empty HL7 escape sequence at offset %zu", (size_t)(q - raw.ptr));
+			return rk_fail(err, RK_INVALID, "empty HL7 escape sequence at offset %zu",
+				       (size_t)(q - raw.ptr));
 		char k = body.ptr[0];
 		struct str arg = {body.ptr + 1, body.len - 1};
 		if (body.len == 1 && (k == 'F' || k == 'S' || k == 'T' || k == 'R' || k == 'E')) {
-			o[n++] = k == 'F' ? sp->field : k == 'S' ? sp->comp : k == 'T' ? sp->sub : k == 'R' ? sp->rep : e;
+			o[n++] = k == 'F'   ? sp->field
+				 : k == 'S' ? sp->comp
+				 : k == 'T' ? sp->sub
+				 : k == 'R' ? sp->rep
+					    : e;
 		} else if (k == 'X' && arg.len >= 2 && arg.len % 2 == 0 && all_hex(arg)) {
 			for (size_t i = 0; i < arg.len; i += 2)
 				o[n++] = (char)(str_hexval(arg.ptr[i]) << 4 | str_hexval(arg.ptr[i + 1]));

@@ -42,13 +42,13 @@ struct hl7_msg {
 	struct hl7_segment *segs; /* segs[0] is MSH */
 	size_t nseg;
 	/* From MSH, raw (still escaped; they never need unescaping in practice) */
-	struct str msg_type;   /* MSH-9.1 "RDE" */
-	struct str event;      /* MSH-9.2 "O11" */
-	struct str structure;  /* MSH-9.3 "RDE_O11" (may be empty) */
-	struct str control_id; /* MSH-10 */
+	struct str msg_type;                      /* MSH-9.1 "RDE" */
+	struct str event;                         /* MSH-9.2 "O11" */
+	struct str structure;                     /* MSH-9.3 "RDE_O11" (may be empty) */
+	struct str control_id;                    /* MSH-10 */
 	struct str sending_app, sending_facility; /* MSH-3.1, MSH-4.1 */
-	struct str timestamp;  /* MSH-7 */
-	struct str version;    /* MSH-12.1 */
+	struct str timestamp;                     /* MSH-7 */
+	struct str version;                       /* MSH-12.1 */
 };
 
 /* Parse one message. Segments end with CR; LF and CRLF are accepted too; a

@@ -74,7 +74,8 @@ enum rk_status mllp_feed(struct mllp_decoder *d, const char *p, size_t n, mllp_f
 				d->state = MLLP_IN_FRAME;
 				buf_reset(&d->frame);
 			} else if (c != '\r' && c != '\n' && c != ' ' && c != '\t') {
-				return fail(d, err, RK_INVALID, "data outside an MLLP frame (a frame starts with VT 0x0B)", c);
+				return fail(d, err, RK_INVALID,
+					    "data outside an MLLP frame (a frame starts with VT 0x0B)", c);
 			}
 			p++;
 			d->offset++;
@@ -103,8 +104,10 @@ enum rk_status mllp_feed(struct mllp_decoder *d, const char *p, size_t n, mllp_f
 		}
 		if (vt) {
 			d->offset += k;
-			return fail(d, err, RK_INVALID, "VT 0x0B inside an MLLP frame (a new frame before FS CR ended "
-							"the last one)", MLLP_VT);
+			return fail(d, err, RK_INVALID,
+				    "VT 0x0B inside an MLLP frame (a new frame before FS CR ended "
+				    "the last one)",
+				    MLLP_VT);
 		}
 		if (!fs) {
 			buf_append(&d->frame, p, k);
@@ -120,7 +123,8 @@ enum rk_status mllp_feed(struct mllp_decoder *d, const char *p, size_t n, mllp_f
 			continue;
 		}
 		if ((unsigned char)fs[1] != MLLP_CR)
-			return fail(d, err, RK_INVALID, "MLLP end block FS 0x1C not followed by CR", (unsigned char)fs[1]);
+			return fail(d, err, RK_INVALID, "MLLP end block FS 0x1C not followed by CR",
+				    (unsigned char)fs[1]);
 		d->offset++;
 		enum rk_status st = deliver(d, p, k, fn, arg, err);
 		if (st != RK_OK)

@@ -21,10 +21,10 @@
 enum mllp_state { MLLP_OUTSIDE, MLLP_IN_FRAME, MLLP_GOT_FS, MLLP_FAILED };
 
 struct mllp_decoder {
-	struct buf frame;      /* the frame being gathered when it spans reads */
-	size_t max_frame;      /* bound on one frame's content */
+	struct buf frame; /* the frame being gathered when it spans reads */
+	size_t max_frame; /* bound on one frame's content */
 	enum mllp_state state;
-	uint64_t offset;       /* bytes fed so far, for error messages */
+	uint64_t offset; /* bytes fed so far, for error messages */
 };
 
 /* Start a decoder; max_frame is capped at RK_MAX_HL7_MESSAGE (0 means that). */

@@ -30,8 +30,8 @@ static bool pattern_match(const char *pattern, struct str path, struct str *args
 	}
 }
 
-enum router_result router_match(const char *method, struct str path, const struct api_route **route,
-				struct str *args, char *allow, size_t allow_cap)
+enum router_result router_match(const char *method, struct str path, const struct api_route **route, struct str *args,
+				char *allow, size_t allow_cap)
 {
 	bool path_seen = false;
 	size_t used = 0;

@@ -13,7 +13,7 @@ enum router_result {
 
 /* args must hold API_MAX_ARGS slices (they point into path). allow gets a
  * comma-separated method list for ROUTER_BAD_METHOD. */
-enum router_result router_match(const char *method, struct str path, const struct api_route **route,
-				struct str *args, char *allow, size_t allow_cap);
+enum router_result router_match(const char *method, struct str path, const struct api_route **route, struct str *args,
+				char *allow, size_t allow_cap);
 
 #endif

@@ -72,7 +72,8 @@ static struct store *worker_store(const struct api_env *env)
 	}
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct store_options opt = {.busy_timeout_ms = (int)env->cfg->store_busy_timeout_ms, .cache_bytes = env->cfg->store_cache};
+	struct store_options opt = {.busy_timeout_ms = (int)env->cfg->store_busy_timeout_ms,
+				    .cache_bytes = env->cfg->store_cache};
 	if (store_open(env->cfg->store_url, &opt, &w->store, &err) != RK_OK) {
 		log_event(LOG_ERROR, "store.open_failed", "error", err.msg, NULL);
 		w->store = NULL;
@@ -88,7 +89,7 @@ struct http_req {
 	size_t n_params, cap_params;
 	struct buf body;
 	bool too_large;
-	bool replied;     /* a response was queued early (413/405/404) */
+	bool replied; /* a response was queued early (413/405/404) */
 	enum router_result match;
 	char allow[64];
 	char client_addr[64];
@@ -148,8 +149,8 @@ static void access_log(struct http_req *hr, const char *method, const char *url,
 	snprintf(sz, sizeof sz, "%zu", bytes);
 	/* The path only: query strings may carry patient names. */
 	log_event(status >= 500 ? LOG_ERROR : LOG_INFO, "http.request", "method", method, "path", url, "status", st,
-		  "ms", ms, "bytes", sz, "request", hr->request_id,
-		  "outcome", status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
+		  "ms", ms, "bytes", sz, "request", hr->request_id, "outcome",
+		  status >= 400 ? rk_status_name(hr->rq.outcome) : NULL, NULL);
 }
 
 /* On the audit writer's thread: the entry of a suspended request is durable
@@ -211,7 +212,7 @@ static enum MHD_Result send_api(struct http_req *hr, const char *method, const c
 		}
 		if (rc != RK_OK) {
 			log_event(LOG_ERROR, "audit.refused_response", "path", url, "error", err.msg, NULL);
-			if (!hr->unrecorded) /* (else the refusal already says why) */
+			if (!hr->unrecorded)                             /* (else the refusal already says why) */
 				api_reply_error(&hr->rq, RK_BUSY, &err); /* nothing is served unaudited */
 		}
 	}
@@ -296,7 +297,8 @@ static struct http_req *req_new(struct http_server *srv, struct MHD_Connection *
 	const char *rid = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
 	bool sane = rid && *rid && strlen(rid) < sizeof hr->request_id;
 	for (const char *c = rid; sane && *c; c++)
-		sane = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_';
+		sane = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' ||
+		       *c == '_';
 	if (sane)
 		snprintf(hr->request_id, sizeof hr->request_id, "%s", rid);
 	else
@@ -305,9 +307,11 @@ static struct http_req *req_new(struct http_server *srv, struct MHD_Connection *
 	if (ci && ci->client_addr) {
 		const struct sockaddr *sa = ci->client_addr;
 		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, hr->client_addr, sizeof hr->client_addr);
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, hr->client_addr,
+				  sizeof hr->client_addr);
 		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, hr->client_addr, sizeof hr->client_addr);
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, hr->client_addr,
+				  sizeof hr->client_addr);
 	}
 	return hr;
 }
@@ -346,7 +350,8 @@ static enum MHD_Result authenticate(struct http_req *hr, const char *method, con
 	bool safe = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
 	if (rq->who.kind == PRINCIPAL_STAFF && !safe) {
 		const char *csrf = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, "X-CSRF-Token");
-		if (!csrf || strlen(csrf) != strlen(rq->who.csrf) || sodium_memcmp(csrf, rq->who.csrf, strlen(csrf)) != 0) {
+		if (!csrf || strlen(csrf) != strlen(rq->who.csrf) ||
+		    sodium_memcmp(csrf, rq->who.csrf, strlen(csrf)) != 0) {
 			rq->audit.event = "csrf-failure";
 			rk_fail_code(&err, RK_FORBIDDEN, "csrf", "the X-CSRF-Token header is missing or wrong");
 			api_reply_error(rq, RK_FORBIDDEN, &err);
@@ -441,7 +446,8 @@ static void commit_with_audit(struct http_req *hr, const char *method, const cha
 		/* PostgreSQL: a statement failed outside any savepoint of the handler
 		 * and aborted the transaction; its level is rolled back now, the
 		 * request's is usable again. Nothing of the handler's was kept. */
-		log_event(LOG_WARN, "http.handler_rolled_back", "path", url, "request", hr->request_id, "error", err.msg, NULL);
+		log_event(LOG_WARN, "http.handler_rolled_back", "path", url, "request", hr->request_id, "error",
+			  err.msg, NULL);
 		if (rq->status < 400) {
 			refuse_unrecorded(hr, url, &err);
 			store_rollback(rq->store);
@@ -532,12 +538,12 @@ static enum MHD_Result dispatch(struct http_req *hr, const char *method, const c
 		struct rk_err err;
 		rk_err_clear(&err);
 		if (store_begin_lazy(rq->store, &err) != RK_OK)
-			return send_error(hr, method, url, RK_BUSY, "the database is busy; nothing was changed, try again (%s)",
-					  err.msg);
+			return send_error(hr, method, url, RK_BUSY,
+					  "the database is busy; nothing was changed, try again (%s)", err.msg);
 		if (store_begin_lazy(rq->store, &err) != RK_OK) {
 			store_rollback(rq->store);
-			return send_error(hr, method, url, RK_BUSY, "the database is busy; nothing was changed, try again (%s)",
-					  err.msg);
+			return send_error(hr, method, url, RK_BUSY,
+					  "the database is busy; nothing was changed, try again (%s)", err.msg);
 		}
 		hr->route->handler(rq);
 		commit_with_audit(hr, method, url);
@@ -679,7 +685,8 @@ enum rk_status http_listen(const struct config *cfg, int *fd_out, int *port_out,
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 1024) != 0) {
 		int e = errno;
 		close(fd);
-		return rk_fail(err, RK_IO, "cannot listen on %s:%d: %s", cfg->listen_host, cfg->listen_port, strerror(e));
+		return rk_fail(err, RK_IO, "cannot listen on %s:%d: %s", cfg->listen_host, cfg->listen_port,
+			       strerror(e));
 	}
 	len = sizeof ss;
 	getsockname(fd, (struct sockaddr *)&ss, &len);
@@ -716,11 +723,13 @@ enum rk_status http_start(const struct api_env *env, int fd, struct http_server 
 	}
 	struct MHD_OptionItem opts[16];
 	int n = 0;
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, NULL}; /* first, or MHD logs itself */
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log,
+					    NULL}; /* first, or MHD logs itself */
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, fd, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)cfg->http_threads, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, (intptr_t)cfg->http_max_connections, NULL};
-	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT, (intptr_t)cfg->http_max_connections_per_ip, NULL};
+	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					    (intptr_t)cfg->http_max_connections_per_ip, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)cfg->http_timeout_s, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)cfg->http_max_header, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL};

@@ -21,8 +21,8 @@
 
 /* What one message of the batch did, for its audit entry. */
 struct msg_audit {
-	struct buf entities;  /* {"ref":"Type/id/_history/v"},... */
-	char regional[32];    /* the person's regional ID, when known */
+	struct buf entities; /* {"ref":"Type/id/_history/v"},... */
+	char regional[32];   /* the person's regional ID, when known */
 };
 
 struct ingest {
@@ -33,10 +33,11 @@ struct ingest {
 	char actor[128];         /* who runs it: "ssmix2-import:<OS user>", "mllp" */
 	struct msg_audit *ma;    /* one per message of the current batch */
 	size_t ma_cap;
-	struct msg_audit *cur;   /* the message being ingested */
+	struct msg_audit *cur; /* the message being ingested */
 };
 
-static const char *const origin_names[] = {[INGEST_SSMIX2] = "ssmix2", [INGEST_MLLP] = "mllp", [INGEST_REPLAY] = "replay"};
+static const char *const origin_names[] = {
+	[INGEST_SSMIX2] = "ssmix2", [INGEST_MLLP] = "mllp", [INGEST_REPLAY] = "replay"};
 
 const char *ingest_outcome_name(enum ingest_outcome o)
 {
@@ -105,8 +106,8 @@ static bool batch_fatal(enum rk_status rc)
 	return rc == RK_DB || rc == RK_IO || rc == RK_BUSY || rc == RK_TIMEOUT;
 }
 
-static enum rk_status run1(struct store *s, const char *sql, const struct str *args, size_t n, int64_t i64, bool bind_i64,
-			   struct rk_err *err)
+static enum rk_status run1(struct store *s, const char *sql, const struct str *args, size_t n, int64_t i64,
+			   bool bind_i64, struct rk_err *err)
 {
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s, sql, &st, err);
@@ -138,9 +139,9 @@ static enum rk_status already_stored(struct ingest *ing, const char *origin, str
 				     const char *digest, bool *same_digest, bool *found, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ing->s,
-					  "SELECT digest FROM ingest_message WHERE origin = ? AND facility_code = ? AND msg_key = ?",
-					  &st, err);
+	enum rk_status rc = store_prepare(
+		ing->s, "SELECT digest FROM ingest_message WHERE origin = ? AND facility_code = ? AND msg_key = ?", &st,
+		err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(origin));
@@ -159,24 +160,27 @@ static enum rk_status record_message(struct ingest *ing, const char *origin, str
 				     struct rk_err *err)
 {
 	struct str args[] = {str_c(origin), facility, key, str_c(digest), doc_key, str_c(outcome)};
-	return run1(ing->s,
-		    "INSERT INTO ingest_message (origin, facility_code, msg_key, digest, doc_key, outcome, received_at) "
-		    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, facility_code, msg_key) DO UPDATE SET "
-		    "digest = excluded.digest, doc_key = excluded.doc_key, outcome = excluded.outcome, "
-		    "received_at = excluded.received_at",
-		    args, 6, now, true, err);
+	return run1(
+		ing->s,
+		"INSERT INTO ingest_message (origin, facility_code, msg_key, digest, doc_key, outcome, received_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, facility_code, msg_key) DO UPDATE SET "
+		"digest = excluded.digest, doc_key = excluded.doc_key, outcome = excluded.outcome, "
+		"received_at = excluded.received_at",
+		args, 6, now, true, err);
 }
 
 /* Keep a message that could not be stored: one open row per location and
  * content (a resend of the same bad message counts a try, not a new row). */
-static enum rk_status quarantine(struct ingest *ing, const struct ingest_msg *m, const char *origin, struct str location,
-				 const char *digest, const char *reason, int64_t now, int64_t *id_out, struct rk_err *err)
+static enum rk_status quarantine(struct ingest *ing, const struct ingest_msg *m, const char *origin,
+				 struct str location, const char *digest, const char *reason, int64_t now,
+				 int64_t *id_out, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ing->s,
-					  "SELECT id FROM ingest_error WHERE digest = ? AND origin = ? AND facility_code = ? "
-					  "AND location = ? AND resolved_at IS NULL",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(ing->s,
+			      "SELECT id FROM ingest_error WHERE digest = ? AND origin = ? AND facility_code = ? "
+			      "AND location = ? AND resolved_at IS NULL",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(digest));
@@ -192,7 +196,8 @@ static enum rk_status quarantine(struct ingest *ing, const struct ingest_msg *m,
 	if (id) {
 		struct str args[] = {str_c(reason)};
 		struct store_stmt *up;
-		rc = store_prepare(ing->s, "UPDATE ingest_error SET reason = ?, at = ?, tries = tries + 1 WHERE id = ?", &up, err);
+		rc = store_prepare(ing->s, "UPDATE ingest_error SET reason = ?, at = ?, tries = tries + 1 WHERE id = ?",
+				   &up, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_text(up, 1, args[0]);
@@ -205,16 +210,18 @@ static enum rk_status quarantine(struct ingest *ing, const struct ingest_msg *m,
 	}
 	size_t b64len = sodium_base64_ENCODED_LEN(m->bytes.len, sodium_base64_VARIANT_ORIGINAL);
 	char *b64 = arena_alloc(&ing->arena, b64len);
-	char *hints = arena_printf(&ing->arena, "%.*s_%.*s_%.*s_%.*s_%.*s_%.*s_%c", STR_FMT(m->patient_id), STR_FMT(m->date),
-				   STR_FMT(m->data_type), STR_FMT(m->order_no), STR_FMT(m->timestamp),
+	char *hints = arena_printf(&ing->arena, "%.*s_%.*s_%.*s_%.*s_%.*s_%.*s_%c", STR_FMT(m->patient_id),
+				   STR_FMT(m->date), STR_FMT(m->data_type), STR_FMT(m->order_no), STR_FMT(m->timestamp),
 				   STR_FMT(m->department), m->condition ? m->condition : '-');
 	if (!b64 || !hints)
 		return rk_fail(err, RK_TOO_LARGE, "message too large to quarantine");
-	sodium_bin2base64(b64, b64len, (const unsigned char *)m->bytes.ptr, m->bytes.len, sodium_base64_VARIANT_ORIGINAL);
-	rc = store_prepare(ing->s,
-			   "INSERT INTO ingest_error (at, origin, facility_code, location, hints, reason, digest, bytes, tries) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
-			   &st, err);
+	sodium_bin2base64(b64, b64len, (const unsigned char *)m->bytes.ptr, m->bytes.len,
+			  sodium_base64_VARIANT_ORIGINAL);
+	rc = store_prepare(
+		ing->s,
+		"INSERT INTO ingest_error (at, origin, facility_code, location, hints, reason, digest, bytes, tries) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, now);
@@ -316,8 +323,8 @@ static void fhir_ctx_for(struct ingest *ing, const struct ingest_msg *m, int64_t
 
 /* The facility's registration of the patient: create it from PID when new,
  * replace it when the message is the demographics (ADT-00 / A08). */
-static enum rk_status link_patient(struct ingest *ing, struct fhir_ctx *ctx, struct v2map_result *r, struct str facility,
-				   struct str *patient_id, struct rk_err *err)
+static enum rk_status link_patient(struct ingest *ing, struct fhir_ctx *ctx, struct v2map_result *r,
+				   struct str facility, struct str *patient_id, struct rk_err *err)
 {
 	struct store_patient_link link;
 	enum rk_status rc = store_link_by_local(ing->s, facility, r->patient_id, &ing->arena, &link, err);
@@ -331,14 +338,15 @@ static enum rk_status link_patient(struct ingest *ing, struct fhir_ctx *ctx, str
 	struct store_facility fac;
 	rc = store_facility_get(ing->s, facility, &ing->arena, &fac, err);
 	if (rc == RK_NOT_FOUND)
-		return rk_fail(err, RK_UNPROCESSABLE, "facility %.*s is not a participating facility", STR_FMT(facility));
+		return rk_fail(err, RK_UNPROCESSABLE, "facility %.*s is not a participating facility",
+			       STR_FMT(facility));
 	if (rc != RK_OK)
 		return rc;
 	char org[RK_MAX_ID_LEN + 16];
 	snprintf(org, sizeof org, "Organization/%.*s", STR_FMT(fac.org_id));
-	json_object_set_new(r->patient, "managingOrganization",
-			    json_pack("{s:s, s:s%}", "reference", org, "display", fac.name.ptr ? fac.name.ptr : "",
-				      fac.name.len));
+	json_object_set_new(
+		r->patient, "managingOrganization",
+		json_pack("{s:s, s:s%}", "reference", org, "display", fac.name.ptr ? fac.name.ptr : "", fac.name.len));
 	const struct fhir_resource_def *def = fhir_resource_find("Patient", 7);
 	json_object_set_new(r->patient, "id", json_stringn(patient_id->ptr, patient_id->len));
 	struct fhir_result out;
@@ -373,7 +381,8 @@ static enum rk_status doc_resources(struct ingest *ing, struct str doc_key, stru
 			size_t ncap = cap ? cap * 2 : 16;
 			struct prev_res *p = arena_alloc(&ing->arena, ncap * sizeof *p);
 			if (!p) {
-				rc = rk_fail(err, RK_TOO_LARGE, "document %.*s has too many resources", STR_FMT(doc_key));
+				rc = rk_fail(err, RK_TOO_LARGE, "document %.*s has too many resources",
+					     STR_FMT(doc_key));
 				break;
 			}
 			if (*n)
@@ -424,7 +433,8 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 			struct v2map_resource *x = &r->res[i];
 			const struct fhir_resource_def *def = fhir_resource_find(x->type, strlen(x->type));
 			if (!def)
-				return rk_fail(err, RK_UNPROCESSABLE, "%s is not a resource type renkei stores", x->type);
+				return rk_fail(err, RK_UNPROCESSABLE, "%s is not a resource type renkei stores",
+					       x->type);
 			if (!str_eq(patient_id, r->patient_ref))
 				repoint_patient(x->body, r->patient_ref, patient_id);
 			struct fhir_result out;
@@ -453,17 +463,18 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 	rc = run1(ing->s, "DELETE FROM ingest_doc_resource WHERE doc_key = ?", &r->doc_key, 1, 0, false, err);
 	for (size_t i = 0; rc == RK_OK && !deleting && i < r->n; i++) {
 		struct str args[] = {r->doc_key, str_c(r->res[i].type), r->res[i].id};
-		rc = run1(ing->s, "INSERT INTO ingest_doc_resource (doc_key, res_type, res_id) VALUES (?, ?, ?)", args, 3, 0,
-			  false, err);
+		rc = run1(ing->s, "INSERT INTO ingest_doc_resource (doc_key, res_type, res_id) VALUES (?, ?, ?)", args,
+			  3, 0, false, err);
 	}
 	if (rc != RK_OK)
 		return rc;
 	struct store_stmt *st;
-	rc = store_prepare(ing->s,
-			   "INSERT INTO ingest_doc (doc_key, file_ts, deleted, updated_at) VALUES (?, ?, ?, ?) "
-			   "ON CONFLICT (doc_key) DO UPDATE SET file_ts = excluded.file_ts, deleted = excluded.deleted, "
-			   "updated_at = excluded.updated_at",
-			   &st, err);
+	rc = store_prepare(
+		ing->s,
+		"INSERT INTO ingest_doc (doc_key, file_ts, deleted, updated_at) VALUES (?, ?, ?, ?) "
+		"ON CONFLICT (doc_key) DO UPDATE SET file_ts = excluded.file_ts, deleted = excluded.deleted, "
+		"updated_at = excluded.updated_at",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, r->doc_key);
@@ -540,9 +551,9 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 	if (!m->facility_code.len)
 		return rk_fail(err, RK_UNPROCESSABLE, "unknown sending facility %.*s^%.*s (not in mllp.senders)",
 			       STR_FMT(h.sending_app), STR_FMT(h.sending_facility));
-	char *source = m->origin == INGEST_MLLP
-			       ? arena_printf(&ing->arena, "mllp:%.*s", STR_FMT(key))
-			       : arena_printf(&ing->arena, "ssmix2:%.*s/%.*s", STR_FMT(m->facility_code), STR_FMT(m->path));
+	char *source = m->origin == INGEST_MLLP ? arena_printf(&ing->arena, "mllp:%.*s", STR_FMT(key))
+						: arena_printf(&ing->arena, "ssmix2:%.*s/%.*s",
+							       STR_FMT(m->facility_code), STR_FMT(m->path));
 	struct v2map_input in = {
 		.facility_code = m->facility_code,
 		.data_type = m->data_type,
@@ -575,7 +586,8 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 			/* a newer version of this document is already applied */
 			v2map_free(&r);
 			rep->outcome = INGEST_SKIPPED;
-			return record_message(ing, origin, m->facility_code, key, digest, str_c(""), "skipped", now, err);
+			return record_message(ing, origin, m->facility_code, key, digest, str_c(""), "skipped", now,
+					      err);
 		}
 		if (rc != RK_OK) { /* a store failure: not the message's fault, ends the batch */
 			v2map_free(&r);
@@ -603,8 +615,8 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 	if (rc == RK_OK) {
 		rep->outcome = deleting ? INGEST_DELETED : INGEST_STORED;
 		rep->resources = count;
-		rc = record_message(ing, origin, m->facility_code, key, digest, r.doc_key, deleting ? "deleted" : "stored",
-				    now, err);
+		rc = record_message(ing, origin, m->facility_code, key, digest, r.doc_key,
+				    deleting ? "deleted" : "stored", now, err);
 	}
 	v2map_free(&r);
 	return rc;
@@ -647,7 +659,8 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 		}
 		if (m->condition == '2') { /* superseded: a past version, kept by the storage, not a record */
 			rep->outcome = INGEST_SKIPPED;
-			return record_message(ing, origin, m->facility_code, m->path, digest, str_c(""), "skipped", now, err);
+			return record_message(ing, origin, m->facility_code, m->path, digest, str_c(""), "skipped", now,
+					      err);
 		}
 	}
 	enum rk_status rc = savepoint(ing->s, "SAVEPOINT", err);
@@ -673,7 +686,8 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 	snprintf(rep->reason, sizeof rep->reason, "%s", merr.msg[0] ? merr.msg : rk_status_text(rc));
 	struct str location = m->path.len ? m->path : STR_NULL;
 	if (!location.len && rep->control_id[0]) {
-		char *l = arena_printf(&ing->arena, "%s^%s|%s", rep->sending_app, rep->sending_facility, rep->control_id);
+		char *l =
+			arena_printf(&ing->arena, "%s^%s|%s", rep->sending_app, rep->sending_facility, rep->control_id);
 		location = l ? str_c(l) : STR_NULL;
 	}
 	if (!location.len)
@@ -710,13 +724,15 @@ static enum rk_status audit_batch(struct ingest *ing, const struct ingest_msg *m
 			snprintf(t->account, sizeof t->account, "mllp-tls:%.*s", STR_FMT(m->certificate));
 		else
 			snprintf(t->account, sizeof t->account, "mllp:%s^%s", r->sending_app, r->sending_facility);
-		snprintf(t->patients, sizeof t->patients, ing->ma[i].regional[0] ? "[\"%s\"]" : "[]", ing->ma[i].regional);
+		snprintf(t->patients, sizeof t->patients, ing->ma[i].regional[0] ? "[\"%s\"]" : "[]",
+			 ing->ma[i].regional);
 		if (m->path.len)
 			snprintf(t->query, sizeof t->query, "SS-MIX2 %.*s", STR_FMT(m->path));
 		else
-			snprintf(t->query, sizeof t->query, "MLLP %s^%s|%s", r->sending_app, r->sending_facility, r->control_id);
-		snprintf(t->detail, sizeof t->detail, "%s%s%s", ingest_outcome_name(r->outcome), r->reason[0] ? ": " : "",
-			 r->reason);
+			snprintf(t->query, sizeof t->query, "MLLP %s^%s|%s", r->sending_app, r->sending_facility,
+				 r->control_id);
+		snprintf(t->detail, sizeof t->detail, "%s%s%s", ingest_outcome_name(r->outcome),
+			 r->reason[0] ? ": " : "", r->reason);
 		copy_field(t->facility, sizeof t->facility, m->facility_code);
 		if (ing->ma[i].entities.len) {
 			size_t len = ing->ma[i].entities.len + 3;
@@ -726,12 +742,16 @@ static enum rk_status audit_batch(struct ingest *ing, const struct ingest_msg *m
 		}
 		evs[i] = (struct audit_event){
 			.event = "ingest",
-			.action = r->outcome == INGEST_DELETED ? 'D' : r->outcome == INGEST_STORED ? 'C' : 'E',
+			.action = r->outcome == INGEST_DELETED  ? 'D'
+				  : r->outcome == INGEST_STORED ? 'C'
+								: 'E',
 			.outcome = r->outcome == INGEST_QUARANTINED ? 4 : 0,
 			.account = t->account,
 			.role = "system",
 			.facility = t->facility,
-			.client_addr = m->path.len ? "" : m->peer.ptr ? m->peer.ptr : "",
+			.client_addr = m->path.len   ? ""
+				       : m->peer.ptr ? m->peer.ptr
+						     : "",
 			.purpose = "TREAT",
 			.patients = t->patients,
 			.entities = t->entities ? t->entities : "[]",
@@ -771,7 +791,8 @@ static enum rk_status batch_run(struct ingest *ing, const struct ingest_msg *msg
 	ing->cur = NULL;
 	if (rc == RK_OK && resolve_id > 0 && reports[0].outcome != INGEST_QUARANTINED) {
 		struct store_stmt *up;
-		if ((rc = store_prepare(ing->s, "UPDATE ingest_error SET resolved_at = ? WHERE id = ?", &up, err)) == RK_OK) {
+		if ((rc = store_prepare(ing->s, "UPDATE ingest_error SET resolved_at = ? WHERE id = ?", &up, err)) ==
+		    RK_OK) {
 			store_bind_i64(up, 1, now);
 			store_bind_i64(up, 2, resolve_id);
 			rc = store_run(up, err);
@@ -838,10 +859,11 @@ static void hints_to_msg(char *h, struct ingest_msg *m)
 enum rk_status ingest_replay(struct ingest *ing, int64_t id, struct ingest_report *report, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(ing->s,
-					  "SELECT origin, facility_code, location, hints, bytes, resolved_at FROM ingest_error "
-					  "WHERE id = ?",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(ing->s,
+			      "SELECT origin, facility_code, location, hints, bytes, resolved_at FROM ingest_error "
+			      "WHERE id = ?",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, id);
@@ -866,7 +888,8 @@ enum rk_status ingest_replay(struct ingest *ing, int64_t id, struct ingest_repor
 			rk_oom();
 		if (sodium_base642bin(bytes, b64.len + 1, b64.ptr, b64.len, NULL, &nbytes, NULL,
 				      sodium_base64_VARIANT_ORIGINAL) != 0)
-			rc = rk_fail(err, RK_INTERNAL, "quarantined message %lld: stored bytes are not base64", (long long)id);
+			rc = rk_fail(err, RK_INTERNAL, "quarantined message %lld: stored bytes are not base64",
+				     (long long)id);
 	}
 	store_done(st);
 	if (rc != RK_OK)

@@ -32,7 +32,7 @@ struct ingest_msg {
 	/* SS-MIX2 only: the relative path and the 7 file-name fields */
 	struct str path;
 	struct str patient_id, date, data_type, order_no, timestamp, department;
-	char condition;           /* '1' current, '2' superseded, '0' deleted */
+	char condition; /* '1' current, '2' superseded, '0' deleted */
 	/* Set by the caller when it already knows the message cannot be taken (a
 	 * file whose name disagrees with its folder, a file too large to read):
 	 * it is quarantined with this reason, unparsed. */
@@ -55,10 +55,10 @@ enum ingest_outcome {
 
 struct ingest_report {
 	enum ingest_outcome outcome;
-	int resources;        /* resources written or deleted */
+	int resources;         /* resources written or deleted */
 	int64_t quarantine_id; /* INGEST_QUARANTINED */
-	bool rejected;        /* quarantined because the message could not even be parsed (ACK AR, not AE) */
-	char reason[512];     /* why it was quarantined, or the first mapping warning */
+	bool rejected;         /* quarantined because the message could not even be parsed (ACK AR, not AE) */
+	char reason[512];      /* why it was quarantined, or the first mapping warning */
 	/* For the ACK: the parsed MSH fields when the message parsed */
 	char control_id[200], sending_app[200], sending_facility[200], receiving_app[200], receiving_facility[200],
 		event[8];
@@ -93,8 +93,8 @@ enum rk_status ingest_seen(struct ingest *ing, struct str facility_code, struct 
 /* Quarantine */
 struct ingest_error {
 	int64_t id;
-	int64_t at;          /* ms */
-	struct str origin;   /* "ssmix2", "mllp", "fhir" */
+	int64_t at;        /* ms */
+	struct str origin; /* "ssmix2", "mllp", "fhir" */
 	struct str facility_code;
 	struct str location; /* relative path, or sender + MSH-10, or peer */
 	struct str reason;

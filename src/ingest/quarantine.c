@@ -12,15 +12,16 @@
 static void entry_of(struct store_stmt *st, struct quarantine_entry *q)
 {
 	*q = (struct quarantine_entry){
-		.e = {
-			.id = store_col_i64(st, 0),
-			.at = store_col_i64(st, 1),
-			.origin = store_col_text(st, 2),
-			.facility_code = store_col_text(st, 3),
-			.location = store_col_text(st, 4),
-			.reason = store_col_text(st, 5),
-			.resolved_at = store_col_null(st, 6) ? 0 : store_col_i64(st, 6),
-		},
+		.e =
+			{
+				.id = store_col_i64(st, 0),
+				.at = store_col_i64(st, 1),
+				.origin = store_col_text(st, 2),
+				.facility_code = store_col_text(st, 3),
+				.location = store_col_text(st, 4),
+				.reason = store_col_text(st, 5),
+				.resolved_at = store_col_null(st, 6) ? 0 : store_col_i64(st, 6),
+			},
 		.tries = store_col_i64(st, 7),
 	};
 }
@@ -31,10 +32,11 @@ enum rk_status quarantine_list(struct store *s, bool include_resolved, int64_t c
 			       void *arg, int64_t *total, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-					  include_resolved ? "SELECT count(*) FROM ingest_error"
-							   : "SELECT count(*) FROM ingest_error WHERE resolved_at IS NULL",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(s,
+			      include_resolved ? "SELECT count(*) FROM ingest_error"
+					       : "SELECT count(*) FROM ingest_error WHERE resolved_at IS NULL",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	bool row = false;
@@ -46,7 +48,8 @@ enum rk_status quarantine_list(struct store *s, bool include_resolved, int64_t c
 	rc = store_prepare(s,
 			   include_resolved
 				   ? "SELECT " COLUMNS " FROM ingest_error ORDER BY id LIMIT ? OFFSET ?"
-				   : "SELECT " COLUMNS " FROM ingest_error WHERE resolved_at IS NULL ORDER BY id LIMIT ? OFFSET ?",
+				   : "SELECT " COLUMNS
+				     " FROM ingest_error WHERE resolved_at IS NULL ORDER BY id LIMIT ? OFFSET ?",
 			   &st, err);
 	if (rc != RK_OK)
 		return rc;

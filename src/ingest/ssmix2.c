@@ -32,7 +32,8 @@ static bool id_chars(struct str s, size_t max)
 		return false;
 	for (size_t i = 0; i < s.len; i++) {
 		char c = s.ptr[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' || c == '.'))
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-' ||
+		      c == '.'))
 			return false;
 	}
 	return !str_eq_c(s, ".") && !str_eq_c(s, "..");
@@ -46,8 +47,10 @@ enum rk_status ssmix2_parse_name(struct str name, struct ssmix2_name *out, struc
 	while (n < 8 && str_next(&rest, '_', &part))
 		f[n++] = part;
 	if (n != 7)
-		return rk_fail(err, RK_INVALID, "file name '%.*s' does not have the 7 SS-MIX2 fields "
-			       "(PID_date_type_order_timestamp_department_condition)", STR_FMT(name));
+		return rk_fail(err, RK_INVALID,
+			       "file name '%.*s' does not have the 7 SS-MIX2 fields "
+			       "(PID_date_type_order_timestamp_department_condition)",
+			       STR_FMT(name));
 	if (!id_chars(f[0], 20))
 		return rk_fail(err, RK_INVALID, "file name '%.*s': patient ID '%.*s' is not 1-20 letters or digits",
 			       STR_FMT(name), STR_FMT(f[0]));
@@ -64,11 +67,11 @@ enum rk_status ssmix2_parse_name(struct str name, struct ssmix2_name *out, struc
 		return rk_fail(err, RK_INVALID, "file name '%.*s': timestamp '%.*s' is not YYYYMMDDHHMMSSfff",
 			       STR_FMT(name), STR_FMT(f[4]));
 	if (!str_eq_c(f[5], "-") && !id_chars(f[5], 16))
-		return rk_fail(err, RK_INVALID, "file name '%.*s': department '%.*s' is not a code or '-'", STR_FMT(name),
-			       STR_FMT(f[5]));
+		return rk_fail(err, RK_INVALID, "file name '%.*s': department '%.*s' is not a code or '-'",
+			       STR_FMT(name), STR_FMT(f[5]));
 	if (f[6].len != 1 || (f[6].ptr[0] != '0' && f[6].ptr[0] != '1' && f[6].ptr[0] != '2'))
-		return rk_fail(err, RK_INVALID, "file name '%.*s': condition flag '%.*s' is not 0, 1 or 2", STR_FMT(name),
-			       STR_FMT(f[6]));
+		return rk_fail(err, RK_INVALID, "file name '%.*s': condition flag '%.*s' is not 0, 1 or 2",
+			       STR_FMT(name), STR_FMT(f[6]));
 	*out = (struct ssmix2_name){f[0], f[1], f[2], f[3], f[4], f[5], f[6].ptr[0]};
 	return RK_OK;
 }
@@ -83,7 +86,7 @@ struct entry {
 };
 
 struct walk {
-	const char *root;      /* as given */
+	const char *root; /* as given */
 	char root_real[PATH_MAX];
 	struct entry *e;
 	size_t n, cap;
@@ -166,8 +169,10 @@ static enum rk_status walk_dir(struct walk *w, const char *rel, int depth)
 			else
 				add(w, crel, "directory where the SS-MIX2 layout has files");
 		} else if (S_ISREG(st.st_mode)) {
-			add(w, crel, depth + 1 == 6 ? NULL
-						    : "file outside the layout <PID[0:3]>/<PID[3:6]>/<PID>/<date>/<type>/<file>");
+			add(w, crel,
+			    depth + 1 == 6
+				    ? NULL
+				    : "file outside the layout <PID[0:3]>/<PID[3:6]>/<PID>/<date>/<type>/<file>");
 		}
 	}
 	closedir(d);
@@ -336,8 +341,8 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 		}
 		{ /* a refused file is remembered by its place (its bytes were not read) */
 			bool seen = false;
-			rc = ingest_seen(ing, facility, str_c(e->rel), why ? str_c("") : (struct str){data, len}, p->digest[k],
-					 &seen, err);
+			rc = ingest_seen(ing, facility, str_c(e->rel), why ? str_c("") : (struct str){data, len},
+					 p->digest[k], &seen, err);
 			if (rc != RK_OK) {
 				free(data);
 				free(why);

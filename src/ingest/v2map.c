@@ -140,8 +140,8 @@ enum rk_status v2m_ts(struct mc *c, struct str v, enum tsk k, const char *where,
 		return RK_OK;
 	struct time_range r;
 	if (!time_parse_hl7(v, JST_MINUTES, &r))
-		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+ZZZZ])", where,
-			    (int)(v.len > 40 ? 40 : v.len), v.ptr);
+		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time (YYYY[MM[DD[HHMM[SS[.S]]]]][+ZZZZ])",
+				where, (int)(v.len > 40 ? 40 : v.len), v.ptr);
 	size_t n = 0;
 	while (n < v.len && v.ptr[n] >= '0' && v.ptr[n] <= '9')
 		n++;
@@ -279,10 +279,10 @@ static enum rk_status add_coding(struct mc *c, const struct cwe *v, enum codemod
 	const char *shape;
 	if (sys && !jp_code_shape_ok(str_c(sys), code, &shape)) {
 		if (mode == CODE_STRICT)
-			return v2m_fail(c, RK_INVALID, "%s: %s code '%.*s' is not %s", where, what ? what : "", (int)(code.len > 40 ? 40 : code.len),
-				    code.ptr, shape);
-		v2m_warn(c, "%s: %s code '%.*s' is not %s; kept as text", where, what ? what : "", (int)(code.len > 40 ? 40 : code.len),
-		     code.ptr, shape);
+			return v2m_fail(c, RK_INVALID, "%s: %s code '%.*s' is not %s", where, what ? what : "",
+					(int)(code.len > 40 ? 40 : code.len), code.ptr, shape);
+		v2m_warn(c, "%s: %s code '%.*s' is not %s; kept as text", where, what ? what : "",
+			 (int)(code.len > 40 ? 40 : code.len), code.ptr, shape);
 		if (!text->len)
 			*text = code;
 		return RK_OK;
@@ -308,7 +308,7 @@ static enum rk_status add_coding(struct mc *c, const struct cwe *v, enum codemod
 
 /* CodeableConcept of n coded values; *out NULL when all are empty. */
 enum rk_status v2m_cc_of(struct mc *c, const struct cwe *v, size_t n, enum codemode mode, const char *where,
-			    json_t **out)
+			 json_t **out)
 {
 	*out = NULL;
 	json_t *codings = json_array();
@@ -333,7 +333,7 @@ enum rk_status v2m_cc_of(struct mc *c, const struct cwe *v, size_t n, enum codem
 
 /* CodeableConcept of a CWE field: primary (components 1-3) and alternate (4-6). */
 enum rk_status v2m_cc_field(struct mc *c, const struct hl7_segment *s, int f, int rep, enum codemode mode,
-			       const char *where, json_t **out)
+			    const char *where, json_t **out)
 {
 	struct cwe v[2] = {v2m_cwe_at(c, s, f, rep, 1), v2m_cwe_at(c, s, f, rep, 4)};
 	return v2m_cc_of(c, v, 2, mode, where, out);
@@ -372,8 +372,8 @@ enum rk_status v2m_qty(struct mc *c, struct str value, const struct cwe *unit, c
 		return RK_OK;
 	json_t *v;
 	if (!dec(c, value, &v))
-		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not a number", where, (int)(value.len > 40 ? 40 : value.len),
-			    value.ptr);
+		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not a number", where,
+				(int)(value.len > 40 ? 40 : value.len), value.ptr);
 	json_t *q = json_object();
 	v2m_put(q, "value", v);
 	if (unit && unit->code.len) {
@@ -410,7 +410,8 @@ json_t *v2m_person_ref(struct mc *c, const struct hl7_segment *s, int f)
 	struct str fam = v2m_T(c, s, f, 0, 2, 0), given = v2m_T(c, s, f, 0, 3, 0);
 	if (!fam.len && !given.len)
 		return NULL;
-	const char *name = arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
+	const char *name =
+		arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
 	return name ? json_pack("{s:s}", "display", name) : NULL;
 }
 
@@ -470,8 +471,7 @@ static json_t *path_parent(json_t *o, const char *path, char leaf[64])
 
 /* Apply a field map to one segment: absent fields are skipped; a date that
  * does not parse fails with "SEG-n: ...". */
-enum rk_status v2m_apply_map(struct mc *c, const struct hl7_segment *s, const struct fmap *map, size_t n,
-				json_t *res)
+enum rk_status v2m_apply_map(struct mc *c, const struct hl7_segment *s, const struct fmap *map, size_t n, json_t *res)
 {
 	if (!s)
 		return RK_OK;
@@ -489,7 +489,9 @@ enum rk_status v2m_apply_map(struct mc *c, const struct hl7_segment *s, const st
 		if (map[i].conv == F_STR) {
 			val = v2m_jstr(v);
 		} else {
-			enum tsk k = map[i].conv == F_DATE ? TS_DATE : map[i].conv == F_INSTANT ? TS_INSTANT : TS_DATETIME;
+			enum tsk k = map[i].conv == F_DATE      ? TS_DATE
+				     : map[i].conv == F_INSTANT ? TS_INSTANT
+								: TS_DATETIME;
 			enum rk_status rc = v2m_ts(c, v, k, where, &val);
 			if (rc != RK_OK)
 				return rc;
@@ -569,10 +571,12 @@ static json_t *names(struct mc *c, const struct hl7_segment *pid)
 		json_t *nm = json_object();
 		const struct v2map_code *rep = v2map_code_find(v2map_name_rep, v2m_T(c, pid, 5, r, 8, 0));
 		if (rep)
-			v2m_put(nm, "extension", json_pack("[{s:s, s:s}]", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", rep->to));
+			v2m_put(nm, "extension",
+				json_pack("[{s:s, s:s}]", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", rep->to));
 		struct str type = v2m_T(c, pid, 5, r, 7, 0);
 		v2m_put(nm, "use", json_string(!type.len || str_eq_c(type, "L") ? "official" : "usual"));
-		const char *text = arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
+		const char *text =
+			arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
 		v2m_put(nm, "text", text ? json_string(text) : NULL);
 		v2m_put(nm, "family", v2m_jstr(fam));
 		if (given.len)
@@ -588,8 +592,9 @@ static json_t *addresses(struct mc *c, const struct hl7_segment *pid)
 	json_t *arr = json_array();
 	int n = hl7_reps(c->m, pid, 11);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str street = v2m_T(c, pid, 11, r, 1, 0), other = v2m_T(c, pid, 11, r, 2, 0), city = v2m_T(c, pid, 11, r, 3, 0),
-			   state = v2m_T(c, pid, 11, r, 4, 0), zip = v2m_T(c, pid, 11, r, 5, 0), country = v2m_T(c, pid, 11, r, 6, 0),
+		struct str street = v2m_T(c, pid, 11, r, 1, 0), other = v2m_T(c, pid, 11, r, 2, 0),
+			   city = v2m_T(c, pid, 11, r, 3, 0), state = v2m_T(c, pid, 11, r, 4, 0),
+			   zip = v2m_T(c, pid, 11, r, 5, 0), country = v2m_T(c, pid, 11, r, 6, 0),
 			   type = v2m_T(c, pid, 11, r, 7, 0), text = v2m_T(c, pid, 11, r, 8, 0);
 		if (!street.len && !city.len && !state.len && !zip.len && !text.len)
 			continue;
@@ -617,7 +622,8 @@ static void telecoms(struct mc *c, const struct hl7_segment *pid, int f, const c
 {
 	int n = hl7_reps(c->m, pid, f);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str number = v2m_T(c, pid, f, r, 12, 0), equip = v2m_T(c, pid, f, r, 3, 0), email = v2m_T(c, pid, f, r, 4, 0);
+		struct str number = v2m_T(c, pid, f, r, 12, 0), equip = v2m_T(c, pid, f, r, 3, 0),
+			   email = v2m_T(c, pid, f, r, 4, 0);
 		if (!number.len)
 			number = v2m_T(c, pid, f, r, 1, 0);
 		const char *system = "phone";
@@ -697,8 +703,9 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 	bool deleted = iam && str_eq_c(v2m_T(c, s, 6, 0, 1, 0), "D");
 	if (!deleted)
 		v2m_put(a, "clinicalStatus", v2m_cc1(ALLERGY_CLINICAL_SYSTEM, "active", "Active"));
-	v2m_put(a, "verificationStatus", deleted ? v2m_cc1(ALLERGY_VER_SYSTEM, "entered-in-error", "Entered in Error")
-					     : v2m_cc1(ALLERGY_VER_SYSTEM, "confirmed", "Confirmed"));
+	v2m_put(a, "verificationStatus",
+		deleted ? v2m_cc1(ALLERGY_VER_SYSTEM, "entered-in-error", "Entered in Error")
+			: v2m_cc1(ALLERGY_VER_SYSTEM, "confirmed", "Confirmed"));
 	v2m_put(a, "type", json_string("allergy"));
 	const struct v2map_code *cat = v2map_code_find(v2map_allergy_cat, v2m_T(c, s, 2, 0, 1, 0));
 	if (cat)
@@ -724,12 +731,14 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 	if (sev || reaction.len) {
 		json_t *r = json_object();
 		v2m_put(r, "manifestation",
-		    json_pack("[{s:o}]", "text", reaction.len ? v2m_jstr(reaction) : json_string("アレルギー反応情報なし")));
+			json_pack("[{s:o}]", "text",
+				  reaction.len ? v2m_jstr(reaction) : json_string("アレルギー反応情報なし")));
 		v2m_put(r, "description", v2m_jstr(reaction));
 		v2m_put(r, "severity", sev ? json_string(sev->to) : NULL);
 		v2m_put(a, "reaction", json_pack("[o]", r));
 	}
-	return v2m_add_res(c, "AllergyIntolerance", s, 0, a) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
+	return v2m_add_res(c, "AllergyIntolerance", s, 0, a) ? RK_OK
+							     : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 }
 
 /* ---- observations (ADT-00 OBX body measurements, OML-11 / OMG-13 results) ---- */
@@ -784,7 +793,7 @@ static const struct fmap obx_map[] = {
 
 /* One OBX → Observation. obr: its request (effective time fallback), spm: its specimen. */
 enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
-			      const struct hl7_segment *spm, const char *category, enum codemode mode, const char **id)
+			   const struct hl7_segment *spm, const char *category, enum codemode mode, const char **id)
 {
 	*id = NULL;
 	json_t *code;
@@ -796,10 +805,10 @@ enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const stru
 	json_t *o = v2m_new_res(c, "Observation", NULL);
 	const struct v2map_code *st = v2map_code_find(v2map_obs_status, v2m_T(c, s, 11, 0, 1, 0));
 	v2m_put(o, "status", json_string(st ? st->to : "final"));
-	const char *cat_display = strcmp(category, "vital-signs") == 0 ? "Vital Signs"
+	const char *cat_display = strcmp(category, "vital-signs") == 0  ? "Vital Signs"
 				  : strcmp(category, "laboratory") == 0 ? "Laboratory"
-				  : strcmp(category, "procedure") == 0   ? "Procedure"
-									 : "Exam";
+				  : strcmp(category, "procedure") == 0  ? "Procedure"
+									: "Exam";
 	v2m_put(o, "category", json_pack("[o]", v2m_cc1(OBS_CATEGORY_SYSTEM, category, cat_display)));
 	v2m_put(o, "code", code);
 	v2m_put(o, "subject", json_pack("{s:s}", "reference", c->pref));
@@ -851,7 +860,8 @@ enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const stru
 		if (k)
 			v2m_push(interp, v2m_cc1(INTERPRETATION_SYSTEM, k->to, k->display));
 		else if (f.len)
-			v2m_warn(c, "OBX-8: unknown abnormal flag '%.*s'; left out", (int)(f.len > 8 ? 8 : f.len), f.ptr);
+			v2m_warn(c, "OBX-8: unknown abnormal flag '%.*s'; left out", (int)(f.len > 8 ? 8 : f.len),
+				 f.ptr);
 	}
 	v2m_put_nonempty(o, "interpretation", interp);
 	json_t *rr = reference_range(c, v2m_T(c, s, 7, 0, 0, 0), &unit);
@@ -889,7 +899,8 @@ static enum rk_status map_adt00(struct mc *c)
 			rc = v2m_map_obx(c, s, NULL, NULL, cat, CODE_STRICT, &id);
 			if (rc == RK_OK && !json_object_get(c->res[c->n - 1].body, "effectiveDateTime")) {
 				json_t *eff;
-				rc = v2m_ts(c, v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), TS_DATETIME, "EVN-2", &eff);
+				rc = v2m_ts(c, v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), TS_DATETIME, "EVN-2",
+					    &eff);
 				v2m_put(c->res[c->n - 1].body, "effectiveDateTime", eff);
 			}
 		}
@@ -940,7 +951,8 @@ static enum rk_status map_encounter(struct mc *c)
 	struct str pc = v2m_T(c, pv1, 2, 0, 1, 0);
 	const struct v2map_code *cls = v2map_code_find(v2map_patient_class, pc);
 	if (!cls)
-		return pc.len ? v2m_fail(c, RK_INVALID, "PV1-2: unknown patient class '%.*s'", (int)(pc.len > 8 ? 8 : pc.len), pc.ptr)
+		return pc.len ? v2m_fail(c, RK_INVALID, "PV1-2: unknown patient class '%.*s'",
+					 (int)(pc.len > 8 ? 8 : pc.len), pc.ptr)
 			      : v2m_fail(c, RK_INVALID, "PV1-2: patient class missing");
 	json_t *e = v2m_new_res(c, "Encounter", "subject");
 	struct str visit = v2m_T(c, pv1, 19, 0, 1, 0);
@@ -965,7 +977,8 @@ static enum rk_status map_encounter(struct mc *c)
 	json_t *locs = json_array(), *now = location(c, pv1, 3), *before = location(c, pv1, 6);
 	if (now) {
 		v2m_put(now, "status", ev->loc_status ? json_string(ev->loc_status) : NULL);
-		json_t *start = when ? json_incref(when) : json_incref(json_object_get(json_object_get(e, "period"), "start"));
+		json_t *start =
+			when ? json_incref(when) : json_incref(json_object_get(json_object_get(e, "period"), "start"));
 		if (start)
 			v2m_put(now, "period", json_pack("{s:o}", "start", start));
 		v2m_push(locs, now);
@@ -983,7 +996,8 @@ static enum rk_status map_encounter(struct mc *c)
 	struct str disp = v2m_T(c, pv1, 36, 0, 1, 0);
 	if (disp.len)
 		v2m_put(e, "hospitalization",
-		    json_pack("{s:{s:[{s:s, s:o}]}}", "dischargeDisposition", "coding", "system", DISCHARGE_SYSTEM, "code", v2m_jstr(disp)));
+			json_pack("{s:{s:[{s:s, s:o}]}}", "dischargeDisposition", "coding", "system", DISCHARGE_SYSTEM,
+				  "code", v2m_jstr(disp)));
 	return v2m_add_res(c, "Encounter", pv1, 0, e) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(e);
@@ -1009,7 +1023,7 @@ static enum rk_status map_condition(struct mc *c, const struct hl7_segment *s, c
 	if (v[1].code.len && str_eq_c(v[1].sys, "MDCDX2") && v[1].code.len != 4 &&
 	    !(v[1].code.len == 8 && str_is_digits(v[1].code))) {
 		v2m_warn(c, "PRB-3: MDCDX2 code '%.*s' is neither a 病名交換用コード nor a 病名管理番号; kept as text",
-		     (int)(v[1].code.len > 16 ? 16 : v[1].code.len), v[1].code.ptr);
+			 (int)(v[1].code.len > 16 ? 16 : v[1].code.len), v[1].code.ptr);
 		v[1].code = STR_NULL;
 	}
 	if (text.len) /* PRB-17 is the diagnosis as written (with its modifiers) */
@@ -1081,10 +1095,10 @@ static enum rk_status map_conditions(struct mc *c)
 }
 
 static enum rk_status (*const mappers[])(struct mc *) = {
-	[V2M_PATIENT] = map_adt00,       [V2M_ENCOUNTER] = map_encounter, [V2M_ALLERGY] = map_allergies,
-	[V2M_CONDITION] = map_conditions, [V2M_MED_ORDER] = v2m_map_med_orders, [V2M_MED_ADMIN] = v2m_map_med_admins,
-	[V2M_LAB_ORDER] = v2m_map_orders,     [V2M_LAB_RESULT] = v2m_map_results,  [V2M_EXAM_ORDER] = v2m_map_orders,
-	[V2M_EXAM_DONE] = v2m_map_studies,    [V2M_EXAM_RESULT] = v2m_map_results, [V2M_DIET] = v2m_map_diet,
+	[V2M_PATIENT] = map_adt00,         [V2M_ENCOUNTER] = map_encounter,      [V2M_ALLERGY] = map_allergies,
+	[V2M_CONDITION] = map_conditions,  [V2M_MED_ORDER] = v2m_map_med_orders, [V2M_MED_ADMIN] = v2m_map_med_admins,
+	[V2M_LAB_ORDER] = v2m_map_orders,  [V2M_LAB_RESULT] = v2m_map_results,   [V2M_EXAM_ORDER] = v2m_map_orders,
+	[V2M_EXAM_DONE] = v2m_map_studies, [V2M_EXAM_RESULT] = v2m_map_results,  [V2M_DIET] = v2m_map_diet,
 };
 
 /* Does the data type accept MSH-9? */
@@ -1153,13 +1167,14 @@ static const struct v2map_kind *infer(struct mc *c)
 static struct str message_date(struct mc *c, const char **where)
 {
 	static const char *const names[] = {"ORC-9", "EVN-2", "MSH-7"};
-	struct str cand[3] = {v2m_T(c, hl7_seg(c->m, "ORC", 0), 9, 0, 1, 0), v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0),
-			      c->m->timestamp};
+	struct str cand[3] = {v2m_T(c, hl7_seg(c->m, "ORC", 0), 9, 0, 1, 0),
+			      v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), c->m->timestamp};
 	for (size_t i = 0; i < 3; i++)
 		if (cand[i].len) {
 			*where = names[i];
-			return cand[i].len >= 8 && str_is_digits((struct str){cand[i].ptr, 8}) ? (struct str){cand[i].ptr, 8}
-												   : cand[i];
+			return cand[i].len >= 8 && str_is_digits((struct str){cand[i].ptr, 8})
+				       ? (struct str){cand[i].ptr, 8}
+				       : cand[i];
 		}
 	*where = "date";
 	return STR_LIT("-");
@@ -1183,21 +1198,24 @@ static enum rk_status identify(struct mc *c)
 	const struct v2map_input *in = c->in;
 	if (in->facility_code.len != 10 || !str_is_digits(in->facility_code))
 		return v2m_fail(c, RK_INVALID, "facility code '%.*s' is not 10 digits",
-			    (int)(in->facility_code.len > 20 ? 20 : in->facility_code.len), in->facility_code.ptr ? in->facility_code.ptr : "");
+				(int)(in->facility_code.len > 20 ? 20 : in->facility_code.len),
+				in->facility_code.ptr ? in->facility_code.ptr : "");
 	c->fac = in->facility_code;
 	if (in->data_type.len) {
 		c->kind = v2map_kind_find(in->data_type);
 		if (!c->kind)
 			return v2m_fail(c, RK_UNPROCESSABLE, "data type '%.*s' is not mapped",
-				    (int)(in->data_type.len > 16 ? 16 : in->data_type.len), in->data_type.ptr);
+					(int)(in->data_type.len > 16 ? 16 : in->data_type.len), in->data_type.ptr);
 	} else {
 		c->kind = infer(c);
 	}
 	if (!c->kind || !accepts(c->kind, c->m->msg_type, c->m->event))
 		return v2m_fail(c, RK_UNPROCESSABLE, "unknown message type %.*s^%.*s%s%s",
-			    (int)(c->m->msg_type.len > 8 ? 8 : c->m->msg_type.len), c->m->msg_type.ptr ? c->m->msg_type.ptr : "",
-			    (int)(c->m->event.len > 8 ? 8 : c->m->event.len), c->m->event.ptr ? c->m->event.ptr : "",
-			    c->kind ? " for data type " : "", c->kind ? c->kind->data_type : "");
+				(int)(c->m->msg_type.len > 8 ? 8 : c->m->msg_type.len),
+				c->m->msg_type.ptr ? c->m->msg_type.ptr : "",
+				(int)(c->m->event.len > 8 ? 8 : c->m->event.len),
+				c->m->event.ptr ? c->m->event.ptr : "", c->kind ? " for data type " : "",
+				c->kind ? c->kind->data_type : "");
 	const struct hl7_segment *pid = hl7_seg(c->m, "PID", 0);
 	if (!pid)
 		return v2m_fail(c, RK_INVALID, "PID missing");
@@ -1213,19 +1231,19 @@ static enum rk_status identify(struct mc *c)
 		return v2m_fail(c, RK_INVALID, "PID-3 missing");
 	if (!pid_ok(c->pid))
 		return v2m_fail(c, RK_INVALID, "%s: patient ID '%.*s' must be 1 to %d characters A-Z a-z 0-9 -",
-			    in->patient_id.len ? "patient ID" : "PID-3", (int)(c->pid.len > 32 ? 32 : c->pid.len), c->pid.ptr,
-			    RK_MAX_LOCAL_PID_LEN);
+				in->patient_id.len ? "patient ID" : "PID-3", (int)(c->pid.len > 32 ? 32 : c->pid.len),
+				c->pid.ptr, RK_MAX_LOCAL_PID_LEN);
 	if (in->patient_id.len && pid3.len && !str_eq(pid3, in->patient_id))
-		v2m_warn(c, "PID-3 (%.*s) differs from the storage folder's patient (%.*s)", (int)(pid3.len > 32 ? 32 : pid3.len),
-		     pid3.ptr, STR_FMT(in->patient_id));
+		v2m_warn(c, "PID-3 (%.*s) differs from the storage folder's patient (%.*s)",
+			 (int)(pid3.len > 32 ? 32 : pid3.len), pid3.ptr, STR_FMT(in->patient_id));
 	const char *dwhere = "date";
 	c->date = in->date.len ? in->date : c->kind->no_date ? STR_LIT("-") : message_date(c, &dwhere);
 	struct time_range r;
 	if (!str_eq_c(c->date, "-") && (c->date.len != 8 || !str_is_digits(c->date) || !time_parse_hl7(c->date, 0, &r)))
 		return in->date.len ? v2m_fail(c, RK_INVALID, "date '%.*s' is not YYYYMMDD or -",
-					   (int)(c->date.len > 16 ? 16 : c->date.len), c->date.ptr)
+					       (int)(c->date.len > 16 ? 16 : c->date.len), c->date.ptr)
 				    : v2m_fail(c, RK_INVALID, "%s: '%.*s' is not an HL7 date/time", dwhere,
-					   (int)(c->date.len > 40 ? 40 : c->date.len), c->date.ptr);
+					       (int)(c->date.len > 40 ? 40 : c->date.len), c->date.ptr);
 	c->order = in->order_no;
 	if (!c->order.len)
 		c->order = v2m_T(c, hl7_seg(c->m, "ORC", 0), 2, 0, 1, 0);

@@ -22,7 +22,8 @@ struct v2map_input {
 	struct str patient_id;    /* local PID from the storage folder / file name; empty: PID-3.1 */
 	struct str date;          /* file name's 診療日 (YYYYMMDD or "-"); empty: from the message */
 	struct str order_no;      /* file name's オーダ番号 (or "-"); empty: from ORC-2 / MSH-10 */
-	struct str meta_source;   /* meta.source of every resource, e.g. "ssmix2:<relative path>" or "mllp:<sender>#<MSH-10>" */
+	struct str
+		meta_source; /* meta.source of every resource, e.g. "ssmix2:<relative path>" or "mllp:<sender>#<MSH-10>" */
 };
 
 struct v2map_resource {
@@ -37,8 +38,8 @@ struct v2map_result {
 	struct str patient_ref; /* logical id of the Patient registration: "<facility>-<PID>" */
 	struct str doc_key;     /* "<facility>-<PID>.<date>.<type>.<order>": groups what one file / order produced */
 	bool patient_authoritative; /* ADT-00 / demographics message: the Patient replaces the stored one */
-	bool cancel;            /* the message withdraws the order (ORC-1 CA/DC/OC...): delete doc_key's resources */
-	json_t *patient;        /* Patient from PID (always present; owned) */
+	bool cancel;     /* the message withdraws the order (ORC-1 CA/DC/OC...): delete doc_key's resources */
+	json_t *patient; /* Patient from PID (always present; owned) */
 	struct v2map_resource *res; /* clinical resources, in reference order (Encounter before what refers to it) */
 	size_t n;
 	const char *warnings[8]; /* e.g. "PID-3 (1234567890) differs from the storage folder's patient (9999013)" */

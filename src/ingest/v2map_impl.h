@@ -10,22 +10,22 @@
 #include "ingest/v2map.h"
 #include "ingest/v2map_tables.h"
 
-#define RESOURCE_ID_SYSTEM "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier"
-#define OBS_CATEGORY_SYSTEM "http://terminology.hl7.org/CodeSystem/observation-category"
-#define INTERPRETATION_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
-#define ACT_CODE_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-#define DIAG_SERVICE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0074"
-#define PARTICIPATION_SYSTEM "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-#define IDENTIFIER_TYPE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0203"
-#define COND_CLINICAL_SYSTEM "http://terminology.hl7.org/CodeSystem/condition-clinical"
-#define COND_VER_SYSTEM "http://terminology.hl7.org/CodeSystem/condition-ver-status"
-#define COND_CATEGORY_SYSTEM "http://terminology.hl7.org/CodeSystem/condition-category"
+#define RESOURCE_ID_SYSTEM      "http://jpfhir.jp/fhir/core/IdSystem/resourceInstance-identifier"
+#define OBS_CATEGORY_SYSTEM     "http://terminology.hl7.org/CodeSystem/observation-category"
+#define INTERPRETATION_SYSTEM   "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
+#define ACT_CODE_SYSTEM         "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+#define DIAG_SERVICE_SYSTEM     "http://terminology.hl7.org/CodeSystem/v2-0074"
+#define PARTICIPATION_SYSTEM    "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+#define IDENTIFIER_TYPE_SYSTEM  "http://terminology.hl7.org/CodeSystem/v2-0203"
+#define COND_CLINICAL_SYSTEM    "http://terminology.hl7.org/CodeSystem/condition-clinical"
+#define COND_VER_SYSTEM         "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+#define COND_CATEGORY_SYSTEM    "http://terminology.hl7.org/CodeSystem/condition-category"
 #define ALLERGY_CLINICAL_SYSTEM "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
-#define ALLERGY_VER_SYSTEM "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
-#define DISCHARGE_SYSTEM "http://terminology.hl7.org/CodeSystem/v2-0112"
+#define ALLERGY_VER_SYSTEM      "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
+#define DISCHARGE_SYSTEM        "http://terminology.hl7.org/CodeSystem/v2-0112"
 /* MEDIS 病名管理番号 (8 digits): JP Core names no system for it; renkei's own. */
 #define MEDIS_MGMT_SYSTEM "urn:renkei:CodeSystem:medis-disease-management-no"
-#define JST_MINUTES 540 /* HL7 times without a zone are Japan time */
+#define JST_MINUTES       540 /* HL7 times without a zone are Japan time */
 
 /* One message being mapped. */
 struct mc {
@@ -35,9 +35,9 @@ struct mc {
 	struct rk_err *err;
 	const struct v2map_kind *kind;
 	struct str fac, pid, date, order;
-	const char *pref;   /* "Patient/<facility>-<PID>" */
-	const char *base;   /* "<facility>-<PID>.<date>.<type>.<order>" */
-	const char *hbase;  /* "<facility>-<PID>.h<16 hex>": ids when base is too long or not id-safe */
+	const char *pref;  /* "Patient/<facility>-<PID>" */
+	const char *base;  /* "<facility>-<PID>.<date>.<type>.<order>" */
+	const char *hbase; /* "<facility>-<PID>.h<16 hex>": ids when base is too long or not id-safe */
 	struct v2map_resource *res;
 	size_t n, cap;
 	const char *warn[8];
@@ -103,8 +103,7 @@ enum rk_status v2m_duration(struct mc *c, const struct hl7_segment *s, int f, co
 json_t *v2m_person_ref(struct mc *c, const struct hl7_segment *s, int f);
 json_t *v2m_placer_identifier(struct mc *c, struct str placer);
 json_t *v2m_order_identifier(struct mc *c, const struct hl7_segment *orc);
-enum rk_status v2m_apply_map(struct mc *c, const struct hl7_segment *s, const struct fmap *map, size_t n,
-			     json_t *res);
+enum rk_status v2m_apply_map(struct mc *c, const struct hl7_segment *s, const struct fmap *map, size_t n, json_t *res);
 
 json_t *v2m_new_res(struct mc *c, const char *type, const char *patient_element);
 const char *v2m_add_res(struct mc *c, const char *type, const struct hl7_segment *s, int suffix, json_t *body);

@@ -70,13 +70,15 @@ static enum rk_status dosage(struct mc *c, const struct hl7_segment *rxe, const 
 	json_t *dr = json_object();
 	v2m_put(dr, "type", v2m_cc1(CODES_STRENGTH_TYPE_SYSTEM, "1", "製剤量"));
 	struct cwe unit = rxc ? v2m_cwe_at(c, rxc, 4, 0, 1) : v2m_cwe_at(c, rxe, 5, 0, 1);
-	rc = v2m_qty(c, rxc ? v2m_T(c, rxc, 3, 0, 1, 0) : v2m_T(c, rxe, 3, 0, 1, 0), &unit, rxc ? "RXC-3" : "RXE-3", &v);
+	rc = v2m_qty(c, rxc ? v2m_T(c, rxc, 3, 0, 1, 0) : v2m_T(c, rxe, 3, 0, 1, 0), &unit, rxc ? "RXC-3" : "RXE-3",
+		     &v);
 	v2m_put(dr, "doseQuantity", v);
 	if (rc == RK_OK && !rxc) { /* RXE-19: total daily dose "3^TAB&錠&MR9P" */
 		struct cwe du = v2m_cwe_sub(c, rxe, 19, 0, 2);
 		if ((rc = v2m_qty(c, v2m_T(c, rxe, 19, 0, 1, 0), &du, "RXE-19", &v)) == RK_OK && v)
-			v2m_put(dr, "rateRatio", json_pack("{s:o, s:{s:i, s:s, s:s, s:s}}", "numerator", v, "denominator", "value", 1,
-						       "unit", "日", "system", CODES_UCUM_SYSTEM, "code", "d"));
+			v2m_put(dr, "rateRatio",
+				json_pack("{s:o, s:{s:i, s:s, s:s, s:s}}", "numerator", v, "denominator", "value", 1,
+					  "unit", "日", "system", CODES_UCUM_SYSTEM, "code", "d"));
 	}
 	if (rc == RK_OK && !json_object_get(dr, "rateRatio")) { /* RXE-23/24: rate of a drip */
 		struct cwe ru = v2m_cwe_at(c, rxe, 24, 0, 1);
@@ -116,7 +118,7 @@ static enum rk_status map_rx(struct mc *c, const struct hl7_segment *orc, const 
 	v2m_put(m, "intent", json_string("order"));
 	json_t *cats = json_array();
 	v2m_push(cats, c->kind->injection ? v2m_cc1(CODES_JAMI_BASIC_USAGE_SYSTEM, "3", "注射")
-				      : v2m_cc1(CODES_JAMI_BASIC_USAGE_SYSTEM, "1", "内服"));
+					  : v2m_cc1(CODES_JAMI_BASIC_USAGE_SYSTEM, "1", "内服"));
 	for (int r = 0; r < hl7_reps(c->m, rxe, 21) && r < 4; r++) { /* RXE-21: 処方区分 (MERIT-9) */
 		struct cwe k = v2m_cwe_at(c, rxe, 21, r, 1);
 		if (str_eq_c(k.sys, "MR9P") && k.code.len)
@@ -150,7 +152,9 @@ static enum rk_status map_rx(struct mc *c, const struct hl7_segment *orc, const 
 		v2m_put(disp, "expectedSupplyDuration", days);
 		v2m_put_nonempty(m, "dispenseRequest", disp);
 	}
-	return v2m_add_res(c, "MedicationRequest", rxc ? rxc : rxe, 0, m) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
+	return v2m_add_res(c, "MedicationRequest", rxc ? rxc : rxe, 0, m)
+		       ? RK_OK
+		       : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(m);
 	return rc;
@@ -244,7 +248,8 @@ static enum rk_status map_rxa(struct mc *c, const struct hl7_segment *orc, const
 	}
 	v2m_put(dose, "dose", v);
 	v2m_put_nonempty(a, "dosage", dose);
-	return v2m_add_res(c, "MedicationAdministration", s, 0, a) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
+	return v2m_add_res(c, "MedicationAdministration", s, 0, a) ? RK_OK
+								   : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(a);
 	return rc;
@@ -290,7 +295,7 @@ enum rk_status v2m_map_results(struct mc *c)
 				continue;
 			const char *id;
 			rc = v2m_map_obx(c, s, obr, lab ? spm : NULL, lab ? "laboratory" : "procedure",
-				     lab ? CODE_STRICT : CODE_LOOSE, &id);
+					 lab ? CODE_STRICT : CODE_LOOSE, &id);
 			if (rc == RK_OK)
 				v2m_push(results, v2m_ref_to(c, "Observation", id));
 		}
@@ -325,9 +330,11 @@ enum rk_status v2m_map_results(struct mc *c)
 		v2m_put_nonempty(r, "identifier", ids);
 		const struct v2map_code *st = v2map_code_find(v2map_report_status, v2m_T(c, obr, 25, 0, 1, 0));
 		v2m_put(r, "status", json_string(st ? st->to : "final"));
-		v2m_put(r, "category", json_pack("[o]", lab ? v2m_cc1(DIAG_SERVICE_SYSTEM, "LAB", "Laboratory")
-						    : json_pack("{s:[o], s:s}", "coding", v2m_coding(DIAG_SERVICE_SYSTEM, "OTH", "Other"),
-								"text", c->kind->category)));
+		v2m_put(r, "category",
+			json_pack("[o]", lab ? v2m_cc1(DIAG_SERVICE_SYSTEM, "LAB", "Laboratory")
+					     : json_pack("{s:[o], s:s}", "coding",
+							 v2m_coding(DIAG_SERVICE_SYSTEM, "OTH", "Other"), "text",
+							 c->kind->category)));
 		v2m_put(r, "code", code);
 		v2m_put(r, "subject", json_pack("{s:s}", "reference", c->pref));
 		if ((rc = MAP(obr, obr_report_map, r)) != RK_OK) {
@@ -392,13 +399,15 @@ static enum rk_status map_order(struct mc *c, const struct hl7_segment *orc, con
 			break;
 		if (!str_eq_c(s->name, "OBX"))
 			continue;
-		struct str value = v2m_T(c, s, 5, 0, 0, 0), what = v2m_T(c, s, 3, 0, 2, 0), vtext = v2m_T(c, s, 5, 0, 2, 0);
+		struct str value = v2m_T(c, s, 5, 0, 0, 0), what = v2m_T(c, s, 3, 0, 2, 0),
+			   vtext = v2m_T(c, s, 5, 0, 2, 0);
 		if (!value.len) {
 			if ((rc = v2m_cc_field(c, s, 3, 0, CODE_LOOSE, "OBX-3", &v)) == RK_OK)
 				v2m_push(details, v);
 		} else {
 			struct str shown = str_eq_c(v2m_T(c, s, 2, 0, 1, 0), "CWE") && vtext.len ? vtext : value;
-			const char *t = arena_printf(c->a, "%.*s%s%.*s", STR_FMT(what), what.len ? ": " : "", STR_FMT(shown));
+			const char *t =
+				arena_printf(c->a, "%.*s%s%.*s", STR_FMT(what), what.len ? ": " : "", STR_FMT(shown));
 			if (t)
 				v2m_push(notes, json_pack("{s:s}", "text", t));
 		}
@@ -481,8 +490,8 @@ enum rk_status v2m_map_studies(struct mc *c)
 			continue;
 		struct str uid = v2m_T(c, ipc, 3, 0, 1, 0);
 		if (!dicom_uid_ok(uid))
-			return v2m_fail(c, RK_INVALID, "IPC-3: '%.*s' is not a DICOM study instance UID", (int)(uid.len > 70 ? 70 : uid.len),
-				    uid.ptr);
+			return v2m_fail(c, RK_INVALID, "IPC-3: '%.*s' is not a DICOM study instance UID",
+					(int)(uid.len > 70 ? 70 : uid.len), uid.ptr);
 		bool seen = false;
 		for (size_t k = 0; k < n && !seen; k++)
 			seen = str_eq_c(uid, uids[k]);
@@ -492,15 +501,19 @@ enum rk_status v2m_map_studies(struct mc *c)
 		const struct hl7_segment *obr = v2m_prev_seg(c, i, "OBR"), *orc = v2m_prev_seg(c, i, "ORC");
 		json_t *img = v2m_new_res(c, "ImagingStudy", NULL), *v;
 		json_t *ids = json_array();
-		v2m_push(ids, json_pack("{s:s, s:s}", "system", "urn:dicom:uid", "value", arena_printf(c->a, "urn:oid:%s", uids[n - 1])));
+		v2m_push(ids, json_pack("{s:s, s:s}", "system", "urn:dicom:uid", "value",
+					arena_printf(c->a, "urn:oid:%s", uids[n - 1])));
 		struct str acsn = v2m_T(c, ipc, 1, 0, 1, 0);
 		if (acsn.len)
-			v2m_push(ids, json_pack("{s:o, s:o}", "type", v2m_cc1(IDENTIFIER_TYPE_SYSTEM, "ACSN", "Accession ID"), "value", v2m_jstr(acsn)));
+			v2m_push(ids, json_pack("{s:o, s:o}", "type",
+						v2m_cc1(IDENTIFIER_TYPE_SYSTEM, "ACSN", "Accession ID"), "value",
+						v2m_jstr(acsn)));
 		v2m_put(img, "identifier", ids);
 		v2m_put(img, "status", json_string("available"));
 		struct str mod = v2m_T(c, ipc, 5, 0, 1, 0);
 		if (mod.len)
-			v2m_put(img, "modality", json_pack("[o]", v2m_coding(CODES_DICOM_SYSTEM, v2m_cstr(c, mod), NULL)));
+			v2m_put(img, "modality",
+				json_pack("[o]", v2m_coding(CODES_DICOM_SYSTEM, v2m_cstr(c, mod), NULL)));
 		v2m_put(img, "subject", json_pack("{s:s}", "reference", c->pref));
 		enum rk_status rc = v2m_ts(c, v2m_T(c, obr, 7, 0, 1, 0), TS_DATETIME, "OBR-7", &v);
 		if (rc == RK_OK && !v)

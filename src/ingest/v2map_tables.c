@@ -119,73 +119,97 @@ const struct v2map_code *v2map_code_find(const struct v2map_code *t, struct str 
 }
 
 const struct v2map_code v2map_gender[] = {
-	{"M", "male", NULL}, {"F", "female", NULL}, {"O", "other", NULL}, {"A", "other", NULL},
+	{"M", "male", NULL},    {"F", "female", NULL},  {"O", "other", NULL}, {"A", "other", NULL},
 	{"U", "unknown", NULL}, {"N", "unknown", NULL}, {NULL, NULL, NULL},
 };
 
 const struct v2map_code v2map_patient_class[] = {
 	{"I", "IMP", "inpatient encounter"}, {"O", "AMB", "ambulatory"}, {"E", "EMER", "emergency"},
-	{"P", "PRENC", "pre-admission"}, {NULL, NULL, NULL},
+	{"P", "PRENC", "pre-admission"},     {NULL, NULL, NULL},
 };
 
 /* HL7 0127 (JAHIS: DA 薬剤, FA 食物, EA 環境, LA 花粉, AA 動物, PA 植物, MA その他). */
 const struct v2map_code v2map_allergy_cat[] = {
-	{"DA", "medication", "薬剤アレルギー"}, {"FA", "food", "食物アレルギー"},
-	{"EA", "environment", "環境アレルギー"}, {"LA", "environment", "花粉アレルギー"},
-	{"AA", "environment", "動物アレルギー"}, {"PA", "environment", "植物アレルギー"},
+	{"DA", "medication", "薬剤アレルギー"},
+	{"FA", "food", "食物アレルギー"},
+	{"EA", "environment", "環境アレルギー"},
+	{"LA", "environment", "花粉アレルギー"},
+	{"AA", "environment", "動物アレルギー"},
+	{"PA", "environment", "植物アレルギー"},
 	{NULL, NULL, NULL},
 };
 
 const struct v2map_code v2map_severity[] = {
-	{"SV", "severe", "重度"}, {"MO", "moderate", "中等度"}, {"MI", "mild", "軽度"}, {NULL, NULL, NULL},
+	{"SV", "severe", "重度"},
+	{"MO", "moderate", "中等度"},
+	{"MI", "mild", "軽度"},
+	{NULL, NULL, NULL},
 };
 
 /* HL7 0078 abnormal flags → v3-ObservationInterpretation. */
 const struct v2map_code v2map_interpretation[] = {
-	{"H", "H", "High"}, {"L", "L", "Low"}, {"HH", "HH", "Critical high"}, {"LL", "LL", "Critical low"},
-	{"N", "N", "Normal"}, {"A", "A", "Abnormal"}, {"AA", "AA", "Critical abnormal"},
-	{">", "H", "High"}, {"<", "L", "Low"}, {"U", "U", "Significant change up"},
-	{"D", "D", "Significant change down"}, {NULL, NULL, NULL},
+	{"H", "H", "High"},
+	{"L", "L", "Low"},
+	{"HH", "HH", "Critical high"},
+	{"LL", "LL", "Critical low"},
+	{"N", "N", "Normal"},
+	{"A", "A", "Abnormal"},
+	{"AA", "AA", "Critical abnormal"},
+	{">", "H", "High"},
+	{"<", "L", "Low"},
+	{"U", "U", "Significant change up"},
+	{"D", "D", "Significant change down"},
+	{NULL, NULL, NULL},
 };
 
 const struct v2map_code v2map_obs_status[] = {
-	{"F", "final", NULL}, {"C", "corrected", NULL}, {"P", "preliminary", NULL}, {"R", "preliminary", NULL},
-	{"I", "registered", NULL}, {"O", "registered", NULL}, {"S", "preliminary", NULL},
-	{"X", "cancelled", NULL}, {"D", "entered-in-error", NULL}, {"W", "entered-in-error", NULL},
+	{"F", "final", NULL},
+	{"C", "corrected", NULL},
+	{"P", "preliminary", NULL},
+	{"R", "preliminary", NULL},
+	{"I", "registered", NULL},
+	{"O", "registered", NULL},
+	{"S", "preliminary", NULL},
+	{"X", "cancelled", NULL},
+	{"D", "entered-in-error", NULL},
+	{"W", "entered-in-error", NULL},
 	{NULL, NULL, NULL},
 };
 
 const struct v2map_code v2map_report_status[] = {
-	{"F", "final", NULL}, {"C", "corrected", NULL}, {"P", "preliminary", NULL}, {"R", "preliminary", NULL},
-	{"I", "registered", NULL}, {"O", "registered", NULL}, {"S", "partial", NULL}, {"A", "partial", NULL},
-	{"X", "cancelled", NULL}, {NULL, NULL, NULL},
+	{"F", "final", NULL},      {"C", "corrected", NULL},  {"P", "preliminary", NULL}, {"R", "preliminary", NULL},
+	{"I", "registered", NULL}, {"O", "registered", NULL}, {"S", "partial", NULL},     {"A", "partial", NULL},
+	{"X", "cancelled", NULL},  {NULL, NULL, NULL},
 };
 
 /* HL7 0322 completion status. */
 const struct v2map_code v2map_admin_status[] = {
 	{"CP", "completed", NULL}, {"PA", "in-progress", NULL}, {"NA", "not-done", NULL},
-	{"RE", "not-done", NULL}, {NULL, NULL, NULL},
+	{"RE", "not-done", NULL},  {NULL, NULL, NULL},
 };
 
 const struct v2map_code v2map_telecom_use[] = {
-	{"PRN", "home", NULL}, {"ORN", "home", NULL}, {"VHN", "home", NULL}, {"WPN", "work", NULL},
-	{"ASN", "temp", NULL}, {NULL, NULL, NULL},
+	{"PRN", "home", NULL}, {"ORN", "home", NULL}, {"VHN", "home", NULL},
+	{"WPN", "work", NULL}, {"ASN", "temp", NULL}, {NULL, NULL, NULL},
 };
 
 /* HL7 0465 name/address representation: I 漢字, P カナ, A ローマ字. */
 const struct v2map_code v2map_name_rep[] = {
-	{"I", "IDE", NULL}, {"P", "SYL", NULL}, {"A", "ABC", NULL}, {NULL, NULL, NULL},
+	{"I", "IDE", NULL},
+	{"P", "SYL", NULL},
+	{"A", "ABC", NULL},
+	{NULL, NULL, NULL},
 };
 
 const struct v2map_code v2map_priority[] = {
-	{"R", "routine", NULL}, {"S", "stat", NULL}, {"A", "asap", NULL}, {"P", "routine", NULL},
-	{"T", "urgent", NULL}, {NULL, NULL, NULL},
+	{"R", "routine", NULL}, {"S", "stat", NULL},   {"A", "asap", NULL},
+	{"P", "routine", NULL}, {"T", "urgent", NULL}, {NULL, NULL, NULL},
 };
 
 /* HL7 0241 patient outcome → clinical status. */
 const struct v2map_code v2map_outcome[] = {
-	{"F", "resolved", "回復"}, {"R", "active", "回復中"}, {"N", "active", "回復せず"},
-	{"W", "active", "悪化"}, {"S", "inactive", "後遺症あり"}, {"D", "active", "死亡"},
+	{"F", "resolved", "回復"}, {"R", "active", "回復中"},       {"N", "active", "回復せず"},
+	{"W", "active", "悪化"},   {"S", "inactive", "後遺症あり"}, {"D", "active", "死亡"},
 	{NULL, NULL, NULL},
 };
 

@@ -29,13 +29,13 @@ enum v2map_mapper {
 
 /* One row per SS-MIX2 data type. */
 struct v2map_kind {
-	const char *data_type;   /* "OMP-01" */
-	const char *msg_types;   /* accepted MSH-9.1^MSH-9.2, space-separated: "RDE^O11 RDE^O25" */
+	const char *data_type; /* "OMP-01" */
+	const char *msg_types; /* accepted MSH-9.1^MSH-9.2, space-separated: "RDE^O11 RDE^O25" */
 	enum v2map_mapper mapper;
-	bool no_date;            /* stored under "-" (not tied to a day of care) */
-	bool injection;          /* OMP-02 / OMP-12 */
-	const char *category;    /* ServiceRequest / report category text, or NULL */
-	const char *doc;         /* 日本語: what the data type is */
+	bool no_date;         /* stored under "-" (not tied to a day of care) */
+	bool injection;       /* OMP-02 / OMP-12 */
+	const char *category; /* ServiceRequest / report category text, or NULL */
+	const char *doc;      /* 日本語: what the data type is */
 };
 
 extern const struct v2map_kind v2map_kinds[];
@@ -45,18 +45,18 @@ const struct v2map_kind *v2map_kind_find(struct str data_type);
 
 /* ADT event (MSH-9.2) → Encounter status (JAMI ConceptMap v2-0003 → EncounterStatus). */
 struct v2map_event {
-	const char *event;        /* "A01" */
-	const char *status;       /* Encounter.status */
-	const char *loc_status;   /* Encounter.location.status, or NULL */
-	const char *ja;           /* 入院実施 */
+	const char *event;      /* "A01" */
+	const char *status;     /* Encounter.status */
+	const char *loc_status; /* Encounter.location.status, or NULL */
+	const char *ja;         /* 入院実施 */
 };
 const struct v2map_event *v2map_event_find(struct str event);
 
 /* HL7 coding-system name (CWE-3) → FHIR system. */
 struct v2map_system {
-	const char *v2;      /* "HOT9" */
-	const char *uri;     /* JP Core system URI */
-	const char *what;    /* for messages: "HOT9" */
+	const char *v2;   /* "HOT9" */
+	const char *uri;  /* JP Core system URI */
+	const char *what; /* for messages: "HOT9" */
 };
 const struct v2map_system *v2map_system_find(struct str v2name);
 

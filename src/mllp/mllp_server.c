@@ -33,14 +33,14 @@
 #include "ingest/pipeline.h"
 #include "store/store.h"
 
-#define ID_LISTEN UINT64_MAX
-#define ID_WAKE (UINT64_MAX - 1)
-#define READ_CHUNK 65536
-#define READS_PER_EVENT 4          /* one busy sender cannot starve the others */
-#define ACK_MAX (64u << 10)        /* one framed ACK: MSH + MSA + ERR with a 512-byte reason */
-#define OUT_MAX (RK_MAX_MLLP_INFLIGHT * ACK_MAX)
-#define DRAIN_WRITE_MS 10000       /* on stop: how long ACKs may take to reach slow readers */
-#define FACILITY_CACHE 64          /* registered facility codes remembered by the ingest thread */
+#define ID_LISTEN         UINT64_MAX
+#define ID_WAKE           (UINT64_MAX - 1)
+#define READ_CHUNK        65536
+#define READS_PER_EVENT   4           /* one busy sender cannot starve the others */
+#define ACK_MAX           (64u << 10) /* one framed ACK: MSH + MSA + ERR with a 512-byte reason */
+#define OUT_MAX           (RK_MAX_MLLP_INFLIGHT * ACK_MAX)
+#define DRAIN_WRITE_MS    10000 /* on stop: how long ACKs may take to reach slow readers */
+#define FACILITY_CACHE    64    /* registered facility codes remembered by the ingest thread */
 #define FACILITY_CACHE_MS 60000
 
 /* A received message on its way to the ingest thread and back with its ACK. */
@@ -50,14 +50,14 @@ struct item {
 	char peer[RK_MAX_MLLP_PEER];
 	char *bytes; /* malloc'd message without its frame */
 	size_t len;
-	char reject[512];   /* set: answer AR with this reason, store nothing */
-	bool close_after;   /* close the connection once this ACK is written */
-	char facility[16];  /* the sender's facility code ("" unknown), set by the ingest thread */
-	char unknown[300];  /* why the sender is unknown, or why its certificate does not cover the message */
-	bool refuse;        /* quarantine unparsed with reason `unknown` (a certificate's connection) */
+	char reject[512];       /* set: answer AR with this reason, store nothing */
+	bool close_after;       /* close the connection once this ACK is written */
+	char facility[16];      /* the sender's facility code ("" unknown), set by the ingest thread */
+	char unknown[300];      /* why the sender is unknown, or why its certificate does not cover the message */
+	bool refuse;            /* quarantine unparsed with reason `unknown` (a certificate's connection) */
 	char cert_facility[16]; /* TLS: the facility its client certificate names ("" plain MLLP) */
 	char cert_subject[MLLP_TLS_SUBJECT_MAX]; /* TLS: its subject and serial, for the audit entry */
-	struct buf ack;     /* the framed ACK */
+	struct buf ack;                          /* the framed ACK */
 };
 
 struct conn {
@@ -65,22 +65,22 @@ struct conn {
 	uint32_t gen;
 	char peer[RK_MAX_MLLP_PEER];
 	struct mllp_decoder dec;
-	struct buf out;     /* ACK bytes not yet written */
+	struct buf out; /* ACK bytes not yet written */
 	size_t out_off;
-	int inflight;       /* messages queued, not yet answered */
-	int64_t last_ms;    /* last byte received or ACK written */
+	int inflight;        /* messages queued, not yet answered */
+	int64_t last_ms;     /* last byte received or ACK written */
 	int64_t frame_since; /* when the unfinished frame began (0: between frames) */
-	uint32_t events;    /* the epoll mask now registered */
-	bool eof;           /* the peer shut down its side: close once answered */
-	bool closing;       /* close once answered and written (oversize frame) */
+	uint32_t events;     /* the epoll mask now registered */
+	bool eof;            /* the peer shut down its side: close once answered */
+	bool closing;        /* close once answered and written (oversize frame) */
 	uint64_t messages;
 	/* TLS (mllp.tls_client_ca): NULL for plain MLLP */
 	struct mllp_tls_session *tls;
-	bool handshaking;   /* the handshake has not finished: nothing is read as MLLP yet */
+	bool handshaking;    /* the handshake has not finished: nothing is read as MLLP yet */
 	bool rd_wants_write; /* a TLS read (or the handshake) waits for the socket to be writable */
-	bool wr_wants_read; /* a TLS write waits for the socket to be readable */
-	bool kick;          /* decrypted bytes wait in the session: read them without a readiness event */
-	int64_t opened_ms;  /* accepted at: the handshake must end within mllp.idle_timeout */
+	bool wr_wants_read;  /* a TLS write waits for the socket to be readable */
+	bool kick;           /* decrypted bytes wait in the session: read them without a readiness event */
+	int64_t opened_ms;   /* accepted at: the handshake must end within mllp.idle_timeout */
 	char cert_facility[16];
 	char cert_subject[MLLP_TLS_SUBJECT_MAX];
 };
@@ -442,8 +442,8 @@ static void on_handshake(struct mllp_server *s, uint64_t id)
 	}
 	if (st != RK_OK) {
 		/* a refused certificate is worth the operator's eye; a port probe is not */
-		log_event(st == RK_FORBIDDEN ? LOG_WARN : LOG_DEBUG, "mllp.tls_refused", "peer", c->peer, "error", err.msg,
-			  NULL);
+		log_event(st == RK_FORBIDDEN ? LOG_WARN : LOG_DEBUG, "mllp.tls_refused", "peer", c->peer, "error",
+			  err.msg, NULL);
 		conn_close(s, id, st == RK_FORBIDDEN ? "client certificate refused" : "TLS handshake failed");
 		return;
 	}
@@ -588,7 +588,8 @@ static void reap_idle(struct mllp_server *s, int64_t now)
 		if (c->frame_since && now - c->frame_since >= limit)
 			conn_close(s, conn_id(s, c, (uint32_t)i), "frame not finished in time");
 		else if (now - c->last_ms >= limit)
-			conn_close(s, conn_id(s, c, (uint32_t)i), mllp_in_frame(&c->dec) ? "frame not finished in time" : "idle");
+			conn_close(s, conn_id(s, c, (uint32_t)i),
+				   mllp_in_frame(&c->dec) ? "frame not finished in time" : "idle");
 	}
 }
 
@@ -726,11 +727,13 @@ static void resolve_certified(struct mllp_server *s, struct item *it, const stru
 	const char *cert = it->cert_facility;
 	memcpy(it->facility, cert, sizeof it->facility); /* never resolved again by the header (pipeline.c) */
 	if (named[0] && strcmp(named, cert) != 0) {
-		snprintf(it->unknown, sizeof it->unknown,
-			 "sender not covered by its client certificate: the certificate names facility %s, but MSH-3 %.*s, "
-			 "MSH-4 %.*s names facility %s",
-			 cert, (int)(m->sending_app.len > 60 ? 60 : m->sending_app.len), m->sending_app.ptr,
-			 (int)(m->sending_facility.len > 60 ? 60 : m->sending_facility.len), m->sending_facility.ptr, named);
+		snprintf(
+			it->unknown, sizeof it->unknown,
+			"sender not covered by its client certificate: the certificate names facility %s, but MSH-3 %.*s, "
+			"MSH-4 %.*s names facility %s",
+			cert, (int)(m->sending_app.len > 60 ? 60 : m->sending_app.len), m->sending_app.ptr,
+			(int)(m->sending_facility.len > 60 ? 60 : m->sending_facility.len), m->sending_facility.ptr,
+			named);
 		it->refuse = true;
 	} else if (!facility_known(s, cert, a)) {
 		snprintf(it->unknown, sizeof it->unknown,
@@ -860,7 +863,8 @@ static void run_batch(struct mllp_server *s, struct item *batch, size_t n, struc
 			else if (it->unknown[0])
 				make_ack(s, it, HL7_AR, it->unknown, a);
 			else
-				make_ack(s, it, r->rejected ? HL7_AR : HL7_AE, r->reason[0] ? r->reason : "quarantined", a);
+				make_ack(s, it, r->rejected ? HL7_AR : HL7_AE, r->reason[0] ? r->reason : "quarantined",
+					 a);
 		}
 		arena_reset(a);
 	}

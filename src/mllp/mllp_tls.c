@@ -56,13 +56,14 @@ enum rk_status mllp_tls_open(const struct config *cfg, struct mllp_tls **out, st
 	}
 	rc = gnutls_certificate_set_x509_trust_file(t->cred, cfg->mllp_tls_client_ca, GNUTLS_X509_FMT_PEM);
 	if (rc <= 0) {
-		st = rk_fail(err, RK_IO, "mllp.tls_client_ca: no CA certificate read from %s%s%s", cfg->mllp_tls_client_ca,
-			     rc < 0 ? ": " : "", rc < 0 ? gnutls_strerror(rc) : "");
+		st = rk_fail(err, RK_IO, "mllp.tls_client_ca: no CA certificate read from %s%s%s",
+			     cfg->mllp_tls_client_ca, rc < 0 ? ": " : "", rc < 0 ? gnutls_strerror(rc) : "");
 		goto out_free;
 	}
 	const char *pos = NULL;
 	if ((rc = gnutls_priority_init(&t->prio, MLLP_TLS_PRIORITIES, &pos)) < 0) {
-		st = rk_fail(err, RK_INTERNAL, "mllp: TLS priorities at '%s': %s", pos ? pos : "?", gnutls_strerror(rc));
+		st = rk_fail(err, RK_INTERNAL, "mllp: TLS priorities at '%s': %s", pos ? pos : "?",
+			     gnutls_strerror(rc));
 		goto out_free;
 	}
 	*out = t;
@@ -97,8 +98,8 @@ enum rk_status mllp_tls_session_new(struct mllp_tls *t, int fd, struct mllp_tls_
 		free(s);
 		return rk_fail(err, RK_IO, "TLS session: %s", gnutls_strerror(rc));
 	}
-	static gnutls_typed_vdata_st client_purpose = {
-		.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT};
+	static gnutls_typed_vdata_st client_purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+						       .data = (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT};
 	if ((rc = gnutls_priority_set(s->g, t->prio)) < 0 ||
 	    (rc = gnutls_credentials_set(s->g, GNUTLS_CRD_CERTIFICATE, t->cred)) < 0) {
 		gnutls_deinit(s->g);
@@ -210,7 +211,8 @@ static enum rk_status handshake_failed(struct mllp_tls_session *s, int rc, struc
 			size_t n = strlen((const char *)why.data);
 			while (n && why.data[n - 1] == ' ')
 				n--;
-			st = rk_fail(err, RK_FORBIDDEN, "client certificate refused: %.*s", (int)n, (const char *)why.data);
+			st = rk_fail(err, RK_FORBIDDEN, "client certificate refused: %.*s", (int)n,
+				     (const char *)why.data);
 			gnutls_free(why.data);
 		} else {
 			st = rk_fail(err, RK_FORBIDDEN, "client certificate refused (status 0x%x)", status);
@@ -225,8 +227,7 @@ static enum rk_status handshake_failed(struct mllp_tls_session *s, int rc, struc
 	case GNUTLS_E_PUSH_ERROR:
 	case GNUTLS_E_PULL_ERROR:
 		return rk_fail(err, RK_GONE, "closed during the TLS handshake: %s", gnutls_strerror(rc));
-	default:
-		return rk_fail(err, RK_INVALID, "TLS handshake failed: %s", gnutls_strerror(rc));
+	default: return rk_fail(err, RK_INVALID, "TLS handshake failed: %s", gnutls_strerror(rc));
 	}
 }
 

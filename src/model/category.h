@@ -19,7 +19,7 @@ enum record_category {
 	CAT_COLLAB,       /* 多職種連携: messages, visit records, care plans */
 	CAT_CONSENT,      /* 同意・ケアチーム */
 	CAT_COUNT_,
-	CAT_NONE = -1     /* not patient data (facility and staff directory) */
+	CAT_NONE = -1 /* not patient data (facility and staff directory) */
 };
 
 struct category_info {

@@ -21,14 +21,14 @@
 #include <string.h>
 
 #define N(a) (sizeof a / sizeof a[0])
-#define FINDER(type, name)                                                                                \
-	const size_t name##_len = N(name);                                                                 \
-	const struct type *name##_find(const char *key)                                                    \
-	{                                                                                                  \
-		for (size_t i = 0; i < N(name); i++)                                                       \
-			if (strcmp(name[i].key, key) == 0)                                                 \
-				return &name[i];                                                           \
-		return NULL;                                                                               \
+#define FINDER(type, name)                                 \
+	const size_t name##_len = N(name);                 \
+	const struct type *name##_find(const char *key)    \
+	{                                                  \
+		for (size_t i = 0; i < N(name); i++)       \
+			if (strcmp(name[i].key, key) == 0) \
+				return &name[i];           \
+		return NULL;                               \
 	}
 
 /* {key, code, ja, per_day} */
@@ -41,54 +41,92 @@ const struct codes_usage codes_usages[] = {
 };
 FINDER(codes_usage, codes_usages)
 
-#define ORAL(key, hot9, yj, name, generic, strength, dose, unit, unit_ja, usage, days)                     \
-	{key, hot9, yj, name, generic, strength, CODES_ORAL, dose, unit, unit_ja, usage, days}
-#define INJ(key, hot9, yj, name, generic, strength, dose, unit, unit_ja)                                    \
-	{key, hot9, yj, name, generic, strength, CODES_INJECTION, dose, unit, unit_ja, NULL, 0}
+#define ORAL(key, hot9, yj, name, generic, strength, dose, unit, unit_ja, usage, days)               \
+	{                                                                                            \
+		key, hot9, yj, name, generic, strength, CODES_ORAL, dose, unit, unit_ja, usage, days \
+	}
+#define INJ(key, hot9, yj, name, generic, strength, dose, unit, unit_ja)                              \
+	{                                                                                             \
+		key, hot9, yj, name, generic, strength, CODES_INJECTION, dose, unit, unit_ja, NULL, 0 \
+	}
 
 const struct codes_medicine codes_medicines[] = {
 	/* hypertension, heart failure */
-	ORAL("amlodipine", "103299401", "2171022F2025", "ノルバスク錠５ｍｇ", "アムロジピンベシル酸塩", "５ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("candesartan", "103023501", "2149040F3029", "ブロプレス錠８", "カンデサルタン シレキセチル", "８ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("valsartan", "113673901", "2149041F3023", "ディオバン錠８０ｍｇ", "バルサルタン", "８０ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("enalapril", "102809601", "2144002F2020", "レニベース錠５", "エナラプリルマレイン酸塩", "５ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("nifedipine", "103216101", "2171014G4029", "アダラートＣＲ錠２０ｍｇ", "ニフェジピン", "２０ｍｇ１錠", 1, "TAB", "錠", "twice", 0),
-	ORAL("carvedilol", "102997001", "2149032F1021", "アーチスト錠１０ｍｇ", "カルベジロール", "１０ｍｇ１錠", 1, "TAB", "錠", "twice", 0),
-	ORAL("torasemide", "102709901", "2139009F1026", "ルプラック錠４ｍｇ", "トラセミド", "４ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
+	ORAL("amlodipine", "103299401", "2171022F2025", "ノルバスク錠５ｍｇ", "アムロジピンベシル酸塩", "５ｍｇ１錠", 1,
+	     "TAB", "錠", "morning", 0),
+	ORAL("candesartan", "103023501", "2149040F3029", "ブロプレス錠８", "カンデサルタン シレキセチル", "８ｍｇ１錠",
+	     1, "TAB", "錠", "morning", 0),
+	ORAL("valsartan", "113673901", "2149041F3023", "ディオバン錠８０ｍｇ", "バルサルタン", "８０ｍｇ１錠", 1, "TAB",
+	     "錠", "morning", 0),
+	ORAL("enalapril", "102809601", "2144002F2020", "レニベース錠５", "エナラプリルマレイン酸塩", "５ｍｇ１錠", 1,
+	     "TAB", "錠", "morning", 0),
+	ORAL("nifedipine", "103216101", "2171014G4029", "アダラートＣＲ錠２０ｍｇ", "ニフェジピン", "２０ｍｇ１錠", 1,
+	     "TAB", "錠", "twice", 0),
+	ORAL("carvedilol", "102997001", "2149032F1021", "アーチスト錠１０ｍｇ", "カルベジロール", "１０ｍｇ１錠", 1,
+	     "TAB", "錠", "twice", 0),
+	ORAL("torasemide", "102709901", "2139009F1026", "ルプラック錠４ｍｇ", "トラセミド", "４ｍｇ１錠", 1, "TAB",
+	     "錠", "morning", 0),
 	/* diabetes, dyslipidemia, hyperuricemia */
-	ORAL("glimepiride", "113247201", "3961008F1020", "アマリール１ｍｇ錠", "グリメピリド", "１ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("pioglitazone", "108756701", "3969007F1024", "アクトス錠１５", "ピオグリタゾン塩酸塩", "１５ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("pravastatin", "103465301", "2189010F2027", "メバロチン錠１０", "プラバスタチンナトリウム", "１０ｍｇ１錠", 1, "TAB", "錠", "evening", 0),
-	ORAL("atorvastatin", "112561001", "2189015F2020", "リピトール錠１０ｍｇ", "アトルバスタチンカルシウム水和物", "１０ｍｇ１錠", 1, "TAB", "錠", "evening", 0),
-	ORAL("allopurinol", "108567902", "3943001F1314", "ザイロリック錠１００", "アロプリノール", "１００ｍｇ１錠", 1, "TAB", "錠", "twice", 0),
+	ORAL("glimepiride", "113247201", "3961008F1020", "アマリール１ｍｇ錠", "グリメピリド", "１ｍｇ１錠", 1, "TAB",
+	     "錠", "morning", 0),
+	ORAL("pioglitazone", "108756701", "3969007F1024", "アクトス錠１５", "ピオグリタゾン塩酸塩", "１５ｍｇ１錠", 1,
+	     "TAB", "錠", "morning", 0),
+	ORAL("pravastatin", "103465301", "2189010F2027", "メバロチン錠１０", "プラバスタチンナトリウム", "１０ｍｇ１錠",
+	     1, "TAB", "錠", "evening", 0),
+	ORAL("atorvastatin", "112561001", "2189015F2020", "リピトール錠１０ｍｇ", "アトルバスタチンカルシウム水和物",
+	     "１０ｍｇ１錠", 1, "TAB", "錠", "evening", 0),
+	ORAL("allopurinol", "108567902", "3943001F1314", "ザイロリック錠１００", "アロプリノール", "１００ｍｇ１錠", 1,
+	     "TAB", "錠", "twice", 0),
 	/* stomach */
-	ORAL("famotidine", "104312901", "2325003F2020", "ガスター錠２０ｍｇ", "ファモチジン", "２０ｍｇ１錠", 1, "TAB", "錠", "twice", 0),
-	ORAL("lansoprazole", "114962301", "2329023F1020", "タケプロンＯＤ錠１５", "ランソプラゾール", "１５ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("vonoprazan", "124045001", "2329030F2027", "タケキャブ錠２０ｍｇ", "ボノプラザンフマル酸塩", "２０ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
+	ORAL("famotidine", "104312901", "2325003F2020", "ガスター錠２０ｍｇ", "ファモチジン", "２０ｍｇ１錠", 1, "TAB",
+	     "錠", "twice", 0),
+	ORAL("lansoprazole", "114962301", "2329023F1020", "タケプロンＯＤ錠１５", "ランソプラゾール", "１５ｍｇ１錠", 1,
+	     "TAB", "錠", "morning", 0),
+	ORAL("vonoprazan", "124045001", "2329030F2027", "タケキャブ錠２０ｍｇ", "ボノプラザンフマル酸塩",
+	     "２０ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
 	ORAL("clostridium", "104195801", "2316009F1022", "ミヤＢＭ錠", "酪酸菌", "１錠", 1, "TAB", "錠", "thrice", 7),
 	/* neurology, sleep, bones, anaemia */
-	ORAL("donepezil", "101636901", "1190012F2022", "アリセプト錠５ｍｇ", "ドネペジル塩酸塩", "５ｍｇ１錠", 1, "TAB", "錠", "morning", 0),
-	ORAL("zolpidem", "113616601", "1129009F1025", "マイスリー錠５ｍｇ", "ゾルピデム酒石酸塩", "５ｍｇ１錠", 1, "TAB", "錠", "bedtime", 28),
-	ORAL("mecobalamin", "107087301", "3136004F2138", "メチコバール錠５００μｇ", "メコバラミン", "０．５ｍｇ１錠", 1, "TAB", "錠", "thrice", 0),
-	ORAL("alfacalcidol", "106765101", "3112001M2069", "アルファロールカプセル０．５μｇ", "アルファカルシドール", "０．５μｇ１カプセル", 1, "CAP", "カプセル", "morning", 0),
-	ORAL("eperisone", "101933901", "1249009F1090", "ミオナール錠５０ｍｇ", "エペリゾン塩酸塩", "５０ｍｇ１錠", 1, "TAB", "錠", "thrice", 14),
-	ORAL("ferrous", "107296901", "3222013F1025", "フェロミア錠５０ｍｇ", "クエン酸第一鉄ナトリウム", "鉄５０ｍｇ１錠", 1, "TAB", "錠", "evening", 28),
+	ORAL("donepezil", "101636901", "1190012F2022", "アリセプト錠５ｍｇ", "ドネペジル塩酸塩", "５ｍｇ１錠", 1, "TAB",
+	     "錠", "morning", 0),
+	ORAL("zolpidem", "113616601", "1129009F1025", "マイスリー錠５ｍｇ", "ゾルピデム酒石酸塩", "５ｍｇ１錠", 1,
+	     "TAB", "錠", "bedtime", 28),
+	ORAL("mecobalamin", "107087301", "3136004F2138", "メチコバール錠５００μｇ", "メコバラミン", "０．５ｍｇ１錠", 1,
+	     "TAB", "錠", "thrice", 0),
+	ORAL("alfacalcidol", "106765101", "3112001M2069", "アルファロールカプセル０．５μｇ", "アルファカルシドール",
+	     "０．５μｇ１カプセル", 1, "CAP", "カプセル", "morning", 0),
+	ORAL("eperisone", "101933901", "1249009F1090", "ミオナール錠５０ｍｇ", "エペリゾン塩酸塩", "５０ｍｇ１錠", 1,
+	     "TAB", "錠", "thrice", 14),
+	ORAL("ferrous", "107296901", "3222013F1025", "フェロミア錠５０ｍｇ", "クエン酸第一鉄ナトリウム",
+	     "鉄５０ｍｇ１錠", 1, "TAB", "錠", "evening", 28),
 	/* infections, cough, allergy, skin */
-	ORAL("cefcapene", "110937501", "6132016F2020", "フロモックス錠１００ｍｇ", "セフカペン ピボキシル塩酸塩水和物", "１００ｍｇ１錠", 1, "TAB", "錠", "thrice", 5),
-	ORAL("clarithromycin", "111222101", "6149003F2038", "クラリス錠２００", "クラリスロマイシン", "２００ｍｇ１錠", 1, "TAB", "錠", "twice", 7),
-	ORAL("carbocisteine", "103835401", "2233002F1174", "ムコダイン錠２５０ｍｇ", "Ｌ－カルボシステイン", "２５０ｍｇ１錠", 2, "TAB", "錠", "thrice", 7),
-	ORAL("dextromethorphan", "103745601", "2223001F2099", "メジコン錠１５ｍｇ", "デキストロメトルファン臭化水素酸塩水和物", "１５ｍｇ１錠", 2, "TAB", "錠", "thrice", 5),
-	ORAL("oseltamivir", "113888702", "6250021M1027", "タミフルカプセル７５", "オセルタミビルリン酸塩", "７５ｍｇ１カプセル", 1, "CAP", "カプセル", "twice", 5),
-	ORAL("valaciclovir", "113543501", "6250019F1020", "バルトレックス錠５００", "バラシクロビル塩酸塩", "５００ｍｇ１錠", 2, "TAB", "錠", "thrice", 7),
-	ORAL("fexofenadine", "113807801", "4490023F1024", "アレグラ錠６０ｍｇ", "フェキソフェナジン塩酸塩", "６０ｍｇ１錠", 1, "TAB", "錠", "twice", 14),
+	ORAL("cefcapene", "110937501", "6132016F2020", "フロモックス錠１００ｍｇ", "セフカペン ピボキシル塩酸塩水和物",
+	     "１００ｍｇ１錠", 1, "TAB", "錠", "thrice", 5),
+	ORAL("clarithromycin", "111222101", "6149003F2038", "クラリス錠２００", "クラリスロマイシン", "２００ｍｇ１錠",
+	     1, "TAB", "錠", "twice", 7),
+	ORAL("carbocisteine", "103835401", "2233002F1174", "ムコダイン錠２５０ｍｇ", "Ｌ－カルボシステイン",
+	     "２５０ｍｇ１錠", 2, "TAB", "錠", "thrice", 7),
+	ORAL("dextromethorphan", "103745601", "2223001F2099", "メジコン錠１５ｍｇ",
+	     "デキストロメトルファン臭化水素酸塩水和物", "１５ｍｇ１錠", 2, "TAB", "錠", "thrice", 5),
+	ORAL("oseltamivir", "113888702", "6250021M1027", "タミフルカプセル７５", "オセルタミビルリン酸塩",
+	     "７５ｍｇ１カプセル", 1, "CAP", "カプセル", "twice", 5),
+	ORAL("valaciclovir", "113543501", "6250019F1020", "バルトレックス錠５００", "バラシクロビル塩酸塩",
+	     "５００ｍｇ１錠", 2, "TAB", "錠", "thrice", 7),
+	ORAL("fexofenadine", "113807801", "4490023F1024", "アレグラ錠６０ｍｇ", "フェキソフェナジン塩酸塩",
+	     "６０ｍｇ１錠", 1, "TAB", "錠", "twice", 14),
 	/* injections */
-	INJ("ceftriaxone", "111073903", "6132419F2026", "ロセフィン静注用１ｇ", "セフトリアキソンナトリウム水和物", "１ｇ１瓶", 1, "G", "g"),
-	INJ("cefmetazole", "111017301", "6132408F3059", "セフメタゾン静注用１ｇ", "セフメタゾールナトリウム", "１ｇ１瓶", 1, "G", "g"),
+	INJ("ceftriaxone", "111073903", "6132419F2026", "ロセフィン静注用１ｇ", "セフトリアキソンナトリウム水和物",
+	    "１ｇ１瓶", 1, "G", "g"),
+	INJ("cefmetazole", "111017301", "6132408F3059", "セフメタゾン静注用１ｇ", "セフメタゾールナトリウム",
+	    "１ｇ１瓶", 1, "G", "g"),
 	INJ("saline", "107673801", "3311401A9020", "大塚生食注", "生理食塩液", "５００ｍＬ１袋", 500, "ML", "mL"),
-	INJ("lactated_ringer", "107826801", "3319534A4046", "ラクテック注", "乳酸リンゲル", "５００ｍＬ１袋", 500, "ML", "mL"),
-	INJ("tranexamic", "108087201", "3327401A1127", "トランサミン注５％", "トラネキサム酸", "５％５ｍＬ１管", 1, "AMP", "アンプル"),
-	INJ("diazepam", "100558502", "1124402A2045", "ホリゾン注射液１０ｍｇ", "ジアゼパム", "１０ｍｇ１管", 1, "AMP", "アンプル"),
-	INJ("hydroxyzine", "101583601", "1179401A1026", "アタラックス－Ｐ注射液（２５ｍｇ／ｍｌ）", "ヒドロキシジン塩酸塩", "２．５％１ｍＬ１管", 1, "AMP", "アンプル"),
+	INJ("lactated_ringer", "107826801", "3319534A4046", "ラクテック注", "乳酸リンゲル", "５００ｍＬ１袋", 500, "ML",
+	    "mL"),
+	INJ("tranexamic", "108087201", "3327401A1127", "トランサミン注５％", "トラネキサム酸", "５％５ｍＬ１管", 1,
+	    "AMP", "アンプル"),
+	INJ("diazepam", "100558502", "1124402A2045", "ホリゾン注射液１０ｍｇ", "ジアゼパム", "１０ｍｇ１管", 1, "AMP",
+	    "アンプル"),
+	INJ("hydroxyzine", "101583601", "1179401A1026", "アタラックス－Ｐ注射液（２５ｍｇ／ｍｌ）",
+	    "ヒドロキシジン塩酸塩", "２．５％１ｍＬ１管", 1, "AMP", "アンプル"),
 };
 FINDER(codes_medicine, codes_medicines)
 
@@ -183,10 +221,13 @@ const struct codes_allergen codes_allergens[] = {
 	{"crab", CODES_JFAGY_FOOD_SYSTEM, "J9FC15120000", "かに", "food", false, "じんま疹"},
 	{"mackerel", CODES_JFAGY_FOOD_SYSTEM, "J9FC11310000", "さば", "food", false, "じんま疹"},
 	{"kiwi", CODES_JFAGY_FOOD_SYSTEM, "J9FA32540000", "キウイフルーツ", "food", false, "口腔アレルギー症候群"},
-	{"latex", CODES_JFAGY_OTHER_SYSTEM, "J9NP14110000", "ラテックス（天然ゴム）", "environment", true, "接触じんま疹"},
+	{"latex", CODES_JFAGY_OTHER_SYSTEM, "J9NP14110000", "ラテックス（天然ゴム）", "environment", true,
+	 "接触じんま疹"},
 	{"cedar_pollen", CODES_JFAGY_OTHER_SYSTEM, "J9NK13320000", "スギ", "environment", false, "鼻汁・くしゃみ"},
-	{"cefcapene", CODES_YJ_SYSTEM, "6132016F2020", "フロモックス錠１００ｍｇ（セフェム系抗菌薬）", "medication", true, "薬疹・呼吸困難"},
-	{"clarithromycin", CODES_YJ_SYSTEM, "6149003F2038", "クラリス錠２００（マクロライド系抗菌薬）", "medication", false, "薬疹"},
+	{"cefcapene", CODES_YJ_SYSTEM, "6132016F2020", "フロモックス錠１００ｍｇ（セフェム系抗菌薬）", "medication",
+	 true, "薬疹・呼吸困難"},
+	{"clarithromycin", CODES_YJ_SYSTEM, "6149003F2038", "クラリス錠２００（マクロライド系抗菌薬）", "medication",
+	 false, "薬疹"},
 };
 FINDER(codes_allergen, codes_allergens)
 

@@ -12,26 +12,26 @@
 #include <stddef.h>
 
 /* ---- code systems (JP Core v1.1.x names, see codes.c for the sources) ---- */
-#define CODES_HOT9_SYSTEM "urn:oid:1.2.392.200119.4.403.1"                /* 医薬品 HOT9 */
-#define CODES_YJ_SYSTEM "urn:oid:1.2.392.100495.20.1.73"                  /* 個別医薬品コード (YJ) */
-#define CODES_JLAC10_SYSTEM "urn:oid:1.2.392.200119.4.504"                /* 臨床検査項目 JLAC10 */
-#define CODES_MEDIS_DISEASE_SYSTEM "urn:oid:1.2.392.200119.4.101.6"       /* MEDIS 標準病名 病名交換用コード */
-#define CODES_ICD10_SYSTEM "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* ICD-10 (2013), no dot */
-#define CODES_JAMI_USAGE_SYSTEM "urn:oid:1.2.392.200250.2.2.20"           /* JAMI 標準用法 16 桁 */
-#define CODES_JAMI_BASIC_USAGE_SYSTEM "urn:oid:1.2.392.200250.2.2.20.30"  /* 基本用法区分: 1 内服, 3 注射 */
+#define CODES_HOT9_SYSTEM              "urn:oid:1.2.392.200119.4.403.1" /* 医薬品 HOT9 */
+#define CODES_YJ_SYSTEM                "urn:oid:1.2.392.100495.20.1.73" /* 個別医薬品コード (YJ) */
+#define CODES_JLAC10_SYSTEM            "urn:oid:1.2.392.200119.4.504"   /* 臨床検査項目 JLAC10 */
+#define CODES_MEDIS_DISEASE_SYSTEM     "urn:oid:1.2.392.200119.4.101.6" /* MEDIS 標準病名 病名交換用コード */
+#define CODES_ICD10_SYSTEM             "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* ICD-10 (2013), no dot */
+#define CODES_JAMI_USAGE_SYSTEM        "urn:oid:1.2.392.200250.2.2.20"    /* JAMI 標準用法 16 桁 */
+#define CODES_JAMI_BASIC_USAGE_SYSTEM  "urn:oid:1.2.392.200250.2.2.20.30" /* 基本用法区分: 1 内服, 3 注射 */
 #define CODES_JAMI_DETAIL_USAGE_SYSTEM "urn:oid:1.2.392.200250.2.2.20.40" /* 用法詳細区分: 10 経口, 30 静脈注射 */
-#define CODES_MERIT9_UNIT_SYSTEM "urn:oid:1.2.392.100495.20.2.101"        /* MERIT-9 医薬品単位 */
-#define CODES_MERIT9_CATEGORY_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/JP_MedicationCategoryMERIT9_CS"
-#define CODES_STRENGTH_TYPE_SYSTEM "urn:oid:1.2.392.100495.20.2.22"       /* 力価区分: 1 製剤量 */
-#define CODES_ROUTE_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/route-codes" /* HL7 v2 table 0162 */
-#define CODES_JAMI_SITE_SYSTEM "urn:oid:1.2.392.200250.2.2.20.32"     /* JAMI 外用部位コード: 74L 左上腕 */
-#define CODES_RP_NUMBER_SYSTEM "urn:oid:1.2.392.100495.20.3.81"           /* 処方の RP 番号 */
-#define CODES_JFAGY_FOOD_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyFoodAllergen_CS"
-#define CODES_JFAGY_OTHER_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyNonFoodNonMedicationAllergen_CS"
-#define CODES_DOCUMENT_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/JP_DocumentCodes_CS" /* SS-MIX2 標準文書コード */
-#define CODES_LOINC_SYSTEM "http://loinc.org"
-#define CODES_DICOM_SYSTEM "http://dicom.nema.org/resources/ontology/DCM"
-#define CODES_UCUM_SYSTEM "http://unitsofmeasure.org"
+#define CODES_MERIT9_UNIT_SYSTEM       "urn:oid:1.2.392.100495.20.2.101" /* MERIT-9 医薬品単位 */
+#define CODES_MERIT9_CATEGORY_SYSTEM   "http://jpfhir.jp/fhir/core/CodeSystem/JP_MedicationCategoryMERIT9_CS"
+#define CODES_STRENGTH_TYPE_SYSTEM     "urn:oid:1.2.392.100495.20.2.22" /* 力価区分: 1 製剤量 */
+#define CODES_ROUTE_SYSTEM             "http://jpfhir.jp/fhir/core/CodeSystem/route-codes" /* HL7 v2 table 0162 */
+#define CODES_JAMI_SITE_SYSTEM         "urn:oid:1.2.392.200250.2.2.20.32" /* JAMI 外用部位コード: 74L 左上腕 */
+#define CODES_RP_NUMBER_SYSTEM         "urn:oid:1.2.392.100495.20.3.81"   /* 処方の RP 番号 */
+#define CODES_JFAGY_FOOD_SYSTEM        "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyFoodAllergen_CS"
+#define CODES_JFAGY_OTHER_SYSTEM       "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyNonFoodNonMedicationAllergen_CS"
+#define CODES_DOCUMENT_SYSTEM          "http://jpfhir.jp/fhir/core/CodeSystem/JP_DocumentCodes_CS" /* SS-MIX2 標準文書コード */
+#define CODES_LOINC_SYSTEM             "http://loinc.org"
+#define CODES_DICOM_SYSTEM             "http://dicom.nema.org/resources/ontology/DCM"
+#define CODES_UCUM_SYSTEM              "http://unitsofmeasure.org"
 
 enum codes_route { CODES_ORAL, CODES_INJECTION };
 
@@ -52,24 +52,24 @@ struct codes_medicine {
 	const char *generic;  /* 一般名 (成分名): "アムロジピンベシル酸塩" */
 	const char *strength; /* 規格単位: "５ｍｇ１錠" */
 	enum codes_route route;
-	double dose;          /* usual single dose, in unit */
-	const char *unit;     /* MERIT-9 unit code: TAB, CAP, AMP, ML, G */
-	const char *unit_ja;  /* 錠, カプセル, アンプル, mL, g */
-	const char *usage;    /* key of the usual codes_usage (oral); NULL for injections */
-	unsigned days;        /* usual days of one prescription; 0 = long-term (set by the visit interval) */
+	double dose;         /* usual single dose, in unit */
+	const char *unit;    /* MERIT-9 unit code: TAB, CAP, AMP, ML, G */
+	const char *unit_ja; /* 錠, カプセル, アンプル, mL, g */
+	const char *usage;   /* key of the usual codes_usage (oral); NULL for injections */
+	unsigned days;       /* usual days of one prescription; 0 = long-term (set by the visit interval) */
 };
 
 /* A laboratory analyte with its JCCLS common reference interval. */
 struct codes_lab {
-	const char *key;    /* "hba1c" */
-	const char *jlac10; /* 17 characters */
-	const char *ja;     /* "HbA1c(NGSP)" */
-	const char *unit;   /* as printed on a Japanese report: "mg/dL" */
-	const char *ucum;   /* UCUM code: "mg/dL" */
+	const char *key;                     /* "hba1c" */
+	const char *jlac10;                  /* 17 characters */
+	const char *ja;                      /* "HbA1c(NGSP)" */
+	const char *unit;                    /* as printed on a Japanese report: "mg/dL" */
+	const char *ucum;                    /* UCUM code: "mg/dL" */
 	double low_m, high_m, low_f, high_f; /* reference interval; high < 0: no upper limit */
-	double typical;     /* a typical healthy adult value */
-	double spread;      /* visit-to-visit variation (one standard deviation) */
-	unsigned decimals;  /* digits after the point on the report */
+	double typical;                      /* a typical healthy adult value */
+	double spread;                       /* visit-to-visit variation (one standard deviation) */
+	unsigned decimals;                   /* digits after the point on the report */
 };
 
 /* A diagnosis: MEDIS 病名交換用コード (NULL where none was confirmed) and ICD-10. */
@@ -125,9 +125,9 @@ struct codes_vital {
 	const char *ucum;
 };
 
-#define CODES_TABLE(type, name)                                                                           \
-	extern const struct type name[];                                                                   \
-	extern const size_t name##_len;                                                                    \
+#define CODES_TABLE(type, name)          \
+	extern const struct type name[]; \
+	extern const size_t name##_len;  \
 	const struct type *name##_find(const char *key) /* NULL when absent */
 
 CODES_TABLE(codes_usage, codes_usages);

@@ -8,17 +8,17 @@
 #include "core/str.h"
 
 enum role {
-	ROLE_DOCTOR,          /* 医師 */
-	ROLE_DENTIST,         /* 歯科医師 */
-	ROLE_PHARMACIST,      /* 薬剤師 */
-	ROLE_NURSE,           /* 看護師 */
-	ROLE_VISITING_NURSE,  /* 訪問看護師 */
-	ROLE_CARE_MANAGER,    /* ケアマネジャー */
-	ROLE_THERAPIST,       /* リハビリ職 */
-	ROLE_CLERK,           /* 事務 */
-	ROLE_FACILITY_ADMIN,  /* 施設管理者 */
-	ROLE_OPERATOR,        /* 運用管理者 (the network's operator: 医師会 / 行政) */
-	ROLE_SYSTEM,          /* a facility system (OAuth2 client), not a person */
+	ROLE_DOCTOR,         /* 医師 */
+	ROLE_DENTIST,        /* 歯科医師 */
+	ROLE_PHARMACIST,     /* 薬剤師 */
+	ROLE_NURSE,          /* 看護師 */
+	ROLE_VISITING_NURSE, /* 訪問看護師 */
+	ROLE_CARE_MANAGER,   /* ケアマネジャー */
+	ROLE_THERAPIST,      /* リハビリ職 */
+	ROLE_CLERK,          /* 事務 */
+	ROLE_FACILITY_ADMIN, /* 施設管理者 */
+	ROLE_OPERATOR,       /* 運用管理者 (the network's operator: 医師会 / 行政) */
+	ROLE_SYSTEM,         /* a facility system (OAuth2 client), not a person */
 	ROLE_COUNT_
 };
 

@@ -29,20 +29,20 @@ enum write_kind {
 /* One version of a record: the stored one, or the one being written. */
 struct write_record {
 	enum write_kind kind;
-	enum record_category cat; /* WK_CLINICAL: the record's category */
-	const char *owner;        /* the facility that owns it ("" none): the source facility of a
+	enum record_category cat;  /* WK_CLINICAL: the record's category */
+	const char *owner;         /* the facility that owns it ("" none): the source facility of a
 				   * clinical record, registration or Practitioner; the disclosing
 				   * facility of an individual consent; the facility that recorded a
 				   * comprehensive consent or a refusal; a care team's lead; a
 				   * facility itself; the facility that registered an outside
 				   * organisation */
-	const char *regional_id;  /* the patient's regional ID ("" none) */
-	bool active;              /* a consent in force (status active); a facility taking part */
-	const char *attachment;   /* a consent: fingerprint of its signed form (sourceAttachment), "" none */
-	const char *terms;        /* a consent: fingerprint of what it says (status, period, provision) */
+	const char *regional_id;   /* the patient's regional ID ("" none) */
+	bool active;               /* a consent in force (status active); a facility taking part */
+	const char *attachment;    /* a consent: fingerprint of its signed form (sourceAttachment), "" none */
+	const char *terms;         /* a consent: fingerprint of what it says (status, period, provision) */
 	const char *facility_kind; /* WK_FACILITY: hospital, clinic, ... */
 	const char *facility_area; /* WK_FACILITY: prefecture + city (disaster mode) */
-	bool names_regional;      /* WK_REGISTRATION: the body names a regional ID it is not linked to */
+	bool names_regional;       /* WK_REGISTRATION: the body names a regional ID it is not linked to */
 };
 
 /* Name of a kind ("consent") and its Japanese and English labels. */

@@ -22,7 +22,8 @@ struct visible_set *visible_set_new(const struct query_ctx *q, const char *type,
 	return set;
 }
 
-static enum rk_status visible_push(struct visible_set *v, int64_t rid, const struct access_decision *d, const char *regional)
+static enum rk_status visible_push(struct visible_set *v, int64_t rid, const struct access_decision *d,
+				   const char *regional)
 {
 	if (v->n == v->cap) {
 		size_t cap = v->cap ? v->cap * 2 : 256;
@@ -73,7 +74,8 @@ enum rk_status visible_typed_key(void *vctx, int64_t rid, struct str type, struc
 	char *src = arena_strndup(a, source.ptr ? source.ptr : "", source.len);
 	char *pid = arena_strndup(a, patient_id.ptr ? patient_id.ptr : "", patient_id.len);
 	if (!t || !src || !pid)
-		return rk_fail(v->err, RK_TOO_LARGE, "the record is too large to check; narrow it with _type or _since");
+		return rk_fail(v->err, RK_TOO_LARGE,
+			       "the record is too large to check; narrow it with _type or _since");
 	v->pend_rid[v->n_pend] = rid;
 	v->pend_type[v->n_pend] = (struct str){t, type.len};
 	v->pend_source[v->n_pend] = (struct str){src, source.len};

@@ -94,7 +94,7 @@ struct query_everything {
 	struct str patient_id;
 	const char *const *types; /* the record types asked for (_type); NULL: every type of the patient's record */
 	size_t n_types;
-	int64_t since;            /* ms; INT64_MIN: everything */
+	int64_t since; /* ms; INT64_MIN: everything */
 	int64_t count, offset;
 };
 /* The patient (RK_NOT_FOUND "Patient/{id} is not known" when missing,
@@ -115,15 +115,15 @@ struct query_history {
 /* The versions the principal may see, newest first, paged; the total is
  * always counted. One record's history with no visible version is
  * RK_NOT_FOUND ("{type}/{id} is not known"). Rows are QUERY_MATCH. */
-enum rk_status query_history(const struct query_ctx *q, const struct query_history *in, query_row_fn row,
-			     void *row_arg, struct query_page *out, struct rk_err *err);
+enum rk_status query_history(const struct query_ctx *q, const struct query_history *in, query_row_fn row, void *row_arg,
+			     struct query_page *out, struct rk_err *err);
 
 /* PIX: the registrations of one person. */
 struct query_pix_link {
 	struct str facility_code, local_id, patient_id;
 };
 struct query_pix {
-	struct str regional; /* the person's current regional ID */
+	struct str regional;          /* the person's current regional ID */
 	struct query_pix_link *links; /* the registrations the principal may know about, in the store's order */
 	size_t n_links;
 };

@@ -11,7 +11,7 @@
 #include "fhir/resource.h"
 #include "query/query_impl.h"
 
-#define EVERYTHING_MAX_TYPES 64
+#define EVERYTHING_MAX_TYPES         64
 #define EVERYTHING_MAX_REGISTRATIONS 32
 
 struct regs {
@@ -72,8 +72,8 @@ enum rk_status query_everything(const struct query_ctx *q, const struct query_ev
 	if (st == RK_OK && !(set = visible_set_new(q, NULL, err)))
 		st = RK_TOO_LARGE;
 	if (st == RK_OK) {
-		struct store_patient_query pq = {.patients = reg_ids, .n_patients = regs.n, .types = all, .n_types = n_all,
-						 .since = in->since};
+		struct store_patient_query pq = {
+			.patients = reg_ids, .n_patients = regs.n, .types = all, .n_types = n_all, .since = in->since};
 		st = n_all ? store_patient_keys(q->store, &pq, RK_MAX_CANDIDATES, visible_typed_key, set, err) : RK_OK;
 		if (st == RK_OK && set->n_pend)
 			st = visible_flush(set);

@@ -32,7 +32,8 @@ static enum rk_status history_key(void *vctx, const struct store_resource *r)
 		return RK_OK;
 	struct access_decision d;
 	const char *regional = "";
-	enum rk_status rc = access_check(hs->q->access, r->type, r->source_facility, r->patient_id, &d, &regional, hs->err);
+	enum rk_status rc =
+		access_check(hs->q->access, r->type, r->source_facility, r->patient_id, &d, &regional, hs->err);
 	if (rc != RK_OK || !d.permit)
 		return rc;
 	if (hs->q->scopes) {
@@ -46,7 +47,8 @@ static enum rk_status history_key(void *vctx, const struct store_resource *r)
 		size_t cap = hs->cap ? hs->cap * 2 : 64;
 		struct history_item *more = arena_alloc(a, cap * sizeof *more);
 		if (!more)
-			return rk_fail(hs->err, RK_TOO_LARGE, "the history is too long to check; narrow it with _since");
+			return rk_fail(hs->err, RK_TOO_LARGE,
+				       "the history is too long to check; narrow it with _since");
 		if (hs->n)
 			memcpy(more, hs->items, hs->n * sizeof *more);
 		hs->items = more;
@@ -63,8 +65,8 @@ static enum rk_status history_key(void *vctx, const struct store_resource *r)
 	return RK_OK;
 }
 
-enum rk_status query_history(const struct query_ctx *q, const struct query_history *in, query_row_fn row,
-			     void *row_arg, struct query_page *out, struct rk_err *err)
+enum rk_status query_history(const struct query_ctx *q, const struct query_history *in, query_row_fn row, void *row_arg,
+			     struct query_page *out, struct rk_err *err)
 {
 	*out = (struct query_page){.offset = in->offset, .count = in->count, .total = -1};
 	struct store_history_query sq = {.type = in->type, .id = in->id, .since = in->since};
@@ -82,7 +84,8 @@ enum rk_status query_history(const struct query_ctx *q, const struct query_histo
 		if (st != RK_OK)
 			break;
 		query_served(q, r.type, r.id, r.version, &it->decision, it->regional);
-		struct query_row qr = {.r = &r, .mode = QUERY_MATCH, .decision = &it->decision, .regional = it->regional};
+		struct query_row qr = {
+			.r = &r, .mode = QUERY_MATCH, .decision = &it->decision, .regional = it->regional};
 		out->n_rows++;
 		st = row(row_arg, &qr);
 	}

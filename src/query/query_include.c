@@ -43,7 +43,8 @@ static bool seen(const struct included *in, struct str type, struct str id)
 static enum rk_status add_seen(struct included *in, const char *type, struct str id)
 {
 	if (in->n_seen == in->cap_seen)
-		return rk_fail(in->err, RK_INVALID, "more than %d resources to include; lower _count or ask for fewer includes",
+		return rk_fail(in->err, RK_INVALID,
+			       "more than %d resources to include; lower _count or ask for fewer includes",
 			       RK_MAX_INCLUDED);
 	in->seen_type[in->n_seen] = type;
 	in->seen_id[in->n_seen] = arena_str(in->q->arena, id);
@@ -77,8 +78,8 @@ static enum rk_status want_target(void *vctx, struct str type, struct str id)
 static enum rk_status include_forward(struct included *in, const char *type, const struct fhir_include *inc)
 {
 	in->n_want = 0;
-	enum rk_status rc = store_refs_from(in->q->store, type, in->page->ids, in->page->n, inc->param, want_target, in,
-					    in->err);
+	enum rk_status rc =
+		store_refs_from(in->q->store, type, in->page->ids, in->page->n, inc->param, want_target, in, in->err);
 	for (size_t i = 0; i < in->n_want && rc == RK_OK; i++) {
 		struct str t = in->want_type[i], id = in->want_id[i];
 		const struct fhir_resource_def *def = fhir_resource_find(t.ptr, t.len);
@@ -93,7 +94,8 @@ static enum rk_status include_forward(struct included *in, const char *type, con
 		struct access_decision d = {0};
 		const char *regional = "";
 		if (rc == RK_OK)
-			rc = access_check(in->q->access, r.type, r.source_facility, r.patient_id, &d, &regional, in->err);
+			rc = access_check(in->q->access, r.type, r.source_facility, r.patient_id, &d, &regional,
+					  in->err);
 		if (rc != RK_OK || !d.permit)
 			continue;
 		query_served(in->q, r.type, r.id, r.version, &d, regional);
@@ -139,8 +141,13 @@ enum rk_status query_includes(const struct query_ctx *q, const struct fhir_resou
 			      const struct fhir_search *fs, const struct query_ids *ids, query_row_fn row,
 			      void *row_arg, size_t *n_included, struct rk_err *err)
 {
-	struct included in = {.q = q, .err = err, .row = row, .row_arg = row_arg, .n_included = n_included,
-			      .page = ids, .cap_seen = RK_MAX_INCLUDED + ids->n};
+	struct included in = {.q = q,
+			      .err = err,
+			      .row = row,
+			      .row_arg = row_arg,
+			      .n_included = n_included,
+			      .page = ids,
+			      .cap_seen = RK_MAX_INCLUDED + ids->n};
 	in.seen_type = arena_calloc(q->arena, in.cap_seen, sizeof *in.seen_type);
 	in.seen_id = arena_calloc(q->arena, in.cap_seen, sizeof *in.seen_id);
 	in.want_type = arena_calloc(q->arena, RK_MAX_INCLUDED, sizeof *in.want_type);

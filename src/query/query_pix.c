@@ -24,7 +24,8 @@ static enum rk_status pix_link(void *vctx, const struct store_patient_link *l)
 	struct access_decision d;
 	struct rk_err err;
 	rk_err_clear(&err);
-	enum rk_status rc = access_check(pc->q->access, STR_LIT("Patient"), l->facility_code, l->patient_id, &d, NULL, &err);
+	enum rk_status rc =
+		access_check(pc->q->access, STR_LIT("Patient"), l->facility_code, l->patient_id, &d, NULL, &err);
 	if (rc != RK_OK || !d.permit)
 		return rc;
 	if (str_eq(l->patient_id, pc->source_id))
@@ -72,7 +73,8 @@ enum rk_status query_pix(const struct query_ctx *q, const char *region_system, s
 		regional = l.regional_id;
 		pc.source_id = l.patient_id;
 	} else {
-		return rk_fail(err, RK_INVALID, "sourceIdentifier system '%.*s' is not a patient identifier domain of this network",
+		return rk_fail(err, RK_INVALID,
+			       "sourceIdentifier system '%.*s' is not a patient identifier domain of this network",
 			       (int)(system.len > 120 ? 120 : system.len), system.ptr);
 	}
 	if (st != RK_OK)
@@ -82,6 +84,7 @@ enum rk_status query_pix(const struct query_ctx *q, const char *region_system, s
 	/* An identifier the principal may not know about is not known. */
 	bool known = pc.source_id.len ? pc.source_visible : out->n_links > 0;
 	if (st == RK_OK && !known)
-		return rk_fail(err, RK_NOT_FOUND, "sourceIdentifier %.*s|%.*s is not known", STR_FMT(system), STR_FMT(value));
+		return rk_fail(err, RK_NOT_FOUND, "sourceIdentifier %.*s|%.*s is not known", STR_FMT(system),
+			       STR_FMT(value));
 	return st;
 }

@@ -15,10 +15,12 @@
 static const struct sched_job jobs[] = {
 	{"emergency-expire", 0, "close break-the-glass episodes whose time is up (audited: emergency-expired)",
 	 sched_emergency_expire},
-	{"disaster-close", 0, "close disaster declarations at their end (audited: disaster-closed)", sched_disaster_close},
+	{"disaster-close", 0, "close disaster declarations at their end (audited: disaster-closed)",
+	 sched_disaster_close},
 	{"session-purge", 3600000, "end timed-out sessions; delete those ended longer than sched.session_retention ago",
 	 sched_session_purge},
-	{"token-purge", 3600000, "delete OAuth2 tokens expired longer than sched.token_retention ago", sched_token_purge},
+	{"token-purge", 3600000, "delete OAuth2 tokens expired longer than sched.token_retention ago",
+	 sched_token_purge},
 	{"login-failure-purge", 3600000, "forget failed logins of IDs without a failure for a day",
 	 sched_login_failure_purge},
 };
@@ -138,16 +140,25 @@ static enum rk_status close_due(const struct sched_env *env, int64_t now, const 
 			char at[RK_TIME_RFC3339_LEN], detail[600], patients[160], query[96];
 			time_format_rfc3339(r->at, at);
 			if (k->episode)
-				snprintf(detail, sizeof detail, "break-the-glass episode %s of %s ended at its time limit %s",
-					 r->id, r->account, at);
+				snprintf(detail, sizeof detail,
+					 "break-the-glass episode %s of %s ended at its time limit %s", r->id,
+					 r->account, at);
 			else
-				snprintf(detail, sizeof detail, "disaster mode %s for %s (declared by %s) ended at %s", r->id,
-					 r->area, r->account, at);
+				snprintf(detail, sizeof detail, "disaster mode %s for %s (declared by %s) ended at %s",
+					 r->id, r->area, r->account, at);
 			patients_json(r->patient, patients, sizeof patients);
 			snprintf(query, sizeof query, "scheduler job %s", k->job);
-			struct audit_event ev = {.event = k->event, .action = 'E', .account = "scheduler", .role = "system",
-						 .facility = r->facility, .purpose = "HOPERAT", .grant_kind = k->grant_kind,
-						 .grant_ref = r->id, .patients = patients, .entities = "[]", .query = query,
+			struct audit_event ev = {.event = k->event,
+						 .action = 'E',
+						 .account = "scheduler",
+						 .role = "system",
+						 .facility = r->facility,
+						 .purpose = "HOPERAT",
+						 .grant_kind = k->grant_kind,
+						 .grant_ref = r->id,
+						 .patients = patients,
+						 .entities = "[]",
+						 .query = query,
 						 .detail = detail};
 			/* the close and its entry in one transaction: both or neither */
 			if ((rc = store_begin(env->store, err)) != RK_OK)
@@ -227,12 +238,15 @@ enum rk_status sched_session_purge(const struct sched_env *env, int64_t now, str
 	 * and its idle limit), as a request presenting it would end it. */
 	int64_t idle = env->cfg->session_idle_ms, ended = 0, deleted = 0;
 	const int64_t a[] = {idle, idle, now, now - idle};
-	enum rk_status rc = run_i64(env->store,
+	enum rk_status rc = run_i64(
+		env->store,
 		"UPDATE web_session SET ended_at = CASE WHEN expires_at < last_seen + ? THEN expires_at ELSE last_seen + ? END"
-		" WHERE ended_at = 0 AND (expires_at <= ? OR last_seen <= ?)", a, 4, &ended, err);
+		" WHERE ended_at = 0 AND (expires_at <= ? OR last_seen <= ?)",
+		a, 4, &ended, err);
 	if (rc == RK_OK) {
 		const int64_t b[] = {now - env->cfg->sched_session_retention_ms};
-		rc = run_i64(env->store, "DELETE FROM web_session WHERE ended_at <> 0 AND ended_at < ?", b, 1, &deleted, err);
+		rc = run_i64(env->store, "DELETE FROM web_session WHERE ended_at <> 0 AND ended_at < ?", b, 1, &deleted,
+			     err);
 	}
 	res->count = ended + deleted;
 	snprintf(res->message, sizeof res->message, "%lld session(s) ended, %lld deleted", (long long)ended,
@@ -240,8 +254,7 @@ enum rk_status sched_session_purge(const struct sched_env *env, int64_t now, str
 	return rc;
 }
 
-enum rk_status sched_token_purge(const struct sched_env *env, int64_t now, struct sched_result *res,
-				 struct rk_err *err)
+enum rk_status sched_token_purge(const struct sched_env *env, int64_t now, struct sched_result *res, struct rk_err *err)
 {
 	/* Revocation applies to live tokens only, so a token revoked is also one
 	 * that expires: its expiry dates it. */

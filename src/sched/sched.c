@@ -39,9 +39,11 @@ enum rk_status sched_claim(struct store *s, const char *name, const char *holder
 	if (rc != RK_OK)
 		return rc;
 	struct store_stmt *st;
-	rc = store_prepare(s,
+	rc = store_prepare(
+		s,
 		"INSERT INTO sched_job (name, holder, lease_until, last_start, last_end, last_status, last_message,"
-		" last_duration, runs) VALUES (?, '', 0, 0, 0, '', '', 0, 0) ON CONFLICT (name) DO NOTHING", &st, err);
+		" last_duration, runs) VALUES (?, '', 0, 0, 0, '', '', 0, 0) ON CONFLICT (name) DO NOTHING",
+		&st, err);
 	if (rc == RK_OK) {
 		store_bind_text(st, 1, str_c(name));
 		rc = store_run(st, err);
@@ -52,9 +54,11 @@ enum rk_status sched_claim(struct store *s, const char *name, const char *holder
 	 * this row lock and then finds the lease taken; on SQLite BEGIN IMMEDIATE
 	 * already made the claims take turns. */
 	if (rc == RK_OK)
-		rc = store_prepare(s,
+		rc = store_prepare(
+			s,
 			"UPDATE sched_job SET holder = ?, lease_until = ?, last_start = ? WHERE name = ? AND lease_until <= ?"
-			" AND (? = 1 OR last_start <= ?)", &st, err);
+			" AND (? = 1 OR last_start <= ?)",
+			&st, err);
 	if (rc == RK_OK) {
 		store_bind_text(st, 1, str_c(holder));
 		store_bind_i64(st, 2, now + RK_SCHED_LEASE_MS);
@@ -80,9 +84,11 @@ enum rk_status sched_finish(struct store *s, const char *name, const char *holde
 			    int64_t duration_ms, enum rk_status status, const char *message, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"UPDATE sched_job SET holder = '', lease_until = 0, last_end = ?, last_status = ?, last_message = ?,"
-		" last_duration = ?, runs = runs + 1 WHERE name = ? AND holder = ? AND last_start = ?", &st, err);
+		" last_duration = ?, runs = runs + 1 WHERE name = ? AND holder = ? AND last_start = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, now);
@@ -96,8 +102,8 @@ enum rk_status sched_finish(struct store *s, const char *name, const char *holde
 	int64_t changed = rc == RK_OK ? store_changes(st) : 0;
 	store_done(st);
 	if (rc == RK_OK && changed != 1)
-		rc = rk_fail(err, RK_CONFLICT, "job %s: the lease ran out during the run and was taken by another server",
-			     name);
+		rc = rk_fail(err, RK_CONFLICT,
+			     "job %s: the lease ran out during the run and was taken by another server", name);
 	return rc;
 }
 
@@ -105,9 +111,11 @@ enum rk_status sched_state_get(struct store *s, const char *name, struct sched_s
 {
 	memset(out, 0, sizeof *out);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"SELECT holder, lease_until, last_start, last_end, last_duration, runs, last_status, last_message"
-		" FROM sched_job WHERE name = ?", &st, err);
+		" FROM sched_job WHERE name = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(name));
@@ -155,8 +163,8 @@ enum rk_status sched_run(const struct sched_env *env, const struct sched_job *j,
 			return err->status;
 		char until[RK_TIME_RFC3339_LEN];
 		time_format_rfc3339(cur.lease_until, until);
-		return rk_fail(err, RK_CONFLICT, "job %s is running on %s (its lease lasts until %s)", j->name, cur.holder,
-			       until);
+		return rk_fail(err, RK_CONFLICT, "job %s is running on %s (its lease lasts until %s)", j->name,
+			       cur.holder, until);
 	}
 	*ran = true;
 	int64_t t0 = time_mono_ms();
@@ -173,7 +181,8 @@ enum rk_status sched_run(const struct sched_env *env, const struct sched_job *j,
 	 * clock stays consistent with itself. */
 	struct rk_err fin_err;
 	rk_err_clear(&fin_err);
-	enum rk_status fin = sched_finish(env->store, j->name, holder, now, now + took, took, job_rc, message, &fin_err);
+	enum rk_status fin =
+		sched_finish(env->store, j->name, holder, now, now + took, took, job_rc, message, &fin_err);
 	if (job_rc != RK_OK) {
 		*err = job_err;
 		return job_rc;

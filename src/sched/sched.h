@@ -26,7 +26,7 @@
 #include "store/store.h"
 
 #define SCHED_MESSAGE_LEN 256 /* bytes of a run's message, NUL included */
-#define SCHED_HOLDER_LEN 128  /* bytes of a holder id "host:pid:random", NUL included */
+#define SCHED_HOLDER_LEN  128 /* bytes of a holder id "host:pid:random", NUL included */
 
 /* What a job works with: a connection of its own (one thread at a time), the
  * configuration, and the audit log of this process. */
@@ -47,7 +47,7 @@ struct sched_result {
  * servers at once (each change is itself a compare-and-set), though the claim
  * keeps that from happening. */
 typedef enum rk_status (*sched_job_fn)(const struct sched_env *env, int64_t now, struct sched_result *res,
-					struct rk_err *err);
+				       struct rk_err *err);
 
 struct sched_job {
 	const char *name;        /* lower-case-with-dashes, the key of its sched_job row */

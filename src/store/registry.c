@@ -3,7 +3,6 @@
 #include "store/store.h"
 #include "store/store_impl.h"
 
-
 enum rk_status store_facility_put(struct store *s, const struct store_facility *f, struct rk_err *err)
 {
 	struct store_stmt *st;
@@ -30,8 +29,9 @@ enum rk_status store_facility_put(struct store *s, const struct store_facility *
 	store_done(st);
 	if (rc != RK_OK)
 		return rc;
-	rc = store_prepare(s, "INSERT INTO facility (facility_code, org_id, kind, name, area, active) VALUES (?, ?, ?, ?, ?, ?)",
-			   &st, err);
+	rc = store_prepare(
+		s, "INSERT INTO facility (facility_code, org_id, kind, name, area, active) VALUES (?, ?, ?, ?, ?, ?)",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, f->facility_code);
@@ -67,7 +67,8 @@ enum rk_status store_facility_get(struct store *s, struct str facility_code, str
 				  struct store_facility *out, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "SELECT " FACILITY_COLS " FROM facility WHERE facility_code = ?", &st, err);
+	enum rk_status rc =
+		store_prepare(s, "SELECT " FACILITY_COLS " FROM facility WHERE facility_code = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, facility_code);
@@ -135,7 +136,8 @@ enum rk_status store_facility_list(struct store *s, store_facility_fn fn, void *
 enum rk_status store_regional_create(struct store *s, struct str regional_id, int64_t now, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "INSERT INTO regional_patient (regional_id, created_at) VALUES (?, ?)", &st, err);
+	enum rk_status rc =
+		store_prepare(s, "INSERT INTO regional_patient (regional_id, created_at) VALUES (?, ?)", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, regional_id);
@@ -148,8 +150,8 @@ enum rk_status store_regional_create(struct store *s, struct str regional_id, in
 enum rk_status store_regional_exists(struct store *s, struct str regional_id, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"SELECT 1 FROM regional_patient WHERE regional_id = ? AND merged_into IS NULL", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "SELECT 1 FROM regional_patient WHERE regional_id = ? AND merged_into IS NULL", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, regional_id);
@@ -164,7 +166,8 @@ enum rk_status store_regional_exists(struct store *s, struct str regional_id, st
 enum rk_status store_link_put(struct store *s, const struct store_patient_link *l, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"INSERT INTO patient_link (patient_id, facility_code, local_id, regional_id, linked_at)"
 		" VALUES (?, ?, ?, ?, ?) ON CONFLICT (patient_id) DO UPDATE SET facility_code = excluded.facility_code,"
 		" local_id = excluded.local_id, regional_id = excluded.regional_id, linked_at = excluded.linked_at",
@@ -202,12 +205,12 @@ static enum rk_status link_one(struct store_stmt *st, struct arena *a, struct st
 	return RK_OK;
 }
 
-enum rk_status store_link_by_local(struct store *s, struct str facility_code, struct str local_id,
-				   struct arena *a, struct store_patient_link *out, struct rk_err *err)
+enum rk_status store_link_by_local(struct store *s, struct str facility_code, struct str local_id, struct arena *a,
+				   struct store_patient_link *out, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s, "SELECT " LINK_COLS " FROM patient_link WHERE facility_code = ? AND local_id = ?",
-					  &st, err);
+	enum rk_status rc = store_prepare(
+		s, "SELECT " LINK_COLS " FROM patient_link WHERE facility_code = ? AND local_id = ?", &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, facility_code);
@@ -234,8 +237,9 @@ enum rk_status store_links_by_regional(struct store *s, struct str regional_id, 
 				       struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-		"SELECT " LINK_COLS " FROM patient_link WHERE regional_id = ? ORDER BY facility_code, local_id", &st, err);
+	enum rk_status rc = store_prepare(
+		s, "SELECT " LINK_COLS " FROM patient_link WHERE regional_id = ? ORDER BY facility_code, local_id", &st,
+		err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, regional_id);

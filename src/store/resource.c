@@ -11,8 +11,8 @@
 #define RESOURCE_COLS "id, version, last_updated, deleted, source_facility, patient_id, body"
 
 /* Copy the columns of RESOURCE_COLS (starting at col 0) into out. */
-static enum rk_status row_copy(struct store_stmt *st, const char *type, struct arena *a,
-			       struct store_resource *out, struct rk_err *err)
+static enum rk_status row_copy(struct store_stmt *st, const char *type, struct arena *a, struct store_resource *out,
+			       struct rk_err *err)
 {
 	struct store_resource r;
 	r.type = arena_str(a, str_c(type));
@@ -58,10 +58,11 @@ enum rk_status store_resource_read(struct store *s, const char *type, struct str
 enum rk_status store_resource_head(struct store *s, const char *type, struct str id, struct arena *a,
 				   struct store_resource *out, struct rk_err *err)
 {
-	return resource_current(s,
-				"SELECT id, version, last_updated, deleted, source_facility, patient_id, '' FROM resource "
-				"WHERE type = ? AND id = ?",
-				type, id, a, out, err);
+	return resource_current(
+		s,
+		"SELECT id, version, last_updated, deleted, source_facility, patient_id, '' FROM resource "
+		"WHERE type = ? AND id = ?",
+		type, id, a, out, err);
 }
 
 /* 32-bit FNV-1a of "type/id": the advisory lock key of a resource that has
@@ -101,14 +102,16 @@ enum rk_status store_resource_read_for_write(struct store *s, const char *type, 
 	return resource_current(s, sql, type, id, a, out, err);
 }
 
-enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version,
-				    struct arena *a, struct store_resource *out, struct rk_err *err)
+enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version, struct arena *a,
+				    struct store_resource *out, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"SELECT " RESOURCE_COLS " FROM resource WHERE type = ? AND id = ? AND version = ?"
 		" UNION ALL "
-		"SELECT " RESOURCE_COLS " FROM resource_history WHERE type = ? AND id = ? AND version = ?", &st, err);
+		"SELECT " RESOURCE_COLS " FROM resource_history WHERE type = ? AND id = ? AND version = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(type));
@@ -126,7 +129,6 @@ enum rk_status store_resource_vread(struct store *s, const char *type, struct st
 	store_done(st);
 	return rc;
 }
-
 
 static enum rk_status index_delete(struct store *s, int64_t rid, struct rk_err *err)
 {
@@ -156,7 +158,8 @@ static enum rk_status index_insert(struct store *s, int64_t rid, const struct st
 		[IDX_TOKEN] = "INSERT INTO idx_token (rid, type, param, system, code) VALUES (?, ?, ?, ?, ?)",
 		[IDX_STRING] = "INSERT INTO idx_string (rid, type, param, value, raw) VALUES (?, ?, ?, ?, ?)",
 		[IDX_DATE] = "INSERT INTO idx_date (rid, type, param, lo, hi) VALUES (?, ?, ?, ?, ?)",
-		[IDX_REFERENCE] = "INSERT INTO idx_reference (rid, type, param, target_type, target_id) VALUES (?, ?, ?, ?, ?)",
+		[IDX_REFERENCE] =
+			"INSERT INTO idx_reference (rid, type, param, target_type, target_id) VALUES (?, ?, ?, ?, ?)",
 	};
 	for (size_t i = 0; i < w->n_index; i++) {
 		const struct store_index_entry *e = &w->index[i];
@@ -203,13 +206,14 @@ static struct str or_null(struct str v)
 	return v.len ? v : STR_NULL;
 }
 
-static enum rk_status resource_insert(struct store *s, const struct store_write *w, int64_t *rid,
-				      struct rk_err *err)
+static enum rk_status resource_insert(struct store *s, const struct store_write *w, int64_t *rid, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
+	enum rk_status rc = store_prepare(
+		s,
 		"INSERT INTO resource (type, id, version, deleted, last_updated, source_facility, patient_id, body)"
-		" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING rid", &st, err);
+		" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING rid",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text_ref(st, 1, str_c(w->type));
@@ -234,8 +238,7 @@ static enum rk_status resource_insert(struct store *s, const struct store_write 
 	return rc;
 }
 
-static enum rk_status resource_supersede(struct store *s, const struct store_write *w, int64_t *rid,
-					 struct rk_err *err)
+static enum rk_status resource_supersede(struct store *s, const struct store_write *w, int64_t *rid, struct rk_err *err)
 {
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(s, "SELECT rid, version FROM resource WHERE type = ? AND id = ?", &st, err);
@@ -260,10 +263,12 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 				    "%s/%.*s was changed by another request meanwhile (now version %lld)", w->type,
 				    STR_FMT(w->id), (long long)current);
 
-	rc = store_prepare(s,
+	rc = store_prepare(
+		s,
 		"INSERT INTO resource_history (rid, type, id, version, deleted, last_updated, source_facility, patient_id, body)"
 		" SELECT rid, type, id, version, deleted, last_updated, source_facility, patient_id, body"
-		" FROM resource WHERE rid = ?", &st, err);
+		" FROM resource WHERE rid = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, *rid);
@@ -275,8 +280,9 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 		return rc;
 
 	rc = store_prepare(s,
-		"UPDATE resource SET version = ?, deleted = ?, last_updated = ?, source_facility = ?,"
-		" patient_id = ?, body = ? WHERE rid = ? AND version = ?", &st, err);
+			   "UPDATE resource SET version = ?, deleted = ?, last_updated = ?, source_facility = ?,"
+			   " patient_id = ?, body = ? WHERE rid = ? AND version = ?",
+			   &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, w->version);
@@ -291,8 +297,8 @@ static enum rk_status resource_supersede(struct store *s, const struct store_wri
 	int64_t changed = store_changes(st);
 	store_done(st);
 	if (rc == RK_OK && changed != 1)
-		rc = rk_fail_code(err, RK_CONFLICT, "version_conflict", "%s/%.*s was changed by another request meanwhile",
-				  w->type, STR_FMT(w->id));
+		rc = rk_fail_code(err, RK_CONFLICT, "version_conflict",
+				  "%s/%.*s was changed by another request meanwhile", w->type, STR_FMT(w->id));
 	if (rc == RK_OK)
 		rc = index_delete(s, *rid, err);
 	return rc;

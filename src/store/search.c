@@ -56,22 +56,61 @@ static void date_pred(struct sqlb *q, const struct store_value *v, const char *l
 	char tmp[160];
 	switch (v->prefix) {
 	case PFX_EQ: /* the value's range contains the target's */
-		snprintf(tmp, sizeof tmp, "(%s >= ", lo); sql_put(q, tmp); bind_i(q, v->lo);
-		snprintf(tmp, sizeof tmp, " AND %s <= ", hi); sql_put(q, tmp); bind_i(q, v->hi); sql_put(q, ")");
+		snprintf(tmp, sizeof tmp, "(%s >= ", lo);
+		sql_put(q, tmp);
+		bind_i(q, v->lo);
+		snprintf(tmp, sizeof tmp, " AND %s <= ", hi);
+		sql_put(q, tmp);
+		bind_i(q, v->hi);
+		sql_put(q, ")");
 		break;
 	case PFX_NE:
-		snprintf(tmp, sizeof tmp, "(%s < ", lo); sql_put(q, tmp); bind_i(q, v->lo);
-		snprintf(tmp, sizeof tmp, " OR %s > ", hi); sql_put(q, tmp); bind_i(q, v->hi); sql_put(q, ")");
+		snprintf(tmp, sizeof tmp, "(%s < ", lo);
+		sql_put(q, tmp);
+		bind_i(q, v->lo);
+		snprintf(tmp, sizeof tmp, " OR %s > ", hi);
+		sql_put(q, tmp);
+		bind_i(q, v->hi);
+		sql_put(q, ")");
 		break;
-	case PFX_GT: snprintf(tmp, sizeof tmp, "%s > ", hi); sql_put(q, tmp); bind_i(q, v->hi); break;
-	case PFX_LT: snprintf(tmp, sizeof tmp, "%s < ", lo); sql_put(q, tmp); bind_i(q, v->lo); break;
-	case PFX_GE: snprintf(tmp, sizeof tmp, "%s > ", hi); sql_put(q, tmp); bind_i(q, v->lo); break;
-	case PFX_LE: snprintf(tmp, sizeof tmp, "%s < ", lo); sql_put(q, tmp); bind_i(q, v->hi); break;
-	case PFX_SA: snprintf(tmp, sizeof tmp, "%s >= ", lo); sql_put(q, tmp); bind_i(q, v->hi); break;
-	case PFX_EB: snprintf(tmp, sizeof tmp, "%s <= ", hi); sql_put(q, tmp); bind_i(q, v->lo); break;
+	case PFX_GT:
+		snprintf(tmp, sizeof tmp, "%s > ", hi);
+		sql_put(q, tmp);
+		bind_i(q, v->hi);
+		break;
+	case PFX_LT:
+		snprintf(tmp, sizeof tmp, "%s < ", lo);
+		sql_put(q, tmp);
+		bind_i(q, v->lo);
+		break;
+	case PFX_GE:
+		snprintf(tmp, sizeof tmp, "%s > ", hi);
+		sql_put(q, tmp);
+		bind_i(q, v->lo);
+		break;
+	case PFX_LE:
+		snprintf(tmp, sizeof tmp, "%s < ", lo);
+		sql_put(q, tmp);
+		bind_i(q, v->hi);
+		break;
+	case PFX_SA:
+		snprintf(tmp, sizeof tmp, "%s >= ", lo);
+		sql_put(q, tmp);
+		bind_i(q, v->hi);
+		break;
+	case PFX_EB:
+		snprintf(tmp, sizeof tmp, "%s <= ", hi);
+		sql_put(q, tmp);
+		bind_i(q, v->lo);
+		break;
 	case PFX_AP: /* overlaps the (already widened) value range */
-		snprintf(tmp, sizeof tmp, "(%s < ", lo); sql_put(q, tmp); bind_i(q, v->hi);
-		snprintf(tmp, sizeof tmp, " AND %s > ", hi); sql_put(q, tmp); bind_i(q, v->lo); sql_put(q, ")");
+		snprintf(tmp, sizeof tmp, "(%s < ", lo);
+		sql_put(q, tmp);
+		bind_i(q, v->hi);
+		snprintf(tmp, sizeof tmp, " AND %s > ", hi);
+		sql_put(q, tmp);
+		bind_i(q, v->lo);
+		sql_put(q, ")");
 		break;
 	}
 }
@@ -109,9 +148,7 @@ static void value_pred(struct sqlb *q, const struct store_cond *c, const struct 
 			sql_put(q, ")");
 		}
 		break;
-	case COND_DATE:
-		date_pred(q, v, "lo", "hi");
-		break;
+	case COND_DATE: date_pred(q, v, "lo", "hi"); break;
 	case COND_REFERENCE:
 		sql_put(q, "(target_id = ");
 		bind_s(q, v->code);
@@ -125,9 +162,7 @@ static void value_pred(struct sqlb *q, const struct store_cond *c, const struct 
 		sql_put(q, "r.id = ");
 		bind_s(q, v->code);
 		break;
-	case COND_LAST_UPDATED:
-		date_pred(q, v, "r.last_updated", "(r.last_updated + 1)");
-		break;
+	case COND_LAST_UPDATED: date_pred(q, v, "r.last_updated", "(r.last_updated + 1)"); break;
 	}
 }
 
@@ -164,8 +199,8 @@ static void cond_pred(struct sqlb *q, const char *type, const struct store_cond 
 		sql_put(q, ")");
 		return;
 	}
-	snprintf(tmp, sizeof tmp, " AND r.rid %sIN (SELECT rid FROM %s WHERE type = ", c->modifier == MOD_NOT ? "NOT " : "",
-		 table);
+	snprintf(tmp, sizeof tmp,
+		 " AND r.rid %sIN (SELECT rid FROM %s WHERE type = ", c->modifier == MOD_NOT ? "NOT " : "", table);
 	sql_put(q, tmp);
 	bind_s(q, str_c(type));
 	sql_put(q, " AND param = ");
@@ -185,7 +220,8 @@ static void where_clause(struct sqlb *q, const struct store_query *sq)
 	 * rid instead of scanning every resource of the type. */
 	bool indexed = false;
 	for (size_t i = 0; i < sq->n_conds; i++)
-		if (index_table(sq->conds[i].kind) && sq->conds[i].modifier != MOD_NOT && sq->conds[i].modifier != MOD_MISSING)
+		if (index_table(sq->conds[i].kind) && sq->conds[i].modifier != MOD_NOT &&
+		    sq->conds[i].modifier != MOD_MISSING)
 			indexed = true;
 	sql_put(q, indexed ? " FROM resource r WHERE @NOINDEX@r.type = " : " FROM resource r WHERE r.type = ");
 	bind_s(q, str_c(sq->type));
@@ -202,15 +238,22 @@ static void order_clause(struct sqlb *q, const struct store_query *sq)
 		const char *dir = s->desc ? " DESC" : "";
 		char tmp[200];
 		switch (s->kind) {
-		case COND_ID: snprintf(tmp, sizeof tmp, "r.id%s, ", dir); sql_put(q, tmp); break;
-		case COND_LAST_UPDATED: snprintf(tmp, sizeof tmp, "r.last_updated%s, ", dir); sql_put(q, tmp); break;
+		case COND_ID:
+			snprintf(tmp, sizeof tmp, "r.id%s, ", dir);
+			sql_put(q, tmp);
+			break;
+		case COND_LAST_UPDATED:
+			snprintf(tmp, sizeof tmp, "r.last_updated%s, ", dir);
+			sql_put(q, tmp);
+			break;
 		default: {
-			const char *col = s->kind == COND_DATE ? (s->desc ? "MAX(hi)" : "MIN(lo)")
-				        : s->kind == COND_STRING ? (s->desc ? "MAX(value)" : "MIN(value)")
-				        : (s->desc ? "MAX(code)" : "MIN(code)");
+			const char *col = s->kind == COND_DATE     ? (s->desc ? "MAX(hi)" : "MIN(lo)")
+					  : s->kind == COND_STRING ? (s->desc ? "MAX(value)" : "MIN(value)")
+								   : (s->desc ? "MAX(code)" : "MIN(code)");
 			/* (x IS NULL) first: resources without the value sort last on both backends */
 			for (int pass = 0; pass < 2; pass++) {
-				snprintf(tmp, sizeof tmp, "(SELECT %s FROM %s x WHERE x.rid = r.rid AND x.param = ", col,
+				snprintf(tmp, sizeof tmp,
+					 "(SELECT %s FROM %s x WHERE x.rid = r.rid AND x.param = ", col,
 					 index_table(s->kind));
 				sql_put(q, tmp);
 				bind_s(q, str_c(s->param));
@@ -286,8 +329,8 @@ static void sqlb_free(struct sqlb *q)
 	free(q);
 }
 
-enum rk_status store_search(struct store *s, const struct store_query *sq, store_row_fn fn, void *ctx,
-			    int64_t *total, struct rk_err *err)
+enum rk_status store_search(struct store *s, const struct store_query *sq, store_row_fn fn, void *ctx, int64_t *total,
+			    struct rk_err *err)
 {
 	enum rk_status rc = RK_OK;
 	struct store_stmt *st = NULL;
@@ -358,15 +401,17 @@ enum rk_status store_search_keys(struct store *s, const struct store_query *sq, 
 	return rc;
 }
 
-enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n,
-				      store_row_fn fn, void *ctx, struct rk_err *err)
+enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n, store_row_fn fn,
+				      void *ctx, struct rk_err *err)
 {
 	/* One statement per row keeps the order and reuses one cached statement. */
 	for (size_t i = 0; i < n; i++) {
 		struct store_stmt *st;
-		enum rk_status rc = store_prepare(s,
+		enum rk_status rc = store_prepare(
+			s,
 			"SELECT id, version, last_updated, deleted, source_facility, patient_id, body, type FROM resource"
-			" WHERE rid = ?", &st, err);
+			" WHERE rid = ?",
+			&st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_i64(st, 1, rids[i]);
@@ -535,7 +580,8 @@ enum rk_status store_patient_keys(struct store *s, const struct store_patient_qu
 	bind_i(q, max + 1);
 	enum rk_status rc = run_query(s, q, &st, err);
 	if (rc == RK_OK) {
-		rc = stream_keys(st, max, "the patient has too many records for one request; narrow with _type or _since", fn,
+		rc = stream_keys(st, max,
+				 "the patient has too many records for one request; narrow with _type or _since", fn,
 				 ctx, err);
 		store_done(st);
 	}

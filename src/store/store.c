@@ -14,8 +14,7 @@
 #include "store/migrations.h"
 #include "store/store_impl.h"
 
-enum rk_status store_open(const char *url, const struct store_options *opt, struct store **out,
-			  struct rk_err *err)
+enum rk_status store_open(const char *url, const struct store_options *opt, struct store **out, struct rk_err *err)
 {
 	struct store_options defaults = {.busy_timeout_ms = 5000};
 	if (!opt)
@@ -56,18 +55,18 @@ static const struct {
 				 LOG_INFO},
 	[STORE_FAIL_BUSY] = {RK_BUSY, "db_busy", "the database is busy; try again shortly", LOG_WARN},
 	[STORE_FAIL_LOST] = {RK_BUSY, "db_unreachable", "the database is unreachable; try again shortly", LOG_WARN},
-	[STORE_FAIL_LOST_COMMIT] = {RK_BUSY, "db_unreachable",
-				    "the database became unreachable while the change was being committed; it may or may "
-				    "not have been stored: read it back before trying again",
-				    LOG_WARN},
+	[STORE_FAIL_LOST_COMMIT] =
+		{RK_BUSY, "db_unreachable",
+		 "the database became unreachable while the change was being committed; it may or may "
+		 "not have been stored: read it back before trying again",
+		 LOG_WARN},
 	[STORE_FAIL_TIMEOUT] = {RK_TIMEOUT, "db_timeout", "the database did not answer in time; try again shortly",
 				LOG_WARN},
 	[STORE_FAIL_FULL] = {RK_IO, "db_full", "the database has run out of space or memory; nothing was changed",
 			     LOG_ERROR},
 	[STORE_FAIL_IO] = {RK_IO, "db_io", "the database could not read or write its storage; nothing was changed",
 			   LOG_ERROR},
-	[STORE_FAIL_OTHER] = {RK_DB, "db_error", "internal database error; the server log has the details",
-			      LOG_ERROR},
+	[STORE_FAIL_OTHER] = {RK_DB, "db_error", "internal database error; the server log has the details", LOG_ERROR},
 };
 
 enum rk_status store_fail(const struct store *s, enum store_failure f, const char *what, const char *code,
@@ -77,9 +76,9 @@ enum rk_status store_fail(const struct store *s, enum store_failure f, const cha
 	 * only place the library's text is kept. No detail: a consequence of a
 	 * failure logged already (a statement after the connection was lost). */
 	if (detail)
-		log_event(failures[f].level, "store.error", "backend", s->backend == STORE_SQLITE ? "sqlite" : "postgresql",
-			  "op", what, "reason", failures[f].code, "code", code && *code ? code : NULL, "detail", detail,
-			  NULL);
+		log_event(failures[f].level, "store.error", "backend",
+			  s->backend == STORE_SQLITE ? "sqlite" : "postgresql", "op", what, "reason", failures[f].code,
+			  "code", code && *code ? code : NULL, "detail", detail, NULL);
 	return rk_fail_code(err, failures[f].status, failures[f].code, "%s", failures[f].msg);
 }
 
@@ -132,7 +131,8 @@ static bool cache_evict(struct store *s)
 {
 	size_t victim = s->n_cache;
 	for (size_t i = 0; i < s->n_cache; i++)
-		if (!s->cache[i]->in_use && (victim == s->n_cache || s->cache[i]->last_use < s->cache[victim]->last_use))
+		if (!s->cache[i]->in_use &&
+		    (victim == s->n_cache || s->cache[i]->last_use < s->cache[victim]->last_use))
 			victim = i;
 	if (victim == s->n_cache)
 		return false;
@@ -439,8 +439,9 @@ enum rk_status store_schema_version(struct store *s, int *out, struct rk_err *er
 enum rk_status store_migrate(struct store *s, struct rk_err *err)
 {
 	enum rk_status rc = store_exec(s,
-		"CREATE TABLE IF NOT EXISTS schema_migration ("
-		" version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)", err);
+				       "CREATE TABLE IF NOT EXISTS schema_migration ("
+				       " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+				       err);
 	if (rc != RK_OK)
 		return rc;
 	rc = store_begin(s, err);
@@ -477,7 +478,8 @@ enum rk_status store_migrate(struct store *s, struct rk_err *err)
 			goto out_rollback;
 		}
 		struct store_stmt *st;
-		rc = store_prepare(s, "INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)", &st, err);
+		rc = store_prepare(s, "INSERT INTO schema_migration (version, name, applied_at) VALUES (?, ?, ?)", &st,
+				   err);
 		if (rc != RK_OK)
 			goto out_rollback;
 		store_bind_i64(st, 1, m->version);

@@ -37,8 +37,7 @@ struct store_options {
 /* Open "sqlite:PATH" or "postgresql://..." (libpq URI). The SQLite file is
  * created if missing (its directory must exist) and set to WAL with
  * synchronous=FULL. On failure *out is untouched and err says why. */
-enum rk_status store_open(const char *url, const struct store_options *opt, struct store **out,
-			  struct rk_err *err);
+enum rk_status store_open(const char *url, const struct store_options *opt, struct store **out, struct rk_err *err);
 /* Finalise cached statements and close; NULL is ignored. */
 void store_close(struct store *s);
 enum store_backend store_backend_of(const struct store *s);
@@ -93,8 +92,7 @@ bool store_cancel_pending(struct store *s);
 
 /* A prepared statement for sql, cached per connection by its text. Bind with
  * 1-based indexes, step, read 0-based columns, then store_done(). */
-enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt **out,
-			     struct rk_err *err);
+enum rk_status store_prepare(struct store *s, const char *sql, struct store_stmt **out, struct rk_err *err);
 /* v.ptr == NULL binds SQL NULL. The value is copied. */
 void store_bind_text(struct store_stmt *st, int i, struct str v);
 /* The same without the copy: v must stay valid and unchanged until
@@ -136,15 +134,15 @@ enum store_index_kind { IDX_TOKEN, IDX_STRING, IDX_DATE, IDX_REFERENCE };
 struct store_index_entry {
 	enum store_index_kind kind;
 	const char *param;
-	struct str a; /* token: system ('' if none); string: search key; reference: target type */
-	struct str b; /* token: code; string: raw value; reference: target id */
+	struct str a;   /* token: system ('' if none); string: search key; reference: target type */
+	struct str b;   /* token: code; string: raw value; reference: target id */
 	int64_t lo, hi; /* date range [lo, hi) */
 };
 
 struct store_write {
 	const char *type;
 	struct str id;
-	int64_t version;      /* the new version: 1 for a first write */
+	int64_t version; /* the new version: 1 for a first write */
 	int64_t last_updated;
 	bool deleted;
 	struct str source_facility, patient_id;
@@ -172,8 +170,8 @@ enum rk_status store_resource_head(struct store *s, const char *type, struct str
 enum rk_status store_resource_read_for_write(struct store *s, const char *type, struct str id, struct arena *a,
 					     struct store_resource *out, struct rk_err *err);
 /* A given version. RK_NOT_FOUND if that version does not exist. */
-enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version,
-				    struct arena *a, struct store_resource *out, struct rk_err *err);
+enum rk_status store_resource_vread(struct store *s, const char *type, struct str id, int64_t version, struct arena *a,
+				    struct store_resource *out, struct rk_err *err);
 /* Write a new version inside the caller's transaction. w->version == 1
  * inserts (RK_CONFLICT if type/id exists); otherwise the current version must
  * be w->version - 1 (RK_CONFLICT if another writer got there first); the old
@@ -189,18 +187,18 @@ enum store_prefix { PFX_EQ, PFX_NE, PFX_GT, PFX_LT, PFX_GE, PFX_LE, PFX_SA, PFX_
 
 struct store_value {
 	enum store_prefix prefix;
-	bool has_system;     /* token: "system|code" or "|code" given */
-	struct str system;   /* token system, or reference target type (may be empty) */
-	struct str code;     /* token code, string key/raw, reference id, _id */
-	struct str upper;    /* string: exclusive upper bound of the prefix range */
-	int64_t lo, hi;      /* date */
+	bool has_system;   /* token: "system|code" or "|code" given */
+	struct str system; /* token system, or reference target type (may be empty) */
+	struct str code;   /* token code, string key/raw, reference id, _id */
+	struct str upper;  /* string: exclusive upper bound of the prefix range */
+	int64_t lo, hi;    /* date */
 };
 
 struct store_cond {
 	const char *param;
 	enum store_cond_kind kind;
 	enum store_modifier modifier;
-	bool missing;        /* MOD_MISSING: true = must be absent */
+	bool missing;                     /* MOD_MISSING: true = must be absent */
 	const struct store_value *values; /* OR-ed */
 	size_t n_values;
 };
@@ -217,7 +215,7 @@ struct store_query {
 	size_t n_conds;
 	const struct store_sort *sort;
 	size_t n_sort;
-	int64_t count;  /* rows wanted (0: only the total) */
+	int64_t count; /* rows wanted (0: only the total) */
 	int64_t offset;
 	bool want_total;
 };
@@ -228,8 +226,8 @@ typedef enum rk_status (*store_row_fn)(void *ctx, const struct store_resource *r
 
 /* Rows of q in order (rid order unless sorted), count/offset applied; *total
  * gets the number of matches when q->want_total (else -1). */
-enum rk_status store_search(struct store *s, const struct store_query *q, store_row_fn fn, void *ctx,
-			    int64_t *total, struct rk_err *err);
+enum rk_status store_search(struct store *s, const struct store_query *q, store_row_fn fn, void *ctx, int64_t *total,
+			    struct rk_err *err);
 
 /* Search candidates for an access filter: every match of q (count and
  * offset ignored) in q's order, as (rid, source facility, patient id).
@@ -263,8 +261,8 @@ enum rk_status store_refs_to(struct store *s, const char *type, const char *para
 			     struct rk_err *err);
 /* The current rows of the given rids, passed to fn in the order given (type
  * NULL: rows of any type, each with its own). */
-enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n,
-				      store_row_fn fn, void *ctx, struct rk_err *err);
+enum rk_status store_resources_by_rid(struct store *s, const char *type, const int64_t *rids, size_t n, store_row_fn fn,
+				      void *ctx, struct rk_err *err);
 
 struct store_history_query {
 	const char *type; /* NULL: every type */
@@ -274,8 +272,8 @@ struct store_history_query {
 };
 
 /* Versions newest first (including the current one and deletions). */
-enum rk_status store_history(struct store *s, const struct store_history_query *q, store_row_fn fn,
-			     void *ctx, int64_t *total, struct rk_err *err);
+enum rk_status store_history(struct store *s, const struct store_history_query *q, store_row_fn fn, void *ctx,
+			     int64_t *total, struct rk_err *err);
 /* Every version of q (count/offset ignored), newest first, without bodies
  * (r->body is empty); RK_TOO_LARGE past max rows. */
 enum rk_status store_history_keys(struct store *s, const struct store_history_query *q, int64_t max, store_row_fn fn,
@@ -306,20 +304,19 @@ struct store_patient_link {
 };
 
 /* New regional ID row; RK_CONFLICT if it exists. */
-enum rk_status store_regional_create(struct store *s, struct str regional_id, int64_t now,
-				     struct rk_err *err);
+enum rk_status store_regional_create(struct store *s, struct str regional_id, int64_t now, struct rk_err *err);
 /* RK_OK when the regional ID exists (and was not merged away), else RK_NOT_FOUND. */
 enum rk_status store_regional_exists(struct store *s, struct str regional_id, struct rk_err *err);
 /* Insert or update the link of a Patient resource. RK_CONFLICT when the
  * (facility, local id) pair belongs to another Patient resource. */
 enum rk_status store_link_put(struct store *s, const struct store_patient_link *l, struct rk_err *err);
-enum rk_status store_link_by_local(struct store *s, struct str facility_code, struct str local_id,
-				   struct arena *a, struct store_patient_link *out, struct rk_err *err);
+enum rk_status store_link_by_local(struct store *s, struct str facility_code, struct str local_id, struct arena *a,
+				   struct store_patient_link *out, struct rk_err *err);
 enum rk_status store_link_by_patient(struct store *s, struct str patient_id, struct arena *a,
 				     struct store_patient_link *out, struct rk_err *err);
 typedef enum rk_status (*store_link_fn)(void *ctx, const struct store_patient_link *l);
 /* Every facility registration of a regional ID, ordered by facility code. */
-enum rk_status store_links_by_regional(struct store *s, struct str regional_id, store_link_fn fn,
-				       void *ctx, struct rk_err *err);
+enum rk_status store_links_by_regional(struct store *s, struct str regional_id, store_link_fn fn, void *ctx,
+				       struct rk_err *err);
 
 #endif

@@ -11,10 +11,10 @@
 
 struct store_stmt {
 	struct store *store;
-	char *sql;      /* portable text: the cache key */
+	char *sql; /* portable text: the cache key */
 	uint64_t hash;
 	uint64_t last_use;
-	bool cached;    /* owned by the cache (else finalised at store_done) */
+	bool cached; /* owned by the cache (else finalised at store_done) */
 	bool in_use;
 	int64_t changes;
 };
@@ -57,8 +57,7 @@ struct store {
 /* Backend constructors (store_sqlite.c, store_pg.c). */
 enum rk_status store_sqlite_open(const char *path, const struct store_options *opt, struct store **out,
 				 struct rk_err *err);
-enum rk_status store_pg_open(const char *url, const struct store_options *opt, struct store **out,
-			     struct rk_err *err);
+enum rk_status store_pg_open(const char *url, const struct store_options *opt, struct store **out, struct rk_err *err);
 
 /* Forget every cached statement (after a reconnect). Statements still in
  * use are finalised by their store_done. */
@@ -69,14 +68,14 @@ void store_cache_drop(struct store *s);
  * entry), while the library's own text — which names constraints, tables,
  * row ids, sockets — goes only to the server log, once, here. */
 enum store_failure {
-	STORE_FAIL_CONFLICT, /* unique key: another writer got there first (RK_CONFLICT, 409) */
-	STORE_FAIL_BUSY,     /* lock wait timed out, serialisation failure, deadlock (RK_BUSY, 503) */
-	STORE_FAIL_LOST,     /* the connection is gone or the server is shutting down (RK_BUSY, 503) */
+	STORE_FAIL_CONFLICT,    /* unique key: another writer got there first (RK_CONFLICT, 409) */
+	STORE_FAIL_BUSY,        /* lock wait timed out, serialisation failure, deadlock (RK_BUSY, 503) */
+	STORE_FAIL_LOST,        /* the connection is gone or the server is shutting down (RK_BUSY, 503) */
 	STORE_FAIL_LOST_COMMIT, /* ... while a COMMIT was under way: it may have been applied (RK_BUSY, 503) */
-	STORE_FAIL_TIMEOUT,  /* a statement ran out of time (RK_TIMEOUT, 503) */
-	STORE_FAIL_FULL,     /* disk full, out of memory on the server (RK_IO, 500) */
-	STORE_FAIL_IO,       /* the database could not read or write its files (RK_IO, 500) */
-	STORE_FAIL_OTHER,    /* anything else, a bug or a damaged database (RK_DB, 500) */
+	STORE_FAIL_TIMEOUT,     /* a statement ran out of time (RK_TIMEOUT, 503) */
+	STORE_FAIL_FULL,        /* disk full, out of memory on the server (RK_IO, 500) */
+	STORE_FAIL_IO,          /* the database could not read or write its files (RK_IO, 500) */
+	STORE_FAIL_OTHER,       /* anything else, a bug or a damaged database (RK_DB, 500) */
 };
 /* what: the operation ("query", "commit"); code: SQLSTATE or SQLite's
  * extended result code (may be NULL); detail: the library's message, logged

@@ -308,8 +308,7 @@ static const struct store_ops pg_ops = {
 	.close = pg_close,
 };
 
-enum rk_status store_pg_open(const char *url, const struct store_options *opt, struct store **out,
-			     struct rk_err *err)
+enum rk_status store_pg_open(const char *url, const struct store_options *opt, struct store **out, struct rk_err *err)
 {
 	PGconn *conn = PQconnectdb(url);
 	if (!conn)

@@ -69,13 +69,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define OK(expr)                                                                                                       \
-	do {                                                                                                           \
-		struct rk_err e_;                                                                                      \
-		rk_err_clear(&e_);                                                                                     \
-		enum rk_status st_ = (expr);                                                                           \
-		if (st_ != RK_OK)                                                                                      \
-			fail_msg("%s -> %s: %s", #expr, rk_status_name(st_), e_.msg);                                  \
+#define OK(expr)                                                                      \
+	do {                                                                          \
+		struct rk_err e_;                                                     \
+		rk_err_clear(&e_);                                                    \
+		enum rk_status st_ = (expr);                                          \
+		if (st_ != RK_OK)                                                     \
+			fail_msg("%s -> %s: %s", #expr, rk_status_name(st_), e_.msg); \
 	} while (0)
 
 static struct rk_err E;
@@ -96,8 +96,15 @@ static enum rk_status put(struct store *s, const char *type, const char *id, int
 	char body[256];
 	snprintf(body, sizeof body, "{\"resourceType\":\"%s\",\"id\":\"%s\",\"v\":%lld}", type, id, (long long)version);
 	struct store_write w = {
-		.type = type, .id = str_c(id), .version = version, .last_updated = when, .body = str_c(body),
-		.source_facility = STR_LIT("2011000011"), .patient_id = str_c(id), .index = ix, .n_index = 3,
+		.type = type,
+		.id = str_c(id),
+		.version = version,
+		.last_updated = when,
+		.body = str_c(body),
+		.source_facility = STR_LIT("2011000011"),
+		.patient_id = str_c(id),
+		.index = ix,
+		.n_index = 3,
 	};
 	enum rk_status st = store_begin(s, ERR);
 	if (st == RK_OK)
@@ -193,7 +200,8 @@ static void test_delete_and_history(void **state)
 	OK(put(s, "Patient", "p1", 1, "A", "a", 1000));
 	OK(put(s, "Patient", "p2", 1, "B", "b", 1500));
 	OK(put(s, "Patient", "p1", 2, "A", "a", 2000));
-	struct store_write del = {.type = "Patient", .id = STR_LIT("p1"), .version = 3, .last_updated = 3000, .deleted = true};
+	struct store_write del = {
+		.type = "Patient", .id = STR_LIT("p1"), .version = 3, .last_updated = 3000, .deleted = true};
 	OK(store_begin(s, ERR));
 	OK(store_resource_write(s, &del, ERR));
 	OK(store_commit(s, ERR));
@@ -263,7 +271,10 @@ static void string_search(struct store *s, enum store_modifier mod, const char *
 	int64_t total;
 	OK(store_search(s, &q, collect_row, &got, &total, ERR));
 	if (total != want)
-		fail_msg("name%s=%s: want %d, got %lld", mod == MOD_EXACT ? ":exact" : mod == MOD_CONTAINS ? ":contains" : "",
+		fail_msg("name%s=%s: want %d, got %lld",
+			 mod == MOD_EXACT      ? ":exact"
+			 : mod == MOD_CONTAINS ? ":contains"
+					       : "",
 			 value, want, (long long)total);
 	buf_free(&key);
 	buf_free(&up);
@@ -278,14 +289,14 @@ static void test_string_search_japanese(void **state)
 	OK(put(s, "Patient", "d", 1, "4", "ヤマ", 1000));
 	OK(put(s, "Patient", "e", 1, "5", "ヤ", 1000));
 	OK(put(s, "Patient", "f", 1, "6", "髙橋", 1000));
-	string_search(s, MOD_NONE, "やま", 3);      /* ヤマダ ヤマモト ヤマ — byte-wise range on both backends */
-	string_search(s, MOD_NONE, "ﾔﾏﾀﾞ", 1);      /* half-width kana with dakuten */
+	string_search(s, MOD_NONE, "やま", 3); /* ヤマダ ヤマモト ヤマ — byte-wise range on both backends */
+	string_search(s, MOD_NONE, "ﾔﾏﾀﾞ", 1); /* half-width kana with dakuten */
 	string_search(s, MOD_NONE, "山", 1);
-	string_search(s, MOD_NONE, "高橋", 1);      /* variant kanji folded */
+	string_search(s, MOD_NONE, "高橋", 1); /* variant kanji folded */
 	string_search(s, MOD_CONTAINS, "マモ", 1);
 	string_search(s, MOD_EXACT, "ヤマ", 1);
 	string_search(s, MOD_EXACT, "やま", 0);
-	string_search(s, MOD_CONTAINS, "%", 0);     /* LIKE metacharacters are literal */
+	string_search(s, MOD_CONTAINS, "%", 0); /* LIKE metacharacters are literal */
 }
 
 static void date_search(struct store *s, enum store_prefix p, const char *value, int want)
@@ -338,7 +349,8 @@ static void test_token_not_missing_id_sort_paging(void **state)
 	int64_t total;
 	/* :not */
 	struct store_value v = {.code = STR_LIT("C0")};
-	struct store_cond c = {.param = "identifier", .kind = COND_TOKEN, .modifier = MOD_NOT, .values = &v, .n_values = 1};
+	struct store_cond c = {
+		.param = "identifier", .kind = COND_TOKEN, .modifier = MOD_NOT, .values = &v, .n_values = 1};
 	struct store_query q = query("Patient", &c, 1);
 	OK(store_search(s, &q, collect_row, &got, &total, ERR));
 	assert_int_equal(total, 3);
@@ -362,7 +374,8 @@ static void test_token_not_missing_id_sort_paging(void **state)
 	OK(store_search(s, &q, collect_row, &got, &total, ERR));
 	assert_int_equal(total, 2);
 	/* sort by name then -_lastUpdated, paging with count/offset */
-	struct store_sort sort[2] = {{.param = "name", .kind = COND_STRING}, {.param = "_lastUpdated", .kind = COND_LAST_UPDATED, .desc = true}};
+	struct store_sort sort[2] = {{.param = "name", .kind = COND_STRING},
+				     {.param = "_lastUpdated", .kind = COND_LAST_UPDATED, .desc = true}};
 	q = query("Patient", NULL, 0);
 	q.sort = sort;
 	q.n_sort = 2;
@@ -389,9 +402,12 @@ static void test_registry(void **state)
 	struct store *s = *state;
 	struct arena a;
 	arena_init(&a, 1 << 20);
-	struct store_facility f = {.facility_code = STR_LIT("2011000011"), .org_id = STR_LIT("org-1"),
-				   .kind = STR_LIT("hospital"), .name = STR_LIT("信州れんけい総合病院"),
-				   .area = STR_LIT("長野県松本市"), .active = true};
+	struct store_facility f = {.facility_code = STR_LIT("2011000011"),
+				   .org_id = STR_LIT("org-1"),
+				   .kind = STR_LIT("hospital"),
+				   .name = STR_LIT("信州れんけい総合病院"),
+				   .area = STR_LIT("長野県松本市"),
+				   .active = true};
 	OK(store_facility_put(s, &f, ERR));
 	f.name = STR_LIT("信州れんけい総合病院 (改称)");
 	OK(store_facility_put(s, &f, ERR)); /* same Organization: replaced */
@@ -408,10 +424,16 @@ static void test_registry(void **state)
 	OK(store_regional_exists(s, STR_LIT("1234567890128"), ERR));
 	assert_int_equal(store_regional_exists(s, STR_LIT("9999999999994"), ERR), RK_NOT_FOUND);
 
-	struct store_patient_link l1 = {.patient_id = STR_LIT("pa"), .facility_code = STR_LIT("2011000011"),
-					.local_id = STR_LIT("0001"), .regional_id = STR_LIT("1234567890128"), .linked_at = 1};
-	struct store_patient_link l2 = {.patient_id = STR_LIT("pb"), .facility_code = STR_LIT("2011100018"),
-					.local_id = STR_LIT("0001"), .regional_id = STR_LIT("1234567890128"), .linked_at = 2};
+	struct store_patient_link l1 = {.patient_id = STR_LIT("pa"),
+					.facility_code = STR_LIT("2011000011"),
+					.local_id = STR_LIT("0001"),
+					.regional_id = STR_LIT("1234567890128"),
+					.linked_at = 1};
+	struct store_patient_link l2 = {.patient_id = STR_LIT("pb"),
+					.facility_code = STR_LIT("2011100018"),
+					.local_id = STR_LIT("0001"),
+					.regional_id = STR_LIT("1234567890128"),
+					.linked_at = 2};
 	OK(store_link_put(s, &l1, ERR));
 	OK(store_link_put(s, &l2, ERR));
 	struct store_patient_link dup = l1;
@@ -448,8 +470,8 @@ static void test_links_by_regional(void **state)
 static void test_rollback_leaves_nothing(void **state)
 {
 	struct store *s = *state;
-	struct store_write w = {.type = "Patient", .id = STR_LIT("gone"), .version = 1, .last_updated = 1,
-				.body = STR_LIT("{}")};
+	struct store_write w = {
+		.type = "Patient", .id = STR_LIT("gone"), .version = 1, .last_updated = 1, .body = STR_LIT("{}")};
 	OK(store_begin(s, ERR));
 	OK(store_resource_write(s, &w, ERR));
 	OK(store_regional_create(s, STR_LIT("1234567890128"), 1, ERR));
@@ -483,10 +505,10 @@ static void test_nested_transactions(void **state)
 	store_rollback(s);
 	assert_true(store_in_tx(s));
 	OK(store_begin(s, ERR));
-	struct store_write w = {.type = "Patient", .id = STR_LIT("kept"), .version = 1, .last_updated = 1,
-				.body = STR_LIT("{}")};
+	struct store_write w = {
+		.type = "Patient", .id = STR_LIT("kept"), .version = 1, .last_updated = 1, .body = STR_LIT("{}")};
 	OK(store_resource_write(s, &w, ERR)); /* inner, committed into the outer level */
-	OK(store_begin(s, ERR));               /* a third level that fails */
+	OK(store_begin(s, ERR));              /* a third level that fails */
 	assert_int_equal(store_regional_create(s, STR_LIT("1111111111111"), 1, ERR), RK_CONFLICT);
 	store_rollback(s);
 	OK(store_commit(s, ERR));
@@ -590,8 +612,8 @@ static void test_text_roundtrip(void **state)
 {
 	struct store *s = *state;
 	const char *body = "{\"name\":\"𠮷田 髙橋 ｱｲｳ \\\"quoted\\\" 'single' \\\\ ? $1\"}";
-	struct store_write w = {.type = "Practitioner", .id = STR_LIT("x"), .version = 1, .last_updated = 5,
-				.body = str_c(body)};
+	struct store_write w = {
+		.type = "Practitioner", .id = STR_LIT("x"), .version = 1, .last_updated = 5, .body = str_c(body)};
 	OK(store_begin(s, ERR));
 	OK(store_resource_write(s, &w, ERR));
 	OK(store_commit(s, ERR));
@@ -608,9 +630,10 @@ static void test_text_roundtrip(void **state)
  * words for what happened, err->code the kind, the log the library's text. */
 static void assert_clean(const struct rk_err *e)
 {
-	static const char *const words[] = {"UNIQUE", "unique", "constraint", "duplicate key", "violates", "relation",
-					    "regional_patient", "resource_history", "no_such_table", "syntax", "ERROR",
-					    "SQLSTATE", "sqlite", "SQLite", "PQ"};
+	static const char *const words[] = {
+		"UNIQUE",   "unique",           "constraint",       "duplicate key", "violates",
+		"relation", "regional_patient", "resource_history", "no_such_table", "syntax",
+		"ERROR",    "SQLSTATE",         "sqlite",           "SQLite",        "PQ"};
 	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
 		if (strstr(e->msg, words[i]))
 			fail_msg("the message speaks of the database ('%s'): %s", words[i], e->msg);

@@ -16,14 +16,14 @@
 
 #include "access/decide.h"
 
-#define NOW INT64_C(1700000000000)
-#define HOUR INT64_C(3600000)
-#define DAY (24 * HOUR)
+#define NOW        INT64_C(1700000000000)
+#define HOUR       INT64_C(3600000)
+#define DAY        (24 * HOUR)
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char FAC_F[] = "1310000001"; /* the principal's facility */
-static const char FAC_O[] = "1310000002"; /* the record's source when it is not F */
-static const char FAC_X[] = "1310000003"; /* a third facility */
+static const char FAC_F[] = "1310000001";   /* the principal's facility */
+static const char FAC_O[] = "1310000002";   /* the record's source when it is not F */
+static const char FAC_X[] = "1310000003";   /* a third facility */
 static const char ACCOUNT[] = "acct-alice"; /* the principal's account */
 static const char EPISODE[] = "btg-7";
 static const char DISASTER[] = "dis-3";
@@ -33,9 +33,9 @@ static const char DISASTER[] = "dis-3";
 /* Columns, in enum order: demographics allergy condition medication lab
  * clinical imaging document collab consent; 'x' = yes. */
 static const char *const ROLE_SEES[] = {
-	[ROLE_DOCTOR] = "xxxxxxxxxx",    [ROLE_DENTIST] = "xxxxxxxxxx",      [ROLE_PHARMACIST] = "xxxxx..xxx",
+	[ROLE_DOCTOR] = "xxxxxxxxxx",    [ROLE_DENTIST] = "xxxxxxxxxx",        [ROLE_PHARMACIST] = "xxxxx..xxx",
 	[ROLE_NURSE] = "xxxxxxxxxx",     [ROLE_VISITING_NURSE] = "xxxxxx.xxx", [ROLE_CARE_MANAGER] = "xxxx....xx",
-	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CLERK] = "x........x",        [ROLE_FACILITY_ADMIN] = "x........x",
+	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CLERK] = "x........x",          [ROLE_FACILITY_ADMIN] = "x........x",
 	[ROLE_OPERATOR] = "x........x",  [ROLE_SYSTEM] = "xxxxxxxxxx",
 };
 
@@ -238,16 +238,34 @@ struct state {
 	struct hand unreg, reg; /* F not registered / registered with the patient */
 };
 
-#define IND(id, act, per, s, v) {id, CONSENT_INDIVIDUAL, act, per, s, v}
-#define COMP(id, act, per) {id, CONSENT_COMPREHENSIVE, act, per, AT_ANY, AT_STAR}
-#define REFUSE(id, act, per, s, v) {id, CONSENT_REFUSAL, act, per, s, v}
-#define TEAM(fac, acct, act, per) {fac, acct, act, per}
-#define H_OK(g, ref) {g, ref, REASON_PERMIT}
-#define H_NO(r) {GRANT_NONE, NULL, r}
-#define H_IND H_OK(GRANT_INDIVIDUAL, "ind-1")
+#define IND(id, act, per, s, v)                        \
+	{                                              \
+		id, CONSENT_INDIVIDUAL, act, per, s, v \
+	}
+#define COMP(id, act, per)                                           \
+	{                                                            \
+		id, CONSENT_COMPREHENSIVE, act, per, AT_ANY, AT_STAR \
+	}
+#define REFUSE(id, act, per, s, v)                  \
+	{                                           \
+		id, CONSENT_REFUSAL, act, per, s, v \
+	}
+#define TEAM(fac, acct, act, per)   \
+	{                           \
+		fac, acct, act, per \
+	}
+#define H_OK(g, ref)                  \
+	{                             \
+		g, ref, REASON_PERMIT \
+	}
+#define H_NO(r)                     \
+	{                           \
+		GRANT_NONE, NULL, r \
+	}
+#define H_IND  H_OK(GRANT_INDIVIDUAL, "ind-1")
 #define H_COMP H_OK(GRANT_COMPREHENSIVE, "comp-1")
 #define H_NONE H_NO(REASON_NO_GRANT)
-#define H_REF H_NO(REASON_REFUSED)
+#define H_REF  H_NO(REASON_REFUSED)
 #define TEAM_F TEAM(AT_F, "", true, P_NOW)
 
 static const struct state STATES[] = {
@@ -386,18 +404,12 @@ struct world {
 static const char *place_code(enum place pl, const char *src)
 {
 	switch (pl) {
-	case AT_S:
-		return src;
-	case AT_F:
-		return FAC_F;
-	case AT_X:
-		return FAC_X;
-	case AT_ANY:
-		return "";
-	case AT_STAR:
-		return "*";
-	case AT_UNUSED:
-		break;
+	case AT_S: return src;
+	case AT_F: return FAC_F;
+	case AT_X: return FAC_X;
+	case AT_ANY: return "";
+	case AT_STAR: return "*";
+	case AT_UNUSED: break;
 	}
 	return "?";
 }
@@ -405,21 +417,11 @@ static const char *place_code(enum place pl, const char *src)
 static void period_of(enum period per, int64_t *start, int64_t *end)
 {
 	switch (per) {
-	case P_NOW:
-		*start = NOW - DAY, *end = NOW + DAY;
-		return;
-	case P_EXPIRED:
-		*start = NOW - 2 * DAY, *end = NOW - HOUR;
-		return;
-	case P_ENDS_NOW:
-		*start = NOW - DAY, *end = NOW;
-		return;
-	case P_FUTURE:
-		*start = NOW + HOUR, *end = NOW + DAY;
-		return;
-	case P_STARTS_NOW:
-		*start = NOW, *end = NOW + DAY;
-		return;
+	case P_NOW: *start = NOW - DAY, *end = NOW + DAY; return;
+	case P_EXPIRED: *start = NOW - 2 * DAY, *end = NOW - HOUR; return;
+	case P_ENDS_NOW: *start = NOW - DAY, *end = NOW; return;
+	case P_FUTURE: *start = NOW + HOUR, *end = NOW + DAY; return;
+	case P_STARTS_NOW: *start = NOW, *end = NOW + DAY; return;
 	}
 }
 
@@ -462,9 +464,9 @@ static struct access_principal principal(enum role r)
 
 /* ---- the matrix --------------------------------------------------------- */
 
-#define MAX_SHOWN 12      /* mismatches printed in all, */
-#define MAX_SHOWN_STATE 2 /* per consent state */
-#define MAX_SHOWN_ROLE 4  /* and per role, so that different faults show */
+#define MAX_SHOWN       12 /* mismatches printed in all, */
+#define MAX_SHOWN_STATE 2  /* per consent state */
+#define MAX_SHOWN_ROLE  4  /* and per role, so that different faults show */
 
 struct tally {
 	size_t cases, mismatches, shown;
@@ -489,9 +491,9 @@ static void check_one(struct tally *t, const struct access_principal *who, const
 		      "    got permit=%d grant=%s ref=%s reason=%s\n",
 		      ROLE_CODE[who->role], CAT_CODE[cat], strcmp(src, FAC_F) == 0 ? "own" : "other", STATES[k].name,
 		      f_registered ? "yes" : "no", em_name, want.permit, grant_name(want.grant),
-		      want.ref ? want.ref : "(null)", want.ref_loose ? " (or null)" : "",
-		      reason_name(want.reason), got.permit, grant_name(got.grant),
-		      got.grant_ref ? got.grant_ref : "(null)", reason_name(got.reason));
+		      want.ref ? want.ref : "(null)", want.ref_loose ? " (or null)" : "", reason_name(want.reason),
+		      got.permit, grant_name(got.grant), got.grant_ref ? got.grant_ref : "(null)",
+		      reason_name(got.reason));
 }
 
 static void test_matrix(void **state)
@@ -578,8 +580,8 @@ static void test_states_by_hand(void **state)
 
 /* ---- period boundaries --------------------------------------------------- */
 
-static struct access_decision decide_with(const struct consent_fact *c, size_t nc, const struct team_fact *t,
-					  size_t nt, enum record_category cat)
+static struct access_decision decide_with(const struct consent_fact *c, size_t nc, const struct team_fact *t, size_t nt,
+					  enum record_category cat)
 {
 	static const char *const reg[] = {FAC_O, FAC_F};
 	struct access_patient p = {.regional_id = "R0000000001",
@@ -789,8 +791,8 @@ static void test_emergency_eligible(void **state)
 	};
 	for (int r = 0; r < ROLE_COUNT_; r++)
 		for (size_t k = 0; k < N_ELEMS(kinds); k++) {
-			bool want = (r == ROLE_DOCTOR || r == ROLE_NURSE) && kinds[k] &&
-				    strcmp(kinds[k], "hospital") == 0;
+			bool want =
+				(r == ROLE_DOCTOR || r == ROLE_NURSE) && kinds[k] && strcmp(kinds[k], "hospital") == 0;
 			if (access_emergency_eligible((enum role)r, kinds[k]) != want)
 				fail_msg("access_emergency_eligible(%s, %s): want %d", ROLE_CODE[r],
 					 kinds[k] ? kinds[k] : "NULL", want);

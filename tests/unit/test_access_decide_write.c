@@ -30,9 +30,9 @@ static const char RID2[] = "1000000000017";
 /* Columns of the read table, in enum record_category order:
  * demographics allergy condition medication lab clinical imaging document collab consent. */
 static const char *const ROLE_READS[] = {
-	[ROLE_DOCTOR] = "xxxxxxxxxx",    [ROLE_DENTIST] = "xxxxxxxxxx",      [ROLE_PHARMACIST] = "xxxxx..xxx",
+	[ROLE_DOCTOR] = "xxxxxxxxxx",    [ROLE_DENTIST] = "xxxxxxxxxx",        [ROLE_PHARMACIST] = "xxxxx..xxx",
 	[ROLE_NURSE] = "xxxxxxxxxx",     [ROLE_VISITING_NURSE] = "xxxxxx.xxx", [ROLE_CARE_MANAGER] = "xxxx....xx",
-	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CLERK] = "x........x",        [ROLE_FACILITY_ADMIN] = "x........x",
+	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CLERK] = "x........x",          [ROLE_FACILITY_ADMIN] = "x........x",
 	[ROLE_OPERATOR] = "x........x",  [ROLE_SYSTEM] = "xxxxxxxxxx",
 };
 
@@ -40,24 +40,17 @@ static bool oracle_role(enum role r, enum write_kind k, enum record_category cat
 {
 	bool op = r == ROLE_OPERATOR, admin = r == ROLE_FACILITY_ADMIN, sys = r == ROLE_SYSTEM;
 	switch (k) {
-	case WK_CLINICAL:
-		return !op && !admin && r != ROLE_CLERK && ROLE_READS[r][cat] == 'x';
-	case WK_REGISTRATION:
-		return !op;
-	case WK_LINK:
-		return op;
+	case WK_CLINICAL: return !op && !admin && r != ROLE_CLERK && ROLE_READS[r][cat] == 'x';
+	case WK_REGISTRATION: return !op;
+	case WK_LINK: return op;
 	case WK_CONSENT:
 	case WK_COMPREHENSIVE:
 	case WK_REFUSAL:
-	case WK_CARE_TEAM:
-		return true;
+	case WK_CARE_TEAM: return true;
 	case WK_FACILITY:
-	case WK_ORGANIZATION:
-		return op || admin;
-	case WK_PRACTITIONER:
-		return op || admin || sys;
-	default:
-		return false;
+	case WK_ORGANIZATION: return op || admin;
+	case WK_PRACTITIONER: return op || admin || sys;
+	default: return false;
 	}
 }
 
@@ -65,10 +58,10 @@ struct scenario {
 	enum role role;
 	enum write_kind kind;
 	enum write_action act;
-	bool stored_own, fresh_own; /* the stored / new owner is the writer's facility */
-	bool registered;            /* the patient is registered at the writer's facility */
+	bool stored_own, fresh_own;  /* the stored / new owner is the writer's facility */
+	bool registered;             /* the patient is registered at the writer's facility */
 	bool fresh_owner_registered; /* ... and at the new owner (a care team handed over) */
-	int change;                 /* 0 none, 1 kind, 2 patient, 3 names a regional ID, 4 withdraws a refusal
+	int change;                  /* 0 none, 1 kind, 2 patient, 3 names a regional ID, 4 withdraws a refusal
 				     * without a new form, 5 with a new form, 6 a facility's kept field */
 };
 
@@ -97,7 +90,8 @@ static bool oracle(const struct scenario *s)
 		if (s->kind == WK_LINK || s->kind == WK_FACILITY || !s->fresh_own)
 			return false;
 		if ((s->kind == WK_CONSENT || s->kind == WK_COMPREHENSIVE || s->kind == WK_REFUSAL ||
-		     s->kind == WK_CARE_TEAM) && !s->registered)
+		     s->kind == WK_CARE_TEAM) &&
+		    !s->registered)
 			return false;
 		return true;
 	case WRITE_UPDATE:
@@ -112,8 +106,7 @@ static bool oracle(const struct scenario *s)
 		if (s->kind == WK_LINK || s->kind == WK_FACILITY || s->kind == WK_REFUSAL)
 			return false;
 		return s->stored_own;
-	default:
-		return false;
+	default: return false;
 	}
 }
 
@@ -147,21 +140,16 @@ static bool decide(const struct scenario *s, enum write_reason *why)
 		if (stored.regional_id[0])
 			fresh.regional_id = RID2;
 		else
-			fresh.kind = (enum write_kind)((s->kind + 1) % WK_COUNT_); /* no patient to move: make it fail */
+			fresh.kind =
+				(enum write_kind)((s->kind + 1) % WK_COUNT_); /* no patient to move: make it fail */
 		break;
-	case 3:
-		fresh.names_regional = true;
-		break;
-	case 4:
-		fresh.active = false;
-		break;
+	case 3: fresh.names_regional = true; break;
+	case 4: fresh.active = false; break;
 	case 5:
 		fresh.active = false;
 		fresh.attachment = "form-2";
 		break;
-	case 6:
-		fresh.facility_kind = "hospital";
-		break;
+	case 6: fresh.facility_kind = "hospital"; break;
 	}
 	/* The patient is registered at a fourth facility, at F when s->registered,
 	 * and at X (the new owner of a care team handed over) when
@@ -191,13 +179,17 @@ static void test_matrix(void **state)
 				for (int bits = 0; bits < 16; bits++)
 					for (int change = 0; change <= 6; change++) {
 						struct scenario s = {
-							.role = (enum role)r, .kind = (enum write_kind)k,
-							.act = (enum write_action)a, .stored_own = bits & 1,
-							.fresh_own = (bits >> 1) & 1, .registered = (bits >> 2) & 1,
-							.fresh_owner_registered = (bits >> 3) & 1, .change = change,
+							.role = (enum role)r,
+							.kind = (enum write_kind)k,
+							.act = (enum write_action)a,
+							.stored_own = bits & 1,
+							.fresh_own = (bits >> 1) & 1,
+							.registered = (bits >> 2) & 1,
+							.fresh_owner_registered = (bits >> 3) & 1,
+							.change = change,
 						};
-						if (s.act == WRITE_CREATE && (s.stored_own || change == 1 || change == 2 ||
-									     change >= 4))
+						if (s.act == WRITE_CREATE &&
+						    (s.stored_own || change == 1 || change == 2 || change >= 4))
 							continue; /* no stored side */
 						if (s.act == WRITE_DELETE && (s.fresh_own || change))
 							continue; /* no new side */
@@ -209,13 +201,14 @@ static void test_matrix(void **state)
 						bool got = decide(&s, &why), want = oracle(&s);
 						checked++;
 						if (got != want)
-							fail_msg("role %s kind %s %s stored_own=%d fresh_own=%d registered=%d "
-								 "fresh_owner_registered=%d change=%d: got %s (%s), want %s",
-								 role_info(s.role)->code, write_kind_code(s.kind),
-								 write_action_code(s.act), s.stored_own, s.fresh_own,
-								 s.registered, s.fresh_owner_registered, change,
-								 got ? "permit" : "deny", write_reason_code(why),
-								 want ? "permit" : "deny");
+							fail_msg(
+								"role %s kind %s %s stored_own=%d fresh_own=%d registered=%d "
+								"fresh_owner_registered=%d change=%d: got %s (%s), want %s",
+								role_info(s.role)->code, write_kind_code(s.kind),
+								write_action_code(s.act), s.stored_own, s.fresh_own,
+								s.registered, s.fresh_owner_registered, change,
+								got ? "permit" : "deny", write_reason_code(why),
+								want ? "permit" : "deny");
 					}
 	assert_true(checked > 5000);
 }
@@ -316,7 +309,8 @@ static void test_findings(void **state)
 	/* Links are the operator's. */
 	fill(&stored, WK_LINK, "", "");
 	for (int r = 0; r < ROLE_COUNT_; r++)
-		assert_int_equal(one((enum role)r, F, WRITE_UPDATE, &stored, &stored, NULL, 0).permit, r == ROLE_OPERATOR);
+		assert_int_equal(one((enum role)r, F, WRITE_UPDATE, &stored, &stored, NULL, 0).permit,
+				 r == ROLE_OPERATOR);
 
 	/* A care team's lead hands it to a facility where the patient is registered. */
 	fill(&stored, WK_CARE_TEAM, F, RID);

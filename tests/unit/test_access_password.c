@@ -55,9 +55,9 @@ static void test_verify_malformed(void **state)
 	static const char *const bad[] = {
 		"",
 		"x",
-		"$argon2i$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2g", /* Argon2i, not id */
+		"$argon2i$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2g",   /* Argon2i, not id */
 		"$2b$10$N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy", /* bcrypt */
-		"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0",               /* no hash */
+		"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0",              /* no hash */
 		"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$",
 		"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2g$",
 		"$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNh bHRzYWx0$aGFzaGhhc2g",
@@ -224,7 +224,7 @@ static void test_policy_common(void **state)
 	expect_reason("Sunshine!!", &with, "common");
 	expect_reason("Iloveyou2024!", &without, "common");
 	expect_reason("pass word 12345", &without, "common"); /* spaces do not hide it */
-	expect_reason("Pａｓｓｗｏｒｄ12!", &with, "common");    /* nor full-width letters */
+	expect_reason("Pａｓｓｗｏｒｄ12!", &with, "common"); /* nor full-width letters */
 	expect_reason("QWERTY123456!", &without, "common");
 }
 
@@ -301,18 +301,12 @@ static void test_policy_runs(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash_roundtrip),
-		cmocka_unit_test(test_hash_too_long),
-		cmocka_unit_test(test_verify_malformed),
-		cmocka_unit_test(test_needs_rehash),
-		cmocka_unit_test(test_policy_passphrase),
-		cmocka_unit_test(test_policy_length),
-		cmocka_unit_test(test_policy_encoding),
-		cmocka_unit_test(test_policy_classes),
-		cmocka_unit_test(test_policy_common),
-		cmocka_unit_test(test_policy_personal),
-		cmocka_unit_test(test_policy_birthdate),
-		cmocka_unit_test(test_policy_runs),
+		cmocka_unit_test(test_hash_roundtrip),    cmocka_unit_test(test_hash_too_long),
+		cmocka_unit_test(test_verify_malformed),  cmocka_unit_test(test_needs_rehash),
+		cmocka_unit_test(test_policy_passphrase), cmocka_unit_test(test_policy_length),
+		cmocka_unit_test(test_policy_encoding),   cmocka_unit_test(test_policy_classes),
+		cmocka_unit_test(test_policy_common),     cmocka_unit_test(test_policy_personal),
+		cmocka_unit_test(test_policy_birthdate),  cmocka_unit_test(test_policy_runs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

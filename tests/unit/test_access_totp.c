@@ -77,17 +77,17 @@ static void test_base32_rfc4648(void **state)
 static void test_base32_garbage(void **state)
 {
 	(void)state;
-	decode_bad("MZXW6YT1");    /* '1' is not in the alphabet */
-	decode_bad("MZXW6YT8");    /* nor '8' */
+	decode_bad("MZXW6YT1"); /* '1' is not in the alphabet */
+	decode_bad("MZXW6YT8"); /* nor '8' */
 	decode_bad("MZXW6YTB!");
 	decode_bad("MZXW-6YTB");
 	decode_bad("MZ\tXW");
-	decode_bad("MZ\xc3\xa9");  /* non-ASCII */
-	decode_bad("M");           /* 5 bits: no whole byte */
-	decode_bad("MZX");         /* 15 bits */
-	decode_bad("MZXW6Y");      /* 30 bits */
-	decode_bad("MZ");          /* "f" with a non-zero unused bit (MY is canonical) */
-	decode_bad("MZXW6YTBOJ");  /* "foobar" with non-zero unused bits */
+	decode_bad("MZ\xc3\xa9"); /* non-ASCII */
+	decode_bad("M");          /* 5 bits: no whole byte */
+	decode_bad("MZX");        /* 15 bits */
+	decode_bad("MZXW6Y");     /* 30 bits */
+	decode_bad("MZ");         /* "f" with a non-zero unused bit (MY is canonical) */
+	decode_bad("MZXW6YTBOJ"); /* "foobar" with non-zero unused bits */
 
 	/* Overflow of the output buffer. */
 	unsigned char out[6];
@@ -183,8 +183,8 @@ static void test_malformed_codes(void **state)
 	(void)state;
 	int64_t step = 42;
 	static const char *const bad[] = {
-		"12345", "1234567", "12a456", "", " 287082", "287082 ", "287 082", "+287082",
-		"２８７０８２", /* full-width digits */
+		"12345",   "1234567", "12a456",       "", " 287082", "287082 ",
+		"287 082", "+287082", "２８７０８２", /* full-width digits */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (totp_verify(rfc_secret, bad[i], 59, 1, -1, &step))

@@ -31,11 +31,11 @@ static struct config cfg;
 static struct rk_err E;
 #define ERR (rk_err_clear(&E), &E)
 
-#define OK(expr)                                                                                                       \
-	do {                                                                                                           \
-		enum rk_status st_ = (expr);                                                                           \
-		if (st_ != RK_OK)                                                                                      \
-			fail_msg("%s -> %s: %s", #expr, rk_status_name(st_), E.msg);                                   \
+#define OK(expr)                                                                     \
+	do {                                                                         \
+		enum rk_status st_ = (expr);                                         \
+		if (st_ != RK_OK)                                                    \
+			fail_msg("%s -> %s: %s", #expr, rk_status_name(st_), E.msg); \
 	} while (0)
 
 static int setup(void **state)
@@ -197,10 +197,12 @@ static void test_threads_share_one_chain_forward_in_time(void **state)
 	}
 	audit_close(log);
 	assert_int_equal(scalar(s, "SELECT COUNT(*) FROM audit_entry"), 201);
-	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM audit_entry WHERE seq > 1 AND recorded_at < %lld", (long long)ahead);
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM audit_entry WHERE seq > 1 AND recorded_at < %lld",
+		 (long long)ahead);
 	assert_int_equal(scalar(s, sql), 0);
 	assert_int_equal(scalar(s, "SELECT COUNT(*) FROM audit_entry a JOIN audit_entry b ON b.seq = a.seq + 1"
-				   " WHERE b.recorded_at < a.recorded_at"), 0);
+				   " WHERE b.recorded_at < a.recorded_at"),
+			 0);
 	struct audit_verify_report rep = verify(s);
 	assert_false(rep.tampered);
 	assert_int_equal(rep.entries, 201);
@@ -222,9 +224,10 @@ static void test_head_and_checkpoint_tampering(void **state)
 		OK(store_prepare(s, "SELECT seq, hash, recorded_at, mac FROM audit_head", &st, ERR));
 		bool row;
 		OK(store_step(st, &row, ERR));
-		snprintf(old_head, sizeof old_head, "UPDATE audit_head SET seq = %lld, hash = '%.*s', recorded_at = %lld, mac = '%.*s'",
-			 (long long)store_col_i64(st, 0), STR_FMT(store_col_text(st, 1)), (long long)store_col_i64(st, 2),
-			 STR_FMT(store_col_text(st, 3)));
+		snprintf(old_head, sizeof old_head,
+			 "UPDATE audit_head SET seq = %lld, hash = '%.*s', recorded_at = %lld, mac = '%.*s'",
+			 (long long)store_col_i64(st, 0), STR_FMT(store_col_text(st, 1)),
+			 (long long)store_col_i64(st, 2), STR_FMT(store_col_text(st, 3)));
 		store_done(st);
 	}
 	OK(audit_open(&cfg, &log, ERR));
@@ -233,9 +236,12 @@ static void test_head_and_checkpoint_tampering(void **state)
 	audit_close(log); /* checkpoint: entry 10 */
 
 	/* the tail removed, the head pointed at the new last entry: its HMAC */
-	OK(store_exec(s, "BEGIN; CREATE TABLE saved AS SELECT * FROM audit_entry; CREATE TABLE saved_head AS SELECT * FROM audit_head;"
-			 "DELETE FROM audit_entry WHERE seq > 8;"
-			 "UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_entry WHERE seq = 8); COMMIT", ERR));
+	OK(store_exec(
+		s,
+		"BEGIN; CREATE TABLE saved AS SELECT * FROM audit_entry; CREATE TABLE saved_head AS SELECT * FROM audit_head;"
+		"DELETE FROM audit_entry WHERE seq > 8;"
+		"UPDATE audit_head SET seq = 8, hash = (SELECT hash FROM audit_entry WHERE seq = 8); COMMIT",
+		ERR));
 	struct audit_verify_report rep = verify(s);
 	assert_true(rep.tampered);
 	assert_int_equal(rep.first_bad, 8);
@@ -254,8 +260,10 @@ static void test_head_and_checkpoint_tampering(void **state)
 	assert_non_null(strstr(E.msg, "checkpoint"));
 
 	/* restored: intact again; then the checkpoint file altered */
-	OK(store_exec(s, "BEGIN; DELETE FROM audit_entry; INSERT INTO audit_entry SELECT * FROM saved;"
-			 "DELETE FROM audit_head; INSERT INTO audit_head SELECT * FROM saved_head; COMMIT", ERR));
+	OK(store_exec(s,
+		      "BEGIN; DELETE FROM audit_entry; INSERT INTO audit_entry SELECT * FROM saved;"
+		      "DELETE FROM audit_head; INSERT INTO audit_head SELECT * FROM saved_head; COMMIT",
+		      ERR));
 	rep = verify(s);
 	assert_false(rep.tampered);
 	assert_int_equal(rep.checkpoint, 10);

@@ -174,9 +174,9 @@ static void test_unknown_key(void **state)
 	struct config cfg;
 	struct rk_err err;
 	char path[512];
-	assert_int_equal(load_text(&cfg, "unknown.conf", "# ok\nhttp.threads = 2\nhttp.thread = 3\n", path, sizeof path,
-				   &err),
-			 RK_INVALID);
+	assert_int_equal(
+		load_text(&cfg, "unknown.conf", "# ok\nhttp.threads = 2\nhttp.thread = 3\n", path, sizeof path, &err),
+		RK_INVALID);
 	assert_int_equal(err.status, RK_INVALID);
 	assert_where(&err, path, 3);
 	assert_non_null(strstr(err.msg, "http.thread"));
@@ -216,9 +216,9 @@ static void test_repeated_key(void **state)
 	assert_non_null(strstr(err.msg, "http.threads"));
 	config_free(&cfg);
 	/* Repeated even when spelled with different spacing. */
-	assert_int_equal(load_text(&cfg, "twice2.conf", "log.level=warn\n  log.level   =   warn\n", path, sizeof path,
-				   &err),
-			 RK_INVALID);
+	assert_int_equal(
+		load_text(&cfg, "twice2.conf", "log.level=warn\n  log.level   =   warn\n", path, sizeof path, &err),
+		RK_INVALID);
 	assert_where(&err, path, 2);
 	config_free(&cfg);
 }
@@ -239,13 +239,30 @@ static void test_bounds(void **state)
 {
 	(void)state;
 	const char *bad[] = {
-		"http.threads = 0", "http.threads = 257", "http.threads = -1", "http.threads = 4.5",
-		"http.threads = ", "http.threads = 0x10", "http.threads = 99999999999999999999",
-		"http.max_connections = 15", "http.max_connections = 65537", "fhir.max_count = 1001",
-		"fhir.default_count = 0", "http.max_body = 1023", "http.max_body = 65M", "http.max_body = 1G",
-		"http.max_header = 8191", "http.timeout = 0s", "http.timeout = 2h", "store.busy_timeout = 99ms",
-		"store.busy_timeout = 11min", "log.level = verbose", "log.level = INFO", "log.format = xml",
-		"log.level = ", "region.name = \xff\xfe",
+		"http.threads = 0",
+		"http.threads = 257",
+		"http.threads = -1",
+		"http.threads = 4.5",
+		"http.threads = ",
+		"http.threads = 0x10",
+		"http.threads = 99999999999999999999",
+		"http.max_connections = 15",
+		"http.max_connections = 65537",
+		"fhir.max_count = 1001",
+		"fhir.default_count = 0",
+		"http.max_body = 1023",
+		"http.max_body = 65M",
+		"http.max_body = 1G",
+		"http.max_header = 8191",
+		"http.timeout = 0s",
+		"http.timeout = 2h",
+		"store.busy_timeout = 99ms",
+		"store.busy_timeout = 11min",
+		"log.level = verbose",
+		"log.level = INFO",
+		"log.format = xml",
+		"log.level = ",
+		"region.name = \xff\xfe",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		expect_value_error(bad[i]);
@@ -303,10 +320,10 @@ static void test_units(void **state)
 	config_free(&cfg);
 
 	/* Unknown or malformed units, and fractions of a second where seconds are counted. */
-	const char *bad[] = {"http.max_body = 8MB", "http.max_body = 8 M", "http.max_body = 8m", "http.max_body = M",
-			     "http.max_body = 1.5M", "http.timeout = 1500ms", "http.timeout = 30",
-			     "http.timeout = 30 s", "http.timeout = 30sec", "store.busy_timeout = 5",
-			     "store.busy_timeout = 1d", "http.threads = 4K"};
+	const char *bad[] = {"http.max_body = 8MB",    "http.max_body = 8 M",     "http.max_body = 8m",
+			     "http.max_body = M",      "http.max_body = 1.5M",    "http.timeout = 1500ms",
+			     "http.timeout = 30",      "http.timeout = 30 s",     "http.timeout = 30sec",
+			     "store.busy_timeout = 5", "store.busy_timeout = 1d", "http.threads = 4K"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		expect_value_error(bad[i]);
 }
@@ -376,8 +393,15 @@ static void test_listen_rules(void **state)
 	config_free(&cfg);
 
 	/* Malformed listen values. */
-	const char *bad[] = {"127.0.0.1", "127.0.0.1:", ":8080", "127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:80a",
-			     "renkei.example.jp:8080", "127.0.0.256:80", ""};
+	const char *bad[] = {"127.0.0.1",
+			     "127.0.0.1:",
+			     ":8080",
+			     "127.0.0.1:65536",
+			     "127.0.0.1:-1",
+			     "127.0.0.1:80a",
+			     "renkei.example.jp:8080",
+			     "127.0.0.256:80",
+			     ""};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char set[128];
 		snprintf(set, sizeof set, "http.listen=%s", bad[i]);
@@ -442,7 +466,8 @@ static void test_mllp(void **state)
 	assert_string_equal(cfg.mllp_tls_key_file, "/etc/renkei/key.pem");
 	config_free(&cfg);
 	/* ... and refusals that say what to set */
-	const char *const no_cert[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_client_ca=/etc/renkei/senders-ca.pem", NULL};
+	const char *const no_cert[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_client_ca=/etc/renkei/senders-ca.pem",
+				       NULL};
 	assert_int_equal(set_and_finish(&cfg, no_cert, &err), RK_INVALID);
 	assert_non_null(strstr(err.msg, "set mllp.tls_cert and mllp.tls_key"));
 	config_free(&cfg);
@@ -451,9 +476,10 @@ static void test_mllp(void **state)
 	assert_int_equal(set_and_finish(&cfg, no_ca, &err), RK_INVALID);
 	assert_non_null(strstr(err.msg, "need mllp.tls_client_ca"));
 	config_free(&cfg);
-	const char *const half[] = {"mllp.listen=0.0.0.0:2575", "mllp.tls_client_ca=/etc/renkei/senders-ca.pem",
-				    "mllp.tls_cert=/etc/renkei/mllp.pem", "tls.cert=/etc/renkei/cert.pem",
-				    "tls.key=/etc/renkei/key.pem", NULL};
+	const char *const half[] = {
+		"mllp.listen=0.0.0.0:2575",           "mllp.tls_client_ca=/etc/renkei/senders-ca.pem",
+		"mllp.tls_cert=/etc/renkei/mllp.pem", "tls.cert=/etc/renkei/cert.pem",
+		"tls.key=/etc/renkei/key.pem",        NULL};
 	assert_int_equal(set_and_finish(&cfg, half, &err), RK_INVALID);
 	assert_non_null(strstr(err.msg, "mllp.tls_cert and mllp.tls_key must be set together"));
 	config_free(&cfg);
@@ -472,8 +498,12 @@ static void test_mllp(void **state)
 	config_free(&cfg);
 
 	/* Malformed sender lists. */
-	const char *bad[] = {"HIS=2011000011", "HIS^HOSP1", "HIS^HOSP1=201100001", "HIS^HOSP1=20110000ab",
-			     "^HOSP1=2011000011", "HIS^=2011000011",
+	const char *bad[] = {"HIS=2011000011",
+			     "HIS^HOSP1",
+			     "HIS^HOSP1=201100001",
+			     "HIS^HOSP1=20110000ab",
+			     "^HOSP1=2011000011",
+			     "HIS^=2011000011",
 			     "HIS^HOSP1=2011000011,HIS^HOSP1=2011100018"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char set[200];
@@ -671,18 +701,12 @@ static void test_example_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_file_basic),
-		cmocka_unit_test(test_unknown_key),
-		cmocka_unit_test(test_repeated_key),
-		cmocka_unit_test(test_bounds),
-		cmocka_unit_test(test_units),
-		cmocka_unit_test(test_listen_rules),
-		cmocka_unit_test(test_tls_pairs),
-		cmocka_unit_test(test_mllp),
-		cmocka_unit_test(test_cross_checks),
-		cmocka_unit_test(test_long_line),
-		cmocka_unit_test(test_example_round_trip),
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_file_basic),
+		cmocka_unit_test(test_unknown_key),  cmocka_unit_test(test_repeated_key),
+		cmocka_unit_test(test_bounds),       cmocka_unit_test(test_units),
+		cmocka_unit_test(test_listen_rules), cmocka_unit_test(test_tls_pairs),
+		cmocka_unit_test(test_mllp),         cmocka_unit_test(test_cross_checks),
+		cmocka_unit_test(test_long_line),    cmocka_unit_test(test_example_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

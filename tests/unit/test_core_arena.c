@@ -90,8 +90,8 @@ static void test_limit_soft(void **state)
 	assert_null(arena_strdup(&a, "a string that does not fit any more, surely not after all that"));
 	assert_null(arena_printf(&a, "%0*d", 10000, 7));
 	struct str s = arena_str(&a, STR_LIT("zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
-					      "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
-					      "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"));
+					     "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"
+					     "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"));
 	assert_null(s.ptr);
 	assert_int_equal(s.len, 0);
 	arena_free(&a);

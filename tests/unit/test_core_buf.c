@@ -301,14 +301,10 @@ static void test_printf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_append_and_terminate),
-		cmocka_unit_test(test_ceiling),
-		cmocka_unit_test(test_sticky_overflow),
-		cmocka_unit_test(test_json_str),
-		cmocka_unit_test(test_urlenc),
-		cmocka_unit_test(test_steal),
-		cmocka_unit_test(test_printf),
+		cmocka_unit_test(test_empty),    cmocka_unit_test(test_append_and_terminate),
+		cmocka_unit_test(test_ceiling),  cmocka_unit_test(test_sticky_overflow),
+		cmocka_unit_test(test_json_str), cmocka_unit_test(test_urlenc),
+		cmocka_unit_test(test_steal),    cmocka_unit_test(test_printf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,15 +91,15 @@ static void test_parse_utf8_and_nul(void **state)
 {
 	(void)state;
 	REJECT("{\"a\":\"\xff\"}");
-	REJECT("{\"a\":\"\xC0\x80\"}");          /* overlong NUL */
-	REJECT("{\"a\":\"\xED\xA0\x80\"}");      /* encoded surrogate */
-	REJECT("{\"a\":\"\xE3\x81\"}");          /* truncated sequence */
-	REJECT("{\"\xff\":1}");                  /* in a key */
-	REJECT("{\"a\":\"x\\u0000y\"}");         /* NUL via escape */
-	REJECT("{\"a\\u0000\":1}");              /* NUL in a key */
-	REJECT("{\"a\":\"x\0y\"}");              /* raw NUL byte */
-	REJECT("{\"a\":1}\0");                   /* NUL after the value */
-	REJECT("{\"a\":\"\\ud800\"}");           /* lone surrogate escape */
+	REJECT("{\"a\":\"\xC0\x80\"}");     /* overlong NUL */
+	REJECT("{\"a\":\"\xED\xA0\x80\"}"); /* encoded surrogate */
+	REJECT("{\"a\":\"\xE3\x81\"}");     /* truncated sequence */
+	REJECT("{\"\xff\":1}");             /* in a key */
+	REJECT("{\"a\":\"x\\u0000y\"}");    /* NUL via escape */
+	REJECT("{\"a\\u0000\":1}");         /* NUL in a key */
+	REJECT("{\"a\":\"x\0y\"}");         /* raw NUL byte */
+	REJECT("{\"a\":1}\0");              /* NUL after the value */
+	REJECT("{\"a\":\"\\ud800\"}");      /* lone surrogate escape */
 	REJECT("{\"a\":\"\\udc00x\"}");
 }
 
@@ -199,7 +199,7 @@ static void test_parse_trailing_and_syntax(void **state)
 	REJECT("[\"unterminated]");
 	REJECT("{\"a\":\"tab\there\"}"); /* raw control character in a string */
 	REJECT("{\"a\":1} // comment");
-	REJECT("\xEF\xBB\xBF{}");         /* byte order mark */
+	REJECT("\xEF\xBB\xBF{}"); /* byte order mark */
 }
 
 static void test_parse_location(void **state)
@@ -297,8 +297,9 @@ static void test_dump(void **state)
 	json_t *v = accept("{\"z\":1,\"resourceType\":\"Observation\",\"a\":{\"y\":0.1,\"b\":[2.5,null,true,false]},"
 			   "\"m\":\"山田\"}");
 	char *out = dump(v);
-	assert_string_equal(out, "{\"z\":1,\"resourceType\":\"Observation\",\"a\":{\"y\":0.1,\"b\":[2.5,null,true,false]},"
-				 "\"m\":\"山田\"}");
+	assert_string_equal(out,
+			    "{\"z\":1,\"resourceType\":\"Observation\",\"a\":{\"y\":0.1,\"b\":[2.5,null,true,false]},"
+			    "\"m\":\"山田\"}");
 	free(out);
 	json_decref(v);
 

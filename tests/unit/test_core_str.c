@@ -13,8 +13,8 @@
 #include "core/str.h"
 
 /* A slice of an explicit byte array (may contain NUL). */
-#define BYTES(...) ((struct str){(const char *)(const unsigned char[]){__VA_ARGS__}, \
-				 sizeof((const unsigned char[]){__VA_ARGS__})})
+#define BYTES(...) \
+	((struct str){(const char *)(const unsigned char[]){__VA_ARGS__}, sizeof((const unsigned char[]){__VA_ARGS__})})
 
 static bool i64(const char *s, int64_t min, int64_t max, int64_t *out)
 {
@@ -68,10 +68,10 @@ static void test_to_i64_overflow(void **state)
 	int64_t v = 777;
 	assert_false(i64("9223372036854775808", INT64_MIN, INT64_MAX, &v));
 	assert_false(i64("-9223372036854775809", INT64_MIN, INT64_MAX, &v));
-	assert_false(i64("9999999999999999999", INT64_MIN, INT64_MAX, &v));   /* 19 digits, > INT64_MAX */
+	assert_false(i64("9999999999999999999", INT64_MIN, INT64_MAX, &v)); /* 19 digits, > INT64_MAX */
 	assert_false(i64("-9999999999999999999", INT64_MIN, INT64_MAX, &v));
-	assert_false(i64("18446744073709551615", INT64_MIN, INT64_MAX, &v));  /* UINT64_MAX */
-	assert_false(i64("18446744073709551616", INT64_MIN, INT64_MAX, &v));  /* wraps to 0 if unchecked */
+	assert_false(i64("18446744073709551615", INT64_MIN, INT64_MAX, &v)); /* UINT64_MAX */
+	assert_false(i64("18446744073709551616", INT64_MIN, INT64_MAX, &v)); /* wraps to 0 if unchecked */
 	assert_false(i64("100000000000000000000000", INT64_MIN, INT64_MAX, &v));
 	assert_int_equal(v, 777);
 }
@@ -200,7 +200,10 @@ static void test_trim(void **state)
 	assert_int_equal(str_trim(str_c("")).len, 0);
 	assert_int_equal(str_trim(STR_NULL).len, 0);
 	/* Only ASCII whitespace: the ideographic space U+3000 stays. */
-	assert_true(str_eq_c(str_trim(str_c("\xE3\x80\x80" "a")), "\xE3\x80\x80" "a"));
+	assert_true(str_eq_c(str_trim(str_c("\xE3\x80\x80"
+					    "a")),
+			     "\xE3\x80\x80"
+			     "a"));
 	/* NUL is not whitespace. */
 	struct str t = str_trim(BYTES(' ', 0, ' '));
 	assert_int_equal(t.len, 1);
@@ -232,16 +235,16 @@ static void test_utf8_invalid(void **state)
 	assert_false(str_is_utf8(BYTES(0)));
 	assert_false(str_is_utf8(BYTES('a', 0, 'b')));
 	/* overlongs */
-	assert_false(str_is_utf8(BYTES(0xC0, 0x80)));             /* NUL, overlong */
-	assert_false(str_is_utf8(BYTES(0xC0, 0xAF)));             /* '/' */
+	assert_false(str_is_utf8(BYTES(0xC0, 0x80))); /* NUL, overlong */
+	assert_false(str_is_utf8(BYTES(0xC0, 0xAF))); /* '/' */
 	assert_false(str_is_utf8(BYTES(0xC1, 0xBF)));
 	assert_false(str_is_utf8(BYTES(0xE0, 0x80, 0xAF)));
-	assert_false(str_is_utf8(BYTES(0xE0, 0x9F, 0xBF)));       /* U+07FF in 3 bytes */
+	assert_false(str_is_utf8(BYTES(0xE0, 0x9F, 0xBF))); /* U+07FF in 3 bytes */
 	assert_false(str_is_utf8(BYTES(0xF0, 0x80, 0x80, 0xAF)));
 	assert_false(str_is_utf8(BYTES(0xF0, 0x8F, 0xBF, 0xBF))); /* U+FFFF in 4 bytes */
 	/* surrogates */
-	assert_false(str_is_utf8(BYTES(0xED, 0xA0, 0x80)));       /* U+D800 */
-	assert_false(str_is_utf8(BYTES(0xED, 0xBF, 0xBF)));       /* U+DFFF */
+	assert_false(str_is_utf8(BYTES(0xED, 0xA0, 0x80)));                   /* U+D800 */
+	assert_false(str_is_utf8(BYTES(0xED, 0xBF, 0xBF)));                   /* U+DFFF */
 	assert_false(str_is_utf8(BYTES(0xED, 0xA0, 0xBD, 0xED, 0xB8, 0x80))); /* CESU-8 pair */
 	/* beyond U+10FFFF */
 	assert_false(str_is_utf8(BYTES(0xF4, 0x90, 0x80, 0x80))); /* U+110000 */

@@ -90,7 +90,8 @@ static void test_kana_scripts(void **state)
 	EXPECT_KEY("カ゛ハ゜", "ガパ");
 	EXPECT_KEY("す\xE3\x82\x99き", "ズキ");
 	/* all spellings of one name give one key */
-	const char *forms[] = {"ヤマダ タロウ", "やまだ たろう", "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマタ\xE3\x82\x99　タロウ", "やまだ・たろう"};
+	const char *forms[] = {"ヤマダ タロウ", "やまだ たろう", "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマタ\xE3\x82\x99　タロウ",
+			       "やまだ・たろう"};
 	for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++)
 		EXPECT_KEY(forms[i], "ヤマダタロウ");
 }
@@ -157,8 +158,8 @@ static void test_invalid(void **state)
 {
 	(void)state;
 	const struct str bad[] = {
-		{"\xFF", 1}, {"\xC0\x80", 2}, {"a\0b", 3}, {"\xE3\x81", 2}, {"\xED\xA0\x80", 3},
-		{"\xF4\x90\x80\x80", 4}, {"やまだ\x80", 10},
+		{"\xFF", 1},         {"\xC0\x80", 2},         {"a\0b", 3},        {"\xE3\x81", 2},
+		{"\xED\xA0\x80", 3}, {"\xF4\x90\x80\x80", 4}, {"やまだ\x80", 10},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct buf b;
@@ -208,14 +209,14 @@ static void test_prefix_upper_examples(void **state)
 	UPPER("abc", "abd");
 	UPPER("tanaka", "tanakb");
 	UPPER("z", "{");
-	UPPER("\x7F", "\xC2\x80");                      /* U+007F → U+0080 */
-	UPPER("x\xDF\xBF", "x\xE0\xA0\x80");            /* U+07FF → U+0800 */
-	UPPER("カ", "ガ");                               /* U+30AB → U+30AC */
-	UPPER("ヤマダ", "ヤマチ");                        /* U+30C0 → U+30C1 */
-	UPPER("山田", "山由");                            /* U+7530 → U+7531 */
-	UPPER("\xED\x9F\xBF", "\xEE\x80\x80");          /* U+D7FF → U+E000, skipping surrogates */
-	UPPER("\xEF\xBF\xBF", "\xF0\x90\x80\x80");      /* U+FFFF → U+10000 */
-	UPPER("\xF4\x8F\xBF\xBE", "\xF4\x8F\xBF\xBF");  /* U+10FFFE → U+10FFFF */
+	UPPER("\x7F", "\xC2\x80");                     /* U+007F → U+0080 */
+	UPPER("x\xDF\xBF", "x\xE0\xA0\x80");           /* U+07FF → U+0800 */
+	UPPER("カ", "ガ");                             /* U+30AB → U+30AC */
+	UPPER("ヤマダ", "ヤマチ");                     /* U+30C0 → U+30C1 */
+	UPPER("山田", "山由");                         /* U+7530 → U+7531 */
+	UPPER("\xED\x9F\xBF", "\xEE\x80\x80");         /* U+D7FF → U+E000, skipping surrogates */
+	UPPER("\xEF\xBF\xBF", "\xF0\x90\x80\x80");     /* U+FFFF → U+10000 */
+	UPPER("\xF4\x8F\xBF\xBE", "\xF4\x8F\xBF\xBF"); /* U+10FFFE → U+10FFFF */
 
 	struct buf b;
 	buf_init(&b, 64);
@@ -260,13 +261,20 @@ static void test_prefix_upper_every_code_point(void **state)
 
 /* Made-up names in the spellings a registration desk might use. */
 static const char *const names[] = {
-	"山田 太郎", "やまだ たろう", "ヤマダ タロウ", "ﾔﾏﾀﾞ ﾀﾛｳ", "髙橋 京子", "たかはし きょうこ",
-	"タカハシ キヨウコ", "ﾀｶﾊｼ ｷｮｳｺ", "齋藤 一郎", "さいとう いちろう", "渡邊 健", "わたなべ けん",
-	"ワタナベ ケン", "佐藤 花子", "さとう はなこ", "鈴木 ひろし", "すずき ひろし", "ｽｽﾞｷ ﾋﾛｼ",
-	"服部 翔太", "はっとり しょうた", "ハットリ ショウタ", "小林 ゆうこ", "こばやし ゆうこ",
-	"ジョン・スミス", "ｼﾞｮﾝ･ｽﾐｽ", "Tanaka Yuki", "ＴＡＮＡＫＡ　Ｙｕｋｉ", "中村 ぱんだ",
-	"ﾅｶﾑﾗ ﾊﾟﾝﾀﾞ", "伊藤 ヴィオラ", "ｲﾄｳ ｳﾞｨｵﾗ", "山﨑 まさみ", "濱田 まりこ", "𠮷田 じろう",
-	"きょうこ", "キョウコ", "キヨウコ", "長谷川 ちひろ", "ハセガワ チヒロ", "Ｏ'Ｂｒｉｅｎ",
+	"山田 太郎",         "やまだ たろう",     "ヤマダ タロウ",
+	"ﾔﾏﾀﾞ ﾀﾛｳ",          "髙橋 京子",         "たかはし きょうこ",
+	"タカハシ キヨウコ", "ﾀｶﾊｼ ｷｮｳｺ",         "齋藤 一郎",
+	"さいとう いちろう", "渡邊 健",           "わたなべ けん",
+	"ワタナベ ケン",     "佐藤 花子",         "さとう はなこ",
+	"鈴木 ひろし",       "すずき ひろし",     "ｽｽﾞｷ ﾋﾛｼ",
+	"服部 翔太",         "はっとり しょうた", "ハットリ ショウタ",
+	"小林 ゆうこ",       "こばやし ゆうこ",   "ジョン・スミス",
+	"ｼﾞｮﾝ･ｽﾐｽ",          "Tanaka Yuki",       "ＴＡＮＡＫＡ　Ｙｕｋｉ",
+	"中村 ぱんだ",       "ﾅｶﾑﾗ ﾊﾟﾝﾀﾞ",        "伊藤 ヴィオラ",
+	"ｲﾄｳ ｳﾞｨｵﾗ",         "山﨑 まさみ",       "濱田 まりこ",
+	"𠮷田 じろう",       "きょうこ",          "キョウコ",
+	"キヨウコ",          "長谷川 ちひろ",     "ハセガワ チヒロ",
+	"Ｏ'Ｂｒｉｅｎ",
 };
 
 static uint64_t rnd(uint64_t *x)
@@ -311,8 +319,8 @@ static void test_prefix_property(void **state)
 		const char *name = names[rnd(&x) % n_names];
 		size_t at[64];
 		size_t nb = boundaries(name, at, 64);
-		size_t cut = at[1 + rnd(&x) % (nb - 1)];     /* non-empty prefix */
-		size_t end = at[rnd(&x) % nb];               /* extension ends here ... */
+		size_t cut = at[1 + rnd(&x) % (nb - 1)]; /* non-empty prefix */
+		size_t end = at[rnd(&x) % nb];           /* extension ends here ... */
 		if (end < cut)
 			end = cut;
 		if (before_voicing_mark(name + cut))

@@ -67,7 +67,7 @@ static const char *const msg_types[][2] = {
 	{"ADT-00", "ADT^A08^ADT_A01"}, {"ADT-12", "ADT^A04^ADT_A01"}, {"ADT-21", "ADT^A14^ADT_A05"},
 	{"ADT-22", "ADT^A01^ADT_A01"}, {"ADT-31", "ADT^A21^ADT_A21"}, {"ADT-32", "ADT^A22^ADT_A21"},
 	{"ADT-42", "ADT^A02^ADT_A02"}, {"ADT-52", "ADT^A03^ADT_A03"}, {"ADT-61", "ADT^A60^ADT_A60"},
-	{"PPR-01", "PPR^ZD1^PPR_ZD1"}, {"OMD", "OMD^O03^OMD_O03"},     {"OMP-01", "RDE^O11^RDE_O11"},
+	{"PPR-01", "PPR^ZD1^PPR_ZD1"}, {"OMD", "OMD^O03^OMD_O03"},    {"OMP-01", "RDE^O11^RDE_O11"},
 	{"OMP-02", "RDE^O11^RDE_O11"}, {"OMP-11", "RAS^O17^RAS_O17"}, {"OMP-12", "RAS^O17^RAS_O17"},
 	{"OML-11", "OUL^R22^OUL_R22"}, {"OMG-01", "OMG^O19^OMG_O19"}, {"OMG-03", "OMG^O19^OMG_O19"},
 	{"OMG-11", "OMI^Z23^OMI_Z23"}, {"OMG-13", "ORU^R01^ORU_R01"},
@@ -168,7 +168,8 @@ static int check_file(const char *path, const struct stat *st, int flag, struct 
 		fail_walk(path, why);
 	} else {
 		char type[64];
-		snprintf(type, sizeof type, "%.*s^%.*s^%.*s", STR_FMT(m.msg_type), STR_FMT(m.event), STR_FMT(m.structure));
+		snprintf(type, sizeof type, "%.*s^%.*s^%.*s", STR_FMT(m.msg_type), STR_FMT(m.event),
+			 STR_FMT(m.structure));
 		if (strcmp(type, want) != 0)
 			fail_walk(path, "MSH-9 is not the data type's message type");
 		if (m.charset != HL7_ISO2022JP)
@@ -327,15 +328,24 @@ static void test_patient_api(void **state)
 	(void)state;
 	const char *dir = tmp_path("ssmix2_gen_c");
 	rm_rf(dir);
-	struct ssmix2_gen_config cfg = {.out = dir, .facility = {.code = "2011100018", .name = "やまびこ内科クリニック"}};
+	struct ssmix2_gen_config cfg = {.out = dir,
+					.facility = {.code = "2011100018", .name = "やまびこ内科クリニック"}};
 	struct ssmix2_gen *g = NULL;
 	struct rk_err err;
 	rk_err_clear(&err);
 	assert_int_equal(ssmix2_gen_open(&cfg, &g, &err), RK_OK);
 	static const char *const conds[] = {"diabetes", "hypertension", NULL};
-	struct ssmix2_person p = {.pid = "000123", .family = "山田", .given = "花子", .family_kana = "ヤマダ",
-				  .given_kana = "ハナコ", .birth = "19550401", .sex = 'F', .postal = "390-0811",
-				  .address = "長野県松本市中央1丁目2番3号", .phone = "0263-00-0000", .conditions = conds};
+	struct ssmix2_person p = {.pid = "000123",
+				  .family = "山田",
+				  .given = "花子",
+				  .family_kana = "ヤマダ",
+				  .given_kana = "ハナコ",
+				  .birth = "19550401",
+				  .sex = 'F',
+				  .postal = "390-0811",
+				  .address = "長野県松本市中央1丁目2番3号",
+				  .phone = "0263-00-0000",
+				  .conditions = conds};
 	if (ssmix2_gen_patient(g, &p, 42, &err) != RK_OK)
 		fail_msg("%s", err.msg);
 	struct ssmix2_gen_stats st;
@@ -392,13 +402,15 @@ static void test_options(void **state)
 	assert_int_equal(ssmix2_gen_parse_options("250", "7", "1310000019", "/x", &o, &err), RK_OK);
 	assert_int_equal(o.patients, 250);
 	assert_int_equal(o.seed, 7);
-	const char *bad[][4] = {{"0", NULL, NULL, "/x"},       {"abc", NULL, NULL, "/x"}, {"1000001", NULL, NULL, "/x"},
-				{"-3", NULL, NULL, "/x"},      {NULL, "-1", NULL, "/x"},  {NULL, "x1", NULL, "/x"},
-				{NULL, NULL, "123", "/x"},     {NULL, NULL, "20110000AB", "/x"}, {NULL, NULL, NULL, NULL},
-				{NULL, NULL, NULL, ""}};
+	const char *bad[][4] = {{"0", NULL, NULL, "/x"},       {"abc", NULL, NULL, "/x"},
+				{"1000001", NULL, NULL, "/x"}, {"-3", NULL, NULL, "/x"},
+				{NULL, "-1", NULL, "/x"},      {NULL, "x1", NULL, "/x"},
+				{NULL, NULL, "123", "/x"},     {NULL, NULL, "20110000AB", "/x"},
+				{NULL, NULL, NULL, NULL},      {NULL, NULL, NULL, ""}};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		rk_err_clear(&err);
-		assert_int_equal(ssmix2_gen_parse_options(bad[i][0], bad[i][1], bad[i][2], bad[i][3], &o, &err), RK_INVALID);
+		assert_int_equal(ssmix2_gen_parse_options(bad[i][0], bad[i][1], bad[i][2], bad[i][3], &o, &err),
+				 RK_INVALID);
 		assert_true(err.msg[0] != '\0');
 	}
 	/* a storage is never written into a directory that holds something */
@@ -423,7 +435,8 @@ static int sample_file(const char *path, const struct stat *st, int flag, struct
 		return 0;
 	const char *name = strrchr(path, '/') + 1;
 	char dt[16] = "";
-	const char *u1 = strchr(name, '_'), *u2 = u1 ? strchr(u1 + 1, '_') : NULL, *u3 = u2 ? strchr(u2 + 1, '_') : NULL;
+	const char *u1 = strchr(name, '_'), *u2 = u1 ? strchr(u1 + 1, '_') : NULL,
+		   *u3 = u2 ? strchr(u2 + 1, '_') : NULL;
 	if (!u3 || (size_t)(u3 - u2 - 1) >= sizeof dt)
 		return 0;
 	memcpy(dt, u2 + 1, (size_t)(u3 - u2 - 1));
@@ -439,7 +452,8 @@ static int sample_file(const char *path, const struct stat *st, int flag, struct
 	arena_reset(&W.arena);
 	if (text && hl7_parse((struct str){text, len}, &W.arena, &m, &err) == RK_OK) {
 		char type[64];
-		snprintf(type, sizeof type, "%.*s^%.*s^%.*s", STR_FMT(m.msg_type), STR_FMT(m.event), STR_FMT(m.structure));
+		snprintf(type, sizeof type, "%.*s^%.*s^%.*s", STR_FMT(m.msg_type), STR_FMT(m.event),
+			 STR_FMT(m.structure));
 		if (strcmp(type, want) != 0)
 			fail_walk(path, "sample MSH-9 differs from the generator's table");
 		W.files++;

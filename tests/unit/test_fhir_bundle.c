@@ -35,9 +35,9 @@ static void done(struct parsed *p)
 	arena_free(&p->a);
 }
 
-#define OBS(subject, extra)                                                                                     \
-	"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"" \
-	subject "\"}" extra "}"
+#define OBS(subject, extra)                                                                                                      \
+	"{\"resourceType\":\"Observation\",\"status\":\"final\",\"code\":{\"text\":\"x\"},\"subject\":{\"reference\":\"" subject \
+	"\"}" extra "}"
 
 static void test_transaction_order_and_resolution(void **state)
 {
@@ -46,13 +46,14 @@ static void test_transaction_order_and_resolution(void **state)
 	parse(&p,
 	      "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
 	      "{\"request\":{\"method\":\"GET\",\"url\":\"Observation?patient=p1\"}},"
-	      "{\"fullUrl\":\"urn:uuid:o\",\"resource\":" OBS("urn:uuid:p", ",\"encounter\":{\"reference\":\"urn:uuid:e\"}")
-	      ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
-	      "{\"fullUrl\":\"urn:uuid:e\",\"resource\":{\"resourceType\":\"Encounter\",\"subject\":{\"reference\":\"urn:uuid:p\"}},"
-	      "\"request\":{\"method\":\"POST\",\"url\":\"Encounter\"}},"
-	      "{\"request\":{\"method\":\"DELETE\",\"url\":\"Condition/c1\",\"ifMatch\":\"W/\\\"3\\\"\"}},"
-	      "{\"fullUrl\":\"urn:uuid:p\",\"resource\":{\"resourceType\":\"Patient\"},\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}}"
-	      "]}",
+	      "{\"fullUrl\":\"urn:uuid:o\",\"resource\":" OBS(
+		      "urn:uuid:p",
+		      ",\"encounter\":{\"reference\":\"urn:uuid:e\"}") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
+								       "{\"fullUrl\":\"urn:uuid:e\",\"resource\":{\"resourceType\":\"Encounter\",\"subject\":{\"reference\":\"urn:uuid:p\"}},"
+								       "\"request\":{\"method\":\"POST\",\"url\":\"Encounter\"}},"
+								       "{\"request\":{\"method\":\"DELETE\",\"url\":\"Condition/c1\",\"ifMatch\":\"W/\\\"3\\\"\"}},"
+								       "{\"fullUrl\":\"urn:uuid:p\",\"resource\":{\"resourceType\":\"Patient\"},\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}}"
+								       "]}",
 	      1000);
 	assert_int_equal(p.st, RK_OK);
 	assert_int_equal(p.b.type, FHIR_BUNDLE_TRANSACTION);
@@ -69,8 +70,10 @@ static void test_transaction_order_and_resolution(void **state)
 	p.b.entries[2].id = str_c("eid");
 	assert_int_equal(fhir_bundle_resolve(&p.b, &p.b.entries[1], &p.a, &p.err), RK_OK);
 	json_t *obs = p.b.entries[1].resource;
-	assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "subject"), "reference")), "Patient/pid");
-	assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "encounter"), "reference")), "Encounter/eid");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "subject"), "reference")),
+			    "Patient/pid");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(obs, "encounter"), "reference")),
+			    "Encounter/eid");
 	done(&p);
 }
 
@@ -80,9 +83,11 @@ static void test_put_target_is_a_dependency(void **state)
 	struct parsed p;
 	parse(&p,
 	      "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
-	      "{\"resource\":" OBS("Patient/p9", "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
-	      "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p9\"},\"request\":{\"method\":\"PUT\",\"url\":\"Patient/p9\"}}"
-	      "]}",
+	      "{\"resource\":" OBS(
+		      "Patient/p9",
+		      "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
+			  "{\"resource\":{\"resourceType\":\"Patient\",\"id\":\"p9\"},\"request\":{\"method\":\"PUT\",\"url\":\"Patient/p9\"}}"
+			  "]}",
 	      1000);
 	assert_int_equal(p.st, RK_OK);
 	assert_int_equal(p.b.order[0], 1);
@@ -109,29 +114,34 @@ static void test_bundle_errors(void **state)
 	expect_error("{\"resourceType\":\"Bundle\"}", 10, RK_INVALID, "Bundle.type is required");
 	expect_error("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{},{},{}]}", 2, RK_TOO_LARGE,
 		     "3 entries; at most 2");
-	expect_error("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":\"Bundle\"}}]}", 10,
-		     RK_INVALID, "Bundle.entry[0]: a Bundle inside a Bundle");
+	expect_error(
+		"{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[{\"resource\":{\"resourceType\":\"Bundle\"}}]}",
+		10, RK_INVALID, "Bundle.entry[0]: a Bundle inside a Bundle");
 	expect_error("{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":["
 		     "{\"fullUrl\":\"urn:uuid:a\",\"request\":{\"method\":\"GET\",\"url\":\"Patient/1\"}},"
 		     "{\"fullUrl\":\"urn:uuid:a\",\"request\":{\"method\":\"GET\",\"url\":\"Patient/2\"}}]}",
 		     10, RK_INVALID, "Bundle.entry[1]: fullUrl 'urn:uuid:a' is also the fullUrl of Bundle.entry[0]");
 	expect_error("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
-		     "{\"resource\":" OBS("urn:uuid:nobody", "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}",
+		     "{\"resource\":" OBS("urn:uuid:nobody",
+					  "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}",
 		     10, RK_INVALID, "Bundle.entry[0]: reference 'urn:uuid:nobody' is not the fullUrl of any entry");
+	expect_error(
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+		"{\"fullUrl\":\"urn:uuid:a\",\"resource\":" OBS(
+			"urn:uuid:b", "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
+					  "{\"fullUrl\":\"urn:uuid:b\",\"resource\":" OBS(
+						  "urn:uuid:a",
+						  "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}",
+		10, RK_INVALID, "circle");
 	expect_error("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
-		     "{\"fullUrl\":\"urn:uuid:a\",\"resource\":" OBS("urn:uuid:b", "")
-		     ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
-		     "{\"fullUrl\":\"urn:uuid:b\",\"resource\":" OBS("urn:uuid:a", "")
-		     ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}",
-		     10, RK_INVALID, "circle");
-	expect_error("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
-		     "{\"fullUrl\":\"urn:uuid:a\",\"resource\":" OBS("urn:uuid:a", "")
-		     ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}",
+		     "{\"fullUrl\":\"urn:uuid:a\",\"resource\":" OBS(
+			     "urn:uuid:a", "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}}]}",
 		     10, RK_INVALID, "names the entry itself");
-	expect_error("{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
-		     "{\"request\":{\"method\":\"PUT\",\"url\":\"Observation/x\"},\"resource\":{\"resourceType\":\"Observation\"}},"
-		     "{\"request\":{\"method\":\"DELETE\",\"url\":\"Observation/x\"}}]}",
-		     10, RK_INVALID, "Bundle.entry[1]: Observation/x is also written by Bundle.entry[0]");
+	expect_error(
+		"{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":["
+		"{\"request\":{\"method\":\"PUT\",\"url\":\"Observation/x\"},\"resource\":{\"resourceType\":\"Observation\"}},"
+		"{\"request\":{\"method\":\"DELETE\",\"url\":\"Observation/x\"}}]}",
+		10, RK_INVALID, "Bundle.entry[1]: Observation/x is also written by Bundle.entry[0]");
 }
 
 /* Each malformed entry of a transaction fails it with a specific message. */
@@ -148,14 +158,19 @@ static void test_entry_errors(void **state)
 		{"{\"request\":{\"method\":\"PATCH\",\"url\":\"Patient/1\"}}", "'PATCH' is not supported", RK_INVALID},
 		{"{\"request\":{\"method\":\"GET\"}}", "request.url is required", RK_INVALID},
 		{"{\"request\":{\"method\":\"GET\",\"url\":\"\"}}", "request.url is empty", RK_INVALID},
-		{"{\"request\":{\"method\":\"GET\",\"url\":\"http://x/fhir/Patient/1\"}}", "relative to the FHIR base", RK_INVALID},
+		{"{\"request\":{\"method\":\"GET\",\"url\":\"http://x/fhir/Patient/1\"}}", "relative to the FHIR base",
+		 RK_INVALID},
 		{"{\"request\":{\"method\":\"GET\",\"url\":\"Foo/1\"}}", "not a FHIR R4 resource type", RK_INVALID},
 		{"{\"request\":{\"method\":\"GET\",\"url\":\"Basic/1\"}}", "not served", RK_NOT_FOUND},
 		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/a b\"}}", "not a valid resource id", RK_INVALID},
-		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1/$everything\"}}", "request.url of a GET", RK_INVALID},
-		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1/_history/x\"}}", "request.url of a GET", RK_INVALID},
-		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1/_history/2/3/4\"}}", "too many parts", RK_INVALID},
-		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1?x=y\"}}", "a query goes with a search", RK_INVALID},
+		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1/$everything\"}}", "request.url of a GET",
+		 RK_INVALID},
+		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1/_history/x\"}}", "request.url of a GET",
+		 RK_INVALID},
+		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1/_history/2/3/4\"}}", "too many parts",
+		 RK_INVALID},
+		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1?x=y\"}}", "a query goes with a search",
+		 RK_INVALID},
 		{"{\"request\":{\"method\":\"POST\",\"url\":\"Patient/1\"},\"resource\":{\"resourceType\":\"Patient\"}}",
 		 "the type alone", RK_INVALID},
 		{"{\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}}", "a POST needs the resource", RK_INVALID},
@@ -170,14 +185,19 @@ static void test_entry_errors(void **state)
 		 "ifNoneExist must be a search query", RK_INVALID},
 		{"{\"request\":{\"method\":\"POST\",\"url\":\"Patient\",\"ifNoneExist\":5},\"resource\":{\"resourceType\":\"Patient\"}}",
 		 "ifNoneExist must be a search query", RK_INVALID},
-		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1\",\"ifNoneMatch\":\"x\"}}", "ifNoneMatch", RK_INVALID},
-		{"{\"request\":{\"method\":\"DELETE\",\"url\":\"Patient/1\",\"ifMatch\":\"W/\\\"x\\\"\"}}", "version ETag", RK_INVALID},
-		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1\",\"ifMatch\":\"1\"}}", "goes with PUT or DELETE", RK_INVALID},
-		{"{\"fullUrl\":5,\"request\":{\"method\":\"GET\",\"url\":\"Patient/1\"}}", "fullUrl must be", RK_INVALID},
+		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1\",\"ifNoneMatch\":\"x\"}}", "ifNoneMatch",
+		 RK_INVALID},
+		{"{\"request\":{\"method\":\"DELETE\",\"url\":\"Patient/1\",\"ifMatch\":\"W/\\\"x\\\"\"}}",
+		 "version ETag", RK_INVALID},
+		{"{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1\",\"ifMatch\":\"1\"}}",
+		 "goes with PUT or DELETE", RK_INVALID},
+		{"{\"fullUrl\":5,\"request\":{\"method\":\"GET\",\"url\":\"Patient/1\"}}", "fullUrl must be",
+		 RK_INVALID},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char json[1024];
-		snprintf(json, sizeof json, "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[%s]}", cases[i].entry);
+		snprintf(json, sizeof json, "{\"resourceType\":\"Bundle\",\"type\":\"transaction\",\"entry\":[%s]}",
+			 cases[i].entry);
 		struct parsed p;
 		parse(&p, json, 10);
 		assert_int_equal(p.st, cases[i].st);
@@ -185,7 +205,8 @@ static void test_entry_errors(void **state)
 			fail_msg("case %zu: '%s' does not name the entry and say '%s'", i, p.err.msg, cases[i].msg);
 		done(&p);
 		/* in a batch the same entry is set aside with the same reason */
-		snprintf(json, sizeof json, "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[%s]}", cases[i].entry);
+		snprintf(json, sizeof json, "{\"resourceType\":\"Bundle\",\"type\":\"batch\",\"entry\":[%s]}",
+			 cases[i].entry);
 		parse(&p, json, 10);
 		assert_int_equal(p.st, RK_OK);
 		assert_non_null(p.b.entries[0].err);
@@ -203,8 +224,8 @@ static void test_batch_entries_are_independent(void **state)
 	      "{\"request\":{\"method\":\"GET\",\"url\":\"Patient/1/_history/2\"}},"
 	      "{\"fullUrl\":\"urn:uuid:p\",\"resource\":{\"resourceType\":\"Patient\"},\"request\":{\"method\":\"POST\",\"url\":\"Patient\"}},"
 	      "{\"resource\":" OBS("urn:uuid:p", "") ",\"request\":{\"method\":\"POST\",\"url\":\"Observation\"}},"
-	      "{\"request\":{\"method\":\"GET\",\"url\":\"Observation\"}}"
-	      "]}",
+						     "{\"request\":{\"method\":\"GET\",\"url\":\"Observation\"}}"
+						     "]}",
 	      10);
 	assert_int_equal(p.st, RK_OK);
 	assert_null(p.b.entries[0].err);

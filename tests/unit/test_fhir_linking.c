@@ -21,9 +21,9 @@ static json_t *patient(const char *kanji, const char *kana_family, const char *k
 		       const char *gender, const char *postal, const char *addr)
 {
 	json_t *p = json_pack("{s:s, s:[{s:[{s:s, s:s}], s:s, s:[s]}, {s:[{s:s, s:s}], s:s, s:[s]}]}", "resourceType",
-			      "Patient", "name", "extension", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", "IDE", "family",
-			      kanji, "given", "花子", "extension", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", "SYL",
-			      "family", kana_family, "given", kana_given);
+			      "Patient", "name", "extension", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", "IDE",
+			      "family", kanji, "given", "花子", "extension", "url", JP_NAME_REPRESENTATION_EXT,
+			      "valueCode", "SYL", "family", kana_family, "given", kana_given);
 	assert_non_null(p);
 	if (birth)
 		json_object_set_new(p, "birthDate", json_string(birth));
@@ -82,7 +82,9 @@ static void test_address_features(void **state)
 {
 	(void)state;
 	struct linking_features f;
-	features(patient("湯浅", "ユアサ", "ハナコ", "1948-07-15", "female", "390-0811", "長野県松本市中央１丁目 2番3号"), &f);
+	features(patient("湯浅", "ユアサ", "ハナコ", "1948-07-15", "female", "390-0811",
+			 "長野県松本市中央１丁目 2番3号"),
+		 &f);
 	assert_string_equal(f.postal, "3900811");
 	assert_string_equal(f.address, "長野県松本市中央1丁目2番3号");
 }
@@ -128,9 +130,15 @@ static void test_scoped_consent(void **state)
 	const char *S = "2011000011", *F = "2011000029", *O = "2011100018";
 	const char *reg[] = {S, F};
 	const char *scope_f[] = {F};
-	struct consent_fact star = {.id = "c1", .kind = CONSENT_INDIVIDUAL, .active = true, .start = 0, .end = INT64_MAX,
-				    .source_facility = S, .viewer_facility = "*"};
-	struct access_patient p = {.regional_id = "1", .registered = reg, .n_registered = 2, .consents = &star, .n_consents = 1};
+	struct consent_fact star = {.id = "c1",
+				    .kind = CONSENT_INDIVIDUAL,
+				    .active = true,
+				    .start = 0,
+				    .end = INT64_MAX,
+				    .source_facility = S,
+				    .viewer_facility = "*"};
+	struct access_patient p = {
+		.regional_id = "1", .registered = reg, .n_registered = 2, .consents = &star, .n_consents = 1};
 	struct access_principal at_f = {.role = ROLE_DOCTOR, .facility = F, .account = "dr"};
 	assert_true(access_decide(&at_f, &p, S, CAT_CONDITION, NULL, 1000).permit);
 	star.scoped = true; /* given under F's old ID: S is not in its scope */
@@ -148,17 +156,36 @@ static void test_scoped_consent(void **state)
 	fs.viewer_facility = "*";
 	assert_false(access_decide(&at_s, &p, F, CAT_CONDITION, NULL, 1000).permit);
 	/* a refusal is never scoped: it follows the whole person */
-	struct consent_fact refusal = {.id = "r", .kind = CONSENT_REFUSAL, .active = true, .start = 0, .end = INT64_MAX,
-				       .source_facility = "", .viewer_facility = "*", .scoped = true, .scope = scope_f, .n_scope = 1};
-	struct consent_fact both[] = {refusal, {.id = "c2", .kind = CONSENT_INDIVIDUAL, .active = true, .start = 0,
-						.end = INT64_MAX, .source_facility = S, .viewer_facility = O}};
+	struct consent_fact refusal = {.id = "r",
+				       .kind = CONSENT_REFUSAL,
+				       .active = true,
+				       .start = 0,
+				       .end = INT64_MAX,
+				       .source_facility = "",
+				       .viewer_facility = "*",
+				       .scoped = true,
+				       .scope = scope_f,
+				       .n_scope = 1};
+	struct consent_fact both[] = {refusal,
+				      {.id = "c2",
+				       .kind = CONSENT_INDIVIDUAL,
+				       .active = true,
+				       .start = 0,
+				       .end = INT64_MAX,
+				       .source_facility = S,
+				       .viewer_facility = O}};
 	p.consents = both;
 	p.n_consents = 2;
 	struct access_principal at_o = {.role = ROLE_DOCTOR, .facility = O, .account = "dr"};
 	assert_int_equal(access_decide(&at_o, &p, S, CAT_CONDITION, NULL, 1000).reason, REASON_REFUSED);
 	/* comprehensive consent and care team: scoped memberships open only their scope */
-	struct consent_fact comp = {.id = "k", .kind = CONSENT_COMPREHENSIVE, .active = true, .start = 0, .end = INT64_MAX,
-				    .source_facility = "", .viewer_facility = "*"};
+	struct consent_fact comp = {.id = "k",
+				    .kind = CONSENT_COMPREHENSIVE,
+				    .active = true,
+				    .start = 0,
+				    .end = INT64_MAX,
+				    .source_facility = "",
+				    .viewer_facility = "*"};
 	struct team_fact team = {.facility = O, .account = "", .active = true, .start = 0, .end = INT64_MAX};
 	p.consents = &comp;
 	p.n_consents = 1;
@@ -175,10 +202,8 @@ static void test_scoped_consent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kana_forms_share_a_key),
-		cmocka_unit_test(test_missing_fields_give_no_key),
-		cmocka_unit_test(test_address_features),
-		cmocka_unit_test(test_scores),
+		cmocka_unit_test(test_kana_forms_share_a_key), cmocka_unit_test(test_missing_fields_give_no_key),
+		cmocka_unit_test(test_address_features),       cmocka_unit_test(test_scores),
 		cmocka_unit_test(test_scoped_consent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

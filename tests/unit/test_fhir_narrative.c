@@ -19,9 +19,9 @@
 #include "fhir/types.h"
 #include "fhir/validate.h"
 
-#define NS "http://www.w3.org/1999/xhtml"
+#define NS        "http://www.w3.org/1999/xhtml"
 #define DIV(body) "<div xmlns=\"" NS "\">" body "</div>"
-#define WHERE "Patient.text.div"
+#define WHERE     "Patient.text.div"
 
 static void accepted(const char *div)
 {
@@ -97,7 +97,8 @@ static void test_active_content_refused(void **state)
 	refused(DIV("<blockquote cite=\"javascript:x\">q</blockquote>"), "URL scheme 'javascript:'");
 	refused(DIV("<iframe src=\"https://evil.example/\"></iframe>"), "element <iframe> is not allowed");
 	refused(DIV("<frameset></frameset>"), "element <frameset> is not allowed");
-	refused(DIV("<form action=\"https://evil.example/\"><input name=\"pw\"/></form>"), "element <form> is not allowed");
+	refused(DIV("<form action=\"https://evil.example/\"><input name=\"pw\"/></form>"),
+		"element <form> is not allowed");
 	refused(DIV("<p><input type=\"text\"/></p>"), "element <input> is not allowed");
 	refused(DIV("<object data=\"x.swf\"></object>"), "element <object> is not allowed");
 	refused(DIV("<embed src=\"x.swf\"/>"), "element <embed> is not allowed");
@@ -125,7 +126,8 @@ static void test_active_content_refused(void **state)
 static void test_dtd_and_entities_refused(void **state)
 {
 	(void)state;
-	refused("<!DOCTYPE div SYSTEM \"file:///etc/passwd\"><div xmlns=\"" NS "\">x</div>", "a DOCTYPE is not allowed");
+	refused("<!DOCTYPE div SYSTEM \"file:///etc/passwd\"><div xmlns=\"" NS "\">x</div>",
+		"a DOCTYPE is not allowed");
 	refused("<!DOCTYPE div [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><div xmlns=\"" NS "\">&xxe;</div>",
 		"a DOCTYPE is not allowed");
 	refused("<!DOCTYPE div [<!ENTITY xxe SYSTEM \"http://127.0.0.1:1/x\">]><div xmlns=\"" NS "\">&xxe;</div>",

@@ -190,12 +190,9 @@ static void test_too_many_values(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_kinds_and_modifiers),
-		cmocka_unit_test(test_escapes),
-		cmocka_unit_test(test_controls_and_canonical),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_lenient),
+		cmocka_unit_test(test_defaults),        cmocka_unit_test(test_kinds_and_modifiers),
+		cmocka_unit_test(test_escapes),         cmocka_unit_test(test_controls_and_canonical),
+		cmocka_unit_test(test_errors),          cmocka_unit_test(test_lenient),
 		cmocka_unit_test(test_too_many_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,9 +45,9 @@ static void test_primitives(void **state)
 {
 	(void)state;
 	static const char *const prims[] = {
-		"base64Binary", "boolean", "canonical", "code", "date", "dateTime", "decimal", "id", "instant",
-		"integer", "markdown", "oid", "positiveInt", "string", "time", "unsignedInt", "uri", "url",
-		"uuid", "xhtml",
+		"base64Binary", "boolean",     "canonical", "code",     "date", "dateTime",    "decimal",
+		"id",           "instant",     "integer",   "markdown", "oid",  "positiveInt", "string",
+		"time",         "unsignedInt", "uri",       "url",      "uuid", "xhtml",
 	};
 	for (size_t i = 0; i < sizeof prims / sizeof prims[0]; i++)
 		assert_true(fhir_is_primitive(prims[i]));

@@ -73,22 +73,22 @@ static enum rk_status parse_n(struct fx *f, const char *s, size_t n)
 	return hl7_parse((struct str){s, n}, &f->a, &f->m, &f->err);
 }
 
-#define EXPECT_STR(got, want)                                                                                  \
-	do {                                                                                                   \
-		struct str g_ = (got);                                                                         \
-		if (!str_eq_c(g_, want))                                                                       \
-			fail_msg("got '%.*s', want '%s' (line %d)", (int)g_.len, g_.ptr ? g_.ptr : "", want,   \
-				 __LINE__);                                                                    \
+#define EXPECT_STR(got, want)                                                                                \
+	do {                                                                                                 \
+		struct str g_ = (got);                                                                       \
+		if (!str_eq_c(g_, want))                                                                     \
+			fail_msg("got '%.*s', want '%s' (line %d)", (int)g_.len, g_.ptr ? g_.ptr : "", want, \
+				 __LINE__);                                                                  \
 	} while (0)
 
-#define EXPECT_FAIL(f, call, st, needle)                                                                       \
-	do {                                                                                                   \
-		enum rk_status s_ = (call);                                                                    \
-		if (s_ != (st))                                                                                \
-			fail_msg("status %s, want %s (%s) line %d", rk_status_name(s_), rk_status_name(st),    \
-				 (f)->err.msg, __LINE__);                                                      \
-		if (!strstr((f)->err.msg, needle))                                                             \
-			fail_msg("message '%s' lacks '%s' (line %d)", (f)->err.msg, needle, __LINE__);         \
+#define EXPECT_FAIL(f, call, st, needle)                                                                    \
+	do {                                                                                                \
+		enum rk_status s_ = (call);                                                                 \
+		if (s_ != (st))                                                                             \
+			fail_msg("status %s, want %s (%s) line %d", rk_status_name(s_), rk_status_name(st), \
+				 (f)->err.msg, __LINE__);                                                   \
+		if (!strstr((f)->err.msg, needle))                                                          \
+			fail_msg("message '%s' lacks '%s' (line %d)", (f)->err.msg, needle, __LINE__);      \
 	} while (0)
 
 static const char *ADT = "MSH|^~\\&|HIS|HOSP|RENKEI|REGION|20240401093000||ADT^A08^ADT_A01|CTRL-1|P|2.5\r"
@@ -195,8 +195,9 @@ static void test_terminators(void **state)
 	assert_int_equal(parse(f, "MSH|^~\\&|A\rPID|1\rMSH\r"), RK_OK);
 	assert_int_equal(hl7_seg_count(&f->m, "MSH"), 2);
 	/* UTF-8 with a byte order mark */
-	assert_int_equal(parse(f, "\xEF\xBB\xBFMSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||UNICODE UTF-8\rPID|1||||山田^太郎\r"),
-			 RK_OK);
+	assert_int_equal(
+		parse(f, "\xEF\xBB\xBFMSH|^~\\&|A||||||ADT^A01|1|P|2.5||||||UNICODE UTF-8\rPID|1||||山田^太郎\r"),
+		RK_OK);
 	assert_int_equal(f->m.charset, HL7_UTF8);
 	EXPECT_STR(hl7_get(&f->m, hl7_seg(&f->m, "PID", 0), 5, 0, 1, 0), "山田");
 }
@@ -277,15 +278,9 @@ static void test_escapes(void **state)
 	struct {
 		const char *in, *why;
 	} bad[] = {
-		{"abc\\F", "unterminated"},
-		{"a\\\\b", "empty"},
-		{"\\Q\\", "unknown"},
-		{"\\FF\\", "unknown"},
-		{"\\X4\\", "unknown"},
-		{"\\XZZ\\", "unknown"},
-		{"\\XFF\\", "UTF-8"},
-		{"\\X00\\", "UTF-8"},
-		{"C:\\path\\x", "unknown"},
+		{"abc\\F", "unterminated"}, {"a\\\\b", "empty"},   {"\\Q\\", "unknown"},
+		{"\\FF\\", "unknown"},      {"\\X4\\", "unknown"}, {"\\XZZ\\", "unknown"},
+		{"\\XFF\\", "UTF-8"},       {"\\X00\\", "UTF-8"},  {"C:\\path\\x", "unknown"},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		rk_err_clear(&f->err);
@@ -392,10 +387,11 @@ static void test_iso2022jp_decode(void **state)
 	struct fx *f = *state;
 	/* 山田^太郎 with separators inside JIS bytes ('|' 0x7C, '^' 0x5E, '~' 0x7E,
 	 * '&' 0x26, '\\' 0x5C would all collide if split before decoding). */
-	const char *msg = JMSH "PID|1||||\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B~\x1b$B%d%^%@\x1b(B||\x1b$B!|!^!~!&!\\\x1b(B\r"
-			       "NTE|1||\x1b$B-!-_\x1b(B\x1b(I\x31\x1b(B\x1b$(D\x30\x21\x1b(B \x1b(J\\x\x1b(B\r"
-			       "NTE|2||\x1b$B%+\r" /* ESC ( B forgotten before CR */
-			       "NTE|3||ok\r";
+	const char *msg =
+		JMSH "PID|1||||\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B~\x1b$B%d%^%@\x1b(B||\x1b$B!|!^!~!&!\\\x1b(B\r"
+		     "NTE|1||\x1b$B-!-_\x1b(B\x1b(I\x31\x1b(B\x1b$(D\x30\x21\x1b(B \x1b(J\\x\x1b(B\r"
+		     "NTE|2||\x1b$B%+\r" /* ESC ( B forgotten before CR */
+		     "NTE|3||ok\r";
 	assert_int_equal(parse(f, msg), RK_OK);
 	assert_int_equal(f->m.charset, HL7_ISO2022JP);
 	assert_int_equal(f->m.nseg, 5);
@@ -434,9 +430,20 @@ static void test_iso2022jp_roundtrip(void **state)
 {
 	struct fx *f = *state;
 	const char *names[] = {
-		"山田^太郎~ヤマダ^タロウ", "髙橋", "渡邉^美智子", "斎藤^一二三", "ＡＢＣ１２３０９",
-		"カ゛ヴァ・ィーヶ", "ぁぃぅぇぉっゃゅょゎ", "静岡県静岡市登呂１－３－５", "①②⑳㎎㍻№", "―‐／＼｜",
-		"鷗外", "", "ASCII only", "混在mix１2３",
+		"山田^太郎~ヤマダ^タロウ",
+		"髙橋",
+		"渡邉^美智子",
+		"斎藤^一二三",
+		"ＡＢＣ１２３０９",
+		"カ゛ヴァ・ィーヶ",
+		"ぁぃぅぇぉっゃゅょゎ",
+		"静岡県静岡市登呂１－３－５",
+		"①②⑳㎎㍻№",
+		"―‐／＼｜",
+		"鷗外",
+		"",
+		"ASCII only",
+		"混在mix１2３",
 	};
 	/* 髙 (IBM extension) and 鷗 (JIS X 0212) have no JIS X 0208 form */
 	const bool encodable[] = {true, false, true, true, true, true, true, true, true, true, false, true, true, true};

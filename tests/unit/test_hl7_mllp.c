@@ -159,19 +159,35 @@ static void test_oversized(void **state)
 	struct got g = {.fail_at = -1};
 	struct rk_err err;
 	/* exactly 16 bytes is fine, in one read and across reads */
-	assert_int_equal(mllp_feed(&d, "\x0b" "0123456789abcdef\x1c\r", 19, on_frame, &g, NULL), RK_OK);
-	assert_int_equal(mllp_feed(&d, "\x0b" "01234567", 9, on_frame, &g, NULL), RK_OK);
+	assert_int_equal(mllp_feed(&d,
+				   "\x0b"
+				   "0123456789abcdef\x1c\r",
+				   19, on_frame, &g, NULL),
+			 RK_OK);
+	assert_int_equal(mllp_feed(&d,
+				   "\x0b"
+				   "01234567",
+				   9, on_frame, &g, NULL),
+			 RK_OK);
 	assert_int_equal(mllp_feed(&d, "89abcdef", 8, on_frame, &g, NULL), RK_OK);
 	assert_int_equal(mllp_feed(&d, "\x1c\r", 2, on_frame, &g, NULL), RK_OK);
 	assert_int_equal(g.n, 2);
 	assert_int_equal(g.lens[1], 16);
 	/* 17 bytes fails, whether or not its end has arrived */
 	rk_err_clear(&err);
-	assert_int_equal(mllp_feed(&d, "\x0b" "0123456789abcdefg", 18, on_frame, &g, &err), RK_TOO_LARGE);
+	assert_int_equal(mllp_feed(&d,
+				   "\x0b"
+				   "0123456789abcdefg",
+				   18, on_frame, &g, &err),
+			 RK_TOO_LARGE);
 	assert_non_null(strstr(err.msg, "longer than 16 bytes"));
 	mllp_reset(&d);
 	rk_err_clear(&err);
-	assert_int_equal(mllp_feed(&d, "\x0b" "0123456789", 11, on_frame, &g, &err), RK_OK);
+	assert_int_equal(mllp_feed(&d,
+				   "\x0b"
+				   "0123456789",
+				   11, on_frame, &g, &err),
+			 RK_OK);
 	assert_int_equal(mllp_feed(&d, "abcdefg\x1c\r", 9, on_frame, &g, &err), RK_TOO_LARGE);
 	mllp_free(&d);
 
@@ -211,7 +227,13 @@ static void test_unfinished_and_callback(void **state)
 	mllp_reset(&d);
 	assert_false(mllp_in_frame(&d));
 	/* the callback's failure stops the feed and is returned */
-	assert_int_equal(mllp_feed(&d, "\x0b" "a\x1c\r\x0b" "b\x1c\r\x0b" "c\x1c\r", 12, on_frame, &g, &err), RK_DB);
+	assert_int_equal(mllp_feed(&d,
+				   "\x0b"
+				   "a\x1c\r\x0b"
+				   "b\x1c\r\x0b"
+				   "c\x1c\r",
+				   12, on_frame, &g, &err),
+			 RK_DB);
 	assert_string_equal(err.msg, "store failed");
 	assert_int_equal(g.n, 1);
 	mllp_free(&d);

@@ -17,9 +17,9 @@
 #include "hl7/hl7.h"
 #include "ingest/quarantine.h"
 
-#define MSG                                                                                                           \
-	"MSH|^~\\&|HIS|2011000011|GW|RCV|20240401100000||OUL^R22^OUL_R22|Q1|P|2.5\r"                                  \
-	"PID|0001||7000001^^^^PI||試験^花子^^^^^L^I~シケン^ハナコ^^^^^L^P||19600101|F\r"                                 \
+#define MSG                                                                                        \
+	"MSH|^~\\&|HIS|2011000011|GW|RCV|20240401100000||OUL^R22^OUL_R22|Q1|P|2.5\r"               \
+	"PID|0001||7000001^^^^PI||試験^花子^^^^^L^I~シケン^ハナコ^^^^^L^P||19600101|F\r" \
 	"OBX|1|NM|3A010000002327101^総蛋白^JC10||7x2|g/dL\r"
 
 static void test_utf8_message(void **state)

@@ -93,8 +93,12 @@ static enum rk_status run_in(struct run *t, const char *text, size_t len, const 
 	t->rc = hl7_parse((struct str){text, len}, &t->a, &t->m, &t->err);
 	if (t->rc != RK_OK)
 		return t->rc;
-	struct v2map_input in = {.facility_code = str_c(FAC), .data_type = str_c(dt), .patient_id = str_c(pidv),
-				 .date = str_c(date), .order_no = str_c(order), .meta_source = str_c(SRC)};
+	struct v2map_input in = {.facility_code = str_c(FAC),
+				 .data_type = str_c(dt),
+				 .patient_id = str_c(pidv),
+				 .date = str_c(date),
+				 .order_no = str_c(order),
+				 .meta_source = str_c(SRC)};
 	t->rc = v2map_message(&t->m, &in, &t->a, &t->r, &t->err);
 	return t->rc;
 }
@@ -152,14 +156,16 @@ static void check_common(struct run *t)
 	const struct fhir_resource_def *pd = fhir_resource_find("Patient", 7);
 	if (fhir_validate(pd, t->r.patient, NULL, NULL, &err) != RK_OK)
 		fail_msg("Patient invalid: %s at %s", err.msg, err.where);
-	assert_string_equal(s_at(t->r.patient, "id"), FAC "-" "00012345");
+	assert_string_equal(s_at(t->r.patient, "id"), FAC "-"
+							  "00012345");
 	for (size_t i = 0; i < t->r.n; i++) {
 		json_t *b = t->r.res[i].body;
 		assert_string_equal(s_at(b, "resourceType"), t->r.res[i].type);
 		assert_true(str_eq_c(t->r.res[i].id, s_at(b, "id")));
 		assert_true(t->r.res[i].id.len <= 64 && fhir_id_valid(t->r.res[i].id));
 		assert_string_equal(s_at(b, "meta.source"), SRC);
-		const char *pref = s_at(b, "subject.reference") ? s_at(b, "subject.reference") : s_at(b, "patient.reference");
+		const char *pref =
+			s_at(b, "subject.reference") ? s_at(b, "subject.reference") : s_at(b, "patient.reference");
 		assert_non_null(pref);
 		assert_string_equal(pref, "Patient/" FAC "-00012345");
 		const struct fhir_resource_def *d = fhir_resource_find(t->r.res[i].type, strlen(t->r.res[i].type));
@@ -206,8 +212,8 @@ static void build_adt00(void)
 	pid("00012345");
 	seg("OBX", 1, "1", 2, "NM", 3, "9N001000000000001^身長^JC10", 5, "158.2", 6, "cm^cm^ISO+", 11, "F", 0);
 	seg("OBX", 1, "2", 2, "NM", 3, "9N006000000000001^体重^JC10", 5, "51.5", 6, "kg^kg^ISO+", 11, "F", 0);
-	seg("AL1", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "110626901^パンスポリンＴ錠１００^HOT9", 4, "SV^重度^HL70128", 5,
-	    "発疹", 6, "20200301", 0);
+	seg("AL1", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "110626901^パンスポリンＴ錠１００^HOT9", 4,
+	    "SV^重度^HL70128", 5, "発疹", 6, "20200301", 0);
 	seg("IN1", 1, "1", 2, "67^国民健康保険退職者^JHSD0001", 0);
 }
 
@@ -288,7 +294,8 @@ static void test_encounters(void **state)
 	msh("ADT^A01^ADT_A01");
 	seg("EVN", 2, "20240401100000", 0);
 	pid("00012345");
-	seg("PV1", 1, "0001", 2, "I", 3, "3W^305^2^^^N", 7, "D001^信州^一郎^^^^^^^L^^^^^I", 19, "V0099", 44, "202404011000", 0);
+	seg("PV1", 1, "0001", 2, "I", 3, "3W^305^2^^^N", 7, "D001^信州^一郎^^^^^^^L^^^^^I", 19, "V0099", 44,
+	    "202404011000", 0);
 	struct run t;
 	assert_int_equal(run(&t, "ADT-22", ""), RK_OK);
 	check_common(&t);
@@ -346,9 +353,10 @@ static void test_adt61(void **state)
 	msh("ADT^A60^ADT_A60");
 	seg("EVN", 2, "20240401", 0);
 	pid("00012345");
-	seg("IAM", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "103299401^ノルバスク錠５ｍｇ^HOT9", 4, "MO^中等度^HL70128", 5,
-	    "浮腫", 6, "A^追加^HL70323", 11, "20230710", 0);
-	seg("IAM", 1, "2", 2, "FA^食物アレルギー^HL70127", 3, "F001^そば^99XYZ", 4, "SV^重度^HL70128", 6, "A", 12, "小児期", 0);
+	seg("IAM", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "103299401^ノルバスク錠５ｍｇ^HOT9", 4,
+	    "MO^中等度^HL70128", 5, "浮腫", 6, "A^追加^HL70323", 11, "20230710", 0);
+	seg("IAM", 1, "2", 2, "FA^食物アレルギー^HL70127", 3, "F001^そば^99XYZ", 4, "SV^重度^HL70128", 6, "A", 12,
+	    "小児期", 0);
 	struct run t;
 	assert_int_equal(run(&t, "ADT-61", ""), RK_OK);
 	check_common(&t);
@@ -376,7 +384,8 @@ static void test_ppr01(void **state)
 	msh("PPR^ZD1^PPR_ZD1");
 	pid("00012345");
 	seg("PRB", 1, "AD", 2, "20240401", 3, "20087549^２型糖尿病^MDCDX2", 4, "P0001", 7, "20240401", 10,
-	    "E11.9^^I10^O^外来時^JHSD0004", 14, "N^回復せず^HL70241", 16, "20230105", 17, "２型糖尿病", 18, "1^主診断^JHSD0007", 0);
+	    "E11.9^^I10^O^外来時^JHSD0004", 14, "N^回復せず^HL70241", 16, "20230105", 17, "２型糖尿病", 18,
+	    "1^主診断^JHSD0007", 0);
 	seg("ZPR", 2, "20087549^２型糖尿病^MDCDX2", 5, "BA0Q^２型糖尿病^MDCDX2", 0);
 	seg("ORC", 1, "NW", 2, "DX0001", 12, "D001^信州^一郎", 0);
 	struct run t;
@@ -412,7 +421,8 @@ static void build_omp01(const char *control, const char *hot9)
 	seg("ORC", 1, control, 2, "RX0001", 4, "1", 9, "20240401103000", 10, "N01^入力^花子", 12, "D001^信州^一郎", 0);
 	char f2[64];
 	snprintf(f2, sizeof f2, "%s^ノルバスク錠５ｍｇ^HOT9", hot9);
-	seg("RXE", 2, f2, 3, "1", 5, "TAB^錠^MR9P", 10, "14", 11, "TAB^錠^MR9P", 19, "1^TAB&錠&MR9P", 21, "OHO^院外処方^MR9P", 0);
+	seg("RXE", 2, f2, 3, "1", 5, "TAB^錠^MR9P", 10, "14", 11, "TAB^錠^MR9P", 19, "1^TAB&錠&MR9P", 21,
+	    "OHO^院外処方^MR9P", 0);
 	seg("TQ1", 1, "1", 3, "1011000400000000&内服・経口・１日１回朝食後&JAMISDP01", 6, "14^d", 7, "20240401", 0);
 	seg("RXR", 1, "PO^口^HL70162", 0);
 }
@@ -498,7 +508,8 @@ static void test_omp02(void **state)
 	assert_string_equal(s_at(m, "dosageInstruction[0].route.coding[0].code"), "IV");
 	assert_string_equal(s_at(m, "dosageInstruction[0].doseAndRate[0].doseQuantity.code"), "VIA");
 	assert_float_equal(n_at(m, "dosageInstruction[0].doseAndRate[0].rateQuantity.value"), 100, 0);
-	assert_string_equal(s_at(m, "dosageInstruction[0].timing.repeat.boundsPeriod.end"), "2024-04-02T15:00:00+09:00");
+	assert_string_equal(s_at(m, "dosageInstruction[0].timing.repeat.boundsPeriod.end"),
+			    "2024-04-02T15:00:00+09:00");
 	done(&t);
 }
 
@@ -510,8 +521,8 @@ static void test_omp12(void **state)
 	msh("RAS^O17^RAS_O17");
 	pid("00012345");
 	seg("ORC", 1, "NW", 2, "INJ0001", 0);
-	seg("RXA", 1, "0", 2, "1", 3, "20240402100500", 4, "20240402150000", 5, "111073903^ロセフィン静注用１ｇ^HOT9", 6, "1", 7,
-	    "VIA^瓶^MR9P", 9, "^左手に実施^99IC2", 10, "N02^看護^次郎", 20, "CP", 0);
+	seg("RXA", 1, "0", 2, "1", 3, "20240402100500", 4, "20240402150000", 5, "111073903^ロセフィン静注用１ｇ^HOT9",
+	    6, "1", 7, "VIA^瓶^MR9P", 9, "^左手に実施^99IC2", 10, "N02^看護^次郎", 20, "CP", 0);
 	seg("RXR", 1, "IV^静脈内^HL70162", 0);
 	struct run t;
 	assert_int_equal(run(&t, "", ""), RK_OK);
@@ -537,13 +548,15 @@ static void build_oml11(const char *value, const char *code)
 	msh("OUL^R22^OUL_R22");
 	pid("00012345");
 	seg("SPM", 1, "1", 2, "SP0001", 4, "023^血清^JC10", 0);
-	seg("OBR", 1, "1", 2, "LB0001", 3, "SP0001", 4, "E001^生化学^99O03", 7, "20240401090000", 22, "20240401113000", 25, "F", 0);
+	seg("OBR", 1, "1", 2, "LB0001", 3, "SP0001", 4, "E001^生化学^99O03", 7, "20240401090000", 22, "20240401113000",
+	    25, "F", 0);
 	seg("ORC", 1, "SC", 2, "LB0001", 5, "CM", 0);
 	char f3[64];
 	snprintf(f3, sizeof f3, "%s^HbA1c(NGSP)^JC10", code);
-	seg("OBX", 1, "1", 2, "NM", 3, f3, 5, value, 6, "%^%^ISO+", 7, "4.9-6.0", 8, "H", 11, "F", 14, "20240401090000", 0);
-	seg("OBX", 1, "2", 2, "NM", 3, "3F077000002327101^LDLコレステロール^JC10", 5, "58", 6, "mg/dL^mg/dL^ISO+", 7, "65-163",
-	    8, "L", 11, "F", 0);
+	seg("OBX", 1, "1", 2, "NM", 3, f3, 5, value, 6, "%^%^ISO+", 7, "4.9-6.0", 8, "H", 11, "F", 14, "20240401090000",
+	    0);
+	seg("OBX", 1, "2", 2, "NM", 3, "3F077000002327101^LDLコレステロール^JC10", 5, "58", 6, "mg/dL^mg/dL^ISO+", 7,
+	    "65-163", 8, "L", 11, "F", 0);
 }
 
 static void test_oml11(void **state)
@@ -701,12 +714,14 @@ static void test_ids_and_warnings(void **state)
 	build_omp01("NW", "103299401");
 	struct run t;
 	/* the folder's patient wins over PID-3, with a warning */
-	assert_int_equal(run_in(&t, msgbuf, strlen(msgbuf), "OMP-01", "9999013", "20240401",
-				"123456789012345678901234567890"), RK_OK);
+	assert_int_equal(
+		run_in(&t, msgbuf, strlen(msgbuf), "OMP-01", "9999013", "20240401", "123456789012345678901234567890"),
+		RK_OK);
 	assert_true(str_eq_c(t.r.patient_id, "9999013"));
 	assert_string_equal(s_at(t.r.patient, "id"), FAC "-9999013");
 	assert_int_equal(t.r.nwarn, 1);
-	assert_non_null(strstr(t.r.warnings[0], "PID-3 (00012345) differs from the storage folder's patient (9999013)"));
+	assert_non_null(
+		strstr(t.r.warnings[0], "PID-3 (00012345) differs from the storage folder's patient (9999013)"));
 	/* long order number: the hashed id form, stable */
 	const char *id = s_at(res_of(&t, "MedicationRequest", 0), "id");
 	assert_true(strlen(id) <= 64);
@@ -716,8 +731,9 @@ static void test_ids_and_warnings(void **state)
 	char first[80];
 	snprintf(first, sizeof first, "%s", id);
 	done(&t);
-	assert_int_equal(run_in(&t, msgbuf, strlen(msgbuf), "OMP-01", "9999013", "20240401",
-				"123456789012345678901234567890"), RK_OK);
+	assert_int_equal(
+		run_in(&t, msgbuf, strlen(msgbuf), "OMP-01", "9999013", "20240401", "123456789012345678901234567890"),
+		RK_OK);
 	assert_string_equal(s_at(res_of(&t, "MedicationRequest", 0), "id"), first);
 	done(&t);
 	const char *const *names;
@@ -781,9 +797,8 @@ static bool has_code(struct run *t, const char *type, const char *path, const ch
 		json_t *cc = at(t->r.res[i].body, path);
 		size_t k;
 		json_t *c;
-		json_array_foreach(json_object_get(cc, "coding"), k, c)
-		if (strcmp(json_string_value(json_object_get(c, "code")), code) == 0)
-			return true;
+		json_array_foreach(json_object_get(cc, "coding"), k,
+				   c) if (strcmp(json_string_value(json_object_get(c, "code")), code) == 0) return true;
 	}
 	return false;
 }
@@ -842,7 +857,9 @@ static void check_omp01(struct run *t)
 	assert_true(has_code(t, "MedicationRequest", "medicationCodeableConcept", "110626901"));
 	assert_true(has_code(t, "MedicationRequest", "medicationCodeableConcept", "100607002"));
 	assert_true(has_code(t, "MedicationRequest", "dosageInstruction[0].timing.code", "1013044400000000"));
-	assert_float_equal(n_at(res_of(t, "MedicationRequest", 2), "dosageInstruction[0].doseAndRate[0].doseQuantity.value"), 50, 0);
+	assert_float_equal(
+		n_at(res_of(t, "MedicationRequest", 2), "dosageInstruction[0].doseAndRate[0].doseQuantity.value"), 50,
+		0);
 }
 
 static void check_omp02(struct run *t)
@@ -891,15 +908,21 @@ static void test_sample(void **state)
 	/* the known oddities: a folder of garbage segments (an empty RXA), a 2-byte file */
 	struct run t;
 	char *text;
-	assert_int_equal(map_sample(&t, "000/000/0000001/20000401/OMP-11/0000001_20000401_OMP-11_123456789012345_20110701113813225_01_1",
-				    &text),
-			 RK_INVALID);
+	assert_int_equal(
+		map_sample(
+			&t,
+			"000/000/0000001/20000401/OMP-11/0000001_20000401_OMP-11_123456789012345_20110701113813225_01_1",
+			&text),
+		RK_INVALID);
 	assert_non_null(strstr(t.err.msg, "RXA-5: medicine missing"));
 	done(&t);
 	free(text);
-	assert_int_equal(map_sample(&t, "000/000/0000001/20000401/ADT-31/9999013_20110630_OMP-11_123456789012345_20110701113813225_01_1",
-				    &text),
-			 RK_INVALID);
+	assert_int_equal(
+		map_sample(
+			&t,
+			"000/000/0000001/20000401/ADT-31/9999013_20110630_OMP-11_123456789012345_20110701113813225_01_1",
+			&text),
+		RK_INVALID);
 	done(&t);
 	free(text);
 }
@@ -907,10 +930,12 @@ static void test_sample(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_adt00),       cmocka_unit_test(test_determinism), cmocka_unit_test(test_encounters),
-		cmocka_unit_test(test_adt61),       cmocka_unit_test(test_ppr01),       cmocka_unit_test(test_omp01),
-		cmocka_unit_test(test_omp02),       cmocka_unit_test(test_omp12),       cmocka_unit_test(test_oml11),
-		cmocka_unit_test(test_omg_omd),     cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_ids_and_warnings),
+		cmocka_unit_test(test_adt00),      cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_encounters), cmocka_unit_test(test_adt61),
+		cmocka_unit_test(test_ppr01),      cmocka_unit_test(test_omp01),
+		cmocka_unit_test(test_omp02),      cmocka_unit_test(test_omp12),
+		cmocka_unit_test(test_oml11),      cmocka_unit_test(test_omg_omd),
+		cmocka_unit_test(test_bad_input),  cmocka_unit_test(test_ids_and_warnings),
 		cmocka_unit_test(test_sample),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,8 +68,8 @@ static void test_medicines(void **state)
 			assert_null(m->usage);
 		}
 		for (size_t j = 0; j < i; j++) {
-			if (strcmp(codes_medicines[j].hot9, m->hot9) == 0 || strcmp(codes_medicines[j].yj, m->yj) == 0 ||
-			    strcmp(codes_medicines[j].key, m->key) == 0)
+			if (strcmp(codes_medicines[j].hot9, m->hot9) == 0 ||
+			    strcmp(codes_medicines[j].yj, m->yj) == 0 || strcmp(codes_medicines[j].key, m->key) == 0)
 				fail_msg("%s and %s share a code or key", codes_medicines[j].key, m->key);
 		}
 		assert_ptr_equal(codes_medicines_find(m->key), m);
@@ -142,7 +142,8 @@ static void test_diagnoses(void **state)
 		}
 		assert_true(d->ja[0] != '\0');
 		for (size_t j = 0; j < i; j++) {
-			if (strcmp(codes_diagnoses[j].key, d->key) == 0 || strcmp(codes_diagnoses[j].icd10, d->icd10) == 0)
+			if (strcmp(codes_diagnoses[j].key, d->key) == 0 ||
+			    strcmp(codes_diagnoses[j].icd10, d->icd10) == 0)
 				fail_msg("%s and %s share a key or ICD-10 code", codes_diagnoses[j].key, d->key);
 			if (d->medis && codes_diagnoses[j].medis && strcmp(codes_diagnoses[j].medis, d->medis) == 0)
 				fail_msg("%s and %s share a MEDIS code", codes_diagnoses[j].key, d->key);
@@ -167,7 +168,8 @@ static void test_allergens(void **state)
 			assert_non_null(m);
 			assert_string_equal(m->yj, a->code);
 		} else {
-			assert_true(strcmp(a->system, CODES_JFAGY_FOOD_SYSTEM) == 0 || strcmp(a->system, CODES_JFAGY_OTHER_SYSTEM) == 0);
+			assert_true(strcmp(a->system, CODES_JFAGY_FOOD_SYSTEM) == 0 ||
+				    strcmp(a->system, CODES_JFAGY_OTHER_SYSTEM) == 0);
 			assert_true(all(a->code, 12, upper_or_digit));
 			assert_true(strncmp(a->code, "J9F", 3) == 0 || strncmp(a->code, "J9N", 3) == 0);
 			food += strcmp(a->category, "food") == 0;
@@ -204,7 +206,7 @@ static void test_small_tables(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_medicines), cmocka_unit_test(test_usages),   cmocka_unit_test(test_labs),
+		cmocka_unit_test(test_medicines), cmocka_unit_test(test_usages),    cmocka_unit_test(test_labs),
 		cmocka_unit_test(test_diagnoses), cmocka_unit_test(test_allergens), cmocka_unit_test(test_small_tables),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,8 +50,13 @@ static struct rk_err E;
 
 static struct fhir_ctx writer(struct world *w)
 {
-	return (struct fhir_ctx){.store = w->s, .arena = &w->arena, .cfg = &w->cfg, .now = time_now_ms(),
-				 .trusted = true, .actor_facility = "", .actor_account = ""};
+	return (struct fhir_ctx){.store = w->s,
+				 .arena = &w->arena,
+				 .cfg = &w->cfg,
+				 .now = time_now_ms(),
+				 .trusted = true,
+				 .actor_facility = "",
+				 .actor_account = ""};
 }
 
 /* Write a resource given as JSON text (printf format); its id into id_out (may be NULL). */
@@ -88,10 +93,11 @@ static void facility(struct world *w, const char *code, const char *kind)
 {
 	char id[32];
 	snprintf(id, sizeof id, "org-%s", code);
-	write_json(w, id, NULL,
-		   "{\"resourceType\":\"Organization\",\"identifier\":[{\"system\":\"%s\",\"value\":\"%s\"}],\"active\":true,"
-		   "\"type\":[{\"coding\":[{\"system\":\"%s\",\"code\":\"%s\"}]}],\"name\":\"施設%s\"}",
-		   JP_FACILITY_CODE_SYSTEM, code, RK_FACILITY_KIND_SYSTEM, kind, code);
+	write_json(
+		w, id, NULL,
+		"{\"resourceType\":\"Organization\",\"identifier\":[{\"system\":\"%s\",\"value\":\"%s\"}],\"active\":true,"
+		"\"type\":[{\"coding\":[{\"system\":\"%s\",\"code\":\"%s\"}]}],\"name\":\"施設%s\"}",
+		JP_FACILITY_CODE_SYSTEM, code, RK_FACILITY_KIND_SYSTEM, kind, code);
 }
 
 static void patient(struct world *w, const char *fac, const char *local, const char *regional, char *id_out)
@@ -99,10 +105,11 @@ static void patient(struct world *w, const char *fac, const char *local, const c
 	char reg[160] = "";
 	if (regional)
 		snprintf(reg, sizeof reg, ",{\"system\":\"%s\",\"value\":\"%s\"}", w->cfg.region_id_system, regional);
-	write_json(w, NULL, id_out,
-		   "{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"%s%s\",\"value\":\"%s\"}%s],"
-		   "\"name\":[{\"family\":\"試験\",\"given\":[\"%s\"]}],\"gender\":\"female\",\"birthDate\":\"1950-04-01\"}",
-		   JP_LOCAL_PATIENT_SYSTEM_PREFIX, fac, local, reg, local);
+	write_json(
+		w, NULL, id_out,
+		"{\"resourceType\":\"Patient\",\"identifier\":[{\"system\":\"%s%s\",\"value\":\"%s\"}%s],"
+		"\"name\":[{\"family\":\"試験\",\"given\":[\"%s\"]}],\"gender\":\"female\",\"birthDate\":\"1950-04-01\"}",
+		JP_LOCAL_PATIENT_SYSTEM_PREFIX, fac, local, reg, local);
 }
 
 /* An individual consent: source discloses to viewer (NULL: to every facility the person is registered with). */
@@ -110,17 +117,20 @@ static void consent(struct world *w, const char *pid, const char *source, const 
 {
 	char viewer_actor[256] = "";
 	if (viewer)
-		snprintf(viewer_actor, sizeof viewer_actor,
-			 ",{\"role\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\","
-			 "\"code\":\"IRCP\"}]},\"reference\":{\"reference\":\"Organization/org-%s\"}}", viewer);
-	write_json(w, NULL, NULL,
-		   "{\"resourceType\":\"Consent\",\"status\":\"active\",\"scope\":{\"coding\":[{\"system\":"
-		   "\"http://terminology.hl7.org/CodeSystem/consentscope\",\"code\":\"patient-privacy\"}]},"
-		   "\"category\":[{\"coding\":[{\"system\":\"urn:renkei:CodeSystem:consent-kind\",\"code\":\"individual\"}]}],"
-		   "\"patient\":{\"reference\":\"Patient/%s\"},\"dateTime\":\"2026-01-05\",\"provision\":{\"type\":\"permit\","
-		   "\"actor\":[{\"role\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\","
-		   "\"code\":\"CST\"}]},\"reference\":{\"reference\":\"Organization/org-%s\"}}%s]}}",
-		   pid, source, viewer_actor);
+		snprintf(
+			viewer_actor, sizeof viewer_actor,
+			",{\"role\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\","
+			"\"code\":\"IRCP\"}]},\"reference\":{\"reference\":\"Organization/org-%s\"}}",
+			viewer);
+	write_json(
+		w, NULL, NULL,
+		"{\"resourceType\":\"Consent\",\"status\":\"active\",\"scope\":{\"coding\":[{\"system\":"
+		"\"http://terminology.hl7.org/CodeSystem/consentscope\",\"code\":\"patient-privacy\"}]},"
+		"\"category\":[{\"coding\":[{\"system\":\"urn:renkei:CodeSystem:consent-kind\",\"code\":\"individual\"}]}],"
+		"\"patient\":{\"reference\":\"Patient/%s\"},\"dateTime\":\"2026-01-05\",\"provision\":{\"type\":\"permit\","
+		"\"actor\":[{\"role\":{\"coding\":[{\"system\":\"http://terminology.hl7.org/CodeSystem/v3-ParticipationType\","
+		"\"code\":\"CST\"}]},\"reference\":{\"reference\":\"Organization/org-%s\"}}%s]}}",
+		pid, source, viewer_actor);
 }
 
 static void condition(struct world *w, const char *pid, const char *icd, char *id_out)
@@ -133,11 +143,12 @@ static void condition(struct world *w, const char *pid, const char *icd, char *i
 
 static void observation(struct world *w, const char *pid, double value)
 {
-	write_json(w, NULL, NULL,
-		   "{\"resourceType\":\"Observation\",\"status\":\"final\",\"subject\":{\"reference\":\"Patient/%s\"},"
-		   "\"code\":{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.4.504\",\"code\":\"3D046000001920402\"}]},"
-		   "\"effectiveDateTime\":\"2026-03-01\",\"valueQuantity\":{\"value\":%.1f,\"unit\":\"%%\"}}",
-		   pid, value);
+	write_json(
+		w, NULL, NULL,
+		"{\"resourceType\":\"Observation\",\"status\":\"final\",\"subject\":{\"reference\":\"Patient/%s\"},"
+		"\"code\":{\"coding\":[{\"system\":\"urn:oid:1.2.392.200119.4.504\",\"code\":\"3D046000001920402\"}]},"
+		"\"effectiveDateTime\":\"2026-03-01\",\"valueQuantity\":{\"value\":%.1f,\"unit\":\"%%\"}}",
+		pid, value);
 }
 
 /* The region: p_consent (S, consent S → F, 5 conditions), p_hidden (S, no
@@ -239,7 +250,8 @@ static void as(struct world *w, struct as *a, enum role role, const char *facili
 	snprintf(a->who.facility_kind, sizeof a->who.facility_kind, "hospital");
 	snprintf(a->who.account, sizeof a->who.account, "%s", account);
 	access_ctx_init(&a->ax, w->s, &w->arena, &a->who, time_now_ms());
-	a->q = (struct query_ctx){.store = w->s, .access = &a->ax, .arena = &w->arena, .served = served, .served_arg = a};
+	a->q = (struct query_ctx){
+		.store = w->s, .access = &a->ax, .arena = &w->arena, .served = served, .served_arg = a};
 }
 
 /* Rows as "Type/id" with their mode. */
@@ -450,8 +462,8 @@ static void test_everything(void **state)
 	/* _type narrows it. */
 	static const char *const only_obs[] = {"Observation"};
 	memset(&rows, 0, sizeof rows);
-	in = (struct query_everything){.patient_id = str_c(w->p_shared_s), .types = only_obs, .n_types = 1,
-				       .since = INT64_MIN, .count = 100};
+	in = (struct query_everything){
+		.patient_id = str_c(w->p_shared_s), .types = only_obs, .n_types = 1, .since = INT64_MIN, .count = 100};
 	OK(query_everything(&f.q, &in, collect, &rows, &pg, &E));
 	assert_int_equal(pg.total, 3);
 	/* O may not know of the person: it is not known. */
@@ -536,7 +548,8 @@ static void test_pix(void **state)
 	assert_int_equal(pix.n_links, 2);
 	assert_int_equal(f.n_served, 2);
 	/* By the regional ID: the same. */
-	OK(query_pix(&f.q, w->cfg.region_id_system, str_c(w->cfg.region_id_system), str_c(w->regional_shared), &pix, &E));
+	OK(query_pix(&f.q, w->cfg.region_id_system, str_c(w->cfg.region_id_system), str_c(w->regional_shared), &pix,
+		     &E));
 	assert_int_equal(pix.n_links, 2);
 	/* O may not know of the person; nobody knows an unknown ID. */
 	rk_err_clear(&E);

@@ -146,7 +146,8 @@ static void test_crashed_holder_lease_runs_out(void **state)
 	/* A comes back: its run is not recorded over B's */
 	assert_int_equal(sched_finish(f->a, "job", "A", now, now + 1, 1, RK_OK, "late", &err), RK_CONFLICT);
 	assert_int_equal(sched_finish(f->b, "job", "B", now + RK_SCHED_LEASE_MS, now + RK_SCHED_LEASE_MS + 1, 1, RK_OK,
-				      "mine", &err), RK_OK);
+				      "mine", &err),
+			 RK_OK);
 	struct sched_state st;
 	assert_int_equal(sched_state_get(f->a, "job", &st, &err), RK_OK);
 	assert_string_equal(st.last_message, "mine");
@@ -232,11 +233,12 @@ static void test_run_records(void **state)
 static void test_emergency_expire(void **state)
 {
 	struct fixture *f = *state;
-	exec(f->a, "INSERT INTO emergency_episode VALUES"
-		   " ('E1', 'dr.a', '2011000029', 'R0001', 'unconscious', 'x', 100, 1000, 0, 'pending', 9, '', 0, ''),"
-		   " ('E2', 'dr.a', '2011000029', 'R0002', 'unconscious', 'x', 100, 9000, 0, 'pending', 9, '', 0, ''),"
-		   " ('E3', 'dr.b', '2011000029', 'R0003', 'unconscious', 'x', 100, 1000, 500, 'pending', 9, '', 0, ''),"
-		   " ('E4', 'dr.b', '2011000029', 'R0004', 'unconscious', 'x', 100, 5000, 0, 'pending', 9, '', 0, '')");
+	exec(f->a,
+	     "INSERT INTO emergency_episode VALUES"
+	     " ('E1', 'dr.a', '2011000029', 'R0001', 'unconscious', 'x', 100, 1000, 0, 'pending', 9, '', 0, ''),"
+	     " ('E2', 'dr.a', '2011000029', 'R0002', 'unconscious', 'x', 100, 9000, 0, 'pending', 9, '', 0, ''),"
+	     " ('E3', 'dr.b', '2011000029', 'R0003', 'unconscious', 'x', 100, 1000, 500, 'pending', 9, '', 0, ''),"
+	     " ('E4', 'dr.b', '2011000029', 'R0004', 'unconscious', 'x', 100, 5000, 0, 'pending', 9, '', 0, '')");
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct sched_result res;
@@ -247,9 +249,11 @@ static void test_emergency_expire(void **state)
 	assert_int_equal(scalar(f->b, "SELECT ended_at FROM emergency_episode WHERE episode_id = 'E2'"), 0);
 	assert_int_equal(scalar(f->b, "SELECT ended_at FROM emergency_episode WHERE episode_id = 'E3'"), 500);
 	assert_int_equal(scalar(f->b, "SELECT COUNT(*) FROM audit_entry WHERE event = 'emergency-expired'"), 2);
-	assert_int_equal(scalar(f->b, "SELECT COUNT(*) FROM audit_entry WHERE event = 'emergency-expired' AND grant_ref = 'E1'"
-				      " AND grant_kind = 'emergency' AND facility_code = '2011000029'"
-				      " AND patients = '[\"R0001\"]' AND account_id = 'scheduler'"), 1);
+	assert_int_equal(
+		scalar(f->b, "SELECT COUNT(*) FROM audit_entry WHERE event = 'emergency-expired' AND grant_ref = 'E1'"
+			     " AND grant_kind = 'emergency' AND facility_code = '2011000029'"
+			     " AND patients = '[\"R0001\"]' AND account_id = 'scheduler'"),
+		1);
 	assert_int_equal(scalar(f->b, "SELECT COUNT(*) FROM audit_patient WHERE regional_id = 'R0004'"), 1);
 	/* again, and from the other connection: nothing more */
 	struct sched_env other = f->env;
@@ -271,8 +275,10 @@ static void test_emergency_expire_batches(void **state)
 	rk_err_clear(&err);
 	assert_int_equal(store_begin(f->a, &err), RK_OK);
 	for (int i = 0; i < RK_SCHED_BATCH + 3; i++) {
-		snprintf(sql, sizeof sql, "INSERT INTO emergency_episode VALUES ('B%04d', 'dr.a', '2011000029', 'R%04d',"
-					  " 'other', 'x', 100, %d, 0, 'pending', 9, '', 0, '')", i, i, 1000 + i);
+		snprintf(sql, sizeof sql,
+			 "INSERT INTO emergency_episode VALUES ('B%04d', 'dr.a', '2011000029', 'R%04d',"
+			 " 'other', 'x', 100, %d, 0, 'pending', 9, '', 0, '')",
+			 i, i, 1000 + i);
 		exec(f->a, sql);
 	}
 	assert_int_equal(store_commit(f->a, &err), RK_OK);
@@ -287,8 +293,9 @@ static void test_emergency_expire_batches(void **state)
 static void test_disaster_close(void **state)
 {
 	struct fixture *f = *state;
-	exec(f->a, "INSERT INTO disaster_declaration VALUES ('D1', '長野県', 'operator', '訓練', 0, 3600, 0),"
-		   " ('D2', '長野県松本市', 'operator', '', 0, 999999, 0), ('D3', '長野県', 'operator', '', 0, 3600, 10)");
+	exec(f->a,
+	     "INSERT INTO disaster_declaration VALUES ('D1', '長野県', 'operator', '訓練', 0, 3600, 0),"
+	     " ('D2', '長野県松本市', 'operator', '', 0, 999999, 0), ('D3', '長野県', 'operator', '', 0, 3600, 10)");
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct sched_result res;
@@ -297,8 +304,10 @@ static void test_disaster_close(void **state)
 	assert_int_equal(scalar(f->b, "SELECT ended_at FROM disaster_declaration WHERE declaration_id = 'D1'"), 3600);
 	assert_int_equal(scalar(f->b, "SELECT ended_at FROM disaster_declaration WHERE declaration_id = 'D2'"), 0);
 	assert_int_equal(scalar(f->b, "SELECT ended_at FROM disaster_declaration WHERE declaration_id = 'D3'"), 10);
-	assert_int_equal(scalar(f->b, "SELECT COUNT(*) FROM audit_entry WHERE event = 'disaster-closed' AND grant_ref = 'D1'"
-				      " AND grant_kind = 'disaster' AND patients = '[]'"), 1);
+	assert_int_equal(scalar(f->b,
+				"SELECT COUNT(*) FROM audit_entry WHERE event = 'disaster-closed' AND grant_ref = 'D1'"
+				" AND grant_kind = 'disaster' AND patients = '[]'"),
+			 1);
 	assert_int_equal(sched_disaster_close(&f->env, 5000, &res, &err), RK_OK);
 	assert_int_equal(res.count, 0);
 	assert_int_equal(scalar(f->b, "SELECT COUNT(*) FROM audit_entry WHERE event = 'disaster-closed'"), 1);
@@ -310,18 +319,18 @@ static void test_session_purge(void **state)
 	/* idle limit 15 min, retention 90 days by default; now = 100 days */
 	const int64_t day = 86400000, now = 100 * day, idle = f->cfg.session_idle_ms;
 	char sql[1400];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO web_session (token_hash, account_id, stage, csrf_token, created_at, last_seen, expires_at,"
-		 " authenticated_at, reauth_at, client_addr, ended_at) VALUES"
-		 " ('live', 'a', 'ok', 'c', %lld, %lld, %lld, 0, 0, '', 0),"
-		 " ('idle', 'a', 'ok', 'c', %lld, %lld, %lld, 0, 0, '', 0),"
-		 " ('absolute', 'a', 'ok', 'c', %lld, %lld, %lld, 0, 0, '', 0),"
-		 " ('old', 'a', 'ok', 'c', 0, 0, 1, 0, 0, '', %lld),"
-		 " ('recent', 'a', 'ok', 'c', 0, 0, 1, 0, 0, '', %lld)",
-		 (long long)(now - 1000), (long long)(now - 1000), (long long)(now + day),
-		 (long long)(now - day), (long long)(now - idle - 5), (long long)(now + day),
-		 (long long)(now - day), (long long)(now - 60000), (long long)(now - 30000),
-		 (long long)(now - 91 * day), (long long)(now - 89 * day));
+	snprintf(
+		sql, sizeof sql,
+		"INSERT INTO web_session (token_hash, account_id, stage, csrf_token, created_at, last_seen, expires_at,"
+		" authenticated_at, reauth_at, client_addr, ended_at) VALUES"
+		" ('live', 'a', 'ok', 'c', %lld, %lld, %lld, 0, 0, '', 0),"
+		" ('idle', 'a', 'ok', 'c', %lld, %lld, %lld, 0, 0, '', 0),"
+		" ('absolute', 'a', 'ok', 'c', %lld, %lld, %lld, 0, 0, '', 0),"
+		" ('old', 'a', 'ok', 'c', 0, 0, 1, 0, 0, '', %lld),"
+		" ('recent', 'a', 'ok', 'c', 0, 0, 1, 0, 0, '', %lld)",
+		(long long)(now - 1000), (long long)(now - 1000), (long long)(now + day), (long long)(now - day),
+		(long long)(now - idle - 5), (long long)(now + day), (long long)(now - day), (long long)(now - 60000),
+		(long long)(now - 30000), (long long)(now - 91 * day), (long long)(now - 89 * day));
 	exec(f->a, sql);
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -340,13 +349,14 @@ static void test_token_and_login_failure_purge(void **state)
 	struct fixture *f = *state;
 	const int64_t day = 86400000, now = 200 * day;
 	char sql[1000];
-	snprintf(sql, sizeof sql,
-		 "INSERT INTO oauth_token VALUES ('old', 'h', 'c', 's', 0, %lld, 0), ('revoked', 'h', 'c', 's', 0, %lld, %lld),"
-		 " ('expired', 'h', 'c', 's', 0, %lld, 0), ('live', 'h', 'c', 's', 0, %lld, 0);"
-		 "INSERT INTO login_failure VALUES ('x', '*', 3, 0, %lld), ('y', '*', 3, 0, %lld), ('z', '*', 60, %lld, %lld)",
-		 (long long)(now - 91 * day), (long long)(now - 95 * day), (long long)(now - 96 * day),
-		 (long long)(now - day), (long long)(now + 60000), (long long)(now - 2 * day), (long long)(now - 3600000),
-		 (long long)(now + 3600000), (long long)(now - 2 * day));
+	snprintf(
+		sql, sizeof sql,
+		"INSERT INTO oauth_token VALUES ('old', 'h', 'c', 's', 0, %lld, 0), ('revoked', 'h', 'c', 's', 0, %lld, %lld),"
+		" ('expired', 'h', 'c', 's', 0, %lld, 0), ('live', 'h', 'c', 's', 0, %lld, 0);"
+		"INSERT INTO login_failure VALUES ('x', '*', 3, 0, %lld), ('y', '*', 3, 0, %lld), ('z', '*', 60, %lld, %lld)",
+		(long long)(now - 91 * day), (long long)(now - 95 * day), (long long)(now - 96 * day),
+		(long long)(now - day), (long long)(now + 60000), (long long)(now - 2 * day),
+		(long long)(now - 3600000), (long long)(now + 3600000), (long long)(now - 2 * day));
 	exec(f->a, sql);
 	struct rk_err err;
 	rk_err_clear(&err);
