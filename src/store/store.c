@@ -82,11 +82,6 @@ enum rk_status store_fail(const struct store *s, enum store_failure f, const cha
 	return rk_fail_code(err, failures[f].status, failures[f].code, "%s", failures[f].msg);
 }
 
-bool store_failed_with(const struct rk_err *err, enum store_failure f)
-{
-	return err && err->status == failures[f].status && strcmp(err->code, failures[f].code) == 0;
-}
-
 void store_close(struct store *s)
 {
 	if (!s)
@@ -235,11 +230,6 @@ void store_bind_text_ref(struct store_stmt *st, int i, struct str v)
 void store_bind_i64(struct store_stmt *st, int i, int64_t v)
 {
 	st->store->ops->bind_i64(st, i, v);
-}
-
-void store_bind_null(struct store_stmt *st, int i)
-{
-	st->store->ops->bind_null(st, i);
 }
 
 enum rk_status store_step(struct store_stmt *st, bool *row, struct rk_err *err)

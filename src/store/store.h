@@ -100,7 +100,6 @@ void store_bind_text(struct store_stmt *st, int i, struct str v);
  * bound text otherwise: measured, 1.6% of the instructions of an SS-MIX2 import). */
 void store_bind_text_ref(struct store_stmt *st, int i, struct str v);
 void store_bind_i64(struct store_stmt *st, int i, int64_t v);
-void store_bind_null(struct store_stmt *st, int i);
 /* *row = true when a row is available; false when the statement is finished. */
 enum rk_status store_step(struct store_stmt *st, bool *row, struct rk_err *err);
 /* Column values of the current row; text is valid until the next step/done. */

@@ -25,7 +25,6 @@ struct store_ops {
 	void (*bind_text)(struct store_stmt *st, int i, struct str v);
 	void (*bind_text_ref)(struct store_stmt *st, int i, struct str v); /* NULL: bind_text */
 	void (*bind_i64)(struct store_stmt *st, int i, int64_t v);
-	void (*bind_null)(struct store_stmt *st, int i);
 	enum rk_status (*step)(struct store_stmt *st, bool *row, struct rk_err *err);
 	struct str (*col_text)(struct store_stmt *st, int col);
 	int64_t (*col_i64)(struct store_stmt *st, int col);
@@ -83,8 +82,6 @@ enum store_failure {
  * failure logged already). */
 enum rk_status store_fail(const struct store *s, enum store_failure f, const char *what, const char *code,
 			  const char *detail, struct rk_err *err);
-/* true when err holds a store_fail of kind f. */
-bool store_failed_with(const struct rk_err *err, enum store_failure f);
 
 /* dialect.c: rewrite portable SQL for a backend into out. `?` become $1..$n
  * for PostgreSQL (outside quotes); @ID@, @CTEXT@, @NOINDEX@ become the backend's forms. */

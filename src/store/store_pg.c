@@ -153,11 +153,6 @@ static void pg_bind_i64(struct store_stmt *st, int i, int64_t v)
 	set_param((struct pg_stmt *)st, i, tmp, (size_t)n);
 }
 
-static void pg_bind_null(struct store_stmt *st, int i)
-{
-	set_param((struct pg_stmt *)st, i, NULL, 0);
-}
-
 static enum rk_status pg_step(struct store_stmt *base, bool *row, struct rk_err *err)
 {
 	struct pg_stmt *st = (struct pg_stmt *)base;
@@ -295,7 +290,6 @@ static const struct store_ops pg_ops = {
 	.prepare = pg_prepare,
 	.bind_text = pg_bind_text,
 	.bind_i64 = pg_bind_i64,
-	.bind_null = pg_bind_null,
 	.step = pg_step,
 	.col_text = pg_col_text,
 	.col_i64 = pg_col_i64,

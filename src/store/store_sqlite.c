@@ -89,11 +89,6 @@ static void lite_bind_i64(struct store_stmt *st, int i, int64_t v)
 	sqlite3_bind_int64(st_of(st), i, v);
 }
 
-static void lite_bind_null(struct store_stmt *st, int i)
-{
-	sqlite3_bind_null(st_of(st), i);
-}
-
 static enum rk_status lite_step(struct store_stmt *st, bool *row, struct rk_err *err)
 {
 	int rc = sqlite3_step(st_of(st));
@@ -168,7 +163,6 @@ static const struct store_ops sqlite_ops = {
 	.bind_text = lite_bind_text,
 	.bind_text_ref = lite_bind_text_ref,
 	.bind_i64 = lite_bind_i64,
-	.bind_null = lite_bind_null,
 	.step = lite_step,
 	.col_text = lite_col_text,
 	.col_i64 = lite_col_i64,
