@@ -152,7 +152,7 @@ int cli_user_add(struct cli_call *c)
 	}
 	printf("account %s (%s, %s) created; initial password: %s\n", id, role_info(acc.role)->ja, facility, pw);
 	printf("the password must be changed and a TOTP device enrolled at first login\n");
-	char detail[256];
+	char detail[RK_MAX_AUDIT_DETAIL];
 	snprintf(detail, sizeof detail, "account %s created (%s at %s)", id, role, facility);
 	return cli_audit(cfg, "account-create", detail);
 }
@@ -217,7 +217,7 @@ int cli_user_change(struct cli_call *c)
 		printf("account %s %sd\n", id, what);
 	if (ended)
 		printf("%lld session%s ended\n", (long long)ended, ended == 1 ? "" : "s");
-	char detail[160];
+	char detail[RK_MAX_AUDIT_DETAIL];
 	snprintf(detail, sizeof detail, "account %s %s", id, what);
 	return cli_audit(cfg, "account-change", detail);
 }
@@ -296,7 +296,7 @@ int cli_facility_add(struct cli_call *c)
 		return 1;
 	}
 	printf("facility %s (%s, %s) registered as Organization/%s\n", code, name, facility_kind_info(k)->ja, id);
-	char detail[256];
+	char detail[RK_MAX_AUDIT_DETAIL];
 	snprintf(detail, sizeof detail, "facility %s registered", code);
 	return cli_audit(cfg, "facility-add", detail);
 }
@@ -337,7 +337,7 @@ int cli_client_add(struct cli_call *c)
 		return 1;
 	}
 	printf("client_id=%s\nclient_secret=%s\n(the secret is shown only now)\n", id, secret);
-	char detail[256];
+	char detail[RK_MAX_AUDIT_DETAIL];
 	snprintf(detail, sizeof detail, "client %s for %s with %s", id, facility, scopes);
 	return cli_audit(cfg, "client-add", detail);
 }
@@ -379,7 +379,7 @@ int cli_client_change(struct cli_call *c)
 		       revoked == 1 ? "" : "s");
 	else
 		printf("client %s enabled (tokens revoked before stay revoked; it requests new ones)\n", id);
-	char detail[160];
+	char detail[RK_MAX_AUDIT_DETAIL];
 	if (disable)
 		snprintf(detail, sizeof detail, "client %s disabled, %lld live tokens revoked", id, (long long)revoked);
 	else
@@ -501,7 +501,7 @@ int cli_patient(struct cli_call *c)
 	cli_operator(&ctx, &who, &ax);
 	struct linking_outcome out;
 	enum rk_status rc = fn(&ctx, &lr, &out, &err);
-	char detail[1400], patients[64];
+	char detail[RK_MAX_AUDIT_DETAIL], patients[64];
 	snprintf(detail, sizeof detail,
 		 "patient %s%s%.200s: %s into %s (candidate %s, merge %s, %zu registrations): %.1000s", sub,
 		 rc == RK_OK ? "" : " refused: ", rc == RK_OK ? "" : err.msg, out.from[0] ? out.from : "-",

@@ -8,6 +8,7 @@
 
 #include "api/cli.h"
 #include "audit/audit.h"
+#include "core/limits.h"
 #include "core/progress.h"
 #include "core/time.h"
 #include "ingest/pipeline.h"
@@ -42,7 +43,7 @@ int cli_import_ssmix2(struct cli_call *c)
 		fprintf(stderr, "renkei: audit log: %s\n", err.msg);
 		return 1;
 	}
-	char actor[128];
+	char actor[RK_MAX_ACTOR];
 	snprintf(actor, sizeof actor, "ssmix2-import:%s", getenv("USER") ? getenv("USER") : "cli");
 	struct progress bar;
 	progress_init(&bar, stderr, isatty(fileno(stderr)) == 1);
@@ -58,7 +59,7 @@ int cli_import_ssmix2(struct cli_call *c)
 	       secs > 0 ? st.done / secs : 0, secs > 0 ? st.bytes / secs / 1e6 : 0);
 	if (st.quarantined)
 		printf("quarantined files are listed by `renkei ingest errors`\n");
-	char detail[512];
+	char detail[RK_MAX_AUDIT_DETAIL];
 	snprintf(detail, sizeof detail,
 		 "ssmix2 import of %s for facility %s: %lld stored, %lld deleted, %lld quarantined", dir, facility,
 		 (long long)st.stored, (long long)st.deleted, (long long)st.quarantined);
@@ -149,7 +150,7 @@ static int with_ingest(struct cli_call *c, int (*fn)(struct cli_call *c, struct 
 		return 1;
 	}
 	ingest_open(c->store, c->cfg, &ing, &err);
-	char actor[128];
+	char actor[RK_MAX_ACTOR];
 	snprintf(actor, sizeof actor, "ingest-replay:%s", getenv("USER") ? getenv("USER") : "cli");
 	ingest_set_audit(ing, log, actor);
 	int rc = fn(c, ing);

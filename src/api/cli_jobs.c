@@ -10,6 +10,7 @@
 
 #include "api/cli.h"
 #include "audit/audit.h"
+#include "core/limits.h"
 #include "core/time.h"
 #include "sched/sched.h"
 #include "store/store.h"
@@ -81,7 +82,7 @@ static int jobs_run(struct store *s, const struct config *cfg, const char *name)
 	bool ran = false;
 	enum rk_status rc = sched_run(&env, j, holder, time_now_ms(), true, &ran, &res, &err);
 	audit_close(log);
-	char detail[600];
+	char detail[RK_MAX_AUDIT_DETAIL];
 	if (rc == RK_OK) {
 		printf("%s: %s\n", j->name, res.message);
 		snprintf(detail, sizeof detail, "job %s run: %s", j->name, res.message);

@@ -178,7 +178,7 @@ void api_ingest_error_replay(struct api_request *rq)
 	struct ingest *ing = NULL;
 	if ((rc = ingest_open(rq->store, rq->env->cfg, &ing, &err)) != RK_OK)
 		return api_reply_error(rq, rc, &err);
-	char actor[128];
+	char actor[RK_MAX_ACTOR];
 	snprintf(actor, sizeof actor, "ingest-replay:%s", rq->who.account);
 	if (rq->env->audit)
 		ingest_set_audit(ing, rq->env->audit, actor);

@@ -46,7 +46,7 @@ struct pending {
 struct audit_log {
 	const struct config *cfg;
 	unsigned char key[AUDIT_KEY_BYTES];
-	char checkpoint_path[1100];
+	char checkpoint_path[RK_MAX_PATH];
 	char log_id[33];     /* audit_key_check.log_id */
 	struct store *store; /* the writer thread's */
 	pthread_t thread;
@@ -921,7 +921,7 @@ static enum rk_status open_checks(struct audit_log *log, struct rk_err *err)
 	enum rk_status rc = count_entries(log->store, &n, err);
 	if (rc != RK_OK)
 		return rc;
-	char path[1024];
+	char path[RK_MAX_PATH];
 	audit_key_path(log->cfg, path, sizeof path);
 	rc = audit_key_load(path, n == 0, log->key, err);
 	if (rc != RK_OK)
@@ -1198,7 +1198,7 @@ enum rk_status audit_verify_config(const struct config *cfg, struct store *s, st
 	rep->checkpoint = -1;
 	if (sodium_init() < 0)
 		return rk_fail(err, RK_INTERNAL, "libsodium could not be initialised");
-	char key_path[1024], cp_path[1100];
+	char key_path[RK_MAX_PATH], cp_path[RK_MAX_PATH];
 	unsigned char key[AUDIT_KEY_BYTES];
 	audit_key_path(cfg, key_path, sizeof key_path);
 	enum rk_status rc = audit_key_load(key_path, false, key, err);

@@ -93,14 +93,19 @@
 #define RK_MAX_MERGE_DEPTH   64   /* merged_into hops followed to the surviving regional ID */
 
 /* Scheduler */
-#define RK_SCHED_LEASE_MS \
-	(10LL * 60 * 1000) /* a job's claim: longer than any run; a crashed holder's job waits this long */
-#define RK_SCHED_BATCH 256 /* rows one job handles per statement round; it loops until none is due */
+/* a job's claim: longer than any run; a crashed holder's job waits this long */
+#define RK_SCHED_LEASE_MS (10LL * 60 * 1000)
+#define RK_SCHED_BATCH    256 /* rows one job handles per statement round; it loops until none is due */
 
 /* Demo */
 #define RK_MAX_DEMO_PATIENTS 1000000 /* demo generator upper bound */
-#define RK_MAX_SSMIX2_GEN_PATIENTS \
-	1000000 /* `renkei gen ssmix2`: ~80 KB and ~50 files a patient, so a
-                                             million is ~80 GB; beyond that a typo fills the disk */
+/* `renkei gen ssmix2`: ~80 KB and ~50 files a patient, so a million is
+ * ~80 GB; beyond that a typo fills the disk */
+#define RK_MAX_SSMIX2_GEN_PATIENTS 1000000
+
+/* Files and operator text */
+#define RK_MAX_PATH         4096 /* a file path we build or resolve (Linux's PATH_MAX) */
+#define RK_MAX_ACTOR        128  /* who runs an import or replay: "ssmix2-import:<OS user>", "mllp" */
+#define RK_MAX_AUDIT_DETAIL 1400 /* an operator command's audit detail: a merge names its reason and registrations */
 
 #endif

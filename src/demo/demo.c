@@ -86,7 +86,7 @@ struct gen {
 	/* the hospitals' SS-MIX2 storages, written while the people are drawn */
 	struct ssmix2_gen *ss[N_FACILITIES]; /* NULL once closed */
 	bool ss_hospital[N_FACILITIES];      /* has a storage */
-	char ss_root[1024];                  /* <root>/<facility code> is a hospital's storage */
+	char ss_root[RK_MAX_PATH - 32];      /* <root>/<facility code> is a hospital's storage (room for the code) */
 	bool ss_temporary;                   /* ss_root is ours to remove */
 	struct progress *progress;           /* NULL: silent */
 	char phase[48];
@@ -563,7 +563,7 @@ static enum rk_status ssmix2_open_all(struct gen *g, const char *dir, int64_t to
 		const struct demo_facility *f = &facilities[i];
 		if (strcmp(f->kind, "hospital") != 0)
 			continue;
-		char out[1100];
+		char out[RK_MAX_PATH];
 		struct stat st;
 		snprintf(out, sizeof out, "%s/%s", g->ss_root, f->code);
 		if (!g->ss_temporary && stat(out, &st) == 0)
@@ -615,7 +615,7 @@ static enum rk_status ssmix2_import_all(struct gen *g, struct store *s, const st
 	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++) {
 		if (!g->ss_hospital[i])
 			continue;
-		char root[1100];
+		char root[RK_MAX_PATH];
 		snprintf(root, sizeof root, "%s/%s", g->ss_root, facilities[i].code);
 		struct ssmix2_stats st;
 		snprintf(g->phase, sizeof g->phase, "import %s", facilities[i].code);

@@ -33,7 +33,7 @@
 struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct api_env *env;
-	char root_real[4096];
+	char root_real[RK_MAX_PATH];
 	char *tls_key, *tls_cert;
 	atomic_int suspended; /* connections waiting for their audit entry */
 	atomic_bool stopping; /* no more suspending: http_stop is waiting for the rest */

@@ -29,9 +29,9 @@ struct ingest {
 	struct store *s;
 	const struct config *cfg;
 	struct arena arena;
-	struct audit_log *audit; /* NULL: no audit entries (the demo's own import) */
-	char actor[128];         /* who runs it: "ssmix2-import:<OS user>", "mllp" */
-	struct msg_audit *ma;    /* one per message of the current batch */
+	struct audit_log *audit;  /* NULL: no audit entries (the demo's own import) */
+	char actor[RK_MAX_ACTOR]; /* who runs it: "ssmix2-import:<OS user>", "mllp" */
+	struct msg_audit *ma;     /* one per message of the current batch */
 	size_t ma_cap;
 	struct msg_audit *cur; /* the message being ingested */
 };
