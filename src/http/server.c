@@ -402,9 +402,9 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 }
 
 /* Does this request change state, so that it runs in one transaction with
- * its audit entry? Every method but GET/HEAD, unless the route says it only
- * reads (POST .../_search), commits its own steps around a password check
- * (ROUTE_STEPS), or is not audited at all. */
+ * its audit entry from the start? Every method but GET/HEAD, unless the
+ * route says it only reads (POST .../_search), checks a password first and
+ * joins at its final writes (ROUTE_STEPS: join_audit), or is not audited. */
 static bool in_transaction(const struct http_req *hr, const char *method)
 {
 	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
