@@ -138,10 +138,8 @@ void api_emergency_start(struct api_request *rq)
 		st = store_commit(rq->store, &err);
 	else if (in_tx)
 		store_rollback(rq->store);
-	if (st != RK_OK) {
-		json_decref(body);
+	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
-	}
 	rq->audit.purpose = "ETREAT";
 	rq->audit.grant_ref = arena_strdup(rq->arena, id);
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "break-the-glass %s: %s: %s", id, reason, text);
@@ -154,7 +152,6 @@ void api_emergency_start(struct api_request *rq)
 			"{s:s, s:s, s:s, s:s, s:s}", "episode", id, "patient", regional, "expires", until,
 			"reason_code", reason, "notice",
 			"緊急時閲覧を開始しました。すべての閲覧は記録され、開示施設の個人情報管理責任者が事後に確認します。"));
-	json_decref(body);
 }
 
 static json_t *episode_json(struct store_stmt *st)
@@ -275,10 +272,8 @@ void api_emergency_review(struct api_request *rq)
 	if (!body)
 		return;
 	const char *status = api_json_str(body, "status"), *note = api_json_str(body, "note");
-	if (strcmp(status, "appropriate") != 0 && strcmp(status, "inappropriate") != 0) {
-		json_decref(body);
+	if (strcmp(status, "appropriate") != 0 && strcmp(status, "inappropriate") != 0)
 		return api_reply_fail(rq, RK_INVALID, "status must be appropriate or inappropriate");
-	}
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_stmt *st;
@@ -304,7 +299,6 @@ void api_emergency_review(struct api_request *rq)
 			rc = rk_fail(&err, RK_NOT_FOUND, "no episode with that id that you may review");
 	}
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "review: %s", status); /* before the body is freed */
-	json_decref(body);
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	rq->audit.grant_ref = arena_strndup(rq->arena, rq->args[0].ptr, rq->args[0].len);
@@ -352,14 +346,11 @@ void api_disaster_declare(struct api_request *rq)
 			store_done(st);
 		}
 	}
-	if (rc != RK_OK) {
-		json_decref(body);
+	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
-	}
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "disaster mode %s for %s", id, area);
 	rq->audit.grant_ref = arena_strdup(rq->arena, id);
 	api_reply_obj(rq, 201, json_pack("{s:s, s:s, s:I}", "declaration", id, "area", area, "hours", hours));
-	json_decref(body);
 }
 
 void api_disaster_list(struct api_request *rq)

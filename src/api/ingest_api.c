@@ -161,7 +161,6 @@ void api_ingest_error_replay(struct api_request *rq)
 		if (!body)
 			return;
 		note = arena_strdup(rq->arena, api_json_str(body, "note"));
-		json_decref(body);
 		if (!note)
 			note = "";
 	}

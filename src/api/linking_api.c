@@ -110,7 +110,6 @@ static void decide(struct api_request *rq, const char *what, struct linking_requ
 		lr->from = arena_strdup(rq->arena, api_json_str(body, "from"));
 	if (!lr->into)
 		lr->into = arena_strdup(rq->arena, api_json_str(body, "into"));
-	json_decref(body);
 	struct fhir_ctx ctx = fhir_ctx_of(rq);
 	struct linking_outcome out;
 	struct rk_err err;

@@ -13,6 +13,11 @@
 #include "core/json.h"
 #include "core/time.h"
 
+static void body_free(void *v)
+{
+	json_decref(v);
+}
+
 struct json_t *api_json_body(struct api_request *rq)
 {
 	struct str ct = api_header(rq, "Content-Type"), mime, rest;
@@ -32,6 +37,11 @@ struct json_t *api_json_body(struct api_request *rq)
 	if (!json_is_object(v)) {
 		json_decref(v);
 		api_reply_fail(rq, RK_INVALID, "the body must be a JSON object");
+		return NULL;
+	}
+	/* the request's arena owns it: no handler frees it on each of its returns */
+	if (arena_on_free(rq->arena, body_free, v) != 0) {
+		api_reply_fail(rq, RK_TOO_LARGE, "the request needs more memory than a request may use");
 		return NULL;
 	}
 	return v;
@@ -105,17 +115,14 @@ void api_login(struct api_request *rq)
 		return;
 	const char *account = api_json_str(body, "account");
 	rq->audit.account_hint = arena_strdup(rq->arena, account);
-	if (!rq->store) {
-		json_decref(body);
+	if (!rq->store)
 		return api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
-	}
 	struct auth_step step;
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct auth_hook hook = audit_hook(rq);
 	enum rk_status st = auth_login(rq->store, rq->env->cfg, account, api_json_str(body, "password"),
 				       rq->client_addr, rq->now, &hook, &step, &err);
-	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	set_cookie(rq, step.token, false);
@@ -157,7 +164,6 @@ void api_login_totp(struct api_request *rq)
 	rk_err_clear(&err);
 	enum rk_status st = auth_totp(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"), rq->client_addr,
 				      rq->now, &step, &err);
-	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	reply_stage(rq, step.stage);
@@ -192,7 +198,6 @@ void api_totp_confirm(struct api_request *rq)
 	rk_err_clear(&err);
 	enum rk_status st = auth_totp_confirm(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "code"),
 					      rq->client_addr, rq->now, &step, &err);
-	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	reply_stage(rq, step.stage);
@@ -210,7 +215,6 @@ void api_password(struct api_request *rq)
 	enum rk_status st =
 		auth_password_change(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "current"),
 				     api_json_str(body, "new"), rq->client_addr, rq->now, &hook, &step, &err);
-	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	reply_stage(rq, step.stage);
@@ -226,7 +230,6 @@ void api_reauth(struct api_request *rq)
 	struct auth_hook hook = audit_hook(rq);
 	enum rk_status st = auth_reauth(rq->store, rq->env->cfg, &rq->who, api_json_str(body, "password"),
 					api_json_str(body, "code"), rq->client_addr, rq->now, &hook, &err);
-	json_decref(body);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	reply_stage(rq, STAGE_OK);

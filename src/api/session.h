@@ -17,7 +17,8 @@ void api_reauth(struct api_request *rq);
 void api_oauth_token(struct api_request *rq);
 void api_oauth_revoke(struct api_request *rq);
 
-/* Parse a JSON object body; on failure the reply is already set and NULL returned. */
+/* Parse a JSON object body, owned by the request (freed with its arena: never
+ * by the caller); on failure the reply is already set and NULL returned. */
 struct json_t;
 struct json_t *api_json_body(struct api_request *rq);
 /* A string member of a JSON object ("" when absent or not a string). */
