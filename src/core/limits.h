@@ -107,5 +107,6 @@
 #define RK_MAX_PATH         4096 /* a file path we build or resolve (Linux's PATH_MAX) */
 #define RK_MAX_ACTOR        128  /* who runs an import or replay: "ssmix2-import:<OS user>", "mllp" */
 #define RK_MAX_AUDIT_DETAIL 1400 /* an operator command's audit detail: a merge names its reason and registrations */
+#define RK_MAX_LOG_LINE     512  /* a library's message passed on to our log (libmicrohttpd); longer ones are cut */
 
 #endif

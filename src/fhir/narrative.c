@@ -142,7 +142,7 @@ struct parse {
 	/* the first error, which says what is wrong (later ones follow from it) */
 	bool failed;
 	int code, line, column;
-	char message[200];
+	char message[RK_ERR_MSG_MAX];
 };
 
 static void on_error(void *ctx, xmlErrorPtr e)

@@ -334,7 +334,7 @@ static enum rk_status check_value(struct vctx *v, struct path *p, const char *ty
 		const char *what = "";
 		if (json_is_string(sys) && json_is_string(code) &&
 		    !jp_code_shape_ok(rk_json_strv(sys), rk_json_strv(code), &what)) {
-			char msg[160];
+			char msg[RK_ERR_MSG_MAX];
 			snprintf(msg, sizeof msg, "code '%.40s' is not %s", json_string_value(code), what);
 			rc = bad(v, p, "%s", msg);
 		}

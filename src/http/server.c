@@ -628,7 +628,7 @@ static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	(void)cls;
-	char msg[512];
+	char msg[RK_MAX_LOG_LINE];
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	size_t n = strlen(msg);
 	while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))

@@ -196,7 +196,7 @@ static char *check_place(const char *rel, struct ssmix2_name *nm, struct rk_err 
 	struct str pid = nm->patient_id;
 	struct str p1 = {pid.ptr, pid.len < 3 ? pid.len : 3};
 	struct str p2 = {pid.ptr + p1.len, pid.len - p1.len < 3 ? pid.len - p1.len : 3};
-	char msg[512];
+	char msg[RK_ERR_MSG_MAX];
 	if (!str_eq(parts[2], pid) || !str_eq(parts[0], p1) || (p2.len && !str_eq(parts[1], p2)))
 		snprintf(msg, sizeof msg, "file name says patient %.*s but the file is in folder %.*s/%.*s/%.*s",
 			 STR_FMT(pid), STR_FMT(parts[0]), STR_FMT(parts[1]), STR_FMT(parts[2]));

@@ -36,7 +36,7 @@ void v2m_warn(struct mc *c, const char *fmt, ...)
 {
 	if (c->nwarn >= sizeof c->warn / sizeof c->warn[0])
 		return;
-	char msg[320];
+	char msg[RK_ERR_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);

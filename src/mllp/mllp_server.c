@@ -847,7 +847,7 @@ static void run_batch(struct mllp_server *s, struct item *batch, size_t n, struc
 		log_event(LOG_WARN, "mllp.batch_failed", "error", err.msg, NULL);
 	int counts[5] = {0};
 	size_t j = 0;
-	char reason[600];
+	char reason[RK_ERR_MSG_MAX + 32]; /* "not stored, resend: " and the error */
 	for (struct item *it = batch; it; it = it->next) {
 		if (it->reject[0]) {
 			make_ack(s, it, HL7_AR, it->reject, a);

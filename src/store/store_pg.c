@@ -308,7 +308,7 @@ enum rk_status store_pg_open(const char *url, const struct store_options *opt, s
 	if (!conn)
 		rk_oom();
 	if (PQstatus(conn) != CONNECTION_OK) {
-		char msg[256];
+		char msg[RK_ERR_MSG_MAX];
 		snprintf(msg, sizeof msg, "%s", PQerrorMessage(conn));
 		size_t n = strlen(msg);
 		while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
