@@ -12,16 +12,17 @@
 
 #include "access/password.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "model/role.h"
 #include "store/store.h"
 
 struct account {
-	char id[72];
-	char facility[16];
+	char id[RK_MAX_ACCOUNT_ID];
+	char facility[RK_MAX_FACILITY_CODE];
 	enum role role;
 	bool licensed;
-	char name[160];
-	char practitioner_id[72];
+	char name[RK_MAX_DISPLAY_NAME];
+	char practitioner_id[RK_MAX_ACCOUNT_ID];
 	char password_hash[PASSWORD_HASH_MAX];
 	bool must_change;
 	char totp_secret[48];

@@ -10,6 +10,7 @@
 #include "access/principal.h"
 #include "config/config.h"
 #include "core/err.h"
+#include "core/limits.h"
 #include "core/str.h"
 #include "store/store.h"
 
@@ -113,7 +114,7 @@ enum rk_status oauth_client_create(struct store *s, const char *facility, const 
 struct oauth_token_out {
 	char token[AUTH_TOKEN_MAX];
 	int64_t expires_in; /* seconds */
-	char scope[512];
+	char scope[RK_MAX_SCOPES];
 };
 /* client_credentials grant. RK_UNAUTHORIZED (code invalid_client) for a bad
  * client or secret; RK_INVALID (code invalid_scope) for a scope the client
@@ -125,9 +126,9 @@ enum rk_status oauth_revoke(struct store *s, const char *token, int64_t now, str
 
 struct oauth_client_info {
 	char client_id[40];
-	char facility[16];
-	char name[160];
-	char scopes[512];
+	char facility[RK_MAX_FACILITY_CODE];
+	char name[RK_MAX_DISPLAY_NAME];
+	char scopes[RK_MAX_SCOPES];
 	bool disabled;
 	int64_t created_at;
 	int64_t live_tokens; /* issued, not revoked, not expired */

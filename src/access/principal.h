@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/limits.h"
 #include "model/role.h"
 
 enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_STAFF, PRINCIPAL_SYSTEM };
@@ -16,22 +17,22 @@ enum session_stage { STAGE_NONE, STAGE_TOTP, STAGE_ENROLL_TOTP, STAGE_CHANGE_PAS
 
 struct principal {
 	enum principal_kind kind;
-	char account[72]; /* account id, or client id of a facility system */
-	char name[160];   /* display name */
+	char account[RK_MAX_ACCOUNT_ID]; /* account id, or client id of a facility system */
+	char name[RK_MAX_DISPLAY_NAME];  /* display name */
 	enum role role;
 	bool licensed;
-	char facility[16];      /* facility code */
-	char facility_kind[24]; /* hospital, clinic, ... */
-	char facility_name[160];
-	char area[160];        /* the facility's area (disaster mode) */
-	char session_ref[24];  /* audit reference of the session or token: never the secret */
-	char session_hash[72]; /* staff: SHA-256 of the session token (hex), to update the session */
-	char csrf[48];         /* staff: the session's CSRF token */
+	char facility[RK_MAX_FACILITY_CODE]; /* facility code */
+	char facility_kind[24];              /* hospital, clinic, ... */
+	char facility_name[RK_MAX_DISPLAY_NAME];
+	char area[RK_MAX_DISPLAY_NAME]; /* the facility's area (disaster mode) */
+	char session_ref[24];           /* audit reference of the session or token: never the secret */
+	char session_hash[72];          /* staff: SHA-256 of the session token (hex), to update the session */
+	char csrf[48];                  /* staff: the session's CSRF token */
 	enum session_stage stage;
 	int64_t authenticated_at; /* staff: when the login completed */
 	int64_t reauth_at;        /* staff: last explicit re-authentication (0: none) */
 	int64_t expires_at;
-	char scopes[512]; /* system: granted scopes, space-separated */
+	char scopes[RK_MAX_SCOPES]; /* system: granted scopes, space-separated */
 };
 
 const char *session_stage_code(enum session_stage s); /* "totp", "ok", ... */

@@ -103,6 +103,14 @@
  * ~80 GB; beyond that a typo fills the disk */
 #define RK_MAX_SSMIX2_GEN_PATIENTS 1000000
 
+/* Accounts, facilities and their names (struct principal, struct account,
+ * OAuth clients): each is checked on the way in, so a longer value is refused,
+ * never cut */
+#define RK_MAX_ACCOUNT_ID    72  /* a login ID, OAuth client id or Practitioner id (ids are <= 64) plus room */
+#define RK_MAX_FACILITY_CODE 16  /* 医療機関コード: 10 digits; other codes of the region stay below 16 */
+#define RK_MAX_DISPLAY_NAME  160 /* a person's or a facility's name or area: 50 kanji of 3 bytes, and more */
+#define RK_MAX_SCOPES        512 /* an OAuth client's SMART scopes, space-separated: a dozen scopes */
+
 /* Files and operator text */
 #define RK_MAX_PATH         4096 /* a file path we build or resolve (Linux's PATH_MAX) */
 #define RK_MAX_ACTOR        128  /* who runs an import or replay: "ssmix2-import:<OS user>", "mllp" */

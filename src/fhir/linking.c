@@ -413,8 +413,7 @@ static enum rk_status rewrite_patient(struct fhir_ctx *ctx, struct str id, const
 		return RK_OK; /* a deleted registration keeps its link, and its last version says what it was */
 	if (rc != RK_OK)
 		return rc;
-	json_error_t jerr;
-	json_t *res = json_loadb(cur.body.ptr, cur.body.len, 0, &jerr);
+	json_t *res = rk_json_parse(cur.body, err);
 	if (!res)
 		return rk_fail(err, RK_INTERNAL, "Patient/%.*s: stored body does not parse", STR_FMT(id));
 	json_t *ids = json_object_get(res, "identifier"), *ident;

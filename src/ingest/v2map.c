@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/json.h"
 #include "core/limits.h"
 #include "core/time.h"
 #include "fhir/jpcore.h"
@@ -178,13 +179,18 @@ enum rk_status v2m_ts(struct mc *c, struct str v, enum tsk k, const char *where,
 	return RK_OK;
 }
 
-/* Decimal number text ("-1.25", "15") → JSON integer or real; false otherwise. */
+/* HL7 NM text ("-1.25", "+07.0", ".5", "15") → a JSON integer, or a decimal
+ * that keeps the digits as sent (7.0 stays 7.0: core/json.h); false otherwise.
+ * NM allows a leading '+', leading zeros and a bare fraction, which JSON does
+ * not: they are normalised, the significant digits never touched. */
 static bool dec(struct mc *c, struct str s, json_t **out)
 {
+	(void)c;
 	size_t i = 0, digits = 0;
-	bool point = false;
+	bool point = false, neg = false;
 	if (i < s.len && (s.ptr[i] == '-' || s.ptr[i] == '+'))
-		i++;
+		neg = s.ptr[i++] == '-';
+	size_t start = i;
 	for (; i < s.len; i++) {
 		if (s.ptr[i] >= '0' && s.ptr[i] <= '9')
 			digits++;
@@ -195,17 +201,21 @@ static bool dec(struct mc *c, struct str s, json_t **out)
 	}
 	if (!digits || s.len > 32)
 		return false;
+	struct str body = {s.ptr + start, s.len - start};
+	while (body.len > 1 && body.ptr[0] == '0' && body.ptr[1] != '.') /* "007.5" → "7.5" */
+		body = (struct str){body.ptr + 1, body.len - 1};
+	if (body.len && body.ptr[body.len - 1] == '.') /* "7." → "7" */
+		body.len--;
 	int64_t iv;
-	struct str t = s;
-	if (t.len && t.ptr[0] == '+')
-		t = (struct str){t.ptr + 1, t.len - 1};
-	if (!point && str_to_i64(t, -1000000000000LL, 1000000000000LL, &iv)) {
-		*out = json_integer(iv);
+	if (!memchr(body.ptr, '.', body.len) && str_to_i64(body, 0, 1000000000000LL, &iv)) {
+		*out = json_integer(neg ? -iv : iv);
 		return true;
 	}
-	const char *z = v2m_cstr(c, t);
-	*out = json_real(strtod(z, NULL));
-	return true;
+	char text[40];
+	int n = snprintf(text, sizeof text, "%s%s%.*s", neg ? "-" : "", body.ptr[0] == '.' ? "0" : "", (int)body.len,
+			 body.ptr);
+	*out = n > 0 && (size_t)n < sizeof text ? rk_json_decimal((struct str){text, (size_t)n}) : NULL;
+	return *out != NULL;
 }
 
 struct cwe v2m_cwe_at(struct mc *c, const struct hl7_segment *s, int f, int rep, int k)

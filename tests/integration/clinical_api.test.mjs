@@ -405,3 +405,50 @@ test('_include and _revinclude for the common references, each through the acces
     assert.equal(b.json.resourceType, 'OperationOutcome');
   }
 });
+
+test('decimals keep the digits they were written with, on every output; absurd ones are refused', async () => {
+  // FHIR: 7.0 % is not 7 %, and 1.00 mg/dL says more than 1 mg/dL. Raw JSON
+  // text, since JavaScript's JSON.stringify would drop the zeros itself.
+  const body = (value, low = '4.60', extra = '') => `{"resourceType":"Observation","status":"final",` +
+    `"code":{"coding":[{"system":"${JLAC10}","code":"3D046000001906202","display":"HbA1c"}]},` +
+    `"subject":{"reference":"Patient/${P}"},"effectiveDateTime":"2026-03-01T09:00:00+09:00",` +
+    `"valueQuantity":{"value":${value},"unit":"%","system":"http://unitsofmeasure.org","code":"%"},` +
+    `"referenceRange":[{"low":{"value":${low},"unit":"%"},"high":{"value":6.20,"unit":"%"}}]${extra}}`;
+  const h = { 'Content-Type': 'application/fhir+json' };
+  for (const [value, low] of [['7.0', '4.60'], ['1.00', '0.0070'], ['-0.50', '1e3'], ['7', '6.02E+2']]) {
+    const r = await post(DR, '/fhir/Observation', body(value, low), { headers: h });
+    assert.equal(r.status, 201, r.text);
+    assert.match(r.text, new RegExp(`"value":${value.replace('+', '\\+')},"unit":"%"`));
+    assert.match(r.text, new RegExp(`"low":\\{"value":${low.replace('+', '\\+')},`));
+    assert.match(r.text, /"high":\{"value":6\.20,/);
+    const back = await get(DR, `/fhir/Observation/${r.json.id}`);
+    assert.match(back.text, new RegExp(`"value":${value.replace('+', '\\+')},"unit":"%"`));
+    const found = await get(DR, `/fhir/Observation?_id=${r.json.id}`);
+    assert.match(found.text, /"high":\{"value":6\.20,/);
+    (made.Observation ||= []).push(r.json.id);
+  }
+  // refused, each with its own reason, and nothing stored
+  const before = (await get(DR, `/fhir/Observation?subject=Patient/${P}&_summary=count`)).json.total;
+  const bad = [
+    ['123456789012345678901234567890', /more than 18 digits/],
+    ['1.5e400', /beyond the range of a double/],
+    ['1e-400', /too small to be told from zero/],
+    ['"7.0"', /expected a number/],
+  ];
+  for (const [value, why] of bad) {
+    const r = await post(DR, '/fhir/Observation', body(value), { headers: h });
+    outcome(r, 400);
+    assert.match(r.text, why, value);
+  }
+  // a string cannot pose as a number: U+FDD0 is renkei's mark for a decimal
+  for (const text of ['\\ufdd07.0', '\uFDD07.0']) {
+    const r = await post(DR, '/fhir/Observation', body('7.0', '4.60', `,"note":[{"text":"${text}"}]`), { headers: h });
+    outcome(r, 400);
+    assert.match(r.text, /U\+FDD0/);
+  }
+  // a number where a string belongs is refused as before
+  const r = await post(DR, '/fhir/Observation', body('7.0', '4.60', ',"note":[{"text":1.50}]'), { headers: h });
+  outcome(r, 400);
+  assert.match(r.text, /expected a JSON string/);
+  assert.equal((await get(DR, `/fhir/Observation?subject=Patient/${P}&_summary=count`)).json.total, before);
+});

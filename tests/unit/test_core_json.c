@@ -165,14 +165,17 @@ static void test_parse_deep_nesting(void **state)
 static void test_parse_numbers(void **state)
 {
 	(void)state;
-	REJECT("{\"n\":99999999999999999999999}");
-	REJECT("{\"n\":-99999999999999999999999}");
-	REJECT("{\"n\":9223372036854775808}");
-	REJECT("{\"n\":-9223372036854775809}");
+	/* Beyond a double: refused at parse, naming the number and where. */
 	REJECT("{\"n\":1e400}");
 	REJECT("{\"n\":-1e400}");
 	REJECT("{\"n\":1.5e309}");
 	REJECT("[1E999]");
+	REJECT("[1e-400]");
+	REJECT("[1.00000000000000000000000000000000000000000000000000000000000000001]"); /* > 64 characters */
+	struct rk_err err;
+	rk_err_clear(&err);
+	assert_null(rk_json_parse(str_c("{\n  \"a\": \"山田\", \"n\": 2.5e999}"), &err));
+	assert_string_equal(err.msg, "number '2.5e999' at line 2, column 19 is beyond the range of a double");
 	/* Not JSON numbers at all */
 	REJECT("{\"n\":NaN}");
 	REJECT("{\"n\":Infinity}");
@@ -181,6 +184,90 @@ static void test_parse_numbers(void **state)
 	REJECT("{\"n\":+1}");
 	REJECT("{\"n\":.5}");
 	REJECT("{\"n\":1.}");
+	REJECT("{\"n\":1.5.5}");
+	REJECT("{\"n\":-}");
+	REJECT("{\"n\":1e}");
+}
+
+static char *dump(const json_t *v);
+
+/* Decimals keep the text they were written with (core/json.h). */
+static void test_decimals(void **state)
+{
+	(void)state;
+	json_t *v = accept("{\"a\":7.0,\"b\":1.00,\"c\":-0.50,\"d\":1e3,\"e\":6.02E+23,\"f\":7,\"g\":0,"
+			   "\"h\":123456789012345678901234567890,\"i\":[0.1,2.50],\"s\":\"7.0\"}");
+	char *out = dump(v);
+	assert_string_equal(out, "{\"a\":7.0,\"b\":1.00,\"c\":-0.50,\"d\":1e3,\"e\":6.02E+23,\"f\":7,\"g\":0,"
+				 "\"h\":123456789012345678901234567890,\"i\":[0.1,2.50],\"s\":\"7.0\"}");
+	free(out);
+	assert_true(rk_json_is_decimal(json_object_get(v, "a")));
+	assert_false(rk_json_is_decimal(json_object_get(v, "f"))); /* a whole number stays an integer */
+	assert_true(json_is_integer(json_object_get(v, "f")));
+	assert_false(rk_json_is_decimal(json_object_get(v, "s"))); /* a string stays a string */
+	struct str s;
+	assert_false(rk_json_str(v, "a", &s)); /* a decimal is not a string to its readers */
+	assert_true(rk_json_str(v, "s", &s));
+	char lex[24];
+	struct str t = rk_json_number_lexeme(json_object_get(v, "b"), lex);
+	assert_true(str_eq_c(t, "1.00"));
+	t = rk_json_number_lexeme(json_object_get(v, "f"), lex);
+	assert_true(str_eq_c(t, "7"));
+	t = rk_json_number_lexeme(json_object_get(v, "s"), lex);
+	assert_int_equal(t.len, 0);
+	double d = 0;
+	assert_true(rk_json_number_value(json_object_get(v, "c"), &d));
+	assert_true(d == -0.5);
+	assert_true(rk_json_number_value(json_object_get(v, "e"), &d));
+	assert_true(d > 6.01e23 && d < 6.03e23);
+	assert_true(rk_json_number_value(json_object_get(v, "f"), &d));
+	assert_true(d == 7);
+	assert_false(rk_json_number_value(json_object_get(v, "s"), &d));
+	assert_int_equal(rk_json_significant_digits(str_c("0.0070")), 2);
+	assert_int_equal(rk_json_significant_digits(str_c("100")), 3);
+	assert_int_equal(rk_json_significant_digits(str_c("-1.00e5")), 3);
+	assert_int_equal(rk_json_significant_digits(str_c("123456789012345678901234567890")), 30);
+	/* A copy keeps them; so does a value built in code. */
+	json_t *copy = json_deep_copy(v);
+	char *again = dump(copy);
+	out = dump(v);
+	assert_string_equal(again, out);
+	free(again);
+	free(out);
+	json_decref(copy);
+	json_decref(v);
+	v = json_pack("{s:o}", "value", rk_json_decimal(str_c("36.60")));
+	out = dump(v);
+	assert_string_equal(out, "{\"value\":36.60}");
+	free(out);
+	json_decref(v);
+	assert_null(rk_json_decimal(str_c("1.2.3")));
+	assert_null(rk_json_decimal(str_c("07")));
+	assert_null(rk_json_decimal(str_c("")));
+	assert_null(rk_json_decimal(str_c("1\"}")));
+	/* Numbers inside strings, and strings with escaped quotes, are left alone. */
+	v = accept("{\"t\":\"a \\\" 1.50 \\\\\",\"n\":[1.50]}");
+	out = dump(v);
+	assert_string_equal(out, "{\"t\":\"a \\\" 1.50 \\\\\",\"n\":[1.50]}");
+	free(out);
+	json_decref(v);
+	/* A syntax error after a decimal is reported where it is in what was sent. */
+	struct rk_err err;
+	rk_err_clear(&err);
+	assert_null(rk_json_parse(str_c("{\"a\":1.50,\"b\":x}"), &err));
+	assert_non_null(strstr(err.msg, "line 1, column 15")); /* rewritten, it would be 20 */
+	/* A string may not pose as a decimal: the mark is refused in any spelling. */
+	REJECT("{\"a\":\"\xEF\xB7\x90"
+	       "1\"}");
+	REJECT("{\"a\":\"\\ufdd01\"}");
+	REJECT("{\"a\":\"\\uFDD0\\\"}]\"}");
+	REJECT("{\"\\uFdD0k\":1}");
+	json_t *fake = json_string("\xEF\xB7\x90\"}"); /* built in code: not a number's text, so dumped as a string */
+	v = json_pack("[o]", fake);
+	out = dump(v);
+	assert_string_equal(out, "[\"\xEF\xB7\x90\\\"}\"]");
+	free(out);
+	json_decref(v);
 }
 
 static void test_parse_trailing_and_syntax(void **state)
@@ -374,8 +461,8 @@ static void test_dump_same_as_jansson(void **state)
 	same_as_jansson(json_pack("{s:{},s:[],s:[{}],s:{s:[[]]},s:b,s:n}", "e", "a", "ao", "oa", "x", "t", 1, "n"));
 	same_as_jansson(accept("{\"resourceType\":\"Observation\",\"id\":\"o-1\",\"meta\":{\"versionId\":\"2\"},"
 			       "\"code\":{\"coding\":[{\"system\":\"urn:oid:1.2\",\"code\":\"3D045\",\"display\":"
-			       "\"HbA1c\\t(NGSP)\"}]},\"valueQuantity\":{\"value\":6.80,\"unit\":\"%\"},"
-			       "\"k\\\"ey\\n\":[1,2.0,\"\\u0001\"]}"));
+			       "\"HbA1c\\t(NGSP)\"}]},\"valueQuantity\":{\"value\":7,\"unit\":\"%\"},"
+			       "\"k\\\"ey\\n\":[1,2,\"\\u0001\"]}"));
 	/* Neither an object nor an array: refused, as jansson does. */
 	json_t *v = json_string("x");
 	struct buf b;
@@ -410,6 +497,7 @@ int main(void)
 		cmocka_unit_test(test_parse_duplicates),
 		cmocka_unit_test(test_parse_deep_nesting),
 		cmocka_unit_test(test_parse_numbers),
+		cmocka_unit_test(test_decimals),
 		cmocka_unit_test(test_parse_trailing_and_syntax),
 		cmocka_unit_test(test_parse_location),
 		cmocka_unit_test(test_depth),

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "core/json.h"
 #include "fhir/jpcore.h"
 #include "fhir/types.h"
 #include "fhir/validate.h"
@@ -144,7 +145,8 @@ static const char *s_at(json_t *v, const char *path)
 
 static double n_at(json_t *v, const char *path)
 {
-	return json_number_value(at(v, path));
+	double d = 0;
+	return rk_json_number_value(at(v, path), &d) ? d : 0;
 }
 
 /* Every resource of the result: its type, id == body id, meta.source, the
@@ -574,6 +576,9 @@ static void test_oml11(void **state)
 	assert_string_equal(s_at(o, "valueQuantity.unit"), "%");
 	assert_float_equal(n_at(o, "referenceRange[0].low.value"), 4.9, 1e-9);
 	assert_float_equal(n_at(o, "referenceRange[0].high.value"), 6.0, 1e-9);
+	char lex[24]; /* the digits as the laboratory sent them: 6.0 is not 6 */
+	struct str hl = rk_json_number_lexeme(at(o, "referenceRange[0].high.value"), lex);
+	assert_true(str_eq_c(hl, "6.0"));
 	assert_string_equal(s_at(o, "interpretation[0].coding[0].code"), "H");
 	assert_string_equal(s_at(o, "status"), "final");
 	assert_string_equal(s_at(o, "category[0].coding[0].code"), "laboratory");
