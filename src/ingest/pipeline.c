@@ -563,7 +563,14 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 		.meta_source = source ? str_c(source) : STR_NULL,
 	};
 	struct v2map_result r;
-	if (m->condition == '0' && m->patient_id.len && m->date.len && m->data_type.len && m->order_no.len) {
+	bool deletion = m->condition == '0' && m->patient_id.len && m->date.len && m->data_type.len && m->order_no.len;
+	if (deletion) { /* a deletion too names its patient; another patient's is not applied */
+		struct str pid3 = v2map_pid3(&h, &ing->arena);
+		if (pid3.len && !str_eq(pid3, m->patient_id))
+			return rk_fail(err, RK_INVALID, "PID-3 patient %.*s does not match the storage folder %.*s",
+				       (int)(pid3.len > 32 ? 32 : pid3.len), pid3.ptr, STR_FMT(m->patient_id));
+	}
+	if (deletion) {
 		/* An SS-MIX2 deletion names its document in the file name; its
 		 * content (often the order as it was) need not map again. */
 		char *doc = arena_printf(&ing->arena, "%.*s-%.*s.%.*s.%.*s.%.*s", STR_FMT(m->facility_code),

@@ -179,7 +179,7 @@ enum rk_status v2m_ts(struct mc *c, struct str v, enum tsk k, const char *where,
 }
 
 /* Decimal number text ("-1.25", "15") → JSON integer or real; false otherwise. */
-static bool dec(struct mc *c, struct str s, json_t **out)
+bool v2m_number(struct mc *c, struct str s, json_t **out)
 {
 	size_t i = 0, digits = 0;
 	bool point = false;
@@ -252,6 +252,10 @@ static const char *system_of(struct mc *c, struct str sys, struct str *code, con
 			*code = (struct str){d, n};
 		}
 	}
+	if (str_eq_c(sys, "HOT")) { /* HOT without its length: 7, 9 or 13 digits */
+		*what = code->len == 13 ? "HOT13" : code->len == 7 ? "HOT7" : "HOT9";
+		return code->len == 13 ? JP_HOT13_SYSTEM : code->len == 7 ? JP_HOT7_SYSTEM : JP_HOT9_SYSTEM;
+	}
 	const struct v2map_system *t = v2map_system_find(sys);
 	if (t) {
 		*what = t->what;
@@ -277,7 +281,11 @@ static enum rk_status add_coding(struct mc *c, const struct cwe *v, enum codemod
 	const char *what;
 	const char *sys = system_of(c, v->sys, &code, &what);
 	const char *shape;
-	if (sys && !jp_code_shape_ok(str_c(sys), code, &shape)) {
+	if (sys && !jp_code_shape_ok(str_c(sys), code, &shape) && mode == CODE_KEEP) {
+		v2m_warn(c, "%s: %s code '%.*s' is not %s; kept under the sender's system name", where,
+			 what ? what : "", (int)(code.len > 40 ? 40 : code.len), code.ptr, shape);
+		sys = arena_printf(c->a, "urn:renkei:CodeSystem:v2:%.*s", STR_FMT(v->sys));
+	} else if (sys && !jp_code_shape_ok(str_c(sys), code, &shape)) {
 		if (mode == CODE_STRICT)
 			return v2m_fail(c, RK_INVALID, "%s: %s code '%.*s' is not %s", where, what ? what : "",
 					(int)(code.len > 40 ? 40 : code.len), code.ptr, shape);
@@ -353,6 +361,43 @@ bool v2m_cc_has(const json_t *cc, const char *sys1, const char *sys2)
 	return false;
 }
 
+static bool drug_system(const char *s)
+{
+	static const char *const jp[] = {JP_HOT9_SYSTEM, JP_HOT13_SYSTEM, JP_HOT7_SYSTEM, JP_YJ_SYSTEM,
+					 JP_GENERIC_NAME_SYSTEM};
+	for (size_t i = 0; s && i < sizeof jp / sizeof jp[0]; i++)
+		if (strcmp(s, jp[i]) == 0)
+			return true;
+	return false;
+}
+
+enum rk_status v2m_drug(struct mc *c, const struct hl7_segment *s, int f, const char *where, json_t **out)
+{
+	struct cwe v[2] = {v2m_cwe_at(c, s, f, 0, 1), v2m_cwe_at(c, s, f, 0, 4)};
+	enum rk_status rc = v2m_cc_of(c, v, 2, CODE_KEEP, where, out);
+	if (rc != RK_OK)
+		return rc;
+	if (!*out)
+		return v2m_fail(c, RK_INVALID, "%s: medicine missing", where);
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(*out, "coding"), i, o)
+	{
+		if (drug_system(json_string_value(json_object_get(o, "system"))))
+			return RK_OK;
+	}
+	for (size_t k = 0; k < 2; k++)
+		if (v[k].code.len) {
+			bool local = str_starts_with(v[k].sys, "99");
+			v2m_warn(c, "%s: drug code '%.*s' of %s '%.*s' is not HOT, YJ or 一般名; kept as sent", where,
+				 (int)(v[k].code.len > 20 ? 20 : v[k].code.len), v[k].code.ptr,
+				 local ? "the local system" : "the code system",
+				 (int)(v[k].sys.len > 16 ? 16 : v[k].sys.len), v[k].sys.ptr ? v[k].sys.ptr : "");
+			break;
+		}
+	return RK_OK;
+}
+
 json_t *v2m_coding(const char *system, const char *code, const char *display)
 {
 	return json_pack("{s:s, s:s, s:s*}", "system", system, "code", code, "display", display);
@@ -371,7 +416,7 @@ enum rk_status v2m_qty(struct mc *c, struct str value, const struct cwe *unit, c
 	if (!value.len)
 		return RK_OK;
 	json_t *v;
-	if (!dec(c, value, &v))
+	if (!v2m_number(c, value, &v))
 		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not a number", where,
 				(int)(value.len > 40 ? 40 : value.len), value.ptr);
 	json_t *q = json_object();
@@ -747,7 +792,7 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 static bool is_num(struct mc *c, struct str s)
 {
 	json_t *v;
-	if (!dec(c, s, &v))
+	if (!v2m_number(c, s, &v))
 		return false;
 	json_decref(v);
 	return true;
@@ -1013,6 +1058,30 @@ static const struct fmap prb_map[] = {
 	{16, 1, F_DATETIME, "onsetDateTime"},
 };
 
+/* PRB-13 (確からしさ, HL7 0389 / JAHIS): 疑い is provisional, 確定 confirmed,
+ * 否定 refuted, 鑑別 differential (JAMI's SS-MIX2→FHIR mapping); a diagnosis
+ * without PRB-13 whose text (PRB-17) says 疑い is provisional too. */
+static const char *verification(struct mc *c, const struct hl7_segment *prb)
+{
+	static const struct {
+		const char *code, *word, *status;
+	} rows[] = {
+		{"P", "疑", "provisional"}, {"S", NULL, "provisional"},    {"C", "確定", "confirmed"},
+		{"R", "否定", "refuted"},   {"D", "鑑別", "differential"},
+	};
+	struct str code = v2m_T(c, prb, 13, 0, 1, 0), text = v2m_T(c, prb, 13, 0, 2, 0);
+	if (!text.len && code.len && !str_is_digits(code) && code.len > 2)
+		text = code; /* PRB-13 as plain text: "疑い" */
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		if ((code.len && str_eq_c(code, rows[i].code)) ||
+		    (rows[i].word && text.len && str_contains(text, rows[i].word)))
+			return rows[i].status;
+	struct str as_written = v2m_T(c, prb, 17, 0, 0, 0);
+	if (!code.len && !text.len && str_contains(as_written, "疑い"))
+		return "provisional";
+	return "confirmed";
+}
+
 static enum rk_status map_condition(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *orc)
 {
 	const struct hl7_segment *zpr = v2m_next_in_group(c, v2m_seg_index(c, s), "ZPR", "PRB ORC");
@@ -1048,7 +1117,8 @@ static enum rk_status map_condition(struct mc *c, const struct hl7_segment *s, c
 		const char *cs = json_object_get(d, "abatementDateTime") ? "resolved" : oc ? oc->to : "active";
 		v2m_put(d, "clinicalStatus", v2m_cc1(COND_CLINICAL_SYSTEM, cs, NULL));
 	}
-	v2m_put(d, "verificationStatus", v2m_cc1(COND_VER_SYSTEM, deleted ? "entered-in-error" : "confirmed", NULL));
+	v2m_put(d, "verificationStatus",
+		v2m_cc1(COND_VER_SYSTEM, deleted ? "entered-in-error" : verification(c, s), NULL));
 	json_t *cats = json_pack("[o]", v2m_cc1(COND_CATEGORY_SYSTEM, "problem-list-item", "Problem List Item"));
 	json_t *rank; /* PRB-18: 主診断 / 副診断 (JHSD0007) */
 	if ((rc = v2m_cc_field(c, s, 18, 0, CODE_LOOSE, "PRB-18", &rank)) != RK_OK) {
@@ -1192,6 +1262,21 @@ static bool pid_ok(struct str pid)
 	return true;
 }
 
+/* PID-3: the repetition typed PI (patient internal ID), else the first. */
+struct str v2map_pid3(const struct hl7_msg *m, struct arena *a)
+{
+	const struct hl7_segment *pid = hl7_seg(m, "PID", 0);
+	if (!pid)
+		return STR_NULL;
+	struct str pid3 = str_trim(hl7_text(m, pid, 3, 0, 1, 0, a));
+	for (int r = 0; r < hl7_reps(m, pid, 3) && r < 8; r++)
+		if (str_eq_c(str_trim(hl7_text(m, pid, 3, r, 5, 0, a)), "PI")) {
+			pid3 = str_trim(hl7_text(m, pid, 3, r, 1, 0, a));
+			break;
+		}
+	return pid3;
+}
+
 /* Who, when, which order: the parts of every id. */
 static enum rk_status identify(struct mc *c)
 {
@@ -1219,13 +1304,7 @@ static enum rk_status identify(struct mc *c)
 	const struct hl7_segment *pid = hl7_seg(c->m, "PID", 0);
 	if (!pid)
 		return v2m_fail(c, RK_INVALID, "PID missing");
-	/* PID-3: the repetition typed PI (patient internal ID), else the first */
-	struct str pid3 = v2m_T(c, pid, 3, 0, 1, 0);
-	for (int r = 0; r < hl7_reps(c->m, pid, 3) && r < 8; r++)
-		if (str_eq_c(v2m_T(c, pid, 3, r, 5, 0), "PI")) {
-			pid3 = v2m_T(c, pid, 3, r, 1, 0);
-			break;
-		}
+	struct str pid3 = v2map_pid3(c->m, c->a);
 	c->pid = in->patient_id.len ? in->patient_id : pid3;
 	if (!c->pid.len)
 		return v2m_fail(c, RK_INVALID, "PID-3 missing");
@@ -1233,9 +1312,12 @@ static enum rk_status identify(struct mc *c)
 		return v2m_fail(c, RK_INVALID, "%s: patient ID '%.*s' must be 1 to %d characters A-Z a-z 0-9 -",
 				in->patient_id.len ? "patient ID" : "PID-3", (int)(c->pid.len > 32 ? 32 : c->pid.len),
 				c->pid.ptr, RK_MAX_LOCAL_PID_LEN);
+	/* SS-MIX2: the patient of the message is the patient of its folder and
+	 * file name (ssmix2.c checked those two agree), or the file is not stored */
 	if (in->patient_id.len && pid3.len && !str_eq(pid3, in->patient_id))
-		v2m_warn(c, "PID-3 (%.*s) differs from the storage folder's patient (%.*s)",
-			 (int)(pid3.len > 32 ? 32 : pid3.len), pid3.ptr, STR_FMT(in->patient_id));
+		return v2m_fail(c, RK_INVALID, "PID-3 patient %.*s does not match the storage folder %.*s",
+				(int)(pid3.len > 32 ? 32 : pid3.len), pid3.ptr,
+				(int)(in->patient_id.len > 32 ? 32 : in->patient_id.len), in->patient_id.ptr);
 	const char *dwhere = "date";
 	c->date = in->date.len ? in->date : c->kind->no_date ? STR_LIT("-") : message_date(c, &dwhere);
 	struct time_range r;

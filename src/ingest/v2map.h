@@ -19,7 +19,9 @@
 struct v2map_input {
 	struct str facility_code; /* the sending facility's 10-digit code (source facility) */
 	struct str data_type;     /* SS-MIX2 data type from the file name ("OMP-01"); empty: infer from the message */
-	struct str patient_id;    /* local PID from the storage folder / file name; empty: PID-3.1 */
+	struct str patient_id;    /* local PID from the storage folder / file name (PID-3 must be the same,
+				     else RK_INVALID "PID-3 patient X does not match the storage folder Y");
+				     empty: PID-3.1 */
 	struct str date;          /* file name's 診療日 (YYYYMMDD or "-"); empty: from the message */
 	struct str order_no;      /* file name's オーダ番号 (or "-"); empty: from ORC-2 / MSH-10 */
 	struct str
@@ -59,6 +61,10 @@ struct v2map_result {
 enum rk_status v2map_message(const struct hl7_msg *m, const struct v2map_input *in, struct arena *a,
 			     struct v2map_result *out, struct rk_err *err);
 void v2map_free(struct v2map_result *r);
+
+/* The patient ID of PID-3 (the repetition typed PI, else the first; empty
+ * when there is none), for checks that do not map the message. */
+struct str v2map_pid3(const struct hl7_msg *m, struct arena *a);
 
 /* The SS-MIX2 data types this module maps, for `renkei import` summaries and docs. */
 size_t v2map_data_types(const char *const **out);
