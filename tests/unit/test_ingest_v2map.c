@@ -409,6 +409,21 @@ static void test_ppr01(void **state)
 	pid("00012345");
 	seg("PRB", 1, "AD", 3, "ABC^糖尿病^MDCDX2", 10, "E11.9.9.9^^I10", 0);
 	expect_fail("PPR-01", "", "PRB-3: ICD-10 code 'E11999'");
+
+	/* PRB-13 疑い: a suspected diagnosis is provisional, not confirmed (JAMI's mapping) */
+	msh("PPR^ZD1^PPR_ZD1");
+	pid("00012345");
+	seg("PRB", 1, "AD", 3, "20054174^胃炎^MDCDX2", 4, "P0002", 13, "P^疑い^99SPC", 17, "胃炎", 0);
+	seg("PRB", 1, "AD", 3, "20063485^胃潰瘍^MDCDX2", 4, "P0003", 17, "胃潰瘍の疑い", 0);
+	seg("PRB", 1, "AD", 3, "20087549^２型糖尿病^MDCDX2", 4, "P0004", 13, "C^確定^99SPC", 17, "２型糖尿病", 0);
+	seg("PRB", 1, "AD", 3, "20059627^肺炎^MDCDX2", 4, "P0005", 13, "疑い", 0);
+	assert_int_equal(run(&t, "PPR-01", ""), RK_OK);
+	check_common(&t);
+	assert_string_equal(s_at(res_of(&t, "Condition", 0), "verificationStatus.coding[0].code"), "provisional");
+	assert_string_equal(s_at(res_of(&t, "Condition", 1), "verificationStatus.coding[0].code"), "provisional");
+	assert_string_equal(s_at(res_of(&t, "Condition", 2), "verificationStatus.coding[0].code"), "confirmed");
+	assert_string_equal(s_at(res_of(&t, "Condition", 3), "verificationStatus.coding[0].code"), "provisional");
+	done(&t);
 }
 
 /* ---- OMP-01 / OMP-02: MedicationRequest ---- */
