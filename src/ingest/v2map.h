@@ -44,7 +44,8 @@ struct v2map_result {
 	json_t *patient; /* Patient from PID (always present; owned) */
 	struct v2map_resource *res; /* clinical resources, in reference order (Encounter before what refers to it) */
 	size_t n;
-	const char *warnings[8]; /* e.g. "PID-3 (1234567890) differs from the storage folder's patient (9999013)" */
+	const char *warnings
+		[8]; /* e.g. "RXE-2: drug code '99012' of the local system '99YKZ' is not HOT, YJ or 一般名; kept as sent" */
 	size_t nwarn;
 };
 
@@ -55,7 +56,7 @@ struct v2map_result {
  * input always yields the same ids (idempotent re-import). References between
  * the resources use these ids; the subject is Patient/<patient_ref>.
  * Fails with RK_INVALID / RK_UNPROCESSABLE and a message naming the segment and
- * field (e.g. "RXE-2: no HOT9/YJ code", "unknown message type ZZZ^Z99",
+ * field (e.g. "RXE-2: medicine missing", "unknown message type ZZZ^Z99",
  * "PID-3 missing") — the caller quarantines the message with that reason.
  * On failure nothing is allocated for the caller. v2map_free releases bodies. */
 enum rk_status v2map_message(const struct hl7_msg *m, const struct v2map_input *in, struct arena *a,
