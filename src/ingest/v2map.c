@@ -596,6 +596,27 @@ const char *v2m_add_res(struct mc *c, const char *type, const struct hl7_segment
 	return id;
 }
 
+/* Add body under an id of its own: "<facility>-<PID>.<key>" (the hashed
+ * form when that is too long or not id-safe); marked shared. Takes body. */
+static const char *add_res_keyed(struct mc *c, const char *type, const char *key, json_t *body)
+{
+	if (!body || c->n >= c->cap) {
+		json_decref(body);
+		return NULL;
+	}
+	const char *id = arena_printf(c->a, "%.*s-%.*s.%s", STR_FMT(c->fac), STR_FMT(c->pid), key);
+	if (id && (strlen(id) > RK_MAX_ID_LEN || !id_safe(id)))
+		id = arena_printf(c->a, "%.*s-%.*s.h%016llx", STR_FMT(c->fac), STR_FMT(c->pid),
+				  (unsigned long long)str_hash(str_c(id)));
+	if (!id) {
+		json_decref(body);
+		return NULL;
+	}
+	json_object_set_new(body, "id", json_string(id));
+	c->res[c->n++] = (struct v2map_resource){.type = type, .id = str_c(id), .body = body, .shared = true};
+	return id;
+}
+
 json_t *v2m_ref_to(struct mc *c, const char *type, const char *id)
 {
 	const char *r = arena_printf(c->a, "%s/%s", type, id);
@@ -985,6 +1006,34 @@ static const struct fmap pv2_map[] = {
 	{9, 1, F_DATETIME, "period.end"},
 };
 
+/* Without PV1-44/45 the message's event is when: EVN-6 (occurred), EVN-2
+ * (recorded) or MSH-7. A visit, an admission (or its plan) starts then; a
+ * discharge ends then. So every Encounter has a date to sort by. */
+static enum rk_status event_period(struct mc *c, json_t *e)
+{
+	const struct hl7_segment *evn = hl7_seg(c->m, "EVN", 0);
+	struct str when = v2m_T(c, evn, 6, 0, 1, 0);
+	const char *where = "EVN-6";
+	if (!when.len)
+		when = v2m_T(c, evn, 2, 0, 1, 0), where = "EVN-2";
+	if (!when.len)
+		when = c->m->timestamp, where = "MSH-7";
+	struct str ev = c->m->event;
+	bool starts = str_eq_c(ev, "A04") || str_eq_c(ev, "A01") || str_eq_c(ev, "A14");
+	bool ends = str_eq_c(ev, "A03");
+	json_t *period = json_object_get(e, "period");
+	if ((!starts || json_object_get(period, "start")) && (!ends || json_object_get(period, "end")))
+		return RK_OK;
+	json_t *t;
+	enum rk_status rc = v2m_ts(c, when, TS_DATETIME, where, &t);
+	if (rc != RK_OK || !t)
+		return rc;
+	if (!period)
+		json_object_set_new(e, "period", period = json_object());
+	v2m_put(period, starts ? "start" : "end", t);
+	return RK_OK;
+}
+
 static enum rk_status map_encounter(struct mc *c)
 {
 	const struct hl7_segment *pv1 = hl7_seg(c->m, "PV1", 0);
@@ -1043,6 +1092,18 @@ static enum rk_status map_encounter(struct mc *c)
 		v2m_put(e, "hospitalization",
 			json_pack("{s:{s:[{s:s, s:o}]}}", "dischargeDisposition", "coding", "system", DISCHARGE_SYSTEM,
 				  "code", v2m_jstr(disp)));
+	if ((rc = event_period(c, e)) != RK_OK)
+		goto fail;
+	/* one Encounter per visit (PV1-19) or admission (PV1-44) */
+	struct str adm = v2m_T(c, pv1, 44, 0, 1, 0);
+	const char *key = NULL;
+	if (visit.len)
+		key = arena_printf(c->a, "enc-v%.*s", STR_FMT(visit));
+	else if (adm.len >= 12 && str_is_digits((struct str){adm.ptr, 12}))
+		key = arena_printf(c->a, "enc-a%.12s", adm.ptr);
+	if (key)
+		return add_res_keyed(c, "Encounter", key, e) ? RK_OK
+							     : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 	return v2m_add_res(c, "Encounter", pv1, 0, e) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(e);

@@ -32,6 +32,8 @@ struct v2map_resource {
 	const char *type; /* "Patient", "Encounter", "MedicationRequest", ... */
 	struct str id;    /* stable logical id, see v2map_message */
 	json_t *body;     /* owned by the result; complete resource incl. id and meta.source */
+	bool shared;      /* one Encounter per visit or admission, written by several messages:
+			     merged with the stored one, deleted only with the last of them */
 };
 
 struct v2map_result {
@@ -49,8 +51,11 @@ struct v2map_result {
 	size_t nwarn;
 };
 
-/* Map one parsed message. Ids: the Patient is "<facility>-<PID>"; every other
- * resource is "<facility>-<PID>.<date>.<type>.<order>.<seq>" ("-" for absent
+/* Map one parsed message. Ids: the Patient is "<facility>-<PID>"; an
+ * Encounter is "<facility>-<PID>.enc-v<PV1-19>" when the visit number is sent,
+ * else "<facility>-<PID>.enc-a<PV1-44 to the minute>" when the admission time
+ * is (admission, transfer and discharge messages update the one Encounter);
+ * every other resource is "<facility>-<PID>.<date>.<type>.<order>.<seq>" ("-" for absent
  * parts, seq = segment/repetition position), replaced by a 64-bit hash form
  * "<facility>-<PID>.h<16 hex>.<seq>" when longer than 64 characters; the same
  * input always yields the same ids (idempotent re-import). References between

@@ -214,6 +214,48 @@ test('updates, superseded versions and deletes of a document; incremental import
   assert.equal((await search('DiagnosticReport', `patient=${p}`)).length, 0);
 });
 
+const PV1 = (fields) => 'PV1' + Array.from({ length: 45 }, (_, i) => fields[i + 1] ?? '').join('|').replace(/^/, '|').replace(/\|+$/, '');
+const ADT = (type, id, evn, pv1) => [MSH(type, id), `EVN||${evn}`, PID('3000003'), pv1].join('\r') + '\r';
+
+test('one Encounter per admission, updated by transfer and discharge; outpatient visits are dated', async () => {
+  const root = path.join(work, 'stay');
+  const pid = '3000003';
+  const p = `${HOSP}-${pid}`;
+  const name = (date, type, ts) => `${pid}_${date}_${type}_999999999999999_${ts}000_01_1`;
+  place(root, pid, '20240401', 'ADT-22', name('20240401', 'ADT-22', '20240401100000'),
+    ADT('ADT^A01^ADT_A01', 'A1', '20240401100000', PV1({ 1: '0001', 2: 'I', 3: '3W^305^2^^^N', 7: 'D001^信州^一郎', 10: '01', 19: 'V77', 44: '202404011000' })));
+  place(root, pid, '20240405', 'ADT-42', name('20240405', 'ADT-42', '20240405100000'),
+    ADT('ADT^A02^ADT_A02', 'A2', '20240405100000', PV1({ 1: '0001', 2: 'I', 3: '4E^401^1^^^N', 6: '3W^305^2^^^N', 7: 'D001^信州^一郎', 10: '01', 19: 'V77' })));
+  place(root, pid, '20240410', 'ADT-52', name('20240410', 'ADT-52', '20240410100000'),
+    ADT('ADT^A03^ADT_A03', 'A3', '20240410100000', PV1({ 1: '0001', 2: 'I', 3: '4E^401^1^^^N', 7: 'D001^信州^一郎', 10: '01', 19: 'V77', 45: '202404101000' })));
+  place(root, pid, '20240420', 'ADT-12', name('20240420', 'ADT-12', '20240420091500'),
+    ADT('ADT^A04^ADT_A01', 'A4', '20240420091500', PV1({ 1: '0001', 2: 'O', 3: '01^^^^^C' })));
+  const r = await importDir(root);
+  assert.equal(r.stored, 4, r.stdout);
+  assert.equal(r.quarantined, 0, r.stdout);
+  const encs = await search('Encounter', `patient=${p}`);
+  assert.equal(encs.length, 2, JSON.stringify(encs));
+  const stay = encs.find((e) => e.class.code === 'IMP');
+  assert.equal(stay.id, `${p}.enc-vV77`);
+  assert.equal(stay.status, 'finished');
+  assert.equal(stay.period.start, '2024-04-01T10:00:00+09:00');
+  assert.equal(stay.period.end, '2024-04-10T10:00:00+09:00');
+  assert.equal(stay.type[0].text, '入院実施');
+  const wards = stay.location.map((l) => `${l.location.display} ${l.status}`);
+  assert.ok(wards.some((w) => w.includes('305') && w.endsWith('completed')), wards.join());
+  assert.ok(wards.some((w) => w.includes('401')), wards.join());
+  const visit = encs.find((e) => e.class.code === 'AMB');
+  assert.equal(visit.period.start, '2024-04-20T09:15:00+09:00', 'an outpatient visit is dated by its event');
+
+  // The transfer's file deleted (condition flag 0): the stay stays, for its other messages.
+  place(root, pid, '20240405', 'ADT-42', `${pid}_20240405_ADT-42_999999999999999_20240406100000000_01_0`,
+    ADT('ADT^A02^ADT_A02', 'A2', '20240405100000', PV1({ 1: '0001', 2: 'I', 3: '4E^401^1^^^N', 6: '3W^305^2^^^N', 19: 'V77' })));
+  const del = await importDir(root);
+  assert.equal(del.deleted, 1, del.stdout);
+  const after = await get(sys, `/fhir/Encounter/${p}.enc-vV77`);
+  assert.equal(after.status, 200, after.text);
+});
+
 test('bad files are quarantined with a clear reason; nothing of them is stored', async () => {
   const root = path.join(work, 'bad');
   const pid = '2000002';
@@ -234,6 +276,8 @@ test('bad files are quarantined with a clear reason; nothing of them is stored',
   mkdirSync(d, { recursive: true });
   symlinkSync(outside, path.join(d, `${pid}_20240407_OML-11_ORD7_20240407100000000_01_1`));
   symlinkSync('../../../../../..', path.join(d, 'up'));
+  // another patient's lab file, placed and renamed under this patient
+  place(root, pid, '20240408', 'OML-11', `${pid}_20240408_OML-11_ORD8_20240408100000000_01_1`, lab('1000009', 99));
 
   const before = (await errors()).length;
   const r = await importDir(root);
@@ -250,6 +294,8 @@ test('bad files are quarantined with a clear reason; nothing of them is stored',
   assert.match(why('stray'), /outside the layout/);
   assert.match(why('ORD7'), /leaves the storage/);
   assert.match(why('/up'), /leaves the storage|other than a file/);
+  assert.equal(why('ORD8'), `PID-3 patient 1000009 does not match the storage folder ${pid}`);
+  assert.equal((await search('Observation', `patient=${HOSP}-1000009`)).length, 0);
   assert.equal((await search('Observation', `patient=${HOSP}-${pid}`)).length, 0);
 
   // Unchanged quarantined files are not tried again by the next import...

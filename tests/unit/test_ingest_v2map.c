@@ -310,6 +310,9 @@ static void test_encounters(void **state)
 	assert_string_equal(s_at(e, "location[0].status"), "active");
 	assert_non_null(strstr(s_at(e, "location[0].location.display"), "305"));
 	assert_true(str_eq_c(t.r.data_type, "ADT-22"));
+	/* one Encounter per visit number: the admission's id is the stay's */
+	assert_string_equal(s_at(e, "id"), FAC "-00012345.enc-vV0099");
+	assert_true(t.r.res[0].shared);
 	done(&t);
 
 	msh("ADT^A03^ADT_A03");
@@ -323,6 +326,8 @@ static void test_encounters(void **state)
 	assert_string_equal(s_at(e, "period.end"), "2024-04-10T10:00:00+09:00");
 	assert_string_equal(s_at(e, "hospitalization.dischargeDisposition.coding[0].code"), "01");
 	assert_string_equal(s_at(e, "location[0].status"), "completed");
+	/* no visit number: keyed on the admission time (PV1-44) */
+	assert_string_equal(s_at(e, "id"), FAC "-00012345.enc-a202404011000");
 	check_common(&t);
 	done(&t);
 
@@ -336,7 +341,36 @@ static void test_encounters(void **state)
 	assert_string_equal(s_at(e, "location[0].period.start"), "2024-04-05T10:00:00+09:00");
 	assert_string_equal(s_at(e, "location[1].status"), "completed");
 	assert_string_equal(s_at(e, "location[1].period.end"), "2024-04-05T10:00:00+09:00");
+	assert_false(t.r.res[0].shared); /* neither visit number nor admission time: the message's own */
 	check_common(&t);
+	done(&t);
+
+	/* an outpatient visit without PV1-44: dated by its event (EVN-2, else MSH-7) */
+	msh("ADT^A04^ADT_A01");
+	seg("EVN", 2, "20240402091500", 0);
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "O", 3, "01^^^^^C", 0);
+	assert_int_equal(run(&t, "ADT-12", ""), RK_OK);
+	e = res_of(&t, "Encounter", 0);
+	assert_string_equal(s_at(e, "class.code"), "AMB");
+	assert_string_equal(s_at(e, "period.start"), "2024-04-02T09:15:00+09:00");
+	check_common(&t);
+	done(&t);
+	msh("ADT^A04^ADT_A01");
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "O", 0);
+	assert_int_equal(run(&t, "ADT-12", ""), RK_OK);
+	assert_string_equal(s_at(res_of(&t, "Encounter", 0), "period.start"), "2024-04-01T09:00:00+09:00"); /* MSH-7 */
+	done(&t);
+	/* a discharge without PV1-45 ends at its event */
+	msh("ADT^A03^ADT_A03");
+	seg("EVN", 2, "20240410110000", 6, "20240410100000", 0);
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "I", 19, "V0099", 0);
+	assert_int_equal(run(&t, "ADT-52", ""), RK_OK);
+	e = res_of(&t, "Encounter", 0);
+	assert_string_equal(s_at(e, "period.end"), "2024-04-10T10:00:00+09:00");
+	assert_string_equal(s_at(e, "id"), FAC "-00012345.enc-vV0099");
 	done(&t);
 
 	msh("ADT^A01^ADT_A01");
