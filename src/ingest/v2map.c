@@ -252,6 +252,10 @@ static const char *system_of(struct mc *c, struct str sys, struct str *code, con
 			*code = (struct str){d, n};
 		}
 	}
+	if (str_eq_c(sys, "JFAGY")) { /* J-FAGY: J9F... food allergens, the others non-food */
+		*what = "J-FAGY";
+		return str_starts_with(*code, "J9F") ? CODES_JFAGY_FOOD_SYSTEM : CODES_JFAGY_OTHER_SYSTEM;
+	}
 	if (str_eq_c(sys, "HOT")) { /* HOT without its length: 7, 9 or 13 digits */
 		*what = code->len == 13 ? "HOT13" : code->len == 7 ? "HOT7" : "HOT9";
 		return code->len == 13 ? JP_HOT13_SYSTEM : code->len == 7 ? JP_HOT7_SYSTEM : JP_HOT9_SYSTEM;
@@ -626,20 +630,20 @@ json_t *v2m_ref_to(struct mc *c, const char *type, const char *id)
 /* ---- Patient (PID) ---- */
 
 /* PID-5 repetitions: kanji (I) and kana (P) names with the JP Core representation extension. */
-static json_t *names(struct mc *c, const struct hl7_segment *pid)
+static json_t *names(struct mc *c, const struct hl7_segment *pid, int f)
 {
 	json_t *arr = json_array();
-	int n = hl7_reps(c->m, pid, 5);
+	int n = hl7_reps(c->m, pid, f);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str fam = v2m_T(c, pid, 5, r, 1, 0), given = v2m_T(c, pid, 5, r, 2, 0);
+		struct str fam = v2m_T(c, pid, f, r, 1, 0), given = v2m_T(c, pid, f, r, 2, 0);
 		if (!fam.len && !given.len)
 			continue;
 		json_t *nm = json_object();
-		const struct v2map_code *rep = v2map_code_find(v2map_name_rep, v2m_T(c, pid, 5, r, 8, 0));
+		const struct v2map_code *rep = v2map_code_find(v2map_name_rep, v2m_T(c, pid, f, r, 8, 0));
 		if (rep)
 			v2m_put(nm, "extension",
 				json_pack("[{s:s, s:s}]", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", rep->to));
-		struct str type = v2m_T(c, pid, 5, r, 7, 0);
+		struct str type = v2m_T(c, pid, f, r, 7, 0);
 		v2m_put(nm, "use", json_string(!type.len || str_eq_c(type, "L") ? "official" : "usual"));
 		const char *text =
 			arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
@@ -653,15 +657,15 @@ static json_t *names(struct mc *c, const struct hl7_segment *pid)
 }
 
 /* PID-11 XAD: SS-MIX2 writes the whole address in component 8 (other designation). */
-static json_t *addresses(struct mc *c, const struct hl7_segment *pid)
+static json_t *addresses(struct mc *c, const struct hl7_segment *pid, int f)
 {
 	json_t *arr = json_array();
-	int n = hl7_reps(c->m, pid, 11);
+	int n = hl7_reps(c->m, pid, f);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str street = v2m_T(c, pid, 11, r, 1, 0), other = v2m_T(c, pid, 11, r, 2, 0),
-			   city = v2m_T(c, pid, 11, r, 3, 0), state = v2m_T(c, pid, 11, r, 4, 0),
-			   zip = v2m_T(c, pid, 11, r, 5, 0), country = v2m_T(c, pid, 11, r, 6, 0),
-			   type = v2m_T(c, pid, 11, r, 7, 0), text = v2m_T(c, pid, 11, r, 8, 0);
+		struct str street = v2m_T(c, pid, f, r, 1, 0), other = v2m_T(c, pid, f, r, 2, 0),
+			   city = v2m_T(c, pid, f, r, 3, 0), state = v2m_T(c, pid, f, r, 4, 0),
+			   zip = v2m_T(c, pid, f, r, 5, 0), country = v2m_T(c, pid, f, r, 6, 0),
+			   type = v2m_T(c, pid, f, r, 7, 0), text = v2m_T(c, pid, f, r, 8, 0);
 		if (!street.len && !city.len && !state.len && !zip.len && !text.len)
 			continue;
 		json_t *a = json_object();
@@ -710,6 +714,45 @@ static void telecoms(struct mc *c, const struct hl7_segment *pid, int f, const c
 	}
 }
 
+/* NK1 → Patient.contact: relationship (NK1-3), name (NK1-2), address (NK1-4),
+ * telephones (NK1-5 home, NK1-6 work), organization (NK1-13). */
+static enum rk_status contacts(struct mc *c, json_t *p)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < hl7_seg_count(c->m, "NK1"); i++) {
+		const struct hl7_segment *nk1 = hl7_seg(c->m, "NK1", i);
+		json_t *ct = json_object(), *rel;
+		enum rk_status rc = v2m_cc_field(c, nk1, 3, 0, CODE_LOOSE, "NK1-3", &rel);
+		if (rc != RK_OK) {
+			json_decref(ct);
+			json_decref(arr);
+			return rc;
+		}
+		if (rel)
+			v2m_put(ct, "relationship", json_pack("[o]", rel));
+		json_t *nm = names(c, nk1, 2);
+		v2m_put(ct, "name", json_incref(json_array_get(nm, 0)));
+		json_decref(nm);
+		json_t *tel = json_array();
+		telecoms(c, nk1, 5, "home", tel);
+		telecoms(c, nk1, 6, "work", tel);
+		v2m_put_nonempty(ct, "telecom", tel);
+		json_t *ad = addresses(c, nk1, 4);
+		v2m_put(ct, "address", json_incref(json_array_get(ad, 0)));
+		json_decref(ad);
+		struct str org = v2m_T(c, nk1, 13, 0, 1, 0);
+		if (org.len)
+			v2m_put(ct, "organization", json_pack("{s:o}", "display", v2m_jstr(org)));
+		if (json_object_size(ct) && (json_object_get(ct, "name") || json_object_get(ct, "telecom") ||
+					     json_object_get(ct, "address") || json_object_get(ct, "organization")))
+			v2m_push(arr, ct);
+		else
+			json_decref(ct);
+	}
+	v2m_put_nonempty(p, "contact", arr);
+	return RK_OK;
+}
+
 static enum rk_status map_patient_resource(struct mc *c, const struct hl7_segment *pid, json_t **out)
 {
 	json_t *p = json_pack("{s:s, s:{s:[s]}}", "resourceType", "Patient", "meta", "profile", JP_PROFILE_PATIENT);
@@ -723,7 +766,7 @@ static enum rk_status map_patient_resource(struct mc *c, const struct hl7_segmen
 	}
 	v2m_put(p, "id", json_string(pid_id));
 	v2m_put(p, "identifier", json_pack("[{s:s, s:o}]", "system", sys, "value", v2m_jstr(c->pid)));
-	v2m_put_nonempty(p, "name", names(c, pid));
+	v2m_put_nonempty(p, "name", names(c, pid, 5));
 	json_t *tel = json_array();
 	telecoms(c, pid, 13, "home", tel);
 	telecoms(c, pid, 14, "work", tel);
@@ -741,7 +784,11 @@ static enum rk_status map_patient_resource(struct mc *c, const struct hl7_segmen
 		return rc;
 	}
 	v2m_put(p, "birthDate", birth);
-	v2m_put_nonempty(p, "address", addresses(c, pid));
+	v2m_put_nonempty(p, "address", addresses(c, pid, 11));
+	if ((rc = contacts(c, p)) != RK_OK) {
+		json_decref(p);
+		return rc;
+	}
 	*out = p;
 	return RK_OK;
 }
@@ -791,9 +838,16 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 		json_decref(a);
 		return rc;
 	}
-	/* reaction: severity (0128) and the reaction as text */
+	/* reaction: severity (0128) and the reaction as text; criticality: an
+	 * anaphylaxis or a severe reaction is high, a milder one low */
 	const struct v2map_code *sev = v2map_code_find(v2map_severity, v2m_T(c, s, 4, 0, 1, 0));
 	struct str reaction = v2m_T(c, s, 5, 0, 0, 0);
+	bool anaphylaxis = str_contains(reaction, "アナフィラキシー") || str_contains(reaction, "anaphyla") ||
+			   str_contains(v2m_T(c, s, 4, 0, 2, 0), "アナフィラキシー");
+	if (anaphylaxis)
+		sev = v2map_code_find(v2map_severity, STR_LIT("SV"));
+	if (sev)
+		v2m_put(a, "criticality", json_string(strcmp(sev->to, "severe") == 0 ? "high" : "low"));
 	if (sev || reaction.len) {
 		json_t *r = json_object();
 		v2m_put(r, "manifestation",
@@ -853,6 +907,39 @@ static json_t *reference_range(struct mc *c, struct str range, const struct cwe 
 	return rr;
 }
 
+/* A result given as a bound: "<0.03" (NM, ST, TX) or SN "<^0.03" → a
+ * Quantity with its comparator and the OBX-6 unit. *out NULL otherwise. */
+static enum rk_status comparator_qty(struct mc *c, const struct hl7_segment *s, struct str vt, struct str value,
+				     const struct cwe *unit, json_t **out)
+{
+	*out = NULL;
+	struct str cmp = STR_NULL, num = STR_NULL;
+	if (str_eq_c(vt, "SN")) {
+		cmp = v2m_T(c, s, 5, 0, 1, 0);
+		num = v2m_T(c, s, 5, 0, 2, 0);
+		if (v2m_T(c, s, 5, 0, 3, 0).len) /* a range or ratio: kept as text */
+			return RK_OK;
+	} else if (str_eq_c(vt, "NM") || str_eq_c(vt, "ST") || str_eq_c(vt, "TX")) {
+		size_t k = 0;
+		while (k < value.len && k < 2 && (value.ptr[k] == '<' || value.ptr[k] == '>' || value.ptr[k] == '='))
+			k++;
+		cmp = (struct str){value.ptr, k};
+		num = str_trim((struct str){value.ptr + k, value.len - k});
+	}
+	static const char *const ok[] = {"<", "<=", ">", ">="};
+	bool known = false;
+	for (size_t i = 0; i < 4; i++)
+		known |= str_eq_c(cmp, ok[i]);
+	if (str_eq_c(vt, "SN") && !cmp.len && is_num(c, num))
+		return v2m_qty(c, num, unit, "OBX-5", out);
+	if (!known || !is_num(c, num))
+		return RK_OK;
+	enum rk_status rc = v2m_qty(c, num, unit, "OBX-5", out);
+	if (rc == RK_OK && *out)
+		json_object_set_new(*out, "comparator", json_stringn(cmp.ptr, cmp.len));
+	return rc;
+}
+
 static const struct fmap obx_map[] = {
 	{14, 1, F_DATETIME, "effectiveDateTime"},
 };
@@ -895,7 +982,12 @@ enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const stru
 	/* value by OBX-2 */
 	struct str vt = v2m_T(c, s, 2, 0, 1, 0), value = v2m_T(c, s, 5, 0, 0, 0);
 	struct cwe unit = v2m_cwe_at(c, s, 6, 0, 1);
-	if (value.len) {
+	json_t *cq = NULL;
+	if (value.len && (rc = comparator_qty(c, s, vt, value, &unit, &cq)) != RK_OK)
+		goto fail;
+	if (cq) {
+		v2m_put(o, "valueQuantity", cq);
+	} else if (value.len) {
 		if (str_eq_c(vt, "NM")) {
 			json_t *q;
 			if ((rc = v2m_qty(c, value, &unit, "OBX-5", &q)) != RK_OK)

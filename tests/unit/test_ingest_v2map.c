@@ -808,6 +808,69 @@ static void test_omg_omd(void **state)
 	done(&t);
 }
 
+/* ---- what clinicians read: contacts, allergy criticality, J-FAGY, bounded results ---- */
+
+static void test_details(void **state)
+{
+	(void)state;
+	msh("ADT^A08^ADT_A01");
+	seg("EVN", 2, "20240401090000", 0);
+	pid("00012345");
+	seg("NK1", 1, "1", 2, "山田^太郎^^^^^L^I~ヤマダ^タロウ^^^^^L^P", 3, "SPO^配偶者^HL70063", 4,
+	    "^^^^390-0001^JPN^H^長野県松本市中央１－１", 5, "^PRN^PH^^^^^^^^^0263-22-2222", 13, "松本商事^D", 0);
+	seg("AL1", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "110626901^パンスポリンＴ錠１００^HOT9", 4,
+	    "SV^重度^HL70128", 5, "アナフィラキシーショック", 0);
+	seg("AL1", 1, "2", 2, "FA^食物アレルギー^HL70127", 3, "J9FA19140000^そば^JFAGY", 4, "MI^軽度^HL70128", 5,
+	    "じんま疹", 0);
+	seg("AL1", 1, "3", 2, "EA^環境アレルギー^HL70127", 3, "J9NB11000000^ハウスダスト^JFAGY", 5, "アナフィラキシー",
+	    0);
+	struct run t;
+	assert_int_equal(run(&t, "ADT-00", ""), RK_OK);
+	check_common(&t);
+	json_t *ct = at(t.r.patient, "contact[0]");
+	assert_non_null(ct);
+	assert_string_equal(s_at(ct, "relationship[0].coding[0].code"), "SPO");
+	assert_string_equal(s_at(ct, "relationship[0].coding[0].system"),
+			    "http://terminology.hl7.org/CodeSystem/v2-0063");
+	assert_string_equal(s_at(ct, "name.family"), "山田");
+	assert_string_equal(s_at(ct, "telecom[0].value"), "0263-22-2222");
+	assert_string_equal(s_at(ct, "address.postalCode"), "390-0001");
+	assert_string_equal(s_at(ct, "organization.display"), "松本商事");
+	json_t *a0 = res_of(&t, "AllergyIntolerance", 0), *a1 = res_of(&t, "AllergyIntolerance", 1),
+	       *a2 = res_of(&t, "AllergyIntolerance", 2);
+	assert_string_equal(s_at(a0, "criticality"), "high");
+	assert_string_equal(s_at(a1, "criticality"), "low");
+	assert_string_equal(s_at(a2, "criticality"), "high"); /* anaphylaxis, whatever AL1-4 says */
+	assert_string_equal(s_at(a2, "reaction[0].severity"), "severe");
+	assert_string_equal(s_at(a1, "code.coding[0].system"), CODES_JFAGY_FOOD_SYSTEM);
+	assert_string_equal(s_at(a2, "code.coding[0].system"), CODES_JFAGY_OTHER_SYSTEM);
+	done(&t);
+
+	/* a result below the limit of detection keeps its comparator and unit */
+	msh("OUL^R22^OUL_R22");
+	pid("00012345");
+	seg("OBR", 1, "1", 2, "LB0002", 4, "E001^生化学^99O03", 7, "20240401090000", 0);
+	seg("OBX", 1, "1", 2, "ST", 3, "5C070000002399101^ＣＲＰ^JC10", 5, "<0.03", 6, "mg/dL^mg/dL^ISO+", 11, "F", 0);
+	seg("OBX", 1, "2", 2, "NM", 3, "5C095000002399101^ＰＣＴ^JC10", 5, ">=100", 6, "ng/mL^ng/mL^ISO+", 11, "F", 0);
+	seg("OBX", 1, "3", 2, "SN", 3, "3D046000001906202^HbA1c^JC10", 5, "<^4.0", 6, "%^%^ISO+", 11, "F", 0);
+	seg("OBX", 1, "4", 2, "ST", 3, "1A020000000191111^尿蛋白^JC10", 5, "陰性", 11, "F", 0);
+	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
+	check_common(&t);
+	json_t *o = res_of(&t, "Observation", 0);
+	assert_string_equal(s_at(o, "valueQuantity.comparator"), "<");
+	assert_float_equal(n_at(o, "valueQuantity.value"), 0.03, 1e-12);
+	assert_string_equal(s_at(o, "valueQuantity.unit"), "mg/dL");
+	assert_string_equal(s_at(o, "valueQuantity.code"), "mg/dL");
+	o = res_of(&t, "Observation", 1);
+	assert_string_equal(s_at(o, "valueQuantity.comparator"), ">=");
+	assert_string_equal(s_at(o, "valueQuantity.unit"), "ng/mL");
+	o = res_of(&t, "Observation", 2);
+	assert_string_equal(s_at(o, "valueQuantity.comparator"), "<");
+	assert_string_equal(s_at(o, "valueQuantity.unit"), "%");
+	assert_string_equal(s_at(res_of(&t, "Observation", 3), "valueString"), "陰性");
+	done(&t);
+}
+
 /* ---- bad input, ids ---- */
 
 static void test_bad_input(void **state)
@@ -1157,19 +1220,13 @@ static void test_sample(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_adt00),
-		cmocka_unit_test(test_determinism),
-		cmocka_unit_test(test_encounters),
-		cmocka_unit_test(test_adt61),
-		cmocka_unit_test(test_ppr01),
-		cmocka_unit_test(test_omp01),
-		cmocka_unit_test(test_omp02),
-		cmocka_unit_test(test_omp12),
-		cmocka_unit_test(test_drug_codes),
-		cmocka_unit_test(test_oml11),
-		cmocka_unit_test(test_omg_omd),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_ids_and_warnings),
+		cmocka_unit_test(test_adt00),      cmocka_unit_test(test_determinism),
+		cmocka_unit_test(test_encounters), cmocka_unit_test(test_adt61),
+		cmocka_unit_test(test_ppr01),      cmocka_unit_test(test_omp01),
+		cmocka_unit_test(test_omp02),      cmocka_unit_test(test_omp12),
+		cmocka_unit_test(test_drug_codes), cmocka_unit_test(test_details),
+		cmocka_unit_test(test_oml11),      cmocka_unit_test(test_omg_omd),
+		cmocka_unit_test(test_bad_input),  cmocka_unit_test(test_ids_and_warnings),
 		cmocka_unit_test(test_sample),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
