@@ -1025,19 +1025,74 @@ enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const stru
 	json_t *rr = reference_range(c, v2m_T(c, s, 7, 0, 0, 0), &unit);
 	if (rr)
 		v2m_put(o, "referenceRange", json_pack("[o]", rr));
-	if (spm) {
-		json_t *sp = json_object();
-		v2m_put(sp, "display", v2m_jstr(v2m_T(c, spm, 4, 0, 2, 0)));
-		struct str sid = v2m_T(c, spm, 2, 0, 1, 0);
-		if (sid.len)
-			v2m_put(sp, "identifier", json_pack("{s:o}", "value", v2m_jstr(sid)));
-		v2m_put_nonempty(o, "specimen", sp);
-	}
+	if (spm)
+		v2m_put(o, "specimen", v2m_specimen_ref(c, spm));
 	*id = v2m_add_res(c, "Observation", s, 0, o);
 	return *id ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(o);
 	return rc;
+}
+
+/* ---- IN1 → Coverage (JP Core JP_Coverage) ---- */
+
+static const struct fmap in1_map[] = {
+	{12, 1, F_DATE, "period.start"},
+	{13, 1, F_DATE, "period.end"},
+};
+
+/* IN1-17 (HL7 0063, the insured's relationship to the patient) → subscriber-relationship. */
+static const struct v2map_code relation[] = {
+	{"SEL", "self", "Self"},     {"SPO", "spouse", "Spouse"},
+	{"CHD", "child", "Child"},   {"PAR", "parent", "Parent"},
+	{"EME", "other", "Other"},   {"FTH", "parent", "Parent"},
+	{"MTH", "parent", "Parent"}, {"DOM", "common", "Common Law Spouse"},
+	{NULL, NULL, NULL},
+};
+
+/* One IN1: the kind of insurance (IN1-2), the insurer (IN1-3 保険者番号, IN1-4
+ * name), 記号 and 番号 of the insured's card (IN1-10, IN1-11, as JAHIS carries
+ * them), the period (IN1-12/13) and the insured's relationship (IN1-17). */
+static enum rk_status map_coverage(struct mc *c, const struct hl7_segment *s)
+{
+	json_t *type;
+	enum rk_status rc = v2m_cc_field(c, s, 2, 0, CODE_LOOSE, "IN1-2", &type);
+	if (rc != RK_OK)
+		return rc;
+	struct str insurer = v2m_T(c, s, 3, 0, 1, 0), name = v2m_T(c, s, 4, 0, 1, 0);
+	if (!insurer.len && !name.len && !type) {
+		v2m_warn(c, "IN1-3: insurer missing; the insurance is left out");
+		return RK_OK;
+	}
+	json_t *cv = v2m_new_res(c, "Coverage", NULL);
+	struct str symbol = v2m_T(c, s, 10, 0, 1, 0), number = v2m_T(c, s, 11, 0, 1, 0);
+	json_t *ids = json_array();
+	if (symbol.len)
+		v2m_push(ids, json_pack("{s:s, s:o}", "system", JP_INSURED_SYMBOL_SYSTEM, "value", v2m_jstr(symbol)));
+	if (number.len)
+		v2m_push(ids, json_pack("{s:s, s:o}", "system", JP_INSURED_NUMBER_SYSTEM, "value", v2m_jstr(number)));
+	v2m_put_nonempty(cv, "identifier", ids);
+	v2m_put(cv, "status", json_string("active"));
+	v2m_put(cv, "type", type);
+	const struct v2map_code *rel = v2map_code_find(relation, v2m_T(c, s, 17, 0, 1, 0));
+	if (rel && strcmp(rel->to, "self") == 0)
+		v2m_put(cv, "subscriber", json_pack("{s:s}", "reference", c->pref));
+	v2m_put(cv, "subscriberId", v2m_jstr(number));
+	v2m_put(cv, "beneficiary", json_pack("{s:s}", "reference", c->pref));
+	if (rel)
+		v2m_put(cv, "relationship", v2m_cc1(SUBSCRIBER_RELATION_SYSTEM, rel->to, rel->display));
+	if ((rc = MAP(s, in1_map, cv)) != RK_OK) {
+		json_decref(cv);
+		return rc;
+	}
+	json_t *payor = json_object();
+	if (insurer.len)
+		v2m_put(payor, "identifier",
+			json_pack("{s:s, s:o}", "system", JP_INSURER_NUMBER_SYSTEM, "value", v2m_jstr(insurer)));
+	struct str shown = name.len ? name : v2m_T(c, s, 2, 0, 2, 0);
+	v2m_put(payor, "display", v2m_jstr(shown.len ? shown : insurer));
+	v2m_put(cv, "payor", json_pack("[o]", payor));
+	return v2m_add_res(c, "Coverage", s, 0, cv) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 }
 
 /* ---- ADT-00: Patient, AL1 allergies, OBX body measurements and blood type ---- */
@@ -1050,6 +1105,8 @@ static enum rk_status map_adt00(struct mc *c)
 		const char *id;
 		if (str_eq_c(s->name, "AL1")) {
 			rc = map_allergy(c, s);
+		} else if (str_eq_c(s->name, "IN1")) {
+			rc = map_coverage(c, s);
 		} else if (str_eq_c(s->name, "OBX")) {
 			/* JLAC10 9N... are 身長/体重 (vital signs, JAMI guide); others (血液型) laboratory */
 			struct str code = v2m_T(c, s, 3, 0, 1, 0);

@@ -26,6 +26,14 @@
 /* MEDIS 病名管理番号 (8 digits), JP Core's JP_Disease_MEDIS_ManagementID_CS. */
 #define MEDIS_MGMT_SYSTEM "urn:oid:1.2.392.200119.4.101.2"
 #define JST_MINUTES       540 /* HL7 times without a zone are Japan time */
+/* JLAC10 材料コード (3 digits, SPM-4 "023^血清^JC10"): not the 17-digit analyte
+ * code of JP Core's JLAC10 system, and JP Core names none for it. */
+#define JLAC10_MATERIAL_SYSTEM "urn:renkei:CodeSystem:jlac10-material"
+/* JP Core Coverage: 保険者番号, 被保険者証記号, 被保険者証番号. */
+#define JP_INSURER_NUMBER_SYSTEM   "urn:oid:1.2.392.100495.20.3.61"
+#define JP_INSURED_SYMBOL_SYSTEM   "urn:oid:1.2.392.100495.20.3.62"
+#define JP_INSURED_NUMBER_SYSTEM   "urn:oid:1.2.392.100495.20.3.63"
+#define SUBSCRIBER_RELATION_SYSTEM "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
 /* JP Core MedicationRequest: order within an Rp (Rp number itself: CODES_RP_NUMBER_SYSTEM),
  * the period of use (TQ1-7/8) and the number of days (TQ1-6) of a dosage. */
 #define JP_ORDER_IN_RP_SYSTEM "urn:oid:1.2.392.100495.20.3.82"
@@ -51,6 +59,7 @@ struct mc {
 	size_t n, cap;
 	const char *warn[8];
 	size_t nwarn;
+	const char **specimen; /* Specimen id of each SPM, by segment index (v2m_map_specimens) */
 };
 
 /* One coded value: code, display text, HL7 coding-system name. */
@@ -128,6 +137,11 @@ const char *v2m_add_res(struct mc *c, const char *type, const struct hl7_segment
 json_t *v2m_ref_to(struct mc *c, const char *type, const char *id);
 enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
 			   const struct hl7_segment *spm, const char *category, enum codemode mode, const char **id);
+
+/* SPM → Specimen, one per SPM of a laboratory message, before what refers to
+ * them; v2m_specimen_ref() is the reference to the Specimen of an SPM. */
+enum rk_status v2m_map_specimens(struct mc *c);
+json_t *v2m_specimen_ref(struct mc *c, const struct hl7_segment *spm);
 
 /* The mappers of v2map_orders.c. */
 enum rk_status v2m_map_med_orders(struct mc *c);

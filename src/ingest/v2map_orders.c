@@ -297,6 +297,85 @@ enum rk_status v2m_map_med_admins(struct mc *c)
 	return found ? RK_OK : v2m_fail(c, RK_INVALID, "RXA missing: no administration in the message");
 }
 
+/* ---- SPM → Specimen (OML-01, OML-11) ---- */
+
+static const struct fmap spm_map[] = {
+	{17, 1, F_DATETIME, "collection.collectedDateTime"},
+	{18, 1, F_DATETIME, "receivedTime"},
+};
+
+enum rk_status v2m_map_specimens(struct mc *c)
+{
+	c->specimen = arena_calloc(c->a, c->m->nseg + 1, sizeof *c->specimen);
+	if (!c->specimen)
+		return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
+	for (size_t i = 0; i < c->m->nseg; i++) {
+		const struct hl7_segment *spm = &c->m->segs[i];
+		if (!str_eq_c(spm->name, "SPM"))
+			continue;
+		/* SPM-4: the material, a JLAC10 材料コード (primary) and a local one (alternate) */
+		struct cwe v[2] = {v2m_cwe_at(c, spm, 4, 0, 1), v2m_cwe_at(c, spm, 4, 0, 4)};
+		json_t *type = NULL;
+		enum rk_status rc = RK_OK;
+		for (int k = 0; k < 2 && rc == RK_OK; k++)
+			if (str_eq_c(v[k].sys, "JC10") && v[k].code.len == 3 && str_is_digits(v[k].code)) {
+				json_t *cd = v2m_coding(JLAC10_MATERIAL_SYSTEM, v2m_cstr(c, v[k].code),
+							v[k].text.len ? v2m_cstr(c, v[k].text) : NULL);
+				if (!type)
+					type = json_pack("{s:[]}", "coding");
+				v2m_push(json_object_get(type, "coding"), cd);
+				if (v[k].text.len && !json_object_get(type, "text"))
+					v2m_put(type, "text", v2m_jstr(v[k].text));
+				v[k].code = STR_NULL;
+			}
+		json_t *more;
+		if ((rc = v2m_cc_of(c, v, 2, CODE_LOOSE, "SPM-4", &more)) != RK_OK) {
+			json_decref(type);
+			return rc;
+		}
+		if (more && type) { /* the local coding beside the JLAC10 one */
+			size_t k;
+			json_t *o;
+			json_array_foreach(json_object_get(more, "coding"), k, o)
+			{
+				v2m_push(json_object_get(type, "coding"), json_incref(o));
+			}
+			json_decref(more);
+		} else if (more) {
+			type = more;
+		}
+		json_t *sp = v2m_new_res(c, "Specimen", "subject");
+		struct str placer = v2m_T(c, spm, 2, 0, 1, 0), filler = v2m_T(c, spm, 2, 0, 2, 0);
+		json_t *ids = json_array();
+		if (placer.len)
+			v2m_push(ids, json_pack("{s:o}", "value", v2m_jstr(placer)));
+		v2m_put_nonempty(sp, "identifier", ids);
+		if (filler.len)
+			v2m_put(sp, "accessionIdentifier", json_pack("{s:o}", "value", v2m_jstr(filler)));
+		v2m_put(sp, "status", json_string("available"));
+		v2m_put(sp, "type", type);
+		if ((rc = MAP(spm, spm_map, sp)) != RK_OK) {
+			json_decref(sp);
+			return rc;
+		}
+		const char *id = v2m_add_res(c, "Specimen", spm, 0, sp);
+		if (!id)
+			return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
+		c->specimen[i] = id;
+	}
+	return RK_OK;
+}
+
+json_t *v2m_specimen_ref(struct mc *c, const struct hl7_segment *spm)
+{
+	const char *id = spm && c->specimen ? c->specimen[v2m_seg_index(c, spm)] : NULL;
+	if (!id)
+		return NULL;
+	json_t *r = v2m_ref_to(c, "Specimen", id);
+	v2m_put(r, "display", v2m_jstr(v2m_T(c, spm, 4, 0, 2, 0)));
+	return r;
+}
+
 /* ---- OML-11 / OMG-13: Observations and the DiagnosticReport of each OBR ---- */
 
 static const struct fmap obr_report_map[] = {
@@ -308,6 +387,9 @@ enum rk_status v2m_map_results(struct mc *c)
 {
 	bool lab = c->kind->mapper == V2M_LAB_RESULT;
 	size_t found = 0;
+	enum rk_status src = lab ? v2m_map_specimens(c) : RK_OK;
+	if (src != RK_OK)
+		return src;
 	for (size_t i = 0; i < c->m->nseg; i++) {
 		const struct hl7_segment *obr = &c->m->segs[i];
 		if (!str_eq_c(obr->name, "OBR"))
@@ -453,11 +535,9 @@ static enum rk_status map_order(struct mc *c, const struct hl7_segment *orc, con
 	}
 	v2m_put(r, "requester", v2m_person_ref(c, orc, 12));
 	const struct hl7_segment *spm = v2m_prev_seg(c, i, "SPM");
-	if (spm && c->kind->mapper == V2M_LAB_ORDER) {
-		struct str sp = v2m_T(c, spm, 4, 0, 2, 0);
-		if (sp.len)
-			v2m_put(r, "specimen", json_pack("[{s:o}]", "display", v2m_jstr(sp)));
-	}
+	json_t *spref = c->kind->mapper == V2M_LAB_ORDER ? v2m_specimen_ref(c, spm) : NULL;
+	if (spref)
+		v2m_put(r, "specimen", json_pack("[o]", spref));
 	v2m_put_nonempty(r, "note", notes);
 	const char *id = v2m_add_res(c, "ServiceRequest", obr, 0, r);
 	if (!id)
@@ -469,6 +549,11 @@ static enum rk_status map_order(struct mc *c, const struct hl7_segment *orc, con
 
 enum rk_status v2m_map_orders(struct mc *c)
 {
+	if (c->kind->mapper == V2M_LAB_ORDER) {
+		enum rk_status rc = v2m_map_specimens(c);
+		if (rc != RK_OK)
+			return rc;
+	}
 	const char **ids = arena_calloc(c->a, c->m->nseg + 1, sizeof *ids);
 	const char **numbers = arena_calloc(c->a, c->m->nseg + 1, sizeof *numbers);
 	if (!ids || !numbers)

@@ -101,6 +101,20 @@ test('the shared SS-MIX2 sample imports, or is quarantined with the right reason
   assert.ok(!text.includes('スギ'), 'ADT-61 (PID-3 12345678) is not stored under 9999013');
   assert.deepEqual(await search('Condition', `patient=${PATIENT}`), [], 'PPR-01 (PID-3 1234567890) is not stored');
 
+  // Insurance (IN1 → Coverage) and the contact (NK1) of ADT-00.
+  const cov = await search('Coverage', `patient=${PATIENT}`);
+  assert.equal(cov.length, 1, JSON.stringify(cov));
+  assert.equal(cov[0].payor[0].identifier.value, '67999991');
+  assert.equal(cov[0].type.text, '国民健康保険退職者');
+  assert.equal(cov[0].period.start, '2009-12-01');
+  assert.equal(p.json.contact[0].organization.display, '鹿ノ門商事株式会社');
+
+  // Lab order (OML-01): ServiceRequests with their Specimens (SPM).
+  const specs = await search('Specimen', `patient=${PATIENT}`);
+  assert.deepEqual(specs.map((x) => x.type.text).sort(), ['血清', '血漿'].sort());
+  const orders = await search('ServiceRequest', `patient=${PATIENT}`);
+  assert.ok(orders.some((o) => o.code.coding.some((c) => c.code === 'E002') && o.specimen?.[0].reference?.startsWith('Specimen/')), JSON.stringify(orders));
+
   // Prescriptions: OMP-01 oral (HOT9) with dose, 用法, days, total, Rp; OMP-02 injections.
   const meds = await search('MedicationRequest', `patient=${PATIENT}`);
   const medText = JSON.stringify(meds);

@@ -164,8 +164,9 @@ static void check_common(struct run *t)
 		assert_true(str_eq_c(t->r.res[i].id, s_at(b, "id")));
 		assert_true(t->r.res[i].id.len <= 64 && fhir_id_valid(t->r.res[i].id));
 		assert_string_equal(s_at(b, "meta.source"), SRC);
-		const char *pref =
-			s_at(b, "subject.reference") ? s_at(b, "subject.reference") : s_at(b, "patient.reference");
+		const char *pref = s_at(b, "subject.reference")   ? s_at(b, "subject.reference")
+				   : s_at(b, "patient.reference") ? s_at(b, "patient.reference")
+								  : s_at(b, "beneficiary.reference");
 		assert_non_null(pref);
 		assert_string_equal(pref, "Patient/" FAC "-00012345");
 		const struct fhir_resource_def *d = fhir_resource_find(t->r.res[i].type, strlen(t->r.res[i].type));
@@ -214,7 +215,8 @@ static void build_adt00(void)
 	seg("OBX", 1, "2", 2, "NM", 3, "9N006000000000001^体重^JC10", 5, "51.5", 6, "kg^kg^ISO+", 11, "F", 0);
 	seg("AL1", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "110626901^パンスポリンＴ錠１００^HOT9", 4,
 	    "SV^重度^HL70128", 5, "発疹", 6, "20200301", 0);
-	seg("IN1", 1, "1", 2, "67^国民健康保険退職者^JHSD0001", 0);
+	seg("IN1", 1, "1", 2, "67^国民健康保険退職者^JHSD0001", 3, "67999991", 4, "松本市", 10, "松国", 11, "1234567",
+	    12, "20091201", 17, "SEL^本人^HL70063", 0);
 }
 
 static void test_adt00(void **state)
@@ -248,7 +250,20 @@ static void test_adt00(void **state)
 	assert_string_equal(s_at(p, "telecom[0].value"), "0263-00-0000");
 	assert_string_equal(s_at(p, "telecom[0].use"), "home");
 	assert_string_equal(s_at(p, "telecom[1].use"), "work");
-	assert_int_equal(t.r.n, 3);
+	assert_int_equal(t.r.n, 4);
+	/* IN1 → Coverage */
+	json_t *cv = res_of(&t, "Coverage", 0);
+	assert_string_equal(s_at(cv, "status"), "active");
+	assert_string_equal(s_at(cv, "type.coding[0].code"), "67");
+	assert_string_equal(s_at(cv, "type.text"), "国民健康保険退職者");
+	assert_string_equal(s_at(cv, "payor[0].identifier.system"), "urn:oid:1.2.392.100495.20.3.61");
+	assert_string_equal(s_at(cv, "payor[0].identifier.value"), "67999991");
+	assert_string_equal(s_at(cv, "payor[0].display"), "松本市");
+	assert_string_equal(s_at(cv, "identifier[0].value"), "松国");
+	assert_string_equal(s_at(cv, "identifier[1].value"), "1234567");
+	assert_string_equal(s_at(cv, "period.start"), "2009-12-01");
+	assert_string_equal(s_at(cv, "relationship.coding[0].code"), "self");
+	assert_string_equal(s_at(cv, "subscriber.reference"), "Patient/" FAC "-00012345");
 	json_t *h = res_of(&t, "Observation", 0);
 	assert_string_equal(s_at(h, "code.coding[0].system"), JP_JLAC10_SYSTEM);
 	assert_string_equal(s_at(h, "code.coding[0].code"), "9N001000000000001");
@@ -712,8 +727,18 @@ static void test_oml11(void **state)
 	struct run t;
 	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
 	check_common(&t);
-	assert_int_equal(t.r.n, 3);
+	assert_int_equal(t.r.n, 4);
+	/* SPM → Specimen, first, referred to by the results */
+	json_t *sp = res_of(&t, "Specimen", 0);
+	assert_string_equal(t.r.res[0].type, "Specimen");
+	assert_string_equal(s_at(sp, "type.coding[0].code"), "023");
+	assert_string_equal(s_at(sp, "type.text"), "血清");
+	assert_string_equal(s_at(sp, "identifier[0].value"), "SP0001");
+	assert_string_equal(s_at(sp, "subject.reference"), "Patient/" FAC "-00012345");
 	json_t *o = res_of(&t, "Observation", 0);
+	char spref[128];
+	snprintf(spref, sizeof spref, "Specimen/%s", s_at(sp, "id"));
+	assert_string_equal(s_at(o, "specimen.reference"), spref);
 	assert_string_equal(s_at(o, "code.coding[0].system"), JP_JLAC10_SYSTEM);
 	assert_string_equal(s_at(o, "code.coding[0].code"), "3D046000001906202");
 	assert_float_equal(n_at(o, "valueQuantity.value"), 7.4, 1e-9);
@@ -1088,6 +1113,14 @@ static void check_adt00(struct run *t)
 	assert_true(has_code(t, "Observation", "code", "9N001000000000001"));
 	assert_float_equal(n_at(res_of(t, "Observation", 0), "valueQuantity.value"), 167.8, 1e-9);
 	assert_string_equal(s_at(res_of(t, "AllergyIntolerance", 0), "code.text"), "ペニシリン");
+	/* IN1: 国民健康保険退職者, insurer 67999991 since 2009-12-01, the patient insured himself */
+	json_t *cv = res_of(t, "Coverage", 0);
+	assert_string_equal(s_at(cv, "payor[0].identifier.value"), "67999991");
+	assert_string_equal(s_at(cv, "payor[0].display"), "国民健康保険退職者");
+	assert_string_equal(s_at(cv, "period.start"), "2009-12-01");
+	assert_string_equal(s_at(cv, "relationship.coding[0].code"), "self");
+	/* NK1: the patient himself, with his employer */
+	assert_string_equal(s_at(t->r.patient, "contact[0].organization.display"), "鹿ノ門商事株式会社");
 }
 
 static void check_adt61(struct run *t)
