@@ -944,9 +944,104 @@ static const struct fmap obx_map[] = {
 	{14, 1, F_DATETIME, "effectiveDateTime"},
 };
 
-/* One OBX → Observation. obr: its request (effective time fallback), spm: its specimen. */
+/* Blood pressure: a systolic (LOINC 8480-6, or named 収縮期/最高血圧) and a
+ * diastolic (8462-4, 拡張期/最低血圧) OBX of one group with the same OBX-4
+ * are one Observation (LOINC 85354-9) with two components, as FHIR's vital
+ * signs profile has it. */
+static bool bp_part(struct mc *c, const struct hl7_segment *s, bool systolic)
+{
+	struct str code = v2m_T(c, s, 3, 0, 1, 0), alt = v2m_T(c, s, 3, 0, 4, 0), text = v2m_T(c, s, 3, 0, 2, 0);
+	const char *loinc = systolic ? "8480-6" : "8462-4";
+	if (str_eq_c(code, loinc) || str_eq_c(alt, loinc))
+		return true;
+	return systolic ? str_contains(text, "収縮期血圧") || str_contains(text, "最高血圧")
+			: str_contains(text, "拡張期血圧") || str_contains(text, "最低血圧");
+}
+
+/* The other half of a blood pressure OBX within its group (before the next
+ * OBR, ORC, SPM), or NULL. */
+static const struct hl7_segment *bp_partner(struct mc *c, const struct hl7_segment *s, bool want_systolic)
+{
+	size_t i = v2m_seg_index(c, s);
+	struct str sub = v2m_T(c, s, 4, 0, 0, 0);
+	if (want_systolic) {
+		for (size_t k = i; k-- > 0;) {
+			const struct hl7_segment *x = &c->m->segs[k];
+			if (!str_eq_c(x->name, "OBX"))
+				break;
+			if (bp_part(c, x, true) && str_eq(v2m_T(c, x, 4, 0, 0, 0), sub))
+				return x;
+		}
+		return NULL;
+	}
+	for (size_t k = i + 1; k < c->m->nseg; k++) {
+		const struct hl7_segment *x = &c->m->segs[k];
+		if (!str_eq_c(x->name, "OBX"))
+			break;
+		if (bp_part(c, x, false) && str_eq(v2m_T(c, x, 4, 0, 0, 0), sub))
+			return x;
+	}
+	return NULL;
+}
+
+/* A component of a blood pressure: the code and value of one OBX. */
+static enum rk_status bp_component(struct mc *c, const struct hl7_segment *s, enum codemode mode, json_t **out)
+{
+	*out = NULL;
+	json_t *code, *q;
+	enum rk_status rc = v2m_cc_field(c, s, 3, 0, mode, "OBX-3", &code);
+	if (rc != RK_OK)
+		return rc;
+	struct cwe unit = v2m_cwe_at(c, s, 6, 0, 1);
+	if ((rc = v2m_qty(c, v2m_T(c, s, 5, 0, 0, 0), &unit, "OBX-5", &q)) != RK_OK) {
+		json_decref(code);
+		return rc;
+	}
+	*out = json_pack("{s:o}", "code", code ? code : json_pack("{s:s}", "text", "血圧"));
+	v2m_put(*out, "valueQuantity", q);
+	return RK_OK;
+}
+
+static enum rk_status map_one_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
+				  const struct hl7_segment *spm, const char *category, enum codemode mode,
+				  const char **id);
+
 enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
 			   const struct hl7_segment *spm, const char *category, enum codemode mode, const char **id)
+{
+	*id = NULL;
+	if (bp_part(c, s, false) && bp_partner(c, s, true))
+		return RK_OK; /* the diastolic half: a component of the systolic's Observation */
+	const struct hl7_segment *dia = bp_part(c, s, true) ? bp_partner(c, s, false) : NULL;
+	if (!dia)
+		return map_one_obx(c, s, obr, spm, category, mode, id);
+	json_t *sys, *di;
+	enum rk_status rc = bp_component(c, s, mode, &sys);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = bp_component(c, dia, mode, &di)) != RK_OK) {
+		json_decref(sys);
+		return rc;
+	}
+	if ((rc = map_one_obx(c, s, obr, spm, "vital-signs", mode, id)) != RK_OK) {
+		json_decref(sys);
+		json_decref(di);
+		return rc;
+	}
+	json_t *o = c->res[c->n - 1].body;
+	json_object_del(o, "valueQuantity");
+	json_object_del(o, "referenceRange");
+	v2m_put(o, "code",
+		json_pack("{s:[o], s:s}", "coding", v2m_coding(CODES_LOINC_SYSTEM, "85354-9", "Blood pressure panel"),
+			  "text", "血圧"));
+	v2m_put(o, "component", json_pack("[o, o]", sys, di));
+	return RK_OK;
+}
+
+/* One OBX → Observation. obr: its request (effective time fallback), spm: its specimen. */
+static enum rk_status map_one_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
+				  const struct hl7_segment *spm, const char *category, enum codemode mode,
+				  const char **id)
 {
 	*id = NULL;
 	json_t *code;
@@ -1112,7 +1207,7 @@ static enum rk_status map_adt00(struct mc *c)
 			struct str code = v2m_T(c, s, 3, 0, 1, 0);
 			const char *cat = str_starts_with(code, "9N") ? "vital-signs" : "laboratory";
 			rc = v2m_map_obx(c, s, NULL, NULL, cat, CODE_STRICT, &id);
-			if (rc == RK_OK && !json_object_get(c->res[c->n - 1].body, "effectiveDateTime")) {
+			if (rc == RK_OK && id && !json_object_get(c->res[c->n - 1].body, "effectiveDateTime")) {
 				json_t *eff;
 				rc = v2m_ts(c, v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), TS_DATETIME, "EVN-2",
 					    &eff);

@@ -894,6 +894,29 @@ static void test_details(void **state)
 	assert_string_equal(s_at(o, "valueQuantity.unit"), "%");
 	assert_string_equal(s_at(res_of(&t, "Observation", 3), "valueString"), "陰性");
 	done(&t);
+
+	/* blood pressure 136/75: one Observation with two components */
+	msh("ADT^A08^ADT_A01");
+	seg("EVN", 2, "20240401090000", 0);
+	pid("00012345");
+	seg("OBX", 1, "1", 2, "NM", 3, "8480-6^収縮期血圧^LN", 5, "136", 6, "mm[Hg]^mmHg^ISO+", 11, "F", 0);
+	seg("OBX", 1, "2", 2, "NM", 3, "8462-4^拡張期血圧^LN", 5, "75", 6, "mm[Hg]^mmHg^ISO+", 11, "F", 0);
+	seg("OBX", 1, "3", 2, "NM", 3, "9N006000000000001^体重^JC10", 5, "51.5", 6, "kg^kg^ISO+", 11, "F", 0);
+	assert_int_equal(run(&t, "ADT-00", ""), RK_OK);
+	check_common(&t);
+	assert_int_equal(count_of(&t, "Observation"), 2);
+	o = res_of(&t, "Observation", 0);
+	assert_string_equal(s_at(o, "code.coding[0].code"), "85354-9");
+	assert_string_equal(s_at(o, "category[0].coding[0].code"), "vital-signs");
+	assert_null(at(o, "valueQuantity"));
+	assert_string_equal(s_at(o, "component[0].code.coding[0].code"), "8480-6");
+	assert_float_equal(n_at(o, "component[0].valueQuantity.value"), 136, 0);
+	assert_string_equal(s_at(o, "component[0].valueQuantity.code"), "mm[Hg]");
+	assert_string_equal(s_at(o, "component[1].code.coding[0].code"), "8462-4");
+	assert_float_equal(n_at(o, "component[1].valueQuantity.value"), 75, 0);
+	assert_string_equal(s_at(o, "effectiveDateTime"), "2024-04-01T09:00:00+09:00");
+	assert_float_equal(n_at(res_of(&t, "Observation", 1), "valueQuantity.value"), 51.5, 1e-9);
+	done(&t);
 }
 
 /* ---- bad input, ids ---- */
