@@ -246,6 +246,22 @@ static enum rk_status emit(struct pt *t, const char *date, const char *type, con
 	if (st != RK_OK)
 		return st;
 	const char *pid = t->p->pid;
+	/* Segments end with CR as HL7 has it; some systems write LF or CR LF, and
+	 * so do the storages of every patient whose ID ends in 3 (LF) or 7 (CR LF). */
+	char last = pid[strlen(pid) - 1];
+	if (last == '3' || last == '7') {
+		buf_reset(&g->tmp);
+		for (size_t i = 0; i < g->enc.len; i++) {
+			if (g->enc.data[i] != '\r')
+				buf_putc(&g->tmp, g->enc.data[i]);
+			else if (last == '3')
+				buf_putc(&g->tmp, '\n');
+			else
+				buf_puts(&g->tmp, "\r\n");
+		}
+		buf_reset(&g->enc);
+		buf_append(&g->enc, g->tmp.data, g->tmp.len);
+	}
 	char ts[24];
 	fmt_ts(ms, 17, ts);
 	int n = snprintf(g->path, sizeof g->path, "%s/%.3s/%.3s/%s/%s/%s/%s_%s_%s_%s_%s_%s_%c", g->root, pid, pid + 3,
@@ -585,6 +601,35 @@ void ssmix2_lab_baseline(struct pt *t)
 		t->base[lab_index("bnp")] = 220 + ssmix2_unit(t) * 250;
 }
 
+/* RXE-2 as real storages write it: mostly HOT9; some lines HOT13 (HOT9 and
+ * a 4-digit 物流 part), some the hospital's own code (a 99xxx table) — each
+ * with the HOT9 as the alternate coding, as an order system that knows both
+ * sends them. `pick` chooses, without drawing from the story's generator. */
+static void drug_code(struct ssmix2_gen *g, const struct codes_medicine *m, unsigned pick)
+{
+	switch (pick % 10) {
+	case 0:
+	case 5:
+		raw(g, m->hot9);
+		raw(g, "0101^");
+		esc(g, m->name);
+		raw(g, "^HOT13^");
+		break;
+	case 3:
+		raw(g, "Y");
+		raw(g, m->hot9 + 3);
+		raw(g, "^");
+		esc(g, m->name);
+		raw(g, "^99YKZ^");
+		break;
+	default: break;
+	}
+	raw(g, m->hot9);
+	raw(g, "^");
+	esc(g, m->name);
+	raw(g, "^HOT9");
+}
+
 /* ---- data types ------------------------------------------------------------- */
 
 /* ADT-00 (ADT^A08): demographics, height/weight/blood type, drug allergies, insurance. */
@@ -650,15 +695,38 @@ enum rk_status ssmix2_msg_adt00(struct pt *t, int64_t ms, const char *postal, co
 		fe(g, 5, a->reaction);
 		end(g);
 	}
+	/* the next of kin: a spouse, or for the young a parent, on the family's phone */
+	const char *pid = t->p->pid;
+	size_t plen = strlen(pid);
+	seg(g, "NK1");
+	fr(g, 1, "1");
+	fld(g, 2);
+	esc(g, t->p->family);
+	raw(g, "^");
+	esc(g, t->nurse_given->kanji);
+	raw(g, "^^^^^L^I");
+	fr(g, 3, t->age >= 30 ? "SPO^配偶者^HL70063" : "PAR^親^HL70063");
+	char tel[40];
+	snprintf(tel, sizeof tel, "^PRN^PH^^^^^^^^^090-%.4s-%.4s", plen >= 8 ? pid + plen - 8 : "0000",
+		 plen >= 4 ? pid + plen - 4 : "0000");
+	fr(g, 5, tel);
+	end(g);
 	seg(g, "IN1");
 	fr(g, 1, "1");
 	if (t->age >= 75) {
 		fr(g, 2, "39^後期高齢者医療^JHSD0001");
 		fr(g, 3, "39202004");
+		fe(g, 4, "長野県後期高齢者医療広域連合");
 	} else {
 		fr(g, 2, "01^全国健康保険協会管掌健康保険^JHSD0001");
 		fr(g, 3, "01200017");
+		fe(g, 4, "全国健康保険協会長野支部");
 	}
+	fe(g, 10, t->age >= 75 ? "" : "長松");
+	fr(g, 11, pid);
+	char since[9];
+	ssmix2_fmt_day(t->begin - 400, since);
+	fr(g, 12, since);
 	fr(g, 17, "SEL^本人^HL70063");
 	end(g);
 	return emit(t, "-", "ADT-00", SSMIX2_ORDER_NONE, ms, "-", flag);
@@ -762,12 +830,18 @@ enum rk_status ssmix2_msg_ppr01(struct pt *t, int64_t ms, char flag)
 		}
 		fr(g, 10, x->d->icd10);
 		raw(g, "^^I10");
+		/* an acute diagnosis is now and then recorded as suspected (疑い, PRB-13) */
+		bool suspected = i > 0 && x->resolved && x->id % 3 == 0;
+		if (suspected)
+			fr(g, 13, "P^疑い^99DXS");
 		if (resolved) {
 			fr(g, 14, "F^治癒^HL70241");
 			fr(g, 15, res);
 		}
 		fr(g, 16, on);
 		fe(g, 17, x->d->ja);
+		if (suspected)
+			raw(g, "の疑い");
 		fr(g, 18, i == 0 ? "1^主診断^JHSD0007" : "2^副診断^JHSD0007");
 		end(g);
 		if (x->d->medis) {
@@ -807,10 +881,7 @@ enum rk_status ssmix2_msg_omp01(struct pt *t, int64_t ms, const char *order, con
 			    .control = control, .order = order, .group = grp, .ms = ms - 600000, .dept = dept, .s = s});
 		seg(g, "RXE");
 		fld(g, 2);
-		raw(g, m->hot9);
-		raw(g, "^");
-		esc(g, m->name);
-		raw(g, "^HOT9");
+		drug_code(g, m, (unsigned)(ms / 60000 + i));
 		fnum(g, 3, rx[i].dose, rx[i].dose == floor(rx[i].dose) ? 0 : 1);
 		fld(g, 5);
 		raw(g, m->unit);
@@ -1062,15 +1133,20 @@ enum rk_status ssmix2_msg_oml11(struct pt *t, int64_t day, int dept, const struc
 				double lo, hi;
 				codes_lab_range(l, t->male, &lo, &hi);
 				double shown = round(v * pow(10, l->decimals)) / pow(10, l->decimals);
+				/* below the limit of detection: a text result, "<0.03", with its unit */
+				bool below = strcmp(l->key, "crp") == 0 && shown < 0.03;
 				seg(g, "OBX");
 				fint(g, 1, ++seq);
-				fr(g, 2, "NM");
+				fr(g, 2, below ? "ST" : "NM");
 				fld(g, 3);
 				raw(g, l->jlac10);
 				raw(g, "^");
 				esc(g, l->ja);
 				raw(g, "^JC10");
-				fnum(g, 5, shown, l->decimals);
+				if (below)
+					fr(g, 5, "<0.03");
+				else
+					fnum(g, 5, shown, l->decimals);
 				fld(g, 6);
 				esc(g, l->ucum);
 				raw(g, "^");

@@ -9,10 +9,8 @@
 static const struct {
 	const char *type, *element;
 } patient_elements[] = {
-	{"AllergyIntolerance", "patient"},
-	{"Immunization", "patient"},
-	{"NutritionOrder", "patient"},
-	{"Binary", "securityContext"},
+	{"AllergyIntolerance", "patient"}, {"Immunization", "patient"},   {"NutritionOrder", "patient"},
+	{"Coverage", "beneficiary"},       {"Binary", "securityContext"},
 };
 
 const char *clinical_patient_element(const char *type)

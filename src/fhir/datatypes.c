@@ -410,6 +410,35 @@ R(fhir_NutritionOrder, "NutritionOrder", EM("identifier", "Identifier"), EM("ins
   E("oralDiet", "NutritionOrder.oralDiet"), EM("supplement", "NutritionOrder.supplement"),
   E("enteralFormula", "NutritionOrder.enteralFormula"), EM("note", "Annotation"));
 
+/* Coverage (JP Core JP_Coverage): 医療保険 of the patient (beneficiary). */
+B(CovClass, "Coverage.class", E1("type", "CodeableConcept"), E1("value", "string"), E("name", "string"));
+B(CovCostException, "Coverage.costToBeneficiary.exception", E1("type", "CodeableConcept"), E("period", "Period"));
+B(CovCost, "Coverage.costToBeneficiary", E("type", "CodeableConcept"), E("value[x]", "Quantity|Money"),
+  EM("exception", "Coverage.costToBeneficiary.exception"));
+R(fhir_Coverage, "Coverage", EM("identifier", "Identifier"), EC1("status", "active|cancelled|draft|entered-in-error"),
+  E("type", "CodeableConcept"), E("policyHolder", "Reference(Patient|RelatedPerson|Organization)"),
+  E("subscriber", "Reference(Patient|RelatedPerson)"), E("subscriberId", "string"),
+  E1("beneficiary", "Reference(Patient)"), E("dependent", "string"), E("relationship", "CodeableConcept"),
+  E("period", "Period"), EM1("payor", "Reference(Organization|Patient|RelatedPerson)"), EM("class", "Coverage.class"),
+  E("order", "positiveInt"), E("network", "string"), EM("costToBeneficiary", "Coverage.costToBeneficiary"),
+  E("subrogation", "boolean"), EM("contract", "Reference(Contract)"));
+
+/* Specimen (JP Core JP_Specimen): 検体 of a laboratory order. */
+B(SpecCollection, "Specimen.collection", E("collector", "Reference(Practitioner|PractitionerRole)"),
+  E("collected[x]", "dateTime|Period"), E("duration", "Duration"), E("quantity", "Quantity"),
+  E("method", "CodeableConcept"), E("bodySite", "CodeableConcept"), E("fastingStatus[x]", "CodeableConcept|Duration"));
+B(SpecProcessing, "Specimen.processing", E("description", "string"), E("procedure", "CodeableConcept"),
+  EM("additive", "Reference(Substance)"), E("time[x]", "dateTime|Period"));
+B(SpecContainer, "Specimen.container", EM("identifier", "Identifier"), E("description", "string"),
+  E("type", "CodeableConcept"), E("capacity", "Quantity"), E("specimenQuantity", "Quantity"),
+  E("additive[x]", "CodeableConcept|Reference(Substance)"));
+R(fhir_Specimen, "Specimen", EM("identifier", "Identifier"), E("accessionIdentifier", "Identifier"),
+  EC("status", "available|unavailable|unsatisfactory|entered-in-error"), E("type", "CodeableConcept"),
+  E("subject", "Reference(Patient|Group|Device|Substance|Location)"), E("receivedTime", "dateTime"),
+  EM("parent", "Reference(Specimen)"), EM("request", "Reference(ServiceRequest)"),
+  E("collection", "Specimen.collection"), EM("processing", "Specimen.processing"),
+  EM("container", "Specimen.container"), EM("condition", "CodeableConcept"), EM("note", "Annotation"));
+
 B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
   E1("target", "Reference(DocumentReference)"));
 B(DocRefContent, "DocumentReference.content", E1("attachment", "Attachment"), E("format", "Coding"));
@@ -533,6 +562,14 @@ static const struct fhir_typedef *const typedefs[] = {
 	&NutEnteralAdmin,
 	&NutEnteral,
 	&fhir_NutritionOrder,
+	&CovClass,
+	&CovCostException,
+	&CovCost,
+	&fhir_Coverage,
+	&SpecCollection,
+	&SpecProcessing,
+	&SpecContainer,
+	&fhir_Specimen,
 	&DocRefRelatesTo,
 	&DocRefContent,
 	&DocRefContext,

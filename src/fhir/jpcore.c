@@ -11,7 +11,10 @@ static const struct {
 	const char *what;
 } shapes[] = {
 	{JP_HOT9_SYSTEM, 9, 9, true, false, "9 digits (HOT9)"},
+	{JP_HOT7_SYSTEM, 7, 7, true, false, "7 digits (HOT7)"},
+	{JP_HOT13_SYSTEM, 13, 13, true, false, "13 digits (HOT13)"},
 	{JP_YJ_SYSTEM, 12, 12, false, false, "12 digits and capital letters (YJ)"},
+	{JP_GENERIC_NAME_SYSTEM, 12, 12, false, false, "12 digits and capital letters (一般名処方マスタ)"},
 	{JP_JLAC10_SYSTEM, 17, 17, false, false, "17 digits and capital letters (JLAC10)"},
 	{JP_MEDIS_DISEASE_SYSTEM, 4, 4, false, false, "4 digits and capital letters (MEDIS 病名交換用コード)"},
 	{JP_ICD10_SYSTEM, 3, 5, false, true, "a capital letter and 2 to 4 digits or letters, without a dot (ICD-10)"},

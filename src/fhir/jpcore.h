@@ -30,7 +30,10 @@
 
 /* Japanese code systems (JP Core) whose codes have a fixed shape. */
 #define JP_HOT9_SYSTEM          "urn:oid:1.2.392.200119.4.403.1" /* 医薬品 HOT9: 9 digits */
+#define JP_HOT7_SYSTEM          "urn:oid:1.2.392.200119.4.403.2" /* 医薬品処方用番号 HOT7: 7 digits */
+#define JP_HOT13_SYSTEM         "urn:oid:1.2.392.200119.4.402.1" /* 医薬品基準番号 HOT13: 13 digits */
 #define JP_YJ_SYSTEM            "urn:oid:1.2.392.100495.20.1.73" /* 個別医薬品コード (YJ): 12 */
+#define JP_GENERIC_NAME_SYSTEM  "urn:oid:1.2.392.100495.20.1.81" /* 一般名処方マスタ: 12 */
 #define JP_JLAC10_SYSTEM        "urn:oid:1.2.392.200119.4.504"   /* 臨床検査 JLAC10: 17 */
 #define JP_MEDIS_DISEASE_SYSTEM "urn:oid:1.2.392.200119.4.101.6" /* MEDIS 病名交換用コード: 4 */
 #define JP_ICD10_SYSTEM         "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* no dot: E119 */

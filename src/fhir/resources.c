@@ -279,6 +279,27 @@ static const struct fhir_search_param nutrition_params[] = {
 	{"provider", SP_REFERENCE, "orderer", NULL, "Who ordered it"},
 };
 
+static const struct fhir_search_param coverage_params[] = {
+	P_IDENTIFIER,
+	P_PATIENT("beneficiary"),
+	{"beneficiary", SP_REFERENCE, "beneficiary", NULL, "The insured patient"},
+	{"status", SP_TOKEN, "status", NULL, "active | cancelled | draft | entered-in-error"},
+	{"type", SP_TOKEN, "type", NULL, "Kind of insurance (医療保険の種別: 国民健康保険, 協会けんぽ, ...)"},
+	{"payor", SP_REFERENCE, "payor", NULL, "The insurer (保険者)"},
+	{"subscriber", SP_REFERENCE, "subscriber", NULL, "The insured person (被保険者)"},
+	{"class-value", SP_STRING, "class.value", NULL, "記号・番号 and other class values"},
+};
+
+static const struct fhir_search_param specimen_params[] = {
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	{"type", SP_TOKEN, "type", NULL, "Kind of specimen (血清, 尿, ...: JLAC10 material)"},
+	{"collected", SP_DATE, "collection.collected", NULL, "When it was collected"},
+	{"accession", SP_TOKEN, "accessionIdentifier", NULL, "Accession number of the laboratory"},
+	{"status", SP_TOKEN, "status", NULL, "available | unavailable | unsatisfactory | entered-in-error"},
+};
+
 static const struct fhir_search_param docref_params[] = {
 	P_IDENTIFIER,
 	P_PATIENT("subject"),
@@ -387,6 +408,8 @@ CLINICAL(NutritionOrder, "NutritionOrder", nutrition_params, R4("NutritionOrder"
 CLINICAL(DocumentReference, "DocumentReference", docref_params, R4("DocumentReference"));
 CLINICAL(Binary, "Binary", binary_params, R4("Binary"));
 CLINICAL(Composition, "Composition", composition_params, R4("Composition"));
+CLINICAL(Coverage, "Coverage", coverage_params, JPC("JP_Coverage"));
+CLINICAL(Specimen, "Specimen", specimen_params, JPC("JP_Specimen"));
 
 const struct fhir_resource_def *const fhir_resources[] = {
 	&patient,
@@ -410,6 +433,8 @@ const struct fhir_resource_def *const fhir_resources[] = {
 	&DocumentReference,
 	&Binary,
 	&Composition,
+	&Coverage,
+	&Specimen,
 };
 const size_t fhir_resources_len = N(fhir_resources);
 

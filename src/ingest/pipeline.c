@@ -417,6 +417,126 @@ static enum rk_status doc_state(struct ingest *ing, struct str doc_key, char ts[
 	return rc;
 }
 
+/* Merge two arrays of objects: the stored items first, each replaced by a new
+ * item with the same value at `key` (a path of two names, the second may be
+ * NULL), then the new items not seen. Takes nothing; returns a new array. */
+static json_t *merge_items(json_t *stored, json_t *fresh, const char *k1, const char *k2)
+{
+	json_t *out = json_array(), *o, *n;
+	size_t i, j;
+	json_array_foreach(stored, i, o)
+	{
+		json_t *ko = json_object_get(o, k1), *pick = o;
+		if (k2)
+			ko = json_object_get(ko, k2);
+		json_array_foreach(fresh, j, n)
+		{
+			json_t *kn = json_object_get(n, k1);
+			if (k2)
+				kn = json_object_get(kn, k2);
+			if (ko && json_equal(ko, kn))
+				pick = n;
+		}
+		json_array_append(out, pick);
+	}
+	json_array_foreach(fresh, j, n)
+	{
+		bool seen = false;
+		json_t *kn = json_object_get(n, k1);
+		if (k2)
+			kn = json_object_get(kn, k2);
+		json_array_foreach(stored, i, o)
+		{
+			json_t *ko = json_object_get(o, k1);
+			if (k2)
+				ko = json_object_get(ko, k2);
+			seen |= ko && json_equal(ko, kn);
+		}
+		if (!seen)
+			json_array_append(out, n);
+	}
+	return out;
+}
+
+/* One Encounter written by the admission, transfer and discharge messages of
+ * one stay: what the stored version knows and the new one does not is kept
+ * (the start, the type, earlier locations and people); the new message wins
+ * where both know (a later location, the end, the status, except that a
+ * finished stay is not reopened by a transfer read after the discharge). */
+static void merge_encounter(json_t *fresh, const json_t *stored)
+{
+	json_t *sp = json_object_get(stored, "period"), *np = json_object_get(fresh, "period");
+	const char *ss = json_string_value(json_object_get(sp, "start"));
+	const char *ns = json_string_value(json_object_get(np, "start"));
+	const char *se = json_string_value(json_object_get(sp, "end"));
+	if (ss || se) {
+		if (!np)
+			json_object_set_new(fresh, "period", np = json_object());
+		if (ss && (!ns || strcmp(ss, ns) < 0))
+			json_object_set_new(np, "start", json_string(ss));
+		if (se && !json_object_get(np, "end"))
+			json_object_set_new(np, "end", json_string(se));
+	}
+	const char *sst = json_string_value(json_object_get(stored, "status"));
+	const char *nst = json_string_value(json_object_get(fresh, "status"));
+	if (sst && nst && strcmp(sst, "finished") == 0 && strcmp(nst, "cancelled") != 0)
+		json_object_set_new(fresh, "status", json_string("finished"));
+	static const char *const keep[] = {"type", "class", "identifier", "hospitalization", "serviceProvider"};
+	for (size_t i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+		json_t *v = json_object_get(stored, keep[i]);
+		if (v && (strcmp(keep[i], "type") == 0 || !json_object_get(fresh, keep[i])))
+			json_object_set(fresh, keep[i], v);
+	}
+	json_t *locs = merge_items(json_object_get(stored, "location"), json_object_get(fresh, "location"), "location",
+				   "display");
+	if (json_array_size(locs))
+		json_object_set(fresh, "location", locs);
+	json_decref(locs);
+	json_t *who = merge_items(json_object_get(stored, "participant"), json_object_get(fresh, "participant"),
+				  "individual", "display");
+	if (json_array_size(who))
+		json_object_set(fresh, "participant", who);
+	json_decref(who);
+}
+
+/* Merge a shared resource (see struct v2map_resource) with its stored version. */
+static enum rk_status merge_stored(struct ingest *ing, struct v2map_resource *x, struct rk_err *err)
+{
+	struct store_resource sr;
+	enum rk_status rc = store_resource_read(ing->s, x->type, x->id, &ing->arena, &sr, err);
+	if (rc == RK_NOT_FOUND) {
+		rk_err_clear(err);
+		return RK_OK;
+	}
+	if (rc != RK_OK || sr.deleted || !sr.body.len)
+		return rc;
+	json_t *stored = json_loadb(sr.body.ptr, sr.body.len, 0, NULL);
+	if (stored && strcmp(x->type, "Encounter") == 0)
+		merge_encounter(x->body, stored);
+	json_decref(stored);
+	return RK_OK;
+}
+
+/* Does another document still name this resource (a shared Encounter)? */
+static enum rk_status named_elsewhere(struct ingest *ing, struct str doc_key, const struct prev_res *p, bool *yes,
+				      struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		ing->s, "SELECT COUNT(*) FROM ingest_doc_resource WHERE res_type = ? AND res_id = ? AND doc_key <> ?",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(p->type));
+	store_bind_text(st, 2, str_c(p->id));
+	store_bind_text(st, 3, doc_key);
+	bool row = false;
+	rc = store_step(st, &row, err);
+	*yes = rc == RK_OK && row && store_col_i64(st, 0) > 0;
+	store_done(st);
+	return rc;
+}
+
 /* Apply one mapped document: upsert its resources, delete what its previous
  * version had and this one has not (or everything, for a deletion). */
 static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const struct ingest_msg *m,
@@ -437,6 +557,8 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 					       x->type);
 			if (!str_eq(patient_id, r->patient_ref))
 				repoint_patient(x->body, r->patient_ref, patient_id);
+			if (x->shared && (rc = merge_stored(ing, x, err)) != RK_OK)
+				return rc;
 			struct fhir_result out;
 			rc = fhir_update(ctx, def, x->id, x->body, 0, &out, err);
 			if (rc != RK_OK)
@@ -450,6 +572,11 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 	}
 	for (size_t k = 0; k < np; k++) {
 		if (prev[k].kept)
+			continue;
+		bool elsewhere;
+		if ((rc = named_elsewhere(ing, r->doc_key, &prev[k], &elsewhere, err)) != RK_OK)
+			return rc;
+		if (elsewhere) /* a shared Encounter goes with the last message that names it */
 			continue;
 		const struct fhir_resource_def *def = fhir_resource_find(prev[k].type, strlen(prev[k].type));
 		struct fhir_result out;
@@ -563,7 +690,14 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 		.meta_source = source ? str_c(source) : STR_NULL,
 	};
 	struct v2map_result r;
-	if (m->condition == '0' && m->patient_id.len && m->date.len && m->data_type.len && m->order_no.len) {
+	bool deletion = m->condition == '0' && m->patient_id.len && m->date.len && m->data_type.len && m->order_no.len;
+	if (deletion) { /* a deletion too names its patient; another patient's is not applied */
+		struct str pid3 = v2map_pid3(&h, &ing->arena);
+		if (pid3.len && !str_eq(pid3, m->patient_id))
+			return rk_fail(err, RK_INVALID, "PID-3 patient %.*s does not match the storage folder %.*s",
+				       (int)(pid3.len > 32 ? 32 : pid3.len), pid3.ptr, STR_FMT(m->patient_id));
+	}
+	if (deletion) {
 		/* An SS-MIX2 deletion names its document in the file name; its
 		 * content (often the order as it was) need not map again. */
 		char *doc = arena_printf(&ing->arena, "%.*s-%.*s.%.*s.%.*s.%.*s", STR_FMT(m->facility_code),

@@ -183,7 +183,7 @@ enum rk_status v2m_ts(struct mc *c, struct str v, enum tsk k, const char *where,
  * that keeps the digits as sent (7.0 stays 7.0: core/json.h); false otherwise.
  * NM allows a leading '+', leading zeros and a bare fraction, which JSON does
  * not: they are normalised, the significant digits never touched. */
-static bool dec(struct mc *c, struct str s, json_t **out)
+bool v2m_number(struct mc *c, struct str s, json_t **out)
 {
 	(void)c;
 	size_t i = 0, digits = 0;
@@ -262,6 +262,14 @@ static const char *system_of(struct mc *c, struct str sys, struct str *code, con
 			*code = (struct str){d, n};
 		}
 	}
+	if (str_eq_c(sys, "JFAGY")) { /* J-FAGY: J9F... food allergens, the others non-food */
+		*what = "J-FAGY";
+		return str_starts_with(*code, "J9F") ? CODES_JFAGY_FOOD_SYSTEM : CODES_JFAGY_OTHER_SYSTEM;
+	}
+	if (str_eq_c(sys, "HOT")) { /* HOT without its length: 7, 9 or 13 digits */
+		*what = code->len == 13 ? "HOT13" : code->len == 7 ? "HOT7" : "HOT9";
+		return code->len == 13 ? JP_HOT13_SYSTEM : code->len == 7 ? JP_HOT7_SYSTEM : JP_HOT9_SYSTEM;
+	}
 	const struct v2map_system *t = v2map_system_find(sys);
 	if (t) {
 		*what = t->what;
@@ -287,7 +295,11 @@ static enum rk_status add_coding(struct mc *c, const struct cwe *v, enum codemod
 	const char *what;
 	const char *sys = system_of(c, v->sys, &code, &what);
 	const char *shape;
-	if (sys && !jp_code_shape_ok(str_c(sys), code, &shape)) {
+	if (sys && !jp_code_shape_ok(str_c(sys), code, &shape) && mode == CODE_KEEP) {
+		v2m_warn(c, "%s: %s code '%.*s' is not %s; kept under the sender's system name", where,
+			 what ? what : "", (int)(code.len > 40 ? 40 : code.len), code.ptr, shape);
+		sys = arena_printf(c->a, "urn:renkei:CodeSystem:v2:%.*s", STR_FMT(v->sys));
+	} else if (sys && !jp_code_shape_ok(str_c(sys), code, &shape)) {
 		if (mode == CODE_STRICT)
 			return v2m_fail(c, RK_INVALID, "%s: %s code '%.*s' is not %s", where, what ? what : "",
 					(int)(code.len > 40 ? 40 : code.len), code.ptr, shape);
@@ -363,6 +375,43 @@ bool v2m_cc_has(const json_t *cc, const char *sys1, const char *sys2)
 	return false;
 }
 
+static bool drug_system(const char *s)
+{
+	static const char *const jp[] = {JP_HOT9_SYSTEM, JP_HOT13_SYSTEM, JP_HOT7_SYSTEM, JP_YJ_SYSTEM,
+					 JP_GENERIC_NAME_SYSTEM};
+	for (size_t i = 0; s && i < sizeof jp / sizeof jp[0]; i++)
+		if (strcmp(s, jp[i]) == 0)
+			return true;
+	return false;
+}
+
+enum rk_status v2m_drug(struct mc *c, const struct hl7_segment *s, int f, const char *where, json_t **out)
+{
+	struct cwe v[2] = {v2m_cwe_at(c, s, f, 0, 1), v2m_cwe_at(c, s, f, 0, 4)};
+	enum rk_status rc = v2m_cc_of(c, v, 2, CODE_KEEP, where, out);
+	if (rc != RK_OK)
+		return rc;
+	if (!*out)
+		return v2m_fail(c, RK_INVALID, "%s: medicine missing", where);
+	size_t i;
+	json_t *o;
+	json_array_foreach(json_object_get(*out, "coding"), i, o)
+	{
+		if (drug_system(json_string_value(json_object_get(o, "system"))))
+			return RK_OK;
+	}
+	for (size_t k = 0; k < 2; k++)
+		if (v[k].code.len) {
+			bool local = str_starts_with(v[k].sys, "99");
+			v2m_warn(c, "%s: drug code '%.*s' of %s '%.*s' is not HOT, YJ or 一般名; kept as sent", where,
+				 (int)(v[k].code.len > 20 ? 20 : v[k].code.len), v[k].code.ptr,
+				 local ? "the local system" : "the code system",
+				 (int)(v[k].sys.len > 16 ? 16 : v[k].sys.len), v[k].sys.ptr ? v[k].sys.ptr : "");
+			break;
+		}
+	return RK_OK;
+}
+
 json_t *v2m_coding(const char *system, const char *code, const char *display)
 {
 	return json_pack("{s:s, s:s, s:s*}", "system", system, "code", code, "display", display);
@@ -381,7 +430,7 @@ enum rk_status v2m_qty(struct mc *c, struct str value, const struct cwe *unit, c
 	if (!value.len)
 		return RK_OK;
 	json_t *v;
-	if (!dec(c, value, &v))
+	if (!v2m_number(c, value, &v))
 		return v2m_fail(c, RK_INVALID, "%s: '%.*s' is not a number", where,
 				(int)(value.len > 40 ? 40 : value.len), value.ptr);
 	json_t *q = json_object();
@@ -561,6 +610,27 @@ const char *v2m_add_res(struct mc *c, const char *type, const struct hl7_segment
 	return id;
 }
 
+/* Add body under an id of its own: "<facility>-<PID>.<key>" (the hashed
+ * form when that is too long or not id-safe); marked shared. Takes body. */
+static const char *add_res_keyed(struct mc *c, const char *type, const char *key, json_t *body)
+{
+	if (!body || c->n >= c->cap) {
+		json_decref(body);
+		return NULL;
+	}
+	const char *id = arena_printf(c->a, "%.*s-%.*s.%s", STR_FMT(c->fac), STR_FMT(c->pid), key);
+	if (id && (strlen(id) > RK_MAX_ID_LEN || !id_safe(id)))
+		id = arena_printf(c->a, "%.*s-%.*s.h%016llx", STR_FMT(c->fac), STR_FMT(c->pid),
+				  (unsigned long long)str_hash(str_c(id)));
+	if (!id) {
+		json_decref(body);
+		return NULL;
+	}
+	json_object_set_new(body, "id", json_string(id));
+	c->res[c->n++] = (struct v2map_resource){.type = type, .id = str_c(id), .body = body, .shared = true};
+	return id;
+}
+
 json_t *v2m_ref_to(struct mc *c, const char *type, const char *id)
 {
 	const char *r = arena_printf(c->a, "%s/%s", type, id);
@@ -570,20 +640,20 @@ json_t *v2m_ref_to(struct mc *c, const char *type, const char *id)
 /* ---- Patient (PID) ---- */
 
 /* PID-5 repetitions: kanji (I) and kana (P) names with the JP Core representation extension. */
-static json_t *names(struct mc *c, const struct hl7_segment *pid)
+static json_t *names(struct mc *c, const struct hl7_segment *pid, int f)
 {
 	json_t *arr = json_array();
-	int n = hl7_reps(c->m, pid, 5);
+	int n = hl7_reps(c->m, pid, f);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str fam = v2m_T(c, pid, 5, r, 1, 0), given = v2m_T(c, pid, 5, r, 2, 0);
+		struct str fam = v2m_T(c, pid, f, r, 1, 0), given = v2m_T(c, pid, f, r, 2, 0);
 		if (!fam.len && !given.len)
 			continue;
 		json_t *nm = json_object();
-		const struct v2map_code *rep = v2map_code_find(v2map_name_rep, v2m_T(c, pid, 5, r, 8, 0));
+		const struct v2map_code *rep = v2map_code_find(v2map_name_rep, v2m_T(c, pid, f, r, 8, 0));
 		if (rep)
 			v2m_put(nm, "extension",
 				json_pack("[{s:s, s:s}]", "url", JP_NAME_REPRESENTATION_EXT, "valueCode", rep->to));
-		struct str type = v2m_T(c, pid, 5, r, 7, 0);
+		struct str type = v2m_T(c, pid, f, r, 7, 0);
 		v2m_put(nm, "use", json_string(!type.len || str_eq_c(type, "L") ? "official" : "usual"));
 		const char *text =
 			arena_printf(c->a, "%.*s%s%.*s", STR_FMT(fam), fam.len && given.len ? " " : "", STR_FMT(given));
@@ -597,15 +667,15 @@ static json_t *names(struct mc *c, const struct hl7_segment *pid)
 }
 
 /* PID-11 XAD: SS-MIX2 writes the whole address in component 8 (other designation). */
-static json_t *addresses(struct mc *c, const struct hl7_segment *pid)
+static json_t *addresses(struct mc *c, const struct hl7_segment *pid, int f)
 {
 	json_t *arr = json_array();
-	int n = hl7_reps(c->m, pid, 11);
+	int n = hl7_reps(c->m, pid, f);
 	for (int r = 0; r < n && r < 8; r++) {
-		struct str street = v2m_T(c, pid, 11, r, 1, 0), other = v2m_T(c, pid, 11, r, 2, 0),
-			   city = v2m_T(c, pid, 11, r, 3, 0), state = v2m_T(c, pid, 11, r, 4, 0),
-			   zip = v2m_T(c, pid, 11, r, 5, 0), country = v2m_T(c, pid, 11, r, 6, 0),
-			   type = v2m_T(c, pid, 11, r, 7, 0), text = v2m_T(c, pid, 11, r, 8, 0);
+		struct str street = v2m_T(c, pid, f, r, 1, 0), other = v2m_T(c, pid, f, r, 2, 0),
+			   city = v2m_T(c, pid, f, r, 3, 0), state = v2m_T(c, pid, f, r, 4, 0),
+			   zip = v2m_T(c, pid, f, r, 5, 0), country = v2m_T(c, pid, f, r, 6, 0),
+			   type = v2m_T(c, pid, f, r, 7, 0), text = v2m_T(c, pid, f, r, 8, 0);
 		if (!street.len && !city.len && !state.len && !zip.len && !text.len)
 			continue;
 		json_t *a = json_object();
@@ -654,6 +724,45 @@ static void telecoms(struct mc *c, const struct hl7_segment *pid, int f, const c
 	}
 }
 
+/* NK1 → Patient.contact: relationship (NK1-3), name (NK1-2), address (NK1-4),
+ * telephones (NK1-5 home, NK1-6 work), organization (NK1-13). */
+static enum rk_status contacts(struct mc *c, json_t *p)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < hl7_seg_count(c->m, "NK1"); i++) {
+		const struct hl7_segment *nk1 = hl7_seg(c->m, "NK1", i);
+		json_t *ct = json_object(), *rel;
+		enum rk_status rc = v2m_cc_field(c, nk1, 3, 0, CODE_LOOSE, "NK1-3", &rel);
+		if (rc != RK_OK) {
+			json_decref(ct);
+			json_decref(arr);
+			return rc;
+		}
+		if (rel)
+			v2m_put(ct, "relationship", json_pack("[o]", rel));
+		json_t *nm = names(c, nk1, 2);
+		v2m_put(ct, "name", json_incref(json_array_get(nm, 0)));
+		json_decref(nm);
+		json_t *tel = json_array();
+		telecoms(c, nk1, 5, "home", tel);
+		telecoms(c, nk1, 6, "work", tel);
+		v2m_put_nonempty(ct, "telecom", tel);
+		json_t *ad = addresses(c, nk1, 4);
+		v2m_put(ct, "address", json_incref(json_array_get(ad, 0)));
+		json_decref(ad);
+		struct str org = v2m_T(c, nk1, 13, 0, 1, 0);
+		if (org.len)
+			v2m_put(ct, "organization", json_pack("{s:o}", "display", v2m_jstr(org)));
+		if (json_object_size(ct) && (json_object_get(ct, "name") || json_object_get(ct, "telecom") ||
+					     json_object_get(ct, "address") || json_object_get(ct, "organization")))
+			v2m_push(arr, ct);
+		else
+			json_decref(ct);
+	}
+	v2m_put_nonempty(p, "contact", arr);
+	return RK_OK;
+}
+
 static enum rk_status map_patient_resource(struct mc *c, const struct hl7_segment *pid, json_t **out)
 {
 	json_t *p = json_pack("{s:s, s:{s:[s]}}", "resourceType", "Patient", "meta", "profile", JP_PROFILE_PATIENT);
@@ -667,7 +776,7 @@ static enum rk_status map_patient_resource(struct mc *c, const struct hl7_segmen
 	}
 	v2m_put(p, "id", json_string(pid_id));
 	v2m_put(p, "identifier", json_pack("[{s:s, s:o}]", "system", sys, "value", v2m_jstr(c->pid)));
-	v2m_put_nonempty(p, "name", names(c, pid));
+	v2m_put_nonempty(p, "name", names(c, pid, 5));
 	json_t *tel = json_array();
 	telecoms(c, pid, 13, "home", tel);
 	telecoms(c, pid, 14, "work", tel);
@@ -685,7 +794,11 @@ static enum rk_status map_patient_resource(struct mc *c, const struct hl7_segmen
 		return rc;
 	}
 	v2m_put(p, "birthDate", birth);
-	v2m_put_nonempty(p, "address", addresses(c, pid));
+	v2m_put_nonempty(p, "address", addresses(c, pid, 11));
+	if ((rc = contacts(c, p)) != RK_OK) {
+		json_decref(p);
+		return rc;
+	}
 	*out = p;
 	return RK_OK;
 }
@@ -735,9 +848,16 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 		json_decref(a);
 		return rc;
 	}
-	/* reaction: severity (0128) and the reaction as text */
+	/* reaction: severity (0128) and the reaction as text; criticality: an
+	 * anaphylaxis or a severe reaction is high, a milder one low */
 	const struct v2map_code *sev = v2map_code_find(v2map_severity, v2m_T(c, s, 4, 0, 1, 0));
 	struct str reaction = v2m_T(c, s, 5, 0, 0, 0);
+	bool anaphylaxis = str_contains(reaction, "アナフィラキシー") || str_contains(reaction, "anaphyla") ||
+			   str_contains(v2m_T(c, s, 4, 0, 2, 0), "アナフィラキシー");
+	if (anaphylaxis)
+		sev = v2map_code_find(v2map_severity, STR_LIT("SV"));
+	if (sev)
+		v2m_put(a, "criticality", json_string(strcmp(sev->to, "severe") == 0 ? "high" : "low"));
 	if (sev || reaction.len) {
 		json_t *r = json_object();
 		v2m_put(r, "manifestation",
@@ -757,7 +877,7 @@ static enum rk_status map_allergy(struct mc *c, const struct hl7_segment *s)
 static bool is_num(struct mc *c, struct str s)
 {
 	json_t *v;
-	if (!dec(c, s, &v))
+	if (!v2m_number(c, s, &v))
 		return false;
 	json_decref(v);
 	return true;
@@ -797,13 +917,141 @@ static json_t *reference_range(struct mc *c, struct str range, const struct cwe 
 	return rr;
 }
 
+/* A result given as a bound: "<0.03" (NM, ST, TX) or SN "<^0.03" → a
+ * Quantity with its comparator and the OBX-6 unit. *out NULL otherwise. */
+static enum rk_status comparator_qty(struct mc *c, const struct hl7_segment *s, struct str vt, struct str value,
+				     const struct cwe *unit, json_t **out)
+{
+	*out = NULL;
+	struct str cmp = STR_NULL, num = STR_NULL;
+	if (str_eq_c(vt, "SN")) {
+		cmp = v2m_T(c, s, 5, 0, 1, 0);
+		num = v2m_T(c, s, 5, 0, 2, 0);
+		if (v2m_T(c, s, 5, 0, 3, 0).len) /* a range or ratio: kept as text */
+			return RK_OK;
+	} else if (str_eq_c(vt, "NM") || str_eq_c(vt, "ST") || str_eq_c(vt, "TX")) {
+		size_t k = 0;
+		while (k < value.len && k < 2 && (value.ptr[k] == '<' || value.ptr[k] == '>' || value.ptr[k] == '='))
+			k++;
+		cmp = (struct str){value.ptr, k};
+		num = str_trim((struct str){value.ptr + k, value.len - k});
+	}
+	static const char *const ok[] = {"<", "<=", ">", ">="};
+	bool known = false;
+	for (size_t i = 0; i < 4; i++)
+		known |= str_eq_c(cmp, ok[i]);
+	if (str_eq_c(vt, "SN") && !cmp.len && is_num(c, num))
+		return v2m_qty(c, num, unit, "OBX-5", out);
+	if (!known || !is_num(c, num))
+		return RK_OK;
+	enum rk_status rc = v2m_qty(c, num, unit, "OBX-5", out);
+	if (rc == RK_OK && *out)
+		json_object_set_new(*out, "comparator", json_stringn(cmp.ptr, cmp.len));
+	return rc;
+}
+
 static const struct fmap obx_map[] = {
 	{14, 1, F_DATETIME, "effectiveDateTime"},
 };
 
-/* One OBX → Observation. obr: its request (effective time fallback), spm: its specimen. */
+/* Blood pressure: a systolic (LOINC 8480-6, or named 収縮期/最高血圧) and a
+ * diastolic (8462-4, 拡張期/最低血圧) OBX of one group with the same OBX-4
+ * are one Observation (LOINC 85354-9) with two components, as FHIR's vital
+ * signs profile has it. */
+static bool bp_part(struct mc *c, const struct hl7_segment *s, bool systolic)
+{
+	struct str code = v2m_T(c, s, 3, 0, 1, 0), alt = v2m_T(c, s, 3, 0, 4, 0), text = v2m_T(c, s, 3, 0, 2, 0);
+	const char *loinc = systolic ? "8480-6" : "8462-4";
+	if (str_eq_c(code, loinc) || str_eq_c(alt, loinc))
+		return true;
+	return systolic ? str_contains(text, "収縮期血圧") || str_contains(text, "最高血圧")
+			: str_contains(text, "拡張期血圧") || str_contains(text, "最低血圧");
+}
+
+/* The other half of a blood pressure OBX within its group (before the next
+ * OBR, ORC, SPM), or NULL. */
+static const struct hl7_segment *bp_partner(struct mc *c, const struct hl7_segment *s, bool want_systolic)
+{
+	size_t i = v2m_seg_index(c, s);
+	struct str sub = v2m_T(c, s, 4, 0, 0, 0);
+	if (want_systolic) {
+		for (size_t k = i; k-- > 0;) {
+			const struct hl7_segment *x = &c->m->segs[k];
+			if (!str_eq_c(x->name, "OBX"))
+				break;
+			if (bp_part(c, x, true) && str_eq(v2m_T(c, x, 4, 0, 0, 0), sub))
+				return x;
+		}
+		return NULL;
+	}
+	for (size_t k = i + 1; k < c->m->nseg; k++) {
+		const struct hl7_segment *x = &c->m->segs[k];
+		if (!str_eq_c(x->name, "OBX"))
+			break;
+		if (bp_part(c, x, false) && str_eq(v2m_T(c, x, 4, 0, 0, 0), sub))
+			return x;
+	}
+	return NULL;
+}
+
+/* A component of a blood pressure: the code and value of one OBX. */
+static enum rk_status bp_component(struct mc *c, const struct hl7_segment *s, enum codemode mode, json_t **out)
+{
+	*out = NULL;
+	json_t *code, *q;
+	enum rk_status rc = v2m_cc_field(c, s, 3, 0, mode, "OBX-3", &code);
+	if (rc != RK_OK)
+		return rc;
+	struct cwe unit = v2m_cwe_at(c, s, 6, 0, 1);
+	if ((rc = v2m_qty(c, v2m_T(c, s, 5, 0, 0, 0), &unit, "OBX-5", &q)) != RK_OK) {
+		json_decref(code);
+		return rc;
+	}
+	*out = json_pack("{s:o}", "code", code ? code : json_pack("{s:s}", "text", "血圧"));
+	v2m_put(*out, "valueQuantity", q);
+	return RK_OK;
+}
+
+static enum rk_status map_one_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
+				  const struct hl7_segment *spm, const char *category, enum codemode mode,
+				  const char **id);
+
 enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
 			   const struct hl7_segment *spm, const char *category, enum codemode mode, const char **id)
+{
+	*id = NULL;
+	if (bp_part(c, s, false) && bp_partner(c, s, true))
+		return RK_OK; /* the diastolic half: a component of the systolic's Observation */
+	const struct hl7_segment *dia = bp_part(c, s, true) ? bp_partner(c, s, false) : NULL;
+	if (!dia)
+		return map_one_obx(c, s, obr, spm, category, mode, id);
+	json_t *sys, *di;
+	enum rk_status rc = bp_component(c, s, mode, &sys);
+	if (rc != RK_OK)
+		return rc;
+	if ((rc = bp_component(c, dia, mode, &di)) != RK_OK) {
+		json_decref(sys);
+		return rc;
+	}
+	if ((rc = map_one_obx(c, s, obr, spm, "vital-signs", mode, id)) != RK_OK) {
+		json_decref(sys);
+		json_decref(di);
+		return rc;
+	}
+	json_t *o = c->res[c->n - 1].body;
+	json_object_del(o, "valueQuantity");
+	json_object_del(o, "referenceRange");
+	v2m_put(o, "code",
+		json_pack("{s:[o], s:s}", "coding", v2m_coding(CODES_LOINC_SYSTEM, "85354-9", "Blood pressure panel"),
+			  "text", "血圧"));
+	v2m_put(o, "component", json_pack("[o, o]", sys, di));
+	return RK_OK;
+}
+
+/* One OBX → Observation. obr: its request (effective time fallback), spm: its specimen. */
+static enum rk_status map_one_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
+				  const struct hl7_segment *spm, const char *category, enum codemode mode,
+				  const char **id)
 {
 	*id = NULL;
 	json_t *code;
@@ -839,7 +1087,12 @@ enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const stru
 	/* value by OBX-2 */
 	struct str vt = v2m_T(c, s, 2, 0, 1, 0), value = v2m_T(c, s, 5, 0, 0, 0);
 	struct cwe unit = v2m_cwe_at(c, s, 6, 0, 1);
-	if (value.len) {
+	json_t *cq = NULL;
+	if (value.len && (rc = comparator_qty(c, s, vt, value, &unit, &cq)) != RK_OK)
+		goto fail;
+	if (cq) {
+		v2m_put(o, "valueQuantity", cq);
+	} else if (value.len) {
 		if (str_eq_c(vt, "NM")) {
 			json_t *q;
 			if ((rc = v2m_qty(c, value, &unit, "OBX-5", &q)) != RK_OK)
@@ -877,19 +1130,74 @@ enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const stru
 	json_t *rr = reference_range(c, v2m_T(c, s, 7, 0, 0, 0), &unit);
 	if (rr)
 		v2m_put(o, "referenceRange", json_pack("[o]", rr));
-	if (spm) {
-		json_t *sp = json_object();
-		v2m_put(sp, "display", v2m_jstr(v2m_T(c, spm, 4, 0, 2, 0)));
-		struct str sid = v2m_T(c, spm, 2, 0, 1, 0);
-		if (sid.len)
-			v2m_put(sp, "identifier", json_pack("{s:o}", "value", v2m_jstr(sid)));
-		v2m_put_nonempty(o, "specimen", sp);
-	}
+	if (spm)
+		v2m_put(o, "specimen", v2m_specimen_ref(c, spm));
 	*id = v2m_add_res(c, "Observation", s, 0, o);
 	return *id ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(o);
 	return rc;
+}
+
+/* ---- IN1 → Coverage (JP Core JP_Coverage) ---- */
+
+static const struct fmap in1_map[] = {
+	{12, 1, F_DATE, "period.start"},
+	{13, 1, F_DATE, "period.end"},
+};
+
+/* IN1-17 (HL7 0063, the insured's relationship to the patient) → subscriber-relationship. */
+static const struct v2map_code relation[] = {
+	{"SEL", "self", "Self"},     {"SPO", "spouse", "Spouse"},
+	{"CHD", "child", "Child"},   {"PAR", "parent", "Parent"},
+	{"EME", "other", "Other"},   {"FTH", "parent", "Parent"},
+	{"MTH", "parent", "Parent"}, {"DOM", "common", "Common Law Spouse"},
+	{NULL, NULL, NULL},
+};
+
+/* One IN1: the kind of insurance (IN1-2), the insurer (IN1-3 保険者番号, IN1-4
+ * name), 記号 and 番号 of the insured's card (IN1-10, IN1-11, as JAHIS carries
+ * them), the period (IN1-12/13) and the insured's relationship (IN1-17). */
+static enum rk_status map_coverage(struct mc *c, const struct hl7_segment *s)
+{
+	json_t *type;
+	enum rk_status rc = v2m_cc_field(c, s, 2, 0, CODE_LOOSE, "IN1-2", &type);
+	if (rc != RK_OK)
+		return rc;
+	struct str insurer = v2m_T(c, s, 3, 0, 1, 0), name = v2m_T(c, s, 4, 0, 1, 0);
+	if (!insurer.len && !name.len && !type) {
+		v2m_warn(c, "IN1-3: insurer missing; the insurance is left out");
+		return RK_OK;
+	}
+	json_t *cv = v2m_new_res(c, "Coverage", NULL);
+	struct str symbol = v2m_T(c, s, 10, 0, 1, 0), number = v2m_T(c, s, 11, 0, 1, 0);
+	json_t *ids = json_array();
+	if (symbol.len)
+		v2m_push(ids, json_pack("{s:s, s:o}", "system", JP_INSURED_SYMBOL_SYSTEM, "value", v2m_jstr(symbol)));
+	if (number.len)
+		v2m_push(ids, json_pack("{s:s, s:o}", "system", JP_INSURED_NUMBER_SYSTEM, "value", v2m_jstr(number)));
+	v2m_put_nonempty(cv, "identifier", ids);
+	v2m_put(cv, "status", json_string("active"));
+	v2m_put(cv, "type", type);
+	const struct v2map_code *rel = v2map_code_find(relation, v2m_T(c, s, 17, 0, 1, 0));
+	if (rel && strcmp(rel->to, "self") == 0)
+		v2m_put(cv, "subscriber", json_pack("{s:s}", "reference", c->pref));
+	v2m_put(cv, "subscriberId", v2m_jstr(number));
+	v2m_put(cv, "beneficiary", json_pack("{s:s}", "reference", c->pref));
+	if (rel)
+		v2m_put(cv, "relationship", v2m_cc1(SUBSCRIBER_RELATION_SYSTEM, rel->to, rel->display));
+	if ((rc = MAP(s, in1_map, cv)) != RK_OK) {
+		json_decref(cv);
+		return rc;
+	}
+	json_t *payor = json_object();
+	if (insurer.len)
+		v2m_put(payor, "identifier",
+			json_pack("{s:s, s:o}", "system", JP_INSURER_NUMBER_SYSTEM, "value", v2m_jstr(insurer)));
+	struct str shown = name.len ? name : v2m_T(c, s, 2, 0, 2, 0);
+	v2m_put(payor, "display", v2m_jstr(shown.len ? shown : insurer));
+	v2m_put(cv, "payor", json_pack("[o]", payor));
+	return v2m_add_res(c, "Coverage", s, 0, cv) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 }
 
 /* ---- ADT-00: Patient, AL1 allergies, OBX body measurements and blood type ---- */
@@ -902,12 +1210,14 @@ static enum rk_status map_adt00(struct mc *c)
 		const char *id;
 		if (str_eq_c(s->name, "AL1")) {
 			rc = map_allergy(c, s);
+		} else if (str_eq_c(s->name, "IN1")) {
+			rc = map_coverage(c, s);
 		} else if (str_eq_c(s->name, "OBX")) {
 			/* JLAC10 9N... are 身長/体重 (vital signs, JAMI guide); others (血液型) laboratory */
 			struct str code = v2m_T(c, s, 3, 0, 1, 0);
 			const char *cat = str_starts_with(code, "9N") ? "vital-signs" : "laboratory";
 			rc = v2m_map_obx(c, s, NULL, NULL, cat, CODE_STRICT, &id);
-			if (rc == RK_OK && !json_object_get(c->res[c->n - 1].body, "effectiveDateTime")) {
+			if (rc == RK_OK && id && !json_object_get(c->res[c->n - 1].body, "effectiveDateTime")) {
 				json_t *eff;
 				rc = v2m_ts(c, v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), TS_DATETIME, "EVN-2",
 					    &eff);
@@ -949,6 +1259,34 @@ static const struct fmap pv2_map[] = {
 	{8, 1, F_DATETIME, "period.start"},
 	{9, 1, F_DATETIME, "period.end"},
 };
+
+/* Without PV1-44/45 the message's event is when: EVN-6 (occurred), EVN-2
+ * (recorded) or MSH-7. A visit, an admission (or its plan) starts then; a
+ * discharge ends then. So every Encounter has a date to sort by. */
+static enum rk_status event_period(struct mc *c, json_t *e)
+{
+	const struct hl7_segment *evn = hl7_seg(c->m, "EVN", 0);
+	struct str when = v2m_T(c, evn, 6, 0, 1, 0);
+	const char *where = "EVN-6";
+	if (!when.len)
+		when = v2m_T(c, evn, 2, 0, 1, 0), where = "EVN-2";
+	if (!when.len)
+		when = c->m->timestamp, where = "MSH-7";
+	struct str ev = c->m->event;
+	bool starts = str_eq_c(ev, "A04") || str_eq_c(ev, "A01") || str_eq_c(ev, "A14");
+	bool ends = str_eq_c(ev, "A03");
+	json_t *period = json_object_get(e, "period");
+	if ((!starts || json_object_get(period, "start")) && (!ends || json_object_get(period, "end")))
+		return RK_OK;
+	json_t *t;
+	enum rk_status rc = v2m_ts(c, when, TS_DATETIME, where, &t);
+	if (rc != RK_OK || !t)
+		return rc;
+	if (!period)
+		json_object_set_new(e, "period", period = json_object());
+	v2m_put(period, starts ? "start" : "end", t);
+	return RK_OK;
+}
 
 static enum rk_status map_encounter(struct mc *c)
 {
@@ -1008,6 +1346,18 @@ static enum rk_status map_encounter(struct mc *c)
 		v2m_put(e, "hospitalization",
 			json_pack("{s:{s:[{s:s, s:o}]}}", "dischargeDisposition", "coding", "system", DISCHARGE_SYSTEM,
 				  "code", v2m_jstr(disp)));
+	if ((rc = event_period(c, e)) != RK_OK)
+		goto fail;
+	/* one Encounter per visit (PV1-19) or admission (PV1-44) */
+	struct str adm = v2m_T(c, pv1, 44, 0, 1, 0);
+	const char *key = NULL;
+	if (visit.len)
+		key = arena_printf(c->a, "enc-v%.*s", STR_FMT(visit));
+	else if (adm.len >= 12 && str_is_digits((struct str){adm.ptr, 12}))
+		key = arena_printf(c->a, "enc-a%.12s", adm.ptr);
+	if (key)
+		return add_res_keyed(c, "Encounter", key, e) ? RK_OK
+							     : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 	return v2m_add_res(c, "Encounter", pv1, 0, e) ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 fail:
 	json_decref(e);
@@ -1022,6 +1372,30 @@ static const struct fmap prb_map[] = {
 	{9, 1, F_DATETIME, "abatementDateTime"},
 	{16, 1, F_DATETIME, "onsetDateTime"},
 };
+
+/* PRB-13 (確からしさ, HL7 0389 / JAHIS): 疑い is provisional, 確定 confirmed,
+ * 否定 refuted, 鑑別 differential (JAMI's SS-MIX2→FHIR mapping); a diagnosis
+ * without PRB-13 whose text (PRB-17) says 疑い is provisional too. */
+static const char *verification(struct mc *c, const struct hl7_segment *prb)
+{
+	static const struct {
+		const char *code, *word, *status;
+	} rows[] = {
+		{"P", "疑", "provisional"}, {"S", NULL, "provisional"},    {"C", "確定", "confirmed"},
+		{"R", "否定", "refuted"},   {"D", "鑑別", "differential"},
+	};
+	struct str code = v2m_T(c, prb, 13, 0, 1, 0), text = v2m_T(c, prb, 13, 0, 2, 0);
+	if (!text.len && code.len && !str_is_digits(code) && code.len > 2)
+		text = code; /* PRB-13 as plain text: "疑い" */
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		if ((code.len && str_eq_c(code, rows[i].code)) ||
+		    (rows[i].word && text.len && str_contains(text, rows[i].word)))
+			return rows[i].status;
+	struct str as_written = v2m_T(c, prb, 17, 0, 0, 0);
+	if (!code.len && !text.len && str_contains(as_written, "疑い"))
+		return "provisional";
+	return "confirmed";
+}
 
 static enum rk_status map_condition(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *orc)
 {
@@ -1058,7 +1432,8 @@ static enum rk_status map_condition(struct mc *c, const struct hl7_segment *s, c
 		const char *cs = json_object_get(d, "abatementDateTime") ? "resolved" : oc ? oc->to : "active";
 		v2m_put(d, "clinicalStatus", v2m_cc1(COND_CLINICAL_SYSTEM, cs, NULL));
 	}
-	v2m_put(d, "verificationStatus", v2m_cc1(COND_VER_SYSTEM, deleted ? "entered-in-error" : "confirmed", NULL));
+	v2m_put(d, "verificationStatus",
+		v2m_cc1(COND_VER_SYSTEM, deleted ? "entered-in-error" : verification(c, s), NULL));
 	json_t *cats = json_pack("[o]", v2m_cc1(COND_CATEGORY_SYSTEM, "problem-list-item", "Problem List Item"));
 	json_t *rank; /* PRB-18: 主診断 / 副診断 (JHSD0007) */
 	if ((rc = v2m_cc_field(c, s, 18, 0, CODE_LOOSE, "PRB-18", &rank)) != RK_OK) {
@@ -1202,6 +1577,21 @@ static bool pid_ok(struct str pid)
 	return true;
 }
 
+/* PID-3: the repetition typed PI (patient internal ID), else the first. */
+struct str v2map_pid3(const struct hl7_msg *m, struct arena *a)
+{
+	const struct hl7_segment *pid = hl7_seg(m, "PID", 0);
+	if (!pid)
+		return STR_NULL;
+	struct str pid3 = str_trim(hl7_text(m, pid, 3, 0, 1, 0, a));
+	for (int r = 0; r < hl7_reps(m, pid, 3) && r < 8; r++)
+		if (str_eq_c(str_trim(hl7_text(m, pid, 3, r, 5, 0, a)), "PI")) {
+			pid3 = str_trim(hl7_text(m, pid, 3, r, 1, 0, a));
+			break;
+		}
+	return pid3;
+}
+
 /* Who, when, which order: the parts of every id. */
 static enum rk_status identify(struct mc *c)
 {
@@ -1229,13 +1619,7 @@ static enum rk_status identify(struct mc *c)
 	const struct hl7_segment *pid = hl7_seg(c->m, "PID", 0);
 	if (!pid)
 		return v2m_fail(c, RK_INVALID, "PID missing");
-	/* PID-3: the repetition typed PI (patient internal ID), else the first */
-	struct str pid3 = v2m_T(c, pid, 3, 0, 1, 0);
-	for (int r = 0; r < hl7_reps(c->m, pid, 3) && r < 8; r++)
-		if (str_eq_c(v2m_T(c, pid, 3, r, 5, 0), "PI")) {
-			pid3 = v2m_T(c, pid, 3, r, 1, 0);
-			break;
-		}
+	struct str pid3 = v2map_pid3(c->m, c->a);
 	c->pid = in->patient_id.len ? in->patient_id : pid3;
 	if (!c->pid.len)
 		return v2m_fail(c, RK_INVALID, "PID-3 missing");
@@ -1243,9 +1627,12 @@ static enum rk_status identify(struct mc *c)
 		return v2m_fail(c, RK_INVALID, "%s: patient ID '%.*s' must be 1 to %d characters A-Z a-z 0-9 -",
 				in->patient_id.len ? "patient ID" : "PID-3", (int)(c->pid.len > 32 ? 32 : c->pid.len),
 				c->pid.ptr, RK_MAX_LOCAL_PID_LEN);
+	/* SS-MIX2: the patient of the message is the patient of its folder and
+	 * file name (ssmix2.c checked those two agree), or the file is not stored */
 	if (in->patient_id.len && pid3.len && !str_eq(pid3, in->patient_id))
-		v2m_warn(c, "PID-3 (%.*s) differs from the storage folder's patient (%.*s)",
-			 (int)(pid3.len > 32 ? 32 : pid3.len), pid3.ptr, STR_FMT(in->patient_id));
+		return v2m_fail(c, RK_INVALID, "PID-3 patient %.*s does not match the storage folder %.*s",
+				(int)(pid3.len > 32 ? 32 : pid3.len), pid3.ptr,
+				(int)(in->patient_id.len > 32 ? 32 : in->patient_id.len), in->patient_id.ptr);
 	const char *dwhere = "date";
 	c->date = in->date.len ? in->date : c->kind->no_date ? STR_LIT("-") : message_date(c, &dwhere);
 	struct time_range r;

@@ -23,9 +23,26 @@
 #define ALLERGY_CLINICAL_SYSTEM "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 #define ALLERGY_VER_SYSTEM      "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 #define DISCHARGE_SYSTEM        "http://terminology.hl7.org/CodeSystem/v2-0112"
-/* MEDIS 病名管理番号 (8 digits): JP Core names no system for it; renkei's own. */
-#define MEDIS_MGMT_SYSTEM "urn:renkei:CodeSystem:medis-disease-management-no"
+/* MEDIS 病名管理番号 (8 digits), JP Core's JP_Disease_MEDIS_ManagementID_CS. */
+#define MEDIS_MGMT_SYSTEM "urn:oid:1.2.392.200119.4.101.2"
 #define JST_MINUTES       540 /* HL7 times without a zone are Japan time */
+/* JLAC10 材料コード (3 digits, SPM-4 "023^血清^JC10"): not the 17-digit analyte
+ * code of JP Core's JLAC10 system, and JP Core names none for it. */
+#define JLAC10_MATERIAL_SYSTEM "urn:renkei:CodeSystem:jlac10-material"
+/* JP Core Coverage: 保険者番号, 被保険者証記号, 被保険者証番号. */
+#define JP_INSURER_NUMBER_SYSTEM   "urn:oid:1.2.392.100495.20.3.61"
+#define JP_INSURED_SYMBOL_SYSTEM   "urn:oid:1.2.392.100495.20.3.62"
+#define JP_INSURED_NUMBER_SYSTEM   "urn:oid:1.2.392.100495.20.3.63"
+#define SUBSCRIBER_RELATION_SYSTEM "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
+/* JP Core MedicationRequest: order within an Rp (Rp number itself: CODES_RP_NUMBER_SYSTEM),
+ * the period of use (TQ1-7/8) and the number of days (TQ1-6) of a dosage. */
+#define JP_ORDER_IN_RP_SYSTEM "urn:oid:1.2.392.100495.20.3.82"
+#define JP_PERIOD_OF_USE_EXT                                        \
+	"http://jpfhir.jp/fhir/core/Extension/StructureDefinition/" \
+	"JP_MedicationRequest_DosageInstruction_PeriodOfUse"
+#define JP_USAGE_DURATION_EXT                                       \
+	"http://jpfhir.jp/fhir/core/Extension/StructureDefinition/" \
+	"JP_MedicationRequest_DosageInstruction_UsageDuration"
 
 /* One message being mapped. */
 struct mc {
@@ -42,6 +59,7 @@ struct mc {
 	size_t n, cap;
 	const char *warn[8];
 	size_t nwarn;
+	const char **specimen; /* Specimen id of each SPM, by segment index (v2m_map_specimens) */
 };
 
 /* One coded value: code, display text, HL7 coding-system name. */
@@ -54,6 +72,7 @@ enum tsk { TS_DATE, TS_DATETIME, TS_INSTANT };
 enum codemode {
 	CODE_STRICT, /* a code of the wrong shape fails the message */
 	CODE_LOOSE,  /* ... is dropped (its text kept) with a warning */
+	CODE_KEEP,   /* ... is kept as sent, under the sender's system name, with a warning */
 };
 
 enum fconv { F_STR, F_DATE, F_DATETIME, F_INSTANT };
@@ -96,8 +115,16 @@ enum rk_status v2m_cc_of(struct mc *c, const struct cwe *v, size_t n, enum codem
 enum rk_status v2m_cc_field(struct mc *c, const struct hl7_segment *s, int f, int rep, enum codemode mode,
 			    const char *where, json_t **out);
 bool v2m_cc_has(const json_t *cc, const char *sys1, const char *sys2);
+/* A drug code (RXE-2, RXC-2, RXA-5) kept as sent: HOT7/9/13, YJ, 一般名 with
+ * their JP Core systems, a local or unknown system with a warning. Fails only
+ * when neither code nor name is there ("<where>: medicine missing"). */
+enum rk_status v2m_drug(struct mc *c, const struct hl7_segment *s, int f, const char *where, json_t **out);
 json_t *v2m_coding(const char *system, const char *code, const char *display);
 json_t *v2m_cc1(const char *system, const char *code, const char *display);
+/* The one way a number of a message (OBX-5, RXE-3/10/19/23, RXC-3, RXA-6,
+ * TQ1-6, OBX-7 limits) becomes a JSON value: every numeric value goes
+ * through v2m_number(), which keeps a decimal's digits as sent (core/json.h). */
+bool v2m_number(struct mc *c, struct str s, json_t **out);
 enum rk_status v2m_qty(struct mc *c, struct str value, const struct cwe *unit, const char *where, json_t **out);
 enum rk_status v2m_duration(struct mc *c, const struct hl7_segment *s, int f, const char *where, json_t **out);
 json_t *v2m_person_ref(struct mc *c, const struct hl7_segment *s, int f);
@@ -110,6 +137,11 @@ const char *v2m_add_res(struct mc *c, const char *type, const struct hl7_segment
 json_t *v2m_ref_to(struct mc *c, const char *type, const char *id);
 enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const struct hl7_segment *obr,
 			   const struct hl7_segment *spm, const char *category, enum codemode mode, const char **id);
+
+/* SPM → Specimen, one per SPM of a laboratory message, before what refers to
+ * them; v2m_specimen_ref() is the reference to the Specimen of an SPM. */
+enum rk_status v2m_map_specimens(struct mc *c);
+json_t *v2m_specimen_ref(struct mc *c, const struct hl7_segment *spm);
 
 /* The mappers of v2map_orders.c. */
 enum rk_status v2m_map_med_orders(struct mc *c);

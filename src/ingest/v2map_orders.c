@@ -19,13 +19,19 @@ static const char *order_status(struct mc *c, const struct hl7_segment *orc)
 	return str_eq_c(ctl, "CM") || str_eq_c(st, "CM") ? "completed" : "active";
 }
 
-/* Identifiers of an order: the placer order number (ORC-2) and the RP number (ORC-4, digits). */
-static json_t *order_ids(struct mc *c, const struct hl7_segment *orc)
+/* Identifiers of a prescription line (JP Core MedicationRequest): the Rp
+ * number (ORC-4, as sent), the order within the Rp (1, 2, ... as the lines of
+ * one Rp come in the message) and the placer order number (ORC-2). */
+static json_t *order_ids(struct mc *c, const struct hl7_segment *orc, int in_rp)
 {
 	json_t *ids = json_array();
 	struct str rp = v2m_T(c, orc, 4, 0, 1, 0);
-	if (rp.len && str_is_digits(rp))
+	if (rp.len) {
 		v2m_push(ids, json_pack("{s:s, s:o}", "system", CODES_RP_NUMBER_SYSTEM, "value", v2m_jstr(rp)));
+		if (in_rp > 0)
+			v2m_push(ids, json_pack("{s:s, s:s}", "system", JP_ORDER_IN_RP_SYSTEM, "value",
+						arena_printf(c->a, "%d", in_rp)));
+	}
 	v2m_push(ids, v2m_order_identifier(c, orc));
 	return ids;
 }
@@ -34,35 +40,57 @@ static const struct fmap orc_rx_map[] = {
 	{9, 1, F_DATETIME, "authoredOn"},
 };
 static const struct fmap tq1_rx_map[] = {
-	{7, 1, F_DATETIME, "repeat.boundsPeriod.start"},
-	{8, 1, F_DATETIME, "repeat.boundsPeriod.end"},
+	{7, 1, F_DATETIME, "boundsPeriod.start"},
+	{8, 1, F_DATETIME, "boundsPeriod.end"},
 };
 
-/* The dosage of an RXE: usage (TQ1-3, JAMI 用法), days (TQ1-6) or period (TQ1-7/8),
- * route (RXR-1), dose (RXE-3/5 or RXC-3/4), daily dose (RXE-19), rate (RXE-23/24). */
+/* JAMI 用法 16 digits: the first two are the 用法詳細区分 (10 経口, 30 静脈注射). */
+static json_t *usage_method(struct mc *c, const struct cwe *usage)
+{
+	if (!str_eq_c(usage->sys, "JAMISDP01") || usage->code.len != 16 || !str_is_digits(usage->code))
+		return NULL;
+	return v2m_cc1(CODES_JAMI_DETAIL_USAGE_SYSTEM, arena_printf(c->a, "%.2s", usage->code.ptr), NULL);
+}
+
+/* The dosage of an RXE (JAMI's SS-MIX2→FHIR mapping, JP Core MedicationRequest):
+ * text and timing.code from TQ1-3 (JAMI 用法) or RXE-7, days (TQ1-6) as
+ * timing.repeat.boundsDuration and the UsageDuration extension, the period of
+ * use (TQ1-7/8) as the PeriodOfUse extension (and the bounds when no days are
+ * given), method from the 用法 code, route (RXR-1), dose (RXE-3/5 or RXC-3/4),
+ * daily dose (RXE-19), rate (RXE-23/24). */
 static enum rk_status dosage(struct mc *c, const struct hl7_segment *rxe, const struct hl7_segment *tq1,
 			     const struct hl7_segment *rxr, const struct hl7_segment *rxc, json_t **out)
 {
-	json_t *d = json_object(), *v = NULL;
+	json_t *d = json_object(), *v = NULL, *exts = json_array();
 	enum rk_status rc;
 	struct cwe usage = v2m_cwe_sub(c, tq1, 3, 0, 1);
 	struct str instr = v2m_T(c, rxe, 7, 0, 2, 0);
+	v2m_put(d, "extension", exts);
 	v2m_put(d, "text", v2m_jstr(usage.text.len ? usage.text : instr));
-	json_t *timing = json_object();
-	if ((rc = v2m_cc_of(c, &usage, 1, CODE_STRICT, "TQ1-3", &v)) != RK_OK)
+	json_t *timing = json_object(), *period = json_object();
+	v2m_put(d, "timing", timing);
+	if ((rc = v2m_cc_of(c, &usage, 1, CODE_LOOSE, "TQ1-3", &v)) != RK_OK)
 		goto fail;
 	v2m_put(timing, "code", v);
+	if ((rc = MAP(tq1, tq1_rx_map, period)) != RK_OK) {
+		json_decref(period);
+		goto fail;
+	}
+	json_t *start = json_object_get(json_object_get(period, "boundsPeriod"), "start");
+	if (start)
+		v2m_push(exts, json_pack("{s:s, s:{s:O}}", "url", JP_PERIOD_OF_USE_EXT, "valuePeriod", "start", start));
 	if ((rc = v2m_duration(c, tq1, 6, "TQ1-6", &v)) != RK_OK) {
-		json_decref(timing);
+		json_decref(period);
 		goto fail;
 	}
 	if (v) {
+		v2m_push(exts, json_pack("{s:s, s:O}", "url", JP_USAGE_DURATION_EXT, "valueDuration", v));
 		v2m_put(timing, "repeat", json_pack("{s:o}", "boundsDuration", v));
-	} else if ((rc = MAP(tq1, tq1_rx_map, timing)) != RK_OK) {
-		json_decref(timing);
-		goto fail;
+		json_decref(period);
+	} else {
+		v2m_put_nonempty(timing, "repeat", period);
 	}
-	v2m_put_nonempty(d, "timing", timing);
+	v2m_put(d, "method", usage_method(c, &usage));
 	struct cwe route = v2m_cwe_at(c, rxr, 1, 0, 1);
 	if ((rc = v2m_cc_of(c, &route, 1, CODE_LOOSE, "RXR-1", &v)) != RK_OK)
 		goto fail;
@@ -88,6 +116,10 @@ static enum rk_status dosage(struct mc *c, const struct hl7_segment *rxe, const 
 	v2m_put(d, "doseAndRate", json_pack("[o]", dr));
 	if (rc != RK_OK)
 		goto fail;
+	if (!json_array_size(exts))
+		json_object_del(d, "extension");
+	if (!json_object_size(timing))
+		json_object_del(d, "timing");
 	*out = d;
 	return RK_OK;
 fail:
@@ -97,23 +129,18 @@ fail:
 
 /* One MedicationRequest of an RXE (oral) or of one RXC of it (injection). */
 static enum rk_status map_rx(struct mc *c, const struct hl7_segment *orc, const struct hl7_segment *rxe,
-			     const struct hl7_segment *rxc)
+			     const struct hl7_segment *rxc, int in_rp)
 {
 	size_t i = v2m_seg_index(c, rxe);
 	const struct hl7_segment *tq1 = v2m_next_in_group(c, i, "TQ1", "ORC RXE"),
 				 *rxr = v2m_next_in_group(c, i, "RXR", "ORC RXE");
 	const char *where = rxc ? "RXC-2" : "RXE-2";
 	json_t *med;
-	enum rk_status rc = v2m_cc_field(c, rxc ? rxc : rxe, 2, 0, CODE_STRICT, where, &med);
+	enum rk_status rc = v2m_drug(c, rxc ? rxc : rxe, 2, where, &med);
 	if (rc != RK_OK)
 		return rc;
-	if (!v2m_cc_has(med, JP_HOT9_SYSTEM, JP_YJ_SYSTEM)) {
-		bool none = !med;
-		json_decref(med);
-		return v2m_fail(c, RK_INVALID, "%s: %s", where, none ? "medicine missing" : "no HOT9/YJ code");
-	}
 	json_t *m = v2m_new_res(c, "MedicationRequest", NULL), *v;
-	v2m_put_nonempty(m, "identifier", order_ids(c, orc));
+	v2m_put_nonempty(m, "identifier", order_ids(c, orc, in_rp));
 	v2m_put(m, "status", json_string(order_status(c, orc)));
 	v2m_put(m, "intent", json_string("order"));
 	json_t *cats = json_array();
@@ -165,10 +192,16 @@ enum rk_status v2m_map_med_orders(struct mc *c)
 	const struct hl7_segment *orc = NULL;
 	size_t found = 0;
 	const struct hl7_segment *s;
+	struct str rp = STR_NULL; /* the Rp of the lines counted in in_rp */
+	int in_rp = 0;
 	for (size_t i = 0; (s = v2m_next_under_orc(c, &i, "RXE", &orc)); i++) {
 		if (!orc)
 			return v2m_fail(c, RK_INVALID, "RXE without ORC");
 		found++;
+		struct str this_rp = v2m_T(c, orc, 4, 0, 1, 0);
+		if (!str_eq(this_rp, rp) || !in_rp)
+			in_rp = 0;
+		rp = this_rp;
 		enum rk_status rc = RK_OK;
 		size_t nrxc = 0;
 		if (c->kind->injection) /* one request per component (RXC) of the mixture */
@@ -178,11 +211,11 @@ enum rk_status v2m_map_med_orders(struct mc *c)
 					break;
 				if (str_eq_c(x->name, "RXC")) {
 					nrxc++;
-					rc = map_rx(c, orc, s, x);
+					rc = map_rx(c, orc, s, x, ++in_rp);
 				}
 			}
 		if (rc == RK_OK && !nrxc)
-			rc = map_rx(c, orc, s, NULL);
+			rc = map_rx(c, orc, s, NULL, ++in_rp);
 		if (rc != RK_OK)
 			return rc;
 	}
@@ -195,14 +228,9 @@ static enum rk_status map_rxa(struct mc *c, const struct hl7_segment *orc, const
 {
 	const struct hl7_segment *rxr = v2m_next_in_group(c, v2m_seg_index(c, s), "RXR", "ORC");
 	json_t *med;
-	enum rk_status rc = v2m_cc_field(c, s, 5, 0, CODE_STRICT, "RXA-5", &med);
+	enum rk_status rc = v2m_drug(c, s, 5, "RXA-5", &med);
 	if (rc != RK_OK)
 		return rc;
-	if (!v2m_cc_has(med, JP_HOT9_SYSTEM, JP_YJ_SYSTEM)) {
-		bool none = !med;
-		json_decref(med);
-		return v2m_fail(c, RK_INVALID, "RXA-5: %s", none ? "medicine missing" : "no HOT9/YJ code");
-	}
 	json_t *a = v2m_new_res(c, "MedicationAdministration", NULL), *start = NULL, *end = NULL, *v;
 	const struct v2map_code *st = v2map_code_find(v2map_admin_status, v2m_T(c, s, 20, 0, 1, 0));
 	v2m_put(a, "status", json_string(st ? st->to : "completed"));
@@ -269,6 +297,85 @@ enum rk_status v2m_map_med_admins(struct mc *c)
 	return found ? RK_OK : v2m_fail(c, RK_INVALID, "RXA missing: no administration in the message");
 }
 
+/* ---- SPM → Specimen (OML-01, OML-11) ---- */
+
+static const struct fmap spm_map[] = {
+	{17, 1, F_DATETIME, "collection.collectedDateTime"},
+	{18, 1, F_DATETIME, "receivedTime"},
+};
+
+enum rk_status v2m_map_specimens(struct mc *c)
+{
+	c->specimen = arena_calloc(c->a, c->m->nseg + 1, sizeof *c->specimen);
+	if (!c->specimen)
+		return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
+	for (size_t i = 0; i < c->m->nseg; i++) {
+		const struct hl7_segment *spm = &c->m->segs[i];
+		if (!str_eq_c(spm->name, "SPM"))
+			continue;
+		/* SPM-4: the material, a JLAC10 材料コード (primary) and a local one (alternate) */
+		struct cwe v[2] = {v2m_cwe_at(c, spm, 4, 0, 1), v2m_cwe_at(c, spm, 4, 0, 4)};
+		json_t *type = NULL;
+		enum rk_status rc = RK_OK;
+		for (int k = 0; k < 2 && rc == RK_OK; k++)
+			if (str_eq_c(v[k].sys, "JC10") && v[k].code.len == 3 && str_is_digits(v[k].code)) {
+				json_t *cd = v2m_coding(JLAC10_MATERIAL_SYSTEM, v2m_cstr(c, v[k].code),
+							v[k].text.len ? v2m_cstr(c, v[k].text) : NULL);
+				if (!type)
+					type = json_pack("{s:[]}", "coding");
+				v2m_push(json_object_get(type, "coding"), cd);
+				if (v[k].text.len && !json_object_get(type, "text"))
+					v2m_put(type, "text", v2m_jstr(v[k].text));
+				v[k].code = STR_NULL;
+			}
+		json_t *more;
+		if ((rc = v2m_cc_of(c, v, 2, CODE_LOOSE, "SPM-4", &more)) != RK_OK) {
+			json_decref(type);
+			return rc;
+		}
+		if (more && type) { /* the local coding beside the JLAC10 one */
+			size_t k;
+			json_t *o;
+			json_array_foreach(json_object_get(more, "coding"), k, o)
+			{
+				v2m_push(json_object_get(type, "coding"), json_incref(o));
+			}
+			json_decref(more);
+		} else if (more) {
+			type = more;
+		}
+		json_t *sp = v2m_new_res(c, "Specimen", "subject");
+		struct str placer = v2m_T(c, spm, 2, 0, 1, 0), filler = v2m_T(c, spm, 2, 0, 2, 0);
+		json_t *ids = json_array();
+		if (placer.len)
+			v2m_push(ids, json_pack("{s:o}", "value", v2m_jstr(placer)));
+		v2m_put_nonempty(sp, "identifier", ids);
+		if (filler.len)
+			v2m_put(sp, "accessionIdentifier", json_pack("{s:o}", "value", v2m_jstr(filler)));
+		v2m_put(sp, "status", json_string("available"));
+		v2m_put(sp, "type", type);
+		if ((rc = MAP(spm, spm_map, sp)) != RK_OK) {
+			json_decref(sp);
+			return rc;
+		}
+		const char *id = v2m_add_res(c, "Specimen", spm, 0, sp);
+		if (!id)
+			return v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
+		c->specimen[i] = id;
+	}
+	return RK_OK;
+}
+
+json_t *v2m_specimen_ref(struct mc *c, const struct hl7_segment *spm)
+{
+	const char *id = spm && c->specimen ? c->specimen[v2m_seg_index(c, spm)] : NULL;
+	if (!id)
+		return NULL;
+	json_t *r = v2m_ref_to(c, "Specimen", id);
+	v2m_put(r, "display", v2m_jstr(v2m_T(c, spm, 4, 0, 2, 0)));
+	return r;
+}
+
 /* ---- OML-11 / OMG-13: Observations and the DiagnosticReport of each OBR ---- */
 
 static const struct fmap obr_report_map[] = {
@@ -280,6 +387,9 @@ enum rk_status v2m_map_results(struct mc *c)
 {
 	bool lab = c->kind->mapper == V2M_LAB_RESULT;
 	size_t found = 0;
+	enum rk_status src = lab ? v2m_map_specimens(c) : RK_OK;
+	if (src != RK_OK)
+		return src;
 	for (size_t i = 0; i < c->m->nseg; i++) {
 		const struct hl7_segment *obr = &c->m->segs[i];
 		if (!str_eq_c(obr->name, "OBR"))
@@ -296,7 +406,7 @@ enum rk_status v2m_map_results(struct mc *c)
 			const char *id;
 			rc = v2m_map_obx(c, s, obr, lab ? spm : NULL, lab ? "laboratory" : "procedure",
 					 lab ? CODE_STRICT : CODE_LOOSE, &id);
-			if (rc == RK_OK)
+			if (rc == RK_OK && id)
 				v2m_push(results, v2m_ref_to(c, "Observation", id));
 		}
 		if (rc != RK_OK) {
@@ -425,11 +535,9 @@ static enum rk_status map_order(struct mc *c, const struct hl7_segment *orc, con
 	}
 	v2m_put(r, "requester", v2m_person_ref(c, orc, 12));
 	const struct hl7_segment *spm = v2m_prev_seg(c, i, "SPM");
-	if (spm && c->kind->mapper == V2M_LAB_ORDER) {
-		struct str sp = v2m_T(c, spm, 4, 0, 2, 0);
-		if (sp.len)
-			v2m_put(r, "specimen", json_pack("[{s:o}]", "display", v2m_jstr(sp)));
-	}
+	json_t *spref = c->kind->mapper == V2M_LAB_ORDER ? v2m_specimen_ref(c, spm) : NULL;
+	if (spref)
+		v2m_put(r, "specimen", json_pack("[o]", spref));
 	v2m_put_nonempty(r, "note", notes);
 	const char *id = v2m_add_res(c, "ServiceRequest", obr, 0, r);
 	if (!id)
@@ -441,6 +549,11 @@ static enum rk_status map_order(struct mc *c, const struct hl7_segment *orc, con
 
 enum rk_status v2m_map_orders(struct mc *c)
 {
+	if (c->kind->mapper == V2M_LAB_ORDER) {
+		enum rk_status rc = v2m_map_specimens(c);
+		if (rc != RK_OK)
+			return rc;
+	}
 	const char **ids = arena_calloc(c->a, c->m->nseg + 1, sizeof *ids);
 	const char **numbers = arena_calloc(c->a, c->m->nseg + 1, sizeof *numbers);
 	if (!ids || !numbers)

@@ -88,10 +88,15 @@ const struct v2map_event *v2map_event_find(struct str event)
 /* Coding systems (CWE-3) named by SS-MIX2 and their JP Core URIs. Names not
  * listed become urn:renkei:CodeSystem:v2:<name> (local "99..." tables are the
  * facility's own, see v2map.c). MDCDX2 is resolved in v2map.c (交換用コード
- * vs 病名管理番号). */
+ * vs 病名管理番号), and so is plain "HOT" (HOT7, HOT9 or HOT13 by length). */
 static const struct v2map_system systems[] = {
 	{"HOT9", JP_HOT9_SYSTEM, "HOT9"},
+	{"HOT7", JP_HOT7_SYSTEM, "HOT7"},
+	{"HOT13", JP_HOT13_SYSTEM, "HOT13"},
 	{"YJ", JP_YJ_SYSTEM, "YJ"},
+	/* 一般名処方マスタ (厚労省): no SS-MIX2 table names it; renkei takes these two */
+	{"IPPAN", JP_GENERIC_NAME_SYSTEM, "一般名"},
+	{"MHLWGN", JP_GENERIC_NAME_SYSTEM, "一般名"},
 	{"JC10", JP_JLAC10_SYSTEM, "JLAC10"},
 	{"I10", JP_ICD10_SYSTEM, "ICD-10"},
 	{"JAMISDP01", CODES_JAMI_USAGE_SYSTEM, "JAMI 標準用法"},

@@ -41,6 +41,8 @@ static const struct {
 	{"Immunization", CAT_CLINICAL},
 	{"ServiceRequest", CAT_CLINICAL},
 	{"NutritionOrder", CAT_CLINICAL},
+	{"Coverage", CAT_CLINICAL}, /* the patient's insurance: as protected as any record of the patient */
+	{"Specimen", CAT_LAB},
 	{"ImagingStudy", CAT_IMAGING},
 	{"DocumentReference", CAT_DOCUMENT},
 	{"Composition", CAT_DOCUMENT},

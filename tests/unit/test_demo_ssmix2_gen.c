@@ -97,6 +97,8 @@ static bool digits(const char *s, size_t n)
 struct walk {
 	size_t rootlen;
 	int files, seen[N_TYPES], flags[3];
+	int ends[3];                                        /* files ending segments with CR, LF, CR LF */
+	int hot13, local, suspected, nk1, in1, below_limit; /* what real storages carry */
 	struct arena arena;
 	char failure[512];
 };
@@ -156,8 +158,25 @@ static int check_file(const char *path, const struct stat *st, int flag, struct 
 	char *text = slurp(path, &len);
 	if (!text)
 		return fail_walk(path, "unreadable"), 0;
-	if (memchr(text, '\n', len) || len < 2 || text[len - 1] != '\r' || memchr(text, 0x80, len))
-		fail_walk(path, "not CR-separated 7-bit ISO-2022-JP");
+	/* segments end with CR, or (patients whose ID ends in 3) LF, or (in 7) CR LF */
+	char last = pid[strlen(pid) - 1];
+	int style = last == '3' ? 1 : last == '7' ? 2 : 0;
+	bool cr = memchr(text, '\r', len) != NULL, lf = memchr(text, '\n', len) != NULL;
+	if (len < 2 || memchr(text, 0x80, len) || (style == 0 && (lf || text[len - 1] != '\r')) ||
+	    (style == 1 && (cr || text[len - 1] != '\n')) ||
+	    (style == 2 && (!lf || text[len - 2] != '\r' || text[len - 1] != '\n')))
+		fail_walk(path, "not 7-bit ISO-2022-JP with the patient's segment ends");
+	W.ends[style]++;
+	if (style == 2)
+		for (size_t i = 0; i < len; i++)
+			if ((text[i] == '\r') != (i + 1 < len && text[i + 1] == '\n'))
+				fail_walk(path, "a CR without its LF, or the other way round");
+	W.hot13 += strstr(text, "^HOT13^") != NULL;
+	W.local += strstr(text, "^99YKZ^") != NULL;
+	W.suspected += strstr(text, "|P^") != NULL && strstr(text, "PRB|") != NULL;
+	W.nk1 += strstr(text, "NK1|") != NULL;
+	W.in1 += strstr(text, "IN1|") != NULL;
+	W.below_limit += strstr(text, "|ST|") != NULL && strstr(text, "|<0.03|") != NULL;
 	struct hl7_msg m;
 	struct rk_err err;
 	rk_err_clear(&err);
@@ -226,6 +245,11 @@ static void test_storage_layout_and_messages(void **state)
 	assert_int_equal(W.flags[2], st.superseded);
 	assert_int_equal(W.flags[0], st.deleted);
 	assert_true(st.superseded > 0 && st.deleted > 0);
+	/* what real storages carry: every line-end style, HOT13 and local drug
+	 * codes, suspected diagnoses, contacts, insurance, results below the limit */
+	assert_true(W.ends[0] > 0 && W.ends[1] > 0 && W.ends[2] > 0);
+	assert_true(W.hot13 > 0 && W.local > 0 && W.suspected > 0);
+	assert_true(W.nk1 > 0 && W.in1 > 0 && W.below_limit > 0);
 }
 
 /* ---- determinism ---- */

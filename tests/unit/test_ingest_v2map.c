@@ -166,8 +166,9 @@ static void check_common(struct run *t)
 		assert_true(str_eq_c(t->r.res[i].id, s_at(b, "id")));
 		assert_true(t->r.res[i].id.len <= 64 && fhir_id_valid(t->r.res[i].id));
 		assert_string_equal(s_at(b, "meta.source"), SRC);
-		const char *pref =
-			s_at(b, "subject.reference") ? s_at(b, "subject.reference") : s_at(b, "patient.reference");
+		const char *pref = s_at(b, "subject.reference")   ? s_at(b, "subject.reference")
+				   : s_at(b, "patient.reference") ? s_at(b, "patient.reference")
+								  : s_at(b, "beneficiary.reference");
 		assert_non_null(pref);
 		assert_string_equal(pref, "Patient/" FAC "-00012345");
 		const struct fhir_resource_def *d = fhir_resource_find(t->r.res[i].type, strlen(t->r.res[i].type));
@@ -216,7 +217,8 @@ static void build_adt00(void)
 	seg("OBX", 1, "2", 2, "NM", 3, "9N006000000000001^体重^JC10", 5, "51.5", 6, "kg^kg^ISO+", 11, "F", 0);
 	seg("AL1", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "110626901^パンスポリンＴ錠１００^HOT9", 4,
 	    "SV^重度^HL70128", 5, "発疹", 6, "20200301", 0);
-	seg("IN1", 1, "1", 2, "67^国民健康保険退職者^JHSD0001", 0);
+	seg("IN1", 1, "1", 2, "67^国民健康保険退職者^JHSD0001", 3, "67999991", 4, "松本市", 10, "松国", 11, "1234567",
+	    12, "20091201", 17, "SEL^本人^HL70063", 0);
 }
 
 static void test_adt00(void **state)
@@ -250,7 +252,20 @@ static void test_adt00(void **state)
 	assert_string_equal(s_at(p, "telecom[0].value"), "0263-00-0000");
 	assert_string_equal(s_at(p, "telecom[0].use"), "home");
 	assert_string_equal(s_at(p, "telecom[1].use"), "work");
-	assert_int_equal(t.r.n, 3);
+	assert_int_equal(t.r.n, 4);
+	/* IN1 → Coverage */
+	json_t *cv = res_of(&t, "Coverage", 0);
+	assert_string_equal(s_at(cv, "status"), "active");
+	assert_string_equal(s_at(cv, "type.coding[0].code"), "67");
+	assert_string_equal(s_at(cv, "type.text"), "国民健康保険退職者");
+	assert_string_equal(s_at(cv, "payor[0].identifier.system"), "urn:oid:1.2.392.100495.20.3.61");
+	assert_string_equal(s_at(cv, "payor[0].identifier.value"), "67999991");
+	assert_string_equal(s_at(cv, "payor[0].display"), "松本市");
+	assert_string_equal(s_at(cv, "identifier[0].value"), "松国");
+	assert_string_equal(s_at(cv, "identifier[1].value"), "1234567");
+	assert_string_equal(s_at(cv, "period.start"), "2009-12-01");
+	assert_string_equal(s_at(cv, "relationship.coding[0].code"), "self");
+	assert_string_equal(s_at(cv, "subscriber.reference"), "Patient/" FAC "-00012345");
 	json_t *h = res_of(&t, "Observation", 0);
 	assert_string_equal(s_at(h, "code.coding[0].system"), JP_JLAC10_SYSTEM);
 	assert_string_equal(s_at(h, "code.coding[0].code"), "9N001000000000001");
@@ -312,6 +327,9 @@ static void test_encounters(void **state)
 	assert_string_equal(s_at(e, "location[0].status"), "active");
 	assert_non_null(strstr(s_at(e, "location[0].location.display"), "305"));
 	assert_true(str_eq_c(t.r.data_type, "ADT-22"));
+	/* one Encounter per visit number: the admission's id is the stay's */
+	assert_string_equal(s_at(e, "id"), FAC "-00012345.enc-vV0099");
+	assert_true(t.r.res[0].shared);
 	done(&t);
 
 	msh("ADT^A03^ADT_A03");
@@ -325,6 +343,8 @@ static void test_encounters(void **state)
 	assert_string_equal(s_at(e, "period.end"), "2024-04-10T10:00:00+09:00");
 	assert_string_equal(s_at(e, "hospitalization.dischargeDisposition.coding[0].code"), "01");
 	assert_string_equal(s_at(e, "location[0].status"), "completed");
+	/* no visit number: keyed on the admission time (PV1-44) */
+	assert_string_equal(s_at(e, "id"), FAC "-00012345.enc-a202404011000");
 	check_common(&t);
 	done(&t);
 
@@ -338,7 +358,36 @@ static void test_encounters(void **state)
 	assert_string_equal(s_at(e, "location[0].period.start"), "2024-04-05T10:00:00+09:00");
 	assert_string_equal(s_at(e, "location[1].status"), "completed");
 	assert_string_equal(s_at(e, "location[1].period.end"), "2024-04-05T10:00:00+09:00");
+	assert_false(t.r.res[0].shared); /* neither visit number nor admission time: the message's own */
 	check_common(&t);
+	done(&t);
+
+	/* an outpatient visit without PV1-44: dated by its event (EVN-2, else MSH-7) */
+	msh("ADT^A04^ADT_A01");
+	seg("EVN", 2, "20240402091500", 0);
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "O", 3, "01^^^^^C", 0);
+	assert_int_equal(run(&t, "ADT-12", ""), RK_OK);
+	e = res_of(&t, "Encounter", 0);
+	assert_string_equal(s_at(e, "class.code"), "AMB");
+	assert_string_equal(s_at(e, "period.start"), "2024-04-02T09:15:00+09:00");
+	check_common(&t);
+	done(&t);
+	msh("ADT^A04^ADT_A01");
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "O", 0);
+	assert_int_equal(run(&t, "ADT-12", ""), RK_OK);
+	assert_string_equal(s_at(res_of(&t, "Encounter", 0), "period.start"), "2024-04-01T09:00:00+09:00"); /* MSH-7 */
+	done(&t);
+	/* a discharge without PV1-45 ends at its event */
+	msh("ADT^A03^ADT_A03");
+	seg("EVN", 2, "20240410110000", 6, "20240410100000", 0);
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "I", 19, "V0099", 0);
+	assert_int_equal(run(&t, "ADT-52", ""), RK_OK);
+	e = res_of(&t, "Encounter", 0);
+	assert_string_equal(s_at(e, "period.end"), "2024-04-10T10:00:00+09:00");
+	assert_string_equal(s_at(e, "id"), FAC "-00012345.enc-vV0099");
 	done(&t);
 
 	msh("ADT^A01^ADT_A01");
@@ -411,6 +460,21 @@ static void test_ppr01(void **state)
 	pid("00012345");
 	seg("PRB", 1, "AD", 3, "ABC^糖尿病^MDCDX2", 10, "E11.9.9.9^^I10", 0);
 	expect_fail("PPR-01", "", "PRB-3: ICD-10 code 'E11999'");
+
+	/* PRB-13 疑い: a suspected diagnosis is provisional, not confirmed (JAMI's mapping) */
+	msh("PPR^ZD1^PPR_ZD1");
+	pid("00012345");
+	seg("PRB", 1, "AD", 3, "20054174^胃炎^MDCDX2", 4, "P0002", 13, "P^疑い^99SPC", 17, "胃炎", 0);
+	seg("PRB", 1, "AD", 3, "20063485^胃潰瘍^MDCDX2", 4, "P0003", 17, "胃潰瘍の疑い", 0);
+	seg("PRB", 1, "AD", 3, "20087549^２型糖尿病^MDCDX2", 4, "P0004", 13, "C^確定^99SPC", 17, "２型糖尿病", 0);
+	seg("PRB", 1, "AD", 3, "20059627^肺炎^MDCDX2", 4, "P0005", 13, "疑い", 0);
+	assert_int_equal(run(&t, "PPR-01", ""), RK_OK);
+	check_common(&t);
+	assert_string_equal(s_at(res_of(&t, "Condition", 0), "verificationStatus.coding[0].code"), "provisional");
+	assert_string_equal(s_at(res_of(&t, "Condition", 1), "verificationStatus.coding[0].code"), "provisional");
+	assert_string_equal(s_at(res_of(&t, "Condition", 2), "verificationStatus.coding[0].code"), "confirmed");
+	assert_string_equal(s_at(res_of(&t, "Condition", 3), "verificationStatus.coding[0].code"), "provisional");
+	done(&t);
 }
 
 /* ---- OMP-01 / OMP-02: MedicationRequest ---- */
@@ -448,13 +512,27 @@ static void test_omp01(void **state)
 	assert_string_equal(s_at(m, "category[1].coding[0].system"), CODES_MERIT9_CATEGORY_SYSTEM);
 	assert_string_equal(s_at(m, "category[1].coding[0].code"), "OHO");
 	assert_string_equal(s_at(m, "identifier[0].system"), CODES_RP_NUMBER_SYSTEM);
-	assert_string_equal(s_at(m, "identifier[1].value"), FAC "-RX0001");
+	assert_string_equal(s_at(m, "identifier[0].value"), "1");
+	assert_string_equal(s_at(m, "identifier[1].system"), "urn:oid:1.2.392.100495.20.3.82"); /* order in Rp */
+	assert_string_equal(s_at(m, "identifier[1].value"), "1");
+	assert_string_equal(s_at(m, "identifier[2].value"), FAC "-RX0001");
 	assert_string_equal(s_at(m, "authoredOn"), "2024-04-01T10:30:00+09:00");
 	assert_string_equal(s_at(m, "requester.display"), "信州 一郎");
 	json_t *d = at(m, "dosageInstruction[0]");
 	assert_string_equal(s_at(d, "timing.code.coding[0].system"), CODES_JAMI_USAGE_SYSTEM);
 	assert_string_equal(s_at(d, "timing.code.coding[0].code"), "1011000400000000");
 	assert_float_equal(n_at(d, "timing.repeat.boundsDuration.value"), 14, 0);
+	/* the start (TQ1-7) is kept although a day count (TQ1-6) is there: JP Core's extensions */
+	assert_string_equal(s_at(d, "extension[0].url"), "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/"
+							 "JP_MedicationRequest_DosageInstruction_PeriodOfUse");
+	assert_string_equal(s_at(d, "extension[0].valuePeriod.start"), "2024-04-01");
+	assert_string_equal(s_at(d, "extension[1].url"), "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/"
+							 "JP_MedicationRequest_DosageInstruction_UsageDuration");
+	assert_float_equal(n_at(d, "extension[1].valueDuration.value"), 14, 0);
+	assert_string_equal(s_at(d, "extension[1].valueDuration.unit"), "日");
+	assert_string_equal(s_at(d, "text"), "内服・経口・１日１回朝食後");
+	assert_string_equal(s_at(d, "method.coding[0].system"), CODES_JAMI_DETAIL_USAGE_SYSTEM);
+	assert_string_equal(s_at(d, "method.coding[0].code"), "10"); /* 経口 */
 	assert_string_equal(s_at(d, "timing.repeat.boundsDuration.code"), "d");
 	assert_string_equal(s_at(d, "route.coding[0].code"), "PO");
 	assert_float_equal(n_at(d, "doseAndRate[0].doseQuantity.value"), 1, 0);
@@ -473,17 +551,100 @@ static void test_omp01(void **state)
 	assert_int_equal(t.r.n, 0);
 	done(&t);
 
+	/* a drug code of the wrong shape, or of a local table: kept as sent, with a warning */
 	build_omp01("NW", "12345");
-	expect_fail("OMP-01", "", "RXE-2: HOT9 code '12345' is not 9 digits (HOT9)");
-	msgbuf[0] = '\0';
+	assert_int_equal(run(&t, "OMP-01", ""), RK_OK);
+	check_common(&t);
+	m = res_of(&t, "MedicationRequest", 0);
+	assert_string_equal(s_at(m, "medicationCodeableConcept.coding[0].system"), "urn:renkei:CodeSystem:v2:HOT9");
+	assert_string_equal(s_at(m, "medicationCodeableConcept.coding[0].code"), "12345");
+	assert_non_null(strstr(t.r.warnings[0], "RXE-2: HOT9 code '12345' is not 9 digits (HOT9)"));
+	done(&t);
 	build_omp01("NW", "103299401");
 	char *p = strstr(msgbuf, "^HOT9");
 	memcpy(p, "^99XX", 5);
-	expect_fail("OMP-01", "", "RXE-2: no HOT9/YJ code");
+	assert_int_equal(run(&t, "OMP-01", ""), RK_OK);
+	m = res_of(&t, "MedicationRequest", 0);
+	assert_string_equal(s_at(m, "medicationCodeableConcept.coding[0].system"),
+			    "urn:renkei:CodeSystem:v2-local:" FAC ":99XX");
+	assert_non_null(strstr(t.r.warnings[0], "not HOT, YJ or 一般名; kept as sent"));
+	done(&t);
 	build_omp01("NW", "103299401");
 	p = strstr(msgbuf, "20240401103000");
 	memcpy(p, "2024133", 7);
 	expect_fail("OMP-01", "", "ORC-9:");
+}
+
+/* Every drug line is kept with the code and system it was sent with: HOT13,
+ * HOT7, HOT (by length), YJ, 一般名 under JP Core's systems, a local table
+ * (99xxx) under the sender's own system, an unknown system with a warning.
+ * None of them drops the message or a line. */
+static void test_drug_codes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rxe2, *system, *code;
+	} lines[] = {
+		{"1234567010101^アムロジピン錠５ｍｇ「Ａ」^HOT13", JP_HOT13_SYSTEM, "1234567010101"},
+		{"1234567^アムロジピン錠５ｍｇ^HOT7", JP_HOT7_SYSTEM, "1234567"},
+		{"1234567010102^アムロジピン錠５ｍｇ「Ｂ」^HOT", JP_HOT13_SYSTEM, "1234567010102"},
+		{"2171022F1020^ノルバスク錠５ｍｇ^YJ", JP_YJ_SYSTEM, "2171022F1020"},
+		{"2171022F1ZZZ^【般】アムロジピン錠５ｍｇ^IPPAN", JP_GENERIC_NAME_SYSTEM, "2171022F1ZZZ"},
+		{"99012^院内製剤軟膏^99YKZ", "urn:renkei:CodeSystem:v2-local:" FAC ":99YKZ", "99012"},
+		{"A-77^治験薬^ZZDRUG", "urn:renkei:CodeSystem:v2:ZZDRUG", "A-77"},
+	};
+	size_t n = sizeof lines / sizeof lines[0];
+	msh("RDE^O11^RDE_O11");
+	pid("00012345");
+	for (size_t i = 0; i < n; i++) {
+		seg("ORC", 1, "NW", 2, "RX0002", 4, i < 4 ? "1" : "2", 9, "20240401103000", 0);
+		seg("RXE", 2, lines[i].rxe2, 3, "1", 5, "TAB^錠^MR9P", 10, "7", 11, "TAB^錠^MR9P", 0);
+		seg("TQ1", 1, "1", 3, "1011000400000000&内服・経口・１日１回朝食後&JAMISDP01", 6, "7^d", 7, "20240401",
+		    0);
+	}
+	seg("ORC", 1, "NW", 2, "RX0002", 4, "3", 9, "20240401103000", 0);
+	seg("RXE", 2, "^ビタミン剤（院内名称）", 3, "1", 5, "TAB^錠^MR9P", 0); /* a name without a code */
+	struct run t;
+	assert_int_equal(run(&t, "OMP-01", ""), RK_OK);
+	check_common(&t);
+	assert_int_equal(count_of(&t, "MedicationRequest"), n + 1);
+	for (size_t i = 0; i < n; i++) {
+		json_t *m = res_of(&t, "MedicationRequest", i);
+		assert_string_equal(s_at(m, "medicationCodeableConcept.coding[0].system"), lines[i].system);
+		assert_string_equal(s_at(m, "medicationCodeableConcept.coding[0].code"), lines[i].code);
+		/* the order within its Rp: lines 1-4 are Rp 1, lines 5-7 Rp 2 */
+		char want[4];
+		snprintf(want, sizeof want, "%zu", i < 4 ? i + 1 : i - 3);
+		assert_string_equal(s_at(m, "identifier[1].value"), want);
+	}
+	assert_string_equal(s_at(res_of(&t, "MedicationRequest", n), "medicationCodeableConcept.text"),
+			    "ビタミン剤（院内名称）");
+	assert_int_equal(t.r.nwarn, 2); /* the local and the unknown system */
+	assert_non_null(strstr(t.r.warnings[0], "'99012' of the local system '99YKZ'"));
+	assert_non_null(strstr(t.r.warnings[1], "'A-77' of the code system 'ZZDRUG'"));
+	done(&t);
+
+	/* an administration (RXA-5) of a HOT13 drug and of a local one */
+	msh("RAS^O17^RAS_O17");
+	pid("00012345");
+	seg("ORC", 1, "NW", 2, "INJ0002", 0);
+	seg("RXA", 1, "0", 2, "1", 3, "20240402100500", 5, "1234567010101^アムロジピン錠５ｍｇ「Ａ」^HOT13", 6, "1", 7,
+	    "TAB^錠^MR9P", 0);
+	seg("RXA", 1, "0", 2, "2", 3, "20240402100500", 5, "99013^院内製剤^99YKZ", 6, "1", 7, "TAB^錠^MR9P", 0);
+	assert_int_equal(run(&t, "OMP-11", ""), RK_OK);
+	assert_int_equal(count_of(&t, "MedicationAdministration"), 2);
+	assert_string_equal(
+		s_at(res_of(&t, "MedicationAdministration", 0), "medicationCodeableConcept.coding[0].system"),
+		JP_HOT13_SYSTEM);
+	assert_string_equal(s_at(res_of(&t, "MedicationAdministration", 1), "medicationCodeableConcept.coding[0].code"),
+			    "99013");
+	done(&t);
+	/* only a line with neither code nor name is refused, and says so */
+	msh("RDE^O11^RDE_O11");
+	pid("00012345");
+	seg("ORC", 1, "NW", 2, "RX0003", 0);
+	seg("RXE", 3, "1", 0);
+	expect_fail("OMP-01", "", "RXE-2: medicine missing");
 }
 
 static void test_omp02(void **state)
@@ -568,8 +729,18 @@ static void test_oml11(void **state)
 	struct run t;
 	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
 	check_common(&t);
-	assert_int_equal(t.r.n, 3);
+	assert_int_equal(t.r.n, 4);
+	/* SPM → Specimen, first, referred to by the results */
+	json_t *sp = res_of(&t, "Specimen", 0);
+	assert_string_equal(t.r.res[0].type, "Specimen");
+	assert_string_equal(s_at(sp, "type.coding[0].code"), "023");
+	assert_string_equal(s_at(sp, "type.text"), "血清");
+	assert_string_equal(s_at(sp, "identifier[0].value"), "SP0001");
+	assert_string_equal(s_at(sp, "subject.reference"), "Patient/" FAC "-00012345");
 	json_t *o = res_of(&t, "Observation", 0);
+	char spref[128];
+	snprintf(spref, sizeof spref, "Specimen/%s", s_at(sp, "id"));
+	assert_string_equal(s_at(o, "specimen.reference"), spref);
 	assert_string_equal(s_at(o, "code.coding[0].system"), JP_JLAC10_SYSTEM);
 	assert_string_equal(s_at(o, "code.coding[0].code"), "3D046000001906202");
 	assert_float_equal(n_at(o, "valueQuantity.value"), 7.4, 1e-9);
@@ -667,6 +838,92 @@ static void test_omg_omd(void **state)
 	done(&t);
 }
 
+/* ---- what clinicians read: contacts, allergy criticality, J-FAGY, bounded results ---- */
+
+static void test_details(void **state)
+{
+	(void)state;
+	msh("ADT^A08^ADT_A01");
+	seg("EVN", 2, "20240401090000", 0);
+	pid("00012345");
+	seg("NK1", 1, "1", 2, "山田^太郎^^^^^L^I~ヤマダ^タロウ^^^^^L^P", 3, "SPO^配偶者^HL70063", 4,
+	    "^^^^390-0001^JPN^H^長野県松本市中央１－１", 5, "^PRN^PH^^^^^^^^^0263-22-2222", 13, "松本商事^D", 0);
+	seg("AL1", 1, "1", 2, "DA^薬剤アレルギー^HL70127", 3, "110626901^パンスポリンＴ錠１００^HOT9", 4,
+	    "SV^重度^HL70128", 5, "アナフィラキシーショック", 0);
+	seg("AL1", 1, "2", 2, "FA^食物アレルギー^HL70127", 3, "J9FA19140000^そば^JFAGY", 4, "MI^軽度^HL70128", 5,
+	    "じんま疹", 0);
+	seg("AL1", 1, "3", 2, "EA^環境アレルギー^HL70127", 3, "J9NB11000000^ハウスダスト^JFAGY", 5, "アナフィラキシー",
+	    0);
+	struct run t;
+	assert_int_equal(run(&t, "ADT-00", ""), RK_OK);
+	check_common(&t);
+	json_t *ct = at(t.r.patient, "contact[0]");
+	assert_non_null(ct);
+	assert_string_equal(s_at(ct, "relationship[0].coding[0].code"), "SPO");
+	assert_string_equal(s_at(ct, "relationship[0].coding[0].system"),
+			    "http://terminology.hl7.org/CodeSystem/v2-0063");
+	assert_string_equal(s_at(ct, "name.family"), "山田");
+	assert_string_equal(s_at(ct, "telecom[0].value"), "0263-22-2222");
+	assert_string_equal(s_at(ct, "address.postalCode"), "390-0001");
+	assert_string_equal(s_at(ct, "organization.display"), "松本商事");
+	json_t *a0 = res_of(&t, "AllergyIntolerance", 0), *a1 = res_of(&t, "AllergyIntolerance", 1),
+	       *a2 = res_of(&t, "AllergyIntolerance", 2);
+	assert_string_equal(s_at(a0, "criticality"), "high");
+	assert_string_equal(s_at(a1, "criticality"), "low");
+	assert_string_equal(s_at(a2, "criticality"), "high"); /* anaphylaxis, whatever AL1-4 says */
+	assert_string_equal(s_at(a2, "reaction[0].severity"), "severe");
+	assert_string_equal(s_at(a1, "code.coding[0].system"), CODES_JFAGY_FOOD_SYSTEM);
+	assert_string_equal(s_at(a2, "code.coding[0].system"), CODES_JFAGY_OTHER_SYSTEM);
+	done(&t);
+
+	/* a result below the limit of detection keeps its comparator and unit */
+	msh("OUL^R22^OUL_R22");
+	pid("00012345");
+	seg("OBR", 1, "1", 2, "LB0002", 4, "E001^生化学^99O03", 7, "20240401090000", 0);
+	seg("OBX", 1, "1", 2, "ST", 3, "5C070000002399101^ＣＲＰ^JC10", 5, "<0.03", 6, "mg/dL^mg/dL^ISO+", 11, "F", 0);
+	seg("OBX", 1, "2", 2, "NM", 3, "5C095000002399101^ＰＣＴ^JC10", 5, ">=100", 6, "ng/mL^ng/mL^ISO+", 11, "F", 0);
+	seg("OBX", 1, "3", 2, "SN", 3, "3D046000001906202^HbA1c^JC10", 5, "<^4.0", 6, "%^%^ISO+", 11, "F", 0);
+	seg("OBX", 1, "4", 2, "ST", 3, "1A020000000191111^尿蛋白^JC10", 5, "陰性", 11, "F", 0);
+	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
+	check_common(&t);
+	json_t *o = res_of(&t, "Observation", 0);
+	assert_string_equal(s_at(o, "valueQuantity.comparator"), "<");
+	assert_float_equal(n_at(o, "valueQuantity.value"), 0.03, 1e-12);
+	assert_string_equal(s_at(o, "valueQuantity.unit"), "mg/dL");
+	assert_string_equal(s_at(o, "valueQuantity.code"), "mg/dL");
+	o = res_of(&t, "Observation", 1);
+	assert_string_equal(s_at(o, "valueQuantity.comparator"), ">=");
+	assert_string_equal(s_at(o, "valueQuantity.unit"), "ng/mL");
+	o = res_of(&t, "Observation", 2);
+	assert_string_equal(s_at(o, "valueQuantity.comparator"), "<");
+	assert_string_equal(s_at(o, "valueQuantity.unit"), "%");
+	assert_string_equal(s_at(res_of(&t, "Observation", 3), "valueString"), "陰性");
+	done(&t);
+
+	/* blood pressure 136/75: one Observation with two components */
+	msh("ADT^A08^ADT_A01");
+	seg("EVN", 2, "20240401090000", 0);
+	pid("00012345");
+	seg("OBX", 1, "1", 2, "NM", 3, "8480-6^収縮期血圧^LN", 5, "136", 6, "mm[Hg]^mmHg^ISO+", 11, "F", 0);
+	seg("OBX", 1, "2", 2, "NM", 3, "8462-4^拡張期血圧^LN", 5, "75", 6, "mm[Hg]^mmHg^ISO+", 11, "F", 0);
+	seg("OBX", 1, "3", 2, "NM", 3, "9N006000000000001^体重^JC10", 5, "51.5", 6, "kg^kg^ISO+", 11, "F", 0);
+	assert_int_equal(run(&t, "ADT-00", ""), RK_OK);
+	check_common(&t);
+	assert_int_equal(count_of(&t, "Observation"), 2);
+	o = res_of(&t, "Observation", 0);
+	assert_string_equal(s_at(o, "code.coding[0].code"), "85354-9");
+	assert_string_equal(s_at(o, "category[0].coding[0].code"), "vital-signs");
+	assert_null(at(o, "valueQuantity"));
+	assert_string_equal(s_at(o, "component[0].code.coding[0].code"), "8480-6");
+	assert_float_equal(n_at(o, "component[0].valueQuantity.value"), 136, 0);
+	assert_string_equal(s_at(o, "component[0].valueQuantity.code"), "mm[Hg]");
+	assert_string_equal(s_at(o, "component[1].code.coding[0].code"), "8462-4");
+	assert_float_equal(n_at(o, "component[1].valueQuantity.value"), 75, 0);
+	assert_string_equal(s_at(o, "effectiveDateTime"), "2024-04-01T09:00:00+09:00");
+	assert_float_equal(n_at(res_of(&t, "Observation", 1), "valueQuantity.value"), 51.5, 1e-9);
+	done(&t);
+}
+
 /* ---- bad input, ids ---- */
 
 static void test_bad_input(void **state)
@@ -718,15 +975,26 @@ static void test_ids_and_warnings(void **state)
 	(void)state;
 	build_omp01("NW", "103299401");
 	struct run t;
-	/* the folder's patient wins over PID-3, with a warning */
+	/* PID-3 must be the storage folder's patient: another patient's file is refused */
+	assert_int_equal(
+		run_in(&t, msgbuf, strlen(msgbuf), "OMP-01", "9999013", "20240401", "123456789012345678901234567890"),
+		RK_INVALID);
+	assert_non_null(strstr(t.err.msg, "PID-3 patient 00012345 does not match the storage folder 9999013"));
+	done(&t);
+	char *pid3 = strstr(msgbuf, "00012345^^^^PI");
+	memcpy(pid3, "09999013", 8);
+	assert_int_equal(
+		run_in(&t, msgbuf, strlen(msgbuf), "OMP-01", "9999013", "20240401", "123456789012345678901234567890"),
+		RK_INVALID); /* not the same ID with a leading zero */
+	done(&t);
+	memcpy(pid3, "09999013", 8);
+	memmove(pid3, pid3 + 1, strlen(pid3 + 1) + 1);
 	assert_int_equal(
 		run_in(&t, msgbuf, strlen(msgbuf), "OMP-01", "9999013", "20240401", "123456789012345678901234567890"),
 		RK_OK);
 	assert_true(str_eq_c(t.r.patient_id, "9999013"));
 	assert_string_equal(s_at(t.r.patient, "id"), FAC "-9999013");
-	assert_int_equal(t.r.nwarn, 1);
-	assert_non_null(
-		strstr(t.r.warnings[0], "PID-3 (00012345) differs from the storage folder's patient (9999013)"));
+	assert_int_equal(t.r.nwarn, 0);
 	/* long order number: the hashed id form, stable */
 	const char *id = s_at(res_of(&t, "MedicationRequest", 0), "id");
 	assert_true(strlen(id) <= 64);
@@ -767,7 +1035,15 @@ static bool sample_present(void)
 }
 
 /* Map one sample file with the names its path gives (data type, patient, date, order). */
+static enum rk_status map_sample_as(struct run *t, const char *rel, char **text, const char *patient);
+
 static enum rk_status map_sample(struct run *t, const char *rel, char **text)
+{
+	return map_sample_as(t, rel, text, NULL);
+}
+
+/* patient NULL: the folder's; "": none (the message's own PID-3, as MLLP). */
+static enum rk_status map_sample_as(struct run *t, const char *rel, char **text, const char *patient)
 {
 	char path[1024];
 	snprintf(path, sizeof path, "%s/%s", sample_dir, rel);
@@ -791,7 +1067,7 @@ static enum rk_status map_sample(struct run *t, const char *rel, char **text)
 		u = strchr(u, '_') ? strchr(u, '_') + 1 : NULL;
 	if (u)
 		snprintf(order, sizeof order, "%.*s", (int)strcspn(u, "_"), u);
-	return run_in(t, *text, n, parts[4], parts[2], parts[3], order);
+	return run_in(t, *text, n, parts[4], patient ? patient : parts[2], parts[3], order);
 }
 
 static bool has_code(struct run *t, const char *type, const char *path, const char *code)
@@ -830,6 +1106,34 @@ static void sample_ok(const char *rel, void (*check)(struct run *))
 	free(text);
 }
 
+/* A file whose PID-3 names another patient than its folder: refused with
+ * that reason; its content still maps (as it would by MLLP) and is checked. */
+static void sample_refused(const char *rel, const char *pid3, void (*check)(struct run *))
+{
+	struct run t;
+	char *text;
+	assert_int_equal(map_sample(&t, rel, &text), RK_INVALID);
+	char want[160];
+	snprintf(want, sizeof want, "PID-3 patient %s does not match the storage folder 9999013", pid3);
+	if (!strstr(t.err.msg, want))
+		fail_msg("%s: expected '%s', got '%s'", rel, want, t.err.msg);
+	done(&t);
+	free(text);
+	if (map_sample_as(&t, rel, &text, "") != RK_OK)
+		fail_msg("%s: %s", rel, t.err.msg);
+	struct rk_err err;
+	for (size_t i = 0; i < t.r.n; i++) {
+		const struct fhir_resource_def *d = fhir_resource_find(t.r.res[i].type, strlen(t.r.res[i].type));
+		rk_err_clear(&err);
+		if (d && fhir_validate(d, t.r.res[i].body, NULL, NULL, &err) != RK_OK)
+			fail_msg("%s: %s invalid: %s at %s", rel, t.r.res[i].type, err.msg, err.where);
+	}
+	if (check)
+		check(&t);
+	done(&t);
+	free(text);
+}
+
 static void check_adt00(struct run *t)
 {
 	assert_string_equal(s_at(t->r.patient, "name[0].family"), "患者");
@@ -837,6 +1141,14 @@ static void check_adt00(struct run *t)
 	assert_true(has_code(t, "Observation", "code", "9N001000000000001"));
 	assert_float_equal(n_at(res_of(t, "Observation", 0), "valueQuantity.value"), 167.8, 1e-9);
 	assert_string_equal(s_at(res_of(t, "AllergyIntolerance", 0), "code.text"), "ペニシリン");
+	/* IN1: 国民健康保険退職者, insurer 67999991 since 2009-12-01, the patient insured himself */
+	json_t *cv = res_of(t, "Coverage", 0);
+	assert_string_equal(s_at(cv, "payor[0].identifier.value"), "67999991");
+	assert_string_equal(s_at(cv, "payor[0].display"), "国民健康保険退職者");
+	assert_string_equal(s_at(cv, "period.start"), "2009-12-01");
+	assert_string_equal(s_at(cv, "relationship.coding[0].code"), "self");
+	/* NK1: the patient himself, with his employer */
+	assert_string_equal(s_at(t->r.patient, "contact[0].organization.display"), "鹿ノ門商事株式会社");
 }
 
 static void check_adt61(struct run *t)
@@ -845,7 +1157,6 @@ static void check_adt61(struct run *t)
 	assert_true(has_code(t, "AllergyIntolerance", "code", "106824501")); /* アリナミン HOT9 */
 	assert_string_equal(s_at(res_of(t, "AllergyIntolerance", 3), "category[0]"), "medication");
 	assert_string_equal(s_at(res_of(t, "AllergyIntolerance", 0), "code.text"), "スギ");
-	assert_true(t->r.nwarn >= 1); /* PID-3 12345678 is not the folder's 9999013 */
 }
 
 static void check_ppr01(struct run *t)
@@ -853,18 +1164,44 @@ static void check_ppr01(struct run *t)
 	assert_true(has_code(t, "Condition", "code", "TSQF"));
 	assert_true(has_code(t, "Condition", "code", "K297"));
 	assert_string_equal(s_at(res_of(t, "Condition", 0), "onsetDateTime"), "2011-08-31");
+	/* no PRB-13 and 胃炎 as written: a confirmed diagnosis */
+	assert_string_equal(s_at(res_of(t, "Condition", 0), "verificationStatus.coding[0].code"), "confirmed");
+}
+
+/* One prescription line as the sample's OMP-01 carries it. */
+static void check_rx(json_t *m, const char *hot9, double dose, const char *unit, const char *usage,
+		     const char *usage_text, double days, double total, const char *rp, const char *in_rp)
+{
+	assert_string_equal(s_at(m, "medicationCodeableConcept.coding[0].code"), hot9);
+	json_t *d = at(m, "dosageInstruction[0]");
+	assert_float_equal(n_at(d, "doseAndRate[0].doseQuantity.value"), dose, 0);
+	assert_string_equal(s_at(d, "doseAndRate[0].doseQuantity.code"), unit);
+	assert_string_equal(s_at(d, "timing.code.coding[0].code"), usage);
+	assert_string_equal(s_at(d, "text"), usage_text);
+	assert_float_equal(n_at(d, "timing.repeat.boundsDuration.value"), days, 0);
+	assert_float_equal(n_at(d, "extension[1].valueDuration.value"), days, 0);
+	assert_string_equal(s_at(d, "extension[0].valuePeriod.start"), "2011-07-01T00:00:00+09:00"); /* TQ1-7 */
+	assert_string_equal(s_at(d, "route.coding[0].code"), "PO");
+	assert_float_equal(n_at(m, "dispenseRequest.quantity.value"), total, 0);
+	assert_string_equal(s_at(m, "dispenseRequest.quantity.code"), unit);
+	assert_float_equal(n_at(m, "dispenseRequest.expectedSupplyDuration.value"), days, 0);
+	assert_string_equal(s_at(m, "identifier[0].value"), rp);
+	assert_string_equal(s_at(m, "identifier[1].value"), in_rp);
 }
 
 static void check_omp01(struct run *t)
 {
 	assert_int_equal(count_of(t, "MedicationRequest"), 3);
-	assert_true(has_code(t, "MedicationRequest", "medicationCodeableConcept", "108665201"));
-	assert_true(has_code(t, "MedicationRequest", "medicationCodeableConcept", "110626901"));
-	assert_true(has_code(t, "MedicationRequest", "medicationCodeableConcept", "100607002"));
-	assert_true(has_code(t, "MedicationRequest", "dosageInstruction[0].timing.code", "1013044400000000"));
-	assert_float_equal(
-		n_at(res_of(t, "MedicationRequest", 2), "dosageInstruction[0].doseAndRate[0].doseQuantity.value"), 50,
-		0);
+	/* ダーゼン錠 1 錠, パンスポリンＴ錠 2 錠: Rp 1, 毎食後 5 日分; アレピアチン 50 mg: Rp 2, 朝夕食後 14 日分 */
+	check_rx(res_of(t, "MedicationRequest", 0), "108665201", 1, "TAB", "1013044400000000",
+		 "内服・経口・１日３回朝昼夕食後", 5, 15, "1", "1");
+	check_rx(res_of(t, "MedicationRequest", 1), "110626901", 2, "TAB", "1013044400000000",
+		 "内服・経口・１日３回朝昼夕食後", 5, 30, "1", "2");
+	check_rx(res_of(t, "MedicationRequest", 2), "100607002", 50, "MG", "1012040400000000",
+		 "内服・経口・１日２回朝夕食後", 14, 1400, "2", "1");
+	assert_float_equal(n_at(res_of(t, "MedicationRequest", 0),
+				"dosageInstruction[0].doseAndRate[0].rateRatio.numerator.value"),
+			   3, 0);
 }
 
 static void check_omp02(struct run *t)
@@ -891,26 +1228,35 @@ static void test_sample(void **state)
 		skip();
 #define P "999/901/9999013/"
 	sample_ok(P "-/ADT-00/9999013_-_ADT-00_999999999999999_20111220224447339_-_1", check_adt00);
-	sample_ok(P "-/ADT-61/9999013_-_ADT-61_999999999999999_20111014232213000_-_1", check_adt61);
-	sample_ok(P "-/PPR-01/9999013_-_PPR-01_999999999999999_20111209163030000_01_1", check_ppr01);
 	sample_ok(P "20110630/OMP-11/9999013_20110630_OMP-11_123456789012345_20110701113813225_01_1", NULL);
 	sample_ok(P "20110701/OMP-01/9999013_20110701_OMP-01_000000011000185_20110701224603984_01_1", check_omp01);
 	sample_ok(P "20110701/OMP-02/9999013_20110701_OMP-02_123456789012345_20110701224603984_01_1", check_omp02);
 	sample_ok(P "20110701/OMP-12/9999013_20110701_OMP-12_123456789012345_20110701113813225_01_1", NULL);
-	sample_ok(P "20111013/OMD/9999013_20111013_OMD_123456789012345_20111014232213000_01_1", NULL);
 	sample_ok(P "20111120/ADT-22/9999013_20111120_ADT-22_999999999999999_20111220224447339_01_1", NULL);
 	sample_ok(P "20111220/ADT-42/9999013_20111220_ADT-42_999999999999999_20111220224447339_10_1", NULL);
 	sample_ok(P "20111220/ADT-52/9999013_20111220_ADT-52_999999999999999_20111220224447339_08_1", NULL);
-	sample_ok(P "20111220/OMG-01/9999013_20111220_OMG-01_000201101200100_20111220224447339_-_1", NULL);
-	sample_ok(P "20111220/OMG-02/9999013_20111220_OMG-02_201212201252100_20111220224447339_01_1", NULL);
-	sample_ok(P "20111220/OMG-03/9999013_20111220_OMG-03_201112200089100_20111220224447339_01_1", NULL);
-	sample_ok(P "20111220/OMG-11/9999013_20111220_OMG-11_2011122000300_20111220224447339_24_1", NULL);
-	sample_ok(P "20111220/OMG-12/9999013_20111220_OMG-12_201112201656100_20111220224447339_01_1", NULL);
-	sample_ok(P "20111220/OMG-13/9999013_20111220_OMG-13_999999999999999_20111220224447339_01_1", NULL);
 	sample_ok(P "20111220/OML-01/9999013_20111220_OML-01_000000011000354_20111220103059123_15_1", NULL);
-	sample_ok(P "20111220/OML-11/9999013_20111220_OML-11_000000011000354_20111220103059000_01_1", check_oml11);
+	/* the sample's other files of folder 9999013 carry other patients in PID-3 */
+	sample_refused(P "-/ADT-61/9999013_-_ADT-61_999999999999999_20111014232213000_-_1", "12345678", check_adt61);
+	sample_refused(P "-/PPR-01/9999013_-_PPR-01_999999999999999_20111209163030000_01_1", "1234567890", check_ppr01);
+	sample_refused(P "20111013/OMD/9999013_20111013_OMD_123456789012345_20111014232213000_01_1", "1234567890",
+		       NULL);
+	sample_refused(P "20111220/OMG-01/9999013_20111220_OMG-01_000201101200100_20111220224447339_-_1", "12345678",
+		       NULL);
+	sample_refused(P "20111220/OMG-02/9999013_20111220_OMG-02_201212201252100_20111220224447339_01_1", "10345678",
+		       NULL);
+	sample_refused(P "20111220/OMG-03/9999013_20111220_OMG-03_201112200089100_20111220224447339_01_1", "12345678",
+		       NULL);
+	sample_refused(P "20111220/OMG-11/9999013_20111220_OMG-11_2011122000300_20111220224447339_24_1", "3330000333",
+		       NULL);
+	sample_refused(P "20111220/OMG-12/9999013_20111220_OMG-12_201112201656100_20111220224447339_01_1", "10345678",
+		       NULL);
+	sample_refused(P "20111220/OMG-13/9999013_20111220_OMG-13_999999999999999_20111220224447339_01_1", "12345678",
+		       NULL);
+	sample_refused(P "20111220/OML-11/9999013_20111220_OML-11_000000011000354_20111220103059000_01_1", "0001000052",
+		       check_oml11);
 #undef P
-	/* the known oddities: a folder of garbage segments (an empty RXA), a 2-byte file */
+	/* the known oddities: a file of patient 9999013 in folder 0000001, a 2-byte file */
 	struct run t;
 	char *text;
 	assert_int_equal(
@@ -919,7 +1265,7 @@ static void test_sample(void **state)
 			"000/000/0000001/20000401/OMP-11/0000001_20000401_OMP-11_123456789012345_20110701113813225_01_1",
 			&text),
 		RK_INVALID);
-	assert_non_null(strstr(t.err.msg, "RXA-5: medicine missing"));
+	assert_non_null(strstr(t.err.msg, "PID-3 patient 9999013 does not match the storage folder 0000001"));
 	done(&t);
 	free(text);
 	assert_int_equal(
@@ -939,6 +1285,7 @@ int main(void)
 		cmocka_unit_test(test_encounters), cmocka_unit_test(test_adt61),
 		cmocka_unit_test(test_ppr01),      cmocka_unit_test(test_omp01),
 		cmocka_unit_test(test_omp02),      cmocka_unit_test(test_omp12),
+		cmocka_unit_test(test_drug_codes), cmocka_unit_test(test_details),
 		cmocka_unit_test(test_oml11),      cmocka_unit_test(test_omg_omd),
 		cmocka_unit_test(test_bad_input),  cmocka_unit_test(test_ids_and_warnings),
 		cmocka_unit_test(test_sample),
