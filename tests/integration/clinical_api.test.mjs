@@ -91,7 +91,7 @@ before(async () => {
     type: 'allergy', category: ['medication'], criticality: 'high',
     code: cc(HOT9, '100795402', 'ペニシリン系抗菌薬'), patient: ref('Patient', P), recordedDate: '2020-03-03',
     reaction: [{ manifestation: [cc('http://snomed.info/sct', '39579001', 'アナフィラキシー')], severity: 'severe' }] });
-  await create(DR, { resourceType: 'Procedure', status: 'completed', code: cc('urn:oid:1.2.392.200119.4.402.1', '160000410', '胸部CT'),
+  await create(DR, { resourceType: 'Procedure', status: 'completed', code: cc('http://jpfhir.jp/fhir/core/CodeSystem/JP_ProcedureCodesMedical_CS', '160000410', '胸部CT'),
     subject: ref('Patient', P), encounter: ref('Encounter', enc.id), performedDateTime: '2025-11-03T14:00:00+09:00' });
   const rx = await create(DR, { resourceType: 'MedicationRequest', status: 'active', intent: 'order',
     category: [cc('http://terminology.hl7.org/CodeSystem/medicationrequest-category', 'outpatient', '院外処方')],
