@@ -573,8 +573,10 @@ static enum rk_status apply_doc(struct ingest *ing, struct fhir_ctx *ctx, const 
 	for (size_t k = 0; k < np; k++) {
 		if (prev[k].kept)
 			continue;
-		bool elsewhere;
-		if ((rc = named_elsewhere(ing, r->doc_key, &prev[k], &elsewhere, err)) != RK_OK)
+		/* only Encounters are shared (v2map.h); the lookup has no index of its own */
+		bool elsewhere = false;
+		if (strcmp(prev[k].type, "Encounter") == 0 &&
+		    (rc = named_elsewhere(ing, r->doc_key, &prev[k], &elsewhere, err)) != RK_OK)
 			return rc;
 		if (elsewhere) /* a shared Encounter goes with the last message that names it */
 			continue;

@@ -211,6 +211,28 @@ static char *check_place(const char *rel, struct ssmix2_name *nm, struct rk_err 
 	return strdup(msg);
 }
 
+/* A misplaced file whose content is no HL7 message either: say both (the
+ * place is checked first, but a broken file should not look merely moved). */
+static char *also_content(const char *root, const char *rel, char *why)
+{
+	char full[PATH_MAX];
+	snprintf(full, sizeof full, "%s/%s", root, rel);
+	int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return why;
+	char head[3];
+	struct stat st;
+	ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, sizeof head) : -1;
+	close(fd);
+	if (n < 0 || (n == 3 && memcmp(head, "MSH", 3) == 0))
+		return why;
+	char msg[RK_ERR_MSG_MAX];
+	snprintf(msg, sizeof msg, "%s; and its %lld bytes are not an HL7 message (no MSH segment)", why,
+		 (long long)st.st_size);
+	free(why);
+	return strdup(msg);
+}
+
 /* Read a whole file (bounded). NULL with *why set when it cannot be read. */
 static char *read_file(const char *full, size_t *len, const char **why)
 {
@@ -331,6 +353,8 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 		char *why = e->refuse ? strdup(e->refuse) : check_place(e->rel, nm, err);
 		char *data = NULL;
 		size_t len = 0;
+		if (why && !e->refuse)
+			why = also_content(root, e->rel, why);
 		if (!why) {
 			char full[PATH_MAX];
 			snprintf(full, sizeof full, "%s/%s", root, e->rel);

@@ -1,7 +1,7 @@
 /* v2map_orders.c — the order and result mappers of ingest/v2map (see
  * v2map.c for the context and value helpers): OMP-01/02 → MedicationRequest,
  * OMP-11/12 → MedicationAdministration, OML-11 / OMG-13 → Observation +
- * DiagnosticReport, OML-01 / OMG-01..03 → ServiceRequest, OMG-11/12 →
+ * DiagnosticReport, OML-01 / OMG-01..03 → ServiceRequest, SPM → Specimen, OMG-11/12 →
  * ImagingStudy, OMD → NutritionOrder. */
 #include <string.h>
 

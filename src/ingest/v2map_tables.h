@@ -13,14 +13,14 @@
 
 /* Which mapper handles a data type (v2map.c dispatches on it). */
 enum v2map_mapper {
-	V2M_PATIENT,     /* ADT-00: Patient (+ AL1 allergies, OBX body measurements) */
+	V2M_PATIENT,     /* ADT-00: Patient with NK1 contacts (+ AL1 allergies, OBX body measurements, IN1 Coverage) */
 	V2M_ENCOUNTER,   /* ADT-12 .. ADT-52: Encounter */
 	V2M_ALLERGY,     /* ADT-61: AllergyIntolerance per IAM */
 	V2M_CONDITION,   /* PPR-01: Condition per PRB */
 	V2M_MED_ORDER,   /* OMP-01 / OMP-02: MedicationRequest per RXE (injection: per RXC) */
 	V2M_MED_ADMIN,   /* OMP-11 / OMP-12: MedicationAdministration per RXA */
-	V2M_LAB_ORDER,   /* OML-01: ServiceRequest per OBR */
-	V2M_LAB_RESULT,  /* OML-11: Observation per OBX + DiagnosticReport per OBR */
+	V2M_LAB_ORDER,   /* OML-01: Specimen per SPM, ServiceRequest per OBR */
+	V2M_LAB_RESULT,  /* OML-11: Specimen per SPM, Observation per OBX + DiagnosticReport per OBR */
 	V2M_EXAM_ORDER,  /* OMG-01/02/03: ServiceRequest per ORC/OBR */
 	V2M_EXAM_DONE,   /* OMG-11/12: ImagingStudy per study (IPC) */
 	V2M_EXAM_RESULT, /* OMG-13: Observation per OBX + DiagnosticReport per OBR */

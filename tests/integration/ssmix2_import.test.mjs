@@ -76,6 +76,7 @@ test('the shared SS-MIX2 sample imports, or is quarantined with the right reason
   const broken = errs.find((e) => e.location.startsWith('000/000/0000001/20000401/ADT-31/'));
   assert.ok(broken, JSON.stringify(errs));
   assert.match(broken.reason, /patient 9999013 but the file is in folder 000\/000\/0000001/);
+  assert.match(broken.reason, /and its 2 bytes are not an HL7 message/, 'the broken file is said to be broken');
   for (const e of errs.filter((x) => x.location.startsWith('000/000/0000001/20000401/OMP-11/')))
     assert.match(e.reason, /^PID-3 patient 9999013 does not match the storage folder 0000001/, e.location);
   for (const [where, other] of Object.entries(OTHER_PATIENT)) {
