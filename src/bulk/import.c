@@ -404,7 +404,8 @@ static enum rk_status one_line(struct importer *im, const struct line *l, int *o
 	struct rk_err werr;
 	rk_err_clear(&werr);
 	rc = fhir_update(&ctx, def, str_c(id), res, 0, &out, &werr);
-	json_decref(res);
+	json_decref(res); /* type pointed into it */
+	type = def->name;
 	if (rc == RK_OK)
 		rc = record(im, l, id, &werr);
 	if (rc == RK_OK) {

@@ -305,6 +305,13 @@ enum rk_status bulk_export_run(struct store *s, const struct config *cfg, struct
 	r->io = RK_OK;
 	char base[RK_MAX_PATH];
 	bulk_dir(cfg, base, sizeof base);
+	for (char *p = base + 1; *p; p++) { /* its parents too, as mkdir -p */
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		mkdir(base, 0700);
+		*p = '/';
+	}
 	mkdir(base, 0700);
 	snprintf(r->dir, sizeof r->dir, "%.*s/%s", (int)(sizeof r->dir - 40), base, j->id);
 	bool cancelled = false;

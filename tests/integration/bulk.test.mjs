@@ -16,11 +16,14 @@ const G = '2011100018'; // やまびこ内科クリニック: another facility
 const ASYNC = { headers: { Prefer: 'respond-async' } };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let SRV, TGT, SYS, SYS2, GSYS, DOC, OP;
+let SRV, TGT, SYS, SYS2, GSYS, DOC, OP, BULK_DIR;
 
 before(async () => {
-  SRV = await startServer({ demo: 3 });
-  TGT = await startServer({ demo: 0 }); // the same region's facilities and staff, no one registered
+  const sets = (n) => [`bulk.dir=${mkdtempSync(path.join(tmpdir(), `renkei-bulk-${n}-`))}/exports`];
+  const src = sets('src');
+  BULK_DIR = src[0].slice('bulk.dir='.length);
+  SRV = await startServer({ demo: 3, sets: src });
+  TGT = await startServer({ demo: 0, sets: sets('tgt') }); // the same region's facilities and staff, no one registered
   SYS = await SRV.system(F, 'system/*.read');
   SYS2 = await SRV.system(F, 'system/*.read'); // another client of the same facility
   GSYS = await SRV.system(G, 'system/*.read');
@@ -187,10 +190,9 @@ test('cancel: DELETE the status URL; the export and its files are gone', async (
   assert.equal((await get(SYS, loc)).status, 404);
   assert.equal((await http(SYS, 'DELETE', loc)).status, 404, 'cancelled once');
   const id = loc.split('/').pop();
-  const dir = `${SRV.store.startsWith('sqlite:') ? SRV.store.slice(7) : 'var/bulk'}.bulk/${id}`;
-  if (SRV.store.startsWith('sqlite:'))
-    for (let i = 0; i < 100 && existsSync(dir); i++) await sleep(50);
-  if (SRV.store.startsWith('sqlite:')) assert.equal(existsSync(dir), false, 'its files are deleted');
+  const dir = `${BULK_DIR}/${id}`;
+  for (let i = 0; i < 100 && existsSync(dir); i++) await sleep(50);
+  assert.equal(existsSync(dir), false, 'its files are deleted');
 });
 
 test('import ndjson into an empty region: the same resources; again: nothing new; a bad line quarantined', async () => {
@@ -258,8 +260,15 @@ test('import ndjson into an empty region: the same resources; again: nothing new
   const got = locals(back.Patient);
   assert.deepEqual(got.filter((v) => !/^H[0-9a-f]{19}$/.test(v)), own);
   assert.equal(got.length, exported.Patient.length);
-  const audit = await TGT.cli(['audit', 'list']);
-  assert.ok(audit.stdout.split('\n').filter((l) => l.includes('NDJSON')).length >= stored, 'each line imported is audited');
-  assert.match(audit.stdout, /bulk-export-complete/);
+  // each line stored is audited with its patient; each export's end names the patients exported
+  const rows = (await TGT.cli(['audit', 'list'])).stdout.split('\n').map((l) => l.split('\t'));
+  const lines = rows.filter((f) => (f[10] || '').startsWith('NDJSON ') && f[5] === '0');
+  assert.equal(lines.length, stored, 'one entry per line stored');
+  for (const f of lines) assert.match(f[9], /^\["\d{13}"\]$/, `the patient of ${f[10]}: ${f[9]}`);
+  const ends = (await SRV.cli(['audit', 'list'])).stdout.split('\n').map((l) => l.split('\t')).filter((f) => f[3] === 'bulk-export-complete');
+  assert.ok(ends.length >= 4, 'each export\'s completion is audited');
+  const people = [...new Set(exported.Patient.map((p) => p.identifier.find((i) => i.system === REGION_SYSTEM).value))].sort();
+  assert.ok(ends.some((f) => JSON.stringify(JSON.parse(f[9]).sort()) === JSON.stringify(people)),
+    `the group export's end names its people ${people}: ${ends.map((f) => f[9])}`);
   assert.ok(readdirSync(dir).length > 0);
 });
