@@ -63,8 +63,9 @@ static void kick_off(struct api_request *rq, enum bulk_level level, struct str g
 	    (r.types_given = false, bulk_export_may(&rq->who, &r, &err)) != RK_OK)
 		return api_reply_error(rq, err.status, &err);
 	if (!prefers_async(rq))
-		return api_reply_fail(rq, RK_INVALID,
-				      "$export is asynchronous: send the header 'Prefer: respond-async' (FHIR Bulk Data)");
+		return api_reply_fail(
+			rq, RK_INVALID,
+			"$export is asynchronous: send the header 'Prefer: respond-async' (FHIR Bulk Data)");
 	struct str accept = api_header(rq, "Accept");
 	if (accept.len && !str_contains(accept, "application/fhir+json") && !str_contains(accept, "application/json") &&
 	    !str_contains(accept, "*/*"))
@@ -89,7 +90,9 @@ static void kick_off(struct api_request *rq, enum bulk_level level, struct str g
 	char *loc = arena_printf(rq->arena, "%s/$export-status/%s", rq->env->cfg->fhir_base_url, id);
 	api_set_header(rq, "Content-Location", loc ? loc : "");
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "bulk export %s queued (%s level%s%s, %zu types)", id,
-		 level == BULK_SYSTEM ? "system" : level == BULK_PATIENT ? "patient" : "group",
+		 level == BULK_SYSTEM    ? "system"
+		 : level == BULK_PATIENT ? "patient"
+					 : "group",
 		 level == BULK_GROUP ? " " : "", level == BULK_GROUP ? r.group : "", r.n_types);
 	rq->status = 202;
 }
@@ -161,7 +164,7 @@ void api_bulk_cancel(struct api_request *rq)
 	bulk_owner_key(&rq->who, owner, sizeof owner);
 	struct rk_err err;
 	rk_err_clear(&err);
-	if (bulk_export_cancel(rq->store, rq->args[0], owner, rq->now, &err) != RK_OK)
+	if (bulk_export_cancel(rq->store, rq->env->cfg, rq->args[0], owner, rq->now, &err) != RK_OK)
 		return api_reply_error(rq, err.status, &err);
 	snprintf(rq->audit.detail, sizeof rq->audit.detail, "bulk export %.*s cancelled; its files are deleted",
 		 (int)(rq->args[0].len > 64 ? 64 : rq->args[0].len), rq->args[0].ptr);

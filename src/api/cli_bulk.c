@@ -51,8 +51,9 @@ int cli_import_ndjson(struct cli_call *c)
 	if (st.quarantined)
 		printf("quarantined lines are listed by `renkei ingest errors`\n");
 	char detail[RK_MAX_AUDIT_DETAIL];
-	snprintf(detail, sizeof detail, "ndjson import of %s for facility %s: %lld stored, %lld unchanged, %lld quarantined",
-		 dir, facility, (long long)st.stored, (long long)st.unchanged, (long long)st.quarantined);
+	snprintf(detail, sizeof detail,
+		 "ndjson import of %s for facility %s: %lld stored, %lld unchanged, %lld quarantined", dir, facility,
+		 (long long)st.stored, (long long)st.unchanged, (long long)st.quarantined);
 	int arc = cli_audit(c->cfg, "ingest-import", detail);
 	if (rc != RK_OK) {
 		fprintf(stderr, "renkei: import ndjson: %s\n", err.msg);

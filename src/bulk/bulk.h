@@ -58,8 +58,8 @@ enum bulk_level { BULK_SYSTEM, BULK_PATIENT, BULK_GROUP };
 
 struct bulk_request {
 	enum bulk_level level;
-	char group[RK_MAX_FACILITY_CODE]; /* BULK_GROUP: the facility code */
-	const char *types[BULK_MAX_TYPES];  /* the types to export, in order */
+	char group[RK_MAX_FACILITY_CODE];  /* BULK_GROUP: the facility code */
+	const char *types[BULK_MAX_TYPES]; /* the types to export, in order */
 	size_t n_types;
 	bool types_given; /* _type was given (else every type of the level) */
 	int64_t since;    /* ms; -1: everything */
@@ -85,7 +85,8 @@ enum rk_status bulk_export_may(const struct principal *who, struct bulk_request 
 /* Store the kick-off (status queued) and wake the runner: id_out gets the
  * export's id. request_url is the kick-off URL as received. */
 enum rk_status bulk_export_start(struct store *s, const struct principal *who, const struct bulk_request *r,
-				 const char *request_url, int64_t now, char id_out[BULK_ID_LEN + 1], struct rk_err *err);
+				 const char *request_url, int64_t now, char id_out[BULK_ID_LEN + 1],
+				 struct rk_err *err);
 
 /* ---- export: status, files, cancellation -------------------------------------- */
 
@@ -101,11 +102,11 @@ struct bulk_state {
  * another account's (the same answer). Strings in a. */
 enum rk_status bulk_export_get(struct store *s, struct str id, const char *account, struct arena *a,
 			       struct bulk_state *out, struct rk_err *err);
-/* Cancel (status cancelled, due for deletion now; the runner stops at its
- * next type and the purge deletes its files). RK_NOT_FOUND as above, or when
- * already cancelled. */
-enum rk_status bulk_export_cancel(struct store *s, struct str id, const char *account, int64_t now,
-				  struct rk_err *err);
+/* Cancel (status cancelled, due for deletion now) and delete its files; an
+ * export running stops at its next type and deletes what it wrote; the purge
+ * deletes the row. RK_NOT_FOUND as above, or when already cancelled. */
+enum rk_status bulk_export_cancel(struct store *s, const struct config *cfg, struct str id, const char *account,
+				  int64_t now, struct rk_err *err);
 /* The manifest of a finished export (JSON, in a), its files named under
  * base ("{fhir base}/$export-file/{id}/{file}"). */
 enum rk_status bulk_export_manifest(const struct bulk_state *st, const char *base, struct arena *a, struct str *out,
@@ -113,8 +114,8 @@ enum rk_status bulk_export_manifest(const struct bulk_state *st, const char *bas
 /* The bytes of one file of a finished export whose outputs name it (file
  * names are the runner's own: "Type.N.ndjson"); *resources its line count.
  * RK_NOT_FOUND otherwise. */
-enum rk_status bulk_export_file(const struct config *cfg, const struct bulk_state *st, struct str file,
-				struct arena *a, struct str *out, int64_t *resources, struct rk_err *err);
+enum rk_status bulk_export_file(const struct config *cfg, const struct bulk_state *st, struct str file, struct arena *a,
+				struct str *out, int64_t *resources, struct rk_err *err);
 
 /* The directory of the export files (bulk.dir or its default). */
 void bulk_dir(const struct config *cfg, char *out, size_t cap);
@@ -152,7 +153,7 @@ typedef void (*bulk_progress_fn)(void *arg, const struct bulk_import_stats *st);
  * store failed (a batch is then rolled back and the import stops); lines
  * that could not be stored are counted as quarantined. */
 enum rk_status bulk_import_ndjson(struct store *s, const struct config *cfg, const char *dir, struct str facility,
-				  struct audit_log *log, const char *actor, bulk_progress_fn progress, void *progress_arg,
-				  struct bulk_import_stats *st, struct rk_err *err);
+				  struct audit_log *log, const char *actor, bulk_progress_fn progress,
+				  void *progress_arg, struct bulk_import_stats *st, struct rk_err *err);
 
 #endif

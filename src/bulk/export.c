@@ -65,9 +65,10 @@ enum rk_status bulk_export_parse(enum bulk_level level, struct str group, const 
 				t = str_trim(t);
 				const struct fhir_resource_def *def = fhir_resource_find(t.ptr, t.len);
 				if (!def)
-					return rk_fail_at(err, RK_INVALID, "_type",
-							  "'%.*s' is not a resource type renkei serves (see /fhir/metadata)",
-							  (int)(t.len > 64 ? 64 : t.len), t.ptr);
+					return rk_fail_at(
+						err, RK_INVALID, "_type",
+						"'%.*s' is not a resource type renkei serves (see /fhir/metadata)",
+						(int)(t.len > 64 ? 64 : t.len), t.ptr);
 				if (!type_of_level(level, def->name))
 					return rk_fail_at(err, RK_INVALID, "_type",
 							  "%s is the directory, not patient data: it is exported by a "
@@ -115,11 +116,12 @@ enum rk_status bulk_export_may(const struct principal *who, struct bulk_request 
 {
 	bool is_op = who->kind == PRINCIPAL_STAFF && who->role == ROLE_OPERATOR;
 	if (r->level != BULK_GROUP && !is_op)
-		return rk_fail_code(err, RK_FORBIDDEN, "bulk_region",
-				    "%s (%s) may not export the whole region: a system or patient-level $export is the "
-				    "network operator's (運用管理者) only; a facility system exports its own facility's "
-				    "patients with /fhir/Group/{facility code}/$export",
-				    who->account, role_info(who->role)->code);
+		return rk_fail_code(
+			err, RK_FORBIDDEN, "bulk_region",
+			"%s (%s) may not export the whole region: a system or patient-level $export is the "
+			"network operator's (運用管理者) only; a facility system exports its own facility's "
+			"patients with /fhir/Group/{facility code}/$export",
+			who->account, role_info(who->role)->code);
 	if (is_op)
 		return RK_OK;
 	if (who->kind != PRINCIPAL_SYSTEM)
@@ -173,7 +175,7 @@ bool bulk_principal_parse(struct str js, struct principal *who)
 	const char *role = json_string_value(json_object_get(o, "role"));
 	who->kind = (enum principal_kind)json_integer_value(json_object_get(o, "kind"));
 	bool ok = role && (who->kind == PRINCIPAL_SYSTEM ? (who->role = ROLE_SYSTEM, true)
-						       : role_parse(str_c(role), &who->role));
+							 : role_parse(str_c(role), &who->role));
 	str_copy(who->account, sizeof who->account, str_c(json_string_value(json_object_get(o, "account"))));
 	str_copy(who->name, sizeof who->name, str_c(json_string_value(json_object_get(o, "name"))));
 	who->licensed = json_is_true(json_object_get(o, "licensed"));
@@ -238,17 +240,18 @@ enum rk_status bulk_export_get(struct store *s, struct str id, const char *accou
 {
 	memset(out, 0, sizeof *out);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-					  "SELECT id, account, status, progress, outputs, error, request_url, created_at, "
-					  "finished_at, expires_at FROM bulk_export WHERE id = ?",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT id, account, status, progress, outputs, error, request_url, created_at, "
+			      "finished_at, expires_at FROM bulk_export WHERE id = ?",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, id);
 	bool row = false;
 	rc = store_step(st, &row, err);
 	if (rc == RK_OK && row) {
-		struct str *f[] = {&out->id,       &out->account, &out->status,     &out->progress,
+		struct str *f[] = {&out->id,      &out->account, &out->status,     &out->progress,
 				   &out->outputs, &out->error,   &out->request_url};
 		for (int i = 0; i < 7; i++)
 			*f[i] = arena_str(a, store_col_text(st, i));
@@ -267,14 +270,15 @@ enum rk_status bulk_export_get(struct store *s, struct str id, const char *accou
 	return RK_OK;
 }
 
-enum rk_status bulk_export_cancel(struct store *s, struct str id, const char *account, int64_t now,
-				  struct rk_err *err)
+enum rk_status bulk_export_cancel(struct store *s, const struct config *cfg, struct str id, const char *account,
+				  int64_t now, struct rk_err *err)
 {
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-					  "UPDATE bulk_export SET status = 'cancelled', expires_at = ? WHERE id = ? AND "
-					  "account = ? AND status <> 'cancelled'",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(s,
+			      "UPDATE bulk_export SET status = 'cancelled', expires_at = ? WHERE id = ? AND "
+			      "account = ? AND status <> 'cancelled'",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, now);
@@ -286,6 +290,11 @@ enum rk_status bulk_export_cancel(struct store *s, struct str id, const char *ac
 	if (rc == RK_OK && !changed)
 		return rk_fail(err, RK_NOT_FOUND, "export %.*s is not known (or was cancelled, or has expired)",
 			       (int)(id.len > 64 ? 64 : id.len), id.ptr);
+	if (rc == RK_OK) { /* ids are the runner's own: letters and digits */
+		char one[BULK_ID_LEN + 8];
+		if (str_copy(one, sizeof one, id) && !strchr(one, '/') && one[0] != '.')
+			bulk_remove_files(cfg, one);
+	}
 	return rc;
 }
 
@@ -337,8 +346,8 @@ static bool file_name_ok(struct str f)
 	return true;
 }
 
-enum rk_status bulk_export_file(const struct config *cfg, const struct bulk_state *st, struct str file,
-				struct arena *a, struct str *out, int64_t *resources, struct rk_err *err)
+enum rk_status bulk_export_file(const struct config *cfg, const struct bulk_state *st, struct str file, struct arena *a,
+				struct str *out, int64_t *resources, struct rk_err *err)
 {
 	*resources = 0;
 	bool listed = false;
@@ -405,8 +414,7 @@ void bulk_remove_files(const struct config *cfg, const char *id)
 	rmdir(path);
 }
 
-enum rk_status bulk_export_purge(const struct sched_env *env, int64_t now, struct sched_result *res,
-				 struct rk_err *err)
+enum rk_status bulk_export_purge(const struct sched_env *env, int64_t now, struct sched_result *res, struct rk_err *err)
 {
 	res->count = 0;
 	snprintf(res->message, sizeof res->message, "no export expired");

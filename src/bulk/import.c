@@ -56,8 +56,9 @@ struct importer {
 
 static int rank_of(const char *type)
 {
-	static const char *const order[] = {"Organization", "Practitioner", "Patient", "Encounter", "Consent",
-					    "CareTeam", "Condition", "ServiceRequest", "MedicationRequest", "Observation"};
+	static const char *const order[] = {"Organization",      "Practitioner", "Patient",   "Encounter",
+					    "Consent",           "CareTeam",     "Condition", "ServiceRequest",
+					    "MedicationRequest", "Observation"};
 	for (size_t i = 0; i < sizeof order / sizeof *order; i++)
 		if (strcmp(order[i], type) == 0)
 			return (int)i;
@@ -247,10 +248,11 @@ static enum rk_status quarantine(struct importer *im, const struct line *l, cons
 	char location[512];
 	snprintf(location, sizeof location, "%s:%lld", im->names[l->file], (long long)l->lineno);
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(im->s,
-					  "UPDATE ingest_error SET reason = ?, at = ?, tries = tries + 1 WHERE digest = ? "
-					  "AND origin = 'ndjson' AND facility_code = ? AND location = ? AND resolved_at IS NULL",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(im->s,
+			      "UPDATE ingest_error SET reason = ?, at = ?, tries = tries + 1 WHERE digest = ? "
+			      "AND origin = 'ndjson' AND facility_code = ? AND location = ? AND resolved_at IS NULL",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(reason));
@@ -268,10 +270,11 @@ static enum rk_status quarantine(struct importer *im, const struct line *l, cons
 	if (!b64)
 		rk_oom();
 	sodium_bin2base64(b64, b64len, (const unsigned char *)l->text.ptr, l->text.len, sodium_base64_VARIANT_ORIGINAL);
-	rc = store_prepare(im->s,
-			   "INSERT INTO ingest_error (at, origin, facility_code, location, hints, reason, digest, bytes, "
-			   "tries) VALUES (?, 'ndjson', ?, ?, '', ?, ?, ?, 1)",
-			   &st, err);
+	rc = store_prepare(
+		im->s,
+		"INSERT INTO ingest_error (at, origin, facility_code, location, hints, reason, digest, bytes, "
+		"tries) VALUES (?, 'ndjson', ?, ?, '', ?, ?, ?, 1)",
+		&st, err);
 	if (rc == RK_OK) {
 		store_bind_i64(st, 1, time_now_ms());
 		store_bind_text(st, 2, im->facility);
@@ -500,7 +503,8 @@ static enum rk_status gather(struct importer *im, const char *dir, char ***bufs,
 			const char *id = json_string_value(json_object_get(j, "id"));
 			if (type && json_is_object(j)) {
 				if (id && strlen(type) + strlen(id) + 2 <= sizeof l->key)
-					snprintf(l->key, sizeof l->key, "%.*s/%.*s", (int)strlen(type), type, (int)strlen(id), id);
+					snprintf(l->key, sizeof l->key, "%.*s/%.*s", (int)strlen(type), type,
+						 (int)strlen(id), id);
 				else /* no id (or an absurd one): the line's content names it */
 					snprintf(l->key, sizeof l->key, "%.40s/#%.40s", type, l->digest);
 				l->rank = rank_of(type);
@@ -519,8 +523,8 @@ static enum rk_status gather(struct importer *im, const char *dir, char ***bufs,
 }
 
 enum rk_status bulk_import_ndjson(struct store *s, const struct config *cfg, const char *dir, struct str facility,
-				  struct audit_log *log, const char *actor, bulk_progress_fn progress, void *progress_arg,
-				  struct bulk_import_stats *st, struct rk_err *err)
+				  struct audit_log *log, const char *actor, bulk_progress_fn progress,
+				  void *progress_arg, struct bulk_import_stats *st, struct rk_err *err)
 {
 	memset(st, 0, sizeof *st);
 	int64_t t0 = time_now_ms();

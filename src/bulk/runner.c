@@ -71,8 +71,8 @@ static void close_file(struct run *r)
 	r->f = NULL;
 	char name[128];
 	snprintf(name, sizeof name, "%s.%d.ndjson", r->type, r->file_no);
-	json_array_append_new(r->outputs,
-			      json_pack("{s:s, s:s, s:I}", "type", r->type, "file", name, "count", (json_int_t)r->file_count));
+	json_array_append_new(r->outputs, json_pack("{s:s, s:s, s:I}", "type", r->type, "file", name, "count",
+						    (json_int_t)r->file_count));
 }
 
 static enum rk_status write_line(struct run *r, struct str body)
@@ -157,8 +157,8 @@ static enum rk_status one_type(struct store *s, struct access_ctx *ax, const cha
 	fs.q.offset = 0;
 	fs.q.count = RK_MAX_CANDIDATES;
 	fs.q.want_total = false;
-	struct query_ctx q = {.store = s, .access = ax, .arena = a, .scopes = scopes, .served = served,
-			      .served_arg = r};
+	struct query_ctx q = {
+		.store = s, .access = ax, .arena = a, .scopes = scopes, .served = served, .served_arg = r};
 	struct query_page page;
 	return query_search(&q, def, &fs, on_row, r, &page, err);
 }
@@ -192,14 +192,15 @@ static enum rk_status still_running(struct store *s, const char *id, bool *yes, 
 
 /* The end of a run: done (with its files), failed (with why), never over a cancellation. */
 static enum rk_status finish(struct store *s, const struct config *cfg, const char *id, const char *status,
-			     const char *outputs, const char *error, struct rk_err *err)
+			     const char *outputs, const char *error, bool *changed, struct rk_err *err)
 {
 	int64_t now = time_now_ms();
 	struct store_stmt *st;
-	enum rk_status rc = store_prepare(s,
-					  "UPDATE bulk_export SET status = ?, outputs = ?, error = ?, progress = ?, "
-					  "finished_at = ?, expires_at = ?, holder = '' WHERE id = ? AND status = 'running'",
-					  &st, err);
+	enum rk_status rc =
+		store_prepare(s,
+			      "UPDATE bulk_export SET status = ?, outputs = ?, error = ?, progress = ?, "
+			      "finished_at = ?, expires_at = ?, holder = '' WHERE id = ? AND status = 'running'",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(status));
@@ -210,6 +211,7 @@ static enum rk_status finish(struct store *s, const struct config *cfg, const ch
 	store_bind_i64(st, 6, now + cfg->bulk_expiry_ms);
 	store_bind_text(st, 7, str_c(id));
 	rc = store_run(st, err);
+	*changed = rc == RK_OK && store_changes(st) == 1;
 	store_done(st);
 	return rc;
 }
@@ -219,8 +221,8 @@ static enum rk_status load_job(struct store *s, struct str id, struct job *j, st
 	memset(j, 0, sizeof *j);
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(
-		s, "SELECT id, principal, level, group_id, types, since, request_url FROM bulk_export WHERE id = ?", &st,
-		err);
+		s, "SELECT id, principal, level, group_id, types, since, request_url FROM bulk_export WHERE id = ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, id);
@@ -382,8 +384,12 @@ enum rk_status bulk_export_run(struct store *s, const struct config *cfg, struct
 			rk_oom();
 		if (!ok)
 			bulk_remove_files(cfg, j->id);
-		out = finish(s, cfg, j->id, ok ? "done" : "failed", ok ? outputs : "[]", ok ? "" : why.msg, err);
+		bool changed = false;
+		out = finish(s, cfg, j->id, ok ? "done" : "failed", ok ? outputs : "[]", ok ? "" : why.msg, &changed,
+			     err);
 		free(outputs);
+		if (out == RK_OK && !changed) /* cancelled after its last type */
+			bulk_remove_files(cfg, j->id);
 		log_event(ok ? LOG_INFO : LOG_WARN, ok ? "bulk.export_done" : "bulk.export_failed", "id", j->id,
 			  "error", ok ? "" : why.msg, NULL);
 	}

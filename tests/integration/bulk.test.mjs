@@ -16,14 +16,17 @@ const G = '2011100018'; // やまびこ内科クリニック: another facility
 const ASYNC = { headers: { Prefer: 'respond-async' } };
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let SRV, TGT, SYS, SYS2, GSYS, DOC, OP, BULK_DIR;
+let SRV, TGT, SYS, SYS2, GSYS, DOC, OP, BULK_DIR, TGT_DIR;
 
 before(async () => {
   const sets = (n) => [`bulk.dir=${mkdtempSync(path.join(tmpdir(), `renkei-bulk-${n}-`))}/exports`];
   const src = sets('src');
   BULK_DIR = src[0].slice('bulk.dir='.length);
   SRV = await startServer({ demo: 3, sets: src });
-  TGT = await startServer({ demo: 0, sets: sets('tgt') }); // the same region's facilities and staff, no one registered
+  TGT_DIR = sets('tgt');
+  // the same region's facilities and staff, no one registered; its exports expire after 4 s
+  TGT = await startServer({ demo: 0, sets: [...TGT_DIR, 'bulk.expiry=4s'] });
+  TGT_DIR = TGT_DIR[0].slice('bulk.dir='.length);
   SYS = await SRV.system(F, 'system/*.read');
   SYS2 = await SRV.system(F, 'system/Patient.read'); // another client of the same facility, a narrower scope
   GSYS = await SRV.system(G, 'system/*.read');
@@ -237,7 +240,7 @@ test('import ndjson into an empty region: the same resources; again: nothing new
 
   // exported again from the new region: the same resources by type and content
   const tsys = await TGT.system(F, 'system/*.read');
-  const { manifest } = await exportOf(TGT, tsys, `/fhir/Group/${F}/$export`);
+  const { loc, manifest } = await exportOf(TGT, tsys, `/fhir/Group/${F}/$export`);
   const back = await filesOf(TGT, tsys, manifest);
   assert.deepEqual(Object.keys(back).sort(), Object.keys(expected).sort());
   for (const t of Object.keys(expected))
@@ -259,6 +262,12 @@ test('import ndjson into an empty region: the same resources; again: nothing new
   const got = locals(back.Patient);
   assert.deepEqual(got.filter((v) => !/^H[0-9a-f]{19}$/.test(v)), own);
   assert.equal(got.length, exported.Patient.length);
+  // past bulk.expiry the export and its files are deleted (the runner's purge, the scheduler's job)
+  const exportDir = `${TGT_DIR}/${loc.split('/').pop()}`;
+  assert.ok(existsSync(exportDir));
+  for (let i = 0; i < 200 && existsSync(exportDir); i++) await sleep(50);
+  assert.equal(existsSync(exportDir), false, 'expired files are deleted');
+  assert.equal((await get(tsys, rel(TGT, loc))).status, 404, 'an expired export is gone');
   // each line stored is audited with its patient; each export's end names the patients exported
   const rows = (await TGT.cli(['audit', 'list'])).stdout.split('\n').map((l) => l.split('\t'));
   const lines = rows.filter((f) => (f[10] || '').startsWith('NDJSON ') && f[5] === '0');
