@@ -45,7 +45,7 @@
 
 /* ---- ndjson (ndjson.c, pure, fuzzed: fuzz_ndjson) ---------------------------- */
 
-/* The next line of *rest (without its LF or CRLF), skipping empty and blank
+/* The next line of *rest (without its LF and the CRs before it), skipping blank
  * lines; *lineno counts lines (1-based, blank ones too). false at the end. */
 bool bulk_ndjson_next(struct str *rest, struct str *line, int64_t *lineno);
 

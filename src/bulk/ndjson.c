@@ -13,7 +13,7 @@ bool bulk_ndjson_next(struct str *rest, struct str *line, int64_t *lineno)
 		rest->ptr += nl ? n + 1 : n;
 		rest->len -= nl ? n + 1 : n;
 		(*lineno)++;
-		if (l.len && l.ptr[l.len - 1] == '\r')
+		while (l.len && l.ptr[l.len - 1] == '\r') /* CRLF, and stray CRs before it */
 			l.len--;
 		bool blank = true;
 		for (size_t i = 0; i < l.len && blank; i++)
