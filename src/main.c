@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "api/cli.h"
 #include "audit/audit.h"
+#include "bulk/bulk.h"
 #include "config/config.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -195,6 +196,16 @@ static int cmd_serve(struct cli_call *c)
 		free((char *)env.capability);
 		return 1;
 	}
+	struct bulk_runner *bulk = NULL;
+	if (bulk_runner_start(cfg, env.audit, &bulk, &err) != RK_OK) {
+		fprintf(stderr, "renkei: %s\n", err.msg);
+		sched_stop(sched);
+		mllp_stop(mllp);
+		http_stop(srv);
+		audit_close(env.audit);
+		free((char *)env.capability);
+		return 1;
+	}
 	char url[128], port[16];
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
 	snprintf(url, sizeof url, "%s://%s%s%s:%d/", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
@@ -208,6 +219,7 @@ static int cmd_serve(struct cli_call *c)
 	sched_stop(sched); /* the job running finishes first; it audits, so before the log closes */
 	mllp_stop(mllp);   /* drains: what was received is stored and acknowledged first */
 	http_stop(srv);
+	bulk_runner_stop(bulk); /* after the workers: no kick-off wakes it any more */
 	audit_close(env.audit);
 	free((char *)env.capability);
 	return 0;
@@ -411,6 +423,10 @@ static const struct cli_command commands[] = {
 	 CLI_STORE},
 	{"import", "ssmix2", "DIR --facility CODE", "SS-MIX2 standardized storage (again: only new or changed files)",
 	 cli_import_ssmix2, CLI_STORE},
+	{"import", "ndjson", "DIR --facility CODE",
+	 "FHIR resources, one per line, from DIR/*.ndjson (a $export, a Synthea bulk set) as the facility's (again: "
+	 "nothing new)",
+	 cli_import_ndjson, CLI_STORE},
 	{"ingest", "errors", "[--all]", "quarantined messages and files, with their reasons", cli_ingest_errors,
 	 CLI_STORE},
 	{"ingest", "replay", "ID | --all", "try quarantined messages again (after a fix)", cli_ingest_replay,

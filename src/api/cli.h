@@ -76,6 +76,7 @@ int cli_access_table(struct cli_call *c);
 int cli_patient(struct cli_call *c); /* candidates, merge, reject, unmerge */
 int cli_totp_code(struct cli_call *c);
 int cli_import_ssmix2(struct cli_call *c);
+int cli_import_ndjson(struct cli_call *c); /* cli_bulk.c */
 int cli_ingest_errors(struct cli_call *c);
 int cli_ingest_replay(struct cli_call *c);
 int cli_jobs_list(struct cli_call *c);

@@ -10,6 +10,7 @@
 #include "api/routes.h"
 
 #include "api/access_api.h"
+#include "api/bulk_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
 #include "api/ingest_api.h"
@@ -67,6 +68,16 @@ const struct api_route api_routes[] = {
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},
 	{"GET", "/fhir/AuditEvent/{id}", api_audit_read, 0, "audit-read", 'E', "auditors: one audit entry"},
+	/* FHIR Bulk Data $export (docs/ACCESS.md, Bulk export) */
+	{"GET", "/fhir/$export", api_bulk_export_system, 0, "bulk-export", 'E', "bulk export of the region (operator)"},
+	{"GET", "/fhir/Patient/$export", api_bulk_export_patient, 0, "bulk-export", 'E',
+	 "bulk export of every patient (operator)"},
+	{"GET", "/fhir/Group/{id}/$export", api_bulk_export_group, 0, "bulk-export", 'E',
+	 "bulk export of a facility's patients (its system, the operator)"},
+	{"GET", "/fhir/$export-status/{id}", api_bulk_status, 0, "bulk-status", 'R',
+	 "an export's progress or manifest"},
+	{"DELETE", "/fhir/$export-status/{id}", api_bulk_cancel, 0, "bulk-cancel", 'D', "cancel an export"},
+	{"GET", "/fhir/$export-file/{id}/{file}", api_bulk_file, 0, "bulk-file", 'R', "one ndjson file of an export"},
 	{"GET", "/fhir/_history", api_fhir_history_system, 0, "history", 'R', "history of every resource"},
 	{"GET", "/fhir/Patient/$ihe-pix", api_fhir_pix, 0, "pix", 'R', "PIX: local/regional ID cross-reference"},
 	{"GET", "/fhir/Patient/{id}/$everything", api_fhir_everything, 0, "everything", 'R',

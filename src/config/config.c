@@ -113,6 +113,11 @@ static const struct cfg_option options[] = {
 	    "audit log keeps who did what under them."),
 	OPT("sched.token_retention", CFG_DURATION_MS, sched_token_retention_ms, "2160h", 0, 315360000000, NULL,
 	    "Expired or revoked OAuth2 tokens are deleted this long after they expired (90 days by default)."),
+	OPT("bulk.dir", CFG_STRING, bulk_dir, "", 0, 0, NULL,
+	    "Where FHIR Bulk Data $export writes its ndjson files (empty: beside the SQLite database, <db>.bulk/, or "
+	    "var/bulk for PostgreSQL). Servers sharing one database need it on a shared file system."),
+	OPT("bulk.expiry", CFG_DURATION_MS, bulk_expiry_ms, "24h", 1000, 2592000000, NULL,
+	    "An export's files are deleted this long after it finished (the scheduler's bulk-export-purge job)."),
 	OPT("mllp.listen", CFG_STRING, mllp_listen, "", 0, 0, NULL,
 	    "Address and port of the HL7 v2 MLLP listener (e.g. 127.0.0.1:2575; empty: off). A non-loopback address "
 	    "(e.g. 0.0.0.0:2575) needs mllp.tls_client_ca: MLLP over TLS, each sender authenticated by its client "

@@ -63,6 +63,9 @@ struct config {
 	int64_t sched_tick_ms;              /* how often it wakes; the expiry jobs run every tick */
 	int64_t sched_session_retention_ms; /* ended sessions are deleted this long after they ended */
 	int64_t sched_token_retention_ms;   /* expired or revoked OAuth2 tokens are deleted this long after */
+	/* bulk */
+	char *bulk_dir;         /* where $export writes its files; empty: <sqlite db>.bulk/, or var/bulk */
+	int64_t bulk_expiry_ms; /* an export's files are deleted this long after it ended */
 	/* mllp */
 	char *mllp_listen; /* host:port of the HL7 v2 listener; empty: off; beyond loopback only with TLS */
 	int64_t mllp_max_connections;

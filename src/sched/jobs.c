@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk/bulk.h"
 #include "core/limits.h"
 #include "core/time.h"
 
@@ -21,6 +22,8 @@ static const struct sched_job jobs[] = {
 	 sched_session_purge},
 	{"token-purge", 3600000, "delete OAuth2 tokens expired longer than sched.token_retention ago",
 	 sched_token_purge},
+	{"bulk-export-purge", 0, "delete $export files and rows past bulk.expiry (cancelled ones at once)",
+	 bulk_export_purge},
 	{"login-failure-purge", 3600000, "forget failed logins of IDs without a failure for a day",
 	 sched_login_failure_purge},
 };

@@ -308,7 +308,7 @@ export async function http(target, method, pathAndQuery, { body, headers = {}, r
   server.requests?.push({ id, method, path: pathAndQuery, status: res.status, audited: audited(method, pathAndQuery, res.status) });
   let json = null;
   const ct = res.headers.get('content-type') || '';
-  if (ct.includes('json') && text.length) {
+  if (ct.includes('json') && !ct.includes('ndjson') && text.length) {
     json = JSON.parse(text);
     if (!raw && json.resourceType) assertSchema(json, `${method} ${pathAndQuery.slice(0, 80)}`);
   }

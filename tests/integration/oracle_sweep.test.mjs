@@ -17,7 +17,7 @@ const C = '2011100018';  // やまびこ内科クリニック: the caller's faci
 const O = '2011000029';  // あずみの中央病院: a hospital whose doctor breaks the glass
 const enc = encodeURIComponent;
 
-let SRV, SD, CDOC, CADMIN, ODOC, OP;
+let SRV, SD, CDOC, CADMIN, ODOC, OP, CSYS;
 const H = {};   // hidden: what S holds that C may not see
 const M = {};   // missing: ids of the same length that nobody has
 const MINE = {}; // C's own patient and record
@@ -48,6 +48,7 @@ before(async () => {
   ODOC = await SRV.login('dr.azumino');
   OP = await SRV.login('operator');
   CADMIN = await SRV.newStaff('admin.sweep', C, 'facility_admin');
+  CSYS = await SRV.system(C, 'system/*.read');
   const created = (r, what) => { assert.equal(r.status, 201, `${what}: ${r.text.slice(0, 300)}`); return r.json; };
   const p = created(await post(SD, '/fhir/Patient', patient(S, 'SW-HIDDEN', { family: '秘匿', familyKana: 'ヒトク', birthDate: '1950-01-01' })), 'S registers');
   H.patient = p.id;
@@ -68,7 +69,11 @@ before(async () => {
   assert.ok(btg.status === 200 || btg.status === 201, `break the glass: ${btg.status} ${btg.text.slice(0, 200)}`);
   H.episode = btg.json.episode;
   assert.ok(H.episode, `the episode's id: ${btg.text}`);
-  for (const k of ['patient', 'obs', 'consent', 'episode']) M[k] = missingOf(H[k]);
+  // the operator's bulk export of the region: its status, files and cancellation are the operator's
+  const ex = await http(OP, 'GET', '/fhir/$export?_type=Patient', { headers: { Prefer: 'respond-async' } });
+  assert.equal(ex.status, 202, `the operator's export: ${ex.text}`);
+  H.export = ex.headers.get('content-location').split('/').pop();
+  for (const k of ['patient', 'obs', 'consent', 'episode', 'export']) M[k] = missingOf(H[k]);
   M.local = 'SW-HIDDEZ';
   M.rid = unusedRegionalId(4711);
   assert.equal(M.rid.length, H.rid.length);
@@ -105,7 +110,7 @@ function masked(r, from, assigned) {
   return { status: r.status, text: mask(text), heads: mask(heads) };
 }
 
-const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid'];
+const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export'];
 const problems = [];
 const covered = new Set();
 
@@ -146,6 +151,8 @@ const NO_RECORD = {
   'POST /api/reauth': 'the caller\'s own account',
   'POST /oauth2/token': 'a client\'s credentials',
   'POST /oauth2/revoke': 'a bearer token',
+  'GET /fhir/$export': 'a kick-off of the whole region names no record (the operator\'s only; what it exports passes the access check: bulk.test.mjs)',
+  'GET /fhir/Patient/$export': 'a kick-off of every patient names no record (the operator\'s only; bulk.test.mjs)',
 };
 
 const fhirJson = { headers: { 'Content-Type': 'application/fhir+json' } };
@@ -255,6 +262,15 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('POST /api/disaster', 'declared by a doctor', (x) => ['POST', '/api/disaster', withBody({ area: '長野県', reason: `patient ${x.patient}` })]);
   await neverShows('GET /api/disaster', 'declarations', '/api/disaster');
   await same('POST /api/disaster/{id}/end', 'by a doctor', (x) => ['POST', `/api/disaster/${x.episode}/end`]);
+
+  /* ---- bulk export: a facility's group, another's export ---- */
+  const async = { headers: { Prefer: 'respond-async' } };
+  for (const [who, label] of [[CDOC, 'a doctor'], [CSYS, 'C\'s facility system']])
+    await same('GET /fhir/Group/{id}/$export', `S's group by ${label}`, (x) => ['GET', `/fhir/Group/${x === H ? S : '2011000098'}/$export`, async], { who });
+  await same('GET /fhir/$export-status/{id}', 'another\'s export', (x) => ['GET', `/fhir/$export-status/${x.export}`]);
+  await same('GET /fhir/$export-status/{id}', 'another\'s export (a facility system)', (x) => ['GET', `/fhir/$export-status/${x.export}`], { who: CSYS });
+  await same('DELETE /fhir/$export-status/{id}', 'cancel another\'s export', (x) => ['DELETE', `/fhir/$export-status/${x.export}`]);
+  await same('GET /fhir/$export-file/{id}/{file}', 'a file of another\'s export', (x) => ['GET', `/fhir/$export-file/${x.export}/Patient.1.ndjson`], { who: CSYS });
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');
