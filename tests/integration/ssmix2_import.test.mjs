@@ -115,6 +115,12 @@ test('the shared SS-MIX2 sample imports, or is quarantined with the right reason
   assert.deepEqual(specs.map((x) => x.type.text).sort(), ['血清', '血漿'].sort());
   const orders = await search('ServiceRequest', `patient=${PATIENT}`);
   assert.ok(orders.some((o) => o.code.coding.some((c) => c.code === 'E002') && o.specimen?.[0].reference?.startsWith('Specimen/')), JSON.stringify(orders));
+  // Coverage and Specimen are the patient's records: another facility without consent sees neither.
+  const clinic = await server.system('2011100018', 'system/*.*');
+  assert.equal((await get(clinic, `/fhir/Coverage/${cov[0].id}`)).status, 404);
+  assert.equal((await get(clinic, `/fhir/Specimen/${specs[0].id}`)).status, 404);
+  const none = await get(clinic, `/fhir/Coverage?patient=${PATIENT}`);
+  assert.equal(none.status === 200 ? (none.json.entry || []).length : 0, 0, none.text);
 
   // Prescriptions: OMP-01 oral (HOT9) with dose, 用法, days, total, Rp; OMP-02 injections.
   const meds = await search('MedicationRequest', `patient=${PATIENT}`);

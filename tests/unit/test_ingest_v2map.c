@@ -1209,6 +1209,19 @@ static void check_omp02(struct run *t)
 	assert_int_equal(count_of(t, "MedicationRequest"), 6);
 	assert_true(has_code(t, "MedicationRequest", "medicationCodeableConcept", "620007329"));
 	assert_true(has_code(t, "MedicationRequest", "medicationCodeableConcept", "620002559"));
+	/* the first drip: ソリタ－Ｔ３号 1 本 and アドナ 1 アンプル, Rp 123456789012345_01_001, 08:00 to 13:00 at 102 ml/hr */
+	json_t *base = res_of(t, "MedicationRequest", 0), *add = res_of(t, "MedicationRequest", 1);
+	assert_string_equal(s_at(base, "identifier[0].value"), "123456789012345_01_001");
+	assert_string_equal(s_at(base, "identifier[1].value"), "1");
+	assert_string_equal(s_at(add, "identifier[1].value"), "2");
+	assert_string_equal(s_at(add, "medicationCodeableConcept.coding[0].code"), "620002559");
+	assert_string_equal(s_at(add, "dosageInstruction[0].doseAndRate[0].doseQuantity.code"), "AMP");
+	json_t *d = at(base, "dosageInstruction[0]");
+	assert_string_equal(s_at(d, "extension[0].valuePeriod.start"), "2011-07-01T08:00:00+09:00");
+	assert_string_equal(s_at(d, "timing.repeat.boundsPeriod.end"), "2011-07-01T13:00:00+09:00");
+	assert_float_equal(n_at(d, "doseAndRate[0].rateQuantity.value"), 102, 0);
+	assert_string_equal(s_at(d, "route.coding[0].code"), "IV");
+	assert_string_equal(s_at(d, "text"), "５時間一定速度で");
 }
 
 static void check_oml11(struct run *t)
