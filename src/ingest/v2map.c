@@ -1216,7 +1216,7 @@ static enum rk_status map_adt00(struct mc *c)
 			/* JLAC10 9N... are 身長/体重 (vital signs, JAMI guide); others (血液型) laboratory */
 			struct str code = v2m_T(c, s, 3, 0, 1, 0);
 			const char *cat = str_starts_with(code, "9N") ? "vital-signs" : "laboratory";
-			rc = v2m_map_obx(c, s, NULL, NULL, cat, CODE_STRICT, &id);
+			rc = v2m_map_obx(c, s, NULL, NULL, cat, CODE_KEEP, &id);
 			if (rc == RK_OK && id && !json_object_get(c->res[c->n - 1].body, "effectiveDateTime")) {
 				json_t *eff;
 				rc = v2m_ts(c, v2m_T(c, hl7_seg(c->m, "EVN", 0), 2, 0, 1, 0), TS_DATETIME, "EVN-2",
@@ -1298,16 +1298,29 @@ static enum rk_status map_encounter(struct mc *c)
 		return v2m_fail(c, RK_UNPROCESSABLE, "MSH-9: ADT event '%.*s' is not mapped", STR_FMT(c->m->event));
 	struct str pc = v2m_T(c, pv1, 2, 0, 1, 0);
 	const struct v2map_code *cls = v2map_code_find(v2map_patient_class, pc);
-	if (!cls)
-		return pc.len ? v2m_fail(c, RK_INVALID, "PV1-2: unknown patient class '%.*s'",
-					 (int)(pc.len > 8 ? 8 : pc.len), pc.ptr)
-			      : v2m_fail(c, RK_INVALID, "PV1-2: patient class missing");
+	/* A class HL7 0004 has but FHIR's ActCode does not (C commercial, N not
+	 * applicable, U unknown), a local one or none: the visit is kept, its
+	 * class said to be unknown, with a warning; it is not a reason to lose it. */
+	static const struct v2map_code unknown_class = {"", "UNK", "unknown"};
+	if (!cls) {
+		if (pc.len)
+			v2m_warn(
+				c,
+				"PV1-2: patient class '%.*s' has no FHIR equivalent; the visit is kept with class unknown",
+				(int)(pc.len > 8 ? 8 : pc.len), pc.ptr);
+		else
+			v2m_warn(c, "PV1-2: patient class missing; the visit is kept with class unknown");
+		cls = &unknown_class;
+	}
 	json_t *e = v2m_new_res(c, "Encounter", "subject");
 	struct str visit = v2m_T(c, pv1, 19, 0, 1, 0);
 	if (visit.len)
 		v2m_put(e, "identifier", json_pack("[{s:o}]", "value", v2m_jstr(visit)));
 	v2m_put(e, "status", json_string(ev->status));
-	v2m_put(e, "class", v2m_coding(ACT_CODE_SYSTEM, cls->to, cls->display));
+	v2m_put(e, "class",
+		v2m_coding(cls == &unknown_class ? "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+						 : ACT_CODE_SYSTEM,
+			   cls->to, cls->display));
 	v2m_put(e, "type", json_pack("[{s:s}]", "text", c->kind->doc));
 	enum rk_status rc = MAP(pv1, pv1_map, e);
 	if (rc == RK_OK && (str_eq_c(c->m->event, "A14") || str_eq_c(c->m->event, "A16")))
@@ -1413,7 +1426,7 @@ static enum rk_status map_condition(struct mc *c, const struct hl7_segment *s, c
 	if (text.len) /* PRB-17 is the diagnosis as written (with its modifiers) */
 		v[3] = (struct cwe){STR_NULL, text, STR_NULL}, n = 4;
 	json_t *code;
-	enum rk_status rc = v2m_cc_of(c, v, n, CODE_STRICT, "PRB-3", &code);
+	enum rk_status rc = v2m_cc_of(c, v, n, CODE_KEEP, "PRB-3", &code);
 	if (rc != RK_OK)
 		return rc;
 	if (!code)

@@ -405,7 +405,7 @@ enum rk_status v2m_map_results(struct mc *c)
 				continue;
 			const char *id;
 			rc = v2m_map_obx(c, s, obr, lab ? spm : NULL, lab ? "laboratory" : "procedure",
-					 lab ? CODE_STRICT : CODE_LOOSE, &id);
+					 lab ? CODE_KEEP : CODE_LOOSE, &id);
 			if (rc == RK_OK && id)
 				v2m_push(results, v2m_ref_to(c, "Observation", id));
 		}

@@ -129,8 +129,13 @@ const struct v2map_code v2map_gender[] = {
 };
 
 const struct v2map_code v2map_patient_class[] = {
-	{"I", "IMP", "inpatient encounter"}, {"O", "AMB", "ambulatory"}, {"E", "EMER", "emergency"},
-	{"P", "PRENC", "pre-admission"},     {NULL, NULL, NULL},
+	{"I", "IMP", "inpatient encounter"},
+	{"O", "AMB", "ambulatory"},
+	{"E", "EMER", "emergency"},
+	{"P", "PRENC", "pre-admission"},
+	{"R", "AMB", "ambulatory"},          /* recurring patient: a series of visits */
+	{"B", "IMP", "inpatient encounter"}, /* obstetrics: a stay for a delivery */
+	{NULL, NULL, NULL},
 };
 
 /* HL7 0127 (JAHIS: DA 薬剤, FA 食物, EA 環境, LA 花粉, AA 動物, PA 植物, MA その他). */

@@ -390,10 +390,28 @@ static void test_encounters(void **state)
 	assert_string_equal(s_at(e, "id"), FAC "-00012345.enc-vV0099");
 	done(&t);
 
+	/* no class, or one FHIR has no code for: the visit is kept, its class unknown, with a warning */
 	msh("ADT^A01^ADT_A01");
 	pid("00012345");
 	seg("PV1", 1, "0001", 0);
-	expect_fail("ADT-22", "", "PV1-2: patient class missing");
+	assert_int_equal(run(&t, "ADT-22", ""), RK_OK);
+	e = res_of(&t, "Encounter", 0);
+	assert_string_equal(s_at(e, "class.system"), "http://terminology.hl7.org/CodeSystem/v3-NullFlavor");
+	assert_string_equal(s_at(e, "class.code"), "UNK");
+	assert_non_null(strstr(t.r.warnings[0], "PV1-2: patient class missing"));
+	done(&t);
+	msh("ADT^A01^ADT_A01");
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "U", 0);
+	assert_int_equal(run(&t, "ADT-22", ""), RK_OK);
+	assert_non_null(strstr(t.r.warnings[0], "PV1-2: patient class 'U' has no FHIR equivalent"));
+	done(&t);
+	msh("ADT^A01^ADT_A01"); /* R, a recurring patient: outpatient visits */
+	pid("00012345");
+	seg("PV1", 1, "0001", 2, "R", 0);
+	assert_int_equal(run(&t, "ADT-22", ""), RK_OK);
+	assert_string_equal(s_at(res_of(&t, "Encounter", 0), "class.code"), "AMB");
+	done(&t);
 }
 
 /* ---- ADT-61: AllergyIntolerance per IAM ---- */
@@ -459,7 +477,15 @@ static void test_ppr01(void **state)
 	msh("PPR^ZD1^PPR_ZD1");
 	pid("00012345");
 	seg("PRB", 1, "AD", 3, "ABC^糖尿病^MDCDX2", 10, "E11.9.9.9^^I10", 0);
-	expect_fail("PPR-01", "", "PRB-3: ICD-10 code 'E11999'");
+	/* a code of the wrong shape is kept as sent, under the sender's system name, with a
+	 * warning: a diagnosis is not lost for its code (JAMI: local codes are valid) */
+	assert_int_equal(run(&t, "PPR-01", ""), RK_OK);
+	c = res_of(&t, "Condition", 0);
+	assert_string_equal(s_at(c, "code.coding[0].system"), "urn:renkei:CodeSystem:v2:I10");
+	assert_string_equal(s_at(c, "code.coding[0].code"), "E11999");
+	assert_int_equal(t.r.nwarn, 2); /* and the MDCDX2 code of the wrong shape, kept as text */
+	assert_non_null(strstr(t.r.warnings[1], "PRB-3: ICD-10 code 'E11999'"));
+	done(&t);
 
 	/* PRB-13 疑い: a suspected diagnosis is provisional, not confirmed (JAMI's mapping) */
 	msh("PPR^ZD1^PPR_ZD1");
@@ -772,8 +798,13 @@ static void test_oml11(void **state)
 
 	build_oml11("abc", "3D046000001906202");
 	expect_fail("OML-11", "", "OBX-5: 'abc' is not a number");
-	build_oml11("7.4", "3D046");
-	expect_fail("OML-11", "", "OBX-3: JLAC10 code '3D046' is not 17");
+	build_oml11("7.4", "3D046"); /* a local or truncated lab code: the result is kept with it, and a warning */
+	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
+	json_t *kept = res_of(&t, "Observation", 0);
+	assert_string_equal(s_at(kept, "code.coding[0].system"), "urn:renkei:CodeSystem:v2:JC10");
+	assert_string_equal(s_at(kept, "code.coding[0].code"), "3D046");
+	assert_non_null(strstr(t.r.warnings[0], "OBX-3: JLAC10 code '3D046' is not 17"));
+	done(&t);
 }
 
 /* ---- OMG-01 / OMG-11 / OMD ---- */
