@@ -422,13 +422,18 @@ enum rk_status bulk_export_purge(const struct sched_env *env, int64_t now, struc
 		char ids[64][BULK_ID_LEN + 8];
 		size_t n = 0;
 		struct store_stmt *st;
-		enum rk_status rc = store_prepare(env->store,
-						  "SELECT id FROM bulk_export WHERE expires_at > 0 AND expires_at <= ? "
-						  "AND status <> 'running' ORDER BY expires_at LIMIT 64",
-						  &st, err);
+		enum rk_status rc =
+			store_prepare(env->store,
+				      "SELECT id FROM bulk_export WHERE (expires_at > 0 AND expires_at <= ? "
+				      "AND status <> 'running') OR (finished_at = 0 AND created_at <= ?) "
+				      "ORDER BY created_at LIMIT 64",
+				      &st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_i64(st, 1, now);
+		/* one that never finished within bulk.expiry: its server stopped
+		 * (or it runs far too long), and it is given up */
+		store_bind_i64(st, 2, now - env->cfg->bulk_expiry_ms);
 		bool row = false;
 		while ((rc = store_step(st, &row, err)) == RK_OK && row && n < 64)
 			str_copy(ids[n++], sizeof ids[0], store_col_text(st, 0));
