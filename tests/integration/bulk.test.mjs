@@ -24,8 +24,8 @@ before(async () => {
   BULK_DIR = src[0].slice('bulk.dir='.length);
   SRV = await startServer({ demo: 3, sets: src });
   TGT_DIR = sets('tgt');
-  // the same region's facilities and staff, no one registered; its exports expire after 4 s
-  TGT = await startServer({ demo: 0, sets: [...TGT_DIR, 'bulk.expiry=4s'] });
+  // the same region's facilities and staff, no one registered; its exports expire after 6 s
+  TGT = await startServer({ demo: 0, sets: [...TGT_DIR, 'bulk.expiry=6s'] });
   TGT_DIR = TGT_DIR[0].slice('bulk.dir='.length);
   SYS = await SRV.system(F, 'system/*.read');
   SYS2 = await SRV.system(F, 'system/Patient.read'); // another client of the same facility, a narrower scope
@@ -265,7 +265,7 @@ test('import ndjson into an empty region: the same resources; again: nothing new
   // past bulk.expiry the export and its files are deleted (the runner's purge, the scheduler's job)
   const exportDir = `${TGT_DIR}/${loc.split('/').pop()}`;
   assert.ok(existsSync(exportDir));
-  for (let i = 0; i < 200 && existsSync(exportDir); i++) await sleep(50);
+  for (let i = 0; i < 300 && existsSync(exportDir); i++) await sleep(50);
   assert.equal(existsSync(exportDir), false, 'expired files are deleted');
   assert.equal((await get(tsys, rel(TGT, loc))).status, 404, 'an expired export is gone');
   // each line stored is audited with its patient; each export's end names the patients exported
