@@ -59,8 +59,7 @@ static void kick_off(struct api_request *rq, enum bulk_level level, struct str g
 	rk_err_clear(&err);
 	struct bulk_request r;
 	/* who may export comes first: a refusal says nothing of the parameters */
-	if (bulk_export_parse(level, group, NULL, 0, &r, &err) != RK_OK ||
-	    (r.types_given = false, bulk_export_may(&rq->who, &r, &err)) != RK_OK)
+	if (bulk_export_parse(level, group, NULL, 0, &r, &err) != RK_OK || bulk_export_may(&rq->who, &r, &err) != RK_OK)
 		return api_reply_error(rq, err.status, &err);
 	if (!prefers_async(rq))
 		return api_reply_fail(

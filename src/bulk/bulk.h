@@ -135,7 +135,8 @@ enum rk_status bulk_export_run(struct store *s, const struct config *cfg, struct
 			       struct rk_err *err);
 
 /* The scheduler's job: files and rows of exports past expires_at deleted
- * (cancelled ones at once). */
+ * (cancelled ones at once), and of exports that did not finish within
+ * bulk.expiry of their start (their server stopped). */
 enum rk_status bulk_export_purge(const struct sched_env *env, int64_t now, struct sched_result *res,
 				 struct rk_err *err);
 

@@ -262,7 +262,8 @@ enum rk_status bulk_export_get(struct store *s, struct str id, const char *accou
 	store_done(st);
 	if (rc != RK_OK)
 		return rc;
-	if (!row || !str_eq_c(out->account, account) || str_eq_c(out->status, "cancelled"))
+	bool expired = out->expires_at > 0 && out->expires_at <= time_now_ms();
+	if (!row || !str_eq_c(out->account, account) || str_eq_c(out->status, "cancelled") || expired)
 		return rk_fail(err, RK_NOT_FOUND, "export %.*s is not known (or was cancelled, or has expired)",
 			       (int)(id.len > 64 ? 64 : id.len), id.ptr);
 	if (!out->id.ptr || !out->outputs.ptr)
@@ -422,13 +423,18 @@ enum rk_status bulk_export_purge(const struct sched_env *env, int64_t now, struc
 		char ids[64][BULK_ID_LEN + 8];
 		size_t n = 0;
 		struct store_stmt *st;
-		enum rk_status rc = store_prepare(env->store,
-						  "SELECT id FROM bulk_export WHERE expires_at > 0 AND expires_at <= ? "
-						  "AND status <> 'running' ORDER BY expires_at LIMIT 64",
-						  &st, err);
+		enum rk_status rc =
+			store_prepare(env->store,
+				      "SELECT id FROM bulk_export WHERE (expires_at > 0 AND expires_at <= ? "
+				      "AND status <> 'running') OR (finished_at = 0 AND created_at <= ?) "
+				      "ORDER BY created_at LIMIT 64",
+				      &st, err);
 		if (rc != RK_OK)
 			return rc;
 		store_bind_i64(st, 1, now);
+		/* one that never finished within bulk.expiry: its server stopped
+		 * (or it runs far too long), and it is given up */
+		store_bind_i64(st, 2, now - env->cfg->bulk_expiry_ms);
 		bool row = false;
 		while ((rc = store_step(st, &row, err)) == RK_OK && row && n < 64)
 			str_copy(ids[n++], sizeof ids[0], store_col_text(st, 0));
@@ -437,8 +443,7 @@ enum rk_status bulk_export_purge(const struct sched_env *env, int64_t now, struc
 			return rc;
 		if (!n)
 			break;
-		for (size_t i = 0; i < n; i++) {
-			bulk_remove_files(env->cfg, ids[i]);
+		for (size_t i = 0; i < n; i++) { /* the row first: once its files are gone, so is it */
 			if ((rc = store_prepare(env->store, "DELETE FROM bulk_export WHERE id = ?", &st, err)) != RK_OK)
 				return rc;
 			store_bind_text(st, 1, str_c(ids[i]));
@@ -446,6 +451,7 @@ enum rk_status bulk_export_purge(const struct sched_env *env, int64_t now, struc
 			store_done(st);
 			if (rc != RK_OK)
 				return rc;
+			bulk_remove_files(env->cfg, ids[i]);
 			res->count++;
 		}
 	}

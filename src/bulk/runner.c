@@ -133,34 +133,59 @@ static enum rk_status on_row(void *arg, const struct query_row *row)
 	return write_line(r, res->body);
 }
 
-/* Every visible record of type (updated since, when given) through row_fn. */
-static enum rk_status one_type(struct store *s, struct access_ctx *ax, const char *scopes, struct arena *a,
-			       const char *type, int64_t since, struct run *r, struct rk_err *err)
+/* The visible records of def updated in [lo, hi) (ms), through on_row; the
+ * arena and the facts are fresh for each range (a consent withdrawn during
+ * the export holds from the next range on). A range with more candidates
+ * than one search may weigh (RK_MAX_CANDIDATES) is split in two by time and
+ * each half exported in turn, so a type of any size goes through the same
+ * engine; a range is never split after a row of it was written. */
+static enum rk_status one_range(struct store *s, const struct principal *who, struct arena *a,
+				const struct fhir_resource_def *def, int64_t lo, int64_t hi, struct run *r,
+				struct rk_err *err)
 {
-	const struct fhir_resource_def *def = fhir_resource_find(type, strlen(type));
-	if (!def)
-		return rk_fail(err, RK_INVALID, "type %s is no longer served", type);
-	struct str_pair p[1];
-	size_t np = 0;
-	char val[64];
-	if (since >= 0) {
-		char t[RK_TIME_RFC3339_LEN];
-		time_format_rfc3339(since, t);
-		snprintf(val, sizeof val, "ge%s", t);
-		p[np++] = (struct str_pair){str_c("_lastUpdated"), str_c(val)};
-	}
+	arena_reset(a);
+	struct access_ctx ax;
+	access_ctx_init(&ax, s, a, who, time_now_ms());
+	char t1[RK_TIME_RFC3339_LEN], t2[RK_TIME_RFC3339_LEN], v1[64], v2[64];
+	time_format_rfc3339(lo, t1);
+	time_format_rfc3339(hi, t2);
+	snprintf(v1, sizeof v1, "ge%s", t1);
+	snprintf(v2, sizeof v2, "lt%s", t2);
+	struct str_pair p[] = {{str_c("_lastUpdated"), str_c(v1)}, {str_c("_lastUpdated"), str_c(v2)}};
 	struct fhir_search_opts o = {.default_count = 1, .max_count = RK_MAX_CANDIDATES, .now = time_now_ms()};
 	struct fhir_search fs;
-	enum rk_status rc = fhir_search_parse(def, p, np, &o, a, &fs, err);
+	enum rk_status rc = fhir_search_parse(def, p, 2, &o, a, &fs, err);
 	if (rc != RK_OK)
 		return rc;
 	fs.q.offset = 0;
 	fs.q.count = RK_MAX_CANDIDATES;
 	fs.q.want_total = false;
-	struct query_ctx q = {
-		.store = s, .access = ax, .arena = a, .scopes = scopes, .served = served, .served_arg = r};
+	struct query_ctx q = {.store = s,
+			      .access = &ax,
+			      .arena = a,
+			      .scopes = who->kind == PRINCIPAL_SYSTEM ? who->scopes : NULL,
+			      .served = served,
+			      .served_arg = r};
 	struct query_page page;
-	return query_search(&q, def, &fs, on_row, r, &page, err);
+	int64_t before = r->total;
+	rc = query_search(&q, def, &fs, on_row, r, &page, err);
+	arena_reset(a);
+	if (rc != RK_TOO_LARGE || hi - lo < 2 || r->total != before) /* the group's pass only adds to a set */
+		return rc;
+	int64_t mid = lo + (hi - lo) / 2;
+	rk_err_clear(err);
+	rc = one_range(s, who, a, def, lo, mid, r, err);
+	return rc == RK_OK ? one_range(s, who, a, def, mid, hi, r, err) : rc;
+}
+
+/* Every visible record of type (updated since, when given). */
+static enum rk_status one_type(struct store *s, const struct principal *who, struct arena *a, const char *type,
+			       int64_t since, struct run *r, struct rk_err *err)
+{
+	const struct fhir_resource_def *def = fhir_resource_find(type, strlen(type));
+	if (!def)
+		return rk_fail(err, RK_INVALID, "type %s is no longer served", type);
+	return one_range(s, who, a, def, since >= 0 ? since : 0, time_now_ms() + 1, r, err);
 }
 
 static enum rk_status set_progress(struct store *s, const char *id, const char *progress, struct rk_err *err)
@@ -324,16 +349,12 @@ enum rk_status bulk_export_run(struct store *s, const struct config *cfg, struct
 	}
 	struct arena a;
 	arena_init(&a, BULK_ARENA_LIMIT);
-	struct access_ctx ax;
-	const char *scopes = j->who.kind == PRINCIPAL_SYSTEM ? j->who.scopes : NULL;
 	if (rc == RK_OK && strcmp(j->level, "group") == 0) {
 		r->group = json_object();
 		r->group_code = j->group;
 		r->collecting = true;
-		access_ctx_init(&ax, s, &a, &j->who, time_now_ms());
-		rc = one_type(s, &ax, scopes, &a, "Patient", -1, r, &why);
+		rc = one_type(s, &j->who, &a, "Patient", -1, r, &why);
 		r->collecting = false;
-		arena_reset(&a);
 	}
 	struct str rest = str_c(j->types), t;
 	size_t done = 0, n_types = 1;
@@ -355,10 +376,7 @@ enum rk_status bulk_export_run(struct store *s, const struct config *cfg, struct
 			break;
 		r->type = type;
 		r->file_no = 0;
-		/* facts are read per type, as a request reads them: a consent
-		 * withdrawn during the export holds from the next type on */
-		access_ctx_init(&ax, s, &a, &j->who, time_now_ms());
-		rc = one_type(s, &ax, scopes, &a, type, j->since, r, &why);
+		rc = one_type(s, &j->who, &a, type, j->since, r, &why);
 		if (rc == RK_OK && r->io != RK_OK)
 			rc = rk_fail(&why, r->io, "%s", r->io_msg);
 		close_file(r);

@@ -16,7 +16,7 @@ test('--help lists every command; each listed row is dispatched', async () => {
   const names = rows.map(([n, s]) => (s ? `${n} ${s}` : n));
   for (const want of ['serve', 'init', 'demo', 'gen ssmix2', 'config example', 'config check', 'version', 'user add',
     'user list', 'facility add', 'client disable', 'audit verify', 'audit list', 'access table', 'patient merge',
-    'import ssmix2', 'ingest replay', 'jobs', 'jobs run', 'totp code'])
+    'import ssmix2', 'import ndjson', 'ingest replay', 'jobs', 'jobs run', 'totp code'])
     assert.ok(names.includes(want), `--help lists ${want}: ${names.join(', ')}`);
   // every row reaches its handler: with a fresh empty database and no further
   // arguments, none answers "unknown command"
