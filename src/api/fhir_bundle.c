@@ -382,6 +382,15 @@ void api_fhir_bundle(struct api_request *rq)
 {
 	if (!rq->store)
 		return api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
+	if (!api_fhir_headers_ok(rq, API_FHIR_PREFER_RETURN))
+		return;
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (!str_eq_c(rq->params[i].key, "_format") && !str_eq_c(rq->params[i].key, "_pretty"))
+			return api_reply_fail(rq, RK_INVALID,
+					      "parameter '%.*s' is not supported on a transaction or batch (it takes "
+					      "_format and _pretty)",
+					      (int)(rq->params[i].key.len > 64 ? 64 : rq->params[i].key.len),
+					      rq->params[i].key.ptr);
 	json_t *doc = api_fhir_parse_body(rq);
 	if (!doc)
 		return;
