@@ -545,3 +545,53 @@ test('PATCH with JSON Patch: If-Match, the write decision, nothing stored when r
   assert.equal((await http(A, 'DELETE', `/fhir/Observation/${o.json.id}`)).status, 200);
   outcome(await patch(A, [{ op: 'replace', path: '/status', value: 'final' }], {}, `/fhir/Observation/${o.json.id}`), 410);
 });
+
+test('contained resources and base64 with line breaks, as R4 allows them; refused clearly otherwise', async () => {
+  const pt = (await post(A, '/fhir/Patient', patient(HOSP, 'H0150', { family: '内包', familyKana: 'ナイホウ' }))).json;
+  const other = (await post(A, '/fhir/Patient', patient(HOSP, 'H0151'))).json;
+  const prac = { resourceType: 'Practitioner', id: 'pr1', name: [{ family: '検査', given: ['技師'] }] };
+  const withContained = obsOf(pt.id, { contained: [prac], performer: [{ reference: '#pr1' }] });
+  const c = await post(A, '/fhir/Observation', withContained);
+  assert.equal(c.status, 201, c.text);
+  const r = await get(A, `/fhir/Observation/${c.json.id}`);
+  assert.deepEqual(r.json.contained, [prac], 'read back as sent');
+  assert.deepEqual(r.json.performer, [{ reference: '#pr1' }]);
+  // a contained resource may refer to its container, or to another contained one
+  const chain = obsOf(pt.id, { contained: [{ ...prac, id: 'pr2' }, { resourceType: 'Organization', id: 'org1', name: '検査センター' }],
+    performer: [{ reference: '#pr2' }, { reference: '#org1' }] });
+  assert.equal((await post(A, '/fhir/Observation', chain)).status, 201);
+  // base64Binary with line breaks and spaces (valid R4): stored as sent, decoded as one
+  const text = 'れんけい base64 with line breaks, as MIME writes it';
+  const b64 = Buffer.from(text).toString('base64');
+  const wrapped = `${b64.slice(0, 20)}\r\n${b64.slice(20, 40)}\n ${b64.slice(40)}`;
+  const doc = await post(A, '/fhir/DocumentReference', { resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${pt.id}` },
+    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: wrapped } }] });
+  assert.equal(doc.status, 201, doc.text);
+  assert.equal((await get(A, `/fhir/DocumentReference/${doc.json.id}`)).json.content[0].attachment.data, wrapped);
+  const bin = await post(A, '/fhir/Binary', { resourceType: 'Binary', contentType: 'text/plain; charset=utf-8',
+    securityContext: { reference: `DocumentReference/${doc.json.id}` }, data: wrapped });
+  assert.equal(bin.status, 201, bin.text);
+  const raw = await http(A, 'GET', `/fhir/Binary/${bin.json.id}`, { headers: { Accept: 'text/plain' } });
+  assert.equal(raw.text, text);
+  // refused, each with its reason, nothing stored
+  const before = (await get(A, `/fhir/Observation?subject=Patient/${pt.id}&_summary=count`)).json.total;
+  const refusals = [
+    [obsOf(pt.id, { contained: [prac] }), /referenced by nothing/],
+    [obsOf(pt.id, { contained: [prac], performer: [{ reference: '#pr9' }] }), /names no contained/],
+    [obsOf(pt.id, { performer: [{ reference: '#' }] }), /only allowed inside a contained/],
+    [obsOf(pt.id, { contained: [{ ...prac, id: undefined }], performer: [{ reference: '#pr1' }] }), /needs an id/],
+    [obsOf(pt.id, { contained: [prac, prac], performer: [{ reference: '#pr1' }] }), /two contained/],
+    [obsOf(pt.id, { contained: [{ ...patient(HOSP, 'H0159'), id: 'p1' }], performer: [{ reference: '#p1' }] }), /Patient cannot be contained/],
+    [obsOf(pt.id, { contained: [{ resourceType: 'Medication', id: 'm1' }], focus: [{ reference: '#m1' }] }), /does not serve/],
+    [obsOf(pt.id, { contained: [{ ...prac, contained: [{ ...prac, id: 'x' }] }], performer: [{ reference: '#pr1' }] }), /dom-2/],
+    [obsOf(pt.id, { contained: [{ ...prac, meta: { versionId: '1' } }], performer: [{ reference: '#pr1' }] }), /dom-4/],
+    [obsOf(pt.id, { contained: [{ ...prac, gender: 'banana' }], performer: [{ reference: '#pr1' }] }), /gender/],
+    [obsOf(pt.id, { contained: [{ ...obsOf(other.id), id: 'o1' }], hasMember: [{ reference: '#o1' }] }), /does not exist/],
+    [obsOf(pt.id, { contained: [{ ...obsOf(pt.id), id: 'o1', subject: { reference: `Patient/${other.id}` } }], derivedFrom: [{ reference: '#o1' }] }), /does not exist/],
+  ];
+  for (const [body, re] of refusals)
+    assert.match(outcome(await post(A, '/fhir/Observation', body), 400), re, JSON.stringify(body.contained || body.performer));
+  assert.match(outcome(await post(A, '/fhir/DocumentReference', { resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${pt.id}` },
+    content: [{ attachment: { contentType: 'text/plain', data: 'SGVs\nbG8=x' } }] }), 400), /base64/);
+  assert.equal((await get(A, `/fhir/Observation?subject=Patient/${pt.id}&_summary=count`)).json.total, before, 'nothing stored');
+});
