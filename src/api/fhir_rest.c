@@ -713,10 +713,11 @@ void api_fhir_update_conditional(struct api_request *rq)
 		return create_with(rq, def, res);
 	}
 	if (json_object_get(res, "id") && !str_eq(body_id, one.id)) {
-		json_decref(res);
-		return api_reply_fail(
-			rq, RK_INVALID, "the resource's id '%.*s' is not the id of the %s the query matches (%.*s)",
-			(int)(body_id.len > 64 ? 64 : body_id.len), body_id.ptr, def->name, STR_FMT(one.id));
+		api_reply_fail(rq, RK_INVALID,
+			       "the resource's id '%.*s' is not the id of the %s the query matches (%.*s)",
+			       (int)(body_id.len > 64 ? 64 : body_id.len), body_id.ptr, def->name, STR_FMT(one.id));
+		json_decref(res); /* after the message: body_id points into it */
+		return;
 	}
 	struct str id = {arena_strndup(rq->arena, one.id.ptr, one.id.len), one.id.len};
 	if (!id.ptr) {
