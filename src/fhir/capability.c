@@ -97,8 +97,9 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 	json_t *sys_interactions = interactions(sys, 3);
 	char bundle_doc[256];
 	snprintf(bundle_doc, sizeof bundle_doc,
-		 "POST /fhir: up to %d entries (GET, POST, PUT, DELETE; ifMatch); urn:uuid fullUrls resolve within a "
-		 "transaction, which is all or nothing",
+		 "POST /fhir: up to %d entries (GET, POST, PUT, DELETE; ifMatch, ifNoneExist; PUT and DELETE of "
+		 "Type?search are conditional); urn:uuid fullUrls resolve within a transaction, which is all or "
+		 "nothing",
 		 RK_MAX_BUNDLE_ENTRIES);
 	json_object_set_new(json_array_get(sys_interactions, 0), "documentation", json_string(bundle_doc));
 	json_object_set_new(json_array_get(sys_interactions, 1), "documentation",

@@ -254,6 +254,9 @@ test('every route: a hidden record and a missing one get the same answer', async
     { resource: obs(x.patient), request: { method: 'POST', url: 'Observation' } },
     { resource: obs(MINE.patient, { hasMember: [{ reference: `${SRV.fhirBase}/Observation/${x.obs}` }] }), request: { method: 'POST', url: 'Observation' } },
     { resource: obs(MINE.patient), request: { method: 'POST', url: 'Observation', ifNoneExist: `_id=${x.obs}` } },
+    { request: { method: 'DELETE', url: `Observation?_id=${x.obs}` } },
+    { request: { method: 'DELETE', url: `Patient?identifier=${enc(`${LOCAL_SYSTEM(S)}|${x.local}`)}` } },
+    { resource: obs(MINE.patient), request: { method: 'PUT', url: `Observation?subject=Patient/${x.patient}` } },
   ];
   await same('POST /fhir', 'batch', (x) => ['POST', '/fhir', withBody({ resourceType: 'Bundle', type: 'batch', entry: entries(x) })], { assigned: true });
   for (const [i, e] of entries(H).entries())
