@@ -241,12 +241,14 @@ static void run_get(struct api_request *rq, const struct fhir_bundle_entry *e, s
 	rq->n_headers = 0;
 	rq->outcome = RK_OK;
 	buf_init(&rq->out, RK_MAX_RESPONSE);
+	rq->bundle_entry = true;
 	if (e->search)
 		api_fhir_search(rq);
 	else if (e->version.len)
 		api_fhir_vread(rq);
 	else
 		api_fhir_read(rq);
+	rq->bundle_entry = false;
 	o->status = rq->status;
 	struct str body = arena_str(rq->arena, buf_str(&rq->out));
 	if (o->status < 300)
@@ -430,7 +432,7 @@ void api_fhir_bundle(struct api_request *rq)
 {
 	if (!rq->store)
 		return api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
-	if (!api_fhir_headers_ok(rq, API_FHIR_PREFER_RETURN))
+	if (!api_fhir_headers_ok(rq, API_FHIR_PREFER_RETURN | API_FHIR_PREFER_HANDLING))
 		return;
 	for (size_t i = 0; i < rq->n_params; i++)
 		if (!str_eq_c(rq->params[i].key, "_format") && !str_eq_c(rq->params[i].key, "_pretty"))

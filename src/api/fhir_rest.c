@@ -150,6 +150,8 @@ static const struct {
 
 bool api_fhir_headers_ok(struct api_request *rq, unsigned allow)
 {
+	if (rq->bundle_entry) /* the Bundle's own headers, checked for the Bundle */
+		return true;
 	for (size_t i = 0; i < sizeof conditional_headers / sizeof conditional_headers[0]; i++) {
 		if (!api_header(rq, conditional_headers[i].name).ptr || (allow & conditional_headers[i].flag))
 			continue;
@@ -253,6 +255,8 @@ static int64_t etag_version(struct str v)
 static bool not_modified(struct api_request *rq, const struct store_resource *r, bool *bad)
 {
 	*bad = false;
+	if (rq->bundle_entry) /* a Bundle's entry: request.ifNoneMatch is refused when the Bundle is parsed */
+		return false;
 	struct str inm = api_header(rq, "If-None-Match"), ims = api_header(rq, "If-Modified-Since");
 	if (inm.ptr) {
 		struct str rest = inm, one;

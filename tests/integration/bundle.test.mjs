@@ -254,6 +254,13 @@ test('conditional update and delete in a transaction and a batch (request.url Ty
   assert.equal(batch.status, 200, batch.text);
   assert.deepEqual(batch.json.entry.map((e) => e.response.status.slice(0, 3)), ['204', '404', '400']);
   assert.equal(await total(SYS, `Observation?${labQ}`), 1);
+  // the Bundle's Prefer holds for it, not for its GET entries as if they were sent alone
+  const minimal = await post(SYS, '/fhir', bundle('batch', [{ request: { method: 'GET', url: `Patient/${pid}` } },
+    { request: { method: 'GET', url: `Patient?${q}&colour=blue` } }]), { headers: { Prefer: 'return=minimal, handling=lenient' } });
+  assert.equal(minimal.status, 200, minimal.text);
+  assert.deepEqual(minimal.json.entry.map((e) => e.response.status.slice(0, 3)), ['200', '200']);
+  assert.match(outcome(await post(SYS, '/fhir', bundle('batch', []), { headers: { Prefer: 'respond-async' } }), 400), /respond-async/);
+  assert.match(outcome(await post(SYS, '/fhir', bundle('batch', []), { headers: { 'If-None-Match': 'W/"1"' } }), 400), /If-None-Match/);
   // what the clinic's system may not see does not match: a conditional delete of it is 404
   const hidden = await post(CSYS, '/fhir', bundle('batch', [{ request: { method: 'DELETE', url: `Patient?${q}` } }]));
   assert.equal(hidden.json.entry[0].response.status.slice(0, 3), '404');
