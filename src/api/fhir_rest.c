@@ -193,7 +193,14 @@ bool api_fhir_headers_ok(struct api_request *rq, unsigned allow)
 static bool params_only(struct api_request *rq, const char *also)
 {
 	for (size_t i = 0; i < rq->n_params; i++) {
-		struct str k = rq->params[i].key, rest = str_c(also ? also : ""), one;
+		struct str k = rq->params[i].key, v = rq->params[i].value, rest = str_c(also ? also : ""), one;
+		if (str_eq_c(k, "_format") && !str_eq_c(v, "json") && !str_eq_c(v, "application/json") &&
+		    !str_eq_c(v, "application/fhir+json")) {
+			api_reply_fail(rq, RK_NOT_ACCEPTABLE,
+				       "_format '%.*s' is not supported; renkei speaks JSON only",
+				       (int)(v.len > 64 ? 64 : v.len), v.ptr);
+			return false;
+		}
 		bool ok = str_eq_c(k, "_format") || str_eq_c(k, "_pretty");
 		while (!ok && str_next(&rest, '|', &one))
 			ok = str_eq(one, k);

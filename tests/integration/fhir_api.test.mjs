@@ -339,6 +339,9 @@ test('the base URL with a trailing slash; what the server does not implement is 
   // parameters, Prefer values and conditional headers nobody implements
   assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}?_colour=blue`), 400), /_colour/);
   assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}?name=x`), 400), /not supported/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}?_format=xml`), 406), /JSON only/);
+  assert.equal((await get(A, `/fhir/Patient/${p.json.id}?_format=json&_pretty=true`)).status, 200);
+  assert.match(outcome(await put(A, `/fhir/Patient/${p.json.id}?_format=application/fhir%2Bxml`, p.json), 406), /JSON only/);
   assert.match(outcome(await get(A, '/fhir/Patient?_colour=blue'), 400), /_colour/);
   assert.match(outcome(await get(A, '/fhir/Patient?_has:Observation:subject:code=x'), 400), /_has/);
   assert.match(outcome(await post(A, '/fhir/Patient', patient(HOSP, 'H0102'), { headers: { Prefer: 'respond-async' } }), 400), /respond-async/);
