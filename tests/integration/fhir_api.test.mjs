@@ -350,6 +350,9 @@ test('the base URL with a trailing slash; what the server does not implement is 
   assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}`, { headers: { 'If-Unmodified-Since': 'Mon, 07 Dec 2026 09:00:00 GMT' } }), 400), /If-Unmodified-Since/);
   assert.match(outcome(await post(A, '/fhir/Patient', patient(HOSP, 'H0102'), { headers: { 'If-Match': 'W/"1"' } }), 400), /If-Match/);
   assert.match(outcome(await get(A, '/fhir/Patient?identifier=H0101', { headers: { 'If-None-Exist': 'identifier=H0101' } }), 400), /If-None-Exist/);
+  assert.match(outcome(await get(OP, '/fhir/AuditEvent?_count=1', { headers: { 'If-None-Match': '*' } }), 400), /If-None-Match/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}/$everything`, { headers: { Prefer: 'return=minimal' } }), 400), /Prefer/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}/_history`, { headers: { 'If-Modified-Since': 'Mon, 07 Dec 2026 09:00:00 GMT' } }), 400), /If-Modified-Since/);
   assert.match(outcome(await post(A, '/fhir?_pretty=true&x=1', { resourceType: 'Bundle', type: 'batch' }), 400), /'x'/);
   assert.equal((await get(A, '/fhir/Patient?identifier=H0102')).json.total, 0, 'nothing was created by the refused requests');
   // If-None-Exist (issue 11): the second POST returns the first, in REST and in a Bundle
