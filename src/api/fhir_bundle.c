@@ -158,7 +158,9 @@ static enum rk_status conditional_entry(struct api_request *rq, struct fhir_bund
 			return rk_fail(err, RK_PRECONDITION, "ifMatch names version %lld but no %s matches the query",
 				       (long long)e->if_match, e->def->name);
 		e->id = arena_str(rq->arena, body_id); /* empty: a create */
-		return body_id.len && !e->id.ptr ? rk_fail(err, RK_TOO_LARGE, "out of request memory") : RK_OK;
+		if (body_id.len && !e->id.ptr)
+			return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+		return body_id.len ? api_fhir_exists_unmatched(rq, e->def, e->id, err) : RK_OK;
 	}
 	if (body_id.len && !str_eq(body_id, r.id))
 		return rk_fail(err, RK_INVALID,

@@ -609,6 +609,24 @@ static enum rk_status current_visible(struct api_request *rq, struct fhir_ctx *c
 	return st;
 }
 
+enum rk_status api_fhir_exists_unmatched(struct api_request *rq, const struct fhir_resource_def *def, struct str id,
+					 struct rk_err *err)
+{
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
+	struct store_resource cur;
+	enum rk_status st = current_visible(rq, &ctx, def, id, &cur, err);
+	if (st == RK_NOT_FOUND || st == RK_GONE) { /* an update as create (or re-create) */
+		rk_err_clear(err);
+		return RK_OK;
+	}
+	if (st != RK_OK)
+		return st;
+	return rk_fail(err, RK_CONFLICT,
+		       "%s/%.*s exists but does not match the conditional update's query; update it by its id, or "
+		       "change the query",
+		       def->name, STR_FMT(id));
+}
+
 /* Delete id (match > 0: only while match is its current version) and reply. */
 static void delete_id(struct api_request *rq, const struct fhir_resource_def *def, struct str id, int64_t match)
 {
@@ -718,6 +736,11 @@ void api_fhir_update_conditional(struct api_request *rq)
 			if (!id.ptr) {
 				json_decref(res);
 				return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+			}
+			st = api_fhir_exists_unmatched(rq, def, id, &err);
+			if (st != RK_OK) {
+				json_decref(res);
+				return api_reply_error(rq, st, &err);
 			}
 			return update_with(rq, def, id, res, 0);
 		}

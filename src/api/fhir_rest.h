@@ -75,6 +75,12 @@ enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource
 enum rk_status api_fhir_match_params(struct api_request *rq, const struct fhir_resource_def *def, const char *what,
 				     const struct str_pair *params, size_t n_params, int64_t *n,
 				     struct store_resource *one, struct rk_err *err);
+/* A conditional update that matched nothing names id in its resource: RK_OK
+ * when no record id exists that the principal may see (the update creates
+ * it), RK_CONFLICT when one does — it did not match the query (R5's
+ * clarification of R4). A record the principal may not see is not there. */
+enum rk_status api_fhir_exists_unmatched(struct api_request *rq, const struct fhir_resource_def *def, struct str id,
+					 struct rk_err *err);
 /* The written version in the request's audit entry (with its patient). */
 void api_fhir_audit_written(struct api_request *rq, const char *type, const struct fhir_result *out);
 

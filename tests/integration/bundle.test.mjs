@@ -250,9 +250,10 @@ test('conditional update and delete in a transaction and a batch (request.url Ty
     { request: { method: 'DELETE', url: `Observation?identifier=${encodeURIComponent(`${ID_SYSTEM}|B-COND-LAB-1`)}` } },
     { request: { method: 'DELETE', url: `Observation?identifier=${encodeURIComponent(`${ID_SYSTEM}|B-NOTHING`)}` } },
     { resource: { ...patient(HOSP, 'B-COND-1'), id: 'other' }, request: { method: 'PUT', url: `Patient?${q}` } },
+    { resource: { ...patient(HOSP, 'B-COND-9'), id: pid }, request: { method: 'PUT', url: `Patient?identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|B-COND-9`)}` } },
   ]));
   assert.equal(batch.status, 200, batch.text);
-  assert.deepEqual(batch.json.entry.map((e) => e.response.status.slice(0, 3)), ['204', '404', '400']);
+  assert.deepEqual(batch.json.entry.map((e) => e.response.status.slice(0, 3)), ['204', '404', '400', '409']);
   assert.equal(await total(SYS, `Observation?${labQ}`), 1);
   // the Bundle's Prefer holds for it, not for its GET entries as if they were sent alone
   const minimal = await post(SYS, '/fhir', bundle('batch', [{ request: { method: 'GET', url: `Patient/${pid}` } },

@@ -467,6 +467,10 @@ test('conditional update and delete: none creates (or 404), one acts, several ar
   assert.equal(u.json.meta.versionId, '2');
   assert.equal(u.headers.get('etag'), 'W/"2"');
   assert.match(outcome(await put(A, `/fhir/Patient?${q('H0130')}`, { ...body, id: 'other-id' }), 400), /not the id/);
+  // no match, but the id it names exists: 409, nothing written
+  const named = await put(A, `/fhir/Patient?${q('H0139')}`, { ...patient(HOSP, 'H0139'), id });
+  assert.match(outcome(named, 409), /does not match the conditional update/);
+  assert.equal((await get(A, `/fhir/Patient/${id}`)).json.meta.versionId, '2');
   outcome(await put(A, `/fhir/Patient?${q('H0130')}`, body, { headers: { 'If-Match': 'W/"1"' } }), 412);
   assert.equal((await put(A, `/fhir/Patient?${q('H0130')}`, { ...body, id, birthDate: '1951-01-02' }, { headers: { 'If-Match': 'W/"2"' } })).status, 200);
   // several matches

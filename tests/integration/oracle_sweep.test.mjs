@@ -175,6 +175,7 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('PATCH /fhir/{type}/{id}', 'JSON Patch moving it to my patient', (x) => ['PATCH', `/fhir/Observation/${x.obs}`, jsonPatch([{ op: 'replace', path: '/subject/reference', value: `Patient/${MINE.patient}` }])]);
   await same('PATCH /fhir/{type}/{id}', 'JSON Patch of the patient', (x) => ['PATCH', `/fhir/Patient/${x.patient}`, jsonPatch([{ op: 'test', path: '/birthDate', value: '1950-01-01' }])]);
   await same('PUT /fhir/{type}', 'conditional update by _id', (x) => ['PUT', `/fhir/Observation?_id=${x.obs}`, withBody(obs(MINE.patient))], { assigned: true });
+  await same('PUT /fhir/{type}', 'conditional update naming the record\'s id', (x) => ['PUT', `/fhir/Observation?_id=${x.obs}`, withBody({ ...obs(MINE.patient), id: x.obs })]);
   await same('PUT /fhir/{type}', 'conditional update by the patient', (x) => ['PUT', `/fhir/Observation?subject=Patient/${x.patient}`, withBody(obs(MINE.patient))], { assigned: true });
   await same('PUT /fhir/{type}', 'conditional update with If-Match', (x) => ['PUT', `/fhir/Observation?_id=${x.obs}`, withBody(obs(MINE.patient), { headers: { 'If-Match': 'W/"1"' } })]);
   await same('PUT /fhir/{type}', 'conditional update of the patient by its local ID', (x) => ['PUT', `/fhir/Patient?identifier=${enc(`${LOCAL_SYSTEM(S)}|${x.local}`)}`,
