@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access/auth.h"
+#include "api/fhir_rest.h"
 #include "api/params.h"
 #include "api/session.h"
 #include "audit/query.h"
@@ -459,7 +460,7 @@ static void audit_bundle(struct api_request *rq, const struct audit_filter *f, c
 void api_audit_search(struct api_request *rq)
 {
 	static const enum role auditors[] = {ROLE_OPERATOR, ROLE_FACILITY_ADMIN};
-	if (!staff_only(rq) || !role_in(rq, auditors, 2, "reading the audit log"))
+	if (!staff_only(rq) || !role_in(rq, auditors, 2, "reading the audit log") || !api_fhir_headers_ok(rq, 0))
 		return;
 	struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .count = 50};
 	struct buf canon;
@@ -529,7 +530,7 @@ out:
 void api_audit_read(struct api_request *rq)
 {
 	static const enum role auditors[] = {ROLE_OPERATOR, ROLE_FACILITY_ADMIN};
-	if (!staff_only(rq) || !role_in(rq, auditors, 2, "reading the audit log"))
+	if (!staff_only(rq) || !role_in(rq, auditors, 2, "reading the audit log") || !api_fhir_headers_ok(rq, 0))
 		return;
 	struct audit_filter f = {.from = RK_TIME_MIN_MS, .to = RK_TIME_MAX_MS, .outcome = -1, .count = 1};
 	if (!str_to_i64(rq->args[0], 1, INT64_MAX, &f.seq))
@@ -561,7 +562,7 @@ void api_audit_read(struct api_request *rq)
 
 void api_access_report(struct api_request *rq)
 {
-	if (!staff_only(rq))
+	if (!staff_only(rq) || !api_fhir_headers_ok(rq, 0))
 		return;
 	struct rk_err err;
 	rk_err_clear(&err);

@@ -69,6 +69,7 @@ struct api_request {
 	struct principal who;     /* authenticated before the body was read (kind NONE on public routes) */
 	struct access_ctx access; /* the enforcement point; see api_access() */
 	bool access_ready;
+	bool bundle_entry; /* a handler runs for a GET entry of a Bundle: the headers are the Bundle's */
 	struct api_audit audit;
 	/* A ROUTE_STEPS handler (a password check) calls this just before its
 	 * final writes: from there they run in one transaction with the

@@ -125,6 +125,53 @@ static enum rk_status match_entry(struct api_request *rq, struct fhir_bundle_ent
 	return RK_OK;
 }
 
+/* A conditional PUT or DELETE (request.url Type?search), as PUT and DELETE
+ * /fhir/Type?search do it: the one record the principal may see that
+ * matches becomes the entry's id; none: a PUT creates (with the resource's
+ * id, if it has one), a DELETE is 404; several: 412. */
+static enum rk_status conditional_entry(struct api_request *rq, struct fhir_bundle_entry *e, struct rk_err *err)
+{
+	access_ctx_reset(api_access(rq)); /* what this Bundle wrote so far may change what the principal sees */
+	const char *what = e->method == FHIR_BM_PUT ? "the conditional update" : "the conditional delete";
+	struct rk_err inner;
+	rk_err_clear(&inner);
+	struct str_pair *params;
+	size_t n_params;
+	if (api_parse_form(rq->arena, e->query, &params, &n_params, &inner) != RK_OK)
+		return rk_fail(err, RK_INVALID, "%s: %s", what, inner.msg);
+	struct store_resource r;
+	int64_t n = 0;
+	enum rk_status st = api_fhir_match_params(rq, e->def, what, params, n_params, &n, &r, err);
+	if (st != RK_OK)
+		return st;
+	if (n > 1)
+		return rk_fail(err, RK_PRECONDITION,
+			       "%s matches %lld %s records; it needs a query that matches at most one", what,
+			       (long long)n, e->def->name);
+	struct str body_id = STR_NULL;
+	if (e->resource)
+		rk_json_str(e->resource, "id", &body_id);
+	if (n == 0) {
+		if (e->method == FHIR_BM_DELETE)
+			return rk_fail(err, RK_NOT_FOUND, "no %s matches the conditional delete", e->def->name);
+		if (e->if_match > 0)
+			return rk_fail(err, RK_PRECONDITION, "ifMatch names version %lld but no %s matches the query",
+				       (long long)e->if_match, e->def->name);
+		e->id = arena_str(rq->arena, body_id); /* empty: a create */
+		if (body_id.len && !e->id.ptr)
+			return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+		return body_id.len ? api_fhir_exists_unmatched(rq, e->def, e->id, err) : RK_OK;
+	}
+	if (body_id.len && !str_eq(body_id, r.id))
+		return rk_fail(err, RK_INVALID,
+			       "the resource's id '%.*s' is not the id of the %s the query matches (%.*s)",
+			       (int)(body_id.len > 64 ? 64 : body_id.len), body_id.ptr, e->def->name, STR_FMT(r.id));
+	e->id = r.id;
+	if (e->resource && !body_id.len)
+		json_object_set_new(e->resource, "id", json_stringn(r.id.ptr, r.id.len));
+	return RK_OK;
+}
+
 /* A POST, PUT or DELETE entry. */
 static enum rk_status run_write(struct api_request *rq, struct fhir_ctx *ctx, const struct fhir_bundle *b,
 				struct fhir_bundle_entry *e, struct entry_out *o, struct rk_err *err)
@@ -133,6 +180,8 @@ static enum rk_status run_write(struct api_request *rq, struct fhir_ctx *ctx, co
 		return RK_FORBIDDEN;
 	enum rk_status st;
 	struct fhir_result res = {0};
+	if (e->conditional && (st = conditional_entry(rq, e, err)) != RK_OK)
+		return st;
 	if (e->method == FHIR_BM_DELETE) {
 		if ((st = delete_entry(rq, ctx, e, &res, err)) != RK_OK)
 			return st;
@@ -145,8 +194,9 @@ static enum rk_status run_write(struct api_request *rq, struct fhir_ctx *ctx, co
 		return st;
 	if (e->method == FHIR_BM_POST && e->if_none_exist.ptr && (st = match_entry(rq, e, o, err)) != RK_NOT_FOUND)
 		return st;
-	st = e->method == FHIR_BM_POST ? fhir_create(ctx, e->def, e->resource, &res, err)
-				       : fhir_update(ctx, e->def, e->id, e->resource, e->if_match, &res, err);
+	st = e->method == FHIR_BM_POST || !e->id.len /* a conditional PUT that matched nothing */
+		     ? fhir_create(ctx, e->def, e->resource, &res, err)
+		     : fhir_update(ctx, e->def, e->id, e->resource, e->if_match, &res, err);
 	if (st != RK_OK)
 		return st;
 	e->id = res.id;
@@ -193,12 +243,14 @@ static void run_get(struct api_request *rq, const struct fhir_bundle_entry *e, s
 	rq->n_headers = 0;
 	rq->outcome = RK_OK;
 	buf_init(&rq->out, RK_MAX_RESPONSE);
+	rq->bundle_entry = true;
 	if (e->search)
 		api_fhir_search(rq);
 	else if (e->version.len)
 		api_fhir_vread(rq);
 	else
 		api_fhir_read(rq);
+	rq->bundle_entry = false;
 	o->status = rq->status;
 	struct str body = arena_str(rq->arena, buf_str(&rq->out));
 	if (o->status < 300)
@@ -382,6 +434,15 @@ void api_fhir_bundle(struct api_request *rq)
 {
 	if (!rq->store)
 		return api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
+	if (!api_fhir_headers_ok(rq, API_FHIR_PREFER_RETURN | API_FHIR_PREFER_HANDLING))
+		return;
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (!str_eq_c(rq->params[i].key, "_format") && !str_eq_c(rq->params[i].key, "_pretty"))
+			return api_reply_fail(rq, RK_INVALID,
+					      "parameter '%.*s' is not supported on a transaction or batch (it takes "
+					      "_format and _pretty)",
+					      (int)(rq->params[i].key.len > 64 ? 64 : rq->params[i].key.len),
+					      rq->params[i].key.ptr);
 	json_t *doc = api_fhir_parse_body(rq);
 	if (!doc)
 		return;

@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "access/auth.h"
-#include "api/params.h"
 #include "access/enforce.h"
+#include "api/json_patch.h"
+#include "api/params.h"
+#include "api/subset.h"
 #include "core/json.h"
 #include "core/limits.h"
+#include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/owner.h"
 #include "fhir/registry.h"
@@ -128,6 +131,174 @@ static bool need_store(struct api_request *rq)
 	return false;
 }
 
+/* ---- what a request may carry ---------------------------------------------
+ * A conditional header or a Prefer value this server does not implement for
+ * the interaction is refused, never ignored: a client that sends it relies
+ * on it. */
+
+static const struct {
+	const char *name;
+	unsigned flag;
+} conditional_headers[] = {
+	{"If-Match", API_FHIR_IF_MATCH},
+	{"If-None-Match", API_FHIR_IF_NONE_MATCH},
+	{"If-Modified-Since", API_FHIR_IF_MODIFIED_SINCE},
+	{"If-None-Exist", API_FHIR_IF_NONE_EXIST},
+	{"If-Unmodified-Since", 0},
+	{"If-Range", 0},
+};
+
+bool api_fhir_headers_ok(struct api_request *rq, unsigned allow)
+{
+	if (rq->bundle_entry) /* the Bundle's own headers, checked for the Bundle */
+		return true;
+	for (size_t i = 0; i < sizeof conditional_headers / sizeof conditional_headers[0]; i++) {
+		if (!api_header(rq, conditional_headers[i].name).ptr || (allow & conditional_headers[i].flag))
+			continue;
+		api_reply_fail(rq, RK_INVALID,
+			       "the %s header is not supported on this interaction (%s %.*s); see /fhir/metadata",
+			       conditional_headers[i].name, rq->method, (int)(rq->path.len > 80 ? 80 : rq->path.len),
+			       rq->path.ptr);
+		return false;
+	}
+	struct str prefer = api_header(rq, "Prefer"), one;
+	while (str_next(&prefer, ',', &one)) {
+		struct str pref, params;
+		str_cut(one, ';', &pref, &params);
+		pref = str_trim(pref);
+		if (!pref.len)
+			continue;
+		bool ok = false;
+		if (str_starts_with(pref, "return="))
+			ok = (allow & API_FHIR_PREFER_RETURN) &&
+			     (str_eq_c(pref, "return=minimal") || str_eq_c(pref, "return=representation") ||
+			      str_eq_c(pref, "return=OperationOutcome"));
+		else if (str_starts_with(pref, "handling="))
+			ok = (allow & API_FHIR_PREFER_HANDLING) &&
+			     (str_eq_c(pref, "handling=strict") || str_eq_c(pref, "handling=lenient"));
+		if (!ok) {
+			api_reply_fail(rq, RK_INVALID,
+				       "Prefer: '%.*s' is not supported on this interaction (renkei implements "
+				       "return=minimal|representation|OperationOutcome on writes and "
+				       "handling=strict|lenient on searches)",
+				       (int)(pref.len > 64 ? 64 : pref.len), pref.ptr);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The query parameters an interaction without search takes: _format and
+ * _pretty, and what `also` names ("_summary|_elements"); 400 for any other. */
+static bool params_only(struct api_request *rq, const char *also)
+{
+	for (size_t i = 0; i < rq->n_params; i++) {
+		struct str k = rq->params[i].key, v = rq->params[i].value, rest = str_c(also ? also : ""), one;
+		if (str_eq_c(k, "_format") && !str_eq_c(v, "json") && !str_eq_c(v, "application/json") &&
+		    !str_eq_c(v, "application/fhir+json")) {
+			api_reply_fail(rq, RK_NOT_ACCEPTABLE,
+				       "_format '%.*s' is not supported; renkei speaks JSON only",
+				       (int)(v.len > 64 ? 64 : v.len), v.ptr);
+			return false;
+		}
+		bool ok = str_eq_c(k, "_format") || str_eq_c(k, "_pretty");
+		while (!ok && str_next(&rest, '|', &one))
+			ok = str_eq(one, k);
+		if (!ok) {
+			api_reply_fail(
+				rq, RK_INVALID,
+				"parameter '%.*s' is not supported on this interaction (%s takes _format, _pretty%s%s)",
+				(int)(k.len > 64 ? 64 : k.len), k.ptr, rq->method, also ? ", " : "", also ? also : "");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* An HTTP date (IMF-fixdate, RFC 9110: "Sun, 06 Nov 1994 08:49:37 GMT") → ms. */
+static bool http_date(struct str v, int64_t *ms)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	v = str_trim(v);
+	if (v.len != 29 || v.ptr[3] != ',' || v.ptr[4] != ' ' || v.ptr[7] != ' ' || v.ptr[11] != ' ' ||
+	    v.ptr[16] != ' ' || v.ptr[19] != ':' || v.ptr[22] != ':' || v.ptr[25] != ' ' ||
+	    memcmp(v.ptr + 26, "GMT", 3) != 0)
+		return false;
+	int64_t d, y, h, mi, se;
+	if (!str_to_i64((struct str){v.ptr + 5, 2}, 1, 31, &d) ||
+	    !str_to_i64((struct str){v.ptr + 12, 4}, 1970, 9999, &y) ||
+	    !str_to_i64((struct str){v.ptr + 17, 2}, 0, 23, &h) ||
+	    !str_to_i64((struct str){v.ptr + 20, 2}, 0, 59, &mi) ||
+	    !str_to_i64((struct str){v.ptr + 23, 2}, 0, 60, &se))
+		return false;
+	unsigned m = 0;
+	while (m < 12 && memcmp(months + 3 * m, v.ptr + 8, 3) != 0)
+		m++;
+	if (m == 12)
+		return false;
+	*ms = ((time_days_from_civil(y, m + 1, (unsigned)d) * 86400) + h * 3600 + mi * 60 + se) * 1000;
+	return true;
+}
+
+/* A version ETag (W/"3", "3") → 3; -1 when it is not one. */
+static int64_t etag_version(struct str v)
+{
+	v = str_trim(v);
+	if (str_starts_with(v, "W/")) {
+		v.ptr += 2;
+		v.len -= 2;
+	}
+	if (v.len >= 2 && v.ptr[0] == '"' && v.ptr[v.len - 1] == '"') {
+		v.ptr++;
+		v.len -= 2;
+	}
+	int64_t n;
+	return str_to_i64(v, 1, INT64_MAX, &n) ? n : -1;
+}
+
+/* If-None-Match / If-Modified-Since on a read of r: true when the client's
+ * copy is current (304), false when r is to be served; -1 in *bad after a
+ * 400 for a malformed header. If-None-Match wins when both are sent. */
+static bool not_modified(struct api_request *rq, const struct store_resource *r, bool *bad)
+{
+	*bad = false;
+	if (rq->bundle_entry) /* a Bundle's entry: request.ifNoneMatch is refused when the Bundle is parsed */
+		return false;
+	struct str inm = api_header(rq, "If-None-Match"), ims = api_header(rq, "If-Modified-Since");
+	if (inm.ptr) {
+		struct str rest = inm, one;
+		bool match = false;
+		while (str_next(&rest, ',', &one)) {
+			one = str_trim(one);
+			if (str_eq_c(one, "*")) {
+				match = true;
+				continue;
+			}
+			int64_t v = etag_version(one);
+			if (v < 0) {
+				*bad = true;
+				api_reply_fail(rq, RK_INVALID,
+					       "If-None-Match must list version ETags such as W/\"3\" (or be *)");
+				return false;
+			}
+			match = match || v == r->version;
+		}
+		return match;
+	}
+	if (ims.ptr) {
+		int64_t since;
+		if (!http_date(ims, &since)) {
+			*bad = true;
+			api_reply_fail(
+				rq, RK_INVALID,
+				"If-Modified-Since must be an HTTP date such as 'Mon, 07 Dec 2026 09:00:00 GMT'");
+			return false;
+		}
+		return r->last_updated / 1000 * 1000 <= since;
+	}
+	return false;
+}
+
 /* ETag, Last-Modified and (for writes) Location of a version. */
 static void version_headers(struct api_request *rq, const char *type, struct str id, int64_t version,
 			    int64_t last_updated, bool location)
@@ -197,11 +368,19 @@ static void reply_binary(struct api_request *rq, const struct store_resource *r)
 	version_headers(rq, r->type.ptr, r->id, r->version, r->last_updated, false);
 }
 
-/* Read or vread (version > 0), through the access check. */
+/* Read or vread (version > 0), through the access check; _summary and
+ * _elements, If-None-Match and If-Modified-Since. */
 static void read_version(struct api_request *rq, int64_t version)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false))
+	if (!def || !need_store(rq) || !scope_ok(rq, def->name, false) ||
+	    !api_fhir_headers_ok(rq, API_FHIR_IF_NONE_MATCH | API_FHIR_IF_MODIFIED_SINCE) ||
+	    !params_only(rq, "_summary|_elements"))
+		return;
+	struct api_subset sub;
+	struct str_pair *rest;
+	size_t n_rest;
+	if (!api_subset_parse(rq, def, rq->params, rq->n_params, false, &sub, &rest, &n_rest))
 		return;
 	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
@@ -224,8 +403,21 @@ static void read_version(struct api_request *rq, int64_t version)
 	}
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
-	if (def == fhir_resource_find("Binary", 6) && !wants_fhir(rq))
+	bool bad;
+	if (not_modified(rq, &r, &bad)) {
+		rq->status = 304;
+		rq->content_type = NULL;
+		buf_reset(&rq->out);
+		version_headers(rq, r.type.ptr, r.id, r.version, r.last_updated, false);
+		return;
+	}
+	if (bad)
+		return;
+	if (def == fhir_resource_find("Binary", 6) && !wants_fhir(rq) && sub.mode == SUBSET_NONE)
 		return reply_binary(rq, &r);
+	st = api_subset_apply(&sub, def, r.body, rq->arena, &r.body, &err);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
 	reply_resource(rq, 200, &r);
 }
 
@@ -311,10 +503,29 @@ void api_fhir_audit_written(struct api_request *rq, const char *type, const stru
 
 static bool create_exists(struct api_request *rq, const struct fhir_resource_def *def, struct str query);
 
+/* The create of res (taken) and its reply: the write decision and the audit
+ * entry of the request, as every create. */
+static void create_with(struct api_request *rq, const struct fhir_resource_def *def, json_t *res)
+{
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct fhir_result out;
+	enum rk_status st = fhir_create(&ctx, def, res, &out, &err);
+	json_decref(res);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	rq->audit.action = 'C';
+	access_ctx_reset(api_access(rq));
+	api_fhir_audit_written(rq, def->name, &out);
+	reply_written(rq, def->name, &out, 201);
+}
+
 void api_fhir_create(struct api_request *rq)
 {
 	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq) || !write_ok(rq, def))
+	if (!def || !need_store(rq) || !write_ok(rq, def) ||
+	    !api_fhir_headers_ok(rq, API_FHIR_IF_NONE_EXIST | API_FHIR_PREFER_RETURN) || !params_only(rq, NULL))
 		return;
 	json_t *res = api_fhir_parse_body(rq);
 	if (!res)
@@ -324,53 +535,27 @@ void api_fhir_create(struct api_request *rq)
 		json_decref(res);
 		return;
 	}
-	struct fhir_ctx ctx = api_fhir_ctx(rq);
-	struct rk_err err;
-	rk_err_clear(&err);
-	struct fhir_result out;
-	enum rk_status st = fhir_create(&ctx, def, res, &out, &err);
-	json_decref(res);
-	if (st != RK_OK)
-		return api_reply_error(rq, st, &err);
-	access_ctx_reset(api_access(rq));
-	api_fhir_audit_written(rq, def->name, &out);
-	reply_written(rq, def->name, &out, 201);
+	create_with(rq, def, res);
 }
 
 /* If-Match: W/"3" → 3; 0 when absent; -1 when malformed. */
 static int64_t if_match(struct api_request *rq)
 {
 	struct str v = str_trim(api_header(rq, "If-Match"));
-	if (!v.len)
-		return 0;
-	if (str_starts_with(v, "W/")) {
-		v.ptr += 2;
-		v.len -= 2;
-	}
-	if (v.len >= 2 && v.ptr[0] == '"' && v.ptr[v.len - 1] == '"') {
-		v.ptr++;
-		v.len -= 2;
-	}
-	int64_t n;
-	return str_to_i64(v, 1, INT64_MAX, &n) ? n : -1;
+	return v.len ? etag_version(v) : 0;
 }
 
-void api_fhir_update(struct api_request *rq)
+/* The update of id to res (taken), if_match > 0 naming the current version,
+ * and its reply: the write decision and the audit entry of the request, as
+ * every update (PUT, conditional PUT, PATCH). */
+static void update_with(struct api_request *rq, const struct fhir_resource_def *def, struct str id, json_t *res,
+			int64_t match)
 {
-	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq) || !write_ok(rq, def))
-		return;
-	int64_t match = if_match(rq);
-	if (match < 0)
-		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
-	json_t *res = api_fhir_parse_body(rq);
-	if (!res)
-		return;
 	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct fhir_result out;
-	enum rk_status st = fhir_update(&ctx, def, rq->args[1], res, match, &out, &err);
+	enum rk_status st = fhir_update(&ctx, def, id, res, match, &out, &err);
 	json_decref(res);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
@@ -381,6 +566,21 @@ void api_fhir_update(struct api_request *rq)
 	reply_written(rq, def->name, &out, out.created ? 201 : 200);
 }
 
+void api_fhir_update(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq) || !write_ok(rq, def) ||
+	    !api_fhir_headers_ok(rq, API_FHIR_IF_MATCH | API_FHIR_PREFER_RETURN) || !params_only(rq, NULL))
+		return;
+	int64_t match = if_match(rq);
+	if (match < 0)
+		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
+	json_t *res = api_fhir_parse_body(rq);
+	if (!res)
+		return;
+	update_with(rq, def, rq->args[1], res, match);
+}
+
 /* The answer to a DELETE of what is not there (never was, or the principal
  * may not see it): the words of a read of it. */
 static enum rk_status not_known(struct rk_err *err, const char *type, struct str id)
@@ -389,29 +589,62 @@ static enum rk_status not_known(struct rk_err *err, const char *type, struct str
 	return rk_fail(err, RK_NOT_FOUND, "%s/%.*s is not known", type, STR_FMT(id));
 }
 
-void api_fhir_delete(struct api_request *rq)
+/* The current version of id as the principal may see it: RK_OK, RK_GONE
+ * (deleted; *cur describes it), or RK_NOT_FOUND in the words of a read for
+ * what is missing and what the principal may not see alike. */
+static enum rk_status current_visible(struct api_request *rq, struct fhir_ctx *ctx, const struct fhir_resource_def *def,
+				      struct str id, struct store_resource *cur, struct rk_err *err)
 {
-	const struct fhir_resource_def *def = type_arg(rq);
-	if (!def || !need_store(rq) || !write_ok(rq, def))
-		return;
+	enum rk_status st = fhir_read(ctx, def, id, cur, err);
+	if (st == RK_OK || st == RK_GONE) {
+		bool ok = false;
+		enum rk_status vst = access_guard_visible(api_access(rq), cur, &ok, err);
+		if (vst != RK_OK)
+			return vst;
+		if (!ok)
+			return not_known(err, def->name, id);
+	} else if (st == RK_NOT_FOUND) {
+		return not_known(err, def->name, id);
+	}
+	return st;
+}
+
+enum rk_status api_fhir_exists_unmatched(struct api_request *rq, const struct fhir_resource_def *def, struct str id,
+					 struct rk_err *err)
+{
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
+	struct store_resource cur;
+	enum rk_status st = current_visible(rq, &ctx, def, id, &cur, err);
+	if (st == RK_NOT_FOUND || st == RK_GONE) { /* an update as create (or re-create) */
+		rk_err_clear(err);
+		return RK_OK;
+	}
+	if (st != RK_OK)
+		return st;
+	return rk_fail(err, RK_CONFLICT,
+		       "%s/%.*s exists but does not match the conditional update's query; update it by its id, or "
+		       "change the query",
+		       def->name, STR_FMT(id));
+}
+
+/* Delete id (match > 0: only while match is its current version) and reply. */
+static void delete_id(struct api_request *rq, const struct fhir_resource_def *def, struct str id, int64_t match)
+{
 	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct fhir_result out = {0};
 	/* Deleting what one may not see is deleting what is not there: 404 alike. */
 	struct store_resource cur;
-	enum rk_status st = fhir_read(&ctx, def, rq->args[1], &cur, &err);
+	enum rk_status st = current_visible(rq, &ctx, def, id, &cur, &err);
 	bool gone = st == RK_GONE;
-	if (st == RK_OK || st == RK_GONE) {
-		bool ok = false;
-		st = access_guard_visible(api_access(rq), &cur, &ok, &err);
-		if (st == RK_OK && !ok)
-			st = not_known(&err, def->name, rq->args[1]);
-	} else if (st == RK_NOT_FOUND) {
-		st = not_known(&err, def->name, rq->args[1]);
-	}
+	if (gone)
+		st = RK_OK;
+	if (st == RK_OK && match > 0 && match != cur.version)
+		st = rk_fail(&err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
+			     (long long)match, (long long)cur.version);
 	if (st == RK_OK && !gone)
-		st = fhir_delete(&ctx, def, rq->args[1], &out, &err);
+		st = fhir_delete(&ctx, def, id, &out, &err);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	access_ctx_reset(api_access(rq));
@@ -424,6 +657,201 @@ void api_fhir_delete(struct api_request *rq)
 	char etag[32];
 	snprintf(etag, sizeof etag, "W/\"%lld\"", (long long)(gone ? cur.version : out.version));
 	api_set_header(rq, "ETag", etag);
+}
+
+void api_fhir_delete(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq) || !write_ok(rq, def) || !api_fhir_headers_ok(rq, API_FHIR_IF_MATCH) ||
+	    !params_only(rq, NULL))
+		return;
+	int64_t match = if_match(rq);
+	if (match < 0)
+		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
+	delete_id(rq, def, rq->args[1], match);
+}
+
+/* The search parameters of a conditional update or delete: the query
+ * without _format and _pretty. */
+static struct str_pair *conditional_params(struct api_request *rq, size_t *n)
+{
+	struct str_pair *p = arena_calloc(rq->arena, rq->n_params ? rq->n_params : 1, sizeof *p);
+	*n = 0;
+	if (!p) {
+		api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (!str_eq_c(rq->params[i].key, "_format") && !str_eq_c(rq->params[i].key, "_pretty"))
+			p[(*n)++] = rq->params[i];
+	return p;
+}
+
+/* PUT /fhir/{type}?search: no match the principal may see → a create (with
+ * the body's id, an update-as-create); one → an update of it; several →
+ * 412. Hidden records do not count, so the answer never tells of them. */
+void api_fhir_update_conditional(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq) || !write_ok(rq, def) ||
+	    !api_fhir_headers_ok(rq, API_FHIR_IF_MATCH | API_FHIR_PREFER_RETURN))
+		return;
+	int64_t match = if_match(rq);
+	if (match < 0)
+		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
+	size_t n_params;
+	struct str_pair *params = conditional_params(rq, &n_params);
+	if (!params)
+		return;
+	json_t *res = api_fhir_parse_body(rq);
+	if (!res)
+		return;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_resource one;
+	int64_t n = 0;
+	enum rk_status st = api_fhir_match_params(rq, def, "the conditional update", params, n_params, &n, &one, &err);
+	if (st != RK_OK) {
+		json_decref(res);
+		return api_reply_error(rq, st, &err);
+	}
+	if (n > 1) {
+		json_decref(res);
+		return api_reply_fail(rq, RK_PRECONDITION,
+				      "the conditional update matches %lld %s records; it needs a query that matches "
+				      "at most one",
+				      (long long)n, def->name);
+	}
+	struct str body_id = STR_NULL;
+	rk_json_str(res, "id", &body_id);
+	if (n == 0) {
+		if (match > 0) {
+			json_decref(res);
+			return api_reply_fail(rq, RK_PRECONDITION,
+					      "If-Match names version %lld but no %s matches the query",
+					      (long long)match, def->name);
+		}
+		if (body_id.len) {
+			struct str id = {arena_strndup(rq->arena, body_id.ptr, body_id.len), body_id.len};
+			if (!id.ptr) {
+				json_decref(res);
+				return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+			}
+			st = api_fhir_exists_unmatched(rq, def, id, &err);
+			if (st != RK_OK) {
+				json_decref(res);
+				return api_reply_error(rq, st, &err);
+			}
+			return update_with(rq, def, id, res, 0);
+		}
+		return create_with(rq, def, res);
+	}
+	if (json_object_get(res, "id") && !str_eq(body_id, one.id)) {
+		api_reply_fail(rq, RK_INVALID,
+			       "the resource's id '%.*s' is not the id of the %s the query matches (%.*s)",
+			       (int)(body_id.len > 64 ? 64 : body_id.len), body_id.ptr, def->name, STR_FMT(one.id));
+		json_decref(res); /* after the message: body_id points into it */
+		return;
+	}
+	struct str id = {arena_strndup(rq->arena, one.id.ptr, one.id.len), one.id.len};
+	if (!id.ptr) {
+		json_decref(res);
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	}
+	if (!json_object_get(res, "id")) /* the record the query found is the one updated */
+		json_object_set_new(res, "id", json_stringn(id.ptr, id.len));
+	update_with(rq, def, id, res, match);
+}
+
+/* DELETE /fhir/{type}?search: no match the principal may see → 404; one →
+ * its delete; several → 412. */
+void api_fhir_delete_conditional(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq) || !write_ok(rq, def) || !api_fhir_headers_ok(rq, API_FHIR_IF_MATCH))
+		return;
+	int64_t match = if_match(rq);
+	if (match < 0)
+		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
+	size_t n_params;
+	struct str_pair *params = conditional_params(rq, &n_params);
+	if (!params)
+		return;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_resource one;
+	int64_t n = 0;
+	enum rk_status st = api_fhir_match_params(rq, def, "the conditional delete", params, n_params, &n, &one, &err);
+	if (st != RK_OK)
+		return api_reply_error(rq, st, &err);
+	if (n == 0)
+		return api_reply_fail(rq, RK_NOT_FOUND, "no %s matches the conditional delete", def->name);
+	if (n > 1)
+		return api_reply_fail(rq, RK_PRECONDITION,
+				      "the conditional delete matches %lld %s records; it needs a query that matches "
+				      "at most one",
+				      (long long)n, def->name);
+	struct str id = {arena_strndup(rq->arena, one.id.ptr, one.id.len), one.id.len};
+	if (!id.ptr)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	delete_id(rq, def, id, match);
+}
+
+/* PATCH /fhir/{type}/{id} (application/json-patch+json): the patched
+ * resource is written as a PUT of it would be, on the version it was
+ * patched from — validated, the write decision on the stored and the new
+ * version (a record cannot move to another patient or facility), audited.
+ * A patch may not change the id or the resourceType. */
+void api_fhir_patch(struct api_request *rq)
+{
+	const struct fhir_resource_def *def = type_arg(rq);
+	if (!def || !need_store(rq) || !write_ok(rq, def) ||
+	    !api_fhir_headers_ok(rq, API_FHIR_IF_MATCH | API_FHIR_PREFER_RETURN) || !params_only(rq, NULL))
+		return;
+	int64_t match = if_match(rq);
+	if (match < 0)
+		return api_reply_fail(rq, RK_INVALID, "If-Match must be a version ETag such as W/\"3\"");
+	struct str ct = api_header(rq, "Content-Type"), mime, rest;
+	str_cut(ct, ';', &mime, &rest);
+	mime = str_trim(mime);
+	if (!str_eq_nocase(mime, "application/json-patch+json"))
+		return api_reply_fail(
+			rq, RK_UNSUPPORTED_TYPE,
+			"PATCH takes a JSON Patch (Content-Type: application/json-patch+json), not '%.*s'",
+			(int)(mime.len > 64 ? 64 : mime.len), mime.ptr);
+	struct rk_err err;
+	rk_err_clear(&err);
+	json_t *patch = rk_json_parse(rq->body, &err);
+	if (!patch)
+		return api_reply_error(rq, RK_INVALID, &err);
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
+	struct store_resource cur;
+	enum rk_status st = current_visible(rq, &ctx, def, rq->args[1], &cur, &err);
+	if (st == RK_GONE)
+		st = rk_fail(&err, RK_GONE, "%s/%.*s is deleted; a PATCH needs a current version", def->name,
+			     STR_FMT(rq->args[1]));
+	if (st == RK_OK && match > 0 && match != cur.version)
+		st = rk_fail(&err, RK_PRECONDITION, "If-Match names version %lld but the current version is %lld",
+			     (long long)match, (long long)cur.version);
+	json_t *res = st == RK_OK ? rk_json_parse(cur.body, &err) : NULL;
+	if (st == RK_OK && !res)
+		st = RK_INTERNAL;
+	if (st == RK_OK)
+		st = json_patch_apply(res, patch, &err);
+	json_decref(patch);
+	if (st == RK_OK) {
+		struct str id = STR_NULL, type = STR_NULL;
+		if (!rk_json_str(res, "id", &id) || !str_eq(id, cur.id))
+			st = rk_fail_at(&err, RK_INVALID, "patch", "a PATCH cannot change or remove the id");
+		else if (!rk_json_str(res, "resourceType", &type) || !str_eq_c(type, def->name))
+			st = rk_fail_at(&err, RK_INVALID, "patch", "a PATCH cannot change the resourceType");
+	}
+	if (st != RK_OK) {
+		json_decref(res);
+		return api_reply_error(rq, st, &err);
+	}
+	/* on the version patched: a write in between answers 412, nothing lost */
+	update_with(rq, def, rq->args[1], res, cur.version);
 }
 
 /* ---- the query engine's pages (query/query.h) ------------------------------ */
@@ -453,6 +881,11 @@ struct entries {
 	struct buf b;
 	size_t n;
 	bool history;
+	/* _summary / _elements of a search: the matches served in part */
+	const struct api_subset *subset;
+	const struct fhir_resource_def *def;
+	struct arena *arena;
+	struct rk_err *err;
 };
 
 static enum rk_status entry_row(void *vctx, const struct query_row *row)
@@ -461,8 +894,13 @@ static enum rk_status entry_row(void *vctx, const struct query_row *row)
 	bool first = e->n++ == 0;
 	if (e->history)
 		return fhir_render_history_entry(&e->b, e->base, row->r, first);
-	return row->mode == QUERY_INCLUDE ? fhir_render_include_entry(&e->b, e->base, row->r, first)
-					  : fhir_render_search_entry(&e->b, e->base, row->r, first);
+	if (row->mode == QUERY_INCLUDE)
+		return fhir_render_include_entry(&e->b, e->base, row->r, first);
+	if (!e->subset || e->subset->mode == SUBSET_NONE)
+		return fhir_render_search_entry(&e->b, e->base, row->r, first);
+	struct store_resource r = *row->r;
+	enum rk_status st = api_subset_apply(e->subset, e->def, r.body, e->arena, &r.body, e->err);
+	return st == RK_OK ? fhir_render_search_entry(&e->b, e->base, &r, first) : st;
 }
 
 /* Reply with the Bundle of a page; too_large is the message past RK_MAX_RESPONSE (NULL: none). */
@@ -499,12 +937,26 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 	};
 	struct rk_err err;
 	rk_err_clear(&err);
+	if (!api_fhir_headers_ok(rq, API_FHIR_PREFER_HANDLING))
+		return;
+	struct api_subset sub;
+	struct str_pair *rest;
+	size_t n_rest;
+	if (!api_subset_parse(rq, def, params, n, true, &sub, &rest, &n_rest))
+		return;
 	struct fhir_search fs;
-	enum rk_status st = fhir_search_parse(def, params, n, &o, rq->arena, &fs, &err);
+	enum rk_status st = fhir_search_parse(def, rest, n_rest, &o, rq->arena, &fs, &err);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
+	if (sub.mode != SUBSET_NONE && fs.summary_count)
+		return api_reply_fail(rq, RK_INVALID, "_summary=count cannot be combined with _elements");
+	if (sub.query) { /* the page links keep asking for the subset */
+		fs.canonical = arena_printf(rq->arena, "%s&%s", fs.canonical, sub.query);
+		if (!fs.canonical)
+			return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	}
 	struct query_ctx q = query_of(rq);
-	struct entries e = {.base = cfg->fhir_base_url};
+	struct entries e = {.base = cfg->fhir_base_url, .subset = &sub, .def = def, .arena = rq->arena, .err = &err};
 	buf_init(&e.b, RK_MAX_RESPONSE);
 	struct query_page page;
 	st = query_search(&q, def, &fs, entry_row, &e, &page, &err);
@@ -516,6 +968,28 @@ static void search_with(struct api_request *rq, const struct fhir_resource_def *
 }
 
 /* ---- conditional create (If-None-Exist) ------------------------------------ */
+
+enum rk_status api_fhir_match_params(struct api_request *rq, const struct fhir_resource_def *def, const char *what,
+				     const struct str_pair *params, size_t n_params, int64_t *n,
+				     struct store_resource *one, struct rk_err *err)
+{
+	*n = 0;
+	struct rk_err inner;
+	rk_err_clear(&inner);
+	struct fhir_search_opts o = {.default_count = rq->env->cfg->fhir_default_count,
+				     .max_count = rq->env->cfg->fhir_max_count,
+				     .now = rq->now};
+	struct fhir_search fs;
+	enum rk_status st = fhir_search_parse(def, params, n_params, &o, rq->arena, &fs, &inner);
+	if (st != RK_OK)
+		return rk_fail(err, st == RK_TOO_LARGE ? st : RK_INVALID, "%s: %s", what, inner.msg);
+	if (!fs.q.n_conds)
+		return rk_fail(err, RK_INVALID,
+			       "%s must name search parameters that identify the %s (e.g. identifier=system|value)",
+			       what, def->name);
+	struct query_ctx q = query_of(rq);
+	return query_match(&q, def, &fs, n, one, err);
+}
 
 enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource_def *def, struct str query, int64_t *n,
 			      struct store_resource *one, struct rk_err *err)
@@ -530,22 +1004,10 @@ enum rk_status api_fhir_match(struct api_request *rq, const struct fhir_resource
 	rk_err_clear(&inner);
 	struct str_pair *params;
 	size_t n_params;
-	struct fhir_search_opts o = {.default_count = rq->env->cfg->fhir_default_count,
-				     .max_count = rq->env->cfg->fhir_max_count,
-				     .now = rq->now};
-	struct fhir_search fs;
-	enum rk_status st = api_parse_form(rq->arena, query, &params, &n_params, &inner);
-	if (st == RK_OK)
-		st = fhir_search_parse(def, params, n_params, &o, rq->arena, &fs, &inner);
-	if (st != RK_OK)
-		return rk_fail(err, st == RK_TOO_LARGE ? st : RK_INVALID, "If-None-Exist: %s", inner.msg);
-	if (!fs.q.n_conds)
-		return rk_fail(err, RK_INVALID,
-			       "If-None-Exist must name search parameters that identify the %s (e.g. "
-			       "identifier=system|value)",
-			       def->name);
-	struct query_ctx q = query_of(rq);
-	return query_match(&q, def, &fs, n, one, err);
+	if (api_parse_form(rq->arena, query, &params, &n_params, &inner) != RK_OK)
+		return rk_fail(err, inner.status == RK_TOO_LARGE ? RK_TOO_LARGE : RK_INVALID, "If-None-Exist: %s",
+			       inner.msg);
+	return api_fhir_match_params(rq, def, "If-None-Exist", params, n_params, n, one, err);
 }
 
 /* POST with If-None-Exist: true when answered (the match, or an error);
@@ -583,7 +1045,7 @@ static bool create_exists(struct api_request *rq, const struct fhir_resource_def
  * regional record on one page — with _type, _since, _count and paging. */
 void api_fhir_everything(struct api_request *rq)
 {
-	if (!need_store(rq) || !scope_ok(rq, "Patient", false))
+	if (!need_store(rq) || !scope_ok(rq, "Patient", false) || !api_fhir_headers_ok(rq, 0))
 		return;
 	const struct config *cfg = rq->env->cfg;
 	struct rk_err err;
@@ -687,6 +1149,8 @@ void api_fhir_search_post(struct api_request *rq)
 
 static void history(struct api_request *rq, const char *type, struct str id, const char *self_path)
 {
+	if (!api_fhir_headers_ok(rq, 0))
+		return;
 	struct query_history in = {
 		.type = type, .id = id, .since = INT64_MIN, .count = rq->env->cfg->fhir_default_count};
 	struct buf canon;
@@ -779,7 +1243,7 @@ static void pix_identifier(struct buf *out, bool *first, const struct str_pair *
 /* GET /fhir/Patient/$ihe-pix?sourceIdentifier=system|value[&targetSystem=...] (IHE PIXm) */
 void api_fhir_pix(struct api_request *rq)
 {
-	if (!need_store(rq) || !scope_ok(rq, "Patient", false))
+	if (!need_store(rq) || !scope_ok(rq, "Patient", false) || !api_fhir_headers_ok(rq, 0))
 		return;
 	const struct config *cfg = rq->env->cfg;
 	struct str source = STR_NULL;

@@ -153,6 +153,7 @@ static void type_of(struct str event, const char **type_sys, const char **type_c
 			    {"history", "history-instance"},
 			    {"create", "create"},
 			    {"update", "update"},
+			    {"patch", "patch"},
 			    {"delete", "delete"},
 			    {"pix", "operation"},
 			    {"access-report", "operation"},

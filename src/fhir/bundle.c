@@ -86,11 +86,15 @@ static enum rk_status parse_url(struct fhir_bundle_entry *e, struct str url, str
 		return RK_OK;
 	case FHIR_BM_PUT:
 	case FHIR_BM_DELETE:
-		if (has_query)
-			return rk_fail(
-				err, RK_INVALID,
-				"conditional %s (request.url with a query) is not supported; name the resource (Type/id)",
-				m);
+		if (has_query) { /* conditional update or delete: the API runs the query (a search) */
+			if (n != 1 || !query.len)
+				return rk_fail(err, RK_INVALID,
+					       "request.url of a conditional %s is Type?search, not '%.*s'", m,
+					       clip(url), url.ptr);
+			e->query = query;
+			e->conditional = true;
+			return RK_OK;
+		}
 		if (n != 2)
 			return rk_fail(err, RK_INVALID, "request.url of a %s is Type/id, not '%.*s'", m, clip(url),
 				       url.ptr);

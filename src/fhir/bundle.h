@@ -29,6 +29,7 @@ struct fhir_bundle_entry {
 	struct str version;                  /* GET Type/id/_history/vid: the vid text (empty otherwise) */
 	struct str query;                    /* GET Type?query: the query text (search when `search`) */
 	bool search;
+	bool conditional;         /* PUT or DELETE Type?query: the record is the one the query matches */
 	int64_t if_match;         /* request.ifMatch as a version; 0 when absent */
 	struct str if_none_exist; /* POST: request.ifNoneExist, a search query (ptr NULL when absent) */
 	struct str full_url;      /* as sent ("urn:uuid:..." resolves within a transaction) */

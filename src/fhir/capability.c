@@ -34,8 +34,8 @@ static json_t *interactions(const char *const *codes, size_t n)
 
 static json_t *resource_entry(const struct fhir_resource_def *def)
 {
-	static const char *const codes[] = {"read",         "vread",  "update",     "delete", "history-instance",
-					    "history-type", "create", "search-type"};
+	static const char *const codes[] = {"read",   "vread",       "update",           "patch",       "delete",
+					    "create", "search-type", "history-instance", "history-type"};
 	json_t *params = json_array();
 	json_array_append_new(
 		params, json_pack("{s:s, s:s, s:s}", "name", "_id", "type", "token", "documentation", "Logical id"));
@@ -45,10 +45,18 @@ static json_t *resource_entry(const struct fhir_resource_def *def)
 		json_array_append_new(params, json_pack("{s:s, s:s, s:s}", "name", def->params[i].name, "type",
 							sp_type_name(def->params[i].type), "documentation",
 							def->params[i].doc));
-	json_t *r = json_pack("{s:s, s:[s], s:o, s:s, s:b, s:b, s:b, s:b, s:s, s:o}", "type", def->name,
-			      "supportedProfile", def->profile, "interaction", interactions(codes, 8), "versioning",
-			      "versioned-update", "readHistory", 1, "updateCreate", 1, "conditionalCreate", 1,
-			      "conditionalUpdate", 0, "conditionalDelete", "not-supported", "searchParam", params);
+	json_t *r = json_pack("{s:s, s:[s], s:o, s:s, s:b, s:b, s:b, s:s, s:b, s:s, s:o, s:s}", "type", def->name,
+			      "supportedProfile", def->profile, "interaction",
+			      interactions(codes, sizeof codes / sizeof codes[0]), "versioning", "versioned-update",
+			      "readHistory", 1, "updateCreate", 1, "conditionalCreate", 1, "conditionalRead",
+			      "full-support", "conditionalUpdate", 1, "conditionalDelete", "single", "searchParam",
+			      params, "documentation",
+			      "read and search take _summary (true, text, data, false; count on search) and _elements; "
+			      "read answers 304 to If-None-Match and If-Modified-Since; PUT, PATCH and DELETE take "
+			      "If-Match; PUT and DELETE with a search query instead of an id are conditional (several "
+			      "matches: 412); POST takes If-None-Exist; PATCH takes JSON Patch "
+			      "(application/json-patch+json); a Prefer value, conditional header or parameter not "
+			      "named here is refused with 400");
 	/* _include: this type's reference parameters; _revinclude: every served
 	 * type's reference parameters (the server checks the target per request). */
 	json_t *inc = json_array(), *rev = json_array();
@@ -89,8 +97,9 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 	json_t *sys_interactions = interactions(sys, 3);
 	char bundle_doc[256];
 	snprintf(bundle_doc, sizeof bundle_doc,
-		 "POST /fhir: up to %d entries (GET, POST, PUT, DELETE; ifMatch); urn:uuid fullUrls resolve within a "
-		 "transaction, which is all or nothing",
+		 "POST /fhir: up to %d entries (GET, POST, PUT, DELETE; ifMatch, ifNoneExist; PUT and DELETE of "
+		 "Type?search are conditional); urn:uuid fullUrls resolve within a transaction, which is all or "
+		 "nothing",
 		 RK_MAX_BUNDLE_ENTRIES);
 	json_object_set_new(json_array_get(sys_interactions, 0), "documentation", json_string(bundle_doc));
 	json_object_set_new(json_array_get(sys_interactions, 1), "documentation",
@@ -106,6 +115,8 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 		"JP Core identifier systems: local patient ID urn:oid:1.2.392.100495.20.3.51.1 + facility code; "
 		"regional patient ID per region.id_system; names in 漢字 (IDE) and カナ (SYL).",
 		"resource", resources, "interaction", sys_interactions);
+	if (cs)
+		json_object_set_new(cs, "patchFormat", json_pack("[s]", "application/json-patch+json"));
 	if (!cs)
 		rk_oom();
 	struct buf b;

@@ -11,11 +11,20 @@
 #include "fhir/jpcore.h"
 #include "fhir/narrative.h"
 
+#define MAX_CONTAINED 32
+
 struct vctx {
 	fhir_ref_fn on_ref;
 	void *ref_ctx;
 	struct rk_err *err;
 	int depth;
+	/* contained resources (R4 dom-2..dom-5): their ids, whether each is
+	 * referenced ("#id") or refers to its container ("#"), and whether the
+	 * walk is inside one */
+	const char *contained_ids[MAX_CONTAINED];
+	bool contained_used[MAX_CONTAINED];
+	size_t n_contained;
+	int in_contained; /* index + 1 of the contained resource being checked; 0 outside */
 };
 
 /* A path under construction: "Patient.name[0].given". */
@@ -125,6 +134,8 @@ static bool base64_valid(struct str s)
 			n++;
 			continue;
 		}
+		if (is_ws(c))
+			continue; /* R4 allows whitespace and line breaks in base64Binary */
 		if (pad)
 			return false;
 		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/')
@@ -289,9 +300,23 @@ static enum rk_status check_reference(struct vctx *v, struct path *p, const json
 	if (!json_is_string(j))
 		return RK_OK; /* identifier- or display-only references are allowed */
 	ref = (struct str){json_string_value(j), json_string_length(j)};
-	if (str_starts_with(ref, "#"))
-		return bad(v, p, "contained resources are not supported; reference '%s' cannot be resolved",
-			   json_string_value(j));
+	if (str_starts_with(ref, "#")) {
+		if (ref.len == 1) { /* the container itself, from a contained resource */
+			if (!v->in_contained)
+				return bad(
+					v, p,
+					"reference '#' (the containing resource) is only allowed inside a contained resource%s",
+					"");
+			v->contained_used[v->in_contained - 1] = true;
+			return RK_OK;
+		}
+		for (size_t i = 0; i < v->n_contained; i++)
+			if (str_eq_c((struct str){ref.ptr + 1, ref.len - 1}, v->contained_ids[i])) {
+				v->contained_used[i] = true;
+				return RK_OK;
+			}
+		return bad(v, p, "reference '%s' names no contained resource of this resource", json_string_value(j));
+	}
 	if (str_starts_with(ref, "urn:uuid:") || str_starts_with(ref, "urn:oid:"))
 		return bad(v, p, "'%s' can only be resolved inside a transaction Bundle", json_string_value(j));
 	if (str_starts_with(ref, "http://") || str_starts_with(ref, "https://"))
@@ -463,6 +488,93 @@ static enum rk_status check_member(struct vctx *v, struct path *p, const struct 
 	return check_value(v, p, chosen, j, e->codes);
 }
 
+static enum rk_status check_complex(struct vctx *v, struct path *p, const struct fhir_typedef *td, const json_t *obj,
+				    bool is_resource);
+
+/* Types whose records decide who may see what, or who the patient is: never
+ * contained, always records of their own. */
+static bool never_contained(const char *type)
+{
+	return strcmp(type, "Patient") == 0 || strcmp(type, "Consent") == 0 || strcmp(type, "CareTeam") == 0 ||
+	       strcmp(type, "Binary") == 0;
+}
+
+/* contained: resources of served types without their own identity (R4
+ * dom-2: no nested contained; dom-4: no versionId or lastUpdated; dom-5: no
+ * security labels), each with an id. Their ids were collected before the
+ * walk (collect_contained); whether each is referenced is checked after it. */
+static enum rk_status check_contained(struct vctx *v, struct path *p, const json_t *j)
+{
+	if (v->in_contained)
+		return bad(v, p, "a contained resource cannot contain resources (dom-2)%s", "");
+	if (!json_is_array(j) || json_array_size(j) == 0)
+		return bad(v, p, "contained is a non-empty array of resources%s", "");
+	size_t i;
+	json_t *item;
+	json_array_foreach(j, i, item)
+	{
+		size_t old = path_push(p, "", NULL, (long)i);
+		enum rk_status rc = RK_OK;
+		const char *rt = json_string_value(json_object_get(item, "resourceType"));
+		const struct fhir_resource_def *def = rt ? fhir_resource_find(rt, strlen(rt)) : NULL;
+		json_t *meta = json_object_get(item, "meta");
+		if (!json_is_object(item))
+			rc = bad(v, p, "a contained resource is a JSON object%s", "");
+		else if (!rt)
+			rc = bad(v, p, "a contained resource needs its resourceType%s", "");
+		else if (!def)
+			rc = bad(v, p, "contained %s: renkei does not serve this resource type (see /fhir/metadata)",
+				 rt);
+		else if (never_contained(def->name))
+			rc = bad(v, p, "a %s cannot be contained; send it as a resource of its own", def->name);
+		else if (!json_is_string(json_object_get(item, "id")))
+			rc = bad(v, p, "a contained resource needs an id, referenced as '#id' from its container%s",
+				 "");
+		else if (json_is_object(meta) &&
+			 (json_object_get(meta, "versionId") || json_object_get(meta, "lastUpdated")))
+			rc = bad(v, p, "a contained resource has no meta.versionId or meta.lastUpdated (dom-4)%s", "");
+		else if (json_is_object(meta) && json_object_get(meta, "security"))
+			rc = bad(v, p, "a contained resource has no meta.security (dom-5)%s", "");
+		if (rc == RK_OK) {
+			v->in_contained = (int)i + 1;
+			rc = check_complex(v, p, def->def, item, true);
+			v->in_contained = 0;
+		}
+		path_pop(p, old);
+		if (rc != RK_OK)
+			return rc;
+	}
+	return RK_OK;
+}
+
+/* The ids of res's contained resources, before the walk that meets "#id"
+ * references (they may come before contained). */
+static enum rk_status collect_contained(struct vctx *v, const json_t *res)
+{
+	json_t *c = json_object_get(res, "contained");
+	if (!json_is_array(c))
+		return RK_OK;
+	if (json_array_size(c) > MAX_CONTAINED)
+		return rk_fail_at(v->err, RK_INVALID, "contained", "at most %d contained resources", MAX_CONTAINED);
+	size_t i;
+	json_t *item;
+	json_array_foreach(c, i, item)
+	{
+		const char *id = json_string_value(json_object_get(item, "id"));
+		if (!id)
+			continue; /* refused by the walk */
+		if (!fhir_id_valid(str_c(id)))
+			return rk_fail_at(v->err, RK_INVALID, "contained", "contained[%zu].id '%.64s' is not a FHIR id",
+					  i, id);
+		for (size_t k = 0; k < v->n_contained; k++)
+			if (strcmp(v->contained_ids[k], id) == 0)
+				return rk_fail_at(v->err, RK_INVALID, "contained",
+						  "two contained resources have the id '%.64s'", id);
+		v->contained_ids[v->n_contained++] = id;
+	}
+	return RK_OK;
+}
+
 static enum rk_status check_common(struct vctx *v, struct path *p, const char *key, const json_t *j, bool is_resource,
 				   bool backbone, bool *handled)
 {
@@ -488,7 +600,7 @@ static enum rk_status check_common(struct vctx *v, struct path *p, const char *k
 	if (strcmp(key, "resourceType") == 0)
 		return RK_OK;
 	if (strcmp(key, "contained") == 0)
-		return bad(v, p, "contained resources are not supported; send them as separate resources%s", "");
+		return check_contained(v, p, j);
 	for (size_t i = 0; i < sizeof res_elems / sizeof res_elems[0]; i++)
 		if (strcmp(key, res_elems[i].name) == 0)
 			return check_member(v, p, &res_elems[i], res_elems[i].type, j);
@@ -569,7 +681,7 @@ static enum rk_status check_complex(struct vctx *v, struct path *p, const struct
 enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *res, fhir_ref_fn on_ref, void *ref_ctx,
 			     struct rk_err *err)
 {
-	struct vctx v = {on_ref, ref_ctx, err, 0};
+	struct vctx v = {.on_ref = on_ref, .ref_ctx = ref_ctx, .err = err};
 	struct path p = {.len = 0};
 	snprintf(p.buf, sizeof p.buf, "%s", def->name);
 	p.len = strlen(p.buf);
@@ -584,5 +696,13 @@ enum rk_status fhir_validate(const struct fhir_resource_def *def, const json_t *
 	if (rk_json_depth(res, RK_MAX_JSON_DEPTH) > RK_MAX_JSON_DEPTH)
 		return rk_fail(err, RK_INVALID, "resource nests deeper than the maximum depth of %d levels",
 			       RK_MAX_JSON_DEPTH);
-	return check_complex(&v, &p, def->def, res, true);
+	enum rk_status rc = collect_contained(&v, res);
+	if (rc == RK_OK)
+		rc = check_complex(&v, &p, def->def, res, true);
+	for (size_t i = 0; rc == RK_OK && i < v.n_contained; i++)
+		if (!v.contained_used[i])
+			rc = rk_fail_at(err, RK_INVALID, "contained",
+					"contained resource '%.64s' is referenced by nothing ('#%.64s'; dom-3)",
+					v.contained_ids[i], v.contained_ids[i]);
+	return rc;
 }

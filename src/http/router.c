@@ -37,6 +37,10 @@ enum router_result router_match(const char *method, struct str path, const struc
 	size_t used = 0;
 	if (allow_cap)
 		allow[0] = '\0';
+	/* A FHIR base URL with a trailing slash is the same URL (POST /fhir/,
+	 * GET /fhir/Patient/): FHIR clients append one as they please. */
+	if (path.len > 5 && path.ptr[path.len - 1] == '/' && str_starts_with(path, "/fhir"))
+		path.len--;
 	for (unsigned i = 0; i < api_routes_len; i++) {
 		struct str tmp[API_MAX_ARGS] = {{0}};
 		if (!pattern_match(api_routes[i].pattern, path, tmp))

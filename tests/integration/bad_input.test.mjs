@@ -184,10 +184,11 @@ test('content types, methods, sizes', async () => {
   await refused('POST', '/fhir/Patient', { body: JSON.stringify(p), headers: { 'Content-Type': 'application/xml' } }, 415, /not supported/);
   await refused('POST', '/fhir/Patient', { body: JSON.stringify(p), headers: { 'Content-Type': '' } }, 415);
   await refused('POST', '/fhir/Patient', { body: { ...p, text: { status: 'generated', div: '<div>' + 'あ'.repeat(30000) + '</div>' } } }, 413, /larger than the limit/);
-  const m = await refused('PATCH', '/fhir/Patient/x', {}, 405, /not allowed/);
+  const m = await refused('PATCH', '/fhir/Patient', {}, 405, /not allowed/);
   assert.ok(m);
-  const allow = await http(A, 'PATCH', '/fhir/Patient/x');
+  const allow = await http(A, 'PATCH', '/fhir/Patient');
   assert.match(allow.headers.get('allow'), /GET/);
+  await refused('PATCH', '/fhir/Patient/x', { body: [{ op: 'remove', path: '/gender' }] }, 415, /json-patch\+json/);
   await refused('GET', '/fhir/Patient?_format=xml', {}, 406, /JSON only/);
   await refused('POST', '/fhir/metadata', { body: {} }, 404);
   await refused('DELETE', '/nothing/here', {}, 404);

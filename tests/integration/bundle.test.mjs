@@ -216,6 +216,58 @@ test('refused as a whole: wrong Bundle type, nested Bundle, duplicate fullUrl, u
   outcome(await post(SYS, '/fhir', 'x', { headers: { 'Content-Type': 'text/plain' } }), 415);
 });
 
+test('conditional update and delete in a transaction and a batch (request.url Type?search)', async () => {
+  const q = `identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|B-COND-1`)}`;
+  const pUrl = uuid();
+  // no match: a create; an Observation of the same transaction refers to it by its fullUrl
+  const first = await post(SYS, '/fhir', bundle('transaction', [
+    { fullUrl: pUrl, resource: patient(HOSP, 'B-COND-1', { family: '条件', familyKana: 'ジョウケン' }), request: { method: 'PUT', url: `Patient?${q}` } },
+    postEntry(uuid(), lab(pUrl, 'B-COND-LAB-1')),
+  ]));
+  assert.equal(first.status, 200, first.text);
+  assert.equal(first.json.entry[0].response.status, '201 Created');
+  const pid = first.json.entry[0].resource.id;
+  assert.equal(first.json.entry[1].resource.subject.reference, `Patient/${pid}`);
+  // one match: an update of it, ifMatch honoured
+  const second = await post(SYS, '/fhir', bundle('transaction', [
+    { resource: patient(HOSP, 'B-COND-1', { family: '条件', familyKana: 'ジョウケン', birthDate: '1960-01-01' }), request: { method: 'PUT', url: `Patient?${q}`, ifMatch: 'W/"1"' } },
+  ]));
+  assert.equal(second.status, 200, second.text);
+  assert.equal(second.json.entry[0].response.status, '200 OK');
+  assert.equal(second.json.entry[0].resource.id, pid);
+  assert.equal(second.json.entry[0].resource.birthDate, '1960-01-01');
+  // several matches: 412, the whole transaction refused
+  const labQ = `subject=Patient/${pid}`;
+  assert.equal((await post(SYS, '/fhir/Observation', lab(`Patient/${pid}`, 'B-COND-LAB-2'))).status, 201);
+  const several = await post(SYS, '/fhir', bundle('transaction', [
+    postEntry(uuid(), lab(`Patient/${pid}`, 'B-COND-LAB-3')),
+    { request: { method: 'DELETE', url: `Observation?${labQ}` } },
+  ]));
+  assert.match(outcome(several, 412), /^Bundle\.entry\[1\]: the conditional delete matches 2/);
+  assert.equal(await total(SYS, `Observation?${labQ}`), 2, 'nothing of the refused transaction stored');
+  // a batch: each conditional entry on its own
+  const batch = await post(SYS, '/fhir', bundle('batch', [
+    { request: { method: 'DELETE', url: `Observation?identifier=${encodeURIComponent(`${ID_SYSTEM}|B-COND-LAB-1`)}` } },
+    { request: { method: 'DELETE', url: `Observation?identifier=${encodeURIComponent(`${ID_SYSTEM}|B-NOTHING`)}` } },
+    { resource: { ...patient(HOSP, 'B-COND-1'), id: 'other' }, request: { method: 'PUT', url: `Patient?${q}` } },
+    { resource: { ...patient(HOSP, 'B-COND-9'), id: pid }, request: { method: 'PUT', url: `Patient?identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|B-COND-9`)}` } },
+  ]));
+  assert.equal(batch.status, 200, batch.text);
+  assert.deepEqual(batch.json.entry.map((e) => e.response.status.slice(0, 3)), ['204', '404', '400', '409']);
+  assert.equal(await total(SYS, `Observation?${labQ}`), 1);
+  // the Bundle's Prefer holds for it, not for its GET entries as if they were sent alone
+  const minimal = await post(SYS, '/fhir', bundle('batch', [{ request: { method: 'GET', url: `Patient/${pid}` } },
+    { request: { method: 'GET', url: `Patient?${q}&colour=blue` } }]), { headers: { Prefer: 'return=minimal, handling=lenient' } });
+  assert.equal(minimal.status, 200, minimal.text);
+  assert.deepEqual(minimal.json.entry.map((e) => e.response.status.slice(0, 3)), ['200', '200']);
+  assert.match(outcome(await post(SYS, '/fhir', bundle('batch', []), { headers: { Prefer: 'respond-async' } }), 400), /respond-async/);
+  assert.match(outcome(await post(SYS, '/fhir', bundle('batch', []), { headers: { 'If-None-Match': 'W/"1"' } }), 400), /If-None-Match/);
+  // what the clinic's system may not see does not match: a conditional delete of it is 404
+  const hidden = await post(CSYS, '/fhir', bundle('batch', [{ request: { method: 'DELETE', url: `Patient?${q}` } }]));
+  assert.equal(hidden.json.entry[0].response.status.slice(0, 3), '404');
+  assert.equal(await total(SYS, `Patient?${q}`), 1);
+});
+
 test('a GET in a batch obeys the access rules: without consent another facility\'s record is not there', async () => {
   const r = await post(CSYS, '/fhir', bundle('batch', [
     { request: { method: 'GET', url: `Observation/${OBS}` } },

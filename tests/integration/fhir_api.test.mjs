@@ -44,6 +44,15 @@ test(`CapabilityStatement lists what is implemented (${BACKEND})`, async () => {
   for (const p of ['_id', '_lastUpdated', 'identifier', 'name', 'family', 'given', 'birthdate', 'gender'])
     assert.ok(params.includes(p), `Patient search parameter ${p} is advertised`);
   assert.ok(pat.interaction.some((i) => i.code === 'vread'));
+  for (const code of ['patch', 'update', 'delete', 'create', 'search-type'])
+    assert.ok(pat.interaction.some((i) => i.code === code), `interaction ${code}`);
+  assert.equal(pat.conditionalCreate, true);
+  assert.equal(pat.conditionalUpdate, true);
+  assert.equal(pat.conditionalDelete, 'single');
+  assert.equal(pat.conditionalRead, 'full-support');
+  assert.match(pat.documentation, /_summary/);
+  assert.match(pat.documentation, /_elements/);
+  assert.deepEqual(r.json.patchFormat, ['application/json-patch+json']);
   assert.equal(pat.operation[0].name, 'ihe-pix');
 });
 
@@ -309,4 +318,290 @@ test('health check and static files', async () => {
   assert.equal(login.status, 200);
   for (const label of ['ログインID', 'パスワード', 'ワンタイムコード']) assert.ok(login.text.includes(label), label);
   assert.equal((await get(S, '/login.js')).headers.get('content-type'), 'text/javascript; charset=utf-8');
+});
+
+/* ---- FHIR R4 as integrators expect it (issue 13) ------------------------- */
+
+const obsOf = (pid, extra = {}) => ({ resourceType: 'Observation', status: 'final', subject: { reference: `Patient/${pid}` },
+  code: { coding: [{ system: 'urn:oid:1.2.392.200119.4.504', code: '3D046000001920402' }] }, effectiveDateTime: '2026-03-01',
+  valueQuantity: { value: 6.1, unit: '%' }, ...extra });
+const SUBSETTED = (r) => (r.meta?.tag || []).some((t) => t.code === 'SUBSETTED' && t.system === 'http://terminology.hl7.org/CodeSystem/v3-ObservationValue');
+
+test('the base URL with a trailing slash; what the server does not implement is refused, never ignored', async () => {
+  const p = await post(A, '/fhir/Patient/', patient(HOSP, 'H0101', { family: '末尾', familyKana: 'マツビ' }));
+  assert.equal(p.status, 201, p.text);
+  const batch = await post(A, '/fhir/', { resourceType: 'Bundle', type: 'batch', entry: [{ request: { method: 'GET', url: `Patient/${p.json.id}` } }] });
+  assert.equal(batch.status, 200, batch.text);
+  assert.equal(batch.json.entry[0].response.status, '200 OK');
+  assert.equal((await get(A, `/fhir/Patient/${p.json.id}/`)).json.id, p.json.id);
+  assert.equal((await get(A, '/fhir/Patient/?identifier=H0101')).json.total, 1);
+  assert.equal((await get(A, '/fhir/metadata/')).json.resourceType, 'CapabilityStatement');
+  // parameters, Prefer values and conditional headers nobody implements
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}?_colour=blue`), 400), /_colour/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}?name=x`), 400), /not supported/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}?_format=xml`), 406), /JSON only/);
+  assert.equal((await get(A, `/fhir/Patient/${p.json.id}?_format=json&_pretty=true`)).status, 200);
+  assert.match(outcome(await put(A, `/fhir/Patient/${p.json.id}?_format=application/fhir%2Bxml`, p.json), 406), /JSON only/);
+  assert.match(outcome(await get(A, '/fhir/Patient?_colour=blue'), 400), /_colour/);
+  assert.match(outcome(await get(A, '/fhir/Patient?_has:Observation:subject:code=x'), 400), /_has/);
+  assert.match(outcome(await post(A, '/fhir/Patient', patient(HOSP, 'H0102'), { headers: { Prefer: 'respond-async' } }), 400), /respond-async/);
+  assert.match(outcome(await get(A, '/fhir/Patient?identifier=H0101', { headers: { Prefer: 'return=minimal' } }), 400), /Prefer/);
+  assert.match(outcome(await put(A, `/fhir/Patient/${p.json.id}`, p.json, { headers: { 'If-None-Match': '*' } }), 400), /If-None-Match/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}`, { headers: { 'If-Unmodified-Since': 'Mon, 07 Dec 2026 09:00:00 GMT' } }), 400), /If-Unmodified-Since/);
+  assert.match(outcome(await post(A, '/fhir/Patient', patient(HOSP, 'H0102'), { headers: { 'If-Match': 'W/"1"' } }), 400), /If-Match/);
+  assert.match(outcome(await get(A, '/fhir/Patient?identifier=H0101', { headers: { 'If-None-Exist': 'identifier=H0101' } }), 400), /If-None-Exist/);
+  assert.match(outcome(await get(OP, '/fhir/AuditEvent?_count=1', { headers: { 'If-None-Match': '*' } }), 400), /If-None-Match/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}/$everything`, { headers: { Prefer: 'return=minimal' } }), 400), /Prefer/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${p.json.id}/_history`, { headers: { 'If-Modified-Since': 'Mon, 07 Dec 2026 09:00:00 GMT' } }), 400), /If-Modified-Since/);
+  assert.match(outcome(await post(A, '/fhir?_pretty=true&x=1', { resourceType: 'Bundle', type: 'batch' }), 400), /'x'/);
+  assert.equal((await get(A, '/fhir/Patient?identifier=H0102')).json.total, 0, 'nothing was created by the refused requests');
+  // If-None-Exist (issue 11): the second POST returns the first, in REST and in a Bundle
+  const q = `identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|H0101`)}`;
+  const again = await post(A, '/fhir/Patient', patient(HOSP, 'H0101', { family: '末尾', familyKana: 'マツビ' }), { headers: { 'If-None-Exist': q } });
+  assert.equal(again.status, 200);
+  assert.equal(again.json.id, p.json.id);
+  const tx = await post(A, '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [{ resource: patient(HOSP, 'H0101'), request: { method: 'POST', url: 'Patient', ifNoneExist: q } }] });
+  assert.equal(tx.status, 200, tx.text);
+  assert.match(tx.json.entry[0].response.location, new RegExp(`Patient/${p.json.id}/`));
+  assert.equal((await get(A, '/fhir/Patient?identifier=H0101')).json.total, 1, 'one record, however often it was sent');
+});
+
+test('_summary and _elements on read and search, marked SUBSETTED', async () => {
+  const body = { ...patient(HOSP, 'H0110', { family: '要約', familyKana: 'ヨウヤク' }),
+    text: { status: 'generated', div: '<div xmlns="http://www.w3.org/1999/xhtml">要約 太郎</div>' },
+    communication: [{ language: { coding: [{ system: 'urn:ietf:bcp:47', code: 'ja' }] } }] };
+  const c = await post(A, '/fhir/Patient', body);
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  const keys = (r) => Object.keys(r).sort();
+  const full = await get(A, `/fhir/Patient/${id}`);
+  assert.ok(full.json.text && full.json.communication && !SUBSETTED(full.json));
+  const text = await get(A, `/fhir/Patient/${id}?_summary=text`);
+  assert.deepEqual(keys(text.json), ['id', 'meta', 'resourceType', 'text']);
+  assert.ok(SUBSETTED(text.json));
+  assert.equal(text.json.meta.versionId, '1');
+  const data = await get(A, `/fhir/Patient/${id}?_summary=data`);
+  assert.equal(data.json.text, undefined);
+  assert.deepEqual(data.json.communication, body.communication);
+  assert.ok(SUBSETTED(data.json));
+  const sum = await get(A, `/fhir/Patient/${id}?_summary=true`);
+  assert.equal(sum.json.text, undefined);
+  assert.equal(sum.json.communication, undefined, 'communication is not a summary element');
+  assert.equal(sum.json.birthDate, '1950-04-01');
+  assert.ok(sum.json.name && sum.json.identifier && SUBSETTED(sum.json));
+  const no = await get(A, `/fhir/Patient/${id}?_summary=false`);
+  assert.deepEqual(no.json, full.json);
+  const el = await get(A, `/fhir/Patient/${id}?_elements=birthDate,gender`);
+  assert.deepEqual(keys(el.json), ['birthDate', 'gender', 'id', 'meta', 'resourceType']);
+  assert.ok(SUBSETTED(el.json));
+  const vr = await get(A, `/fhir/Patient/${id}/_history/1?_elements=name`);
+  assert.deepEqual(keys(vr.json), ['id', 'meta', 'name', 'resourceType']);
+  // an Observation keeps its mandatory elements (status, code) whatever is asked
+  const o = await post(A, '/fhir/Observation', obsOf(id, { note: [{ text: 'メモ' }] }));
+  assert.equal(o.status, 201, o.text);
+  const oe = await get(A, `/fhir/Observation/${o.json.id}?_elements=valueQuantity`);
+  assert.deepEqual(keys(oe.json), ['code', 'id', 'meta', 'resourceType', 'status', 'valueQuantity']);
+  const os = await get(A, `/fhir/Observation/${o.json.id}?_summary=true`);
+  assert.equal(os.json.note, undefined);
+  assert.deepEqual(os.json.valueQuantity, { value: 6.1, unit: '%' });
+  const oev = await get(A, `/fhir/Observation/${o.json.id}?_elements=value`);
+  assert.deepEqual(oev.json.valueQuantity, { value: 6.1, unit: '%' }, 'a choice element by its name without the type');
+  // search: the matches subsetted, the page links keep asking for it
+  const s = await get(A, '/fhir/Patient?identifier=H0110&_elements=gender');
+  assert.equal(s.json.total, 1);
+  assert.deepEqual(keys(s.json.entry[0].resource), ['gender', 'id', 'meta', 'resourceType']);
+  assert.ok(SUBSETTED(s.json.entry[0].resource));
+  assert.match(s.json.link[0].url, /_elements=gender/);
+  const st = await get(A, '/fhir/Patient?identifier=H0110&_summary=text');
+  assert.deepEqual(keys(st.json.entry[0].resource), ['id', 'meta', 'resourceType', 'text']);
+  const sc = await get(A, '/fhir/Patient?identifier=H0110&_summary=count');
+  assert.equal(sc.json.total, 1);
+  assert.equal(sc.json.entry, undefined);
+  const sp = await post(A, '/fhir/Patient/_search', 'identifier=H0110&_summary=data', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  assert.equal(sp.json.entry[0].resource.text, undefined);
+  assert.ok(sp.json.entry[0].resource.communication);
+  // the stored record is untouched
+  assert.deepEqual((await get(A, `/fhir/Patient/${id}`)).json, full.json);
+  // bad values
+  assert.match(outcome(await get(A, `/fhir/Patient/${id}?_summary=yes`), 400), /_summary/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${id}?_summary=count`), 400), /_summary/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${id}?_elements=colour`), 400), /colour/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${id}?_elements=name&_summary=true`), 400), /combined/);
+  assert.match(outcome(await get(A, '/fhir/Patient?_elements=name.family'), 400), /name\.family/);
+});
+
+test('If-None-Match and If-Modified-Since on read: 304 while the copy is current', async () => {
+  const c = await post(A, '/fhir/Patient', patient(HOSP, 'H0120', { family: '条件', familyKana: 'ジョウケン' }));
+  const id = c.json.id;
+  const r = await get(A, `/fhir/Patient/${id}`);
+  const nm = await get(A, `/fhir/Patient/${id}`, { headers: { 'If-None-Match': r.headers.get('etag') } });
+  assert.equal(nm.status, 304);
+  assert.equal(nm.text, '');
+  assert.equal(nm.headers.get('etag'), 'W/"1"');
+  assert.equal((await get(A, `/fhir/Patient/${id}`, { headers: { 'If-None-Match': 'W/"9", W/"1"' } })).status, 304);
+  assert.equal((await get(A, `/fhir/Patient/${id}`, { headers: { 'If-None-Match': 'W/"9"' } })).status, 200);
+  const ms = await get(A, `/fhir/Patient/${id}`, { headers: { 'If-Modified-Since': r.headers.get('last-modified') } });
+  assert.equal(ms.status, 304);
+  const earlier = new Date(Date.parse(r.headers.get('last-modified')) - 3600e3).toUTCString();
+  assert.equal((await get(A, `/fhir/Patient/${id}`, { headers: { 'If-Modified-Since': earlier } })).status, 200);
+  assert.match(outcome(await get(A, `/fhir/Patient/${id}`, { headers: { 'If-Modified-Since': 'yesterday' } }), 400), /HTTP date/);
+  assert.match(outcome(await get(A, `/fhir/Patient/${id}`, { headers: { 'If-None-Match': 'banana' } }), 400), /If-None-Match/);
+  // after a change the old ETag no longer matches
+  assert.equal((await put(A, `/fhir/Patient/${id}`, { ...r.json, birthDate: '1950-04-03' })).status, 200);
+  const after = await get(A, `/fhir/Patient/${id}`, { headers: { 'If-None-Match': 'W/"1"' } });
+  assert.equal(after.status, 200);
+  assert.equal(after.json.birthDate, '1950-04-03');
+  // what the caller may not see is not there: 404, never 304
+  outcome(await get(C, `/fhir/Patient/${id}`, { headers: { 'If-None-Match': 'W/"2"' } }), 404);
+});
+
+test('conditional update and delete: none creates (or 404), one acts, several are 412', async () => {
+  const q = (local) => `identifier=${encodeURIComponent(`${LOCAL_SYSTEM(HOSP)}|${local}`)}`;
+  const body = patient(HOSP, 'H0130', { family: '条件更新', familyKana: 'ジョウケンコウシン' });
+  const c = await put(A, `/fhir/Patient?${q('H0130')}`, body);
+  assert.equal(c.status, 201, c.text);
+  const id = c.json.id;
+  const u = await put(A, `/fhir/Patient?${q('H0130')}`, { ...body, birthDate: '1951-01-01' });
+  assert.equal(u.status, 200, u.text);
+  assert.equal(u.json.id, id);
+  assert.equal(u.json.meta.versionId, '2');
+  assert.equal(u.headers.get('etag'), 'W/"2"');
+  assert.match(outcome(await put(A, `/fhir/Patient?${q('H0130')}`, { ...body, id: 'other-id' }), 400), /not the id/);
+  // no match, but the id it names exists: 409, nothing written
+  const named = await put(A, `/fhir/Patient?${q('H0139')}`, { ...patient(HOSP, 'H0139'), id });
+  assert.match(outcome(named, 409), /does not match the conditional update/);
+  assert.equal((await get(A, `/fhir/Patient/${id}`)).json.meta.versionId, '2');
+  outcome(await put(A, `/fhir/Patient?${q('H0130')}`, body, { headers: { 'If-Match': 'W/"1"' } }), 412);
+  assert.equal((await put(A, `/fhir/Patient?${q('H0130')}`, { ...body, id, birthDate: '1951-01-02' }, { headers: { 'If-Match': 'W/"2"' } })).status, 200);
+  // several matches
+  for (const local of ['H0131', 'H0132'])
+    assert.equal((await post(A, '/fhir/Patient', patient(HOSP, local, { family: '重複', familyKana: 'チョウフク' }))).status, 201);
+  assert.match(outcome(await put(A, '/fhir/Patient?family=重複', patient(HOSP, 'H0133')), 412), /matches 2/);
+  assert.match(outcome(await http(A, 'DELETE', '/fhir/Patient?family=重複'), 412), /matches 2/);
+  assert.match(outcome(await put(A, '/fhir/Patient', body), 400), /search parameters/);
+  assert.match(outcome(await put(A, '/fhir/Patient?colour=blue', body), 400), /colour/);
+  assert.match(outcome(await http(A, 'DELETE', '/fhir/Patient?_count=1'), 400), /search parameters/);
+  // delete: one → deleted; none → 404
+  outcome(await http(A, 'DELETE', `/fhir/Patient?${q('H0130')}`, { headers: { 'If-Match': 'W/"1"' } }), 412);
+  const d = await http(A, 'DELETE', `/fhir/Patient?${q('H0130')}`);
+  assert.equal(d.status, 200, d.text);
+  outcome(await get(A, `/fhir/Patient/${id}`), 410);
+  assert.match(outcome(await http(A, 'DELETE', `/fhir/Patient?${q('H0130')}`), 404), /no Patient matches/);
+  // what the clinic may not see does not match: its update is a create of its
+  // own record, its delete a 404
+  const other = await put(C, `/fhir/Patient?${q('H0131')}`, patient(CLINIC, 'C0131'));
+  assert.equal(other.status, 201, other.text);
+  assert.deepEqual(other.json.identifier[0], { system: LOCAL_SYSTEM(CLINIC), value: 'C0131' });
+  outcome(await http(C, 'DELETE', `/fhir/Patient?${q('H0131')}`), 404);
+  assert.equal((await get(A, `/fhir/Patient?${q('H0131')}`)).json.total, 1, 'the hospital\'s record is untouched');
+  // the plain DELETE takes If-Match too
+  const x = (await get(A, `/fhir/Patient?${q('H0132')}`)).json.entry[0].resource;
+  outcome(await http(A, 'DELETE', `/fhir/Patient/${x.id}`, { headers: { 'If-Match': 'W/"5"' } }), 412);
+  assert.equal((await http(A, 'DELETE', `/fhir/Patient/${x.id}`, { headers: { 'If-Match': 'W/"1"' } })).status, 200);
+});
+
+test('PATCH with JSON Patch: If-Match, the write decision, nothing stored when refused', async () => {
+  const c = await post(A, '/fhir/Patient', patient(HOSP, 'H0140', { family: '部分', familyKana: 'ブブン' }));
+  const id = c.json.id;
+  const jp = { 'Content-Type': 'application/json-patch+json' };
+  const patch = (who, ops, headers = {}, path = `/fhir/Patient/${id}`) => http(who, 'PATCH', path, { body: JSON.stringify(ops), headers: { ...jp, ...headers } });
+  const p = await patch(A, [{ op: 'replace', path: '/birthDate', value: '1950-05-05' }, { op: 'add', path: '/name/0/given/-', value: '次郎' }], { 'If-Match': 'W/"1"' });
+  assert.equal(p.status, 200, p.text);
+  assert.equal(p.json.birthDate, '1950-05-05');
+  assert.deepEqual(p.json.name[0].given, ['太郎', '次郎']);
+  assert.equal(p.json.meta.versionId, '2');
+  assert.equal(p.headers.get('etag'), 'W/"2"');
+  const r = await get(A, `/fhir/Patient/${id}`);
+  assert.equal(r.json.birthDate, '1950-05-05');
+  // refused, and nothing stored
+  const refusals = [
+    [[{ op: 'replace', path: '/birthDate', value: '1950-06-06' }], { 'If-Match': 'W/"1"' }, 412, /current version is 2/],
+    [[{ op: 'replace', path: '/id', value: 'other' }], {}, 400, /id/],
+    [[{ op: 'remove', path: '/id' }], {}, 400, /id/],
+    [[{ op: 'replace', path: '/resourceType', value: 'Practitioner' }], {}, 400, /resourceType/],
+    [[{ op: 'replace', path: '/gender', value: 'banana' }], {}, 400, /gender/],
+    [[{ op: 'add', path: '/colour', value: 'blue' }], {}, 400, /colour/],
+    [[{ op: 'remove', path: '/photo' }], {}, 400, /does not exist/],
+    [[{ op: 'test', path: '/birthDate', value: '1900-01-01' }, { op: 'replace', path: '/gender', value: 'female' }], {}, 422, /test failed/],
+    [[{ op: 'jump', path: '/gender' }], {}, 400, /op must be/],
+    [{ op: 'replace', path: '/gender', value: 'female' }, {}, 400, /array/],
+    [[{ op: 'replace', path: '/identifier/0/system', value: LOCAL_SYSTEM(CLINIC) }], {}, 400, /cannot change/],
+    [[{ op: 'replace', path: '/identifier/0/value', value: 'H0149' }], {}, 400, /cannot change/],
+  ];
+  for (const [ops, headers, status, re] of refusals)
+    assert.match(outcome(await patch(A, ops, headers), status), re, JSON.stringify(ops));
+  assert.match(outcome(await http(A, 'PATCH', `/fhir/Patient/${id}`, { body: [{ op: 'remove', path: '/gender' }] }), 415), /json-patch/);
+  assert.match(outcome(await http(A, 'PATCH', `/fhir/Patient/${id}`, { body: '[', headers: jp }), 400), /.{10}/);
+  const still = await get(A, `/fhir/Patient/${id}`);
+  assert.deepEqual(still.json, r.json, 'nothing was stored by the refused patches');
+  // a record cannot move to another patient
+  const other = await post(A, '/fhir/Patient', patient(HOSP, 'H0141'));
+  const o = await post(A, '/fhir/Observation', obsOf(id));
+  assert.equal(o.status, 201, o.text);
+  const moved = await patch(A, [{ op: 'replace', path: '/subject/reference', value: `Patient/${other.json.id}` }], {}, `/fhir/Observation/${o.json.id}`);
+  assert.ok(moved.status === 400 || moved.status === 403, moved.text);
+  outcome(moved, moved.status);
+  assert.equal((await get(A, `/fhir/Observation/${o.json.id}`)).json.subject.reference, `Patient/${id}`);
+  // the clinic may not see it: 404, as for a record that does not exist
+  const hidden = await patch(C, [{ op: 'replace', path: '/status', value: 'amended' }], {}, `/fhir/Observation/${o.json.id}`);
+  const missing = await patch(C, [{ op: 'replace', path: '/status', value: 'amended' }], {}, `/fhir/Observation/${o.json.id.replace(/.$/, (x) => (x === 'z' ? 'y' : 'z'))}`);
+  assert.equal(hidden.status, 404);
+  assert.equal(missing.status, 404);
+  const ok = await patch(A, [{ op: 'replace', path: '/status', value: 'amended' }], { Prefer: 'return=minimal' }, `/fhir/Observation/${o.json.id}`);
+  assert.equal(ok.status, 200);
+  assert.equal(ok.text, '');
+  assert.equal(ok.headers.get('etag'), 'W/"2"');
+  // deleted: gone
+  assert.equal((await http(A, 'DELETE', `/fhir/Observation/${o.json.id}`)).status, 200);
+  outcome(await patch(A, [{ op: 'replace', path: '/status', value: 'final' }], {}, `/fhir/Observation/${o.json.id}`), 410);
+});
+
+test('contained resources and base64 with line breaks, as R4 allows them; refused clearly otherwise', async () => {
+  const pt = (await post(A, '/fhir/Patient', patient(HOSP, 'H0150', { family: '内包', familyKana: 'ナイホウ' }))).json;
+  const other = (await post(A, '/fhir/Patient', patient(HOSP, 'H0151'))).json;
+  const prac = { resourceType: 'Practitioner', id: 'pr1', name: [{ family: '検査', given: ['技師'] }] };
+  const withContained = obsOf(pt.id, { contained: [prac], performer: [{ reference: '#pr1' }] });
+  const c = await post(A, '/fhir/Observation', withContained);
+  assert.equal(c.status, 201, c.text);
+  const r = await get(A, `/fhir/Observation/${c.json.id}`);
+  assert.deepEqual(r.json.contained, [prac], 'read back as sent');
+  assert.deepEqual(r.json.performer, [{ reference: '#pr1' }]);
+  // a contained resource may refer to its container, or to another contained one
+  const chain = obsOf(pt.id, { contained: [{ ...prac, id: 'pr2' }, { resourceType: 'Organization', id: 'org1', name: '検査センター' }],
+    performer: [{ reference: '#pr2' }, { reference: '#org1' }] });
+  assert.equal((await post(A, '/fhir/Observation', chain)).status, 201);
+  // base64Binary with line breaks and spaces (valid R4): stored as sent, decoded as one
+  const text = 'れんけい base64 with line breaks, as MIME writes it';
+  const b64 = Buffer.from(text).toString('base64');
+  const wrapped = `${b64.slice(0, 20)}\r\n${b64.slice(20, 40)}\n ${b64.slice(40)}`;
+  const doc = await post(A, '/fhir/DocumentReference', { resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${pt.id}` },
+    content: [{ attachment: { contentType: 'text/plain; charset=utf-8', data: wrapped } }] });
+  assert.equal(doc.status, 201, doc.text);
+  assert.equal((await get(A, `/fhir/DocumentReference/${doc.json.id}`)).json.content[0].attachment.data, wrapped);
+  const bin = await post(A, '/fhir/Binary', { resourceType: 'Binary', contentType: 'text/plain; charset=utf-8',
+    securityContext: { reference: `DocumentReference/${doc.json.id}` }, data: wrapped });
+  assert.equal(bin.status, 201, bin.text);
+  const raw = await http(A, 'GET', `/fhir/Binary/${bin.json.id}`, { headers: { Accept: 'text/plain' } });
+  assert.equal(raw.text, text);
+  // refused, each with its reason, nothing stored
+  const before = (await get(A, `/fhir/Observation?subject=Patient/${pt.id}&_summary=count`)).json.total;
+  const refusals = [
+    [obsOf(pt.id, { contained: [prac] }), /referenced by nothing/],
+    [obsOf(pt.id, { contained: [prac], performer: [{ reference: '#pr9' }] }), /names no contained/],
+    [obsOf(pt.id, { performer: [{ reference: '#' }] }), /only allowed inside a contained/],
+    [obsOf(pt.id, { contained: [{ ...prac, id: undefined }], performer: [{ reference: '#pr1' }] }), /needs an id/],
+    [obsOf(pt.id, { contained: [prac, prac], performer: [{ reference: '#pr1' }] }), /two contained/],
+    [obsOf(pt.id, { contained: [{ ...patient(HOSP, 'H0159'), id: 'p1' }], performer: [{ reference: '#p1' }] }), /Patient cannot be contained/],
+    [obsOf(pt.id, { contained: [{ resourceType: 'Medication', id: 'm1' }], focus: [{ reference: '#m1' }] }), /does not serve/],
+    [obsOf(pt.id, { contained: [{ ...prac, contained: [{ ...prac, id: 'x' }] }], performer: [{ reference: '#pr1' }] }), /dom-2/],
+    [obsOf(pt.id, { contained: [{ ...prac, meta: { versionId: '1' } }], performer: [{ reference: '#pr1' }] }), /dom-4/],
+    [obsOf(pt.id, { contained: [{ ...prac, gender: 'banana' }], performer: [{ reference: '#pr1' }] }), /gender/],
+    [obsOf(pt.id, { contained: [{ ...obsOf(other.id), id: 'o1' }], hasMember: [{ reference: '#o1' }] }), /does not exist/],
+    [obsOf(pt.id, { contained: [{ ...obsOf(pt.id), id: 'o1', subject: { reference: `Patient/${other.id}` } }], derivedFrom: [{ reference: '#o1' }] }), /does not exist/],
+  ];
+  for (const [body, re] of refusals)
+    assert.match(outcome(await post(A, '/fhir/Observation', body), 400), re, JSON.stringify(body.contained || body.performer));
+  assert.match(outcome(await post(A, '/fhir/DocumentReference', { resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${pt.id}` },
+    content: [{ attachment: { contentType: 'text/plain', data: 'SGVs\nbG8=x' } }] }), 400), /base64/);
+  assert.equal((await get(A, `/fhir/Observation?subject=Patient/${pt.id}&_summary=count`)).json.total, before, 'nothing stored');
 });

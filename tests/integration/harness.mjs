@@ -79,7 +79,7 @@ export function totp(secret, t = Date.now()) {
  * public bytes, the same for everyone, no patient data (docs/ACCESS.md).
  */
 export function audited(method, path, status) {
-  const p = path.split('?')[0];
+  const p = path.split('?')[0].replace(/^(\/fhir\/.+)\/$/, '$1'); // a trailing slash is the same URL
   const read = method === 'GET' || method === 'HEAD';
   if ((p === '/healthz' || p === '/fhir/metadata') && read) return false;
   if (p === '/api/session' && method === 'GET') return false;

@@ -171,6 +171,25 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('PUT /fhir/{type}/{id}', 'update of the record naming its patient', (x) => ['PUT', `/fhir/Observation/${x.obs}`, withBody({ ...obs(x.patient), id: x.obs })]);
   await same('PUT /fhir/{type}/{id}', 'update with If-Match', (x) => ['PUT', `/fhir/Observation/${x.obs}`, withBody({ ...obs(MINE.patient), id: x.obs }, { headers: { 'If-Match': 'W/"1"' } })]);
   await same('PUT /fhir/{type}/{id}', 'create in C\'s id space naming the patient', (x) => ['PUT', `/fhir/Observation/${C}-sweep-1`, withBody({ ...obs(x.patient), id: `${C}-sweep-1` })]);
+  /* ---- issue 13: conditional reads and updates, PATCH, subsets ---- */
+  const jsonPatch = (ops, headers = {}) => ({ body: JSON.stringify(ops), headers: { 'Content-Type': 'application/json-patch+json', ...headers } });
+  await same('GET /fhir/{type}/{id}', 'read with If-None-Match', (x) => ['GET', `/fhir/Observation/${x.obs}`, { headers: { 'If-None-Match': 'W/"1"' } }]);
+  await same('GET /fhir/{type}/{id}', 'read with If-Modified-Since', (x) => ['GET', `/fhir/Observation/${x.obs}`, { headers: { 'If-Modified-Since': 'Mon, 07 Dec 2099 09:00:00 GMT' } }]);
+  await same('GET /fhir/{type}/{id}', 'read with _elements', (x) => ['GET', `/fhir/Observation/${x.obs}?_elements=status`]);
+  await same('GET /fhir/{type}/{id}/_history/{vid}', 'vread with _summary', (x) => ['GET', `/fhir/Observation/${x.obs}/_history/1?_summary=true`]);
+  await same('PATCH /fhir/{type}/{id}', 'JSON Patch of the record', (x) => ['PATCH', `/fhir/Observation/${x.obs}`, jsonPatch([{ op: 'replace', path: '/status', value: 'amended' }])]);
+  await same('PATCH /fhir/{type}/{id}', 'JSON Patch with If-Match', (x) => ['PATCH', `/fhir/Observation/${x.obs}`, jsonPatch([{ op: 'replace', path: '/status', value: 'amended' }], { 'If-Match': 'W/"1"' })]);
+  await same('PATCH /fhir/{type}/{id}', 'JSON Patch moving it to my patient', (x) => ['PATCH', `/fhir/Observation/${x.obs}`, jsonPatch([{ op: 'replace', path: '/subject/reference', value: `Patient/${MINE.patient}` }])]);
+  await same('PATCH /fhir/{type}/{id}', 'JSON Patch of the patient', (x) => ['PATCH', `/fhir/Patient/${x.patient}`, jsonPatch([{ op: 'test', path: '/birthDate', value: '1950-01-01' }])]);
+  await same('PUT /fhir/{type}', 'conditional update by _id', (x) => ['PUT', `/fhir/Observation?_id=${x.obs}`, withBody(obs(MINE.patient))], { assigned: true });
+  await same('PUT /fhir/{type}', 'conditional update naming the record\'s id', (x) => ['PUT', `/fhir/Observation?_id=${x.obs}`, withBody({ ...obs(MINE.patient), id: x.obs })]);
+  await same('PUT /fhir/{type}', 'conditional update by the patient', (x) => ['PUT', `/fhir/Observation?subject=Patient/${x.patient}`, withBody(obs(MINE.patient))], { assigned: true });
+  await same('PUT /fhir/{type}', 'conditional update with If-Match', (x) => ['PUT', `/fhir/Observation?_id=${x.obs}`, withBody(obs(MINE.patient), { headers: { 'If-Match': 'W/"1"' } })]);
+  await same('PUT /fhir/{type}', 'conditional update of the patient by its local ID', (x) => ['PUT', `/fhir/Patient?identifier=${enc(`${LOCAL_SYSTEM(S)}|${x.local}`)}`,
+    withBody(patient(C, 'SW-MINE', { family: '自院', familyKana: 'ジイン', birthDate: '1960-02-02' }))]); // no match: a create, of a local ID C has
+  await same('DELETE /fhir/{type}', 'conditional delete by _id', (x) => ['DELETE', `/fhir/Observation?_id=${x.obs}`]);
+  await same('DELETE /fhir/{type}', 'conditional delete by the patient', (x) => ['DELETE', `/fhir/Observation?subject=Patient/${x.patient}`]);
+  await same('DELETE /fhir/{type}', 'conditional delete of the patient by its regional ID', (x) => ['DELETE', `/fhir/Patient?identifier=${enc(`${REGION_SYSTEM}|${x.rid}`)}`]);
   await same('GET /fhir/Patient/{id}/$everything', '$everything', (x) => ['GET', `/fhir/Patient/${x.patient}/$everything`]);
   await same('GET /fhir/Patient/{id}/$everything', '$everything with _count', (x) => ['GET', `/fhir/Patient/${x.patient}/$everything?_count=1`]);
   await same('GET /fhir/Patient/{id}/$access-report', '$access-report', (x) => ['GET', `/fhir/Patient/${x.patient}/$access-report`]);
@@ -192,6 +211,8 @@ test('every route: a hidden record and a missing one get the same answer', async
     ['Patient', (x) => `_id=${x.patient},${MINE.patient}&_revinclude=Observation:subject`],
     ['Consent', (x) => `patient=Patient/${x.patient}`],
     ['Consent', (x) => `_id=${x.consent}`],
+    ['Observation', (x) => `_id=${x.obs},${MINE.obs}&_elements=status`],
+    ['Observation', (x) => `subject=Patient/${x.patient}&_summary=true`],
   ];
   for (const [type, q] of searches) {
     await same('GET /fhir/{type}', `${type}?${q(H)}`, (x) => ['GET', `/fhir/${type}?${q(x)}`]);
@@ -241,6 +262,9 @@ test('every route: a hidden record and a missing one get the same answer', async
     { resource: obs(x.patient), request: { method: 'POST', url: 'Observation' } },
     { resource: obs(MINE.patient, { hasMember: [{ reference: `${SRV.fhirBase}/Observation/${x.obs}` }] }), request: { method: 'POST', url: 'Observation' } },
     { resource: obs(MINE.patient), request: { method: 'POST', url: 'Observation', ifNoneExist: `_id=${x.obs}` } },
+    { request: { method: 'DELETE', url: `Observation?_id=${x.obs}` } },
+    { request: { method: 'DELETE', url: `Patient?identifier=${enc(`${LOCAL_SYSTEM(S)}|${x.local}`)}` } },
+    { resource: obs(MINE.patient), request: { method: 'PUT', url: `Observation?subject=Patient/${x.patient}` } },
   ];
   await same('POST /fhir', 'batch', (x) => ['POST', '/fhir', withBody({ resourceType: 'Bundle', type: 'batch', entry: entries(x) })], { assigned: true });
   for (const [i, e] of entries(H).entries())
