@@ -294,8 +294,9 @@ test('the same seed and day give the same region; another seed another one; anot
 
 test('demo refuses a database that already has a region', async () => {
   const store = freshStore('demo_twice');
-  const first = await run(['demo', '--patients', '20', '--set', `store.url=${store}`]);
+  const first = await run(['demo', '--patients', '20', '--today', '2026-04-01', '--set', `store.url=${store}`]);
   assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /dated up to 2026-04-01/);
   assert.match(first.stdout, /13 facilities/);
   // its phases are reported (plain lines, as stderr is not a terminal here)
   assert.match(first.stderr, /^people \+ records: 20 people in [\d.]+ s/m, first.stderr);
@@ -305,5 +306,10 @@ test('demo refuses a database that already has a region', async () => {
   assert.match(second.stderr, /already holds 13 facilities/);
   const bad = await run(['demo', '--patients', 'lots', '--set', `store.url=${store}`]);
   assert.equal(bad.code, 2);
+  for (const day of ['2026-02-30', '2026-13-01', '26-04-01', '2026/04/01', 'today', '1899-12-31']) {
+    const r = await run(['demo', '--today', day, '--set', `store.url=${store}`]);
+    assert.equal(r.code, 2, day);
+    assert.match(r.stderr, /--today wants a date YYYY-MM-DD/);
+  }
   cleanupStore(store);
 });

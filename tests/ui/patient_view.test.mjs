@@ -144,6 +144,7 @@ test('the timeline is compact and grouped by day and visit, and shows what each 
   const above = await page.$$eval('#timeline li.tl-item', (els) => els.filter((e) => e.getBoundingClientRect().bottom <= window.innerHeight).length);
   await shot(page, '03b-timeline-1366x768');
   await page.setViewportSize({ width: 1366, height: 900 });
+  console.log(`timeline rows above the fold at 1366×768: ${above} (not counting the header, consent notice and filters)`);
   assert.ok(above >= 12, `timeline rows above the fold at 1366×768: ${above}`);
   const all = await rows();
   // by day, newest first; each day starts a group that names its date once
