@@ -149,6 +149,10 @@ async function runSearch(q) {
   if (q.birthdate) {
     const date = parseBirthDate(q.birthdate);
     if (!date) {
+      // nothing is searched: no results of an earlier search stay on screen
+      last = null;
+      document.querySelector('#results tbody').replaceChildren();
+      document.getElementById('results-card').hidden = true;
       msg.textContent = t('bad-birthdate', q.birthdate);
       msg.hidden = false;
       return;

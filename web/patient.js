@@ -194,7 +194,7 @@ function itemText(e) {
     case 'AllergyIntolerance': return [ccText(r.code), (r.category || []).map((c) => t(`ac-${c}`)).join('・')];
     case 'Procedure': return [ccText(r.code), ''];
     case 'MedicationRequest': return [medicationText(r), [rxCategory(r), dosageText(r, lang)].filter(Boolean).join(' ')];
-    case 'MedicationAdministration': return [`${t('administered')}: ${medicationText(r)}`, ''];
+    case 'MedicationAdministration': return [`${t('administered')}: ${medicationText(r)}`, [r.dosage?.text, qtyText(r.dosage?.dose)].filter(Boolean).join(' ')];
     case 'MedicationDispense': return [`${t('dispensed')}: ${medicationText(r)}`, [qtyText(r.quantity), r.daysSupply ? daysText(r.daysSupply) : ''].filter(Boolean).join(' ')];
     case 'Immunization': return [ccText(r.vaccineCode), ''];
     case 'Observation': return [ccText(r.code), valueWithUnit(obsValue(r))];

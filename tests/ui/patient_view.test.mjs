@@ -81,7 +81,8 @@ test('log in with the one-time code and find the patient by kana, birth date, lo
   for (const date of ['S24.3.1', '昭和24年3月1日', 'Ｓ２４．３．１', 's24/3/1', '19490301', '１９４９０３０１', '1949-03-01', '1949/3/1'])
     assert.ok((await find({ birthdate: date }, `search by birth date ${date}`)).some((r) => /和暦 次郎/.test(r)), `birth date ${date}`);
   assert.equal((await find({ name: 'ワレキ', birthdate: 'H1.1.8' }, 'search: 平成元年')).length, 0);
-  assert.equal((await find({ birthdate: 'S24.2.30' }, 'search: no such day')).length, 0);
+  assert.equal((await find({ identifier: '123' }, 'search by ID again')).length, 1);
+  assert.equal((await find({ identifier: '123', birthdate: 'S24.2.30' }, 'search: no such day')).length, 0, 'no earlier results stay');
   assert.match(await page.textContent('#search-message'), /生年月日「S24\.2\.30」を読み取れません/);
   assert.equal((await find({ name: '連携', birthdate: '1948-06-15' }, 'search by kanji and birth date')).length, 1);
 });
@@ -209,6 +210,7 @@ test('numbers keep the digits the hospital sent: 7.0 stays 7.0, 1.00 stays 1.00'
   const cells = await page.locator('#lab-table tbody tr', { hasText: 'PT-INR' }).locator('td').allInnerTexts();
   assert.ok(cells.includes(sent['PT-INR']), `PT-INR cells: ${cells}`);
   assert.ok(cells.includes('0.85–1.15'), 'the reference range');
+  assert.match(await page.locator('tr.vital', { hasText: '血圧' }).innerText(), /136\/75 mmHg/, 'blood pressure among the vital signs');
   await page.click('#tab-timeline');
   await page.waitForSelector('#timeline');
 });
