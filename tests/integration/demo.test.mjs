@@ -185,6 +185,10 @@ test('every demo person has a clinical history across the facilities of the regi
     const at = (kind) => [...onTherapy.values()].filter((f) => [...f].some((c) => HOSPITALS.includes(c) === (kind === 'hospital'))).length;
     assert.ok(onTherapy.size >= 30, `people with a prescription current on ${DEMO_DAY}: ${onTherapy.size}`);
     assert.ok(at('hospital') >= 5 && at('clinic') >= 5, `current at a hospital: ${at('hospital')}, elsewhere: ${at('clinic')}`);
+    // follow-up and home-nursing visits carry the clinician's note (their narrative)
+    const notes = of('Encounter').filter((e) => e.text?.status === 'additional' && /^<div xmlns="http:\/\/www.w3.org\/1999\/xhtml">[^<]+。<\/div>$/.test(e.text.div));
+    assert.ok(notes.length >= 100, `visits with a note: ${notes.length}`);
+    assert.ok(notes.some((e) => e.class.code === 'HH') && notes.some((e) => e.class.code === 'AMB'), 'outpatient and home-nursing visits');
 
     // lab series that trend, with flags and reference ranges, in JLAC10
     const labs = of('Observation').filter((o) => o.category[0].coding[0].code === 'laboratory');
