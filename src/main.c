@@ -257,6 +257,12 @@ static int cmd_demo(struct cli_call *c)
 		fprintf(stderr, "renkei: --patients wants 0..%d, not '%s'\n", RK_MAX_DEMO_PATIENTS, o);
 		return 2;
 	}
+	int64_t today = demo_today(); /* the date in Japan */
+	o = cli_opt(c->a, "today");
+	if (o && !demo_parse_day(o, &today)) {
+		fprintf(stderr, "renkei: --today wants a date YYYY-MM-DD (1900..2999), not '%s'\n", o);
+		return 2;
+	}
 	struct store *s = open_migrated(cfg, (int64_t)512 << 20) /* one big write transaction */;
 	if (!s)
 		return 1;
@@ -267,6 +273,7 @@ static int cmd_demo(struct cli_call *c)
 	progress_init(&bar, stderr, isatty(fileno(stderr)) == 1);
 	struct demo_options opts = {.seed = seed,
 				    .people = patients,
+				    .today = today,
 				    .history = !cli_opt(c->a, "no-history"),
 				    .ssmix2_dir = cli_opt(c->a, "keep-ssmix2"),
 				    .progress = &bar};
@@ -276,11 +283,14 @@ static int cmd_demo(struct cli_call *c)
 		fprintf(stderr, "renkei demo: %s\n", err.msg);
 		return 1;
 	}
-	printf("demo region built (seed %llu): %d facilities, %d staff, %d accounts, %d people (%d at more than one facility), "
+	int64_t dy;
+	unsigned dm, dd;
+	time_civil_from_days(today, &dy, &dm, &dd);
+	printf("demo region built (seed %llu, dated up to %04lld-%02u-%02u): %d facilities, %d staff, %d accounts, %d people (%d at more than one facility), "
 	       "%d patient registrations, %d consents, %d care teams, %lld clinical records in %.1f s\n",
-	       (unsigned long long)seed, stats.facilities, stats.staff, stats.accounts, stats.people,
-	       stats.linked_people, stats.registrations, stats.consents, stats.care_teams, (long long)stats.records,
-	       (double)stats.elapsed_ms / 1000.0);
+	       (unsigned long long)seed, (long long)dy, dm, dd, stats.facilities, stats.staff, stats.accounts,
+	       stats.people, stats.linked_people, stats.registrations, stats.consents, stats.care_teams,
+	       (long long)stats.records, (double)stats.elapsed_ms / 1000.0);
 	if (opts.history)
 		printf("hospital records from SS-MIX2: %lld patients, %lld files generated; imported: %lld stored, "
 		       "%lld superseded, %lld deleted, %lld quarantined; %lld resources%s%s\n",
@@ -381,8 +391,9 @@ static int cmd_config_check(struct cli_call *c)
 static const struct cli_command commands[] = {
 	{"serve", NULL, "", "serve the FHIR API, the web UI and HL7 v2 over MLLP (until SIGINT/SIGTERM)", cmd_serve, 0},
 	{"init", NULL, "", "create or migrate the database", cmd_init, 0},
-	{"demo", NULL, "[--seed N] [--patients N] [--no-history] [--keep-ssmix2 DIR]",
-	 "build the synthetic demo region into an empty database (the hospitals' records as SS-MIX2, imported)",
+	{"demo", NULL, "[--seed N] [--patients N] [--today YYYY-MM-DD] [--no-history] [--keep-ssmix2 DIR]",
+	 "build the synthetic demo region into an empty database, dated up to --today (default: today in Japan; "
+	 "the hospitals' records as SS-MIX2, imported)",
 	 cmd_demo, 0},
 	{"gen", "ssmix2", "[--patients N] [--seed S] [--facility CODE] OUT",
 	 "write a synthetic SS-MIX2 standardized storage into OUT (new or empty)", cmd_gen, CLI_NO_CONFIG},

@@ -10,6 +10,9 @@ addText({
   'f-name': ['氏名（漢字・カナ）', 'Name (kanji or kana)'],
   'ph-name': ['例: 山田 太郎 / ヤマダ', 'e.g. 山田 太郎 / ヤマダ'],
   'f-birthdate': ['生年月日', 'Birth date'],
+  'ph-birthdate': ['例: 1949-03-01 / S24.3.1 / 19490301', 'e.g. 1949-03-01 / S24.3.1 / 19490301'],
+  'bad-birthdate': ['生年月日「{0}」を読み取れません。1949-03-01、19490301、S24.3.1、昭和24年3月1日 のように入力してください。',
+    'Cannot read the birth date "{0}": write it as 1949-03-01, 19490301, S24.3.1 or 昭和24年3月1日.'],
   'f-id': ['患者ID（施設内・地域共通）', 'Patient ID (local or regional)'],
   'ph-id': ['例: 00012345', 'e.g. 00012345'],
   go: ['検索', 'Search'],
@@ -30,6 +33,52 @@ addText({
 });
 
 const REGION = 'urn:renkei:regional-patient-id';
+
+/** Full-width letters, digits and signs as ASCII, the ideographic space as a space. */
+export function halfWidth(s) {
+  return String(s || '').replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xFEE0)).replace(/\u3000/g, ' ');
+}
+
+// 和暦: the first year of each era (元年) in the Gregorian calendar
+const ERAS = { M: 1868, T: 1912, S: 1926, H: 1989, R: 2019 };
+const ERA_NAMES = { 明治: 'M', 明: 'M', 大正: 'T', 大: 'T', 昭和: 'S', 昭: 'S', 平成: 'H', 平: 'H', 令和: 'R', 令: 'R' };
+
+/**
+ * A birth date as typed into FHIR's YYYY-MM-DD: 1949-03-01, 1949/3/1,
+ * 1949年3月1日, 19490301, and 和暦 S24.3.1 (M/T/S/H/R, any of . / - as the
+ * separator), 昭和24年3月1日 (元年 too), in full-width or half-width. Null when
+ * it is not a real date.
+ */
+export function parseBirthDate(input) {
+  let s = halfWidth(input).trim().replace(/\s+/g, '').replace(/元年/, '1年');
+  let m, y, mo, d;
+  if ((m = /^(\d{4})(\d{2})(\d{2})$/.exec(s))) [y, mo, d] = [m[1], m[2], m[3]].map(Number);
+  else if ((m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(s))) [y, mo, d] = [m[1], m[2], m[3]].map(Number);
+  else {
+    for (const [name, letter] of Object.entries(ERA_NAMES)) if (s.startsWith(name)) { s = letter + s.slice(name.length); break; }
+    if (!(m = /^([MTSHR])(\d{1,2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/i.exec(s))) return null;
+    const era = m[1].toUpperCase();
+    [y, mo, d] = [ERAS[era] + Number(m[2]) - 1, Number(m[3]), Number(m[4])];
+    if (Number(m[2]) < 1) return null;
+  }
+  const date = new Date(Date.UTC(y, mo - 1, d));
+  if (y < 1868 || date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+  return `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/**
+ * A patient ID as typed, for the identifier search: half-width; digits alone
+ * also match the same number zero-padded as facilities pad their IDs (123
+ * finds 0000123): the search ORs the padded forms up to ten digits.
+ */
+export function idSearchValue(input) {
+  const s = halfWidth(input).trim().replace(/,/g, ''); // a comma would OR another value in
+  if (!/^\d{1,9}$/.test(s)) return s;
+  const bare = s.replace(/^0+(?=\d)/, '');
+  const forms = new Set([s]);
+  for (let n = bare.length; n <= 10; n++) forms.add(bare.padStart(n, '0'));
+  return [...forms].join(',');
+}
 const PAGE = 50;
 let facilities = new Map();
 let last = null; // { people, total } of the last search
@@ -97,8 +146,20 @@ async function runSearch(q) {
   const msg = document.getElementById('search-message');
   const params = new URLSearchParams();
   if (q.name) params.set('name', q.name);
-  if (q.birthdate) params.set('birthdate', q.birthdate);
-  if (q.identifier) params.set('identifier', q.identifier);
+  if (q.birthdate) {
+    const date = parseBirthDate(q.birthdate);
+    if (!date) {
+      // nothing is searched: no results of an earlier search stay on screen
+      last = null;
+      document.querySelector('#results tbody').replaceChildren();
+      document.getElementById('results-card').hidden = true;
+      msg.textContent = t('bad-birthdate', q.birthdate);
+      msg.hidden = false;
+      return;
+    }
+    params.set('birthdate', date);
+  }
+  if (q.identifier) params.set('identifier', idSearchValue(q.identifier));
   if ([...params].length === 0) {
     msg.textContent = t('need-criteria');
     msg.hidden = false;
@@ -122,7 +183,7 @@ document.getElementById('search').addEventListener('submit', (e) => {
   e.preventDefault();
   const f = Object.fromEntries(new FormData(e.target).entries());
   // A name typed with a full-width space searches for both parts the same way.
-  search({ name: (f.name || '').replace(/\u3000/g, ' ').trim(), birthdate: f.birthdate || '', identifier: (f.identifier || '').trim() });
+  search({ name: (f.name || '').replace(/\u3000/g, ' ').trim(), birthdate: (f.birthdate || '').trim(), identifier: (f.identifier || '').trim() });
 });
 
 async function start() {

@@ -92,9 +92,53 @@ export async function loadSession() {
 
 export const currentSession = () => session;
 
-/** Send the browser to the login page (it comes back to / after login). */
+/**
+ * Send the browser to the login page; it comes back here after login (the
+ * page, its query and fragment go along as ?next=, a same-origin path that
+ * login.js checks again before following it).
+ */
 export function toLogin() {
-  location.assign('/login.html');
+  const here = `${location.pathname}${location.search}${location.hash}`;
+  const next = here !== '/' && !location.pathname.startsWith('/login') ? `?next=${encodeURIComponent(here)}` : '';
+  location.assign(`/login.html${next}`);
+}
+
+// ---- exact numbers ----------------------------------------------------------
+// JSON.parse turns 7.0 into 7 and 1.00 into 1, but a clinician must see the
+// value as the hospital recorded it. The reviver's third argument (its source
+// text; Chromium 114+) is kept beside the parsed object, for every number whose
+// text differs from what String(number) gives back. Numbers stay numbers for
+// charts and comparisons; numText() gives the text to show.
+
+const lexemes = new WeakMap(); // parsed object (or array) → Map(key → source text)
+
+function keepLexeme(key, value, context) {
+  if (typeof value === 'number' && typeof context?.source === 'string' && context.source !== String(value)) {
+    let m = lexemes.get(this);
+    if (!m) lexemes.set(this, (m = new Map()));
+    m.set(String(key), context.source);
+  }
+  return value;
+}
+
+/** Parse JSON keeping the source text of numbers (see numText). */
+export function parseJSON(text) {
+  return JSON.parse(text, keepLexeme);
+}
+
+/** The text of obj[key] as the server sent it (7.0 stays 7.0); '' when absent. */
+export function numText(obj, key = 'value') {
+  const v = obj?.[key];
+  if (v === undefined || v === null) return '';
+  return lexemes.get(obj)?.get(String(key)) ?? String(v);
+}
+
+/** A Quantity as "value unit" (value and unit always apart); '' when it has no value. */
+export function qtyText(q) {
+  const v = numText(q);
+  if (!v) return '';
+  const unit = q.unit || q.code || '';
+  return unit ? `${v} ${unit}` : v;
 }
 
 /** An error with the HTTP status and the OperationOutcome's text. */
@@ -120,7 +164,7 @@ export async function getJSON(path) {
     toLogin();
     throw new ApiError(401, 'login');
   }
-  const body = await r.json().catch(() => null);
+  const body = await r.text().then(parseJSON).catch(() => null);
   if (!r.ok) throw new ApiError(r.status, body?.issue?.[0]?.diagnostics || t('err-server'));
   return body;
 }

@@ -66,8 +66,27 @@ function show(stage) {
   if (stage === 'enroll_totp') enroll();
   if (stage === 'ok') {
     say('done');
-    location.assign('/');
+    location.assign(nextPage());
   }
+}
+
+/**
+ * Where to go after login: the page the user opened before logging in
+ * (?next=, set by common.js toLogin), only when it is a path of this site —
+ * "/patient.html?id=…" — never another site ("//evil", "https://…",
+ * "/\\evil", "javascript:…") nor the login page again; else the start page.
+ */
+export function nextPage(search = location.search) {
+  const next = new URLSearchParams(search).get('next');
+  if (!next || next.length > 2000 || !next.startsWith('/') || next.startsWith('//') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/';
+  let url;
+  try {
+    url = new URL(next, location.origin);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== location.origin || url.pathname.startsWith('/login')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
 
 async function call(method, path, body) {

@@ -6,8 +6,9 @@
 // $everything call; the server leaves out what the user may not see, and
 // this page never says more than what it received.
 import { h, t, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON, searchAll,
-  loadFacilities, personName, ageOf, genderText, fmtDate, fmtDateTime, ccText, ApiError, localIds } from './common.js';
-import { CATEGORIES, buildRecord, timeline, medicationText, medicationPeriod, obsValue, abnormalFlag, dayOf } from './record.js';
+  loadFacilities, personName, ageOf, genderText, fmtDate, fmtDateTime, ccText, ApiError, localIds, lang, numText, qtyText } from './common.js';
+import { CATEGORIES, buildRecord, timeline, medicationText, medicationPeriod, obsValue, abnormalFlag, dayOf, dosageParts, dosageText,
+  encounterNote } from './record.js';
 
 addText({
   loading: ['読み込み中…', 'Loading…'],
@@ -44,6 +45,7 @@ addText({
   'lab-group': ['検体検査 {0}項目', 'Lab tests: {0}'], abnormal: ['異常値 {0}', '{0} abnormal'],
   administered: ['投与', 'Given'], dispensed: ['調剤', 'Dispensed'], report: ['検査レポート', 'Report'],
   'no-records': ['表示できる記録はありません。', 'No records to show.'],
+  reason: ['受診理由', 'Reason'], note: ['記録', 'Note'], 'in-visit': ['この受診の記録', 'Recorded at this visit'],
   // columns
   'c-date': ['日付', 'Date'], 'c-facility': ['施設', 'Facility'], 'c-name': ['病名', 'Diagnosis'], 'c-status': ['状態', 'Status'],
   'c-onset': ['発症日', 'Onset'], 'c-end': ['転帰日', 'Ended'], 'c-substance': ['原因物質', 'Substance'], 'c-kind': ['分類', 'Kind'],
@@ -177,7 +179,7 @@ function itemText(e) {
     case 'lab-group': {
       const names = e.items.slice(0, 5).map((o) => {
         const v = obsValue(o), f = abnormalFlag(o);
-        return `${ccText(o.code)} ${v.text}${v.unit}${f ? ` ${f}` : ''}`;
+        return `${ccText(o.code)} ${valueWithUnit(v)}${f ? ` ${f}` : ''}`;
       });
       return [t('lab-group', e.items.length), names.join('、') + (e.items.length > 5 ? ' …' : ''), e.abnormal ? t('abnormal', e.abnormal) : ''];
     }
@@ -185,16 +187,17 @@ function itemText(e) {
       const c = ENCOUNTER_CLASS[r.class?.code];
       const title = [c ? L(c) : r.class?.display || r.class?.code, ccText(r.type?.[0])].filter(Boolean).join(' ');
       const end = r.period?.end && dayOf(r.period.end) !== dayOf(r.period.start) ? `〜${fmtDate(dayOf(r.period.end))}` : '';
-      return [title, end];
+      const { reason, note } = encounterNote(r);
+      return [title, [end, reason ? `${t('reason')}: ${reason}` : '', note ? `${t('note')}: ${note}` : ''].filter(Boolean).join(' ')];
     }
     case 'Condition': return [ccText(r.code), statusText(r.clinicalStatus)];
     case 'AllergyIntolerance': return [ccText(r.code), (r.category || []).map((c) => t(`ac-${c}`)).join('・')];
     case 'Procedure': return [ccText(r.code), ''];
-    case 'MedicationRequest': return [medicationText(r), [ccText(r.category?.[0]), r.dosageInstruction?.[0]?.text].filter(Boolean).join(' ')];
-    case 'MedicationAdministration': return [`${t('administered')}: ${medicationText(r)}`, ''];
-    case 'MedicationDispense': return [`${t('dispensed')}: ${medicationText(r)}`, r.quantity ? `${r.quantity.value}${r.quantity.unit || ''}` : ''];
+    case 'MedicationRequest': return [medicationText(r), [rxCategory(r), dosageText(r, lang)].filter(Boolean).join(' ')];
+    case 'MedicationAdministration': return [`${t('administered')}: ${medicationText(r)}`, [r.dosage?.text, qtyText(r.dosage?.dose)].filter(Boolean).join(' ')];
+    case 'MedicationDispense': return [`${t('dispensed')}: ${medicationText(r)}`, [qtyText(r.quantity), r.daysSupply ? daysText(r.daysSupply) : ''].filter(Boolean).join(' ')];
     case 'Immunization': return [ccText(r.vaccineCode), ''];
-    case 'Observation': { const v = obsValue(r); return [ccText(r.code), `${v.text} ${v.unit}`.trim()]; }
+    case 'Observation': return [ccText(r.code), valueWithUnit(obsValue(r))];
     case 'DiagnosticReport': return [`${t('report')}: ${ccText(r.code)}`, r.conclusion || ''];
     case 'ImagingStudy': return [imagingTitle(r), r.description || ''];
     case 'DocumentReference': return [ccText(r.type) || r.description || '', r.description || ''];
@@ -203,6 +206,29 @@ function itemText(e) {
     case 'NutritionOrder': return [`${t('diet')}: ${(r.oralDiet?.type || []).map(ccText).filter(Boolean).join('・')}`, ''];
     default: return [e.kind, ''];
   }
+}
+
+/** An observation's value and unit, apart ("8.3 10^3/μL", "136/75 mmHg"). */
+function valueWithUnit(v) {
+  return v.unit && v.text ? `${v.text} ${v.unit}` : v.text;
+}
+
+function daysText(q) {
+  const v = numText(q);
+  return lang === 'en' ? `${v} days` : `${v}日分`;
+}
+
+/** The category a pharmacist names (内服, 院外処方 …): the codings' displays, without repeats. */
+function rxCategory(r) {
+  return [...new Set((r.category || []).map(ccText).filter(Boolean))].join('・');
+}
+
+/** A prescription's dosage as cells' content: 用法, dose, then days and total. */
+function dosageCell(r) {
+  const p = dosageParts(r, lang);
+  const lines = p.instructions.map((d) => h('span', { class: 'dose-line' }, [d.usage, d.dose ? h('strong', { class: 'dose' }, d.dose) : null,
+    d.daily ? h('span', { class: 'daily' }, d.daily) : null].filter(Boolean).flatMap((x, i) => (i ? [' ', x] : [x]))));
+  return [lines, p.days ? [' ', h('strong', { class: 'days' }, p.days)] : null, p.total ? [' ', h('span', { class: 'muted total' }, p.total)] : null];
 }
 
 function imagingTitle(r) {
@@ -231,22 +257,29 @@ function renderTimeline() {
     sel('tl-cat', 'f-category', CATEGORIES.filter((c) => all.some((e) => e.cat === c)).map((c) => [c, t(`cat-${c}`)])),
     date('tl-from', 'f-from'), date('tl-to', 'f-to'),
     h('button', { type: 'button', class: 'button secondary', id: 'tl-reset', onclick: () => { Object.assign(filter, { facility: '', cat: '', from: '', to: '' }); renderPanel(); } }, t('reset')));
+  let prevDay = null;
   const items = shown.map((e) => {
     const [title, detail, extra] = itemText(e);
     const go = e.kind === 'lab-group' ? () => select('labs')
       : e.cat === 'document' ? () => { openDoc = model.records.find((x) => x.res === e.res); select('documents'); }
       : e.cat === 'imaging' ? () => select('imaging') : null;
-    return h('li', { class: `tl-item cat-${e.cat}`, dataset: { cat: e.cat, facility: e.facility?.code || '', day: e.day } },
-      h('time', { datetime: e.day }, fmtDate(e.day)),
+    const first = e.day !== prevDay;
+    prevDay = e.day;
+    const time = e.date && e.date.includes('T') ? fmtDateTime(e.date).slice(-5) : '';
+    const cls = ['tl-item', `cat-${e.cat}`, first ? 'day-start' : '', e.inVisit ? 'in-visit' : '', e.kind === 'Encounter' ? 'visit' : ''];
+    return h('li', { class: cls.filter(Boolean).join(' '), dataset: { cat: e.cat, facility: e.facility?.code || '', day: e.day,
+      ...(e.encounter && { encounter: e.encounter }) } },
+      h('time', { datetime: e.day, class: first ? '' : 'same-day', 'aria-label': fmtDate(e.day) }, first ? fmtDate(e.day) : ''),
+      h('span', { class: 'tl-time' }, time),
       h('span', { class: `chip cat cat-${e.cat}` }, t(`cat-${e.cat}`)),
-      h('div', { class: 'tl-body' },
+      h('div', { class: 'tl-body', title: e.inVisit ? t('in-visit') : null },
         go ? h('button', { type: 'button', class: 'link tl-title', onclick: go }, title) : h('span', { class: 'tl-title' }, title),
         detail ? h('span', { class: 'tl-detail' }, detail) : null,
         extra ? h('span', { class: 'flag-abn' }, extra) : null),
       h('span', { class: 'src facility', dataset: { facility: e.facility?.code || '' } }, facilityName(e.facility)));
   });
   return [filters, h('p', { class: 'muted', id: 'tl-count' }, t('tl-count', shown.length)),
-    items.length ? h('ol', { class: 'timeline', id: 'timeline' }, items) : empty()];
+    items.length ? h('ol', { class: 'timeline compact', id: 'timeline' }, items) : empty()];
 }
 
 // ---- category lists ---------------------------------------------------------
@@ -284,8 +317,8 @@ function periodText(r) {
 function renderMedications() {
   const m = model.medications;
   const rxRows = (list) => list.map((x) => h('tr', { class: 'rx', dataset: { status: x.res.status } },
-    h('td', {}, h('strong', {}, medicationText(x.res))), h('td', {}, x.res.dosageInstruction?.map((d) => d.text).filter(Boolean).join(' / ') || ''),
-    h('td', {}, periodText(x.res)), h('td', {}, ccText(x.res.category?.[0])), facilityCell(x.facility),
+    h('td', {}, h('strong', {}, medicationText(x.res))), h('td', { class: 'dosage' }, dosageCell(x.res)),
+    h('td', {}, periodText(x.res)), h('td', {}, rxCategory(x.res)), facilityCell(x.facility),
     h('td', {}, fmtDate(dayOf(x.res.authoredOn || '')))));
   const cols = ['c-drug', 'c-dosage', 'c-period', 'c-type', 'c-prescriber', 'c-authored'];
   const out = [h('h2', {}, t('current')), m.current.length ? table(cols, rxRows(m.current), 'list current-meds') : empty('no-current')];
@@ -293,7 +326,7 @@ function renderMedications() {
   if (m.dispenses.length) {
     out.push(h('h2', {}, t('dispenses')), table(['c-date', 'c-drug', 'c-quantity', 'c-facility'], m.dispenses.map((x) => h('tr', {},
       h('td', {}, fmtDate(x.day)), h('td', {}, medicationText(x.res)),
-      h('td', {}, x.res.quantity ? `${x.res.quantity.value}${x.res.quantity.unit || ''}` : ''), facilityCell(x.facility))), 'list'));
+      h('td', {}, qtyText(x.res.quantity)), facilityCell(x.facility))), 'list'));
   }
   if (m.administrations.length) {
     out.push(h('h2', {}, t('administrations')), table(['c-date', 'c-drug', 'c-facility'], m.administrations.map((x) => h('tr', {},
@@ -325,7 +358,7 @@ function renderLabs() {
   if (model.vitals.length) {
     out.push(h('h2', {}, t('vitals')), table(['c-date', 'c-analyte', 'c-value', 'c-facility'], model.vitals.map((x) => {
       const v = obsValue(x.res);
-      return h('tr', {}, h('td', {}, fmtDateTime(x.date)), h('td', {}, ccText(x.res.code)), h('td', {}, `${v.text} ${v.unit}`), facilityCell(x.facility));
+      return h('tr', { class: 'vital' }, h('td', {}, fmtDateTime(x.date)), h('td', {}, ccText(x.res.code)), h('td', {}, valueWithUnit(v)), facilityCell(x.facility));
     }), 'list'));
   }
   return out;
@@ -343,8 +376,8 @@ async function showTrend(key) {
       h('button', { type: 'button', class: 'button secondary', onclick: () => { openTrend = null; if (closeChart) closeChart(); closeChart = null; box.hidden = true; } }, t('close'))),
     chart,
     table(['c-date', 'c-value', 'c-range', 'c-facility'], [...a.points].reverse().map((p) => h('tr', {},
-      h('td', {}, fmtDateTime(p.date)), h('td', { class: p.flag ? `abn abn-${p.flag}` : '' }, `${p.value} ${p.unit}`, p.flag ? ` ${p.flag}` : ''),
-      h('td', { class: 'muted' }, p.low !== undefined || p.high !== undefined ? `${p.low ?? ''}–${p.high ?? ''}` : ''), facilityCell(p.facility))), 'list trend-values'));
+      h('td', {}, fmtDateTime(p.date)), h('td', { class: p.flag ? `abn abn-${p.flag}` : '' }, valueWithUnit({ text: p.value, unit: p.unit }), p.flag ? ` ${p.flag}` : ''),
+      h('td', { class: 'muted' }, p.range), facilityCell(p.facility))), 'list trend-values'));
   box.hidden = false;
   box.scrollIntoView({ block: 'nearest' });
   // The charting library loads on first use, so the view itself stays light.

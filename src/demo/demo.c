@@ -80,7 +80,8 @@ struct gen {
 	struct arena arena;
 	struct rng rng;
 	struct demo_stats *stats;
-	bool history; /* write each person's clinical records */
+	bool history;  /* write each person's clinical records */
+	int64_t today; /* the demo's day, days since 1970-01-01 */
 	unsigned next_local[N_FACILITIES];
 	unsigned next_staff[N_FACILITIES];
 	/* the hospitals' SS-MIX2 storages, written while the people are drawn */
@@ -92,6 +93,27 @@ struct gen {
 	char phase[48];
 	struct rk_err *err;
 };
+
+int64_t demo_today(void)
+{
+	int64_t ms = time_now_ms() + (int64_t)9 * 3600 * 1000;
+	return ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+}
+
+bool demo_parse_day(const char *s, int64_t *days)
+{
+	if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int64_t y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	unsigned m = (unsigned)((s[5] - '0') * 10 + (s[6] - '0')), d = (unsigned)((s[8] - '0') * 10 + (s[9] - '0'));
+	if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1 || d > time_days_in_month(y, m))
+		return false;
+	*days = time_days_from_civil(y, m, d);
+	return true;
+}
 
 static const struct demo_name *pick_name(struct rng *r, const struct demo_name *t, size_t n)
 {
@@ -316,7 +338,8 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 	char date[32], id[96];
 	int64_t y;
 	unsigned m, d;
-	time_civil_from_days(time_days_from_civil(2024, 1, 1) + (int64_t)rng_below(&g->rng, 800), &y, &m, &d);
+	/* consented in the 27 months before the demo's day */
+	time_civil_from_days(g->today - 821 + (int64_t)rng_below(&g->rng, 800), &y, &m, &d);
 	snprintf(date, sizeof date, "%04lld-%02u-%02u", (long long)y, m, d);
 	enum rk_status rc = RK_OK;
 	if (n > 1 && draw < 3) {
@@ -666,8 +689,10 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 				  .rng = &g.rng,
 				  .trusted = true,
 				  .batch = true};
-	/* Ages are counted from a fixed day so that a seed always gives the same people. */
-	int64_t today = time_days_from_civil(2026, 4, 1);
+	/* Everything is counted from the demo's day, so that a seed and a day always
+	 * give the same people and the same records. */
+	int64_t today = o->today ? o->today : demo_today();
+	g.today = today;
 	if (history && people > 0)
 		rc = ssmix2_open_all(&g, o->ssmix2_dir, today);
 	if (rc == RK_OK)

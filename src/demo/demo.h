@@ -2,7 +2,11 @@
  * and people with Japanese names in kanji and kana, birth dates and
  * addresses, registered at one or more facilities and linked to one regional
  * ID, each with a clinical history across those facilities (demo_clinical.h).
- * Deterministic for a seed (ids, names, links; only timestamps differ).
+ * Dated relative to a day ("today", --today): every date of the region
+ * (births, visits, prescriptions, results, consents) is counted back from
+ * it, so that a person on long-term therapy has current medicines on that
+ * day. Deterministic for a seed and a day (ids, names, links, dates; only
+ * timestamps such as meta.lastUpdated differ).
  * Everything is written through the FHIR resource service, in one
  * transaction; then the hospitals' records arrive the way a real hospital's
  * do: each hospital's SS-MIX2 storage is generated (ssmix2_gen.h) for the
@@ -43,13 +47,22 @@ struct demo_stats {
 struct demo_options {
 	uint64_t seed;
 	int64_t people;
-	bool history; /* also each person's clinical records (false: people, registrations and consents only) */
+	int64_t today; /* the demo's day, days since 1970-01-01 (0: today's date in Japan);
+			* the records end the day before */
+	bool history;  /* also each person's clinical records (false: people, registrations and consents only) */
 	const char *ssmix2_dir;    /* keep the hospitals' SS-MIX2 storages in <dir>/<facility code>
 				 * (must not exist yet); NULL: a temporary directory under
 				 * $TMPDIR, removed afterwards */
 	struct progress *progress; /* phases reported here (may be NULL): people, then each
 				    * hospital's SS-MIX2 import */
 };
+
+/* Today's date in Japan (UTC+9), days since 1970-01-01: the default demo day. */
+int64_t demo_today(void);
+
+/* Parse a demo day "YYYY-MM-DD" (a real calendar date from 1900 to 2999) into
+ * days since 1970-01-01. False when it is not one. */
+bool demo_parse_day(const char *s, int64_t *days);
 
 /* Build the region into s, which must hold no facility yet (RK_CONFLICT
  * otherwise). When the first transaction fails nothing is written; the

@@ -771,7 +771,8 @@ enum rk_status demo_clinical_person(struct demo_clinical *c, const struct demo_p
 			rc = checkup(&h, s);
 	}
 	if (rc == RK_OK && p->age >= 65 && h.primary >= 0 && demo_chance(h.r, 60)) {
-		int64_t d1 = time_days_from_civil(2021, 6, 1) + demo_below(h.r, 30);
+		/* the first course of a vaccination campaign about five years before the demo's day */
+		int64_t d1 = p->today - 1765 + demo_below(h.r, 30);
 		rc = demo_put_immunization(&h, h.primary, d1, 1);
 		if (rc == RK_OK)
 			rc = demo_put_immunization(&h, h.primary, d1 + 21 + demo_below(h.r, 3), 2);

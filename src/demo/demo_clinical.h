@@ -35,7 +35,7 @@ struct demo_person {
 	bool male;
 	const char *name;  /* kanji, "姓 名" */
 	const char *birth; /* YYYY-MM-DD */
-	int64_t today;     /* days since 1970-01-01 of the demo's fixed day */
+	int64_t today;     /* days since 1970-01-01 of the demo's day (--today) */
 	size_t n;
 	struct demo_site sites[4];
 };

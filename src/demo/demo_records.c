@@ -320,6 +320,19 @@ enum rk_status demo_put_encounter(struct hist *h, int s, const char *cls, int64_
 		"period", "start", start, "end", end, "serviceProvider", org_ref(h, s));
 	if (e && reason)
 		json_object_set_new(e, "reasonCode", json_pack("[o]", text_cc(reason)));
+	/* A follow-up visit and a home-nursing visit carry the short note the
+	 * clinician wrote (the narrative, "additional" to the coded data); chosen
+	 * by the day, so that the random draws stay those of the records. */
+	static const char *const follow_up[] = {"経過良好。処方継続。", "自覚症状なし。生活指導を継続。",
+						"体調変わりなし。次回採血予定。", "服薬良好。食事・運動療法を継続。"};
+	static const char *const home[] = {"バイタル安定。服薬確認。", "訪問時変わりなし。清潔ケア実施。",
+					   "食欲良好。家族へ服薬管理を指導。"};
+	const char *note = c == 0 && !reason ? follow_up[(uint64_t)day % 4] : c == 2 ? home[(uint64_t)day % 3] : NULL;
+	if (e && note) {
+		char div[256];
+		snprintf(div, sizeof div, "<div xmlns=\"http://www.w3.org/1999/xhtml\">%s</div>", note);
+		json_object_set_new(e, "text", json_pack("{s:s, s:s}", "status", "additional", "div", div));
+	}
 	if (e && strcmp(cls, "IMP") == 0)
 		json_object_set_new(e, "hospitalization",
 				    json_pack("{s:o, s:o}", "admitSource", text_cc("外来から入院"),

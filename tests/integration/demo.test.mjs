@@ -4,7 +4,9 @@
 // registered at (visits, diagnoses, prescriptions and dispensings, lab series,
 // allergies, admissions, images, documents) in JP Core codes — the hospitals'
 // records imported from the SS-MIX2 storages the demo generates for them; the
-// same seed gives the same region; a non-empty database is refused.
+// same seed and the same --today give the same region, dated up to that day
+// (another day shifts every date, so that the demo is always current); a
+// non-empty database is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, get, run, freshStore, cleanupStore, REGION_SYSTEM, BACKEND } from './harness.mjs';
@@ -19,7 +21,8 @@ const ROUTE = 'http://jpfhir.jp/fhir/core/CodeSystem/route-codes';
 const CLINICAL = ['Encounter', 'Condition', 'AllergyIntolerance', 'Procedure', 'MedicationRequest',
   'MedicationAdministration', 'MedicationDispense', 'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy',
   'DocumentReference', 'Composition'];
-const DEMO_DAY = '2026-04-01';
+const DEMO_DAY = '2026-04-01'; // pinned with --today (the default is today's date in Japan)
+const AT_DAY = ['--today', DEMO_DAY];
 const HOSPITALS = ['2011000011', '2011000029'];
 
 async function allPatients(S) {
@@ -41,7 +44,7 @@ test('the default demo region', async () => {
   // built without them (the next test checks the histories on both backends
   // and in both builds, on 300 people).
   const lean = BACKEND === 'postgresql' || process.env.RENKEI_SANITIZED === '1';
-  const S = await startServer({ demo: 2000, seed: 20261124, demoArgs: lean ? ['--no-history'] : [] });
+  const S = await startServer({ demo: 2000, seed: 20261124, demoArgs: lean ? ['--no-history', ...AT_DAY] : AT_DAY });
   try {
     const A = await S.login('dr.renkei');
     const orgs = (await get(A, '/fhir/Organization?_count=100')).json.entry.map((e) => e.resource);
@@ -119,8 +122,19 @@ const codingOf = (cc, system) => (cc?.coding || []).find((c) => c.system === sys
 const fromSsmix2 = (r) => (r.meta?.source || '').startsWith('ssmix2:');
 const flagOf = (o) => o.interpretation?.[0]?.coding?.[0]?.code || (fromSsmix2(o) ? 'N' : undefined);
 
+/** Does an active prescription cover day (YYYY-MM-DD): from its start (boundsPeriod, else authoredOn) for its days? */
+function coversDay(r, day) {
+  if (r.status !== 'active') return false;
+  const di = r.dosageInstruction?.[0], bp = di?.timing?.repeat?.boundsPeriod;
+  const start = (bp?.start || r.authoredOn || '').slice(0, 10);
+  let end = (bp?.end || '').slice(0, 10);
+  const days = (di?.timing?.repeat?.boundsDuration || r.dispenseRequest?.expectedSupplyDuration)?.value;
+  if (!end && start && days) end = new Date(Date.parse(`${start}T00:00:00Z`) + (days - 1) * 86400e3).toISOString().slice(0, 10);
+  return start <= day && (!end || end >= day);
+}
+
 test('every demo person has a clinical history across the facilities of the region', async () => {
-  const S = await startServer({ demo: 300, seed: 20261124 });
+  const S = await startServer({ demo: 300, seed: 20261124, demoArgs: AT_DAY });
   try {
     // what the hospital, a clinic, a pharmacy and the home-nursing station see:
     // their own records, and the others' where the person consented
@@ -161,6 +175,20 @@ test('every demo person has a clinical history across the facilities of the regi
     assert.ok(twoPrescribers.length >= 3, `people with prescriptions from 2+ facilities: ${twoPrescribers.length}`);
     for (const r of all) assert.ok((r.effectiveDateTime || r.authoredOn || r.recordedDate || r.date || r.occurrenceDateTime ||
       r.period?.start || r.started || r.performedDateTime || r.whenHandedOver || '').slice(0, 10) <= DEMO_DAY, `${r.resourceType}/${r.id} is dated after the demo day`);
+    // people on long-term therapy have current medicines on the demo's day, at clinics and at the hospitals
+    const onTherapy = new Map(); // person → facilities whose prescription covers the demo day
+    for (const r of of('MedicationRequest').filter((x) => coversDay(x, DEMO_DAY))) {
+      const person = regional.get(patientOf(r));
+      if (!onTherapy.has(person)) onTherapy.set(person, new Set());
+      onTherapy.get(person).add(facilityOf(r));
+    }
+    const at = (kind) => [...onTherapy.values()].filter((f) => [...f].some((c) => HOSPITALS.includes(c) === (kind === 'hospital'))).length;
+    assert.ok(onTherapy.size >= 30, `people with a prescription current on ${DEMO_DAY}: ${onTherapy.size}`);
+    assert.ok(at('hospital') >= 5 && at('clinic') >= 5, `current at a hospital: ${at('hospital')}, elsewhere: ${at('clinic')}`);
+    // follow-up and home-nursing visits carry the clinician's note (their narrative)
+    const notes = of('Encounter').filter((e) => e.text?.status === 'additional' && /^<div xmlns="http:\/\/www.w3.org\/1999\/xhtml">[^<]+。<\/div>$/.test(e.text.div));
+    assert.ok(notes.length >= 100, `visits with a note: ${notes.length}`);
+    assert.ok(notes.some((e) => e.class.code === 'HH') && notes.some((e) => e.class.code === 'AMB'), 'outpatient and home-nursing visits');
 
     // lab series that trend, with flags and reference ranges, in JLAC10
     const labs = of('Observation').filter((o) => o.category[0].coding[0].code === 'laboratory');
@@ -239,9 +267,9 @@ test('every demo person has a clinical history across the facilities of the regi
   }
 });
 
-test('the same seed gives the same region; another seed another one', async () => {
-  const snap = async (seed) => {
-    const S = await startServer({ demo: 60, seed });
+test('the same seed and day give the same region; another seed another one; another day shifts its dates', async () => {
+  const snap = async (seed, day = DEMO_DAY) => {
+    const S = await startServer({ demo: 60, seed, demoArgs: ['--today', day] });
     const rows = (await allPatients(S)).map((p) => [p.id, p.name[0].text, p.birthDate,
       p.identifier.find((i) => i.system === REGION_SYSTEM).value].join(' '));
     const A = await S.login('dr.renkei');
@@ -258,12 +286,21 @@ test('the same seed gives the same region; another seed another one', async () =
   const a = await snap(42), b = await snap(42), c = await snap(43);
   assert.equal(a, b);
   assert.notEqual(a, c);
+  // 250 days later: the same people and records, each date 250 days later (ids carry no dates but the hospitals')
+  const later = await snap(42, '2026-12-07');
+  const dates = (s) => s.split('\n').flatMap((l) => l.match(/\d{4}-\d{2}-\d{2}/g) || []).sort();
+  const shift = (d) => new Date(Date.parse(`${d}T00:00:00Z`) + 250 * 86400e3).toISOString().slice(0, 10);
+  const [da, dl] = [dates(a), dates(later)];
+  assert.equal(da.length, dl.length);
+  assert.ok(dl.at(-1) < '2026-12-07' && dl.at(-1) > '2026-11-01', `the last record of the later region: ${dl.at(-1)}`);
+  assert.ok(da.at(-1) < DEMO_DAY && shift(da.at(-1)) === dl.at(-1), `last records ${da.at(-1)}, ${dl.at(-1)}`);
 });
 
 test('demo refuses a database that already has a region', async () => {
   const store = freshStore('demo_twice');
-  const first = await run(['demo', '--patients', '20', '--set', `store.url=${store}`]);
+  const first = await run(['demo', '--patients', '20', '--today', '2026-04-01', '--set', `store.url=${store}`]);
   assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /dated up to 2026-04-01/);
   assert.match(first.stdout, /13 facilities/);
   // its phases are reported (plain lines, as stderr is not a terminal here)
   assert.match(first.stderr, /^people \+ records: 20 people in [\d.]+ s/m, first.stderr);
@@ -273,5 +310,10 @@ test('demo refuses a database that already has a region', async () => {
   assert.match(second.stderr, /already holds 13 facilities/);
   const bad = await run(['demo', '--patients', 'lots', '--set', `store.url=${store}`]);
   assert.equal(bad.code, 2);
+  for (const day of ['2026-02-30', '2026-13-01', '26-04-01', '2026/04/01', 'today', '1899-12-31']) {
+    const r = await run(['demo', '--today', day, '--set', `store.url=${store}`]);
+    assert.equal(r.code, 2, day);
+    assert.match(r.stderr, /--today wants a date YYYY-MM-DD/);
+  }
   cleanupStore(store);
 });

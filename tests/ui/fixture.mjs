@@ -26,23 +26,27 @@ export function day(days) {
 const at = (days, time = '09:00') => `${day(days)}T${time}:00+09:00`;
 
 function lab(subject, code, name, value, unit, low, high, when) {
-  const flag = value > high ? 'H' : value < low ? 'L' : 'N';
+  const n = Number(String(value).replaceAll('@', ''));
+  const flag = n > high ? 'H' : n < low ? 'L' : 'N';
   return {
     resourceType: 'Observation', status: 'final', category: [cc(OBS, 'laboratory', '検体検査')],
     code: cc(JLAC10, code, name), subject: ref('Patient', subject), effectiveDateTime: when,
-    valueQuantity: { value, unit, system: 'http://unitsofmeasure.org', code: unit },
+    valueQuantity: { value, ...(unit && { unit, system: 'http://unitsofmeasure.org', code: unit }) },
     interpretation: [cc('http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', flag, flag)],
-    referenceRange: [{ low: { value: low, unit }, high: { value: high, unit } }],
+    referenceRange: [{ low: { value: low, ...(unit && { unit }) }, high: { value: high, ...(unit && { unit }) } }],
   };
 }
 
-function rx(subject, code, name, text, authored, start, end, status = 'active', category = '院外処方', fac = null) {
+function rx(subject, code, name, text, authored, start, end, status = 'active', category = '院外処方', fac = null, { dose, days, total } = {}) {
   return {
     resourceType: 'MedicationRequest', status, intent: 'order',
     category: [cc('http://terminology.hl7.org/CodeSystem/medicationrequest-category', category === '注射' ? 'inpatient' : 'outpatient', category)],
     medicationCodeableConcept: cc(HOT9, code, name), subject: ref('Patient', subject), authoredOn: authored,
     ...(fac && { requester: org(fac) }),
-    dosageInstruction: [{ text, timing: { repeat: { boundsPeriod: { start, end } } } }],
+    dosageInstruction: [{ text, timing: { repeat: { boundsPeriod: { start, end } } },
+      ...(dose && { doseAndRate: [{ doseQuantity: { value: dose[0], unit: dose[1] } }] }) }],
+    ...((days || total) && { dispenseRequest: { ...(days && { expectedSupplyDuration: { value: days, unit: '日', system: 'http://unitsofmeasure.org', code: 'd' } }),
+      ...(total && { quantity: { value: total[0], unit: total[1] } }) } }),
   };
 }
 
@@ -63,7 +67,8 @@ export function hospitalRecords(P) {
     { resourceType: 'AllergyIntolerance', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical', 'active', 'active'),
       type: 'allergy', category: ['food'], criticality: 'low', code: cc('urn:oid:1.2.392.200119.4.901', 'J7F1', '鶏卵'),
       patient: ref('Patient', P), recordedDate: '2021-07-01', reaction: [{ manifestation: [cc('http://snomed.info/sct', '126485001', '蕁麻疹')] }] },
-    rx(P, '103835401', 'メトホルミン塩酸塩錠２５０ｍｇ', '1回1錠 1日2回 朝夕食後', day(-20), day(-20), day(70), 'active', '院外処方', HOSP),
+    rx(P, '103835401', 'メトホルミン塩酸塩錠２５０ｍｇ', '1回1錠 1日2回 朝夕食後', day(-20), day(-20), day(69), 'active', '院外処方', HOSP,
+      { dose: [1, '錠'], days: 90, total: [180, '錠'] }),
     rx(P, '107983601', 'セフトリアキソンナトリウム静注用１ｇ', '1日1回 点滴静注', day(-200), day(-200), day(-193), 'completed', '注射'),
     ...[[8.9, -300], [8.1, -200], [7.4, -110], [6.8, -20]].map(([v, d]) => lab(P, '3D046000001920402', 'HbA1c(NGSP)', v, '%', 4.6, 6.2, at(d))),
     ...[[52, -200], [49, -110], [47, -20]].map(([v, d]) => lab(P, '3C035000002327201', 'eGFR', v, 'mL/min/1.73m2', 60, 120, at(d))),
@@ -74,14 +79,37 @@ export function hospitalRecords(P) {
   ];
 }
 
-/** The viewer's own facility's record. */
-export function azuminoRecords(P) {
+/** The viewer's own facility's visit five days ago, with a note (its reason and narrative). */
+export const VISIT_NOTE = '血圧やや高め。減塩指導。';
+export function azuminoVisit(P) {
+  return { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB', display: '外来' },
+    subject: ref('Patient', P), period: { start: at(-5, '10:00'), end: at(-5, '10:20') }, reasonCode: [{ text: '高血圧・糖尿病の定期受診' }],
+    text: { status: 'additional', div: `<div xmlns="http://www.w3.org/1999/xhtml">${VISIT_NOTE}</div>` } };
+}
+
+/**
+ * The records of that visit (E: its Encounter id). Decimals written as the
+ * hospital's system wrote them ("7.0", "1.00"): the bodies are sent as text.
+ */
+export function azuminoRecords(P, E) {
+  const enc = { encounter: ref('Encounter', E) };
+  const vital = (code, display, extra) => ({ resourceType: 'Observation', status: 'final', category: [cc(OBS, 'vital-signs', 'バイタル')],
+    code: { coding: [{ system: 'http://loinc.org', code, display }], text: display }, subject: ref('Patient', P), effectiveDateTime: at(-5, '10:05'), ...enc, ...extra });
+  const mmHg = (v) => ({ value: v, unit: 'mmHg', system: 'http://unitsofmeasure.org', code: 'mm[Hg]' });
   return [
-    { resourceType: 'Encounter', status: 'finished', class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB', display: '外来' },
-      subject: ref('Patient', P), period: { start: at(-5, '10:00'), end: at(-5, '10:20') } },
-    rx(P, '114921301', 'アムロジピン錠５ｍｇ', '1回1錠 1日1回 朝食後', day(-5), day(-5), day(25), 'active', '院外処方', AZUMINO),
-    lab(P, '3D046000001920402', 'HbA1c(NGSP)', 6.5, '%', 4.6, 6.2, at(-5)),
+    { ...rx(P, '114921301', 'アムロジピン錠５ｍｇ', '1日1回 朝食後', day(-5), day(-5), day(24), 'active', '院外処方', AZUMINO, { dose: [1, '錠'], days: 30 }), ...enc },
+    { ...lab(P, '3D046000001920402', 'HbA1c(NGSP)', '@7.0@', '%', 4.6, 6.2, at(-5, '10:10')), ...enc, interpretation: [cc('http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', 'H', 'H')] },
+    { ...lab(P, '2B030000002227101', 'PT-INR', '@1.00@', '', 0.85, 1.15, at(-5, '10:10')), ...enc, interpretation: [cc('http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', 'N', 'N')] },
+    { ...lab(P, '2A010000001930101', '白血球数', 8.3, '10^3/μL', 3.3, 8.6, at(-5, '10:10')), ...enc },
+    vital('85354-9', '血圧', { component: [
+      { code: { coding: [{ system: 'http://loinc.org', code: '8480-6', display: '収縮期血圧' }], text: '収縮期血圧' }, valueQuantity: mmHg(136) },
+      { code: { coding: [{ system: 'http://loinc.org', code: '8462-4', display: '拡張期血圧' }], text: '拡張期血圧' }, valueQuantity: mmHg(75) }] }),
   ];
+}
+
+/** A body as JSON text in which "@7.0@" stands for the number 7.0, written as is. */
+export function exactJSON(body) {
+  return JSON.stringify(body).replace(/"@(-?\d+(?:\.\d+)?)@"/g, '$1');
 }
 
 /** The clinic's record: nothing of it may reach a viewer at AZUMINO. */
@@ -113,7 +141,7 @@ export const SUMMARY_TEXT = '退院時サマリー：肺炎にて入院。セフ
 
 async function createAll(who, list) {
   for (const body of list) {
-    const r = await post(who, `/fhir/${body.resourceType}`, body);
+    const r = await post(who, `/fhir/${body.resourceType}`, exactJSON(body), { headers: { 'Content-Type': 'application/fhir+json' } });
     assert.equal(r.status, 201, `${body.resourceType}: ${r.text}`);
   }
 }
@@ -151,10 +179,16 @@ export async function writeFixture(systems, recorder) {
   await recorder.server.link(regional, rid(a), rid(c));
   await createAll(systems[HOSP], hospitalRecords(h.id));
   await documentWithBinary(systems[HOSP], h.id, HOSP, `${HOSP}-ui-summary-1`, '退院時サマリー', '退院時サマリー（肺炎）', SUMMARY_TEXT, -190);
-  await createAll(systems[AZUMINO], azuminoRecords(a.id));
+  const visit = await post(systems[AZUMINO], '/fhir/Encounter', azuminoVisit(a.id));
+  assert.equal(visit.status, 201, visit.text);
+  await createAll(systems[AZUMINO], azuminoRecords(a.id, visit.json.id));
+  // another person at あずみの, whose local ID the hospital's system pads with zeros
+  const other = await post(systems[AZUMINO], '/fhir/Patient', patient(AZUMINO, '0000123',
+    { family: '和暦', given: '次郎', familyKana: 'ワレキ', givenKana: 'ジロウ', gender: 'male', birthDate: '1949-03-01' }));
+  assert.equal(other.status, 201, other.text);
   await createAll(systems[CLINIC], clinicRecords(c.id));
   await documentWithBinary(systems[CLINIC], c.id, CLINIC, `${CLINIC}-ui-letter-1`, '診療情報提供書', '診療情報提供書', '紹介状の秘密本文：逆流性食道炎', -30);
   const cons = await post(recorder, '/fhir/Consent', consent(h.id, HOSP, AZUMINO));
   assert.equal(cons.status, 201, cons.text);
-  return { hospital: h.id, azumino: a.id, clinic: c.id, regional };
+  return { hospital: h.id, azumino: a.id, clinic: c.id, regional, padded: other.json.id };
 }

@@ -8,17 +8,26 @@
 // may reach the page, not even that the registration exists. A doctor of the
 // clinic, in turn, sees the clinic's record and not the hospitals'. Page-load
 // times are printed, never asserted. Screenshots go to tests/ui/artifacts/.
+// The view shows what is there: dose and days of every prescription, blood
+// pressure from its components, values apart from their units and with the
+// digits the server sent (7.0, 1.00), a visit's note; the timeline is compact
+// (12+ rows above the fold at 1366×768) and grouped by day and visit. Search
+// takes full-width and unpadded IDs and 和暦 or 8-digit birth dates; a link
+// opened before login is where the user lands after it (this site only). The
+// demo region is dated up to today (--today), so its people on long-term
+// therapy have current medicines.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cleanupStore, BACKEND } from '../integration/harness.mjs';
 import { launch, newPage, login, shot, timed, printTimings, everythingOnPage } from './browser.mjs';
-import { writeFixture, HOSP, AZUMINO, CLINIC, NAMES, CLINIC_SECRETS, SUMMARY_TEXT } from './fixture.mjs';
+import { totp, DEMO_PASSWORD, DEMO_SECRET } from '../integration/harness.mjs';
+import { writeFixture, day, HOSP, AZUMINO, CLINIC, NAMES, CLINIC_SECRETS, SUMMARY_TEXT, VISIT_NOTE } from './fixture.mjs';
 
 const DEMO_PEOPLE = 300; // a populated region around the test person
 let S, browser, page, ids;
 
 before(async () => {
-  S = await startServer({ demo: DEMO_PEOPLE });
+  S = await startServer({ demo: DEMO_PEOPLE, demoArgs: ['--today', day(0)] });
   const systems = {};
   for (const code of [HOSP, AZUMINO, CLINIC]) systems[code] = await S.system(code, 'system/*.*');
   ids = await writeFixture(systems, await S.login('dr.renkei'));
@@ -66,6 +75,15 @@ test('log in with the one-time code and find the patient by kana, birth date, lo
   assert.equal((await find({ identifier: ids.regional }, 'search by regional ID')).length, 1);
   // the clinic's local ID finds nothing for this user
   assert.equal((await find({ identifier: 'K77XYZ' }, 'search by the hidden local ID')).length, 0);
+  // Japanese input: full-width and unpadded IDs, 和暦 and 8-digit birth dates
+  for (const id of ['１２３', '123', '0000123', '０００００１２３'])
+    assert.deepEqual((await find({ identifier: id }, `search by ID ${id}`)).map((r) => /和暦 次郎/.test(r)), [true], `ID ${id}`);
+  for (const date of ['S24.3.1', '昭和24年3月1日', 'Ｓ２４．３．１', 's24/3/1', '19490301', '１９４９０３０１', '1949-03-01', '1949/3/1'])
+    assert.ok((await find({ birthdate: date }, `search by birth date ${date}`)).some((r) => /和暦 次郎/.test(r)), `birth date ${date}`);
+  assert.equal((await find({ name: 'ワレキ', birthdate: 'H1.1.8' }, 'search: 平成元年')).length, 0);
+  assert.equal((await find({ identifier: '123' }, 'search by ID again')).length, 1);
+  assert.equal((await find({ identifier: '123', birthdate: 'S24.2.30' }, 'search: no such day')).length, 0, 'no earlier results stay');
+  assert.match(await page.textContent('#search-message'), /生年月日「S24\.2\.30」を読み取れません/);
   assert.equal((await find({ name: '連携', birthdate: '1948-06-15' }, 'search by kanji and birth date')).length, 1);
 });
 
@@ -100,22 +118,101 @@ test('the patient view: header with allergies and 薬剤禁忌, consent notice, 
   await shot(page, '03-patient-timeline');
 
   await page.selectOption('#tl-facility', HOSP);
-  await page.waitForFunction((n) => document.querySelectorAll('#timeline li').length < n, all.length);
+  await page.waitForFunction((n) => document.querySelectorAll('#timeline li.tl-item').length < n, all.length);
   const hosp = await tl();
   assert.ok(hosp.length > 0 && hosp.every((x) => x.facility === HOSP), 'filtered to the hospital');
   assert.equal(hosp.length, all.filter((x) => x.facility === HOSP).length);
   await shot(page, '04-timeline-hospital');
 
   await page.selectOption('#tl-cat', 'lab');
-  await page.waitForFunction(() => [...document.querySelectorAll('#timeline li')].every((e) => e.dataset.cat === 'lab'));
+  await page.waitForFunction(() => [...document.querySelectorAll('#timeline li.tl-item')].every((e) => e.dataset.cat === 'lab'));
   assert.equal((await tl()).length, 4, 'four lab days at the hospital');
   // a period: the last 60 days only
   const from = new Date(Date.now() - 60 * 86400e3 + 9 * 3600e3).toISOString().slice(0, 10);
   await page.fill('#tl-from', from);
   await page.dispatchEvent('#tl-from', 'change');
-  await page.waitForFunction(() => document.querySelectorAll('#timeline li').length === 1);
+  await page.waitForFunction(() => document.querySelectorAll('#timeline li.tl-item').length === 1);
   await page.click('#tl-reset');
-  await page.waitForFunction((n) => document.querySelectorAll('#timeline li').length === n, all.length);
+  await page.waitForFunction((n) => document.querySelectorAll('#timeline li.tl-item').length === n, all.length);
+});
+
+test('the timeline is compact and grouped by day and visit, and shows what each record holds', async () => {
+  const rows = () => page.$$eval('#timeline li.tl-item', (els) => els.map((e) => ({ day: e.dataset.day, cat: e.dataset.cat, enc: e.dataset.encounter || '',
+    cls: e.className, text: e.innerText.replace(/\s+/g, ' ') })));
+  // at least 12 rows above the fold of a 1366×768 laptop screen
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  const above = await page.$$eval('#timeline li.tl-item', (els) => els.filter((e) => e.getBoundingClientRect().bottom <= window.innerHeight).length);
+  await shot(page, '03b-timeline-1366x768');
+  await page.setViewportSize({ width: 1366, height: 900 });
+  console.log(`timeline rows above the fold at 1366×768: ${above} (not counting the header, consent notice and filters)`);
+  assert.ok(above >= 12, `timeline rows above the fold at 1366×768: ${above}`);
+  const all = await rows();
+  // by day, newest first; each day starts a group that names its date once
+  for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].day >= all[i].day, `row ${i} out of order`);
+  all.forEach((r, i) => assert.equal(r.cls.includes('day-start'), i === 0 || all[i - 1].day !== r.day, `row ${i} day start`));
+  // the visit five days ago comes first on its day, its records right after it
+  const visitAt = all.findIndex((r) => r.cat === 'encounter' && r.day === day(-5));
+  assert.ok(visitAt >= 0, 'the visit is on the timeline');
+  const visit = all[visitAt];
+  assert.match(visit.text, new RegExp(VISIT_NOTE), 'the visit shows its note');
+  assert.match(visit.text, /高血圧・糖尿病の定期受診/, 'and its reason');
+  const sameDay = all.filter((r) => r.day === day(-5));
+  assert.equal(sameDay[0], visit);
+  const ofVisit = all.slice(visitAt + 1).filter((r) => r.enc === visit.enc);
+  assert.ok(ofVisit.length >= 3 && ofVisit.every((r) => r.cls.includes('in-visit')), `the visit's records: ${ofVisit.map((r) => r.text)}`);
+  assert.deepEqual(all.slice(visitAt + 1, visitAt + 1 + ofVisit.length), ofVisit, 'right after the visit');
+  // blood pressure from its components; values apart from their units
+  assert.ok(all.some((r) => r.cat === 'vital' && /血圧 136\/75 mmHg/.test(r.text)), 'blood pressure as 136/75 mmHg');
+  const labs = all.find((r) => r.cat === 'lab' && r.day === day(-5)).text;
+  assert.match(labs, /白血球数 8\.3 10\^3\/μL/);
+  assert.doesNotMatch(labs, /8\.310\^3/);
+  // every prescription with its dose, 用法 and days
+  const rx = all.filter((r) => r.cat === 'medication' && /メトホルミン|アムロジピン/.test(r.text));
+  assert.equal(rx.length, 2);
+  assert.ok(rx.some((r) => /アムロジピン.*1日1回 朝食後.*1回1錠.*30日分/.test(r.text)), rx.map((r) => r.text).join('\n'));
+  assert.ok(rx.some((r) => /メトホルミン.*1回1錠 1日2回 朝夕食後.*90日分/.test(r.text)), 'the written dose is not repeated');
+  // in English too
+  await page.click('#lang');
+  await page.waitForSelector('#tab-timeline:has-text("Timeline")');
+  const en = (await rows()).map((r) => r.text).join('\n');
+  assert.match(en, /アムロジピン.*1 錠 per dose.*30 days/);
+  assert.match(en, /Reason: 高血圧・糖尿病の定期受診/);
+  await page.click('#lang');
+  await page.waitForSelector('#tab-timeline:has-text("タイムライン")');
+});
+
+test('numbers keep the digits the hospital sent: 7.0 stays 7.0, 1.00 stays 1.00', async () => {
+  // the UI's JSON layer keeps a number's source text (JSON.parse's reviver with context.source)
+  const parsed = await page.evaluate(async () => {
+    const { parseJSON, numText, qtyText } = await import('/common.js');
+    const o = parseJSON('{"a":{"value":7.0,"unit":"%"},"b":[1.00,2.50e1],"c":{"value":8.3}}');
+    return [numText(o.a), qtyText(o.a), numText(o.b, 0), numText(o.b, 1), numText(o.c), o.a.value === 7, typeof o.b[0]];
+  });
+  assert.deepEqual(parsed, ['7.0', '7.0 %', '1.00', '2.50e1', '8.3', true, 'number']);
+  // what the server sends for the two results written as 7.0 and 1.00; the page shows exactly that
+  const sent = {};
+  for (const [name, code] of [['HbA1c', '3D046000001920402'], ['PT-INR', '2B030000002227101']]) {
+    const r = await page.request.get(`${S.origin}/fhir/Observation?patient=${ids.azumino}&code=${code}&date=${day(-5)}`);
+    const text = await r.text();
+    sent[name] = /"valueQuantity":\{"value":([-0-9.eE+]+)/.exec(text)?.[1];
+    assert.ok(sent[name], `${name}: ${text.slice(0, 300)}`);
+  }
+  // Before the server keeps a decimal's lexical form (issue 13) it sends 7 and 1.0;
+  // from then on exactly 7.0 and 1.00, which the page must show as they are.
+  if (sent.HbA1c !== '7') assert.equal(sent.HbA1c, '7.0');
+  if (sent['PT-INR'] !== '1.0') assert.equal(sent['PT-INR'], '1.00');
+  const labs = await page.$eval(`#timeline li.tl-item[data-cat=lab][data-day="${day(-5)}"]`, (e) => e.innerText);
+  assert.ok(labs.includes(`HbA1c(NGSP) ${sent.HbA1c} %`), labs);
+  assert.ok(labs.includes(`PT-INR ${sent['PT-INR']}`), labs);
+  await page.click('#tab-labs');
+  await page.waitForSelector('#lab-table');
+  const cells = await page.locator('#lab-table tbody tr', { hasText: 'PT-INR' }).locator('td').allInnerTexts();
+  assert.ok(cells.includes(sent['PT-INR']), `PT-INR cells: ${cells}`);
+  assert.ok(cells.includes('0.85–1.15'), 'the reference range');
+  assert.match(await page.locator('tr.vital', { hasText: '血圧' }).innerText(), /136\/75 mmHg/, 'blood pressure among the vital signs');
+  await page.click('#tab-timeline');
+  await page.waitForSelector('#timeline');
 });
 
 test('medicines: current first, with period and prescribing facility', async () => {
@@ -125,6 +222,9 @@ test('medicines: current first, with period and prescribing facility', async () 
   assert.equal(current.length, 2, `current: ${current}`);
   assert.ok(current.some((r) => /メトホルミン/.test(r) && r.includes(NAMES[HOSP]) && /〜/.test(r)));
   assert.ok(current.some((r) => /アムロジピン/.test(r) && r.includes(NAMES[AZUMINO])));
+  // dose, 用法, days and total of each
+  assert.ok(current.some((r) => /メトホルミン/.test(r) && /1回1錠 1日2回 朝夕食後/.test(r) && /90日分/.test(r) && /総量180錠/.test(r)), current.join('\n'));
+  assert.ok(current.some((r) => /アムロジピン/.test(r) && /1日1回 朝食後\s+1回1錠/.test(r) && /30日分/.test(r)), current.join('\n'));
   const past = await page.$$eval('table.past-meds tbody tr', (rows) => rows.map((r) => r.innerText));
   assert.ok(past.some((r) => /セフトリアキソン/.test(r) && /注射/.test(r)), 'the injection is among the earlier ones');
   const order = await page.$$eval('#panel table', (ts) => ts.map((t) => t.className));
@@ -219,7 +319,7 @@ test('on a tablet: the same view fits the screen without sideways scrolling', as
   await tablet.context().close();
 });
 
-test('demo patients open fast too', async () => {
+test('demo patients open fast too, and those on long-term therapy have current medicines today', async () => {
   // the hospital's registrations, by their local-ID system (the Patient comes from its SS-MIX2 ADT-00 message)
   const system = encodeURIComponent(`urn:oid:1.2.392.100495.20.3.51.1${AZUMINO}|`);
   const list = await page.request.get(`${S.origin}/fhir/Patient?identifier=${system}&_count=3`);
@@ -231,7 +331,50 @@ test('demo patients open fast too', async () => {
       await page.waitForSelector('body[data-ready=true]');
     });
   }
+  // the demo is dated up to today: people of the hospital with prescriptions active today
+  const active = await page.request.get(`${S.origin}/fhir/MedicationRequest?status=active&authoredon=ge${day(-60)}&_count=200`);
+  const subjects = [...new Set(((await active.json()).entry || []).map((e) => e.resource.subject.reference.slice(8))
+    .filter((id) => id.startsWith(`${AZUMINO}-`)))].slice(0, 3);
+  assert.ok(subjects.length > 0, 'prescriptions of the last 60 days at the viewer\u2019s hospital');
+  let withCurrent = 0;
+  for (const id of subjects) {
+    await page.goto(`${S.origin}/patient.html?id=${encodeURIComponent(id)}#medications`);
+    await page.waitForSelector('body[data-ready=true] #panel[data-tab=medications]');
+    const current = await page.$$eval('table.current-meds tbody tr', (rows) => rows.map((r) => r.innerText));
+    if (current.length) withCurrent++;
+    for (const r of current) assert.match(r, /\d+日分/, `a current medicine with its days: ${r}`);
+  }
+  assert.ok(withCurrent > 0, 'a demo patient has current medicines today');
+  await shot(page, '10b-demo-current-medicines');
   assert.deepEqual(page.errors, [], 'no script errors on any page');
+});
+
+test('a link opened before login is where the user lands after it; only this site\u2019s pages', async () => {
+  const fresh = await newPage(browser);
+  const target = `/patient.html?id=${encodeURIComponent(ids.hospital)}#medications`;
+  await fresh.goto(`${S.origin}${target}`);
+  await fresh.waitForURL('**/login.html?next=*');
+  // the login page follows only a path of this site
+  const next = await fresh.evaluate(async () => {
+    const { nextPage } = await import('/login.js');
+    const q = (v) => `?next=${encodeURIComponent(v)}`;
+    return ['//evil.example/', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '/\t/evil.example', 'patient.html',
+      '/login.html?next=/x', '/patient.html?id=a%2Fb#labs', ''].map((v) => nextPage(q(v)));
+  });
+  assert.deepEqual(next, ['/', '/', '/', '/', '/', '/', '/', '/patient.html?id=a%2Fb#labs', '/']);
+  await fresh.fill('#step-password input[name=account]', 'ns.renkei'); // not yet logged in here (a one-time code is used once)
+  await fresh.fill('#step-password input[name=password]', DEMO_PASSWORD);
+  await fresh.click('#step-password button[type=submit]');
+  await fresh.waitForSelector('#step-totp:not([hidden])');
+  await fresh.fill('#step-totp input[name=code]', totp(DEMO_SECRET));
+  await fresh.click('#step-totp button[type=submit]');
+  await fresh.waitForURL(`${S.origin}${target}`).catch(async (e) => {
+    throw new Error(`${e.message}\nat ${fresh.url()}: ${await fresh.textContent('body').catch(() => '')}`);
+  });
+  await fresh.waitForSelector('body[data-ready=true] #panel[data-tab=medications]');
+  assert.equal(await fresh.textContent('#patient-name'), '連携 花子');
+  assert.deepEqual(fresh.errors, []);
+  await fresh.context().close();
 });
 
 test('a doctor of the clinic sees the clinic\u2019s record, and not the hospitals\u2019 without their consent', async () => {
