@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/json.h"
 #include "core/time.h"
 #include "model/codes.h"
 
@@ -188,6 +189,24 @@ static json_t *num(double v)
 	if (v == floor(v) && fabs(v) < 1e12)
 		return json_integer((json_int_t)v);
 	return json_real(v);
+}
+
+/* A measured value with the digits its report prints (HbA1c 7.0 %, not 7 %):
+ * a decimal kept as written (core/json.h), or a whole number. */
+static json_t *measured(double v, unsigned decimals)
+{
+	if (decimals == 0)
+		return num(round(v));
+	char text[40];
+	int n = snprintf(text, sizeof text, "%.*f", (int)decimals, v);
+	json_t *d = n > 0 && (size_t)n < sizeof text ? rk_json_decimal((struct str){text, (size_t)n}) : NULL;
+	return d ? d : num(v);
+}
+
+static json_t *measured_qty(double v, unsigned decimals, const char *unit, const char *code)
+{
+	return json_pack("{s:o, s:s, s:s, s:s}", "value", measured(v, decimals), "unit", unit, "system",
+			 CODES_UCUM_SYSTEM, "code", code);
 }
 
 static json_t *qty(double v, const char *unit, const char *system, const char *code)
@@ -399,15 +418,15 @@ static enum rk_status put_lab(struct hist *h, int s, const char *encounter, cons
 	fmt_dt(issued, day, minute + 90);
 	double v = lab_value(h, lab, day, inflammation), low, high;
 	codes_lab_range(lab, h->p->male, &low, &high);
-	json_t *range = json_pack("{s:o}", "low", qty(low, lab->unit, CODES_UCUM_SYSTEM, lab->ucum));
+	json_t *range = json_pack("{s:o}", "low", measured_qty(low, lab->decimals, lab->unit, lab->ucum));
 	if (high >= 0)
-		json_object_set_new(range, "high", qty(high, lab->unit, CODES_UCUM_SYSTEM, lab->ucum));
+		json_object_set_new(range, "high", measured_qty(high, lab->decimals, lab->unit, lab->ucum));
 	json_t *o = json_pack(
 		"{s:s, s:s, s:[o], s:o, s:o, s:o, s:s, s:s, s:[o], s:o, s:o, s:[o]}", "resourceType", "Observation",
 		"status", "final", "category", cc(OBS_CATEGORY_SYSTEM, "laboratory", "Laboratory"), "code",
 		cc_text(CODES_JLAC10_SYSTEM, lab->jlac10, lab->ja, lab->ja), "subject", patient_ref(h, s), "encounter",
 		ref("Encounter", encounter), "effectiveDateTime", when, "issued", issued, "performer", org_ref(h, s),
-		"valueQuantity", qty(v, lab->unit, CODES_UCUM_SYSTEM, lab->ucum), "interpretation",
+		"valueQuantity", measured_qty(v, lab->decimals, lab->unit, lab->ucum), "interpretation",
 		interpretation(v, low, high), "referenceRange", range);
 	new_id(h, id, "obs", s);
 	return put(h, "Observation", id, o);
@@ -456,7 +475,7 @@ static json_t *vital_code(const char *key)
 static json_t *vital_qty(const char *key, double value)
 {
 	const struct codes_vital *v = codes_vitals_find(key);
-	return qty(value, v->unit, CODES_UCUM_SYSTEM, v->ucum);
+	return measured_qty(value, v->decimals, v->unit, v->ucum);
 }
 
 static json_t *vital_base(struct hist *h, int s, const char *encounter, const char *key, int64_t day, unsigned minute,

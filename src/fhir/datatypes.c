@@ -423,6 +423,16 @@ R(fhir_Coverage, "Coverage", EM("identifier", "Identifier"), EC1("status", "acti
   E("order", "positiveInt"), E("network", "string"), EM("costToBeneficiary", "Coverage.costToBeneficiary"),
   E("subrogation", "boolean"), EM("contract", "Reference(Contract)"));
 
+/* Medication (JP Core JP_Medication): only ever contained in the record that
+ * names it (a prescription of a compounded or local drug); not served. */
+B(MedIngredient, "Medication.ingredient", E1("item[x]", "CodeableConcept|Reference"), E("isActive", "boolean"),
+  E("strength", "Ratio"));
+B(MedBatch, "Medication.batch", E("lotNumber", "string"), E("expirationDate", "dateTime"));
+R(fhir_Medication, "Medication", EM("identifier", "Identifier"), E("code", "CodeableConcept"),
+  EC("status", "active|inactive|entered-in-error"), E("manufacturer", "Reference(Organization)"),
+  E("form", "CodeableConcept"), E("amount", "Ratio"), EM("ingredient", "Medication.ingredient"),
+  E("batch", "Medication.batch"));
+
 /* Specimen (JP Core JP_Specimen): 検体 of a laboratory order. */
 B(SpecCollection, "Specimen.collection", E("collector", "Reference(Practitioner|PractitionerRole)"),
   E("collected[x]", "dateTime|Period"), E("duration", "Duration"), E("quantity", "Quantity"),
@@ -566,6 +576,9 @@ static const struct fhir_typedef *const typedefs[] = {
 	&CovCostException,
 	&CovCost,
 	&fhir_Coverage,
+	&MedIngredient,
+	&MedBatch,
+	&fhir_Medication,
 	&SpecCollection,
 	&SpecProcessing,
 	&SpecContainer,

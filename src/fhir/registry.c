@@ -101,6 +101,13 @@ static enum rk_status follow_merge(struct fhir_ctx *ctx, struct fhir_write *w, s
 	return RK_OK;
 }
 
+enum rk_status registry_patient_conflict(const struct fhir_write *w, struct str existing, struct rk_err *err)
+{
+	return rk_fail_at(err, RK_CONFLICT, "Patient.identifier",
+			  "local patient ID %.*s of facility %.*s is already registered as Patient/%.*s",
+			  STR_FMT(w->local_id), STR_FMT(w->facility_code), STR_FMT(existing));
+}
+
 enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
 {
 	struct str regional = STR_NULL;
@@ -139,11 +146,14 @@ enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write 
 		w->regional_id = link.regional_id;
 	} else if (rc == RK_NOT_FOUND) {
 		rc = store_link_by_local(ctx->store, w->facility_code, w->local_id, ctx->arena, &link, err);
+		if (rc == RK_OK && ctx->guard && ctx->guard->authorize) {
+			w->registered_as = link.patient_id; /* said after the decision (resource.c) */
+			w->source_facility = w->facility_code;
+			w->patient_id = w->id;
+			return RK_OK;
+		}
 		if (rc == RK_OK)
-			return rk_fail_at(
-				err, RK_CONFLICT, "Patient.identifier",
-				"local patient ID %.*s of facility %.*s is already registered as Patient/%.*s",
-				STR_FMT(w->local_id), STR_FMT(w->facility_code), STR_FMT(link.patient_id));
+			return registry_patient_conflict(w, link.patient_id, err);
 		if (rc != RK_NOT_FOUND)
 			return rc;
 		if (regional.ptr && !ctx->trusted) {

@@ -8,6 +8,8 @@
 #include "fhir/resource.h"
 
 enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
+/* The 409 of a create whose local ID another registration holds. */
+enum rk_status registry_patient_conflict(const struct fhir_write *w, struct str existing, struct rk_err *err);
 enum rk_status registry_patient_after(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status registry_organization_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status registry_organization_after(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);

@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "fhir/index.h"
 #include "fhir/owner.h"
+#include "fhir/registry.h"
 #include "fhir/validate.h"
 
 /* A stored record the writer may not see is, to the writer, not there. */
@@ -98,6 +99,10 @@ static enum rk_status write_version(struct fhir_ctx *ctx, struct fhir_write *w, 
 			goto out;
 		if ((rc = authorize(ctx, w, w->has_stored ? WRITE_UPDATE : WRITE_CREATE, err)) != RK_OK)
 			goto out;
+		if (w->registered_as.len) {
+			rc = registry_patient_conflict(w, w->registered_as, err);
+			goto out;
+		}
 		body = canonical(w, ctx->now);
 		if ((rc = rk_json_dump(body, &b)) != RK_OK) {
 			rc = rk_fail(err, rc, "resource too large to store");

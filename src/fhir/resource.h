@@ -74,6 +74,10 @@ struct fhir_write {
 	struct str facility_code, local_id, regional_id;
 	bool new_regional;
 	bool names_regional; /* the body names a regional ID it is not linked to */
+	/* the local ID is already another registration's: answered (409) only
+	 * after the write decision, so that a writer of another facility learns
+	 * from the decision what it learns for an ID nobody holds */
+	struct str registered_as;
 	/* Consent / CareTeam scratch */
 	const char *regional;
 	void *scratch;

@@ -517,16 +517,21 @@ static enum rk_status check_contained(struct vctx *v, struct path *p, const json
 		enum rk_status rc = RK_OK;
 		const char *rt = json_string_value(json_object_get(item, "resourceType"));
 		const struct fhir_resource_def *def = rt ? fhir_resource_find(rt, strlen(rt)) : NULL;
+		/* not served on its own, but what real messages contain: a Medication
+		 * (a compounded or local drug) inside the record that names it */
+		const struct fhir_typedef *td = def                                   ? def->def
+						: rt && strcmp(rt, "Medication") == 0 ? &fhir_Medication
+										      : NULL;
 		json_t *meta = json_object_get(item, "meta");
 		if (!json_is_object(item))
 			rc = bad(v, p, "a contained resource is a JSON object%s", "");
 		else if (!rt)
 			rc = bad(v, p, "a contained resource needs its resourceType%s", "");
-		else if (!def)
+		else if (!td)
 			rc = bad(v, p, "contained %s: renkei does not serve this resource type (see /fhir/metadata)",
 				 rt);
-		else if (never_contained(def->name))
-			rc = bad(v, p, "a %s cannot be contained; send it as a resource of its own", def->name);
+		else if (never_contained(td->name))
+			rc = bad(v, p, "a %s cannot be contained; send it as a resource of its own", td->name);
 		else if (!json_is_string(json_object_get(item, "id")))
 			rc = bad(v, p, "a contained resource needs an id, referenced as '#id' from its container%s",
 				 "");
@@ -537,7 +542,7 @@ static enum rk_status check_contained(struct vctx *v, struct path *p, const json
 			rc = bad(v, p, "a contained resource has no meta.security (dom-5)%s", "");
 		if (rc == RK_OK) {
 			v->in_contained = (int)i + 1;
-			rc = check_complex(v, p, def->def, item, true);
+			rc = check_complex(v, p, td, item, true);
 			v->in_contained = 0;
 		}
 		path_pop(p, old);

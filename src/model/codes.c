@@ -258,14 +258,14 @@ FINDER(codes_document, codes_documents)
 
 /* {key, LOINC, display, ja, unit, UCUM} */
 const struct codes_vital codes_vitals[] = {
-	{"bp", "85354-9", "Blood pressure panel with all children optional", "血圧", "mmHg", "mm[Hg]"},
-	{"sbp", "8480-6", "Systolic blood pressure", "収縮期血圧", "mmHg", "mm[Hg]"},
-	{"dbp", "8462-4", "Diastolic blood pressure", "拡張期血圧", "mmHg", "mm[Hg]"},
-	{"hr", "8867-4", "Heart rate", "脈拍数", "/分", "/min"},
-	{"temp", "8310-5", "Body temperature", "体温", "℃", "Cel"},
-	{"weight", "29463-7", "Body weight", "体重", "kg", "kg"},
-	{"height", "8302-2", "Body height", "身長", "cm", "cm"},
-	{"spo2", "2708-6", "Oxygen saturation in Arterial blood", "SpO2", "%", "%"},
+	{"bp", "85354-9", "Blood pressure panel with all children optional", "血圧", "mmHg", "mm[Hg]", 0},
+	{"sbp", "8480-6", "Systolic blood pressure", "収縮期血圧", "mmHg", "mm[Hg]", 0},
+	{"dbp", "8462-4", "Diastolic blood pressure", "拡張期血圧", "mmHg", "mm[Hg]", 0},
+	{"hr", "8867-4", "Heart rate", "脈拍数", "/分", "/min", 0},
+	{"temp", "8310-5", "Body temperature", "体温", "℃", "Cel", 1},
+	{"weight", "29463-7", "Body weight", "体重", "kg", "kg", 1},
+	{"height", "8302-2", "Body height", "身長", "cm", "cm", 1},
+	{"spo2", "2708-6", "Oxygen saturation in Arterial blood", "SpO2", "%", "%", 0},
 };
 FINDER(codes_vital, codes_vitals)
 

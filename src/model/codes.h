@@ -123,6 +123,7 @@ struct codes_vital {
 	const char *ja;
 	const char *unit;
 	const char *ucum;
+	unsigned decimals; /* digits after the point as measured: 36.0 ℃, 62.5 kg, 120 mmHg */
 };
 
 #define CODES_TABLE(type, name)          \

@@ -592,7 +592,7 @@ test('contained resources and base64 with line breaks, as R4 allows them; refuse
     [obsOf(pt.id, { contained: [{ ...prac, id: undefined }], performer: [{ reference: '#pr1' }] }), /needs an id/],
     [obsOf(pt.id, { contained: [prac, prac], performer: [{ reference: '#pr1' }] }), /two contained/],
     [obsOf(pt.id, { contained: [{ ...patient(HOSP, 'H0159'), id: 'p1' }], performer: [{ reference: '#p1' }] }), /Patient cannot be contained/],
-    [obsOf(pt.id, { contained: [{ resourceType: 'Medication', id: 'm1' }], focus: [{ reference: '#m1' }] }), /does not serve/],
+    [obsOf(pt.id, { contained: [{ resourceType: 'Substance', id: 'm1' }], focus: [{ reference: '#m1' }] }), /does not serve/], // a contained Medication is accepted (jpcore_bundle)
     [obsOf(pt.id, { contained: [{ ...prac, contained: [{ ...prac, id: 'x' }] }], performer: [{ reference: '#pr1' }] }), /dom-2/],
     [obsOf(pt.id, { contained: [{ ...prac, meta: { versionId: '1' } }], performer: [{ reference: '#pr1' }] }), /dom-4/],
     [obsOf(pt.id, { contained: [{ ...prac, gender: 'banana' }], performer: [{ reference: '#pr1' }] }), /gender/],
@@ -604,4 +604,25 @@ test('contained resources and base64 with line breaks, as R4 allows them; refuse
   assert.match(outcome(await post(A, '/fhir/DocumentReference', { resourceType: 'DocumentReference', status: 'current', subject: { reference: `Patient/${pt.id}` },
     content: [{ attachment: { contentType: 'text/plain', data: 'SGVs\nbG8=x' } }] }), 400), /base64/);
   assert.equal((await get(A, `/fhir/Observation?subject=Patient/${pt.id}&_summary=count`)).json.total, before, 'nothing stored');
+});
+
+test('registering another facility\'s local ID answers the same whether a registration holds it or not', async () => {
+  // a clinic that guesses the hospital's local IDs learns nothing about who is registered there
+  const held = await post(A, '/fhir/Patient', patient(HOSP, 'ORACLE-1'));
+  assert.equal(held.status, 201, held.text);
+  const CSYS = await S.system(CLINIC, 'system/*.*');
+  for (const who of [C, CSYS]) {
+    const answers = [];
+    for (const local of ['ORACLE-1', 'ORACLE-2']) {
+      const r = await post(who, '/fhir/Patient', patient(HOSP, local));
+      answers.push([r.status, r.text.replace(/Patient\/[0-9a-z]+/g, 'Patient/ID')]);
+    }
+    assert.equal(answers[0][0], 403, answers[0][1]);
+    assert.deepEqual(answers[0], answers[1]);
+    assert.doesNotMatch(answers[0][1], new RegExp(held.json.id));
+  }
+  // the hospital itself is told the ID is taken, and by which registration
+  const again = await post(A, '/fhir/Patient', patient(HOSP, 'ORACLE-1'));
+  assert.equal(again.status, 409, again.text);
+  assert.match(again.text, new RegExp(`already registered as Patient/${held.json.id}`));
 });

@@ -27,7 +27,7 @@ after(async () => {
 });
 
 const u = () => `urn:uuid:${randomUUID()}`;
-const ids = { patient: u(), coverage: u(), encounter: u(), condition: u(), allergy: u(), specimen: u(), observation: u(), request: u() };
+const ids = { patient: u(), coverage: u(), encounter: u(), condition: u(), allergy: u(), specimen: u(), observation: u(), request: u(), compound: u() };
 
 // The resources as the hospital's system writes them (references by urn:uuid).
 const resources = () => {
@@ -91,6 +91,12 @@ const resources = () => {
       `"denominator":{"value":1,"unit":"日","system":"http://unitsofmeasure.org","code":"d"}}}]}],` +
       `"dispenseRequest":{"quantity":{"value":21,"unit":"錠","system":"http://jpfhir.jp/fhir/core/mhlw/CodeSystem/MedicationUnitMERIT9Code","code":"TAB"},` +
       `"expectedSupplyDuration":{"value":7,"unit":"日","system":"http://unitsofmeasure.org","code":"d"}}}`,
+    // a hospital's own preparation (院内製剤): the Medication is contained in the prescription that names it
+    compound: `{"resourceType":"MedicationRequest","contained":[{"resourceType":"Medication","id":"med1",` +
+      `"code":{"coding":[{"system":"urn:oid:1.2.392.100495.20.3.99.12011000011","code":"IN-0042","display":"院内製剤 亜鉛華軟膏"}],"text":"院内製剤 亜鉛華軟膏"},` +
+      `"form":{"text":"軟膏"},"ingredient":[{"itemCodeableConcept":{"text":"酸化亜鉛"},"strength":{"numerator":{"value":20.0,"unit":"g"},"denominator":{"value":100,"unit":"g"}}}]}],` +
+      `"status":"active","intent":"order","medicationReference":{"reference":"#med1"},` +
+      `"subject":${pat},"authoredOn":"2026-04-01T09:26:00+09:00","dosageInstruction":[{"text":"1日2回 患部に塗布"}]}`,
   };
 };
 
@@ -104,7 +110,7 @@ function content(r) {
 
 test(`a JP Core transaction Bundle from the hospital's own system is accepted whole (${BACKEND})`, async () => {
   const res = resources();
-  const order = ['patient', 'coverage', 'encounter', 'condition', 'allergy', 'specimen', 'observation', 'request'];
+  const order = ['patient', 'coverage', 'encounter', 'condition', 'allergy', 'specimen', 'observation', 'request', 'compound'];
   const entry = order.map((k) => {
     const type = JSON.parse(res[k]).resourceType;
     return `{"fullUrl":"${ids[k]}","resource":${res[k]},"request":{"method":"POST","url":"${type}"}}`;
@@ -136,4 +142,27 @@ test(`a JP Core transaction Bundle from the hospital's own system is accepted wh
   assert.equal(cov.status, 200, cov.text);
   assert.equal(cov.json.entry?.length, 1, cov.text);
   assert.equal(cov.json.entry[0].resource.contained[0].name, 'あじさい健康保険組合');
+  const compound = await get(DR, `/fhir/${at[ids.compound]}`);
+  assert.match(compound.text, /"numerator":\{"value":20\.0,"unit":"g"\}/);
+});
+
+test('contained resources that name nothing, refer out of the patient, or are records of their own are refused', async () => {
+  const r0 = await post(SYS, '/fhir/Patient', JSON.parse(resources().patient.replace('00012345', '00012346')));
+  assert.equal(r0.status, 201, r0.text);
+  const base = (contained, med = '{"reference":"#med1"}') => ({ resourceType: 'MedicationRequest', contained,
+    status: 'active', intent: 'order', medicationReference: JSON.parse(med), subject: { reference: `Patient/${r0.json.id}` } });
+  const med = { resourceType: 'Medication', id: 'med1', code: { text: '院内製剤' } };
+  const bad = [
+    [base([med, { resourceType: 'Medication', id: 'med2', code: { text: '未使用' } }]), /med2|referenced/],
+    [base([{ ...med, contained: [med] }]), /dom-2/],
+    [base([{ resourceType: 'Patient', id: 'med1' }]), /cannot be contained/],
+    [base([{ ...med, meta: { versionId: '1' } }]), /dom-4/],
+    [base([med], '{"reference":"#nothing"}'), /names no contained resource/],
+    [base([{ resourceType: 'Observation', id: 'med1', status: 'final', code: { text: 'x' }, subject: { reference: 'Patient/2011100018-K1' } }]), /Patient|patient|not known/],
+  ];
+  for (const [body, why] of bad) {
+    const r = await post(SYS, '/fhir/MedicationRequest', body);
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.text, why);
+  }
 });

@@ -158,9 +158,16 @@ static void test_contained(void **state)
 		OBS(",\"contained\":[" PRAC("pr1") "," PRAC("pr1") "],\"performer\":[{\"reference\":\"#pr1\"}]"),
 		"two contained resources");
 	refused("Observation",
-		OBS(",\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\"}],\"focus\":[{"
+		OBS(",\"contained\":[{\"resourceType\":\"Substance\",\"id\":\"m\"}],\"focus\":[{"
 		    "\"reference\":\"#m\"}]"),
 		"does not serve");
+	/* a Medication is not served, but is what real prescriptions contain */
+	accepted("Observation", OBS(",\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\",\"code\":{"
+				    "\"text\":\"院内製剤\"}}],\"focus\":[{\"reference\":\"#m\"}]"));
+	refused("Observation",
+		OBS(",\"contained\":[{\"resourceType\":\"Medication\",\"id\":\"m\",\"colour\":\"red\"}],"
+		    "\"focus\":[{\"reference\":\"#m\"}]"),
+		"colour");
 	refused("Observation",
 		OBS(",\"contained\":[{\"resourceType\":\"Consent\",\"id\":\"c\"}],\"focus\":[{"
 		    "\"reference\":\"#c\"}]"),
