@@ -198,10 +198,9 @@ test('numbers keep the digits the hospital sent: 7.0 stays 7.0, 1.00 stays 1.00'
     sent[name] = /"valueQuantity":\{"value":([-0-9.eE+]+)/.exec(text)?.[1];
     assert.ok(sent[name], `${name}: ${text.slice(0, 300)}`);
   }
-  // Before the server keeps a decimal's lexical form (issue 13) it sends 7 and 1.0;
-  // from then on exactly 7.0 and 1.00, which the page must show as they are.
-  if (sent.HbA1c !== '7') assert.equal(sent.HbA1c, '7.0');
-  if (sent['PT-INR'] !== '1.0') assert.equal(sent['PT-INR'], '1.00');
+  // the server keeps a decimal as written (core/json.h): exactly 7.0 and 1.00, which the page shows as they are
+  assert.equal(sent.HbA1c, '7.0');
+  assert.equal(sent['PT-INR'], '1.00');
   const labs = await page.$eval(`#timeline li.tl-item[data-cat=lab][data-day="${day(-5)}"]`, (e) => e.innerText);
   assert.ok(labs.includes(`HbA1c(NGSP) ${sent.HbA1c} %`), labs);
   assert.ok(labs.includes(`PT-INR ${sent['PT-INR']}`), labs);
