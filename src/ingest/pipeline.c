@@ -1028,6 +1028,12 @@ enum rk_status ingest_replay(struct ingest *ing, int64_t id, struct ingest_repor
 				     (long long)id);
 	}
 	store_done(st);
+	if (rc == RK_OK && strcmp(origin, "ssmix2") != 0 && strcmp(origin, "mllp") != 0)
+		rc = rk_fail(
+			err, RK_CONFLICT,
+			"quarantined message %lld is a line of an ndjson import (%s): run `renkei import ndjson` on "
+			"its folder again, which tries what was refused and skips what is stored",
+			(long long)id, location);
 	if (rc != RK_OK)
 		goto out;
 	struct ingest_msg m = {

@@ -262,6 +262,12 @@ test('import ndjson into an empty region: the same resources; again: nothing new
   assert.match(again.stdout, new RegExp(`0 stored, ${stored} unchanged, ${refused.length + 1} quarantined`), again.stdout);
   const errs2 = await TGT.cli(['ingest', 'errors']);
   assert.equal(errs2.stdout.split('\n').filter((l) => l.includes('\tndjson\t')).length, refused.length + 1, 'a line quarantined again is the same entry');
+  // a quarantined line is tried again by importing its folder again, not by replay
+  const qid = errs2.stdout.split('\n').find((l) => l.includes('\tndjson\t')).split('\t')[0];
+  const rp = await TGT.cli(['ingest', 'replay', qid]);
+  assert.equal(rp.code, 1);
+  assert.match(rp.stderr, /renkei import ndjson/);
+  assert.equal((await TGT.cli(['ingest', 'errors'])).stdout, errs2.stdout, 'the replay changed nothing');
 
   // past bulk.expiry the export and its files are deleted (the runner's purge, the scheduler's job)
   const exportDir = `${TGT_DIR}/${loc.split('/').pop()}`;

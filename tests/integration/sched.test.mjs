@@ -24,7 +24,7 @@ const rid = (r) => r.json.identifier.find((x) => x.system === REGION_SYSTEM).val
 
 /** SQL against the server's database behind its back: a declaration made to end soon. */
 function sql(store, statement) {
-  if (store.startsWith('sqlite:')) return execFileSync('sqlite3', [store.slice(7), statement]).toString();
+  if (store.startsWith('sqlite:')) return execFileSync('sqlite3', ['-cmd', '.timeout 5000', store.slice(7), statement]).toString();
   const [, db, query] = /^postgresql:\/\/\/([^?]+)\?(.*)$/.exec(store);
   const q = new URLSearchParams(query);
   const args = ['-h', q.get('host'), '-p', q.get('port'), '-U', 'renkei', '-d', db, '-At', '-c', statement];
