@@ -83,6 +83,13 @@ static json_t *resource_entry(const struct fhir_resource_def *def)
 				  "http://hl7.org/fhir/OperationDefinition/Patient-everything", "documentation",
 				  "Every registration of the person and every record of them the user may see "
 				  "(_type, _since, _count)"));
+	if (strcmp(def->name, "Patient") == 0)
+		json_array_append_new(
+			json_object_get(r, "operation"),
+			json_pack("{s:s, s:s, s:s}", "name", "export", "definition",
+				  "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", "documentation",
+				  "GET /fhir/Patient/$export (Bulk Data, async): every patient's data the operator may "
+				  "read (docs/ACCESS.md, Bulk export)"));
 	return r;
 }
 
@@ -117,6 +124,21 @@ char *fhir_capability_build(const struct config *cfg, int64_t now)
 		"resource", resources, "interaction", sys_interactions);
 	if (cs)
 		json_object_set_new(cs, "patchFormat", json_pack("[s]", "application/json-patch+json"));
+	if (cs) { /* FHIR Bulk Data: the system and group kick-offs (the patient one is Patient's) */
+		json_object_set_new(cs, "instantiates",
+				    json_pack("[s]", "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"));
+		json_object_set_new(
+			json_array_get(json_object_get(cs, "rest"), 0), "operation",
+			json_pack(
+				"[{s:s, s:s, s:s}, {s:s, s:s, s:s}]", "name", "export", "definition",
+				"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export", "documentation",
+				"GET /fhir/$export with Prefer: respond-async (_type, _since, _outputFormat ndjson): the "
+				"region as the operator may read it; status at Content-Location, files for the starter only",
+				"name", "group-export", "definition",
+				"http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export", "documentation",
+				"GET /fhir/Group/{facility code}/$export: the people registered at a facility, by its own "
+				"system (within its read scopes) or the operator"));
+	}
 	if (!cs)
 		rk_oom();
 	struct buf b;

@@ -407,8 +407,10 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
  * joins at its final writes (ROUTE_STEPS: join_audit), or is not audited. */
 static bool in_transaction(const struct http_req *hr, const char *method)
 {
-	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+	if (strcmp(method, "HEAD") == 0)
 		return false;
+	if (strcmp(method, "GET") == 0)
+		return hr->srv->env->audit && (hr->route->flags & ROUTE_GET_WRITES);
 	return hr->srv->env->audit && !(hr->route->flags & (ROUTE_READ | ROUTE_NO_AUDIT | ROUTE_STEPS));
 }
 

@@ -143,6 +143,28 @@ test('a login whose audit entry cannot be written answers 503 and stores no sess
   }
 });
 
+test('a bulk export whose kick-off cannot be audited answers 503 and is never queued', async () => {
+  // the kick-off is a GET that changes something: it runs in the request's
+  // transaction (ROUTE_GET_WRITES), so the export row commits with its entry or not at all
+  const OP = await S.login('operator');
+  const rows = () => count('SELECT COUNT(*) FROM bulk_export');
+  const before = rows();
+  const from = S.requests.length;
+  const restore = failAuditInserts(S.store, ['bulk-export']);
+  try {
+    const r = await http(OP, 'GET', '/fhir/$export?_type=Organization', { headers: { Prefer: 'respond-async' }, raw: true });
+    assert.equal(r.status, 503, r.text);
+    assert.equal(r.headers.get('content-location'), null);
+    assert.equal(rows(), before, 'no export is queued unaudited');
+  } finally {
+    restore();
+    unaudited(from);
+  }
+  const ok = await http(OP, 'GET', '/fhir/$export?_type=Organization', { headers: { Prefer: 'respond-async' }, raw: true });
+  assert.equal(ok.status, 202, ok.text);
+  assert.equal(rows(), before + 1);
+});
+
 test('a password change whose audit entry cannot be written answers 503 and changes nothing', async () => {
   const C = await S.login('ns.renkei');
   const from = S.requests.length;
