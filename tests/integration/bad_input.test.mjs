@@ -75,7 +75,7 @@ test('wrong resource types, unknown elements, wrong value types', async () => {
   await refused('POST', '/fhir/Patient', { body: { ...p, resourceType: 'Observation' } }, 400, /resourceType is 'Observation'/);
   await refused('POST', '/fhir/Patient', { body: { ...p, resourceType: undefined } }, 400, /resourceType is missing/);
   await refused('POST', '/fhir/Foo', { body: { resourceType: 'Foo' } }, 404, /not a FHIR R4 resource type/);
-  await refused('POST', '/fhir/Specimen', { body: { resourceType: 'Specimen' } }, 404, /not served/);
+  await refused('POST', '/fhir/Substance', { body: { resourceType: 'Substance' } }, 404, /not served/);
   await refused('POST', '/fhir/Patient', { body: { ...p, favouriteColour: 'blue' } }, 400, /unknown element 'favouriteColour'/);
   await refused('POST', '/fhir/Patient', { body: { ...p, name: 'Yamada' } }, 400, /Patient\.name: expected a JSON array/);
   await refused('POST', '/fhir/Patient', { body: { ...p, active: 'yes' } }, 400, /Patient\.active: expected true or false/);
