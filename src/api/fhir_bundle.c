@@ -464,5 +464,4 @@ void api_fhir_bundle(struct api_request *rq)
 	} else {
 		api_reply_error(rq, st, &err);
 	}
-	json_decref(doc);
 }

@@ -12,6 +12,7 @@
 #include "access/enforce.h"
 #include "api/json_patch.h"
 #include "api/params.h"
+#include "api/session.h"
 #include "api/subset.h"
 #include "core/json.h"
 #include "core/limits.h"
@@ -480,7 +481,7 @@ json_t *api_fhir_parse_body(struct api_request *rq)
 	json_t *res = rk_json_parse(rq->body, &err);
 	if (!res)
 		api_reply_error(rq, RK_INVALID, &err);
-	return res;
+	return api_own_json(rq, res); /* the request's: no handler frees it */
 }
 
 void api_fhir_audit_written(struct api_request *rq, const char *type, const struct fhir_result *out)
@@ -503,7 +504,7 @@ void api_fhir_audit_written(struct api_request *rq, const char *type, const stru
 
 static bool create_exists(struct api_request *rq, const struct fhir_resource_def *def, struct str query);
 
-/* The create of res (taken) and its reply: the write decision and the audit
+/* The create of res (the request's, see api_own_json) and its reply: the write decision and the audit
  * entry of the request, as every create. */
 static void create_with(struct api_request *rq, const struct fhir_resource_def *def, json_t *res)
 {
@@ -512,7 +513,6 @@ static void create_with(struct api_request *rq, const struct fhir_resource_def *
 	rk_err_clear(&err);
 	struct fhir_result out;
 	enum rk_status st = fhir_create(&ctx, def, res, &out, &err);
-	json_decref(res);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	rq->audit.action = 'C';
@@ -531,10 +531,8 @@ void api_fhir_create(struct api_request *rq)
 	if (!res)
 		return;
 	struct str ine = api_header(rq, "If-None-Exist");
-	if (ine.ptr && create_exists(rq, def, ine)) {
-		json_decref(res);
+	if (ine.ptr && create_exists(rq, def, ine))
 		return;
-	}
 	create_with(rq, def, res);
 }
 
@@ -545,7 +543,7 @@ static int64_t if_match(struct api_request *rq)
 	return v.len ? etag_version(v) : 0;
 }
 
-/* The update of id to res (taken), if_match > 0 naming the current version,
+/* The update of id to res (the request's), if_match > 0 naming the current version,
  * and its reply: the write decision and the audit entry of the request, as
  * every update (PUT, conditional PUT, PATCH). */
 static void update_with(struct api_request *rq, const struct fhir_resource_def *def, struct str id, json_t *res,
@@ -556,7 +554,6 @@ static void update_with(struct api_request *rq, const struct fhir_resource_def *
 	rk_err_clear(&err);
 	struct fhir_result out;
 	enum rk_status st = fhir_update(&ctx, def, id, res, match, &out, &err);
-	json_decref(res);
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	if (out.created)
@@ -712,11 +709,9 @@ void api_fhir_update_conditional(struct api_request *rq)
 	int64_t n = 0;
 	enum rk_status st = api_fhir_match_params(rq, def, "the conditional update", params, n_params, &n, &one, &err);
 	if (st != RK_OK) {
-		json_decref(res);
 		return api_reply_error(rq, st, &err);
 	}
 	if (n > 1) {
-		json_decref(res);
 		return api_reply_fail(rq, RK_PRECONDITION,
 				      "the conditional update matches %lld %s records; it needs a query that matches "
 				      "at most one",
@@ -726,7 +721,6 @@ void api_fhir_update_conditional(struct api_request *rq)
 	rk_json_str(res, "id", &body_id);
 	if (n == 0) {
 		if (match > 0) {
-			json_decref(res);
 			return api_reply_fail(rq, RK_PRECONDITION,
 					      "If-Match names version %lld but no %s matches the query",
 					      (long long)match, def->name);
@@ -734,12 +728,10 @@ void api_fhir_update_conditional(struct api_request *rq)
 		if (body_id.len) {
 			struct str id = {arena_strndup(rq->arena, body_id.ptr, body_id.len), body_id.len};
 			if (!id.ptr) {
-				json_decref(res);
 				return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
 			}
 			st = api_fhir_exists_unmatched(rq, def, id, &err);
 			if (st != RK_OK) {
-				json_decref(res);
 				return api_reply_error(rq, st, &err);
 			}
 			return update_with(rq, def, id, res, 0);
@@ -750,12 +742,10 @@ void api_fhir_update_conditional(struct api_request *rq)
 		api_reply_fail(rq, RK_INVALID,
 			       "the resource's id '%.*s' is not the id of the %s the query matches (%.*s)",
 			       (int)(body_id.len > 64 ? 64 : body_id.len), body_id.ptr, def->name, STR_FMT(one.id));
-		json_decref(res); /* after the message: body_id points into it */
 		return;
 	}
 	struct str id = {arena_strndup(rq->arena, one.id.ptr, one.id.len), one.id.len};
 	if (!id.ptr) {
-		json_decref(res);
 		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
 	}
 	if (!json_object_get(res, "id")) /* the record the query found is the one updated */
@@ -824,6 +814,8 @@ void api_fhir_patch(struct api_request *rq)
 	json_t *patch = rk_json_parse(rq->body, &err);
 	if (!patch)
 		return api_reply_error(rq, RK_INVALID, &err);
+	if (!api_own_json(rq, patch))
+		return;
 	struct fhir_ctx ctx = api_fhir_ctx(rq);
 	struct store_resource cur;
 	enum rk_status st = current_visible(rq, &ctx, def, rq->args[1], &cur, &err);
@@ -836,9 +828,10 @@ void api_fhir_patch(struct api_request *rq)
 	json_t *res = st == RK_OK ? rk_json_parse(cur.body, &err) : NULL;
 	if (st == RK_OK && !res)
 		st = RK_INTERNAL;
+	if (res && !api_own_json(rq, res))
+		return;
 	if (st == RK_OK)
 		st = json_patch_apply(res, patch, &err);
-	json_decref(patch);
 	if (st == RK_OK) {
 		struct str id = STR_NULL, type = STR_NULL;
 		if (!rk_json_str(res, "id", &id) || !str_eq(id, cur.id))
@@ -846,10 +839,8 @@ void api_fhir_patch(struct api_request *rq)
 		else if (!rk_json_str(res, "resourceType", &type) || !str_eq_c(type, def->name))
 			st = rk_fail_at(&err, RK_INVALID, "patch", "a PATCH cannot change the resourceType");
 	}
-	if (st != RK_OK) {
-		json_decref(res);
+	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
-	}
 	/* on the version patched: a write in between answers 412, nothing lost */
 	update_with(rq, def, rq->args[1], res, cur.version);
 }

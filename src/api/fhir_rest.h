@@ -59,7 +59,8 @@ bool api_fhir_scope(struct api_request *rq, const char *type, bool write, struct
 /* Is this stored record visible to the principal? Records the access in the
  * audit entry when it is. A denied record answers exactly like a missing one. */
 enum rk_status api_fhir_visible(struct api_request *rq, const struct store_resource *r, bool *ok, struct rk_err *err);
-/* The request body as JSON (FHIR JSON Content-Type); NULL after replying 400/415. Caller decrefs. */
+/* The request body as JSON (FHIR JSON Content-Type), the request's (freed with its
+ * arena, never by the caller); NULL after replying 400/413/415. */
 json_t *api_fhir_parse_body(struct api_request *rq);
 /* Conditional create (If-None-Exist, Bundle request.ifNoneExist): how many
  * records of def that match query (search parameters, URL-encoded as in a

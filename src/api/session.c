@@ -18,6 +18,18 @@ static void body_free(void *v)
 	json_decref(v);
 }
 
+struct json_t *api_own_json(struct api_request *rq, struct json_t *v)
+{
+	if (!v)
+		return NULL;
+	if (arena_on_free(rq->arena, body_free, v) != 0) {
+		json_decref(v);
+		api_reply_fail(rq, RK_TOO_LARGE, "the request needs more memory than a request may use");
+		return NULL;
+	}
+	return v;
+}
+
 struct json_t *api_json_body(struct api_request *rq)
 {
 	struct str ct = api_header(rq, "Content-Type"), mime, rest;
@@ -39,12 +51,7 @@ struct json_t *api_json_body(struct api_request *rq)
 		api_reply_fail(rq, RK_INVALID, "the body must be a JSON object");
 		return NULL;
 	}
-	/* the request's arena owns it: no handler frees it on each of its returns */
-	if (arena_on_free(rq->arena, body_free, v) != 0) {
-		api_reply_fail(rq, RK_TOO_LARGE, "the request needs more memory than a request may use");
-		return NULL;
-	}
-	return v;
+	return api_own_json(rq, v); /* no handler frees it on each of its returns */
 }
 
 const char *api_json_str(const json_t *obj, const char *key)

@@ -21,6 +21,9 @@ void api_oauth_revoke(struct api_request *rq);
  * by the caller); on failure the reply is already set and NULL returned. */
 struct json_t;
 struct json_t *api_json_body(struct api_request *rq);
+/* Hand v to the request: decref'd with its arena, never by the caller. NULL
+ * when v is NULL, or (v freed, the reply set) when the arena is full. */
+struct json_t *api_own_json(struct api_request *rq, struct json_t *v);
 /* A string member of a JSON object ("" when absent or not a string). */
 const char *api_json_str(const struct json_t *obj, const char *key);
 
