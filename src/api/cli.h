@@ -78,6 +78,7 @@ int cli_totp_code(struct cli_call *c);
 int cli_import_ssmix2(struct cli_call *c);
 int cli_import_ndjson(struct cli_call *c); /* cli_bulk.c */
 int cli_ingest_errors(struct cli_call *c);
+int cli_ingest_warnings(struct cli_call *c);
 int cli_ingest_replay(struct cli_call *c);
 int cli_jobs_list(struct cli_call *c);
 int cli_jobs_run(struct cli_call *c);

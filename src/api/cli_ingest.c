@@ -57,6 +57,10 @@ int cli_import_ssmix2(struct cli_call *c)
 	       dir, facility, (long long)st.files, (long long)st.stored, (long long)st.deleted, (long long)st.unchanged,
 	       (long long)st.superseded, (long long)st.quarantined, (long long)st.resources, st.bytes / 1e6, secs,
 	       secs > 0 ? st.done / secs : 0, secs > 0 ? st.bytes / secs / 1e6 : 0);
+	if (st.warned)
+		printf("%lld files were stored with warnings (kept, not fully mapped): `renkei ingest warnings "
+		       "--facility %s`\n",
+		       (long long)st.warned, facility);
 	if (st.quarantined)
 		printf("quarantined files are listed by `renkei ingest errors`\n");
 	char detail[RK_MAX_AUDIT_DETAIL];
@@ -177,6 +181,42 @@ static int errors(struct cli_call *c, struct ingest *ing)
 static int replay_with(struct cli_call *c, struct ingest *ing)
 {
 	return replay(c->store, ing, c->cfg, c->a);
+}
+
+static enum rk_status print_warning(void *arg, const struct ingest_warning *w, struct rk_err *err)
+{
+	(void)err;
+	int *n = arg;
+	char at[RK_TIME_RFC3339_LEN];
+	time_format_rfc3339(w->at, at);
+	struct str rest = w->warnings, line;
+	while (str_next(&rest, '\n', &line))
+		printf("%s\t%.*s\t%.*s\t%.*s\t%.*s\n", at, STR_FMT(w->origin), STR_FMT(w->facility_code),
+		       STR_FMT(w->location), STR_FMT(line));
+	(*n)++;
+	return RK_OK;
+}
+
+/* `renkei ingest warnings [--facility CODE] [--limit N]`: one line per warning. */
+int cli_ingest_warnings(struct cli_call *c)
+{
+	const char *fac = cli_opt(c->a, "facility"), *lim = cli_opt(c->a, "limit");
+	char *end = NULL;
+	long long limit = lim ? strtoll(lim, &end, 10) : 1000;
+	if (lim && (!*lim || *end || limit < 1)) {
+		fprintf(stderr, "renkei: ingest warnings: --limit takes a positive number\n");
+		return 2;
+	}
+	struct rk_err err;
+	rk_err_clear(&err);
+	int n = 0;
+	printf("at\torigin\tfacility\tlocation\twarning\n");
+	if (ingest_warnings(c->store, str_c(fac ? fac : ""), limit, print_warning, &n, &err) != RK_OK) {
+		fprintf(stderr, "renkei: ingest warnings: %s\n", err.msg);
+		return 1;
+	}
+	fprintf(stderr, "%d files or messages stored with warnings%s\n", n, n == limit ? " (more: --limit)" : "");
+	return 0;
 }
 
 int cli_ingest_errors(struct cli_call *c)

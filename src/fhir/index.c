@@ -9,6 +9,7 @@
 #include "core/limits.h"
 #include "core/textnorm.h"
 #include "core/time.h"
+#include "fhir/jpcore.h"
 
 struct ix {
 	const struct fhir_resource_def *def;
@@ -49,8 +50,9 @@ static enum rk_status emit_token(struct ix *x, struct str system, struct str cod
 {
 	if (!code.len)
 		return RK_OK;
-	return emit(x,
-		    (struct store_index_entry){.kind = IDX_TOKEN, .a = system.ptr ? system : STR_LIT(""), .b = code});
+	/* a JP Core system sent by its OID is indexed under its URI (search maps the query alike) */
+	system = system.ptr ? jp_system_canonical(system) : STR_LIT("");
+	return emit(x, (struct store_index_entry){.kind = IDX_TOKEN, .a = system, .b = code});
 }
 
 static enum rk_status emit_string(struct ix *x, struct str raw)

@@ -9,6 +9,7 @@
 #include "core/limits.h"
 #include "core/textnorm.h"
 #include "core/time.h"
+#include "fhir/jpcore.h"
 #include "fhir/validate.h"
 
 struct parse {
@@ -77,6 +78,8 @@ static enum rk_status parse_token(struct parse *p, struct str key, struct str v,
 	if (cut_unescaped(v, '|', &sys, &code)) {
 		out->has_system = true;
 		out->system = unescape(p, sys);
+		if (out->system.ptr) /* a JP Core system by its OID finds what was indexed under its URI */
+			out->system = jp_system_canonical(out->system);
 		out->code = unescape(p, code);
 		if (!out->code.len && !out->system.len)
 			return bad_value(p, key, v, "has neither a system nor a code");

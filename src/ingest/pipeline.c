@@ -13,6 +13,7 @@
 #include "access/enforce.h"
 #include "audit/audit.h"
 #include "core/arena.h"
+#include "core/buf.h"
 #include "core/limits.h"
 #include "core/time.h"
 #include "fhir/resource.h"
@@ -156,17 +157,35 @@ static enum rk_status already_stored(struct ingest *ing, const char *origin, str
 }
 
 static enum rk_status record_message(struct ingest *ing, const char *origin, struct str facility, struct str key,
-				     const char *digest, struct str doc_key, const char *outcome, int64_t now,
-				     struct rk_err *err)
+				     const char *digest, struct str doc_key, const char *outcome, struct str warnings,
+				     int64_t now, struct rk_err *err)
 {
-	struct str args[] = {str_c(origin), facility, key, str_c(digest), doc_key, str_c(outcome)};
-	return run1(
-		ing->s,
-		"INSERT INTO ingest_message (origin, facility_code, msg_key, digest, doc_key, outcome, received_at) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, facility_code, msg_key) DO UPDATE SET "
-		"digest = excluded.digest, doc_key = excluded.doc_key, outcome = excluded.outcome, "
-		"received_at = excluded.received_at",
-		args, 6, now, true, err);
+	struct str args[] = {str_c(origin), facility, key, str_c(digest), doc_key, str_c(outcome), warnings};
+	return run1(ing->s,
+		    "INSERT INTO ingest_message (origin, facility_code, msg_key, digest, doc_key, outcome, warnings, "
+		    "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (origin, facility_code, msg_key) DO "
+		    "UPDATE SET digest = excluded.digest, doc_key = excluded.doc_key, outcome = excluded.outcome, "
+		    "warnings = excluded.warnings, received_at = excluded.received_at",
+		    args, 7, now, true, err);
+}
+
+/* Every mapping warning of r, one per line, for ingest_message.warnings. */
+static struct str warnings_text(struct ingest *ing, const struct v2map_result *r)
+{
+	struct buf b;
+	buf_init(&b, 8192);
+	for (size_t i = 0; i < r->nwarn; i++)
+		buf_printf(&b, "%s%s", i ? "\n" : "", r->warnings[i]);
+	if (r->nwarn_more)
+		buf_printf(&b, "\n… and %zu more", r->nwarn_more);
+	struct str out = STR_LIT("");
+	if (b.len) { /* 8 warnings fit; past the ceiling the lines that fit are kept */
+		char *t = arena_strndup(&ing->arena, b.data, b.len);
+		if (t)
+			out = (struct str){t, b.len};
+	}
+	buf_free(&b);
+	return out;
 }
 
 /* Keep a message that could not be stored: one open row per location and
@@ -713,6 +732,7 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 	}
 	if (r.nwarn)
 		snprintf(rep->reason, sizeof rep->reason, "%s", r.warnings[0]);
+	rep->warnings = (int)(r.nwarn + r.nwarn_more);
 	bool deleting = m->condition == '0' || r.cancel;
 	if (m->origin != INGEST_MLLP && m->timestamp.len) {
 		char ts[32];
@@ -722,8 +742,8 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 			/* a newer version of this document is already applied */
 			v2map_free(&r);
 			rep->outcome = INGEST_SKIPPED;
-			return record_message(ing, origin, m->facility_code, key, digest, str_c(""), "skipped", now,
-					      err);
+			return record_message(ing, origin, m->facility_code, key, digest, str_c(""), "skipped",
+					      STR_LIT(""), now, err);
 		}
 		if (rc != RK_OK) { /* a store failure: not the message's fault, ends the batch */
 			v2map_free(&r);
@@ -752,7 +772,7 @@ static enum rk_status ingest_one(struct ingest *ing, const struct ingest_msg *m,
 		rep->outcome = deleting ? INGEST_DELETED : INGEST_STORED;
 		rep->resources = count;
 		rc = record_message(ing, origin, m->facility_code, key, digest, r.doc_key,
-				    deleting ? "deleted" : "stored", now, err);
+				    deleting ? "deleted" : "stored", warnings_text(ing, &r), now, err);
 	}
 	v2map_free(&r);
 	return rc;
@@ -795,8 +815,8 @@ static enum rk_status batch_one(struct ingest *ing, const struct ingest_msg *m, 
 		}
 		if (m->condition == '2') { /* superseded: a past version, kept by the storage, not a record */
 			rep->outcome = INGEST_SKIPPED;
-			return record_message(ing, origin, m->facility_code, m->path, digest, str_c(""), "skipped", now,
-					      err);
+			return record_message(ing, origin, m->facility_code, m->path, digest, str_c(""), "skipped",
+					      STR_LIT(""), now, err);
 		}
 	}
 	enum rk_status rc = savepoint(ing->s, "SAVEPOINT", err);

@@ -59,6 +59,7 @@ struct ingest_report {
 	int64_t quarantine_id; /* INGEST_QUARANTINED */
 	bool rejected;         /* quarantined because the message could not even be parsed (ACK AR, not AE) */
 	char reason[512];      /* why it was quarantined, or the first mapping warning */
+	int warnings;          /* mapping warnings of a stored message (each kept: `renkei ingest warnings`) */
 	/* For the ACK: the parsed MSH fields when the message parsed */
 	char control_id[200], sending_app[200], sending_facility[200], receiving_app[200], receiving_facility[200],
 		event[8];

@@ -93,6 +93,37 @@ enum rk_status ingest_errors(struct store *s, bool include_resolved, ingest_erro
 	return quarantine_list(s, include_resolved, INT64_MAX, 0, each_error, &x, &total, err);
 }
 
+enum rk_status ingest_warnings(struct store *s, struct str facility, int64_t limit, ingest_warning_fn fn, void *arg,
+			       struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT received_at, origin, facility_code, msg_key, warnings FROM ingest_message "
+			      "WHERE warnings <> '' AND (? = '' OR facility_code = ?) "
+			      "ORDER BY received_at DESC, msg_key LIMIT ?",
+			      &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, facility);
+	store_bind_text(st, 2, facility);
+	store_bind_i64(st, 3, limit);
+	bool row = false;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		struct ingest_warning w = {
+			.at = store_col_i64(st, 0),
+			.origin = store_col_text(st, 1),
+			.facility_code = store_col_text(st, 2),
+			.location = store_col_text(st, 3),
+			.warnings = store_col_text(st, 4),
+		};
+		if ((rc = fn(arg, &w, err)) != RK_OK)
+			break;
+	}
+	store_done(st);
+	return rc;
+}
+
 enum rk_status quarantine_get(struct store *s, int64_t id, struct arena *a, struct quarantine_entry *out,
 			      struct rk_err *err)
 {

@@ -35,6 +35,17 @@ enum rk_status quarantine_list(struct store *s, bool include_resolved, int64_t c
 typedef enum rk_status (*ingest_error_fn)(void *arg, const struct ingest_error *e, struct rk_err *err);
 enum rk_status ingest_errors(struct store *s, bool include_resolved, ingest_error_fn fn, void *arg, struct rk_err *err);
 
+/* The messages and files stored with mapping warnings (what was kept but not
+ * mapped fully), newest first, of one facility or all (facility empty), at
+ * most limit: `renkei ingest warnings`. warnings holds one per line. */
+struct ingest_warning {
+	int64_t at; /* ms */
+	struct str origin, facility_code, location, warnings;
+};
+typedef enum rk_status (*ingest_warning_fn)(void *arg, const struct ingest_warning *w, struct rk_err *err);
+enum rk_status ingest_warnings(struct store *s, struct str facility, int64_t limit, ingest_warning_fn fn, void *arg,
+			       struct rk_err *err);
+
 /* One entry with its bytes (decoded from the stored base64 into a). RK_NOT_FOUND
  * for an unknown id, RK_INTERNAL when the stored bytes are not base64,
  * RK_TOO_LARGE past a's bound. *out is written only on success. */

@@ -304,6 +304,7 @@ static enum rk_status flush(struct ingest *ing, struct pending *p, struct ssmix2
 			case INGEST_QUARANTINED: st->quarantined++; break;
 			}
 			st->resources += p->rep[i].resources;
+			st->warned += p->rep[i].outcome == INGEST_STORED && p->rep[i].warnings > 0;
 		}
 		st->done += (int64_t)p->n;
 	}

@@ -28,6 +28,7 @@ struct ssmix2_stats {
 	int64_t files; /* files found */
 	int64_t done;  /* files handled so far */
 	int64_t stored, deleted, unchanged, superseded, quarantined;
+	int64_t warned;    /* stored with mapping warnings (`renkei ingest warnings`) */
 	int64_t resources; /* resources written or deleted */
 	int64_t bytes;     /* bytes of the files read */
 	int64_t started_ms, elapsed_ms;

@@ -35,8 +35,10 @@ enum rk_status v2m_fail(struct mc *c, enum rk_status st, const char *fmt, ...)
 
 void v2m_warn(struct mc *c, const char *fmt, ...)
 {
-	if (c->nwarn >= sizeof c->warn / sizeof c->warn[0])
+	if (c->nwarn >= sizeof c->warn / sizeof c->warn[0]) {
+		c->nwarn_more++;
 		return;
+	}
 	char msg[RK_ERR_MSG_MAX];
 	va_list ap;
 	va_start(ap, fmt);
@@ -250,7 +252,7 @@ static const char *system_of(struct mc *c, struct str sys, struct str *code, con
 		return NULL;
 	if (str_eq_c(sys, "MDCDX2")) {
 		*what = "MEDIS 病名";
-		return code->len == 8 && str_is_digits(*code) ? MEDIS_MGMT_SYSTEM : JP_MEDIS_DISEASE_SYSTEM;
+		return code->len == 8 && str_is_digits(*code) ? JP_MEDIS_MGMT_SYSTEM : JP_MEDIS_DISEASE_SYSTEM;
 	}
 	if (str_eq_c(sys, "I10")) {
 		char *d = arena_alloc(c->a, code->len + 1);
@@ -265,6 +267,15 @@ static const char *system_of(struct mc *c, struct str sys, struct str *code, con
 	if (str_eq_c(sys, "JFAGY")) { /* J-FAGY: J9F... food allergens, the others non-food */
 		*what = "J-FAGY";
 		return str_starts_with(*code, "J9F") ? CODES_JFAGY_FOOD_SYSTEM : CODES_JFAGY_OTHER_SYSTEM;
+	}
+	if (str_eq_c(sys, "JC10")) { /* "9A100&IMP": the analyte, then a suffix as a sub-component */
+		struct str analyte, suffix;
+		if (str_cut(*code, '&', &analyte, &suffix))
+			*code = analyte;
+		if (code->len == 5) {
+			*what = "JLAC10 分析物";
+			return JLAC10_ANALYTE_SYSTEM;
+		}
 	}
 	if (str_eq_c(sys, "HOT")) { /* HOT without its length: 7, 9 or 13 digits */
 		*what = code->len == 13 ? "HOT13" : code->len == 7 ? "HOT7" : "HOT9";
@@ -449,6 +460,30 @@ enum rk_status v2m_qty(struct mc *c, struct str value, const struct cwe *unit, c
 	}
 	*out = q;
 	return RK_OK;
+}
+
+/* A value senders also write in words (RXE-3 "適量", OBX-5 of type NM "陰性"):
+ * a number is v2m_qty()'s Quantity; anything else is kept, not refused, as
+ * *text ("適量 g": the value and the unit's text) with a warning that names
+ * the field, and *out is NULL. */
+enum rk_status v2m_qty_or_text(struct mc *c, struct str value, const struct cwe *unit, const char *where, json_t **out,
+			       const char **text)
+{
+	*out = NULL;
+	*text = NULL;
+	json_t *v;
+	if (!value.len)
+		return RK_OK;
+	if (v2m_number(c, value, &v)) {
+		json_decref(v);
+		return v2m_qty(c, value, unit, where, out);
+	}
+	struct str u = unit ? (unit->text.len ? unit->text : unit->code) : STR_NULL;
+	v2m_warn(c, "%s: '%.*s' is not a number; kept as text", where, (int)(value.len > 40 ? 40 : value.len),
+		 value.ptr);
+	*text = u.len ? arena_printf(c->a, "%.*s %.*s", STR_FMT(value), STR_FMT(u))
+		      : arena_printf(c->a, "%.*s", STR_FMT(value));
+	return *text ? RK_OK : v2m_fail(c, RK_TOO_LARGE, "out of mapping memory");
 }
 
 /* A duration CQ "5^d" (TQ1-6): days keep UCUM d. */
@@ -1093,11 +1128,15 @@ static enum rk_status map_one_obx(struct mc *c, const struct hl7_segment *s, con
 	if (cq) {
 		v2m_put(o, "valueQuantity", cq);
 	} else if (value.len) {
-		if (str_eq_c(vt, "NM")) {
+		if (str_eq_c(vt, "NM")) { /* a word where a number belongs ("陰性", "溶血") is kept as text */
 			json_t *q;
-			if ((rc = v2m_qty(c, value, &unit, "OBX-5", &q)) != RK_OK)
+			const char *text;
+			if ((rc = v2m_qty_or_text(c, value, &unit, "OBX-5 (NM)", &q, &text)) != RK_OK)
 				goto fail;
-			v2m_put(o, "valueQuantity", q);
+			if (q)
+				v2m_put(o, "valueQuantity", q);
+			else
+				v2m_put(o, "valueString", json_string(text));
 		} else if (str_eq_c(vt, "CWE") || str_eq_c(vt, "CE") || str_eq_c(vt, "CNE")) {
 			json_t *v;
 			if ((rc = v2m_cc_field(c, s, 5, 0, CODE_LOOSE, "OBX-5", &v)) != RK_OK)
@@ -1171,12 +1210,14 @@ static enum rk_status map_coverage(struct mc *c, const struct hl7_segment *s)
 	}
 	json_t *cv = v2m_new_res(c, "Coverage", NULL);
 	struct str symbol = v2m_T(c, s, 10, 0, 1, 0), number = v2m_T(c, s, 11, 0, 1, 0);
-	json_t *ids = json_array();
+	json_t *ext = json_array();
 	if (symbol.len)
-		v2m_push(ids, json_pack("{s:s, s:o}", "system", JP_INSURED_SYMBOL_SYSTEM, "value", v2m_jstr(symbol)));
+		v2m_push(ext, json_pack("{s:s, s:o}", "url", JP_COVERAGE_EXT_PREFIX "InsuredPersonSymbol",
+					"valueString", v2m_jstr(symbol)));
 	if (number.len)
-		v2m_push(ids, json_pack("{s:s, s:o}", "system", JP_INSURED_NUMBER_SYSTEM, "value", v2m_jstr(number)));
-	v2m_put_nonempty(cv, "identifier", ids);
+		v2m_push(ext, json_pack("{s:s, s:o}", "url", JP_COVERAGE_EXT_PREFIX "InsuredPersonNumber",
+					"valueString", v2m_jstr(number)));
+	v2m_put_nonempty(cv, "extension", ext);
 	v2m_put(cv, "status", json_string("active"));
 	v2m_put(cv, "type", type);
 	const struct v2map_code *rel = v2map_code_find(relation, v2m_T(c, s, 17, 0, 1, 0));
@@ -1711,6 +1752,7 @@ enum rk_status v2map_message(const struct hl7_msg *m, const struct v2map_input *
 		.res = c.res,
 		.n = c.n,
 		.nwarn = c.nwarn,
+		.nwarn_more = c.nwarn_more,
 	};
 	memcpy(out->warnings, c.warn, sizeof c.warn);
 	return RK_OK;

@@ -49,6 +49,7 @@ struct v2map_result {
 	const char *warnings
 		[8]; /* e.g. "RXE-2: drug code '99012' of the local system '99YKZ' is not HOT, YJ or 一般名; kept as sent" */
 	size_t nwarn;
+	size_t nwarn_more; /* warnings past the eighth, counted only */
 };
 
 /* Map one parsed message. Ids: the Patient is "<facility>-<PID>"; an

@@ -23,20 +23,19 @@
 #define ALLERGY_CLINICAL_SYSTEM "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"
 #define ALLERGY_VER_SYSTEM      "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification"
 #define DISCHARGE_SYSTEM        "http://terminology.hl7.org/CodeSystem/v2-0112"
-/* MEDIS 病名管理番号 (8 digits), JP Core's JP_Disease_MEDIS_ManagementID_CS. */
-#define MEDIS_MGMT_SYSTEM "urn:oid:1.2.392.200119.4.101.2"
-#define JST_MINUTES       540 /* HL7 times without a zone are Japan time */
+#define JST_MINUTES             540 /* HL7 times without a zone are Japan time */
 /* JLAC10 材料コード (3 digits, SPM-4 "023^血清^JC10"): not the 17-digit analyte
  * code of JP Core's JLAC10 system, and JP Core names none for it. */
 #define JLAC10_MATERIAL_SYSTEM "urn:renkei:CodeSystem:jlac10-material"
-/* JP Core Coverage: 保険者番号, 被保険者証記号, 被保険者証番号. */
-#define JP_INSURER_NUMBER_SYSTEM   "urn:oid:1.2.392.100495.20.3.61"
-#define JP_INSURED_SYMBOL_SYSTEM   "urn:oid:1.2.392.100495.20.3.62"
-#define JP_INSURED_NUMBER_SYSTEM   "urn:oid:1.2.392.100495.20.3.63"
+/* The 5-character JLAC10 分析物コード alone ("9A110^標準１２誘導心電図^JC10", as
+ * SS-MIX2's own examples send 生理検査): JP Core names no system for it. */
+#define JLAC10_ANALYTE_SYSTEM "urn:renkei:CodeSystem:jlac10-analyte"
+/* JP Core Coverage: 被保険者証の記号 and 番号 are extensions (…InsuredPersonSymbol,
+ * …InsuredPersonNumber); the insurer is the payor, by its 保険者番号. */
+#define JP_COVERAGE_EXT_PREFIX     "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_Coverage_"
 #define SUBSCRIBER_RELATION_SYSTEM "http://terminology.hl7.org/CodeSystem/subscriber-relationship"
-/* JP Core MedicationRequest: order within an Rp (Rp number itself: CODES_RP_NUMBER_SYSTEM),
- * the period of use (TQ1-7/8) and the number of days (TQ1-6) of a dosage. */
-#define JP_ORDER_IN_RP_SYSTEM "urn:oid:1.2.392.100495.20.3.82"
+/* JP Core MedicationRequest: the period of use (TQ1-7/8) and the number of
+ * days (TQ1-6) of a dosage (Rp number and order in it: fhir/jpcore.h). */
 #define JP_PERIOD_OF_USE_EXT                                        \
 	"http://jpfhir.jp/fhir/core/Extension/StructureDefinition/" \
 	"JP_MedicationRequest_DosageInstruction_PeriodOfUse"
@@ -58,7 +57,7 @@ struct mc {
 	struct v2map_resource *res;
 	size_t n, cap;
 	const char *warn[8];
-	size_t nwarn;
+	size_t nwarn, nwarn_more;
 	const char **specimen; /* Specimen id of each SPM, by segment index (v2m_map_specimens) */
 };
 
@@ -126,6 +125,8 @@ json_t *v2m_cc1(const char *system, const char *code, const char *display);
  * through v2m_number(), which keeps a decimal's digits as sent (core/json.h). */
 bool v2m_number(struct mc *c, struct str s, json_t **out);
 enum rk_status v2m_qty(struct mc *c, struct str value, const struct cwe *unit, const char *where, json_t **out);
+enum rk_status v2m_qty_or_text(struct mc *c, struct str value, const struct cwe *unit, const char *where, json_t **out,
+			       const char **text);
 enum rk_status v2m_duration(struct mc *c, const struct hl7_segment *s, int f, const char *where, json_t **out);
 json_t *v2m_person_ref(struct mc *c, const struct hl7_segment *s, int f);
 json_t *v2m_placer_identifier(struct mc *c, struct str placer);

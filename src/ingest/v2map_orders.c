@@ -98,9 +98,14 @@ static enum rk_status dosage(struct mc *c, const struct hl7_segment *rxe, const 
 	json_t *dr = json_object();
 	v2m_put(dr, "type", v2m_cc1(CODES_STRENGTH_TYPE_SYSTEM, "1", "製剤量"));
 	struct cwe unit = rxc ? v2m_cwe_at(c, rxc, 4, 0, 1) : v2m_cwe_at(c, rxe, 5, 0, 1);
-	rc = v2m_qty(c, rxc ? v2m_T(c, rxc, 3, 0, 1, 0) : v2m_T(c, rxe, 3, 0, 1, 0), &unit, rxc ? "RXC-3" : "RXE-3",
-		     &v);
+	const char *dose_text; /* "適量": a dose in words joins the dosage's text */
+	rc = v2m_qty_or_text(c, rxc ? v2m_T(c, rxc, 3, 0, 1, 0) : v2m_T(c, rxe, 3, 0, 1, 0), &unit,
+			     rxc ? "RXC-3" : "RXE-3", &v, &dose_text);
 	v2m_put(dr, "doseQuantity", v);
+	if (rc == RK_OK && dose_text) {
+		const char *t = json_string_value(json_object_get(d, "text"));
+		v2m_put(d, "text", json_string(t ? arena_printf(c->a, "%s %s", dose_text, t) : dose_text));
+	}
 	if (rc == RK_OK && !rxc) { /* RXE-19: total daily dose "3^TAB&錠&MR9P" */
 		struct cwe du = v2m_cwe_sub(c, rxe, 19, 0, 2);
 		if ((rc = v2m_qty(c, v2m_T(c, rxe, 19, 0, 1, 0), &du, "RXE-19", &v)) == RK_OK && v)

@@ -11,27 +11,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* ---- code systems (JP Core v1.1.x names, see codes.c for the sources) ---- */
-#define CODES_HOT9_SYSTEM              "urn:oid:1.2.392.200119.4.403.1" /* 医薬品 HOT9 */
-#define CODES_YJ_SYSTEM                "urn:oid:1.2.392.100495.20.1.73" /* 個別医薬品コード (YJ) */
-#define CODES_JLAC10_SYSTEM            "urn:oid:1.2.392.200119.4.504"   /* 臨床検査項目 JLAC10 */
-#define CODES_MEDIS_DISEASE_SYSTEM     "urn:oid:1.2.392.200119.4.101.6" /* MEDIS 標準病名 病名交換用コード */
-#define CODES_ICD10_SYSTEM             "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* ICD-10 (2013), no dot */
-#define CODES_JAMI_USAGE_SYSTEM        "urn:oid:1.2.392.200250.2.2.20"    /* JAMI 標準用法 16 桁 */
-#define CODES_JAMI_BASIC_USAGE_SYSTEM  "urn:oid:1.2.392.200250.2.2.20.30" /* 基本用法区分: 1 内服, 3 注射 */
-#define CODES_JAMI_DETAIL_USAGE_SYSTEM "urn:oid:1.2.392.200250.2.2.20.40" /* 用法詳細区分: 10 経口, 30 静脈注射 */
-#define CODES_MERIT9_UNIT_SYSTEM       "urn:oid:1.2.392.100495.20.2.101" /* MERIT-9 医薬品単位 */
-#define CODES_MERIT9_CATEGORY_SYSTEM   "http://jpfhir.jp/fhir/core/CodeSystem/JP_MedicationCategoryMERIT9_CS"
-#define CODES_STRENGTH_TYPE_SYSTEM     "urn:oid:1.2.392.100495.20.2.22" /* 力価区分: 1 製剤量 */
-#define CODES_ROUTE_SYSTEM             "http://jpfhir.jp/fhir/core/CodeSystem/route-codes" /* HL7 v2 table 0162 */
-#define CODES_JAMI_SITE_SYSTEM         "urn:oid:1.2.392.200250.2.2.20.32" /* JAMI 外用部位コード: 74L 左上腕 */
-#define CODES_RP_NUMBER_SYSTEM         "urn:oid:1.2.392.100495.20.3.81"   /* 処方の RP 番号 */
-#define CODES_JFAGY_FOOD_SYSTEM        "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyFoodAllergen_CS"
-#define CODES_JFAGY_OTHER_SYSTEM       "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyNonFoodNonMedicationAllergen_CS"
-#define CODES_DOCUMENT_SYSTEM          "http://jpfhir.jp/fhir/core/CodeSystem/JP_DocumentCodes_CS" /* SS-MIX2 標準文書コード */
-#define CODES_LOINC_SYSTEM             "http://loinc.org"
-#define CODES_DICOM_SYSTEM             "http://dicom.nema.org/resources/ontology/DCM"
-#define CODES_UCUM_SYSTEM              "http://unitsofmeasure.org"
+/* ---- code systems (JP Core v1.1.x URIs, see codes.c for the sources; the
+ * OIDs SS-MIX2 uses for the same systems are in fhir/jpcore.c) ---- */
+#define CODES_HOT9_SYSTEM          "http://medis.or.jp/CodeSystem/master-HOT9"           /* 医薬品 HOT9 */
+#define CODES_YJ_SYSTEM            "http://capstandard.jp/iyaku.info/CodeSystem/YJ-code" /* 個別医薬品コード (YJ) */
+#define CODES_JLAC10_SYSTEM        "http://medis.or.jp/CodeSystem/master-JLAC10-17digits" /* 臨床検査項目 JLAC10 */
+#define CODES_MEDIS_DISEASE_SYSTEM "http://medis.or.jp/CodeSystem/master-disease-exCode" /* MEDIS 病名交換用コード */
+#define CODES_ICD10_SYSTEM         "http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full" /* ICD-10 (2013), no dot */
+#define CODES_JAMI_USAGE_SYSTEM    "http://jami.jp/CodeSystem/MedicationUsage" /* JAMI 標準用法 16 桁 */
+#define CODES_JAMI_BASIC_USAGE_SYSTEM \
+	"http://jami.jp/CodeSystem/MedicationMethodBasicUsage" /* 基本用法区分: 1 内服, 3 注射 */
+#define CODES_JAMI_DETAIL_USAGE_SYSTEM \
+	"http://jami.jp/CodeSystem/MedicationMethodDetailUsage" /* 用法詳細区分: 10 経口, 30 静脈注射 */
+#define CODES_MERIT9_UNIT_SYSTEM \
+	"http://jpfhir.jp/fhir/core/mhlw/CodeSystem/MedicationUnitMERIT9Code" /* MERIT-9 医薬品単位 */
+#define CODES_MERIT9_CATEGORY_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/JP_MedicationCategoryMERIT9_CS"
+#define CODES_STRENGTH_TYPE_SYSTEM \
+	"http://jpfhir.jp/fhir/core/mhlw/CodeSystem/MedicationIngredientStrengthStrengthType" /* 力価区分: 1 製剤量 */
+#define CODES_ROUTE_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/route-codes"                /* HL7 v2 table 0162 */
+#define CODES_JAMI_SITE_SYSTEM \
+	"http://jami.jp/CodeSystem/MedicationBodySiteExternal" /* JAMI 外用部位コード: 74L 左上腕 */
+#define CODES_RP_NUMBER_SYSTEM   "http://jpfhir.jp/fhir/core/mhlw/IdSystem/Medication-RPGroupNumber" /* 処方の RP 番号 */
+#define CODES_JFAGY_FOOD_SYSTEM  "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyFoodAllergen_CS"
+#define CODES_JFAGY_OTHER_SYSTEM "http://jpfhir.jp/fhir/core/CodeSystem/JP_JfagyNonFoodNonMedicationAllergen_CS"
+#define CODES_DOCUMENT_SYSTEM    "http://jpfhir.jp/fhir/core/CodeSystem/JP_DocumentCodes_CS" /* SS-MIX2 標準文書コード */
+#define CODES_LOINC_SYSTEM       "http://loinc.org"
+#define CODES_DICOM_SYSTEM       "http://dicom.nema.org/resources/ontology/DCM"
+#define CODES_UCUM_SYSTEM        "http://unitsofmeasure.org"
 
 enum codes_route { CODES_ORAL, CODES_INJECTION };
 

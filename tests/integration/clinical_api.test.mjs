@@ -13,7 +13,10 @@ import { startServer, get, post, put, http, outcome, patient, cleanupStore, BACK
 
 const HOSP = '2011000011', CLINIC = '2011100018', PHARM = '2041200012';
 const org = (code) => ({ reference: `Organization/org-${code}` });
+// Written here by the OIDs SS-MIX2 and older JP Core name them by; renkei's own
+// records use JP Core v1.1's URIs, and a search by either finds both.
 const JLAC10 = 'urn:oid:1.2.392.200119.4.504';
+const JLAC10_URI = 'http://medis.or.jp/CodeSystem/master-JLAC10-17digits';
 const HOT9 = 'urn:oid:1.2.392.200119.4.403.1';
 const MEDIS = 'urn:oid:1.2.392.200119.4.101.6';
 const ICD10 = 'http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full';
@@ -189,6 +192,7 @@ test('search by patient, code, category, date, status and more', async () => {
   assert.equal(await count(`Observation?subject=Patient/${P}`), 5);
   assert.equal(await count(`Observation?patient=${P}&code=${JLAC10}|3D046000001920402`), 4);
   assert.equal(await count(`Observation?patient=${P}&code=3D046000001920402`), 4);
+  assert.equal(await count(`Observation?patient=${P}&code=${JLAC10_URI}|3D046000001920402`), 4, 'the OID and the URI are one system');
   assert.equal(await count(`Observation?patient=${P}&code=http://loinc.org|3D046000001920402`), 0, 'code is system|code');
   assert.equal(await count(`Observation?patient=${P}&category=vital-signs`), 1);
   assert.equal(await count(`Observation?patient=${P}&category=laboratory&date=ge2026-01-01`), 2);

@@ -11,12 +11,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, get, run, freshStore, cleanupStore, REGION_SYSTEM, BACKEND } from './harness.mjs';
 
-const HOT9 = 'urn:oid:1.2.392.200119.4.403.1';
-const YJ = 'urn:oid:1.2.392.100495.20.1.73';
-const JLAC10 = 'urn:oid:1.2.392.200119.4.504';
+const HOT9 = 'http://medis.or.jp/CodeSystem/master-HOT9';
+const YJ = 'http://capstandard.jp/iyaku.info/CodeSystem/YJ-code';
+const JLAC10 = 'http://medis.or.jp/CodeSystem/master-JLAC10-17digits';
 const ICD10 = 'http://jpfhir.jp/fhir/core/mhlw/CodeSystem/ICD10-2013-full';
-const MEDIS = 'urn:oid:1.2.392.200119.4.101.6';
-const JAMI_USAGE = 'urn:oid:1.2.392.200250.2.2.20';
+const MEDIS = 'http://medis.or.jp/CodeSystem/master-disease-exCode';
+const JAMI_USAGE = 'http://jami.jp/CodeSystem/MedicationUsage';
 const ROUTE = 'http://jpfhir.jp/fhir/core/CodeSystem/route-codes';
 const CLINICAL = ['Encounter', 'Condition', 'AllergyIntolerance', 'Procedure', 'MedicationRequest',
   'MedicationAdministration', 'MedicationDispense', 'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy',

@@ -334,17 +334,40 @@ test('a quarantined file corrected in place is taken by the next import', async 
   const root = path.join(work, 'replay');
   const pid = '3000003';
   const file = place(root, pid, '20240410', 'OML-11', `${pid}_20240410_OML-11_ORD9_20240410100000000_01_1`,
-    lab(pid, 99).replace('OBX|1|NM|3D010000001926101^グルコース^JC10||99', 'OBX|1|NM|3D010000001926101^グルコース^JC10||9x9'));
+    lab(pid, 99).replace('|||F|||20240401090000', '|||F|||20241399090000'));
   const r = await importDir(root);
   assert.equal(r.quarantined, 1, r.stdout);
   const e = (await errors()).find((x) => x.location.includes('ORD9'));
-  assert.match(e.reason, /OBX/);
+  assert.match(e.reason, /OBX-14/);
   // The sender corrects the file in place; the next import takes the new content.
   writeFileSync(file, lab(pid, 99));
   const fixed = await importDir(root);
   assert.equal(fixed.stored, 1, fixed.stdout);
   assert.equal((await search('Observation', `patient=${HOSP}-${pid}`)).length, 1);
   assert.ok(readFileSync(file).length > 0);
+});
+
+// What a file sends where the mapping wants something else (a word for a
+// number, a drug code of an unknown system) is kept, and the file is stored;
+// every such warning is listed by `renkei ingest warnings`, not only the first.
+test('a file kept with warnings is stored, and each warning is listed', async () => {
+  const root = path.join(work, 'warned');
+  const pid = '3000004';
+  const rel = `${pid.slice(0, 3)}/${pid.slice(3, 6)}/${pid}/20240411/OML-11/${pid}_20240411_OML-11_ORDW_20240411100000000_01_1`;
+  place(root, pid, '20240411', 'OML-11', path.basename(rel), lab(pid, 99)
+    .replace('JC10||99|', 'JC10||溶血|')
+    .replace(/\r$/, '\rOBX|2|NM|3D045000001926101^グルコース２^JC10||検体不足|mg/dL^mg/dL^99XYZ|||||F|||20240401090000\r'));
+  const r = await importDir(root);
+  assert.equal(r.stored, 1, r.stdout);
+  assert.match(r.stdout, /1 files were stored with warnings .*`renkei ingest warnings --facility \d{10}`/);
+  const o = await search('Observation', `patient=${HOSP}-${pid}`);
+  assert.deepEqual(o.map((x) => x.valueString).sort(), ['検体不足 mg/dL', '溶血 mg/dL']);
+  const w = await server.cli(['ingest', 'warnings', '--facility', HOSP]);
+  assert.equal(w.code, 0, w.stderr);
+  const mine = w.stdout.split('\n').map((l) => l.split('\t')).filter((f) => f[3] === rel);
+  assert.deepEqual(mine.map((f) => f[4]), ["OBX-5 (NM): '溶血' is not a number; kept as text",
+    "OBX-5 (NM): '検体不足' is not a number; kept as text"]);
+  assert.equal((await server.cli(['ingest', 'warnings', '--limit', '0'])).code, 2);
 });
 
 test('import refuses an unknown facility and a missing directory', async () => {
@@ -386,7 +409,7 @@ test('generate → import → read back: every field of a generated storage surv
     return x.json;
   };
   const seen = { HOT9: 0, HOT13: 0, '99YKZ': 0, provisional: 0, coverage: 0, contact: 0, below: 0 };
-  const SYSTEMS = { HOT9: 'urn:oid:1.2.392.200119.4.403.1', HOT13: 'urn:oid:1.2.392.200119.4.402.1', '99YKZ': `urn:renkei:CodeSystem:v2-local:${HOSP}:99YKZ` };
+  const SYSTEMS = { HOT9: 'http://medis.or.jp/CodeSystem/master-HOT9', HOT13: 'http://medis.or.jp/CodeSystem/master-HOT13', '99YKZ': `urn:renkei:CodeSystem:v2-local:${HOSP}:99YKZ` };
   for (const f of current) {
     const id = (i) => `${HOSP}-${f.pid}.${f.date}.${f.type}.${f.order}.${i}`;
     for (const [i, s] of f.segs.entries()) {
@@ -427,4 +450,6 @@ test('generate → import → read back: every field of a generated storage surv
     }
   }
   for (const [k, n] of Object.entries(seen)) assert.ok(n > 0, `the storage has ${k}: ${JSON.stringify(seen)}`);
+  // A generated storage is mapped whole: nothing is kept with a warning.
+  assert.doesNotMatch(r.stdout, /stored with warnings/);
 });

@@ -258,11 +258,16 @@ static void test_adt00(void **state)
 	assert_string_equal(s_at(cv, "status"), "active");
 	assert_string_equal(s_at(cv, "type.coding[0].code"), "67");
 	assert_string_equal(s_at(cv, "type.text"), "国民健康保険退職者");
-	assert_string_equal(s_at(cv, "payor[0].identifier.system"), "urn:oid:1.2.392.100495.20.3.61");
+	assert_string_equal(s_at(cv, "payor[0].identifier.system"), JP_INSURER_NUMBER_SYSTEM);
 	assert_string_equal(s_at(cv, "payor[0].identifier.value"), "67999991");
 	assert_string_equal(s_at(cv, "payor[0].display"), "松本市");
-	assert_string_equal(s_at(cv, "identifier[0].value"), "松国");
-	assert_string_equal(s_at(cv, "identifier[1].value"), "1234567");
+	assert_string_equal(s_at(cv, "extension[0].url"),
+			    "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_Coverage_InsuredPersonSymbol");
+	assert_string_equal(s_at(cv, "extension[0].valueString"), "松国");
+	assert_string_equal(s_at(cv, "extension[1].url"),
+			    "http://jpfhir.jp/fhir/core/Extension/StructureDefinition/JP_Coverage_InsuredPersonNumber");
+	assert_string_equal(s_at(cv, "extension[1].valueString"), "1234567");
+	assert_string_equal(s_at(cv, "subscriberId"), "1234567");
 	assert_string_equal(s_at(cv, "period.start"), "2009-12-01");
 	assert_string_equal(s_at(cv, "relationship.coding[0].code"), "self");
 	assert_string_equal(s_at(cv, "subscriber.reference"), "Patient/" FAC "-00012345");
@@ -539,7 +544,8 @@ static void test_omp01(void **state)
 	assert_string_equal(s_at(m, "category[1].coding[0].code"), "OHO");
 	assert_string_equal(s_at(m, "identifier[0].system"), CODES_RP_NUMBER_SYSTEM);
 	assert_string_equal(s_at(m, "identifier[0].value"), "1");
-	assert_string_equal(s_at(m, "identifier[1].system"), "urn:oid:1.2.392.100495.20.3.82"); /* order in Rp */
+	assert_string_equal(s_at(m, "identifier[1].system"),
+			    "http://jpfhir.jp/fhir/core/mhlw/IdSystem/MedicationAdministrationIndex"); /* order in Rp */
 	assert_string_equal(s_at(m, "identifier[1].value"), "1");
 	assert_string_equal(s_at(m, "identifier[2].value"), FAC "-RX0001");
 	assert_string_equal(s_at(m, "authoredOn"), "2024-04-01T10:30:00+09:00");
@@ -594,6 +600,19 @@ static void test_omp01(void **state)
 	assert_string_equal(s_at(m, "medicationCodeableConcept.coding[0].system"),
 			    "urn:renkei:CodeSystem:v2-local:" FAC ":99XX");
 	assert_non_null(strstr(t.r.warnings[0], "not HOT, YJ or 一般名; kept as sent"));
+	done(&t);
+	/* a dose in words ("適量", topicals) joins the dosage's text; the line is kept */
+	build_omp01("NW", "103299401");
+	p = strstr(msgbuf, "RXE|");
+	p = strstr(p, "|1||TAB");
+	assert_non_null(p);
+	memmove(p + 7, p + 2, strlen(p + 2) + 1);
+	memcpy(p + 1, "適量", 6);
+	assert_int_equal(run(&t, "OMP-01", ""), RK_OK);
+	m = res_of(&t, "MedicationRequest", 0);
+	assert_null(at(m, "dosageInstruction[0].doseAndRate[0].doseQuantity"));
+	assert_string_equal(s_at(m, "dosageInstruction[0].text"), "適量 錠 内服・経口・１日１回朝食後");
+	assert_non_null(strstr(t.r.warnings[0], "RXE-3: '適量' is not a number; kept as text"));
 	done(&t);
 	build_omp01("NW", "103299401");
 	p = strstr(msgbuf, "20240401103000");
@@ -796,14 +815,17 @@ static void test_oml11(void **state)
 	assert_string_equal(t.r.res[t.r.n - 1].type, "DiagnosticReport");
 	done(&t);
 
-	build_oml11("abc", "3D046000001906202");
-	expect_fail("OML-11", "", "OBX-5: 'abc' is not a number");
-	build_oml11("7.4", "3D046"); /* a local or truncated lab code: the result is kept with it, and a warning */
+	build_oml11("abc", "3D046000001906202"); /* NM "abc": kept as text, with a warning */
+	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
+	assert_string_equal(s_at(res_of(&t, "Observation", 0), "valueString"), "abc %");
+	assert_non_null(strstr(t.r.warnings[0], "OBX-5 (NM): 'abc' is not a number; kept as text"));
+	done(&t);
+	build_oml11("7.4", "3D0460000"); /* a local or truncated lab code: the result is kept with it, and a warning */
 	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
 	json_t *kept = res_of(&t, "Observation", 0);
 	assert_string_equal(s_at(kept, "code.coding[0].system"), "urn:renkei:CodeSystem:v2:JC10");
-	assert_string_equal(s_at(kept, "code.coding[0].code"), "3D046");
-	assert_non_null(strstr(t.r.warnings[0], "OBX-3: JLAC10 code '3D046' is not 17"));
+	assert_string_equal(s_at(kept, "code.coding[0].code"), "3D0460000");
+	assert_non_null(strstr(t.r.warnings[0], "OBX-3: JLAC10 code '3D0460000' is not 17"));
 	done(&t);
 }
 
@@ -915,8 +937,18 @@ static void test_details(void **state)
 	seg("OBX", 1, "2", 2, "NM", 3, "5C095000002399101^ＰＣＴ^JC10", 5, ">=100", 6, "ng/mL^ng/mL^ISO+", 11, "F", 0);
 	seg("OBX", 1, "3", 2, "SN", 3, "3D046000001906202^HbA1c^JC10", 5, "<^4.0", 6, "%^%^ISO+", 11, "F", 0);
 	seg("OBX", 1, "4", 2, "ST", 3, "1A020000000191111^尿蛋白^JC10", 5, "陰性", 11, "F", 0);
+	/* a word where NM wants a number: kept as text with a warning, the file is not dropped */
+	seg("OBX", 1, "5", 2, "NM", 3, "3B035000002327201^ＡＳＴ^JC10", 5, "溶血", 6, "U/L^U/L^ISO+", 11, "F", 0);
+	/* SS-MIX2's own examples: a 5-character JLAC10 分析物コード with a sub-component suffix */
+	seg("OBX", 1, "6", 2, "TX", 3, "9A100&IMP^心電図所見^JC10", 5, "洞調律", 11, "F", 0);
 	assert_int_equal(run(&t, "OML-11", ""), RK_OK);
 	check_common(&t);
+	assert_int_equal(t.r.nwarn, 1);
+	assert_non_null(strstr(t.r.warnings[0], "OBX-5 (NM): '溶血' is not a number; kept as text"));
+	assert_string_equal(s_at(res_of(&t, "Observation", 4), "valueString"), "溶血 U/L");
+	assert_string_equal(s_at(res_of(&t, "Observation", 5), "code.coding[0].system"),
+			    "urn:renkei:CodeSystem:jlac10-analyte");
+	assert_string_equal(s_at(res_of(&t, "Observation", 5), "code.coding[0].code"), "9A100");
 	json_t *o = res_of(&t, "Observation", 0);
 	assert_string_equal(s_at(o, "valueQuantity.comparator"), "<");
 	assert_float_equal(n_at(o, "valueQuantity.value"), 0.03, 1e-12);
