@@ -11,6 +11,7 @@
 
 #include "api/access_api.h"
 #include "api/bulk_api.h"
+#include "api/collab_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
 #include "api/ingest_api.h"
@@ -64,6 +65,12 @@ const struct api_route api_routes[] = {
 	 "one quarantined message, as text"},
 	{"POST", "/api/ingest/errors/{id}/replay", api_ingest_error_replay, B, "ingest-replay", 'E',
 	 "try a quarantined message again"},
+	/* 多職種連携: the care team's workspace (the posts are FHIR Communication) */
+	{"GET", "/api/collab/patients", api_collab_patients, 0, "collab-patients", 'R',
+	 "担当患者一覧: my teams' patients, unread and overdue"},
+	{"POST", "/api/collab/read", api_collab_read, B, "collab-read", 'U', "mark posts as read"},
+	{"GET", "/api/collab/receipts/{id}", api_collab_receipts, 0, "collab-receipts", 'R',
+	 "who of the team has read a post"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "access/auth.h"
+#include "collab/collab.h"
 #include "core/json.h"
 #include "core/time.h"
 
@@ -93,6 +94,14 @@ static void reply_session(struct api_request *rq, int status, const struct princ
 			      "role", ri->code, "role_ja", ri->ja, "facility", who->facility, "facility_name",
 			      who->facility_name, "facility_kind", who->facility_kind, "idle_timeout_ms",
 			      (json_int_t)rq->env->cfg->session_idle_ms, "expires_at", (json_int_t)who->expires_at);
+	/* the account's Practitioner: what a post of the care team's timeline names as its sender */
+	const char *practitioner = "";
+	struct rk_err perr;
+	rk_err_clear(&perr);
+	if (rq->store && who->kind == PRINCIPAL_STAFF)
+		collab_practitioner_of(rq->store, who->account, rq->arena, &practitioner, &perr);
+	json_object_set_new(json_object_get(o, "account"), "practitioner",
+			    practitioner[0] ? json_string(practitioner) : json_null());
 	struct buf b;
 	buf_init(&b, 1 << 16);
 	rk_json_dump(o, &b);

@@ -24,6 +24,7 @@
 #define RK_MAX_STRING_BYTES (1u << 20) /* one FHIR string element (not Attachment.data) */
 #define RK_MAX_INDEX_VALUES 1000       /* index entries extracted from one resource */
 #define RK_MAX_COUNT        1000       /* _count ceiling: one page stays small enough to render fast */
+#define RK_MAX_COLLAB_POSTS 2000       /* posts of one timeline counted for unread and overdue (the newest) */
 #define RK_DEFAULT_COUNT    20         /* FHIR page size when _count is absent */
 #define RK_MAX_OFFSET       1000000    /* deepest page offset; beyond it, narrow the search */
 #define RK_MAX_HISTORY      1000       /* history entries per page */

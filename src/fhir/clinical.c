@@ -154,6 +154,26 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 		patient = arena_str(ctx->arena, id);
 		facility = link.facility_code;
 	}
+	/* 多職種連携: a post or a care plan is the writing facility's record
+	 * about the person, on the team's timeline, whichever registration it
+	 * names; only a writer who may read the team's collaboration data (a
+	 * member under 包括同意) may write there — to anyone else the patient is
+	 * not there. */
+	if (!mine && category_of_type(w->def->name, strlen(w->def->name)) == CAT_COLLAB) {
+		if (ctx->guard && ctx->guard->visible) {
+			struct store_resource probe = {
+				.type = str_c(w->def->name), .source_facility = facility, .patient_id = patient};
+			bool ok = false;
+			enum rk_status rc = ctx->guard->visible(ctx->guard_arg, &probe, &ok, err);
+			if (rc != RK_OK)
+				return rc;
+			if (!ok)
+				return unknown(err, where, type, id);
+		}
+		/* a new version stays its writer's: another facility's change is the write decision's to refuse */
+		facility =
+			w->prev && w->prev->source_facility.len ? w->prev->source_facility : str_c(ctx->actor_facility);
+	}
 	/* Records come from the facility that holds the registration. A guarded
 	 * writer has been shown the patient already (check_ref: a hidden one is a
 	 * missing one), so another facility's registration is the write

@@ -449,6 +449,23 @@ R(fhir_Specimen, "Specimen", EM("identifier", "Identifier"), E("accessionIdentif
   E("collection", "Specimen.collection"), EM("processing", "Specimen.processing"),
   EM("container", "Specimen.container"), EM("condition", "CodeableConcept"), EM("note", "Annotation"));
 
+/* Communication (FHIR R4): a post on the care team's timeline of a patient
+ * (多職種連携) — text, attachments, a reply to another post, mentions as
+ * recipients; edits are new versions, a withdrawn post is entered-in-error. */
+B(CommPayload, "Communication.payload", E1("content[x]", "string|Attachment|Reference"));
+R(fhir_Communication, "Communication", EM("identifier", "Identifier"), EM("instantiatesCanonical", "canonical"),
+  EM("instantiatesUri", "uri"), EM("basedOn", "Reference"), EM("partOf", "Reference"),
+  EM("inResponseTo", "Reference(Communication)"),
+  EC1("status", "preparation|in-progress|not-done|on-hold|stopped|completed|entered-in-error|unknown"),
+  E("statusReason", "CodeableConcept"), EM("category", "CodeableConcept"), EC("priority", "routine|urgent|asap|stat"),
+  EM("medium", "CodeableConcept"), E("subject", "Reference(Patient|Group)"), E("topic", "CodeableConcept"),
+  EM("about", "Reference"), E("encounter", "Reference(Encounter)"), E("sent", "dateTime"), E("received", "dateTime"),
+  EM("recipient", "Reference(Device|Organization|Patient|Practitioner|PractitionerRole|RelatedPerson|Group|CareTeam|"
+		  "HealthcareService)"),
+  E("sender", "Reference(Device|Organization|Patient|Practitioner|PractitionerRole|RelatedPerson|HealthcareService)"),
+  EM("reasonCode", "CodeableConcept"), EM("reasonReference", "Reference"), EM("payload", "Communication.payload"),
+  EM("note", "Annotation"));
+
 B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
   E1("target", "Reference(DocumentReference)"));
 B(DocRefContent, "DocumentReference.content", E1("attachment", "Attachment"), E("format", "Coding"));
@@ -583,6 +600,8 @@ static const struct fhir_typedef *const typedefs[] = {
 	&SpecProcessing,
 	&SpecContainer,
 	&fhir_Specimen,
+	&CommPayload,
+	&fhir_Communication,
 	&DocRefRelatesTo,
 	&DocRefContent,
 	&DocRefContext,

@@ -290,6 +290,24 @@ static const struct fhir_search_param coverage_params[] = {
 	{"class-value", SP_STRING, "class.value", NULL, "記号・番号 and other class values"},
 };
 
+/* Communication: the care team's timeline (多職種連携). */
+static const struct fhir_search_param communication_params[] = {
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	P_ENCOUNTER("encounter"),
+	{"sent", SP_DATE, "sent", NULL, "When it was posted"},
+	{"received", SP_DATE, "received", NULL, "When it was received"},
+	{"sender", SP_REFERENCE, "sender", NULL, "Who posted it (Practitioner)"},
+	{"recipient", SP_REFERENCE, "recipient", NULL, "Whom it names (Practitioner, Organization, CareTeam)"},
+	{"status", SP_TOKEN, "status", NULL, "completed | entered-in-error (withdrawn) | ..."},
+	{"category", SP_TOKEN, "category", NULL, "Kind of post (連絡, 訪問記録, 報告, ...)"},
+	{"priority", SP_TOKEN, "priority", NULL, "routine | urgent | asap | stat"},
+	{"part-of", SP_REFERENCE, "partOf", NULL, "What it is part of"},
+	{"in-response-to", SP_REFERENCE, "inResponseTo", NULL, "The post it replies to (threads)"},
+	{"based-on", SP_REFERENCE, "basedOn", NULL, "What it fulfils"},
+};
+
 static const struct fhir_search_param specimen_params[] = {
 	P_IDENTIFIER,
 	P_PATIENT("subject"),
@@ -410,6 +428,7 @@ CLINICAL(Binary, "Binary", binary_params, R4("Binary"));
 CLINICAL(Composition, "Composition", composition_params, R4("Composition"));
 CLINICAL(Coverage, "Coverage", coverage_params, JPC("JP_Coverage"));
 CLINICAL(Specimen, "Specimen", specimen_params, JPC("JP_Specimen"));
+CLINICAL(Communication, "Communication", communication_params, R4("Communication"));
 
 const struct fhir_resource_def *const fhir_resources[] = {
 	&patient,
@@ -435,6 +454,7 @@ const struct fhir_resource_def *const fhir_resources[] = {
 	&Composition,
 	&Coverage,
 	&Specimen,
+	&Communication,
 };
 const size_t fhir_resources_len = N(fhir_resources);
 

@@ -62,6 +62,9 @@ before(async () => {
     patient: { reference: `Patient/${p.id}` }, dateTime: '2026-01-05', provision: { type: 'permit' },
     sourceAttachment: { contentType: 'application/pdf', title: '同意書', data: Buffer.from('%PDF-1.4 synthetic').toString('base64') },
   }), 'S records a comprehensive consent').id;
+  H.comm = created(await post(SD, '/fhir/Communication', { resourceType: 'Communication', status: 'completed',
+    subject: { reference: `Patient/${p.id}` }, sent: '2026-03-01T09:00:00+09:00', payload: [{ contentString: '退院前カンファレンスの件' }] }),
+  'S posts on the care team\'s timeline').id;
   // O's doctor breaks the glass for the person (O is a hospital): an episode C may neither end nor review
   const re = await post(ODOC, '/api/reauth', { password: DEMO_PASSWORD, code: totp(DEMO_SECRET, Date.now() + 30000) });
   assert.equal(re.status < 300, true, `re-authentication: ${re.status} ${re.text.slice(0, 200)}`);
@@ -73,7 +76,7 @@ before(async () => {
   const ex = await http(OP, 'GET', '/fhir/$export?_type=Patient', { headers: { Prefer: 'respond-async' } });
   assert.equal(ex.status, 202, `the operator's export: ${ex.text}`);
   H.export = ex.headers.get('content-location').split('/').pop();
-  for (const k of ['patient', 'obs', 'consent', 'episode', 'export']) M[k] = missingOf(H[k]);
+  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm']) M[k] = missingOf(H[k]);
   M.local = 'SW-HIDDEZ';
   M.rid = unusedRegionalId(4711);
   assert.equal(M.rid.length, H.rid.length);
@@ -110,7 +113,7 @@ function masked(r, from, assigned) {
   return { status: r.status, text: mask(text), heads: mask(heads) };
 }
 
-const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export'];
+const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm'];
 const problems = [];
 const covered = new Set();
 
@@ -133,7 +136,7 @@ async function same(route, label, make, { who = CDOC, assigned = false } = {}) {
 async function neverShows(route, label, pathAndQuery, who = CDOC) {
   covered.add(route);
   const r = await get(who, pathAndQuery);
-  for (const k of ['patient', 'obs', 'consent', 'rid', 'local'])
+  for (const k of ['patient', 'obs', 'consent', 'rid', 'local', 'comm'])
     if (r.text.includes(H[k])) problems.push(`${route} — ${label}: the answer (${r.status}) names the hidden ${k} ${H[k]}`);
 }
 
@@ -295,6 +298,11 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('GET /fhir/$export-status/{id}', 'another\'s export (a facility system)', (x) => ['GET', `/fhir/$export-status/${x.export}`], { who: CSYS });
   await same('DELETE /fhir/$export-status/{id}', 'cancel another\'s export', (x) => ['DELETE', `/fhir/$export-status/${x.export}`]);
   await same('GET /fhir/$export-file/{id}/{file}', 'a file of another\'s export', (x) => ['GET', `/fhir/$export-file/${x.export}/Patient.1.ndjson`], { who: CSYS });
+
+  /* ---- 多職種連携: posts of a team the caller is not on ---- */
+  await same('GET /api/collab/receipts/{id}', 'receipts of a post', (x) => ['GET', `/api/collab/receipts/${x.comm}`]);
+  await same('POST /api/collab/read', 'marking a post read', (x) => ['POST', '/api/collab/read', withBody({ communication: [x.comm] })]);
+  await neverShows('GET /api/collab/patients', 'my teams\' patients', '/api/collab/patients');
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');

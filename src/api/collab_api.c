@@ -1,0 +1,314 @@
+/* collab_api.c — 多職種連携: 担当患者一覧, read receipts (see collab_api.h). */
+#include "api/collab_api.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/session.h"
+#include "collab/collab.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "fhir/jpcore.h"
+#include "fhir/validate.h"
+#include "model/category.h"
+
+#define MAX_READ_IDS 200 /* posts marked read by one request (a screen's worth) */
+
+/* Staff whose role reads the collaboration data; else the reply is set. */
+static bool collab_staff(struct api_request *rq)
+{
+	if (!rq->store) {
+		api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
+		return false;
+	}
+	if (rq->who.kind != PRINCIPAL_STAFF) {
+		api_reply_fail(rq, RK_FORBIDDEN, "only a logged-in member of staff can do this");
+		return false;
+	}
+	if (!access_role_allows(rq->who.role, CAT_COLLAB)) {
+		api_reply_fail(rq, RK_FORBIDDEN, "多職種連携 is not open to the role %s", role_info(rq->who.role)->ja);
+		return false;
+	}
+	return true;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s && s[0] ? json_string(s) : json_null();
+}
+
+static json_t *or_null(json_t *v)
+{
+	return v ? json_incref(v) : json_null();
+}
+
+static json_t *ms_json(int64_t ms)
+{
+	if (ms <= 0)
+		return json_null();
+	char t[RK_TIME_RFC3339_LEN];
+	time_format_rfc3339(ms, t);
+	return json_string(t);
+}
+
+/* The name of a Patient: kanji (or the first name) and kana. */
+static void names_of(const json_t *p, const char **kanji, const char **kana)
+{
+	*kanji = *kana = "";
+	size_t i;
+	json_t *n;
+	json_array_foreach(json_object_get(p, "name"), i, n)
+	{
+		const char *rep = "";
+		size_t k;
+		json_t *x;
+		json_array_foreach(json_object_get(n, "extension"), k, x)
+		{
+			if (json_is_string(json_object_get(x, "valueCode")))
+				rep = json_string_value(json_object_get(x, "valueCode"));
+		}
+		const char *text = json_string_value(json_object_get(n, "text"));
+		if (!text)
+			text = json_string_value(json_object_get(n, "family"));
+		if (!text)
+			continue;
+		if (strcmp(rep, "SYL") == 0) {
+			if (!(*kana)[0])
+				*kana = text;
+		} else if (!(*kanji)[0]) {
+			*kanji = text;
+		}
+	}
+}
+
+/* The first registration of the person the principal may see, as a Patient
+ * body (owned by the request), or NULL. */
+static enum rk_status visible_registration(struct api_request *rq, const char *regional, const char **pid,
+					   json_t **body, struct access_decision *dec, struct rk_err *err)
+{
+	*body = NULL;
+	struct collab_registration *regs;
+	size_t n;
+	enum rk_status rc = collab_registrations(rq->store, regional, rq->arena, &regs, &n, err);
+	for (size_t i = 0; rc == RK_OK && i < n; i++) {
+		rc = access_check(api_access(rq), STR_LIT("Patient"), str_c(regs[i].facility),
+				  str_c(regs[i].patient_id), dec, NULL, err);
+		if (rc != RK_OK || !dec->permit)
+			continue;
+		struct store_resource r;
+		rc = store_resource_read(rq->store, "Patient", str_c(regs[i].patient_id), rq->arena, &r, err);
+		if (rc == RK_NOT_FOUND) {
+			rc = RK_OK;
+			continue;
+		}
+		if (rc != RK_OK || r.deleted)
+			continue;
+		*body = api_own_json(rq, json_loadb(r.body.ptr, r.body.len, 0, NULL));
+		if (*body) {
+			*pid = regs[i].patient_id;
+			return RK_OK;
+		}
+	}
+	return rc;
+}
+
+struct row {
+	json_t *o;
+	int64_t overdue, unread, latest;
+};
+
+static int by_need(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->overdue != y->overdue)
+		return x->overdue > y->overdue ? -1 : 1;
+	if (x->unread != y->unread)
+		return x->unread > y->unread ? -1 : 1;
+	if (x->latest != y->latest)
+		return x->latest > y->latest ? -1 : 1;
+	return 0;
+}
+
+/* Unread, overdue and latest of the posts of one person the principal may
+ * see; each counted post is audited as read metadata of the patient. */
+static enum rk_status count_posts(struct api_request *rq, const char *regional, const char *me, struct row *row,
+				  struct rk_err *err)
+{
+	struct collab_post *posts;
+	size_t n;
+	enum rk_status rc = collab_posts(rq->store, regional, rq->who.account, rq->arena, &posts, &n, err);
+	if (rc != RK_OK)
+		return rc;
+	bool *seen = arena_calloc(rq->arena, n + 1, sizeof *seen);
+	if (!seen)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	for (size_t i = 0; i < n; i++) {
+		struct access_decision d;
+		if ((rc = access_check(api_access(rq), STR_LIT("Communication"), str_c(posts[i].source),
+				       str_c(posts[i].patient_id), &d, NULL, err)) != RK_OK)
+			return rc;
+		seen[i] = d.permit && strcmp(posts[i].status, "entered-in-error") != 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!seen[i])
+			continue;
+		bool mine = me[0] && strcmp(posts[i].sender, me) == 0;
+		if (posts[i].sent > row->latest)
+			row->latest = posts[i].sent;
+		if (!mine && !posts[i].read)
+			row->unread++;
+		if (!mine && posts[i].reply_by && posts[i].reply_by < rq->now) {
+			bool answered = false;
+			for (size_t k = 0; k < n && !answered; k++)
+				answered = seen[k] && strncmp(posts[k].reply_to, "Communication/", 14) == 0 &&
+					   strcmp(posts[k].reply_to + 14, posts[i].id) == 0;
+			row->overdue += !answered;
+		}
+	}
+	return RK_OK;
+}
+
+void api_collab_patients(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct collab_team_patient *teams;
+	size_t n;
+	const char *practitioner = "", *me = "";
+	enum rk_status rc =
+		collab_my_patients(rq->store, rq->who.facility, rq->who.account, rq->now, rq->arena, &teams, &n, &err);
+	if (rc == RK_OK)
+		rc = collab_practitioner_of(rq->store, rq->who.account, rq->arena, &practitioner, &err);
+	if (rc != RK_OK)
+		return api_reply_error(rq, rc, &err);
+	if (practitioner[0])
+		me = arena_printf(rq->arena, "Practitioner/%s", practitioner);
+	struct row *rows = arena_calloc(rq->arena, n + 1, sizeof *rows);
+	if (!rows || !me)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *pid = NULL;
+		json_t *patient;
+		struct access_decision d;
+		if ((rc = visible_registration(rq, teams[i].regional_id, &pid, &patient, &d, &err)) != RK_OK)
+			return api_reply_error(rq, rc, &err);
+		if (!patient)
+			continue; /* a team whose patient the principal may not see now (a refusal, no consent) */
+		struct row *r = &rows[k];
+		if ((rc = count_posts(rq, teams[i].regional_id, me, r, &err)) != RK_OK) {
+			for (size_t j = 0; j < k; j++)
+				json_decref(rows[j].o);
+			return api_reply_error(rq, rc, &err);
+		}
+		const char *kanji, *kana;
+		names_of(patient, &kanji, &kana);
+		r->o = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:I, s:I, s:o}", "regionalId",
+				 teams[i].regional_id, "patient", arena_printf(rq->arena, "Patient/%s", pid), "name",
+				 jstr_or_null(kanji), "kana", jstr_or_null(kana), "birthDate",
+				 or_null(json_object_get(patient, "birthDate")), "gender",
+				 or_null(json_object_get(patient, "gender")), "careTeam", teams[i].careteam_id,
+				 "joined", ms_json(teams[i].joined), "unread", (json_int_t)r->unread, "overdue",
+				 (json_int_t)r->overdue, "latest", ms_json(r->latest));
+		api_audit_patient(rq, teams[i].regional_id);
+		k++;
+	}
+	qsort(rows, k, sizeof *rows, by_need);
+	json_t *list = json_array();
+	for (size_t i = 0; i < k; i++)
+		json_array_append_new(list, rows[i].o);
+	api_reply_obj(rq, 200, json_pack("{s:o, s:I}", "patients", list, "total", (json_int_t)k));
+}
+
+/* The post Communication/id when the principal may see it (else the answer a
+ * missing post gets, set as the reply). */
+static bool visible_post(struct api_request *rq, struct str id, struct store_resource *r, const char **regional)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (!fhir_id_valid(id)) {
+		api_reply_fail(rq, RK_INVALID, "'%.*s' is not a valid id", (int)(id.len > 64 ? 64 : id.len), id.ptr);
+		return false;
+	}
+	enum rk_status rc = store_resource_head(rq->store, "Communication", id, rq->arena, r, &err);
+	struct access_decision d = {0};
+	if (rc == RK_OK && !r->deleted)
+		rc = access_check(api_access(rq), STR_LIT("Communication"), r->source_facility, r->patient_id, &d,
+				  regional, &err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND) {
+		api_reply_error(rq, rc, &err);
+		return false;
+	}
+	if (rc == RK_NOT_FOUND || r->deleted || !d.permit) {
+		api_reply_fail(rq, RK_NOT_FOUND, "Communication/%.*s is not known", (int)(id.len > 64 ? 64 : id.len),
+			       id.ptr);
+		return false;
+	}
+	api_audit_entity(rq, STR_LIT("Communication"), id, r->version, &d, *regional);
+	return true;
+}
+
+void api_collab_read(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	json_t *body = api_json_body(rq);
+	if (!body)
+		return;
+	json_t *ids = json_object_get(body, "communication");
+	if (!json_is_array(ids) || !json_array_size(ids) || json_array_size(ids) > MAX_READ_IDS)
+		return api_reply_fail(rq, RK_INVALID, "communication: a list of 1 to %d post ids", MAX_READ_IDS);
+	size_t i;
+	json_t *v;
+	json_array_foreach(ids, i, v)
+	{
+		if (!json_is_string(v))
+			return api_reply_fail(rq, RK_INVALID, "communication[%zu]: a post id (a string)", i);
+		struct store_resource r;
+		const char *regional = "";
+		if (!visible_post(rq, rk_json_strv(v), &r, &regional))
+			return; /* nothing is marked: the request's transaction rolls back */
+		struct rk_err err;
+		rk_err_clear(&err);
+		enum rk_status rc =
+			collab_mark_read(rq->store, rq->who.account, rk_json_strv(v), r.patient_id, rq->now, &err);
+		if (rc != RK_OK)
+			return api_reply_error(rq, rc, &err);
+	}
+	api_reply_obj(rq, 200, json_pack("{s:I}", "read", (json_int_t)json_array_size(ids)));
+}
+
+void api_collab_receipts(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	struct store_resource r;
+	const char *regional = "";
+	if (!visible_post(rq, rq->args[0], &r, &regional))
+		return;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct collab_reader *who;
+	size_t n;
+	enum rk_status rc = collab_readers(rq->store, regional, rq->args[0], rq->now, rq->arena, &who, &n, &err);
+	if (rc != RK_OK)
+		return api_reply_error(rq, rc, &err);
+	json_t *list = json_array();
+	int read = 0;
+	for (size_t i = 0; i < n; i++) {
+		enum role role;
+		role_parse(str_c(who[i].role), &role);
+		json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "account", who[i].account,
+						      "name", who[i].name, "role", who[i].role, "roleJa",
+						      role_info(role)->ja, "facility", who[i].facility, "facilityName",
+						      who[i].facility_name, "readAt", ms_json(who[i].read_at)));
+		read += who[i].read_at > 0;
+	}
+	api_reply_obj(rq, 200,
+		      json_pack("{s:s, s:o, s:i, s:i}", "communication",
+				arena_printf(rq->arena, "Communication/%.*s", STR_FMT(rq->args[0])), "readers", list,
+				"read", read, "unread", (int)n - read));
+}

@@ -1,0 +1,16 @@
+/* collab_api.h — 多職種連携 over HTTP (collab/collab.h): 担当患者一覧 with
+ * unread and overdue counts (GET /api/collab/patients), read receipts
+ * (POST /api/collab/read, GET /api/collab/receipts/{id}). The posts
+ * themselves are FHIR Communication (/fhir/Communication). Staff whose role
+ * reads the collaboration data; every patient and post passes the access
+ * check and is audited. */
+#ifndef RENKEI_API_COLLAB_API_H
+#define RENKEI_API_COLLAB_API_H
+
+#include "api/api.h"
+
+void api_collab_patients(struct api_request *rq);
+void api_collab_read(struct api_request *rq);
+void api_collab_receipts(struct api_request *rq);
+
+#endif

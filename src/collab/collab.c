@@ -1,0 +1,271 @@
+/* collab.c — the care team's workspace: whose teams, the posts of a timeline
+ * and their receipts (see collab.h). Reads what fhir/ wrote (resource,
+ * care_team_member, patient_link) and writes only collab_read. */
+#include "collab/collab.h"
+
+#include <jansson.h>
+#include <string.h>
+
+#include "access/decide.h"
+#include "core/json.h"
+#include "core/limits.h"
+#include "core/time.h"
+#include "model/category.h"
+#include "model/role.h"
+
+static const char *dup(struct arena *a, struct str v, bool *ok)
+{
+	char *p = arena_strndup(a, v.ptr ? v.ptr : "", v.len);
+	if (!p)
+		*ok = false;
+	return p ? p : "";
+}
+
+static enum rk_status oom(struct rk_err *err)
+{
+	return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+}
+
+/* Grow *v (of *cap elements of size sz) to hold one more. */
+static bool grow(struct arena *a, void **v, size_t *cap, size_t n, size_t sz)
+{
+	if (n < *cap)
+		return true;
+	size_t ncap = *cap ? *cap * 2 : 16;
+	void *nv = arena_alloc(a, ncap * sz);
+	if (!nv)
+		return false;
+	if (n)
+		memcpy(nv, *v, n * sz);
+	*v = nv;
+	*cap = ncap;
+	return true;
+}
+
+enum rk_status collab_my_patients(struct store *s, const char *facility, const char *account, int64_t now,
+				  struct arena *a, struct collab_team_patient **out, size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT regional_id, careteam_id, min(period_start) FROM care_team_member WHERE facility_code = ? AND "
+		"(account_id = '' OR account_id = ?) AND active = 1 AND period_start <= ? AND ? < period_end "
+		"GROUP BY regional_id, careteam_id ORDER BY regional_id, careteam_id",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(facility));
+	store_bind_text(st, 2, str_c(account));
+	store_bind_i64(st, 3, now);
+	store_bind_i64(st, 4, now);
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		struct str regional = store_col_text(st, 0);
+		if (*n && strcmp((*out)[*n - 1].regional_id, regional.ptr ? regional.ptr : "") == 0)
+			continue; /* one row per person, whichever of its teams */
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		(*out)[(*n)++] = (struct collab_team_patient){
+			.regional_id = dup(a, regional, &ok),
+			.careteam_id = dup(a, store_col_text(st, 1), &ok),
+			.joined = store_col_i64(st, 2),
+		};
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+/* "Type/id" of the reference at key of o, or "". */
+static struct str ref_at(const json_t *o, const char *key)
+{
+	const json_t *r = json_object_get(o, key);
+	if (json_is_array(r))
+		r = json_array_get(r, 0);
+	r = json_object_get(r, "reference");
+	return json_is_string(r) ? rk_json_strv(r) : STR_LIT("");
+}
+
+static int64_t ms_of(const json_t *v, int64_t fallback)
+{
+	struct time_range tr;
+	if (json_is_string(v) && time_parse_fhir(rk_json_strv(v), TIME_DATETIME, &tr))
+		return tr.lo;
+	return fallback;
+}
+
+/* The due time of 要返信 (0: none). */
+static int64_t reply_by(const json_t *body)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(body, "extension"), i, x)
+	{
+		const json_t *url = json_object_get(x, "url");
+		if (json_is_string(url) && strcmp(json_string_value(url), COLLAB_REPLY_BY_EXT) == 0)
+			return ms_of(json_object_get(x, "valueDateTime"), 0);
+	}
+	return 0;
+}
+
+enum rk_status collab_posts(struct store *s, const char *regional_id, const char *account, struct arena *a,
+			    struct collab_post **out, size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT r.id, r.source_facility, r.patient_id, r.last_updated, r.body, "
+			      "(SELECT count(*) FROM collab_read c WHERE c.account_id = ? AND c.comm_id = r.id) "
+			      "FROM patient_link l JOIN resource r ON r.patient_id = l.patient_id "
+			      "WHERE l.regional_id = ? AND r.type = 'Communication' AND r.deleted = 0 "
+			      "ORDER BY r.last_updated DESC, r.id LIMIT ?",
+			      &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(account));
+	store_bind_text(st, 2, str_c(regional_id));
+	store_bind_i64(st, 3, RK_MAX_COLLAB_POSTS);
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		struct str text = store_col_text(st, 4);
+		json_t *body = json_loadb(text.ptr ? text.ptr : "", text.len, 0, NULL);
+		if (!body)
+			continue; /* stored text is always valid JSON; nothing to count otherwise */
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			json_decref(body);
+			ok = false;
+			break;
+		}
+		int64_t updated = store_col_i64(st, 3);
+		const json_t *status = json_object_get(body, "status");
+		(*out)[(*n)++] = (struct collab_post){
+			.id = dup(a, store_col_text(st, 0), &ok),
+			.source = dup(a, store_col_text(st, 1), &ok),
+			.patient_id = dup(a, store_col_text(st, 2), &ok),
+			.sender = dup(a, ref_at(body, "sender"), &ok),
+			.reply_to = dup(a, ref_at(body, "inResponseTo"), &ok),
+			.status = dup(a, json_is_string(status) ? rk_json_strv(status) : STR_LIT(""), &ok),
+			.sent = ms_of(json_object_get(body, "sent"), updated),
+			.reply_by = reply_by(body),
+			.read = store_col_i64(st, 5) > 0,
+		};
+		json_decref(body);
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+enum rk_status collab_mark_read(struct store *s, const char *account, struct str comm_id, struct str patient_id,
+				int64_t now, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+					  "INSERT INTO collab_read (account_id, comm_id, patient_id, read_at) "
+					  "VALUES (?, ?, ?, ?) ON CONFLICT (account_id, comm_id) DO NOTHING",
+					  &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(account));
+	store_bind_text(st, 2, comm_id);
+	store_bind_text(st, 3, patient_id);
+	store_bind_i64(st, 4, now);
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
+enum rk_status collab_readers(struct store *s, const char *regional_id, struct str comm_id, int64_t now,
+			      struct arena *a, struct collab_reader **out, size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT DISTINCT a.account_id, a.display_name, a.role, a.facility_code, coalesce(f.name, ''), "
+		"coalesce((SELECT c.read_at FROM collab_read c WHERE c.account_id = a.account_id AND c.comm_id = ?), 0) "
+		"FROM care_team_member m JOIN account a ON a.facility_code = m.facility_code "
+		"AND (m.account_id = '' OR m.account_id = a.account_id) "
+		"LEFT JOIN facility f ON f.facility_code = a.facility_code "
+		"WHERE m.regional_id = ? AND m.active = 1 AND m.period_start <= ? AND ? < m.period_end "
+		"AND a.disabled = 0 ORDER BY a.facility_code, a.role, a.account_id",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, comm_id);
+	store_bind_text(st, 2, str_c(regional_id));
+	store_bind_i64(st, 3, now);
+	store_bind_i64(st, 4, now);
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		enum role role;
+		if (!role_parse(store_col_text(st, 2), &role) || !access_role_allows(role, CAT_COLLAB))
+			continue; /* a clerk of a member facility is not a reader of the timeline */
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		(*out)[(*n)++] = (struct collab_reader){
+			.account = dup(a, store_col_text(st, 0), &ok),
+			.name = dup(a, store_col_text(st, 1), &ok),
+			.role = role_info(role)->code,
+			.facility = dup(a, store_col_text(st, 3), &ok),
+			.facility_name = dup(a, store_col_text(st, 4), &ok),
+			.read_at = store_col_i64(st, 5),
+		};
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+enum rk_status collab_registrations(struct store *s, const char *regional_id, struct arena *a,
+				    struct collab_registration **out, size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT patient_id, facility_code FROM patient_link WHERE regional_id = ? ORDER BY linked_at, patient_id",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(regional_id));
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		(*out)[(*n)++] = (struct collab_registration){dup(a, store_col_text(st, 0), &ok),
+							      dup(a, store_col_text(st, 1), &ok)};
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+enum rk_status collab_practitioner_of(struct store *s, const char *account, struct arena *a, const char **out,
+				      struct rk_err *err)
+{
+	*out = "";
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "SELECT practitioner_id FROM account WHERE account_id = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(account));
+	bool row = false, ok = true;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && row)
+		*out = dup(a, store_col_text(st, 0), &ok);
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}

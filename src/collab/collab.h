@@ -1,0 +1,78 @@
+/* collab.h — 多職種連携, the care team's workspace on a patient: whose teams a
+ * member of staff belongs to (担当患者), the posts of a patient's timeline
+ * (Communication) with their thread, mentions and 要返信, and read receipts.
+ * The posts themselves are FHIR Communication resources written through
+ * fhir/ (validated, versioned, guarded, audited); this module reads them and
+ * keeps the receipts. It decides nothing about access: callers pass each
+ * post through access_check() before it counts or shows. Thread-compatible
+ * (the caller's store connection). */
+#ifndef RENKEI_COLLAB_COLLAB_H
+#define RENKEI_COLLAB_COLLAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "core/str.h"
+#include "store/store.h"
+
+/* The extension of a post that asks for a reply (要返信) by a time:
+ * valueDateTime is the due time. */
+#define COLLAB_REPLY_BY_EXT "urn:renkei:StructureDefinition:reply-requested-by"
+
+/* The regional IDs of the patients whose care teams include the account now:
+ * as a member in person, or through its facility (a member without a person
+ * named), within the member's period, the team active. */
+struct collab_team_patient {
+	const char *regional_id;
+	const char *careteam_id;
+	int64_t joined; /* ms: the member's period start */
+};
+enum rk_status collab_my_patients(struct store *s, const char *facility, const char *account, int64_t now,
+				  struct arena *a, struct collab_team_patient **out, size_t *n, struct rk_err *err);
+
+/* A post of a patient's timeline, as stored (not yet access-checked). */
+struct collab_post {
+	const char *id;
+	const char *source;     /* source facility */
+	const char *patient_id; /* the Patient registration */
+	const char *sender;     /* "Practitioner/<id>" ("" when none) */
+	const char *reply_to;   /* "Communication/<id>" of inResponseTo[0] ("" when none) */
+	const char *status;
+	int64_t sent;     /* ms (last_updated when sent is absent) */
+	int64_t reply_by; /* ms of 要返信's due time; 0 when no reply is asked */
+	bool read;        /* the account has a receipt */
+};
+/* Every post about the person's registrations (not deleted), newest first,
+ * with whether account has read it. At most RK_MAX_COLLAB_POSTS. */
+enum rk_status collab_posts(struct store *s, const char *regional_id, const char *account, struct arena *a,
+			    struct collab_post **out, size_t *n, struct rk_err *err);
+
+/* Record that account read post comm_id (about patient_id) at now; reading
+ * again keeps the first time. */
+enum rk_status collab_mark_read(struct store *s, const char *account, struct str comm_id, struct str patient_id,
+				int64_t now, struct rk_err *err);
+
+/* The people the post's team is made of now, and when each read it: the
+ * named members, and every active account of a member facility (a member
+ * without a person named) whose role reads the collaboration data. */
+struct collab_reader {
+	const char *account, *name, *role, *facility, *facility_name;
+	int64_t read_at; /* 0: not read */
+};
+enum rk_status collab_readers(struct store *s, const char *regional_id, struct str comm_id, int64_t now,
+			      struct arena *a, struct collab_reader **out, size_t *n, struct rk_err *err);
+
+/* The registrations (Patient ids and their facilities) of a person. */
+struct collab_registration {
+	const char *patient_id, *facility;
+};
+enum rk_status collab_registrations(struct store *s, const char *regional_id, struct arena *a,
+				    struct collab_registration **out, size_t *n, struct rk_err *err);
+
+/* The Practitioner id of an account ("" when none). */
+enum rk_status collab_practitioner_of(struct store *s, const char *account, struct arena *a, const char **out,
+				      struct rk_err *err);
+
+#endif

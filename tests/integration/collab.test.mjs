@@ -1,0 +1,146 @@
+// collab.test.mjs — 多職種連携, the care team's workspace: posts on a patient's
+// timeline are FHIR Communication (threads, mentions, 要返信, withdrawal with
+// the history kept); 担当患者一覧 lists the patients of my teams with unread and
+// overdue counts, sorted by what needs me; read receipts say who of the team
+// has read a post. Members see it under 包括同意 while they are members; a
+// member who leaves, a facility outside the team and a patient's refusal see
+// nothing, and a post they may not see answers exactly as a missing one.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, get, post, put, patient, cleanupStore } from './harness.mjs';
+
+const HOSP = '2011000011';   // 信州れんけい総合病院: registers the patients, leads the teams
+const CARE = '2070400017';   // こもれび居宅介護支援事業所 (cm.komorebi)
+const NURSING = '2061300019'; // ひだまり訪問看護ステーション (vn.hidamari)
+const OTHER = '2011100018';  // やまびこ内科クリニック: on no team
+const org = (code) => ({ reference: `Organization/org-${code}` });
+const REPLY_BY = 'urn:renkei:StructureDefinition:reply-requested-by';
+let SRV, DR, CM, VN, OUT;
+const P = {}; // name → { id, rid }
+
+function consent(pid, kind) {
+  return {
+    resourceType: 'Consent', status: 'active',
+    scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+    category: [{ coding: [{ system: 'urn:renkei:CodeSystem:consent-kind', code: kind }] }],
+    patient: { reference: `Patient/${pid}` }, dateTime: '2026-01-05',
+    provision: { type: kind === 'refusal' ? 'deny' : 'permit' },
+    sourceAttachment: { contentType: 'application/pdf', title: '同意書', data: Buffer.from('%PDF-1.4 synthetic').toString('base64') },
+  };
+}
+
+async function practitionerOf(client) {
+  const s = await get(client, '/api/session');
+  return s.json.account.practitioner;
+}
+
+function postBody(pid, sender, text, extra = {}) {
+  return { resourceType: 'Communication', status: 'completed', subject: { reference: `Patient/${pid}` },
+    sent: extra.sent || new Date().toISOString(), sender: { reference: sender }, payload: [{ contentString: text }], ...extra };
+}
+
+before(async () => {
+  SRV = await startServer();
+  DR = await SRV.login('dr.renkei');
+  CM = await SRV.login('cm.komorebi');
+  VN = await SRV.login('vn.hidamari');
+  OUT = await SRV.login('dr.yamabiko');
+  for (const [name, family, kana] of [['team', '連携', 'レンケイ'], ['quiet', '静', 'シズカ'], ['refused', '拒否', 'キョヒ'], ['left', '退任', 'タイニン']]) {
+    const p = await post(DR, '/fhir/Patient', patient(HOSP, `C-${name}`, { family, familyKana: kana }));
+    assert.equal(p.status, 201, p.text);
+    P[name] = { id: p.json.id, rid: p.json.identifier.find((x) => x.system === 'urn:renkei:regional-patient-id').value };
+    assert.equal((await post(DR, '/fhir/Consent', consent(p.json.id, 'comprehensive'))).status, 201);
+    const members = [{ member: org(HOSP) }, { member: org(CARE) }, { member: org(NURSING) }];
+    // 'left': the nursing station left the team yesterday
+    if (name === 'left') members[2].period = { start: '2025-01-01', end: new Date(Date.now() - 86400000).toISOString().slice(0, 10) };
+    const team = { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${p.json.id}` },
+      managingOrganization: [org(HOSP)], participant: members };
+    const t = await post(DR, '/fhir/CareTeam', team);
+    assert.equal(t.status, 201, t.text);
+    P[name].team = t.json.id;
+  }
+  assert.equal((await post(DR, '/fhir/Consent', consent(P.refused.id, 'refusal'))).status, 201);
+});
+after(async () => { await SRV?.stop(); cleanupStore(SRV?.store); });
+
+test('posts, threads, mentions and 要返信 on the timeline; 担当患者一覧 counts what needs me', async () => {
+  const cmP = `Practitioner/${await practitionerOf(CM)}`, vnP = `Practitioner/${await practitionerOf(VN)}`;
+  assert.ok(!cmP.endsWith('undefined') && !vnP.endsWith('undefined'), 'the session names its Practitioner');
+  // the care manager asks the nurse a question with a due time already past (overdue now)
+  const ask = await post(CM, '/fhir/Communication', postBody(P.team.id, cmP, '@訪問看護 入浴介助の可否を教えてください',
+    { recipient: [org(NURSING)], category: [{ text: '連絡' }],
+      extension: [{ url: REPLY_BY, valueDateTime: new Date(Date.now() - 3600000).toISOString() }] }));
+  assert.equal(ask.status, 201, ask.text);
+  const note = await post(CM, '/fhir/Communication', postBody(P.quiet.id, cmP, 'サービス担当者会議の日程を調整します'));
+  assert.equal(note.status, 201, note.text);
+
+  // the nurse's 担当患者一覧: the asked patient first (overdue), then the other
+  let mine = await get(VN, '/api/collab/patients');
+  assert.equal(mine.status, 200, mine.text);
+  const rows = mine.json.patients;
+  assert.deepEqual(rows.map((r) => r.regionalId), [P.team.rid, P.quiet.rid], JSON.stringify(rows));
+  assert.deepEqual([rows[0].unread, rows[0].overdue, rows[1].unread, rows[1].overdue], [1, 1, 1, 0]);
+  assert.equal(rows[0].name, '連携 太郎');
+  assert.equal(rows[0].patient, `Patient/${P.team.id}`);
+  // not the patient of a team the nurse has left, nor the one who refused
+  assert.ok(!JSON.stringify(rows).includes(P.left.rid) && !JSON.stringify(rows).includes(P.refused.rid));
+
+  // the nurse reads the timeline (FHIR search) and replies in the thread
+  const tl = await get(VN, `/fhir/Communication?subject=Patient/${P.team.id}&_sort=-sent`);
+  assert.equal(tl.status, 200, tl.text);
+  assert.equal(tl.json.entry.length, 1);
+  assert.equal((await post(VN, '/api/collab/read', { communication: [ask.json.id] })).status, 200);
+  const reply = await post(VN, '/fhir/Communication', postBody(P.team.id, vnP, '可能です。バイタル安定時のみ。',
+    { inResponseTo: [{ reference: `Communication/${ask.json.id}` }] }));
+  assert.equal(reply.status, 201, reply.text);
+  const thread = await get(CM, `/fhir/Communication?in-response-to=Communication/${ask.json.id}`);
+  assert.deepEqual(thread.json.entry.map((e) => e.resource.id), [reply.json.id]);
+  mine = await get(VN, '/api/collab/patients');
+  const team = mine.json.patients.find((r) => r.regionalId === P.team.rid);
+  assert.deepEqual([team.unread, team.overdue], [0, 0], 'read, and answered: nothing needs the nurse there');
+
+  // read receipts, for the sender: who has read and who has not, by profession
+  const rc = await get(CM, `/api/collab/receipts/${ask.json.id}`);
+  assert.equal(rc.status, 200, rc.text);
+  const by = Object.fromEntries(rc.json.readers.map((r) => [r.account, r]));
+  assert.ok(by['vn.hidamari'].readAt, 'the nurse has read it');
+  assert.equal(by['vn.hidamari'].roleJa, '訪問看護師');
+  assert.equal(by['dr.renkei'].readAt, null, 'the doctor has not');
+  assert.ok(!by['clerk.yamabiko'], 'only the team');
+  assert.equal(rc.json.read + rc.json.unread, rc.json.readers.length);
+
+  // the sender edits the post (a new version; the history keeps the first) and withdraws it
+  const edited = await put(CM, `/fhir/Communication/${ask.json.id}`, { ...ask.json, payload: [{ contentString: '@訪問看護 入浴介助（シャワー浴）の可否を教えてください' }] });
+  assert.equal(edited.status, 200, edited.text);
+  assert.equal((await put(VN, `/fhir/Communication/${ask.json.id}`, { ...edited.json, payload: [{ contentString: '改ざん' }] })).status, 403,
+    'a post is changed only by its facility');
+  const gone = await put(CM, `/fhir/Communication/${ask.json.id}`, { ...edited.json, status: 'entered-in-error' });
+  assert.equal(gone.status, 200, gone.text);
+  const hist = await get(VN, `/fhir/Communication/${ask.json.id}/_history`);
+  assert.equal(hist.json.entry.length, 3, 'every version is kept');
+});
+
+test('outside the team, after leaving it, or against a refusal: a post is as missing as a missing one', async () => {
+  const cmP = `Practitioner/${await practitionerOf(CM)}`;
+  const left = await post(CM, '/fhir/Communication', postBody(P.left.id, cmP, '退院前カンファレンスの件'));
+  assert.equal(left.status, 201, left.text);
+  const missing = 'no-such-post';
+  for (const [who, id] of [[OUT, left.json.id], [VN, left.json.id]]) {
+    const a = await get(who, `/api/collab/receipts/${id}`), b = await get(who, `/api/collab/receipts/${missing}`);
+    assert.deepEqual([a.status, a.text.replace(id, 'X')], [b.status, b.text.replace(missing, 'X')]);
+    assert.equal(a.status, 404);
+    const r = await post(who, '/api/collab/read', { communication: [id] });
+    assert.equal(r.status, 404, r.text);
+    assert.equal((await get(who, `/fhir/Communication/${id}`)).status, 404);
+  }
+  assert.deepEqual((await get(OUT, '/api/collab/patients')).json.patients, [], 'a facility on no team has no 担当患者');
+  // bad input
+  for (const body of [{}, { communication: [] }, { communication: [1] }, { communication: Array(201).fill('x') }]) {
+    const r = await post(CM, '/api/collab/read', body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.json.resourceType, 'OperationOutcome');
+  }
+  // a role that does not read the collaboration data
+  const clerk = await SRV.login('clerk.yamabiko');
+  assert.equal((await get(clerk, '/api/collab/patients')).status, 403);
+});
