@@ -12,6 +12,7 @@ const dict = {
   logout: ['ログアウト', 'Log out'],
   search: ['患者検索', 'Patient search'],
   ops: ['運用管理', 'Operations'],
+  team: ['担当患者', 'My patients'],
   synthetic: ['このデモの患者データはすべて架空のものです。', 'All patient data in this demo is synthetic.'],
   'err-network': ['サーバーに接続できません。', 'Cannot reach the server.'],
   'err-server': ['サーバーでエラーが発生しました。', 'The server reported an error.'],
@@ -170,6 +171,29 @@ export async function getJSON(path) {
 }
 
 /**
+ * Send JSON with the session's CSRF token (POST, PUT...): the parsed answer,
+ * or ApiError with the server's diagnostics; a 401 goes to the login page.
+ * FHIR bodies go as application/fhir+json.
+ */
+export async function sendJSON(method, path, body = {}) {
+  let r;
+  const type = path.startsWith('/fhir') ? 'application/fhir+json' : 'application/json';
+  try {
+    r = await fetch(path, { method, credentials: 'same-origin',
+      headers: { 'Content-Type': type, Accept: type, 'X-CSRF-Token': session?.csrf || '' }, body: JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, t('err-network'));
+  }
+  if (r.status === 401) {
+    toLogin();
+    throw new ApiError(401, 'login');
+  }
+  const json = await r.text().then(parseJSON).catch(() => null);
+  if (!r.ok) throw new ApiError(r.status, json?.issue?.[0]?.diagnostics || t('err-server'));
+  return json;
+}
+
+/**
  * Every entry of a searchset, following `next` links up to maxPages pages.
  * Returns { resources, complete } — complete is false when pages were left.
  */
@@ -217,6 +241,9 @@ export function facilityOf(p, dir) {
   return dir.get(code) || { id: '', code, name: p?.managingOrganization?.display || code || '?', kind: 'other' };
 }
 
+const COLLAB_ROLES = new Set(['doctor', 'dentist', 'pharmacist', 'nurse', 'visiting_nurse', 'care_manager', 'therapist',
+  'care_worker', 'social_worker']);
+
 /** The header bar: who is logged in, a link to the search (and, for the operator, 運用管理), logout, language. */
 export function mountBar(el) {
   const who = h('span', { id: 'who' });
@@ -225,9 +252,11 @@ export function mountBar(el) {
   const home = h('a', { href: '/', class: 'lang', id: 'home' });
   // the network operator's screen (quarantine, linking review): only for operators
   const ops = session?.account?.role === 'operator' ? h('a', { href: '/ops.html', class: 'lang', id: 'ops-link' }) : null;
+  // 多職種連携: for the roles that read the collaboration data (the server decides; this only hides a dead link)
+  const team = COLLAB_ROLES.has(session?.account?.role) ? h('a', { href: '/team.html', class: 'lang', id: 'team-link' }) : null;
   const brand = h('a', { href: '/', class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '連'), ' ',
     h('span', { class: 'brand-text' }));
-  el.replaceChildren(brand, h('div', { class: 'user' }, who, ops, home, out, sw));
+  el.replaceChildren(brand, h('div', { class: 'user' }, who, ops, team, home, out, sw));
   out.addEventListener('click', async () => {
     await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': session?.csrf || '' } });
     session = null;
@@ -239,6 +268,7 @@ export function mountBar(el) {
     brand.querySelector('.brand-text').textContent = t('title');
     home.textContent = t('search');
     if (ops) ops.textContent = t('ops');
+    if (team) team.textContent = t('team');
     out.textContent = t('logout');
     sw.textContent = lang === 'en' ? '日本語' : 'English';
     const a = session?.account;

@@ -3,7 +3,7 @@
 // review queue (名寄せ候補: both registrations side by side, merge or reject
 // with a note; merged pairs with 統合を取り消す). Only for the operator role;
 // anyone else gets a message and no request for data is made.
-import { h, t, lang, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON, ApiError,
+import { h, t, lang, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON, sendJSON, ApiError,
   loadFacilities, personName, genderText, fmtDate, fmtDateTime, localIds, facilityOf } from './common.js';
 
 addText({
@@ -70,22 +70,7 @@ const patients = new Map(); // id → Patient or { error }
 
 // ---- requests ---------------------------------------------------------------
 
-async function postJSON(path, body = {}) {
-  let r;
-  try {
-    r = await fetch(path, { method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': currentSession()?.csrf || '' }, body: JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, t('err-network'));
-  }
-  if (r.status === 401) {
-    toLogin();
-    throw new ApiError(401, 'login');
-  }
-  const json = await r.json().catch(() => null);
-  if (!r.ok) throw new ApiError(r.status, json?.issue?.[0]?.diagnostics || t('err-server'));
-  return json;
-}
+const postJSON = (path, body = {}) => sendJSON('POST', path, body);
 
 function say(id, text, bad = false) {
   const el = document.getElementById(id);

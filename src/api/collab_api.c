@@ -82,19 +82,21 @@ static void names_of(const json_t *p, const char **kanji, const char **kana)
 	}
 }
 
-/* The first registration of the person the principal may see, as a Patient
- * body (owned by the request), or NULL. */
-static enum rk_status visible_registration(struct api_request *rq, const char *regional, const char **pid,
-					   json_t **body, struct access_decision *dec, struct rk_err *err)
+/* The registrations of the person the principal may see ("Patient/<id>",
+ * into regs) and the first of them as a Patient body (owned by the request),
+ * or *body NULL when it may see none. */
+static enum rk_status visible_registrations(struct api_request *rq, const char *regional, const char **pid,
+					    json_t **body, json_t *regs_out, struct rk_err *err)
 {
 	*body = NULL;
 	struct collab_registration *regs;
 	size_t n;
 	enum rk_status rc = collab_registrations(rq->store, regional, rq->arena, &regs, &n, err);
 	for (size_t i = 0; rc == RK_OK && i < n; i++) {
+		struct access_decision d;
 		rc = access_check(api_access(rq), STR_LIT("Patient"), str_c(regs[i].facility),
-				  str_c(regs[i].patient_id), dec, NULL, err);
-		if (rc != RK_OK || !dec->permit)
+				  str_c(regs[i].patient_id), &d, NULL, err);
+		if (rc != RK_OK || !d.permit)
 			continue;
 		struct store_resource r;
 		rc = store_resource_read(rq->store, "Patient", str_c(regs[i].patient_id), rq->arena, &r, err);
@@ -104,11 +106,12 @@ static enum rk_status visible_registration(struct api_request *rq, const char *r
 		}
 		if (rc != RK_OK || r.deleted)
 			continue;
+		json_array_append_new(regs_out, json_sprintf("Patient/%s", regs[i].patient_id));
+		if (*body)
+			continue;
 		*body = api_own_json(rq, json_loadb(r.body.ptr, r.body.len, 0, NULL));
-		if (*body) {
+		if (*body)
 			*pid = regs[i].patient_id;
-			return RK_OK;
-		}
 	}
 	return rc;
 }
@@ -192,14 +195,20 @@ void api_collab_patients(struct api_request *rq)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const char *pid = NULL;
-		json_t *patient;
-		struct access_decision d;
-		if ((rc = visible_registration(rq, teams[i].regional_id, &pid, &patient, &d, &err)) != RK_OK)
+		json_t *patient, *regs = json_array();
+		if ((rc = visible_registrations(rq, teams[i].regional_id, &pid, &patient, regs, &err)) != RK_OK) {
+			json_decref(regs);
+			for (size_t j = 0; j < k; j++)
+				json_decref(rows[j].o);
 			return api_reply_error(rq, rc, &err);
-		if (!patient)
+		}
+		if (!patient) {
+			json_decref(regs);
 			continue; /* a team whose patient the principal may not see now (a refusal, no consent) */
+		}
 		struct row *r = &rows[k];
 		if ((rc = count_posts(rq, teams[i].regional_id, me, r, &err)) != RK_OK) {
+			json_decref(regs);
 			for (size_t j = 0; j < k; j++)
 				json_decref(rows[j].o);
 			return api_reply_error(rq, rc, &err);
@@ -213,6 +222,7 @@ void api_collab_patients(struct api_request *rq)
 				 or_null(json_object_get(patient, "gender")), "careTeam", teams[i].careteam_id,
 				 "joined", ms_json(teams[i].joined), "unread", (json_int_t)r->unread, "overdue",
 				 (json_int_t)r->overdue, "latest", ms_json(r->latest));
+		json_object_set_new(r->o, "registrations", regs);
 		api_audit_patient(rq, teams[i].regional_id);
 		k++;
 	}
@@ -311,4 +321,73 @@ void api_collab_receipts(struct api_request *rq)
 		      json_pack("{s:s, s:o, s:i, s:i}", "communication",
 				arena_printf(rq->arena, "Communication/%.*s", STR_FMT(rq->args[0])), "readers", list,
 				"read", read, "unread", (int)n - read));
+}
+
+/* Is the principal a current member of one of the person's teams? */
+static enum rk_status on_team(struct api_request *rq, const char *regional, bool *out, struct rk_err *err)
+{
+	*out = false;
+	struct collab_team_patient *teams;
+	size_t n;
+	enum rk_status rc =
+		collab_my_patients(rq->store, rq->who.facility, rq->who.account, rq->now, rq->arena, &teams, &n, err);
+	for (size_t i = 0; rc == RK_OK && i < n && !*out; i++)
+		*out = strcmp(teams[i].regional_id, regional) == 0;
+	return rc;
+}
+
+void api_collab_members(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	struct str ref = STR_NULL;
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (str_eq_c(rq->params[i].key, "patient"))
+			ref = rq->params[i].value;
+	struct str id = ref;
+	if (str_starts_with(ref, "Patient/"))
+		id = (struct str){ref.ptr + 8, ref.len - 8};
+	if (!id.len || !fhir_id_valid(id))
+		return api_reply_fail(rq, RK_INVALID, "patient: Patient/<id> of the person whose team to list");
+	struct rk_err err;
+	rk_err_clear(&err);
+	const char *regional = "";
+	bool member = false;
+	enum rk_status rc = access_regional_of(api_access(rq), id, &regional, &err);
+	if (rc == RK_OK && regional[0])
+		rc = on_team(rq, regional, &member, &err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return api_reply_error(rq, rc, &err);
+	/* the patient must also be one the principal may see now (not after a refusal) */
+	struct store_resource r;
+	struct access_decision d = {0};
+	if (member && (rc = store_resource_head(rq->store, "Patient", id, rq->arena, &r, &err)) == RK_OK && !r.deleted)
+		rc = access_check(api_access(rq), STR_LIT("Patient"), r.source_facility, id, &d, NULL, &err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return api_reply_error(rq, rc, &err);
+	if (!member || !d.permit)
+		return api_reply_fail(rq, RK_NOT_FOUND, "Patient/%.*s is not known", (int)(id.len > 64 ? 64 : id.len),
+				      id.ptr);
+	struct collab_member *m;
+	size_t n;
+	if ((rc = collab_members(rq->store, regional, rq->arena, &m, &n, &err)) != RK_OK)
+		return api_reply_error(rq, rc, &err);
+	api_audit_patient(rq, regional);
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++) {
+		enum role role;
+		bool person = m[i].account[0] && role_parse(str_c(m[i].role), &role);
+		bool current = m[i].active && m[i].start <= rq->now && rq->now < m[i].end;
+		json_array_append_new(list,
+				      json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:b}", "careTeam",
+						m[i].careteam_id, "facility", m[i].facility, "facilityName",
+						m[i].facility_name, "facilityKind", m[i].facility_kind, "account",
+						jstr_or_null(person ? m[i].account : NULL), "name",
+						jstr_or_null(person ? m[i].name : NULL), "roleJa",
+						jstr_or_null(person ? role_info(role)->ja : NULL), "start",
+						ms_json(m[i].start > RK_TIME_MIN_MS ? m[i].start : 0), "end",
+						ms_json(m[i].end < RK_TIME_MAX_MS ? m[i].end : 0), "current", current,
+						"lead", m[i].lead));
+	}
+	api_reply_obj(rq, 200, json_pack("{s:s, s:o}", "regionalId", regional, "members", list));
 }

@@ -1,6 +1,7 @@
 /* collab_api.h — 多職種連携 over HTTP (collab/collab.h): 担当患者一覧 with
  * unread and overdue counts (GET /api/collab/patients), read receipts
- * (POST /api/collab/read, GET /api/collab/receipts/{id}). The posts
+ * (POST /api/collab/read, GET /api/collab/receipts/{id}), the members of a
+ * patient's teams (GET /api/collab/members?patient=Patient/{id}). The posts
  * themselves are FHIR Communication (/fhir/Communication). Staff whose role
  * reads the collaboration data; every patient and post passes the access
  * check and is audited. */
@@ -12,5 +13,6 @@
 void api_collab_patients(struct api_request *rq);
 void api_collab_read(struct api_request *rq);
 void api_collab_receipts(struct api_request *rq);
+void api_collab_members(struct api_request *rq);
 
 #endif

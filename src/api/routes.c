@@ -71,6 +71,8 @@ const struct api_route api_routes[] = {
 	{"POST", "/api/collab/read", api_collab_read, B, "collab-read", 'U', "mark posts as read"},
 	{"GET", "/api/collab/receipts/{id}", api_collab_receipts, 0, "collab-receipts", 'R',
 	 "who of the team has read a post"},
+	{"GET", "/api/collab/members", api_collab_members, 0, "collab-members", 'R',
+	 "the members of a patient's teams"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},

@@ -226,6 +226,50 @@ enum rk_status collab_readers(struct store *s, const char *regional_id, struct s
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
+enum rk_status collab_members(struct store *s, const char *regional_id, struct arena *a, struct collab_member **out,
+			      size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT m.careteam_id, m.facility_code, coalesce(f.name, ''), coalesce(f.kind, ''), m.account_id, "
+		"coalesce(a.display_name, ''), coalesce(a.role, ''), m.period_start, m.period_end, m.active, "
+		"CASE WHEN r.source_facility = m.facility_code THEN 1 ELSE 0 END "
+		"FROM care_team_member m LEFT JOIN facility f ON f.facility_code = m.facility_code "
+		"LEFT JOIN account a ON a.account_id = m.account_id AND m.account_id <> '' "
+		"LEFT JOIN resource r ON r.type = 'CareTeam' AND r.id = m.careteam_id "
+		"WHERE m.regional_id = ? ORDER BY m.careteam_id, m.seq",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(regional_id));
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		(*out)[(*n)++] = (struct collab_member){
+			.careteam_id = dup(a, store_col_text(st, 0), &ok),
+			.facility = dup(a, store_col_text(st, 1), &ok),
+			.facility_name = dup(a, store_col_text(st, 2), &ok),
+			.facility_kind = dup(a, store_col_text(st, 3), &ok),
+			.account = dup(a, store_col_text(st, 4), &ok),
+			.name = dup(a, store_col_text(st, 5), &ok),
+			.role = dup(a, store_col_text(st, 6), &ok),
+			.start = store_col_i64(st, 7),
+			.end = store_col_i64(st, 8),
+			.active = store_col_i64(st, 9) != 0,
+			.lead = store_col_i64(st, 10) != 0,
+		};
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
 enum rk_status collab_registrations(struct store *s, const char *regional_id, struct arena *a,
 				    struct collab_registration **out, size_t *n, struct rk_err *err)
 {

@@ -64,6 +64,18 @@ struct collab_reader {
 enum rk_status collab_readers(struct store *s, const char *regional_id, struct str comm_id, int64_t now,
 			      struct arena *a, struct collab_reader **out, size_t *n, struct rk_err *err);
 
+/* The members of the person's care teams, current and former, by team:
+ * facility (and the person, when one is named), period, whether the facility
+ * leads the team. Ordered by team, then seq. */
+struct collab_member {
+	const char *careteam_id, *facility, *facility_name, *facility_kind;
+	const char *account, *name, *role; /* "" when the whole facility is the member */
+	int64_t start, end;                /* ms; RK_TIME_MIN_MS / RK_TIME_MAX_MS when open */
+	bool active, lead;
+};
+enum rk_status collab_members(struct store *s, const char *regional_id, struct arena *a, struct collab_member **out,
+			      size_t *n, struct rk_err *err);
+
 /* The registrations (Patient ids and their facilities) of a person. */
 struct collab_registration {
 	const char *patient_id, *facility;

@@ -118,6 +118,15 @@ test('posts, threads, mentions and 要返信 on the timeline; 担当患者一覧
   assert.equal(gone.status, 200, gone.text);
   const hist = await get(VN, `/fhir/Communication/${ask.json.id}/_history`);
   assert.equal(hist.json.entry.length, 3, 'every version is kept');
+
+  // the team, for its members: facilities, the lead, the periods
+  const m = await get(VN, `/api/collab/members?patient=Patient/${P.team.id}`);
+  assert.equal(m.status, 200, m.text);
+  assert.deepEqual(m.json.members.map((x) => [x.facility, x.lead, x.current]), [[HOSP, true, true], [CARE, false, true], [NURSING, false, true]]);
+  const gone2 = await get(VN, `/api/collab/members?patient=Patient/${P.left.id}`);
+  assert.equal(gone2.status, 404, 'after leaving, not even the team');
+  assert.equal((await get(OUT, `/api/collab/members?patient=Patient/${P.team.id}`)).status, 404);
+  assert.equal((await get(VN, '/api/collab/members?patient=Observation/x')).status, 400);
 });
 
 test('outside the team, after leaving it, or against a refusal: a post is as missing as a missing one', async () => {

@@ -303,6 +303,7 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('GET /api/collab/receipts/{id}', 'receipts of a post', (x) => ['GET', `/api/collab/receipts/${x.comm}`]);
   await same('POST /api/collab/read', 'marking a post read', (x) => ['POST', '/api/collab/read', withBody({ communication: [x.comm] })]);
   await neverShows('GET /api/collab/patients', 'my teams\' patients', '/api/collab/patients');
+  await same('GET /api/collab/members', 'a patient\'s team', (x) => ['GET', `/api/collab/members?patient=Patient/${x.patient}`]);
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');

@@ -1,0 +1,286 @@
+// team.js — 多職種連携, the care team's workspace on a tablet: 担当患者一覧
+// (the patients of my teams, what needs me first) and a patient's team page:
+// the timeline of posts (FHIR Communication) with replies in threads, 要返信
+// with its due time, read receipts for the sender, editing and withdrawing
+// one's own posts (the history is kept), and the team's members. Posts the
+// page shows are marked read. Japanese first.
+import { h, t, lang, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON, sendJSON,
+  searchAll, loadFacilities, ageOf, genderText, fmtDate, fmtDateTime } from './common.js';
+
+addText({
+  loading: ['読み込み中…', 'Loading…'],
+  'mine-h': ['担当患者一覧', 'My patients'],
+  'mine-help': ['あなたが参加しているケアチームの利用者さんです。返信期限を過ぎたもの、未読の多いものから並びます。',
+    'The people whose care teams you belong to; overdue replies and unread posts come first.'],
+  'mine-none': ['参加しているケアチームはありません。', 'You are not on any care team.'],
+  'not-open': ['多職種連携はこの職種では使えません。', 'The care team workspace is not open to your role.'],
+  unread: ['未読 {0}', '{0} unread'], overdue: ['返信期限切れ {0}', '{0} overdue'], latest: ['最新 {0}', 'latest {0}'],
+  'no-posts': ['まだ投稿はありません', 'no posts yet'],
+  'tab-timeline': ['タイムライン', 'Timeline'], 'tab-members': ['メンバー', 'Members'],
+  'f-text': ['投稿', 'Post'], 'ph-text': ['例: @訪問看護 本日の入浴は見合わせました', 'e.g. @訪問看護 no bath today'],
+  'f-reply': ['要返信', 'Reply requested'], 'f-due': ['返信期限', 'Reply by'], send: ['投稿する', 'Post'],
+  cancel: ['やめる', 'Cancel'], 'need-text': ['投稿する内容を入力してください。', 'Write something to post.'],
+  'need-due': ['返信期限を入力してください。', 'Enter the time a reply is due.'],
+  replying: ['{0} さんの投稿に返信します', 'Replying to {0}'], editing: ['投稿を編集します（前の版も残ります）', 'Editing the post (the earlier version is kept)'],
+  reply: ['返信', 'Reply'], edit: ['編集', 'Edit'], withdraw: ['取り消す', 'Withdraw'],
+  'withdraw-q': ['この投稿を取り消しますか？（記録には残ります）', 'Withdraw this post? (It stays in the record.)'],
+  withdrawn: ['（この投稿は取り消されました）', '(This post was withdrawn.)'], edited: ['編集済み', 'edited'],
+  'reply-by': ['要返信 {0}まで', 'Reply by {0}'], 'is-overdue': ['期限切れ', 'overdue'], answered: ['返信あり', 'answered'],
+  receipts: ['既読 {0}/{1}', 'Read {0}/{1}'], 'read-at': ['{0} 既読', 'read {0}'], 'not-read': ['未読', 'not read'],
+  'members-none': ['メンバーの記録はありません。', 'No members are recorded.'],
+  lead: ['リーダー', 'lead'], 'since': ['{0}から', 'since {0}'], 'until': ['{0}まで', 'until {0}'],
+  'not-member': ['この利用者さんのケアチームには参加していません。', 'You are not on this person\u2019s care team.'],
+  back: ['← 担当患者一覧', '← My patients'],
+  record: ['共有された記録を見る', 'Shared record'],
+});
+
+const REPLY_BY = 'urn:renkei:StructureDefinition:reply-requested-by';
+const params = new URLSearchParams(location.search);
+let me = null;        // the session's account
+let row = null;       // this patient's row of 担当患者一覧
+let posts = [];       // Communication resources of the timeline
+let facilities = new Map();
+let replyTo = null, editing = null;
+
+function say(text, bad = false) {
+  const el = document.getElementById('team-message');
+  el.textContent = text;
+  el.className = bad ? 'message' : 'notice';
+  el.hidden = !text;
+}
+
+const myRef = () => (me?.practitioner ? `Practitioner/${me.practitioner}` : '');
+const textOf = (c) => (c.payload || []).map((p) => p.contentString).filter(Boolean).join('\n');
+const dueOf = (c) => (c.extension || []).find((x) => x.url === REPLY_BY)?.valueDateTime || '';
+
+// ---- 担当患者一覧 --------------------------------------------------------------
+
+async function myPatients() {
+  return (await getJSON('/api/collab/patients')).patients || [];
+}
+
+function renderMine(list) {
+  const ul = document.getElementById('mine');
+  ul.replaceChildren(...list.map((p) => {
+    const age = ageOf(p.birthDate);
+    const link = h('a', { class: 'patient-link', href: `/team.html?patient=${encodeURIComponent(p.patient)}` }, p.name || p.kana || p.patient);
+    return h('li', { class: 'mine-row', dataset: { rid: p.regionalId } },
+      h('div', {}, link, ' ', h('span', { class: 'muted' }, p.kana || ''), ' ',
+        h('span', { class: 'muted' }, age !== null ? `${age}${t('age')}` : '', ' ', genderText(p.gender))),
+      h('div', { class: 'badges' },
+        p.overdue ? h('span', { class: 'badge alert', dataset: { k: 'overdue' } }, t('overdue', p.overdue)) : null,
+        p.unread ? h('span', { class: 'badge', dataset: { k: 'unread' } }, t('unread', p.unread)) : null,
+        h('span', { class: 'muted' }, p.latest ? t('latest', fmtDateTime(p.latest)) : t('no-posts'))));
+  }));
+  if (!list.length) ul.replaceChildren(h('li', { class: 'muted' }, t('mine-none')));
+}
+
+// ---- the team page ------------------------------------------------------------
+
+function renderHeader() {
+  const age = ageOf(row.birthDate);
+  document.getElementById('team-header').replaceChildren(
+    h('a', { href: '/team.html', class: 'muted' }, t('back')),
+    h('h1', {}, row.name || row.kana, ' ', h('span', { class: 'muted' }, row.kana || '')),
+    h('p', { class: 'muted' }, age !== null ? `${age}${t('age')} ` : '', genderText(row.gender), ' ・ ',
+      h('a', { href: `/patient.html?id=${encodeURIComponent(row.patient.slice(8))}` }, t('record'))));
+}
+
+async function loadTimeline() {
+  const subj = row.registrations.join(',');
+  posts = (await searchAll(`/fhir/Communication?subject=${encodeURIComponent(subj)}&_sort=-sent&_count=100`, 5)).resources;
+  renderTimeline();
+  // what the page shows is read
+  const unread = posts.filter((c) => c.sender?.reference !== myRef() && c.status !== 'entered-in-error').map((c) => c.id).slice(0, 200);
+  if (unread.length) await sendJSON('POST', '/api/collab/read', { communication: unread }).catch(() => {});
+}
+
+function postItem(c, replies) {
+  const mine = c.sender?.reference && c.sender.reference === myRef();
+  const withdrawn = c.status === 'entered-in-error';
+  const due = dueOf(c);
+  const answered = replies.some((r) => r.status !== 'entered-in-error');
+  const when = c.sent || c.meta?.lastUpdated;
+  const head = h('div', { class: 'post-head' }, h('strong', {}, c.sender?.display || c.sender?.reference || '?'), ' ',
+    h('time', { class: 'muted', datetime: when }, fmtDateTime(when)),
+    c.meta?.versionId && c.meta.versionId !== '1' && !withdrawn ? h('span', { class: 'muted' }, ` （${t('edited')}）`) : null);
+  const body = withdrawn ? h('p', { class: 'muted' }, t('withdrawn')) : h('p', { class: 'post-text' }, textOf(c));
+  const badges = h('div', { class: 'badges' },
+    due && !withdrawn ? h('span', { class: `badge${!answered && new Date(due) < new Date() ? ' alert' : ''}`, dataset: { k: 'reply-by' } },
+      t('reply-by', fmtDateTime(due)), !answered && new Date(due) < new Date() ? ` ・ ${t('is-overdue')}` : answered ? ` ・ ${t('answered')}` : '') : null);
+  const actions = withdrawn ? null : h('div', { class: 'post-actions' },
+    h('button', { type: 'button', class: 'button small secondary', dataset: { act: 'reply' }, onclick: () => startReply(c) }, t('reply')),
+    mine ? h('button', { type: 'button', class: 'button small secondary', dataset: { act: 'edit' }, onclick: () => startEdit(c) }, t('edit')) : null,
+    mine ? h('button', { type: 'button', class: 'button small secondary', dataset: { act: 'withdraw' }, onclick: () => withdraw(c) }, t('withdraw')) : null,
+    mine ? h('button', { type: 'button', class: 'link receipts', dataset: { act: 'receipts' }, onclick: (e) => showReceipts(c, e.target) }, t('receipts', '…', '…')) : null);
+  const li = h('li', { class: `post${withdrawn ? ' withdrawn' : ''}`, dataset: { id: c.id } }, head, body, badges, actions);
+  if (replies.length) li.append(h('ol', { class: 'plain replies' }, replies.map((r) => postItem(r, []))));
+  if (mine && !withdrawn) receiptsCount(c, li.querySelector('.receipts'));
+  return li;
+}
+
+function renderTimeline() {
+  const byParent = new Map();
+  for (const c of posts) {
+    const p = c.inResponseTo?.[0]?.reference?.replace(/^Communication\//, '');
+    if (p && posts.some((x) => x.id === p)) {
+      if (!byParent.has(p)) byParent.set(p, []);
+      byParent.get(p).push(c);
+    }
+  }
+  const top = posts.filter((c) => !byParent.has(c.inResponseTo?.[0]?.reference?.replace(/^Communication\//, '')) || !c.inResponseTo);
+  const ol = document.getElementById('timeline');
+  ol.replaceChildren(...top.map((c) => postItem(c, (byParent.get(c.id) || []).slice().reverse())));
+  if (!top.length) ol.replaceChildren(h('li', { class: 'muted' }, t('no-posts')));
+}
+
+async function receiptsCount(c, el) {
+  try {
+    const r = await getJSON(`/api/collab/receipts/${encodeURIComponent(c.id)}`);
+    const others = r.readers.filter((x) => x.account !== me.id);
+    el.textContent = t('receipts', others.filter((x) => x.readAt).length, others.length);
+  } catch { el.textContent = ''; }
+}
+
+async function showReceipts(c, el) {
+  const r = await getJSON(`/api/collab/receipts/${encodeURIComponent(c.id)}`);
+  const list = h('ul', { class: 'plain receipt-list' }, r.readers.filter((x) => x.account !== me.id).map((x) =>
+    h('li', {}, `${x.name}（${lang === 'en' ? x.role : x.roleJa}・${x.facilityName}）`, ' ',
+      h('span', { class: x.readAt ? 'muted' : 'badge' }, x.readAt ? t('read-at', fmtDateTime(x.readAt)) : t('not-read')))));
+  el.parentElement.querySelector('.receipt-list')?.remove();
+  el.parentElement.append(list);
+}
+
+function startReply(c) {
+  editing = null;
+  replyTo = c;
+  const el = document.getElementById('replying');
+  el.textContent = t('replying', c.sender?.display || '');
+  el.hidden = false;
+  document.getElementById('post-cancel').hidden = false;
+  document.getElementById('post-text').focus();
+}
+
+function startEdit(c) {
+  replyTo = null;
+  editing = c;
+  const el = document.getElementById('replying');
+  el.textContent = t('editing');
+  el.hidden = false;
+  document.getElementById('post-text').value = textOf(c);
+  document.getElementById('post-cancel').hidden = false;
+  document.getElementById('post-text').focus();
+}
+
+function resetCompose() {
+  replyTo = editing = null;
+  document.getElementById('compose').reset();
+  document.getElementById('replying').hidden = true;
+  document.getElementById('post-cancel').hidden = true;
+  document.getElementById('compose-message').hidden = true;
+}
+
+async function withdraw(c) {
+  if (!window.confirm(t('withdraw-q'))) return;
+  await sendJSON('PUT', `/fhir/Communication/${encodeURIComponent(c.id)}`, { ...c, status: 'entered-in-error' });
+  await loadTimeline();
+}
+
+/** Mentions written as @職種 or @名前 become the post's recipients (by name). */
+function mentions(text) {
+  return [...new Set((text.match(/[@＠][^\s@＠、。]+/g) || []).map((m) => `@${m.slice(1)}`))].map((display) => ({ display }));
+}
+
+async function submit(e) {
+  e.preventDefault();
+  const msg = document.getElementById('compose-message');
+  const text = document.getElementById('post-text').value.trim();
+  const wantsReply = document.getElementById('post-reply').checked;
+  const dueText = document.getElementById('post-due').value;
+  msg.hidden = true;
+  if (!text) { msg.textContent = t('need-text'); msg.hidden = false; return; }
+  if (wantsReply && !dueText) { msg.textContent = t('need-due'); msg.hidden = false; return; }
+  const a = me;
+  const body = editing ? { ...editing, payload: [{ contentString: text }] } : {
+    resourceType: 'Communication', status: 'completed', subject: { reference: row.registrations[0] },
+    sent: new Date().toISOString(), category: [{ text: '連絡' }],
+    sender: { reference: myRef(), display: `${a.name}（${a.role_ja}・${a.facility_name}）` },
+    payload: [{ contentString: text }],
+    ...(replyTo && { inResponseTo: [{ reference: `Communication/${replyTo.id}` }] }),
+  };
+  const rec = mentions(text);
+  if (rec.length) body.recipient = rec; else delete body.recipient;
+  const ext = (body.extension || []).filter((x) => x.url !== REPLY_BY);
+  if (wantsReply) ext.push({ url: REPLY_BY, valueDateTime: new Date(dueText).toISOString() });
+  if (ext.length) body.extension = ext; else delete body.extension;
+  try {
+    if (editing) await sendJSON('PUT', `/fhir/Communication/${encodeURIComponent(editing.id)}`, body);
+    else await sendJSON('POST', '/fhir/Communication', body);
+    resetCompose();
+    await loadTimeline();
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.hidden = false;
+  }
+}
+
+async function loadMembers() {
+  const r = await getJSON(`/api/collab/members?patient=${encodeURIComponent(row.patient)}`);
+  const ul = document.getElementById('members');
+  const items = r.members.map((m) => h('li', { class: `member${m.current ? '' : ' former'}` },
+    h('strong', {}, m.name ? `${m.name}（${m.roleJa}）` : m.facilityName), ' ',
+    m.name ? h('span', { class: 'muted' }, m.facilityName) : null, ' ',
+    m.lead ? h('span', { class: 'badge' }, t('lead')) : null, ' ',
+    h('span', { class: 'muted' }, m.start ? t('since', fmtDate(m.start)) : '', ' ', m.end ? t('until', fmtDate(m.end)) : '')));
+  ul.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, t('members-none'))]));
+}
+
+function showTab(name) {
+  for (const b of document.querySelectorAll('#team-tabs .tab')) {
+    b.setAttribute('aria-selected', String(b.dataset.tab === name));
+    b.classList.toggle('active', b.dataset.tab === name);
+  }
+  document.getElementById('panel-timeline').hidden = name !== 'timeline';
+  document.getElementById('panel-members').hidden = name !== 'members';
+  if (name === 'members') loadMembers().catch((e) => say(e.message, true));
+}
+
+async function start() {
+  applyStatic();
+  const s = await loadSession();
+  if (!s) return toLogin();
+  me = s.account;
+  mountBar(document.getElementById('bar'));
+  let list;
+  try {
+    list = await myPatients();
+  } catch (e) {
+    say(e.status === 403 ? t('not-open') : e.message, true);
+    document.body.dataset.ready = 'true';
+    return;
+  }
+  facilities = await loadFacilities().catch(() => new Map());
+  const want = params.get('patient');
+  if (!want) {
+    say('');
+    document.getElementById('my-patients').hidden = false;
+    renderMine(list);
+    onLang(() => renderMine(list));
+  } else {
+    row = list.find((p) => p.registrations.includes(want));
+    if (!row) {
+      say(t('not-member'), true);
+    } else {
+      say('');
+      document.getElementById('team-page').hidden = false;
+      renderHeader();
+      document.getElementById('compose').addEventListener('submit', submit);
+      document.getElementById('post-cancel').addEventListener('click', resetCompose);
+      for (const b of document.querySelectorAll('#team-tabs .tab')) b.addEventListener('click', () => showTab(b.dataset.tab));
+      await loadTimeline();
+      onLang(() => { renderHeader(); renderTimeline(); });
+    }
+  }
+  document.body.dataset.ready = 'true';
+}
+start();
