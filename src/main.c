@@ -14,6 +14,7 @@
 #include "api/cli.h"
 #include "audit/audit.h"
 #include "bulk/bulk.h"
+#include "collab/events.h"
 #include "config/config.h"
 #include "core/limits.h"
 #include "core/log.h"
@@ -206,6 +207,8 @@ static int cmd_serve(struct cli_call *c)
 		free((char *)env.capability);
 		return 1;
 	}
+	if (collab_events_start(cfg, &err) != RK_OK) /* live updates are a convenience: the server serves without */
+		log_event(LOG_WARN, "collab.events_not_started", "error", err.msg, NULL);
 	char url[128], port[16];
 	bool v6 = strchr(cfg->listen_host, ':') != NULL;
 	snprintf(url, sizeof url, "%s://%s%s%s:%d/", cfg->tls_enabled ? "https" : "http", v6 ? "[" : "",
@@ -216,8 +219,9 @@ static int cmd_serve(struct cli_call *c)
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_event(LOG_INFO, "http.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
-	sched_stop(sched); /* the job running finishes first; it audits, so before the log closes */
-	mllp_stop(mllp);   /* drains: what was received is stored and acknowledged first */
+	sched_stop(sched);    /* the job running finishes first; it audits, so before the log closes */
+	mllp_stop(mllp);      /* drains: what was received is stored and acknowledged first */
+	collab_events_stop(); /* ends the live-update streams, so that no connection stays suspended */
 	http_stop(srv);
 	bulk_runner_stop(bulk); /* after the workers: no kick-off wakes it any more */
 	audit_close(env.audit);

@@ -41,6 +41,7 @@ let row = null;       // this patient's row of 担当患者一覧
 let posts = [];       // Communication resources of the timeline
 let facilities = new Map();
 let replyTo = null, editing = null;
+const openReceipts = new Set(); // posts whose reader list is open: kept open when the timeline reloads
 
 function say(text, bad = false) {
   const el = document.getElementById('team-message');
@@ -116,6 +117,7 @@ function postItem(c, replies) {
   const li = h('li', { class: `post${withdrawn ? ' withdrawn' : ''}`, dataset: { id: c.id } }, head, body, badges, actions);
   if (replies.length) li.append(h('ol', { class: 'plain replies' }, replies.map((r) => postItem(r, []))));
   if (mine && !withdrawn) receiptsCount(c, li.querySelector('.receipts'));
+  if (mine && !withdrawn && openReceipts.has(c.id)) showReceipts(c, li.querySelector('.receipts')).catch(() => {});
   return li;
 }
 
@@ -143,6 +145,7 @@ async function receiptsCount(c, el) {
 }
 
 async function showReceipts(c, el) {
+  openReceipts.add(c.id);
   const r = await getJSON(`/api/collab/receipts/${encodeURIComponent(c.id)}`);
   const list = h('ul', { class: 'plain receipt-list' }, r.readers.filter((x) => x.account !== me.id).map((x) =>
     h('li', {}, `${x.name}（${lang === 'en' ? x.role : x.roleJa}・${x.facilityName}）`, ' ',
@@ -245,6 +248,19 @@ function showTab(name) {
   if (name === 'members') loadMembers().catch((e) => say(e.message, true));
 }
 
+/** Live updates: the server names the person whose timeline changed; this page reloads what it shows of them. */
+function listenLive(onChange) {
+  if (!window.EventSource) return;
+  let timer = null;
+  const es = new EventSource('/api/collab/events');
+  es.addEventListener('post', (e) => {
+    let patient = '';
+    try { patient = JSON.parse(e.data).patient; } catch { return; }
+    clearTimeout(timer);
+    timer = setTimeout(() => onChange(patient), 150); // a burst of posts reloads once
+  });
+}
+
 async function start() {
   applyStatic();
   const s = await loadSession();
@@ -266,6 +282,7 @@ async function start() {
     document.getElementById('my-patients').hidden = false;
     renderMine(list);
     onLang(() => renderMine(list));
+    listenLive(async () => { list = await myPatients(); renderMine(list); document.body.dataset.live = String(Date.now()); });
   } else {
     row = list.find((p) => p.registrations.includes(want));
     if (!row) {
@@ -279,6 +296,11 @@ async function start() {
       for (const b of document.querySelectorAll('#team-tabs .tab')) b.addEventListener('click', () => showTab(b.dataset.tab));
       await loadTimeline();
       onLang(() => { renderHeader(); renderTimeline(); });
+      listenLive(async (patient) => {
+        if (patient !== row.regionalId) return;
+        await loadTimeline();
+        document.body.dataset.live = String(Date.now());
+      });
     }
   }
   document.body.dataset.ready = 'true';

@@ -78,6 +78,17 @@ struct api_request {
 	enum rk_status (*join_audit)(struct api_request *rq, struct rk_err *err);
 	/* response */
 	int status;
+	/* A streamed body (Server-Sent Events) instead of out, when read is set
+	 * and the status stays 200: the transport sends the headers, attaches
+	 * its suspend and resume, then pulls the body from read (a count of
+	 * bytes, 0 when nothing is ready — it has suspended the connection — or
+	 * -1 at the end) and calls done when the connection ends. */
+	struct api_stream {
+		long (*read)(void *arg, char *buf, size_t max);
+		void (*attach)(void *arg, void (*suspend)(void *w), void (*resume)(void *w), void *w);
+		void (*done)(void *arg);
+		void *arg;
+	} stream;
 	const char *content_type;
 	struct buf out;
 	const char *header_names[API_MAX_HEADERS];

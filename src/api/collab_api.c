@@ -7,6 +7,7 @@
 
 #include "api/session.h"
 #include "collab/collab.h"
+#include "collab/events.h"
 #include "core/json.h"
 #include "core/time.h"
 #include "fhir/jpcore.h"
@@ -390,4 +391,64 @@ void api_collab_members(struct api_request *rq)
 						"lead", m[i].lead));
 	}
 	api_reply_obj(rq, 200, json_pack("{s:s, s:o}", "regionalId", regional, "members", list));
+}
+
+/* ---- live updates (Server-Sent Events) ---- */
+
+static long sub_read(void *arg, char *buf, size_t max)
+{
+	return collab_sub_read(arg, buf, max);
+}
+
+static void sub_attach(void *arg, void (*suspend)(void *w), void (*resume)(void *w), void *w)
+{
+	collab_sub_attach(arg, &(struct collab_transport){suspend, resume, w});
+}
+
+static void sub_done(void *arg)
+{
+	collab_unsubscribe(arg);
+}
+
+void api_collab_events(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct collab_team_patient *teams;
+	size_t n;
+	enum rk_status rc =
+		collab_my_patients(rq->store, rq->who.facility, rq->who.account, rq->now, rq->arena, &teams, &n, &err);
+	if (rc != RK_OK)
+		return api_reply_error(rq, rc, &err);
+	/* the people of my teams I may see now: only they are announced */
+	const char **ids = arena_calloc(rq->arena, n + 1, sizeof *ids);
+	if (!ids)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct collab_registration *regs;
+		size_t nr;
+		if ((rc = collab_registrations(rq->store, teams[i].regional_id, rq->arena, &regs, &nr, &err)) != RK_OK)
+			return api_reply_error(rq, rc, &err);
+		bool visible = false;
+		for (size_t j = 0; j < nr && !visible; j++) {
+			struct access_decision d;
+			if ((rc = access_check(api_access(rq), STR_LIT("Patient"), str_c(regs[j].facility),
+					       str_c(regs[j].patient_id), &d, NULL, &err)) != RK_OK)
+				return api_reply_error(rq, rc, &err);
+			visible = d.permit;
+		}
+		if (visible) {
+			ids[k++] = teams[i].regional_id;
+			api_audit_patient(rq, teams[i].regional_id);
+		}
+	}
+	struct collab_sub *sub = collab_subscribe(ids, k, rq->now);
+	if (!sub)
+		return api_reply_fail(rq, RK_BUSY,
+				      "live updates are not running on this server; reload to see new posts");
+	rq->stream = (struct api_stream){sub_read, sub_attach, sub_done, sub};
+	rq->status = 200;
 }

@@ -14,5 +14,8 @@ void api_collab_patients(struct api_request *rq);
 void api_collab_read(struct api_request *rq);
 void api_collab_receipts(struct api_request *rq);
 void api_collab_members(struct api_request *rq);
+/* GET /api/collab/events: Server-Sent Events naming the people of my teams
+ * whose timelines changed (collab/events.h). */
+void api_collab_events(struct api_request *rq);
 
 #endif

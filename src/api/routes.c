@@ -73,6 +73,8 @@ const struct api_route api_routes[] = {
 	 "who of the team has read a post"},
 	{"GET", "/api/collab/members", api_collab_members, 0, "collab-members", 'R',
 	 "the members of a patient's teams"},
+	{"GET", "/api/collab/events", api_collab_events, 0, "collab-events", 'R',
+	 "live updates: which of my teams' timelines changed (Server-Sent Events)"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},

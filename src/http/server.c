@@ -98,6 +98,7 @@ struct http_req {
 	bool in_dispatch; /* the handler ran: the connection may be suspended */
 	bool unrecorded;  /* a change refused because its audit entry failed: the 503 stands */
 	bool joined;      /* a ROUTE_STEPS handler joined the request's transaction (join_audit) */
+	bool streamed;    /* rq.stream was handed to a streamed response (which calls its done) */
 	atomic_int aud;   /* AUD_NONE, AUD_PENDING (suspended), AUD_DONE */
 	enum rk_status aud_status;
 	char aud_msg[RK_ERR_MSG_MAX];
@@ -185,6 +186,70 @@ static bool audit_async(struct http_req *hr, const struct audit_event *ev)
 	return true;
 }
 
+/* A streamed response (Server-Sent Events): the reader pulls from the
+ * handler's stream; with nothing to send, the stream suspends the connection
+ * (counted in srv->suspended, so http_stop waits for it) until it resumes. */
+struct stream_ctx {
+	struct api_stream s;
+	struct MHD_Connection *conn;
+	struct http_server *srv;
+};
+
+static void stream_suspend(void *w)
+{
+	struct stream_ctx *c = w;
+	atomic_fetch_add(&c->srv->suspended, 1);
+	MHD_suspend_connection(c->conn);
+}
+
+static void stream_resume(void *w)
+{
+	struct stream_ctx *c = w;
+	MHD_resume_connection(c->conn);
+	atomic_fetch_sub(&c->srv->suspended, 1);
+}
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct stream_ctx *c = cls;
+	long n = c->s.read(c->s.arg, buf, max);
+	return n < 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_ctx *c = cls;
+	c->s.done(c->s.arg);
+	free(c);
+}
+
+static enum MHD_Result send_stream(struct http_req *hr, const char *method, const char *url)
+{
+	struct stream_ctx *c = calloc(1, sizeof *c);
+	if (!c)
+		rk_oom();
+	*c = (struct stream_ctx){hr->rq.stream, hr->conn, hr->srv};
+	hr->streamed = true;
+	c->s.attach(c->s.arg, stream_suspend, stream_resume, c);
+	struct MHD_Response *resp =
+		MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, c, stream_free);
+	if (!resp) {
+		stream_free(c);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", "text/event-stream; charset=utf-8");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	MHD_add_response_header(resp, "X-Request-Id", hr->request_id);
+	add_common_headers(hr->srv, resp, false);
+	enum MHD_Result r = MHD_queue_response(hr->conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	access_log(hr, method, url, 200, 0);
+	hr->replied = true;
+	return r;
+}
+
 /* Send rq's response (status, headers, body). */
 static enum MHD_Result send_api(struct http_req *hr, const char *method, const char *url)
 {
@@ -217,6 +282,8 @@ static enum MHD_Result send_api(struct http_req *hr, const char *method, const c
 		}
 	}
 	struct api_request *rq = &hr->rq;
+	if (rq->stream.read && rq->status == 200)
+		return send_stream(hr, method, url);
 	size_t len = 0;
 	char *data = buf_steal(&rq->out, &len);
 	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, data, free);
@@ -597,6 +664,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct http_req *hr = *con_cls;
 	if (!hr)
 		return;
+	if (hr->rq.stream.done && !hr->streamed) /* a stream never handed to a response (an error came first) */
+		hr->rq.stream.done(hr->rq.stream.arg);
 	buf_free(&hr->body);
 	buf_free(&hr->rq.out);
 	buf_free(&hr->rq.audit.entities);

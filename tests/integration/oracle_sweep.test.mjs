@@ -146,6 +146,7 @@ const NO_RECORD = {
   'GET /fhir/metadata': 'the CapabilityStatement: names no record',
   'POST /api/session': 'login: an account, not a record (accounts are the auth tests\' business)',
   'GET /api/session': 'the caller\'s own session',
+  'GET /api/collab/events': 'a stream naming only the people of the caller\'s own teams (collab.test: an outsider hears nothing)',
   'DELETE /api/session': 'the caller\'s own session',
   'POST /api/session/totp': 'the caller\'s own login',
   'POST /api/totp/enroll': 'the caller\'s own account',

@@ -9,7 +9,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, post, patient, cleanupStore, BACKEND } from '../integration/harness.mjs';
-import { launch, newPage, login, shot, timed, printTimings } from './browser.mjs';
+import { launch, newPage, login, shot, timed, timings, printTimings } from './browser.mjs';
 
 const HOSP = '2011000011', CARE = '2070400017', NURSING = '2061300019';
 const org = (code) => ({ reference: `Organization/org-${code}` });
@@ -87,6 +87,17 @@ test('the nurse finds the overdue question in 担当患者一覧 and answers it 
   assert.match(await page.textContent(`${q} .replies`), /（訪問看護師・ひだまり訪問看護ステーション）/);
   assert.match((await badges(q)).join(), /返信あり/);
   await shot(page, 'team-03-replied');
+
+  // the care manager answers from her office: the post appears here without a reload
+  const care = await S.system(CARE, 'system/*.*');
+  const t0 = Date.now();
+  const r = await post(care, '/fhir/Communication', { resourceType: 'Communication', status: 'completed', subject: { reference: `Patient/${pid}` },
+    sent: new Date().toISOString(), sender: { display: 'こもれび 居宅（ケアマネジャー）' }, payload: [{ contentString: '承知しました。来週から週2回で調整します。' }],
+    inResponseTo: [{ reference: `Communication/${question}` }] });
+  assert.equal(r.status, 201, r.text);
+  await page.waitForFunction(() => /週2回で調整/.test(document.getElementById('timeline').textContent), null, { timeout: 10000 });
+  timings.push(['a post appears on another member\'s open page (live, no reload)', Date.now() - t0]); // printed, never asserted
+  await shot(page, 'team-03b-live');
 
   await page.click('#team-link');
   await page.waitForSelector('body[data-ready=true]');
