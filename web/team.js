@@ -31,6 +31,11 @@ addText({
   lead: ['リーダー', 'lead'], 'since': ['{0}から', 'since {0}'], 'until': ['{0}まで', 'until {0}'],
   'not-member': ['この利用者さんのケアチームには参加していません。', 'You are not on this person\u2019s care team.'],
   back: ['← 担当患者一覧', '← My patients'],
+  'f-attach': ['写真・PDF・動画を添付', 'Attach a photo, PDF or video'],
+  uploading: ['送信中…', 'Uploading…'], remove: ['外す', 'Remove'],
+  'cannot-read-photo': ['この写真の形式は読み取れません（HEIC など）。端末の設定で JPEG にしてから送ってください。',
+    'This photo cannot be read (HEIC?): set the device to take JPEG photos and send it again.'],
+  'open-pdf': ['PDF を開く', 'Open the PDF'],
   record: ['共有された記録を見る', 'Shared record'],
 });
 
@@ -41,6 +46,7 @@ let row = null;       // this patient's row of 担当患者一覧
 let posts = [];       // Communication resources of the timeline
 let facilities = new Map();
 let replyTo = null, editing = null;
+let attachments = []; // uploaded for the post being written: {url, thumbnail, contentType, size, hash, title}
 const openReceipts = new Set(); // posts whose reader list is open: kept open when the timeline reloads
 
 function say(text, bad = false) {
@@ -105,7 +111,8 @@ function postItem(c, replies) {
   const head = h('div', { class: 'post-head' }, h('strong', {}, c.sender?.display || c.sender?.reference || '?'), ' ',
     h('time', { class: 'muted', datetime: when }, fmtDateTime(when)),
     c.meta?.versionId && c.meta.versionId !== '1' && !withdrawn ? h('span', { class: 'muted' }, ` （${t('edited')}）`) : null);
-  const body = withdrawn ? h('p', { class: 'muted' }, t('withdrawn')) : h('p', { class: 'post-text' }, textOf(c));
+  const body = withdrawn ? h('p', { class: 'muted' }, t('withdrawn')) : h('div', {}, h('p', { class: 'post-text' }, textOf(c)),
+    h('ul', { class: 'plain attachments' }, (c.payload || []).filter((p) => p.contentAttachment?.url).map((p) => attachmentItem(p.contentAttachment))));
   const badges = h('div', { class: 'badges' },
     due && !withdrawn ? h('span', { class: `badge${!answered && new Date(due) < new Date() ? ' alert' : ''}`, dataset: { k: 'reply-by' } },
       t('reply-by', fmtDateTime(due)), !answered && new Date(due) < new Date() ? ` ・ ${t('is-overdue')}` : answered ? ` ・ ${t('answered')}` : '') : null);
@@ -119,6 +126,18 @@ function postItem(c, replies) {
   if (mine && !withdrawn) receiptsCount(c, li.querySelector('.receipts'));
   if (mine && !withdrawn && openReceipts.has(c.id)) showReceipts(c, li.querySelector('.receipts')).catch(() => {});
   return li;
+}
+
+/** An attachment as the timeline shows it: a photo's thumbnail, a PDF's link, a video player. */
+function attachmentItem(a) {
+  const safe = /^\/api\/collab\/attachments\/[0-9a-z]+$/.test(a.url || '') ? a.url : null;
+  if (!safe) return null;
+  if (a.contentType?.startsWith('image/'))
+    return h('li', {}, h('a', { href: safe, target: '_blank', rel: 'noopener' },
+      h('img', { src: `${safe}?thumb=1`, alt: a.title || '', class: 'thumb', loading: 'lazy' })));
+  if (a.contentType?.startsWith('video/'))
+    return h('li', {}, h('video', { src: safe, controls: true, preload: 'metadata', class: 'video' }));
+  return h('li', {}, h('a', { href: safe, target: '_blank', rel: 'noopener' }, `${t('open-pdf')}: ${a.title || 'PDF'}`));
 }
 
 function renderTimeline() {
@@ -177,10 +196,64 @@ function startEdit(c) {
 
 function resetCompose() {
   replyTo = editing = null;
+  attachments = [];
+  renderAttachments();
   document.getElementById('compose').reset();
   document.getElementById('replying').hidden = true;
   document.getElementById('post-cancel').hidden = true;
   document.getElementById('compose-message').hidden = true;
+}
+
+function renderAttachments() {
+  document.getElementById('post-attachments').replaceChildren(...attachments.map((a, i) => h('li', { class: 'attached' },
+    a.thumbnail ? h('img', { src: a.thumbnail, alt: a.title || '', class: 'thumb' }) : h('span', {}, a.title || a.contentType), ' ',
+    h('button', { type: 'button', class: 'button small secondary', onclick: () => { attachments.splice(i, 1); renderAttachments(); } }, t('remove')))));
+}
+
+/** A photo as the device took it, turned upright and at most 1600 px, as JPEG (HEIC and the like when the browser reads them). */
+async function photoAsJpeg(file) {
+  const bmp = await createImageBitmap(file, { imageOrientation: 'from-image' });
+  const scale = Math.min(1, 1600 / Math.max(bmp.width, bmp.height));
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(bmp.width * scale);
+  canvas.height = Math.round(bmp.height * scale);
+  canvas.getContext('2d').drawImage(bmp, 0, 0, canvas.width, canvas.height);
+  bmp.close();
+  return new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.85));
+}
+
+async function uploadFile(file) {
+  let blob = file, type = file.type;
+  if (type.startsWith('image/') || /\.(heic|heif)$/i.test(file.name)) {
+    try {
+      blob = await photoAsJpeg(file);
+      type = 'image/jpeg';
+    } catch {
+      throw new Error(t('cannot-read-photo'));
+    }
+  }
+  const r = await fetch(`/api/collab/attachments?patient=${encodeURIComponent(row.registrations[0])}&title=${encodeURIComponent(file.name.slice(0, 100))}`, {
+    method: 'POST', credentials: 'same-origin', body: blob,
+    headers: { 'Content-Type': type || 'application/octet-stream', 'X-CSRF-Token': currentSession()?.csrf || '' } });
+  const json = await r.json().catch(() => null);
+  if (!r.ok) throw new Error(json?.issue?.[0]?.diagnostics || t('err-server'));
+  return json;
+}
+
+async function onFiles(e) {
+  const msg = document.getElementById('compose-message');
+  msg.hidden = true;
+  for (const f of [...e.target.files]) {
+    try {
+      attachments.push(await uploadFile(f));
+      renderAttachments();
+    } catch (err) {
+      msg.textContent = err.message;
+      msg.hidden = false;
+    }
+  }
+  e.target.value = '';
+  document.body.dataset.uploads = String(Number(document.body.dataset.uploads || 0) + 1);
 }
 
 async function withdraw(c) {
@@ -201,14 +274,17 @@ async function submit(e) {
   const wantsReply = document.getElementById('post-reply').checked;
   const dueText = document.getElementById('post-due').value;
   msg.hidden = true;
-  if (!text) { msg.textContent = t('need-text'); msg.hidden = false; return; }
+  if (!text && !attachments.length) { msg.textContent = t('need-text'); msg.hidden = false; return; }
   if (wantsReply && !dueText) { msg.textContent = t('need-due'); msg.hidden = false; return; }
   const a = me;
-  const body = editing ? { ...editing, payload: [{ contentString: text }] } : {
+  const files = attachments.map((a) => ({ contentAttachment: { contentType: a.contentType, url: a.url, size: a.size, hash: a.hash,
+    ...(a.title && { title: a.title }) } }));
+  const kept = editing ? (editing.payload || []).filter((p) => p.contentAttachment) : [];
+  const body = editing ? { ...editing, payload: [{ contentString: text }, ...kept, ...files] } : {
     resourceType: 'Communication', status: 'completed', subject: { reference: row.registrations[0] },
     sent: new Date().toISOString(), category: [{ text: '連絡' }],
     sender: { reference: myRef(), display: `${a.name}（${a.role_ja}・${a.facility_name}）` },
-    payload: [{ contentString: text }],
+    payload: [{ contentString: text }, ...files],
     ...(replyTo && { inResponseTo: [{ reference: `Communication/${replyTo.id}` }] }),
   };
   const rec = mentions(text);
@@ -293,6 +369,7 @@ async function start() {
       renderHeader();
       document.getElementById('compose').addEventListener('submit', submit);
       document.getElementById('post-cancel').addEventListener('click', resetCompose);
+      document.getElementById('post-file').addEventListener('change', onFiles);
       for (const b of document.querySelectorAll('#team-tabs .tab')) b.addEventListener('click', () => showTab(b.dataset.tab));
       await loadTimeline();
       onLang(() => { renderHeader(); renderTimeline(); });

@@ -2,13 +2,17 @@
 #include "api/collab_api.h"
 
 #include <jansson.h>
+#include <openssl/evp.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "api/session.h"
+#include "collab/attach.h"
 #include "collab/collab.h"
 #include "collab/events.h"
 #include "core/json.h"
+#include "core/rand.h"
 #include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/validate.h"
@@ -451,4 +455,164 @@ void api_collab_events(struct api_request *rq)
 				      "live updates are not running on this server; reload to see new posts");
 	rq->stream = (struct api_stream){sub_read, sub_attach, sub_done, sub};
 	rq->status = 200;
+}
+
+/* ---- attachments: photos, PDFs, short videos ---- */
+
+#define ATTACH_URL "/api/collab/attachments/"
+
+/* The person of ?patient=Patient/<id> when the principal may write the
+ * team's posts about them (may read their collaboration data: a member of
+ * their team under 包括同意, or the registering facility itself); else the
+ * reply (a missing patient's) is set. */
+static bool post_patient(struct api_request *rq, const char **regional)
+{
+	struct str ref = STR_NULL;
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (str_eq_c(rq->params[i].key, "patient"))
+			ref = rq->params[i].value;
+	struct str id = str_starts_with(ref, "Patient/") ? (struct str){ref.ptr + 8, ref.len - 8} : ref;
+	if (!id.len || !fhir_id_valid(id)) {
+		api_reply_fail(rq, RK_INVALID, "patient: Patient/<id> of the person the post is about");
+		return false;
+	}
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct store_resource r;
+	struct access_decision d = {0};
+	enum rk_status rc = store_resource_head(rq->store, "Patient", id, rq->arena, &r, &err);
+	if (rc == RK_OK && !r.deleted)
+		rc = access_check(api_access(rq), STR_LIT("Communication"), r.source_facility, id, &d, regional, &err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND) {
+		api_reply_error(rq, rc, &err);
+		return false;
+	}
+	if (!d.permit || !*regional || !(*regional)[0]) {
+		api_reply_fail(rq, RK_NOT_FOUND, "Patient/%.*s is not known", (int)(id.len > 64 ? 64 : id.len), id.ptr);
+		return false;
+	}
+	return true;
+}
+
+static char *base64_of(struct arena *a, const unsigned char *p, size_t n)
+{
+	size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+	char *o = arena_alloc(a, len);
+	return o ? sodium_bin2base64(o, len, p, n, sodium_base64_VARIANT_ORIGINAL) : NULL;
+}
+
+void api_collab_attachment_upload(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	const char *regional = "";
+	if (!post_patient(rq, &regional))
+		return;
+	struct str title = STR_LIT("");
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (str_eq_c(rq->params[i].key, "title"))
+			title = rq->params[i].value;
+	if (title.len > 200 || !str_is_utf8(title))
+		return api_reply_fail(rq, RK_INVALID, "title: at most 200 bytes of UTF-8 text");
+	struct str ct = api_header(rq, "Content-Type");
+	char *type = arena_strndup(rq->arena, ct.ptr ? ct.ptr : "", ct.len);
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct attach_result r;
+	enum rk_status rc = attach_check(type, (const unsigned char *)rq->body.ptr, rq->body.len, &r, &err);
+	if (rc != RK_OK)
+		return api_reply_error(rq, rc, &err);
+	unsigned char sha1[EVP_MAX_MD_SIZE];
+	unsigned sha1_len = 0;
+	EVP_Digest(r.data, r.len, sha1, &sha1_len, EVP_sha1(), NULL);
+	char id[RAND_ID_LEN + 1];
+	rand_id(id);
+	struct collab_attachment a = {
+		.id = id,
+		.regional_id = regional,
+		.account = rq->who.account,
+		.facility = rq->who.facility,
+		.content_type = r.content_type,
+		.title = arena_strndup(rq->arena, title.ptr ? title.ptr : "", title.len),
+		.size = (int64_t)r.len,
+		.sha1 = base64_of(rq->arena, sha1, sha1_len),
+		.created_at = rq->now,
+	};
+	char *bytes = base64_of(rq->arena, r.data, r.len);
+	char *thumb = r.thumb ? base64_of(rq->arena, r.thumb, r.thumb_len) : "";
+	int w = r.width, h = r.height;
+	bool has_thumb = r.thumb != NULL;
+	attach_result_free(&r);
+	if (!bytes || !thumb || !a.sha1 || !a.title)
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	a.bytes = str_c(bytes);
+	a.thumb = str_c(thumb);
+	if ((rc = collab_attachment_put(rq->store, &a, &err)) != RK_OK)
+		return api_reply_error(rq, rc, &err);
+	api_audit_patient(rq, regional);
+	char *url = arena_printf(rq->arena, ATTACH_URL "%s", id);
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s}", "url", url, "contentType", a.content_type, "size",
+			      (json_int_t)a.size, "hash", a.sha1, "title", a.title);
+	if (has_thumb)
+		json_object_set_new(o, "thumbnail", json_sprintf("%s?thumb=1", url));
+	if (w) {
+		json_object_set_new(o, "width", json_integer(w));
+		json_object_set_new(o, "height", json_integer(h));
+	}
+	api_set_header(rq, "Location", url);
+	api_reply_obj(rq, 201, o);
+}
+
+void api_collab_attachment_get(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	struct str id = rq->args[0];
+	bool thumb = false;
+	for (size_t i = 0; i < rq->n_params; i++)
+		if (str_eq_c(rq->params[i].key, "thumb"))
+			thumb = str_eq_c(rq->params[i].value, "1");
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct collab_attachment a = {0};
+	enum rk_status rc =
+		fhir_id_valid(id) ? collab_attachment_get(rq->store, id, true, rq->arena, &a, &err) : RK_NOT_FOUND;
+	bool may = false;
+	if (rc == RK_OK && strcmp(a.account, rq->who.account) == 0) {
+		may = true; /* its uploader, before and after the post */
+		api_audit_patient(rq, a.regional_id);
+	} else if (rc == RK_OK) { /* anyone who may read a post of the person that names it */
+		struct collab_post *posts;
+		size_t n;
+		char *url = arena_printf(rq->arena, ATTACH_URL "%s", a.id);
+		rc = url ? collab_attachment_posts(rq->store, a.regional_id, url, rq->arena, &posts, &n, &err) : RK_OK;
+		for (size_t i = 0; rc == RK_OK && i < n && !may; i++) {
+			struct access_decision d;
+			const char *reg = "";
+			rc = access_check(api_access(rq), STR_LIT("Communication"), str_c(posts[i].source),
+					  str_c(posts[i].patient_id), &d, &reg, &err);
+			if (rc == RK_OK && d.permit) {
+				may = true;
+				api_audit_entity(rq, STR_LIT("Communication"), str_c(posts[i].id), 0, &d, reg);
+			}
+		}
+	}
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return api_reply_error(rq, rc, &err);
+	if (!may || (thumb && !a.thumb.len))
+		return api_reply_fail(rq, RK_NOT_FOUND, "attachment %.*s is not known",
+				      (int)(id.len > 64 ? 64 : id.len), id.ptr);
+	struct str b64 = thumb ? a.thumb : a.bytes;
+	size_t cap = b64.len / 4 * 3 + 3, len = 0;
+	unsigned char *bin = arena_alloc(rq->arena, cap);
+	if (!bin ||
+	    sodium_base642bin(bin, cap, b64.ptr, b64.len, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return api_reply_fail(rq, RK_INTERNAL, "attachment %s: stored bytes are not base64", a.id);
+	buf_reset(&rq->out);
+	if (buf_append(&rq->out, bin, len) != RK_OK)
+		return api_reply_fail(rq, RK_TOO_LARGE, "the attachment is too large to send");
+	rq->status = 200;
+	rq->content_type = thumb ? "image/jpeg" : a.content_type;
+	/* shown in the page (images, video) or the browser's PDF viewer; never sniffed as something else */
+	api_set_header(rq, "Content-Disposition", "inline");
 }

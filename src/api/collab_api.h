@@ -17,5 +17,12 @@ void api_collab_members(struct api_request *rq);
 /* GET /api/collab/events: Server-Sent Events naming the people of my teams
  * whose timelines changed (collab/events.h). */
 void api_collab_events(struct api_request *rq);
+/* POST /api/collab/attachments?patient=Patient/{id}[&title=…] (the bytes as
+ * the body, with their Content-Type): checked and cleaned (collab/attach.h),
+ * kept, and answered with the URL a post names; GET
+ * /api/collab/attachments/{id}[?thumb=1]: to its uploader and to whoever may
+ * read a post of the person that names it. */
+void api_collab_attachment_upload(struct api_request *rq);
+void api_collab_attachment_get(struct api_request *rq);
 
 #endif

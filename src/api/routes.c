@@ -75,6 +75,10 @@ const struct api_route api_routes[] = {
 	 "the members of a patient's teams"},
 	{"GET", "/api/collab/events", api_collab_events, 0, "collab-events", 'R',
 	 "live updates: which of my teams' timelines changed (Server-Sent Events)"},
+	{"POST", "/api/collab/attachments", api_collab_attachment_upload, B, "collab-attach", 'C',
+	 "a photo, PDF or short video for a post"},
+	{"GET", "/api/collab/attachments/{id}", api_collab_attachment_get, 0, "collab-attachment", 'R',
+	 "an attachment of a post"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},

@@ -297,6 +297,95 @@ enum rk_status collab_registrations(struct store *s, const char *regional_id, st
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
+enum rk_status collab_attachment_put(struct store *s, const struct collab_attachment *a, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s,
+					  "INSERT INTO collab_attachment (id, regional_id, account_id, facility_code, "
+					  "content_type, title, size, sha1, bytes, thumb, created_at) "
+					  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+					  &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(a->id));
+	store_bind_text(st, 2, str_c(a->regional_id));
+	store_bind_text(st, 3, str_c(a->account));
+	store_bind_text(st, 4, str_c(a->facility));
+	store_bind_text(st, 5, str_c(a->content_type));
+	store_bind_text(st, 6, str_c(a->title));
+	store_bind_i64(st, 7, a->size);
+	store_bind_text(st, 8, str_c(a->sha1));
+	store_bind_text(st, 9, a->bytes);
+	store_bind_text(st, 10, a->thumb);
+	store_bind_i64(st, 11, a->created_at);
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
+enum rk_status collab_attachment_get(struct store *s, struct str id, bool with_bytes, struct arena *a,
+				     struct collab_attachment *out, struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		with_bytes ? "SELECT id, regional_id, account_id, facility_code, content_type, title, size, sha1, "
+			     "created_at, bytes, thumb FROM collab_attachment WHERE id = ?"
+			   : "SELECT id, regional_id, account_id, facility_code, content_type, title, size, sha1, "
+			     "created_at, '', '' FROM collab_attachment WHERE id = ?",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, id);
+	bool row = false, ok = true;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && !row)
+		rc = rk_fail(err, RK_NOT_FOUND, "no such attachment");
+	if (rc == RK_OK) {
+		*out = (struct collab_attachment){
+			.id = dup(a, store_col_text(st, 0), &ok),
+			.regional_id = dup(a, store_col_text(st, 1), &ok),
+			.account = dup(a, store_col_text(st, 2), &ok),
+			.facility = dup(a, store_col_text(st, 3), &ok),
+			.content_type = dup(a, store_col_text(st, 4), &ok),
+			.title = dup(a, store_col_text(st, 5), &ok),
+			.size = store_col_i64(st, 6),
+			.sha1 = dup(a, store_col_text(st, 7), &ok),
+			.created_at = store_col_i64(st, 8),
+		};
+		out->bytes = str_c(dup(a, store_col_text(st, 9), &ok));
+		out->thumb = str_c(dup(a, store_col_text(st, 10), &ok));
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+enum rk_status collab_attachment_posts(struct store *s, const char *regional_id, const char *url, struct arena *a,
+				       struct collab_post **out, size_t *n, struct rk_err *err)
+{
+	struct collab_post *all;
+	size_t k;
+	enum rk_status rc = collab_posts(s, regional_id, "", a, &all, &k, err);
+	if (rc != RK_OK)
+		return rc;
+	/* the posts' bodies name it: read each candidate again (a person has few posts) */
+	*out = arena_calloc(a, k + 1, sizeof **out);
+	*n = 0;
+	if (!*out)
+		return oom(err);
+	for (size_t i = 0; i < k && rc == RK_OK; i++) {
+		struct store_resource r;
+		rc = store_resource_read(s, "Communication", str_c(all[i].id), a, &r, err);
+		if (rc == RK_NOT_FOUND) {
+			rc = RK_OK;
+			continue;
+		}
+		if (rc == RK_OK && !r.deleted && memmem(r.body.ptr, r.body.len, url, strlen(url)))
+			(*out)[(*n)++] = all[i];
+	}
+	return rc;
+}
+
 enum rk_status collab_practitioner_of(struct store *s, const char *account, struct arena *a, const char **out,
 				      struct rk_err *err)
 {

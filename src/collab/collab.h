@@ -83,6 +83,21 @@ struct collab_registration {
 enum rk_status collab_registrations(struct store *s, const char *regional_id, struct arena *a,
 				    struct collab_registration **out, size_t *n, struct rk_err *err);
 
+/* An attachment of the team's posts, as kept (see attach.h). */
+struct collab_attachment {
+	const char *id, *regional_id, *account, *facility, *content_type, *title, *sha1;
+	int64_t size, created_at;
+	struct str bytes, thumb; /* base64 */
+};
+enum rk_status collab_attachment_put(struct store *s, const struct collab_attachment *a, struct rk_err *err);
+/* RK_NOT_FOUND when there is none. with_bytes: also the bytes (else empty). */
+enum rk_status collab_attachment_get(struct store *s, struct str id, bool with_bytes, struct arena *a,
+				     struct collab_attachment *out, struct rk_err *err);
+/* The posts about the person that name the attachment's URL (to decide who
+ * may fetch it); not access-checked. */
+enum rk_status collab_attachment_posts(struct store *s, const char *regional_id, const char *url, struct arena *a,
+				       struct collab_post **out, size_t *n, struct rk_err *err);
+
 /* The Practitioner id of an account ("" when none). */
 enum rk_status collab_practitioner_of(struct store *s, const char *account, struct arena *a, const char **out,
 				      struct rk_err *err);

@@ -15,6 +15,23 @@ const NURSING = '2061300019'; // ひだまり訪問看護ステーション (vn.
 const OTHER = '2011100018';  // やまびこ内科クリニック: on no team
 const org = (code) => ({ reference: `Organization/org-${code}` });
 const REPLY_BY = 'urn:renkei:StructureDefinition:reply-requested-by';
+// a 48×32 synthetic JPEG (a gradient, made with libjpeg for this test)
+const JPEG = Buffer.from('/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA0JCgsKCA0LCgsODg0PEyAVExISEyccHhcgLikxMC4pLSwzOko+MzZGNywtQFdBRkxOUlNSMj5aYVpQYEpRUk//2wBDAQ4ODhMREyYVFSZPNS01T09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT0//wAARCAAgADADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDhktvap0tvatBLb2qdLb2r05VzmoYkoJbe1Tpbe1aCW3tU6W3tWEq569DEmelt7VYS29q0Etvap0tvaueVc9ehiSilt7VYS29qvpbe1WEtvauaVc/MqGJM9Lb2qdLb2rQS29qnS29q55Vz16GJKCW3tU6W3tWglt7VOlt7VhKuevQxJ//Z', 'base64');
+/** JPEG with an APP1 (EXIF) segment saying where it was taken, right after SOI. */
+function withExif(jpeg) {
+  const app1 = Buffer.from('Exif\0\0GPSLatitude 35.6812 N GPSLongitude 139.7671 E', 'latin1');
+  const seg = Buffer.concat([Buffer.from([0xFF, 0xE1, (app1.length + 2) >> 8, (app1.length + 2) & 255]), app1]);
+  return Buffer.concat([jpeg.subarray(0, 2), seg, jpeg.subarray(2)]);
+}
+async function upload(client, pid, bytes, type, title = '') {
+  const r = await fetch(`${client.origin}/api/collab/attachments?patient=Patient/${pid}${title ? `&title=${encodeURIComponent(title)}` : ''}`, {
+    method: 'POST', body: bytes, headers: { ...client.headers, 'Content-Type': type } });
+  return { status: r.status, json: await r.json().catch(() => null) };
+}
+async function fetchBytes(client, url) {
+  const r = await fetch(`${client.origin}${url}`, { headers: { Cookie: client.headers.Cookie } });
+  return { status: r.status, type: r.headers.get('content-type'), bytes: Buffer.from(await r.arrayBuffer()) };
+}
 let SRV, DR, CM, VN, OUT;
 const P = {}; // name → { id, rid }
 
@@ -174,6 +191,51 @@ test('live updates: a post reaches the other members without a reload, and nobod
   outsider.close();
   // the clerk's role has no workspace
   assert.equal((await get(await SRV.login('clerk.yamabiko'), '/api/collab/events')).status, 403);
+});
+
+test('a photo on a post: its place of taking removed, a thumbnail, shown to the team and to nobody else', async () => {
+  const cmP = `Practitioner/${await practitionerOf(CM)}`;
+  const up = await upload(CM, P.team.id, withExif(JPEG), 'image/jpeg', '褥瘡（仙骨部）');
+  assert.equal(up.status, 201, JSON.stringify(up.json));
+  assert.equal(up.json.contentType, 'image/jpeg');
+  assert.deepEqual([up.json.width, up.json.height, up.json.size], [48, 32, JPEG.length]);
+  // before it is posted: its uploader only
+  assert.equal((await fetchBytes(CM, up.json.url)).status, 200);
+  assert.equal((await fetchBytes(VN, up.json.url)).status, 404);
+  const p = await post(CM, '/fhir/Communication', postBody(P.team.id, cmP, '仙骨部の発赤です。', {
+    payload: [{ contentString: '仙骨部の発赤です。' }, { contentAttachment: { contentType: up.json.contentType, url: up.json.url,
+      size: up.json.size, hash: up.json.hash, title: up.json.title } }] }));
+  assert.equal(p.status, 201, p.text);
+  const got = await fetchBytes(VN, up.json.url);
+  assert.equal(got.status, 200);
+  assert.equal(got.type, 'image/jpeg');
+  assert.ok(got.bytes.equals(JPEG), 'the picture as taken, without the EXIF segment');
+  assert.ok(!got.bytes.includes('GPSLatitude'));
+  const th = await fetchBytes(VN, up.json.thumbnail);
+  assert.equal(th.status, 200);
+  assert.deepEqual([...th.bytes.subarray(0, 2)], [0xFF, 0xD8]);
+  // not for a facility on no team, nor after leaving it; a hidden one is a missing one
+  for (const who of [OUT]) {
+    const a = await fetchBytes(who, up.json.url), b = await fetchBytes(who, `${up.json.url.slice(0, -1)}z`);
+    assert.deepEqual([a.status, a.bytes.toString().replace(/attachment \S+/, '')], [b.status, b.bytes.toString().replace(/attachment \S+/, '')]);
+    assert.equal(a.status, 404);
+  }
+  // bad input: each refused with its reason, nothing kept
+  const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic')]);
+  let r = await upload(CM, P.team.id, heic, 'image/heic');
+  assert.equal(r.status, 415);
+  assert.match(r.json.issue[0].diagnostics, /HEIC/);
+  r = await upload(CM, P.team.id, Buffer.from('GIF89a'), 'image/gif');
+  assert.equal(r.status, 415);
+  r = await upload(CM, P.team.id, JPEG.subarray(0, 100), 'image/jpeg');
+  assert.equal(r.status, 400);
+  r = await upload(CM, P.team.id, JPEG, 'application/pdf');
+  assert.equal(r.status, 400);
+  assert.match(r.json.issue[0].diagnostics, /PDF/);
+  r = await upload(OUT, P.team.id, JPEG, 'image/jpeg');
+  assert.equal(r.status, 404, 'a facility on no team uploads nothing for the person');
+  r = await upload(CM, P.team.id, JPEG, 'image/jpeg', 'x'.repeat(201));
+  assert.equal(r.status, 400);
 });
 
 test('outside the team, after leaving it, or against a refusal: a post is as missing as a missing one', async () => {

@@ -65,6 +65,11 @@ before(async () => {
   H.comm = created(await post(SD, '/fhir/Communication', { resourceType: 'Communication', status: 'completed',
     subject: { reference: `Patient/${p.id}` }, sent: '2026-03-01T09:00:00+09:00', payload: [{ contentString: '退院前カンファレンスの件' }] }),
   'S posts on the care team\'s timeline').id;
+  {
+    const r = await http(SD, 'POST', `/api/collab/attachments?patient=Patient/${p.id}`, { body: '%PDF-1.4\n%%EOF\n', headers: { 'Content-Type': 'application/pdf' } });
+    assert.equal(r.status, 201, `S uploads an attachment: ${r.text}`);
+    H.attachment = r.json.url.split('/').pop();
+  }
   // O's doctor breaks the glass for the person (O is a hospital): an episode C may neither end nor review
   const re = await post(ODOC, '/api/reauth', { password: DEMO_PASSWORD, code: totp(DEMO_SECRET, Date.now() + 30000) });
   assert.equal(re.status < 300, true, `re-authentication: ${re.status} ${re.text.slice(0, 200)}`);
@@ -76,7 +81,7 @@ before(async () => {
   const ex = await http(OP, 'GET', '/fhir/$export?_type=Patient', { headers: { Prefer: 'respond-async' } });
   assert.equal(ex.status, 202, `the operator's export: ${ex.text}`);
   H.export = ex.headers.get('content-location').split('/').pop();
-  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm']) M[k] = missingOf(H[k]);
+  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm', 'attachment']) M[k] = missingOf(H[k]);
   M.local = 'SW-HIDDEZ';
   M.rid = unusedRegionalId(4711);
   assert.equal(M.rid.length, H.rid.length);
@@ -113,7 +118,7 @@ function masked(r, from, assigned) {
   return { status: r.status, text: mask(text), heads: mask(heads) };
 }
 
-const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm'];
+const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm', 'attachment'];
 const problems = [];
 const covered = new Set();
 
@@ -136,7 +141,7 @@ async function same(route, label, make, { who = CDOC, assigned = false } = {}) {
 async function neverShows(route, label, pathAndQuery, who = CDOC) {
   covered.add(route);
   const r = await get(who, pathAndQuery);
-  for (const k of ['patient', 'obs', 'consent', 'rid', 'local', 'comm'])
+  for (const k of ['patient', 'obs', 'consent', 'rid', 'local', 'comm', 'attachment'])
     if (r.text.includes(H[k])) problems.push(`${route} — ${label}: the answer (${r.status}) names the hidden ${k} ${H[k]}`);
 }
 
@@ -305,6 +310,9 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('POST /api/collab/read', 'marking a post read', (x) => ['POST', '/api/collab/read', withBody({ communication: [x.comm] })]);
   await neverShows('GET /api/collab/patients', 'my teams\' patients', '/api/collab/patients');
   await same('GET /api/collab/members', 'a patient\'s team', (x) => ['GET', `/api/collab/members?patient=Patient/${x.patient}`]);
+  await same('POST /api/collab/attachments', 'an upload for the patient', (x) => ['POST', `/api/collab/attachments?patient=Patient/${x.patient}`,
+    { body: '%PDF-1.4\n%%EOF\n', headers: { 'Content-Type': 'application/pdf' } }]);
+  await same('GET /api/collab/attachments/{id}', 'an attachment of S\'s', (x) => ['GET', `/api/collab/attachments/${x.attachment}`]);
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');

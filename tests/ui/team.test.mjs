@@ -15,6 +15,7 @@ const HOSP = '2011000011', CARE = '2070400017', NURSING = '2061300019';
 const org = (code) => ({ reference: `Organization/org-${code}` });
 const REPLY_BY = 'urn:renkei:StructureDefinition:reply-requested-by';
 let S, browser, page, pid, question;
+const JPEG = Buffer.from('/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA0JCgsKCA0LCgsODg0PEyAVExISEyccHhcgLikxMC4pLSwzOko+MzZGNywtQFdBRkxOUlNSMj5aYVpQYEpRUk//2wBDAQ4ODhMREyYVFSZPNS01T09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT0//wAARCAAgADADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDhktvap0tvatBLb2qdLb2r05VzmoYkoJbe1Tpbe1aCW3tU6W3tWEq569DEmelt7VYS29q0Etvap0tvaueVc9ehiSilt7VYS29qvpbe1WEtvauaVc/MqGJM9Lb2qdLb2rQS29qnS29q55Vz16GJKCW3tU6W3tWglt7VOlt7VhKuevQxJ//Z', 'base64'); // a 48×32 synthetic gradient
 
 before(async () => {
   S = await startServer();
@@ -128,11 +129,28 @@ test('her own question: 要返信 with a due time, receipts, edit and withdraw w
   await page.click('#post-send');
   await page.waitForFunction((s) => /来週/.test(document.querySelector(s)?.textContent || ''), mine);
   assert.match(await page.textContent(mine), /編集済み/);
+  const asked = `#timeline li.post[data-id="${await page.getAttribute(mine, 'data-id')}"]`;
+
+  // a photo: uploaded when chosen, shown as a thumbnail on the post
+  await page.setInputFiles('#post-file', { name: '褥瘡.jpg', mimeType: 'image/jpeg', buffer: JPEG });
+  await page.waitForSelector('#post-attachments li.attached img');
+  await page.fill('#post-text', '仙骨部の写真です');
+  await page.click('#post-send');
+  const photo = '#timeline > li.post:first-child';
+  await page.waitForFunction((s) => /仙骨部の写真/.test(document.querySelector(s)?.textContent || ''), photo);
+  await page.waitForFunction((s) => document.querySelector(`${s} img.thumb`)?.naturalWidth > 0, photo);
+  assert.equal(await page.$eval(`${photo} img.thumb`, (i) => i.alt), '褥瘡.jpg');
+  // a photo the browser cannot read (HEIC) is refused here with what to do
+  await page.setInputFiles('#post-file', { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1') });
+  await page.waitForSelector('#compose-message:not([hidden])');
+  assert.match(await page.textContent('#compose-message'), /HEIC/);
+  await page.fill('#post-text', '');
+  await shot(page, 'team-05-photo');
 
   page.once('dialog', (d) => d.accept());
-  await page.click(`${mine} button[data-act=withdraw]`);
-  await page.waitForFunction((s) => /取り消されました/.test(document.querySelector(s)?.textContent || ''), mine);
-  assert.doesNotMatch(await page.textContent(mine), /来週/);
+  await page.click(`${asked} button[data-act=withdraw]`);
+  await page.waitForFunction((s) => /取り消されました/.test(document.querySelector(s)?.textContent || ''), asked);
+  assert.doesNotMatch(await page.textContent(asked), /来週/);
   await shot(page, 'team-04-withdrawn');
 
   await page.click('#tab-members');
