@@ -84,9 +84,18 @@ test('the default demo region', async () => {
     assert.ok(seen.some((id) => id.startsWith(`${HOME}-`)), 'the office\'s own clients');
     assert.ok(seen.some((id) => !id.startsWith(`${HOME}-`)), 'registrations of other facilities, through the care team');
     assert.ok((await get(HH, '/fhir/CareTeam?_summary=count')).json.total > 0, 'the care teams it is on');
-    for (const type of ['Condition', 'Observation', 'MedicationRequest']) {
-      const r = await get(HH, `/fhir/${type}?_summary=count`);
-      assert.ok(r.status === 403 || r.json.total === 0, `a helper sees no ${type}: ${r.status} ${r.text.slice(0, 200)}`);
+    // per patient: a search over the whole region's Observations stops at the engine's limit before access is decided
+    const theirs = seen.filter((id) => !id.startsWith(`${HOME}-`)).slice(0, 20);
+    for (const type of ['Condition', 'Observation', 'MedicationRequest'])
+      for (const id of theirs) {
+        const r = await get(HH, `/fhir/${type}?patient=${id}&_summary=count`);
+        assert.ok(r.status === 403 || r.json.total === 0, `a helper sees no ${type} of ${id}: ${r.status} ${r.text.slice(0, 200)}`);
+      }
+    if (!lean) { // on the same teams, the care manager sees those patients' conditions: the role makes the difference
+      const CM = await S.login('cm.komorebi');
+      let conditions = 0;
+      for (const id of theirs) conditions += (await get(CM, `/fhir/Condition?patient=${id}&_summary=count`)).json.total;
+      assert.ok(conditions > 0, 'the care manager sees their conditions');
     }
     if (!lean) assert.ok((await get(HH, '/fhir/AllergyIntolerance?_summary=count')).json.total > 0, 'the allergies of its clients');
     // consents and care teams exist, and sharing works across facilities
