@@ -405,8 +405,8 @@ static const struct cli_command commands[] = {
 	{"config", "check", "", "load the configuration and report problems", cmd_config_check, 0},
 	{"version", NULL, "", "print the version", cmd_version, CLI_NO_CONFIG},
 	{"user", "add", "ID --facility CODE --role ROLE --name NAME [--licensed] [--password PW]",
-	 "a staff account (roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist clerk "
-	 "facility_admin operator)",
+	 "a staff account (roles: doctor dentist pharmacist nurse visiting_nurse care_manager therapist care_worker "
+	 "social_worker clerk facility_admin operator)",
 	 cli_user_add, CLI_STORE},
 	{"user", "disable", "ID", "disable an account (its sessions end)", cli_user_change, CLI_STORE},
 	{"user", "enable", "ID", "enable it again", cli_user_change, CLI_STORE},

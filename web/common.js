@@ -272,7 +272,7 @@ export function mountBar(el) {
     out.textContent = t('logout');
     sw.textContent = lang === 'en' ? '日本語' : 'English';
     const a = session?.account;
-    who.textContent = !a ? '' : lang === 'en' ? `${a.name} (${a.role}, ${a.facility_name})` : `${a.name}（${a.role_ja}・${a.facility_name}）`;
+    who.textContent = !a ? '' : lang === 'en' ? `${a.name} (${a.role_en || a.role}, ${a.facility_name})` : `${a.name}（${a.role_ja}・${a.facility_name}）`;
   };
   render();
   onLang(render);

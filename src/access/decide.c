@@ -40,6 +40,11 @@ static const unsigned role_cats[ROLE_COUNT_] = {
 	[ROLE_CARE_MANAGER] = C(CAT_DEMOGRAPHICS) | C(CAT_ALLERGY) | C(CAT_CONDITION) | C(CAT_MEDICATION) |
 			      C(CAT_COLLAB) | C(CAT_CONSENT),
 	[ROLE_THERAPIST] = SUMMARY | C(CAT_CLINICAL) | C(CAT_IMAGING) | C(CAT_COLLAB) | C(CAT_CONSENT),
+	/* 介護職・相談員: the team's collaboration data, the care team and consents, who
+	 * the person is and what they must not be given (food allergies at meals);
+	 * never the clinical record. */
+	[ROLE_CARE_WORKER] = C(CAT_DEMOGRAPHICS) | C(CAT_ALLERGY) | C(CAT_COLLAB) | C(CAT_CONSENT),
+	[ROLE_SOCIAL_WORKER] = C(CAT_DEMOGRAPHICS) | C(CAT_ALLERGY) | C(CAT_COLLAB) | C(CAT_CONSENT),
 	[ROLE_CLERK] = C(CAT_DEMOGRAPHICS) | C(CAT_CONSENT),
 	[ROLE_FACILITY_ADMIN] = C(CAT_DEMOGRAPHICS) | C(CAT_CONSENT),
 	[ROLE_OPERATOR] = C(CAT_DEMOGRAPHICS) | C(CAT_CONSENT),

@@ -17,9 +17,10 @@
 #include <string.h>
 
 #define R(role) (1u << (role))
-#define STAFF                                                                                             \
-	(R(ROLE_DOCTOR) | R(ROLE_DENTIST) | R(ROLE_PHARMACIST) | R(ROLE_NURSE) | R(ROLE_VISITING_NURSE) | \
-	 R(ROLE_CARE_MANAGER) | R(ROLE_THERAPIST) | R(ROLE_CLERK) | R(ROLE_FACILITY_ADMIN))
+#define STAFF                                                                                                     \
+	(R(ROLE_DOCTOR) | R(ROLE_DENTIST) | R(ROLE_PHARMACIST) | R(ROLE_NURSE) | R(ROLE_VISITING_NURSE) |         \
+	 R(ROLE_CARE_MANAGER) | R(ROLE_THERAPIST) | R(ROLE_CARE_WORKER) | R(ROLE_SOCIAL_WORKER) | R(ROLE_CLERK) | \
+	 R(ROLE_FACILITY_ADMIN))
 
 enum who {
 	NOBODY,     /* no facility: only the operator */

@@ -262,12 +262,13 @@ int cli_facility_add(struct cli_call *c)
 	enum facility_kind k;
 	if (!code || !name || !kind || !facility_kind_parse(str_c(kind), &k)) {
 		fputs("renkei: facility add CODE --name NAME --kind hospital|clinic|pharmacy|home_nursing|care_management|"
-		      "community_support|other\n",
+		      "care_service|community_support|other\n",
 		      stderr);
 		return 2;
 	}
 	const char *state = cli_opt(a, "state"), *city = cli_opt(a, "city");
-	bool care = k == FACILITY_CARE_MANAGEMENT || k == FACILITY_COMMUNITY_SUPPORT;
+	/* care offices are numbered by 介護保険事業所番号, the others by 医療機関コード */
+	bool care = k == FACILITY_CARE_MANAGEMENT || k == FACILITY_CARE_SERVICE || k == FACILITY_COMMUNITY_SUPPORT;
 	json_t *org =
 		json_pack("{s:s, s:[{s:s, s:s}], s:b, s:[{s:[{s:s, s:s, s:s}]}], s:s}", "resourceType", "Organization",
 			  "identifier", "system", care ? RK_CARE_OFFICE_CODE_SYSTEM : JP_FACILITY_CODE_SYSTEM, "value",

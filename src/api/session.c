@@ -89,11 +89,12 @@ static void reply_session(struct api_request *rq, int status, const struct princ
 			  const char *csrf)
 {
 	const struct role_info *ri = role_info(who->role);
-	json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:I, s:I}", "stage",
-			      session_stage_code(stage), "csrf", csrf, "account", "id", who->account, "name", who->name,
-			      "role", ri->code, "role_ja", ri->ja, "facility", who->facility, "facility_name",
-			      who->facility_name, "facility_kind", who->facility_kind, "idle_timeout_ms",
-			      (json_int_t)rq->env->cfg->session_idle_ms, "expires_at", (json_int_t)who->expires_at);
+	json_t *o =
+		json_pack("{s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}, s:I, s:I}", "stage",
+			  session_stage_code(stage), "csrf", csrf, "account", "id", who->account, "name", who->name,
+			  "role", ri->code, "role_ja", ri->ja, "role_en", ri->en, "facility", who->facility,
+			  "facility_name", who->facility_name, "facility_kind", who->facility_kind, "idle_timeout_ms",
+			  (json_int_t)rq->env->cfg->session_idle_ms, "expires_at", (json_int_t)who->expires_at);
 	/* the account's Practitioner: what a post of the care team's timeline names as its sender */
 	const char *practitioner = "";
 	struct rk_err perr;

@@ -37,43 +37,57 @@ struct demo_facility {
 	const char *city; /* its municipality in demo_towns */
 	int town;         /* which town of that city */
 	const char *phone;
-	int doctors, nurses, pharmacists, therapists, visiting_nurses, care_managers, clerks;
+	struct {
+		int doctors, nurses, pharmacists, therapists, visiting_nurses, care_managers, clerks, care_workers,
+			social_workers;
+	} staff;               /* how many of each role (staff_roles, in its order) */
 	unsigned weight;       /* how often people are registered here */
 	unsigned local_digits; /* width of its local patient IDs */
 };
 
 /* 医療機関コード: 都道府県(20 長野) + 点数表(1 医科, 4 薬局, 6 訪問看護) + 7 digits;
- * 介護保険事業所番号 for the care office. Fictional facilities. */
+ * 介護保険事業所番号 for the care offices. Fictional facilities. */
 static const struct demo_facility facilities[] = {
+	/* one facility in two lines; the staff counts in the order of staff_roles */
+	// clang-format off
 	{"2011000011", "hospital", "病院", "general", "信州れんけい総合病院", "シンシュウレンケイソウゴウビョウイン",
-	 "松本市", 0, "0263-31-0001", 6, 6, 2, 2, 0, 0, 2, 40, 8},
+	 "松本市", 0, "0263-31-0001", {6, 6, 2, 2, 0, 0, 2, 0, 0}, 40, 8},
 	{"2011000029", "hospital", "病院", "general", "あずみの中央病院", "アズミノチュウオウビョウイン", "安曇野市", 0,
-	 "0263-72-0002", 5, 5, 2, 1, 0, 0, 2, 30, 8},
+	 "0263-72-0002", {5, 5, 2, 1, 0, 0, 2, 0, 0}, 30, 8},
 	{"2011100018", "clinic", "診療所", "internal", "やまびこ内科クリニック", "ヤマビコナイカクリニック", "松本市",
-	 5, "0263-32-1003", 2, 2, 0, 0, 0, 0, 1, 14, 6},
+	 5, "0263-32-1003", {2, 2, 0, 0, 0, 0, 1, 0, 0}, 14, 6},
 	{"2011100026", "clinic", "診療所", "orthopedics", "城山整形外科", "ジョウヤマセイケイゲカ", "松本市", 10,
-	 "0263-33-1004", 1, 2, 0, 1, 0, 0, 1, 8, 6},
+	 "0263-33-1004", {1, 2, 0, 1, 0, 0, 1, 0, 0}, 8, 6},
 	{"2011100034", "clinic", "診療所", "pediatrics", "ほたか小児科医院", "ホタカショウニカイイン", "安曇野市", 2,
-	 "0263-82-1005", 1, 1, 0, 0, 0, 0, 1, 6, 6},
+	 "0263-82-1005", {1, 1, 0, 0, 0, 0, 1, 0, 0}, 6, 6},
 	{"2011100042", "clinic", "診療所", "ophthalmology", "桔梗ヶ原眼科", "キキョウガハラガンカ", "塩尻市", 0,
-	 "0263-52-1006", 1, 1, 0, 0, 0, 0, 1, 5, 6},
+	 "0263-52-1006", {1, 1, 0, 0, 0, 0, 1, 0, 0}, 5, 6},
 	{"2011100059", "clinic", "診療所", "dermatology", "しおじり皮ふ科クリニック", "シオジリヒフカクリニック",
-	 "塩尻市", 2, "0263-53-1007", 1, 1, 0, 0, 0, 0, 1, 5, 6},
+	 "塩尻市", 2, "0263-53-1007", {1, 1, 0, 0, 0, 0, 1, 0, 0}, 5, 6},
 	{"2011100067", "clinic", "診療所", "internal", "里山ファミリークリニック", "サトヤマファミリークリニック",
-	 "松本市", 20, "0263-34-1008", 2, 2, 0, 0, 0, 0, 1, 12, 6},
+	 "松本市", 20, "0263-34-1008", {2, 2, 0, 0, 0, 0, 1, 0, 0}, 12, 6},
 	{"2041200012", "pharmacy", "薬局", "", "みどり調剤薬局 松本駅前店",
-	 "ミドリチョウザイヤッキョクマツモトエキマエテン", "松本市", 1, "0263-35-2009", 0, 0, 3, 0, 0, 0, 1, 10, 7},
+	 "ミドリチョウザイヤッキョクマツモトエキマエテン", "松本市", 1, "0263-35-2009", {0, 0, 3, 0, 0, 0, 1, 0, 0}, 10, 7},
 	{"2041200020", "pharmacy", "薬局", "", "あずさ薬局 塩尻店", "アズサヤッキョクシオジリテン", "塩尻市", 1,
-	 "0263-54-2010", 0, 0, 2, 0, 0, 0, 1, 6, 7},
+	 "0263-54-2010", {0, 0, 2, 0, 0, 0, 1, 0, 0}, 6, 7},
 	{"2061300019", "home_nursing", "訪問看護ステーション", "", "ひだまり訪問看護ステーション",
-	 "ヒダマリホウモンカンゴステーション", "松本市", 15, "0263-36-3011", 0, 0, 0, 1, 4, 0, 1, 3, 6},
+	 "ヒダマリホウモンカンゴステーション", "松本市", 15, "0263-36-3011", {0, 0, 0, 1, 4, 0, 1, 0, 0}, 3, 6},
 	{"2070400017", "care_management", "居宅介護支援事業所", "", "こもれび居宅介護支援事業所",
-	 "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012", 0, 0, 0, 0, 0, 3, 1, 3, 6},
+	 "コモレビキョタクカイゴシエンジギョウショ", "松本市", 25, "0263-37-4012", {0, 0, 0, 0, 0, 3, 1, 0, 0}, 3, 6},
+	/* a 訪問介護 office: its helpers (介護職) and its 相談員 (サービス提供責任者) join the care teams of the
+	 * care office's clients, who are registered here as its 利用者 too */
+	{"2070400025", "care_service", "介護サービス事業所", "", "やまなみヘルパーステーション",
+	 "ヤマナミヘルパーステーション", "松本市", 30, "0263-39-4014", {0, 0, 0, 0, 0, 0, 1, 3, 1}, 0, 6},
 	/* the network's operator (運営協議会事務局, run by the medical association): registers no patients */
 	{"2090000015", "other", "その他", "", "まつもと医療連携ネットワーク事務局",
-	 "マツモトイリョウレンケイネットワークジムキョク", "松本市", 3, "0263-38-5013", 0, 0, 0, 0, 0, 0, 1, 0, 6},
+	 "マツモトイリョウレンケイネットワークジムキョク", "松本市", 3, "0263-38-5013", {0, 0, 0, 0, 0, 0, 1, 0, 0}, 0, 6},
+	// clang-format on
 };
 #define N_FACILITIES (sizeof facilities / sizeof facilities[0])
+/* Indexes into facilities[] that the drawing of people and the accounts use. */
+#define FI_CARE_OFFICE  11 /* こもれび居宅介護支援事業所 */
+#define FI_CARE_SERVICE 12 /* やまなみヘルパーステーション */
+#define FI_NETWORK      13 /* the network office */
 
 struct gen {
 	struct fhir_ctx ctx;
@@ -198,7 +212,9 @@ static enum rk_status put_facility(struct gen *g, size_t i)
 	const struct demo_town *t = town_of(f->city, f->town);
 	char id[32];
 	snprintf(id, sizeof id, "org-%s", f->code);
-	bool care = strcmp(f->kind, "care_management") == 0 || strcmp(f->kind, "other") == 0;
+	/* care offices are numbered by 介護保険事業所番号 */
+	bool care = strcmp(f->kind, "care_management") == 0 || strcmp(f->kind, "care_service") == 0 ||
+		    strcmp(f->kind, "other") == 0;
 	json_t *org = json_pack(
 		"{s:s, s:{s:[s]}, s:[{s:s, s:s}], s:b, s:[{s:[{s:s, s:s, s:s}]}], s:s, s:[s], s:[{s:s, s:s, s:s}], s:[o]}",
 		"resourceType", "Organization", "meta", "profile", JP_PROFILE_ORGANIZATION, "identifier", "system",
@@ -214,8 +230,9 @@ static enum rk_status put_facility(struct gen *g, size_t i)
 }
 
 /* The staff counted in struct demo_facility, in its order. */
-static const enum role staff_roles[] = {ROLE_DOCTOR,         ROLE_NURSE,        ROLE_PHARMACIST, ROLE_THERAPIST,
-					ROLE_VISITING_NURSE, ROLE_CARE_MANAGER, ROLE_CLERK};
+static const enum role staff_roles[] = {ROLE_DOCTOR,    ROLE_NURSE,          ROLE_PHARMACIST,
+					ROLE_THERAPIST, ROLE_VISITING_NURSE, ROLE_CARE_MANAGER,
+					ROLE_CLERK,     ROLE_CARE_WORKER,    ROLE_SOCIAL_WORKER};
 
 /* A Practitioner of facility fi with a role; its id and kanji name go to id_out/name_out (may be NULL). */
 static enum rk_status put_staff(struct gen *g, size_t fi, enum role role, char *id_out, char *name_out)
@@ -301,7 +318,7 @@ static size_t draw_facilities(struct gen *g, unsigned age, size_t out[4])
 	if (rng_chance(&g->rng, elderly ? 40 : 15, 100))
 		out[n++] = 8 + (size_t)rng_below(&g->rng, 2); /* a pharmacy */
 	if (elderly && age >= 75 && rng_chance(&g->rng, 15, 100) && n < 4)
-		out[n++] = rng_chance(&g->rng, 1, 2) ? 10 : 11; /* home nursing or care office */
+		out[n++] = rng_chance(&g->rng, 1, 2) ? 10 : FI_CARE_OFFICE; /* home nursing or care office */
 	return n;
 }
 
@@ -400,13 +417,13 @@ static void site_of(struct demo_site *site, size_t fi, const char *patient_id)
 	*site = (struct demo_site){.code = f->code, .kind = f->kind, .specialty = f->specialty, .name = f->name};
 	snprintf(site->patient, sizeof site->patient, "%.47s", patient_id);
 	site->doctor_first = 1;
-	site->doctors = (unsigned)f->doctors;
+	site->doctors = (unsigned)f->staff.doctors;
 	site->nurse_first = site->doctor_first + site->doctors;
-	site->nurses = (unsigned)f->nurses;
+	site->nurses = (unsigned)f->staff.nurses;
 	site->pharmacist_first = site->nurse_first + site->nurses;
-	site->pharmacists = (unsigned)f->pharmacists;
-	site->vnurse_first = site->pharmacist_first + site->pharmacists + (unsigned)f->therapists;
-	site->vnurses = (unsigned)f->visiting_nurses;
+	site->pharmacists = (unsigned)f->staff.pharmacists;
+	site->vnurse_first = site->pharmacist_first + site->pharmacists + (unsigned)f->staff.therapists;
+	site->vnurses = (unsigned)f->staff.visiting_nurses;
 }
 
 static enum rk_status put_person(struct gen *g, int64_t today_days)
@@ -434,9 +451,13 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 			 (unsigned)rng_below(&g->rng, 10000));
 	char regional[REGIONAL_ID_LEN + 1];
 	regional_id_new(&g->rng, regional);
-	size_t at[4];
-	char ids[4][48];
-	size_t n = draw_facilities(g, age, at);
+	size_t at[5];
+	char ids[5][48];
+	size_t n = draw_facilities(g, age, at), n_clinical = n;
+	/* the care office's clients use the 訪問介護 office too (no draw: the same people as without it) */
+	for (size_t k = 0; k < n_clinical; k++)
+		if (at[k] == FI_CARE_OFFICE)
+			at[n++] = FI_CARE_SERVICE;
 	for (size_t k = 0; k < n; k++) {
 		const struct demo_facility *f = &facilities[at[k]];
 		unsigned local = ++g->next_local[at[k]];
@@ -471,11 +492,12 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 	rng_seed(&hr, history_seed);
 	char name[96];
 	snprintf(name, sizeof name, "%s %s", fam->kanji, giv->kanji);
+	/* the clinical history is the medical facilities' (the 訪問介護 office keeps none) */
 	struct demo_person person = {
-		.age = age, .male = male, .name = name, .birth = birth, .today = today_days, .n = n};
-	for (size_t k = 0; k < n; k++)
+		.age = age, .male = male, .name = name, .birth = birth, .today = today_days, .n = n_clinical};
+	for (size_t k = 0; k < n_clinical; k++)
 		site_of(&person.sites[k], at[k], ids[k]);
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k < n_clinical; k++)
 		person.sites[k].external = g->ss[at[k]] != NULL;
 	struct demo_clinical c = {.put = put_record, .arg = g, .rng = &hr, .err = g->err};
 	rc = demo_clinical_person(&c, &person);
@@ -485,7 +507,7 @@ static enum rk_status put_person(struct gen *g, int64_t today_days)
 	char line[128], address[256], pid[16], birth8[16];
 	address_text(t, chome, ban, go, line, address);
 	snprintf(birth8, sizeof birth8, "%.4s%.2s%.2s", birth, birth + 5, birth + 8);
-	for (size_t k = 0; k < n && rc == RK_OK; k++) {
+	for (size_t k = 0; k < n_clinical && rc == RK_OK; k++) {
 		if (!g->ss[at[k]])
 			continue;
 		const char *conds[DEMO_MAX_CONDITIONS + 1];
@@ -518,12 +540,16 @@ static const struct {
 	size_t facility;
 	enum role role;
 } demo_accounts[] = {
+	// clang-format off
 	{"dr.renkei", 0, ROLE_DOCTOR},          {"dent.renkei", 0, ROLE_DENTIST},
 	{"ns.renkei", 0, ROLE_NURSE},           {"admin.renkei", 0, ROLE_FACILITY_ADMIN},
 	{"dr.azumino", 1, ROLE_DOCTOR},         {"pt.azumino", 1, ROLE_THERAPIST},
 	{"dr.yamabiko", 2, ROLE_DOCTOR},        {"clerk.yamabiko", 2, ROLE_CLERK},
 	{"ph.midori", 8, ROLE_PHARMACIST},      {"vn.hidamari", 10, ROLE_VISITING_NURSE},
-	{"cm.komorebi", 11, ROLE_CARE_MANAGER}, {"operator", 12, ROLE_OPERATOR},
+	{"cm.komorebi", FI_CARE_OFFICE, ROLE_CARE_MANAGER},
+	{"hh.yamanami", FI_CARE_SERVICE, ROLE_CARE_WORKER}, {"sw.yamanami", FI_CARE_SERVICE, ROLE_SOCIAL_WORKER},
+	{"operator", FI_NETWORK, ROLE_OPERATOR},
+	// clang-format on
 };
 
 static enum rk_status put_accounts(struct gen *g)
@@ -703,9 +729,12 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 		rc = put_facility(&g, i);
 	for (size_t i = 0; i < N_FACILITIES && rc == RK_OK; i++) {
 		const struct demo_facility *f = &facilities[i];
-		const int counts[] = {f->doctors,         f->nurses,        f->pharmacists, f->therapists,
-				      f->visiting_nurses, f->care_managers, f->clerks};
-		for (size_t role = 0; role < 7 && rc == RK_OK; role++)
+		const int counts[] = {f->staff.doctors,    f->staff.nurses,          f->staff.pharmacists,
+				      f->staff.therapists, f->staff.visiting_nurses, f->staff.care_managers,
+				      f->staff.clerks,     f->staff.care_workers,    f->staff.social_workers};
+		_Static_assert(sizeof counts / sizeof counts[0] == sizeof staff_roles / sizeof staff_roles[0],
+			       "a count per staff role");
+		for (size_t role = 0; role < sizeof counts / sizeof counts[0] && rc == RK_OK; role++)
 			for (int k = 0; k < counts[role] && rc == RK_OK; k++)
 				rc = put_staff(&g, i, staff_roles[role], NULL, NULL);
 	}

@@ -9,6 +9,9 @@ static const struct role_info roles[ROLE_COUNT_] = {
 	[ROLE_VISITING_NURSE] = {"visiting_nurse", "訪問看護師", "Home-care nurse", true, true, false},
 	[ROLE_CARE_MANAGER] = {"care_manager", "ケアマネジャー", "Care manager", true, true, false},
 	[ROLE_THERAPIST] = {"therapist", "リハビリ職", "Therapist", true, true, false},
+	/* 介護福祉士 is a national qualification, not a licence to treat: no licence flag. */
+	[ROLE_CARE_WORKER] = {"care_worker", "介護職・ヘルパー", "Care worker", false, true, false},
+	[ROLE_SOCIAL_WORKER] = {"social_worker", "相談員", "Care counsellor", false, true, false},
 	[ROLE_CLERK] = {"clerk", "事務", "Clerk", false, false, false},
 	[ROLE_FACILITY_ADMIN] = {"facility_admin", "施設管理者", "Facility administrator", false, false, true},
 	[ROLE_OPERATOR] = {"operator", "運用管理者", "Network operator", false, false, true},
@@ -37,6 +40,7 @@ static const struct facility_kind_info kinds[FACILITY_KIND_COUNT_] = {
 	[FACILITY_PHARMACY] = {"pharmacy", "薬局", "Pharmacy"},
 	[FACILITY_HOME_NURSING] = {"home_nursing", "訪問看護ステーション", "Home-nursing station"},
 	[FACILITY_CARE_MANAGEMENT] = {"care_management", "居宅介護支援事業所", "Care-management office"},
+	[FACILITY_CARE_SERVICE] = {"care_service", "介護サービス事業所", "Care service office"},
 	[FACILITY_COMMUNITY_SUPPORT] = {"community_support", "地域包括支援センター", "Community support centre"},
 	[FACILITY_OTHER] = {"other", "その他", "Other"},
 };

@@ -7,6 +7,9 @@
 
 #include "core/str.h"
 
+/* Stored data (accounts, audit, bulk jobs) names a role by its code, never by
+ * its number, so the order is free; the staff roles come before ROLE_SYSTEM,
+ * which role_parse does not find. */
 enum role {
 	ROLE_DOCTOR,         /* 医師 */
 	ROLE_DENTIST,        /* 歯科医師 */
@@ -15,6 +18,8 @@ enum role {
 	ROLE_VISITING_NURSE, /* 訪問看護師 */
 	ROLE_CARE_MANAGER,   /* ケアマネジャー */
 	ROLE_THERAPIST,      /* リハビリ職 */
+	ROLE_CARE_WORKER,    /* 介護職・ヘルパー (介護サービス事業所) */
+	ROLE_SOCIAL_WORKER,  /* 相談員 (生活相談員・支援相談員 of a 介護サービス事業所) */
 	ROLE_CLERK,          /* 事務 */
 	ROLE_FACILITY_ADMIN, /* 施設管理者 */
 	ROLE_OPERATOR,       /* 運用管理者 (the network's operator: 医師会 / 行政) */
@@ -41,6 +46,7 @@ enum facility_kind {
 	FACILITY_PHARMACY,          /* 薬局 */
 	FACILITY_HOME_NURSING,      /* 訪問看護ステーション */
 	FACILITY_CARE_MANAGEMENT,   /* 居宅介護支援事業所 */
+	FACILITY_CARE_SERVICE,      /* 介護サービス事業所 (訪問介護, 通所介護, ...) */
 	FACILITY_COMMUNITY_SUPPORT, /* 地域包括支援センター */
 	FACILITY_OTHER,
 	FACILITY_KIND_COUNT_

@@ -44,6 +44,7 @@ const ROLE_SEES = { // the role table of docs/ACCESS.md, written out again here
   visiting_nurse: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'document'],
   therapist: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'imaging'],
   care_manager: ['allergy', 'condition', 'medication'],
+  care_worker: ['allergy'], social_worker: ['allergy'], // 介護職・相談員: no clinical record
   clerk: [], facility_admin: [], operator: [],
 };
 const FULL = ['allergy', 'condition', 'medication', 'lab', 'clinical', 'imaging', 'document'];
@@ -105,7 +106,8 @@ before(async () => {
   OP = await SRV.login('operator');
   principals.doctor = await SRV.login('dr.azumino');
   principals.therapist = await SRV.login('pt.azumino');
-  for (const role of ['dentist', 'pharmacist', 'nurse', 'visiting_nurse', 'care_manager', 'clerk', 'facility_admin'])
+  for (const role of ['dentist', 'pharmacist', 'nurse', 'visiting_nurse', 'care_manager', 'care_worker', 'social_worker',
+    'clerk', 'facility_admin'])
     principals[role] = await SRV.newStaff(`${role.replace('_', '')}.f`, F_FAC, role);
   principals.operator = OP;
   principals.system = await SRV.system(F_FAC, 'system/*.read');
@@ -222,6 +224,31 @@ async function checkAll(phase) {
 
 test('no emergency: consent decides', async () => {
   assert.ok(await checkAll('none') >= 990);
+});
+
+test('介護職 and 相談員 on the care team under 包括同意: the allergies, and no clinical record, as if it did not exist', async () => {
+  const c = cases.find((x) => x.state === 'comp_member');
+  const missingOf = (id) => id.replace(/.$/, (x) => (x === 'z' ? 'y' : 'z'));
+  const masked = (r, id) => JSON.stringify({ status: r.status, body: r.text.split(id).join('<id>'),
+    headers: [...r.headers.entries()].filter(([k]) => !['date', 'x-request-id'].includes(k)) });
+  for (const role of ['care_worker', 'social_worker']) {
+    const who = principals[role];
+    const allergy = await get(who, `/fhir/AllergyIntolerance/${c.records.AllergyIntolerance}`);
+    assert.equal(allergy.status, 200, `${role}: ${allergy.text}`);
+    assert.equal(allergy.json.criticality, 'high', `${role}: the allergy as S recorded it`);
+    const allergies = await get(who, `/fhir/AllergyIntolerance?patient=${c.id}`);
+    assert.deepEqual(allergies.json.entry.map((e) => e.resource.id), [c.records.AllergyIntolerance]);
+    for (const type of ['Condition', 'Observation', 'MedicationRequest', 'Encounter', 'DocumentReference']) {
+      const id = c.records[type];
+      const hidden = await get(who, `/fhir/${type}/${id}`), missing = await get(who, `/fhir/${type}/${missingOf(id)}`);
+      assert.equal(hidden.status, 404, `${role}: ${type} is not its to see`);
+      assert.equal(masked(hidden, id), masked(missing, missingOf(id)), `${role}: ${type} answered as a missing record`);
+      const search = await get(who, `/fhir/${type}?patient=${c.id}&_summary=count`);
+      assert.equal(search.json.total, 0, `${role}: ${type} counted`);
+    }
+    // the doctor of the same facility, on the same team, sees the summary: the role makes the difference
+    assert.equal((await get(principals.doctor, `/fhir/Condition/${c.records.Condition}`)).status, 200);
+  }
 });
 
 test('disaster mode declared for the viewing facility\'s area opens the emergency summary', async () => {

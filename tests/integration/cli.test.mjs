@@ -33,6 +33,23 @@ test('--help lists every command; each listed row is dispatched', async () => {
   }
 });
 
+test('user add lists every staff role the access table knows; facility add every kind of facility', async () => {
+  const table = await run(['access', 'table', 'read']);
+  const roles = [...table.stdout.matchAll(/^\| [^|(]+ \(([a-z_]+)\) \|/gm)].map((m) => m[1]).filter((r) => r !== 'system');
+  assert.ok(roles.includes('care_worker') && roles.includes('social_worker'), roles.join(' '));
+  const help = await run(['--help']);
+  const lines = help.stdout.split('\n'), at = lines.findIndex((l) => /^ {2}user add /.test(l));
+  const row = lines.slice(at, at + 2).join(' '); // a long head puts the help on the next line
+  const listed = /roles: ([a-z_ ]+)\)/.exec(row)?.[1].split(' ');
+  assert.deepEqual(listed, roles, `user add's help: ${row}`);
+  const store = freshStore('cli_kinds');
+  const usage = await run(['facility', 'add', '--set', `store.url=${store}`]);
+  cleanupStore(store);
+  assert.equal(usage.code, 2, usage.stderr);
+  for (const kind of ['hospital', 'clinic', 'pharmacy', 'home_nursing', 'care_management', 'care_service', 'community_support', 'other'])
+    assert.match(usage.stderr, new RegExp(`[ |]${kind}[|\\n]`), `facility add names ${kind}: ${usage.stderr}`);
+});
+
 test('a command without its subcommand, or with an unknown one, prints its rows and exits 2', async () => {
   for (const args of [['user'], ['user', 'frobnicate'], ['patient'], ['config']]) {
     const r = await run(args);

@@ -58,19 +58,46 @@ test('the default demo region', async () => {
       kinds[k] = (kinds[k] || 0) + 1;
       assert.match(o.identifier[0].value, /^\d{10}$/, 'a 10-digit facility code');
     }
-    assert.deepEqual(kinds, { hospital: 2, clinic: 6, pharmacy: 2, home_nursing: 1, care_management: 1, other: 1 });
+    assert.deepEqual(kinds, { hospital: 2, clinic: 6, pharmacy: 2, home_nursing: 1, care_management: 1, care_service: 1, other: 1 });
+    // care offices are named by their 介護保険事業所番号
+    for (const o of orgs.filter((x) => ['care_management', 'care_service'].includes(x.type[0].coding[0].code)))
+      assert.equal(o.identifier[0].system, 'urn:renkei:IdSystem:care-office-no', o.name);
     const staff = (await get(A, '/fhir/Practitioner?_summary=count')).json.total;
     assert.ok(staff >= 40, `staff: ${staff}`);
     const roles = new Set((await get(A, '/fhir/Practitioner?_count=200')).json.entry
       .map((e) => e.resource.qualification[0].code.coding[0].code));
-    for (const r of ['doctor', 'dentist', 'nurse', 'pharmacist', 'visiting_nurse', 'care_manager', 'therapist', 'clerk',
-      'facility_admin', 'operator'])
+    for (const r of ['doctor', 'dentist', 'nurse', 'pharmacist', 'visiting_nurse', 'care_manager', 'therapist', 'care_worker',
+      'social_worker', 'clerk', 'facility_admin', 'operator'])
       assert.ok(roles.has(r), `staff with role ${r}`);
     // every demo account logs in with the README's password and TOTP secret
     const accounts = await S.cli(['user', 'list']);
     const ids = accounts.stdout.split('\n').filter(Boolean).map((l) => l.split(/\s+/)[0]);
-    assert.equal(ids.length, 12);
-    for (const id of ['ph.midori', 'cm.komorebi', 'clerk.yamabiko']) assert.equal((await S.login(id)).session.stage, 'ok');
+    assert.equal(ids.length, 14);
+    for (const id of ['ph.midori', 'cm.komorebi', 'clerk.yamabiko', 'sw.yamanami']) assert.equal((await S.login(id)).session.stage, 'ok');
+    // the 訪問介護 office's helper has patients: its own 利用者 and, on their care teams under 包括同意,
+    // their registrations at the other facilities — with their allergies but no clinical record
+    const HH = await S.login('hh.yamanami');
+    assert.equal(HH.session.account.role_ja, '介護職・ヘルパー');
+    assert.equal(HH.session.account.role_en, 'Care worker');
+    const HOME = '2070400025';
+    const seen = (await get(HH, '/fhir/Patient?_count=1000')).json.entry.map((e) => e.resource.id);
+    assert.ok(seen.some((id) => id.startsWith(`${HOME}-`)), 'the office\'s own clients');
+    assert.ok(seen.some((id) => !id.startsWith(`${HOME}-`)), 'registrations of other facilities, through the care team');
+    assert.ok((await get(HH, '/fhir/CareTeam?_summary=count')).json.total > 0, 'the care teams it is on');
+    // per patient: a search over the whole region's Observations stops at the engine's limit before access is decided
+    const theirs = seen.filter((id) => !id.startsWith(`${HOME}-`)).slice(0, 20);
+    for (const type of ['Condition', 'Observation', 'MedicationRequest'])
+      for (const id of theirs) {
+        const r = await get(HH, `/fhir/${type}?patient=${id}&_summary=count`);
+        assert.ok(r.status === 403 || r.json.total === 0, `a helper sees no ${type} of ${id}: ${r.status} ${r.text.slice(0, 200)}`);
+      }
+    if (!lean) { // on the same teams, the care manager sees those patients' conditions: the role makes the difference
+      const CM = await S.login('cm.komorebi');
+      let conditions = 0;
+      for (const id of theirs) conditions += (await get(CM, `/fhir/Condition?patient=${id}&_summary=count`)).json.total;
+      assert.ok(conditions > 0, 'the care manager sees their conditions');
+    }
+    if (!lean) assert.ok((await get(HH, '/fhir/AllergyIntolerance?_summary=count')).json.total > 0, 'the allergies of its clients');
     // consents and care teams exist, and sharing works across facilities
     const consents = (await get(await S.login('operator'), '/fhir/Consent?_summary=count')).json.total;
     assert.ok(consents > N / 4, `consents: ${consents}`);
@@ -314,13 +341,13 @@ test('demo refuses a database that already has a region', async () => {
   const first = await run(['demo', '--patients', '20', '--today', '2026-04-01', '--set', `store.url=${store}`]);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /dated up to 2026-04-01/);
-  assert.match(first.stdout, /13 facilities/);
+  assert.match(first.stdout, /14 facilities/);
   // its phases are reported (plain lines, as stderr is not a terminal here)
   assert.match(first.stderr, /^people \+ records: 20 people in [\d.]+ s/m, first.stderr);
   assert.match(first.stderr, /^import 2011000011: \d+ files in [\d.]+ s/m, first.stderr);
   const second = await run(['demo', '--patients', '20', '--set', `store.url=${store}`]);
   assert.equal(second.code, 1);
-  assert.match(second.stderr, /already holds 13 facilities/);
+  assert.match(second.stderr, /already holds 14 facilities/);
   const bad = await run(['demo', '--patients', 'lots', '--set', `store.url=${store}`]);
   assert.equal(bad.code, 2);
   for (const day of ['2026-02-30', '2026-13-01', '26-04-01', '2026/04/01', 'today', '1899-12-31']) {

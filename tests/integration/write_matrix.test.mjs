@@ -9,12 +9,13 @@
 // answer a write to a missing one gets (request ids aside). The findings of
 // issue 11 are explicit tests at the end.
 //
-// Which cases: the writers are eight roles, one of each kind the table tells
-// apart — doctor (reads everything), nurse, pharmacist and care manager (each
-// a narrower read set), clerk and facility administrator (no clinical writes),
-// the facility system, and the operator. Dentist, visiting nurse and therapist
-// read and write as roles already here do (table 1), so they are left out to
-// keep the run near half a minute per backend. The relations are the writer's
+// Which cases: the writers are nine roles, one of each kind the table tells
+// apart — doctor (reads everything), nurse, pharmacist, care manager and care
+// worker (each a narrower read set), clerk and facility administrator (no
+// clinical writes), the facility system, and the operator. Dentist, visiting
+// nurse, therapist and 相談員 (social_worker) read and write as roles already
+// here do (table 1), so they are left out to keep the run near half a minute
+// per backend. The relations are the writer's
 // facility as the records' source (own), registered with the patient (reg),
 // care-team member under a comprehensive consent (team), unrelated (none); the
 // operator writes to own and none only (it reads the consent records alone).
@@ -38,7 +39,7 @@ const clone = (x) => JSON.parse(JSON.stringify(x));
 
 let SRV, SD, OP, CDOC, ODOC;
 const W = {};             // role → the writer (at C; the operator at the network office)
-const ROLES = ['doctor', 'nurse', 'pharmacist', 'care_manager', 'clerk', 'facility_admin', 'system', 'operator'];
+const ROLES = ['doctor', 'nurse', 'pharmacist', 'care_manager', 'care_worker', 'clerk', 'facility_admin', 'system', 'operator'];
 const facOf = (role) => (role === 'operator' ? OPF : C);
 
 /* ---- the oracle: the tables of docs/ACCESS.md, written out again ---------- */
@@ -48,6 +49,7 @@ const ROLE_READS = {
   doctor: ALL_CATS, dentist: ALL_CATS, nurse: ALL_CATS, system: ALL_CATS,
   pharmacist: ['demographics', 'allergy', 'condition', 'medication', 'lab', 'document', 'collab', 'consent'],
   care_manager: ['demographics', 'allergy', 'condition', 'medication', 'collab', 'consent'],
+  care_worker: ['demographics', 'allergy', 'collab', 'consent'], social_worker: ['demographics', 'allergy', 'collab', 'consent'],
   clerk: ['demographics', 'consent'], facility_admin: ['demographics', 'consent'], operator: ['demographics', 'consent'],
 };
 const SUMMARY = ['demographics', 'allergy', 'condition', 'medication', 'lab', 'collab'];
@@ -69,7 +71,8 @@ function canRead(role, rec) {
 }
 
 // The write table: which roles write each kind (facility staff: at the owning facility).
-const STAFF_ROLES = ['doctor', 'dentist', 'pharmacist', 'nurse', 'visiting_nurse', 'care_manager', 'therapist', 'clerk', 'facility_admin'];
+const STAFF_ROLES = ['doctor', 'dentist', 'pharmacist', 'nurse', 'visiting_nurse', 'care_manager', 'therapist', 'care_worker',
+  'social_worker', 'clerk', 'facility_admin'];
 const WRITERS = {
   registration: [...STAFF_ROLES, 'system'], individual: [...STAFF_ROLES, 'system'], comprehensive: [...STAFF_ROLES, 'system'],
   refusal: [...STAFF_ROLES, 'system'], careteam: [...STAFF_ROLES, 'system'], facility: ['facility_admin'],
@@ -238,7 +241,7 @@ before(async () => {
   ODOC = await SRV.login('dr.azumino');
   W.doctor = CDOC = await SRV.login('dr.yamabiko');
   W.clerk = await SRV.login('clerk.yamabiko');
-  for (const role of ['nurse', 'pharmacist', 'care_manager', 'facility_admin'])
+  for (const role of ['nurse', 'pharmacist', 'care_manager', 'care_worker', 'facility_admin'])
     W[role] = await SRV.newStaff(`${role.replace('_', '')}.wm`, C, role);
   W.system = await SRV.system(C, 'system/*.*');
   W.operator = OP;

@@ -154,10 +154,12 @@ test('English through the language switch', async () => {
   assert.equal(await page.textContent('#q-replay-all'), 'Replay all');
   assert.equal(await page.textContent('#linking h1'), 'Patient linking candidates');
   assert.equal(await page.textContent('#ops-link'), 'Operations');
+  assert.match(await page.textContent('#who'), /\(Network operator, /, 'the role by its English name');
   assert.match(await page.textContent('#q-table tbody'), /Replay/);
   await shot(page, 'ops-06-english');
   await page.click('#lang');
   assert.equal(await page.textContent('#quarantine h1'), '取込エラー');
+  assert.match(await page.textContent('#who'), /（運用管理者・/);
   assert.deepEqual(page.errors, []);
 });
 

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "access/decide.h"
+#include "model/role.h"
 
 #define NOW        INT64_C(1700000000000)
 #define HOUR       INT64_C(3600000)
@@ -31,12 +32,14 @@ static const char DISASTER[] = "dis-3";
 /* ---- the oracle's tables, written out from the specification ------------- */
 
 /* Columns, in enum order: demographics allergy condition medication lab
- * clinical imaging document collab consent; 'x' = yes. */
+ * clinical imaging document collab consent; 'x' = yes. 介護職・ヘルパー and
+ * 相談員: demographics, allergies, the team's data and consents; no clinical record. */
 static const char *const ROLE_SEES[] = {
 	[ROLE_DOCTOR] = "xxxxxxxxxx",    [ROLE_DENTIST] = "xxxxxxxxxx",        [ROLE_PHARMACIST] = "xxxxx..xxx",
 	[ROLE_NURSE] = "xxxxxxxxxx",     [ROLE_VISITING_NURSE] = "xxxxxx.xxx", [ROLE_CARE_MANAGER] = "xxxx....xx",
-	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CLERK] = "x........x",          [ROLE_FACILITY_ADMIN] = "x........x",
-	[ROLE_OPERATOR] = "x........x",  [ROLE_SYSTEM] = "xxxxxxxxxx",
+	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CARE_WORKER] = "xx......xx",    [ROLE_SOCIAL_WORKER] = "xx......xx",
+	[ROLE_CLERK] = "x........x",     [ROLE_FACILITY_ADMIN] = "x........x", [ROLE_OPERATOR] = "x........x",
+	[ROLE_SYSTEM] = "xxxxxxxxxx",
 };
 
 /* What each grant opens (rules 2, 3, 4, 6, 7, 8, 9). */
@@ -54,6 +57,8 @@ static const char *const ROLE_CODE[] = {
 	[ROLE_VISITING_NURSE] = "visiting_nurse",
 	[ROLE_CARE_MANAGER] = "care_manager",
 	[ROLE_THERAPIST] = "therapist",
+	[ROLE_CARE_WORKER] = "care_worker",
+	[ROLE_SOCIAL_WORKER] = "social_worker",
 	[ROLE_CLERK] = "clerk",
 	[ROLE_FACILITY_ADMIN] = "facility_admin",
 	[ROLE_OPERATOR] = "operator",
@@ -516,8 +521,8 @@ static void test_matrix(void **state)
 								  EMERGENCIES[e].name);
 				}
 			}
-	/* 11 roles × 10 categories × 2 sources × 41 states × 2 registrations × 4 emergencies. */
-	assert_int_equal(t.cases, 72160);
+	/* 13 roles × 10 categories × 2 sources × 41 states × 2 registrations × 4 emergencies. */
+	assert_int_equal(t.cases, 85280);
 	if (t.mismatches)
 		fail_msg("%zu of %zu decisions differ from the specification", t.mismatches, t.cases);
 }
@@ -541,7 +546,7 @@ static void test_null_emergency(void **state)
 							  &none, k, reg, "NULL");
 				}
 			}
-	assert_int_equal(t.cases, 18040);
+	assert_int_equal(t.cases, 21320);
 	if (t.mismatches)
 		fail_msg("%zu of %zu decisions with em = NULL differ from the specification for no emergency",
 			 t.mismatches, t.cases);
@@ -644,7 +649,7 @@ static void test_period_boundaries(void **state)
 static void test_tables(void **state)
 {
 	(void)state;
-	assert_int_equal(ROLE_COUNT_, 11);
+	assert_int_equal(ROLE_COUNT_, 13);
 	assert_int_equal(CAT_COUNT_, 10);
 	assert_int_equal(GRANT_COUNT_, 8);
 	assert_int_equal(REASON_COUNT_, 4);
@@ -780,14 +785,83 @@ static void test_write_tables(void **state)
 	free(text);
 }
 
+/* ---- the care roles, by hand ------------------------------------------------ */
+
+/* A helper (介護職) or a 相談員 of a care-team member facility under 包括同意:
+ * the allergies, demographics and the team's data of the hospital's record,
+ * never its conditions, medication, results or clinical record; the consent
+ * records only where the patient is registered; no break-the-glass. */
+static void test_care_roles(void **state)
+{
+	(void)state;
+	static const char *const reg[] = {FAC_O, FAC_F};
+	static const struct consent_fact comp[] = {
+		{.id = "c-comp", .kind = CONSENT_COMPREHENSIVE, .active = true, .start = NOW - DAY, .end = NOW + DAY}};
+	static const struct team_fact team[] = {
+		{.facility = FAC_F, .account = "", .active = true, .start = NOW - DAY, .end = NOW + DAY}};
+	static const struct access_emergency btg = {EPISODE, DISASTER};
+	static const enum role roles[] = {ROLE_CARE_WORKER, ROLE_SOCIAL_WORKER};
+	for (size_t i = 0; i < N_ELEMS(roles); i++) {
+		struct access_principal who = principal(roles[i]);
+		struct access_patient p = {.regional_id = "R0000000001",
+					   .registered = reg,
+					   .n_registered = 1, /* at O only */
+					   .consents = comp,
+					   .n_consents = 1,
+					   .team = team,
+					   .n_team = 1};
+		struct access_decision d = access_decide(&who, &p, FAC_O, CAT_ALLERGY, NULL, NOW);
+		expect(d, true, GRANT_COMPREHENSIVE, REASON_PERMIT);
+		assert_string_equal(d.grant_ref, "c-comp");
+		expect(access_decide(&who, &p, FAC_O, CAT_DEMOGRAPHICS, NULL, NOW), true, GRANT_COMPREHENSIVE,
+		       REASON_PERMIT);
+		expect(access_decide(&who, &p, FAC_O, CAT_COLLAB, NULL, NOW), true, GRANT_COMPREHENSIVE, REASON_PERMIT);
+		static const enum record_category clinical[] = {CAT_CONDITION, CAT_MEDICATION, CAT_LAB,
+								CAT_CLINICAL,  CAT_IMAGING,    CAT_DOCUMENT};
+		for (size_t c = 0; c < N_ELEMS(clinical); c++) {
+			/* not by consent, not in an emergency or a disaster, not even its own facility's */
+			expect(access_decide(&who, &p, FAC_O, clinical[c], &btg, NOW), false, GRANT_NONE, REASON_ROLE);
+			expect(access_decide(&who, &p, FAC_F, clinical[c], NULL, NOW), false, GRANT_NONE, REASON_ROLE);
+		}
+		/* consent records: where the patient is registered */
+		expect(access_decide(&who, &p, FAC_O, CAT_CONSENT, NULL, NOW), false, GRANT_NONE, REASON_NO_GRANT);
+		p.n_registered = 2;
+		expect(access_decide(&who, &p, FAC_O, CAT_CONSENT, NULL, NOW), true, GRANT_REGISTERED, REASON_PERMIT);
+		/* a member who left sees nothing of O's */
+		p.n_team = 0;
+		expect(access_decide(&who, &p, FAC_O, CAT_ALLERGY, NULL, NOW), false, GRANT_NONE, REASON_NO_GRANT);
+		assert_false(access_emergency_eligible(roles[i], "hospital"));
+		assert_false(role_info(roles[i])->licence);
+		assert_true(role_info(roles[i])->clinical);
+		assert_false(role_info(roles[i])->admin);
+	}
+	enum role r;
+	assert_true(role_parse(str_c("care_worker"), &r) && r == ROLE_CARE_WORKER);
+	assert_true(role_parse(str_c("social_worker"), &r) && r == ROLE_SOCIAL_WORKER);
+	enum facility_kind k;
+	assert_true(facility_kind_parse(str_c("care_service"), &k) && k == FACILITY_CARE_SERVICE);
+	assert_string_equal(facility_kind_info(k)->ja, "介護サービス事業所");
+}
+
 /* ---- break-the-glass eligibility ------------------------------------------ */
 
 static void test_emergency_eligible(void **state)
 {
 	(void)state;
 	static const char *const kinds[] = {
-		"hospital", "clinic", "pharmacy", "home_nursing", "care_management", "community_support",
-		"other",    "",       "Hospital", "hospital ",    "hospitals",       NULL,
+		"hospital",
+		"clinic",
+		"pharmacy",
+		"home_nursing",
+		"care_management",
+		"care_service",
+		"community_support",
+		"other",
+		"",
+		"Hospital",
+		"hospital ",
+		"hospitals",
+		NULL,
 	};
 	for (int r = 0; r < ROLE_COUNT_; r++)
 		for (size_t k = 0; k < N_ELEMS(kinds); k++) {
@@ -810,6 +884,7 @@ int main(void)
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_write_tables),
 		cmocka_unit_test(test_emergency_eligible),
+		cmocka_unit_test(test_care_roles),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

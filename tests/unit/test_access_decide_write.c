@@ -32,8 +32,9 @@ static const char RID2[] = "1000000000017";
 static const char *const ROLE_READS[] = {
 	[ROLE_DOCTOR] = "xxxxxxxxxx",    [ROLE_DENTIST] = "xxxxxxxxxx",        [ROLE_PHARMACIST] = "xxxxx..xxx",
 	[ROLE_NURSE] = "xxxxxxxxxx",     [ROLE_VISITING_NURSE] = "xxxxxx.xxx", [ROLE_CARE_MANAGER] = "xxxx....xx",
-	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CLERK] = "x........x",          [ROLE_FACILITY_ADMIN] = "x........x",
-	[ROLE_OPERATOR] = "x........x",  [ROLE_SYSTEM] = "xxxxxxxxxx",
+	[ROLE_THERAPIST] = "xxxxxxx.xx", [ROLE_CARE_WORKER] = "xx......xx",    [ROLE_SOCIAL_WORKER] = "xx......xx",
+	[ROLE_CLERK] = "x........x",     [ROLE_FACILITY_ADMIN] = "x........x", [ROLE_OPERATOR] = "x........x",
+	[ROLE_SYSTEM] = "xxxxxxxxxx",
 };
 
 static bool oracle_role(enum role r, enum write_kind k, enum record_category cat)
@@ -318,6 +319,38 @@ static void test_findings(void **state)
 	assert_true(one(ROLE_CARE_MANAGER, F, WRITE_UPDATE, &stored, &fresh, at_f_and_o, 2).permit);
 	const char *const at_f[] = {F};
 	assert_int_equal(one(ROLE_CARE_MANAGER, F, WRITE_UPDATE, &stored, &fresh, at_f, 1).reason, WR_NOT_REGISTERED);
+
+	/* 介護職 and 相談員 write what they read, at their own office: an allergy, the
+	 * team's data, registrations, consents and care teams; not a condition, a
+	 * result or a clinical record, nor the directory. */
+	static const enum role care_roles[] = {ROLE_CARE_WORKER, ROLE_SOCIAL_WORKER};
+	for (size_t i = 0; i < N_ELEMS(care_roles); i++) {
+		enum role r = care_roles[i];
+		static const enum record_category reads[] = {CAT_ALLERGY, CAT_COLLAB};
+		static const enum record_category not_read[] = {CAT_CONDITION, CAT_MEDICATION, CAT_LAB,
+								CAT_CLINICAL,  CAT_IMAGING,    CAT_DOCUMENT};
+		fill(&fresh, WK_CLINICAL, F, RID);
+		for (size_t c = 0; c < N_ELEMS(reads); c++) {
+			fresh.cat = reads[c];
+			assert_true(one(r, F, WRITE_CREATE, NULL, &fresh, at_f, 1).permit);
+			assert_int_equal(one(r, O, WRITE_CREATE, NULL, &fresh, at_f, 1).reason, WR_NOT_OWNER);
+		}
+		for (size_t c = 0; c < N_ELEMS(not_read); c++) {
+			fresh.cat = not_read[c];
+			assert_int_equal(one(r, F, WRITE_CREATE, NULL, &fresh, at_f, 1).reason, WR_ROLE);
+		}
+		static const enum write_kind staff_kinds[] = {WK_REGISTRATION, WK_CONSENT, WK_COMPREHENSIVE, WK_REFUSAL,
+							      WK_CARE_TEAM};
+		for (size_t k = 0; k < N_ELEMS(staff_kinds); k++) {
+			fill(&fresh, staff_kinds[k], F, RID);
+			assert_true(one(r, F, WRITE_CREATE, NULL, &fresh, at_f, 1).permit);
+		}
+		static const enum write_kind directory[] = {WK_FACILITY, WK_ORGANIZATION, WK_PRACTITIONER, WK_LINK};
+		for (size_t k = 0; k < N_ELEMS(directory); k++) {
+			fill(&stored, directory[k], F, "");
+			assert_int_equal(one(r, F, WRITE_UPDATE, &stored, &stored, at_f, 1).reason, WR_ROLE);
+		}
+	}
 
 	/* Malformed calls are denied, never permitted. */
 	assert_false(one(ROLE_OPERATOR, "", WRITE_CREATE, &stored, &fresh, at_f, 1).permit);
