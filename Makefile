@@ -60,12 +60,13 @@ check: check-asan check-main
 	@scripts/suite-times $(ASAN_BUILD) $(BUILD)
 	@echo "make check: every test passed in both builds"
 
-bench: build
+bench: build node-deps
 	@scripts/install-deps bench
 	@bench/run
 	@bench/clinical
 	@bench/hl7
 	@bench/ingest
+	@bench/collab
 
 fuzz: asan
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(ASAN_BUILD)

@@ -3,6 +3,7 @@
  * with a message and allocates nothing, or gives bytes no longer than the
  * input that start as the type's signature, without a JPEG APP1/COM or PNG
  * text chunk left in an image, and a thumbnail only for images. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
