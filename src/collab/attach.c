@@ -71,10 +71,21 @@ static enum rk_status jpeg_strip(const unsigned char *p, size_t n, struct buf *o
 		size_t len = (size_t)p[i] << 8 | p[i + 1];
 		if (len < 2 || i + len > n)
 			return rk_fail(err, RK_INVALID, "写真が壊れています (JPEG: a segment runs past the end)");
-		if (m == 0xDA) { /* the scan and everything after it, as it is */
+		if (m == 0xDA) {
+			/* the scans (and the tables between a progressive JPEG's scans)
+			 * as they are, up to EOI: in entropy-coded data a 0xFF byte is
+			 * followed by 0x00 or a restart marker, so the first FF D9 is the
+			 * end; what follows it (a polyglot's other file, a trailer) is
+			 * not kept */
+			const unsigned char *eoi = NULL;
+			for (size_t k = i; k + 1 < n && !eoi; k++)
+				if (p[k] == 0xFF && p[k + 1] == 0xD9)
+					eoi = p + k;
+			if (!eoi)
+				return rk_fail(err, RK_INVALID, "写真が途中で切れています (JPEG: no end of image)");
 			unsigned char two[2] = {0xFF, m};
 			buf_append(out, two, 2);
-			buf_append(out, p + i, n - i);
+			buf_append(out, p + i, (size_t)(eoi + 2 - (p + i)));
 			return out->overflow ? rk_fail(err, RK_TOO_LARGE, "写真が大きすぎます (the photo is too large)")
 					     : RK_OK;
 		}

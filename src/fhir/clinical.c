@@ -1,6 +1,7 @@
 /* clinical.c — patient and source facility of clinical records. */
 #include "fhir/clinical.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/json.h"
@@ -109,6 +110,88 @@ static enum rk_status check_refs(struct refwalk *rw, const json_t *v, size_t dep
 	return RK_OK;
 }
 
+/* Does sql, with a, b, now and now bound, give a row? */
+static enum rk_status exists(struct fhir_ctx *ctx, const char *sql, struct str a, struct str b, bool *out,
+			     struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(ctx->store, sql, &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, a);
+	store_bind_text(st, 2, b);
+	store_bind_i64(st, 3, ctx->now);
+	store_bind_i64(st, 4, ctx->now);
+	rc = store_step(st, out, err);
+	store_done(st);
+	return rc;
+}
+
+/* A post of the care team's timeline names as recipients (mentions) only the
+ * current members of the person's teams: a facility, a member of staff of a
+ * member facility, or one of the person's care teams. A name without a
+ * reference (display only, "@訪問看護") is a role, not a person. */
+static enum rk_status recipients_on_team(struct fhir_ctx *ctx, struct fhir_write *w, struct str patient_id,
+					 struct rk_err *err)
+{
+	json_t *list = json_object_get(w->res, "recipient");
+	if (!json_array_size(list))
+		return RK_OK;
+	struct store_patient_link link;
+	enum rk_status rc = store_link_by_patient(ctx->store, patient_id, ctx->arena, &link, err);
+	if (rc != RK_OK)
+		return rc == RK_NOT_FOUND ? RK_OK : rc;
+	size_t i;
+	json_t *r;
+	json_array_foreach(list, i, r)
+	{
+		struct str type, id;
+		if (!json_object_get(r, "reference"))
+			continue;
+		char where[48];
+		snprintf(where, sizeof where, "Communication.recipient[%zu]", i);
+		if (!ref_parts(r, &type, &id))
+			return rk_fail_at(err, RK_INVALID, where,
+					  "%s: Organization/<id>, Practitioner/<id> or CareTeam/<id>", where);
+		bool ok = false;
+		if (str_eq_c(type, "Organization"))
+			rc = exists(
+				ctx,
+				"SELECT 1 FROM care_team_member m JOIN facility f ON f.facility_code = m.facility_code "
+				"WHERE f.org_id = ? AND m.regional_id = ? AND m.active = 1 "
+				"AND m.period_start <= ? AND ? < m.period_end",
+				id, link.regional_id, &ok, err);
+		else if (str_eq_c(type, "Practitioner"))
+			rc = exists(
+				ctx,
+				"SELECT 1 FROM care_team_member m JOIN account a ON a.facility_code = m.facility_code "
+				"AND (m.account_id = '' OR m.account_id = a.account_id) WHERE a.practitioner_id = ? "
+				"AND m.regional_id = ? AND m.active = 1 AND m.period_start <= ? "
+				"AND ? < m.period_end",
+				id, link.regional_id, &ok, err);
+		else if (str_eq_c(type, "CareTeam"))
+			rc = exists(ctx,
+				    "SELECT 1 FROM care_team_member m WHERE m.careteam_id = ? AND m.regional_id = ? "
+				    "AND m.active = 1 AND m.period_start <= ? AND ? < m.period_end",
+				    id, link.regional_id, &ok, err);
+		else
+			return rk_fail_at(
+				err, RK_INVALID, where,
+				"%s: a post names the team's members (Organization, Practitioner or CareTeam), "
+				"not %.*s",
+				where, (int)(type.len > 32 ? 32 : type.len), type.ptr);
+		if (rc != RK_OK)
+			return rc;
+		if (!ok)
+			return rk_fail_at(err, RK_INVALID, where,
+					  "%s: %.*s/%.*s は この患者さんのケアチームのメンバーではありません "
+					  "(a post mentions only the current members of the patient's care team)",
+					  where, (int)(type.len > 32 ? 32 : type.len), type.ptr,
+					  (int)(id.len > 64 ? 64 : id.len), id.ptr);
+	}
+	return RK_OK;
+}
+
 enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err)
 {
 	const char *element = clinical_patient_element(w->def->name);
@@ -169,6 +252,11 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 				return rc;
 			if (!ok)
 				return unknown(err, where, type, id);
+		}
+		if (str_eq_c(str_c(w->def->name), "Communication")) {
+			enum rk_status rc = recipients_on_team(ctx, w, patient, err);
+			if (rc != RK_OK)
+				return rc;
 		}
 		/* a new version stays its writer's: another facility's change is the write decision's to refuse */
 		facility =

@@ -258,6 +258,14 @@ test('outside the team, after leaving it, or against a refusal: a post is as mis
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(r.json.resourceType, 'OperationOutcome');
   }
+  // a mention of someone outside the team, or of something that is not a member, is refused; nothing is stored
+  const before = (await get(CM, `/fhir/Communication?subject=Patient/${P.team.id}&_summary=count`)).json.total;
+  for (const [recipient, why] of [[org(OTHER), /ケアチームのメンバーではありません/], [{ reference: `Patient/${P.team.id}` }, /not Patient/]]) {
+    const r = await post(CM, '/fhir/Communication', postBody(P.team.id, cmP, '@外部 見てください', { recipient: [recipient] }));
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.json.issue[0].diagnostics, why);
+  }
+  assert.equal((await get(CM, `/fhir/Communication?subject=Patient/${P.team.id}&_summary=count`)).json.total, before);
   // a role that does not read the collaboration data
   const clerk = await SRV.login('clerk.yamabiko');
   assert.equal((await get(clerk, '/api/collab/patients')).status, 403);

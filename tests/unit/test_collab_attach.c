@@ -108,6 +108,23 @@ static void test_jpeg_metadata_removed(void **state)
 	assert_int_equal(d.image_height, ATTACH_THUMB_PX * 900 / 1200);
 	jpeg_destroy_decompress(&d);
 	attach_result_free(&r);
+	/* a polyglot: another file after the picture's end is not kept */
+	static const char zip[] = "PK\003\004 a zip archive riding on the photo <script>alert(1)</script>";
+	unsigned char *poly = malloc(n + sizeof zip);
+	memcpy(poly, j, n);
+	memcpy(poly + n, zip, sizeof zip);
+	rk_err_clear(&err);
+	assert_int_equal(attach_check("image/jpeg", poly, n + sizeof zip, &r, &err), RK_OK);
+	assert_int_equal(r.len, n);
+	assert_false(has(r.data, r.len, "<script>"));
+	attach_result_free(&r);
+	free(poly);
+	/* HTML named .jpg */
+	static const char html[] = "<html><body><script>alert(1)</script></body></html>";
+	rk_err_clear(&err);
+	assert_int_equal(attach_check("image/jpeg", (const unsigned char *)html, sizeof html - 1, &r, &err),
+			 RK_INVALID);
+	assert_non_null(strstr(err.msg, "JPEG"));
 	/* a bomb: the header says 20000×20000 */
 	unsigned char *bomb = malloc(n);
 	memcpy(bomb, j, n);
