@@ -291,9 +291,9 @@ static int cmd_demo(struct cli_call *c)
 	unsigned dm, dd;
 	time_civil_from_days(today, &dy, &dm, &dd);
 	printf("demo region built (seed %llu, dated up to %04lld-%02u-%02u): %d facilities, %d staff, %d accounts, %d people (%d at more than one facility), "
-	       "%d patient registrations, %d consents, %d care teams, %lld clinical records in %.1f s\n",
+	       "%d patient registrations, %d consents, %d care teams (%d posts), %lld clinical records in %.1f s\n",
 	       (unsigned long long)seed, (long long)dy, dm, dd, stats.facilities, stats.staff, stats.accounts,
-	       stats.people, stats.linked_people, stats.registrations, stats.consents, stats.care_teams,
+	       stats.people, stats.linked_people, stats.registrations, stats.consents, stats.care_teams, stats.posts,
 	       (long long)stats.records, (double)stats.elapsed_ms / 1000.0);
 	if (opts.history)
 		printf("hospital records from SS-MIX2: %lld patients, %lld files generated; imported: %lld stored, "

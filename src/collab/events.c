@@ -28,8 +28,7 @@ struct collab_sub {
 	pthread_mutex_t mu;
 	char **ids; /* regional IDs, sorted */
 	size_t n;
-	struct buf out; /* SSE text not yet read */
-	size_t given;   /* bytes of out already read */
+	struct buf out; /* SSE text not yet read (at most QUEUE_BYTES) */
 	bool waiting, ended;
 	int64_t expires;
 	struct collab_transport t;
@@ -63,7 +62,7 @@ static void push_locked(struct collab_sub *s, const char *text)
 {
 	if (s->ended)
 		return;
-	if (s->out.len - s->given + strlen(text) <= QUEUE_BYTES)
+	if (s->out.len + strlen(text) <= QUEUE_BYTES)
 		buf_puts(&s->out, text); /* past the bound a slow reader misses events; the page reloads on reconnect */
 	if (s->waiting) {
 		s->waiting = false;
@@ -99,7 +98,7 @@ struct collab_sub *collab_subscribe(const char *const *regional_ids, size_t n, i
 			rk_oom();
 	s->n = n;
 	qsort(s->ids, n, sizeof *s->ids, cmp_str);
-	buf_init(&s->out, QUEUE_BYTES * 2);
+	buf_init(&s->out, QUEUE_BYTES + 256);
 	/* reconnect after 3 s; the first bytes open the stream at once */
 	buf_puts(&s->out, "retry: 3000\n: subscribed\n\n");
 	s->expires = now + COLLAB_STREAM_MS;
@@ -123,16 +122,12 @@ long collab_sub_read(struct collab_sub *s, char *buf, size_t max)
 {
 	pthread_mutex_lock(&s->mu);
 	long n = 0;
-	if (s->given < s->out.len) {
-		size_t k = s->out.len - s->given;
-		if (k > max)
-			k = max;
-		memcpy(buf, s->out.data + s->given, k);
-		s->given += k;
-		if (s->given == s->out.len) {
-			buf_reset(&s->out);
-			s->given = 0;
-		}
+	if (s->out.len) {
+		size_t k = s->out.len < max ? s->out.len : max;
+		memcpy(buf, s->out.data, k);
+		memmove(s->out.data, s->out.data + k, s->out.len - k); /* what is left moves to the front */
+		s->out.len -= k;
+		s->out.data[s->out.len] = '\0';
 		n = (long)k;
 	} else if (s->ended) {
 		n = -1;

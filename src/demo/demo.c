@@ -345,6 +345,91 @@ static json_t *consent_json(const char *patient_id, const char *kind, const char
 	return c;
 }
 
+/* What each kind of member writes on the team's timeline (多職種連携); {0}
+ * takes a number the post draws. */
+static const struct {
+	const char *kind, *role_ja, *text;
+	bool asks; /* a question with 要返信 */
+} team_lines[] = {
+	{"care_management", "ケアマネジャー",
+	 "サービス担当者会議を来週に予定しています。ご都合のよい日時を教えてください。", true},
+	{"care_management", "ケアマネジャー", "ご家族から、夜間の排泄介助が負担との相談がありました。", false},
+	{"home_nursing", "訪問看護師", "本日訪問。血圧 1{0}/7{0}、SpO2 97%、下肢の浮腫は軽度です。", false},
+	{"home_nursing", "訪問看護師", "仙骨部に発赤あり。体位変換の回数を増やしてください。", false},
+	{"clinic", "医師", "次回の訪問診療は2週間後です。内服の変更はありません。", false},
+	{"hospital", "医師", "退院時の処方は継続です。症状が変わったら外来に連絡してください。", false},
+	{"pharmacy", "薬剤師", "残薬を確認しました。飲み忘れは週1回程度で、お薬カレンダーを使い始めました。", false},
+	{"care_service", "介護職", "入浴介助を実施しました。皮膚の発赤はありません。", false},
+};
+#define REPLY_BY_EXT "urn:renkei:StructureDefinition:reply-requested-by"
+
+/* A few weeks of the team's timeline: each member facility's kind of post, a
+ * question from the care manager that the nurse answers (or that is still
+ * open, some past their due time). Posts are each member's own records. */
+static enum rk_status put_team_posts(struct gen *g, const char *regional, const char *patient, const size_t *at,
+				     size_t n)
+{
+	enum rk_status rc = RK_OK;
+	char subject[96], question[128] = "";
+	snprintf(subject, sizeof subject, "Patient/%.47s", patient);
+	int seq = 0;
+	int64_t last_min = 0;
+	for (size_t k = 0; k < n && rc == RK_OK; k++) {
+		const struct demo_facility *f = &facilities[at[k]];
+		for (size_t l = 0; l < sizeof team_lines / sizeof team_lines[0] && rc == RK_OK; l++) {
+			if (strcmp(team_lines[l].kind, f->kind) != 0 || !rng_chance(&g->rng, 2, 3))
+				continue;
+			/* within the 20 days before the demo's day, in working hours, in order */
+			int64_t minute = (g->today - 20 + (int64_t)rng_below(&g->rng, 20)) * 1440 + 9 * 60 +
+					 (int64_t)rng_below(&g->rng, 8 * 60);
+			if (minute <= last_min)
+				minute = last_min + 17;
+			last_min = minute;
+			int64_t y;
+			unsigned mo, d;
+			time_civil_from_days(minute / 1440, &y, &mo, &d);
+			char sent[40], text[512], sender[160], id[96];
+			snprintf(sent, sizeof sent, "%04lld-%02u-%02uT%02u:%02u:00+09:00", (long long)y, mo, d,
+				 (unsigned)(minute % 1440 / 60), (unsigned)(minute % 60));
+			const char *t = team_lines[l].text, *hole = strstr(t, "{0}");
+			if (hole) {
+				unsigned v = (unsigned)rng_below(&g->rng, 10);
+				const char *hole2 = strstr(hole + 3, "{0}");
+				snprintf(text, sizeof text, "%.*s%u%.*s%u%s", (int)(hole - t), t, 2 + v % 4,
+					 (int)(hole2 ? hole2 - hole - 3 : 0), hole + 3, v, hole2 ? hole2 + 3 : "");
+			} else {
+				snprintf(text, sizeof text, "%s", t);
+			}
+			snprintf(sender, sizeof sender, "%s（%s）", f->name, team_lines[l].role_ja);
+			snprintf(id, sizeof id, "post-%s-%d", regional, seq++);
+			json_t *c = json_pack("{s:s, s:s, s:[{s:s}], s:{s:s}, s:s, s:{s:s}, s:[{s:s}]}", "resourceType",
+					      "Communication", "status", "completed", "category", "text", "連絡",
+					      "subject", "reference", subject, "sent", sent, "sender", "display",
+					      sender, "payload", "contentString", text);
+			if (team_lines[l].asks) {
+				char due[40];
+				int64_t due_min = minute + 3 * 1440;
+				time_civil_from_days(due_min / 1440, &y, &mo, &d);
+				snprintf(due, sizeof due, "%04lld-%02u-%02uT17:00:00+09:00", (long long)y, mo, d);
+				json_object_set_new(
+					c, "extension",
+					json_pack("[{s:s, s:s}]", "url", REPLY_BY_EXT, "valueDateTime", due));
+				snprintf(question, sizeof question, "Communication/%s", id);
+			} else if (question[0] && strcmp(f->kind, "home_nursing") == 0 && rng_chance(&g->rng, 1, 2)) {
+				json_object_set_new(c, "inResponseTo", json_pack("[{s:s}]", "reference", question));
+				json_object_set_new(json_array_get(json_object_get(c, "payload"), 0), "contentString",
+						    json_string("火曜と木曜の午後なら伺えます。"));
+				question[0] = '\0';
+			}
+			g->ctx.actor_facility = f->code; /* the post is the writing member's record */
+			rc = put(g, "Communication", id, c);
+			g->ctx.actor_facility = "";
+			g->stats->posts += rc == RK_OK;
+		}
+	}
+	return rc;
+}
+
 /* Consent as signed on paper at the patient's facilities: most people known
  * to several facilities agreed that each may disclose to the others (個別同意);
  * the elderly cared for at home also gave comprehensive consent with a care
@@ -401,7 +486,7 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 	snprintf(id, sizeof id, "careteam-%s", regional);
 	rc = put(g, "CareTeam", id, team);
 	g->stats->care_teams += rc == RK_OK;
-	return rc;
+	return rc == RK_OK ? put_team_posts(g, regional, ids[0], at, n) : rc;
 }
 
 static enum rk_status put_record(void *g, const char *type, const char *id, json_t *res)

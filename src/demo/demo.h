@@ -32,6 +32,7 @@ struct demo_stats {
 	int accounts;
 	int consents;
 	int care_teams;
+	int posts; /* posts on the care teams' timelines (Communication) */
 	int facilities;
 	int staff;
 	int people;

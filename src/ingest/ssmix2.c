@@ -338,7 +338,8 @@ enum rk_status ssmix2_import(struct store *s, const struct config *cfg, const ch
 	rc = walk_dir(&w, "", 0);
 	if (rc != RK_OK)
 		goto out;
-	qsort(w.e, w.n, sizeof *w.e, cmp_entry);
+	if (w.n) /* an empty storage has no entries at all (qsort takes no NULL) */
+		qsort(w.e, w.n, sizeof *w.e, cmp_entry);
 	st.files = (int64_t)w.n;
 	if (progress)
 		progress(arg, &st);

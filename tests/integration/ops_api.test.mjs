@@ -71,8 +71,9 @@ let ssmixId, mllpId, pid = '7000001';
 
 test('an SS-MIX2 file that cannot be mapped is listed, read as decoded Japanese text, and stays quarantined on replay', async () => {
   const root = path.join(work, 'storage');
+  // a result time that is no time (13th month): the file cannot be mapped
   const msg = oul({ controlId: 'Q1', pid, order: 'ORDQ1', charset: 'jis', family: '運用', given: '試子',
-    familyKana: 'ウンヨウ', givenKana: 'タメコ', tp: '7x2' });
+    familyKana: 'ウンヨウ', givenKana: 'タメコ' }).replace('||||F|||202603150900', '||||F|||202613150900');
   const bytes = toIso2022jp(msg);
   assert.ok(!bytes.includes(Buffer.from('総蛋白')), 'the file is ISO-2022-JP, not UTF-8');
   place(root, pid, '20260315', 'OML-11', `${pid}_20260315_OML-11_ORDQ1_20260315103059000_01_1`, bytes);
