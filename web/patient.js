@@ -545,4 +545,9 @@ async function start() {
 }
 
 window.addEventListener('pagehide', () => blobUrls.forEach((u) => URL.revokeObjectURL(u)));
+// a link to another tab of the same patient (…#medications) changes only the fragment: follow it
+window.addEventListener('hashchange', () => {
+  const k = location.hash.slice(1);
+  if (model && TABS.includes(k) && k !== tab) select(k);
+});
 start();

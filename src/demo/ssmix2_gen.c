@@ -386,9 +386,45 @@ static int ev_cmp(const void *a, const void *b)
 	return x->kind - y->kind;
 }
 
-enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_person *p, uint64_t seed,
+/* A hospital system writes a name's 異体字 that JIS X 0208 lacks as its
+ * standard form (代替文字: 髙 → 高, 﨑 → 崎, …) in an ISO-2022-JP message. */
+static void jis_substitute(const char *in, char *out, size_t n)
+{
+	static const char *const pairs[][2] = {{"髙", "高"}, {"﨑", "崎"}, {"德", "徳"}, {"瀨", "瀬"},
+					       {"栁", "柳"}, {"濵", "浜"}, {"曻", "昇"}};
+	size_t o = 0;
+	while (*in && o + 4 < n) {
+		bool done = false;
+		for (size_t i = 0; i < sizeof pairs / sizeof pairs[0] && !done; i++) {
+			size_t k = strlen(pairs[i][0]);
+			if (strncmp(in, pairs[i][0], k) == 0) {
+				size_t m = strlen(pairs[i][1]);
+				memcpy(out + o, pairs[i][1], m);
+				o += m;
+				in += k;
+				done = true;
+			}
+		}
+		if (!done)
+			out[o++] = *in++;
+	}
+	out[o] = '\0';
+}
+
+enum rk_status ssmix2_gen_patient(struct ssmix2_gen *g, const struct ssmix2_person *person, uint64_t seed,
 				  struct rk_err *err)
 {
+	char family[128], given[128];
+	struct ssmix2_person q = *person;
+	if (q.family) {
+		jis_substitute(q.family, family, sizeof family);
+		q.family = family;
+	}
+	if (q.given) {
+		jis_substitute(q.given, given, sizeof given);
+		q.given = given;
+	}
+	const struct ssmix2_person *p = &q;
 	enum rk_status st = check_person(g, p, err);
 	if (st != RK_OK)
 		return st;

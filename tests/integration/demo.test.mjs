@@ -85,10 +85,10 @@ test('the default demo region', async () => {
     assert.ok(seen.some((id) => !id.startsWith(`${HOME}-`)), 'registrations of other facilities, through the care team');
     assert.ok((await get(HH, '/fhir/CareTeam?_summary=count')).json.total > 0, 'the care teams it is on');
     // the teams have weeks of posts among their members: the helper's 担当患者一覧 shows them, some waiting for a reply
-    const mine = (await get(HH, '/api/collab/patients')).json.patients;
-    assert.ok(mine.length > 0, 'the helper has 担当患者');
-    assert.ok(mine.some((p) => p.latest && p.unread > 0), JSON.stringify(mine.slice(0, 3)));
-    const posts = (await get(HH, `/fhir/Communication?subject=${mine[0].registrations.join(',')}&_count=50`)).json.entry || [];
+    const helperPatients = (await get(HH, '/api/collab/patients')).json.patients;
+    assert.ok(helperPatients.length > 0, 'the helper has 担当患者');
+    assert.ok(helperPatients.some((p) => p.latest && p.unread > 0), JSON.stringify(helperPatients.slice(0, 3)));
+    const posts = (await get(HH, `/fhir/Communication?subject=${helperPatients[0].registrations.join(',')}&_count=50`)).json.entry || [];
     assert.ok(posts.every((e) => e.resource.sender?.display), 'each post says who wrote it');
     // per patient: a search over the whole region's Observations stops at the engine's limit before access is decided
     const theirs = seen.filter((id) => !id.startsWith(`${HOME}-`)).slice(0, 20);

@@ -390,10 +390,16 @@ static void test_patient_api(void **state)
 	bad.birth = "19550231";
 	assert_int_equal(ssmix2_gen_patient(g, &bad, 1, &err), RK_INVALID);
 	bad = p;
-	bad.family = "髙橋"; /* 髙 has no JIS X 0208 form */
+	bad.family = "𠮷田"; /* 𠮷 has no JIS X 0208 form and no 代替文字 in the table */
 	rk_err_clear(&err);
 	assert_int_equal(ssmix2_gen_patient(g, &bad, 1, &err), RK_INVALID);
 	assert_non_null(strstr(err.msg, "JIS X 0208"));
+	struct ssmix2_person variant = p; /* 髙 is written as its 代替文字 高, as a hospital system does */
+	variant.pid = "000124";
+	variant.family = "髙橋";
+	rk_err_clear(&err);
+	if (ssmix2_gen_patient(g, &variant, 7, &err) != RK_OK)
+		fail_msg("%s", err.msg);
 	static const char *const unknown[] = {"scurvy", NULL};
 	bad = p;
 	bad.conditions = unknown;
