@@ -6,6 +6,7 @@
 // (編集済み) and withdraws it (the post stays, marked withdrawn). The members
 // tab lists the team with its lead. A clerk has no 担当患者 link and the page
 // tells them it is not for their role. Screenshots go to tests/ui/artifacts/.
+// backends: sqlite (the workspace's store paths run on both backends in integration/collab)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, post, patient, cleanupStore, BACKEND } from '../integration/harness.mjs';
