@@ -6,6 +6,7 @@
 // page shows are marked read. Japanese first.
 import { h, t, lang, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON, sendJSON,
   searchAll, loadFacilities, ageOf, genderText, fmtDate, fmtDateTime } from './common.js';
+import { tabLoader } from './team_tabs.js';
 
 addText({
   loading: ['読み込み中…', 'Loading…'],
@@ -319,9 +320,12 @@ function showTab(name) {
     b.setAttribute('aria-selected', String(b.dataset.tab === name));
     b.classList.toggle('active', b.dataset.tab === name);
   }
-  document.getElementById('panel-timeline').hidden = name !== 'timeline';
-  document.getElementById('panel-members').hidden = name !== 'members';
-  if (name === 'members') loadMembers().catch((e) => say(e.message, true));
+  for (const b of document.querySelectorAll('#team-tabs .tab')) {
+    const panel = document.getElementById(`panel-${b.dataset.tab}`);
+    if (panel) panel.hidden = b.dataset.tab !== name;
+  }
+  const load = name === 'members' ? loadMembers : tabLoader(name);
+  if (load) Promise.resolve().then(() => load(row)).catch((e) => say(e.message, true));
 }
 
 /** Live updates: the server names the person whose timeline changed; this page reloads what it shows of them. */
