@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/time.h"
 #include "fhir/capability.h"
+#include "fhir/timeline.h"
 #include "mllp/mllp_server.h"
 #include "http/server.h"
 #include "demo/demo.h"
@@ -149,6 +150,24 @@ static int cmd_serve(struct cli_call *c)
 	struct store *s = open_migrated(cfg, 0);
 	if (!s)
 		return 1;
+	/* posts written by a renkei older than their facts table get their rows */
+	struct rk_err berr;
+	rk_err_clear(&berr);
+	struct arena ba;
+	arena_init(&ba, (size_t)1 << 30);
+	int64_t added = 0;
+	enum rk_status brc = timeline_backfill(s, &ba, &added, &berr);
+	arena_free(&ba);
+	if (brc != RK_OK) {
+		fprintf(stderr, "renkei: database: the timeline's facts: %s\n", berr.msg);
+		store_close(s);
+		return 1;
+	}
+	if (added) {
+		char n[24];
+		snprintf(n, sizeof n, "%lld", (long long)added);
+		log_event(LOG_INFO, "collab.posts_indexed", "posts", n, NULL);
+	}
 	store_close(s); /* workers open their own connections */
 
 	/* Block the stop signals in every thread; the main thread waits for them. */

@@ -11,6 +11,15 @@ import { tabLoader } from './team_tabs.js';
 addText({
   loading: ['読み込み中…', 'Loading…'],
   'mine-h': ['担当患者一覧', 'My patients'],
+  'inbox-h': ['受信箱', 'Inbox'],
+  'inbox-help': ['あなた・あなたの職種・事業所あての投稿、あなたの投稿への返信、返信を求められている投稿です（30日分）。',
+    'Posts that name you, your profession or your facility, replies to your posts, and posts that ask for a reply (30 days).'],
+  'inbox-none': ['新しい連絡はありません。', 'Nothing new for you.'],
+  'inbox-mention': ['あなた宛', 'For you'],
+  'inbox-reply': ['返信', 'Reply'],
+  'inbox-reply-requested': ['要返信', 'Reply requested'],
+  'inbox-overdue': ['期限切れ', 'Overdue'],
+  'inbox-new': ['未読', 'Unread'],
   'mine-help': ['あなたが参加しているケアチームの利用者さんです。返信期限を過ぎたもの、未読の多いものから並びます。',
     'The people whose care teams you belong to; overdue replies and unread posts come first.'],
   'mine-none': ['参加しているケアチームはありません。', 'You are not on any care team.'],
@@ -81,6 +90,28 @@ function renderMine(list) {
         h('span', { class: 'muted' }, p.latest ? t('latest', fmtDateTime(p.latest)) : t('no-posts'))));
   }));
   if (!list.length) ul.replaceChildren(h('li', { class: 'muted' }, t('mine-none')));
+}
+
+// ---- 受信箱 ---------------------------------------------------------------------
+
+async function loadInbox() {
+  return getJSON('/api/collab/inbox');
+}
+
+function renderInbox(inbox) {
+  const ul = document.getElementById('inbox');
+  const kind = (k) => h('span', { class: `badge${k === 'overdue' ? ' alert' : ''}`, dataset: { k } }, t(`inbox-${k}`));
+  ul.replaceChildren(...inbox.items.map((i) => h('li', { class: `inbox-item${i.read ? '' : ' unread'}`, dataset: { id: i.id } },
+    h('a', { class: 'inbox-link', href: `/team.html?patient=${encodeURIComponent(i.patient)}` },
+      h('strong', {}, i.name || i.kana || i.patient), ' ',
+      h('span', { class: 'muted' }, i.sender || ''), ' ',
+      h('time', { class: 'muted', datetime: i.sent }, fmtDateTime(i.sent))),
+    h('p', { class: 'post-text' }, i.text),
+    h('div', { class: 'badges' }, ...i.kinds.map(kind), i.overdue ? kind('overdue') : null,
+      i.due && !i.overdue && !i.answered ? h('span', { class: 'muted' }, t('reply-by', fmtDateTime(i.due))) : null,
+      i.read ? null : h('span', { class: 'badge', dataset: { k: 'new' } }, t('inbox-new'))))));
+  if (!inbox.items.length) ul.replaceChildren(h('li', { class: 'muted' }, t('inbox-none')));
+  document.getElementById('inbox-card').hidden = false;
 }
 
 // ---- the team page ------------------------------------------------------------
@@ -361,8 +392,16 @@ async function start() {
     say('');
     document.getElementById('my-patients').hidden = false;
     renderMine(list);
-    onLang(() => renderMine(list));
-    listenLive(async () => { list = await myPatients(); renderMine(list); document.body.dataset.live = String(Date.now()); });
+    let inbox = await loadInbox().catch(() => null);
+    if (inbox) renderInbox(inbox);
+    onLang(() => { renderMine(list); if (inbox) renderInbox(inbox); });
+    listenLive(async () => {
+      list = await myPatients();
+      renderMine(list);
+      inbox = await loadInbox().catch(() => inbox);
+      if (inbox) renderInbox(inbox);
+      document.body.dataset.live = String(Date.now());
+    });
   } else {
     row = list.find((p) => p.registrations.includes(want));
     if (!row) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/collab_impl.h"
 #include "api/session.h"
 #include "collab/attach.h"
 #include "collab/collab.h"
@@ -21,7 +22,7 @@
 #define MAX_READ_IDS 200 /* posts marked read by one request (a screen's worth) */
 
 /* Staff whose role reads the collaboration data; else the reply is set. */
-static bool collab_staff(struct api_request *rq)
+bool collab_staff(struct api_request *rq)
 {
 	if (!rq->store) {
 		api_reply_fail(rq, RK_BUSY, "the database is unreachable; try again shortly");
@@ -38,7 +39,7 @@ static bool collab_staff(struct api_request *rq)
 	return true;
 }
 
-static json_t *jstr_or_null(const char *s)
+json_t *jstr_or_null(const char *s)
 {
 	return s && s[0] ? json_string(s) : json_null();
 }
@@ -48,7 +49,7 @@ static json_t *or_null(json_t *v)
 	return v ? json_incref(v) : json_null();
 }
 
-static json_t *ms_json(int64_t ms)
+json_t *ms_json(int64_t ms)
 {
 	if (ms <= 0)
 		return json_null();
@@ -58,7 +59,7 @@ static json_t *ms_json(int64_t ms)
 }
 
 /* The name of a Patient: kanji (or the first name) and kana. */
-static void names_of(const json_t *p, const char **kanji, const char **kana)
+void names_of(const json_t *p, const char **kanji, const char **kana)
 {
 	*kanji = *kana = "";
 	size_t i;
@@ -90,8 +91,8 @@ static void names_of(const json_t *p, const char **kanji, const char **kana)
 /* The registrations of the person the principal may see ("Patient/<id>",
  * into regs) and the first of them as a Patient body (owned by the request),
  * or *body NULL when it may see none. */
-static enum rk_status visible_registrations(struct api_request *rq, const char *regional, const char **pid,
-					    json_t **body, json_t *regs_out, struct rk_err *err)
+enum rk_status visible_registrations(struct api_request *rq, const char *regional, const char **pid, json_t **body,
+				     json_t *regs_out, struct rk_err *err)
 {
 	*body = NULL;
 	struct collab_registration *regs;
@@ -139,42 +140,27 @@ static int by_need(const void *a, const void *b)
 }
 
 /* Unread, overdue and latest of the posts of one person the principal may
- * see; each counted post is audited as read metadata of the patient. */
+ * see: counted in SQL by source facility and registration, each group kept
+ * when the access decision permits its posts. */
 static enum rk_status count_posts(struct api_request *rq, const char *regional, const char *me, struct row *row,
 				  struct rk_err *err)
 {
-	struct collab_post *posts;
+	struct collab_count *groups;
 	size_t n;
-	enum rk_status rc = collab_posts(rq->store, regional, rq->who.account, rq->arena, &posts, &n, err);
-	if (rc != RK_OK)
-		return rc;
-	bool *seen = arena_calloc(rq->arena, n + 1, sizeof *seen);
-	if (!seen)
-		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
-	for (size_t i = 0; i < n; i++) {
+	enum rk_status rc =
+		collab_counts(rq->store, regional, rq->who.account, me, rq->now, rq->arena, &groups, &n, err);
+	for (size_t i = 0; rc == RK_OK && i < n; i++) {
 		struct access_decision d;
-		if ((rc = access_check(api_access(rq), STR_LIT("Communication"), str_c(posts[i].source),
-				       str_c(posts[i].patient_id), &d, NULL, err)) != RK_OK)
-			return rc;
-		seen[i] = d.permit && strcmp(posts[i].status, "entered-in-error") != 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!seen[i])
+		if ((rc = access_check(api_access(rq), STR_LIT("Communication"), str_c(groups[i].source),
+				       str_c(groups[i].patient_id), &d, NULL, err)) != RK_OK ||
+		    !d.permit)
 			continue;
-		bool mine = me[0] && strcmp(posts[i].sender, me) == 0;
-		if (posts[i].sent > row->latest)
-			row->latest = posts[i].sent;
-		if (!mine && !posts[i].read)
-			row->unread++;
-		if (!mine && posts[i].reply_by && posts[i].reply_by < rq->now) {
-			bool answered = false;
-			for (size_t k = 0; k < n && !answered; k++)
-				answered = seen[k] && strncmp(posts[k].reply_to, "Communication/", 14) == 0 &&
-					   strcmp(posts[k].reply_to + 14, posts[i].id) == 0;
-			row->overdue += !answered;
-		}
+		row->unread += groups[i].unread;
+		row->overdue += groups[i].overdue;
+		if (groups[i].latest > row->latest)
+			row->latest = groups[i].latest;
 	}
-	return RK_OK;
+	return rc;
 }
 
 void api_collab_patients(struct api_request *rq)

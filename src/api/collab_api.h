@@ -24,5 +24,10 @@ void api_collab_events(struct api_request *rq);
  * read a post of the person that names it. */
 void api_collab_attachment_upload(struct api_request *rq);
 void api_collab_attachment_get(struct api_request *rq);
+/* GET /api/collab/inbox[?limit=N]: 受信箱, the posts of my teams that name me
+ * (a mention of me, my profession or my facility), answer my posts, or ask
+ * the team for a reply, newest first, with whether I have read each and
+ * whether a reply is overdue (collab_inbox.c). */
+void api_collab_inbox(struct api_request *rq);
 
 #endif

@@ -80,52 +80,19 @@ enum rk_status collab_my_patients(struct store *s, const char *facility, const c
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
-/* "Type/id" of the reference at key of o, or "". */
-static struct str ref_at(const json_t *o, const char *key)
-{
-	const json_t *r = json_object_get(o, key);
-	if (json_is_array(r))
-		r = json_array_get(r, 0);
-	r = json_object_get(r, "reference");
-	return json_is_string(r) ? rk_json_strv(r) : STR_LIT("");
-}
-
-static int64_t ms_of(const json_t *v, int64_t fallback)
-{
-	struct time_range tr;
-	if (json_is_string(v) && time_parse_fhir(rk_json_strv(v), TIME_DATETIME, &tr))
-		return tr.lo;
-	return fallback;
-}
-
-/* The due time of 要返信 (0: none). */
-static int64_t reply_by(const json_t *body)
-{
-	size_t i;
-	json_t *x;
-	json_array_foreach(json_object_get(body, "extension"), i, x)
-	{
-		const json_t *url = json_object_get(x, "url");
-		if (json_is_string(url) && strcmp(json_string_value(url), COLLAB_REPLY_BY_EXT) == 0)
-			return ms_of(json_object_get(x, "valueDateTime"), 0);
-	}
-	return 0;
-}
-
 enum rk_status collab_posts(struct store *s, const char *regional_id, const char *account, struct arena *a,
 			    struct collab_post **out, size_t *n, struct rk_err *err)
 {
 	*out = NULL;
 	*n = 0;
 	struct store_stmt *st;
-	enum rk_status rc =
-		store_prepare(s,
-			      "SELECT r.id, r.source_facility, r.patient_id, r.last_updated, r.body, "
-			      "(SELECT count(*) FROM collab_read c WHERE c.account_id = ? AND c.comm_id = r.id) "
-			      "FROM patient_link l JOIN resource r ON r.patient_id = l.patient_id "
-			      "WHERE l.regional_id = ? AND r.type = 'Communication' AND r.deleted = 0 "
-			      "ORDER BY r.last_updated DESC, r.id LIMIT ?",
-			      &st, err);
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT p.comm_id, p.source_facility, p.patient_id, p.sender, p.reply_to, p.status, p.sent, p.reply_by, "
+		"(SELECT count(*) FROM collab_read c WHERE c.account_id = ? AND c.comm_id = p.comm_id) "
+		"FROM patient_link l JOIN collab_post p ON p.patient_id = l.patient_id "
+		"WHERE l.regional_id = ? ORDER BY p.sent DESC, p.comm_id LIMIT ?",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, str_c(account));
@@ -134,30 +101,187 @@ enum rk_status collab_posts(struct store *s, const char *regional_id, const char
 	size_t cap = 0;
 	bool row = false, ok = true;
 	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
-		struct str text = store_col_text(st, 4);
-		json_t *body = json_loadb(text.ptr ? text.ptr : "", text.len, 0, NULL);
-		if (!body)
-			continue; /* stored text is always valid JSON; nothing to count otherwise */
 		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
-			json_decref(body);
 			ok = false;
 			break;
 		}
-		int64_t updated = store_col_i64(st, 3);
-		const json_t *status = json_object_get(body, "status");
+		struct str reply = store_col_text(st, 4);
 		(*out)[(*n)++] = (struct collab_post){
 			.id = dup(a, store_col_text(st, 0), &ok),
 			.source = dup(a, store_col_text(st, 1), &ok),
 			.patient_id = dup(a, store_col_text(st, 2), &ok),
-			.sender = dup(a, ref_at(body, "sender"), &ok),
-			.reply_to = dup(a, ref_at(body, "inResponseTo"), &ok),
-			.status = dup(a, json_is_string(status) ? rk_json_strv(status) : STR_LIT(""), &ok),
-			.sent = ms_of(json_object_get(body, "sent"), updated),
-			.reply_by = reply_by(body),
-			.read = store_col_i64(st, 5) > 0,
+			.sender = dup(a, store_col_text(st, 3), &ok),
+			.reply_to = reply.len ? arena_printf(a, "Communication/%.*s", STR_FMT(reply)) : "",
+			.status = dup(a, store_col_text(st, 5), &ok),
+			.sent = store_col_i64(st, 6),
+			.reply_by = store_col_i64(st, 7),
+			.read = store_col_i64(st, 8) > 0,
 		};
-		json_decref(body);
+		if (!(*out)[*n - 1].reply_to)
+			ok = false;
 	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+/* Whom no post names as its sender: a "me" for a principal without a Practitioner. */
+static const char *me_or_nobody(const char *me)
+{
+	return me && me[0] ? me : "\x01";
+}
+
+enum rk_status collab_counts(struct store *s, const char *regional_id, const char *account, const char *me, int64_t now,
+			     struct arena *a, struct collab_count **out, size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT p.source_facility, p.patient_id, "
+		"sum(CASE WHEN p.sender <> ? AND NOT EXISTS (SELECT 1 FROM collab_read c WHERE c.account_id = ? "
+		"AND c.comm_id = p.comm_id) THEN 1 ELSE 0 END), "
+		"sum(CASE WHEN p.sender <> ? AND p.reply_by > 0 AND p.reply_by < ? AND NOT EXISTS (SELECT 1 FROM "
+		"collab_post q WHERE q.reply_to = p.comm_id AND q.status <> 'entered-in-error') THEN 1 ELSE 0 END), "
+		"max(p.sent) FROM patient_link l JOIN collab_post p ON p.patient_id = l.patient_id "
+		"WHERE l.regional_id = ? AND p.status <> 'entered-in-error' "
+		"GROUP BY p.source_facility, p.patient_id ORDER BY p.source_facility, p.patient_id",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(me_or_nobody(me)));
+	store_bind_text(st, 2, str_c(account));
+	store_bind_text(st, 3, str_c(me_or_nobody(me)));
+	store_bind_i64(st, 4, now);
+	store_bind_text(st, 5, str_c(regional_id));
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		(*out)[(*n)++] = (struct collab_count){
+			.source = dup(a, store_col_text(st, 0), &ok),
+			.patient_id = dup(a, store_col_text(st, 1), &ok),
+			.unread = store_col_i64(st, 2),
+			.overdue = store_col_i64(st, 3),
+			.latest = store_col_i64(st, 4),
+		};
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+enum rk_status collab_inbox(struct store *s, const char *facility, const char *account, const char *me, int64_t now,
+			    int64_t since, size_t limit, struct arena *a, struct collab_inbox_row **out, size_t *n,
+			    struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT p.comm_id, p.source_facility, p.patient_id, l.regional_id, p.sender, p.reply_to, "
+		"coalesce((SELECT o.sender FROM collab_post o WHERE o.comm_id = p.reply_to), ''), p.mentions, p.sent, "
+		"p.reply_by, (SELECT count(*) FROM collab_read c WHERE c.account_id = ? AND c.comm_id = p.comm_id), "
+		"(SELECT count(*) FROM collab_post q WHERE q.reply_to = p.comm_id AND q.status <> 'entered-in-error') "
+		"FROM collab_post p JOIN patient_link l ON l.patient_id = p.patient_id "
+		"WHERE l.regional_id IN (SELECT m.regional_id FROM care_team_member m WHERE m.facility_code = ? "
+		"AND (m.account_id = '' OR m.account_id = ?) AND m.active = 1 AND m.period_start <= ? "
+		"AND ? < m.period_end) AND p.sender <> ? AND p.status <> 'entered-in-error' "
+		"AND (p.mentions <> '' OR p.reply_by > 0 OR p.reply_to <> '') AND p.sent >= ? "
+		"ORDER BY p.sent DESC, p.comm_id LIMIT ?",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(account));
+	store_bind_text(st, 2, str_c(facility));
+	store_bind_text(st, 3, str_c(account));
+	store_bind_i64(st, 4, now);
+	store_bind_i64(st, 5, now);
+	store_bind_text(st, 6, str_c(me_or_nobody(me)));
+	store_bind_i64(st, 7, since);
+	store_bind_i64(st, 8, (int64_t)limit);
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		(*out)[(*n)++] = (struct collab_inbox_row){
+			.comm_id = dup(a, store_col_text(st, 0), &ok),
+			.source = dup(a, store_col_text(st, 1), &ok),
+			.patient_id = dup(a, store_col_text(st, 2), &ok),
+			.regional_id = dup(a, store_col_text(st, 3), &ok),
+			.sender = dup(a, store_col_text(st, 4), &ok),
+			.reply_to = dup(a, store_col_text(st, 5), &ok),
+			.parent_sender = dup(a, store_col_text(st, 6), &ok),
+			.mentions = dup(a, store_col_text(st, 7), &ok),
+			.sent = store_col_i64(st, 8),
+			.reply_by = store_col_i64(st, 9),
+			.read = store_col_i64(st, 10) > 0,
+			.answered = store_col_i64(st, 11) > 0,
+		};
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+/* Does text (without spaces) begin with word (spaces skipped)? */
+static bool begins_with(const char *text, const char *word, size_t wlen)
+{
+	if (!text || !wlen)
+		return false;
+	size_t i = 0;
+	for (const char *p = text; *p && i < wlen; p++) {
+		if (*p == ' ')
+			continue;
+		if (*p != word[i])
+			return false;
+		i++;
+	}
+	return i == wlen;
+}
+
+bool collab_names_me(const char *mentions, const char *me, const char *org, const char *name, const char *role_ja,
+		     const char *facility_name)
+{
+	const char *p = mentions ? mentions : "";
+	while (*p) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len) {
+			if ((me && me[0] && strlen(me) == len && memcmp(p, me, len) == 0) ||
+			    (org && org[0] && len > 13 && memcmp(p, "Organization/", 13) == 0 &&
+			     strlen(org) == len - 13 && memcmp(p + 13, org, len - 13) == 0))
+				return true;
+			if (p[0] == '@' && len > 1 &&
+			    (begins_with(name, p + 1, len - 1) || begins_with(role_ja, p + 1, len - 1) ||
+			     begins_with(facility_name, p + 1, len - 1)))
+				return true;
+		}
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+enum rk_status collab_facility_org(struct store *s, const char *facility, struct arena *a, const char **out,
+				   struct rk_err *err)
+{
+	*out = "";
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "SELECT org_id FROM facility WHERE facility_code = ?", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(facility));
+	bool row = false, ok = true;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && row && !store_col_null(st, 0))
+		*out = dup(a, store_col_text(st, 0), &ok);
 	store_done(st);
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }

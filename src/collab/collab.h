@@ -45,9 +45,52 @@ struct collab_post {
 	bool read;        /* the account has a receipt */
 };
 /* Every post about the person's registrations (not deleted), newest first,
- * with whether account has read it. At most RK_MAX_COLLAB_POSTS. */
+ * with whether account has read it, from the posts' facts (collab_post, see
+ * fhir/timeline.h). At most RK_MAX_COLLAB_POSTS. */
 enum rk_status collab_posts(struct store *s, const char *regional_id, const char *account, struct arena *a,
 			    struct collab_post **out, size_t *n, struct rk_err *err);
+
+/* Unread, overdue and latest posts about a person, in groups of one source
+ * facility and one registration, for the caller to keep the groups its
+ * principal may see (a post's access decision depends on nothing else).
+ * Withdrawn posts do not count. me: the principal's "Practitioner/<id>" ("" when
+ * none); its own posts are neither unread nor overdue to it. Overdue: 要返信
+ * past its due time that no post (not withdrawn) answers. */
+struct collab_count {
+	const char *source, *patient_id;
+	int64_t unread, overdue, latest; /* latest: ms of the newest post's sent */
+};
+enum rk_status collab_counts(struct store *s, const char *regional_id, const char *account, const char *me, int64_t now,
+			     struct arena *a, struct collab_count **out, size_t *n, struct rk_err *err);
+
+/* The inbox (受信箱) of a member of staff: the posts of the teams it belongs
+ * to now that may need it — a post that names someone or asks for a reply,
+ * and every reply — newest first, sent at or after since, not its own
+ * (me), not withdrawn; at most limit. Not access-checked, and not yet
+ * matched to the account: the caller keeps what names it (collab_names_me)
+ * and what its principal may see. parent_sender: the sender of the post a
+ * reply answers. */
+struct collab_inbox_row {
+	const char *comm_id, *source, *patient_id, *regional_id;
+	const char *sender, *reply_to, *parent_sender, *mentions;
+	int64_t sent, reply_by;
+	bool read, answered;
+};
+enum rk_status collab_inbox(struct store *s, const char *facility, const char *account, const char *me, int64_t now,
+			    int64_t since, size_t limit, struct arena *a, struct collab_inbox_row **out, size_t *n,
+			    struct rk_err *err);
+
+/* Whom a post's mentions (' '-separated, as collab_post keeps them) name: a
+ * reference to the member of staff (me, "Practitioner/<id>") or to its
+ * facility (org, "Organization/<id>"), or an @name that begins the person's
+ * name, its profession (role_ja: "@訪問看護" names 訪問看護師) or its
+ * facility's name. Spaces are not compared. */
+bool collab_names_me(const char *mentions, const char *me, const char *org, const char *name, const char *role_ja,
+		     const char *facility_name);
+
+/* The Organization id of a facility ("" when none). */
+enum rk_status collab_facility_org(struct store *s, const char *facility, struct arena *a, const char **out,
+				   struct rk_err *err);
 
 /* Record that account read post comm_id (about patient_id) at now; reading
  * again keeps the first time. */

@@ -118,6 +118,13 @@ static const struct cfg_option options[] = {
 	    "var/bulk for PostgreSQL). Servers sharing one database need it on a shared file system."),
 	OPT("bulk.expiry", CFG_DURATION_MS, bulk_expiry_ms, "24h", 1000, 2592000000, NULL,
 	    "An export's files are deleted this long after it finished (the scheduler's bulk-export-purge job)."),
+	OPT("collab.digest_command", CFG_STRING, collab_digest_command, "", 0, 0, NULL,
+	    "The daily digest of the care teams (多職種連携): a command run by /bin/sh with one JSON line per member "
+	    "who has unread or overdue posts on its standard input — account, name, facility, the two counts and a "
+	    "link, never a patient's data — e.g. a script that mails or posts to a webhook. Empty: no digest."),
+	OPT("collab.digest_link", CFG_STRING, collab_digest_link, "", 0, 0, NULL,
+	    "The link the digest carries (the 担当患者一覧 page as members reach it); empty: this server's "
+	    "/team.html."),
 	OPT("mllp.listen", CFG_STRING, mllp_listen, "", 0, 0, NULL,
 	    "Address and port of the HL7 v2 MLLP listener (e.g. 127.0.0.1:2575; empty: off). A non-loopback address "
 	    "(e.g. 0.0.0.0:2575) needs mllp.tls_client_ca: MLLP over TLS, each sender authenticated by its client "

@@ -66,6 +66,9 @@ struct config {
 	/* bulk */
 	char *bulk_dir;         /* where $export writes its files; empty: <sqlite db>.bulk/, or var/bulk */
 	int64_t bulk_expiry_ms; /* an export's files are deleted this long after it ended */
+	/* collab */
+	char *collab_digest_command; /* the daily digest's hook: run with one JSON line per member on stdin; empty: off */
+	char *collab_digest_link;    /* the link the digest carries; empty: the server's own team page */
 	/* mllp */
 	char *mllp_listen; /* host:port of the HL7 v2 listener; empty: off; beyond loopback only with TLS */
 	int64_t mllp_max_connections;

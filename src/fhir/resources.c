@@ -7,6 +7,7 @@
 #include "fhir/consent.h"
 #include "fhir/jpcore.h"
 #include "fhir/registry.h"
+#include "fhir/timeline.h"
 #include "fhir/types.h"
 
 /* {name, type, path, filter, doc} */
@@ -428,7 +429,11 @@ CLINICAL(Binary, "Binary", binary_params, R4("Binary"));
 CLINICAL(Composition, "Composition", composition_params, R4("Composition"));
 CLINICAL(Coverage, "Coverage", coverage_params, JPC("JP_Coverage"));
 CLINICAL(Specimen, "Specimen", specimen_params, JPC("JP_Specimen"));
-CLINICAL(Communication, "Communication", communication_params, R4("Communication"));
+/* a post's facts for the counts of 担当患者一覧 and the inbox: fhir/timeline.c */
+static const struct fhir_resource_def Communication = {
+	"Communication",     &fhir_Communication, communication_params, N(communication_params),
+	R4("Communication"), clinical_prepare,    timeline_after,       timeline_after_delete,
+};
 
 const struct fhir_resource_def *const fhir_resources[] = {
 	&patient,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bulk/bulk.h"
+#include "collab/digest.h"
 #include "core/limits.h"
 #include "core/time.h"
 
@@ -27,6 +28,9 @@ static const struct sched_job jobs[] = {
 	 bulk_export_purge},
 	{"login-failure-purge", 3600000, "forget failed logins of IDs without a failure for a day",
 	 sched_login_failure_purge},
+	{"collab-digest", 86400000,
+	 "the care teams' daily digest: counts and a link, no patient data, to collab.digest_command (audited)",
+	 collab_digest_run},
 };
 
 const struct sched_job *sched_jobs(size_t *n)

@@ -7,7 +7,10 @@
 // nothing, and a post they may not see answers exactly as a missing one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, get, post, put, patient, cleanupStore } from './harness.mjs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, get, post, put, patient, cleanupStore, sqlOn } from './harness.mjs';
 
 const HOSP = '2011000011';   // 信州れんけい総合病院: registers the patients, leads the teams
 const CARE = '2070400017';   // こもれび居宅介護支援事業所 (cm.komorebi)
@@ -269,4 +272,83 @@ test('outside the team, after leaving it, or against a refusal: a post is as mis
   // a role that does not read the collaboration data
   const clerk = await SRV.login('clerk.yamabiko');
   assert.equal((await get(clerk, '/api/collab/patients')).status, 403);
+});
+
+test('受信箱: what names me, answers me or asks for a reply, across my teams; nothing of a team I left or am not on', async () => {
+  const cmP = `Practitioner/${await practitionerOf(CM)}`, vnP = `Practitioner/${await practitionerOf(VN)}`;
+  const tomorrow = new Date(Date.now() + 86400000).toISOString();
+  const forNurse = await post(CM, '/fhir/Communication', postBody(P.quiet.id, cmP, '@訪問看護 褥瘡の写真を次回お願いします',
+    { recipient: [{ display: '@訪問看護' }], extension: [{ url: REPLY_BY, valueDateTime: tomorrow }] }));
+  assert.equal(forNurse.status, 201, forNurse.text);
+  const forHelper = await post(CM, '/fhir/Communication', postBody(P.quiet.id, cmP, '@ヘルパー 明日の訪問は10時からです',
+    { recipient: [{ display: '@ヘルパー' }] }));
+  assert.equal(forHelper.status, 201, forHelper.text);
+  const question = await post(VN, '/fhir/Communication', postBody(P.quiet.id, vnP, '次回のサービス担当者会議はいつですか'));
+  const answer = await post(CM, '/fhir/Communication', postBody(P.quiet.id, cmP, '来週火曜の14時です',
+    { inResponseTo: [{ reference: `Communication/${question.json.id}` }] }));
+  assert.equal(answer.status, 201, answer.text);
+  const afterLeaving = await post(CM, '/fhir/Communication', postBody(P.left.id, cmP, '@訪問看護 退任後の依頼', { recipient: [{ display: '@訪問看護' }] }));
+  assert.equal(afterLeaving.status, 201, afterLeaving.text);
+
+  let inbox = await get(VN, '/api/collab/inbox');
+  assert.equal(inbox.status, 200, inbox.text);
+  const byId = Object.fromEntries(inbox.json.items.map((i) => [i.id, i]));
+  const m = byId[forNurse.json.id];
+  assert.ok(m, `the mention of the nurse's profession: ${inbox.text}`);
+  assert.deepEqual([m.kinds, m.read, m.overdue, m.regionalId, m.name, m.patient], [['mention', 'reply-requested'], false, false,
+    P.quiet.rid, '静 太郎', `Patient/${P.quiet.id}`]);
+  assert.match(m.text, /褥瘡の写真/);
+  assert.deepEqual(byId[answer.json.id]?.kinds, ['reply'], 'an answer to the nurse\'s own post');
+  assert.ok(!byId[forHelper.json.id], 'a mention of another profession is not the nurse\'s');
+  assert.ok(!byId[question.json.id], 'not its own posts');
+  assert.ok(!inbox.text.includes(P.left.rid) && !inbox.text.includes(P.refused.rid), 'nothing of a team left, nor of a refusal');
+  assert.ok(inbox.json.unread >= 2);
+  assert.equal((await post(VN, '/api/collab/read', { communication: [forNurse.json.id] })).status, 200);
+  inbox = await get(VN, '/api/collab/inbox');
+  assert.equal(inbox.json.items.find((i) => i.id === forNurse.json.id).read, true);
+  // a facility on no team has an empty inbox; bad parameters are refused
+  assert.deepEqual((await get(OUT, '/api/collab/inbox')).json.items, []);
+  for (const q of ['_count=0', '_count=x', 'patient=1', '_since=yesterday']) {
+    const r = await get(VN, `/api/collab/inbox?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.equal(r.json.resourceType, 'OperationOutcome');
+  }
+  assert.equal((await get(await SRV.login('clerk.yamabiko'), '/api/collab/inbox')).status, 403);
+});
+
+test('the daily digest: one line per member with news — counts and a link, never a patient — through the operator\'s hook', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'renkei-digest-'));
+  const out = path.join(dir, 'digest.ndjson');
+  const r = await SRV.cli(['jobs', 'run', 'collab-digest', '--set', `collab.digest_command=cat > ${out}`,
+    '--set', 'collab.digest_link=https://renkei.example.jp/team.html']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /member\(s\) told/);
+  const text = readFileSync(out, 'utf8');
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  const vn = lines.find((l) => l.account === 'vn.hidamari');
+  assert.ok(vn && vn.unread >= 1, text);
+  assert.deepEqual(Object.keys(vn).sort(), ['account', 'facility', 'link', 'name', 'overdue', 'unread']);
+  assert.equal(vn.link, 'https://renkei.example.jp/team.html');
+  assert.ok(!lines.some((l) => l.account === 'dr.yamabiko'), 'a member of no team is not told');
+  for (const p of Object.values(P)) assert.ok(!text.includes(p.rid) && !text.includes(p.id), 'no patient ID in the digest');
+  for (const name of ['連携', '静', '拒否', '退任']) assert.ok(!text.includes(name), 'no patient name in the digest');
+  // a hook that fails fails the run, with the reason
+  const bad = await SRV.cli(['jobs', 'run', 'collab-digest', '--set', 'collab.digest_command=exit 3']);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /collab\.digest_command failed \(exit status 3\)/);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the timeline\'s facts: a database written before them is counted the same after the next start', async () => {
+  const before = (await get(VN, '/api/collab/patients')).json.patients.map((p) => [p.regionalId, p.unread, p.overdue]);
+  sqlOn(SRV.store, 'DELETE FROM collab_post');
+  const B = await startServer({ store: SRV.store, region: false, sets: [`audit.key_file=${SRV.keyFile}`] });
+  try {
+    assert.match(B.log, /collab\.posts_indexed/);
+    const vn = { server: B, headers: VN.headers }; // the same session, on the second server
+    const after = (await get(vn, '/api/collab/patients')).json.patients.map((p) => [p.regionalId, p.unread, p.overdue]);
+    assert.deepEqual(after, before);
+  } finally {
+    await B.stop();
+  }
 });

@@ -4,7 +4,8 @@
 // replies in its thread (the question shows 返信あり, the list clears), posts
 // her own question with a due time, sees who has read it (既読 0/…), edits it
 // (編集済み) and withdraws it (the post stays, marked withdrawn). The members
-// tab lists the team with its lead. A clerk has no 担当患者 link and the page
+// tab lists the team with its lead. 受信箱 shows the question addressed to her
+// profession, past due. A clerk has no 担当患者 link and the page
 // tells them it is not for their role. Screenshots go to tests/ui/artifacts/.
 // backends: sqlite (the workspace's store paths run on both backends in integration/collab)
 import { test, before, after } from 'node:test';
@@ -67,6 +68,11 @@ test('the nurse finds the overdue question in 担当患者一覧 and answers it 
   const first = '#mine li.mine-row:first-child';
   assert.match(await page.textContent(first), /在宅 花子/);
   assert.deepEqual(await badges(first), ['返信期限切れ 1', '未読 1']);
+  // 受信箱: the question names her profession and asks for a reply, past due
+  const item = `#inbox li.inbox-item[data-id="${question}"]`;
+  await page.waitForSelector(item);
+  assert.match(await page.textContent(item), /在宅 花子.*入浴介助の可否/s);
+  assert.deepEqual(await badges(item), ['あなた宛', '要返信', '期限切れ', '未読']);
   await shot(page, 'team-01-my-patients');
 
   await timed('team page shown', async () => {
