@@ -20,9 +20,11 @@
 #include "store/store.h"
 
 #define OVERLAP_MS  2000        /* commits may land this late behind their last_updated */
-#define SEEN_MAX    2048        /* versions remembered to announce each once */
+#define SEEN_MAX    8192        /* versions remembered to announce each once */
 #define QUEUE_BYTES (16u << 10) /* what waits for one slow subscriber */
-#define POLL_ROWS   500         /* posts looked at per poll */
+#define POLL_ROWS   500         /* posts read per page of a look */
+#define POLL_PAGES  40          /* pages per look: a burst beyond is read at the next look */
+#define POLL_PEOPLE 4096        /* people announced per look (more: the rest at the next) */
 
 struct collab_sub {
 	pthread_mutex_t mu;
@@ -195,40 +197,74 @@ static void announce(const char *regional)
 	}
 }
 
-/* One look at the database: announce the posts written since the watermark. */
+/* One look at the database: announce the people whose posts were written
+ * since the watermark, each person once per look. The rows are read in pages
+ * by (last_updated, id), so a burst larger than a page (a transaction Bundle
+ * of hundreds of posts, all of one millisecond) is read through instead of
+ * being read again at every look. */
 static void poll_once(struct store *st)
 {
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct store_stmt *q;
-	if (store_prepare(st,
-			  "SELECT r.id, r.last_updated, l.regional_id FROM resource r JOIN patient_link l "
-			  "ON l.patient_id = r.patient_id WHERE r.type = 'Communication' AND r.last_updated > ? "
-			  "ORDER BY r.last_updated LIMIT ?",
-			  &q, &err) != RK_OK) {
-		log_event(LOG_WARN, "collab.events_poll", "error", err.msg, NULL);
+	int64_t top = hub.watermark, cursor_at = hub.watermark - OVERLAP_MS;
+	char cursor_id[72] = "";
+	char(*people)[64] = calloc(POLL_PEOPLE, sizeof *people);
+	size_t n_people = 0;
+	bool full = false;
+	if (!people)
 		return;
-	}
-	store_bind_i64(q, 1, hub.watermark - OVERLAP_MS);
-	store_bind_i64(q, 2, POLL_ROWS);
-	bool row = false;
-	int64_t top = hub.watermark;
-	while (store_step(q, &row, &err) == RK_OK && row) {
-		char id[72], regional[64];
-		struct str v = store_col_text(q, 0), r = store_col_text(q, 2);
-		int64_t at = store_col_i64(q, 1);
-		snprintf(id, sizeof id, "%.*s", (int)v.len, v.ptr ? v.ptr : "");
-		snprintf(regional, sizeof regional, "%.*s", (int)r.len, r.ptr ? r.ptr : "");
-		pthread_mutex_lock(&hub.mu);
-		if (!seen_before(id, at)) {
-			remember(id, at);
-			announce(regional);
+	for (int page = 0; page < POLL_PAGES; page++) {
+		struct store_stmt *q;
+		if (store_prepare(
+			    st,
+			    "SELECT r.id, r.last_updated, l.regional_id FROM resource r JOIN patient_link l "
+			    "ON l.patient_id = r.patient_id WHERE r.type = 'Communication' AND (r.last_updated > ? "
+			    "OR (r.last_updated = ? AND r.id > ?)) ORDER BY r.last_updated, r.id LIMIT ?",
+			    &q, &err) != RK_OK) {
+			log_event(LOG_WARN, "collab.events_poll", "error", err.msg, NULL);
+			break;
 		}
-		pthread_mutex_unlock(&hub.mu);
-		if (at > top)
-			top = at;
+		store_bind_i64(q, 1, cursor_at);
+		store_bind_i64(q, 2, cursor_at);
+		store_bind_text(q, 3, str_c(cursor_id));
+		store_bind_i64(q, 4, POLL_ROWS);
+		bool row = false;
+		int rows = 0;
+		while (store_step(q, &row, &err) == RK_OK && row) {
+			char id[72], regional[64];
+			struct str v = store_col_text(q, 0), r = store_col_text(q, 2);
+			int64_t at = store_col_i64(q, 1);
+			snprintf(id, sizeof id, "%.*s", (int)v.len, v.ptr ? v.ptr : "");
+			snprintf(regional, sizeof regional, "%.*s", (int)r.len, r.ptr ? r.ptr : "");
+			size_t k = 0;
+			while (k < n_people && strcmp(people[k], regional) != 0)
+				k++;
+			if (k == POLL_PEOPLE) {
+				full = true; /* this row and the rest: at the next look */
+				break;
+			}
+			rows++;
+			cursor_at = at;
+			snprintf(cursor_id, sizeof cursor_id, "%s", id);
+			if (at > top)
+				top = at;
+			pthread_mutex_lock(&hub.mu);
+			bool fresh = !seen_before(id, at);
+			if (fresh)
+				remember(id, at);
+			pthread_mutex_unlock(&hub.mu);
+			if (fresh && k == n_people)
+				snprintf(people[n_people++], sizeof people[0], "%s", regional);
+		}
+		store_done(q);
+		if (full || rows < POLL_ROWS)
+			break;
 	}
-	store_done(q);
+	pthread_mutex_lock(&hub.mu);
+	for (size_t k = 0; k < n_people; k++)
+		announce(people[k]);
+	pthread_mutex_unlock(&hub.mu);
+	free(people);
 	hub.watermark = top;
 }
 

@@ -185,6 +185,17 @@ test('live updates: a post reaches the other members without a reload, and nobod
   const got = nurse.events.find((e) => e.patient === P.quiet.rid);
   assert.ok(got, `no event in 10 s: ${JSON.stringify(nurse.events)}`);
   console.log(`live update: the event came ${got.at - t0} ms after the post was stored (not asserted; bench/collab measures it)`);
+  // a burst larger than the hub reads at once (a transaction Bundle of 510 posts, one millisecond) does not stall it
+  const entry = Array.from({ length: 510 }, (_, i) => ({ request: { method: 'POST', url: 'Communication' },
+    resource: postBody(P.team.id, cmP, `一括 ${i}`) }));
+  const burst = await post(CM, '/fhir', { resourceType: 'Bundle', type: 'transaction', entry });
+  assert.equal(burst.status, 200, burst.text.slice(0, 300));
+  const t1 = Date.now();
+  assert.equal((await post(CM, '/fhir/Communication', postBody(P.quiet.id, cmP, '一括のあとの投稿'))).status, 201);
+  const n1 = nurse.events.filter((e) => e.patient === P.quiet.rid).length;
+  while (nurse.events.filter((e) => e.patient === P.quiet.rid).length === n1 && Date.now() - t1 < 10000) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(nurse.events.filter((e) => e.patient === P.quiet.rid).length > n1, 'the post after the burst is announced');
+  assert.ok(nurse.events.filter((e) => e.patient === P.team.rid && e.at >= t1 - 3000).length <= 3, 'a burst is announced once per look, not per post');
   // an edit is announced too; the person of a team the nurse left is not
   await post(CM, '/fhir/Communication', postBody(P.left.id, cmP, '退任後の投稿'));
   await new Promise((r) => setTimeout(r, 1500));
