@@ -5,12 +5,13 @@
 // one's own posts (the history is kept), and the team's members. Posts the
 // page shows are marked read. Japanese first.
 import { h, t, lang, addText, applyStatic, onLang, loadSession, currentSession, toLogin, mountBar, getJSON, sendJSON,
-  searchAll, loadFacilities, ageOf, genderText, fmtDate, fmtDateTime } from './common.js';
+  loadFacilities, ageOf, genderText, fmtDate, fmtDateTime } from './common.js';
 import { tabLoader } from './team_tabs.js';
 
 addText({
   loading: ['読み込み中…', 'Loading…'],
   'mine-h': ['担当患者一覧', 'My patients'],
+  older: ['さらに前の投稿を表示', 'Show older posts'],
   'inbox-h': ['受信箱', 'Inbox'],
   'inbox-help': ['あなた・あなたの職種・事業所あての投稿、あなたの投稿への返信、返信を求められている投稿です（30日分）。',
     'Posts that name you, your profession or your facility, replies to your posts, and posts that ask for a reply (30 days).'],
@@ -38,6 +39,11 @@ addText({
   'reply-by': ['要返信 {0}まで', 'Reply by {0}'], 'is-overdue': ['期限切れ', 'overdue'], answered: ['返信あり', 'answered'],
   receipts: ['既読 {0}/{1}', 'Read {0}/{1}'], 'read-at': ['{0} 既読', 'read {0}'], 'not-read': ['未読', 'not read'],
   'members-none': ['メンバーの記録はありません。', 'No members are recorded.'],
+  'contacts-h': ['家族・連絡先', 'Family and contacts'], 'contacts-none': ['登録された連絡先はありません。', 'No contacts are listed.'],
+  'c-name': ['氏名', 'Name'], 'c-kana': ['カナ', 'Kana'], 'c-rel': ['続柄', 'Relationship'], 'c-phone': ['電話', 'Phone'],
+  'c-key': ['キーパーソン', 'Key person'], 'c-emergency': ['緊急連絡先', 'Emergency contact'], 'c-add': ['連絡先を追加', 'Add contact'],
+  'c-remove': ['削除', 'Remove'], 'c-remove-q': ['この連絡先を削除しますか？', 'Remove this contact?'],
+  'c-bad-phone': ['電話番号は数字とハイフンで入力してください。', 'Enter the phone number in digits and hyphens.'],
   lead: ['リーダー', 'lead'], 'since': ['{0}から', 'since {0}'], 'until': ['{0}まで', 'until {0}'],
   'not-member': ['この利用者さんのケアチームには参加していません。', 'You are not on this person\u2019s care team.'],
   back: ['← 担当患者一覧', '← My patients'],
@@ -125,12 +131,32 @@ function renderHeader() {
       h('a', { href: `/patient.html?id=${encodeURIComponent(row.patient.slice(8))}` }, t('record'))));
 }
 
+let olderCursor = null; // the cursor of the next older page of the timeline, or null at its beginning
+
+/** The newest page of the timeline (again), and the older pages already shown. */
 async function loadTimeline() {
-  const subj = row.registrations.join(',');
-  posts = (await searchAll(`/fhir/Communication?subject=${encodeURIComponent(subj)}&_sort=-sent&_count=100`, 5)).resources;
+  const shown = Math.max(posts.length, 100);
+  const page = await getJSON(`/api/collab/timeline?patient=${encodeURIComponent(row.patient)}&_count=${Math.min(shown, 200)}`);
+  posts = page.posts;
+  olderCursor = page.next;
   renderTimeline();
+  await markRead();
+}
+
+async function loadOlder() {
+  if (!olderCursor) return;
+  const page = await getJSON(`/api/collab/timeline?patient=${encodeURIComponent(row.patient)}&_count=100&before=${encodeURIComponent(olderCursor)}`);
+  const known = new Set(posts.map((c) => c.id));
+  const older = page.posts.filter((c) => !known.has(c.id));
+  posts = posts.concat(older);
+  olderCursor = page.next;
+  renderTimeline();
+  await markRead(older);
+}
+
+async function markRead(shown = posts) {
   // what the page shows is read
-  const unread = posts.filter((c) => c.sender?.reference !== myRef() && c.status !== 'entered-in-error').map((c) => c.id).slice(0, 200);
+  const unread = shown.filter((c) => c.sender?.reference !== myRef() && c.status !== 'entered-in-error').map((c) => c.id).slice(0, 200);
   if (unread.length) await sendJSON('POST', '/api/collab/read', { communication: unread }).catch(() => {});
 }
 
@@ -185,6 +211,10 @@ function renderTimeline() {
   const ol = document.getElementById('timeline');
   ol.replaceChildren(...top.map((c) => postItem(c, (byParent.get(c.id) || []).slice().reverse())));
   if (!top.length) ol.replaceChildren(h('li', { class: 'muted' }, t('no-posts')));
+  if (olderCursor) {
+    ol.append(h('li', { class: 'older' }, h('button', { type: 'button', class: 'button secondary', id: 'timeline-older',
+      onclick: () => loadOlder().catch((e) => say(e.message, true)) }, t('older'))));
+  }
 }
 
 async function receiptsCount(c, el) {
@@ -344,6 +374,53 @@ async function loadMembers() {
     m.lead ? h('span', { class: 'badge' }, t('lead')) : null, ' ',
     h('span', { class: 'muted' }, m.start ? t('since', fmtDate(m.start)) : '', ' ', m.end ? t('until', fmtDate(m.end)) : '')));
   ul.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, t('members-none'))]));
+  renderContacts(r.contacts || []);
+}
+
+function renderContacts(list) {
+  const ul = document.getElementById('contacts');
+  ul.replaceChildren(...list.map((c) => h('li', { class: 'contact', dataset: { id: c.id } },
+    h('strong', {}, c.name || c.kana || '?'), ' ', c.kana && c.name ? h('span', { class: 'muted' }, c.kana) : null, ' ',
+    h('span', {}, c.relationship.filter((x) => x !== 'キーパーソン' && x !== '緊急連絡先').join('・')), ' ',
+    c.phone ? h('a', { class: 'phone', href: `tel:${c.phone.replace(/[^0-9+]/g, '')}` }, c.phone) : null, ' ',
+    c.keyPerson ? h('span', { class: 'badge', dataset: { k: 'key' } }, t('c-key')) : null, ' ',
+    c.emergency ? h('span', { class: 'badge alert', dataset: { k: 'emergency' } }, t('c-emergency')) : null, ' ',
+    c.mine ? h('button', { type: 'button', class: 'button small secondary', onclick: () => removeContact(c) }, t('c-remove')) : null)));
+  if (!list.length) ul.replaceChildren(h('li', { class: 'muted' }, t('contacts-none')));
+}
+
+const REL = 'http://terminology.hl7.org/CodeSystem/v3-RoleCode';
+
+async function addContact(e) {
+  e.preventDefault();
+  const msg = document.getElementById('contact-message');
+  msg.hidden = true;
+  const sel = document.getElementById('contact-rel');
+  const name = document.getElementById('contact-name').value.trim(), kana = document.getElementById('contact-kana').value.trim();
+  const phone = document.getElementById('contact-phone').value.trim();
+  if (phone && !/^[0-9０-９+\-() ]{6,20}$/.test(phone)) { msg.textContent = t('c-bad-phone'); msg.hidden = false; return; }
+  const relationship = [{ coding: [{ system: REL, code: sel.value, display: sel.selectedOptions[0].textContent }], text: sel.selectedOptions[0].textContent }];
+  if (document.getElementById('contact-key').checked)
+    relationship.push({ coding: [{ system: 'urn:renkei:CodeSystem:contact-role', code: 'key-person', display: 'キーパーソン' }] });
+  if (document.getElementById('contact-emergency').checked)
+    relationship.push({ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'C', display: '緊急連絡先' }] });
+  const body = { resourceType: 'RelatedPerson', active: true, patient: { reference: row.patient }, relationship,
+    name: [{ text: name }, ...(kana ? [{ extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation', valueCode: 'SYL' }], text: kana }] : [])],
+    ...(phone && { telecom: [{ system: 'phone', value: phone }] }) };
+  try {
+    await sendJSON('POST', '/fhir/RelatedPerson', body);
+    e.target.reset();
+    await loadMembers();
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.hidden = false;
+  }
+}
+
+async function removeContact(c) {
+  if (!window.confirm(t('c-remove-q'))) return;
+  await sendJSON('DELETE', `/fhir/RelatedPerson/${encodeURIComponent(c.id)}`);
+  await loadMembers();
 }
 
 function showTab(name) {
@@ -413,6 +490,7 @@ async function start() {
       document.getElementById('compose').addEventListener('submit', submit);
       document.getElementById('post-cancel').addEventListener('click', resetCompose);
       document.getElementById('post-file').addEventListener('change', onFiles);
+      document.getElementById('contact-form').addEventListener('submit', addContact);
       for (const b of document.querySelectorAll('#team-tabs .tab')) b.addEventListener('click', () => showTab(b.dataset.tab));
       await loadTimeline();
       onLang(() => { renderHeader(); renderTimeline(); });

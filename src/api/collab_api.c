@@ -327,6 +327,77 @@ static enum rk_status on_team(struct api_request *rq, const char *regional, bool
 	return rc;
 }
 
+#define CONTACT_ROLE_SYSTEM "urn:renkei:CodeSystem:contact-role"
+#define V2_0131             "http://terminology.hl7.org/CodeSystem/v2-0131"
+
+/* The texts of a RelatedPerson's relationships (続柄 and roles) into out,
+ * and whether it is the キーパーソン or the 緊急連絡先. */
+static void contact_roles(const json_t *c, json_t *out, bool *key, bool *emergency)
+{
+	*key = *emergency = false;
+	size_t i, k;
+	json_t *rel, *coding;
+	json_array_foreach(json_object_get(c, "relationship"), i, rel)
+	{
+		const char *text = json_string_value(json_object_get(rel, "text"));
+		json_array_foreach(json_object_get(rel, "coding"), k, coding)
+		{
+			const char *sys = json_string_value(json_object_get(coding, "system"));
+			const char *code = json_string_value(json_object_get(coding, "code"));
+			if (sys && code && strcmp(sys, CONTACT_ROLE_SYSTEM) == 0 && strcmp(code, "key-person") == 0)
+				*key = true;
+			if (sys && code && strcmp(sys, V2_0131) == 0 && strcmp(code, "C") == 0)
+				*emergency = true;
+			if (!text)
+				text = json_string_value(json_object_get(coding, "display"));
+		}
+		if (text)
+			json_array_append_new(out, json_string(text));
+	}
+}
+
+/* The person's family and other contacts (RelatedPerson) the principal may
+ * see, each audited: name, kana, relationships, phone, who listed it. */
+static enum rk_status family_contacts(struct api_request *rq, const char *regional, json_t *out, struct rk_err *err)
+{
+	struct collab_contact *c;
+	size_t n;
+	enum rk_status rc = collab_contacts(rq->store, regional, rq->arena, &c, &n, err);
+	for (size_t i = 0; rc == RK_OK && i < n; i++) {
+		struct access_decision d;
+		if ((rc = access_check(api_access(rq), STR_LIT("RelatedPerson"), str_c(c[i].source),
+				       str_c(c[i].patient_id), &d, NULL, err)) != RK_OK)
+			break;
+		if (!d.permit)
+			continue;
+		json_t *body = json_loadb(c[i].body.ptr, c[i].body.len, 0, NULL);
+		if (!body)
+			continue;
+		api_audit_entity(rq, STR_LIT("RelatedPerson"), str_c(c[i].id), c[i].version, &d, regional);
+		const char *kanji, *kana, *phone = NULL;
+		names_of(body, &kanji, &kana);
+		size_t k;
+		json_t *t;
+		json_array_foreach(json_object_get(body, "telecom"), k, t)
+		{
+			const char *sys = json_string_value(json_object_get(t, "system"));
+			if (!phone && sys && strcmp(sys, "phone") == 0)
+				phone = json_string_value(json_object_get(t, "value"));
+		}
+		bool key, emergency;
+		json_t *rel = json_array();
+		contact_roles(body, rel, &key, &emergency);
+		json_array_append_new(
+			out, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:b, s:b, s:s, s:b}", "id", c[i].id, "patient",
+				       arena_printf(rq->arena, "Patient/%s", c[i].patient_id), "name",
+				       jstr_or_null(kanji), "kana", jstr_or_null(kana), "relationship", rel, "phone",
+				       jstr_or_null(phone), "keyPerson", key, "emergency", emergency, "facility",
+				       c[i].source, "mine", strcmp(c[i].source, rq->who.facility) == 0));
+		json_decref(body);
+	}
+	return rc;
+}
+
 void api_collab_members(struct api_request *rq)
 {
 	if (!collab_staff(rq))
@@ -380,7 +451,14 @@ void api_collab_members(struct api_request *rq)
 						ms_json(m[i].end < RK_TIME_MAX_MS ? m[i].end : 0), "current", current,
 						"lead", m[i].lead));
 	}
-	api_reply_obj(rq, 200, json_pack("{s:s, s:o}", "regionalId", regional, "members", list));
+	json_t *contacts = json_array();
+	if ((rc = family_contacts(rq, regional, contacts, &err)) != RK_OK) {
+		json_decref(list);
+		json_decref(contacts);
+		return api_reply_error(rq, rc, &err);
+	}
+	api_reply_obj(rq, 200,
+		      json_pack("{s:s, s:o, s:o}", "regionalId", regional, "members", list, "contacts", contacts));
 }
 
 /* ---- live updates (Server-Sent Events) ---- */

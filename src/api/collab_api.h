@@ -29,5 +29,10 @@ void api_collab_attachment_get(struct api_request *rq);
  * the team for a reply, newest first, with whether I have read each and
  * whether a reply is overdue (collab_inbox.c). */
 void api_collab_inbox(struct api_request *rq);
+/* GET /api/collab/timeline?patient=Patient/{id}[&_count=N][&before=<cursor>]:
+ * the person's timeline (Communication, withdrawn posts too), newest first,
+ * a page at a time ({"posts": [...], "next": cursor or null}); a page costs
+ * the same however long the timeline. The FHIR search serves the same posts. */
+void api_collab_timeline(struct api_request *rq);
 
 #endif

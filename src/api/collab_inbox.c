@@ -1,7 +1,9 @@
-/* collab_inbox.c — 受信箱, the inbox of a member of the care teams (see
- * collab_api.h): what of its teams' posts names it, answers it or asks for a
- * reply. Every post passes the access check; every person shown is audited. */
+/* collab_inbox.c — 受信箱, the inbox of a member of the care teams (what of
+ * its teams' posts names it, answers it or asks for a reply), and a person's
+ * timeline a page at a time (see collab_api.h). Every post passes the access
+ * check; every post and person shown is audited. */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/collab_api.h"
@@ -9,6 +11,8 @@
 #include "api/params.h"
 #include "collab/collab.h"
 #include "core/json.h"
+#include "core/limits.h"
+#include "fhir/validate.h"
 #include "core/time.h"
 
 #define INBOX_DEFAULT   50
@@ -160,4 +164,112 @@ void api_collab_inbox(struct api_request *rq)
 		return api_reply_error(rq, rc, &err);
 	}
 	api_reply_obj(rq, 200, json_pack("{s:o, s:I}", "items", items, "unread", (json_int_t)unread));
+}
+
+/* ---- the timeline, a page at a time ------------------------------------------ */
+
+#define TIMELINE_DEFAULT 100
+#define TIMELINE_MAX     200
+#define TIMELINE_ROUNDS  8 /* reads of a page's size to fill a page past posts the principal may not see */
+
+/* before=<ms>.<id>: the cursor a page's "next" gives. */
+static bool parse_cursor(struct str v, int64_t *ms, const char **id, struct arena *a)
+{
+	struct str left, right;
+	if (!str_cut(v, '.', &left, &right) || !str_to_i64(left, 1, INT64_MAX, ms) || !fhir_id_valid(right))
+		return false;
+	*id = arena_strndup(a, right.ptr, right.len);
+	return *id != NULL;
+}
+
+void api_collab_timeline(struct api_request *rq)
+{
+	if (!collab_staff(rq))
+		return;
+	struct str ref = STR_NULL;
+	int64_t limit = TIMELINE_DEFAULT, before_ms = 0;
+	const char *before_id = "";
+	for (size_t i = 0; i < rq->n_params; i++) {
+		struct str k = rq->params[i].key, v = rq->params[i].value;
+		if (str_eq_c(k, "patient")) {
+			ref = v;
+		} else if (str_eq_c(k, "_count")) {
+			if (!api_param_count(rq, v, 1, TIMELINE_MAX, &limit))
+				return;
+		} else if (str_eq_c(k, "before")) {
+			if (!parse_cursor(v, &before_ms, &before_id, rq->arena))
+				return api_reply_fail(rq, RK_INVALID,
+						      "before: the cursor a page's \"next\" gives (<ms>.<id>)");
+		} else {
+			return api_reply_fail(rq, RK_INVALID,
+					      "unknown parameter %.*s (the timeline takes patient, _count and before)",
+					      (int)(k.len > 40 ? 40 : k.len), k.ptr);
+		}
+	}
+	struct str id = str_starts_with(ref, "Patient/") ? (struct str){ref.ptr + 8, ref.len - 8} : ref;
+	if (!id.len || !fhir_id_valid(id))
+		return api_reply_fail(rq, RK_INVALID, "patient: Patient/<id> of the person whose timeline to show");
+	struct rk_err err;
+	rk_err_clear(&err);
+	/* the person must be one the principal may see now, else it is not there */
+	const char *regional = "";
+	struct store_resource pr;
+	struct access_decision d = {0};
+	enum rk_status rc = store_resource_head(rq->store, "Patient", id, rq->arena, &pr, &err);
+	if (rc == RK_OK && !pr.deleted)
+		rc = access_check(api_access(rq), STR_LIT("Patient"), pr.source_facility, id, &d, &regional, &err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return api_reply_error(rq, rc, &err);
+	if (!d.permit || !regional[0])
+		return api_reply_fail(rq, RK_NOT_FOUND, "Patient/%.*s is not known", (int)(id.len > 64 ? 64 : id.len),
+				      id.ptr);
+	struct buf out;
+	buf_init(&out, RK_MAX_RESPONSE);
+	rc = buf_puts(&out, "{\"posts\":[") == RK_OK ? RK_OK : RK_TOO_LARGE;
+	int64_t shown = 0, last_ms = 0;
+	const char *last_id = NULL;
+	bool more = false;
+	for (int round = 0; rc == RK_OK && round < TIMELINE_ROUNDS && shown < limit; round++) {
+		struct collab_timeline_row *rows;
+		size_t n;
+		if ((rc = collab_timeline(rq->store, regional, before_ms, before_id, (size_t)limit, rq->arena, &rows,
+					  &n, &err)) != RK_OK)
+			break;
+		for (size_t i = 0; rc == RK_OK && i < n && shown < limit; i++) {
+			before_ms = rows[i].sent;
+			before_id = rows[i].id;
+			if ((rc = access_check(api_access(rq), STR_LIT("Communication"), str_c(rows[i].source),
+					       str_c(rows[i].patient_id), &d, NULL, &err)) != RK_OK)
+				break;
+			if (!d.permit)
+				continue;
+			api_audit_entity(rq, STR_LIT("Communication"), str_c(rows[i].id), rows[i].version, &d,
+					 regional);
+			if ((shown && buf_putc(&out, ',') != RK_OK) || buf_put_str(&out, rows[i].body) != RK_OK)
+				rc = rk_fail(&err, RK_TOO_LARGE,
+					     "the page is larger than %u bytes; ask for fewer (_count)",
+					     (unsigned)RK_MAX_RESPONSE);
+			shown++;
+			last_ms = rows[i].sent;
+			last_id = rows[i].id;
+		}
+		more = n == (size_t)limit;
+		if (!more)
+			break;
+	}
+	if (rc == RK_OK) {
+		char next[128] = "null";
+		if (more && last_id)
+			snprintf(next, sizeof next, "\"%lld.%s\"", (long long)last_ms, last_id);
+		if (buf_printf(&out, "],\"next\":%s}", next) != RK_OK)
+			rc = rk_fail(&err, RK_TOO_LARGE, "the page is too large; ask for fewer (_count)");
+	}
+	if (rc != RK_OK) {
+		buf_free(&out);
+		return api_reply_error(rq, rc, &err);
+	}
+	api_audit_patient(rq, regional);
+	api_reply_json(rq, 200, buf_str(&out));
+	rq->content_type = "application/json";
+	buf_free(&out);
 }

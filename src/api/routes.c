@@ -77,6 +77,8 @@ const struct api_route api_routes[] = {
 	 "live updates: which of my teams' timelines changed (Server-Sent Events)"},
 	{"POST", "/api/collab/attachments", api_collab_attachment_upload, B, "collab-attach", 'C',
 	 "a photo, PDF or short video for a post"},
+	{"GET", "/api/collab/timeline", api_collab_timeline, 0, "collab-timeline", 'R',
+	 "a person's timeline, a page at a time"},
 	{"GET", "/api/collab/inbox", api_collab_inbox, 0, "collab-inbox", 'R',
 	 "受信箱: posts that name me, answer me or ask for a reply"},
 	{"GET", "/api/collab/attachments/{id}", api_collab_attachment_get, 0, "collab-attachment", 'R',

@@ -286,6 +286,90 @@ enum rk_status collab_facility_org(struct store *s, const char *facility, struct
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
+enum rk_status collab_timeline(struct store *s, const char *regional_id, int64_t before_ms, const char *before_id,
+			       size_t limit, struct arena *a, struct collab_timeline_row **out, size_t *n,
+			       struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT p.comm_id, p.source_facility, p.patient_id, p.sent, r.version, r.body FROM patient_link l "
+		"JOIN collab_post p ON p.patient_id = l.patient_id JOIN resource r ON r.type = 'Communication' AND "
+		"r.id = p.comm_id WHERE l.regional_id = ? AND r.deleted = 0 AND (p.sent < ? OR "
+		"(p.sent = ? AND p.comm_id < ?)) ORDER BY p.sent DESC, p.comm_id DESC LIMIT ?",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	if (before_ms <= 0) /* the newest page: before anything */
+		before_ms = INT64_MAX;
+	store_bind_text(st, 1, str_c(regional_id));
+	store_bind_i64(st, 2, before_ms);
+	store_bind_i64(st, 3, before_ms);
+	store_bind_text(st, 4, str_c(before_id));
+	store_bind_i64(st, 5, (int64_t)limit);
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		struct collab_timeline_row *t = &(*out)[(*n)++];
+		*t = (struct collab_timeline_row){
+			.id = dup(a, store_col_text(st, 0), &ok),
+			.source = dup(a, store_col_text(st, 1), &ok),
+			.patient_id = dup(a, store_col_text(st, 2), &ok),
+			.sent = store_col_i64(st, 3),
+			.version = store_col_i64(st, 4),
+			.body = arena_str(a, store_col_text(st, 5)),
+		};
+		if (!t->body.ptr)
+			ok = false;
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
+enum rk_status collab_contacts(struct store *s, const char *regional_id, struct arena *a, struct collab_contact **out,
+			       size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT r.id, r.source_facility, r.patient_id, r.body, r.version FROM patient_link l "
+			      "JOIN resource r ON r.patient_id = l.patient_id WHERE l.regional_id = ? AND "
+			      "r.type = 'RelatedPerson' AND r.deleted = 0 ORDER BY r.rid LIMIT ?",
+			      &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(regional_id));
+	store_bind_i64(st, 2, RK_MAX_COLLAB_CONTACTS);
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		struct collab_contact *c = &(*out)[(*n)++];
+		*c = (struct collab_contact){
+			.id = dup(a, store_col_text(st, 0), &ok),
+			.source = dup(a, store_col_text(st, 1), &ok),
+			.patient_id = dup(a, store_col_text(st, 2), &ok),
+			.body = arena_str(a, store_col_text(st, 3)),
+			.version = store_col_i64(st, 4),
+		};
+		if (!c->body.ptr)
+			ok = false;
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
 enum rk_status collab_mark_read(struct store *s, const char *account, struct str comm_id, struct str patient_id,
 				int64_t now, struct rk_err *err)
 {

@@ -119,6 +119,30 @@ struct collab_member {
 enum rk_status collab_members(struct store *s, const char *regional_id, struct arena *a, struct collab_member **out,
 			      size_t *n, struct rk_err *err);
 
+/* A page of the person's timeline, newest first: the posts (Communication,
+ * withdrawn ones too) sent before (before_ms, before_id) — (0, "") for the
+ * newest — with their stored JSON; at most limit; not access-checked. Read
+ * by the facts' index (collab_post: patient, sent), so a page costs the
+ * same in a timeline of 50 posts or of 50,000. */
+struct collab_timeline_row {
+	const char *id, *source, *patient_id;
+	int64_t sent, version;
+	struct str body;
+};
+enum rk_status collab_timeline(struct store *s, const char *regional_id, int64_t before_ms, const char *before_id,
+			       size_t limit, struct arena *a, struct collab_timeline_row **out, size_t *n,
+			       struct rk_err *err);
+
+/* The family and other contacts of a person (RelatedPerson, not deleted)
+ * as stored, in the order written; not access-checked. body: the JSON. */
+struct collab_contact {
+	const char *id, *source, *patient_id;
+	struct str body;
+	int64_t version;
+};
+enum rk_status collab_contacts(struct store *s, const char *regional_id, struct arena *a, struct collab_contact **out,
+			       size_t *n, struct rk_err *err);
+
 /* The registrations (Patient ids and their facilities) of a person. */
 struct collab_registration {
 	const char *patient_id, *facility;

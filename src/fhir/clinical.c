@@ -11,7 +11,7 @@ static const struct {
 	const char *type, *element;
 } patient_elements[] = {
 	{"AllergyIntolerance", "patient"}, {"Immunization", "patient"},   {"NutritionOrder", "patient"},
-	{"Coverage", "beneficiary"},       {"Binary", "securityContext"},
+	{"Coverage", "beneficiary"},       {"Binary", "securityContext"}, {"RelatedPerson", "patient"},
 };
 
 const char *clinical_patient_element(const char *type)

@@ -466,6 +466,16 @@ R(fhir_Communication, "Communication", EM("identifier", "Identifier"), EM("insta
   EM("reasonCode", "CodeableConcept"), EM("reasonReference", "Reference"), EM("payload", "Communication.payload"),
   EM("note", "Annotation"));
 
+/* RelatedPerson (FHIR R4): a family member or another contact of the person,
+ * listed by the care team (家族・連絡先: 続柄, 電話, キーパーソン). */
+B(RelatedPersonCommunication, "RelatedPerson.communication", E1("language", "CodeableConcept"),
+  E("preferred", "boolean"));
+R(fhir_RelatedPerson, "RelatedPerson", EM("identifier", "Identifier"), E("active", "boolean"),
+  E1("patient", "Reference(Patient)"), EM("relationship", "CodeableConcept"), EM("name", "HumanName"),
+  EM("telecom", "ContactPoint"), EC("gender", "male|female|other|unknown"), E("birthDate", "date"),
+  EM("address", "Address"), EM("photo", "Attachment"), E("period", "Period"),
+  EM("communication", "RelatedPerson.communication"));
+
 B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
   E1("target", "Reference(DocumentReference)"));
 B(DocRefContent, "DocumentReference.content", E1("attachment", "Attachment"), E("format", "Coding"));
@@ -602,6 +612,8 @@ static const struct fhir_typedef *const typedefs[] = {
 	&fhir_Specimen,
 	&CommPayload,
 	&fhir_Communication,
+	&RelatedPersonCommunication,
+	&fhir_RelatedPerson,
 	&DocRefRelatesTo,
 	&DocRefContent,
 	&DocRefContext,

@@ -309,6 +309,16 @@ static const struct fhir_search_param communication_params[] = {
 	{"based-on", SP_REFERENCE, "basedOn", NULL, "What it fulfils"},
 };
 
+/* RelatedPerson: the person's family and other contacts, listed by the care team. */
+static const struct fhir_search_param relatedperson_params[] = {
+	P_IDENTIFIER,
+	P_PATIENT("patient"),
+	{"name", SP_STRING, "name", NULL, "A part of the contact's name (kanji or kana)"},
+	{"relationship", SP_TOKEN, "relationship", NULL, "続柄 or role (長女, キーパーソン, 緊急連絡先, ...)"},
+	{"active", SP_TOKEN, "active", NULL, "Whether the contact is still one"},
+	{"telecom", SP_TOKEN, "telecom", NULL, "A phone number or address of the contact"},
+};
+
 static const struct fhir_search_param specimen_params[] = {
 	P_IDENTIFIER,
 	P_PATIENT("subject"),
@@ -435,6 +445,8 @@ static const struct fhir_resource_def Communication = {
 	R4("Communication"), clinical_prepare,    timeline_after,       timeline_after_delete,
 };
 
+CLINICAL(RelatedPerson, "RelatedPerson", relatedperson_params, R4("RelatedPerson"));
+
 const struct fhir_resource_def *const fhir_resources[] = {
 	&patient,
 	&organization,
@@ -460,6 +472,7 @@ const struct fhir_resource_def *const fhir_resources[] = {
 	&Coverage,
 	&Specimen,
 	&Communication,
+	&RelatedPerson,
 };
 const size_t fhir_resources_len = N(fhir_resources);
 

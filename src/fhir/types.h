@@ -63,7 +63,7 @@ extern const struct fhir_typedef fhir_Encounter, fhir_Condition, fhir_AllergyInt
 	fhir_MedicationRequest, fhir_MedicationAdministration, fhir_MedicationDispense, fhir_Immunization,
 	fhir_Observation, fhir_DiagnosticReport, fhir_ImagingStudy, fhir_ServiceRequest, fhir_NutritionOrder,
 	fhir_DocumentReference, fhir_Binary, fhir_Composition, fhir_Coverage, fhir_Specimen, fhir_Communication,
-	fhir_Medication; /* contained only (validate.c), not served */
+	fhir_RelatedPerson, fhir_Medication; /* contained only (validate.c), not served */
 
 /* Datatype or backbone definition by name; NULL when unknown. */
 const struct fhir_typedef *fhir_typedef_find(const char *name);

@@ -49,6 +49,7 @@ static const struct {
 	{"Binary", CAT_DOCUMENT},
 	{"Communication", CAT_COLLAB},
 	{"CarePlan", CAT_COLLAB},
+	{"RelatedPerson", CAT_COLLAB}, /* 家族・連絡先, listed by the care team */
 	{"Organization", CAT_NONE},
 	{"Practitioner", CAT_NONE},
 	{"PractitionerRole", CAT_NONE},

@@ -363,3 +363,74 @@ test('the timeline\'s facts: a database written before them is counted the same 
     await B.stop();
   }
 });
+
+test('家族・連絡先: the team lists the family as contacts; only the team sees them, only the writer changes them', async () => {
+  const contact = { resourceType: 'RelatedPerson', active: true, patient: { reference: `Patient/${P.team.id}` },
+    relationship: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-RoleCode', code: 'DAU', display: '長女' }], text: '長女' },
+      { coding: [{ system: 'urn:renkei:CodeSystem:contact-role', code: 'key-person', display: 'キーパーソン' }] },
+      { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0131', code: 'C', display: '緊急連絡先' }] }],
+    name: [{ text: '連携 花子', family: '連携', given: ['花子'] },
+      { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/iso21090-EN-representation', valueCode: 'SYL' }], text: 'レンケイ ハナコ' }],
+    telecom: [{ system: 'phone', value: '090-0000-1234', use: 'mobile' }] };
+  const c = await post(CM, '/fhir/RelatedPerson', contact);
+  assert.equal(c.status, 201, c.text);
+  const m = await get(VN, `/api/collab/members?patient=Patient/${P.team.id}`);
+  assert.equal(m.status, 200, m.text);
+  const got = m.json.contacts.find((x) => x.id === c.json.id);
+  assert.deepEqual([got.name, got.kana, got.relationship, got.phone, got.keyPerson, got.emergency, got.facility, got.mine],
+    ['連携 花子', 'レンケイ ハナコ', ['長女', 'キーパーソン', '緊急連絡先'], '090-0000-1234', true, true, CARE, false]);
+  assert.equal((await get(VN, `/fhir/RelatedPerson?patient=Patient/${P.team.id}`)).json.entry.length, 1);
+  // only the facility that listed it changes it
+  assert.equal((await put(VN, `/fhir/RelatedPerson/${c.json.id}`, { ...c.json, telecom: [] })).status, 403);
+  const moved = await put(CM, `/fhir/RelatedPerson/${c.json.id}`, { ...c.json, telecom: [{ system: 'phone', value: '090-0000-9999' }] });
+  assert.equal(moved.status, 200, moved.text);
+  // outside the team, after leaving it: as missing as a missing one; and not listed for a person whose team one left
+  for (const who of [OUT]) {
+    const a = await get(who, `/fhir/RelatedPerson/${c.json.id}`), b = await get(who, '/fhir/RelatedPerson/no-such-contact');
+    assert.deepEqual([a.status, a.text.replace(c.json.id, 'X')], [b.status, b.text.replace('no-such-contact', 'X')]);
+    assert.equal((await get(who, `/fhir/RelatedPerson?patient=Patient/${P.team.id}`)).json.entry?.length ?? 0, 0);
+  }
+  const leftContact = await post(CM, '/fhir/RelatedPerson', { ...contact, patient: { reference: `Patient/${P.left.id}` } });
+  assert.equal(leftContact.status, 201, leftContact.text);
+  assert.equal((await get(VN, `/fhir/RelatedPerson/${leftContact.json.id}`)).status, 404, 'a member who left');
+  // a facility outside the team cannot list a contact (the patient is not there for it)
+  const outside = await post(OUT, '/fhir/RelatedPerson', contact);
+  assert.ok([403, 404, 400].includes(outside.status), outside.text);
+  assert.equal((await get(CM, `/fhir/RelatedPerson?patient=Patient/${P.team.id}`)).json.entry.length, 1, 'nothing half-stored');
+});
+
+test('the timeline a page at a time: newest first, a cursor to older posts, the same posts as the FHIR search; a hidden person is a missing one', async () => {
+  const cmP = `Practitioner/${await practitionerOf(CM)}`;
+  const p = await post(DR, '/fhir/Patient', patient(HOSP, 'C-pages', { family: '頁', familyKana: 'ページ' }));
+  assert.equal((await post(DR, '/fhir/Consent', consent(p.json.id, 'comprehensive'))).status, 201);
+  assert.equal((await post(DR, '/fhir/CareTeam', { resourceType: 'CareTeam', status: 'active', subject: { reference: `Patient/${p.json.id}` },
+    managingOrganization: [org(HOSP)], participant: [{ member: org(HOSP) }, { member: org(CARE) }, { member: org(NURSING) }] })).status, 201);
+  const base = Date.now() - 3600000;
+  const entry = Array.from({ length: 25 }, (_, i) => ({ request: { method: 'POST', url: 'Communication' },
+    resource: postBody(p.json.id, cmP, `経過 ${i}`, { sent: new Date(base + i * 60000).toISOString() }) }));
+  assert.equal((await post(CM, '/fhir', { resourceType: 'Bundle', type: 'transaction', entry })).status, 200);
+  const seen = [];
+  let url = `/api/collab/timeline?patient=Patient/${p.json.id}&_count=10`, pages = 0;
+  while (url) {
+    const r = await get(VN, url);
+    assert.equal(r.status, 200, r.text);
+    seen.push(...r.json.posts.map((c) => c.payload[0].contentString));
+    url = r.json.next ? `/api/collab/timeline?patient=Patient/${p.json.id}&_count=10&before=${encodeURIComponent(r.json.next)}` : null;
+    pages++;
+  }
+  assert.equal(pages, 3);
+  assert.deepEqual(seen, Array.from({ length: 25 }, (_, i) => `経過 ${24 - i}`), 'newest first, each once');
+  const search = await get(VN, `/fhir/Communication?subject=Patient/${p.json.id}&_sort=-sent&_count=100`);
+  assert.deepEqual(search.json.entry.map((e) => e.resource.payload[0].contentString), seen);
+  // a person whose team one is not on, or left, or who refused: the answer a missing one gets
+  const missing = await get(VN, '/api/collab/timeline?patient=Patient/no-such-person');
+  assert.equal(missing.status, 404);
+  for (const [who, pid] of [[OUT, p.json.id], [VN, P.left.id], [VN, P.refused.id]]) {
+    const r = await get(who, `/api/collab/timeline?patient=Patient/${pid}`);
+    assert.deepEqual([r.status, r.text.replace(pid, 'X')], [missing.status, missing.text.replace('no-such-person', 'X')]);
+  }
+  for (const q of ['patient=Observation/x', `patient=Patient/${p.json.id}&before=yesterday`, `patient=Patient/${p.json.id}&_count=500`, 'x=1']) {
+    const r = await get(VN, `/api/collab/timeline?${q}`);
+    assert.equal(r.status, 400, q);
+  }
+});

@@ -313,6 +313,8 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('POST /api/collab/attachments', 'an upload for the patient', (x) => ['POST', `/api/collab/attachments?patient=Patient/${x.patient}`,
     { body: '%PDF-1.4\n%%EOF\n', headers: { 'Content-Type': 'application/pdf' } }]);
   await same('GET /api/collab/attachments/{id}', 'an attachment of S\'s', (x) => ['GET', `/api/collab/attachments/${x.attachment}`]);
+  await neverShows('GET /api/collab/inbox', 'my inbox', '/api/collab/inbox');
+  await same('GET /api/collab/timeline', 'a patient\'s timeline', (x) => ['GET', `/api/collab/timeline?patient=Patient/${x.patient}`]);
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');

@@ -5,7 +5,7 @@
 // her own question with a due time, sees who has read it (既読 0/…), edits it
 // (編集済み) and withdraws it (the post stays, marked withdrawn). The members
 // tab lists the team with its lead. 受信箱 shows the question addressed to her
-// profession, past due. A clerk has no 担当患者 link and the page
+// profession, past due; on the members tab she lists the family's key person. A clerk has no 担当患者 link and the page
 // tells them it is not for their role. Screenshots go to tests/ui/artifacts/.
 // backends: sqlite (the workspace's store paths run on both backends in integration/collab)
 import { test, before, after } from 'node:test';
@@ -166,6 +166,18 @@ test('her own question: 要返信 with a due time, receipts, edit and withdraw w
   assert.equal(members.length, 3, members.join(' | '));
   assert.ok(members.some((m) => /信州れんけい総合病院.*リーダー/.test(m)), members.join(' | '));
   assert.ok(members.some((m) => /ひだまり訪問看護ステーション.*2026\/01\/05から/.test(m)), members.join(' | '));
+  // 家族・連絡先: she lists the daughter as the key person, with her phone
+  await page.fill('#contact-name', '在宅 陽子');
+  await page.fill('#contact-kana', 'ザイタク ヨウコ');
+  await page.selectOption('#contact-rel', 'DAU');
+  await page.fill('#contact-phone', '090-1234-5678');
+  await page.check('#contact-key');
+  await page.click('#contact-form button[type=submit]');
+  await page.waitForSelector('#contacts li.contact');
+  const contact = await page.textContent('#contacts li.contact');
+  assert.match(contact, /在宅 陽子.*長女・娘.*090-1234-5678.*キーパーソン/s);
+  assert.equal(await page.getAttribute('#contacts li.contact a.phone', 'href'), 'tel:09012345678');
+  await shot(page, 'team-06-members');
   assert.deepEqual(page.errors, []);
 });
 
