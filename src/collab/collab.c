@@ -295,10 +295,12 @@ enum rk_status collab_timeline(struct store *s, const char *regional_id, int64_t
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(
 		s,
-		"SELECT p.comm_id, p.source_facility, p.patient_id, p.sent, r.version, r.body FROM patient_link l "
-		"JOIN collab_post p ON p.patient_id = l.patient_id JOIN resource r ON r.type = 'Communication' AND "
-		"r.id = p.comm_id WHERE l.regional_id = ? AND r.deleted = 0 AND (p.sent < ? OR "
-		"(p.sent = ? AND p.comm_id < ?)) ORDER BY p.sent DESC, p.comm_id DESC LIMIT ?",
+		/* the page's keys first (the facts' index, no body read), then their bodies */
+		"SELECT k.comm_id, k.source_facility, k.patient_id, k.sent, r.version, r.body FROM (SELECT p.comm_id, "
+		"p.source_facility, p.patient_id, p.sent FROM patient_link l JOIN collab_post p ON p.patient_id = "
+		"l.patient_id WHERE l.regional_id = ? AND (p.sent, p.comm_id) < (?, ?) ORDER BY "
+		"p.sent DESC, p.comm_id DESC LIMIT ?) k JOIN resource r ON r.type = 'Communication' AND r.id = "
+		"k.comm_id ORDER BY k.sent DESC, k.comm_id DESC",
 		&st, err);
 	if (rc != RK_OK)
 		return rc;
@@ -306,9 +308,8 @@ enum rk_status collab_timeline(struct store *s, const char *regional_id, int64_t
 		before_ms = INT64_MAX;
 	store_bind_text(st, 1, str_c(regional_id));
 	store_bind_i64(st, 2, before_ms);
-	store_bind_i64(st, 3, before_ms);
-	store_bind_text(st, 4, str_c(before_id));
-	store_bind_i64(st, 5, (int64_t)limit);
+	store_bind_text(st, 3, str_c(before_id));
+	store_bind_i64(st, 4, (int64_t)limit);
 	size_t cap = 0;
 	bool row = false, ok = true;
 	while ((rc = store_step(st, &row, err)) == RK_OK && row) {

@@ -15,5 +15,6 @@ CREATE TABLE collab_post (
     reply_by        BIGINT NOT NULL,           -- ms of 要返信's due time, 0 when no reply is asked
     mentions        TEXT NOT NULL              -- ' '-separated references and @roles it names, '' when none
 );
-CREATE INDEX collab_post_patient ON collab_post (patient_id, sent);
+-- a timeline's page: the newest posts of a registration, by (sent, comm_id)
+CREATE INDEX collab_post_patient ON collab_post (patient_id, sent, comm_id);
 CREATE INDEX collab_post_reply ON collab_post (reply_to);
