@@ -33,7 +33,8 @@ static bool type_is(const char *declared, const char *want)
 
 /* Markers kept before the scan: JFIF (APP0), ICC profile (APP2), Adobe
  * (APP14), and every non-APP marker; APP1 (EXIF, XMP), APP13 (IPTC) and the
- * other APPn and COM are dropped. */
+ * other APPn and COM are dropped — of EXIF, only the Orientation comes back,
+ * in a segment of its own (put_orientation). */
 static bool jpeg_keep(unsigned char m)
 {
 	if (m == 0xFE)
@@ -43,8 +44,59 @@ static bool jpeg_keep(unsigned char m)
 	return true;
 }
 
-static enum rk_status jpeg_strip(const unsigned char *p, size_t n, struct buf *out, struct rk_err *err)
+/* The Orientation (tag 0x0112, 1–8) of an APP1 Exif payload; 0 when it
+ * has none or cannot be read. Bounds-checked against the segment. */
+static unsigned exif_orientation(const unsigned char *p, size_t n)
 {
+	if (n < 6 + 8 || memcmp(p, "Exif\0\0", 6) != 0)
+		return 0;
+	const unsigned char *t = p + 6;
+	size_t tn = n - 6;
+	bool le = t[0] == 'I' && t[1] == 'I';
+	if (!le && !(t[0] == 'M' && t[1] == 'M'))
+		return 0;
+#define U16(q) (le ? (unsigned)(q)[0] | (unsigned)(q)[1] << 8 : (unsigned)(q)[0] << 8 | (unsigned)(q)[1])
+#define U32(q) \
+	(le ? (uint32_t)(q)[0] | (uint32_t)(q)[1] << 8 | (uint32_t)(q)[2] << 16 | (uint32_t)(q)[3] << 24 : be32(q))
+	if (U16(t + 2) != 42)
+		return 0;
+	uint32_t ifd = U32(t + 4);
+	if (ifd > tn || tn - ifd < 2)
+		return 0;
+	unsigned count = U16(t + ifd);
+	for (unsigned i = 0; i < count; i++) {
+		size_t e = (size_t)ifd + 2 + (size_t)i * 12;
+		if (e + 12 > tn)
+			return 0;
+		if (U16(t + e) == 0x0112 && U16(t + e + 2) == 3) {
+			unsigned v = U16(t + e + 8);
+			return v >= 1 && v <= 8 ? v : 0;
+		}
+	}
+	return 0;
+#undef U16
+#undef U32
+}
+
+/* An APP1 Exif segment that says only the Orientation (big-endian TIFF, one
+ * IFD entry): what a camera photo needs to show the right way up, and
+ * nothing of where or when it was taken or with what. */
+static void put_orientation(struct buf *out, unsigned o)
+{
+	static const unsigned char head[] = {
+		0xFF, 0xE1, 0x00, 0x22, 'E',  'x',  'i',  'f',  0,
+		0,    'M',  'M',  0x00, 0x2A, 0x00, 0x00, 0x00, 0x08, /* TIFF, IFD0 at 8 */
+		0x00, 0x01,                                           /* one entry */
+		0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01};      /* Orientation, SHORT, 1 */
+	unsigned char tail[8] = {(unsigned char)(o >> 8), (unsigned char)o, 0, 0, 0, 0, 0, 0}; /* value; no next IFD */
+	buf_append(out, head, sizeof head);
+	buf_append(out, tail, sizeof tail);
+}
+
+static enum rk_status jpeg_strip(const unsigned char *p, size_t n, struct buf *out, unsigned *orientation,
+				 struct rk_err *err)
+{
+	*orientation = 0;
 	if (n < 4 || p[0] != 0xFF || p[1] != 0xD8)
 		return rk_fail(err, RK_INVALID, "写真が JPEG として読めません (the photo is not a JPEG: no SOI)");
 	buf_append(out, p, 2);
@@ -93,6 +145,13 @@ static enum rk_status jpeg_strip(const unsigned char *p, size_t n, struct buf *o
 			unsigned char two[2] = {0xFF, m};
 			buf_append(out, two, 2);
 			buf_append(out, p + i, len);
+		} else if (m == 0xE1 && !*orientation) {
+			/* EXIF: of it all, only a turned camera's Orientation is kept */
+			unsigned o = exif_orientation(p + i + 2, len - 2);
+			if (o > 1) {
+				*orientation = o;
+				put_orientation(out, o);
+			}
 		}
 		i += len;
 	}
@@ -188,7 +247,38 @@ static bool encode_jpeg(const unsigned char *rgb, int w, int h, unsigned char **
 
 /* Decode a JPEG (scaled down by libjpeg as far as the thumbnail allows) into
  * RGB; *w, *h the full size. */
-static enum rk_status jpeg_thumb(const unsigned char *p, size_t n, struct attach_result *r, struct rk_err *err)
+/* rgb (w×h) turned the way EXIF Orientation o (2–8) says the picture is
+ * seen; *ow, *oh its size then. A new buffer (NULL when o says nothing). */
+static unsigned char *orient(const unsigned char *rgb, int w, int h, unsigned o, int *ow, int *oh)
+{
+	if (o < 2 || o > 8)
+		return NULL;
+	bool swap = o >= 5;
+	*ow = swap ? h : w;
+	*oh = swap ? w : h;
+	unsigned char *out = malloc((size_t)w * (size_t)h * 3);
+	if (!out)
+		rk_oom();
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			int dx, dy;
+			switch (o) {
+			case 2: dx = w - 1 - x, dy = y; break;
+			case 3: dx = w - 1 - x, dy = h - 1 - y; break;
+			case 4: dx = x, dy = h - 1 - y; break;
+			case 5: dx = y, dy = x; break;
+			case 6: dx = h - 1 - y, dy = x; break;
+			case 7: dx = h - 1 - y, dy = w - 1 - x; break;
+			default: dx = y, dy = w - 1 - x; break; /* 8 */
+			}
+			memcpy(out + ((size_t)dy * (size_t)*ow + (size_t)dx) * 3,
+			       rgb + ((size_t)y * (size_t)w + (size_t)x) * 3, 3);
+		}
+	return out;
+}
+
+static enum rk_status jpeg_thumb(const unsigned char *p, size_t n, unsigned orientation, struct attach_result *r,
+				 struct rk_err *err)
 {
 	struct jpeg_decompress_struct d;
 	struct jerr je;
@@ -235,6 +325,19 @@ static enum rk_status jpeg_thumb(const unsigned char *p, size_t n, struct attach
 	int tw, th;
 	unsigned char *small = shrink(rgb, w, h, &tw, &th);
 	free(rgb);
+	int ow, oh;
+	unsigned char *turned = small ? orient(small, tw, th, orientation, &ow, &oh) : NULL;
+	if (turned) { /* the thumbnail carries no EXIF: it is drawn the way the photo is seen */
+		free(small);
+		small = turned;
+		tw = ow;
+		th = oh;
+		if (orientation >= 5) {
+			int t = r->width;
+			r->width = r->height;
+			r->height = t;
+		}
+	}
 	if (!small || !encode_jpeg(small, tw, th, &r->thumb, &r->thumb_len)) {
 		free(small);
 		return rk_fail(err, RK_INTERNAL, "サムネイルを作れませんでした (no thumbnail)");
@@ -411,9 +514,10 @@ enum rk_status attach_check(const char *content_type, const unsigned char *bytes
 				       "写真が大きすぎます（%zu バイト; %u まで） (the photo is too large)", n,
 				       ATTACH_MAX_IMAGE);
 		buf_init(&b, (size_t)ATTACH_MAX_IMAGE + 16);
-		rc = jpeg ? jpeg_strip(bytes, n, &b, err) : png_strip(bytes, n, &b, err);
+		unsigned orientation = 0;
+		rc = jpeg ? jpeg_strip(bytes, n, &b, &orientation, err) : png_strip(bytes, n, &b, err);
 		if (rc == RK_OK)
-			rc = jpeg ? jpeg_thumb((const unsigned char *)b.data, b.len, out, err)
+			rc = jpeg ? jpeg_thumb((const unsigned char *)b.data, b.len, orientation, out, err)
 				  : png_thumb((const unsigned char *)b.data, b.len, out, err);
 		if (rc != RK_OK) {
 			buf_free(&b);

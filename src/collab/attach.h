@@ -2,7 +2,8 @@
  * cleaned before it is stored: photos (JPEG, PNG), PDFs and short videos
  * (MP4/QuickTime). The declared type must be what the bytes are; images lose
  * their metadata (EXIF with the place a photo was taken, XMP, IPTC, comments,
- * PNG text chunks) and get a JPEG thumbnail; a video that records where it
+ * PNG text chunks) — all but a camera photo's Orientation, kept alone so that
+ * it shows the right way up — and get a JPEG thumbnail drawn as it is seen; a video that records where it
  * was taken, or is longer than ATTACH_MAX_VIDEO_S, is refused; HEIC/HEIF/AVIF
  * is refused with a message that says how to send it instead. Pure (no I/O);
  * thread-safe. */
@@ -26,7 +27,7 @@ struct attach_result {
 	size_t len;
 	unsigned char *thumb; /* JPEG thumbnail of an image; malloc'd; NULL for documents and videos */
 	size_t thumb_len;
-	int width, height; /* of an image; 0 otherwise */
+	int width, height; /* of an image as it is seen (after its Orientation); 0 otherwise */
 };
 
 /* Check bytes declared as content_type (parameters such as "; charset" are

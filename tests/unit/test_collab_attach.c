@@ -151,6 +151,67 @@ static void test_jpeg_metadata_removed(void **state)
 	free(j);
 }
 
+/* A phone held upright: EXIF (little-endian) with Orientation 6 and the
+ * place it was taken. Only the Orientation is kept; the thumbnail is drawn
+ * upright; the size is reported as seen. */
+static void test_jpeg_orientation_kept(void **state)
+{
+	(void)state;
+	size_t n, n1;
+	unsigned char *j = make_jpeg(1200, 900, &n);
+	/* "Exif\0\0", TIFF II*, IFD0 at 8 with 2 entries: Orientation = 6, GPS IFD pointer; then the GPS text */
+	static const unsigned char exif[] = {
+		'E', 'x', 'i', 'f', 0,   0,   'I', 'I', 42,   0,    8,   0,   0,   0,   2,   0,   0x12, 0x01, 3, 0,
+		1,   0,   0,   0,   6,   0,   0,   0,   0x25, 0x88, 4,   0,   1,   0,   0,   0,   38,   0,    0, 0,
+		0,   0,   0,   0,   'G', 'P', 'S', 'L', 'a',  't',  'i', 't', 'u', 'd', 'e', ' ', '3',  '5'};
+	unsigned char *a = with_segment(j, n, 0xE1, (const char *)exif, sizeof exif, &n1);
+	struct attach_result r;
+	struct rk_err err;
+	rk_err_clear(&err);
+	assert_int_equal(attach_check("image/jpeg", a, n1, &r, &err), RK_OK);
+	assert_false(has(r.data, r.len, "GPSLatitude"));
+	assert_true(has(r.data, r.len, "Exif"));
+	/* the kept segment: big-endian TIFF with Orientation 6, nothing else */
+	static const unsigned char kept[] = {'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6};
+	bool found = false;
+	for (size_t i = 0; i + sizeof kept <= r.len && !found; i++)
+		found = memcmp(r.data + i, kept, sizeof kept) == 0;
+	assert_true(found);
+	assert_int_equal(r.width, 900);
+	assert_int_equal(r.height, 1200);
+	struct jpeg_decompress_struct d;
+	struct jpeg_error_mgr e;
+	d.err = jpeg_std_error(&e);
+	jpeg_create_decompress(&d);
+	jpeg_mem_src(&d, r.thumb, (unsigned long)r.thumb_len);
+	jpeg_read_header(&d, TRUE);
+	assert_int_equal(d.image_width, ATTACH_THUMB_PX * 900 / 1200); /* upright */
+	assert_int_equal(d.image_height, ATTACH_THUMB_PX);
+	jpeg_destroy_decompress(&d);
+	attach_result_free(&r);
+	/* an Orientation of 1, or an EXIF that cannot be read: no EXIF at all */
+	unsigned char plain[sizeof exif];
+	memcpy(plain, exif, sizeof exif);
+	plain[24] = 1;
+	free(a);
+	a = with_segment(j, n, 0xE1, (const char *)plain, sizeof plain, &n1);
+	rk_err_clear(&err);
+	assert_int_equal(attach_check("image/jpeg", a, n1, &r, &err), RK_OK);
+	assert_false(has(r.data, r.len, "Exif"));
+	assert_int_equal(r.width, 1200);
+	attach_result_free(&r);
+	plain[24] = 6;
+	plain[10] = 0xF0; /* IFD0 past the segment's end */
+	free(a);
+	a = with_segment(j, n, 0xE1, (const char *)plain, sizeof plain, &n1);
+	rk_err_clear(&err);
+	assert_int_equal(attach_check("image/jpeg", a, n1, &r, &err), RK_OK);
+	assert_false(has(r.data, r.len, "Exif"));
+	attach_result_free(&r);
+	free(a);
+	free(j);
+}
+
 static void test_png_text_removed(void **state)
 {
 	(void)state;
@@ -268,6 +329,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jpeg_metadata_removed),
+		cmocka_unit_test(test_jpeg_orientation_kept),
 		cmocka_unit_test(test_png_text_removed),
 		cmocka_unit_test(test_documents_and_videos),
 	};
