@@ -138,15 +138,37 @@ test('her own question: 要返信 with a due time, receipts, edit and withdraw w
   assert.match(await page.textContent(mine), /編集済み/);
   const asked = `#timeline li.post[data-id="${await page.getAttribute(mine, 'data-id')}"]`;
 
+  // the care manager has the same team page open in another browser
+  const cm = await newPage(browser, { width: 768, height: 1024, isMobile: true, hasTouch: true });
+  await login(cm, S.origin, 'cm.komorebi');
+  await cm.goto(`${S.origin}/team.html?patient=${encodeURIComponent(`Patient/${pid}`)}`);
+  await cm.waitForSelector('body[data-ready=true]');
+  await cm.waitForSelector('#timeline li.post');
+
   // a photo: uploaded when chosen, shown as a thumbnail on the post
   await page.setInputFiles('#post-file', { name: '褥瘡.jpg', mimeType: 'image/jpeg', buffer: JPEG });
   await page.waitForSelector('#post-attachments li.attached img');
   await page.fill('#post-text', '仙骨部の写真です');
+  const t1 = Date.now();
   await page.click('#post-send');
   const photo = '#timeline > li.post:first-child';
   await page.waitForFunction((s) => /仙骨部の写真/.test(document.querySelector(s)?.textContent || ''), photo);
   await page.waitForFunction((s) => document.querySelector(`${s} img.thumb`)?.naturalWidth > 0, photo);
   assert.equal(await page.$eval(`${photo} img.thumb`, (i) => i.alt), '褥瘡.jpg');
+  // ... it appears on the care manager's page without a reload, and she opens it
+  await cm.waitForFunction((s) => document.querySelector(`${s} img.thumb`)?.naturalWidth > 0 && /仙骨部の写真/.test(document.querySelector(s).textContent), photo, { timeout: 10000 });
+  timings.push(['a photo post appears on the care manager\'s open page (live)', Date.now() - t1]); // printed, never asserted
+  const [full] = await Promise.all([cm.context().waitForEvent('page'), cm.click(`${photo} img.thumb`)]);
+  await full.waitForLoadState();
+  assert.equal(await full.evaluate(() => document.contentType), 'image/jpeg');
+  await full.close();
+  await shot(cm, 'team-05b-photo-care-manager');
+  // ... and the nurse sees that she has read it
+  await page.click(`${photo} button[data-act=receipts]`);
+  await page.waitForFunction((s) => [...document.querySelectorAll(`${s} .receipt-list li`)]
+    .some((li) => /ケアマネジャー・こもれび/.test(li.textContent) && /既読$/.test(li.textContent.trim())), photo);
+  assert.deepEqual(cm.errors, []);
+  await cm.context().close();
   // a photo the browser cannot read (HEIC) is refused here with what to do
   await page.setInputFiles('#post-file', { name: 'IMG_0001.HEIC', mimeType: 'image/heic', buffer: Buffer.from('\0\0\0\x18ftypheic\0\0\0\0mif1heic', 'latin1') });
   await page.waitForSelector('#compose-message:not([hidden])');
