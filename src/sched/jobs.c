@@ -11,6 +11,7 @@
 
 #include "bulk/bulk.h"
 #include "collab/digest.h"
+#include "collab/purge.h"
 #include "core/limits.h"
 #include "core/time.h"
 
@@ -28,6 +29,9 @@ static const struct sched_job jobs[] = {
 	 bulk_export_purge},
 	{"login-failure-purge", 3600000, "forget failed logins of IDs without a failure for a day",
 	 sched_login_failure_purge},
+	{"collab-attachment-purge", 3600000,
+	 "delete attachments a day old that no record names (uploaded for a post never written; audited)",
+	 collab_attachment_purge_run},
 	{"collab-digest", 86400000,
 	 "the care teams' daily digest: counts and a link, no patient data, to collab.digest_command (audited)",
 	 collab_digest_run},

@@ -434,3 +434,23 @@ test('the timeline a page at a time: newest first, a cursor to older posts, the 
     assert.equal(r.status, 400, q);
   }
 });
+
+test('an attachment no record names is deleted a day after its upload; one a post names (or named) is kept', async () => {
+  const cmP = `Practitioner/${await practitionerOf(CM)}`;
+  const unsent = await upload(CM, P.team.id, JPEG, 'image/jpeg', '送らなかった写真');
+  const sent = await upload(CM, P.team.id, JPEG, 'image/jpeg', '送った写真');
+  const once = await upload(CM, P.team.id, JPEG, 'image/jpeg', '編集で外した写真');
+  const fresh = await upload(CM, P.team.id, JPEG, 'image/jpeg', 'いま選んだ写真');
+  for (const u of [unsent, sent, once, fresh]) assert.equal(u.status, 201, JSON.stringify(u.json));
+  const att = (u) => ({ contentAttachment: { contentType: 'image/jpeg', url: u.json.url, title: u.json.title } });
+  const c = await post(CM, '/fhir/Communication', { ...postBody(P.team.id, cmP, '写真です'), payload: [{ contentString: '写真です' }, att(sent), att(once)] });
+  assert.equal(c.status, 201, c.text);
+  assert.equal((await put(CM, `/fhir/Communication/${c.json.id}`, { ...c.json, payload: [{ contentString: '写真です' }, att(sent)] })).status, 200);
+  const ids = [unsent, sent, once].map((u) => `'${u.json.url.split('/').pop()}'`).join(',');
+  sqlOn(SRV.store, `UPDATE collab_attachment SET created_at = created_at - 2 * 86400000 WHERE id IN (${ids})`);
+  const r = await SRV.cli(['jobs', 'run', 'collab-attachment-purge']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /1 unnamed attachment\(s\) deleted/);
+  assert.equal((await fetchBytes(CM, unsent.json.url)).status, 404, 'never named, a day old: gone');
+  for (const u of [sent, once, fresh]) assert.equal((await fetchBytes(CM, u.json.url)).status, 200, u.json.title);
+});
