@@ -645,19 +645,19 @@ void api_collab_attachment_get(struct api_request *rq)
 	if (rc == RK_OK && strcmp(a.account, rq->who.account) == 0) {
 		may = true; /* its uploader, before and after the post */
 		api_audit_patient(rq, a.regional_id);
-	} else if (rc == RK_OK) { /* anyone who may read a post of the person that names it */
-		struct collab_post *posts;
+	} else if (rc == RK_OK) { /* anyone who may read a record of the person that names it */
+		struct collab_record *recs;
 		size_t n;
 		char *url = arena_printf(rq->arena, ATTACH_URL "%s", a.id);
-		rc = url ? collab_attachment_posts(rq->store, a.regional_id, url, rq->arena, &posts, &n, &err) : RK_OK;
+		rc = url ? collab_attachment_records(rq->store, a.regional_id, url, rq->arena, &recs, &n, &err) : RK_OK;
 		for (size_t i = 0; rc == RK_OK && i < n && !may; i++) {
 			struct access_decision d;
 			const char *reg = "";
-			rc = access_check(api_access(rq), STR_LIT("Communication"), str_c(posts[i].source),
-					  str_c(posts[i].patient_id), &d, &reg, &err);
+			rc = access_check(api_access(rq), str_c(recs[i].type), str_c(recs[i].source),
+					  str_c(recs[i].patient_id), &d, &reg, &err);
 			if (rc == RK_OK && d.permit) {
 				may = true;
-				api_audit_entity(rq, STR_LIT("Communication"), str_c(posts[i].id), 0, &d, reg);
+				api_audit_entity(rq, str_c(recs[i].type), str_c(recs[i].id), recs[i].version, &d, reg);
 			}
 		}
 	}

@@ -3,13 +3,10 @@
  * care_team_member, patient_link) and writes only collab_read. */
 #include "collab/collab.h"
 
-#include <jansson.h>
 #include <string.h>
 
 #include "access/decide.h"
-#include "core/json.h"
 #include "core/limits.h"
-#include "core/time.h"
 #include "model/category.h"
 #include "model/role.h"
 
@@ -75,50 +72,6 @@ enum rk_status collab_my_patients(struct store *s, const char *facility, const c
 			.careteam_id = dup(a, store_col_text(st, 1), &ok),
 			.joined = store_col_i64(st, 2),
 		};
-	}
-	store_done(st);
-	return rc == RK_OK && !ok ? oom(err) : rc;
-}
-
-enum rk_status collab_posts(struct store *s, const char *regional_id, const char *account, struct arena *a,
-			    struct collab_post **out, size_t *n, struct rk_err *err)
-{
-	*out = NULL;
-	*n = 0;
-	struct store_stmt *st;
-	enum rk_status rc = store_prepare(
-		s,
-		"SELECT p.comm_id, p.source_facility, p.patient_id, p.sender, p.reply_to, p.status, p.sent, p.reply_by, "
-		"(SELECT count(*) FROM collab_read c WHERE c.account_id = ? AND c.comm_id = p.comm_id) "
-		"FROM patient_link l JOIN collab_post p ON p.patient_id = l.patient_id "
-		"WHERE l.regional_id = ? ORDER BY p.sent DESC, p.comm_id LIMIT ?",
-		&st, err);
-	if (rc != RK_OK)
-		return rc;
-	store_bind_text(st, 1, str_c(account));
-	store_bind_text(st, 2, str_c(regional_id));
-	store_bind_i64(st, 3, RK_MAX_COLLAB_POSTS);
-	size_t cap = 0;
-	bool row = false, ok = true;
-	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
-		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
-			ok = false;
-			break;
-		}
-		struct str reply = store_col_text(st, 4);
-		(*out)[(*n)++] = (struct collab_post){
-			.id = dup(a, store_col_text(st, 0), &ok),
-			.source = dup(a, store_col_text(st, 1), &ok),
-			.patient_id = dup(a, store_col_text(st, 2), &ok),
-			.sender = dup(a, store_col_text(st, 3), &ok),
-			.reply_to = reply.len ? arena_printf(a, "Communication/%.*s", STR_FMT(reply)) : "",
-			.status = dup(a, store_col_text(st, 5), &ok),
-			.sent = store_col_i64(st, 6),
-			.reply_by = store_col_i64(st, 7),
-			.read = store_col_i64(st, 8) > 0,
-		};
-		if (!(*out)[*n - 1].reply_to)
-			ok = false;
 	}
 	store_done(st);
 	return rc == RK_OK && !ok ? oom(err) : rc;
@@ -569,30 +522,40 @@ enum rk_status collab_attachment_get(struct store *s, struct str id, bool with_b
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
-enum rk_status collab_attachment_posts(struct store *s, const char *regional_id, const char *url, struct arena *a,
-				       struct collab_post **out, size_t *n, struct rk_err *err)
+enum rk_status collab_attachment_records(struct store *s, const char *regional_id, const char *url, struct arena *a,
+					 struct collab_record **out, size_t *n, struct rk_err *err)
 {
-	struct collab_post *all;
-	size_t k;
-	enum rk_status rc = collab_posts(s, regional_id, "", a, &all, &k, err);
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT r.type, r.id, r.source_facility, r.patient_id, r.version FROM patient_link l "
+			      "JOIN resource r ON r.patient_id = l.patient_id WHERE l.regional_id = ? AND "
+			      "r.deleted = 0 AND r.body LIKE '%' || ? || '%' ORDER BY r.rid LIMIT ?",
+			      &st, err);
 	if (rc != RK_OK)
 		return rc;
-	/* the posts' bodies name it: read each candidate again (a person has few posts) */
-	*out = arena_calloc(a, k + 1, sizeof **out);
-	*n = 0;
-	if (!*out)
-		return oom(err);
-	for (size_t i = 0; i < k && rc == RK_OK; i++) {
-		struct store_resource r;
-		rc = store_resource_read(s, "Communication", str_c(all[i].id), a, &r, err);
-		if (rc == RK_NOT_FOUND) {
-			rc = RK_OK;
-			continue;
+	store_bind_text(st, 1, str_c(regional_id));
+	store_bind_text(st, 2, str_c(url));
+	store_bind_i64(st, 3, RK_MAX_COLLAB_NAMING);
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
 		}
-		if (rc == RK_OK && !r.deleted && memmem(r.body.ptr, r.body.len, url, strlen(url)))
-			(*out)[(*n)++] = all[i];
+		(*out)[(*n)++] = (struct collab_record){
+			.type = dup(a, store_col_text(st, 0), &ok),
+			.id = dup(a, store_col_text(st, 1), &ok),
+			.source = dup(a, store_col_text(st, 2), &ok),
+			.patient_id = dup(a, store_col_text(st, 3), &ok),
+			.version = store_col_i64(st, 4),
+		};
 	}
-	return rc;
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
 enum rk_status collab_practitioner_of(struct store *s, const char *account, struct arena *a, const char **out,

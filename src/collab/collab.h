@@ -17,10 +17,6 @@
 #include "core/str.h"
 #include "store/store.h"
 
-/* The extension of a post that asks for a reply (要返信) by a time:
- * valueDateTime is the due time. */
-#define COLLAB_REPLY_BY_EXT "urn:renkei:StructureDefinition:reply-requested-by"
-
 /* The regional IDs of the patients whose care teams include the account now:
  * as a member in person, or through its facility (a member without a person
  * named), within the member's period, the team active. */
@@ -31,24 +27,6 @@ struct collab_team_patient {
 };
 enum rk_status collab_my_patients(struct store *s, const char *facility, const char *account, int64_t now,
 				  struct arena *a, struct collab_team_patient **out, size_t *n, struct rk_err *err);
-
-/* A post of a patient's timeline, as stored (not yet access-checked). */
-struct collab_post {
-	const char *id;
-	const char *source;     /* source facility */
-	const char *patient_id; /* the Patient registration */
-	const char *sender;     /* "Practitioner/<id>" ("" when none) */
-	const char *reply_to;   /* "Communication/<id>" of inResponseTo[0] ("" when none) */
-	const char *status;
-	int64_t sent;     /* ms (last_updated when sent is absent) */
-	int64_t reply_by; /* ms of 要返信's due time; 0 when no reply is asked */
-	bool read;        /* the account has a receipt */
-};
-/* Every post about the person's registrations (not deleted), newest first,
- * with whether account has read it, from the posts' facts (collab_post, see
- * fhir/timeline.h). At most RK_MAX_COLLAB_POSTS. */
-enum rk_status collab_posts(struct store *s, const char *regional_id, const char *account, struct arena *a,
-			    struct collab_post **out, size_t *n, struct rk_err *err);
 
 /* Unread, overdue and latest posts about a person, in groups of one source
  * facility and one registration, for the caller to keep the groups its
@@ -160,10 +138,15 @@ enum rk_status collab_attachment_put(struct store *s, const struct collab_attach
 /* RK_NOT_FOUND when there is none. with_bytes: also the bytes (else empty). */
 enum rk_status collab_attachment_get(struct store *s, struct str id, bool with_bytes, struct arena *a,
 				     struct collab_attachment *out, struct rk_err *err);
-/* The posts about the person that name the attachment's URL (to decide who
- * may fetch it); not access-checked. */
-enum rk_status collab_attachment_posts(struct store *s, const char *regional_id, const char *url, struct arena *a,
-				       struct collab_post **out, size_t *n, struct rk_err *err);
+/* The current records of the person (posts, visit records, forms, of any
+ * type) whose JSON names the attachment's URL — whoever may read one of them
+ * may fetch it; not access-checked. At most RK_MAX_COLLAB_NAMING. */
+struct collab_record {
+	const char *type, *id, *source, *patient_id;
+	int64_t version;
+};
+enum rk_status collab_attachment_records(struct store *s, const char *regional_id, const char *url, struct arena *a,
+					 struct collab_record **out, size_t *n, struct rk_err *err);
 
 /* The Practitioner id of an account ("" when none). */
 enum rk_status collab_practitioner_of(struct store *s, const char *account, struct arena *a, const char **out,

@@ -18,6 +18,7 @@
 #include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/resource.h"
+#include "fhir/timeline.h"
 #include "demo/demo_clinical.h"
 #include "ingest/ssmix2.h"
 #include "demo/ssmix2_gen.h"
@@ -361,7 +362,6 @@ static const struct {
 	{"pharmacy", "薬剤師", "残薬を確認しました。飲み忘れは週1回程度で、お薬カレンダーを使い始めました。", false},
 	{"care_service", "介護職", "入浴介助を実施しました。皮膚の発赤はありません。", false},
 };
-#define REPLY_BY_EXT "urn:renkei:StructureDefinition:reply-requested-by"
 
 /* A few weeks of the team's timeline: each member facility's kind of post, a
  * question from the care manager that the nurse answers (or that is still
@@ -413,7 +413,7 @@ static enum rk_status put_team_posts(struct gen *g, const char *regional, const 
 				snprintf(due, sizeof due, "%04lld-%02u-%02uT17:00:00+09:00", (long long)y, mo, d);
 				json_object_set_new(
 					c, "extension",
-					json_pack("[{s:s, s:s}]", "url", REPLY_BY_EXT, "valueDateTime", due));
+					json_pack("[{s:s, s:s}]", "url", TIMELINE_REPLY_BY_EXT, "valueDateTime", due));
 				snprintf(question, sizeof question, "Communication/%s", id);
 			} else if (question[0] && strcmp(f->kind, "home_nursing") == 0 && rng_chance(&g->rng, 1, 2)) {
 				json_object_set_new(c, "inResponseTo", json_pack("[{s:s}]", "reference", question));

@@ -9,9 +9,6 @@
 #include "core/json.h"
 #include "core/time.h"
 
-/* The extension of a post that asks for a reply (要返信): collab/collab.h. */
-#define REPLY_BY_EXT "urn:renkei:StructureDefinition:reply-requested-by"
-
 static struct str ref_at(const json_t *o, const char *key)
 {
 	const json_t *r = json_object_get(o, key);
@@ -36,7 +33,7 @@ static int64_t reply_by(const json_t *body)
 	json_array_foreach(json_object_get(body, "extension"), i, x)
 	{
 		const json_t *url = json_object_get(x, "url");
-		if (json_is_string(url) && strcmp(json_string_value(url), REPLY_BY_EXT) == 0)
+		if (json_is_string(url) && strcmp(json_string_value(url), TIMELINE_REPLY_BY_EXT) == 0)
 			return ms_of(json_object_get(x, "valueDateTime"), 0);
 	}
 	return 0;

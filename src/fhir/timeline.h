@@ -7,6 +7,10 @@
 
 #include "fhir/resource.h"
 
+/* The extension of a post that asks for a reply (要返信) by a time:
+ * valueDateTime is the due time. */
+#define TIMELINE_REPLY_BY_EXT "urn:renkei:StructureDefinition:reply-requested-by"
+
 /* The after-write and after-delete hooks of Communication. */
 enum rk_status timeline_after(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status timeline_after_delete(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
