@@ -94,6 +94,7 @@ struct gen {
 	struct fhir_ctx ctx;
 	struct arena arena;
 	struct rng rng;
+	uint64_t seed; /* the region's seed (per-person generators derive from it) */
 	struct demo_stats *stats;
 	bool history;  /* write each person's clinical records */
 	int64_t today; /* the demo's day, days since 1970-01-01 */
@@ -347,44 +348,80 @@ static json_t *consent_json(const char *patient_id, const char *kind, const char
 }
 
 /* What each kind of member writes on the team's timeline (多職種連携); {0}
- * takes a number the post draws. */
+ * takes a digit the post draws. mention: the profession it names (and asks,
+ * with 要返信, when asks). */
 static const struct {
-	const char *kind, *role_ja, *text;
+	const char *kind, *role_ja, *text, *mention;
 	bool asks; /* a question with 要返信 */
 } team_lines[] = {
 	{"care_management", "ケアマネジャー",
-	 "サービス担当者会議を来週に予定しています。ご都合のよい日時を教えてください。", true},
-	{"care_management", "ケアマネジャー", "ご家族から、夜間の排泄介助が負担との相談がありました。", false},
-	{"home_nursing", "訪問看護師", "本日訪問。血圧 1{0}/7{0}、SpO2 97%、下肢の浮腫は軽度です。", false},
-	{"home_nursing", "訪問看護師", "仙骨部に発赤あり。体位変換の回数を増やしてください。", false},
-	{"clinic", "医師", "次回の訪問診療は2週間後です。内服の変更はありません。", false},
-	{"hospital", "医師", "退院時の処方は継続です。症状が変わったら外来に連絡してください。", false},
-	{"pharmacy", "薬剤師", "残薬を確認しました。飲み忘れは週1回程度で、お薬カレンダーを使い始めました。", false},
-	{"care_service", "介護職", "入浴介助を実施しました。皮膚の発赤はありません。", false},
+	 "@訪問看護 サービス担当者会議を来週に予定しています。ご都合のよい日時を教えてください。", "@訪問看護", true},
+	{"care_management", "ケアマネジャー", "ご家族から、夜間の排泄介助が負担との相談がありました。", NULL, false},
+	{"care_management", "ケアマネジャー",
+	 "@ヘルパー 来月から訪問介護を週{0}回に増やします。曜日はご本人と調整済みです。", "@ヘルパー", false},
+	{"care_management", "ケアマネジャー",
+	 "ショートステイの利用を検討しています。体調面で注意することがあれば教えてください。", "@訪問看護", true},
+	{"home_nursing", "訪問看護師", "本日訪問。血圧 1{0}2/7{0}、SpO2 9{0}%、下肢の浮腫は軽度です。", NULL, false},
+	{"home_nursing", "訪問看護師", "仙骨部に発赤あり。体位変換の回数を増やしてください。", "@ヘルパー", false},
+	{"home_nursing", "訪問看護師",
+	 "@医師 ここ数日、食事量が半分ほどに減っています。次回の訪問診療で診ていただけますか。", "@医師", true},
+	{"home_nursing", "訪問看護師", "排便コントロール良好です。下剤の調整は不要と考えます。", NULL, false},
+	{"clinic", "医師", "次回の訪問診療は2週間後です。内服の変更はありません。", NULL, false},
+	{"clinic", "医師", "@薬剤師 降圧薬を1剤減らしました。飲み合わせの確認をお願いします。", "@薬剤師", true},
+	{"clinic", "医師", "採血の結果、腎機能は横ばいです。水分摂取を1日{0}00mL程度に保ってください。", NULL, false},
+	{"hospital", "医師", "退院時の処方は継続です。症状が変わったら外来に連絡してください。", NULL, false},
+	{"pharmacy", "薬剤師", "残薬を確認しました。飲み忘れは週{0}回程度で、お薬カレンダーを使い始めました。", NULL,
+	 false},
+	{"pharmacy", "薬剤師", "@ケアマネ 一包化に変更しました。服薬の声かけをお願いします。", "@ケアマネ", false},
+	{"care_service", "介護職", "入浴介助を実施しました。皮膚の発赤はありません。", NULL, false},
+	{"care_service", "介護職", "@訪問看護 今朝は声かけへの反応がいつもより鈍い様子でした。", "@訪問看護", false},
 };
 
-/* A few weeks of the team's timeline: each member facility's kind of post, a
- * question from the care manager that the nurse answers (or that is still
- * open, some past their due time). Posts are each member's own records. */
+/* An answer to a question, by the kind of member it names. */
+static const struct {
+	const char *mention, *kind, *role_ja, *text;
+} team_answers[] = {
+	{"@訪問看護", "home_nursing", "訪問看護師", "火曜と木曜の午後なら伺えます。"},
+	{"@医師", "clinic", "医師", "次回の訪問診療で診察します。それまで水分摂取を促してください。"},
+	{"@薬剤師", "pharmacy", "薬剤師", "確認しました。相互作用の問題はありません。"},
+};
+
+/* The weeks of the team's timeline before the demo's day. */
+#define TEAM_WEEKS 13
+
+/* Three months of the team's timeline: each member facility writes about
+ * every other week in its own words; questions name a profession and ask for
+ * a reply, most answered in a day or two, the latest ones still open (some
+ * past their due time). Posts are each member's own records. The person's
+ * posts draw from a generator of their own (seeded by the demo's seed and
+ * the regional ID), so they do not shift the rest of the region. */
 static enum rk_status put_team_posts(struct gen *g, const char *regional, const char *patient, const size_t *at,
 				     size_t n)
 {
+	struct rng r;
+	uint64_t h = g->seed ^ 0x9E3779B97F4A7C15ull;
+	for (const char *c = regional; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001B3ull;
+	rng_seed(&r, h);
 	enum rk_status rc = RK_OK;
-	char subject[96], question[128] = "";
+	char subject[96];
 	snprintf(subject, sizeof subject, "Patient/%.47s", patient);
 	int seq = 0;
-	int64_t last_min = 0;
-	for (size_t k = 0; k < n && rc == RK_OK; k++) {
-		const struct demo_facility *f = &facilities[at[k]];
-		for (size_t l = 0; l < sizeof team_lines / sizeof team_lines[0] && rc == RK_OK; l++) {
-			if (strcmp(team_lines[l].kind, f->kind) != 0 || !rng_chance(&g->rng, 2, 3))
+	for (int week = TEAM_WEEKS; week >= 0 && rc == RK_OK; week--) {
+		for (size_t k = 0; k < n && rc == RK_OK; k++) {
+			const struct demo_facility *f = &facilities[at[k]];
+			size_t lines[8], nl = 0;
+			for (size_t l = 0; l < sizeof team_lines / sizeof team_lines[0] && nl < 8; l++)
+				if (strcmp(team_lines[l].kind, f->kind) == 0)
+					lines[nl++] = l;
+			if (!nl || !rng_chance(&r, 1, 2))
 				continue;
-			/* within the 20 days before the demo's day, in working hours, in order */
-			int64_t minute = (g->today - 20 + (int64_t)rng_below(&g->rng, 20)) * 1440 + 9 * 60 +
-					 (int64_t)rng_below(&g->rng, 8 * 60);
-			if (minute <= last_min)
-				minute = last_min + 17;
-			last_min = minute;
+			size_t l = lines[rng_below(&r, nl)];
+			/* a working day of that week, in working hours */
+			int64_t minute = (g->today - (int64_t)week * 7 - (int64_t)rng_below(&r, 7)) * 1440 + 9 * 60 +
+					 (int64_t)rng_below(&r, 8 * 60);
+			if (minute / 1440 > g->today)
+				minute = g->today * 1440 + 9 * 60;
 			int64_t y;
 			unsigned mo, d;
 			time_civil_from_days(minute / 1440, &y, &mo, &d);
@@ -393,10 +430,11 @@ static enum rk_status put_team_posts(struct gen *g, const char *regional, const 
 				 (unsigned)(minute % 1440 / 60), (unsigned)(minute % 60));
 			const char *t = team_lines[l].text, *hole = strstr(t, "{0}");
 			if (hole) {
-				unsigned v = (unsigned)rng_below(&g->rng, 10);
+				unsigned v = (unsigned)rng_below(&r, 4) + 1;
 				const char *hole2 = strstr(hole + 3, "{0}");
-				snprintf(text, sizeof text, "%.*s%u%.*s%u%s", (int)(hole - t), t, 2 + v % 4,
-					 (int)(hole2 ? hole2 - hole - 3 : 0), hole + 3, v, hole2 ? hole2 + 3 : "");
+				snprintf(text, sizeof text, "%.*s%u%.*s%u%s", (int)(hole - t), t, v,
+					 (int)(hole2 ? hole2 - hole - 3 : 0), hole + 3, (v + 3) % 10,
+					 hole2 ? hole2 + 3 : "");
 			} else {
 				snprintf(text, sizeof text, "%s", t);
 			}
@@ -406,25 +444,58 @@ static enum rk_status put_team_posts(struct gen *g, const char *regional, const 
 					      "Communication", "status", "completed", "category", "text", "連絡",
 					      "subject", "reference", subject, "sent", sent, "sender", "display",
 					      sender, "payload", "contentString", text);
+			if (team_lines[l].mention)
+				json_object_set_new(c, "recipient",
+						    json_pack("[{s:s}]", "display", team_lines[l].mention));
 			if (team_lines[l].asks) {
 				char due[40];
-				int64_t due_min = minute + 3 * 1440;
-				time_civil_from_days(due_min / 1440, &y, &mo, &d);
+				int64_t due_day = minute / 1440 + 3;
+				time_civil_from_days(due_day, &y, &mo, &d);
 				snprintf(due, sizeof due, "%04lld-%02u-%02uT17:00:00+09:00", (long long)y, mo, d);
 				json_object_set_new(
 					c, "extension",
 					json_pack("[{s:s, s:s}]", "url", TIMELINE_REPLY_BY_EXT, "valueDateTime", due));
-				snprintf(question, sizeof question, "Communication/%s", id);
-			} else if (question[0] && strcmp(f->kind, "home_nursing") == 0 && rng_chance(&g->rng, 1, 2)) {
-				json_object_set_new(c, "inResponseTo", json_pack("[{s:s}]", "reference", question));
-				json_object_set_new(json_array_get(json_object_get(c, "payload"), 0), "contentString",
-						    json_string("火曜と木曜の午後なら伺えます。"));
-				question[0] = '\0';
 			}
 			g->ctx.actor_facility = f->code; /* the post is the writing member's record */
 			rc = put(g, "Communication", id, c);
 			g->ctx.actor_facility = "";
 			g->stats->posts += rc == RK_OK;
+			/* the question is answered in a day or two by the profession it names, when the team has
+			 * one — except the latest weeks', some of which are still open */
+			if (rc != RK_OK || !team_lines[l].asks || (week < 2 && rng_chance(&r, 1, 2)))
+				continue;
+			for (size_t q = 0; q < sizeof team_answers / sizeof team_answers[0]; q++) {
+				if (strcmp(team_answers[q].mention, team_lines[l].mention) != 0)
+					continue;
+				size_t who = n;
+				for (size_t m = 0; m < n && who == n; m++)
+					if (strcmp(facilities[at[m]].kind, team_answers[q].kind) == 0)
+						who = m;
+				if (who == n)
+					break;
+				int64_t at_min = minute + 1440 + (int64_t)rng_below(&r, 1440);
+				if (at_min / 1440 > g->today)
+					break;
+				time_civil_from_days(at_min / 1440, &y, &mo, &d);
+				char re[120];
+				snprintf(sent, sizeof sent, "%04lld-%02u-%02uT%02u:%02u:00+09:00", (long long)y, mo, d,
+					 (unsigned)(at_min % 1440 / 60), (unsigned)(at_min % 60));
+				snprintf(re, sizeof re, "Communication/%s", id);
+				snprintf(sender, sizeof sender, "%s（%s）", facilities[at[who]].name,
+					 team_answers[q].role_ja);
+				snprintf(id, sizeof id, "post-%s-%d", regional, seq++);
+				json_t *a =
+					json_pack("{s:s, s:s, s:[{s:s}], s:{s:s}, s:s, s:{s:s}, s:[{s:s}], s:[{s:s}]}",
+						  "resourceType", "Communication", "status", "completed", "category",
+						  "text", "連絡", "subject", "reference", subject, "sent", sent,
+						  "sender", "display", sender, "payload", "contentString",
+						  team_answers[q].text, "inResponseTo", "reference", re);
+				g->ctx.actor_facility = facilities[at[who]].code;
+				rc = put(g, "Communication", id, a);
+				g->ctx.actor_facility = "";
+				g->stats->posts += rc == RK_OK;
+				break;
+			}
 		}
 	}
 	return rc;
@@ -793,6 +864,7 @@ enum rk_status demo_build(struct store *s, const struct config *cfg, const struc
 	struct gen g = {.stats = stats, .err = err, .history = history, .progress = o->progress};
 	arena_init(&g.arena, RK_MAX_REQUEST_MEM);
 	rng_seed(&g.rng, seed);
+	g.seed = seed;
 	g.ctx = (struct fhir_ctx){.store = s,
 				  .arena = &g.arena,
 				  .cfg = cfg,

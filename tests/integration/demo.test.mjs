@@ -90,6 +90,15 @@ test('the default demo region', async () => {
     assert.ok(helperPatients.some((p) => p.latest && p.unread > 0), JSON.stringify(helperPatients.slice(0, 3)));
     const posts = (await get(HH, `/fhir/Communication?subject=${helperPatients[0].registrations.join(',')}&_count=50`)).json.entry || [];
     assert.ok(posts.every((e) => e.resource.sender?.display), 'each post says who wrote it');
+    // months of it: mentions of a profession, questions answered in their thread, some still open
+    const VN = await S.login('vn.hidamari'), many = [];
+    for (const p of (await get(VN, '/api/collab/patients')).json.patients.slice(0, 12))
+      many.push(...(await get(VN, `/api/collab/timeline?patient=${encodeURIComponent(p.patient)}&_count=200`)).json.posts);
+    const days = many.map((c) => Date.parse(c.sent) / 86400000);
+    assert.ok(Math.max(...days) - Math.min(...days) >= 60, `posts over months: ${Math.max(...days) - Math.min(...days)} days`);
+    assert.ok(many.some((c) => c.recipient?.some((r) => /^@/.test(r.display))), 'mentions of a profession');
+    assert.ok(many.some((c) => c.inResponseTo), 'answers in a thread');
+    assert.ok(Math.max(...days) <= Date.parse(`${DEMO_DAY}T23:59:59+09:00`) / 86400000, 'nothing after the demo\'s day');
     // per patient: a search over the whole region's Observations stops at the engine's limit before access is decided
     const theirs = seen.filter((id) => !id.startsWith(`${HOME}-`)).slice(0, 20);
     for (const type of ['Condition', 'Observation', 'MedicationRequest'])
