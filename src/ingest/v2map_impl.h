@@ -144,6 +144,19 @@ enum rk_status v2m_map_obx(struct mc *c, const struct hl7_segment *s, const stru
 enum rk_status v2m_map_specimens(struct mc *c);
 json_t *v2m_specimen_ref(struct mc *c, const struct hl7_segment *spm);
 
+/* Add body under an id of its own: "<facility>-<PID>.<key>" (the hashed
+ * form when that is too long or not id-safe); marked shared. Takes body. */
+const char *v2m_add_res_keyed(struct mc *c, const char *type, const char *key, json_t *body);
+
+/* PID → Patient (v2map_adt.c): the message's patient, before anything refers to it. */
+enum rk_status v2m_map_patient(struct mc *c, const struct hl7_segment *pid, json_t **out);
+
+/* The mappers of v2map_adt.c and v2map_problems.c. */
+enum rk_status v2m_map_adt00(struct mc *c);
+enum rk_status v2m_map_encounter(struct mc *c);
+enum rk_status v2m_map_allergies(struct mc *c);
+enum rk_status v2m_map_conditions(struct mc *c);
+
 /* The mappers of v2map_orders.c. */
 enum rk_status v2m_map_med_orders(struct mc *c);
 enum rk_status v2m_map_med_admins(struct mc *c);
