@@ -315,17 +315,6 @@ void api_collab_receipts(struct api_request *rq)
 }
 
 /* Is the principal a current member of one of the person's teams? */
-static enum rk_status on_team(struct api_request *rq, const char *regional, bool *out, struct rk_err *err)
-{
-	*out = false;
-	struct collab_team_patient *teams;
-	size_t n;
-	enum rk_status rc =
-		collab_my_patients(rq->store, rq->who.facility, rq->who.account, rq->now, rq->arena, &teams, &n, err);
-	for (size_t i = 0; rc == RK_OK && i < n && !*out; i++)
-		*out = strcmp(teams[i].regional_id, regional) == 0;
-	return rc;
-}
 
 #define CONTACT_ROLE_SYSTEM "urn:renkei:CodeSystem:contact-role"
 #define V2_0131             "http://terminology.hl7.org/CodeSystem/v2-0131"
@@ -417,7 +406,7 @@ void api_collab_members(struct api_request *rq)
 	bool member = false;
 	enum rk_status rc = access_regional_of(api_access(rq), id, &regional, &err);
 	if (rc == RK_OK && regional[0])
-		rc = on_team(rq, regional, &member, &err);
+		rc = collab_on_team(rq->store, rq->who.facility, rq->who.account, regional, rq->now, &member, &err);
 	if (rc != RK_OK && rc != RK_NOT_FOUND)
 		return api_reply_error(rq, rc, &err);
 	/* the patient must also be one the principal may see now (not after a refusal) */

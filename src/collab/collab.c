@@ -77,6 +77,29 @@ enum rk_status collab_my_patients(struct store *s, const char *facility, const c
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
+enum rk_status collab_on_team(struct store *s, const char *facility, const char *account, const char *regional_id,
+			      int64_t now, bool *out, struct rk_err *err)
+{
+	*out = false;
+	struct store_stmt *st;
+	enum rk_status rc =
+		store_prepare(s,
+			      "SELECT 1 FROM care_team_member WHERE regional_id = ? AND facility_code = ? AND "
+			      "(account_id = '' OR account_id = ?) AND active = 1 AND period_start <= ? AND "
+			      "? < period_end LIMIT 1",
+			      &st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(regional_id));
+	store_bind_text(st, 2, str_c(facility));
+	store_bind_text(st, 3, str_c(account));
+	store_bind_i64(st, 4, now);
+	store_bind_i64(st, 5, now);
+	rc = store_step(st, out, err);
+	store_done(st);
+	return rc;
+}
+
 /* Whom no post names as its sender: a "me" for a principal without a Practitioner. */
 static const char *me_or_nobody(const char *me)
 {

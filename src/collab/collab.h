@@ -28,6 +28,11 @@ struct collab_team_patient {
 enum rk_status collab_my_patients(struct store *s, const char *facility, const char *account, int64_t now,
 				  struct arena *a, struct collab_team_patient **out, size_t *n, struct rk_err *err);
 
+/* Is the account on one of the person's care teams now (as collab_my_patients
+ * counts it)? */
+enum rk_status collab_on_team(struct store *s, const char *facility, const char *account, const char *regional_id,
+			      int64_t now, bool *out, struct rk_err *err);
+
 /* Unread, overdue and latest posts about a person, in groups of one source
  * facility and one registration, for the caller to keep the groups its
  * principal may see (a post's access decision depends on nothing else).
