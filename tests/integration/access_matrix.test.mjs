@@ -4,7 +4,8 @@
 // independent of access/decide.c), then asserts it record by record on every
 // path, and that a denied record leaks nothing: not its content, not its
 // count, not its existence (the same answer as a record that does not exist).
-// Each patient also has one clinical record of every category at S; the
+// Each patient also has one clinical record of every category at S (and a
+// post on the care team's timeline, which 包括同意 alone opens); the
 // oracle (role table × the grant each state and phase opens) says which
 // categories $everything, reads and counts must show.
 import { test, before, after } from 'node:test';
@@ -37,17 +38,18 @@ function expectVisible(role, state, phase) {
 
 /* The clinical record S holds for each case: one record of each category. */
 const CATEGORY_OF = { Condition: 'condition', Observation: 'lab', MedicationRequest: 'medication', AllergyIntolerance: 'allergy',
-  Encounter: 'clinical', ImagingStudy: 'imaging', DocumentReference: 'document' };
+  Encounter: 'clinical', ImagingStudy: 'imaging', DocumentReference: 'document', Communication: 'collab' };
 const ROLE_SEES = { // the role table of docs/ACCESS.md, written out again here
   doctor: 'all', dentist: 'all', nurse: 'all', system: 'all',
-  pharmacist: ['allergy', 'condition', 'medication', 'lab', 'document'],
-  visiting_nurse: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'document'],
-  therapist: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'imaging'],
-  care_manager: ['allergy', 'condition', 'medication'],
-  care_worker: ['allergy'], social_worker: ['allergy'], // 介護職・相談員: no clinical record
+  pharmacist: ['allergy', 'condition', 'medication', 'lab', 'document', 'collab'],
+  visiting_nurse: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'document', 'collab'],
+  therapist: ['allergy', 'condition', 'medication', 'lab', 'clinical', 'imaging', 'collab'],
+  care_manager: ['allergy', 'condition', 'medication', 'collab'],
+  care_worker: ['allergy', 'collab'], social_worker: ['allergy', 'collab'], // 介護職・相談員: no clinical record
   clerk: [], facility_admin: [], operator: [],
 };
 const FULL = ['allergy', 'condition', 'medication', 'lab', 'clinical', 'imaging', 'document'];
+const EVERY = [...FULL, 'collab']; // the care team's posts (多職種連携) are opened by 包括同意 alone
 const SUMMARY = ['allergy', 'condition', 'medication', 'lab'];
 
 /** The oracle for clinical records: which categories of S's record may the principal see? */
@@ -55,10 +57,10 @@ function expectCategories(role, state, phase) {
   if (!expectVisible(role, state, phase) || state === 'refused') return [];
   const opened = new Set();
   if (['ind_F', 'ind_all_reg'].includes(state)) FULL.forEach((x) => opened.add(x));
-  if (state === 'comp_member') SUMMARY.forEach((x) => opened.add(x));
+  if (state === 'comp_member') [...SUMMARY, 'collab'].forEach((x) => opened.add(x));
   if (phase === 'disaster' && role !== 'system') SUMMARY.forEach((x) => opened.add(x));
   if (phase === 'emergency' && ELIGIBLE.has(role)) FULL.forEach((x) => opened.add(x));
-  const allowed = ROLE_SEES[role] === 'all' ? FULL : ROLE_SEES[role];
+  const allowed = ROLE_SEES[role] === 'all' ? EVERY : ROLE_SEES[role];
   return [...opened].filter((x) => allowed.includes(x)).sort();
 }
 
@@ -75,6 +77,7 @@ function clinicalRecords(pid) {
     { resourceType: 'Encounter', status: 'finished', subject, class: { system: 'http://terminology.hl7.org/CodeSystem/v3-ActCode', code: 'AMB' } },
     { resourceType: 'ImagingStudy', status: 'available', subject },
     { resourceType: 'DocumentReference', status: 'current', subject, content: [{ attachment: { contentType: 'text/plain', title: '診療情報提供書' } }] },
+    { resourceType: 'Communication', status: 'completed', subject, sent: '2026-03-01T10:00:00+09:00', payload: [{ contentString: '退院後の訪問の予定です' }] },
   ];
 }
 
