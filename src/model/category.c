@@ -49,6 +49,7 @@ static const struct {
 	{"Binary", CAT_DOCUMENT},
 	{"Communication", CAT_COLLAB},
 	{"CarePlan", CAT_COLLAB},
+	{"Goal", CAT_COLLAB},
 	{"Organization", CAT_NONE},
 	{"Practitioner", CAT_NONE},
 	{"PractitionerRole", CAT_NONE},
