@@ -278,6 +278,9 @@ void api_careplan_import(struct api_request *rq)
 	json_array_foreach(files, i, f)
 	{
 		const char *name = json_string_value(json_object_get(f, "name"));
+		char shown[72];
+		if (name)
+			cp_clip(shown, sizeof shown, name);
 		const char *data = json_string_value(json_object_get(f, "data"));
 		enum cp_table t;
 		if (!name || !data)
@@ -285,12 +288,12 @@ void api_careplan_import(struct api_request *rq)
 		if (!cp_table_of_name(name, &t))
 			return api_reply_fail(
 				rq, RK_INVALID,
-				"%.60s: どの表のファイルか分かりません（ファイル名は CPLAN1_（第1表）、CPLAN2_"
+				"%s: どの表のファイルか分かりません（ファイル名は CPLAN1_（第1表）、CPLAN2_"
 				"（第2表）、CPLAN3_（第3表）で始まります）",
-				name);
+				shown);
 		size_t dl = strlen(data), cap = dl / 4 * 3 + 3, len = 0;
 		if (dl > (size_t)CP_MAX_FILE / 3 * 4 + 8)
-			return api_reply_fail(rq, RK_TOO_LARGE, "%.60s: ファイルが大きすぎます（上限 %d バイト）", name,
+			return api_reply_fail(rq, RK_TOO_LARGE, "%s: ファイルが大きすぎます（上限 %d バイト）", shown,
 					      CP_MAX_FILE);
 		unsigned char *bin = arena_alloc(rq->arena, cap);
 		if (!bin)

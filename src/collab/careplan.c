@@ -24,12 +24,14 @@ static enum rk_status row_from_json(enum cp_table t, const json_t *o, const char
 	json_t *v;
 	json_object_foreach((json_t *)o, key, v)
 	{
+		char shown[48];
+		cp_clip(shown, sizeof shown, key);
 		int k = col(t, key);
 		if (k < 0)
-			return rk_fail_at(err, RK_INVALID, where, "%s: '%.40s' is not a column of %s", where, key,
+			return rk_fail_at(err, RK_INVALID, where, "%s: '%s' is not a column of %s", where, shown,
 					  cp_tables[t].name_ja);
 		if (!json_is_string(v))
-			return rk_fail_at(err, RK_INVALID, where, "%s.%.40s: a string", where, key);
+			return rk_fail_at(err, RK_INVALID, where, "%s.%s: a string", where, shown);
 		r->v[k] = arena_strdup(a, json_string_value(v));
 		if (!r->v[k])
 			return rk_fail(err, RK_TOO_LARGE, "out of request memory");
@@ -46,9 +48,10 @@ enum rk_status careplan_from_json(const json_t *j, struct arena *a, struct cp_pl
 	json_t *v;
 	json_object_foreach((json_t *)j, key, v)
 	{
+		char shown[48];
 		if (strcmp(key, "t1") && strcmp(key, "t2") && strcmp(key, "t3") && strcmp(key, "quoting"))
-			return rk_fail_at(err, RK_INVALID, key, "'%.40s' is not part of a plan (t1, t2, t3, quoting)",
-					  key);
+			return rk_fail_at(err, RK_INVALID, cp_clip(shown, sizeof shown, key),
+					  "'%s' is not part of a plan (t1, t2, t3, quoting)", shown);
 	}
 	json_t *q = json_object_get(j, "quoting");
 	out->quoting = q && json_is_string(q) && strcmp(json_string_value(q), "minimal") == 0 ? CP_QUOTE_MINIMAL
@@ -136,9 +139,11 @@ static enum rk_status row_from_ext(enum cp_table t, const json_t *exts, struct a
 			const char *key = json_string_value(json_object_get(s, "url"));
 			const char *v = json_string_value(json_object_get(s, "valueString"));
 			int k = key ? col(t, key) : -1;
-			if (k < 0 || !v)
-				return rk_fail(err, RK_INVALID, "the stored plan has an unknown column '%.40s' in %s",
-					       key ? key : "?", cp_tables[t].name_ja);
+			if (k < 0 || !v) {
+				char shown[48];
+				return rk_fail(err, RK_INVALID, "the stored plan has an unknown column '%s' in %s",
+					       cp_clip(shown, sizeof shown, key ? key : "?"), cp_tables[t].name_ja);
+			}
 			if (!(r->v[k] = arena_strdup(a, v)))
 				return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 		}

@@ -133,6 +133,21 @@ bool cp_table_of_name(const char *name, enum cp_table *out)
 
 /* ---- values ---- */
 
+const char *cp_clip(char *buf, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+	if (n < size) {
+		memcpy(buf, s, n + 1);
+		return buf;
+	}
+	size_t cut = size > 4 ? size - 4 : 0; /* room for "…" */
+	while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)
+		cut--;
+	memcpy(buf, s, cut);
+	memcpy(buf + cut, size > 4 ? "\xE2\x80\xA6" : "", size > 4 ? 4 : 1);
+	return buf;
+}
+
 static size_t utf8_chars(const char *s)
 {
 	size_t n = 0;
@@ -202,6 +217,8 @@ static bool ms932_ok(const char *v)
 enum rk_status cp_check_value(const struct cp_column *c, const char *where, const char *v, struct rk_err *err)
 {
 	size_t n = strlen(v);
+	char shown[48];
+	cp_clip(shown, sizeof shown, v);
 	if (!n)
 		return RK_OK;
 	if (!str_is_utf8(str_c(v)))
@@ -219,8 +236,8 @@ enum rk_status cp_check_value(const struct cp_column *c, const char *where, cons
 		return RK_OK;
 	case CP_DIGITS:
 		if (!all_digits(v) || n > c->max)
-			return rk_fail_at(err, RK_INVALID, where, "%s: 半角数字 %u 桁までで書いてください（「%.40s」）",
-					  where, c->max, v);
+			return rk_fail_at(err, RK_INVALID, where, "%s: 半角数字 %u 桁までで書いてください（「%s」）",
+					  where, c->max, shown);
 		return RK_OK;
 	case CP_CODE: {
 		char set[64];
@@ -231,7 +248,7 @@ enum rk_status cp_check_value(const struct cp_column *c, const char *where, cons
 			if (strstr(set, probe))
 				return RK_OK;
 		}
-		return rk_fail_at(err, RK_INVALID, where, "%s: 「%.40s」は使えません（%s のいずれか）", where, v,
+		return rk_fail_at(err, RK_INVALID, where, "%s: 「%s」は使えません（%s のいずれか）", where, shown,
 				  c->codes[0] == '|' ? c->codes + 1 : c->codes);
 	}
 	case CP_DATE: {
@@ -239,8 +256,8 @@ enum rk_status cp_check_value(const struct cp_column *c, const char *where, cons
 			return rk_fail_at(
 				err, RK_INVALID, where,
 				"%s: 日付は西暦の YYYYMMDD（半角数字 8 桁）で書いてください。和暦や区切り文字は"
-				"使えません（「%.40s」）",
-				where, v);
+				"使えません（「%s」）",
+				where, shown);
 		int y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
 		unsigned m = (unsigned)((v[4] - '0') * 10 + (v[5] - '0')),
 			 d = (unsigned)((v[6] - '0') * 10 + (v[7] - '0'));
@@ -257,16 +274,15 @@ enum rk_status cp_check_value(const struct cp_column *c, const char *where, cons
 	}
 	case CP_WEEKDAYS:
 		if (weekday_mask(v) <= 0)
-			return rk_fail_at(
-				err, RK_INVALID, where,
-				"%s: 曜日は 月火水木金土日 の文字を週の順に 1 回ずつ並べてください（「%.40s」）", where,
-				v);
+			return rk_fail_at(err, RK_INVALID, where,
+					  "%s: 曜日は 月火水木金土日 の文字を週の順に 1 回ずつ並べてください（「%s」）",
+					  where, shown);
 		return RK_OK;
 	case CP_TIME:
 		if (n != 4 || !all_digits(v) || minutes_of(v) > 24 * 60 || (v[2] - '0') > 5)
 			return rk_fail_at(err, RK_INVALID, where,
-					  "%s: 時刻は HHMM（半角数字 4 桁、0000〜2400）で書いてください（「%.40s」）",
-					  where, v);
+					  "%s: 時刻は HHMM（半角数字 4 桁、0000〜2400）で書いてください（「%s」）",
+					  where, shown);
 		return RK_OK;
 	}
 	return RK_OK;
@@ -308,7 +324,7 @@ static enum rk_status check_row(enum cp_table t, const struct cp_row *r, const c
 
 enum rk_status cp_check(const struct cp_plan *plan, struct rk_err *err)
 {
-	char where[160];
+	char where[256];
 	for (int t = 0; t < CP_TABLES; t++) {
 		size_t rows = t == CP_T1 ? plan->has_t1 : plan->n[t];
 		if (rows > CP_MAX_ROWS)
@@ -317,13 +333,13 @@ enum rk_status cp_check(const struct cp_plan *plan, struct rk_err *err)
 		for (size_t i = 0; i < rows; i++) {
 			const struct cp_row *r = t == CP_T1 ? &plan->t1 : &plan->rows[t][i];
 			for (size_t k = 0; k < cp_tables[t].n; k++) {
-				snprintf(where, sizeof where, "%.40s %zu件目（%.80s）", cp_tables[t].name_ja, i + 1,
+				snprintf(where, sizeof where, "%s %zu件目（%s）", cp_tables[t].name_ja, i + 1,
 					 cp_tables[t].cols[k].ja);
 				enum rk_status rc = cp_check_value(&cp_tables[t].cols[k], where, r->v[k], err);
 				if (rc != RK_OK)
 					return rc;
 			}
-			snprintf(where, sizeof where, "%.60s %zu件目", cp_tables[t].name_ja, i + 1);
+			snprintf(where, sizeof where, "%s %zu件目", cp_tables[t].name_ja, i + 1);
 			enum rk_status rc = check_row((enum cp_table)t, r, where, err);
 			if (rc != RK_OK)
 				return rc;
@@ -362,8 +378,8 @@ enum rk_status cp_read(enum cp_table t, const char *file, const unsigned char *d
 		       struct cp_plan *plan, struct rk_err *err)
 {
 	const struct cp_table_def *td = &cp_tables[t];
-	char fname[64];
-	snprintf(fname, sizeof fname, "%.60s", file && file[0] ? file : td->prefix);
+	char fname[72];
+	cp_clip(fname, sizeof fname, file && file[0] ? file : td->prefix);
 	if (len > CP_MAX_FILE)
 		return rk_fail(err, RK_TOO_LARGE, "%s: ファイルが大きすぎます（%zu バイト、上限 %d バイト）", fname,
 			       len, CP_MAX_FILE);
@@ -492,7 +508,7 @@ enum rk_status cp_read(enum cp_table t, const char *file, const unsigned char *d
 		struct cp_row *r = &rows[n];
 		for (size_t k = 0; k < td->n && rc == RK_OK; k++) {
 			char where[200];
-			snprintf(where, sizeof where, "%s: %zu行目 %zu列目（%.80s）", fname, rec_line, k + 1,
+			snprintf(where, sizeof where, "%s: %zu行目 %zu列目（%s）", fname, rec_line, k + 1,
 				 td->cols[k].ja);
 			enum rk_status st = sjis_to_utf8(cd, f[k].p, f[k].len, a, &r->v[k]);
 			if (st == RK_INVALID)
@@ -507,7 +523,7 @@ enum rk_status cp_read(enum cp_table t, const char *file, const unsigned char *d
 				rc = cp_check_value(&td->cols[k], where, r->v[k], err);
 		}
 		if (rc == RK_OK) {
-			char where[100];
+			char where[128];
 			snprintf(where, sizeof where, "%s: %zu行目", fname, rec_line);
 			rc = check_row(t, r, where, err);
 		}
@@ -587,8 +603,8 @@ enum rk_status cp_write(const struct cp_plan *plan, enum cp_table t, struct buf 
 	for (size_t i = 0; i < rows && rc == RK_OK; i++) {
 		const struct cp_row *r = t == CP_T1 ? &plan->t1 : &plan->rows[t][i];
 		for (size_t k = 0; k < td->n && rc == RK_OK; k++) {
-			char where[160];
-			snprintf(where, sizeof where, "%.40s %zu件目（%.80s）", td->name_ja, i + 1, td->cols[k].ja);
+			char where[256];
+			snprintf(where, sizeof where, "%s %zu件目（%s）", td->name_ja, i + 1, td->cols[k].ja);
 			if (k && (rc = buf_putc(out, ',')) != RK_OK)
 				rc = rk_fail(err, rc, "the CSV is too large");
 			else

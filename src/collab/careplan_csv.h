@@ -98,6 +98,10 @@ enum rk_status cp_write(const struct cp_plan *plan, enum cp_table t, struct buf 
 char *cp_file_name(enum cp_table t, const char *yyyymm, const char *from, const char *to, const char *stamp,
 		   struct arena *a);
 
+/* s copied into buf (size bytes) whole or cut at a character boundary
+ * ("…" added when cut): for naming a value in a message. Returns buf. */
+const char *cp_clip(char *buf, size_t size, const char *s);
+
 /* The number of week-grid blocks of 第3表 (service rows × weekdays). */
 size_t cp_week_blocks(const struct cp_plan *plan);
 

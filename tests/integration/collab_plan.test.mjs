@@ -209,6 +209,7 @@ test('a malformed CSV is refused with its line and column, and nothing is stored
     const plan = structuredClone(PLAN);
     change(plan);
     const r = await save(CM, pid, plan);
+    if (r.status !== 400) console.log(SRV.log.split('\n').filter((l) => /error|audit/.test(l)).slice(-10).join('\n'));
     assert.equal(r.status, 400, `${what}: ${r.text}`);
     assert.match(r.json.issue[0].diagnostics, msg, what);
   }
