@@ -8,6 +8,7 @@
 #include "api/fhir_bundle.h"
 #include "api/session.h"
 #include "collab/careplan.h"
+#include "collab/careplan_store.h"
 #include "collab/collab.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -87,38 +88,9 @@ static enum rk_status current_plan(struct api_request *rq, const char *regional,
 				   struct rk_err *err)
 {
 	memset(cur, 0, sizeof *cur);
-	struct store_stmt *st;
-	enum rk_status rc =
-		store_prepare(rq->store,
-			      "SELECT r.id, r.source_facility, r.patient_id, r.version, r.last_updated, r.body "
-			      "FROM patient_link l JOIN resource r ON r.patient_id = l.patient_id "
-			      "WHERE l.regional_id = ? AND r.type = 'CarePlan' AND r.deleted = 0 "
-			      "ORDER BY r.last_updated DESC, r.id LIMIT 50",
-			      &st, err);
-	if (rc != RK_OK)
-		return rc;
-	store_bind_text(st, 1, str_c(regional));
-	struct row {
-		const char *id, *facility, *patient, *body;
-		int64_t version, updated;
-	} rows[50];
-	size_t n = 0;
-	bool more = false;
-	while (n < 50 && (rc = store_step(st, &more, err)) == RK_OK && more) {
-		struct str b = store_col_text(st, 5);
-		rows[n] = (struct row){arena_strndup(rq->arena, store_col_text(st, 0).ptr, store_col_text(st, 0).len),
-				       arena_strndup(rq->arena, store_col_text(st, 1).ptr, store_col_text(st, 1).len),
-				       arena_strndup(rq->arena, store_col_text(st, 2).ptr, store_col_text(st, 2).len),
-				       arena_strndup(rq->arena, b.ptr, b.len),
-				       store_col_i64(st, 3),
-				       store_col_i64(st, 4)};
-		if (!rows[n].id || !rows[n].facility || !rows[n].patient || !rows[n].body) {
-			store_done(st);
-			return rk_fail(err, RK_TOO_LARGE, "out of request memory");
-		}
-		n++;
-	}
-	store_done(st);
+	struct careplan_stored *rows;
+	size_t n;
+	enum rk_status rc = careplan_list(rq->store, regional, rq->arena, &rows, &n, err);
 	if (rc != RK_OK)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -133,7 +105,8 @@ static enum rk_status current_plan(struct api_request *rq, const char *regional,
 		const char *status = json_string_value(json_object_get(body, "status"));
 		if (!body || !status || strcmp(status, "active") != 0 || !careplan_is_kyotaku(body))
 			continue;
-		*cur = (struct current){true, rows[i].id, rows[i].facility, rows[i].version, rows[i].updated, body};
+		*cur = (struct current){true, rows[i].id, rows[i].facility, rows[i].version, rows[i].last_updated,
+					body};
 		api_audit_entity(rq, STR_LIT("CarePlan"), str_c(rows[i].id), rows[i].version, &d, reg);
 		return RK_OK;
 	}
