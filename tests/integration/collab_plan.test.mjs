@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, get, post, patient, cleanupStore } from './harness.mjs';
+import { startServer, get, post, patient, cleanupStore, ROOT as ROOT_DIR } from './harness.mjs';
 
 const HOSP = '2011000011';   // 信州れんけい総合病院: registers the patients
 const CARE = '2070400017';   // こもれび居宅介護支援事業所 (cm.komorebi)
@@ -49,7 +49,7 @@ before(async () => {
   CM = await SRV.login('cm.komorebi');
   VN = await SRV.login('vn.hidamari');
   OUT = await SRV.login('dr.yamabiko');
-  for (const [name, family, kana] of [['plan', '計画', 'ケイカク'], ['csv', '連携', 'レンケイ'], ['bad', '不正', 'フセイ'], ['vnleft', '看護退任', 'カンゴタイニン'], ['cmleft', '居宅退任', 'キョタクタイニン']]) {
+  for (const [name, family, kana] of [['plan', '計画', 'ケイカク'], ['csv', '連携', 'レンケイ'], ['cli', '端末', 'タンマツ'], ['bad', '不正', 'フセイ'], ['vnleft', '看護退任', 'カンゴタイニン'], ['cmleft', '居宅退任', 'キョタクタイニン']]) {
     const p = await post(DR, '/fhir/Patient', patient(HOSP, `CP-${name}`, { family, familyKana: kana }));
     assert.equal(p.status, 201, p.text);
     P[name] = { id: p.json.id };
@@ -244,4 +244,28 @@ test('outside the team, or after leaving it: the plan is as missing as a missing
   for (const who of [OUT, VN]) assert.equal((await get(who, `/fhir/${plan}`)).status, 404);
   assert.equal((await get(CM, `/fhir/${plan}`)).status, 200, 'the writer still reads its plan');
   assert.equal(await countPlans(P.cmleft.id), 0, 'the care manager who left stored nothing');
+});
+
+test('the command line: renkei careplan check, import and export', async () => {
+  const paths = ['CPLAN1', 'CPLAN2', 'CPLAN3'].map((k) => path.join(DIR, FILES[k].name));
+  const ok = await SRV.cli(['careplan', 'check', ...paths]);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.match(ok.stdout, /第2表 4 行, 第3表 5 行 \(週間 6 コマ\): 読めます/);
+  const bad = await SRV.cli(['careplan', 'check', path.join(ROOT_DIR, 'tests/integration/collab_plan.test.mjs')]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /どの表のファイルか分かりません/);
+  // only a facility on the person's team; then the plan is the API's too, and exports byte-equal
+  const outside = await SRV.cli(['careplan', 'import', '--patient', P.cli.id, '--facility', '2011100018', ...paths]);
+  assert.equal(outside.code, 1);
+  assert.match(outside.stderr, /not a current member of the person's care team/);
+  const r = await SRV.cli(['careplan', 'import', '--patient', P.cli.id, '--facility', CARE, ...paths]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^CarePlan\/\S+: ケアプランを作成しました（第2表 4件、週間 6 コマ）/);
+  const back = await get(VN, `/api/collab/careplan?patient=Patient/${P.cli.id}`);
+  assert.equal(back.json.facility, CARE);
+  const e = await exportTable(VN, P.cli.id, 3);
+  assert.ok(e.bytes.equals(FILES.CPLAN3.bytes));
+  const out = await SRV.cli(['careplan', 'export', '--patient', P.cli.id, '--table', '1']);
+  assert.equal(out.code, 0, out.stderr);
+  assert.ok(Buffer.from(out.stdout, 'latin1').length > 0);
 });
