@@ -136,17 +136,29 @@ function weekGrid(rows) {
     col.style.gridRow = `2 / span ${nrows}`;
     grid.append(col);
   }
-  for (const r of services) {
-    DAYS.forEach((d, i) => {
-      if (!r.days.includes(d)) return;
-      const s = Math.max(minutes(r.start), from), e = Math.min(minutes(r.end), to);
+  DAYS.forEach((d, i) => {
+    // a day's services side by side where they overlap: each gets a lane
+    const day = services.filter((r) => r.days.includes(d))
+      .map((r) => ({ r, s: Math.max(minutes(r.start), from), e: Math.min(minutes(r.end), to) })).sort((a, b) => a.s - b.s);
+    const ends = [];
+    for (const x of day) {
+      x.lane = ends.findIndex((end) => end <= x.s);
+      if (x.lane < 0) x.lane = ends.push(0) - 1;
+      ends[x.lane] = x.e;
+    }
+    for (const { r, s, e, lane } of day) {
       const b = h('div', { class: 'wg-block', role: 'cell', title: `${r.content} ${hm(r.start)}–${hm(r.end)} ${r.provider || ''}` },
         h('strong', {}, r.content), h('span', {}, `${hm(r.start)}–${hm(r.end)}`), r.provider ? h('span', { class: 'muted' }, r.provider) : null);
       b.style.gridColumn = String(i + 2);
       b.style.gridRow = `${Math.floor((s - from) / slot) + 2} / span ${Math.max(1, Math.ceil((e - s) / slot))}`;
+      if (ends.length > 1) {
+        b.style.width = `calc(${100 / ends.length}% - 4px)`;
+        b.style.marginLeft = `calc(${(100 * lane) / ends.length}% + 2px)`;
+        b.style.justifySelf = 'start';
+      }
       grid.append(b);
-    });
-  }
+    }
+  });
   const list = (rs) => (rs.length ? h('ul', {}, rs.map((r) => h('li', {}, [r.start ? `${hm(r.start)}–${hm(r.end)} ` : '', r.content, r.provider ? `（${r.provider}）` : '']))) : h('p', { class: 'muted' }, t('none')));
   return [h('div', { class: 'scroll' }, grid), h('h3', {}, t('daily-h')), list(daily), h('h3', {}, t('other-h')), list(other)];
 }
