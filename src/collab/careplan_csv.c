@@ -223,6 +223,10 @@ enum rk_status cp_check_value(const struct cp_column *c, const char *where, cons
 		return RK_OK;
 	if (!str_is_utf8(str_c(v)))
 		return rk_fail_at(err, RK_INVALID, where, "%s: 文字コードが正しくありません", where);
+	for (const char *p = v; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\r' && *p != '\n' && *p != '\t') || *p == 0x7F)
+			return rk_fail_at(err, RK_INVALID, where, "%s: 制御文字（0x%02X）は使えません", where,
+					  (unsigned)(unsigned char)*p);
 	switch (c->kind) {
 	case CP_TEXT:
 		if (utf8_chars(v) > c->max)
@@ -369,6 +373,8 @@ static enum rk_status sjis_to_utf8(iconv_t cd, const char *p, size_t len, struct
 	iconv(cd, NULL, NULL, NULL, NULL);
 	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1 || iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1)
 		return RK_INVALID;
+	if (memchr(o, '\0', (size_t)(op - o)))
+		return RK_INVALID; /* a NUL byte: not text */
 	*op = '\0';
 	*out = o;
 	return RK_OK;
@@ -511,7 +517,9 @@ enum rk_status cp_read(enum cp_table t, const char *file, const unsigned char *d
 			snprintf(where, sizeof where, "%s: %zu行目 %zu列目（%s）", fname, rec_line, k + 1,
 				 td->cols[k].ja);
 			enum rk_status st = sjis_to_utf8(cd, f[k].p, f[k].len, a, &r->v[k]);
-			if (st == RK_INVALID)
+			if (memchr(f[k].p, '\0', f[k].len))
+				rc = rk_fail_at(err, RK_INVALID, where, "%s: 制御文字（0x00）は使えません", where);
+			else if (st == RK_INVALID)
 				rc = rk_fail_at(
 					err, RK_INVALID, where,
 					"%s: Shift_JIS (MS932) として読めない文字があります（文字コードが違うか、"

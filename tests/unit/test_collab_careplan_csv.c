@@ -117,6 +117,10 @@ static void test_bad_files(void **state)
 		{CP_T3, "\"202304\",\"ABC\",\"0000012345\",\"20261101\",\"3\",\"\",\"\",\"\",\"x\",\"\",\"\"\r\n",
 		 false, "2列目（保険者番号）: 半角数字"},
 		{CP_T3, "", false, "ファイルが空です"},
+		{CP_T3,
+		 HEAD3 "\"3\",\"\",\"\",\"\",\"a\x01"
+		       "b\",\"\",\"\"\r\n",
+		 false, "9列目（内容）: 制御文字（0x01）"},
 		{CP_T3, "\r\n", false, "列が 1 個"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -136,6 +140,19 @@ static void test_bad_files(void **state)
 			fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, cases[i].message);
 		assert_int_equal(plan.n[cases[i].t], 0); /* nothing half-read */
 		arena_reset(&a);
+	}
+	/* a NUL byte inside a value (C strings would cut it) */
+	{
+		static const char nul[] = HEAD3 "\"3\",\"\",\"\",\"\",\"a\0b\",\"\",\"\"\r\n";
+		struct arena a0;
+		arena_init(&a0, 1 << 20);
+		struct cp_plan p0 = {0};
+		struct rk_err e0;
+		rk_err_clear(&e0);
+		assert_int_equal(cp_read(CP_T3, "t.CSV", (const unsigned char *)nul, sizeof nul - 1, &a0, &p0, &e0),
+				 RK_INVALID);
+		assert_non_null(strstr(e0.msg, "9列目（内容）: 制御文字（0x00）"));
+		arena_reset(&a0);
 	}
 	/* 第1表 is one row; a file too large is refused before it is read */
 	struct arena a;
