@@ -19,7 +19,9 @@ static enum rk_status row_from_json(enum cp_table t, const json_t *o, const char
 	for (size_t k = 0; k < cp_tables[t].n; k++)
 		r->v[k] = "";
 	if (!json_is_object(o))
-		return rk_fail_at(err, RK_INVALID, where, "%s: an object of the table's columns", where);
+		return rk_fail_at(err, RK_INVALID, where,
+				  "%s: 表の項目を並べたオブジェクトにしてください (an object of the table's columns)",
+				  where);
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)o, key, v)
@@ -28,10 +30,12 @@ static enum rk_status row_from_json(enum cp_table t, const json_t *o, const char
 		cp_clip(shown, sizeof shown, key);
 		int k = col(t, key);
 		if (k < 0)
-			return rk_fail_at(err, RK_INVALID, where, "%s: '%s' is not a column of %s", where, shown,
-					  cp_tables[t].name_ja);
+			return rk_fail_at(err, RK_INVALID, where,
+					  "%s: 「%s」は%sの項目ではありません ('%s' is not a column)", where, shown,
+					  cp_tables[t].name_ja, shown);
 		if (!json_is_string(v))
-			return rk_fail_at(err, RK_INVALID, where, "%s.%s: a string", where, shown);
+			return rk_fail_at(err, RK_INVALID, where, "%s.%s: 値は文字列にしてください (a string)", where,
+					  shown);
 		r->v[k] = arena_strdup(a, json_string_value(v));
 		if (!r->v[k])
 			return rk_fail(err, RK_TOO_LARGE, "out of request memory");
@@ -43,7 +47,8 @@ enum rk_status careplan_from_json(const json_t *j, struct arena *a, struct cp_pl
 {
 	memset(out, 0, sizeof *out);
 	if (!json_is_object(j))
-		return rk_fail(err, RK_INVALID, "the plan: an object with t1, t2 and t3");
+		return rk_fail(err, RK_INVALID,
+			       "plan: t1・t2・t3 を持つオブジェクトにしてください (an object with t1, t2 and t3)");
 	const char *key;
 	json_t *v;
 	json_object_foreach((json_t *)j, key, v)
@@ -51,7 +56,7 @@ enum rk_status careplan_from_json(const json_t *j, struct arena *a, struct cp_pl
 		char shown[48];
 		if (strcmp(key, "t1") && strcmp(key, "t2") && strcmp(key, "t3") && strcmp(key, "quoting"))
 			return rk_fail_at(err, RK_INVALID, cp_clip(shown, sizeof shown, key),
-					  "'%s' is not part of a plan (t1, t2, t3, quoting)", shown);
+					  "「%s」はケアプランの項目ではありません (t1, t2, t3, quoting)", shown);
 	}
 	json_t *q = json_object_get(j, "quoting");
 	out->quoting = q && json_is_string(q) && strcmp(json_string_value(q), "minimal") == 0 ? CP_QUOTE_MINIMAL
@@ -65,7 +70,8 @@ enum rk_status careplan_from_json(const json_t *j, struct arena *a, struct cp_pl
 		if (!list)
 			continue;
 		if (!json_is_array(list))
-			return rk_fail_at(err, RK_INVALID, table_json[t], "%s: a list of rows", table_json[t]);
+			return rk_fail_at(err, RK_INVALID, table_json[t],
+					  "%s: 行の一覧（配列）にしてください (a list of rows)", table_json[t]);
 		size_t n = json_array_size(list);
 		if (n > CP_MAX_ROWS)
 			return rk_fail(err, RK_INVALID, "%s: %zu 行あります（%d 行まで）", cp_tables[t].name_ja, n,

@@ -204,7 +204,7 @@ test('a malformed CSV is refused with its line and column, and nothing is stored
     ['a date in the wrong form', (p) => { p.t1.created = '2026-11-01'; }, /作成年月日.*西暦の YYYYMMDD/],
     ['a time grid that does not parse', (p) => { p.t3[0].days = '月曜'; }, /第3表 週間サービス計画表 1件目（曜日）/],
     ['a character Shift_JIS lacks', (p) => { p.t1.policy = '𠮷野家の近くを歩く'; }, /総合的な援助の方針.*Shift_JIS \(MS932\) で表せない/],
-    ['an unknown column', (p) => { p.t2[0].colour = '赤'; }, /'colour' is not a column/],
+    ['an unknown column', (p) => { p.t2[0].colour = '赤'; }, /「colour」は第2表 居宅サービス計画書（2）の項目ではありません/],
   ]) {
     const plan = structuredClone(PLAN);
     change(plan);
