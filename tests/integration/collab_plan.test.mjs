@@ -268,4 +268,12 @@ test('the command line: renkei careplan check, import and export', async () => {
   const out = await SRV.cli(['careplan', 'export', '--patient', P.cli.id, '--table', '1']);
   assert.equal(out.code, 0, out.stderr);
   assert.ok(Buffer.from(out.stdout, 'latin1').length > 0);
+  // another member's plan replaces it: a new CarePlan naming the old one, the old one kept
+  const other = await SRV.cli(['careplan', 'import', '--patient', P.cli.id, '--facility', NURSING, paths[0]]);
+  assert.equal(other.code, 0, other.stderr);
+  const now = await get(VN, `/api/collab/careplan?patient=Patient/${P.cli.id}`);
+  assert.equal(now.json.facility, NURSING);
+  assert.notEqual(now.json.careplan, back.json.careplan);
+  assert.equal((await get(VN, `/fhir/${now.json.careplan}`)).json.replaces[0].reference, back.json.careplan);
+  assert.equal((await get(VN, `/fhir/${back.json.careplan}`)).status, 200, 'the replaced plan stays readable');
 });
