@@ -103,8 +103,12 @@ static enum rk_status current_plan(struct api_request *rq, const char *regional,
 			continue;
 		json_t *body = api_own_json(rq, json_loads(rows[i].body, 0, NULL));
 		const char *status = json_string_value(json_object_get(body, "status"));
-		if (!body || !status || strcmp(status, "active") != 0 || !careplan_is_kyotaku(body))
-			continue;
+		struct cp_plan probe;
+		struct rk_err ignored;
+		rk_err_clear(&ignored);
+		if (!body || !status || strcmp(status, "active") != 0 || !careplan_is_kyotaku(body) ||
+		    careplan_from_fhir(body, rq->arena, &probe, &ignored) != RK_OK)
+			continue; /* not a plan of these tables (written some other way through /fhir) */
 		*cur = (struct current){true, rows[i].id, rows[i].facility, rows[i].version, rows[i].last_updated,
 					body};
 		api_audit_entity(rq, STR_LIT("CarePlan"), str_c(rows[i].id), rows[i].version, &d, reg);
@@ -181,9 +185,21 @@ static void save(struct api_request *rq, const char *pid, const char *regional, 
 	json_decref(old_goals);
 	if (!doc)
 		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	size_t k;
+	json_t *e;
+	json_array_foreach(json_object_get(doc, "entry"), k, e)
+	{ /* a new version of the version read: a save in between is not overwritten */
+		json_t *req = json_object_get(e, "request");
+		if (ours && strcmp(json_string_value(json_object_get(req, "method")), "PUT") == 0)
+			json_object_set_new(req, "ifMatch", json_sprintf("W/\"%lld\"", (long long)cur.version));
+	}
 	struct fhir_result *res;
 	size_t n;
-	if ((rc = api_fhir_run_transaction(rq, doc, &res, &n, &err)) != RK_OK)
+	if ((rc = api_fhir_run_transaction(rq, doc, &res, &n, &err)) == RK_PRECONDITION)
+		return api_reply_fail(rq, RK_CONFLICT,
+				      "ほかの人が先にこのケアプランを保存しました。読み込み直してから保存してください "
+				      "(the plan changed meanwhile)");
+	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	/* the plan is the entry after the goals; the post the last */
 	json_t *entries = json_object_get(doc, "entry");

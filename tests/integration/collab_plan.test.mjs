@@ -136,6 +136,14 @@ test('a plan round-trips: 第1-3表 → CarePlan, Goals and activities → read 
   assert.equal((await get(CM, `/api/collab/careplan?patient=Patient/${pid}`)).json.plan.t1.planDate, '20261201');
   assert.equal((await posts(VN, pid)).entry.length, 2);
 
+  // a CarePlan written some other way through /fhir is not taken for the plan
+  const raw = await post(CM, '/fhir/CarePlan', { resourceType: 'CarePlan', status: 'active', intent: 'plan', subject: { reference: `Patient/${pid}` },
+    category: [{ coding: [{ system: 'urn:renkei:CodeSystem:careplan-kind', code: 'kyotaku' }] }] });
+  assert.equal(raw.status, 201, raw.text);
+  const still = await get(CM, `/api/collab/careplan?patient=Patient/${pid}`);
+  assert.equal(still.status, 200, still.text);
+  assert.equal(still.json.careplan, r.json.careplan);
+
   // others read, only the care manager writes
   const nurse = await get(VN, `/api/collab/careplan?patient=Patient/${pid}`);
   assert.equal(nurse.status, 200);
