@@ -181,6 +181,10 @@ static int import(struct cli_call *c)
 				      "ケアプランデータ連携 CSV の取り込み", sent, summary);
 	json_decref(old);
 	json_decref(body);
+	if (!doc) {
+		fputs("renkei: careplan import: out of memory\n", stderr);
+		goto out;
+	}
 	struct fhir_ctx ctx = {.store = c->store,
 			       .arena = &a,
 			       .cfg = c->cfg,

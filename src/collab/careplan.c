@@ -353,8 +353,19 @@ json_t *careplan_bundle(const struct cp_plan *p, const char *patient, const char
 		short_key = calloc(n2, sizeof *short_key);
 		long_url = calloc(n2, sizeof *long_url);
 		short_url = calloc(n2, sizeof *short_url);
+		if (!long_key || !short_key || !long_url || !short_url) {
+			free(long_key);
+			free(short_key);
+			free(long_url);
+			free(short_url);
+			json_decref(goal_refs);
+			json_decref(acts);
+			json_decref(cp);
+			json_decref(entries);
+			return NULL; /* never a plan with rows left out */
+		}
 	}
-	for (size_t i = 0; i < n2 && long_key && short_key && long_url && short_url; i++) {
+	for (size_t i = 0; i < n2; i++) {
 		const struct cp_row *r = &p->rows[CP_T2][i];
 		const char *need = r->v[col(CP_T2, "need")], *lg = r->v[col(CP_T2, "longGoal")],
 			   *lp = r->v[col(CP_T2, "longPeriod")], *sg = r->v[col(CP_T2, "shortGoal")],

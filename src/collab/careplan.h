@@ -42,7 +42,8 @@ enum rk_status careplan_from_fhir(const json_t *careplan, struct arena *a, struc
  * - DELETE of each "Goal/<id>" in old_goals (the previous version's);
  * - the summary Communication (category ケアプラン) about the plan.
  * patient: "Patient/<id>"; sender: "Practitioner/<id>" or NULL; sender_display
- * the author as shown on the timeline; now: RFC 3339; summary: the post's text. */
+ * the author as shown on the timeline; now: RFC 3339; summary: the post's text.
+ * NULL when out of memory. */
 json_t *careplan_bundle(const struct cp_plan *p, const char *patient, const char *existing_id, const char *replaces,
 			const json_t *old_goals, const char *sender, const char *sender_display, const char *now,
 			const char *summary);

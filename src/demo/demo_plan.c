@@ -211,6 +211,8 @@ enum rk_status demo_plan_put(struct fhir_ctx *ctx, const char *patient, const ch
 		 cp_week_blocks(&plan));
 	json_t *b = careplan_bundle(&plan, subject, NULL, NULL, none, NULL, display, sent, summary);
 	json_decref(none);
+	if (!b)
+		return rk_fail(err, RK_TOO_LARGE, "demo: out of memory building a care plan");
 	json_t *entries = json_object_get(b, "entry");
 	size_t ne = json_array_size(entries);
 	char urls[16][64], refs[16][96], ids[16][96], types[16][24];
