@@ -115,6 +115,15 @@ test('a plan round-trips: 第1-3表 → CarePlan, Goals and activities → read 
   assert.deepEqual(goals.map((g) => g.json.category[0].coding[0].code), ['long-term', 'short-term', 'long-term', 'short-term']);
   assert.equal(goals[1].json.extension.find((e) => e.url.endsWith('long-term-goal')).valueReference.reference, cp.json.goal[0].reference);
   assert.equal(goals[0].json.description.text, '自宅で入浴できる');
+  // found by their search parameters
+  const ids = (b) => (b.json.entry || []).map((e) => e.resource.id);
+  const plainId = r.json.careplan.split('/')[1];
+  assert.deepEqual(ids(await get(VN, `/fhir/CarePlan?subject=Patient/${pid}&category=urn:renkei:CodeSystem:careplan-kind|kyotaku`)), [plainId]);
+  assert.deepEqual(ids(await get(VN, `/fhir/CarePlan?patient=Patient/${pid}&goal=${cp.json.goal[1].reference}`)), [plainId]);
+  assert.deepEqual(ids(await get(VN, `/fhir/CarePlan?patient=Patient/${pid}&date=ge2027-01-01`)), [plainId]);
+  assert.deepEqual(ids(await get(VN, `/fhir/CarePlan?patient=Patient/${pid}&date=lt2026-01-01`)), []);
+  assert.equal((await get(VN, `/fhir/Goal?patient=Patient/${pid}&category=urn:renkei:CodeSystem:careplan-goal-term|long-term`)).json.entry.length, 2);
+  assert.equal((await get(VN, `/fhir/Goal?patient=Patient/${pid}&lifecycle-status=active`)).json.entry.length, 4);
   // the summary on the timeline, the care manager's post
   const tl = await posts(VN, pid);
   assert.equal(tl.entry.length, 1);
