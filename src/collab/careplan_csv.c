@@ -351,6 +351,22 @@ enum rk_status cp_check(const struct cp_plan *plan, struct rk_err *err)
 	}
 	if (!plan->has_t1)
 		return rk_fail(err, RK_INVALID, "第1表がありません");
+	/* one person's plan: the rows of 第2表 and 第3表 name the 第1表's insured person */
+	static const char *const keys[] = {"insurerNo", "insuredNo"};
+	for (int t = CP_T2; t < CP_TABLES; t++)
+		for (size_t i = 0; i < plan->n[t]; i++)
+			for (size_t k = 0; k < 2; k++) {
+				const char *mine = plan->t1.v[cp_column_index(CP_T1, keys[k])];
+				const char *theirs = plan->rows[t][i].v[cp_column_index((enum cp_table)t, keys[k])];
+				if (mine[0] && theirs[0] && strcmp(mine, theirs) != 0)
+					return rk_fail(
+						err, RK_INVALID,
+						"%s %zu件目: %s %s が第1表の %s と違います。1 人分の計画を取り込んで"
+						"ください",
+						cp_tables[t].name_ja, i + 1,
+						cp_tables[t].cols[cp_column_index((enum cp_table)t, keys[k])].ja,
+						theirs, mine);
+			}
 	return RK_OK;
 }
 

@@ -204,6 +204,7 @@ test('a malformed CSV is refused with its line and column, and nothing is stored
     ['weekdays that do not parse', [file(FILES.CPLAN1.name, t1), file(FILES.CPLAN3.name, swap(t3, '"1","\x8c\x8e\x96\xd8"', '"1","\x96\xd8\x8c\x8e"'))], 400, /1行目 6列目（曜日）: 曜日は 月火水木金土日/],
     ['a time that does not parse', [file(FILES.CPLAN1.name, t1), file(FILES.CPLAN3.name, swap(t3, '"0930"', '"2530"'))], 400, /2行目 7列目（開始時刻）: 時刻は HHMM/],
     ['an end before the start', [file(FILES.CPLAN1.name, t1), file(FILES.CPLAN3.name, swap(t3, '"1600"', '"0900"'))], 400, /2行目: 終了時刻 0900 が開始時刻 0930 より前/],
+    ['another person\'s rows', [file(FILES.CPLAN1.name, t1), file(FILES.CPLAN2.name, swap(t2, '"0000012345"', '"0000099999"'))], 400, /第2表 居宅サービス計画書（2） 1件目: 被保険者番号 0000099999 が第1表の 0000012345 と違います/],
     ['LF line endings', [file(FILES.CPLAN1.name, swap(t2, /\r\n/g, '\n'))], 400, /改行は CR LF/],
     ['an unknown file', [file('plan.csv', t1)], 400, /どの表のファイルか分かりません/],
     ['no 第1表', [file(FILES.CPLAN2.name, t2)], 400, /第1表（CPLAN1_）のファイルがありません/],
