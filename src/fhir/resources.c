@@ -319,8 +319,6 @@ static const struct fhir_search_param careplan_params[] = {
 	{"date", SP_DATE, "period", NULL, "Time period the plan covers"},
 	{"goal", SP_REFERENCE, "goal", NULL, "Its goals (長期目標・短期目標)"},
 	{"replaces", SP_REFERENCE, "replaces", NULL, "The plan this one replaces"},
-	{"care-team", SP_REFERENCE, "careTeam", NULL, "The care team"},
-	{"activity-code", SP_TOKEN, "activity.detail.code", NULL, "Kind of service (サービス種別)"},
 };
 
 static const struct fhir_search_param goal_params[] = {
