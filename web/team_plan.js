@@ -26,6 +26,8 @@ addText({
   'daily-h': ['主な日常生活上の活動', 'Main daily activities'],
   'other-h': ['週単位以外のサービス', 'Services not on a weekly basis'],
   'none': ['なし', 'none'],
+  'plan-versions': ['版', 'Version'],
+  'plan-old': ['過去の版を表示しています（第{0}版が最新）。', 'An earlier version is shown (version {0} is the latest).'],
 });
 
 /* 第1表's fields in the form's order: [key, 日本語, English, kind]. */
@@ -262,14 +264,22 @@ function draw() {
   const { data, editing } = state;
   const head = h('div', { class: 'plan-head' });
   if (data.careplan) head.append(h('span', { class: 'muted' }, t('plan-version', data.version, fmtDateTime(data.lastUpdated))));
+  if (data.versions?.length > 1 && !editing) {
+    const sel = h('select', { id: 'plan-version', 'aria-label': t('plan-versions') },
+      data.versions.map((v) => h('option', { value: String(v.version) }, `${t('plan-versions')} ${v.version}・${fmtDateTime(v.lastUpdated)}`)));
+    sel.value = String(data.version);
+    sel.addEventListener('change', () => load(state.row, Number(sel.value)).catch((e) => say(e.message, true)));
+    head.append(h('label', { class: 'plan-version' }, sel));
+  }
   if (!editing && data.mayEdit) {
     head.append(h('button', { type: 'button', class: 'button', id: 'plan-edit', onclick: () => { state.editing = true; state.plan = structuredClone(data.plan || emptyPlan()); draw(); } }, data.careplan ? t('plan-edit') : t('plan-new')));
     const file = h('input', { type: 'file', accept: '.csv,.CSV,text/csv', multiple: true, hidden: true, id: 'plan-file' });
     file.addEventListener('change', () => importFiles([...file.files]));
     head.append(h('label', { class: 'button secondary file' }, t('plan-import'), file));
   }
-  if (!editing && data.careplan) head.append(csvLinks());
+  if (!editing && data.careplan && data.version === data.latestVersion) head.append(csvLinks()); // the export is of the current version
   const parts = [head, h('p', { id: 'plan-message', role: 'status', hidden: true })];
+  if (data.careplan && data.version !== data.latestVersion) parts.push(h('p', { class: 'notice' }, t('plan-old', data.latestVersion)));
   if (editing) {
     const plan = state.plan;
     parts.push(h('h2', {}, t('t1-h')), t1Form(plan.t1), h('h2', {}, t('t2-h')), ...t2Form(plan.t2), h('h2', {}, t('t3-h')), ...t3Form(plan.t3),
@@ -300,8 +310,8 @@ async function save() {
   }
 }
 
-async function load(row) {
-  const data = await getJSON(`/api/collab/careplan?patient=${encodeURIComponent(row.patient)}`);
+async function load(row, version = 0) {
+  const data = await getJSON(`/api/collab/careplan?patient=${encodeURIComponent(row.patient)}${version ? `&version=${version}` : ''}`);
   state = { row, data, editing: false, plan: null };
   draw();
 }

@@ -82,6 +82,7 @@ struct current {
 	const char *id, *facility;
 	int64_t version, last_updated;
 	json_t *body; /* the request's */
+	struct access_decision d;
 };
 
 static enum rk_status current_plan(struct api_request *rq, const char *regional, struct current *cur,
@@ -136,16 +137,51 @@ void api_careplan_get(struct api_request *rq)
 		return api_reply_obj(rq, 200,
 				     json_pack("{s:s, s:n, s:n, s:b}", "regionalId", regional, "careplan", "plan",
 					       "mayEdit", may_write));
+	/* ?version=N: an earlier version of the same plan (its history) */
+	struct str vp = param(rq, "version");
+	int64_t want = cur.version;
+	if (vp.len && !str_to_i64(vp, 1, cur.version, &want))
+		return api_reply_fail(rq, RK_INVALID, "version: 1 から %lld までの版の番号", (long long)cur.version);
+	json_t *versions = json_array(), *shown = cur.body;
+	int64_t shown_at = cur.last_updated;
+	for (int64_t v = cur.version; v >= 1 && v > cur.version - CAREPLAN_MAX_LISTED; v--) {
+		struct store_resource old;
+		if (v == cur.version) {
+			old.last_updated = cur.last_updated;
+		} else if ((rc = store_resource_vread(rq->store, "CarePlan", str_c(cur.id), v, rq->arena, &old,
+						      &err)) != RK_OK) {
+			if (rc == RK_NOT_FOUND)
+				continue;
+			json_decref(versions);
+			return api_reply_error(rq, rc, &err);
+		}
+		char at[RK_TIME_RFC3339_LEN];
+		time_format_rfc3339(old.last_updated, at);
+		json_array_append_new(versions, json_pack("{s:I, s:s}", "version", (json_int_t)v, "lastUpdated", at));
+		if (v == want && v != cur.version) {
+			shown = api_own_json(rq, json_loadb(old.body.ptr, old.body.len, 0, NULL));
+			shown_at = old.last_updated;
+		}
+	}
+	if (!shown) {
+		json_decref(versions);
+		return api_reply_fail(rq, RK_INTERNAL, "CarePlan/%s version %lld is not JSON", cur.id, (long long)want);
+	}
+	if (want != cur.version)
+		api_audit_entity(rq, STR_LIT("CarePlan"), str_c(cur.id), want, &cur.d, regional);
 	struct cp_plan plan;
-	if ((rc = careplan_from_fhir(cur.body, rq->arena, &plan, &err)) != RK_OK)
+	if ((rc = careplan_from_fhir(shown, rq->arena, &plan, &err)) != RK_OK) {
+		json_decref(versions);
 		return api_reply_error(rq, rc, &err);
+	}
 	char t[RK_TIME_RFC3339_LEN];
-	time_format_rfc3339(cur.last_updated, t);
-	api_reply_obj(rq, 200,
-		      json_pack("{s:s, s:s, s:I, s:s, s:s, s:o, s:b, s:I}", "regionalId", regional, "careplan",
-				arena_printf(rq->arena, "CarePlan/%s", cur.id), "version", (json_int_t)cur.version,
-				"lastUpdated", t, "facility", cur.facility, "plan", careplan_to_json(&plan), "mayEdit",
-				may_write, "weekBlocks", (json_int_t)cp_week_blocks(&plan)));
+	time_format_rfc3339(shown_at, t);
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:o, s:b, s:I, s:o}", "regionalId", regional, "careplan",
+			      arena_printf(rq->arena, "CarePlan/%s", cur.id), "version", (json_int_t)want,
+			      "latestVersion", (json_int_t)cur.version, "lastUpdated", t, "facility", cur.facility,
+			      "plan", careplan_to_json(&plan), "mayEdit", may_write && want == cur.version,
+			      "weekBlocks", (json_int_t)cp_week_blocks(&plan), "versions", versions);
+	api_reply_obj(rq, 200, o);
 }
 
 /* Save the plan (checked) as one transaction; replies. */

@@ -143,6 +143,12 @@ test('a plan round-trips: 第1-3表 → CarePlan, Goals and activities → read 
   assert.equal(hist.json.entry.length, 2);
   assert.equal((await get(VN, `/fhir/${cp.json.goal[3].reference}`)).status, 410);
   assert.equal((await get(CM, `/api/collab/careplan?patient=Patient/${pid}`)).json.plan.t1.planDate, '20261201');
+  // the first version is still readable through the plan's history
+  const first = await get(VN, `/api/collab/careplan?patient=Patient/${pid}&version=1`);
+  assert.equal(first.status, 200, first.text);
+  assert.deepEqual([first.json.version, first.json.latestVersion, first.json.plan.t2.length, first.json.mayEdit], [1, 2, 3, false]);
+  assert.deepEqual(first.json.versions.map((v) => v.version), [2, 1]);
+  assert.equal((await get(VN, `/api/collab/careplan?patient=Patient/${pid}&version=3`)).status, 400);
   assert.equal((await posts(VN, pid)).entry.length, 2);
 
   // a CarePlan written some other way through /fhir is not taken for the plan

@@ -110,6 +110,12 @@ test('the care manager writes the plan, sees the week grid, imports the CSV file
   assert.equal(await page.locator('.plan-export a').count(), 3);
   await shot(page, 'plan-03-imported');
 
+  // the first version is still there, read-only
+  await page.selectOption('#plan-version', '1');
+  await page.waitForFunction(() => /過去の版を表示しています（第2版が最新）/.test(document.getElementById('panel-plan').textContent));
+  assert.equal(await page.locator('.week-grid .wg-block').count(), 2);
+  assert.equal(await page.locator('#plan-edit').count(), 0, 'an earlier version is not edited');
+
   await page.click('#tab-timeline');
   await page.waitForFunction(() => /ケアプランを更新しました/.test(document.getElementById('timeline').textContent));
 });
