@@ -27,6 +27,7 @@ addText({
   'other-h': ['週単位以外のサービス', 'Services not on a weekly basis'],
   'none': ['なし', 'none'],
   'plan-versions': ['版', 'Version'],
+  'plan-print': ['印刷', 'Print'],
   'plan-old': ['過去の版を表示しています（第{0}版が最新）。', 'An earlier version is shown (version {0} is the latest).'],
 });
 
@@ -278,6 +279,7 @@ function draw() {
     head.append(h('label', { class: 'button secondary file' }, t('plan-import'), file));
   }
   if (!editing && data.careplan && data.version === data.latestVersion) head.append(csvLinks()); // the export is of the current version
+  if (!editing && data.careplan) head.append(h('button', { type: 'button', class: 'button secondary', onclick: () => window.print() }, t('plan-print')));
   const parts = [head, h('p', { id: 'plan-message', role: 'status', hidden: true })];
   if (data.careplan && data.version !== data.latestVersion) parts.push(h('p', { class: 'notice' }, t('plan-old', data.latestVersion)));
   if (editing) {
