@@ -12,6 +12,7 @@
 #include "access/decide.h"
 #include "api/api.h"
 #include "api/cli.h"
+#include "api/cli_careplan.h"
 #include "audit/audit.h"
 #include "bulk/bulk.h"
 #include "collab/events.h"
@@ -468,6 +469,13 @@ static const struct cli_command commands[] = {
 	 cli_ingest_warnings, CLI_STORE},
 	{"ingest", "replay", "ID | --all", "try quarantined messages again (after a fix)", cli_ingest_replay,
 	 CLI_STORE},
+	{"careplan", "check", "FILE...", "read ケアプランデータ連携 CSV files (CPLAN1_/2_/3_), say what is wrong",
+	 cli_careplan, CLI_NO_CONFIG},
+	{"careplan", "import", "--patient ID --facility CODE FILE...",
+	 "save the CSV files as the person's care plan, the facility's record (docs/CAREPLAN_CSV.md)", cli_careplan,
+	 CLI_STORE},
+	{"careplan", "export", "--patient ID --table 1|2|3 [--out FILE]", "one table of the current care plan as CSV",
+	 cli_careplan, CLI_STORE},
 	{"jobs", NULL, "", "the scheduler's jobs: period, last run, status, next due", cli_jobs_list, CLI_STORE},
 	{"jobs", "run", "NAME", "run one job now (once among all servers; audited)", cli_jobs_run, CLI_STORE},
 	{"totp", "code", "[SECRET]",

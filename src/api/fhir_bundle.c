@@ -430,6 +430,48 @@ static void run_batch(struct api_request *rq, struct fhir_bundle *b, struct entr
 	reply_bundle(rq, b, outs);
 }
 
+enum rk_status api_fhir_run_transaction(struct api_request *rq, json_t *doc, struct fhir_result **results, size_t *n,
+					struct rk_err *err)
+{
+	struct fhir_bundle b;
+	enum rk_status st = fhir_bundle_parse(doc, RK_MAX_BUNDLE_ENTRIES, rq->arena, &b, err);
+	if (st != RK_OK)
+		return st;
+	if (b.type != FHIR_BUNDLE_TRANSACTION)
+		return rk_fail(err, RK_INVALID, "not a transaction Bundle");
+	struct entry_out *outs = arena_calloc(rq->arena, b.n ? b.n : 1, sizeof *outs);
+	*results = arena_calloc(rq->arena, b.n ? b.n : 1, sizeof **results);
+	if (!outs || !*results)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
+	ctx.batch = true; /* this function holds the transaction */
+	if ((st = store_begin(rq->store, err)) != RK_OK)
+		return st;
+	for (size_t k = 0; k < b.n; k++) {
+		struct fhir_bundle_entry *e = &b.entries[b.order[k]];
+		struct rk_err inner;
+		rk_err_clear(&inner);
+		st = e->method == FHIR_BM_GET ? rk_fail(&inner, RK_INVALID, "a GET entry") /* never built */
+					      : run_write(rq, &ctx, &b, e, &outs[e->index], &inner);
+		if (st != RK_OK) {
+			store_rollback(rq->store);
+			rk_fail_at(err, st, inner.where, "%s", inner.msg[0] ? inner.msg : rk_status_text(st));
+			snprintf(err->code, sizeof err->code, "%s", inner.code);
+			return st;
+		}
+	}
+	if ((st = store_commit(rq->store, err)) != RK_OK)
+		return st;
+	access_ctx_reset(api_access(rq));
+	for (size_t i = 0; i < b.n; i++) {
+		(*results)[i] = outs[i].res;
+		if (outs[i].written)
+			api_fhir_audit_written(rq, b.entries[i].def->name, &outs[i].res);
+	}
+	*n = b.n;
+	return RK_OK;
+}
+
 void api_fhir_bundle(struct api_request *rq)
 {
 	if (!rq->store)

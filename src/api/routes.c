@@ -11,6 +11,7 @@
 
 #include "api/access_api.h"
 #include "api/bulk_api.h"
+#include "api/careplan_api.h"
 #include "api/collab_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
@@ -83,6 +84,13 @@ const struct api_route api_routes[] = {
 	 "受信箱: posts that name me, answer me or ask for a reply"},
 	{"GET", "/api/collab/attachments/{id}", api_collab_attachment_get, 0, "collab-attachment", 'R',
 	 "an attachment of a post"},
+	{"GET", "/api/collab/careplan", api_careplan_get, 0, "careplan-read", 'R', "the person's current care plan"},
+	{"POST", "/api/collab/careplan", api_careplan_save, B, "careplan-save", 'U',
+	 "save a care plan (第1表・第2表・第3表) and post its summary"},
+	{"POST", "/api/collab/careplan/import", api_careplan_import, B, "careplan-import", 'U',
+	 "save a care plan from ケアプランデータ連携 CSV files"},
+	{"GET", "/api/collab/careplan/export", api_careplan_export, 0, "careplan-export", 'R',
+	 "one table of the care plan as a ケアプランデータ連携 CSV file"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},

@@ -20,6 +20,7 @@
 #include "fhir/resource.h"
 #include "fhir/timeline.h"
 #include "demo/demo_clinical.h"
+#include "demo/demo_plan.h"
 #include "ingest/ssmix2.h"
 #include "demo/ssmix2_gen.h"
 #include "demo/demo_data.h"
@@ -557,7 +558,8 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 	snprintf(id, sizeof id, "careteam-%s", regional);
 	rc = put(g, "CareTeam", id, team);
 	g->stats->care_teams += rc == RK_OK;
-	return rc == RK_OK ? put_team_posts(g, regional, ids[0], at, n) : rc;
+	rc = rc == RK_OK ? put_team_posts(g, regional, ids[0], at, n) : rc;
+	return rc == RK_OK ? demo_plan_put(&g->ctx, ids[0], regional, g->today, g->err) : rc;
 }
 
 static enum rk_status put_record(void *g, const char *type, const char *id, json_t *res)

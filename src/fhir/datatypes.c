@@ -475,6 +475,38 @@ R(fhir_RelatedPerson, "RelatedPerson", EM("identifier", "Identifier"), E("active
   EM("telecom", "ContactPoint"), EC("gender", "male|female|other|unknown"), E("birthDate", "date"),
   EM("address", "Address"), EM("photo", "Attachment"), E("period", "Period"),
   EM("communication", "RelatedPerson.communication"));
+/* CarePlan and Goal (FHIR R4): the team's care plan (ケアプラン 第1表・第2表・
+ * 第3表, collab/careplan.h) and its long- and short-term goals. */
+B(CarePlanDetail, "CarePlan.activity.detail",
+  EC("kind", "Appointment|CommunicationRequest|DeviceRequest|MedicationRequest|NutritionOrder|Task|ServiceRequest|"
+	     "VisionPrescription"),
+  EM("instantiatesCanonical", "canonical"), EM("instantiatesUri", "uri"), E("code", "CodeableConcept"),
+  EM("reasonCode", "CodeableConcept"), EM("reasonReference", "Reference"), EM("goal", "Reference(Goal)"),
+  EC1("status", "not-started|scheduled|in-progress|on-hold|completed|cancelled|stopped|unknown|entered-in-error"),
+  E("statusReason", "CodeableConcept"), E("doNotPerform", "boolean"), E("scheduled[x]", "Timing|Period|string"),
+  E("location", "Reference(Location)"), EM("performer", "Reference"), E("product[x]", "CodeableConcept|Reference"),
+  E("dailyAmount", "Quantity"), E("quantity", "Quantity"), E("description", "string"));
+B(CarePlanActivity, "CarePlan.activity", EM("outcomeCodeableConcept", "CodeableConcept"),
+  EM("outcomeReference", "Reference"), EM("progress", "Annotation"), E("reference", "Reference"),
+  E("detail", "CarePlan.activity.detail"));
+R(fhir_CarePlan, "CarePlan", EM("identifier", "Identifier"), EM("instantiatesCanonical", "canonical"),
+  EM("instantiatesUri", "uri"), EM("basedOn", "Reference(CarePlan)"), EM("replaces", "Reference(CarePlan)"),
+  EM("partOf", "Reference(CarePlan)"), EC1("status", "draft|active|on-hold|revoked|completed|entered-in-error|unknown"),
+  EC1("intent", "proposal|plan|order|option"), EM("category", "CodeableConcept"), E("title", "string"),
+  E("description", "string"), {"subject", "Reference(Patient|Group)", 1, false, NULL},
+  E("encounter", "Reference(Encounter)"), E("period", "Period"), E("created", "dateTime"), E("author", "Reference"),
+  EM("contributor", "Reference"), EM("careTeam", "Reference(CareTeam)"), EM("addresses", "Reference(Condition)"),
+  EM("supportingInfo", "Reference"), EM("goal", "Reference(Goal)"), EM("activity", "CarePlan.activity"),
+  EM("note", "Annotation"));
+B(GoalTarget, "Goal.target", E("measure", "CodeableConcept"),
+  E("detail[x]", "Quantity|Range|CodeableConcept|string|boolean|integer|Ratio"), E("due[x]", "date|Duration"));
+R(fhir_Goal, "Goal", EM("identifier", "Identifier"),
+  EC1("lifecycleStatus", "proposed|planned|accepted|active|on-hold|completed|cancelled|entered-in-error|rejected"),
+  E("achievementStatus", "CodeableConcept"), EM("category", "CodeableConcept"), E("priority", "CodeableConcept"),
+  E1("description", "CodeableConcept"), {"subject", "Reference(Patient|Group|Organization)", 1, false, NULL},
+  E("start[x]", "date|CodeableConcept"), EM("target", "Goal.target"), E("statusDate", "date"),
+  E("statusReason", "string"), E("expressedBy", "Reference"), EM("addresses", "Reference"), EM("note", "Annotation"),
+  EM("outcomeCode", "CodeableConcept"), EM("outcomeReference", "Reference(Observation)"));
 
 B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
   E1("target", "Reference(DocumentReference)"));
@@ -614,6 +646,11 @@ static const struct fhir_typedef *const typedefs[] = {
 	&fhir_Communication,
 	&RelatedPersonCommunication,
 	&fhir_RelatedPerson,
+	&CarePlanDetail,
+	&CarePlanActivity,
+	&fhir_CarePlan,
+	&GoalTarget,
+	&fhir_Goal,
 	&DocRefRelatesTo,
 	&DocRefContent,
 	&DocRefContext,

@@ -319,6 +319,29 @@ static const struct fhir_search_param relatedperson_params[] = {
 	{"telecom", SP_TOKEN, "telecom", NULL, "A phone number or address of the contact"},
 };
 
+/* CarePlan and Goal: the team's care plan (ケアプラン, collab/careplan.h). */
+static const struct fhir_search_param careplan_params[] = {
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	{"status", SP_TOKEN, "status", NULL, "draft | active | revoked | completed | entered-in-error | ..."},
+	{"intent", SP_TOKEN, "intent", NULL, "proposal | plan | order | option"},
+	{"category", SP_TOKEN, "category", NULL, "Kind of plan (居宅サービス計画)"},
+	{"date", SP_DATE, "period", NULL, "Time period the plan covers"},
+	{"goal", SP_REFERENCE, "goal", NULL, "Its goals (長期目標・短期目標)"},
+	{"replaces", SP_REFERENCE, "replaces", NULL, "The plan this one replaces"},
+};
+
+static const struct fhir_search_param goal_params[] = {
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	{"lifecycle-status", SP_TOKEN, "lifecycleStatus", NULL, "proposed | active | completed | cancelled | ..."},
+	{"category", SP_TOKEN, "category", NULL, "長期目標 | 短期目標 (urn:renkei:CodeSystem:careplan-goal-term)"},
+	{"start-date", SP_DATE, "start", NULL, "When the goal starts"},
+	{"target-date", SP_DATE, "target.due", NULL, "When the goal is due"},
+};
+
 static const struct fhir_search_param specimen_params[] = {
 	P_IDENTIFIER,
 	P_PATIENT("subject"),
@@ -446,6 +469,8 @@ static const struct fhir_resource_def Communication = {
 };
 
 CLINICAL(RelatedPerson, "RelatedPerson", relatedperson_params, R4("RelatedPerson"));
+CLINICAL(CarePlan, "CarePlan", careplan_params, R4("CarePlan"));
+CLINICAL(Goal, "Goal", goal_params, R4("Goal"));
 
 const struct fhir_resource_def *const fhir_resources[] = {
 	&patient,
@@ -473,6 +498,8 @@ const struct fhir_resource_def *const fhir_resources[] = {
 	&Specimen,
 	&Communication,
 	&RelatedPerson,
+	&CarePlan,
+	&Goal,
 };
 const size_t fhir_resources_len = N(fhir_resources);
 

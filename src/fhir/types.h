@@ -64,6 +64,8 @@ extern const struct fhir_typedef fhir_Encounter, fhir_Condition, fhir_AllergyInt
 	fhir_Observation, fhir_DiagnosticReport, fhir_ImagingStudy, fhir_ServiceRequest, fhir_NutritionOrder,
 	fhir_DocumentReference, fhir_Binary, fhir_Composition, fhir_Coverage, fhir_Specimen, fhir_Communication,
 	fhir_RelatedPerson, fhir_Medication; /* contained only (validate.c), not served */
+/* The care plan (collab/careplan.h). */
+extern const struct fhir_typedef fhir_CarePlan, fhir_Goal;
 
 /* Datatype or backbone definition by name; NULL when unknown. */
 const struct fhir_typedef *fhir_typedef_find(const char *name);

@@ -50,6 +50,7 @@ static const struct {
 	{"Communication", CAT_COLLAB},
 	{"CarePlan", CAT_COLLAB},
 	{"RelatedPerson", CAT_COLLAB}, /* 家族・連絡先, listed by the care team */
+	{"Goal", CAT_COLLAB},
 	{"Organization", CAT_NONE},
 	{"Practitioner", CAT_NONE},
 	{"PractitionerRole", CAT_NONE},

@@ -158,6 +158,20 @@ const CASES = [
     'status': ['final', 'preliminary'], 'type': ['http://loinc.org|18842-5', 'http://loinc.org|11488-4'], 'category': ['summary', 'referral'],
     'date': ['2025-05-10', '2025-05-11'], 'author': [`Practitioner/${'PRAC'}`, 'Practitioner/nobody'], 'title': ['退院', '紹介'],
     'entry': ['Condition/{Condition}', 'Condition/other'], 'encounter': ['Encounter/{Encounter}', 'Encounter/other'] }],
+  // the care plan (ケアプラン) and its goals
+  ['Goal', (c) => ({ resourceType: 'Goal', identifier: [ID('G-1')], lifecycleStatus: 'active',
+    category: [cc('urn:renkei:CodeSystem:careplan-goal-term', 'long-term')], description: { text: '近所を歩ける' },
+    subject: ref(`Patient/${c.P}`), startDate: '2026-04-01', target: [{ dueDate: '2026-10-01' }] }), {
+    'lifecycle-status': ['active', 'cancelled'],
+    'category': ['urn:renkei:CodeSystem:careplan-goal-term|long-term', 'urn:renkei:CodeSystem:careplan-goal-term|short-term'],
+    'start-date': ['2026-04-01', '2025-04-01'], 'target-date': ['2026-10-01', '2025-10-01'] }],
+  ['CarePlan', (c) => ({ resourceType: 'CarePlan', identifier: [ID('CP-0')], status: 'revoked', intent: 'plan', subject: ref(`Patient/${c.P}`) }), {}],
+  ['CarePlan#new', (c) => ({ resourceType: 'CarePlan', identifier: [ID('CP-1')], status: 'active', intent: 'plan',
+    category: [cc('urn:renkei:CodeSystem:careplan-kind', 'kyotaku')], subject: ref(`Patient/${c.P}`),
+    period: { start: '2026-04-01', end: '2026-09-30' }, goal: [ref(`Goal/${c.Goal}`)], replaces: [ref(`CarePlan/${c.CarePlan}`)] }), {
+    'status': ['active', 'draft'], 'intent': ['plan', 'proposal'],
+    'category': ['urn:renkei:CodeSystem:careplan-kind|kyotaku', 'urn:renkei:CodeSystem:careplan-kind|other'],
+    'date': ['ge2026-06', 'lt2026-01'], 'goal': ['Goal/{Goal}', 'Goal/other'], 'replaces': ['CarePlan/{CarePlan}', 'CarePlan/other'] }],
 ];
 // every type also answers identifier, patient and subject (when it has them) — added per type below
 const COMMON = {

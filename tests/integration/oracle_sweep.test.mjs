@@ -315,6 +315,12 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('GET /api/collab/attachments/{id}', 'an attachment of S\'s', (x) => ['GET', `/api/collab/attachments/${x.attachment}`]);
   await neverShows('GET /api/collab/inbox', 'my inbox', '/api/collab/inbox');
   await same('GET /api/collab/timeline', 'a patient\'s timeline', (x) => ['GET', `/api/collab/timeline?patient=Patient/${x.patient}`]);
+  await same('GET /api/collab/careplan', 'a patient\'s care plan', (x) => ['GET', `/api/collab/careplan?patient=Patient/${x.patient}`]);
+  await same('POST /api/collab/careplan', 'saving a plan for the patient', (x) => ['POST', `/api/collab/careplan?patient=Patient/${x.patient}`,
+    withBody({ plan: { t1: { created: '20261101' } } })]);
+  await same('POST /api/collab/careplan/import', 'importing CSV for the patient', (x) => ['POST', `/api/collab/careplan/import?patient=Patient/${x.patient}`,
+    withBody({ files: [{ name: 'CPLAN1_202611_0000000000_0000000000_20261101000000.CSV', data: Buffer.from('"1"\r\n').toString('base64') }] })]);
+  await same('GET /api/collab/careplan/export', 'exporting the patient\'s plan', (x) => ['GET', `/api/collab/careplan/export?patient=Patient/${x.patient}&table=1`]);
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');
