@@ -430,6 +430,48 @@ static void run_batch(struct api_request *rq, struct fhir_bundle *b, struct entr
 	reply_bundle(rq, b, outs);
 }
 
+enum rk_status api_fhir_transaction_run(struct api_request *rq, json_t *doc, struct fhir_result *out, size_t max,
+					size_t *failed, struct rk_err *err)
+{
+	*failed = 0;
+	struct fhir_bundle b;
+	enum rk_status st = fhir_bundle_parse(doc, max, rq->arena, &b, err);
+	if (st != RK_OK)
+		return st;
+	if (b.type != FHIR_BUNDLE_TRANSACTION)
+		return rk_fail(err, RK_INTERNAL, "not a transaction");
+	struct entry_out *outs = arena_calloc(rq->arena, b.n ? b.n : 1, sizeof *outs);
+	if (!outs)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
+	struct fhir_ctx ctx = api_fhir_ctx(rq);
+	ctx.batch = true; /* this function holds the transaction */
+	if ((st = store_begin(rq->store, err)) != RK_OK)
+		return st;
+	for (size_t k = 0; k < b.n; k++) {
+		struct fhir_bundle_entry *e = &b.entries[b.order[k]];
+		if (e->method == FHIR_BM_GET) {
+			st = rk_fail(err, RK_INTERNAL, "a server-built transaction only writes");
+		} else {
+			rk_err_clear(err);
+			st = run_write(rq, &ctx, &b, e, &outs[e->index], err);
+		}
+		if (st != RK_OK) {
+			store_rollback(rq->store);
+			*failed = e->index;
+			return st;
+		}
+	}
+	if ((st = store_commit(rq->store, err)) != RK_OK)
+		return st;
+	access_ctx_reset(api_access(rq));
+	for (size_t i = 0; i < b.n; i++) {
+		if (outs[i].written)
+			api_fhir_audit_written(rq, b.entries[i].def->name, &outs[i].res);
+		out[i] = outs[i].res;
+	}
+	return RK_OK;
+}
+
 void api_fhir_bundle(struct api_request *rq)
 {
 	if (!rq->store)

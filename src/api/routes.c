@@ -14,6 +14,7 @@
 #include "api/collab_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
+#include "api/forms_api.h"
 #include "api/ingest_api.h"
 #include "api/linking_api.h"
 #include "api/session.h"
@@ -79,8 +80,21 @@ const struct api_route api_routes[] = {
 	 "a photo, PDF or short video for a post"},
 	{"GET", "/api/collab/attachments/{id}", api_collab_attachment_get, 0, "collab-attachment", 'R',
 	 "an attachment of a post"},
+	/* the team's forms: フェースシート and 訪問記録 (QuestionnaireResponse; api/forms_api.h) */
+	{"GET", "/api/collab/facesheet", api_collab_facesheet_get, 0, "collab-facesheet", 'R',
+	 "a person's current face sheet and its versions"},
+	{"PUT", "/api/collab/facesheet", api_collab_facesheet_put, B, "collab-facesheet-write", 'U',
+	 "a new version of a person's face sheet"},
+	{"GET", "/api/collab/forms/{id}/diff", api_collab_form_diff, 0, "collab-form-diff", 'R',
+	 "what changed between two versions of a form (変更点)"},
+	{"GET", "/api/collab/visits", api_collab_visits_list, 0, "collab-visits", 'R', "a person's visit records"},
+	{"POST", "/api/collab/visits", api_collab_visit_create, B, "collab-visit", 'C',
+	 "a visit record with its vital signs and its timeline post"},
+	{"PUT", "/api/collab/visits/{id}", api_collab_visit_update, B, "collab-visit", 'U', "edit a visit record"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
+	{"GET", "/fhir/Questionnaire", api_questionnaire_search, 0, "search", 'E', "the forms renkei ships"},
+	{"GET", "/fhir/Questionnaire/{id}", api_questionnaire_read, 0, "read", 'R', "a form renkei ships"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},
 	{"GET", "/fhir/AuditEvent/{id}", api_audit_read, 0, "audit-read", 'E', "auditors: one audit entry"},
 	/* FHIR Bulk Data $export (docs/ACCESS.md, Bulk export) */

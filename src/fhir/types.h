@@ -64,6 +64,7 @@ extern const struct fhir_typedef fhir_Encounter, fhir_Condition, fhir_AllergyInt
 	fhir_Observation, fhir_DiagnosticReport, fhir_ImagingStudy, fhir_ServiceRequest, fhir_NutritionOrder,
 	fhir_DocumentReference, fhir_Binary, fhir_Composition, fhir_Coverage, fhir_Specimen, fhir_Communication,
 	fhir_Medication; /* contained only (validate.c), not served */
+extern const struct fhir_typedef fhir_Questionnaire, fhir_QuestionnaireResponse; /* forms (collab/forms.h) */
 
 /* Datatype or backbone definition by name; NULL when unknown. */
 const struct fhir_typedef *fhir_typedef_find(const char *name);

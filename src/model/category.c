@@ -49,6 +49,8 @@ static const struct {
 	{"Binary", CAT_DOCUMENT},
 	{"Communication", CAT_COLLAB},
 	{"CarePlan", CAT_COLLAB},
+	{"QuestionnaireResponse", CAT_COLLAB}, /* a filled form of the team: face sheet, visit record */
+	{"Questionnaire", CAT_NONE},           /* a form renkei ships (data/questionnaires) */
 	{"Organization", CAT_NONE},
 	{"Practitioner", CAT_NONE},
 	{"PractitionerRole", CAT_NONE},
