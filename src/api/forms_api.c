@@ -16,13 +16,9 @@
 #include "fhir/validate.h"
 #include "model/category.h"
 
-#define MAX_FORM_ROWS  500 /* responses of one person read for a list */
-#define ATTACH_URL     "/api/collab/attachments/"
-#define MAX_PHOTOS     10
-#define VITAL_CATEGORY "http://terminology.hl7.org/CodeSystem/observation-category"
-#define LOINC          "http://loinc.org"
-#define UCUM           "http://unitsofmeasure.org"
-#define BP_PANEL       "85354-9"
+#define MAX_FORM_ROWS 500 /* responses of one person read for a list */
+#define ATTACH_URL    "/api/collab/attachments/"
+#define MAX_PHOTOS    10
 
 static json_t *ms_json(int64_t ms)
 {
@@ -644,28 +640,6 @@ static bool photos_ok(struct api_request *rq, const json_t *body, const char *re
 	return true;
 }
 
-static json_t *quantity(const json_t *qr, const struct forms_vital *fv)
-{
-	const json_t *a = json_array_get(forms_answers(qr, fv->link_id), 0);
-	const json_t *v = json_object_get(a, fv->integer ? "valueInteger" : "valueDecimal");
-	if (!v)
-		return NULL;
-	return json_pack("{s:O, s:s, s:s, s:s}", "value", v, "unit", fv->unit, "system", UCUM, "code", fv->ucum);
-}
-
-static json_t *vital_obs(const json_t *qr, const char *qr_url, const char *subject, const json_t *performer,
-			 const char *code, const char *display, const char *label)
-{
-	return json_pack("{s:s, s:s, s:[{s:[{s:s, s:s, s:s}], s:s}], s:{s:[{s:s, s:s, s:s}], s:s}, s:{s:s}, s:O, "
-			 "s:[O], s:[{s:s}]}",
-			 "resourceType", "Observation", "status", "final", "category", "coding", "system",
-			 VITAL_CATEGORY, "code", "vital-signs", "display", "Vital Signs", "text", "バイタルサイン",
-			 "code", "coding", "system", LOINC, "code", code, "display", display, "text", label, "subject",
-			 "reference", subject, "effectiveDateTime",
-			 json_object_get(json_array_get(forms_answers(qr, "start"), 0), "valueDateTime"), "performer",
-			 performer, "derivedFrom", "reference", qr_url);
-}
-
 /* The visit's entries: its response (PUT, fullUrl full), its vital signs
  * (PUT, or DELETE of one no longer recorded) and its post. */
 static bool visit_entries(struct api_request *rq, json_t *qr, const char *id, const char *subject, bool edit,
@@ -677,14 +651,12 @@ static bool visit_entries(struct api_request *rq, json_t *qr, const char *id, co
 	/* the vital signs become Observations where the writer's role writes them (docs/ACCESS.md) */
 	bool extract = access_role_writes(rq->who.role, WK_CLINICAL, CAT_LAB);
 	for (size_t k = 0; k < forms_vitals_len; k++) {
-		const struct forms_vital *fv = &forms_vitals[k];
-		if (strcmp(fv->link_id, "dbp") == 0)
-			continue; /* with sbp, in the blood pressure panel */
-		bool bp = strcmp(fv->link_id, "sbp") == 0;
-		const char *oid = arena_printf(rq->arena, "%s-%s", id, bp ? "bp" : fv->link_id);
-		json_t *val = quantity(qr, fv);
-		if (!val || !extract) {
-			json_decref(val);
+		const char *suffix = forms_vital_suffix(k);
+		if (!suffix)
+			continue; /* with another, in one Observation (the blood pressure panel) */
+		const char *oid = arena_printf(rq->arena, "%s-%s", id, suffix);
+		json_t *obs = extract ? forms_vital_observation(qr, k, full, subject, author) : NULL;
+		if (!obs) {
 			struct store_resource old;
 			struct rk_err err;
 			rk_err_clear(&err);
@@ -694,21 +666,6 @@ static bool visit_entries(struct api_request *rq, json_t *qr, const char *id, co
 				json_array_append_new(entries, json_pack("{s:{s:s, s:s+}}", "request", "method",
 									 "DELETE", "url", "Observation/", oid));
 			continue;
-		}
-		json_t *obs;
-		if (bp) {
-			json_t *dia = quantity(qr, &forms_vitals[k + 1]);
-			obs = vital_obs(qr, full, subject, author, BP_PANEL, "Blood pressure panel", "血圧");
-			json_object_set_new(
-				obs, "component",
-				json_pack("[{s:{s:[{s:s, s:s, s:s}], s:s}, s:o}, {s:{s:[{s:s, s:s, s:s}], s:s}, s:o}]",
-					  "code", "coding", "system", LOINC, "code", fv->loinc, "display", fv->display,
-					  "text", "収縮期血圧", "valueQuantity", val, "code", "coding", "system", LOINC,
-					  "code", forms_vitals[k + 1].loinc, "display", forms_vitals[k + 1].display,
-					  "text", "拡張期血圧", "valueQuantity", dia ? dia : json_object()));
-		} else {
-			obs = vital_obs(qr, full, subject, author, fv->loinc, fv->display, fv->label);
-			json_object_set_new(obs, "valueQuantity", val);
 		}
 		json_object_set_new(obs, "id", json_string(oid));
 		json_array_append_new(entries, put_entry(NULL, "Observation", oid, obs));

@@ -564,6 +564,69 @@ json_t *forms_diff(const json_t *q, const json_t *from, const json_t *to, struct
 	return out;
 }
 
+/* ---- vital signs as Observations ---- */
+
+#define VITAL_CATEGORY "http://terminology.hl7.org/CodeSystem/observation-category"
+#define LOINC          "http://loinc.org"
+#define UCUM           "http://unitsofmeasure.org"
+#define BP_PANEL       "85354-9"
+
+const char *forms_vital_suffix(size_t k)
+{
+	if (k >= forms_vitals_len || strcmp(forms_vitals[k].link_id, "dbp") == 0)
+		return NULL;
+	return strcmp(forms_vitals[k].link_id, "sbp") == 0 ? "bp" : forms_vitals[k].link_id;
+}
+
+static json_t *quantity(const json_t *qr, const struct forms_vital *fv)
+{
+	const json_t *a = json_array_get(forms_answers(qr, fv->link_id), 0);
+	const json_t *v = json_object_get(a, fv->integer ? "valueInteger" : "valueDecimal");
+	if (!v)
+		return NULL;
+	return json_pack("{s:O, s:s, s:s, s:s}", "value", v, "unit", fv->unit, "system", UCUM, "code", fv->ucum);
+}
+
+static json_t *coded(const char *code, const char *display, const char *text)
+{
+	return json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system", LOINC, "code", code, "display", display,
+			 "text", text);
+}
+
+json_t *forms_vital_observation(const json_t *qr, size_t k, const char *qr_ref, const char *subject,
+				const json_t *performer)
+{
+	if (!forms_vital_suffix(k))
+		return NULL;
+	const struct forms_vital *fv = &forms_vitals[k];
+	bool bp = strcmp(fv->link_id, "sbp") == 0;
+	json_t *val = quantity(qr, fv);
+	const json_t *start = json_object_get(json_array_get(forms_answers(qr, "start"), 0), "valueDateTime");
+	if (!val || !start) {
+		json_decref(val);
+		return NULL;
+	}
+	json_t *obs = json_pack(
+		"{s:s, s:s, s:[{s:[{s:s, s:s, s:s}], s:s}], s:o, s:{s:s}, s:O, s:[{s:s}]}", "resourceType",
+		"Observation", "status", "final", "category", "coding", "system", VITAL_CATEGORY, "code", "vital-signs",
+		"display", "Vital Signs", "text", "バイタルサイン", "code",
+		bp ? coded(BP_PANEL, "Blood pressure panel", "血圧") : coded(fv->loinc, fv->display, fv->label),
+		"subject", "reference", subject, "effectiveDateTime", start, "derivedFrom", "reference", qr_ref);
+	if (performer)
+		json_object_set_new(obs, "performer", json_pack("[O]", performer));
+	if (!bp) {
+		json_object_set_new(obs, "valueQuantity", val);
+		return obs;
+	}
+	const struct forms_vital *dia = &forms_vitals[k + 1];
+	json_t *dval = quantity(qr, dia);
+	json_object_set_new(obs, "component",
+			    json_pack("[{s:o, s:o}, {s:o, s:o}]", "code", coded(fv->loinc, fv->display, "収縮期血圧"),
+				      "valueQuantity", val, "code", coded(dia->loinc, dia->display, "拡張期血圧"),
+				      "valueQuantity", dval ? dval : json_object()));
+	return obs;
+}
+
 /* ---- the visit record ---- */
 
 const struct forms_vital forms_vitals[] = {

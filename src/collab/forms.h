@@ -78,6 +78,16 @@ struct forms_vital {
 extern const struct forms_vital forms_vitals[];
 extern const size_t forms_vitals_len;
 
+/* The Observation of vital sign k of a visit record (the vital-signs
+ * category, LOINC and UCUM; systolic and diastolic together as the blood
+ * pressure panel), derivedFrom qr_ref, performed by performer (may be NULL),
+ * when the record has it; else NULL. Its id is the record's with "-" and
+ * forms_vital_suffix(k), which is NULL for a sign kept in another's
+ * Observation (the diastolic). New references. */
+const char *forms_vital_suffix(size_t k);
+json_t *forms_vital_observation(const json_t *qr, size_t k, const char *qr_ref, const char *subject,
+				const json_t *performer);
+
 /* The timeline's line for a visit record: "訪問看護 10:00–10:45 体温36.8℃
  * 血圧128/76 …". Allocated in a. */
 const char *forms_visit_summary(const json_t *qr, struct arena *a);

@@ -19,6 +19,7 @@
 #include "fhir/jpcore.h"
 #include "fhir/resource.h"
 #include "demo/demo_clinical.h"
+#include "demo/demo_forms.h"
 #include "ingest/ssmix2.h"
 #include "demo/ssmix2_gen.h"
 #include "demo/demo_data.h"
@@ -183,6 +184,16 @@ static enum rk_status put(struct gen *g, const char *type, const char *id, json_
 	enum rk_status rc = fhir_update(&g->ctx, def, str_c(id), res, 0, &out, g->err);
 	json_decref(res);
 	arena_reset(&g->arena);
+	return rc;
+}
+
+/* put() as the record of a facility (demo/demo_forms.h). */
+static enum rk_status put_as(void *arg, const char *type, const char *id, json_t *res, const char *facility)
+{
+	struct gen *g = arg;
+	g->ctx.actor_facility = facility;
+	enum rk_status rc = put(g, type, id, res);
+	g->ctx.actor_facility = "";
 	return rc;
 }
 
@@ -486,7 +497,16 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 	snprintf(id, sizeof id, "careteam-%s", regional);
 	rc = put(g, "CareTeam", id, team);
 	g->stats->care_teams += rc == RK_OK;
-	return rc == RK_OK ? put_team_posts(g, regional, ids[0], at, n) : rc;
+	if (rc == RK_OK)
+		rc = put_team_posts(g, regional, ids[0], at, n);
+	struct demo_forms_member team_forms[N_FACILITIES];
+	for (size_t k = 0; k < n && k < N_FACILITIES; k++)
+		team_forms[k] = (struct demo_forms_member){facilities[at[k]].code, facilities[at[k]].kind,
+							   facilities[at[k]].name, ids[k]};
+	unsigned forms_written = 0; /* the face sheet and visit records: demo/demo_forms.h */
+	return rc == RK_OK ? demo_forms_put(&g->rng, g->today, regional, team_forms,
+					    n < N_FACILITIES ? n : N_FACILITIES, put_as, g, &forms_written)
+			   : rc;
 }
 
 static enum rk_status put_record(void *g, const char *type, const char *id, json_t *res)
