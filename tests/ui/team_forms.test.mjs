@@ -113,4 +113,7 @@ test('the nurse records a visit with vitals; it appears in the list and on the t
   await timed('the summary on the timeline', () => page.waitForFunction(
     () => /訪問看護 \d\d:\d\d–\d\d:\d\d 体温36.9℃ 血圧130\/80 脈拍70 SpO2 96%/.test(document.getElementById('timeline').textContent), null, { timeout: 10000 }));
   await shot(page, 'forms-05-timeline');
+  // the post links to the record
+  await page.click('#timeline li.post:first-child button[data-act=record]');
+  await page.waitForSelector('#panel-visits:not([hidden]) #visit-list li.visit');
 });
