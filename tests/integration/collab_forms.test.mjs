@@ -16,6 +16,8 @@ const NURSING = '2061300019'; // ひだまり訪問看護ステーション (vn.
 const HELPER = '2070400025';  // やまなみヘルパーステーション (hh.yamanami)
 const org = (code) => ({ reference: `Organization/org-${code}` });
 const FACESHEET = 'urn:renkei:Questionnaire:facesheet', VISIT = 'urn:renkei:Questionnaire:visit';
+// a 48×32 synthetic JPEG (a gradient), as in collab.test
+const JPEG = Buffer.from('/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAA0JCgsKCA0LCgsODg0PEyAVExISEyccHhcgLikxMC4pLSwzOko+MzZGNywtQFdBRkxOUlNSMj5aYVpQYEpRUk//2wBDAQ4ODhMREyYVFSZPNS01T09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT09PT0//wAARCAAgADADASIAAhEBAxEB/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/8QAHwEAAwEBAQEBAQEBAQAAAAAAAAECAwQFBgcICQoL/8QAtREAAgECBAQDBAcFBAQAAQJ3AAECAxEEBSExBhJBUQdhcRMiMoEIFEKRobHBCSMzUvAVYnLRChYkNOEl8RcYGRomJygpKjU2Nzg5OkNERUZHSElKU1RVVldYWVpjZGVmZ2hpanN0dXZ3eHl6goOEhYaHiImKkpOUlZaXmJmaoqOkpaanqKmqsrO0tba3uLm6wsPExcbHyMnK0tPU1dbX2Nna4uPk5ebn6Onq8vP09fb3+Pn6/9oADAMBAAIRAxEAPwDhktvap0tvatBLb2qdLb2r05VzmoYkoJbe1Tpbe1aCW3tU6W3tWEq569DEmelt7VYS29q0Etvap0tvaueVc9ehiSilt7VYS29qvpbe1WEtvauaVc/MqGJM9Lb2qdLb2rQS29qnS29q55Vz16GJKCW3tU6W3tWglt7VOlt7VhKuevQxJ//Z', 'base64');
 let SRV, DR, CM, VN, HH, OUT;
 const P = {};
 
@@ -201,7 +203,27 @@ test('visit record: the response, its vitals and the timeline post in one go; ba
   }
   assert.deepEqual(await counts(CM, P.team), mid, 'nothing half-stored');
 
+  // a photo taken on the visit: the team reads it through the post that names it
+  const up = await fetch(`${VN.origin}/api/collab/attachments?patient=Patient/${P.team}&title=wound.jpg`, {
+    method: 'POST', body: JPEG, headers: { ...VN.headers, 'Content-Type': 'image/jpeg' } });
+  assert.equal(up.status, 201);
+  const photo = await up.json();
+  r = await post(VN, `/api/collab/visits?patient=Patient/${P.team}`, visit({ start: ago(200), end: ago(170), photos: [{ url: photo.url, title: '創部' }] }));
+  assert.equal(r.status, 201, r.text);
+  const withPhoto = await get(CM, `/fhir/${r.json.communication}`);
+  assert.equal(withPhoto.json.payload[2].contentAttachment.url, photo.url);
+  const img = await fetch(`${CM.origin}${photo.url}`, { headers: { Cookie: CM.headers.Cookie } });
+  assert.equal(img.status, 200, 'the care manager opens the photo of the visit');
+  // another person's photo is refused
+  r = await post(VN, `/api/collab/visits?patient=Patient/${P.left}`, visit({ photos: [{ url: photo.url }] }));
+  assert.equal(r.status, 404, 'the nurse left that team: the person is not there');
+  r = await post(CM, `/api/collab/visits?patient=Patient/${P.team}`, visit({ kind: 'helper', photos: [{ url: photo.url }] }));
+  assert.equal(r.status, 400, 'only the uploader names the photo');
+
   // searchable: by kind, newest first
+  list = await get(CM, `/api/collab/visits?patient=Patient/${P.team}&kind=nurse`);
+  assert.deepEqual(list.json.visits.map((v) => v.id), [id, list.json.visits[1].id], 'the newer visit first');
+  assert.ok(list.json.visits[1].photos.length === 1);
   list = await get(CM, `/api/collab/visits?patient=Patient/${P.team}&kind=helper`);
   assert.deepEqual(list.json.visits, []);
 });
