@@ -45,7 +45,6 @@ const facesheet = (reason = '1', adl = '2') => [
 
 before(async () => {
   SRV = await startServer();
-  [DR, CM, VN, HH, OUT] = [];
   DR = await SRV.login('dr.renkei');
   CM = await SRV.login('cm.komorebi');
   VN = await SRV.login('vn.hidamari');
@@ -65,9 +64,9 @@ before(async () => {
   }
 });
 after(async () => {
-  if (SRV) await SRV.checkAudit();
-  await SRV?.stop();
-  cleanupStore(SRV?.store);
+  await SRV.checkAudit();
+  assert.equal(await SRV.stop(), 0, 'the server ends cleanly (and, sanitized, without a report)');
+  cleanupStore(SRV.store);
 });
 
 test('the forms renkei ships are served read-only', async () => {
