@@ -296,8 +296,7 @@ static enum rk_status check_item(struct check *c, const json_t *qparent, const j
 				    jtext(it, "text"));
 		if (strcmp(type, "display") == 0)
 			return RK_OK;
-		if (len + 6 < sizeof c->where)
-			strcat(c->where, ".item");
+		snprintf(c->where + len, sizeof c->where - len, ".item");
 		rc = check_items(c, it, json_object_get(qi, "item"));
 		c->where[len] = '\0';
 		return rc;

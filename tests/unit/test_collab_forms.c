@@ -115,8 +115,8 @@ static void test_facesheet_checked(void **state)
 	assert_non_null(strstr(check("{\"questionnaire\":\"urn:x\",\"status\":\"completed\"}", m, sizeof m), "urn:x"));
 	/* a long text past maxLength */
 	char text[8192], long_text[6200] = "";
-	for (int i = 0; i < 2001; i++)
-		strcat(long_text, "あ");
+	for (size_t i = 0; i < 2001; i++)
+		memcpy(long_text + 3 * i, "あ", 4); /* 3 bytes and the NUL, which the next overwrites */
 	snprintf(text, sizeof text,
 		 FS_HEAD "\"item\":[" REQUIRED
 			 ",{\"linkId\":\"2\",\"item\":[{\"linkId\":\"2.1\",\"answer\":[{\"valueString\":\"%s\"}]}]}]}",
