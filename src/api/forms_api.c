@@ -607,14 +607,27 @@ static json_t *visit_response(struct api_request *rq, const json_t *body, const 
 			 "authored", now, "author", author, "item", items);
 }
 
-/* Each photo must be an attachment the writer uploaded for this person. */
-static bool photos_ok(struct api_request *rq, const json_t *body, const char *regional)
+/* Is url a photo of the record being edited (kept as it was)? */
+static bool kept_photo(const json_t *old, const char *url)
+{
+	size_t i;
+	json_t *a;
+	json_array_foreach(forms_answers(old, "photos"), i,
+			   a) if (strcmp(jtext(json_object_get(a, "valueAttachment"), "url"), url) == 0) return true;
+	return false;
+}
+
+/* Each photo must be an attachment the writer uploaded for this person, or
+ * one the edited record (old, NULL for a new one) already has. */
+static bool photos_ok(struct api_request *rq, const json_t *body, const char *regional, const json_t *old)
 {
 	size_t i;
 	json_t *ph;
 	json_array_foreach(json_object_get(body, "photos"), i, ph)
 	{
 		const char *url = jtext(ph, "url");
+		if (old && kept_photo(old, url))
+			continue;
 		struct rk_err err;
 		rk_err_clear(&err);
 		struct collab_attachment a = {0};
@@ -698,6 +711,7 @@ static void visit_save(struct api_request *rq, bool edit)
 	struct person p = {0};
 	const char *id, *subject;
 	struct store_resource cur = {0};
+	json_t *old = NULL;
 	if (edit) {
 		struct str sid = rq->args[0];
 		struct access_decision d = {0};
@@ -710,7 +724,7 @@ static void visit_save(struct api_request *rq, bool edit)
 		if (rc != RK_OK && rc != RK_NOT_FOUND)
 			return api_reply_error(rq, rc, &err);
 		struct rk_err jerr;
-		json_t *old = rc == RK_OK && d.permit ? api_own_json(rq, rk_json_parse(cur.body, &jerr)) : NULL;
+		old = rc == RK_OK && d.permit ? api_own_json(rq, rk_json_parse(cur.body, &jerr)) : NULL;
 		if (!old || cur.deleted ||
 		    !str_eq_c(rk_json_strv(json_object_get(old, "questionnaire")), FORMS_VISIT_URL))
 			return api_reply_fail(rq, RK_NOT_FOUND, "訪問記録 QuestionnaireResponse/%.*s is not known",
@@ -729,7 +743,7 @@ static void visit_save(struct api_request *rq, bool edit)
 		return;
 	if (!json_is_object(body))
 		return api_reply_fail(rq, RK_INVALID, "訪問記録は JSON のオブジェクトです (an object)");
-	if (!photos_ok(rq, body, p.regional))
+	if (!photos_ok(rq, body, p.regional, old))
 		return;
 	enum rk_status rc;
 	json_t *author = author_of(rq, &err, &rc);

@@ -213,6 +213,10 @@ test('visit record: the response, its vitals and the timeline post in one go; ba
   assert.equal(withPhoto.json.payload[2].contentAttachment.url, photo.url);
   const img = await fetch(`${CM.origin}${photo.url}`, { headers: { Cookie: CM.headers.Cookie } });
   assert.equal(img.status, 200, 'the care manager opens the photo of the visit');
+  // a colleague at the station edits the record: its photo stays, though she did not upload it
+  const VN2 = await SRV.newStaff('vn.hidamari2', NURSING, 'visiting_nurse', '訪問 次郎');
+  const edited = await put(VN2, `/api/collab/visits/${r.json.id.split('/')[1]}`, visit({ start: ago(200), end: ago(165), photos: [{ url: photo.url, title: '創部' }] }));
+  assert.equal(edited.status, 200, edited.text);
   // another person's photo is refused
   r = await post(VN, `/api/collab/visits?patient=Patient/${P.left}`, visit({ photos: [{ url: photo.url }] }));
   assert.equal(r.status, 404, 'the nurse left that team: the person is not there');
