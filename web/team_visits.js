@@ -22,6 +22,8 @@ addText({
   'v-cancel': ['やめる', 'Cancel'],
   'v-saved': ['保存しました。タイムラインに要約を投稿しました。', 'Saved; the summary is on the timeline.'],
   'v-edit': ['編集', 'Edit'],
+  'v-withdraw': ['取り消す', 'Withdraw'],
+  'v-withdraw-q': ['この訪問記録を取り消しますか？（バイタルとタイムラインの投稿も取り消されます。履歴は残ります）', 'Withdraw this visit record, its vital signs and its post? (The history is kept.)'],
   'v-by': ['記録: {0}', 'By {0}'],
   'v-uploading': ['写真を送信中…', 'Uploading the photo…'],
   nurse: ['訪問看護', 'Home nursing'],
@@ -79,7 +81,8 @@ function render() {
       h('span', { class: 'badge' }, t(v.kind)), ' ',
       h('strong', {}, `${fmtDateTime(v.start)} – ${v.end.slice(11, 16)}`), ' ',
       h('span', { class: 'muted' }, t('v-by', v.author)),
-      v.facility === me?.facility ? h('button', { type: 'button', class: 'button secondary small', onclick: () => openForm(v) }, t('v-edit')) : null),
+      v.facility === me?.facility ? h('button', { type: 'button', class: 'button secondary small', onclick: () => openForm(v) }, t('v-edit')) : null,
+      v.facility === me?.facility ? h('button', { type: 'button', class: 'button secondary small', dataset: { act: 'withdraw' }, onclick: () => withdraw(v) }, t('v-withdraw')) : null),
     h('p', { class: 'visit-vitals' }, vitalsText(v.vitals)),
     v.notes ? h('p', { class: 'visit-notes' }, v.notes) : null,
     v.photos.length ? h('ul', { class: 'plain attachments' }, v.photos.map((p) =>
@@ -188,6 +191,19 @@ async function save(e) {
   m.textContent = t('v-saved');
   m.hidden = false;
   document.body.dataset.visitSaved = String(Date.now());
+}
+
+async function withdraw(v) {
+  if (!window.confirm(t('v-withdraw-q'))) return;
+  try {
+    await sendJSON('DELETE', `/api/collab/visits/${encodeURIComponent(v.id)}`);
+  } catch (err) {
+    const m = document.getElementById('visit-message');
+    m.textContent = err.message;
+    m.hidden = false;
+    return;
+  }
+  await load(row);
 }
 
 async function load(r) {

@@ -702,6 +702,37 @@ static bool visit_entries(struct api_request *rq, json_t *qr, const char *id, co
 	return true;
 }
 
+/* The visit record QuestionnaireResponse/sid (its current version into
+ * cur, its body owned by the request) when the principal may see it and it
+ * is not withdrawn; else NULL, with the answer a missing record gets set. */
+static json_t *load_visit(struct api_request *rq, struct str sid, struct store_resource *cur, const char **regional)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct access_decision d = {0};
+	enum rk_status rc = fhir_id_valid(sid)
+				    ? store_resource_read(rq->store, "QuestionnaireResponse", sid, rq->arena, cur, &err)
+				    : RK_NOT_FOUND;
+	if (rc == RK_OK && !cur->deleted)
+		rc = access_check(api_access(rq), STR_LIT("QuestionnaireResponse"), cur->source_facility,
+				  cur->patient_id, &d, regional, &err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND) {
+		api_reply_error(rq, rc, &err);
+		return NULL;
+	}
+	struct rk_err jerr;
+	json_t *old =
+		rc == RK_OK && d.permit && !cur->deleted ? api_own_json(rq, rk_json_parse(cur->body, &jerr)) : NULL;
+	if (!old || !str_eq_c(rk_json_strv(json_object_get(old, "questionnaire")), FORMS_VISIT_URL) ||
+	    strcmp(jtext(old, "status"), "entered-in-error") == 0) {
+		api_reply_fail(rq, RK_NOT_FOUND, "訪問記録 QuestionnaireResponse/%.*s is not known",
+			       (int)(sid.len > 64 ? 64 : sid.len), sid.ptr);
+		return NULL;
+	}
+	api_audit_entity(rq, STR_LIT("QuestionnaireResponse"), sid, cur->version, &d, *regional);
+	return old;
+}
+
 static void visit_save(struct api_request *rq, bool edit)
 {
 	if (!forms_staff(rq))
@@ -713,23 +744,9 @@ static void visit_save(struct api_request *rq, bool edit)
 	struct store_resource cur = {0};
 	json_t *old = NULL;
 	if (edit) {
-		struct str sid = rq->args[0];
-		struct access_decision d = {0};
-		enum rk_status rc = fhir_id_valid(sid) ? store_resource_read(rq->store, "QuestionnaireResponse", sid,
-									     rq->arena, &cur, &err)
-						       : RK_NOT_FOUND;
-		if (rc == RK_OK && !cur.deleted)
-			rc = access_check(api_access(rq), STR_LIT("QuestionnaireResponse"), cur.source_facility,
-					  cur.patient_id, &d, &p.regional, &err);
-		if (rc != RK_OK && rc != RK_NOT_FOUND)
-			return api_reply_error(rq, rc, &err);
-		struct rk_err jerr;
-		old = rc == RK_OK && d.permit ? api_own_json(rq, rk_json_parse(cur.body, &jerr)) : NULL;
-		if (!old || cur.deleted ||
-		    !str_eq_c(rk_json_strv(json_object_get(old, "questionnaire")), FORMS_VISIT_URL))
-			return api_reply_fail(rq, RK_NOT_FOUND, "訪問記録 QuestionnaireResponse/%.*s is not known",
-					      (int)(sid.len > 64 ? 64 : sid.len), sid.ptr);
-		id = arena_strndup(rq->arena, sid.ptr, sid.len);
+		if (!(old = load_visit(rq, rq->args[0], &cur, &p.regional)))
+			return;
+		id = arena_strndup(rq->arena, rq->args[0].ptr, rq->args[0].len);
 		subject = jtext(json_object_get(old, "subject"), "reference");
 		p.pid = cur.patient_id;
 	} else {
@@ -780,6 +797,59 @@ void api_collab_visit_create(struct api_request *rq)
 void api_collab_visit_update(struct api_request *rq)
 {
 	visit_save(rq, true);
+}
+
+void api_collab_visit_withdraw(struct api_request *rq)
+{
+	if (!forms_staff(rq))
+		return;
+	struct store_resource cur = {0};
+	const char *regional = "";
+	json_t *old = load_visit(rq, rq->args[0], &cur, &regional);
+	if (!old)
+		return;
+	const char *id = arena_strndup(rq->arena, rq->args[0].ptr, rq->args[0].len);
+	json_t *qr = json_deep_copy(old), *entries = json_array();
+	json_object_set_new(qr, "status", json_string("entered-in-error"));
+	json_object_del(qr, "meta");
+	json_array_append_new(entries, put_entry(NULL, "QuestionnaireResponse", id, qr));
+	/* its vital signs go, and its post on the timeline is withdrawn (every version stays) */
+	for (size_t k = 0; k < forms_vitals_len; k++) {
+		const char *suffix = forms_vital_suffix(k);
+		struct store_resource o;
+		struct rk_err err;
+		rk_err_clear(&err);
+		const char *oid = suffix ? arena_printf(rq->arena, "%s-%s", id, suffix) : NULL;
+		if (oid && store_resource_head(rq->store, "Observation", str_c(oid), rq->arena, &o, &err) == RK_OK &&
+		    !o.deleted)
+			json_array_append_new(entries, json_pack("{s:{s:s, s:s+}}", "request", "method", "DELETE",
+								 "url", "Observation/", oid));
+	}
+	const char *pid = arena_printf(rq->arena, "%s-post", id);
+	struct store_resource post;
+	struct rk_err err;
+	rk_err_clear(&err);
+	if (store_resource_read(rq->store, "Communication", str_c(pid), rq->arena, &post, &err) == RK_OK &&
+	    !post.deleted) {
+		struct rk_err jerr;
+		json_t *c = rk_json_parse(post.body, &jerr);
+		if (c) {
+			json_object_set_new(c, "status", json_string("entered-in-error"));
+			json_object_del(c, "meta");
+			json_array_append_new(entries, put_entry(NULL, "Communication", pid, c));
+		}
+	}
+	size_t n = json_array_size(entries);
+	struct fhir_result *res = arena_calloc(rq->arena, n, sizeof *res);
+	if (!res) {
+		json_decref(entries);
+		return api_reply_fail(rq, RK_TOO_LARGE, "out of request memory");
+	}
+	if (!run(rq, entries, res))
+		return;
+	api_reply_obj(rq, 200,
+		      json_pack("{s:s+, s:I, s:b}", "id", "QuestionnaireResponse/", id, "version",
+				(json_int_t)res[0].version, "withdrawn", 1));
 }
 
 void api_collab_visits_list(struct api_request *rq)

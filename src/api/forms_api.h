@@ -36,5 +36,8 @@ void api_collab_form_diff(struct api_request *rq);
 void api_collab_visits_list(struct api_request *rq);
 void api_collab_visit_create(struct api_request *rq);
 void api_collab_visit_update(struct api_request *rq);
+/* DELETE /api/collab/visits/{id}: withdraw a visit record (entered-in-error,
+ * every version kept), its vital signs and its post, in one transaction. */
+void api_collab_visit_withdraw(struct api_request *rq);
 
 #endif

@@ -91,6 +91,8 @@ const struct api_route api_routes[] = {
 	{"POST", "/api/collab/visits", api_collab_visit_create, B, "collab-visit", 'C',
 	 "a visit record with its vital signs and its timeline post"},
 	{"PUT", "/api/collab/visits/{id}", api_collab_visit_update, B, "collab-visit", 'U', "edit a visit record"},
+	{"DELETE", "/api/collab/visits/{id}", api_collab_visit_withdraw, 0, "collab-visit-withdraw", 'D',
+	 "withdraw a visit record with its vital signs and its post"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/Questionnaire", api_questionnaire_search, 0, "search", 'E', "the forms renkei ships"},

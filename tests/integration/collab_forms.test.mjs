@@ -8,7 +8,7 @@
 // missing one.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, get, post, put, patient, outcome, cleanupStore } from './harness.mjs';
+import { startServer, http, get, post, put, patient, outcome, cleanupStore } from './harness.mjs';
 
 const HOSP = '2011000011';    // 信州れんけい総合病院: registers the patients, leads the teams
 const CARE = '2070400017';    // こもれび居宅介護支援事業所 (cm.komorebi)
@@ -217,6 +217,17 @@ test('visit record: the response, its vitals and the timeline post in one go; ba
   const VN2 = await SRV.newStaff('vn.hidamari2', NURSING, 'visiting_nurse', '訪問 次郎');
   const edited = await put(VN2, `/api/collab/visits/${r.json.id.split('/')[1]}`, visit({ start: ago(200), end: ago(165), photos: [{ url: photo.url, title: '創部' }] }));
   assert.equal(edited.status, 200, edited.text);
+  // withdrawn: the record (every version kept), its vital signs and its post, in one go
+  const pv = r.json.id.split('/')[1];
+  assert.equal((await http(CM, 'DELETE', `/api/collab/visits/${pv}`)).status, 403, 'only the station withdraws its record');
+  const w = await http(VN2, 'DELETE', `/api/collab/visits/${pv}`);
+  assert.equal(w.status, 200, w.text);
+  assert.equal((await get(DR, `/fhir/Observation/${pv}-temp`)).status, 410);
+  assert.equal((await get(CM, `/fhir/Communication/${pv}-post`)).json.status, 'entered-in-error');
+  assert.equal((await get(CM, `/fhir/QuestionnaireResponse/${pv}`)).json.status, 'entered-in-error');
+  assert.ok(!(await get(CM, `/api/collab/visits?patient=Patient/${P.team}`)).json.visits.some((v) => v.id === pv));
+  assert.equal((await http(VN2, 'DELETE', `/api/collab/visits/${pv}`)).status, 404, 'a withdrawn record is gone');
+  assert.equal((await put(VN2, `/api/collab/visits/${pv}`, visit())).status, 404);
   // another person's photo is refused
   r = await post(VN, `/api/collab/visits?patient=Patient/${P.left}`, visit({ photos: [{ url: photo.url }] }));
   assert.equal(r.status, 404, 'the nurse left that team: the person is not there');
@@ -224,9 +235,10 @@ test('visit record: the response, its vitals and the timeline post in one go; ba
   assert.equal(r.status, 400, 'only the uploader names the photo');
 
   // searchable: by kind, newest first
+  r = await post(VN, `/api/collab/visits?patient=Patient/${P.team}`, visit({ start: ago(300), end: ago(280) }));
+  assert.equal(r.status, 201, r.text);
   list = await get(CM, `/api/collab/visits?patient=Patient/${P.team}&kind=nurse`);
-  assert.deepEqual(list.json.visits.map((v) => v.id), [id, list.json.visits[1].id], 'the newer visit first');
-  assert.ok(list.json.visits[1].photos.length === 1);
+  assert.deepEqual(list.json.visits.map((v) => v.id), [id, r.json.id.split('/')[1]], 'the newer visit first');
   list = await get(CM, `/api/collab/visits?patient=Patient/${P.team}&kind=helper`);
   assert.deepEqual(list.json.visits, []);
 });

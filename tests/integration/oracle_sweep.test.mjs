@@ -330,6 +330,7 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('GET /api/collab/visits', 'a patient\'s visits', (x) => ['GET', `/api/collab/visits?patient=Patient/${x.patient}`]);
   await same('POST /api/collab/visits', 'a visit record for the patient', (x) => ['POST', `/api/collab/visits?patient=Patient/${x.patient}`, withBody(visit)]);
   await same('PUT /api/collab/visits/{id}', 'editing S\'s record as a visit', (x) => ['PUT', `/api/collab/visits/${x.form}`, withBody(visit)]);
+  await same('DELETE /api/collab/visits/{id}', 'withdrawing S\'s record as a visit', (x) => ['DELETE', `/api/collab/visits/${x.form}`]);
   for (const [k, label] of [['form', 'QuestionnaireResponse read']])
     await same('GET /fhir/{type}/{id}', label, (x) => ['GET', `/fhir/QuestionnaireResponse/${x[k]}`]);
 
