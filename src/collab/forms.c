@@ -650,10 +650,10 @@ static void hhmm(const json_t *qr, const char *link, char out[6])
 {
 	const json_t *v = json_object_get(json_array_get(forms_answers(qr, link), 0), "valueDateTime");
 	const char *s = json_is_string(v) ? json_string_value(v) : "";
-	if (strlen(s) >= 16)
-		snprintf(out, 6, "%.5s", s + 11);
-	else
-		snprintf(out, 6, "--:--");
+	bool ok = strlen(s) >= 16 && s[13] == ':';
+	for (int i = 11; ok && i < 16; i++)
+		ok = i == 13 || (s[i] >= '0' && s[i] <= '9');
+	snprintf(out, 6, "%.5s", ok ? s + 11 : "--:--");
 }
 
 const char *forms_visit_summary(const json_t *qr, struct arena *a)
