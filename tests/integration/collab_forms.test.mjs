@@ -234,6 +234,17 @@ test('visit record: the response, its vitals and the timeline post in one go; ba
   r = await post(CM, `/api/collab/visits?patient=Patient/${P.team}`, visit({ kind: 'helper', photos: [{ url: photo.url }] }));
   assert.equal(r.status, 400, 'only the uploader names the photo');
 
+  // searchable on the FHIR API: by the person, the form, the author, the status, the time written
+  const vnP = (await get(VN, '/api/session')).json.account.practitioner;
+  const q = (query) => get(CM, `/fhir/QuestionnaireResponse?subject=Patient/${P.team}&${query}&_summary=count`);
+  const visits = (await q(`questionnaire=${encodeURIComponent(VISIT)}`)).json.total;
+  assert.ok(visits >= 2, `visits: ${visits}`);
+  assert.equal((await q(`questionnaire=${encodeURIComponent(VISIT)}&author=Practitioner/${vnP}`)).json.total, visits - 1,
+    'hers: all but the one her colleague edited last');
+  assert.equal((await q(`questionnaire=${encodeURIComponent(VISIT)}&status=entered-in-error`)).json.total, 1);
+  assert.equal((await q(`questionnaire=${encodeURIComponent(VISIT)}&authored=lt2020-01-01`)).json.total, 0);
+  assert.equal((await q(`authored=ge${new Date(Date.now() - 86400000).toISOString().slice(0, 10)}`)).json.total, visits + 1);
+
   // searchable: by kind, newest first
   r = await post(VN, `/api/collab/visits?patient=Patient/${P.team}`, visit({ start: ago(300), end: ago(280) }));
   assert.equal(r.status, 201, r.text);
