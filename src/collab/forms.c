@@ -611,6 +611,10 @@ json_t *forms_vital_observation(const json_t *qr, size_t k, const char *qr_ref, 
 		"display", "Vital Signs", "text", "バイタルサイン", "code",
 		bp ? coded(BP_PANEL, "Blood pressure panel", "血圧") : coded(fv->loinc, fv->display, fv->label),
 		"subject", "reference", subject, "effectiveDateTime", start, "derivedFrom", "reference", qr_ref);
+	if (strcmp(fv->link_id, "spo2") == 0) /* the vital-signs profile's code first, then the pulse oximeter's */
+		json_array_insert_new(json_object_get(json_object_get(obs, "code"), "coding"), 0,
+				      json_pack("{s:s, s:s, s:s}", "system", LOINC, "code", "2708-6", "display",
+						"Oxygen saturation in Arterial blood"));
 	if (performer)
 		json_object_set_new(obs, "performer", json_pack("[O]", performer));
 	if (!bp) {

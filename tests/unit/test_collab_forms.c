@@ -165,6 +165,9 @@ static void test_visit_checked_and_summarised(void **state)
 		if (strcmp(suffix, "bp") == 0) {
 			assert_string_equal(code, "85354-9");
 			assert_int_equal(json_array_size(json_object_get(o, "component")), 2);
+		} else if (strcmp(suffix, "spo2") == 0) {
+			assert_string_equal(code, "2708-6"); /* the vital-signs profile's, then 59408-5 */
+			assert_int_equal(json_array_size(json_object_get(json_object_get(o, "code"), "coding")), 2);
 		} else if (strcmp(suffix, "temp") == 0) {
 			assert_string_equal(code, "8310-5");
 			assert_string_equal(
