@@ -170,7 +170,10 @@ function postItem(c, replies) {
     h('time', { class: 'muted', datetime: when }, fmtDateTime(when)),
     c.meta?.versionId && c.meta.versionId !== '1' && !withdrawn ? h('span', { class: 'muted' }, ` （${t('edited')}）`) : null);
   const body = withdrawn ? h('p', { class: 'muted' }, t('withdrawn')) : h('div', {}, h('p', { class: 'post-text' }, textOf(c)),
-    h('ul', { class: 'plain attachments' }, (c.payload || []).filter((p) => p.contentAttachment?.url).map((p) => attachmentItem(p.contentAttachment))));
+    h('ul', { class: 'plain attachments' }, (c.payload || []).filter((p) => p.contentAttachment?.url).map((p) => attachmentItem(p.contentAttachment))),
+    // a structured record's summary links to its tab (the visit records: team_visits.js)
+    ...(c.payload || []).filter((p) => /^QuestionnaireResponse\//.test(p.contentReference?.reference || '')).map((p) => h('button',
+      { type: 'button', class: 'link', dataset: { act: 'record' }, onclick: () => document.getElementById('tab-visits')?.click() }, `${p.contentReference.display || ''} ›`)));
   const badges = h('div', { class: 'badges' },
     due && !withdrawn ? h('span', { class: `badge${!answered && new Date(due) < new Date() ? ' alert' : ''}`, dataset: { k: 'reply-by' } },
       t('reply-by', fmtDateTime(due)), !answered && new Date(due) < new Date() ? ` ・ ${t('is-overdue')}` : answered ? ` ・ ${t('answered')}` : '') : null);

@@ -15,6 +15,7 @@
 #include "api/collab_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
+#include "api/forms_api.h"
 #include "api/ingest_api.h"
 #include "api/linking_api.h"
 #include "api/session.h"
@@ -91,8 +92,23 @@ const struct api_route api_routes[] = {
 	 "save a care plan from ケアプランデータ連携 CSV files"},
 	{"GET", "/api/collab/careplan/export", api_careplan_export, 0, "careplan-export", 'R',
 	 "one table of the care plan as a ケアプランデータ連携 CSV file"},
+	/* the team's forms: フェースシート and 訪問記録 (QuestionnaireResponse; api/forms_api.h) */
+	{"GET", "/api/collab/facesheet", api_collab_facesheet_get, 0, "collab-facesheet", 'R',
+	 "a person's current face sheet and its versions"},
+	{"PUT", "/api/collab/facesheet", api_collab_facesheet_put, B, "collab-facesheet-write", 'U',
+	 "a new version of a person's face sheet"},
+	{"GET", "/api/collab/forms/{id}/diff", api_collab_form_diff, 0, "collab-form-diff", 'R',
+	 "what changed between two versions of a form (変更点)"},
+	{"GET", "/api/collab/visits", api_collab_visits_list, 0, "collab-visits", 'R', "a person's visit records"},
+	{"POST", "/api/collab/visits", api_collab_visit_create, B, "collab-visit", 'C',
+	 "a visit record with its vital signs and its timeline post"},
+	{"PUT", "/api/collab/visits/{id}", api_collab_visit_update, B, "collab-visit", 'U', "edit a visit record"},
+	{"DELETE", "/api/collab/visits/{id}", api_collab_visit_withdraw, 0, "collab-visit-withdraw", 'D',
+	 "withdraw a visit record with its vital signs and its post"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
+	{"GET", "/fhir/Questionnaire", api_questionnaire_search, 0, "search", 'E', "the forms renkei ships"},
+	{"GET", "/fhir/Questionnaire/{id}", api_questionnaire_read, 0, "read", 'R', "a form renkei ships"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},
 	{"GET", "/fhir/AuditEvent/{id}", api_audit_read, 0, "audit-read", 'E', "auditors: one audit entry"},
 	/* FHIR Bulk Data $export (docs/ACCESS.md, Bulk export) */

@@ -20,6 +20,7 @@
 #include "fhir/resource.h"
 #include "fhir/timeline.h"
 #include "demo/demo_clinical.h"
+#include "demo/demo_forms.h"
 #include "demo/demo_plan.h"
 #include "ingest/ssmix2.h"
 #include "demo/ssmix2_gen.h"
@@ -186,6 +187,16 @@ static enum rk_status put(struct gen *g, const char *type, const char *id, json_
 	enum rk_status rc = fhir_update(&g->ctx, def, str_c(id), res, 0, &out, g->err);
 	json_decref(res);
 	arena_reset(&g->arena);
+	return rc;
+}
+
+/* put() as the record of a facility (demo/demo_forms.h). */
+static enum rk_status put_as(void *arg, const char *type, const char *id, json_t *res, const char *facility)
+{
+	struct gen *g = arg;
+	g->ctx.actor_facility = facility;
+	enum rk_status rc = put(g, type, id, res);
+	g->ctx.actor_facility = "";
 	return rc;
 }
 
@@ -387,6 +398,17 @@ static const struct {
 	{"@薬剤師", "pharmacy", "薬剤師", "確認しました。相互作用の問題はありません。"},
 };
 
+/* The seed of a generator of the person's own for one kind of their records
+ * (salt): derived from the region's seed and the regional ID, so what it
+ * draws neither shifts nor is shifted by the rest of the region. */
+static uint64_t person_seed(const struct gen *g, const char *regional, uint64_t salt)
+{
+	uint64_t h = g->seed ^ salt;
+	for (const char *c = regional; *c; c++)
+		h = (h ^ (unsigned char)*c) * 0x100000001B3ull;
+	return h;
+}
+
 /* The weeks of the team's timeline before the demo's day. */
 #define TEAM_WEEKS 13
 
@@ -400,10 +422,7 @@ static enum rk_status put_team_posts(struct gen *g, const char *regional, const 
 				     size_t n)
 {
 	struct rng r;
-	uint64_t h = g->seed ^ 0x9E3779B97F4A7C15ull;
-	for (const char *c = regional; *c; c++)
-		h = (h ^ (unsigned char)*c) * 0x100000001B3ull;
-	rng_seed(&r, h);
+	rng_seed(&r, person_seed(g, regional, 0x9E3779B97F4A7C15ull));
 	enum rk_status rc = RK_OK;
 	char subject[96];
 	snprintf(subject, sizeof subject, "Patient/%.47s", patient);
@@ -558,8 +577,21 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 	snprintf(id, sizeof id, "careteam-%s", regional);
 	rc = put(g, "CareTeam", id, team);
 	g->stats->care_teams += rc == RK_OK;
-	rc = rc == RK_OK ? put_team_posts(g, regional, ids[0], at, n) : rc;
-	return rc == RK_OK ? demo_plan_put(&g->ctx, ids[0], regional, g->today, g->err) : rc;
+	if (rc == RK_OK)
+		rc = put_team_posts(g, regional, ids[0], at, n);
+	if (rc == RK_OK)
+		rc = demo_plan_put(&g->ctx, ids[0], regional, g->today, g->err);
+	/* the face sheet and visit records (demo/demo_forms.h), from the person's own generator like the posts */
+	struct rng r;
+	rng_seed(&r, person_seed(g, regional, 0x5EED0F0A));
+	struct demo_forms_member team_forms[N_FACILITIES];
+	for (size_t k = 0; k < n && k < N_FACILITIES; k++)
+		team_forms[k] = (struct demo_forms_member){facilities[at[k]].code, facilities[at[k]].kind,
+							   facilities[at[k]].name, ids[k]};
+	unsigned forms_written = 0;
+	return rc == RK_OK ? demo_forms_put(&r, g->today, regional, team_forms, n < N_FACILITIES ? n : N_FACILITIES,
+					    put_as, g, &forms_written)
+			   : rc;
 }
 
 static enum rk_status put_record(void *g, const char *type, const char *id, json_t *res)

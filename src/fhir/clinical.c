@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collab/forms.h"
 #include "core/json.h"
 #include "model/category.h"
 
@@ -242,10 +243,14 @@ enum rk_status clinical_prepare(struct fhir_ctx *ctx, struct fhir_write *w, stru
 	 * names; only a writer who may read the team's collaboration data (a
 	 * member under 包括同意) may write there — to anyone else the patient is
 	 * not there. */
-	if (!mine && category_of_type(w->def->name, strlen(w->def->name)) == CAT_COLLAB) {
+	/* A vital sign taken from a visit record (forms.h) is its writer's
+	 * facility's record too, written where the visit record is. */
+	bool vital = strcmp(w->def->name, "Observation") == 0 && forms_vital_from_response(w->res);
+	if (!mine && (vital || category_of_type(w->def->name, strlen(w->def->name)) == CAT_COLLAB)) {
 		if (ctx->guard && ctx->guard->visible) {
-			struct store_resource probe = {
-				.type = str_c(w->def->name), .source_facility = facility, .patient_id = patient};
+			struct store_resource probe = {.type = str_c(vital ? "QuestionnaireResponse" : w->def->name),
+						       .source_facility = facility,
+						       .patient_id = patient};
 			bool ok = false;
 			enum rk_status rc = ctx->guard->visible(ctx->guard_arg, &probe, &ok, err);
 			if (rc != RK_OK)

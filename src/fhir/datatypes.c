@@ -507,6 +507,41 @@ R(fhir_Goal, "Goal", EM("identifier", "Identifier"),
   E("start[x]", "date|CodeableConcept"), EM("target", "Goal.target"), E("statusDate", "date"),
   E("statusReason", "string"), E("expressedBy", "Reference"), EM("addresses", "Reference"), EM("note", "Annotation"),
   EM("outcomeCode", "CodeableConcept"), EM("outcomeReference", "Reference(Observation)"));
+/* Questionnaire (FHIR R4): a form renkei ships (data/questionnaires: the face
+ * sheet, the visit record), served read-only; QuestionnaireResponse: a filled
+ * form about a patient (多職種連携), checked against its Questionnaire. */
+B(QAnswerOption, "Questionnaire.item.answerOption", E1("value[x]", "integer|date|time|string|Coding|Reference"),
+  E("initialSelected", "boolean"));
+B(QEnableWhen, "Questionnaire.item.enableWhen", E1("question", "string"), EC1("operator", "exists|=|!=|>|<|>=|<="),
+  E1("answer[x]", "boolean|decimal|integer|date|dateTime|time|string|Coding|Quantity|Reference"));
+B(QInitial, "Questionnaire.item.initial",
+  E1("value[x]", "boolean|decimal|integer|date|dateTime|time|string|uri|Attachment|Coding|Quantity|Reference"));
+B(QItem, "Questionnaire.item", E1("linkId", "string"), E("definition", "uri"), EM("code", "Coding"),
+  E("prefix", "string"), E("text", "string"),
+  EC1("type", "group|display|boolean|decimal|integer|date|dateTime|time|string|text|url|choice|open-choice|"
+	      "attachment|reference|quantity"),
+  EM("enableWhen", "Questionnaire.item.enableWhen"), EC("enableBehavior", "all|any"), E("required", "boolean"),
+  E("repeats", "boolean"), E("readOnly", "boolean"), E("maxLength", "integer"), E("answerValueSet", "canonical"),
+  EM("answerOption", "Questionnaire.item.answerOption"), EM("initial", "Questionnaire.item.initial"),
+  EM("item", "Questionnaire.item"));
+R(fhir_Questionnaire, "Questionnaire", E("url", "uri"), EM("identifier", "Identifier"), E("version", "string"),
+  E("name", "string"), E("title", "string"), EM("derivedFrom", "canonical"),
+  EC1("status", "draft|active|retired|unknown"), E("experimental", "boolean"), EM("subjectType", "code"),
+  E("date", "dateTime"), E("publisher", "string"), E("description", "markdown"), E("purpose", "markdown"),
+  E("approvalDate", "date"), E("lastReviewDate", "date"), E("effectivePeriod", "Period"), EM("code", "Coding"),
+  EM("item", "Questionnaire.item"));
+B(QRAnswer, "QuestionnaireResponse.item.answer",
+  E1("value[x]", "boolean|decimal|integer|date|dateTime|time|string|uri|Attachment|Coding|Quantity|Reference"),
+  EM("item", "QuestionnaireResponse.item"));
+B(QRItem, "QuestionnaireResponse.item", E1("linkId", "string"), E("definition", "uri"), E("text", "string"),
+  EM("answer", "QuestionnaireResponse.item.answer"), EM("item", "QuestionnaireResponse.item"));
+R(fhir_QuestionnaireResponse, "QuestionnaireResponse", E("identifier", "Identifier"),
+  EM("basedOn", "Reference(CarePlan|ServiceRequest)"), EM("partOf", "Reference(Observation|Procedure)"),
+  E1("questionnaire", "canonical"), EC1("status", "in-progress|completed|amended|entered-in-error|stopped"),
+  E("subject", "Reference(Patient)"), E("encounter", "Reference(Encounter)"), E("authored", "dateTime"),
+  E("author", "Reference(Device|Practitioner|PractitionerRole|Patient|RelatedPerson|Organization)"),
+  E("source", "Reference(Patient|Practitioner|PractitionerRole|RelatedPerson)"),
+  EM("item", "QuestionnaireResponse.item"));
 
 B(DocRefRelatesTo, "DocumentReference.relatesTo", EC1("code", "replaces|transforms|signs|appends"),
   E1("target", "Reference(DocumentReference)"));
@@ -651,6 +686,14 @@ static const struct fhir_typedef *const typedefs[] = {
 	&fhir_CarePlan,
 	&GoalTarget,
 	&fhir_Goal,
+	&QAnswerOption,
+	&QEnableWhen,
+	&QInitial,
+	&QItem,
+	&fhir_Questionnaire,
+	&QRAnswer,
+	&QRItem,
+	&fhir_QuestionnaireResponse,
 	&DocRefRelatesTo,
 	&DocRefContent,
 	&DocRefContext,

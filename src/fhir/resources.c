@@ -3,6 +3,7 @@
  * to read to know what the FHIR API offers. */
 #include <string.h>
 
+#include "collab/forms.h"
 #include "fhir/clinical.h"
 #include "fhir/consent.h"
 #include "fhir/jpcore.h"
@@ -342,6 +343,26 @@ static const struct fhir_search_param goal_params[] = {
 	{"target-date", SP_DATE, "target.due", NULL, "When the goal is due"},
 };
 
+/* Questionnaire: the forms renkei ships, read-only (collab/forms.h). */
+static const struct fhir_search_param questionnaire_params[] = {
+	{"url", SP_TOKEN, "url", NULL, "Canonical URL of the form"},
+	{"name", SP_STRING, "name", NULL, "Name of the form"},
+	{"title", SP_STRING, "title", NULL, "Title (フェースシート, 訪問記録, ...)"},
+	{"status", SP_TOKEN, "status", NULL, "draft | active | retired | unknown"},
+};
+
+/* QuestionnaireResponse: a filled form of the care team (face sheet, visit record). */
+static const struct fhir_search_param qresponse_params[] = {
+	P_IDENTIFIER,
+	P_PATIENT("subject"),
+	P_SUBJECT,
+	{"questionnaire", SP_TOKEN, "questionnaire", NULL, "The form (its canonical URL)"},
+	{"status", SP_TOKEN, "status", NULL, "in-progress | completed | amended | entered-in-error | stopped"},
+	{"authored", SP_DATE, "authored", NULL, "When it was written"},
+	{"author", SP_REFERENCE, "author", NULL, "Who wrote it (Practitioner)"},
+	{"encounter", SP_REFERENCE, "encounter", NULL, "The encounter"},
+};
+
 static const struct fhir_search_param specimen_params[] = {
 	P_IDENTIFIER,
 	P_PATIENT("subject"),
@@ -439,6 +460,27 @@ static const struct fhir_resource_def careteam = {
 	careteam_after_delete,
 };
 
+static const struct fhir_resource_def questionnaire = {
+	"Questionnaire",
+	&fhir_Questionnaire,
+	questionnaire_params,
+	N(questionnaire_params),
+	"http://hl7.org/fhir/StructureDefinition/Questionnaire",
+	forms_questionnaire_prepare,
+	NULL,
+	NULL,
+};
+static const struct fhir_resource_def qresponse = {
+	"QuestionnaireResponse",
+	&fhir_QuestionnaireResponse,
+	qresponse_params,
+	N(qresponse_params),
+	"http://hl7.org/fhir/StructureDefinition/QuestionnaireResponse",
+	forms_response_prepare,
+	NULL,
+	NULL,
+};
+
 #define CLINICAL(var, name, params, profile)                                                       \
 	static const struct fhir_resource_def var = {name,    &fhir_##var,      params, N(params), \
 						     profile, clinical_prepare, NULL,   NULL}
@@ -500,6 +542,8 @@ const struct fhir_resource_def *const fhir_resources[] = {
 	&RelatedPerson,
 	&CarePlan,
 	&Goal,
+	&questionnaire,
+	&qresponse,
 };
 const size_t fhir_resources_len = N(fhir_resources);
 

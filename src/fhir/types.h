@@ -66,6 +66,7 @@ extern const struct fhir_typedef fhir_Encounter, fhir_Condition, fhir_AllergyInt
 	fhir_RelatedPerson, fhir_Medication; /* contained only (validate.c), not served */
 /* The care plan (collab/careplan.h). */
 extern const struct fhir_typedef fhir_CarePlan, fhir_Goal;
+extern const struct fhir_typedef fhir_Questionnaire, fhir_QuestionnaireResponse; /* forms (collab/forms.h) */
 
 /* Datatype or backbone definition by name; NULL when unknown. */
 const struct fhir_typedef *fhir_typedef_find(const char *name);

@@ -51,6 +51,8 @@ static const struct {
 	{"CarePlan", CAT_COLLAB},
 	{"RelatedPerson", CAT_COLLAB}, /* 家族・連絡先, listed by the care team */
 	{"Goal", CAT_COLLAB},
+	{"QuestionnaireResponse", CAT_COLLAB}, /* a filled form of the team: face sheet, visit record */
+	{"Questionnaire", CAT_NONE},           /* a form renkei ships (data/questionnaires) */
 	{"Organization", CAT_NONE},
 	{"Practitioner", CAT_NONE},
 	{"PractitionerRole", CAT_NONE},

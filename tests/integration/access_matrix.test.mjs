@@ -254,6 +254,26 @@ test('介護職 and 相談員 on the care team under 包括同意: the allergies
     // the doctor of the same facility, on the same team, sees the summary: the role makes the difference
     assert.equal((await get(principals.doctor, `/fhir/Condition/${c.records.Condition}`)).status, 200);
   }
+  // the team's forms are collaboration data: S's face sheet and visit record, vitals and all, are theirs to read
+  const fs = await put(SD, `/api/collab/facesheet?patient=Patient/${c.id}`, { item: [
+    { linkId: '1', item: [{ linkId: '1.1', answer: [{ valueDate: '2026-03-01' }] }] },
+    { linkId: '9', item: [{ linkId: '9.1', answer: [{ valueCoding: { code: '1' } }] }] }] });
+  assert.equal(fs.status, 201, fs.text);
+  const start = new Date(Date.now() - 3600000).toISOString(), end = new Date(Date.now() - 1800000).toISOString();
+  const v = await post(SD, `/api/collab/visits?patient=Patient/${c.id}`, { kind: 'nurse', start, end, vitals: { temp: 36.6, pulse: 68 } });
+  assert.equal(v.status, 201, v.text);
+  for (const role of ['care_worker', 'social_worker', 'care_manager']) {
+    const who = role === 'social_worker' ? SOCIAL : principals[role];
+    assert.equal((await get(who, `/fhir/QuestionnaireResponse/${fs.json.id}`)).status, 200, `${role}: the face sheet`);
+    const visits = await get(who, `/api/collab/visits?patient=Patient/${c.id}`);
+    assert.equal(visits.status, 200, `${role}: ${visits.text}`);
+    assert.deepEqual(visits.json.visits.map((x) => x.vitals), [{ temp: 36.6, pulse: 68 }], `${role}: the vitals in the record`);
+    const hidden = await get(who, `/fhir/${v.json.observations[0]}`);
+    assert.equal(hidden.status, 404, `${role}: the extracted vital sign is laboratory data`);
+  }
+  assert.equal((await get(principals.doctor, `/fhir/${v.json.observations[0]}`)).status, 200, 'the doctor sees it with the lab data');
+  // the case keeps one record of each category for the phases that follow
+  for (const o of [...v.json.observations, v.json.communication]) assert.ok((await http(SD, 'DELETE', `/fhir/${o}`)).status < 300);
 });
 
 test('disaster mode declared for the viewing facility\'s area opens the emergency summary', async () => {

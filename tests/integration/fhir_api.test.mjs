@@ -38,7 +38,8 @@ test(`CapabilityStatement lists what is implemented (${BACKEND})`, async () => {
   assert.deepEqual(types, ['Patient', 'Organization', 'Practitioner', 'Consent', 'CareTeam', 'Encounter', 'Condition',
     'AllergyIntolerance', 'Procedure', 'MedicationRequest', 'MedicationAdministration', 'MedicationDispense',
     'Immunization', 'Observation', 'DiagnosticReport', 'ImagingStudy', 'ServiceRequest', 'NutritionOrder', 'DocumentReference',
-    'Binary', 'Composition', 'Coverage', 'Specimen', 'Communication', 'RelatedPerson', 'CarePlan', 'Goal']);
+    'Binary', 'Composition', 'Coverage', 'Specimen', 'Communication', 'RelatedPerson', 'CarePlan', 'Goal', 'Questionnaire',
+    'QuestionnaireResponse']);
   const pat = r.json.rest[0].resource[0];
   const params = pat.searchParam.map((p) => p.name);
   for (const p of ['_id', '_lastUpdated', 'identifier', 'name', 'family', 'given', 'birthdate', 'gender'])

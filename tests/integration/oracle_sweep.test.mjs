@@ -70,6 +70,13 @@ before(async () => {
     assert.equal(r.status, 201, `S uploads an attachment: ${r.text}`);
     H.attachment = r.json.url.split('/').pop();
   }
+  {
+    const r = await http(SD, 'PUT', `/api/collab/facesheet?patient=Patient/${p.id}`, { body: { item: [
+      { linkId: '1', item: [{ linkId: '1.1', answer: [{ valueDate: '2026-03-01' }] }] },
+      { linkId: '9', item: [{ linkId: '9.1', answer: [{ valueCoding: { code: '1' } }] }] }] } });
+    assert.equal(r.status, 201, `S writes the face sheet: ${r.text}`);
+    H.form = r.json.id;
+  }
   // O's doctor breaks the glass for the person (O is a hospital): an episode C may neither end nor review
   const re = await post(ODOC, '/api/reauth', { password: DEMO_PASSWORD, code: totp(DEMO_SECRET, Date.now() + 30000) });
   assert.equal(re.status < 300, true, `re-authentication: ${re.status} ${re.text.slice(0, 200)}`);
@@ -81,7 +88,7 @@ before(async () => {
   const ex = await http(OP, 'GET', '/fhir/$export?_type=Patient', { headers: { Prefer: 'respond-async' } });
   assert.equal(ex.status, 202, `the operator's export: ${ex.text}`);
   H.export = ex.headers.get('content-location').split('/').pop();
-  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm', 'attachment']) M[k] = missingOf(H[k]);
+  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm', 'attachment', 'form']) M[k] = missingOf(H[k]);
   M.local = 'SW-HIDDEZ';
   M.rid = unusedRegionalId(4711);
   assert.equal(M.rid.length, H.rid.length);
@@ -118,7 +125,7 @@ function masked(r, from, assigned) {
   return { status: r.status, text: mask(text), heads: mask(heads) };
 }
 
-const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm', 'attachment'];
+const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm', 'attachment', 'form'];
 const problems = [];
 const covered = new Set();
 
@@ -141,7 +148,7 @@ async function same(route, label, make, { who = CDOC, assigned = false } = {}) {
 async function neverShows(route, label, pathAndQuery, who = CDOC) {
   covered.add(route);
   const r = await get(who, pathAndQuery);
-  for (const k of ['patient', 'obs', 'consent', 'rid', 'local', 'comm', 'attachment'])
+  for (const k of ['patient', 'obs', 'consent', 'rid', 'local', 'comm', 'attachment', 'form'])
     if (r.text.includes(H[k])) problems.push(`${route} — ${label}: the answer (${r.status}) names the hidden ${k} ${H[k]}`);
 }
 
@@ -160,6 +167,8 @@ const NO_RECORD = {
   'POST /api/reauth': 'the caller\'s own account',
   'POST /oauth2/token': 'a client\'s credentials',
   'POST /oauth2/revoke': 'a bearer token',
+  'GET /fhir/Questionnaire': 'the forms renkei ships: no patient\'s record',
+  'GET /fhir/Questionnaire/{id}': 'a form renkei ships: no patient\'s record',
   'GET /fhir/$export': 'a kick-off of the whole region names no record (the operator\'s only; what it exports passes the access check: bulk.test.mjs)',
   'GET /fhir/Patient/$export': 'a kick-off of every patient names no record (the operator\'s only; bulk.test.mjs)',
 };
@@ -321,6 +330,17 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('POST /api/collab/careplan/import', 'importing CSV for the patient', (x) => ['POST', `/api/collab/careplan/import?patient=Patient/${x.patient}`,
     withBody({ files: [{ name: 'CPLAN1_202611_0000000000_0000000000_20261101000000.CSV', data: Buffer.from('"1"\r\n').toString('base64') }] })]);
   await same('GET /api/collab/careplan/export', 'exporting the patient\'s plan', (x) => ['GET', `/api/collab/careplan/export?patient=Patient/${x.patient}&table=1`]);
+  /* the team's forms: フェースシート and 訪問記録 */
+  const visit = { kind: 'nurse', start: '2026-03-01T10:00:00+09:00', end: '2026-03-01T10:30:00+09:00', vitals: { temp: 36.5 } };
+  await same('GET /api/collab/facesheet', 'a patient\'s face sheet', (x) => ['GET', `/api/collab/facesheet?patient=Patient/${x.patient}`]);
+  await same('PUT /api/collab/facesheet', 'writing a patient\'s face sheet', (x) => ['PUT', `/api/collab/facesheet?patient=Patient/${x.patient}`, withBody({ item: [] })]);
+  await same('GET /api/collab/forms/{id}/diff', 'changes of S\'s face sheet', (x) => ['GET', `/api/collab/forms/${x.form}/diff`]);
+  await same('GET /api/collab/visits', 'a patient\'s visits', (x) => ['GET', `/api/collab/visits?patient=Patient/${x.patient}`]);
+  await same('POST /api/collab/visits', 'a visit record for the patient', (x) => ['POST', `/api/collab/visits?patient=Patient/${x.patient}`, withBody(visit)]);
+  await same('PUT /api/collab/visits/{id}', 'editing S\'s record as a visit', (x) => ['PUT', `/api/collab/visits/${x.form}`, withBody(visit)]);
+  await same('DELETE /api/collab/visits/{id}', 'withdrawing S\'s record as a visit', (x) => ['DELETE', `/api/collab/visits/${x.form}`]);
+  for (const [k, label] of [['form', 'QuestionnaireResponse read']])
+    await same('GET /fhir/{type}/{id}', label, (x) => ['GET', `/fhir/QuestionnaireResponse/${x[k]}`]);
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');
