@@ -61,7 +61,8 @@ enum rk_status sign_test_load(struct store *st, int64_t now, struct signer *s, s
 					 sodium_base64_VARIANT_ORIGINAL) == 0 &&
 		       n == sizeof seed;
 		if (!have)
-			rc = rk_fail(err, RK_INTERNAL, "collab_sign_key: the stored test key is not 32 bytes of base64");
+			rc = rk_fail(err, RK_INTERNAL,
+				     "collab_sign_key: the stored test key is not 32 bytes of base64");
 	}
 	store_done(q);
 	if (rc != RK_OK)
