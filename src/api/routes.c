@@ -12,6 +12,7 @@
 #include "api/access_api.h"
 #include "api/bulk_api.h"
 #include "api/collab_api.h"
+#include "api/docs_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
 #include "api/ingest_api.h"
@@ -79,6 +80,18 @@ const struct api_route api_routes[] = {
 	 "a photo, PDF or short video for a post"},
 	{"GET", "/api/collab/attachments/{id}", api_collab_attachment_get, 0, "collab-attachment", 'R',
 	 "an attachment of a post"},
+	/* 多職種連携: 指示書・計画書・報告書 (FHIR Composition, api/docs_api.h) */
+	{"GET", "/api/collab/documents", api_docs_list, 0, "collab-documents", 'R',
+	 "the care team's 指示書・計画書・報告書 of a patient"},
+	{"POST", "/api/collab/documents", api_docs_create, B, "collab-document-create", 'C',
+	 "a new 指示書, 計画書 or 報告書 (posts its summary to the timeline)"},
+	{"GET", "/api/collab/documents/{id}", api_docs_read, 0, "collab-document", 'R', "one document with its fields"},
+	{"PUT", "/api/collab/documents/{id}", api_docs_update, B, "collab-document-update", 'U',
+	 "a new version of a document"},
+	{"GET", "/api/collab/documents/{id}/pdf", api_docs_pdf, 0, "collab-document-pdf", 'R',
+	 "the printable PDF of a document"},
+	{"POST", "/api/collab/documents/{id}/sign", api_docs_sign, B, "collab-document-sign", 'U',
+	 "the author signs this version of a document"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/AuditEvent", api_audit_search, 0, "audit-search", 'E', "auditors: search the audit log"},

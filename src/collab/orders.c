@@ -131,20 +131,27 @@ bool orders_kind_parse(const char *code, enum orders_kind *out)
 
 /* ---- the form ---- */
 
+bool orders_date(const char *s, int64_t *y, unsigned *m, unsigned *d)
+{
+	struct time_range tr;
+	int64_t yy, mm, dd = 1;
+	size_t n = strlen(s);
+	if ((n != 10 && n != 7) || !time_parse_fhir(str_c(s), TIME_DATE, &tr) ||
+	    !str_to_i64((struct str){s, 4}, 1, 9999, &yy) || !str_to_i64((struct str){s + 5, 2}, 1, 12, &mm) ||
+	    (n == 10 && !str_to_i64((struct str){s + 8, 2}, 1, 31, &dd)))
+		return false;
+	*y = yy;
+	*m = (unsigned)mm;
+	*d = (unsigned)dd;
+	return true;
+}
+
 /* Days since the epoch of "YYYY-MM-DD"; false when it is not one. */
 static bool day_of(const char *s, int64_t *days, int64_t *y, unsigned *m, unsigned *d)
 {
-	struct time_range tr;
-	if (strlen(s) != 10 || !time_parse_fhir(str_c(s), TIME_DATE, &tr))
+	if (strlen(s) != 10 || !orders_date(s, y, m, d))
 		return false;
-	long long yy = 0;
-	unsigned mm = 0, dd = 0;
-	if (sscanf(s, "%4lld-%2u-%2u", &yy, &mm, &dd) != 3)
-		return false;
-	*y = yy;
-	*m = mm;
-	*d = dd;
-	*days = time_days_from_civil(yy, mm, dd);
+	*days = time_days_from_civil(*y, *m, *d);
 	return true;
 }
 

@@ -61,6 +61,9 @@ const struct orders_kind_info *orders_kind_info(enum orders_kind k);
 /* The kind of a code ("vn-order"); false when none. */
 bool orders_kind_parse(const char *code, enum orders_kind *out);
 
+/* "YYYY-MM-DD" or "YYYY-MM" (day 1) into its parts; false when it is not a date. */
+bool orders_date(const char *s, int64_t *y, unsigned *m, unsigned *d);
+
 /* A form as the API receives it: {"kind", "start", "end" (orders: the
  * 指示期間, YYYY-MM-DD; a report: its month as start/end of the month),
  * "visits" (a report: the visit days of its month, 1..31), "fields":

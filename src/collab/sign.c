@@ -42,7 +42,7 @@ void sign_test_init(struct signer *s, struct sign_test_key *key, const unsigned 
 			     .state = key};
 }
 
-enum rk_status sign_test_load(struct store *st, int64_t now, struct signer *s, struct sign_test_key *key,
+enum rk_status sign_test_load(struct store *st, int64_t now, bool create, struct signer *s, struct sign_test_key *key,
 			      struct rk_err *err)
 {
 	unsigned char seed[32];
@@ -67,6 +67,8 @@ enum rk_status sign_test_load(struct store *st, int64_t now, struct signer *s, s
 	store_done(q);
 	if (rc != RK_OK)
 		return rc;
+	if (!have && !create)
+		return RK_NOT_FOUND;
 	if (!have) {
 		randombytes_buf(seed, sizeof seed);
 		sign_test_init(s, key, seed);

@@ -57,9 +57,10 @@ struct sign_test_key {
 };
 void sign_test_init(struct signer *s, struct sign_test_key *key, const unsigned char seed[32]);
 
-/* The region's test key: the one in the database, made (random) on first
- * use. Writes when it makes one (call within a transaction). */
-enum rk_status sign_test_load(struct store *st, int64_t now, struct signer *s, struct sign_test_key *key,
+/* The region's test key: the one in the database; when there is none,
+ * made (random) and kept if create (call within a transaction), else
+ * RK_NOT_FOUND. */
+enum rk_status sign_test_load(struct store *st, int64_t now, bool create, struct signer *s, struct sign_test_key *key,
 			      struct rk_err *err);
 
 /* What a document's signature says now (shown in the UI and the PDF). */

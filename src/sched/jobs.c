@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bulk/bulk.h"
+#include "collab/orders.h"
 #include "core/limits.h"
 #include "core/time.h"
 
@@ -27,6 +28,9 @@ static const struct sched_job jobs[] = {
 	 bulk_export_purge},
 	{"login-failure-purge", 3600000, "forget failed logins of IDs without a failure for a day",
 	 sched_login_failure_purge},
+	{"collab-order-remind", 3600000,
+	 "post a reminder to the care team 14 and 3 days before a 指示書's period ends (audited: document-reminder)",
+	 orders_remind},
 };
 
 const struct sched_job *sched_jobs(size_t *n)
