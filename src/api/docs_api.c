@@ -262,7 +262,22 @@ void api_docs_list(struct api_request *rq)
 		return api_reply_error(rq, rc, &err);
 	}
 	api_audit_patient(rq, regional);
-	api_reply_obj(rq, 200, json_pack("{s:s, s:o}", "regionalId", regional, "documents", list));
+	/* the forms: each kind's fields, and whether the caller's role writes it */
+	json_t *kinds = json_array();
+	for (int k = 0; k < ORDERS_KIND_COUNT_; k++) {
+		const struct orders_kind_info *ki = orders_kind_info((enum orders_kind)k);
+		bool writes = ki->is_order ? rq->who.role == ROLE_DOCTOR
+					   : rq->who.role == ROLE_VISITING_NURSE || rq->who.role == ROLE_NURSE;
+		json_t *fields = json_array();
+		for (size_t i = 0; i < ki->n_fields; i++)
+			json_array_append_new(fields, json_pack("{s:s, s:s, s:I, s:b}", "key", ki->fields[i].key, "ja",
+								ki->fields[i].ja, "max", (json_int_t)ki->fields[i].max,
+								"required", ki->fields[i].required));
+		json_array_append_new(kinds, json_pack("{s:s, s:s, s:b, s:b, s:b, s:o}", "code", ki->code, "ja", ki->ja,
+						       "order", ki->is_order, "report", k == ORDERS_VN_REPORT,
+						       "writable", writes, "fields", fields));
+	}
+	api_reply_obj(rq, 200, json_pack("{s:s, s:o, s:o}", "regionalId", regional, "documents", list, "kinds", kinds));
 }
 
 void api_docs_read(struct api_request *rq)
