@@ -22,6 +22,7 @@
 #include "ingest/ssmix2.h"
 #include "demo/ssmix2_gen.h"
 #include "demo/demo_data.h"
+#include "demo/demo_orders.h"
 #include "model/regional_id.h"
 #include "model/role.h"
 #include "access/account.h"
@@ -430,6 +431,30 @@ static enum rk_status put_team_posts(struct gen *g, const char *regional, const 
 	return rc;
 }
 
+/* 指示書・計画書・報告書 (demo_orders.c): each the writing facility's record. */
+static enum rk_status put_as(void *gp, const char *facility, const char *type, const char *id, json_t *res)
+{
+	struct gen *g = gp;
+	g->ctx.actor_facility = facility;
+	enum rk_status rc = put(g, type, id, res);
+	g->ctx.actor_facility = "";
+	return rc;
+}
+
+static enum rk_status put_team_documents(struct gen *g, const char *regional, char ids[][48], const size_t *at,
+					 size_t n)
+{
+	struct demo_orders_site sites[8];
+	for (size_t k = 0; k < n && k < 8; k++)
+		sites[k] = (struct demo_orders_site){facilities[at[k]].code, facilities[at[k]].kind,
+						     facilities[at[k]].name, ids[k]};
+	int count = 0;
+	enum rk_status rc =
+		demo_orders_team(g, put_as, 0x6f72646572ULL, regional, sites, n < 8 ? n : 8, g->today, &count);
+	g->stats->records += count;
+	return rc;
+}
+
 /* Consent as signed on paper at the patient's facilities: most people known
  * to several facilities agreed that each may disclose to the others (個別同意);
  * the elderly cared for at home also gave comprehensive consent with a care
@@ -486,7 +511,9 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 	snprintf(id, sizeof id, "careteam-%s", regional);
 	rc = put(g, "CareTeam", id, team);
 	g->stats->care_teams += rc == RK_OK;
-	return rc == RK_OK ? put_team_posts(g, regional, ids[0], at, n) : rc;
+	if (rc == RK_OK)
+		rc = put_team_posts(g, regional, ids[0], at, n);
+	return rc == RK_OK ? put_team_documents(g, regional, ids, at, n) : rc;
 }
 
 static enum rk_status put_record(void *g, const char *type, const char *id, json_t *res)
