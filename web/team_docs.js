@@ -42,23 +42,6 @@ addText({
   'docs-testkey': ['テスト鍵（法的な電子署名ではありません）', 'Test key (not a legal signature)'],
 });
 
-const STYLE = `
-#panel-docs .doc-row { border-bottom: 1px solid var(--line); padding: 0.7rem 0; }
-#panel-docs .doc-row h3 { margin: 0.2rem 0; font-size: 1.05rem; }
-#panel-docs .doc-actions, #panel-docs .doc-new { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-top: 0.4rem; }
-#panel-docs .doc-actions .button, #panel-docs .doc-new .button, #panel-docs form .button { min-height: 44px; }
-#panel-docs .badge.ok { background: #e6f4ea; color: #1e6b34; }
-#panel-docs form label { display: block; margin: 0.5rem 0; }
-#panel-docs form label > span { display: block; font-size: 0.85rem; color: var(--muted); }
-#panel-docs form textarea, #panel-docs form input[type=text], #panel-docs form input[type=date],
-#panel-docs form input[type=month] { width: 100%; font: inherit; padding: 0.45rem; min-height: 44px; border: 1px solid var(--line); border-radius: 6px; box-sizing: border-box; }
-#panel-docs .period { display: flex; gap: 0.8rem; } #panel-docs .period label { flex: 1; }
-#panel-docs .visits { display: grid; grid-template-columns: repeat(7, 1fr); gap: 0.3rem; }
-#panel-docs .visits label { display: flex; align-items: center; justify-content: center; gap: 0.2rem; min-height: 44px; margin: 0;
-  border: 1px solid var(--line); border-radius: 6px; }
-#panel-docs dl.doc-fields dt { font-size: 0.85rem; color: var(--muted); margin-top: 0.5rem; }
-#panel-docs dl.doc-fields dd { margin: 0.1rem 0 0; white-space: pre-wrap; }
-`;
 
 let state = { row: null, data: null, view: 'list', doc: null, kind: null, message: '', error: false };
 
@@ -216,9 +199,19 @@ async function save(form) {
     state.view = 'list';
     await reload();
   } catch (e) {
-    say(e.message, true); // the form keeps what was typed
+    say(e.message, true);
+    showMessage(); // the form stays as typed
+    return;
   }
   render();
+}
+
+/** Put the current message at the top of the panel without redrawing the rest. */
+function showMessage() {
+  const el = message(), old = document.getElementById('docs-message');
+  if (old) old.remove();
+  if (el) panel().querySelector('h2').after(el);
+  el?.scrollIntoView({ block: 'nearest' });
 }
 
 async function sign(d) {
@@ -232,7 +225,6 @@ async function sign(d) {
 }
 
 registerTab('docs', async (row) => {
-  if (!document.getElementById('team-docs-style')) document.head.append(h('style', { id: 'team-docs-style' }, STYLE));
   state = { row, data: null, view: 'list', doc: null, kind: null, message: '', error: false };
   await reload();
   render();

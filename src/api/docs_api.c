@@ -556,8 +556,14 @@ void api_docs_pdf(struct api_request *rq)
 	const struct orders_kind_info *k = orders_kind_info(x.d.kind);
 	struct pdf_row rows[64];
 	size_t n = 0;
-	for (size_t i = 0; i < x.d.n_values && n < 64; i++)
-		rows[n++] = (struct pdf_row){x.d.values[i].ja, x.d.values[i].text};
+	/* every field of the 様式 in its order, blank ones as empty boxes, as on paper */
+	for (size_t f = 0; f < k->n_fields && n < 64; f++) {
+		const char *text = "";
+		for (size_t i = 0; i < x.d.n_values; i++)
+			if (strcmp(x.d.values[i].key, k->fields[f].key) == 0)
+				text = x.d.values[i].text;
+		rows[n++] = (struct pdf_row){k->fields[f].ja, text};
+	}
 	char updated[RK_TIME_RFC3339_LEN];
 	time_format_rfc3339(x.r.last_updated, updated);
 	struct pdf_doc pd = {
@@ -571,7 +577,7 @@ void api_docs_pdf(struct api_request *rq)
 						      "テスト鍵・法的な電子署名ではありません", sig.account,
 						      (long long)sig.version)
 				       : sign_state_ja(st),
-		.footer = arena_printf(rq->arena, "renkei 多職種連携 Composition/%.*s 第%lld版（%s）", STR_FMT(x.r.id),
+		.footer = arena_printf(rq->arena, "renkei Composition/%.*s 第%lld版 %.10s", STR_FMT(x.r.id),
 				       (long long)x.r.version, updated),
 	};
 	if (x.d.kind == ORDERS_VN_REPORT && x.d.start[0]) {

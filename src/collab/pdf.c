@@ -58,7 +58,7 @@ static void footer(struct page *p, const char *text)
 {
 	font(p, 7.5, false);
 	char line[300];
-	snprintf(line, sizeof line, "%s　— %d —", text ? text : "", p->number);
+	snprintf(line, sizeof line, "%s　%d", text ? text : "", p->number);
 	measure(p, line, PAGE_W - 2 * MARGIN);
 	pango_layout_set_alignment(p->lay, PANGO_ALIGN_CENTER);
 	cairo_set_source_rgb(p->cr, 0.35, 0.35, 0.35);

@@ -7,8 +7,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { startServer, post, patient, cleanupStore, BACKEND } from '../integration/harness.mjs';
-import { launch, newPage, login, shot, timed, printTimings } from './browser.mjs';
+import { launch, newPage, login, shot, timed, printTimings, ARTIFACTS } from './browser.mjs';
 
 const HOSP = '2011000011', CARE = '2070400017', NURSING = '2061300019';
 const org = (code) => ({ reference: `Organization/org-${code}` });
@@ -92,7 +94,9 @@ test('the doctor writes a 指示書, signs it, and prints it', async () => {
   const r = await page.request.get(`${S.origin}${href}`);
   assert.equal(r.status(), 200);
   assert.equal(r.headers()['content-type'], 'application/pdf');
-  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: await r.body() }).toString().replace(/\s+/g, '');
+  const pdf = await r.body();
+  writeFileSync(path.join(ARTIFACTS, 'team-docs-03-order.pdf'), pdf);
+  const text = execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: pdf }).toString().replace(/\s+/g, '');
   for (const s of ['訪問看護指示書', '主たる傷病名', '慢性心不全', '署名:検証済み', '指示花子']) assert.ok(text.includes(s), `PDF: ${s}`);
   assert.deepEqual(page.errors, []);
 });
