@@ -156,7 +156,8 @@ static bool day_of(const char *s, int64_t *days, int64_t *y, unsigned *m, unsign
 }
 
 /* The last day a period starting on y-m-d may end: six calendar months
- * later, less a day (2026-12-01 → 2027-05-31; 2026-08-31 → 2027-02-27). */
+ * later, less a day (2026-12-01 → 2027-05-31), or the last day of that
+ * month when it is shorter (2026-08-31 → 2027-02-28). */
 static int64_t six_months_end(int64_t y, unsigned m, unsigned d)
 {
 	int64_t ny = y + (m + 6 - 1) / 12;
@@ -735,7 +736,7 @@ enum rk_status orders_remind(const struct sched_env *env, int64_t now, struct sc
 					  &st, err);
 	if (rc != RK_OK)
 		return rc;
-	store_bind_text(st, 1, STR_LIT("%" ORDERS_TYPE_SYSTEM "\"%\"order\"%"));
+	store_bind_text(st, 1, STR_LIT("%" ORDERS_TYPE_SYSTEM "\"%")); /* the kind is checked below */
 	struct remind_row *rows = NULL;
 	size_t n = 0, cap = 0;
 	bool row = false;
