@@ -170,7 +170,12 @@ enum rk_status pdf_render(const struct pdf_doc *d, struct buf *out, struct rk_er
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, d->title);
 	cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "renkei");
 	struct page p = {.cr = cairo_create(s), .y = MARGIN, .number = 1};
-	p.lay = pango_cairo_create_layout(p.cr);
+	/* a font map of this render's own, released with it: the default one is
+	 * per thread and lives as long as the HTTP worker */
+	PangoFontMap *fm = pango_cairo_font_map_new();
+	PangoContext *pc = pango_font_map_create_context(fm);
+	pango_cairo_update_context(p.cr, pc);
+	p.lay = pango_layout_new(pc);
 	/* the title, centred */
 	font(&p, 17, true);
 	measure(&p, d->title, PAGE_W - 2 * MARGIN);
@@ -199,6 +204,8 @@ enum rk_status pdf_render(const struct pdf_doc *d, struct buf *out, struct rk_er
 	footer(&p, d->footer);
 	cairo_show_page(p.cr);
 	g_object_unref(p.lay);
+	g_object_unref(pc);
+	g_object_unref(fm);
 	cairo_destroy(p.cr);
 	cairo_surface_finish(s);
 	cairo_status_t st = cairo_surface_status(s);

@@ -88,7 +88,13 @@ before(async () => {
     P[name].team = t.json;
   }
 });
-after(async () => { await SRV?.stop(); cleanupStore(SRV?.store); });
+after(async () => {
+  await SRV.checkAudit();
+  const code = await SRV.stop();
+  if (code !== 0) console.log(SRV.log.slice(-4000)); // a sanitizer's report
+  assert.equal(code, 0, 'the server ends cleanly (under ASan: no leak)');
+  cleanupStore(SRV.store);
+});
 
 test('each kind round-trips, posts its summary to the timeline, and prints as a PDF with its Japanese fields', async () => {
   const pid = P.team.hosp;
