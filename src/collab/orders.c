@@ -77,8 +77,9 @@ static const struct orders_field rehab_order[] = {
 	F("station", "宛先（訪問看護ステーション・事業所）", 200, true),
 };
 
-/* 訪問看護計画書 (別紙様式1) */
+/* 訪問看護計画書 (別紙様式1; 患者氏名・生年月日 come from the registration) */
 static const struct orders_field vn_plan[] = {
+	F("careLevel", "要介護認定の状況", 100, false),
 	F("goal", "看護・リハビリテーションの目標", ORDERS_MAX_FIELD, true),
 	F("problems", "年月日・問題点・解決策・評価", ORDERS_MAX_FIELD, true),
 	F("supplyCare", "衛生材料等が必要な処置の有無・処置の内容", 500, false),
@@ -90,13 +91,15 @@ static const struct orders_field vn_plan[] = {
 	F("doctor", "主治医", 200, false),
 };
 
-/* 訪問看護報告書 (別紙様式2) */
+/* 訪問看護報告書 (別紙様式2; 訪問日 is the month calendar, visits) */
 static const struct orders_field vn_report[] = {
+	F("careLevel", "要介護認定の状況", 100, false),
 	F("progress", "病状の経過", ORDERS_MAX_FIELD, true),
 	F("care", "看護・リハビリテーションの内容", ORDERS_MAX_FIELD, true),
 	F("family", "家庭での介護の状況", ORDERS_MAX_FIELD, false),
-	F("supplyUse", "衛生材料等の使用及び交換状況", 500, false),
-	F("supplyChange", "衛生材料等の変更の必要性", 500, false),
+	F("supplyUse", "衛生材料等の使用量及び使用状況（交換状況）", 500, false),
+	F("supplyChange", "衛生材料等の種類・量の変更", 500, false),
+	F("info", "情報提供（提供先と内容）", 500, false),
 	F("notes", "特記すべき事項", ORDERS_MAX_FIELD, false),
 	F("author", "作成者", 100, true),
 	F("station", "事業所名", 200, true),
