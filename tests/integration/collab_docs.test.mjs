@@ -135,6 +135,13 @@ test('each kind round-trips, posts its summary to the timeline, and prints as a 
   assert.equal(one.json.fields.find((f) => f.key === 'diagnosis').ja, '主たる傷病名');
   const rep = await get(DR, `/api/collab/documents/${report.json.id}`);
   assert.deepEqual(rep.json.visits, [1, 8, 15]);
+  // and so does every other kind, read by the other side
+  for (const [who, doc, sent] of [[VN, special, '点滴のため毎日の訪問が必要'], [VN, rehab, '歩行訓練と関節可動域訓練'], [DR, plan, '在宅療養を継続し、心不全の増悪を防ぐ'], [DR, report, '浮腫は軽減傾向']]) {
+    const r = await get(who, `/api/collab/documents/${doc.json.id}`);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.json.fields.some((f) => f.text === sent), `${r.json.kind}: ${JSON.stringify(r.json.fields)}`);
+    assert.equal(r.json.version, 1);
+  }
   // a Composition under FHIR, typed by the renkei code system, the writer's facility's record
   const fhir = await get(VN, `/fhir/Composition/${order.json.id}`);
   assert.equal(fhir.status, 200, fhir.text);
