@@ -164,7 +164,9 @@ static enum rk_status sig_state(struct api_request *rq, const struct doc *x, str
 				enum sign_state *st, struct rk_err *err)
 {
 	*st = SIGN_NONE;
-	enum rk_status rc = orders_sig_latest(rq->store, x->r.id.ptr, rq->arena, sig, err);
+	char id[72];
+	str_copy(id, sizeof id, x->r.id);
+	enum rk_status rc = orders_sig_latest(rq->store, id, rq->arena, sig, err);
 	if (rc != RK_OK || !sig->found)
 		return rc;
 	struct signer s;
@@ -176,8 +178,6 @@ static enum rk_status sig_state(struct api_request *rq, const struct doc *x, str
 	}
 	if (rc != RK_OK)
 		return rc;
-	char id[72];
-	str_copy(id, sizeof id, x->r.id);
 	rc = orders_sig_state(&s, x->body, id, x->r.version, sig, st, err);
 	sodium_memzero(&key, sizeof key);
 	return rc;
