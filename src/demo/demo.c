@@ -105,6 +105,8 @@ struct gen {
 	char ss_root[RK_MAX_PATH - 32];      /* <root>/<facility code> is a hospital's storage (room for the code) */
 	bool ss_temporary;                   /* ss_root is ours to remove */
 	struct progress *progress;           /* NULL: silent */
+	/* the Practitioner and name of each facility's first demo doctor or visiting nurse (demo_orders.c) */
+	char author_of[N_FACILITIES][64], author_name[N_FACILITIES][96];
 	char phase[48];
 	struct rk_err *err;
 };
@@ -447,7 +449,8 @@ static enum rk_status put_team_documents(struct gen *g, const char *regional, ch
 	struct demo_orders_site sites[8];
 	for (size_t k = 0; k < n && k < 8; k++)
 		sites[k] = (struct demo_orders_site){facilities[at[k]].code, facilities[at[k]].kind,
-						     facilities[at[k]].name, ids[k]};
+						     facilities[at[k]].name, ids[k],
+						     g->author_of[at[k]],    g->author_name[at[k]]};
 	int count = 0;
 	enum rk_status rc =
 		demo_orders_team(g, put_as, 0x6f72646572ULL, regional, sites, n < 8 ? n : 8, g->today, &count);
@@ -681,6 +684,11 @@ static enum rk_status put_accounts(struct gen *g)
 		a.licensed = role_info(a.role)->licence;
 		snprintf(a.name, sizeof a.name, "%s", name);
 		snprintf(a.practitioner_id, sizeof a.practitioner_id, "%s", pid);
+		size_t fi = demo_accounts[i].facility;
+		if ((a.role == ROLE_DOCTOR || a.role == ROLE_VISITING_NURSE) && !g->author_of[fi][0]) {
+			snprintf(g->author_of[fi], sizeof g->author_of[fi], "Practitioner/%s", pid);
+			snprintf(g->author_name[fi], sizeof g->author_name[fi], "%s", name);
+		}
 		snprintf(a.totp_secret, sizeof a.totp_secret, "%s", DEMO_TOTP_SECRET);
 		a.totp_enrolled = true;
 		rc = account_insert(g->ctx.store, &a, g->ctx.now, g->err);

@@ -30,7 +30,7 @@ static enum rk_status put_doc(void *g, demo_orders_put_fn put, const struct demo
 		return rc;
 	}
 	char author[160];
-	snprintf(author, sizeof author, "%s", s->name);
+	snprintf(author, sizeof author, "%s", s->author_name && s->author_name[0] ? s->author_name : s->name);
 	json_t *c = orders_build(&f, s->patient_id, "", author, 0);
 	json_decref(form);
 	if (!c)
@@ -39,7 +39,11 @@ static enum rk_status put_doc(void *g, demo_orders_put_fn put, const struct demo
 	day_text(date_days, day);
 	snprintf(date, sizeof date, "%sT10:00:00+09:00", day);
 	json_object_set_new(c, "date", json_string(date));
-	json_object_set_new(c, "author", json_pack("[{s:s}]", "display", author)); /* the facility, no person named */
+	/* a demo account of the facility (who may then sign it), else the facility without a person */
+	json_object_set_new(c, "author",
+			    s->author && s->author[0]
+				    ? json_pack("[{s:s, s:s}]", "reference", s->author, "display", author)
+				    : json_pack("[{s:s}]", "display", author));
 	struct orders_doc d;
 	char text[600];
 	orders_parse(c, &d);
@@ -100,7 +104,8 @@ enum rk_status demo_orders_team(void *g, demo_orders_put_fn put, uint64_t seed, 
 		"medication", "処方内容は診療情報提供書のとおり", "adlBedridden", rng_chance(rng, 1, 2) ? "A2" : "B1",
 		"adlDementia", rng_chance(rng, 1, 2) ? "Ⅰ" : "Ⅱa", "careLevel", care[rng_below(rng, 3)], "instrLife",
 		"服薬管理、バイタルサインの観察、転倒予防の指導", "emergency", doc->name, "absence",
-		"当院外来へ連絡してください", "clinic", doc->name, "doctor", "主治医", "station", vn->name);
+		"当院外来へ連絡してください", "clinic", doc->name, "doctor",
+		doc->author_name && doc->author_name[0] ? doc->author_name : "主治医", "station", vn->name);
 	enum rk_status rc = put_doc(g, put, doc, regional, "order", order, start, count);
 	/* the station's plan, and last month's report */
 	json_t *plan = json_pack("{s:s, s:{s:s, s:s, s:s, s:s}}", "kind", "vn-plan", "fields", "goal",

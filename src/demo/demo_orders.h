@@ -17,6 +17,7 @@
 /* A member facility of the person's team and the person's registration there. */
 struct demo_orders_site {
 	const char *code, *kind, *name, *patient_id;
+	const char *author, *author_name; /* "Practitioner/<id>" of a demo account there, or "" (the facility writes) */
 };
 
 /* Write res (owned) as type/id, the record of facility (its owner). */
