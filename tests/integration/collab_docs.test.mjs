@@ -45,11 +45,14 @@ const ORDER_FIELDS = {
   absence: '当直医に連絡', clinic: '信州れんけい総合病院', doctor: '連携 一郎', station: 'ひだまり訪問看護ステーション',
 };
 
+const pdfTimes = [];
 async function pdfText(client, id) {
+  const t0 = performance.now();
   const r = await fetch(`${client.origin}/api/collab/documents/${id}/pdf`, { headers: { Cookie: client.headers.Cookie } });
   assert.equal(r.status, 200, await r.clone().text());
   assert.equal(r.headers.get('content-type'), 'application/pdf');
   const bytes = Buffer.from(await r.arrayBuffer());
+  pdfTimes.push([Math.round(performance.now() - t0), bytes.length]);
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
   return execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: bytes }).toString();
 }
@@ -89,6 +92,7 @@ before(async () => {
   }
 });
 after(async () => {
+  console.log(`PDF responses (ms, bytes; not asserted): ${pdfTimes.map(([ms, n]) => `${ms} ms ${n} B`).join(', ')}`);
   await SRV.checkAudit();
   const code = await SRV.stop();
   if (code !== 0) console.log(SRV.log.slice(-4000)); // a sanitizer's report
