@@ -13,6 +13,7 @@
 #include "api/bulk_api.h"
 #include "api/careplan_api.h"
 #include "api/collab_api.h"
+#include "api/docs_api.h"
 #include "api/fhir_bundle.h"
 #include "api/fhir_rest.h"
 #include "api/forms_api.h"
@@ -105,6 +106,18 @@ const struct api_route api_routes[] = {
 	{"PUT", "/api/collab/visits/{id}", api_collab_visit_update, B, "collab-visit", 'U', "edit a visit record"},
 	{"DELETE", "/api/collab/visits/{id}", api_collab_visit_withdraw, 0, "collab-visit-withdraw", 'D',
 	 "withdraw a visit record with its vital signs and its post"},
+	/* 多職種連携: 指示書・計画書・報告書 (FHIR Composition, api/docs_api.h) */
+	{"GET", "/api/collab/documents", api_docs_list, 0, "collab-documents", 'R',
+	 "the care team's 指示書・計画書・報告書 of a patient"},
+	{"POST", "/api/collab/documents", api_docs_create, B, "collab-document-create", 'C',
+	 "a new 指示書, 計画書 or 報告書 (posts its summary to the timeline)"},
+	{"GET", "/api/collab/documents/{id}", api_docs_read, 0, "collab-document", 'R', "one document with its fields"},
+	{"PUT", "/api/collab/documents/{id}", api_docs_update, B, "collab-document-update", 'U',
+	 "a new version of a document"},
+	{"GET", "/api/collab/documents/{id}/pdf", api_docs_pdf, 0, "collab-document-pdf", 'R',
+	 "the printable PDF of a document"},
+	{"POST", "/api/collab/documents/{id}/sign", api_docs_sign, B, "collab-document-sign", 'U',
+	 "the author signs this version of a document"},
 	/* FHIR */
 	{"POST", "/fhir", api_fhir_bundle, B, "transaction", 'E', "transaction or batch Bundle"},
 	{"GET", "/fhir/Questionnaire", api_questionnaire_search, 0, "search", 'E', "the forms renkei ships"},

@@ -18,20 +18,21 @@
 #define RK_MAX_RESPONSE     (256u << 20) /* a rendered response held in memory */
 
 /* JSON / FHIR */
-#define RK_MAX_JSON_DEPTH      64         /* FHIR resources nest < 20 levels; bundles of resources < 40 */
-#define RK_MAX_ID_LEN          64         /* FHIR id: [A-Za-z0-9\-\.]{1,64} */
-#define RK_MAX_TYPE_LEN        64         /* longest resource type name */
-#define RK_MAX_STRING_BYTES    (1u << 20) /* one FHIR string element (not Attachment.data) */
-#define RK_MAX_INDEX_VALUES    1000       /* index entries extracted from one resource */
-#define RK_MAX_COUNT           1000       /* _count ceiling: one page stays small enough to render fast */
-#define RK_MAX_COLLAB_NAMING   50         /* records looked at that name one attachment */
-#define RK_MAX_COLLAB_CONTACTS 50         /* family and other contacts listed for one person */
-#define RK_DEFAULT_COUNT       20         /* FHIR page size when _count is absent */
-#define RK_MAX_OFFSET          1000000    /* deepest page offset; beyond it, narrow the search */
-#define RK_MAX_HISTORY         1000       /* history entries per page */
-#define RK_MAX_SEARCH_VALUE    256        /* bytes in one search value (names, codes, dates) */
-#define RK_MAX_INCLUDED        1000       /* resources _include/_revinclude may add to one page */
-#define RK_MAX_CANDIDATES      100000     /* records one search or history may weigh against the access rules */
+#define RK_MAX_JSON_DEPTH       64         /* FHIR resources nest < 20 levels; bundles of resources < 40 */
+#define RK_MAX_ID_LEN           64         /* FHIR id: [A-Za-z0-9\-\.]{1,64} */
+#define RK_MAX_TYPE_LEN         64         /* longest resource type name */
+#define RK_MAX_STRING_BYTES     (1u << 20) /* one FHIR string element (not Attachment.data) */
+#define RK_MAX_INDEX_VALUES     1000       /* index entries extracted from one resource */
+#define RK_MAX_COUNT            1000       /* _count ceiling: one page stays small enough to render fast */
+#define RK_MAX_COLLAB_NAMING    50         /* records looked at that name one attachment */
+#define RK_MAX_COLLAB_CONTACTS  50         /* family and other contacts listed for one person */
+#define RK_MAX_COLLAB_DOCUMENTS 500 /* 指示書・計画書・報告書 of one person listed at once (the newest) */
+#define RK_DEFAULT_COUNT        20  /* FHIR page size when _count is absent */
+#define RK_MAX_OFFSET           1000000 /* deepest page offset; beyond it, narrow the search */
+#define RK_MAX_HISTORY          1000    /* history entries per page */
+#define RK_MAX_SEARCH_VALUE     256     /* bytes in one search value (names, codes, dates) */
+#define RK_MAX_INCLUDED         1000    /* resources _include/_revinclude may add to one page */
+#define RK_MAX_CANDIDATES       100000  /* records one search or history may weigh against the access rules */
 #define RK_MAX_NARRATIVE_BYTES \
 	(256u << 10)                    /* one Narrative.div: a human-readable summary (a discharge letter's
                                           * text is < 50 KB); whole documents belong in a Binary */

@@ -25,6 +25,7 @@
 #include "ingest/ssmix2.h"
 #include "demo/ssmix2_gen.h"
 #include "demo/demo_data.h"
+#include "demo/demo_orders.h"
 #include "model/regional_id.h"
 #include "model/role.h"
 #include "access/account.h"
@@ -108,6 +109,8 @@ struct gen {
 	char ss_root[RK_MAX_PATH - 32];      /* <root>/<facility code> is a hospital's storage (room for the code) */
 	bool ss_temporary;                   /* ss_root is ours to remove */
 	struct progress *progress;           /* NULL: silent */
+	/* the Practitioner and name of each facility's first demo doctor or visiting nurse (demo_orders.c) */
+	char author_of[N_FACILITIES][64], author_name[N_FACILITIES][96];
 	char phase[48];
 	struct rk_err *err;
 };
@@ -190,7 +193,7 @@ static enum rk_status put(struct gen *g, const char *type, const char *id, json_
 	return rc;
 }
 
-/* put() as the record of a facility (demo/demo_forms.h). */
+/* put() as the record of a facility (demo/demo_forms.h, demo/demo_orders.h). */
 static enum rk_status put_as(void *arg, const char *type, const char *id, json_t *res, const char *facility)
 {
 	struct gen *g = arg;
@@ -521,6 +524,21 @@ static enum rk_status put_team_posts(struct gen *g, const char *regional, const 
 	return rc;
 }
 
+static enum rk_status put_team_documents(struct gen *g, const char *regional, char ids[][48], const size_t *at,
+					 size_t n)
+{
+	struct demo_orders_site sites[8];
+	for (size_t k = 0; k < n && k < 8; k++)
+		sites[k] = (struct demo_orders_site){facilities[at[k]].code, facilities[at[k]].kind,
+						     facilities[at[k]].name, ids[k],
+						     g->author_of[at[k]],    g->author_name[at[k]]};
+	int count = 0;
+	enum rk_status rc =
+		demo_orders_team(g, put_as, 0x6f72646572ULL, regional, sites, n < 8 ? n : 8, g->today, &count);
+	g->stats->records += count;
+	return rc;
+}
+
 /* Consent as signed on paper at the patient's facilities: most people known
  * to several facilities agreed that each may disclose to the others (個別同意);
  * the elderly cared for at home also gave comprehensive consent with a care
@@ -589,9 +607,10 @@ static enum rk_status put_consents(struct gen *g, const char *regional, char ids
 		team_forms[k] = (struct demo_forms_member){facilities[at[k]].code, facilities[at[k]].kind,
 							   facilities[at[k]].name, ids[k]};
 	unsigned forms_written = 0;
-	return rc == RK_OK ? demo_forms_put(&r, g->today, regional, team_forms, n < N_FACILITIES ? n : N_FACILITIES,
-					    put_as, g, &forms_written)
-			   : rc;
+	if (rc == RK_OK)
+		rc = demo_forms_put(&r, g->today, regional, team_forms, n < N_FACILITIES ? n : N_FACILITIES, put_as, g,
+				    &forms_written);
+	return rc == RK_OK ? put_team_documents(g, regional, ids, at, n) : rc;
 }
 
 static enum rk_status put_record(void *g, const char *type, const char *id, json_t *res)
@@ -759,6 +778,11 @@ static enum rk_status put_accounts(struct gen *g)
 		a.licensed = role_info(a.role)->licence;
 		snprintf(a.name, sizeof a.name, "%s", name);
 		snprintf(a.practitioner_id, sizeof a.practitioner_id, "%s", pid);
+		size_t fi = demo_accounts[i].facility;
+		if ((a.role == ROLE_DOCTOR || a.role == ROLE_VISITING_NURSE) && !g->author_of[fi][0]) {
+			snprintf(g->author_of[fi], sizeof g->author_of[fi], "Practitioner/%s", pid);
+			snprintf(g->author_name[fi], sizeof g->author_name[fi], "%s", name);
+		}
 		snprintf(a.totp_secret, sizeof a.totp_secret, "%s", DEMO_TOTP_SECRET);
 		a.totp_enrolled = true;
 		rc = account_insert(g->ctx.store, &a, g->ctx.now, g->err);

@@ -12,6 +12,7 @@
 #include "bulk/bulk.h"
 #include "collab/digest.h"
 #include "collab/purge.h"
+#include "collab/orders.h"
 #include "core/limits.h"
 #include "core/time.h"
 
@@ -35,6 +36,9 @@ static const struct sched_job jobs[] = {
 	{"collab-digest", 86400000,
 	 "the care teams' daily digest: counts and a link, no patient data, to collab.digest_command (audited)",
 	 collab_digest_run},
+	{"collab-order-remind", 3600000,
+	 "post a reminder to the care team 14 and 3 days before a 指示書's period ends (audited: document-reminder)",
+	 orders_remind},
 };
 
 const struct sched_job *sched_jobs(size_t *n)

@@ -65,6 +65,10 @@ before(async () => {
   H.comm = created(await post(SD, '/fhir/Communication', { resourceType: 'Communication', status: 'completed',
     subject: { reference: `Patient/${p.id}` }, sent: '2026-03-01T09:00:00+09:00', payload: [{ contentString: '退院前カンファレンスの件' }] }),
   'S posts on the care team\'s timeline').id;
+  H.doc = created(await post(SD, '/fhir/Composition', { resourceType: 'Composition', status: 'final',
+    type: { coding: [{ system: 'urn:renkei:CodeSystem:collab-document', code: 'vn-order', display: '訪問看護指示書' }] },
+    subject: { reference: `Patient/${p.id}` }, date: '2026-03-01T09:00:00+09:00', author: [{ display: '秘匿 医師' }], title: '訪問看護指示書',
+    event: [{ period: { start: '2026-03-01', end: '2026-05-31' } }] }), 'S writes a 訪問看護指示書').id;
   {
     const r = await http(SD, 'POST', `/api/collab/attachments?patient=Patient/${p.id}`, { body: '%PDF-1.4\n%%EOF\n', headers: { 'Content-Type': 'application/pdf' } });
     assert.equal(r.status, 201, `S uploads an attachment: ${r.text}`);
@@ -88,7 +92,7 @@ before(async () => {
   const ex = await http(OP, 'GET', '/fhir/$export?_type=Patient', { headers: { Prefer: 'respond-async' } });
   assert.equal(ex.status, 202, `the operator's export: ${ex.text}`);
   H.export = ex.headers.get('content-location').split('/').pop();
-  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm', 'attachment', 'form']) M[k] = missingOf(H[k]);
+  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm', 'attachment', 'form', 'doc']) M[k] = missingOf(H[k]);
   M.local = 'SW-HIDDEZ';
   M.rid = unusedRegionalId(4711);
   assert.equal(M.rid.length, H.rid.length);
@@ -125,7 +129,7 @@ function masked(r, from, assigned) {
   return { status: r.status, text: mask(text), heads: mask(heads) };
 }
 
-const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm', 'attachment', 'form'];
+const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm', 'attachment', 'form', 'doc'];
 const problems = [];
 const covered = new Set();
 
@@ -148,7 +152,7 @@ async function same(route, label, make, { who = CDOC, assigned = false } = {}) {
 async function neverShows(route, label, pathAndQuery, who = CDOC) {
   covered.add(route);
   const r = await get(who, pathAndQuery);
-  for (const k of ['patient', 'obs', 'consent', 'rid', 'local', 'comm', 'attachment', 'form'])
+  for (const k of ['patient', 'obs', 'consent', 'rid', 'local', 'comm', 'attachment', 'form', 'doc'])
     if (r.text.includes(H[k])) problems.push(`${route} — ${label}: the answer (${r.status}) names the hidden ${k} ${H[k]}`);
 }
 
@@ -341,6 +345,14 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('DELETE /api/collab/visits/{id}', 'withdrawing S\'s record as a visit', (x) => ['DELETE', `/api/collab/visits/${x.form}`]);
   for (const [k, label] of [['form', 'QuestionnaireResponse read']])
     await same('GET /fhir/{type}/{id}', label, (x) => ['GET', `/fhir/QuestionnaireResponse/${x[k]}`]);
+  /* 指示書・計画書・報告書 of a team the caller is not on */
+  const order = { kind: 'vn-order', start: '2026-03-01', end: '2026-05-31', fields: { diagnosis: 'x', clinic: 'c', doctor: 'd', station: 's' } };
+  await same('GET /api/collab/documents', 'a patient\'s documents', (x) => ['GET', `/api/collab/documents?patient=Patient/${x.patient}`]);
+  await same('POST /api/collab/documents', 'a document for the patient', (x) => ['POST', `/api/collab/documents?patient=Patient/${x.patient}`, withBody(order)]);
+  await same('GET /api/collab/documents/{id}', 'S\'s document', (x) => ['GET', `/api/collab/documents/${x.doc}`]);
+  await same('PUT /api/collab/documents/{id}', 'a new version of S\'s document', (x) => ['PUT', `/api/collab/documents/${x.doc}`, withBody(order)]);
+  await same('GET /api/collab/documents/{id}/pdf', 'the PDF of S\'s document', (x) => ['GET', `/api/collab/documents/${x.doc}/pdf`]);
+  await same('POST /api/collab/documents/{id}/sign', 'signing S\'s document', (x) => ['POST', `/api/collab/documents/${x.doc}/sign`, withBody({})]);
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');
