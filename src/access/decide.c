@@ -9,8 +9,8 @@
  *   4. an active refusal by P that covers S → F ("*": any F) denies everything below
  *      (consents, care team, emergency, disaster: REFUSAL_BLOCKS_EMERGENCY);
  *   5. individual consent S → F (or → every facility P is registered with);
- *   6. comprehensive consent and F on P's care team, for the summary and
- *      collaboration categories;
+ *   6. comprehensive consent and F on P's care team, for the summary, the
+ *      documents and the collaboration categories;
  *   (5 and 6 after a merge: a consent or membership given under one of the
  *      merged regional IDs covers only the facilities of that ID's
  *      registrations — the scope; a refusal always covers the whole person);
@@ -55,10 +55,10 @@ static const unsigned role_cats[ROLE_COUNT_] = {
 static const unsigned grant_cats[GRANT_COUNT_] = {
 	[GRANT_NONE] = 0,
 	[GRANT_OWN] = EVERYTHING,
-	[GRANT_INDIVIDUAL] = CLINICAL_ALL,               /* the regional clinical exchange */
-	[GRANT_COMPREHENSIVE] = SUMMARY | C(CAT_COLLAB), /* collaboration data and the shared summary */
-	[GRANT_EMERGENCY] = CLINICAL_ALL,                /* break-the-glass: the clinical record */
-	[GRANT_DISASTER] = SUMMARY,                      /* the emergency summary (6情報) */
+	[GRANT_INDIVIDUAL] = CLINICAL_ALL,                                 /* the regional clinical exchange */
+	[GRANT_COMPREHENSIVE] = SUMMARY | C(CAT_COLLAB) | C(CAT_DOCUMENT), /* the team's data, summary and documents */
+	[GRANT_EMERGENCY] = CLINICAL_ALL,                                  /* break-the-glass: the clinical record */
+	[GRANT_DISASTER] = SUMMARY,                                        /* the emergency summary (6情報) */
 	[GRANT_REGISTERED] = C(CAT_CONSENT),
 	[GRANT_OPERATOR] = C(CAT_DEMOGRAPHICS) | C(CAT_CONSENT),
 };

@@ -57,7 +57,7 @@ function expectCategories(role, state, phase) {
   if (!expectVisible(role, state, phase) || state === 'refused') return [];
   const opened = new Set();
   if (['ind_F', 'ind_all_reg'].includes(state)) FULL.forEach((x) => opened.add(x));
-  if (state === 'comp_member') [...SUMMARY, 'collab'].forEach((x) => opened.add(x));
+  if (state === 'comp_member') [...SUMMARY, 'document', 'collab'].forEach((x) => opened.add(x)); // the team's documents too
   if (phase === 'disaster' && role !== 'system') SUMMARY.forEach((x) => opened.add(x));
   if (phase === 'emergency' && ELIGIBLE.has(role)) FULL.forEach((x) => opened.add(x));
   const allowed = ROLE_SEES[role] === 'all' ? EVERY : ROLE_SEES[role];

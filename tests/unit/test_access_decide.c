@@ -45,7 +45,7 @@ static const char *const ROLE_SEES[] = {
 /* What each grant opens (rules 2, 3, 4, 6, 7, 8, 9). */
 static const char *const GRANT_OPENS[] = {
 	[GRANT_NONE] = "..........",          [GRANT_OWN] = "xxxxxxxxxx",       [GRANT_INDIVIDUAL] = "xxxxxxxx..",
-	[GRANT_COMPREHENSIVE] = "xxxxx...x.", [GRANT_EMERGENCY] = "xxxxxxxx..", [GRANT_DISASTER] = "xxxxx.....",
+	[GRANT_COMPREHENSIVE] = "xxxxx..xx.", [GRANT_EMERGENCY] = "xxxxxxxx..", [GRANT_DISASTER] = "xxxxx.....",
 	[GRANT_REGISTERED] = ".........x",    [GRANT_OPERATOR] = "x........x",
 };
 
