@@ -12,6 +12,7 @@ addText({
   loading: ['読み込み中…', 'Loading…'],
   'mine-h': ['担当患者一覧', 'My patients'],
   older: ['さらに前の投稿を表示', 'Show older posts'],
+  'last-visit': ['最終訪問 {0}', 'Last visit {0}'],
   'inbox-h': ['受信箱', 'Inbox'],
   'inbox-help': ['あなた・あなたの職種・事業所あての投稿、あなたの投稿への返信、返信を求められている投稿です（30日分）。',
     'Posts that name you, your profession or your facility, replies to your posts, and posts that ask for a reply (30 days).'],
@@ -93,6 +94,7 @@ function renderMine(list) {
       h('div', { class: 'badges' },
         p.overdue ? h('span', { class: 'badge alert', dataset: { k: 'overdue' } }, t('overdue', p.overdue)) : null,
         p.unread ? h('span', { class: 'badge', dataset: { k: 'unread' } }, t('unread', p.unread)) : null,
+        p.latestVisit ? h('span', { class: 'muted', dataset: { k: 'visit' } }, t('last-visit', fmtDate(p.latestVisit))) : null,
         h('span', { class: 'muted' }, p.latest ? t('latest', fmtDateTime(p.latest)) : t('no-posts'))));
   }));
   if (!list.length) ul.replaceChildren(h('li', { class: 'muted' }, t('mine-none')));

@@ -12,6 +12,7 @@
 #include "collab/attach.h"
 #include "collab/collab.h"
 #include "collab/events.h"
+#include "collab/forms.h"
 #include "core/json.h"
 #include "core/rand.h"
 #include "core/time.h"
@@ -124,7 +125,7 @@ enum rk_status visible_registrations(struct api_request *rq, const char *regiona
 
 struct row {
 	json_t *o;
-	int64_t overdue, unread, latest;
+	int64_t overdue, unread, latest, visit;
 };
 
 static int by_need(const void *a, const void *b)
@@ -159,6 +160,18 @@ static enum rk_status count_posts(struct api_request *rq, const char *regional, 
 		row->overdue += groups[i].overdue;
 		if (groups[i].latest > row->latest)
 			row->latest = groups[i].latest;
+	}
+	/* the latest 訪問記録 the principal may see */
+	struct collab_visit_group *visits;
+	size_t nv = 0;
+	if (rc == RK_OK)
+		rc = collab_latest_visits(rq->store, regional, FORMS_VISIT_URL, rq->arena, &visits, &nv, err);
+	for (size_t i = 0; rc == RK_OK && i < nv; i++) {
+		struct access_decision d;
+		if ((rc = access_check(api_access(rq), STR_LIT("QuestionnaireResponse"), str_c(visits[i].source),
+				       str_c(visits[i].patient_id), &d, NULL, err)) == RK_OK &&
+		    d.permit && visits[i].latest > row->visit)
+			row->visit = visits[i].latest;
 	}
 	return rc;
 }
@@ -213,6 +226,7 @@ void api_collab_patients(struct api_request *rq)
 				 or_null(json_object_get(patient, "gender")), "careTeam", teams[i].careteam_id,
 				 "joined", ms_json(teams[i].joined), "unread", (json_int_t)r->unread, "overdue",
 				 (json_int_t)r->overdue, "latest", ms_json(r->latest));
+		json_object_set_new(r->o, "latestVisit", ms_json(r->visit));
 		json_object_set_new(r->o, "registrations", regs);
 		api_audit_patient(rq, teams[i].regional_id);
 		k++;

@@ -347,6 +347,43 @@ enum rk_status collab_contacts(struct store *s, const char *regional_id, struct 
 	return rc == RK_OK && !ok ? oom(err) : rc;
 }
 
+enum rk_status collab_latest_visits(struct store *s, const char *regional_id, const char *form_url, struct arena *a,
+				    struct collab_visit_group **out, size_t *n, struct rk_err *err)
+{
+	*out = NULL;
+	*n = 0;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"SELECT r.source_facility, r.patient_id, max(d.lo) FROM patient_link l JOIN resource r ON "
+		"r.patient_id = l.patient_id AND r.type = 'QuestionnaireResponse' AND r.deleted = 0 JOIN idx_token q ON "
+		"q.rid = r.rid AND q.type = 'QuestionnaireResponse' AND q.param = 'questionnaire' AND q.code = ? JOIN "
+		"idx_date d ON d.rid = r.rid AND d.type = 'QuestionnaireResponse' AND d.param = 'authored' WHERE "
+		"l.regional_id = ? AND NOT EXISTS (SELECT 1 FROM idx_token x WHERE x.rid = r.rid AND x.type = "
+		"'QuestionnaireResponse' AND x.param = 'status' AND x.code = 'entered-in-error') GROUP BY "
+		"r.source_facility, r.patient_id ORDER BY r.source_facility, r.patient_id",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	store_bind_text(st, 1, str_c(form_url));
+	store_bind_text(st, 2, str_c(regional_id));
+	size_t cap = 0;
+	bool row = false, ok = true;
+	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
+		if (!grow(a, (void **)out, &cap, *n, sizeof **out)) {
+			ok = false;
+			break;
+		}
+		(*out)[(*n)++] = (struct collab_visit_group){
+			.source = dup(a, store_col_text(st, 0), &ok),
+			.patient_id = dup(a, store_col_text(st, 1), &ok),
+			.latest = store_col_i64(st, 2),
+		};
+	}
+	store_done(st);
+	return rc == RK_OK && !ok ? oom(err) : rc;
+}
+
 enum rk_status collab_mark_read(struct store *s, const char *account, struct str comm_id, struct str patient_id,
 				int64_t now, struct rk_err *err)
 {

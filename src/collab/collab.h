@@ -75,6 +75,17 @@ bool collab_names_me(const char *mentions, const char *me, const char *org, cons
 enum rk_status collab_facility_org(struct store *s, const char *facility, struct arena *a, const char **out,
 				   struct rk_err *err);
 
+/* The latest visit record (訪問記録: a QuestionnaireResponse of the visit
+ * form, not withdrawn) about a person, by source facility and registration
+ * (for the caller to keep the groups its principal may see): when it was
+ * written (authored), ms. form_url: the visit form's canonical URL. */
+struct collab_visit_group {
+	const char *source, *patient_id;
+	int64_t latest;
+};
+enum rk_status collab_latest_visits(struct store *s, const char *regional_id, const char *form_url, struct arena *a,
+				    struct collab_visit_group **out, size_t *n, struct rk_err *err);
+
 /* Record that account read post comm_id (about patient_id) at now; reading
  * again keeps the first time. */
 enum rk_status collab_mark_read(struct store *s, const char *account, struct str comm_id, struct str patient_id,

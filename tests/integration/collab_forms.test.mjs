@@ -169,6 +169,9 @@ test('visit record: the response, its vitals and the timeline post in one go; ba
   assert.equal(list.json.visits[0].vitals.sbp, 128);
   assert.equal(list.json.visits[0].notes, '<script>alert(1)</script> 経過良好');
   assert.equal((await get(CM, `/fhir/Observation/${id}-bp`)).status, 404, 'not the laboratory data for a care manager');
+  // 担当患者一覧 shows the latest visit
+  const mine = (await get(CM, '/api/collab/patients')).json.patients.find((p) => p.registrations.includes(`Patient/${P.team}`));
+  assert.ok(mine.latestVisit && Math.abs(Date.parse(mine.latestVisit) - Date.now()) < 600000, JSON.stringify(mine));
 
   // editing keeps the history and updates the vitals
   r = await put(VN, `/api/collab/visits/${id}`, visit({ vitals: { temp: 37.2, pulse: 80 } }));
