@@ -43,11 +43,11 @@ test('the default demo region', async () => {
   // on PostgreSQL, and under the sanitizers anywhere; there the region is
   // built without them (the next test checks the histories on 300 people, on
   // SQLite in both builds). Under the sanitizers the region is
-  // also smaller: the C paths are the same for 500 people as for 2,000, and
+  // also smaller: the C paths are the same for 300 people as for 2,000, and
   // the normal build checks the default size.
   const sanitized = process.env.RENKEI_SANITIZED === '1';
   const lean = BACKEND === 'postgresql' || sanitized;
-  const N = sanitized ? 500 : 2000;
+  const N = sanitized ? 300 : 2000;
   const S = await startServer({ demo: N, seed: 20261124, demoArgs: lean ? ['--no-history', ...AT_DAY] : AT_DAY });
   try {
     const A = await S.login('dr.renkei');
