@@ -216,7 +216,11 @@ export async function loadFacilities() {
   for (const o of resources) {
     const code = (o.identifier || []).find((i) => /^\d{10}$/.test(i.value || ''))?.value || '';
     const kind = o.type?.[0]?.coding?.find((c) => c.system === 'urn:renkei:CodeSystem:facility-kind')?.code || 'other';
-    const f = { id: o.id, code, name: o.name || code, kind };
+    // its municipality (全国地方公共団体コード) and those it serves in a disaster
+    const addr = o.address?.[0];
+    const muni = (addr?.extension || []).find((e) => e.url === 'urn:renkei:StructureDefinition:municipality-code')?.valueCode || '';
+    const serves = (o.extension || []).filter((e) => e.url === 'urn:renkei:StructureDefinition:serves-municipality').map((e) => e.valueCode);
+    const f = { id: o.id, code, name: o.name || code, kind, muni, area: `${addr?.state || ''}${addr?.city || ''}`, serves };
     dir.set(`Organization/${o.id}`, f);
     if (code) dir.set(code, f);
   }
@@ -241,6 +245,8 @@ export function facilityOf(p, dir) {
   return dir.get(code) || { id: '', code, name: p?.managingOrganization?.display || code || '?', kind: 'other' };
 }
 
+// the emergency page: break-the-glass, the disaster search, the review queue and disaster mode's administration
+const EMERGENCY_PAGE_ROLES = new Set(['doctor', 'dentist', 'nurse', 'visiting_nurse', 'pharmacist', 'facility_admin', 'operator']);
 const COLLAB_ROLES = new Set(['doctor', 'dentist', 'pharmacist', 'nurse', 'visiting_nurse', 'care_manager', 'therapist',
   'care_worker', 'social_worker']);
 
@@ -254,9 +260,11 @@ export function mountBar(el) {
   const ops = session?.account?.role === 'operator' ? h('a', { href: '/ops.html', class: 'lang', id: 'ops-link' }) : null;
   // 多職種連携: for the roles that read the collaboration data (the server decides; this only hides a dead link)
   const team = COLLAB_ROLES.has(session?.account?.role) ? h('a', { href: '/team.html', class: 'lang', id: 'team-link' }) : null;
+  // 緊急時閲覧: break-the-glass, the disaster search, and the review queue of the disclosing facility
+  const em = EMERGENCY_PAGE_ROLES.has(session?.account?.role) ? h('a', { href: '/emergency.html', class: 'lang', id: 'emergency-link' }) : null;
   const brand = h('a', { href: '/', class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }, '連'), ' ',
     h('span', { class: 'brand-text' }));
-  el.replaceChildren(brand, h('div', { class: 'user' }, who, ops, team, home, out, sw));
+  el.replaceChildren(brand, h('div', { class: 'user' }, who, ops, team, em, home, out, sw));
   out.addEventListener('click', async () => {
     await fetch('/api/session', { method: 'DELETE', credentials: 'same-origin', headers: { 'X-CSRF-Token': session?.csrf || '' } });
     session = null;
@@ -269,6 +277,7 @@ export function mountBar(el) {
     home.textContent = t('search');
     if (ops) ops.textContent = t('ops');
     if (team) team.textContent = t('team');
+    if (em) em.textContent = t('em-link');
     out.textContent = t('logout');
     sw.textContent = lang === 'en' ? '日本語' : 'English';
     const a = session?.account;
@@ -276,6 +285,58 @@ export function mountBar(el) {
   };
   render();
   onLang(render);
+  if (session?.account) mountEmergencyBanner(el);
+}
+
+// ---- the emergency banner: on every page while an episode or disaster mode is on
+
+addText({
+  'em-link': ['緊急時閲覧', 'Emergency access'],
+  'em-banner': ['緊急時閲覧中 — 地域共通ID {0}・理由: {1}・残り {2} 分。閲覧はすべて記録され、開示施設が事後に確認します。',
+    'Emergency access — regional ID {0}, reason: {1}, {2} min left. Every view is recorded and reviewed by the disclosing facility.'],
+  'em-end': ['終了する', 'End now'],
+  'em-summary': ['救急サマリー', 'Emergency summary'],
+  'dis-banner': ['災害モード（{0}）— {1} まで。4情報検索と救急サマリーが使えます。閲覧はすべて記録されます。',
+    'Disaster mode ({0}) until {1}: the 4-item search and the emergency summary are open. Every view is recorded.'],
+  'reason-unconscious': ['意識障害', 'Unconscious'], 'reason-life_threatening': ['生命の危険', 'Life-threatening'],
+  'reason-emergency_transport': ['救急搬送', 'Emergency transport'], 'reason-disaster': ['災害', 'Disaster'],
+  'reason-cannot_consent': ['同意能力なし', 'Cannot consent'], 'reason-other': ['その他', 'Other'],
+});
+
+/** Who may open the emergency page: break-the-glass roles, or anyone while disaster mode covers them. */
+export const emergencyEligible = (a) => (a?.role === 'doctor' || a?.role === 'nurse') && a?.facility_kind === 'hospital';
+
+async function mountEmergencyBanner(bar) {
+  let box = document.getElementById('emergency-banner');
+  if (!box) {
+    box = h('div', { id: 'emergency-banner', class: 'emergency-banner', role: 'alert', hidden: true });
+    bar.after(box);
+  }
+  let episodes = [], disasters = [];
+  try {
+    episodes = (await getJSON('/api/emergency')).episodes || [];
+    disasters = ((await getJSON('/api/disaster')).declarations || []).filter((d) => d.covers_me && d.state !== 'scheduled');
+  } catch { return; }
+  const draw = () => {
+    const now = Date.now();
+    const live = episodes.filter((e) => Date.parse(e.expires) > now && !e.ended);
+    const rows = live.map((e) => h('p', { class: 'em-row', dataset: { episode: e.episode } },
+      t('em-banner', e.patient, t(`reason-${e.reason_code}`), Math.max(1, Math.ceil((Date.parse(e.expires) - now) / 60000))), ' ',
+      h('button', { type: 'button', class: 'button small secondary', dataset: { end: e.episode }, onclick: async () => {
+        await sendJSON('POST', `/api/emergency/${encodeURIComponent(e.episode)}/end`).catch(() => {});
+        episodes = episodes.filter((x) => x.episode !== e.episode);
+        draw();
+      } }, t('em-end'))));
+    for (const d of disasters) {
+      const ext = (d.extensions || []).find((x) => x.active && x.facility === session?.account?.facility);
+      rows.push(h('p', { class: 'em-row disaster' }, t('dis-banner', d.area, fmtDateTime(ext ? ext.ends : d.ends))));
+    }
+    box.replaceChildren(...rows);
+    box.hidden = !rows.length;
+  };
+  draw();
+  onLang(draw);
+  setInterval(draw, 30000);
 }
 
 // ---- small value helpers ----------------------------------------------------

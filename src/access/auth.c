@@ -83,7 +83,7 @@ static enum rk_status by_session(struct store *s, const struct config *cfg, stru
 	enum rk_status rc = store_prepare(
 		s,
 		"SELECT s.account_id, s.stage, s.csrf_token, s.last_seen, s.expires_at, s.authenticated_at, s.ended_at,"
-		" a.role, a.display_name, a.facility_code, a.disabled, f.kind, f.area, f.name, s.reauth_at"
+		" a.role, a.display_name, a.facility_code, a.disabled, f.kind, f.area, f.name, s.reauth_at, f.area_codes"
 		" FROM web_session s JOIN account a ON a.account_id = s.account_id"
 		" LEFT JOIN facility f ON f.facility_code = a.facility_code WHERE s.token_hash = ?",
 		&st, err);
@@ -111,6 +111,7 @@ static enum rk_status by_session(struct store *s, const struct config *cfg, stru
 		str_copy(p->area, sizeof p->area, store_col_text(st, 12));
 		str_copy(p->facility_name, sizeof p->facility_name, store_col_text(st, 13));
 		p->reauth_at = store_col_i64(st, 14);
+		str_copy(p->area_codes, sizeof p->area_codes, store_col_text(st, 15));
 	}
 	store_done(st);
 	if (rc != RK_OK)
@@ -167,7 +168,7 @@ static enum rk_status by_token(struct store *s, struct str token, int64_t now, s
 	enum rk_status rc = store_prepare(
 		s,
 		"SELECT t.secret_hash, t.client_id, t.scopes, t.expires_at, t.revoked_at, c.disabled, c.facility_code,"
-		" c.name, f.kind, f.area, f.name FROM oauth_token t JOIN oauth_client c ON c.client_id = t.client_id"
+		" c.name, f.kind, f.area, f.name, f.area_codes FROM oauth_token t JOIN oauth_client c ON c.client_id = t.client_id"
 		" LEFT JOIN facility f ON f.facility_code = c.facility_code WHERE t.token_id = ?",
 		&st, err);
 	if (rc != RK_OK)
@@ -189,6 +190,7 @@ static enum rk_status by_token(struct store *s, struct str token, int64_t now, s
 		str_copy(p->facility_kind, sizeof p->facility_kind, store_col_text(st, 8));
 		str_copy(p->area, sizeof p->area, store_col_text(st, 9));
 		str_copy(p->facility_name, sizeof p->facility_name, store_col_text(st, 10));
+		str_copy(p->area_codes, sizeof p->area_codes, store_col_text(st, 11));
 	}
 	store_done(st);
 	if (rc != RK_OK)

@@ -82,5 +82,8 @@ enum rk_status access_regional_of(struct access_ctx *ax, struct str patient_id, 
 enum rk_status access_prefetch(struct access_ctx *ax, const struct str *patient_ids, size_t n, struct rk_err *err);
 /* Forget cached facts (after this request changed consents or episodes). */
 void access_ctx_reset(struct access_ctx *ax);
+/* The disaster declaration covering the principal now (its facility's
+ * municipality, one it serves, or an extension for it), or *id = NULL. */
+enum rk_status access_disaster_of(struct access_ctx *ax, const char **id, struct rk_err *err);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/limits.h"
+#include "model/municipality.h"
 #include "model/role.h"
 
 enum principal_kind { PRINCIPAL_NONE, PRINCIPAL_STAFF, PRINCIPAL_SYSTEM };
@@ -24,10 +25,11 @@ struct principal {
 	char facility[RK_MAX_FACILITY_CODE]; /* facility code */
 	char facility_kind[24];              /* hospital, clinic, ... */
 	char facility_name[RK_MAX_DISPLAY_NAME];
-	char area[RK_MAX_DISPLAY_NAME]; /* the facility's area (disaster mode) */
-	char session_ref[24];           /* audit reference of the session or token: never the secret */
-	char session_hash[72];          /* staff: SHA-256 of the session token (hex), to update the session */
-	char csrf[48];                  /* staff: the session's CSRF token */
+	char area[RK_MAX_DISPLAY_NAME];         /* the facility's area, prefecture + city */
+	char area_codes[MUNICIPALITY_LIST_CAP]; /* its municipality and those it serves (disaster mode) */
+	char session_ref[24];                   /* audit reference of the session or token: never the secret */
+	char session_hash[72];                  /* staff: SHA-256 of the session token (hex), to update the session */
+	char csrf[48];                          /* staff: the session's CSRF token */
 	enum session_stage stage;
 	int64_t authenticated_at; /* staff: when the login completed */
 	int64_t reauth_at;        /* staff: last explicit re-authentication (0: none) */

@@ -1,5 +1,5 @@
-/* access_api.c — break-the-glass, disaster mode, the audit search and the
- * patient access report. */
+/* access_api.c — break-the-glass, the audit search and the patient access
+ * report (disaster mode: disaster_api.c; finding a patient: emergency_search.c). */
 #include "api/access_api.h"
 
 #include <jansson.h>
@@ -67,7 +67,9 @@ static enum rk_status patient_regional(struct api_request *rq, const char *ref, 
 
 /* ---- break-the-glass ------------------------------------------------------ */
 
-static const char *const reason_codes[] = {"unconscious", "emergency_transport", "disaster", "cannot_consent", "other"};
+/* 意識障害, 生命の危険, 救急搬送, 災害, 同意能力なし, その他 */
+static const char *const reason_codes[] = {"unconscious", "life_threatening", "emergency_transport",
+					   "disaster",    "cannot_consent",   "other"};
 
 void api_emergency_start(struct api_request *rq)
 {
@@ -90,7 +92,8 @@ void api_emergency_start(struct api_request *rq)
 	else if (!reason_ok)
 		st = rk_fail_code(
 			&err, RK_INVALID, "reason_code",
-			"reason_code must be unconscious, emergency_transport, disaster, cannot_consent or other");
+			"reason_code must be unconscious, life_threatening, emergency_transport, disaster, cannot_consent or"
+			" other");
 	else if (strlen(text) < 4)
 		st = rk_fail_code(&err, RK_INVALID, "reason_text", "say in reason_text why the record is needed");
 	else if (strlen(text) > 1000)
@@ -303,111 +306,6 @@ void api_emergency_review(struct api_request *rq)
 	if (rc != RK_OK)
 		return api_reply_error(rq, rc, &err);
 	rq->audit.grant_ref = arena_strndup(rq->arena, rq->args[0].ptr, rq->args[0].len);
-	rq->status = 204;
-	rq->content_type = NULL;
-}
-
-/* ---- disaster mode -------------------------------------------------------- */
-
-void api_disaster_declare(struct api_request *rq)
-{
-	static const enum role ops[] = {ROLE_OPERATOR};
-	if (!staff_only(rq) || !role_in(rq, ops, 1, "declaring disaster mode"))
-		return;
-	json_t *body = api_json_body(rq);
-	if (!body)
-		return;
-	const char *area = api_json_str(body, "area"), *note = api_json_str(body, "note");
-	json_int_t hours = json_integer_value(json_object_get(body, "hours"));
-	struct rk_err err;
-	rk_err_clear(&err);
-	enum rk_status rc = RK_OK;
-	if (strlen(area) < 2 || strlen(area) > 120 || !str_is_utf8(str_c(area)))
-		rc = rk_fail(&err, RK_INVALID,
-			     "area must name a prefecture or municipality, e.g. 長野県 or 長野県松本市");
-	else if (hours < 1 || hours > 24 * 30)
-		rc = rk_fail(&err, RK_INVALID, "hours must be 1..720");
-	char id[RAND_ID_LEN + 1];
-	rand_id(id);
-	if (rc == RK_OK) {
-		struct store_stmt *st;
-		rc = store_prepare(
-			rq->store,
-			"INSERT INTO disaster_declaration (declaration_id, area, declared_by, note, started_at, ends_at, ended_at)"
-			" VALUES (?, ?, ?, ?, ?, ?, 0)",
-			&st, &err);
-		if (rc == RK_OK) {
-			store_bind_text(st, 1, str_c(id));
-			store_bind_text(st, 2, str_c(area));
-			store_bind_text(st, 3, str_c(rq->who.account));
-			store_bind_text(st, 4, str_c(note));
-			store_bind_i64(st, 5, rq->now);
-			store_bind_i64(st, 6, rq->now + (int64_t)hours * 3600000);
-			rc = store_run(st, &err);
-			store_done(st);
-		}
-	}
-	if (rc != RK_OK)
-		return api_reply_error(rq, rc, &err);
-	snprintf(rq->audit.detail, sizeof rq->audit.detail, "disaster mode %s for %s", id, area);
-	rq->audit.grant_ref = arena_strdup(rq->arena, id);
-	api_reply_obj(rq, 201, json_pack("{s:s, s:s, s:I}", "declaration", id, "area", area, "hours", hours));
-}
-
-void api_disaster_list(struct api_request *rq)
-{
-	struct rk_err err;
-	rk_err_clear(&err);
-	struct store_stmt *st;
-	enum rk_status rc = store_prepare(
-		rq->store,
-		"SELECT declaration_id, area, declared_by, note, started_at, ends_at FROM disaster_declaration"
-		" WHERE ended_at = 0 AND ends_at > ? ORDER BY started_at DESC",
-		&st, &err);
-	if (rc != RK_OK)
-		return api_reply_error(rq, rc, &err);
-	store_bind_i64(st, 1, rq->now);
-	json_t *arr = json_array();
-	bool row = false;
-	while ((rc = store_step(st, &row, &err)) == RK_OK && row) {
-		char a[RK_TIME_RFC3339_LEN], b[RK_TIME_RFC3339_LEN], c[4][400];
-		time_format_rfc3339(store_col_i64(st, 4), a);
-		time_format_rfc3339(store_col_i64(st, 5), b);
-		for (int i = 0; i < 4; i++)
-			str_copy(c[i], sizeof c[i], store_col_text(st, i));
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "declaration", c[0], "area",
-						     c[1], "declared_by", c[2], "note", c[3], "started", a, "ends", b));
-	}
-	store_done(st);
-	if (rc != RK_OK) {
-		json_decref(arr);
-		return api_reply_error(rq, rc, &err);
-	}
-	api_reply_obj(rq, 200, json_pack("{s:o}", "declarations", arr));
-}
-
-void api_disaster_end(struct api_request *rq)
-{
-	static const enum role ops[] = {ROLE_OPERATOR};
-	if (!staff_only(rq) || !role_in(rq, ops, 1, "ending disaster mode"))
-		return;
-	struct rk_err err;
-	rk_err_clear(&err);
-	struct store_stmt *st;
-	enum rk_status rc = store_prepare(
-		rq->store, "UPDATE disaster_declaration SET ended_at = ? WHERE declaration_id = ? AND ended_at = 0",
-		&st, &err);
-	if (rc != RK_OK)
-		return api_reply_error(rq, rc, &err);
-	store_bind_i64(st, 1, rq->now);
-	store_bind_text(st, 2, rq->args[0]);
-	rc = store_run(st, &err);
-	int64_t changed = store_changes(st);
-	store_done(st);
-	if (rc != RK_OK)
-		return api_reply_error(rq, rc, &err);
-	if (changed != 1)
-		return api_reply_fail(rq, RK_NOT_FOUND, "no active declaration with that id");
 	rq->status = 204;
 	rq->content_type = NULL;
 }

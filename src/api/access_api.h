@@ -14,6 +14,10 @@ void api_emergency_review(struct api_request *rq);
 void api_disaster_declare(struct api_request *rq);
 void api_disaster_list(struct api_request *rq);
 void api_disaster_end(struct api_request *rq);
+void api_disaster_extend(struct api_request *rq);
+void api_disaster_report(struct api_request *rq);
+/* finding a patient for break-the-glass or disaster mode by ID or the 4情報 */
+void api_emergency_search(struct api_request *rq);
 void api_audit_search(struct api_request *rq);
 void api_audit_read(struct api_request *rq);
 void api_access_report(struct api_request *rq);

@@ -2,6 +2,7 @@
  * what it did (secrets only once), and exits non-zero with a clear message on
  * failure. Changes made here are audited like the API's. */
 #include "api/cli.h"
+#include "fhir/registry.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -274,9 +275,27 @@ int cli_facility_add(struct cli_call *c)
 			  "identifier", "system", care ? RK_CARE_OFFICE_CODE_SYSTEM : JP_FACILITY_CODE_SYSTEM, "value",
 			  code, "active", 1, "type", "coding", "system", RK_FACILITY_KIND_SYSTEM, "code", kind,
 			  "display", facility_kind_info(k)->ja, "name", name);
-	if (state || city)
-		json_object_set_new(org, "address",
-				    json_pack("[{s:s, s:s}]", "state", state ? state : "", "city", city ? city : ""));
+	const char *muni = cli_opt(a, "municipality"), *serves = cli_opt(a, "serves");
+	if (state || city || muni) {
+		json_t *addr = json_pack("{s:s, s:s}", "state", state ? state : "", "city", city ? city : "");
+		if (muni)
+			json_object_set_new(
+				addr, "extension",
+				json_pack("[{s:s, s:s}]", "url", REGISTRY_MUNICIPALITY_EXT, "valueCode", muni));
+		json_object_set_new(org, "address", json_pack("[o]", addr));
+	}
+	/* --serves 202207,202151: the municipalities it also serves in a disaster */
+	for (struct str rest = str_c(serves ? serves : ""), one; rest.len;) {
+		if (!str_cut(rest, ',', &one, &rest)) {
+			one = rest;
+			rest = STR_LIT("");
+		}
+		json_t *ext = json_object_get(org, "extension");
+		if (!ext)
+			json_object_set_new(org, "extension", ext = json_array());
+		json_array_append_new(
+			ext, json_pack("{s:s, s:s%}", "url", REGISTRY_SERVES_EXT, "valueCode", one.ptr, one.len));
+	}
 	char id[32];
 	snprintf(id, sizeof id, "org-%s", code);
 	json_object_set_new(org, "id", json_string(id));
@@ -305,8 +324,9 @@ int cli_facility_add(struct cli_call *c)
 static enum rk_status print_facility(void *ctx, const struct store_facility *f)
 {
 	(void)ctx;
-	printf("%.*s  %-18.*s %-8s %.*s (%.*s)\n", STR_FMT(f->facility_code), STR_FMT(f->kind),
-	       f->active ? "active" : "inactive", STR_FMT(f->name), STR_FMT(f->area));
+	printf("%.*s  %-18.*s %-8s %.*s (%.*s%s%.*s)\n", STR_FMT(f->facility_code), STR_FMT(f->kind),
+	       f->active ? "active" : "inactive", STR_FMT(f->name), STR_FMT(f->area), f->area_codes.len > 2 ? ";" : "",
+	       (int)(f->area_codes.len > 2 ? f->area_codes.len - 1 : 0), f->area_codes.ptr);
 	return RK_OK;
 }
 

@@ -45,6 +45,8 @@ const struct api_route api_routes[] = {
 	{"POST", "/oauth2/token", api_oauth_token, P | B, "token", 'E', "client credentials grant"},
 	{"POST", "/oauth2/revoke", api_oauth_revoke, P | B, "token-revoke", 'E', "revoke a bearer token"},
 	/* emergency and disaster */
+	{"POST", "/api/emergency/search", api_emergency_search, B, "emergency-search", 'R',
+	 "find a patient by regional ID, local ID or the 4情報 (close matches only)"},
 	{"POST", "/api/emergency", api_emergency_start, B, "emergency-start", 'E', "start break-the-glass"},
 	{"GET", "/api/emergency", api_emergency_list, 0, "emergency-list", 'R', "my active episodes"},
 	{"GET", "/api/emergency/review", api_emergency_review_list, 0, "emergency-review-list", 'R',
@@ -53,7 +55,11 @@ const struct api_route api_routes[] = {
 	{"POST", "/api/emergency/{id}/review", api_emergency_review, B, "emergency-review", 'U', "record a review"},
 	{"POST", "/api/disaster", api_disaster_declare, B, "disaster-declare", 'E', "declare disaster mode"},
 	{"GET", "/api/disaster", api_disaster_list, 0, "disaster-list", 'R', "active declarations"},
-	{"POST", "/api/disaster/{id}/end", api_disaster_end, 0, "disaster-end", 'E', "end disaster mode"},
+	{"POST", "/api/disaster/{id}/end", api_disaster_end, 0, "disaster-end", 'E', "end disaster mode early"},
+	{"POST", "/api/disaster/{id}/extend", api_disaster_extend, B, "disaster-extend", 'E',
+	 "extend disaster mode for one facility past its end"},
+	{"GET", "/api/disaster/{id}/report", api_disaster_report, 0, "disaster-report", 'R',
+	 "the accesses made under a declaration on one day (CSV)"},
 	/* patient linking (the operator) */
 	{"GET", "/api/patient-match", api_match_list, 0, "patient-match-list", 'R', "candidate pairs of regional IDs"},
 	{"POST", "/api/patient-match/{id}/merge", api_match_merge, B, "patient-merge", 'U', "merge a candidate pair"},

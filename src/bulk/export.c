@@ -153,10 +153,10 @@ enum rk_status bulk_export_may(const struct principal *who, struct bulk_request 
 /* The principal as stored with the export (the runner runs as it). */
 static char *principal_json(const struct principal *who)
 {
-	json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s}", "kind", (int)who->kind, "account",
+	json_t *o = json_pack("{s:i, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "kind", (int)who->kind, "account",
 			      who->account, "name", who->name, "role", role_info(who->role)->code, "licensed",
 			      who->licensed, "facility", who->facility, "facility_kind", who->facility_kind, "area",
-			      who->area, "scopes", who->scopes);
+			      who->area, "area_codes", who->area_codes, "scopes", who->scopes);
 	if (!o)
 		rk_oom();
 	char *s = json_dumps(o, JSON_COMPACT);
@@ -183,6 +183,7 @@ bool bulk_principal_parse(struct str js, struct principal *who)
 	str_copy(who->facility_kind, sizeof who->facility_kind,
 		 str_c(json_string_value(json_object_get(o, "facility_kind"))));
 	str_copy(who->area, sizeof who->area, str_c(json_string_value(json_object_get(o, "area"))));
+	str_copy(who->area_codes, sizeof who->area_codes, str_c(json_string_value(json_object_get(o, "area_codes"))));
 	str_copy(who->scopes, sizeof who->scopes, str_c(json_string_value(json_object_get(o, "scopes"))));
 	snprintf(who->session_ref, sizeof who->session_ref, "bulk-export");
 	who->stage = STAGE_OK;

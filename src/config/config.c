@@ -113,6 +113,9 @@ static const struct cfg_option options[] = {
 	    "audit log keeps who did what under them."),
 	OPT("sched.token_retention", CFG_DURATION_MS, sched_token_retention_ms, "2160h", 0, 315360000000, NULL,
 	    "Expired or revoked OAuth2 tokens are deleted this long after they expired (90 days by default)."),
+	OPT("disaster.report_dir", CFG_STRING, disaster_report_dir, "", 0, 0, NULL,
+	    "Where the daily disaster-report job writes, per declaration, the CSV of every access made under disaster "
+	    "mode the day before (empty: beside the SQLite database, <db>.disaster/, or var/disaster for PostgreSQL)."),
 	OPT("bulk.dir", CFG_STRING, bulk_dir, "", 0, 0, NULL,
 	    "Where FHIR Bulk Data $export writes its ndjson files (empty: beside the SQLite database, <db>.bulk/, or "
 	    "var/bulk for PostgreSQL). Servers sharing one database need it on a shared file system."),

@@ -64,8 +64,9 @@ struct config {
 	int64_t sched_session_retention_ms; /* ended sessions are deleted this long after they ended */
 	int64_t sched_token_retention_ms;   /* expired or revoked OAuth2 tokens are deleted this long after */
 	/* bulk */
-	char *bulk_dir;         /* where $export writes its files; empty: <sqlite db>.bulk/, or var/bulk */
-	int64_t bulk_expiry_ms; /* an export's files are deleted this long after it ended */
+	char *disaster_report_dir; /* the disaster-report job's files; empty: <sqlite db>.disaster/, or var/disaster */
+	char *bulk_dir;            /* where $export writes its files; empty: <sqlite db>.bulk/, or var/bulk */
+	int64_t bulk_expiry_ms;    /* an export's files are deleted this long after it ended */
 	/* collab */
 	char *collab_digest_command; /* the daily digest's hook: run with one JSON line per member on stdin; empty: off */
 	char *collab_digest_link;    /* the link the digest carries; empty: the server's own team page */

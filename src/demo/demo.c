@@ -3,6 +3,7 @@
  * tables of model/demo_data.c with a seeded generator. The hospitals' records
  * are written as SS-MIX2 storages and imported through the ingest pipeline. */
 #include "demo/demo.h"
+#include "fhir/registry.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -240,6 +241,22 @@ static enum rk_status put_facility(struct gen *g, size_t i)
 		"alias", f->kana, "telecom", "system", "phone", "value", f->phone, "use", "work", "address",
 		address_json(t, t->max_chome ? 1 + (unsigned)i % t->max_chome : 0, 1 + (unsigned)i * 3,
 			     1 + (unsigned)i));
+	/* its municipality (disaster mode); a hospital serves the whole 二次医療圏 */
+	json_t *addr = json_array_get(json_object_get(org, "address"), 0);
+	json_object_set_new(addr, "extension",
+			    json_pack("[{s:s, s:s}]", "url", REGISTRY_MUNICIPALITY_EXT, "valueCode", t->city_code));
+	if (strcmp(f->kind, "hospital") == 0) {
+		json_t *serves = json_array();
+		for (size_t k = 0; k < demo_towns_len; k++) {
+			bool seen = strcmp(demo_towns[k].city_code, t->city_code) == 0;
+			for (size_t j = 0; j < k && !seen; j++)
+				seen = strcmp(demo_towns[j].city_code, demo_towns[k].city_code) == 0;
+			if (!seen)
+				json_array_append_new(serves, json_pack("{s:s, s:s}", "url", REGISTRY_SERVES_EXT,
+									"valueCode", demo_towns[k].city_code));
+		}
+		json_object_set_new(org, "extension", serves);
+	}
 	enum rk_status rc = put(g, "Organization", id, org);
 	if (rc == RK_OK)
 		g->stats->facilities++;

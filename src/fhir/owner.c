@@ -100,7 +100,10 @@ enum rk_status fhir_owner_describe(struct fhir_ctx *ctx, const struct fhir_resou
 		} else {
 			out->owner = copy(ctx, f.code);
 			out->facility_kind = copy(ctx, f.kind);
-			out->facility_area = f.area ? f.area : "";
+			/* the area and its codes decide disaster mode: the operator's to change */
+			out->facility_area = f.area ? arena_printf(ctx->arena, "%s|%s", f.area, f.area_codes) : NULL;
+			if (!out->facility_area)
+				return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 			out->active = f.active;
 		}
 	}

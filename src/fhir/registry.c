@@ -237,6 +237,16 @@ kind_found:;
 	json_t *addr = json_array_get(json_object_get(org, "address"), 0);
 	struct str state = jstr(addr, "state"), city = jstr(addr, "city");
 	out->area = arena_printf(a, "%.*s%.*s", STR_FMT(state), STR_FMT(city));
+	json_t *lists[2] = {json_object_get(addr, "extension"), json_object_get(org, "extension")};
+	const char *urls[2] = {REGISTRY_MUNICIPALITY_EXT, REGISTRY_SERVES_EXT};
+	json_t *ext;
+	for (int l = 0; l < 2; l++)
+		json_array_foreach(lists[l], i, ext) if (str_eq_c(jstr(ext, "url"), urls[l]))
+		{
+			struct str code = jstr(ext, "valueCode");
+			if (!municipality_list_add(out->area_codes, sizeof out->area_codes, code) && !out->bad_area.ptr)
+				out->bad_area = code.ptr ? code : STR_LIT("");
+		}
 	out->active = !json_is_false(json_object_get(org, "active"));
 }
 
@@ -285,6 +295,9 @@ enum rk_status registry_organization_prepare(struct fhir_ctx *ctx, struct fhir_w
 	if (!f.area)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	w->facility_area = str_c(f.area);
+	w->facility_area_codes = str_c(arena_strdup(ctx->arena, f.area_codes));
+	if (!w->facility_area_codes.ptr)
+		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	w->facility_active = f.active;
 	w->source_facility = w->facility_code;
 	return RK_OK;
@@ -301,6 +314,7 @@ enum rk_status registry_organization_after(struct fhir_ctx *ctx, struct fhir_wri
 		.kind = w->facility_kind,
 		.name = w->facility_name,
 		.area = w->facility_area,
+		.area_codes = w->facility_area_codes,
 		.active = w->facility_active,
 	};
 	return store_facility_put(ctx->store, &f, err);

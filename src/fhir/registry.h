@@ -6,6 +6,7 @@
 #define RENKEI_FHIR_REGISTRY_H
 
 #include "fhir/resource.h"
+#include "model/municipality.h"
 
 enum rk_status registry_patient_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 /* The 409 of a create whose local ID another registration holds. */
@@ -16,6 +17,11 @@ enum rk_status registry_organization_after(struct fhir_ctx *ctx, struct fhir_wri
 enum rk_status registry_practitioner_prepare(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 enum rk_status registry_organization_deleted(struct fhir_ctx *ctx, struct fhir_write *w, struct rk_err *err);
 
+/* The facility's municipality (on Organization.address, valueCode) and the
+ * municipalities it also serves in a disaster (on Organization, repeated). */
+#define REGISTRY_MUNICIPALITY_EXT "urn:renkei:StructureDefinition:municipality-code"
+#define REGISTRY_SERVES_EXT       "urn:renkei:StructureDefinition:serves-municipality"
+
 /* What an Organization body says of the facility it is: its facility code
  * (empty: an organisation outside the network), kind (urn:renkei:CodeSystem:
  * facility-kind, "other" when absent), area (prefecture + city of its first
@@ -25,6 +31,12 @@ enum rk_status registry_organization_deleted(struct fhir_ctx *ctx, struct fhir_w
 struct registry_org_facts {
 	struct str code, kind;
 	const char *area;
+	/* 全国地方公共団体コード (model/municipality.h) of the first address's
+	 * REGISTRY_MUNICIPALITY_EXT, then each Organization-level
+	 * REGISTRY_SERVES_EXT, as a code list; bad_area is the first code that is
+	 * not valid (empty when all are) */
+	char area_codes[MUNICIPALITY_LIST_CAP];
+	struct str bad_area;
 	bool active;
 	int n_codes;
 };

@@ -83,7 +83,7 @@ struct fhir_write {
 	void *scratch;
 	/* Organization registry scratch */
 	bool is_facility;
-	struct str facility_kind, facility_name, facility_area;
+	struct str facility_kind, facility_name, facility_area, facility_area_codes;
 	bool facility_active;
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/disaster.h"
 #include "bulk/bulk.h"
 #include "collab/digest.h"
 #include "collab/purge.h"
@@ -21,6 +22,9 @@ static const struct sched_job jobs[] = {
 	 sched_emergency_expire},
 	{"disaster-close", 0, "close disaster declarations at their end (audited: disaster-closed)",
 	 sched_disaster_close},
+	{"disaster-report", 86400000,
+	 "write yesterday's report of every access made under each disaster declaration (audited: disaster-reported)",
+	 disaster_report_run},
 	{"session-purge", 3600000, "end timed-out sessions; delete those ended longer than sched.session_retention ago",
 	 sched_session_purge},
 	{"token-purge", 3600000, "delete OAuth2 tokens expired longer than sched.token_retention ago",

@@ -29,9 +29,10 @@ enum rk_status store_facility_put(struct store *s, const struct store_facility *
 	store_done(st);
 	if (rc != RK_OK)
 		return rc;
-	rc = store_prepare(
-		s, "INSERT INTO facility (facility_code, org_id, kind, name, area, active) VALUES (?, ?, ?, ?, ?, ?)",
-		&st, err);
+	rc = store_prepare(s,
+			   "INSERT INTO facility (facility_code, org_id, kind, name, area, active, area_codes)"
+			   " VALUES (?, ?, ?, ?, ?, ?, ?)",
+			   &st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_text(st, 1, f->facility_code);
@@ -40,6 +41,7 @@ enum rk_status store_facility_put(struct store *s, const struct store_facility *
 	store_bind_text(st, 4, f->name);
 	store_bind_text(st, 5, f->area.ptr ? f->area : STR_LIT(""));
 	store_bind_i64(st, 6, f->active);
+	store_bind_text(st, 7, f->area_codes.ptr ? f->area_codes : STR_LIT(""));
 	rc = store_run(st, err);
 	store_done(st);
 	return rc;
@@ -55,13 +57,14 @@ static enum rk_status facility_row(struct store_stmt *st, struct arena *a, struc
 	f.name = arena_str(a, store_col_text(st, 3));
 	f.area = arena_str(a, store_col_text(st, 4));
 	f.active = store_col_i64(st, 5) != 0;
-	if (!f.facility_code.ptr || !f.org_id.ptr || !f.kind.ptr || !f.name.ptr || !f.area.ptr)
+	f.area_codes = arena_str(a, store_col_text(st, 6));
+	if (!f.facility_code.ptr || !f.org_id.ptr || !f.kind.ptr || !f.name.ptr || !f.area.ptr || !f.area_codes.ptr)
 		return rk_fail(err, RK_TOO_LARGE, "out of request memory");
 	*out = f;
 	return RK_OK;
 }
 
-#define FACILITY_COLS "facility_code, org_id, kind, name, area, active"
+#define FACILITY_COLS "facility_code, org_id, kind, name, area, active, area_codes"
 
 enum rk_status store_facility_get(struct store *s, struct str facility_code, struct arena *a,
 				  struct store_facility *out, struct rk_err *err)
@@ -124,6 +127,7 @@ enum rk_status store_facility_list(struct store *s, store_facility_fn fn, void *
 			.name = store_col_text(st, 3),
 			.area = store_col_text(st, 4),
 			.active = store_col_i64(st, 5) != 0,
+			.area_codes = store_col_text(st, 6),
 		};
 		rc = fn(ctx, &f);
 		if (rc != RK_OK)

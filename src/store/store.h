@@ -282,6 +282,7 @@ enum rk_status store_history_keys(struct store *s, const struct store_history_qu
 
 struct store_facility {
 	struct str facility_code, org_id, kind, name, area;
+	struct str area_codes; /* its municipality and those it serves (model/municipality.h) */
 	bool active;
 };
 

@@ -277,9 +277,9 @@ test('介護職 and 相談員 on the care team under 包括同意: the allergies
 });
 
 test('disaster mode declared for the viewing facility\'s area opens the emergency summary', async () => {
-  const d = await post(OP, '/api/disaster', { area: '長野県安曇野市', hours: 1, note: '訓練' });
+  const d = await post(OP, '/api/disaster', { municipalities: ['202207'], hours: 1, note: '訓練' });
   assert.equal(d.status, 201, d.text);
-  assert.equal((await post(principals.doctor, '/api/disaster', { area: '長野県', hours: 1 })).status, 403, 'only the operator declares');
+  assert.equal((await post(principals.doctor, '/api/disaster', { municipalities: ['200000'], hours: 1 })).status, 403, 'only the operator declares');
   await checkAll('disaster');
   assert.equal((await http(OP, 'POST', `/api/disaster/${d.json.declaration}/end`)).status, 204);
 });

@@ -305,9 +305,12 @@ test('every route: a hidden record and a missing one get the same answer', async
     withBody({ status: 'inappropriate', note: '確認' })], { who: CADMIN });
   await neverShows('GET /api/emergency', 'my episodes', '/api/emergency');
   await neverShows('GET /api/emergency/review', 'episodes to review', '/api/emergency/review', CADMIN);
-  await same('POST /api/disaster', 'declared by a doctor', (x) => ['POST', '/api/disaster', withBody({ area: '長野県', reason: `patient ${x.patient}` })]);
+  await same('POST /api/disaster', 'declared by a doctor', (x) => ['POST', '/api/disaster', withBody({ municipalities: ['200000'], reason: `patient ${x.patient}` })]);
   await neverShows('GET /api/disaster', 'declarations', '/api/disaster');
   await same('POST /api/disaster/{id}/end', 'by a doctor', (x) => ['POST', `/api/disaster/${x.episode}/end`]);
+  await same('POST /api/disaster/{id}/extend', 'by a doctor', (x) => ['POST', `/api/disaster/${x.episode}/extend`, withBody({ facility: '2011000011', hours: 2 })]);
+  await same('GET /api/disaster/{id}/report', 'by a doctor', (x) => ['GET', `/api/disaster/${x.episode}/report`]);
+  await same('POST /api/emergency/search', 'a clinic searches by a local ID', (x) => ['POST', '/api/emergency/search', withBody({ facility: '2011000011', local_id: x.patient })]);
 
   /* ---- bulk export: a facility's group, another's export ---- */
   const async = { headers: { Prefer: 'respond-async' } };

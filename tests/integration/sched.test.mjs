@@ -77,9 +77,9 @@ async function episodeFor(srvS, who, local) {
 }
 
 /** A disaster declaration, then made to end a second from now. */
-async function declarationEndingSoon(srv, area) {
+async function declarationEndingSoon(srv, code) {
   const OP = await srv.login('operator');
-  const d = await post(OP, '/api/disaster', { area, hours: 1, note: '訓練' });
+  const d = await post(OP, '/api/disaster', { municipalities: [code], hours: 1, note: '訓練' });
   assert.equal(d.status, 201, d.text);
   sql(srv.store, `UPDATE disaster_declaration SET ends_at = ${Date.now() + 1000} WHERE declaration_id = '${d.json.declaration}'`);
   return d.json.declaration;
@@ -90,13 +90,13 @@ test('a server closes an expired episode and an ended declaration by itself, aud
   servers.push(SRV);
   const before = await jobs(SRV);
   assert.deepEqual(Object.keys(before).sort(), ['bulk-export-purge', 'collab-attachment-purge', 'collab-digest', 'collab-order-remind',
-    'disaster-close', 'emergency-expire', 'login-failure-purge', 'session-purge', 'token-purge']);
+    'disaster-close', 'disaster-report', 'emergency-expire', 'login-failure-purge', 'session-purge', 'token-purge']);
   assert.equal(before['emergency-expire'].period, '200ms');
   assert.equal(before['session-purge'].period, '1h');
 
   const DA = await SRV.login('dr.azumino');
   const ep = await episodeFor(SRV, DA, 'T1');
-  const decl = await declarationEndingSoon(SRV, '長野県安曇野市');
+  const decl = await declarationEndingSoon(SRV, '202207');
 
   const closed = await until('the scheduler to close and audit both', async () => {
     const entries = await auditEntries(SRV);
@@ -146,7 +146,7 @@ test('two servers on one database close and audit each expiry exactly once', asy
   const DA = await A.login('dr.azumino');
   const NB = await B.newStaff('ns.sched', F_FAC, 'nurse');
   const eps = [await episodeFor(A, DA, 'P1'), await episodeFor(A, NB, 'P2')];
-  const decls = [await declarationEndingSoon(A, '長野県松本市'), await declarationEndingSoon(A, '長野県大町市')];
+  const decls = [await declarationEndingSoon(A, '202029'), await declarationEndingSoon(A, '202118')];
 
   await until('both episodes and both declarations closed', async () => {
     const entries = await auditEntries(A);

@@ -294,7 +294,7 @@ static void test_disaster_close(void **state)
 {
 	struct fixture *f = *state;
 	exec(f->a,
-	     "INSERT INTO disaster_declaration VALUES ('D1', '長野県', 'operator', '訓練', 0, 3600, 0),"
+	     "INSERT INTO disaster_declaration (declaration_id, area, declared_by, note, started_at, ends_at, ended_at) VALUES ('D1', '長野県', 'operator', '訓練', 0, 3600, 0),"
 	     " ('D2', '長野県松本市', 'operator', '', 0, 999999, 0), ('D3', '長野県', 'operator', '', 0, 3600, 10)");
 	struct rk_err err;
 	rk_err_clear(&err);
