@@ -7,6 +7,7 @@
 // undoes the merge; switches to English. A doctor sees no 運用管理 link, and
 // /ops.html shows them a message and requests nothing of the quarantine.
 // Screenshots go to tests/ui/artifacts/.
+// backends: sqlite (the quarantine and linking paths run on both backends in integration/mllp and patient_match)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, post, patient, cleanupStore, BACKEND } from '../integration/harness.mjs';

@@ -16,6 +16,7 @@
 // opened before login is where the user lands after it (this site only). The
 // demo region is dated up to today (--today), so its people on long-term
 // therapy have current medicines.
+// backends: sqlite (what reaches the page is decided in C, tested on both backends by integration/access_matrix and clinical_api)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, cleanupStore, BACKEND } from '../integration/harness.mjs';
