@@ -2,7 +2,6 @@
  * what it did (secrets only once), and exits non-zero with a clear message on
  * failure. Changes made here are audited like the API's. */
 #include "api/cli.h"
-#include "fhir/registry.h"
 
 #include <jansson.h>
 #include <sodium.h>
@@ -22,6 +21,7 @@
 #include "core/time.h"
 #include "fhir/jpcore.h"
 #include "fhir/linking.h"
+#include "fhir/registry.h"
 #include "fhir/resource.h"
 #include "demo/demo.h"
 #include "store/store.h"
