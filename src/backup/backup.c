@@ -604,7 +604,7 @@ enum rk_status backup_verify(const struct config *cfg, const char *path, struct 
 			snprintf(
 				out->note, sizeof out->note,
 				"a PostgreSQL archive is checked by its MAC and pg_restore --list; its database and audit "
-				"chain by a restore (`renkei restore FILE --to` an empty database)");
+				"chain by a restore (`renkei restore --from FILE --to` an empty database)");
 	}
 	private_dir_remove(dir);
 	return rc;
