@@ -36,7 +36,7 @@ const cliWith = (srv, args, over) => run([...args, '--set', `store.url=${srv.sto
   ...[...SETS, ...over].flatMap((x) => ['--set', x])]);
 
 test('backup while writing, restore into an empty target, refusals, retention, the job', async () => {
-  const srv = await startServer({ demo: 40, sets: SETS });
+  const srv = await startServer({ demo: 40, demoArgs: ['--no-history'], sets: SETS });
   servers.push(srv);
   stores.push(srv.store);
   let r = await srv.cli(['backup', 'keygen']);
