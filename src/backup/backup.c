@@ -204,7 +204,7 @@ static enum rk_status sqlite_head(sqlite3 *db, struct backup_header *h, struct r
  * the source — one snapshot however much the server writes meanwhile (WAL:
  * the writers are not blocked; a copy without the transaction would restart
  * at every write). The audit head read in that transaction goes into h. */
-#define BACKUP_STEP_PAGES 4096
+#define BACKUP_STEP_PAGES 1024
 static enum rk_status sqlite_snapshot(const char *src, const char *dst, int busy_ms, struct backup_header *h,
 				      struct rk_err *err)
 {

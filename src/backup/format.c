@@ -404,10 +404,12 @@ void backup_retain(const int64_t *times, size_t n, int64_t now, const struct bac
 		size_t i = order[k];
 		if ((int64_t)k < rule->keep_last)
 			keep[i] = true;
+		if (times[i] > now) /* from the future (a clock set wrong): only the newest N keep it */
+			continue;
 		int64_t d = jst_day(times[i]), m = jst_month(times[i]);
-		if (d != last_day && today - d < rule->keep_daily && d <= today)
+		if (d != last_day && today - d < rule->keep_daily)
 			keep[i] = true;
-		if (m != last_month && this_month - m < rule->keep_monthly && m <= this_month)
+		if (m != last_month && this_month - m < rule->keep_monthly)
 			keep[i] = true;
 		last_day = d;
 		last_month = m;
