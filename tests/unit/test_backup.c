@@ -43,6 +43,8 @@ static enum rk_status mem_write(void *ctx, const void *buf, size_t len, struct r
 {
 	(void)err;
 	struct mem *m = ctx;
+	if (len == 0)
+		return RK_OK;
 	if (m->len + len > m->cap) {
 		m->cap = (m->len + len) * 2;
 		m->data = realloc(m->data, m->cap);
@@ -278,7 +280,7 @@ static void test_retention(void **state)
 /* ---- a real snapshot while another connection writes ----------------------------- */
 
 static char tmpdir[512];
-static volatile int writing;
+static volatile int writing, committed;
 
 /* Each transaction inserts a pair (x, -x): any consistent state sums to 0 with an even count. */
 static void *writer(void *arg)
@@ -292,6 +294,7 @@ static void *writer(void *arg)
 			 "BEGIN IMMEDIATE; INSERT INTO pairs VALUES (%d); INSERT INTO pairs VALUES (%d); COMMIT;", i,
 			 -i);
 		assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		__atomic_add_fetch(&committed, 1, __ATOMIC_SEQ_CST);
 	}
 	sqlite3_close(db);
 	return NULL;
@@ -345,11 +348,14 @@ static void test_sqlite_snapshot_under_writes(void **state)
 	writing = 1;
 	pthread_t th;
 	pthread_create(&th, NULL, writer, db);
-	usleep(50000);
+	while (__atomic_load_n(&committed, __ATOMIC_SEQ_CST) < 5)
+		usleep(1000);
 	struct backup_result r;
 	rk_err_clear(&err);
 	assert_int_equal(backup_create(&cfg, NULL, &r, &err), RK_OK);
-	usleep(20000);
+	int after = __atomic_load_n(&committed, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&committed, __ATOMIC_SEQ_CST) < after + 3)
+		usleep(1000);
 	writing = 0;
 	pthread_join(th, NULL);
 	struct stat st;
