@@ -8,10 +8,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backup/backup.h"
 #include "core/limits.h"
 #include "core/time.h"
+
+/* An audit entry in the configured database, when it exists; never creates
+ * one (a SQLite file that is not there) and never fails the command. */
+static void audit_if_present(const struct config *cfg, const char *event, const char *detail)
+{
+	struct stat st;
+	if (strncmp(cfg->store_url, "sqlite:", 7) == 0 && stat(cfg->store_url + 7, &st) != 0) {
+		fprintf(stderr, "renkei: note: not audited (no database at %s)\n", cfg->store_url + 7);
+		return;
+	}
+	if (cli_audit(cfg, event, detail) != 0)
+		fputs("renkei: note: the audit entry of this command could not be written (above)\n", stderr);
+}
 
 static void print_header(const struct backup_header *h)
 {
@@ -85,6 +99,9 @@ static int backup_verify_cmd(struct cli_call *c)
 	rk_err_clear(&err);
 	struct backup_check k;
 	enum rk_status rc = backup_verify(c->cfg, c->a->pos[1], &k, &err);
+	char detail[RK_MAX_AUDIT_DETAIL];
+	snprintf(detail, sizeof detail, "backup verify %.1000s: %.300s", c->a->pos[1], rc == RK_OK ? "sound" : err.msg);
+	audit_if_present(c->cfg, "backup-verify", detail);
 	if (rc != RK_OK) {
 		fprintf(stderr, "renkei backup verify: %s: %s\n", c->a->pos[1], err.msg);
 		return rc == RK_INVALID ? 3 : 1;
@@ -157,6 +174,10 @@ int cli_restore(struct cli_call *c)
 	rk_err_clear(&err);
 	struct backup_check k;
 	enum rk_status rc = backup_restore(c->cfg, from, to, &k, &err);
+	char detail[RK_MAX_AUDIT_DETAIL];
+	snprintf(detail, sizeof detail, "restore %.900s into %.100s: %.300s", from,
+		 strncmp(to, "sqlite:", 7) == 0 ? to : "a PostgreSQL database", rc == RK_OK ? "done" : err.msg);
+	audit_if_present(c->cfg, "restore", detail);
 	if (rc != RK_OK) {
 		fprintf(stderr, "renkei restore: %s\n", err.msg);
 		return rc == RK_INVALID || rc == RK_CONFLICT ? 3 : 1;

@@ -272,7 +272,21 @@ static enum rk_status spawn_cmd(char *const argv[], int in_fd, int *out_fd, pid_
 	} else {
 		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	}
-	int e = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+	/* the server blocks SIGTERM/SIGINT and ignores SIGPIPE in every thread:
+	 * the child starts with the defaults */
+	posix_spawnattr_t at;
+	posix_spawnattr_init(&at);
+	sigset_t none, dflt;
+	sigemptyset(&none);
+	sigemptyset(&dflt);
+	sigaddset(&dflt, SIGPIPE);
+	sigaddset(&dflt, SIGTERM);
+	sigaddset(&dflt, SIGINT);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &dflt);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	int e = posix_spawnp(pid, argv[0], &fa, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	if (out_fd)
 		close(fds[1]);

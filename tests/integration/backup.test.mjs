@@ -145,6 +145,7 @@ test('backup while writing, restore into an empty target, refusals, retention, t
   const events = list.stdout.split('\n').filter(Boolean).map((l) => l.split('\t'));
   assert.ok(events.some((f) => f[3] === 'backup' && f[6] === 'scheduler'), 'the job is audited');
   assert.ok(events.some((f) => f[3] === 'backup' && f[6] !== 'scheduler'), 'the command is audited');
+  for (const e of ['backup-verify', 'restore']) assert.ok(events.some((f) => f[3] === e), `${e} is audited`);
   await srv.checkAudit();
 
   // retention: the newest 2, plus the newest of each of the last 3 days
