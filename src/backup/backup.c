@@ -226,6 +226,12 @@ static enum rk_status sqlite_snapshot(const char *src, const char *dst, int busy
 		rc = sqlite_fail(d, "creating the snapshot file", err);
 		goto out;
 	}
+	/* a scratch copy, read back at once and then removed: no journal, no fsync
+	 * (the encrypted file is the one made durable) */
+	if (sqlite3_exec(d, "PRAGMA synchronous=OFF; PRAGMA journal_mode=OFF", NULL, NULL, NULL) != SQLITE_OK) {
+		rc = sqlite_fail(d, "setting up the snapshot file", err);
+		goto out;
+	}
 	sqlite3_backup *b = sqlite3_backup_init(d, "main", s, "main");
 	if (!b) {
 		rc = sqlite_fail(d, "starting the online backup", err);
@@ -487,7 +493,7 @@ out:
 
 /* Decrypt path completely into plain (a new file); nothing is trusted, and
  * on a failure the caller removes plain. */
-static enum rk_status decrypt_to(const struct config *cfg, const char *path, const char *plain,
+static enum rk_status decrypt_to(const struct config *cfg, const char *path, const char *plain, bool durable,
 				 struct backup_check *out, struct rk_err *err)
 {
 	unsigned char key[BACKUP_KEY_BYTES];
@@ -508,7 +514,7 @@ static enum rk_status decrypt_to(const struct config *cfg, const char *path, con
 	struct fd_sink sink = {.fd = fd};
 	rc = backup_decrypt(key, fd_read, &in, &out->header, fd_write, &sink, &out->payload_bytes, err);
 	sodium_memzero(key, sizeof key);
-	if (rc == RK_OK && fsync(fd) != 0)
+	if (rc == RK_OK && durable && fsync(fd) != 0)
 		rc = rk_fail(err, RK_IO, "fsync %s: %s", plain, strerror(errno));
 	close(fd);
 	close(in);
@@ -603,7 +609,7 @@ enum rk_status backup_verify(const struct config *cfg, const char *path, struct 
 	if (rc != RK_OK)
 		return rc;
 	snprintf(plain, sizeof plain, "%.4000s/snapshot", dir);
-	rc = decrypt_to(cfg, path, plain, out, err);
+	rc = decrypt_to(cfg, path, plain, false, out, err);
 	if (rc == RK_OK && strcmp(out->header.backend, "sqlite") == 0) {
 		rc = sqlite_check(plain, err);
 		out->restored_checked = rc == RK_OK;
@@ -701,7 +707,7 @@ enum rk_status backup_restore(const struct config *cfg, const char *path, const 
 	}
 	snprintf(plain, sizeof plain, "%.4000s/snapshot", dir);
 	/* everything is decrypted and authenticated before the target is touched */
-	rc = decrypt_to(cfg, path, plain, out, err);
+	rc = decrypt_to(cfg, path, plain, db != NULL, out, err);
 	if (rc == RK_OK && (strcmp(out->header.backend, "sqlite") == 0) != (db != NULL))
 		rc = rk_fail(err, RK_INVALID, "this is a %s backup; restore it into a %s target", out->header.backend,
 			     out->header.backend[0] == 's' ? "sqlite:PATH" : "postgresql://");
