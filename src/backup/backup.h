@@ -130,7 +130,9 @@ struct backup_check {
 /* Decrypt path, check MAC and final tag; SQLite: restore into a private
  * temporary file, PRAGMA integrity_check, the audit chain (audit key of
  * cfg) and its head against the header. PostgreSQL: pg_restore --list of
- * the archive. RK_INVALID with the reason when the file is not sound. */
+ * the archive, then a scratch database on cfg's server (created, restored
+ * into, its audit chain checked, dropped; a note when that cannot be done).
+ * RK_INVALID with the reason when the file is not sound. */
 enum rk_status backup_verify(const struct config *cfg, const char *path, struct backup_check *out, struct rk_err *err);
 /* Restore path into target (a store URL): a SQLite file that does not exist,
  * or an empty PostgreSQL database; never over anything. The file is
