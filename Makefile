@@ -68,6 +68,7 @@ bench: build node-deps
 	@bench/hl7
 	@bench/ingest
 	@bench/collab
+	@bench/backup
 
 fuzz: asan
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(ASAN_BUILD)

@@ -12,6 +12,7 @@
 #include "access/decide.h"
 #include "api/api.h"
 #include "api/cli.h"
+#include "api/cli_backup.h"
 #include "api/cli_careplan.h"
 #include "audit/audit.h"
 #include "bulk/bulk.h"
@@ -482,6 +483,19 @@ static const struct cli_command commands[] = {
 	{"totp", "code", "[SECRET]",
 	 "the current one-time code of SECRET (without: the demo accounts', in a database renkei demo built)",
 	 cli_totp_code, 0},
+	{"backup", NULL, "[--dir DIR]",
+	 "an encrypted, consistent snapshot of the database while it serves, into backup.dir (audited)", cli_backup, 0},
+	{"backup", "keygen", "", "make backup.key_file (mode 0600; never over an existing key)", cli_backup, 0},
+	{"backup", "verify", "FILE",
+	 "decrypt, check MAC and final tag, restore into a temporary place and check it (exit 3: not sound)",
+	 cli_backup, 0},
+	{"backup", "list", "[--dir DIR]", "the generations, newest first, and what the retention rule keeps",
+	 cli_backup, 0},
+	{"backup", "prune", "[--dir DIR]",
+	 "remove the generations the retention rule does not keep (run as the backup user)", cli_backup, 0},
+	{"restore", NULL, "--from FILE --to URL",
+	 "restore a backup into a new SQLite file or an empty PostgreSQL database, never over anything (exit 3: refused)",
+	 cli_restore, 0},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

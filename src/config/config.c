@@ -151,6 +151,24 @@ static const struct cfg_option options[] = {
 	    "PEM certificate chain the MLLP listener presents (empty: tls.cert). Only with mllp.tls_client_ca."),
 	OPT("mllp.tls_key", CFG_STRING, mllp_tls_key, "", 0, 0, NULL,
 	    "PEM private key for mllp.tls_cert (empty: tls.key)."),
+	OPT("backup.dir", CFG_STRING, backup_dir, "", 0, 0, NULL,
+	    "Where `renkei backup` and the scheduler's backup job write encrypted snapshots, one file per "
+	    "generation (empty: no scheduled backups). Make it a directory the server's user can add to but not delete "
+	    "from (docs/OPERATIONS.md), or copy each file away with backup.command."),
+	OPT("backup.key_file", CFG_STRING, backup_key_file, "", 0, 0, NULL,
+	    "The 32-byte key the backups are encrypted with (`renkei backup keygen` makes it, mode 0600). Keep it apart "
+	    "from backup.dir, and a copy offline: without it no backup can be restored."),
+	OPT("backup.command", CFG_STRING, backup_command, "", 0, 0, NULL,
+	    "Run by /bin/sh after each backup with the finished file as $1 and on standard input: copy it to offline "
+	    "media or object storage. Empty: none."),
+	OPT("backup.interval", CFG_DURATION_MS, backup_interval_ms, "24h", 60000, 2592000000, NULL,
+	    "How often the scheduler's backup job runs (when backup.dir is set): the RPO (docs/OPERATIONS.md)."),
+	OPT("backup.keep_last", CFG_INT, backup_keep_last, "7", 1, 100000, NULL,
+	    "Retention (`renkei backup prune`): keep the newest N backups ..."),
+	OPT("backup.keep_daily", CFG_INT, backup_keep_daily, "30", 0, 100000, NULL,
+	    "... and the newest of each of the last D days (Japan time) ..."),
+	OPT("backup.keep_monthly", CFG_INT, backup_keep_monthly, "12", 0, 100000, NULL,
+	    "... and the newest of each of the last M months."),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

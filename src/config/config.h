@@ -79,6 +79,14 @@ struct config {
 	char *mllp_tls_client_ca;    /* PEM CA bundle of the senders' client certificates; set: MLLP over TLS */
 	char *mllp_tls_cert;         /* PEM chain of the MLLP listener; empty: tls.cert */
 	char *mllp_tls_key;          /* its key; empty: tls.key */
+	/* backup */
+	char *backup_dir;            /* where backups go (append-only for the server; docs/OPERATIONS.md) */
+	char *backup_key_file;       /* the 32-byte key, kept apart from backup.dir */
+	char *backup_command;        /* hook run with each finished file ($1 and stdin); empty: none */
+	int64_t backup_interval_ms;  /* the scheduler's backup job's period */
+	int64_t backup_keep_last;    /* retention: the newest N ... */
+	int64_t backup_keep_daily;   /* ... plus the newest of each of the last D days ... */
+	int64_t backup_keep_monthly; /* ... plus the newest of each of the last M months */
 
 	/* derived by config_finish */
 	char listen_host[64];

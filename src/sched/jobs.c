@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "access/disaster.h"
+#include "backup/backup.h"
 #include "bulk/bulk.h"
 #include "collab/digest.h"
 #include "collab/purge.h"
@@ -43,6 +44,9 @@ static const struct sched_job jobs[] = {
 	{"collab-order-remind", 3600000,
 	 "post a reminder to the care team 14 and 3 days before a 指示書's period ends (audited: document-reminder)",
 	 orders_remind},
+	{"backup", 86400000,
+	 "an encrypted snapshot into backup.dir every backup.interval (off while it is unset; audited)",
+	 backup_job_run},
 };
 
 const struct sched_job *sched_jobs(size_t *n)
@@ -61,6 +65,8 @@ const struct sched_job *sched_job_find(const char *name)
 
 int64_t sched_job_period(const struct sched_job *j, const struct config *cfg)
 {
+	if (j->run == backup_job_run)
+		return cfg->backup_interval_ms;
 	return j->period_ms > 0 ? j->period_ms : cfg->sched_tick_ms;
 }
 

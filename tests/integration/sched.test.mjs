@@ -89,7 +89,7 @@ test('a server closes an expired episode and an ended declaration by itself, aud
   const SRV = await startServer({ sets: SETS });
   servers.push(SRV);
   const before = await jobs(SRV);
-  assert.deepEqual(Object.keys(before).sort(), ['bulk-export-purge', 'collab-attachment-purge', 'collab-digest', 'collab-order-remind',
+  assert.deepEqual(Object.keys(before).sort(), ['backup', 'bulk-export-purge', 'collab-attachment-purge', 'collab-digest', 'collab-order-remind',
     'disaster-close', 'disaster-report', 'emergency-expire', 'login-failure-purge', 'session-purge', 'token-purge']);
   assert.equal(before['emergency-expire'].period, '200ms');
   assert.equal(before['session-purge'].period, '1h');
