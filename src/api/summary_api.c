@@ -198,14 +198,16 @@ void api_summary_sheet_status(struct api_request *rq)
 	if (!s.refused) {
 		/* read only: a never printed sheet has no row yet */
 		struct store_stmt *q;
-		if ((st = store_prepare(rq->store,
-					"SELECT content_hash, generated_at FROM emergency_sheet WHERE patient_id = ?",
-					&q, &err)) == RK_OK) {
+		if ((st = store_prepare(
+			     rq->store,
+			     "SELECT content_hash, generated_at, token FROM emergency_sheet WHERE patient_id = ?", &q,
+			     &err)) == RK_OK) {
 			store_bind_text(q, 1, str_c(s.patient_id));
 			bool row = false;
 			if ((st = store_step(q, &row, &err)) == RK_OK && row) {
-				struct str h = store_col_text(q, 0);
+				struct str h = store_col_text(q, 0), t = store_col_text(q, 2);
 				snprintf(ss.content_hash, sizeof ss.content_hash, "%.*s", STR_FMT(h));
+				snprintf(ss.token, sizeof ss.token, "%.*s", STR_FMT(t));
 				ss.generated_at = store_col_i64(q, 1);
 			}
 			store_done(q);
@@ -218,6 +220,8 @@ void api_summary_sheet_status(struct api_request *rq)
 		return api_reply_error(rq, st, &err);
 	json_t *o = json_pack("{s:b, s:b, s:s}", "refused", s.refused, "stale", !s.refused && sheet_stale(&ss, hash),
 			      "content_hash", hash);
+	/* the token of the printed sheet's QR code, for those who may print it */
+	json_object_set_new(o, "token", ss.token[0] ? json_string(ss.token) : json_null());
 	if (ss.generated_at) {
 		char at[RK_TIME_RFC3339_LEN];
 		time_format_rfc3339(ss.generated_at, at);
