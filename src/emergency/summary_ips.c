@@ -5,6 +5,7 @@
  * carries emptyReason. */
 #include "emergency/summary_ips.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -31,7 +32,7 @@ static void esc(struct buf *b, const char *s)
 void summary_date_text(int64_t ms, char out[RK_TIME_RFC3339_LEN])
 {
 	if (ms == INT64_MIN)
-		strcpy(out, "日付不明");
+		snprintf(out, RK_TIME_RFC3339_LEN, "%s", "日付不明");
 	else
 		time_format_date(ms + 9LL * 3600 * 1000, out); /* the date in Japan */
 }
