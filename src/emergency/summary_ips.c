@@ -94,6 +94,31 @@ static json_t *section_text(const struct summary *s, enum summary_section sec, s
 	return t;
 }
 
+static void sub(json_t *ext, const char *url, const char *kind, const char *v)
+{
+	if (v && v[0])
+		json_array_append_new(ext, json_pack("{s:s, s:s}", "url", url, kind, v));
+}
+
+/* A section's Reference to a line's record: display is what it is; the
+ * extension SUMMARY_LINE_EXT carries its detail, source facility (name and
+ * code), date in Japan and highlight, for the screen. */
+static json_t *line_ref(const struct summary_item *it, const char *ref)
+{
+	json_t *ext = json_array();
+	char date[RK_TIME_RFC3339_LEN];
+	sub(ext, "detail", "valueString", it->detail);
+	sub(ext, "facility", "valueString", it->facility_name);
+	sub(ext, "facilityCode", "valueString", it->facility);
+	if (it->date != INT64_MIN) {
+		summary_date_text(it->date, date);
+		sub(ext, "date", "valueDate", date);
+	}
+	sub(ext, "flag", "valueString", summary_flag_text(it->flags));
+	return json_pack("{s:s, s:s, s:[{s:s, s:o}]}", "reference", ref, "display", it->text, "extension", "url",
+			 SUMMARY_LINE_EXT, "extension", ext);
+}
+
 static bool listed(json_t *entries, const char *full)
 {
 	size_t i;
@@ -166,15 +191,9 @@ json_t *summary_ips_bundle(const struct summary *s, const char *base)
 				continue;
 			char ref[256];
 			snprintf(ref, sizeof ref, "%s/%s", it->type, it->id);
-			bool dup = false;
-			size_t k;
-			json_t *r;
-			json_array_foreach(refs, k, r)
-			{
-				dup |= strcmp(json_string_value(json_object_get(r, "reference")), ref) == 0;
-			}
-			if (!dup)
-				json_array_append_new(refs, json_pack("{s:s}", "reference", ref));
+			/* one reference per line (the care team's members share their
+			 * CareTeam), with what the line shows */
+			json_array_append_new(refs, line_ref(it, ref));
 			snprintf(full, sizeof full, "%s/%s", base, ref);
 			if (!listed(entries, full) && it->resource)
 				json_array_append_new(

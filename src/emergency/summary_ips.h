@@ -9,6 +9,10 @@
 #include "core/time.h"
 #include "emergency/summary.h"
 
+/* The extension on each section entry (a Reference) that says what the
+ * line shows: detail, facility, facilityCode, date, flag (sub-extensions). */
+#define SUMMARY_LINE_EXT "urn:renkei:summary-line"
+
 /* The document Bundle (new reference; NULL on allocation failure): the
  * Composition (LOINC 60591-5, one section per summary section, the required
  * ones always, with emptyReason "unavailable" when empty, every section

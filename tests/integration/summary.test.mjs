@@ -154,6 +154,10 @@ test('the document Bundle: Composition 60591-5, the IPS sections, windows and or
   // each line names its source facility and date
   assert.match(section(b, '10160-0').text.div, /信州れんけい総合病院/);
   assert.ok(section(b, '10160-0').text.div.includes(ago(40)));
+  const line = section(b, '10160-0').entry.find((e) => e.display === 'アムロジピン錠５ｍｇ');
+  const ext = Object.fromEntries(line.extension[0].extension.map((x) => [x.url, x.valueString || x.valueDate]));
+  assert.deepEqual([ext.facility, ext.facilityCode, ext.date], ['信州れんけい総合病院', S_FAC, ago(40)]);
+  assert.equal(section(b, '48765-2').entry[0].extension[0].extension.find((x) => x.url === 'flag').valueString, 'アナフィラキシー');
   // the read is audited, naming the records
   const audit = await get(await SRV.login('operator'), '/fhir/AuditEvent?agent=dr.renkei&event=summary&_count=100');
   assert.equal(audit.status, 200, audit.text);
