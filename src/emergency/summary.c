@@ -390,6 +390,8 @@ static void classify(struct gather *g, const char *type, const char *id, const c
 		static const char *const bad[] = {"entered-in-error", "cancelled", NULL};
 		if (status_is(r, "status", bad))
 			return;
+		if (!summary_is_lab(json_object_get(r, "category")))
+			return; /* vital signs, ECG measurements: not the core labs */
 		const char *v = value_text(a, r);
 		if (!v[0])
 			return; /* a panel header without a value */
@@ -467,7 +469,31 @@ static enum rk_status on_row(void *vg, const struct query_row *row)
 	return RK_OK;
 }
 
-/* Keep one line per key (text for medicines, code for results): the newest. */
+bool summary_is_lab(const json_t *categories)
+{
+	if (!json_array_size(categories))
+		return true;
+	size_t i;
+	const json_t *c;
+	json_array_foreach(categories, i, c)
+	{
+		const char *code = cc_code(c, NULL);
+		if (code && strcmp(code, "laboratory") == 0)
+			return true;
+	}
+	return false;
+}
+
+bool summary_item_better(const struct summary_item *a, const struct summary_item *b)
+{
+	int ra = summary_rank(a), rb = summary_rank(b);
+	if (ra != rb)
+		return ra < rb;
+	return a->date >= b->date;
+}
+
+/* Keep one line per text (a medicine, an allergen, a test): the one that
+ * says most (anaphylaxis over a plain entry), then the newest. */
 static void keep_newest(struct summary *s, enum summary_section sec)
 {
 	for (size_t i = 0; i < s->n_items; i++) {
@@ -478,8 +504,8 @@ static void keep_newest(struct summary *s, enum summary_section sec)
 			struct summary_item *b = &s->items[j];
 			if (b->section != sec || strcmp(a->text, b->text) != 0)
 				continue;
-			/* the older one leaves the section */
-			struct summary_item *old = a->date >= b->date ? b : a;
+			/* the lesser one leaves the section */
+			struct summary_item *old = summary_item_better(a, b) ? b : a;
 			old->section = SUMMARY_SECTION_COUNT_;
 			if (old == a)
 				break;
@@ -508,6 +534,24 @@ static void select_medications(struct summary *s)
 			it->section = SUMMARY_SECTION_COUNT_;
 	}
 	keep_newest(s, SUMMARY_MEDICATIONS);
+}
+
+bool summary_result_recent(int64_t when, int64_t newest)
+{
+	return when != INT64_MIN && newest - when <= SUMMARY_RESULT_DAYS * DAY_MS;
+}
+
+/* Results: those within SUMMARY_RESULT_DAYS of the newest (a patient last
+ * tested years ago still shows that day's values). */
+static void select_recent_results(struct summary *s)
+{
+	int64_t newest = INT64_MIN;
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].section == SUMMARY_RESULTS && s->items[i].date > newest)
+			newest = s->items[i].date;
+	for (size_t i = 0; i < s->n_items; i++)
+		if (s->items[i].section == SUMMARY_RESULTS && !summary_result_recent(s->items[i].date, newest))
+			s->items[i].section = SUMMARY_SECTION_COUNT_;
 }
 
 /* Only the newest 要介護度. */
@@ -674,7 +718,9 @@ enum rk_status summary_gather(const struct query_ctx *q, struct str patient_id, 
 	    regional)
 		out->regional = arena_strdup(q->arena, regional);
 	select_medications(out);
+	keep_newest(out, SUMMARY_ALLERGIES);
 	keep_newest(out, SUMMARY_RESULTS);
+	select_recent_results(out);
 	select_functional(out);
 	drop_dropped(out);
 	resolve_names(q, out);

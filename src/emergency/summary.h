@@ -6,15 +6,18 @@
  * look-back windows, and ordered as a clinician reads it (anaphylaxis first).
  *
  * Sections and what fills them:
- *   allergies      AllergyIntolerance not inactive/resolved/refuted; the
- *                  anaphylaxis ones first, then high criticality, then drugs
+ *   allergies      AllergyIntolerance not inactive/resolved/refuted, one
+ *                  line per allergen; the anaphylaxis ones first, then high
+ *                  criticality
  *   problems       Condition active (no clinicalStatus counts as active);
  *                  infections (ICD-10 A00–B99, or the text says 感染/ウイルス)
  *                  are flagged and listed first
  *   medications    MedicationDispense handed over within 45 days,
  *                  MedicationRequest/Statement authored within 90; when none
  *                  is current, the newest day's prescriptions, flagged old
- *   results        Observation: the latest value of each code
+ *   results        Observation of category laboratory (or none): the
+ *                  latest value of each test, those within 180 days of
+ *                  the newest result
  *   procedures     Procedure within 5 years; dialysis (透析) whenever
  *   devices        Procedure/Condition naming an implanted or attached
  *                  device (ペースメーカ, 植込, ICD Z95, ストーマ, 胃ろう, …)
@@ -120,6 +123,14 @@ void summary_sort(struct summary_item *items, size_t n);
 bool summary_is_infection(const char *icd10, const char *text);
 bool summary_is_dialysis(const char *text);
 bool summary_is_device(const char *icd10, const char *text);
+/* Is an Observation with these categories a lab result (laboratory, or no
+ * category at all)? */
+bool summary_is_lab(const json_t *categories);
+/* A result dated when is recent: within SUMMARY_RESULT_DAYS of the newest. */
+#define SUMMARY_RESULT_DAYS 180
+bool summary_result_recent(int64_t when, int64_t newest);
+/* Of two lines of the same thing, is a the one to keep? (lower rank, then newer) */
+bool summary_item_better(const struct summary_item *a, const struct summary_item *b);
 /* AllergyIntolerance → flags (anaphylaxis in a reaction, criticality high). */
 unsigned summary_allergy_flags(const json_t *allergy);
 

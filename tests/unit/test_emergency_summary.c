@@ -69,6 +69,28 @@ static void allergy_flags(void **state)
 	json_decref(a);
 }
 
+static void results_and_duplicates(void **state)
+{
+	(void)state;
+	json_t *c = json_loads("[{\"coding\":[{\"code\":\"laboratory\"}]}]", 0, NULL);
+	assert_true(summary_is_lab(c));
+	json_decref(c);
+	c = json_loads("[{\"coding\":[{\"code\":\"vital-signs\"}]}]", 0, NULL);
+	assert_false(summary_is_lab(c));
+	json_decref(c);
+	assert_true(summary_is_lab(NULL));
+	assert_true(summary_result_recent(NOW - 180 * DAY, NOW));
+	assert_false(summary_result_recent(NOW - 181 * DAY, NOW));
+	assert_false(summary_result_recent(INT64_MIN, NOW));
+	/* the same allergen twice: the anaphylaxis one stays even when older */
+	struct summary_item old = {.date = NOW - 900 * DAY, .flags = SUMMARY_FLAG_ANAPHYLAXIS};
+	struct summary_item plain = {.date = NOW - DAY};
+	assert_true(summary_item_better(&old, &plain));
+	assert_false(summary_item_better(&plain, &old));
+	struct summary_item newer = {.date = NOW};
+	assert_true(summary_item_better(&newer, &plain));
+}
+
 static void words(void **state)
 {
 	(void)state;
@@ -177,6 +199,7 @@ int main(void)
 		cmocka_unit_test(medicine_windows),
 		cmocka_unit_test(procedure_window),
 		cmocka_unit_test(allergy_flags),
+		cmocka_unit_test(results_and_duplicates),
 		cmocka_unit_test(words),
 		cmocka_unit_test(order),
 		cmocka_unit_test(content_hash),
