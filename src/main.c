@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "api/cli.h"
 #include "api/cli_careplan.h"
+#include "api/summary_api.h"
 #include "audit/audit.h"
 #include "bulk/bulk.h"
 #include "collab/events.h"
@@ -481,6 +482,11 @@ static const struct cli_command commands[] = {
 	{"totp", "code", "[SECRET]",
 	 "the current one-time code of SECRET (without: the demo accounts', in a database renkei demo built)",
 	 cli_totp_code, 0},
+	{"kit", "sheets", "--facility CODE --out FILE.pdf",
+	 "the 救急医療情報シート of the facility's patients (QR code, 作成日), one PDF", cli_kit, CLI_STORE},
+	{"kit", "region", "--facility CODE --out FILE.html --passphrase-file FILE",
+	 "the facility's patients' emergency summaries in one encrypted HTML file that opens in any browser", cli_kit,
+	 CLI_STORE},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -16,6 +16,7 @@
 #define RENKEI_API_SUMMARY_API_H
 
 #include "api/api.h"
+#include "api/cli.h"
 
 void api_summary_fhir(struct api_request *rq);
 void api_summary_pdf(struct api_request *rq);
@@ -23,5 +24,9 @@ void api_summary_sheet(struct api_request *rq);
 void api_summary_sheet_status(struct api_request *rq);
 void api_summary_sheet_resolve(struct api_request *rq);
 void api_summary_sheets(struct api_request *rq);
+
+/* `renkei kit sheets|region --facility CODE --out FILE [--passphrase-file F]`
+ * (api/cli_kit.c; emergency/kit.h). */
+int cli_kit(struct cli_call *c);
 
 #endif

@@ -6,6 +6,7 @@
 #include <pango/pangocairo.h>
 #include <qrencode.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/time.h"
@@ -220,34 +221,71 @@ static void page(struct pg *p, const struct summary_page *sp)
 	cairo_set_source_rgb(p->cr, 0, 0, 0);
 }
 
-enum rk_status summary_pdf(const struct summary_page *pages, size_t n, struct buf *out, struct rk_err *err)
+struct summary_pdf_writer {
+	cairo_surface_t *surf;
+	PangoFontMap *fm;
+	PangoContext *pc;
+	struct pg p;
+	struct buf *out;
+};
+
+enum rk_status summary_pdf_open(struct summary_pdf_writer **wp, const char *title, struct buf *out, struct rk_err *err)
 {
-	cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(write_buf, out, PAGE_W, PAGE_H);
-	if (cairo_surface_status(surf) != CAIRO_STATUS_SUCCESS) {
-		cairo_surface_destroy(surf);
+	*wp = NULL;
+	struct summary_pdf_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return rk_fail(err, RK_TOO_LARGE, "PDF: out of memory");
+	w->out = out;
+	w->surf = cairo_pdf_surface_create_for_stream(write_buf, out, PAGE_W, PAGE_H);
+	if (cairo_surface_status(w->surf) != CAIRO_STATUS_SUCCESS) {
+		cairo_surface_destroy(w->surf);
+		free(w);
 		return rk_fail(err, RK_INTERNAL, "PDF: the surface could not be made");
 	}
-	cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE,
-				       n && pages[0].qr_url ? "救急医療情報シート" : "救急用サマリー");
-	cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "renkei");
-	struct pg p = {.cr = cairo_create(surf)};
+	cairo_pdf_surface_set_metadata(w->surf, CAIRO_PDF_METADATA_TITLE, title);
+	cairo_pdf_surface_set_metadata(w->surf, CAIRO_PDF_METADATA_CREATOR, "renkei");
+	w->p.cr = cairo_create(w->surf);
 	/* a font map of this render's own (see collab/pdf.c) */
-	PangoFontMap *fm = pango_cairo_font_map_new();
-	PangoContext *pc = pango_font_map_create_context(fm);
-	pango_cairo_update_context(p.cr, pc);
-	p.lay = pango_layout_new(pc);
-	for (size_t i = 0; i < n; i++) {
-		page(&p, &pages[i]);
-		cairo_show_page(p.cr);
-	}
-	g_object_unref(p.lay);
-	g_object_unref(pc);
-	g_object_unref(fm);
-	cairo_destroy(p.cr);
-	cairo_surface_finish(surf);
-	cairo_status_t st = cairo_surface_status(surf);
-	cairo_surface_destroy(surf);
-	if (st != CAIRO_STATUS_SUCCESS || out->overflow)
-		return rk_fail(err, RK_TOO_LARGE, "PDF: %s", out->overflow ? "too large" : cairo_status_to_string(st));
+	w->fm = pango_cairo_font_map_new();
+	w->pc = pango_font_map_create_context(w->fm);
+	pango_cairo_update_context(w->p.cr, w->pc);
+	w->p.lay = pango_layout_new(w->pc);
+	*wp = w;
 	return RK_OK;
+}
+
+void summary_pdf_page(struct summary_pdf_writer *w, const struct summary_page *sp)
+{
+	page(&w->p, sp);
+	cairo_show_page(w->p.cr);
+}
+
+enum rk_status summary_pdf_close(struct summary_pdf_writer *w, struct rk_err *err)
+{
+	if (!w)
+		return RK_OK;
+	g_object_unref(w->p.lay);
+	g_object_unref(w->pc);
+	g_object_unref(w->fm);
+	cairo_destroy(w->p.cr);
+	cairo_surface_finish(w->surf);
+	cairo_status_t st = cairo_surface_status(w->surf);
+	cairo_surface_destroy(w->surf);
+	bool overflow = w->out->overflow;
+	free(w);
+	if (st != CAIRO_STATUS_SUCCESS || overflow)
+		return rk_fail(err, RK_TOO_LARGE, "PDF: %s", overflow ? "too large" : cairo_status_to_string(st));
+	return RK_OK;
+}
+
+enum rk_status summary_pdf(const struct summary_page *pages, size_t n, struct buf *out, struct rk_err *err)
+{
+	struct summary_pdf_writer *w;
+	enum rk_status st =
+		summary_pdf_open(&w, n && pages[0].qr_url ? "救急医療情報シート" : "救急用サマリー", out, err);
+	if (st != RK_OK)
+		return st;
+	for (size_t i = 0; i < n; i++)
+		summary_pdf_page(w, &pages[i]);
+	return summary_pdf_close(w, err);
 }

@@ -25,6 +25,14 @@ struct summary_page {
 /* The pages into out as one PDF. */
 enum rk_status summary_pdf(const struct summary_page *pages, size_t n, struct buf *out, struct rk_err *err);
 
+/* The same a page at a time (a facility's thousands of sheets, each summary
+ * gone once drawn): open, a page per summary, close (always; it reports
+ * whether the PDF is whole). */
+struct summary_pdf_writer;
+enum rk_status summary_pdf_open(struct summary_pdf_writer **w, const char *title, struct buf *out, struct rk_err *err);
+void summary_pdf_page(struct summary_pdf_writer *w, const struct summary_page *p);
+enum rk_status summary_pdf_close(struct summary_pdf_writer *w, struct rk_err *err);
+
 /* The patient's name (kanji), kana, birth date and sex as display text
  * (arena strings; "" when absent). */
 void summary_patient_text(const struct summary *s, const char **name, const char **kana, const char **birth,

@@ -8,11 +8,13 @@
 // A4 PDF's text; the shared SS-MIX2 sample's summary; the 救急医療情報シート's QR
 // code (decoded with zbarimg) carries an opaque link and no clinical data,
 // resolves after login, and reports itself stale when the content changes;
-// a facility's sheets print as one PDF.
+// a facility's sheets print as one PDF, on the API and the command line; the
+// region kit (renkei kit region) decrypts in node's WebCrypto with the
+// algorithm its HTML uses, and a wrong passphrase fails.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, startServer, get, post, outcome, patient, totp, cleanupStore, DEMO_PASSWORD, DEMO_SECRET } from './harness.mjs';
@@ -264,6 +266,46 @@ test('a facility prints its patients\' sheets as one PDF, and only its own', asy
   assert.ok(text.includes('救急花子'));
   outcome(await get(SD, `/api/summary/sheets?facility=${F_FAC}`), 403);
   outcome(await get(SD, '/api/summary/sheets'), 400);
+});
+
+test('renkei kit sheets and kit region: one PDF, and an encrypted HTML kit that WebCrypto opens', async () => {
+  const sheets = path.join(work, 'kit-sheets.pdf');
+  let r = await SRV.cli(['kit', 'sheets', '--facility', S_FAC, '--out', sheets]);
+  assert.equal(r.code, 0, r.stderr);
+  const text = squash(pdfText(readFileSync(sheets)));
+  assert.ok(text.includes('救急医療情報シート') && text.includes('救急花子') && text.includes('ペニシリン系抗菌薬'));
+  const pass = path.join(work, 'pass.txt'), kit = path.join(work, 'kit.html');
+  writeFileSync(pass, 'sho-rt\n');
+  r = await SRV.cli(['kit', 'region', '--facility', S_FAC, '--out', kit, '--passphrase-file', pass]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /at least 12 characters/);
+  assert.ok(!existsSync(kit), 'nothing written');
+  writeFileSync(pass, 'あずさ川の桜 2026 spring\n');
+  r = await SRV.cli(['kit', 'region', '--facility', S_FAC, '--out', kit, '--passphrase-file', pass]);
+  assert.equal(r.code, 0, r.stderr);
+  const html = readFileSync(kit, 'utf8');
+  for (const w of ['救急花子', 'ペニシリン', 'キュウキュウ', P.one]) assert.ok(!html.includes(w), `${w} not in clear`);
+  const K = JSON.parse(/<script type="application\/json" id="kit">([^<]*)<\/script>/.exec(html)[1]);
+  assert.deepEqual([K.kdf, K.cipher, K.facility], ['PBKDF2-SHA256', 'AES-256-GCM', S_FAC]);
+  assert.ok(K.iterations >= 600000);
+  assert.ok(html.includes("crypto.subtle.deriveKey({ name: 'PBKDF2'") && html.includes("name: 'AES-GCM'"), 'the HTML decrypts with the same algorithm');
+  const { subtle } = globalThis.crypto;
+  const open = async (passphrase) => {
+    const base = await subtle.importKey('raw', new TextEncoder().encode(passphrase), 'PBKDF2', false, ['deriveKey']);
+    const key = await subtle.deriveKey({ name: 'PBKDF2', salt: Buffer.from(K.salt, 'base64'), iterations: K.iterations, hash: 'SHA-256' },
+      base, { name: 'AES-GCM', length: 256 }, false, ['decrypt']);
+    const plain = await subtle.decrypt({ name: 'AES-GCM', iv: Buffer.from(K.iv, 'base64'), additionalData: new TextEncoder().encode(K.aad), tagLength: 128 },
+      key, Buffer.from(K.ciphertext, 'base64'));
+    return JSON.parse(new TextDecoder().decode(plain));
+  };
+  const data = await open('あずさ川の桜 2026 spring');
+  const one = data.patients.find((p) => p.patient.id === P.one);
+  assert.ok(one, 'the facility\'s patient is in the kit');
+  assert.equal(one.patient.name, '救急 花子');
+  const allergy = one.sections.find((x) => x.code === '48765-2');
+  assert.deepEqual([allergy.lines[0].text, allergy.lines[0].flag], ['ペニシリン系抗菌薬', 'アナフィラキシー']);
+  assert.ok(!data.patients.some((p) => p.patient.id === P.refused && p.sections.some((x) => x.lines.length && x.code === '11450-4' && JSON.stringify(x).includes('拒否'))));
+  await assert.rejects(open('あずさ川の桜 2026 sprinG'), 'a wrong passphrase does not open it');
 });
 
 // The sample's only problem list (PPR-01) names another patient in PID-3 and
