@@ -272,6 +272,39 @@ static struct summary_item *add(struct gather *g, enum summary_section sec, cons
 	return it;
 }
 
+/* The same thing again (an allergen, a medicine, a test, by its text): one
+ * line, the one that says most (summary_item_better), so that years of
+ * monthly prescriptions and lab results never fill the item list. */
+static void add_unique(struct gather *g, enum summary_section sec, const char *type, const char *id, const char *text,
+		       const char *detail, const char *facility, int64_t date, unsigned flags, json_t *res)
+{
+	struct summary *s = g->s;
+	const char *t = text && text[0] ? text : "（名称なし）";
+	struct summary_item cand = {.section = sec, .date = date, .flags = flags};
+	for (size_t i = 0; i < s->n_items; i++) {
+		struct summary_item *it = &s->items[i];
+		if (it->section != sec || strcmp(it->text, t) != 0)
+			continue;
+		if (!summary_item_better(&cand, it))
+			return;
+		json_decref(it->resource);
+		*it = (struct summary_item){.section = sec,
+					    .type = arena_strdup(s->arena, type),
+					    .id = arena_strdup(s->arena, id ? id : ""),
+					    .text = it->text,
+					    .detail = arena_strdup(s->arena, detail ? detail : ""),
+					    .facility = arena_strdup(s->arena, facility ? facility : ""),
+					    .facility_name = "",
+					    .date = date,
+					    .flags = flags,
+					    .resource = json_incref(res)};
+		return;
+	}
+	struct summary_item *it = add(g, sec, type, id, text, detail, facility, date, res);
+	if (it)
+		it->flags = flags;
+}
+
 static const char *value_text(struct arena *a, const json_t *o)
 {
 	const json_t *q = json_object_get(o, "valueQuantity");
@@ -349,10 +382,8 @@ static void classify(struct gather *g, const char *type, const char *id, const c
 			reaction = m ? m : desc ? desc : "";
 		}
 		static const char *const k[] = {"recordedDate", "onsetDateTime", NULL};
-		struct summary_item *it = add(g, SUMMARY_ALLERGIES, type, id, cc_text(json_object_get(r, "code")),
-					      reaction, fac, first_date(r, k), r);
-		if (it)
-			it->flags = summary_allergy_flags(r);
+		add_unique(g, SUMMARY_ALLERGIES, type, id, cc_text(json_object_get(r, "code")), reaction, fac,
+			   first_date(r, k), summary_allergy_flags(r), r);
 	} else if (strcmp(type, "Condition") == 0) {
 		if (status_is(r, "clinicalStatus", bad_clinical) || status_is(r, "verificationStatus", bad_clinical))
 			return;
@@ -381,11 +412,10 @@ static void classify(struct gather *g, const char *type, const char *id, const c
 					  : strcmp(type, "MedicationRequest") == 0 ? kr
 										   : ks;
 		int64_t when = first_date(r, keys);
-		struct summary_item *it =
-			add(g, SUMMARY_MEDICATIONS, type, id, cc_text(json_object_get(r, "medicationCodeableConcept")),
-			    dosage_text(r), fac, when, r);
-		if (it && !summary_medication_current(type, when, now))
-			it->flags |= SUMMARY_FLAG_OLD; /* kept until we know whether any is current */
+		/* an old one is kept (flagged) until we know whether any is current */
+		add_unique(g, SUMMARY_MEDICATIONS, type, id, cc_text(json_object_get(r, "medicationCodeableConcept")),
+			   dosage_text(r), fac, when,
+			   summary_medication_current(type, when, now) ? 0 : SUMMARY_FLAG_OLD, r);
 	} else if (strcmp(type, "Observation") == 0) {
 		static const char *const bad[] = {"entered-in-error", "cancelled", NULL};
 		if (status_is(r, "status", bad))
@@ -396,7 +426,8 @@ static void classify(struct gather *g, const char *type, const char *id, const c
 		if (!v[0])
 			return; /* a panel header without a value */
 		static const char *const k[] = {"effectiveDateTime", "effectivePeriod", "issued", NULL};
-		add(g, SUMMARY_RESULTS, type, id, cc_text(json_object_get(r, "code")), v, fac, first_date(r, k), r);
+		add_unique(g, SUMMARY_RESULTS, type, id, cc_text(json_object_get(r, "code")), v, fac, first_date(r, k),
+			   0, r);
 	} else if (strcmp(type, "Procedure") == 0) {
 		static const char *const bad[] = {"entered-in-error", "not-done", NULL};
 		if (status_is(r, "status", bad))
