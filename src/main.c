@@ -482,8 +482,10 @@ static const struct cli_command commands[] = {
 	{"totp", "code", "[SECRET]",
 	 "the current one-time code of SECRET (without: the demo accounts', in a database renkei demo built)",
 	 cli_totp_code, 0},
-	{"kit", "sheets", "--facility CODE --out FILE.pdf",
-	 "the 救急医療情報シート of the facility's patients (QR code, 作成日), one PDF", cli_kit, CLI_STORE},
+	{"kit", "sheets", "--facility CODE --out FILE.pdf [--only stale]",
+	 "the 救急医療情報シート of the facility's patients (QR code, 作成日), one PDF; --only stale: those whose "
+	 "summary changed since printed",
+	 cli_kit, CLI_STORE},
 	{"kit", "region", "--facility CODE --out FILE.html --passphrase-file FILE",
 	 "the facility's patients' emergency summaries in one encrypted HTML file that opens in any browser", cli_kit,
 	 CLI_STORE},

@@ -181,6 +181,7 @@ struct sheets {
 	struct summary_pdf_writer *w;
 	struct buf patients;
 	struct buf printed; /* "patient_id\thash\n" of the sheets printed anew */
+	bool only_stale;    /* --only stale: the sheets whose summary changed since their print */
 	size_t n;
 	struct rk_err *err;
 };
@@ -195,6 +196,8 @@ static enum rk_status one_sheet(void *arg, const struct summary *s)
 	summary_content_hash(s, hash);
 	if (st != RK_OK)
 		return st;
+	if (x->only_stale && !sheet_stale(&ss, hash))
+		return RK_OK;
 	if (sheet_stale(&ss, hash)) /* recorded once the file is written */
 		buf_printf(&x->printed, "%s\t%s\n", s->patient_id, hash);
 	summary_pdf_page(x->w, &(struct summary_page){.s = s, .qr_url = sheet_url(s->arena, x->base, ss.token)});
@@ -228,7 +231,17 @@ static int kit_sheets(struct cli_call *call, const char *facility, const char *o
 {
 	struct rk_err err;
 	rk_err_clear(&err);
-	struct sheets x = {.store = call->store, .base = call->cfg->fhir_base_url, .now = time_now_ms(), .err = &err};
+	const char *only = cli_opt(call->a, "only");
+	if (only && strcmp(only, "stale") != 0) {
+		fprintf(stderr,
+			"renkei kit sheets: --only takes 'stale' (the sheets whose summary changed since printed)\n");
+		return 2;
+	}
+	struct sheets x = {.store = call->store,
+			   .base = call->cfg->fhir_base_url,
+			   .now = time_now_ms(),
+			   .err = &err,
+			   .only_stale = only != NULL};
 	buf_init(&x.patients, RK_MAX_RESPONSE);
 	buf_init(&x.printed, RK_MAX_RESPONSE);
 	struct buf pdf;
@@ -245,8 +258,8 @@ static int kit_sheets(struct cli_call *call, const char *facility, const char *o
 			err = cerr;
 		}
 		if (st == RK_OK && !x.n)
-			st = rk_fail(&err, RK_NOT_FOUND, "facility %s has no patient whose sheet it may print",
-				     facility);
+			st = rk_fail(&err, RK_NOT_FOUND, "facility %s has no patient whose sheet %s", facility,
+				     x.only_stale ? "is stale: every printed sheet is current" : "it may print");
 	}
 	int rc = 1;
 	if (st == RK_OK && write_file(out, &pdf) == 0)

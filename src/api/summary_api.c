@@ -271,6 +271,7 @@ void api_summary_sheet_resolve(struct api_request *rq)
 
 struct batch {
 	struct api_request *rq;
+	bool only_stale;
 	struct summary *sums;
 	struct summary_page *pages;
 	size_t n;
@@ -292,6 +293,16 @@ static enum rk_status batch_one(void *arg, struct str patient_id)
 		summary_free(s);
 		return RK_OK;
 	}
+	if (b->only_stale) {
+		struct sheet_state ss;
+		char hash[65];
+		summary_content_hash(s, hash);
+		if ((st = sheet_get(b->rq->store, str_c(s->patient_id), &ss, &err)) != RK_OK ||
+		    !sheet_stale(&ss, hash)) {
+			summary_free(s);
+			return st;
+		}
+	}
 	if ((st = sheet_page(b->rq, s, true, &b->pages[b->n], &err)) != RK_OK) {
 		summary_free(s);
 		return st;
@@ -302,7 +313,7 @@ static enum rk_status batch_one(void *arg, struct str patient_id)
 
 void api_summary_sheets(struct api_request *rq)
 {
-	if (!ready(rq) || !params_only(rq, "the sheets", "facility|_count|_offset"))
+	if (!ready(rq) || !params_only(rq, "the sheets", "facility|only|_count|_offset"))
 		return;
 	if (rq->who.kind != PRINCIPAL_STAFF)
 		return api_reply_fail(rq, RK_FORBIDDEN, "the sheets are printed by a facility's staff");
@@ -312,17 +323,23 @@ void api_summary_sheets(struct api_request *rq)
 		struct str k = rq->params[i].key, v = rq->params[i].value;
 		if (str_eq_c(k, "facility"))
 			facility = v;
+		else if (str_eq_c(k, "only") && !str_eq_c(v, "stale"))
+			return api_reply_fail(rq, RK_INVALID, "only takes 'stale' (the sheets whose summary changed)");
 		else if (str_eq_c(k, "_count") && !api_param_count(rq, v, 1, SHEET_BATCH_MAX, &count))
 			return;
 		else if (str_eq_c(k, "_offset") && !api_param_offset(rq, v, &offset))
 			return;
 	}
+	bool only_stale = false;
+	for (size_t i = 0; i < rq->n_params; i++)
+		only_stale |= str_eq_c(rq->params[i].key, "only");
 	if (!facility.len)
 		return api_reply_fail(rq, RK_INVALID, "facility: the facility code whose patients' sheets to print");
 	if (!str_eq_c(facility, rq->who.facility))
 		return api_reply_fail(rq, RK_FORBIDDEN, "a facility prints the sheets of its own patients only (%s)",
 				      rq->who.facility);
 	struct batch b = {.rq = rq,
+			  .only_stale = only_stale,
 			  .sums = arena_calloc(rq->arena, (size_t)count, sizeof(struct summary)),
 			  .pages = arena_calloc(rq->arena, (size_t)count, sizeof(struct summary_page))};
 	if (!b.sums || !b.pages)
@@ -331,7 +348,8 @@ void api_summary_sheets(struct api_request *rq)
 	rk_err_clear(&err);
 	enum rk_status st = sheet_facility_patients(rq->store, facility, offset, count, batch_one, &b, &err);
 	if (st == RK_OK && !b.n)
-		st = rk_fail(&err, RK_NOT_FOUND, "no patient of facility %s to print at this offset", rq->who.facility);
+		st = rk_fail(&err, RK_NOT_FOUND, "no %s of facility %s at this offset",
+			     only_stale ? "stale sheet" : "patient to print", rq->who.facility);
 	if (st == RK_OK) {
 		snprintf(rq->audit.detail, sizeof rq->audit.detail, "%zu sheets of facility %s", b.n, rq->who.facility);
 		reply_pdf(rq, b.pages, b.n, "sheets.pdf");

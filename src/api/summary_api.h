@@ -9,6 +9,8 @@
  *                                             when the caller may read it
  *   GET /api/summary/sheets?facility=F        every registered patient's sheet
  *                                             of the caller's facility, one PDF
+ *                                             (&only=stale: those whose summary
+ *                                             changed since printed)
  * Every read goes through the caller's access decision and is audited like
  * $everything (each record served named in the entry); a patient the caller
  * may not see answers exactly as a missing one. */

@@ -264,6 +264,10 @@ test('a facility prints its patients\' sheets as one PDF, and only its own', asy
   assert.ok(pages >= 2, `${pages} pages`);
   const text = squash(pdfText(bytes));
   assert.ok(text.includes('救急花子'));
+  const none = await get(SD, `/api/summary/sheets?facility=${S_FAC}&only=stale`);
+  outcome(none, 404); // every sheet was printed just now
+  assert.match(none.json.issue[0].diagnostics, /no stale sheet/);
+  outcome(await get(SD, `/api/summary/sheets?facility=${S_FAC}&only=old`), 400);
   outcome(await get(SD, `/api/summary/sheets?facility=${F_FAC}`), 403);
   outcome(await get(SD, '/api/summary/sheets'), 400);
 });
@@ -274,6 +278,17 @@ test('renkei kit sheets and kit region: one PDF, and an encrypted HTML kit that 
   assert.equal(r.code, 0, r.stderr);
   const text = squash(pdfText(readFileSync(sheets)));
   assert.ok(text.includes('救急医療情報シート') && text.includes('救急花子') && text.includes('ペニシリン系抗菌薬'));
+  // only the sheets whose summary changed since they were printed
+  r = await SRV.cli(['kit', 'sheets', '--facility', S_FAC, '--out', sheets, '--only', 'stale']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /every printed sheet is current/);
+  await create(SD, { resourceType: 'AllergyIntolerance', clinicalStatus: active('allergyintolerance'), type: 'allergy',
+    category: ['environment'], code: { text: 'ラテックス' }, patient: ref('Patient', P.one), recordedDate: ago(1) });
+  r = await SRV.cli(['kit', 'sheets', '--facility', S_FAC, '--out', sheets, '--only', 'stale']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /: 1 sheets of/);
+  const again = squash(pdfText(readFileSync(sheets)));
+  assert.ok(again.includes('救急花子') && again.includes('ラテックス'), again);
   const pass = path.join(work, 'pass.txt'), kit = path.join(work, 'kit.html');
   writeFileSync(pass, 'sho-rt\n');
   r = await SRV.cli(['kit', 'region', '--facility', S_FAC, '--out', kit, '--passphrase-file', pass]);
