@@ -170,6 +170,12 @@ test('the document Bundle: Composition 60591-5, the IPS sections, windows and or
     'the $summary read names the records it served');
 });
 
+test('the CapabilityStatement names the operation', async () => {
+  const cap = await get(SRV, '/fhir/metadata');
+  const pat = cap.json.rest[0].resource.find((r) => r.type === 'Patient');
+  assert.ok(pat.operation.some((o) => o.name === 'summary' && o.definition.endsWith('/ips/OperationDefinition/summary')));
+});
+
 test('an empty required section carries emptyReason; bad parameters are refused', async () => {
   const r = await get(SD, `/fhir/Patient/${P.refused}/$summary`); // own facility: sees the diagnosis, no allergy
   assert.equal(r.status, 200, r.text);
