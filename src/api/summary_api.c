@@ -346,7 +346,10 @@ void api_summary_sheets(struct api_request *rq)
 		return api_reply_fail(rq, RK_TOO_LARGE, "too many sheets at once; use a smaller _count");
 	struct rk_err err;
 	rk_err_clear(&err);
-	enum rk_status st = sheet_facility_patients(rq->store, facility, offset, count, batch_one, &b, &err);
+	char after[128] = "";
+	size_t listed = 0;
+	enum rk_status st =
+		sheet_facility_patients(rq->store, facility, after, offset, count, batch_one, &b, &listed, &err);
 	if (st == RK_OK && !b.n)
 		st = rk_fail(&err, RK_NOT_FOUND, "no %s of facility %s at this offset",
 			     only_stale ? "stale sheet" : "patient to print", rq->who.facility);

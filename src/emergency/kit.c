@@ -56,12 +56,10 @@ enum rk_status kit_each_summary(struct store *s, const char *facility, int64_t n
 	snprintf(e.who.account, sizeof e.who.account, "kit:%s", facility);
 	snprintf(e.who.facility, sizeof e.who.facility, "%s", facility);
 	enum rk_status st = RK_OK;
-	for (int64_t off = 0; st == RK_OK && off < KIT_MAX_PATIENTS; off += SHEET_BATCH_MAX) {
-		size_t before = e.seen;
-		st = sheet_facility_patients(s, str_c(facility), off, SHEET_BATCH_MAX, each_one, &e, err);
-		if (e.seen - before < SHEET_BATCH_MAX)
-			break;
-	}
+	char after[128] = "";
+	size_t listed = SHEET_BATCH_MAX;
+	while (st == RK_OK && listed == SHEET_BATCH_MAX && e.seen < KIT_MAX_PATIENTS)
+		st = sheet_facility_patients(s, str_c(facility), after, 0, SHEET_BATCH_MAX, each_one, &e, &listed, err);
 	if (n_seen)
 		*n_seen = e.seen;
 	return st;

@@ -112,33 +112,38 @@ const char *sheet_url(struct arena *a, const char *fhir_base, const char *token)
 	return arena_printf(a, "%.*s/summary.html?sheet=%s", (int)n, fhir_base, token);
 }
 
-enum rk_status sheet_facility_patients(struct store *s, struct str facility, int64_t offset, int64_t count,
-				       sheet_patient_fn fn, void *arg, struct rk_err *err)
+enum rk_status sheet_facility_patients(struct store *s, struct str facility, char after[128], int64_t offset,
+				       int64_t count, sheet_patient_fn fn, void *arg, size_t *n_listed,
+				       struct rk_err *err)
 {
+	*n_listed = 0;
 	if (count > SHEET_BATCH_MAX)
 		count = SHEET_BATCH_MAX;
 	struct store_stmt *q;
 	enum rk_status st = store_prepare(s,
-					  "SELECT patient_id FROM patient_link WHERE facility_code = ? "
-					  "ORDER BY local_id LIMIT ? OFFSET ?",
+					  "SELECT patient_id, local_id FROM patient_link WHERE facility_code = ? "
+					  "AND local_id > ? ORDER BY local_id LIMIT ? OFFSET ?",
 					  &q, err);
 	if (st != RK_OK)
 		return st;
 	store_bind_text(q, 1, facility);
-	store_bind_i64(q, 2, count);
-	store_bind_i64(q, 3, offset);
+	store_bind_text(q, 2, str_c(after));
+	store_bind_i64(q, 3, count);
+	store_bind_i64(q, 4, offset);
 	/* the ids first: the callback runs its own statements */
 	struct str ids[SHEET_BATCH_MAX];
 	char buf[SHEET_BATCH_MAX][72];
 	size_t n = 0;
 	bool row = false;
 	while ((st = store_step(q, &row, err)) == RK_OK && row && n < SHEET_BATCH_MAX) {
-		struct str v = store_col_text(q, 0);
+		struct str v = store_col_text(q, 0), local = store_col_text(q, 1);
 		snprintf(buf[n], sizeof buf[n], "%.*s", STR_FMT(v));
 		ids[n] = str_c(buf[n]);
+		snprintf(after, 128, "%.*s", STR_FMT(local));
 		n++;
 	}
 	store_done(q);
+	*n_listed = n;
 	for (size_t i = 0; i < n && st == RK_OK; i++)
 		st = fn(arg, ids[i]);
 	return st;

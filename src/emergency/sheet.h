@@ -38,12 +38,16 @@ bool sheet_stale(const struct sheet_state *st, const char *hash);
 /* The URL of the QR code: the origin of fhir_base (its "/fhir" removed) +
  * "/summary.html?sheet=" + token (arena). */
 const char *sheet_url(struct arena *a, const char *fhir_base, const char *token);
-/* The Patient registrations of a facility, by local ID, offset/count
- * (count at most SHEET_BATCH_MAX): each into fn. */
+/* The Patient registrations of a facility, by local ID: those after the
+ * local ID *after ("" from the first; it is set to the last one listed, at
+ * most 127 bytes), skipping offset, at most count (≤ SHEET_BATCH_MAX), each
+ * into fn. An index range (facility_code, local_id): the whole facility is
+ * walked by `after`, never by growing offsets. */
 #define SHEET_BATCH_MAX 200
 typedef enum rk_status (*sheet_patient_fn)(void *arg, struct str patient_id);
-enum rk_status sheet_facility_patients(struct store *s, struct str facility, int64_t offset, int64_t count,
-				       sheet_patient_fn fn, void *arg, struct rk_err *err);
+enum rk_status sheet_facility_patients(struct store *s, struct str facility, char after[128], int64_t offset,
+				       int64_t count, sheet_patient_fn fn, void *arg, size_t *n_listed,
+				       struct rk_err *err);
 /* Is t a well-formed token (26 lower-case base32 characters)? */
 bool sheet_token_ok(struct str t);
 
