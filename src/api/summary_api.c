@@ -109,6 +109,13 @@ void api_summary_fhir(struct api_request *rq)
 	if (!ready(rq) || !params_only(rq, "$summary", "_format"))
 		return;
 	bool pdf = wants_pdf(rq);
+	for (size_t i = 0; i < rq->n_params && !pdf; i++) {
+		struct str v = rq->params[i].value;
+		if (!str_eq_c(v, "json") && !str_eq_c(v, "application/json") && !str_eq_c(v, "application/fhir+json"))
+			return api_reply_fail(rq, RK_NOT_ACCEPTABLE,
+					      "_format '%.*s' is not supported; $summary answers JSON or pdf",
+					      (int)(v.len > 64 ? 64 : v.len), v.ptr);
+	}
 	if (!pdf && !api_fhir_headers_ok(rq, 0))
 		return;
 	struct summary s;

@@ -183,6 +183,9 @@ test('an empty required section carries emptyReason; bad parameters are refused'
   assert.equal(a.emptyReason.coding[0].code, 'unavailable');
   assert.equal(a.entry, undefined);
   outcome(await get(SD, `/fhir/Patient/${P.one}/$summary?foo=1`), 400);
+  outcome(await get(SD, `/fhir/Patient/${P.one}/$summary?_format=xml`), 406);
+  outcome(await get(SD, `/api/summary/${P.one}/pdf?x=1`), 400);
+  outcome(await get(SD, '/api/summary/sheet/not-a-token'), 404);
 });
 
 test('without consent: what a missing patient gets; under break-the-glass: the summary', async () => {
