@@ -8,7 +8,8 @@
 // A4 PDF's text; the shared SS-MIX2 sample's summary; the 救急医療情報シート's QR
 // code (decoded with zbarimg) carries an opaque link and no clinical data,
 // resolves after login, and reports itself stale when the content changes;
-// a facility's sheets print as one PDF, on the API and the command line; the
+// disaster mode opens the summary categories until it ends; a facility's
+// sheets print as one PDF, on the API and the command line; the
 // region kit (renkei kit region) decrypts in node's WebCrypto with the
 // algorithm its HTML uses, and a wrong passphrase fails.
 import { test, before, after } from 'node:test';
@@ -352,4 +353,19 @@ test('the shared SS-MIX2 sample: its allergies, prescriptions and labs', { skip:
     const name = first.code?.text || first.code?.coding?.[0]?.display || first.medicationCodeableConcept?.text || first.medicationCodeableConcept?.coding?.[0]?.display;
     assert.ok(name && text.includes(squash(name)), `${c}: ${name} in the PDF`);
   }
+});
+
+test('disaster mode for the viewer\'s area: the summary categories, until it ends', async () => {
+  const OP = await SRV.login('operator');
+  outcome(await get(NF, `/fhir/Patient/${P.one}/$summary`), 404); // あずみの中央病院's nurse: no consent, no episode for P.one
+  const d = await post(OP, '/api/disaster', { area: '長野県安曇野市', hours: 1, note: '訓練' });
+  assert.equal(d.status, 201, d.text);
+  const r = await get(NF, `/fhir/Patient/${P.one}/$summary`);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(names(lines(r.json, '48765-2'))[0], 'ペニシリン系抗菌薬');
+  assert.ok(names(lines(r.json, '10160-0')).includes('アムロジピン錠５ｍｇ'));
+  assert.equal(section(r.json, '47519-4'), undefined, 'procedures are clinical records: not opened by disaster mode');
+  const end = await post(OP, `/api/disaster/${d.json.declaration}/end`);
+  assert.equal(end.status, 204, end.text);
+  outcome(await get(NF, `/fhir/Patient/${P.one}/$summary`), 404);
 });
