@@ -263,7 +263,9 @@ void api_summary_sheet_resolve(struct api_request *rq)
 	 * found it on the fridge); otherwise it is not there. */
 	bool may = st == RK_OK && (d.permit || episode || ax->disaster_id ||
 				   access_emergency_eligible(rq->who.role, rq->who.facility_kind));
-	if (st == RK_GONE || (st == RK_OK && !may) || (st == RK_OK && rq->who.kind != PRINCIPAL_STAFF && !d.permit))
+	/* a sheet of a deleted registration is as unknown as any other */
+	if (st == RK_GONE || st == RK_NOT_FOUND || (st == RK_OK && !may) ||
+	    (st == RK_OK && rq->who.kind != PRINCIPAL_STAFF && !d.permit))
 		st = rk_fail(&err, RK_NOT_FOUND, "this sheet is not known");
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
