@@ -265,8 +265,10 @@ void api_summary_sheet_resolve(struct api_request *rq)
 				   access_emergency_eligible(rq->who.role, rq->who.facility_kind));
 	/* a sheet of a deleted registration is as unknown as any other */
 	if (st == RK_GONE || st == RK_NOT_FOUND || (st == RK_OK && !may) ||
-	    (st == RK_OK && rq->who.kind != PRINCIPAL_STAFF && !d.permit))
+	    (st == RK_OK && rq->who.kind != PRINCIPAL_STAFF && !d.permit)) {
+		rk_err_clear(&err); /* not the read's message: it names the patient */
 		st = rk_fail(&err, RK_NOT_FOUND, "this sheet is not known");
+	}
 	if (st != RK_OK)
 		return api_reply_error(rq, st, &err);
 	if (regional)

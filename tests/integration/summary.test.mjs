@@ -18,7 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, startServer, get, post, outcome, patient, totp, cleanupStore, DEMO_PASSWORD, DEMO_SECRET } from './harness.mjs';
+import { ROOT, startServer, get, post, http, outcome, patient, totp, cleanupStore, DEMO_PASSWORD, DEMO_SECRET } from './harness.mjs';
 
 const S_FAC = '2011000011'; // 信州れんけい総合病院: registers and records
 const F_FAC = '2011000029'; // あずみの中央病院: its staff break the glass
@@ -257,6 +257,17 @@ test('the 救急医療情報シート: the QR code carries an opaque link, resol
   outcome(await get(SD, '/api/summary/sheet/0000000000000000000000000a'), 404);
   const unauth = await fetch(`${SRV.origin}/api/summary/sheet/${token}`);
   assert.equal(unauth.status, 401);
+  // the sheet of a deleted registration is as unknown as any other
+  const gone = await post(SD, '/fhir/Patient', patient(S_FAC, 'SUM3', { family: '削除', familyKana: 'サクジョ' }));
+  assert.equal(gone.status, 201, gone.text);
+  await pdf(SD, `/api/summary/${gone.json.id}/sheet`);
+  const goneToken = (await get(SD, `/api/summary/${gone.json.id}/sheet-status`)).json.token;
+  assert.match(goneToken, /^[0-9a-z]{26}$/);
+  const del = await http(SD, 'DELETE', `/fhir/Patient/${gone.json.id}`);
+  assert.ok(del.status === 200 || del.status === 204, del.text);
+  const g = await get(SD, `/api/summary/sheet/${goneToken}`);
+  outcome(g, 404);
+  assert.ok(!g.text.includes(gone.json.id) && /this sheet is not known/.test(g.text), g.text);
   // fresh after printing; stale once the content changes
   let st = await get(SD, `/api/summary/${P.one}/sheet-status`);
   assert.equal(st.json.stale, false, st.text);
