@@ -394,7 +394,9 @@ static void classify(struct gather *g, const char *type, const char *id, const c
 		static const char *const k[] = {"onsetDateTime", "recordedDate", "onsetPeriod", NULL};
 		int64_t when = first_date(r, k);
 		bool dev = summary_is_device(icd, text), dia = summary_is_dialysis(text);
-		struct summary_item *it = add(g, SUMMARY_PROBLEMS, type, id, text, "", fac, when, r);
+		static const char *const suspected[] = {"provisional", "unconfirmed", "differential", NULL};
+		const char *detail = status_is(r, "verificationStatus", suspected) ? "疑い" : "";
+		struct summary_item *it = add(g, SUMMARY_PROBLEMS, type, id, text, detail, fac, when, r);
 		if (it)
 			it->flags = (summary_is_infection(icd, text) ? SUMMARY_FLAG_INFECTION : 0) |
 				    (dia ? SUMMARY_FLAG_DIALYSIS : 0);

@@ -9,7 +9,8 @@
  *   allergies      AllergyIntolerance not inactive/resolved/refuted, one
  *                  line per allergen; the anaphylaxis ones first, then high
  *                  criticality
- *   problems       Condition active (no clinicalStatus counts as active);
+ *   problems       Condition active (no clinicalStatus counts as active; a
+ *                  provisional one says 疑い);
  *                  infections (ICD-10 A00–B99, or the text says 感染/ウイルス)
  *                  are flagged and listed first
  *   medications    MedicationDispense handed over within 45 days,

@@ -80,7 +80,8 @@ before(async () => {
   await create(SD, { resourceType: 'AllergyIntolerance', clinicalStatus: active('allergyintolerance'), type: 'allergy',
     category: ['medication'], criticality: 'high', code: cc(HOT9, '100795402', 'ペニシリン系抗菌薬'), patient: p, recordedDate: ago(900),
     reaction: [{ manifestation: [cc('http://snomed.info/sct', '39579001', 'アナフィラキシー')], severity: 'severe' }] });
-  await create(SD, { resourceType: 'Condition', clinicalStatus: active('condition'), code: cc(ICD10, 'I10', '本態性高血圧症'), subject: p, onsetDateTime: ago(2000) });
+  await create(SD, { resourceType: 'Condition', clinicalStatus: active('condition'), code: cc(ICD10, 'I10', '本態性高血圧症'), subject: p, onsetDateTime: ago(2000),
+    verificationStatus: cc('http://terminology.hl7.org/CodeSystem/condition-ver-status', 'provisional', 'provisional') });
   await create(SD, { resourceType: 'Condition', clinicalStatus: active('condition'), code: cc(ICD10, 'B181', 'Ｂ型慢性肝炎'), subject: p, onsetDateTime: ago(3000) });
   await create(SD, { resourceType: 'Condition', clinicalStatus: cc('http://terminology.hl7.org/CodeSystem/condition-clinical', 'resolved', 'resolved'),
     code: cc(ICD10, 'J189', '肺炎'), subject: p, onsetDateTime: ago(400), abatementDateTime: ago(380) });
@@ -142,6 +143,7 @@ test('the document Bundle: Composition 60591-5, the IPS sections, windows and or
   assert.match(section(b, '48765-2').text.div, /アナフィラキシー/);
   // problems: the infection first, the resolved one absent
   assert.deepEqual(names(lines(b, '11450-4')), ['Ｂ型慢性肝炎', '本態性高血圧症']);
+  assert.match(section(b, '11450-4').text.div, /本態性高血圧症<\/td><td>疑い/);
   // medicines: dispensed within 45 days, prescribed within 90
   const meds = names(lines(b, '10160-0'));
   assert.ok(meds.includes('アムロジピン錠５ｍｇ'), `40-day-old dispense present: ${meds}`);
