@@ -14,6 +14,7 @@
 #include "api/cli.h"
 #include "api/cli_backup.h"
 #include "api/cli_careplan.h"
+#include "api/summary_api.h"
 #include "audit/audit.h"
 #include "bulk/bulk.h"
 #include "collab/events.h"
@@ -496,6 +497,13 @@ static const struct cli_command commands[] = {
 	{"restore", NULL, "--from FILE --to URL",
 	 "restore a backup into a new SQLite file or an empty PostgreSQL database, never over anything (exit 3: refused)",
 	 cli_restore, 0},
+	{"kit", "sheets", "--facility CODE --out FILE.pdf [--only stale]",
+	 "the 救急医療情報シート of the facility's patients (QR code, 作成日), one PDF; --only stale: those whose "
+	 "summary changed since printed",
+	 cli_kit, CLI_STORE},
+	{"kit", "region", "--facility CODE --out FILE.html --passphrase-file FILE",
+	 "the facility's patients' emergency summaries in one encrypted HTML file that opens in any browser", cli_kit,
+	 CLI_STORE},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -20,6 +20,7 @@
 #include "api/ingest_api.h"
 #include "api/linking_api.h"
 #include "api/session.h"
+#include "api/summary_api.h"
 
 #define P ROUTE_PUBLIC
 #define B ROUTE_BODY
@@ -60,6 +61,16 @@ const struct api_route api_routes[] = {
 	 "extend disaster mode for one facility past its end"},
 	{"GET", "/api/disaster/{id}/report", api_disaster_report, 0, "disaster-report", 'R',
 	 "the accesses made under a declaration on one day (CSV)"},
+	/* the emergency summary's PDF and the 救急医療情報シート (api/summary_api.h) */
+	{"GET", "/api/summary/sheets", api_summary_sheets, ROUTE_GET_WRITES, "summary-sheets", 'R',
+	 "救急医療情報シート of a facility's patients, one PDF"},
+	{"GET", "/api/summary/sheet/{token}", api_summary_sheet_resolve, 0, "summary-sheet-link", 'R',
+	 "the patient a sheet's QR code names"},
+	{"GET", "/api/summary/{id}/pdf", api_summary_pdf, 0, "summary", 'R', "the emergency summary, one A4 page"},
+	{"GET", "/api/summary/{id}/sheet", api_summary_sheet, ROUTE_GET_WRITES, "summary-sheet", 'R',
+	 "the 救急医療情報シート (PDF with QR code)"},
+	{"GET", "/api/summary/{id}/sheet-status", api_summary_sheet_status, 0, "summary-sheet-status", 'R',
+	 "is the printed sheet stale"},
 	/* patient linking (the operator) */
 	{"GET", "/api/patient-match", api_match_list, 0, "patient-match-list", 'R', "candidate pairs of regional IDs"},
 	{"POST", "/api/patient-match/{id}/merge", api_match_merge, B, "patient-merge", 'U', "merge a candidate pair"},
@@ -145,6 +156,8 @@ const struct api_route api_routes[] = {
 	{"GET", "/fhir/Patient/$ihe-pix", api_fhir_pix, 0, "pix", 'R', "PIX: local/regional ID cross-reference"},
 	{"GET", "/fhir/Patient/{id}/$everything", api_fhir_everything, 0, "everything", 'R',
 	 "the patient's regional record"},
+	{"GET", "/fhir/Patient/{id}/$summary", api_summary_fhir, 0, "summary", 'R',
+	 "the emergency summary (IPS document Bundle; _format=pdf)"},
 	{"GET", "/fhir/Patient/{id}/$access-report", api_access_report, 0, "access-report", 'R',
 	 "who looked at this patient's record"},
 	{"GET", "/fhir/{type}", api_fhir_search, 0, "search", 'E', "search"},

@@ -90,6 +90,13 @@ static json_t *resource_entry(const struct fhir_resource_def *def)
 				  "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export", "documentation",
 				  "GET /fhir/Patient/$export (Bulk Data, async): every patient's data the operator may "
 				  "read (docs/ACCESS.md, Bulk export)"));
+	if (strcmp(def->name, "Patient") == 0)
+		json_array_append_new(
+			json_object_get(r, "operation"),
+			json_pack("{s:s, s:s, s:s}", "name", "summary", "definition",
+				  "http://hl7.org/fhir/uv/ips/OperationDefinition/summary", "documentation",
+				  "GET /fhir/Patient/{id}/$summary: the emergency summary (救急用サマリー) as an IPS "
+				  "document Bundle of what the user may see; _format=pdf for one A4 page"));
 	return r;
 }
 

@@ -92,7 +92,11 @@ before(async () => {
   const ex = await http(OP, 'GET', '/fhir/$export?_type=Patient', { headers: { Prefer: 'respond-async' } });
   assert.equal(ex.status, 202, `the operator's export: ${ex.text}`);
   H.export = ex.headers.get('content-location').split('/').pop();
-  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm', 'attachment', 'form', 'doc']) M[k] = missingOf(H[k]);
+  // S prints the person's 救急医療情報シート: the token of its QR code names the hidden patient
+  assert.equal((await http(SD, 'GET', `/api/summary/${p.id}/sheet`)).status, 200, 'S prints the sheet');
+  H.sheet = (await get(SD, `/api/summary/${p.id}/sheet-status`)).json.token;
+  assert.ok(H.sheet, 'the sheet\'s token');
+  for (const k of ['patient', 'obs', 'consent', 'episode', 'export', 'comm', 'attachment', 'form', 'doc', 'sheet']) M[k] = missingOf(H[k]);
   M.local = 'SW-HIDDEZ';
   M.rid = unusedRegionalId(4711);
   assert.equal(M.rid.length, H.rid.length);
@@ -129,7 +133,7 @@ function masked(r, from, assigned) {
   return { status: r.status, text: mask(text), heads: mask(heads) };
 }
 
-const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm', 'attachment', 'form', 'doc'];
+const KEYS = ['patient', 'obs', 'consent', 'episode', 'local', 'rid', 'export', 'comm', 'attachment', 'form', 'doc', 'sheet'];
 const problems = [];
 const covered = new Set();
 
@@ -356,6 +360,14 @@ test('every route: a hidden record and a missing one get the same answer', async
   await same('PUT /api/collab/documents/{id}', 'a new version of S\'s document', (x) => ['PUT', `/api/collab/documents/${x.doc}`, withBody(order)]);
   await same('GET /api/collab/documents/{id}/pdf', 'the PDF of S\'s document', (x) => ['GET', `/api/collab/documents/${x.doc}/pdf`]);
   await same('POST /api/collab/documents/{id}/sign', 'signing S\'s document', (x) => ['POST', `/api/collab/documents/${x.doc}/sign`, withBody({})]);
+  /* ---- the emergency summary and the 救急医療情報シート (issue 15) ---- */
+  await same('GET /fhir/Patient/{id}/$summary', '$summary', (x) => ['GET', `/fhir/Patient/${x.patient}/$summary`]);
+  await same('GET /fhir/Patient/{id}/$summary', '$summary as PDF', (x) => ['GET', `/fhir/Patient/${x.patient}/$summary?_format=pdf`]);
+  await same('GET /api/summary/{id}/pdf', 'the summary\'s page', (x) => ['GET', `/api/summary/${x.patient}/pdf`]);
+  await same('GET /api/summary/{id}/sheet', 'printing the sheet', (x) => ['GET', `/api/summary/${x.patient}/sheet`]);
+  await same('GET /api/summary/{id}/sheet-status', 'the sheet\'s status', (x) => ['GET', `/api/summary/${x.patient}/sheet-status`]);
+  await same('GET /api/summary/sheet/{token}', 'the QR link of S\'s sheet', (x) => ['GET', `/api/summary/sheet/${x.sheet}`]);
+  await neverShows('GET /api/summary/sheets', 'C\'s own sheets', `/api/summary/sheets?facility=${C}`);
 
   /* ---- linking and the quarantine: the operator's ---- */
   await neverShows('GET /api/patient-match', 'the queue', '/api/patient-match');
