@@ -69,6 +69,7 @@ bench: build node-deps
 	@bench/ingest
 	@bench/collab
 	@bench/backup
+	@bench/emergency
 
 fuzz: asan
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(ASAN_BUILD)

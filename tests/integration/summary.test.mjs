@@ -371,7 +371,7 @@ test('the shared SS-MIX2 sample: its allergies, prescriptions and labs', { skip:
 test('disaster mode for the viewer\'s area: the summary categories, until it ends', async () => {
   const OP = await SRV.login('operator');
   outcome(await get(NF, `/fhir/Patient/${P.one}/$summary`), 404); // あずみの中央病院's nurse: no consent, no episode for P.one
-  const d = await post(OP, '/api/disaster', { area: '長野県安曇野市', hours: 1, note: '訓練' });
+  const d = await post(OP, '/api/disaster', { municipalities: ['202207'], hours: 1, note: '訓練' });
   assert.equal(d.status, 201, d.text);
   const r = await get(NF, `/fhir/Patient/${P.one}/$summary`);
   assert.equal(r.status, 200, r.text);
