@@ -78,6 +78,9 @@ struct config {
 	char *mllp_tls_client_ca;    /* PEM CA bundle of the senders' client certificates; set: MLLP over TLS */
 	char *mllp_tls_cert;         /* PEM chain of the MLLP listener; empty: tls.cert */
 	char *mllp_tls_key;          /* its key; empty: tls.key */
+	/* standby */
+	char *standby_mode;      /* auto|on|off: serve read-only (docs/STANDBY.md) */
+	char *standby_spool_dir; /* the standby's audit spool; empty: var/standby-spool */
 
 	/* derived by config_finish */
 	char listen_host[64];
@@ -91,6 +94,7 @@ struct config {
 	bool mllp_tls;                  /* mllp.tls_client_ca is set: TLS 1.2+ with client certificates */
 	const char *mllp_tls_cert_file; /* mllp.tls_cert, else tls.cert (points into this struct) */
 	const char *mllp_tls_key_file;  /* mllp.tls_key, else tls.key */
+	bool read_only;                 /* set by `renkei serve` when it serves as a standby (standby.mode) */
 };
 
 /* Fill cfg with the defaults of the option table. Aborts only on OOM. */
