@@ -383,11 +383,18 @@ static int cmd_demo(struct cli_call *c)
 static int cmd_audit_verify(struct cli_call *c)
 {
 	const struct config *cfg = c->cfg;
-	struct store *s = cli_open_store(cfg);
-	if (!s)
-		return 1;
 	struct rk_err err;
 	rk_err_clear(&err);
+	/* a hot standby's database cannot be migrated: its schema must be this binary's already */
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
+	struct store *s = NULL;
+	bool standby = false;
+	if (store_open(cfg->store_url, &opt, &s, &err) != RK_OK || store_in_recovery(s, &standby, &err) != RK_OK ||
+	    (standby ? store_schema_check(s, &err) : store_migrate(s, &err)) != RK_OK) {
+		fprintf(stderr, "renkei: database: %s\n", err.msg);
+		store_close(s);
+		return 1;
+	}
 	struct audit_verify_report rep;
 	enum rk_status rc = audit_verify_config(cfg, s, &rep, &err);
 	store_close(s);
