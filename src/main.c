@@ -440,9 +440,10 @@ static int cmd_audit_import_spool(struct cli_call *c)
 		printf("audit spool %s: %lld entries, all imported before; nothing to do\n", rep.log_id,
 		       (long long)rep.spooled);
 	else
-		printf("audit spool %s: %lld entries, %lld imported now as entries %lld-%lld (%lld before)\n",
+		printf("audit spool %s: %lld entries, %lld imported now as entries %lld-%lld (%lld before); %lld "
+		       "break-the-glass episodes for review\n",
 		       rep.log_id, (long long)rep.spooled, (long long)rep.imported, (long long)rep.first_seq,
-		       (long long)rep.last_seq, (long long)rep.before);
+		       (long long)rep.last_seq, (long long)rep.before, (long long)rep.episodes);
 	return 0;
 }
 

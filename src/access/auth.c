@@ -67,6 +67,9 @@ static enum rk_status sb_login(struct store *s, const struct config *cfg, const 
 static enum rk_status sb_totp(struct store *s, const struct config *cfg, const struct principal *who, const char *code,
 			      const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err);
 static enum rk_status sb_logout(const struct principal *who, int64_t now, struct rk_err *err);
+static enum rk_status sb_reauth(struct store *s, const struct config *cfg, const struct principal *who,
+				const char *password, const char *code, const char *client_addr, int64_t now,
+				struct rk_err *err);
 
 /* ---- authenticating a request --------------------------------------------- */
 
@@ -827,6 +830,8 @@ enum rk_status auth_reauth(struct store *s, const struct config *cfg, const stru
 			   const char *code, const char *client_addr, int64_t now, const struct auth_hook *hook,
 			   struct rk_err *err)
 {
+	if (standby_sessions_on())
+		return sb_reauth(s, cfg, who, password, code, client_addr, now, err);
 	struct account a;
 	enum rk_status rc = session_account(s, who, STAGE_OK, &a, err);
 	if (rc != RK_OK)
@@ -858,6 +863,12 @@ enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, co
 {
 	if (who->kind != PRINCIPAL_STAFF)
 		return rk_fail(err, RK_FORBIDDEN, "only a logged-in member of staff can do this");
+	if (standby_sessions_on())
+		return standby_reauth_consume(who->session_hash, now, cfg->reauth_ms)
+			       ? RK_OK
+			       : rk_fail_code(err, RK_FORBIDDEN, "reauth_required",
+					      "break-the-glass needs a fresh re-authentication (each one opens one "
+					      "episode): send password and code, or POST /api/reauth first");
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(
 		s, "UPDATE web_session SET reauth_at = 0 WHERE token_hash = ? AND reauth_at > 0 AND reauth_at >= ?",
@@ -1080,6 +1091,40 @@ static enum rk_status sb_logout(const struct principal *who, int64_t now, struct
 	if (!standby_session_get(who->session_hash, &ss))
 		return rk_fail(err, RK_INVALID, "there is no session to end");
 	ss.ended = true;
+	ss.last_seen = now;
+	standby_session_put(&ss);
+	return RK_OK;
+}
+
+static enum rk_status sb_reauth(struct store *s, const struct config *cfg, const struct principal *who,
+				const char *password, const char *code, const char *client_addr, int64_t now,
+				struct rk_err *err)
+{
+	struct account a;
+	enum rk_status rc = session_account(s, who, STAGE_OK, &a, err);
+	if (rc != RK_OK)
+		return rc;
+	struct guard g;
+	guard_init(&g, a.id, client_addr);
+	sb_guard_load(&g);
+	if (guard_locked(&g, now))
+		return locked(&g, now, NULL, err);
+	if (!password_verify(a.password_hash, password ? password : ""))
+		return sb_wrong(&g, cfg, now, NULL, err, "invalid_credentials",
+				"re-authentication failed: wrong password");
+	if (!a.totp_enrolled)
+		return rk_fail_code(err, RK_FORBIDDEN, "totp_required",
+				    "re-authentication needs a TOTP device; enrol one first");
+	int64_t step = 0;
+	if (!totp_verify(a.totp_secret, code ? code : "", now / 1000, 1, a.totp_last_step, &step) ||
+	    !standby_totp_claim(a.id, step, a.totp_last_step))
+		return sb_wrong(&g, cfg, now, NULL, err, "invalid_code",
+				"the one-time code is wrong, expired or already used");
+	standby_failures_clear(a.id);
+	struct standby_session ss;
+	if (!standby_session_get(who->session_hash, &ss))
+		return rk_fail_code(err, RK_UNAUTHORIZED, "session_unknown", "the session is not known; log in again");
+	ss.reauth_at = now;
 	ss.last_seen = now;
 	standby_session_put(&ss);
 	return RK_OK;

@@ -30,6 +30,8 @@ static struct failure_row failures[MAX_FAILURES];
 static size_t n_failures;
 static struct step_row steps[MAX_STEPS];
 static size_t n_steps;
+static struct standby_episode episodes[STANDBY_MAX_EPISODES];
+static size_t n_episodes;
 
 void standby_sessions_enable(void)
 {
@@ -141,6 +143,45 @@ bool standby_totp_claim(const char *account, int64_t step, int64_t db_last)
 		snprintf(r->account, sizeof r->account, "%s", account);
 		r->step = step;
 	}
+	pthread_mutex_unlock(&mu);
+	return ok;
+}
+
+void standby_episode_add(const struct standby_episode *e)
+{
+	pthread_mutex_lock(&mu);
+	size_t slot = n_episodes;
+	if (n_episodes < STANDBY_MAX_EPISODES) {
+		n_episodes++;
+	} else { /* full: the one that ended first makes room */
+		slot = 0;
+		for (size_t i = 1; i < n_episodes; i++)
+			if (episodes[i].expires_at < episodes[slot].expires_at)
+				slot = i;
+	}
+	episodes[slot] = *e;
+	pthread_mutex_unlock(&mu);
+}
+
+size_t standby_episodes_of(const char *account, int64_t now, struct standby_episode *out, size_t max)
+{
+	size_t n = 0;
+	pthread_mutex_lock(&mu);
+	for (size_t i = 0; i < n_episodes && n < max; i++)
+		if (strcmp(episodes[i].account, account) == 0 && episodes[i].started_at <= now &&
+		    episodes[i].expires_at > now)
+			out[n++] = episodes[i];
+	pthread_mutex_unlock(&mu);
+	return n;
+}
+
+bool standby_reauth_consume(const char *hash, int64_t now, int64_t fresh_ms)
+{
+	pthread_mutex_lock(&mu);
+	struct standby_session *s = session_find(hash);
+	bool ok = s && !s->ended && s->reauth_at > 0 && s->reauth_at >= now - fresh_ms;
+	if (ok)
+		s->reauth_at = 0;
 	pthread_mutex_unlock(&mu);
 	return ok;
 }

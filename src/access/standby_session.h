@@ -51,4 +51,22 @@ void standby_failures_clear(const char *login_id);
  * step this process accepted for the account, so each code works once. */
 bool standby_totp_claim(const char *account, int64_t step, int64_t db_last);
 
+/* Break-the-glass episodes started on the standby: active ones are kept here
+ * for the access check (access/enforce.c), their durable record is their
+ * audit entry in the spool (`emergency-start`), from which `renkei audit
+ * import-spool` makes them episodes of the primary, for review. */
+#define STANDBY_MAX_EPISODES 4096
+struct standby_episode {
+	char id[40];
+	char account[RK_MAX_ACCOUNT_ID];
+	char regional[40];
+	int64_t started_at, expires_at;
+};
+void standby_episode_add(const struct standby_episode *e);
+/* The account's episodes active at now, up to max, into out; the count. */
+size_t standby_episodes_of(const char *account, int64_t now, struct standby_episode *out, size_t max);
+/* Use up the session's fresh re-authentication (within fresh_ms of now):
+ * true for one caller per re-authentication. */
+bool standby_reauth_consume(const char *hash, int64_t now, int64_t fresh_ms);
+
 #endif

@@ -43,11 +43,11 @@ const struct api_route api_routes[] = {
 	{"POST", "/api/totp/enroll", api_totp_enroll, L, "totp-enroll", 'E', "start TOTP enrolment"},
 	{"POST", "/api/totp/confirm", api_totp_confirm, L | B, "totp-confirm", 'E', "confirm TOTP enrolment"},
 	{"POST", "/api/password", api_password, L | B | S, "password-change", 'E', "change the password"},
-	{"POST", "/api/reauth", api_reauth, B | S, "reauth", 'E', "fresh re-authentication"},
+	{"POST", "/api/reauth", api_reauth, B | S | O, "reauth", 'E', "fresh re-authentication"},
 	{"POST", "/oauth2/token", api_oauth_token, P | B, "token", 'E', "client credentials grant"},
 	{"POST", "/oauth2/revoke", api_oauth_revoke, P | B, "token-revoke", 'E', "revoke a bearer token"},
 	/* emergency and disaster */
-	{"POST", "/api/emergency", api_emergency_start, B, "emergency-start", 'E', "start break-the-glass"},
+	{"POST", "/api/emergency", api_emergency_start, B | O, "emergency-start", 'E', "start break-the-glass"},
 	{"GET", "/api/emergency", api_emergency_list, 0, "emergency-list", 'R', "my active episodes"},
 	{"GET", "/api/emergency/review", api_emergency_review_list, 0, "emergency-review-list", 'R',
 	 "episodes to review"},

@@ -16,7 +16,8 @@ enum route_flags {
 	ROUTE_GET_WRITES = 1 << 6, /* a GET that changes something (FHIR's $export kick-off): it runs in the
 				    * request's transaction, which commits with its audit entry or not at all */
 	ROUTE_STANDBY = 1 << 7,    /* a change a read-only standby still makes, in its own memory: logging in
-				    * and out (docs/STANDBY.md); every other change is refused there */
+				    * and out, re-authentication and break-the-glass (docs/STANDBY.md); every
+				    * other change is refused there */
 };
 
 struct api_route {

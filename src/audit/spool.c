@@ -3,6 +3,7 @@
 #include "audit/spool.h"
 
 #include <errno.h>
+#include <jansson.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <inttypes.h>
@@ -87,10 +88,10 @@ static enum rk_status imported_before(struct store *s, const char *log_id, int64
 	store_bind_text(st, 2, str_c(log_id));
 	bool row = false;
 	while ((rc = store_step(st, &row, err)) == RK_OK && row) {
-		char q[96];
-		str_copy(q, sizeof q, store_col_text(st, 0));
-		long long a = 0, b = 0;
-		if (sscanf(q, "entries %lld-%lld", &a, &b) == 2 && b > *out)
+		struct str q = store_col_text(st, 0), from, to;
+		int64_t b = 0;
+		if (str_starts_with(q, "entries ") && str_cut(q, '-', &from, &to) && str_to_i64(to, 0, INT64_MAX, &b) &&
+		    b > *out)
 			*out = b;
 	}
 	store_done(st);
@@ -131,11 +132,71 @@ static enum rk_status spool_count(struct store *s, int64_t *out, struct rk_err *
 static const size_t member_offset[] = {AUDIT_TEXT_FIELDS(SPOOL_MEMBER)};
 #define N_MEMBERS (sizeof member_offset / sizeof member_offset[0])
 
+/* A break-the-glass episode the standby started (its `emergency-start`
+ * entry), to become an episode of the primary for review. */
+struct spool_episode {
+	char id[40], account[RK_MAX_ACCOUNT_ID], facility[RK_MAX_FACILITY_CODE], regional[40];
+	char reason[32], text[1100];
+	int64_t started;
+};
+
+/* From the entry's patients (["<regional id>"]) and detail ("break-the-glass
+ * <id>: <reason code>: <text>", api/access_api.c). */
+static bool episode_of(const struct audit_event *ev, int64_t at, struct spool_episode *out)
+{
+	static const char prefix[] = "break-the-glass ";
+	if (strcmp(ev->event, "emergency-start") != 0 || ev->outcome != 0 ||
+	    strncmp(ev->detail, prefix, sizeof prefix - 1) != 0)
+		return false;
+	memset(out, 0, sizeof *out);
+	json_t *arr = json_loads(ev->patients, 0, NULL);
+	const char *rid = json_string_value(json_array_get(arr, 0));
+	snprintf(out->regional, sizeof out->regional, "%s", rid ? rid : "");
+	json_decref(arr);
+	const char *id = ev->detail + sizeof prefix - 1, *id_end = strstr(id, ": ");
+	const char *reason = id_end ? id_end + 2 : "", *colon = strstr(reason, ": ");
+	if (!out->regional[0] || !id_end || (size_t)(id_end - id) >= sizeof out->id || !colon ||
+	    (size_t)(colon - reason) >= sizeof out->reason)
+		return false;
+	snprintf(out->id, sizeof out->id, "%.*s", (int)(id_end - id), id);
+	snprintf(out->reason, sizeof out->reason, "%.*s", (int)(colon - reason), reason);
+	snprintf(out->text, sizeof out->text, "%s", colon + 2);
+	snprintf(out->account, sizeof out->account, "%s", ev->account);
+	snprintf(out->facility, sizeof out->facility, "%s", ev->facility);
+	out->started = at;
+	return true;
+}
+
+/* The standby's episode as the primary's, pending review (ON CONFLICT: an
+ * id already there is left alone). */
+static enum rk_status episode_insert(const struct config *cfg, struct store *s, const struct spool_episode *e,
+				     struct rk_err *err)
+{
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(
+		s,
+		"INSERT INTO emergency_episode (episode_id, account_id, facility_code, regional_id, reason_code,"
+		" reason_text, started_at, expires_at, ended_at, review_status, review_due, reviewed_by, reviewed_at,"
+		" review_note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 'pending', ?, '', 0, '') ON CONFLICT DO NOTHING",
+		&st, err);
+	if (rc != RK_OK)
+		return rc;
+	const char *v[] = {e->id, e->account, e->facility, e->regional, e->reason, e->text};
+	for (int i = 0; i < 6; i++)
+		store_bind_text(st, i + 1, str_c(v[i]));
+	store_bind_i64(st, 7, e->started);
+	store_bind_i64(st, 8, e->started + cfg->emergency_duration_ms);
+	store_bind_i64(st, 9, e->started + cfg->emergency_review_ms);
+	rc = store_run(st, err);
+	store_done(st);
+	return rc;
+}
+
 /* One batch: the spool entries after `after` (at most IMPORT_BATCH), with a
  * detail naming their spool entry, appended in one transaction with the
  * range entry. *last gets the last spool seq done (after when none). */
-static enum rk_status import_batch(struct audit_log *log, struct store *primary, struct store *spool,
-				   const char *log_id, int64_t after, int64_t *last,
+static enum rk_status import_batch(const struct config *cfg, struct audit_log *log, struct store *primary,
+				   struct store *spool, const char *log_id, int64_t after, int64_t *last,
 				   struct audit_spool_import_report *rep, struct rk_err *err)
 {
 	*last = after;
@@ -150,9 +211,10 @@ static enum rk_status import_batch(struct audit_log *log, struct store *primary,
 	store_bind_i64(st, 1, after);
 	struct audit_event *evs = calloc(IMPORT_BATCH, sizeof *evs);
 	char **texts = calloc((size_t)IMPORT_BATCH * (N_MEMBERS + 1), sizeof *texts);
-	if (!evs || !texts)
+	struct spool_episode *eps = calloc(IMPORT_BATCH, sizeof *eps);
+	if (!evs || !texts || !eps)
 		rk_oom();
-	size_t n = 0;
+	size_t n = 0, n_eps = 0;
 	bool row = false;
 	while (n < IMPORT_BATCH && (rc = store_step(st, &row, err)) == RK_OK && row) {
 		int64_t seq = store_col_i64(st, 0), at = store_col_i64(st, 1);
@@ -170,6 +232,8 @@ static enum rk_status import_batch(struct audit_log *log, struct store *primary,
 			texts[n * (N_MEMBERS + 1) + i] = copy;
 			*(const char **)((char *)ev + member_offset[i]) = copy;
 		}
+		if (episode_of(ev, at, &eps[n_eps]))
+			n_eps++;
 		/* the detail says where the entry was first recorded, and when */
 		char when[RK_TIME_RFC3339_LEN];
 		time_format_rfc3339(at, when);
@@ -201,6 +265,8 @@ static enum rk_status import_batch(struct audit_log *log, struct store *primary,
 		int64_t first = 0, range_seq = 0;
 		if ((rc = store_begin(primary, err)) == RK_OK) {
 			rc = audit_append_many(log, primary, evs, n, &first, err);
+			for (size_t i = 0; i < n_eps && rc == RK_OK; i++)
+				rc = episode_insert(cfg, primary, &eps[i], err);
 			if (rc == RK_OK)
 				rc = audit_append(log, primary, &range, &range_seq, err);
 			if (rc == RK_OK)
@@ -213,12 +279,14 @@ static enum rk_status import_batch(struct audit_log *log, struct store *primary,
 				rep->first_seq = first;
 			rep->last_seq = range_seq;
 			rep->imported += (int64_t)n;
+			rep->episodes += (int64_t)n_eps;
 		}
 	}
 	for (size_t i = 0; i < (size_t)IMPORT_BATCH * (N_MEMBERS + 1); i++)
 		free(texts[i]);
 	free(texts);
 	free(evs);
+	free(eps);
 	return rc;
 }
 
@@ -262,7 +330,7 @@ enum rk_status audit_spool_import(const struct config *cfg, const char *dir, str
 	int64_t done = rep->before;
 	while (rc == RK_OK) {
 		int64_t last = done;
-		rc = import_batch(log, primary, spool, rep->log_id, done, &last, rep, err);
+		rc = import_batch(cfg, log, primary, spool, rep->log_id, done, &last, rep, err);
 		if (rc != RK_OK || last == done)
 			break;
 		done = last;

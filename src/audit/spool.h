@@ -7,7 +7,10 @@
  * import-spool` verifies that chain and appends its entries, in order, to the
  * primary's chain — each one saying which spool entry it was and when it was
  * recorded there — with an entry naming the range it imported, so that an
- * import run again (or after a failure) appends nothing twice. */
+ * import run again (or after a failure) appends nothing twice. The
+ * break-the-glass episodes the standby started (their `emergency-start`
+ * entries) become episodes of the primary, pending review, in the same
+ * transaction. */
 #ifndef RENKEI_AUDIT_SPOOL_H
 #define RENKEI_AUDIT_SPOOL_H
 
@@ -50,6 +53,7 @@ struct audit_spool_import_report {
 	int64_t imported;  /* appended by this run */
 	int64_t first_seq; /* the primary's sequence numbers this run used (0 when none) */
 	int64_t last_seq;
+	int64_t episodes; /* break-the-glass episodes the standby started, now the primary's (for review) */
 };
 
 /* `renkei audit import-spool`: verify the spool's chain (RK_INVALID with

@@ -2,9 +2,11 @@
 // on a database a normal server wrote: staff log in (password and TOTP, the
 // session in the standby's memory) and read the record with the full access
 // check; every write route answers 503 read_only with Retry-After and
-// changes nothing in the database; every request is audited in the standby's
+// changes nothing in the database; break-the-glass works, the episode kept in
+// memory; every request is audited in the standby's
 // spool, which `renkei audit import-spool` appends to the primary's chain
-// (once, however often it runs), after which `audit verify` passes; a
+// (once, however often it runs) and which makes the standby's episode one of
+// the primary's, for review, after which `audit verify` passes; a
 // tampered spool is refused. A real streaming replica is scripts/failover-drill
 // (`make drill`): too slow for make check.
 import { test, before, after } from 'node:test';
@@ -15,7 +17,7 @@ import path from 'node:path';
 import { startServer, http, get, post, outcome, patient, totp, sqlOn, run, cleanupStore, DEMO_PASSWORD, DEMO_SECRET } from './harness.mjs';
 
 const S_FAC = '2011000011'; // 信州れんけい総合病院
-let PRIMARY, STANDBY, SPOOL, DR, PAT;
+let PRIMARY, STANDBY, SPOOL, DR, AZ, PAT;
 const spoolUrl = () => `sqlite:${SPOOL}/audit-spool.db`;
 
 /** What the database holds, row counts of the tables a write would touch. */
@@ -84,7 +86,7 @@ test('logins work (password and TOTP, kept in memory) and the record is read wit
   assert.equal(q.status, 200, q.text);
   assert.equal(q.json.total, 1);
   // a member of another facility without consent sees what a missing record gets
-  const other = await login(STANDBY, 'dr.azumino');
+  const other = AZ = await login(STANDBY, 'dr.azumino');
   const hidden = await get(other, `/fhir/Patient/${PAT}`);
   assert.equal(hidden.status, 404);
   const missing = await get(other, '/fhir/Patient/no-such-patient');
@@ -110,8 +112,7 @@ test('every write is refused with 503 read_only and Retry-After, and nothing cha
     ['DELETE', `/fhir/Patient/${PAT}`],
     ['DELETE', '/fhir/Patient?identifier=x|y'],
     ['POST', '/fhir', { resourceType: 'Bundle', type: 'transaction', entry: [] }],
-    ['POST', '/api/emergency', { patient: `Patient/${PAT}`, reason_code: 'unconscious', reason_text: '意識障害' }],
-    ['POST', '/api/reauth', { password: DEMO_PASSWORD, code: '123456' }],
+    ['POST', '/api/emergency/x/end'],
     ['POST', '/api/password', { current: DEMO_PASSWORD, new: 'Another-Pass-2026-x' }],
     ['POST', '/api/totp/enroll'],
     ['POST', '/api/disaster', { municipalities: ['202029'], reason: 'test' }],
@@ -135,6 +136,24 @@ test('every write is refused with 503 read_only and Retry-After, and nothing cha
   assert.equal((await http(STANDBY, 'POST', '/fhir/Patient', { body, raw: true })).status, 401);
   assert.equal(fingerprint(PRIMARY.store), BEFORE, 'the database did not change');
   assert.equal((await get(DR, `/fhir/Patient/${PAT}`)).json.meta.versionId, '1');
+});
+
+test('break-the-glass on the standby: re-authenticated, one episode per re-authentication, kept in memory', async () => {
+  assert.equal((await get(AZ, `/fhir/Patient/${PAT}`)).status, 404);
+  const body = { patient: `Patient/${PAT}`, reason_code: 'unconscious', reason_text: '意識障害で救急搬送、本人確認不可' };
+  const noReauth = await post(AZ, '/api/emergency', body);
+  assert.equal(noReauth.status, 403, noReauth.text);
+  const wrong = await post(AZ, '/api/emergency', { ...body, password: DEMO_PASSWORD, code: '000000' });
+  assert.equal(wrong.status, 401, wrong.text);
+  // dr.azumino logged in here with this step's code: the next one
+  const r = await post(AZ, '/api/emergency', { ...body, password: DEMO_PASSWORD, code: totp(DEMO_SECRET, Date.now() + 30000) });
+  assert.equal(r.status, 201, r.text);
+  assert.ok(r.json.episode);
+  assert.equal((await get(AZ, `/fhir/Patient/${PAT}`)).status, 200);
+  assert.equal((await get(AZ, `/fhir/Patient/${PAT}/$everything`)).status, 200);
+  const again = await post(AZ, '/api/emergency', body); // the re-authentication is used up
+  assert.equal(again.status, 403, again.text);
+  assert.equal(fingerprint(PRIMARY.store), BEFORE, 'the episode is in memory and in the spool, not the database');
 });
 
 test('logout ends the standby session', async () => {
@@ -175,6 +194,10 @@ test('every request is audited in the spool; import-spool appends it to the prim
   const imp = await PRIMARY.cli(['audit', 'import-spool', SPOOL]);
   assert.equal(imp.code, 0, imp.stderr);
   assert.match(imp.stdout, new RegExp(`${rows.length} entries, ${rows.length} imported now`));
+  assert.match(imp.stdout, /; 1 break-the-glass episodes for review/);
+  // the standby's episode is now the primary's, pending the disclosing facility's review
+  const ep = sqlOn(PRIMARY.store, "SELECT account_id, facility_code, reason_code, review_status FROM emergency_episode").trim();
+  assert.equal(ep, 'dr.azumino|2011000029|unconscious|pending');
   const again = await PRIMARY.cli(['audit', 'import-spool', SPOOL]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /all imported before; nothing to do/);
