@@ -70,6 +70,7 @@ test('the standby says it is read-only, runs no scheduler, MLLP listener or bulk
   assert.doesNotMatch(STANDBY.log, /event=mllp\.listening/);
   const h = await get(STANDBY, '/healthz');
   assert.equal(h.status, 200);
+  assert.equal(h.json.mode, 'read-only'); // for a load balancer that sends writes elsewhere
 });
 
 test('logins work (password and TOTP, kept in memory) and the record is read with the full access check', async () => {
