@@ -6,6 +6,8 @@
 #                targets), run every test in both; ends with ctest's summary
 #   make bench   benchmarks against their peers → docs/benchmarks.md
 #   make fuzz    long fuzzing runs (FUZZ_SECONDS per target)
+#   make drill   the failover drill on two PostgreSQL clusters (scripts/failover-drill,
+#                about a minute; not part of make check) → docs/benchmarks.md
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan
 JOBS        ?= $(shell nproc)
@@ -15,7 +17,7 @@ JOBS        ?= $(shell nproc)
 CHECK_JOBS  ?= $(shell echo $$(( $$(nproc) + 1 )))
 FUZZ_SECONDS ?= 300
 
-.PHONY: all build build-check asan run check check-asan check-main bench fuzz node-deps web-deps clean
+.PHONY: all build build-check asan run check check-asan check-main bench fuzz drill node-deps web-deps clean
 
 all: build
 
@@ -70,6 +72,11 @@ bench: build node-deps
 	@bench/collab
 	@bench/backup
 	@bench/emergency
+
+# A streaming standby, the primary killed with SIGKILL under writers, the time until the standby answers.
+drill: build
+	@scripts/install-deps check
+	@scripts/failover-drill
 
 fuzz: asan
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run $(ASAN_BUILD)

@@ -10,12 +10,14 @@
 #include "access/account.h"
 #include "access/auth.h"
 #include "access/decide.h"
+#include "access/standby_session.h"
 #include "api/api.h"
 #include "api/cli.h"
 #include "api/cli_backup.h"
 #include "api/cli_careplan.h"
 #include "api/summary_api.h"
 #include "audit/audit.h"
+#include "audit/spool.h"
 #include "bulk/bulk.h"
 #include "collab/events.h"
 #include "config/config.h"
@@ -147,10 +149,45 @@ static int start_mllp(const struct config *cfg, struct audit_log *audit, struct 
 	return 0;
 }
 
+/* standby.mode: does this server serve read-only (docs/STANDBY.md)? on, or
+ * auto and the PostgreSQL database is a hot standby. Then its schema must be
+ * this binary's (it cannot migrate) and its sessions live in memory. */
+static struct store *open_for_serve(struct config *cfg)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	bool on = strcmp(cfg->standby_mode, "on") == 0, recovery = false;
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms, .read_only = on};
+	struct store *s = NULL;
+	enum rk_status rc = store_open(cfg->store_url, &opt, &s, &err);
+	if (rc == RK_OK && strcmp(cfg->standby_mode, "off") != 0)
+		rc = store_in_recovery(s, &recovery, &err);
+	if (rc == RK_OK && recovery && strcmp(cfg->standby_mode, "auto") == 0)
+		on = true;
+	if (rc == RK_OK && !on) {
+		store_close(s);
+		return open_migrated(cfg, 0);
+	}
+	if (rc == RK_OK && recovery && !on)
+		rc = rk_fail(&err, RK_DB, "the database is a standby (in recovery) and standby.mode is off");
+	if (rc == RK_OK)
+		rc = store_schema_check(s, &err);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: database: %s\n", err.msg);
+		store_close(s);
+		return NULL;
+	}
+	cfg->read_only = true;
+	standby_sessions_enable();
+	log_event(LOG_WARN, "standby.read_only", "reason", recovery ? "the database is in recovery" : "standby.mode=on",
+		  NULL);
+	return s;
+}
+
 static int cmd_serve(struct cli_call *c)
 {
 	struct config *cfg = c->cfg;
-	struct store *s = open_migrated(cfg, 0);
+	struct store *s = open_for_serve(cfg);
 	if (!s)
 		return 1;
 	/* posts written by a renkei older than their facts table get their rows */
@@ -159,7 +196,7 @@ static int cmd_serve(struct cli_call *c)
 	struct arena ba;
 	arena_init(&ba, (size_t)1 << 30);
 	int64_t added = 0;
-	enum rk_status brc = timeline_backfill(s, &ba, &added, &berr);
+	enum rk_status brc = cfg->read_only ? RK_OK : timeline_backfill(s, &ba, &added, &berr);
 	arena_free(&ba);
 	if (brc != RK_OK) {
 		fprintf(stderr, "renkei: database: the timeline's facts: %s\n", berr.msg);
@@ -190,7 +227,17 @@ static int cmd_serve(struct cli_call *c)
 	}
 	config_bound_port(cfg, bound); /* links and the CapabilityStatement name the real port */
 	struct api_env env = {.cfg = cfg, .started_at = time_now_ms()};
-	if (audit_open(cfg, &env.audit, &err) != RK_OK) {
+	/* a standby audits into its own spool (audit/spool.h) */
+	struct audit_spool *spool = calloc(1, sizeof *spool);
+	if (!spool)
+		return 1;
+	if (cfg->read_only && audit_spool_prepare(cfg, NULL, true, spool, &err) != RK_OK) {
+		fprintf(stderr, "renkei: audit spool: %s\n", err.msg);
+		free(spool);
+		close(fd);
+		return 1;
+	}
+	if (audit_open(cfg->read_only ? &spool->cfg : cfg, &env.audit, &err) != RK_OK) {
 		fprintf(stderr, "renkei: audit log: %s\n", err.msg);
 		close(fd);
 		return 1;
@@ -204,14 +251,16 @@ static int cmd_serve(struct cli_call *c)
 		return 1;
 	}
 	struct mllp_server *mllp = NULL;
-	if (cfg->mllp_enabled && start_mllp(cfg, env.audit, &mllp) != 0) {
+	if (cfg->mllp_enabled && cfg->read_only)
+		log_event(LOG_WARN, "standby.mllp_off", "reason", "a read-only standby stores no messages", NULL);
+	else if (cfg->mllp_enabled && start_mllp(cfg, env.audit, &mllp) != 0) {
 		http_stop(srv);
 		audit_close(env.audit);
 		free((char *)env.capability);
 		return 1;
 	}
 	struct sched *sched = NULL;
-	if (sched_start(cfg, env.audit, &sched, &err) != RK_OK) {
+	if (!cfg->read_only && sched_start(cfg, env.audit, &sched, &err) != RK_OK) { /* a standby runs no jobs */
 		fprintf(stderr, "renkei: %s\n", err.msg);
 		mllp_stop(mllp);
 		http_stop(srv);
@@ -220,7 +269,7 @@ static int cmd_serve(struct cli_call *c)
 		return 1;
 	}
 	struct bulk_runner *bulk = NULL;
-	if (bulk_runner_start(cfg, env.audit, &bulk, &err) != RK_OK) {
+	if (!cfg->read_only && bulk_runner_start(cfg, env.audit, &bulk, &err) != RK_OK) {
 		fprintf(stderr, "renkei: %s\n", err.msg);
 		sched_stop(sched);
 		mllp_stop(mllp);
@@ -237,7 +286,8 @@ static int cmd_serve(struct cli_call *c)
 		 cfg->listen_host, v6 ? "]" : "", cfg->listen_port);
 	snprintf(port, sizeof port, "%d", cfg->listen_port);
 	log_event(LOG_INFO, "http.listening", "url", url, "port", port, "store",
-		  strncmp(cfg->store_url, "sqlite:", 7) == 0 ? cfg->store_url : "postgresql", NULL);
+		  strncmp(cfg->store_url, "sqlite:", 7) == 0 ? cfg->store_url : "postgresql", "mode",
+		  cfg->read_only ? "read-only" : NULL, NULL);
 	int sig = 0;
 	sigwait(&stop, &sig);
 	log_event(LOG_INFO, "http.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
@@ -247,6 +297,7 @@ static int cmd_serve(struct cli_call *c)
 	http_stop(srv);
 	bulk_runner_stop(bulk); /* after the workers: no kick-off wakes it any more */
 	audit_close(env.audit);
+	free(spool);
 	free((char *)env.capability);
 	return 0;
 }
@@ -334,11 +385,18 @@ static int cmd_demo(struct cli_call *c)
 static int cmd_audit_verify(struct cli_call *c)
 {
 	const struct config *cfg = c->cfg;
-	struct store *s = cli_open_store(cfg);
-	if (!s)
-		return 1;
 	struct rk_err err;
 	rk_err_clear(&err);
+	/* a hot standby's database cannot be migrated: its schema must be this binary's already */
+	struct store_options opt = {.busy_timeout_ms = (int)cfg->store_busy_timeout_ms};
+	struct store *s = NULL;
+	bool standby = false;
+	if (store_open(cfg->store_url, &opt, &s, &err) != RK_OK || store_in_recovery(s, &standby, &err) != RK_OK ||
+	    (standby ? store_schema_check(s, &err) : store_migrate(s, &err)) != RK_OK) {
+		fprintf(stderr, "renkei: database: %s\n", err.msg);
+		store_close(s);
+		return 1;
+	}
 	struct audit_verify_report rep;
 	enum rk_status rc = audit_verify_config(cfg, s, &rep, &err);
 	store_close(s);
@@ -361,6 +419,33 @@ static int cmd_audit_verify(struct cli_call *c)
 		       (long long)rep.checkpoint);
 	else
 		printf("audit chain intact: %lld entries\n", (long long)rep.entries);
+	return 0;
+}
+
+static int cmd_audit_import_spool(struct cli_call *c)
+{
+	const struct config *cfg = c->cfg;
+	struct rk_err err;
+	rk_err_clear(&err);
+	struct audit_spool_import_report rep;
+	const char *dir = c->a->n_pos > 1 ? c->a->pos[1] : NULL;
+	enum rk_status rc = audit_spool_import(cfg, dir, &rep, &err);
+	if (rc != RK_OK) {
+		fprintf(stderr, "renkei: audit import-spool: %s\n", err.msg);
+		if (rep.imported)
+			fprintf(stderr,
+				"renkei: audit import-spool: %lld entries were imported before that; run it again\n",
+				(long long)rep.imported);
+		return rc == RK_INVALID ? 3 : 1;
+	}
+	if (!rep.imported)
+		printf("audit spool %s: %lld entries, all imported before; nothing to do\n", rep.log_id,
+		       (long long)rep.spooled);
+	else
+		printf("audit spool %s: %lld entries, %lld imported now as entries %lld-%lld (%lld before); %lld "
+		       "break-the-glass episodes for review\n",
+		       rep.log_id, (long long)rep.spooled, (long long)rep.imported, (long long)rep.first_seq,
+		       (long long)rep.last_seq, (long long)rep.before, (long long)rep.episodes);
 	return 0;
 }
 
@@ -450,6 +535,10 @@ static const struct cli_command commands[] = {
 	{"audit", "verify", "", "check the audit chain, its keyed head and checkpoint (exit 3: tampered)",
 	 cmd_audit_verify, 0},
 	{"audit", "list", "", "every entry, tab-separated, newest first", cli_audit_list, CLI_STORE},
+	{"audit", "import-spool", "[DIR]",
+	 "after failback: verify a standby's audit spool (standby.spool_dir) and append it to this chain (exit 3: "
+	 "broken)",
+	 cmd_audit_import_spool, 0},
 	{"access", "table", "[read|write]", "the read tables (role, grant) and the write table (docs/ACCESS.md)",
 	 cli_access_table, CLI_NO_CONFIG},
 	{"patient", "candidates", "[--status pending|merged|rejected|unmerged|all]", "the matcher's review queue",

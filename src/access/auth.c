@@ -13,6 +13,7 @@
 
 #include "access/account.h"
 #include "access/password.h"
+#include "access/standby_session.h"
 #include "access/totp.h"
 #include "core/limits.h"
 
@@ -57,6 +58,18 @@ static struct str cookie_value(struct str header, const char *name)
 	}
 	return STR_NULL;
 }
+
+/* A read-only standby's sessions (the end of this file). */
+static enum rk_status sb_authenticate(struct store *s, const struct config *cfg, struct str token, int64_t now,
+				      struct principal *p, struct rk_err *err);
+static enum rk_status sb_login(struct store *s, const struct config *cfg, const char *account, const char *password,
+			       const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err);
+static enum rk_status sb_totp(struct store *s, const struct config *cfg, const struct principal *who, const char *code,
+			      const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err);
+static enum rk_status sb_logout(const struct principal *who, int64_t now, struct rk_err *err);
+static enum rk_status sb_reauth(struct store *s, const struct config *cfg, const struct principal *who,
+				const char *password, const char *code, const char *client_addr, int64_t now,
+				struct rk_err *err);
 
 /* ---- authenticating a request --------------------------------------------- */
 
@@ -229,7 +242,8 @@ enum rk_status auth_authenticate(struct store *s, const struct config *cfg, stru
 	}
 	struct str token = cookie_value(cookie, AUTH_COOKIE);
 	if (token.len && token.len < AUTH_TOKEN_MAX)
-		return by_session(s, cfg, token, now, out, err);
+		return standby_sessions_on() ? sb_authenticate(s, cfg, token, now, out, err)
+					     : by_session(s, cfg, token, now, out, err);
 	return rk_fail_code(err, RK_UNAUTHORIZED, "no_credentials",
 			    "authentication required: log in, or send a bearer token (Authorization: Bearer ...)");
 }
@@ -614,6 +628,8 @@ enum rk_status auth_login(struct store *s, const struct config *cfg, const char 
 			  struct rk_err *err)
 {
 	memset(out, 0, sizeof *out);
+	if (standby_sessions_on())
+		return sb_login(s, cfg, account, password, client_addr, now, out, err);
 	struct account a;
 	if (!account_id_valid(account)) { /* no account can have this ID: nothing to count */
 		password_verify(hash_to_check(NULL, false), password);
@@ -721,6 +737,8 @@ enum rk_status auth_totp(struct store *s, const struct config *cfg, const struct
 			 const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
 {
 	memset(out, 0, sizeof *out);
+	if (standby_sessions_on())
+		return sb_totp(s, cfg, who, code, client_addr, now, out, err);
 	struct account a;
 	enum rk_status rc = session_account(s, who, STAGE_TOTP, &a, err);
 	if (rc == RK_OK)
@@ -814,6 +832,8 @@ enum rk_status auth_reauth(struct store *s, const struct config *cfg, const stru
 			   const char *code, const char *client_addr, int64_t now, const struct auth_hook *hook,
 			   struct rk_err *err)
 {
+	if (standby_sessions_on())
+		return sb_reauth(s, cfg, who, password, code, client_addr, now, err);
 	struct account a;
 	enum rk_status rc = session_account(s, who, STAGE_OK, &a, err);
 	if (rc != RK_OK)
@@ -845,6 +865,12 @@ enum rk_status auth_reauth_consume(struct store *s, const struct config *cfg, co
 {
 	if (who->kind != PRINCIPAL_STAFF)
 		return rk_fail(err, RK_FORBIDDEN, "only a logged-in member of staff can do this");
+	if (standby_sessions_on())
+		return standby_reauth_consume(who->session_hash, now, cfg->reauth_ms)
+			       ? RK_OK
+			       : rk_fail_code(err, RK_FORBIDDEN, "reauth_required",
+					      "break-the-glass needs a fresh re-authentication (each one opens one "
+					      "episode): send password and code, or POST /api/reauth first");
 	struct store_stmt *st;
 	enum rk_status rc = store_prepare(
 		s, "UPDATE web_session SET reauth_at = 0 WHERE token_hash = ? AND reauth_at > 0 AND reauth_at >= ?",
@@ -868,6 +894,8 @@ enum rk_status auth_logout(struct store *s, const struct principal *who, int64_t
 {
 	if (who->kind != PRINCIPAL_STAFF)
 		return rk_fail(err, RK_INVALID, "there is no session to end");
+	if (standby_sessions_on())
+		return sb_logout(who, now, err);
 	return end_session(s, who->session_hash, now, err);
 }
 
@@ -892,4 +920,214 @@ enum rk_status auth_unlock(struct store *s, const char *login_id, struct rk_err 
 	rc = store_run(st, err);
 	store_done(st);
 	return rc;
+}
+
+/* ---- a read-only standby (docs/STANDBY.md) ----------------------------------
+ * The database accepts no writes, so the session, the failure counts and the
+ * used one-time codes live in this process (access/standby_session.h); the
+ * accounts, their password hashes and TOTP secrets, and the facilities are
+ * read from the database as everywhere. Only the password and the one-time
+ * code are possible here: an account that must first enrol TOTP or change
+ * its password is told to do so on the primary. */
+
+static void sb_guard_load(struct guard *g)
+{
+	for (int k = G_ID; k <= G_ADDR; k++) {
+		struct standby_failures f;
+		standby_failures_get(g->id, guard_key(g, k), &f);
+		g->count[k] = f.count;
+		g->until[k] = f.locked_until;
+		g->last[k] = f.last;
+	}
+}
+
+static void sb_guard_save(const struct guard *g)
+{
+	for (int k = G_ID; k <= G_ADDR; k++)
+		standby_failures_put(g->id, guard_key(g, k),
+				     &(struct standby_failures){g->count[k], g->until[k], g->last[k]});
+}
+
+static enum rk_status sb_wrong(struct guard *g, const struct config *cfg, int64_t now, int64_t *until_out,
+			       struct rk_err *err, const char *code, const char *msg)
+{
+	guard_fail(g, cfg, now);
+	sb_guard_save(g);
+	return wrong(g, now, until_out, err, code, msg);
+}
+
+static enum rk_status sb_authenticate(struct store *s, const struct config *cfg, struct str token, int64_t now,
+				      struct principal *p, struct rk_err *err)
+{
+	char hash[65];
+	sha256_hex(token, hash);
+	struct standby_session ss;
+	if (!standby_session_get(hash, &ss))
+		return rk_fail_code(err, RK_UNAUTHORIZED, "session_unknown", "the session is not known; log in again");
+	if (ss.ended)
+		return rk_fail_code(err, RK_UNAUTHORIZED, "session_ended", "the session has ended; log in again");
+	struct account a;
+	enum rk_status rc = account_get(s, ss.account, &a, err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return rc;
+	if (rc == RK_NOT_FOUND || a.disabled) {
+		ss.ended = true;
+		standby_session_put(&ss);
+		return rk_fail_code(err, RK_UNAUTHORIZED, "account_disabled", "the account is disabled");
+	}
+	if (now >= ss.expires_at || now - ss.last_seen >= cfg->session_idle_ms) {
+		bool idle = now < ss.expires_at;
+		ss.ended = true;
+		standby_session_put(&ss);
+		if (!idle)
+			return rk_fail_code(err, RK_UNAUTHORIZED, "session_expired",
+					    "the session reached its time limit of %lld hours; log in again",
+					    (long long)(cfg->session_absolute_ms / 3600000));
+		return rk_fail_code(err, RK_UNAUTHORIZED, "session_idle",
+				    "the session ended after %lld seconds without use; log in again",
+				    (long long)(cfg->session_idle_ms / 1000));
+	}
+	p->kind = PRINCIPAL_STAFF;
+	snprintf(p->account, sizeof p->account, "%s", a.id);
+	p->stage = ss.stage;
+	snprintf(p->csrf, sizeof p->csrf, "%s", ss.csrf);
+	p->expires_at = ss.expires_at;
+	p->authenticated_at = ss.authenticated_at;
+	p->reauth_at = ss.reauth_at;
+	p->role = a.role;
+	snprintf(p->name, sizeof p->name, "%s", a.name);
+	snprintf(p->facility, sizeof p->facility, "%s", a.facility);
+	struct arena fa;
+	arena_init(&fa, 1u << 16);
+	struct store_facility f;
+	rc = store_facility_get(s, str_c(a.facility), &fa, &f, err);
+	if (rc == RK_OK) {
+		str_copy(p->facility_kind, sizeof p->facility_kind, f.kind);
+		str_copy(p->area, sizeof p->area, f.area);
+		str_copy(p->facility_name, sizeof p->facility_name, f.name);
+	}
+	arena_free(&fa);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return rc;
+	snprintf(p->session_ref, sizeof p->session_ref, "s:%.16s", hash);
+	snprintf(p->session_hash, sizeof p->session_hash, "%s", hash);
+	ss.last_seen = now;
+	standby_session_put(&ss);
+	return RK_OK;
+}
+
+static enum rk_status sb_login(struct store *s, const struct config *cfg, const char *account, const char *password,
+			       const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
+{
+	if (!account_id_valid(account)) {
+		password_verify(hash_to_check(NULL, false), password);
+		return rk_fail_code(err, RK_UNAUTHORIZED, "invalid_credentials", "wrong login ID or password");
+	}
+	struct guard g;
+	guard_init(&g, account, client_addr);
+	sb_guard_load(&g);
+	if (guard_locked(&g, now))
+		return locked(&g, now, &out->locked_until, err);
+	struct account a;
+	enum rk_status rc = account_get(s, account, &a, err);
+	if (rc != RK_OK && rc != RK_NOT_FOUND)
+		return rc;
+	bool usable = rc == RK_OK && !a.disabled;
+	bool right = password_verify(hash_to_check(&a, usable), password) && usable;
+	if (!right)
+		return sb_wrong(&g, cfg, now, &out->locked_until, err, "invalid_credentials",
+				"wrong login ID or password");
+	enum session_stage stage = next_stage(cfg, &a, false);
+	if (stage == STAGE_ENROLL_TOTP || a.must_change)
+		return rk_fail_code(
+			err, RK_FORBIDDEN, "standby_read_only",
+			"このサーバーは読み取り専用の待機系です: this account must first %s, which only the primary "
+			"can store; log in there once it is back",
+			stage == STAGE_ENROLL_TOTP ? "enrol a TOTP device" : "change its initial password");
+	if (stage == STAGE_OK)
+		standby_failures_clear(account);
+	struct standby_session ss = {.stage = stage, .created_at = now, .last_seen = now};
+	snprintf(ss.account, sizeof ss.account, "%s", a.id);
+	random_token(out->token, sizeof out->token, 32);
+	random_token(ss.csrf, sizeof ss.csrf, 24);
+	sha256_hex(str_c(out->token), ss.hash);
+	ss.expires_at = now + cfg->session_absolute_ms;
+	ss.authenticated_at = stage == STAGE_TOTP ? 0 : now;
+	standby_session_put(&ss);
+	out->stage = stage;
+	return RK_OK;
+}
+
+static enum rk_status sb_totp(struct store *s, const struct config *cfg, const struct principal *who, const char *code,
+			      const char *client_addr, int64_t now, struct auth_step *out, struct rk_err *err)
+{
+	struct account a;
+	enum rk_status rc = session_account(s, who, STAGE_TOTP, &a, err);
+	if (rc != RK_OK)
+		return rc;
+	struct guard g;
+	guard_init(&g, a.id, client_addr);
+	sb_guard_load(&g);
+	if (guard_locked(&g, now))
+		return locked(&g, now, NULL, err);
+	int64_t step = 0;
+	if (!totp_verify(a.totp_secret, code ? code : "", now / 1000, 1, a.totp_last_step, &step) ||
+	    !standby_totp_claim(a.id, step, a.totp_last_step))
+		return sb_wrong(&g, cfg, now, NULL, err, "invalid_code",
+				"the one-time code is wrong, expired or already used");
+	standby_failures_clear(a.id);
+	struct standby_session ss;
+	if (!standby_session_get(who->session_hash, &ss))
+		return rk_fail_code(err, RK_UNAUTHORIZED, "session_unknown", "the session is not known; log in again");
+	ss.stage = next_stage(cfg, &a, true);
+	ss.authenticated_at = now;
+	ss.last_seen = now;
+	standby_session_put(&ss);
+	out->stage = ss.stage;
+	return RK_OK;
+}
+
+static enum rk_status sb_logout(const struct principal *who, int64_t now, struct rk_err *err)
+{
+	struct standby_session ss;
+	if (!standby_session_get(who->session_hash, &ss))
+		return rk_fail(err, RK_INVALID, "there is no session to end");
+	ss.ended = true;
+	ss.last_seen = now;
+	standby_session_put(&ss);
+	return RK_OK;
+}
+
+static enum rk_status sb_reauth(struct store *s, const struct config *cfg, const struct principal *who,
+				const char *password, const char *code, const char *client_addr, int64_t now,
+				struct rk_err *err)
+{
+	struct account a;
+	enum rk_status rc = session_account(s, who, STAGE_OK, &a, err);
+	if (rc != RK_OK)
+		return rc;
+	struct guard g;
+	guard_init(&g, a.id, client_addr);
+	sb_guard_load(&g);
+	if (guard_locked(&g, now))
+		return locked(&g, now, NULL, err);
+	if (!password_verify(a.password_hash, password ? password : ""))
+		return sb_wrong(&g, cfg, now, NULL, err, "invalid_credentials",
+				"re-authentication failed: wrong password");
+	if (!a.totp_enrolled)
+		return rk_fail_code(err, RK_FORBIDDEN, "totp_required",
+				    "re-authentication needs a TOTP device; enrol one first");
+	int64_t step = 0;
+	if (!totp_verify(a.totp_secret, code ? code : "", now / 1000, 1, a.totp_last_step, &step) ||
+	    !standby_totp_claim(a.id, step, a.totp_last_step))
+		return sb_wrong(&g, cfg, now, NULL, err, "invalid_code",
+				"the one-time code is wrong, expired or already used");
+	standby_failures_clear(a.id);
+	struct standby_session ss;
+	if (!standby_session_get(who->session_hash, &ss))
+		return rk_fail_code(err, RK_UNAUTHORIZED, "session_unknown", "the session is not known; log in again");
+	ss.reauth_at = now;
+	ss.last_seen = now;
+	standby_session_put(&ss);
+	return RK_OK;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "access/auth.h"
+#include "access/standby_session.h"
 #include "core/buf.h"
 #include "core/limits.h"
 
@@ -104,6 +105,25 @@ static enum rk_status load_principal(struct access_ctx *ax, struct rk_err *err)
 		return rc;
 	if (!ax->episode_ids || !ax->episode_patients)
 		return oom(err);
+	if (standby_sessions_on()) { /* a read-only standby's own episodes (docs/STANDBY.md) */
+		struct standby_episode local[16];
+		size_t n = standby_episodes_of(ax->who->account, ax->now, local, 16);
+		const char **ids = n ? arena_alloc(ax->arena, (ax->n_episodes + n) * sizeof(char *)) : NULL;
+		const char **pts = n ? arena_alloc(ax->arena, (ax->n_episodes + n) * sizeof(char *)) : NULL;
+		if (n && (!ids || !pts))
+			return oom(err);
+		if (n) {
+			memcpy(ids, ax->episode_ids, ax->n_episodes * sizeof(char *));
+			memcpy(pts, ax->episode_patients, ax->n_episodes * sizeof(char *));
+			for (size_t i = 0; i < n; i++) {
+				ids[ax->n_episodes + i] = dup(ax, str_c(local[i].id));
+				pts[ax->n_episodes + i] = dup(ax, str_c(local[i].regional));
+			}
+			ax->episode_ids = ids;
+			ax->episode_patients = pts;
+			ax->n_episodes += n;
+		}
+	}
 	ax->disaster_id = NULL;
 	rc = store_prepare(ax->store,
 			   "SELECT declaration_id, area, area_codes FROM disaster_declaration WHERE started_at <= ?"

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "access/auth.h"
+#include "access/standby_session.h"
 #include "api/fhir_rest.h"
 #include "api/params.h"
 #include "api/session.h"
@@ -114,12 +115,21 @@ void api_emergency_start(struct api_request *rq)
 	char id[RAND_ID_LEN + 1];
 	rand_id(id);
 	int64_t expires = rq->now + rq->env->cfg->emergency_duration_ms;
-	bool in_tx = false;
-	if (st == RK_OK && (st = store_begin(rq->store, &err)) == RK_OK) {
+	bool in_tx = false, standby = st == RK_OK && standby_sessions_on();
+	if (standby && (st = auth_reauth_consume(rq->store, rq->env->cfg, &rq->who, rq->now, &err)) == RK_OK) {
+		/* a read-only standby (docs/STANDBY.md): the episode in its memory, its
+		 * audit entry in the spool its record, an episode for review at import */
+		struct standby_episode e = {.started_at = rq->now, .expires_at = expires};
+		snprintf(e.id, sizeof e.id, "%s", id);
+		snprintf(e.account, sizeof e.account, "%s", rq->who.account);
+		snprintf(e.regional, sizeof e.regional, "%s", regional);
+		standby_episode_add(&e);
+	}
+	if (st == RK_OK && !standby && (st = store_begin(rq->store, &err)) == RK_OK) {
 		in_tx = true;
 		st = auth_reauth_consume(rq->store, rq->env->cfg, &rq->who, rq->now, &err);
 	}
-	if (st == RK_OK) {
+	if (st == RK_OK && !standby) {
 		struct store_stmt *stmt;
 		st = store_prepare(
 			rq->store,

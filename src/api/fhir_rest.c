@@ -1308,8 +1308,9 @@ void api_healthz(struct api_request *rq)
 	rk_err_clear(&err);
 	enum rk_status st = rq->store ? store_exec(rq->store, "SELECT 1", &err) : RK_BUSY;
 	char body[256];
-	snprintf(body, sizeof body, "{\"status\":\"%s\",\"database\":\"%s\",\"version\":\"%s\"}",
-		 st == RK_OK ? "ok" : "degraded", st == RK_OK ? "ok" : "unreachable", RENKEI_VERSION);
+	snprintf(body, sizeof body, "{\"status\":\"%s\",\"database\":\"%s\",\"version\":\"%s\",\"mode\":\"%s\"}",
+		 st == RK_OK ? "ok" : "degraded", st == RK_OK ? "ok" : "unreachable", RENKEI_VERSION,
+		 rq->env->cfg->read_only ? "read-only" : "read-write"); /* a standby: docs/STANDBY.md */
 	api_reply_json(rq, st == RK_OK ? 200 : 503, str_c(body));
 	rq->content_type = "application/json";
 }

@@ -6,7 +6,8 @@
  * Every method but GET runs in one transaction with its audit entry, unless
  * ROUTE_READ says it changes nothing; a ROUTE_STEPS route (a password check)
  * counts the attempt and runs the slow hash outside it, then joins it for
- * its final writes (docs/ACCESS.md, Audit). */
+ * its final writes (docs/ACCESS.md, Audit). A read-only standby refuses every
+ * change but the ROUTE_STANDBY ones (docs/STANDBY.md). */
 #include "api/routes.h"
 
 #include "api/access_api.h"
@@ -28,6 +29,7 @@
 #define N ROUTE_NO_AUDIT
 #define R ROUTE_READ
 #define S ROUTE_STEPS
+#define O ROUTE_STANDBY
 
 const struct api_route api_routes[] = {
 	// clang-format off: one route per line, in columns
@@ -35,20 +37,20 @@ const struct api_route api_routes[] = {
 	{"GET", "/healthz", api_healthz, P | N, "health", 'E', "liveness and database check"},
 	{"GET", "/fhir/metadata", api_fhir_metadata, P | N, "metadata", 'R', "CapabilityStatement"},
 	/* login, sessions, facility systems */
-	{"POST", "/api/session", api_login, P | B | S, "login", 'E', "log in with ID and password"},
+	{"POST", "/api/session", api_login, P | B | S | O, "login", 'E', "log in with ID and password"},
 	{"GET", "/api/session", api_session_get, L | N, "session", 'R', "the current session"},
-	{"DELETE", "/api/session", api_logout, L, "logout", 'E', "log out"},
-	{"POST", "/api/session/totp", api_login_totp, L | B, "login-totp", 'E', "the one-time code"},
+	{"DELETE", "/api/session", api_logout, L | O, "logout", 'E', "log out"},
+	{"POST", "/api/session/totp", api_login_totp, L | B | O, "login-totp", 'E', "the one-time code"},
 	{"POST", "/api/totp/enroll", api_totp_enroll, L, "totp-enroll", 'E', "start TOTP enrolment"},
 	{"POST", "/api/totp/confirm", api_totp_confirm, L | B, "totp-confirm", 'E', "confirm TOTP enrolment"},
 	{"POST", "/api/password", api_password, L | B | S, "password-change", 'E', "change the password"},
-	{"POST", "/api/reauth", api_reauth, B | S, "reauth", 'E', "fresh re-authentication"},
+	{"POST", "/api/reauth", api_reauth, B | S | O, "reauth", 'E', "fresh re-authentication"},
 	{"POST", "/oauth2/token", api_oauth_token, P | B, "token", 'E', "client credentials grant"},
 	{"POST", "/oauth2/revoke", api_oauth_revoke, P | B, "token-revoke", 'E', "revoke a bearer token"},
 	/* emergency and disaster */
-	{"POST", "/api/emergency/search", api_emergency_search, B, "emergency-search", 'R',
+	{"POST", "/api/emergency/search", api_emergency_search, B | O, "emergency-search", 'R',
 	 "find a patient by regional ID, local ID or the 4情報 (close matches only)"},
-	{"POST", "/api/emergency", api_emergency_start, B, "emergency-start", 'E', "start break-the-glass"},
+	{"POST", "/api/emergency", api_emergency_start, B | O, "emergency-start", 'E', "start break-the-glass"},
 	{"GET", "/api/emergency", api_emergency_list, 0, "emergency-list", 'R', "my active episodes"},
 	{"GET", "/api/emergency/review", api_emergency_review_list, 0, "emergency-review-list", 'R',
 	 "episodes to review"},

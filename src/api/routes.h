@@ -15,6 +15,9 @@ enum route_flags {
 				  * the request's transaction with its entry (api_request.join_audit) */
 	ROUTE_GET_WRITES = 1 << 6, /* a GET that changes something (FHIR's $export kick-off): it runs in the
 				    * request's transaction, which commits with its audit entry or not at all */
+	ROUTE_STANDBY = 1 << 7,    /* a change a read-only standby still makes, in its own memory: logging in
+				    * and out, re-authentication and break-the-glass (docs/STANDBY.md); every
+				    * other change is refused there */
 };
 
 struct api_route {

@@ -169,6 +169,14 @@ static const struct cfg_option options[] = {
 	    "... and the newest of each of the last D days (Japan time) ..."),
 	OPT("backup.keep_monthly", CFG_INT, backup_keep_monthly, "12", 0, 100000, NULL,
 	    "... and the newest of each of the last M months."),
+	OPT("standby.mode", CFG_ENUM, standby_mode, "auto", 0, 0, "auto|on|off",
+	    "Serve read-only as a standby (待機系; docs/STANDBY.md): every write is refused with 503 and reads, "
+	    "logins and their audit go on. auto: when the PostgreSQL database is a hot standby (pg_is_in_recovery); "
+	    "on: always (e.g. a copy of the database); off: never."),
+	OPT("standby.spool_dir", CFG_STRING, standby_spool_dir, "", 0, 0, NULL,
+	    "Where a standby keeps its audit spool (a hash-chained SQLite log, audit-spool.db, with its checkpoint) "
+	    "while the primary is gone; `renkei audit import-spool` appends it to the primary's chain after failback. "
+	    "Empty: var/standby-spool. A local disk of the standby, kept with the audit key."),
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])

@@ -87,6 +87,9 @@ struct config {
 	int64_t backup_keep_last;    /* retention: the newest N ... */
 	int64_t backup_keep_daily;   /* ... plus the newest of each of the last D days ... */
 	int64_t backup_keep_monthly; /* ... plus the newest of each of the last M months */
+	/* standby */
+	char *standby_mode;      /* auto|on|off: serve read-only (docs/STANDBY.md) */
+	char *standby_spool_dir; /* the standby's audit spool; empty: var/standby-spool */
 
 	/* derived by config_finish */
 	char listen_host[64];
@@ -100,6 +103,7 @@ struct config {
 	bool mllp_tls;                  /* mllp.tls_client_ca is set: TLS 1.2+ with client certificates */
 	const char *mllp_tls_cert_file; /* mllp.tls_cert, else tls.cert (points into this struct) */
 	const char *mllp_tls_key_file;  /* mllp.tls_key, else tls.key */
+	bool read_only;                 /* set by `renkei serve` when it serves as a standby (standby.mode) */
 };
 
 /* Fill cfg with the defaults of the option table. Aborts only on OOM. */

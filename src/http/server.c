@@ -73,7 +73,8 @@ static struct store *worker_store(const struct api_env *env)
 	struct rk_err err;
 	rk_err_clear(&err);
 	struct store_options opt = {.busy_timeout_ms = (int)env->cfg->store_busy_timeout_ms,
-				    .cache_bytes = env->cfg->store_cache};
+				    .cache_bytes = env->cfg->store_cache,
+				    .read_only = env->cfg->read_only};
 	if (store_open(env->cfg->store_url, &opt, &w->store, &err) != RK_OK) {
 		log_event(LOG_ERROR, "store.open_failed", "error", err.msg, NULL);
 		w->store = NULL;
@@ -428,6 +429,32 @@ static enum MHD_Result authenticate(struct http_req *hr, const char *method, con
 	return MHD_YES;
 }
 
+/* Would this request change anything (every method but GET/HEAD unless the
+ * route only reads, and the GETs that write)? */
+static bool changes_state(const struct http_req *hr, const char *method)
+{
+	if (strcmp(method, "GET") == 0)
+		return hr->route->flags & ROUTE_GET_WRITES;
+	return !(hr->route->flags & ROUTE_READ);
+}
+
+/* A read-only standby (docs/STANDBY.md) refuses every change before its body
+ * is read: 503 with Retry-After, so that a client tries again later (at the
+ * primary, or here once this server is promoted); audited like any refusal. */
+static enum MHD_Result refuse_read_only(struct http_req *hr, const char *method, const char *url)
+{
+	struct rk_err err;
+	rk_err_clear(&err);
+	rk_fail_code(
+		&err, RK_BUSY, "read_only",
+		"このサーバーは読み取り専用の待機系です (this server is a read-only standby): nothing was changed; "
+		"write to the primary, or try again once this server has been promoted");
+	hr->rq.audit.event = "standby-refused";
+	api_reply_error(&hr->rq, RK_BUSY, &err);
+	api_set_header(&hr->rq, "Retry-After", "300");
+	return send_api(hr, method, url);
+}
+
 /* First callback: headers only. Route, check limits, maybe reply at once. */
 static enum MHD_Result on_headers(struct http_req *hr, const char *method, const char *url)
 {
@@ -458,6 +485,9 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
 		if (hr->replied || r != MHD_YES)
 			return r;
 	}
+	if (hr->match == ROUTER_MATCH && hr->srv->env->cfg->read_only && changes_state(hr, m) &&
+	    !(hr->route->flags & ROUTE_STANDBY))
+		return refuse_read_only(hr, method, url);
 	const char *cl = MHD_lookup_connection_value(hr->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	int64_t length = 0;
 	if (cl && (!str_to_i64(str_c(cl), 0, INT64_MAX, &length) || length > hr->srv->env->cfg->http_max_body)) {
@@ -474,8 +504,8 @@ static enum MHD_Result on_headers(struct http_req *hr, const char *method, const
  * joins at its final writes (ROUTE_STEPS: join_audit), or is not audited. */
 static bool in_transaction(const struct http_req *hr, const char *method)
 {
-	if (strcmp(method, "HEAD") == 0)
-		return false;
+	if (strcmp(method, "HEAD") == 0 || hr->srv->env->cfg->read_only)
+		return false; /* a standby's few changes are in its memory; entries go to its spool */
 	if (strcmp(method, "GET") == 0)
 		return hr->srv->env->audit && (hr->route->flags & ROUTE_GET_WRITES);
 	return hr->srv->env->audit && !(hr->route->flags & (ROUTE_READ | ROUTE_NO_AUDIT | ROUTE_STEPS));
@@ -618,7 +648,8 @@ static enum MHD_Result dispatch(struct http_req *hr, const char *method, const c
 		commit_with_audit(hr, method, url);
 		return send_api(hr, method, url);
 	}
-	if (rq->store && hr->srv->env->audit && (hr->route->flags & ROUTE_STEPS) && strcmp(rq->method, "GET") != 0)
+	if (rq->store && hr->srv->env->audit && (hr->route->flags & ROUTE_STEPS) && strcmp(rq->method, "GET") != 0 &&
+	    !hr->srv->env->cfg->read_only)
 		rq->join_audit = join_audit; /* the password-checking steps join at their final writes */
 	hr->route->handler(rq);
 	if (hr->joined)

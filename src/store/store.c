@@ -99,6 +99,23 @@ enum store_backend store_backend_of(const struct store *s)
 	return s->backend;
 }
 
+enum rk_status store_in_recovery(struct store *s, bool *out, struct rk_err *err)
+{
+	*out = false;
+	if (s->backend != STORE_POSTGRES)
+		return RK_OK;
+	struct store_stmt *st;
+	enum rk_status rc = store_prepare(s, "SELECT CASE WHEN pg_is_in_recovery() THEN 1 ELSE 0 END", &st, err);
+	if (rc != RK_OK)
+		return rc;
+	bool row = false;
+	rc = store_step(st, &row, err);
+	if (rc == RK_OK && row)
+		*out = store_col_i64(st, 0) == 1;
+	store_done(st);
+	return rc;
+}
+
 /* A transaction lost underneath its levels: SQLite rolled it back by itself
  * (disk full, I/O error) or PostgreSQL's connection was reset. Until the
  * outermost level ends, nothing may run, or it would run in autocommit mode
@@ -423,6 +440,17 @@ enum rk_status store_schema_version(struct store *s, int *out, struct rk_err *er
 	if (rc == RK_OK && row)
 		*out = (int)store_col_i64(st, 0);
 	store_done(st);
+	return rc;
+}
+
+enum rk_status store_schema_check(struct store *s, struct rk_err *err)
+{
+	int have = 0, newest = store_migrations_len ? store_migrations[store_migrations_len - 1].version : 0;
+	enum rk_status rc = store_schema_version(s, &have, err);
+	if (rc == RK_OK && have != newest)
+		rc = rk_fail(err, RK_DB,
+			     "database schema version %d, this renkei's %d: %s (a read-only server cannot migrate)",
+			     have, newest, have < newest ? "migrate the primary first" : "upgrade renkei");
 	return rc;
 }
 

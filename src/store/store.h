@@ -30,6 +30,8 @@ enum store_backend { STORE_SQLITE, STORE_POSTGRES };
 struct store_options {
 	int busy_timeout_ms; /* SQLite lock wait / PostgreSQL lock_timeout */
 	int64_t cache_bytes; /* SQLite page cache of this connection (0: SQLite's default) */
+	bool read_only;      /* a standby's connection: the database refuses every write on it (PostgreSQL
+			      * default_transaction_read_only, SQLite query_only), so nothing slips through */
 };
 
 /* ---- connection ---------------------------------------------------------- */
@@ -41,11 +43,18 @@ enum rk_status store_open(const char *url, const struct store_options *opt, stru
 /* Finalise cached statements and close; NULL is ignored. */
 void store_close(struct store *s);
 enum store_backend store_backend_of(const struct store *s);
+/* Is the database a standby that accepts no writes at all (PostgreSQL:
+ * pg_is_in_recovery(), a hot standby replaying its primary's WAL)? SQLite:
+ * always false. */
+enum rk_status store_in_recovery(struct store *s, bool *out, struct rk_err *err);
 
 /* Apply the embedded migrations not yet applied, in one transaction (several
  * processes may race: one applies, the others wait and find nothing to do).
  * Fails if the database is newer than this binary. */
 enum rk_status store_migrate(struct store *s, struct rk_err *err);
+/* Without writing anything (a read-only standby): RK_OK when every
+ * embedded migration is applied, RK_DB saying which side to upgrade when not. */
+enum rk_status store_schema_check(struct store *s, struct rk_err *err);
 /* Highest applied migration (0 for an empty database). */
 enum rk_status store_schema_version(struct store *s, int *out, struct rk_err *err);
 

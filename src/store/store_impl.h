@@ -51,6 +51,7 @@ struct store {
 	bool tx_broken; /* the database ended it under the levels: nothing may run until the outermost ends */
 	int tx_pending; /* levels store_begin_lazy asked for that SQLite has not opened yet (only while !in_tx) */
 	int busy_timeout_ms;
+	bool read_only; /* store_options.read_only: the session refuses every write */
 };
 
 /* Backend constructors (store_sqlite.c, store_pg.c). */

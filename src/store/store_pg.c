@@ -249,11 +249,11 @@ static enum rk_status pg_exec(struct store *s, const char *sql, struct rk_err *e
 
 static enum rk_status pg_session_setup(struct store *s, struct rk_err *err)
 {
-	char setup[256];
+	char setup[320];
 	snprintf(setup, sizeof setup,
 		 "SET client_encoding TO 'UTF8'; SET TIME ZONE 'UTC'; SET synchronous_commit TO on;"
-		 " SET lock_timeout TO %d",
-		 s->busy_timeout_ms);
+		 " SET lock_timeout TO %d%s",
+		 s->busy_timeout_ms, s->read_only ? "; SET default_transaction_read_only TO on" : "");
 	enum rk_status rc = pg_exec(s, setup, err);
 	((struct pg_store *)s)->session_set = rc == RK_OK;
 	return rc;
@@ -324,6 +324,7 @@ enum rk_status store_pg_open(const char *url, const struct store_options *opt, s
 	s->base.ops = &pg_ops;
 	s->base.backend = STORE_POSTGRES;
 	s->base.busy_timeout_ms = opt->busy_timeout_ms;
+	s->base.read_only = opt->read_only;
 	enum rk_status rc = pg_session_setup(&s->base, err);
 	if (rc != RK_OK) {
 		pg_close(&s->base);

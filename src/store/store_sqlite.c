@@ -220,6 +220,12 @@ enum rk_status store_sqlite_open(const char *path, const struct store_options *o
 		sqlite3_close_v2(db);
 		return st;
 	}
+	if (opt->read_only && sqlite3_exec(db, "PRAGMA query_only = ON", NULL, NULL, NULL) != SQLITE_OK) {
+		enum rk_status st =
+			rk_fail(err, RK_IO, "cannot make SQLite database '%s' read-only: %s", path, sqlite3_errmsg(db));
+		sqlite3_close_v2(db);
+		return st;
+	}
 	struct sqlite_store *s = calloc(1, sizeof *s);
 	if (!s)
 		rk_oom();
@@ -227,6 +233,7 @@ enum rk_status store_sqlite_open(const char *path, const struct store_options *o
 	s->base.ops = &sqlite_ops;
 	s->base.backend = STORE_SQLITE;
 	s->base.busy_timeout_ms = opt->busy_timeout_ms;
+	s->base.read_only = opt->read_only;
 	*out = &s->base;
 	return RK_OK;
 }
