@@ -7,10 +7,15 @@
 // administrator finds the episode in the review screen and records it as
 // appropriate; the patient's access report names the physician. The operator
 // declares disaster mode for a municipality by its code, sees it active and
-// ends it. Screenshots go to tests/ui/artifacts/.
+// ends it. The hospital's region kit, a single HTML file, opens in an offline
+// browser with its passphrase (a wrong one refused) and shows the patient's
+// allergy. Screenshots go to tests/ui/artifacts/.
 // backends: sqlite (the emergency and disaster paths run on both backends in integration/emergency)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startServer, post, patient, totp, cleanupStore, BACKEND, DEMO_PASSWORD, DEMO_SECRET } from '../integration/harness.mjs';
 import { launch, newPage, login, shot, timed, printTimings } from './browser.mjs';
 
@@ -130,4 +135,35 @@ test('the access report names the physician; the operator declares disaster mode
   await op.click('.em-disaster[data-state="active"] [data-end]');
   await op.waitForSelector('.em-disaster[data-state="ended"]');
   await op.close();
+});
+
+test('the region kit opens in a browser without renkei, with its passphrase', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'renkei-kit-'));
+  try {
+    const pass = path.join(dir, 'pass'), kit = path.join(dir, 'kit.html');
+    writeFileSync(pass, 'kit-passphrase-kept-apart-2026\n', { mode: 0o600 });
+    const r = await S.cli(['kit', 'region', '--facility', S_FAC, '--out', kit, '--passphrase-file', pass]);
+    assert.equal(r.code, 0, r.stderr);
+    const offline = await newPage(browser);
+    await offline.context().setOffline(true); // no network at all: the file alone
+    await offline.goto(`file://${kit}`);
+    await offline.fill('#pass', 'not-the-passphrase');
+    await offline.click('#form button[type=submit]');
+    await offline.waitForSelector('#error:has-text("パスフレーズが違います")');
+    await offline.fill('#pass', 'kit-passphrase-kept-apart-2026');
+    await timed('region kit: decrypt in the browser', async () => {
+      await offline.click('#form button[type=submit]');
+      await offline.waitForSelector('body[data-ready=true]');
+    });
+    await offline.fill('#q', 'イシキ');
+    await offline.click('#list button');
+    await offline.waitForSelector('#view:not([hidden])');
+    const view = await offline.textContent('#view');
+    assert.match(view, /意識 不明子/);
+    assert.match(view, /ペニシリン系抗菌薬/);
+    await shot(offline, 'region-kit');
+    await offline.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
