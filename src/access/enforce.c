@@ -125,44 +125,36 @@ static enum rk_status load_principal(struct access_ctx *ax, struct rk_err *err)
 		}
 	}
 	ax->disaster_id = NULL;
-	rc = store_prepare(ax->store,
-			   "SELECT declaration_id, area, area_codes FROM disaster_declaration WHERE started_at <= ?"
-			   " AND ends_at > ? AND ended_at = 0",
-			   &st, err);
+	/* One statement per request: the declarations in force, and those closed
+	 * at their end that were extended for this facility (never one the
+	 * operator ended early). */
+	rc = store_prepare(
+		ax->store,
+		"SELECT d.declaration_id, d.area, d.area_codes, CASE WHEN d.ended_at = 0 AND d.ends_at > ? THEN 1 ELSE 0 END"
+		" FROM disaster_declaration d WHERE d.started_at <= ? AND ((d.ended_at = 0 AND d.ends_at > ?)"
+		" OR (d.ended_by = '' AND EXISTS (SELECT 1 FROM disaster_extension x WHERE"
+		" x.declaration_id = d.declaration_id AND x.facility_code = ? AND x.ends_at > ?)))",
+		&st, err);
 	if (rc != RK_OK)
 		return rc;
 	store_bind_i64(st, 1, ax->now);
 	store_bind_i64(st, 2, ax->now);
+	store_bind_i64(st, 3, ax->now);
+	store_bind_text(st, 4, str_c(ax->who->facility));
+	store_bind_i64(st, 5, ax->now);
 	while ((rc = store_step(st, &row, err)) == RK_OK && row && !ax->disaster_id) {
 		/* Declared by 全国地方公共団体コード: the facility's municipality or one
 		 * it serves. A declaration made before codes named its area by
-		 * prefecture and city, and "長野県" covers "長野県松本市". */
+		 * prefecture and city, and "長野県" covers "長野県松本市". An
+		 * extension covers the facility it was made for. */
 		struct str area = store_col_text(st, 1), codes = store_col_text(st, 2);
 		char declared[MUNICIPALITY_LIST_CAP];
 		str_copy(declared, sizeof declared, codes);
-		if (codes.len ? municipality_list_covers(declared, ax->who->area_codes)
-			      : area.len && strncmp(ax->who->area, area.ptr, area.len) == 0)
+		bool in_force = store_col_i64(st, 3) != 0;
+		if (!in_force || (codes.len ? municipality_list_covers(declared, ax->who->area_codes)
+					    : area.len && strncmp(ax->who->area, area.ptr, area.len) == 0))
 			ax->disaster_id = dup(ax, store_col_text(st, 0));
 	}
-	store_done(st);
-	if (rc != RK_OK || ax->disaster_id) {
-		ax->principal_loaded = rc == RK_OK;
-		return rc;
-	}
-	/* A declaration closed at its end still covers a facility it was
-	 * extended for (never one the operator ended early). */
-	rc = store_prepare(ax->store,
-			   "SELECT x.declaration_id FROM disaster_extension x JOIN disaster_declaration d"
-			   " ON d.declaration_id = x.declaration_id WHERE x.facility_code = ? AND x.ends_at > ?"
-			   " AND d.started_at <= ? AND d.ended_by = '' ORDER BY x.ends_at DESC",
-			   &st, err);
-	if (rc != RK_OK)
-		return rc;
-	store_bind_text(st, 1, str_c(ax->who->facility));
-	store_bind_i64(st, 2, ax->now);
-	store_bind_i64(st, 3, ax->now);
-	if ((rc = store_step(st, &row, err)) == RK_OK && row)
-		ax->disaster_id = dup(ax, store_col_text(st, 0));
 	store_done(st);
 	ax->principal_loaded = rc == RK_OK;
 	return rc;
